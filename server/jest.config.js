@@ -1,0 +1,26 @@
+/** Unit specs (`*.spec.ts`, beside the code) and integration specs (`*.int-spec.ts`, real Postgres/Redis/sandbox). */
+const fs = require('node:fs');
+const path = require('node:path');
+const swc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+const transform = { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] };
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+      transform,
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'integration',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/**/*.int-spec.ts', '<rootDir>/src/**/*.int-spec.ts'],
+      transform,
+      testEnvironment: 'node',
+      setupFiles: ['<rootDir>/test/helpers/env.setup.ts'],
+      testTimeout: 60000,
+    },
+  ],
+};

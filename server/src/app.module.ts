@@ -1,0 +1,37 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { AppLoggerModule } from './common/logging/logger.module';
+import { DatabaseModule } from './modules/database/database.module';
+import { HealthModule } from './modules/health/health.module';
+import { QueueModule } from './modules/queue/queue.module';
+
+export interface AppModuleOptions {
+  /** Where logs go (tests capture them). Defaults to stdout. */
+  logStream?: DestinationStream;
+  /** Extra modules (tests add probe routes). */
+  extraModules?: Type<unknown>[];
+}
+
+/**
+ * The app for one role. `api` mounts the HTTP modules, `worker` the queue
+ * processors, `all` both; infrastructure (config, logs, database, queues,
+ * health) is shared by every role so probes work everywhere.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        AppLoggerModule.forRoot(config, options.logStream),
+        DatabaseModule.forRoot(config),
+        QueueModule.forRoot(config),
+        HealthModule,
+        ...(options.extraModules ?? []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,27 @@
+import { defineDomainError } from './domain-error';
+
+export enum CommonErrorCode {
+  MalformedJson = 'MALFORMED_JSON',
+  ValidationFailed = 'VALIDATION_FAILED',
+  NotFound = 'NOT_FOUND',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  Unauthorized = 'UNAUTHORIZED',
+  Forbidden = 'FORBIDDEN',
+  MethodNotAllowed = 'METHOD_NOT_ALLOWED',
+  TooManyRequests = 'TOO_MANY_REQUESTS',
+  Internal = 'INTERNAL',
+}
+
+export const CommonError = defineDomainError<CommonErrorCode>('CommonError', {
+  [CommonErrorCode.MalformedJson]: 400,
+  [CommonErrorCode.ValidationFailed]: 400,
+  [CommonErrorCode.NotFound]: 404,
+  [CommonErrorCode.PayloadTooLarge]: 413,
+  [CommonErrorCode.UnsupportedMediaType]: 415,
+  [CommonErrorCode.Unauthorized]: 401,
+  [CommonErrorCode.Forbidden]: 403,
+  [CommonErrorCode.MethodNotAllowed]: 405,
+  [CommonErrorCode.TooManyRequests]: 429,
+  [CommonErrorCode.Internal]: 500,
+});

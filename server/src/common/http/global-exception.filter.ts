@@ -1,0 +1,101 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { DomainError } from '../errors/domain-error';
+import { CommonErrorCode } from '../errors/common-errors';
+
+export interface ErrorBody {
+  error: { code: string; message: string; [extra: string]: unknown };
+}
+
+const STATUS_CODES: Record<number, CommonErrorCode> = {
+  400: CommonErrorCode.ValidationFailed,
+  401: CommonErrorCode.Unauthorized,
+  403: CommonErrorCode.Forbidden,
+  404: CommonErrorCode.NotFound,
+  405: CommonErrorCode.MethodNotAllowed,
+  413: CommonErrorCode.PayloadTooLarge,
+  415: CommonErrorCode.UnsupportedMediaType,
+  429: CommonErrorCode.TooManyRequests,
+};
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
+
+/**
+ * Maps every error to `{error: {code, message}}`. Domain errors keep their code
+ * and status; framework errors get a stable code; anything else is a 500 with a
+ * correlation id, logged in full, answered without a stack or any detail.
+ */
+@Catch()
+export class GlobalExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const { status, body } = this.toResponse(exception, req);
+    if (res.headersSent) return;
+    const retryAfter = body.error.retry_after;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
+    res.status(status).json(body);
+  }
+
+  toResponse(exception: unknown, req: Request): { status: number; body: ErrorBody } {
+    if (exception instanceof DomainError) {
+      return {
+        status: exception.httpStatus,
+        body: { error: { code: exception.code, message: exception.message, ...exception.details } },
+      };
+    }
+    const parserError = exception as BodyParserError;
+    if (parserError?.type === 'entity.parse.failed') {
+      return this.plain(400, CommonErrorCode.MalformedJson, 'The request body is not valid JSON.');
+    }
+    if (parserError?.type === 'entity.too.large') {
+      return this.plain(413, CommonErrorCode.PayloadTooLarge, 'The request body is larger than the limit of 1 MB.');
+    }
+    if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
+      return this.plain(415, CommonErrorCode.UnsupportedMediaType, parserError.message);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === 404) {
+        return this.plain(404, CommonErrorCode.NotFound, `No route for ${req.method} ${req.path}.`);
+      }
+      const code = STATUS_CODES[status];
+      if (code && status < 500) {
+        const response = exception.getResponse();
+        const message =
+          typeof response === 'object' && response !== null && 'message' in response
+            ? String((response as { message: unknown }).message)
+            : exception.message;
+        return this.plain(status, code, message);
+      }
+    }
+    const correlationId = String((req as { id?: unknown }).id ?? randomUUID());
+    this.logger.error(
+      { err: exception, correlation_id: correlationId, method: req.method, path: req.path },
+      'Unhandled error',
+    );
+    return {
+      status: 500,
+      body: {
+        error: {
+          code: CommonErrorCode.Internal,
+          message: `Something went wrong on our side. Quote correlation id ${correlationId} when you contact support.`,
+          correlation_id: correlationId,
+        },
+      },
+    };
+  }
+
+  private plain(status: number, code: string, message: string): { status: number; body: ErrorBody } {
+    return { status, body: { error: { code, message } } };
+  }
+}

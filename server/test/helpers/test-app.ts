@@ -1,0 +1,56 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
+import type { Type } from '@nestjs/common';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { createApp } from '../../src/app.factory';
+import { createMigratedDatabase, TEST_REDIS_URL, TestDatabase, uniqueRedisPrefix } from './test-database';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  db: TestDatabase;
+  /** Base URL of the listening server, e.g. http://127.0.0.1:43121 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  logStream?: DestinationStream;
+  extraModules?: Type<unknown>[];
+  /** Reuse a database (e.g. a second app instance on the same data). */
+  db?: TestDatabase;
+}
+
+export function testConfig(env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: uniqueRedisPrefix(),
+    TELEGRAM_MODE: 'sandbox',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  });
+}
+
+/** A real app on a database of its own (real migrations), listening on a free port. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.db ?? (await createMigratedDatabase());
+  const config = testConfig({ DATABASE_URL: db.url, ...options.env });
+  const app = await createApp(config, { logStream: options.logStream, extraModules: options.extraModules });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    app,
+    config,
+    db,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await app.close();
+      if (!options.db) await db.drop();
+    },
+  };
+}
