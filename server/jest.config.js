@@ -5,6 +5,9 @@ const swc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
 const transform = { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] };
 
 module.exports = {
+  // Spec files run side by side even on a 2-core machine: they wait on I/O, and isolation is tested.
+  maxWorkers: 2,
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -20,7 +23,6 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       setupFiles: ['<rootDir>/test/helpers/env.setup.ts'],
-      testTimeout: 60000,
-    },
+        },
   ],
 };

@@ -1,11 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { AppConfig } from './config/app-config';
+import { AppConfig, roleServesHttpApi } from './config/app-config';
 import { AppModule, AppModuleOptions } from './app.module';
 import { GlobalExceptionFilter } from './common/http/global-exception.filter';
 import { createValidationPipe } from './common/http/validation';
+import { bodyParsers } from './common/http/body-parsers';
 import { setupOpenApi } from './openapi';
+import { findAdminConsoleDir, mountAdminConsole } from './common/http/admin-console';
 
 /** Builds a configured (not yet listening) app; main.ts and the tests share it. */
 export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestExpressApplication> {
@@ -17,12 +19,12 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
-  const limit = config.http.bodyLimitBytes;
-  app.useBodyParser('json', { limit, type: ['application/json', 'application/*+json'] });
-  app.useBodyParser('urlencoded', { limit, extended: false });
+  app.use(...bodyParsers(config.http.bodyLimitBytes));
   app.useGlobalFilters(new GlobalExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupOpenApi(app);
+  const consoleDir = roleServesHttpApi(config.role) ? findAdminConsoleDir() : undefined;
+  if (consoleDir) mountAdminConsole(app, consoleDir);
   return app;
 }

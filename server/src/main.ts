@@ -1,10 +1,34 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig, roleServesHttpApi, TelegramMode } from './config/app-config';
+import { AppConfig, ConfigError, loadConfig, roleServesHttpApi, TelegramMode } from './config/app-config';
 import { createApp } from './app.factory';
 
+/** In sandbox mode the process hosts the Telegram sandbox too, unless one already listens on its port. */
+async function startEmbeddedSandbox(config: AppConfig, logger: Logger): Promise<(() => Promise<void>) | undefined> {
+  if (!config.telegram.sandbox.embed) return undefined;
+  const { startSandbox } = await import('./sandbox');
+  try {
+    const sandbox = await startSandbox({
+      host: '127.0.0.1',
+      httpPort: config.telegram.sandbox.httpPort,
+      mtprotoPort: config.telegram.sandbox.mtprotoPort,
+      codeTtlSeconds: config.telegram.sandbox.codeTtlSeconds,
+    });
+    logger.log(
+      `Telegram sandbox: Bot API + control ${sandbox.httpUrl} (control API under /sandbox), MTProto ${sandbox.mtprotoHost}:${sandbox.mtprotoPort}`,
+    );
+    return () => sandbox.close();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    logger.warn(
+      `Sandbox ports ${config.telegram.sandbox.httpPort}/${config.telegram.sandbox.mtprotoPort} are taken: using the sandbox already running there (npm run sandbox).`,
+    );
+    return undefined;
+  }
+}
+
 async function bootstrap(): Promise<void> {
-  let config;
+  let config: AppConfig;
   try {
     config = loadConfig();
   } catch (err) {
@@ -14,17 +38,25 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
-  const app = await createApp(config);
   const logger = new Logger('Bootstrap');
+  const stopSandbox = await startEmbeddedSandbox(config, logger);
+  const app = await createApp(config);
   if (config.devDefaultsUsed.length > 0) {
     logger.warn(
       `Development defaults in use for ${config.devDefaultsUsed.join(', ')}. Never run production like this (NODE_ENV=production refuses).`,
     );
   }
+  if (stopSandbox) {
+    const close = app.close.bind(app);
+    app.close = async () => {
+      await close();
+      await stopSandbox();
+    };
+  }
   await app.listen(config.http.port, config.http.host);
   const base = `http://127.0.0.1:${config.http.port}`;
   const urls = roleServesHttpApi(config.role)
-    ? [`API ${base}/api`, `API docs ${base}/api/docs`]
+    ? [`API ${base}/api`, `API docs ${base}/api/docs`, `admin console ${base}/admin`]
     : [];
   urls.push(`health ${base}/health/ready`, `metrics ${base}/metrics`);
   logger.log(

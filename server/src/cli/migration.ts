@@ -40,7 +40,9 @@ async function main(): Promise<void> {
     switch (command) {
       case 'run': {
         const done = await ds.runMigrations({ transaction: 'each' });
-        process.stdout.write(done.length ? `Applied: ${done.map((m) => m.name).join(', ')}\n` : 'No pending migrations.\n');
+        process.stdout.write(
+          done.length ? `Applied: ${done.map((m) => m.name).join(', ')}\n` : 'No pending migrations.\n',
+        );
         break;
       }
       case 'revert':

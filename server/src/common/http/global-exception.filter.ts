@@ -19,12 +19,6 @@ const STATUS_CODES: Record<number, CommonErrorCode> = {
   429: CommonErrorCode.TooManyRequests,
 };
 
-interface BodyParserError extends Error {
-  type?: string;
-  status?: number;
-  expose?: boolean;
-}
-
 /**
  * Maps every error to `{error: {code, message}}`. Domain errors keep their code
  * and status; framework errors get a stable code; anything else is a 500 with a
@@ -48,24 +42,13 @@ export class GlobalExceptionFilter implements ExceptionFilter {
 
   toResponse(exception: unknown, req: Request): { status: number; body: ErrorBody } {
     if (exception instanceof DomainError) {
-      return {
-        status: exception.httpStatus,
-        body: { error: { code: exception.code, message: exception.message, ...exception.details } },
-      };
-    }
-    const parserError = exception as BodyParserError;
-    if (parserError?.type === 'entity.parse.failed') {
-      return this.plain(400, CommonErrorCode.MalformedJson, 'The request body is not valid JSON.');
-    }
-    if (parserError?.type === 'entity.too.large') {
-      return this.plain(413, CommonErrorCode.PayloadTooLarge, 'The request body is larger than the limit of 1 MB.');
-    }
-    if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
-      return this.plain(415, CommonErrorCode.UnsupportedMediaType, parserError.message);
+      const e = exception as DomainError<string>;
+      return { status: e.httpStatus, body: { error: { code: e.code, message: e.message, ...e.details } } };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      if (status === 404) {
+      // The router's own 404 ("Cannot GET /x") gets a message that names the route.
+      if (status === 404 && exception.message.startsWith('Cannot ')) {
         return this.plain(404, CommonErrorCode.NotFound, `No route for ${req.method} ${req.path}.`);
       }
       const code = STATUS_CODES[status];
@@ -73,12 +56,13 @@ export class GlobalExceptionFilter implements ExceptionFilter {
         const response = exception.getResponse();
         const message =
           typeof response === 'object' && response !== null && 'message' in response
-            ? String((response as { message: unknown }).message)
+            ? String((response as { message: string | string[] }).message)
             : exception.message;
         return this.plain(status, code, message);
       }
     }
-    const correlationId = String((req as { id?: unknown }).id ?? randomUUID());
+    const requestId = (req as { id?: unknown }).id;
+    const correlationId = typeof requestId === 'string' ? requestId : randomUUID();
     this.logger.error(
       { err: exception, correlation_id: correlationId, method: req.method, path: req.path },
       'Unhandled error',

@@ -64,9 +64,7 @@ export class AppLoggerModule {
               },
               autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health/live') },
               transport:
-                config.log.pretty && !stream
-                  ? { target: 'pino-pretty', options: { singleLine: true } }
-                  : undefined,
+                config.log.pretty && !stream ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
             },
             stream ?? process.stdout,
           ],

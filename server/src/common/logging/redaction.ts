@@ -11,7 +11,7 @@ const SECRET_KEY =
 const BOT_TOKEN_IN_TEXT = /\b(\d{3,12}):[A-Za-z0-9_-]{30,}\b/g;
 
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) || /(_token|_secret|_password|_hash)$/i.test(key) && !/^phone_code_hash$/i.test(key);
+  return SECRET_KEY.test(key) || (/(_token|_secret|_password|_hash)$/i.test(key) && !/^phone_code_hash$/i.test(key));
 }
 
 export function scrubText(text: string): string {

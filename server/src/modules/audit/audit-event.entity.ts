@@ -30,6 +30,7 @@ export class AuditEvent {
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip!: string | null;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  // Written without the ::jsonb cast: TypeORM strips casts when it reads defaults back.
+  @Column({ type: 'jsonb', default: () => `'{}'` })
   meta!: Record<string, unknown>;
 }

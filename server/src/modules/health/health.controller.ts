@@ -20,7 +20,9 @@ export class HealthController {
   @Get('ready')
   @ApiOkResponse({ description: 'Postgres and Redis are reachable.' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body names it.' })
-  async ready(@Res({ passthrough: true }) res: Response): Promise<Readiness | { error: { code: string; message: string }; checks: Readiness['checks'] }> {
+  async ready(
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Readiness | { error: { code: string; message: string }; checks: Readiness['checks'] }> {
     const result = await this.health.readiness();
     if (result.status === 'ok') return result;
     res.status(503);

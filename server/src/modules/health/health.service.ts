@@ -22,7 +22,10 @@ const CHECK_TIMEOUT_MS = 2000;
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS} ms`)),
+      CHECK_TIMEOUT_MS,
+    );
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
@@ -42,7 +45,8 @@ export class HealthService implements OnModuleDestroy {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: CHECK_TIMEOUT_MS,
-      retryStrategy: (times) => Math.min(times * 200, 2000),
+      // No background reconnect loop: each readiness check reconnects if needed.
+      retryStrategy: () => null,
     });
     this.redis.on('error', () => undefined);
   }

@@ -1,0 +1,49 @@
+// `npm start`: install if needed, build, prepare the database, run the product (API + worker + console + sandbox).
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, ROOT, SERVER, ensureInstalled, ensureServices, fail, log, run } from './bootstrap.mjs';
+
+function newestMtime(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+ensureInstalled();
+const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+await ensureServices(databaseUrl, redisUrl);
+
+log('Building the server…');
+if (run('npm', ['run', 'build', '-w', 'server']) !== 0) fail('The server build failed; see the output above.');
+
+const consoleIndex = path.join(ROOT, 'admin-console', 'dist', 'browser', 'index.html');
+const consoleSrc = path.join(ROOT, 'admin-console', 'src');
+if (!existsSync(consoleIndex) || newestMtime(consoleSrc) > statSync(consoleIndex).mtimeMs) {
+  log('Building the admin console…');
+  if (run('npm', ['run', 'build', '-w', 'admin-console'], { env: { NG_CLI_ANALYTICS: 'false' } }) !== 0) {
+    fail('The admin console build failed; see the output above.');
+  }
+}
+
+log('Preparing the database (create if missing, run migrations)…');
+const main = path.join(SERVER, 'dist', 'server', 'src', 'main.js');
+const migrate = path.join(SERVER, 'dist', 'server', 'src', 'cli', 'migration.js');
+if (run(process.execPath, [migrate, 'run'], { env: { DATABASE_URL: databaseUrl } }) !== 0) {
+  fail('Migrations failed; see the output above.');
+}
+
+log('Starting Tenantgram…');
+const child = spawn(process.execPath, ['--enable-source-maps', main], {
+  stdio: 'inherit',
+  cwd: SERVER,
+  env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' },
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

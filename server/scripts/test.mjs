@@ -1,0 +1,43 @@
+// `npm test`: install if needed, then lint, type checks and every test (server and console).
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROOT, SERVER, ensureInstalled, ensureServices, log, run } from './bootstrap.mjs';
+
+ensureInstalled();
+await ensureServices(process.env.TEST_DATABASE_URL, process.env.TEST_REDIS_URL);
+
+const results = [];
+const step = (name, cmd, args, opts) => {
+  log(`${name}…`);
+  const started = Date.now();
+  const status = run(cmd, args, opts);
+  results.push({ name, ok: status === 0, seconds: Math.round((Date.now() - started) / 1000) });
+  return status === 0;
+};
+
+const env = { NG_CLI_ANALYTICS: 'false', CI: process.env.CI ?? 'true' };
+step('Lint (server)', 'npx', ['eslint', '--max-warnings', '0', 'src', 'test', '../migrations'], { cwd: SERVER });
+step('Lint (admin console)', 'npm', ['run', 'lint', '-w', 'admin-console'], { env });
+step('Type check (server)', 'npx', ['tsc', '-p', 'tsconfig.json'], { cwd: SERVER });
+const jestJson = path.join(tmpdir(), `tenantgram-jest-${process.pid}.json`);
+step('Server tests (unit + integration)', 'npx', ['jest', '--json', `--outputFile=${jestJson}`], { cwd: SERVER });
+step('Admin console tests', 'npm', ['test', '-w', 'admin-console'], { env });
+step('Admin console build', 'npm', ['run', 'build', '-w', 'admin-console'], { env });
+
+let passed = 0;
+let failed = 0;
+try {
+  const report = JSON.parse(readFileSync(jestJson, 'utf8'));
+  passed = report.numPassedTests;
+  failed = report.numFailedTests;
+  rmSync(jestJson, { force: true });
+} catch {
+  failed += 1;
+}
+process.stdout.write('\n');
+for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds}s)\n`);
+const stepFailures = results.filter((r) => !r.ok).length;
+process.stdout.write(`\nServer tests: ${passed} passed, ${failed} failed\n`);
+if (stepFailures > 0) process.stdout.write(`${stepFailures} step(s) failed.\n`);
+process.exit(stepFailures > 0 ? 1 : 0);

@@ -1,0 +1,43 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { json, urlencoded } from 'express';
+import { CommonError, CommonErrorCode } from '../errors/common-errors';
+
+interface ParserError extends Error {
+  type?: string;
+}
+
+/** Body-parser failures as domain errors, so the one filter answers them with their own codes. */
+function toDomainError(err: ParserError, limitBytes: number): Error {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new CommonError(
+        CommonErrorCode.MalformedJson,
+        `The request body is not valid JSON: ${err.message.replace(/\s+/g, ' ').slice(0, 200)}`,
+      );
+    case 'entity.too.large':
+      return new CommonError(
+        CommonErrorCode.PayloadTooLarge,
+        `The request body is larger than the limit of ${Math.round(limitBytes / 1024)} KB; files go through their upload routes.`,
+      );
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new CommonError(CommonErrorCode.UnsupportedMediaType, err.message);
+    case 'request.aborted':
+      return new CommonError(CommonErrorCode.ValidationFailed, 'The request body was cut short.');
+    default:
+      return err;
+  }
+}
+
+function wrap(parser: RequestHandler, limitBytes: number): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    void parser(req, res, (err?: unknown) => next(err ? toDomainError(err as ParserError, limitBytes) : undefined));
+  };
+}
+
+export function bodyParsers(limitBytes: number): RequestHandler[] {
+  return [
+    wrap(json({ limit: limitBytes, type: ['application/json', 'application/*+json'] }), limitBytes),
+    wrap(urlencoded({ limit: limitBytes, extended: false }), limitBytes),
+  ];
+}

@@ -1,0 +1,52 @@
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { startTestApp, TestApp } from './helpers/test-app';
+import { ProbeModule } from './probes/probe.module';
+
+class Capture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+}
+
+describe('logging', () => {
+  let t: TestApp;
+  const capture = new Capture();
+  beforeAll(async () => {
+    t = await startTestApp({ extraModules: [ProbeModule], logStream: capture, env: { LOG_LEVEL: 'info' } });
+  });
+  afterAll(async () => t.close());
+
+  it('logs a request with an Authorization header and a bot_token body without either value', async () => {
+    const token = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
+    const bearer = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.sig-very-secret';
+    await request(t.url)
+      .post('/probe/secret')
+      .set('Authorization', `Bearer ${bearer}`)
+      .set('Cookie', 'sid=cookie-secret-value')
+      .send({ bot_token: token, telegram_api_hash: 'a'.repeat(32), password: 'pw-secret-123' })
+      .expect(201);
+    // The 500 path logs the whole error; it must not carry a token found in its message either.
+    await request(t.url).get(`/probe/boom?token=${token}`).expect(500);
+    await new Promise((r) => setTimeout(r, 50));
+    const all = capture.lines.join('\n');
+    expect(capture.lines.length).toBeGreaterThan(0);
+    expect(all).toContain('/probe/secret');
+    for (const secret of [
+      token,
+      'AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw',
+      bearer,
+      'cookie-secret-value',
+      'pw-secret-123',
+    ]) {
+      expect(all).not.toContain(secret);
+    }
+    const reqLine = capture.lines
+      .map((l) => JSON.parse(l) as { req?: { url?: string; id?: string; headers: Record<string, string> } })
+      .find((l) => l.req?.url === '/probe/secret');
+    expect(reqLine?.req?.headers.authorization).toBe('[redacted]');
+    expect(reqLine?.req?.id).toEqual(expect.any(String));
+  });
+});
