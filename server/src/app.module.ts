@@ -1,11 +1,19 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { AppConfig } from './config/app-config';
+import { AppConfig, roleServesHttpApi } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { AppLoggerModule } from './common/logging/logger.module';
 import { DatabaseModule } from './modules/database/database.module';
 import { HealthModule } from './modules/health/health.module';
 import { QueueModule } from './modules/queue/queue.module';
+import { AdminModule } from './modules/admin/admin.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { ChannelsModule } from './modules/channels/channels.module';
+import { CredentialsModule } from './modules/credentials/credentials.module';
+import { CryptoModule } from './modules/crypto/crypto.module';
+import { TenantDbModule } from './modules/database/tenant-db.module';
+import { TenantsModule } from './modules/tenants/tenants.module';
 
 export interface AppModuleOptions {
   /** Where logs go (tests capture them). Defaults to stdout. */
@@ -30,6 +38,12 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         QueueModule.forRoot(config),
         HealthModule,
+        AuditModule,
+        TenantDbModule,
+        CryptoModule,
+        TenantsModule,
+        CredentialsModule,
+        ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsModule, AdminModule] : []),
         ...(options.extraModules ?? []),
       ],
     };

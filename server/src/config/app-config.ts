@@ -10,6 +10,7 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
+import { parseKeyring } from '../modules/crypto/keyring';
 
 export enum NodeEnv {
   Development = 'development',
@@ -26,6 +27,12 @@ export enum AppRole {
 export enum TelegramMode {
   Sandbox = 'sandbox',
   Real = 'real',
+}
+
+/** How tenant bots receive updates: webhooks at PUBLIC_URL, or long polling (development only). */
+export enum BotUpdatesMode {
+  Webhook = 'webhook',
+  Polling = 'polling',
 }
 
 /**
@@ -130,12 +137,147 @@ export class EnvSchema {
   @Max(65535)
   SANDBOX_MTPROTO_PORT = 8443;
 
+  /** Run the sandbox inside this process (sandbox mode, `all` role by default). */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  SANDBOX_EMBED?: boolean;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  SANDBOX_CODE_TTL_SECONDS = 300;
+
   @IsString()
   TELEGRAM_BOT_API_URL = 'https://api.telegram.org';
 
   @IsOptional()
   @IsString()
   SYSTEM_BOT_TOKEN?: string;
+
+  @IsEnum(BotUpdatesMode)
+  BOT_UPDATES_MODE: BotUpdatesMode = BotUpdatesMode.Webhook;
+
+  /** A tenant bot with no update or send for this long is dropped from memory (re-created on demand). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  BOT_IDLE_SECONDS = 600;
+
+  /** BullMQ lock of a send job: a worker that dies holding one is taken over after about this long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  SEND_LOCK_MS = 30_000;
+
+  /** How often workers look for due posts nobody is sending (scheduled posts, crashed workers). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SEND_SWEEP_MS = 5_000;
+
+  /** Attempts before a post is marked failed (429s wait and do not count). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  POST_MAX_ATTEMPTS = 5;
+
+  /** Staff account created at start-up when no admin exists yet. */
+  @IsOptional()
+  @IsString()
+  ADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @IsString()
+  ADMIN_PASSWORD?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(3600)
+  JWT_ACCESS_TTL_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  @Max(90 * 86400)
+  JWT_REFRESH_TTL_SECONDS = 30 * 86400;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LOGIN_MAX_FAILURES_PER_EMAIL = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  LOGIN_MAX_FAILURES_PER_IP = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  LOGIN_FAILURE_WINDOW_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86400)
+  TELEGRAM_WEBAPP_MAX_AGE_SECONDS = 86400;
+
+  /** Most gramjs clients one worker keeps connected (least recently used ones are closed first). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  MTPROTO_POOL_MAX = 500;
+
+  /** A tenant client unused this long is closed (its lease released). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86400)
+  MTPROTO_IDLE_SECONDS = 900;
+
+  /** How long a worker's claim on a tenant session lasts without renewal (a lost worker's tenants move after it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(3600)
+  MTPROTO_LEASE_SECONDS = 30;
+
+  /** FLOOD_WAITs up to this many seconds are slept; longer ones reach the caller as 429 with retry_after. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  MTPROTO_FLOOD_SLEEP_SECONDS = 5;
+
+  /** How long a pending login (code or QR) may be completed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(30)
+  @Max(86400)
+  MTPROTO_LOGIN_TTL_SECONDS = 600;
+
+  /** How long an API pod waits for the worker that owns a session to answer. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  MTPROTO_CALL_TIMEOUT_SECONDS = 30;
+
+  /** Telegram's Ed25519 key for Mini App `signature` (hex); the production key unless overridden. */
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/i, { message: 'TELEGRAM_WEBAPP_PUBLIC_KEY must be 64 hex characters' })
+  TELEGRAM_WEBAPP_PUBLIC_KEY?: string;
 }
 
 export interface AppConfig {
@@ -144,14 +286,33 @@ export interface AppConfig {
   http: { port: number; host: string; publicUrl: string; bodyLimitBytes: number };
   database: { url: string; migrationUrl: string };
   redis: { url: string; prefix: string };
-  jwt: { secret: string };
+  jwt: { secret: string; accessTtlSeconds: number; refreshTtlSeconds: number };
+  auth: {
+    adminEmail?: string;
+    adminPassword?: string;
+    loginMaxFailuresPerEmail: number;
+    loginMaxFailuresPerIp: number;
+    loginFailureWindowSeconds: number;
+    webappMaxAgeSeconds: number;
+    webappPublicKeyHex: string;
+  };
   encryption: { keys: string; activeKeyId?: string; minKeyId?: string };
   log: { level: string; pretty: boolean };
   telegram: {
     mode: TelegramMode;
     botApiUrl: string;
     systemBotToken?: string;
-    sandbox: { httpPort: number; mtprotoPort: number };
+    sandbox: { httpPort: number; mtprotoPort: number; embed: boolean; codeTtlSeconds: number };
+  };
+  bots: { updatesMode: BotUpdatesMode; idleSeconds: number };
+  sending: { lockMs: number; sweepMs: number; maxAttempts: number };
+  mtproto: {
+    poolMax: number;
+    idleSeconds: number;
+    leaseSeconds: number;
+    floodSleepSeconds: number;
+    loginTtlSeconds: number;
+    callTimeoutSeconds: number;
   };
   /** Variables that fell back to development defaults (for the one-time warning). */
   devDefaultsUsed: string[];
@@ -164,7 +325,13 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_ENV_NAMES = new Set<string>(['JWT_SECRET', 'ENCRYPTION_KEYS', 'SYSTEM_BOT_TOKEN']);
+const SECRET_ENV_NAMES = new Set<string>(['JWT_SECRET', 'ENCRYPTION_KEYS', 'SYSTEM_BOT_TOKEN', 'ADMIN_PASSWORD']);
+
+/** Telegram's published Ed25519 keys for Mini App third-party validation (core.telegram.org/bots/webapps). */
+export const TELEGRAM_WEBAPP_PUBLIC_KEYS = {
+  production: 'e7bf03a2fa4602af4580703d88dda5bb59f32ed8b02a56c187fe7d34caed242d',
+  test: '40055058a4ee38156a06562e52eece92a771bcd8346a8c4615cb7376eddf72ec',
+} as const;
 
 /** Validates the environment and builds the one typed config object. Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -200,6 +367,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     (typeof REQUIRED_IN_PRODUCTION)[number],
     string
   >;
+  try {
+    parseKeyring(picked.ENCRYPTION_KEYS, parsed.ENCRYPTION_ACTIVE_KEY_ID, parsed.ENCRYPTION_MIN_KEY_ID);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   if (production && picked.JWT_SECRET.length < 32) {
     throw new ConfigError('JWT_SECRET must be at least 32 characters in production.');
   }
@@ -218,7 +390,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { port: parsed.PORT, host: parsed.HOST, publicUrl, bodyLimitBytes: 1024 * 1024 },
     database: { url: picked.DATABASE_URL, migrationUrl: parsed.DATABASE_MIGRATION_URL ?? picked.DATABASE_URL },
     redis: { url: picked.REDIS_URL, prefix: parsed.REDIS_PREFIX },
-    jwt: { secret: picked.JWT_SECRET },
+    jwt: {
+      secret: picked.JWT_SECRET,
+      accessTtlSeconds: parsed.JWT_ACCESS_TTL_SECONDS,
+      refreshTtlSeconds: parsed.JWT_REFRESH_TTL_SECONDS,
+    },
+    auth: {
+      adminEmail: parsed.ADMIN_EMAIL,
+      adminPassword: parsed.ADMIN_PASSWORD,
+      loginMaxFailuresPerEmail: parsed.LOGIN_MAX_FAILURES_PER_EMAIL,
+      loginMaxFailuresPerIp: parsed.LOGIN_MAX_FAILURES_PER_IP,
+      loginFailureWindowSeconds: parsed.LOGIN_FAILURE_WINDOW_SECONDS,
+      webappMaxAgeSeconds: parsed.TELEGRAM_WEBAPP_MAX_AGE_SECONDS,
+      webappPublicKeyHex: (parsed.TELEGRAM_WEBAPP_PUBLIC_KEY ?? TELEGRAM_WEBAPP_PUBLIC_KEYS.production).toLowerCase(),
+    },
     encryption: {
       keys: picked.ENCRYPTION_KEYS,
       activeKeyId: parsed.ENCRYPTION_ACTIVE_KEY_ID,
@@ -229,7 +414,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       mode,
       botApiUrl: parsed.TELEGRAM_BOT_API_URL.replace(/\/+$/, ''),
       systemBotToken: parsed.SYSTEM_BOT_TOKEN,
-      sandbox: { httpPort: parsed.SANDBOX_HTTP_PORT, mtprotoPort: parsed.SANDBOX_MTPROTO_PORT },
+      sandbox: {
+        httpPort: parsed.SANDBOX_HTTP_PORT,
+        mtprotoPort: parsed.SANDBOX_MTPROTO_PORT,
+        embed: mode === TelegramMode.Sandbox && (parsed.SANDBOX_EMBED ?? parsed.ROLE === AppRole.All),
+        codeTtlSeconds: parsed.SANDBOX_CODE_TTL_SECONDS,
+      },
+    },
+    bots: { updatesMode: parsed.BOT_UPDATES_MODE, idleSeconds: parsed.BOT_IDLE_SECONDS },
+    sending: { lockMs: parsed.SEND_LOCK_MS, sweepMs: parsed.SEND_SWEEP_MS, maxAttempts: parsed.POST_MAX_ATTEMPTS },
+    mtproto: {
+      poolMax: parsed.MTPROTO_POOL_MAX,
+      idleSeconds: parsed.MTPROTO_IDLE_SECONDS,
+      leaseSeconds: parsed.MTPROTO_LEASE_SECONDS,
+      floodSleepSeconds: parsed.MTPROTO_FLOOD_SLEEP_SECONDS,
+      loginTtlSeconds: parsed.MTPROTO_LOGIN_TTL_SECONDS,
+      callTimeoutSeconds: parsed.MTPROTO_CALL_TIMEOUT_SECONDS,
     },
     devDefaultsUsed,
   };

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { dataSourceOptions } from './data-source-options';
+import { resolveRuntimeRole } from './runtime-role';
 
 @Module({})
 export class DatabaseModule {
@@ -9,11 +10,19 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...dataSourceOptions(config.database.url),
-          // Boot fails fast instead of retrying for minutes; readiness reports outages later.
-          retryAttempts: 0,
-          manualInitialization: false,
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => {
+            const base = dataSourceOptions(config.database.url);
+            // Every pooled connection runs as the restricted role (row-level security applies).
+            const { options } = await resolveRuntimeRole(config);
+            return {
+              ...base,
+              extra: { ...(base.extra as Record<string, unknown>), ...(options ? { options } : {}) },
+              // Boot fails fast instead of retrying for minutes; readiness reports outages later.
+              retryAttempts: 0,
+              manualInitialization: false,
+            };
+          },
         }),
       ],
     };

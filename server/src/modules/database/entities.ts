@@ -1,4 +1,5 @@
 import { AuditEvent } from '../audit/audit-event.entity';
+import { RefreshToken } from '../auth/refresh-token.entity';
 import { Channel } from '../channels/channel.entity';
 import { ChannelMessage } from '../channels/channel-message.entity';
 import { ChannelStats } from '../channels/channel-stats.entity';
@@ -17,4 +18,5 @@ export const ENTITIES = [
   ChannelMessage,
   ChannelStats,
   AuditEvent,
+  RefreshToken,
 ];

@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { AuditModule } from '../modules/audit/audit.module';
+import { CryptoModule } from '../modules/crypto/crypto.module';
+import { DatabaseModule } from '../modules/database/database.module';
+import { TenantDbModule } from '../modules/database/tenant-db.module';
+import { TenantsModule } from '../modules/tenants/tenants.module';
+
+/** What the operator commands need: the database (as the restricted role), audit, crypto, users. */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config),
+        AuditModule,
+        TenantDbModule,
+        CryptoModule,
+        TenantsModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import type { UserRole } from '../tenants/user.entity';
+
+/** Every action the audit trail records. Kept in one place so the console can filter by them. */
+export enum AuditAction {
+  Registered = 'auth.registered',
+  LoginSucceeded = 'auth.login_succeeded',
+  LoginFailed = 'auth.login_failed',
+  TelegramLogin = 'auth.telegram_webapp_login',
+  RefreshReuse = 'auth.refresh_reuse_detected',
+  Logout = 'auth.logout',
+  CredentialsChanged = 'credentials.changed',
+  LimitsChanged = 'tenant.limits_changed',
+  TenantSuspended = 'tenant.suspended',
+  TenantReactivated = 'tenant.reactivated',
+  AdminDataAccess = 'admin.data_access',
+  StaffCreated = 'admin.staff_created',
+  KeysRewrapped = 'keys.rewrapped',
+  MtprotoLoginStarted = 'mtproto.login_started',
+  MtprotoConnected = 'mtproto.connected',
+  MtprotoDisconnected = 'mtproto.disconnected',
+  MtprotoRemoved = 'mtproto.removed',
+  MtprotoSessionRevoked = 'mtproto.session_revoked',
+}
+
+/** Who did it: a user (tenant or staff) or a named system process. */
+export interface AuditActor {
+  id: string | null;
+  role: UserRole | 'system';
+  ip?: string | null;
+}
+
+export const systemActor = (): AuditActor => ({ id: null, role: 'system' });

@@ -1,0 +1,22 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import type { UserRole } from '../tenants/user.entity';
+
+/** The caller, as the JWT guard puts it on the request (role read from the database, not the token). */
+export interface AuthUser {
+  id: string;
+  role: UserRole;
+  email: string | null;
+}
+
+export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthUser => {
+  const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+  if (!req.user) throw new Error('CurrentUser used on a route without an authenticated caller');
+  return req.user;
+});
+
+/** The caller's address as Express resolved it (trust proxy is configured in createApp). */
+export const ClientIp = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+});

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { AuthController, MeController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtAuthGuard } from './jwt-auth.guard';
+import { JwtStrategy } from './jwt.strategy';
+import { LoginThrottleService } from './login-throttle.service';
+import { RolesGuard } from './roles.guard';
+import { TokenService } from './token.service';
+
+/**
+ * HTTP authentication. Its two global guards run on every route of the app:
+ * the JWT guard (unless `@Public()`), then the role guard.
+ */
+@Module({
+  imports: [PassportModule, JwtModule.register({})],
+  controllers: [AuthController, MeController],
+  providers: [
+    AuthService,
+    TokenService,
+    LoginThrottleService,
+    JwtStrategy,
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
+  exports: [TokenService],
+})
+export class AuthModule {}

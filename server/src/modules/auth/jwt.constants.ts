@@ -1,0 +1,9 @@
+/** Access tokens: HS256 only, issued by and for this API. */
+export const JWT_ALGORITHM = 'HS256' as const;
+export const JWT_ISSUER = 'tenantgram';
+export const JWT_AUDIENCE = 'tenantgram-api';
+
+export interface AccessTokenPayload {
+  sub: string;
+  role: string;
+}

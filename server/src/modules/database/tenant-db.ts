@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
+import { AuditAction, AuditActor } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+/**
+ * The one way tenant data is read or written: a transaction whose
+ * `app.user_id` is the tenant, so row-level security shows that tenant's rows
+ * and no other, whatever the query inside forgets.
+ */
+@Injectable()
+export class TenantDb {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async run<T>(tenantId: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (!isUuid(tenantId)) {
+      // A programming error, not a caller's: ids reaching here were checked already.
+      throw new CommonError(CommonErrorCode.Internal, 'TenantDb.run needs a tenant uuid.');
+    }
+    return this.ds.transaction(async (em) => {
+      await em.query(`SELECT set_config('app.user_id', $1, true)`, [tenantId]);
+      return fn(em);
+    });
+  }
+}
+
+/**
+ * The explicit cross-tenant path for staff and system jobs: the transaction
+ * switches the row-level-security bypass on for itself only, and records who
+ * asked and why in the audit trail before running.
+ */
+@Injectable()
+export class AdminDb {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async run<T>(
+    actor: AuditActor,
+    reason: string,
+    fn: (em: EntityManager) => Promise<T>,
+    scope: { tenantId?: string | null; target?: string | null } = {},
+  ): Promise<T> {
+    return this.ds.transaction(async (em) => {
+      await em.query(`SELECT set_config('app.bypass_rls', 'on', true)`);
+      await this.audit.record(
+        {
+          action: AuditAction.AdminDataAccess,
+          actor,
+          tenantId: scope.tenantId ?? null,
+          target: scope.target ?? null,
+          meta: { reason },
+        },
+        em,
+      );
+      return fn(em);
+    });
+  }
+}

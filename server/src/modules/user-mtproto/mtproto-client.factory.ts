@@ -1,0 +1,196 @@
+import { createHash, createPublicKey } from 'node:crypto';
+import { Inject, Injectable, Logger as NestLogger, Optional } from '@nestjs/common';
+import { Api, TelegramClient } from 'telegram';
+import { _serverKeys } from 'telegram/crypto/RSA';
+import { Logger as GramLogger, LogLevel } from 'telegram/extensions/Logger';
+import { returnBigInt } from 'telegram/Helpers';
+import { ConnectionTCPFull } from 'telegram/network';
+import { StringSession } from 'telegram/sessions';
+import { AppConfig, TelegramMode } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+
+/** Where the sandbox's MTProto door listens, and the RSA key it signs its handshakes with. */
+export interface MtprotoSandboxEndpoint {
+  host: string;
+  port: number;
+  publicKey?: { pem: string; fingerprint: string };
+}
+
+/** DI token for overriding the sandbox endpoint (tests that start a sandbox on ephemeral ports). */
+export const MTPROTO_SANDBOX_ENDPOINT = Symbol('MTPROTO_SANDBOX_ENDPOINT');
+
+export interface CreateMtprotoClientOptions {
+  apiId: number;
+  apiHash: string;
+  /** A saved StringSession; empty or absent for a fresh key. */
+  session?: string;
+  /** FLOOD_WAITs up to this many seconds are slept by the client itself; longer ones throw FloodWaitError. */
+  floodSleepThreshold?: number;
+  /** Attempts to open the TCP connection before connect() fails. */
+  connectionRetries?: number;
+  /** Attempts per request on transient failures. */
+  requestRetries?: number;
+  /** Reconnects after the connection drops, before giving up. */
+  reconnectRetries?: number;
+  /** Connect timeout in seconds. */
+  timeoutSeconds?: number;
+  /**
+   * False for short-lived clients (login flows, one-off reads): the connection is opened with
+   * invokeWithoutUpdates, so Telegram pushes no updates to it. Defaults to true.
+   */
+  receiveUpdates?: boolean;
+}
+
+/** Telegram's DC 2, where new sessions start (the sandbox answers for every DC). */
+const SANDBOX_DC_ID = 2;
+/**
+ * The client ignores the session's port when it connects and stores it as a signed 16-bit number,
+ * so the session carries a harmless placeholder and the connection class supplies the real port.
+ */
+const SESSION_PLACEHOLDER_PORT = 443;
+
+/** Routes gramjs's own log lines to the application logger, warnings and errors only. */
+class RoutedGramLogger extends GramLogger {
+  constructor(
+    private readonly target: NestLogger,
+    level: LogLevel,
+  ) {
+    super(level);
+  }
+
+  override log(level: LogLevel, message: string): void {
+    if (level === LogLevel.ERROR) this.target.error(message);
+    else if (level === LogLevel.WARN) this.target.warn(message);
+  }
+}
+
+/**
+ * The one place the product builds gramjs clients. In sandbox mode it trusts the sandbox's RSA key
+ * and points the client at the sandbox's MTProto door; in real mode it builds a plain client.
+ */
+@Injectable()
+export class MtprotoClientFactory {
+  private readonly log = new NestLogger('MtprotoClient');
+  private sandboxKey?: Promise<{ pem: string; fingerprint: string }>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(MTPROTO_SANDBOX_ENDPOINT) private readonly sandboxOverride?: MtprotoSandboxEndpoint,
+  ) {}
+
+  get sandboxMode(): boolean {
+    return this.config.telegram.mode === TelegramMode.Sandbox;
+  }
+
+  /** Builds a client (not yet connected). Call `destroyClient` when done with it. */
+  async createClient(opts: CreateMtprotoClientOptions): Promise<TelegramClient> {
+    const session = new StringSession(opts.session ?? '');
+    const params: ConstructorParameters<typeof TelegramClient>[3] = {
+      connectionRetries: opts.connectionRetries ?? 2,
+      requestRetries: opts.requestRetries ?? 2,
+      reconnectRetries: opts.reconnectRetries ?? 3,
+      retryDelay: 500,
+      autoReconnect: true,
+      timeout: opts.timeoutSeconds ?? 10,
+      floodSleepThreshold: opts.floodSleepThreshold ?? 5,
+      useWSS: false,
+      deviceModel: 'Tenantgram',
+      appVersion: '1.0',
+      systemVersion: 'server',
+      baseLogger: this.gramLogger(),
+    };
+    if (this.sandboxMode) {
+      const endpoint = this.sandboxEndpoint();
+      await this.trustSandboxKey(endpoint);
+      if (!opts.session) session.setDC(SANDBOX_DC_ID, endpoint.host, SESSION_PLACEHOLDER_PORT);
+      params.connection = sandboxConnectionClass(endpoint.host, endpoint.port);
+    }
+    const client = new TelegramClient(session, opts.apiId, opts.apiHash, params);
+    if (opts.receiveUpdates === false) withoutUpdates(client);
+    return client;
+  }
+
+  /** Stops the client for good: `destroy()` also ends its ping loop, which `disconnect()` leaves running. */
+  async destroyClient(client: TelegramClient): Promise<void> {
+    await client.destroy();
+  }
+
+  /** The client's saved StringSession. */
+  saveSession(client: TelegramClient): string {
+    return (client.session as StringSession).save();
+  }
+
+  /** Hex id of the client's auth key (the sandbox reports per-key statistics under it). */
+  authKeyId(client: TelegramClient): string | undefined {
+    const key = client.session.getAuthKey()?.getKey();
+    return key ? createHash('sha1').update(key).digest().subarray(12, 20).toString('hex') : undefined;
+  }
+
+  private sandboxEndpoint(): MtprotoSandboxEndpoint {
+    return {
+      host: this.sandboxOverride?.host ?? '127.0.0.1',
+      port: this.sandboxOverride?.port ?? this.config.telegram.sandbox.mtprotoPort,
+      publicKey: this.sandboxOverride?.publicKey,
+    };
+  }
+
+  private async trustSandboxKey(endpoint: MtprotoSandboxEndpoint): Promise<void> {
+    this.sandboxKey ??= endpoint.publicKey ? Promise.resolve(endpoint.publicKey) : this.fetchSandboxKey();
+    let key: { pem: string; fingerprint: string };
+    try {
+      key = await this.sandboxKey;
+    } catch (e) {
+      this.sandboxKey = undefined;
+      throw e;
+    }
+    if (_serverKeys.has(key.fingerprint)) return;
+    const jwk = createPublicKey(key.pem).export({ format: 'jwk' });
+    if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') throw new Error('sandbox public key is not RSA');
+    const n = BigInt(`0x${Buffer.from(jwk.n, 'base64url').toString('hex')}`);
+    const e = Number(BigInt(`0x${Buffer.from(jwk.e, 'base64url').toString('hex')}`));
+    _serverKeys.set(key.fingerprint, { n: returnBigInt(n.toString()), e });
+  }
+
+  private async fetchSandboxKey(): Promise<{ pem: string; fingerprint: string }> {
+    const url = `http://127.0.0.1:${this.config.telegram.sandbox.httpPort}/sandbox/mtproto/public-key`;
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`sandbox public key request failed with HTTP ${res.status}`);
+    const body = (await res.json()) as { pem?: unknown; fingerprint?: unknown };
+    if (typeof body.pem !== 'string' || typeof body.fingerprint !== 'string') {
+      throw new Error('sandbox public key response lacks pem/fingerprint');
+    }
+    return { pem: body.pem, fingerprint: body.fingerprint };
+  }
+
+  private gramLogger(): GramLogger {
+    const level = this.config.log.level === 'silent' ? LogLevel.NONE : LogLevel.WARN;
+    return new RoutedGramLogger(this.log, level);
+  }
+}
+
+/**
+ * gramjs has no switch for this: it sends its first request as invokeWithLayer(initConnection(query))
+ * on every (re)connect. Wrapping that query in invokeWithoutUpdates tells the server this connection
+ * wants no updates.
+ */
+function withoutUpdates(client: TelegramClient): void {
+  const init = (client as unknown as { _initRequest: Api.InitConnection })._initRequest;
+  let query: unknown;
+  Object.defineProperty(init, 'query', {
+    configurable: true,
+    enumerable: true,
+    get: () => query,
+    set: (q: unknown) => {
+      query = q instanceof Api.InvokeWithoutUpdates ? q : new Api.InvokeWithoutUpdates({ query: q });
+    },
+  });
+}
+
+/** A full-transport connection that dials the sandbox whatever address and port the session names. */
+function sandboxConnectionClass(host: string, port: number): typeof ConnectionTCPFull {
+  return class SandboxConnectionTCPFull extends ConnectionTCPFull {
+    constructor(params: ConstructorParameters<typeof ConnectionTCPFull>[0]) {
+      super({ ...params, ip: host, port });
+    }
+  };
+}

@@ -1,0 +1,610 @@
+import { randomBytes } from 'node:crypto';
+import type { ChannelMessage, SandboxChannel, SandboxFile, SandboxUser, SandboxWorld } from '../world';
+import { BotApiError } from './bot-api-error';
+import type { BotPrivateMessage, BotSession } from './bot-session';
+import { toUpdateJson } from './bot-session';
+import { extensionOf, imageSize, mimeTypeFor } from './media';
+import { formatText, type FormattedText } from './parse-mode';
+import type { Params } from './params';
+import {
+  botUserJson,
+  channelChatJson,
+  channelFullInfoJson,
+  chatMemberJson,
+  fileJson,
+  getMeJson,
+  type Json,
+  mediaJson,
+  privateChatJson,
+  privateFullInfoJson,
+  userJson,
+} from './serializers';
+
+export interface MethodContext {
+  world: SandboxWorld;
+  session: BotSession;
+  params: Params;
+  /** Aborted when the client goes away (a long poll stops waiting). */
+  signal: AbortSignal;
+}
+
+/** A method's answer: `result`, plus the `description` some methods add on success. */
+export interface MethodAnswer {
+  result: unknown;
+  description?: string;
+}
+
+type Method = (ctx: MethodContext) => Promise<MethodAnswer> | MethodAnswer;
+
+type Target = { kind: 'private'; user: SandboxUser } | { kind: 'channel'; channel: SandboxChannel };
+
+const MAX_TEXT = 4096;
+const MAX_CAPTION = 1024;
+/** The Bot API serves downloads up to 20 MB. */
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+const MAX_URL_FETCH_BYTES = 20 * 1024 * 1024;
+const ALL_UPDATE_TYPES = new Set([
+  'message',
+  'edited_message',
+  'channel_post',
+  'edited_channel_post',
+  'business_connection',
+  'business_message',
+  'edited_business_message',
+  'deleted_business_messages',
+  'message_reaction',
+  'message_reaction_count',
+  'inline_query',
+  'chosen_inline_result',
+  'callback_query',
+  'shipping_query',
+  'pre_checkout_query',
+  'purchased_paid_media',
+  'poll',
+  'poll_answer',
+  'my_chat_member',
+  'chat_member',
+  'chat_join_request',
+  'chat_boost',
+  'removed_chat_boost',
+]);
+
+const now = (): number => Math.floor(Date.now() / 1000);
+const ok = (result: unknown, description?: string): MethodAnswer => ({ result, description });
+
+// ---- chats and rights ----
+
+/** Resolves chat_id as Telegram does for a bot: user ids, -100… channel ids (number or string), '@username'. */
+function resolveChat(ctx: MethodContext, chatId: number | string): Target {
+  const { world } = ctx;
+  if (typeof chatId === 'number' && chatId > 0) {
+    const user = world.findUserById(chatId);
+    if (user) return { kind: 'private', user };
+    throw BotApiError.chatNotFound();
+  }
+  if (typeof chatId === 'number' && chatId > -1000000000000) throw BotApiError.chatNotFound();
+  const channel = world.findChannel(chatId);
+  if (!channel) throw BotApiError.chatNotFound();
+  return { kind: 'channel', channel };
+}
+
+const notMember = (channel: SandboxChannel): BotApiError =>
+  BotApiError.forbidden(`bot is not a member of the ${channel.megagroup ? 'supergroup' : 'channel'} chat`);
+
+function botMember(ctx: MethodContext, channel: SandboxChannel) {
+  return channel.members.get(`bot:${ctx.session.bot.id}`);
+}
+
+/** Posting to a broadcast channel needs an admin with can_post_messages; a supergroup needs membership. */
+function requirePostRight(ctx: MethodContext, channel: SandboxChannel): void {
+  const member = botMember(ctx, channel);
+  if (channel.megagroup ? !member : !member?.admin || !member.canPostMessages) throw notMember(channel);
+}
+
+/** A private channel the bot is not in does not exist for it; a public one can be looked at. */
+function requireVisible(ctx: MethodContext, channel: SandboxChannel): void {
+  if (!botMember(ctx, channel) && !channel.username) throw BotApiError.chatNotFound();
+}
+
+function requireConversation(ctx: MethodContext, user: SandboxUser): void {
+  if (!ctx.session.knownUsers.has(user.id)) throw BotApiError.forbidden("bot can't initiate conversation with a user");
+}
+
+function targetChatId(target: Target): number {
+  return target.kind === 'private' ? target.user.id : target.channel.botApiId;
+}
+
+// ---- messages as JSON ----
+
+function replyMarkupJson(ctx: MethodContext): Json | undefined {
+  const markup = ctx.params.json('reply_markup');
+  if (markup === undefined) return undefined;
+  if (typeof markup !== 'object' || markup === null || Array.isArray(markup)) {
+    throw BotApiError.badRequest("can't parse reply keyboard markup JSON object");
+  }
+  // Only inline keyboards are echoed back on the message, as Telegram does.
+  return 'inline_keyboard' in markup ? markup : undefined;
+}
+
+function attachmentJson(world: SandboxWorld, fileId: string | undefined): Json {
+  const file = fileId ? world.files.get(fileId) : undefined;
+  return file
+    ? mediaJson(file, file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined)
+    : {};
+}
+
+export function channelMessageJson(world: SandboxWorld, channel: SandboxChannel, message: ChannelMessage): Json {
+  const chat = channelChatJson(channel);
+  const json: Json = { message_id: message.id, date: message.date, chat };
+  if (channel.megagroup) {
+    const bot = message.viaBotId ? world.findBotById(message.viaBotId) : undefined;
+    const user = message.fromUserId ? world.findUserById(message.fromUserId) : undefined;
+    if (bot) json.from = botUserJson(bot);
+    else if (user) json.from = userJson(user);
+    else json.sender_chat = chat;
+  } else {
+    json.sender_chat = chat;
+  }
+  if (message.media) {
+    Object.assign(json, attachmentJson(world, message.media.fileId));
+    if (message.text) json.caption = message.text;
+  } else {
+    json.text = message.text;
+  }
+  if (message.editDate) json.edit_date = message.editDate;
+  return json;
+}
+
+function privateMessageJson(ctx: MethodContext, user: SandboxUser, m: BotPrivateMessage): Json {
+  const json: Json = {
+    message_id: m.messageId,
+    from: botUserJson(ctx.session.bot),
+    chat: privateChatJson(user),
+    date: m.date,
+  };
+  if (m.fileId) {
+    Object.assign(json, attachmentJson(ctx.world, m.fileId));
+    if (m.caption) json.caption = m.caption;
+  } else {
+    json.text = m.text ?? '';
+  }
+  if (m.editDate) json.edit_date = m.editDate;
+  if (m.replyMarkup) json.reply_markup = m.replyMarkup;
+  return json;
+}
+
+// ---- limits ----
+
+function throttle(ctx: MethodContext, method: string, target: Target): void {
+  if (!ctx.world.limitsEnabled) return;
+  const chatId = targetChatId(target);
+  const verdict = ctx.session.limiter.tryTake(chatId, target.kind === 'channel');
+  if (verdict.ok) return;
+  ctx.session.refusals.push({ method, chat_id: chatId, retry_after: verdict.retryAfter, date: now() });
+  throw BotApiError.tooManyRequests(verdict.retryAfter);
+}
+
+// ---- sending ----
+
+interface Outgoing {
+  method: string;
+  text?: string;
+  caption?: string;
+  /** Entities of the text, or of the caption. */
+  entities?: Json[];
+  file?: SandboxFile;
+}
+
+function deliver(ctx: MethodContext, target: Target, out: Outgoing): Json {
+  const { world, session } = ctx;
+  const replyMarkup = replyMarkupJson(ctx);
+  throttle(ctx, out.method, target);
+  let json: Json;
+  if (target.kind === 'channel') {
+    const message = world.postToChannel(target.channel.id, {
+      text: out.text ?? out.caption ?? '',
+      viaBotId: session.bot.id,
+      media: out.file
+        ? {
+            kind: out.file.kind,
+            fileId: out.file.fileId,
+            fileName: out.file.fileName,
+            mimeType: out.file.mimeType,
+            size: out.file.size,
+          }
+        : undefined,
+    });
+    json = channelMessageJson(world, target.channel, message);
+  } else {
+    const pm = world.sendPrivateMessage({
+      fromKind: 'bot',
+      fromId: session.bot.id,
+      toKind: 'user',
+      toId: target.user.id,
+      text: out.text ?? out.caption ?? '',
+    });
+    const record: BotPrivateMessage = {
+      messageId: pm.id,
+      userId: target.user.id,
+      date: pm.date,
+      text: out.text,
+      caption: out.caption,
+      fileId: out.file?.fileId,
+      replyMarkup,
+    };
+    session.privateMessages.set(pm.id, record);
+    json = privateMessageJson(ctx, target.user, record);
+  }
+  if (replyMarkup && target.kind === 'channel') json.reply_markup = replyMarkup;
+  if (out.entities?.length) json[out.text !== undefined ? 'entities' : 'caption_entities'] = out.entities;
+  session.sent.push({
+    message_id: json.message_id as number,
+    chat_id: targetChatId(target),
+    ...(out.text !== undefined ? { text: out.text } : {}),
+    ...(out.caption !== undefined ? { caption: out.caption } : {}),
+    method: out.method,
+    date: json.date as number,
+    ...(out.file ? { file_id: out.file.fileId } : {}),
+  });
+  return json;
+}
+
+function resolveSendTarget(ctx: MethodContext): Target {
+  const target = resolveChat(ctx, ctx.params.chatId());
+  if (target.kind === 'channel') requirePostRight(ctx, target.channel);
+  else requireConversation(ctx, target.user);
+  return target;
+}
+
+function readCaption(ctx: MethodContext): FormattedText | undefined {
+  const raw = ctx.params.string('caption');
+  if (raw === undefined) return undefined;
+  const caption = formatText(raw, ctx.params.string('parse_mode'), ctx.params.json('caption_entities'));
+  if (caption.text.length > MAX_CAPTION) throw BotApiError.badRequest('message caption is too long');
+  return caption.text ? caption : undefined;
+}
+
+function readText(ctx: MethodContext): FormattedText {
+  const formatted = formatText(
+    ctx.params.string('text') ?? '',
+    ctx.params.string('parse_mode'),
+    ctx.params.json('entities'),
+  );
+  if (!formatted.text) throw BotApiError.badRequest('message text is empty');
+  if (formatted.text.length > MAX_TEXT) throw BotApiError.badRequest('message is too long');
+  return formatted;
+}
+
+const randomId = (prefix: string, bytes: number): string => prefix + randomBytes(bytes).toString('base64url');
+
+function storeFile(
+  ctx: MethodContext,
+  kind: 'photo' | 'document',
+  data: Buffer,
+  fileName: string,
+  mime: string,
+): SandboxFile {
+  if (data.length === 0) throw BotApiError.badRequest('file must be non-empty');
+  let dims: { width: number; height: number } | undefined;
+  if (kind === 'photo') {
+    dims = imageSize(data);
+    if (!dims || dims.width === 0 || dims.height === 0) throw BotApiError.badRequest('IMAGE_PROCESS_FAILED');
+  }
+  const file: SandboxFile = {
+    fileId: randomId(kind === 'photo' ? 'AgACAgIAAxkBAA' : 'BQACAgIAAxkBAA', 36),
+    fileUniqueId: randomId('AQAD', 9),
+    kind,
+    data,
+    size: data.length,
+    fileName: kind === 'document' ? fileName : undefined,
+    mimeType: kind === 'document' ? mimeTypeFor(fileName, mime) : undefined,
+    filePath:
+      kind === 'photo'
+        ? `photos/file_${randomBytes(8).toString('hex')}.jpg`
+        : `documents/file_${randomBytes(8).toString('hex')}.${extensionOf(fileName, 'dat')}`,
+    ownerBotId: ctx.session.bot.id,
+    width: dims?.width,
+    height: dims?.height,
+    createdAt: new Date(),
+  };
+  ctx.world.files.set(file.fileId, file);
+  return file;
+}
+
+async function fetchUrl(url: string, signal: AbortSignal): Promise<{ data: Buffer; fileName: string; mime: string }> {
+  const failed = BotApiError.badRequest('failed to get HTTP URL content');
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
+  } catch {
+    throw failed;
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw failed;
+  }
+  const data = Buffer.from(await res.arrayBuffer());
+  if (data.length > MAX_URL_FETCH_BYTES) throw BotApiError.badRequest('file is too big');
+  const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || 'file';
+  return { data, fileName, mime: res.headers.get('content-type')?.split(';', 1)[0] ?? 'application/octet-stream' };
+}
+
+/** An InputFile: an upload, 'attach://<part>', a file_id already on the server, or an HTTP URL Telegram fetches. */
+async function inputFile(ctx: MethodContext, field: string, kind: 'photo' | 'document'): Promise<SandboxFile> {
+  const upload = ctx.params.file(field);
+  if (upload) return storeFile(ctx, kind, upload.data, upload.fileName, upload.mimeType);
+  const ref = ctx.params.string(field)?.trim();
+  if (!ref) throw BotApiError.badRequest(`there is no ${kind} in the request`);
+  if (ref.startsWith('attach://')) {
+    const attached = ctx.params.file(ref.slice('attach://'.length));
+    if (!attached) throw BotApiError.badRequest(`there is no ${kind} in the request`);
+    return storeFile(ctx, kind, attached.data, attached.fileName, attached.mimeType);
+  }
+  if (/^https?:\/\//i.test(ref)) {
+    const fetched = await fetchUrl(ref, ctx.signal);
+    return storeFile(ctx, kind, fetched.data, fetched.fileName, fetched.mime);
+  }
+  const existing = ctx.world.files.get(ref);
+  if (!existing) throw BotApiError.badRequest('wrong file identifier/HTTP URL specified');
+  if (existing.kind !== kind) {
+    throw BotApiError.badRequest(
+      `can't use file of type ${existing.kind === 'photo' ? 'Photo' : 'Document'} as ${kind === 'photo' ? 'Photo' : 'Document'}`,
+    );
+  }
+  return existing;
+}
+
+function sendFileMethod(kind: 'photo' | 'document', method: string): Method {
+  return async (ctx) => {
+    const target = resolveSendTarget(ctx);
+    const caption = readCaption(ctx);
+    const file = await inputFile(ctx, kind, kind);
+    return ok(deliver(ctx, target, { method, caption: caption?.text, entities: caption?.entities, file }));
+  };
+}
+
+// ---- editing and deleting ----
+
+function messageIdParam(ctx: MethodContext): number {
+  const id = ctx.params.integer('message_id');
+  if (id === undefined) throw BotApiError.badRequest('message identifier is not specified');
+  return id;
+}
+
+const NOT_MODIFIED =
+  'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
+
+// ---- the methods ----
+
+const METHODS: Record<string, Method> = {
+  getMe: (ctx) => ok(getMeJson(ctx.session.bot)),
+
+  getUpdates: async (ctx) => {
+    const { session, params } = ctx;
+    if (session.webhook) {
+      throw new BotApiError(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
+    }
+    const allowed = params.json('allowed_updates');
+    if (allowed !== undefined) session.setAllowedUpdates(readAllowedUpdates(allowed));
+    const limit = Math.min(100, Math.max(1, params.integer('limit') ?? 100));
+    const timeout = Math.min(50, Math.max(0, params.integer('timeout') ?? 0));
+    const updates = await session.getUpdates(params.integer('offset'), limit, timeout, ctx.signal);
+    return ok(updates.map(toUpdateJson));
+  },
+
+  setWebhook: (ctx) => {
+    const { session, params } = ctx;
+    const url = params.string('url')?.trim() ?? '';
+    const secret = params.string('secret_token');
+    if (secret !== undefined && secret !== '' && !/^[A-Za-z0-9_-]{1,256}$/.test(secret)) {
+      throw BotApiError.badRequest('secret token contains unallowed characters');
+    }
+    const maxConnections = params.integer('max_connections') ?? 40;
+    if (maxConnections < 1 || maxConnections > 100)
+      throw BotApiError.badRequest('bad webhook: max_connections must be between 1 and 100');
+    const allowed = params.json('allowed_updates');
+    if (params.boolean('drop_pending_updates')) session.dropPending();
+    if (url === '') {
+      const had = session.webhook !== undefined;
+      session.setWebhook(undefined);
+      return ok(true, had ? 'Webhook was deleted' : 'Webhook is already deleted');
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw BotApiError.badRequest('bad webhook: Failed to resolve host: Name or service not known');
+    }
+    // Telegram insists on HTTPS; the sandbox also takes plain HTTP so local receivers can listen.
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      throw BotApiError.badRequest('bad webhook: An HTTPS URL must be provided for webhook');
+    }
+    if (allowed !== undefined) session.setAllowedUpdates(readAllowedUpdates(allowed));
+    const same = session.webhook?.url === url && session.webhook.secretToken === (secret || undefined);
+    session.setWebhook({ url, secretToken: secret || undefined, maxConnections, setAt: Date.now() });
+    return ok(true, same ? 'Webhook is already set' : 'Webhook was set');
+  },
+
+  deleteWebhook: (ctx) => {
+    const { session, params } = ctx;
+    if (params.boolean('drop_pending_updates')) session.dropPending();
+    const had = session.webhook !== undefined;
+    session.setWebhook(undefined);
+    return ok(true, had ? 'Webhook was deleted' : 'Webhook is already deleted');
+  },
+
+  getWebhookInfo: (ctx) => ok(ctx.session.webhookInfo()),
+
+  sendMessage: (ctx) => {
+    const target = resolveSendTarget(ctx);
+    const { text, entities } = readText(ctx);
+    return ok(deliver(ctx, target, { method: 'sendMessage', text, entities }));
+  },
+
+  sendPhoto: sendFileMethod('photo', 'sendPhoto'),
+  sendDocument: sendFileMethod('document', 'sendDocument'),
+
+  getFile: (ctx) => {
+    const fileId = ctx.params.string('file_id')?.trim();
+    if (!fileId) throw BotApiError.badRequest('file_id not specified');
+    const file = ctx.world.files.get(fileId);
+    if (!file) throw BotApiError.badRequest('invalid file_id');
+    if (file.size > MAX_DOWNLOAD_BYTES) throw BotApiError.badRequest('file is too big');
+    return ok(fileJson(file));
+  },
+
+  editMessageText: (ctx) => {
+    const { world, params } = ctx;
+    if (params.has('inline_message_id')) throw BotApiError.badRequest('MESSAGE_ID_INVALID');
+    const target = resolveChat(ctx, params.chatId());
+    const messageId = messageIdParam(ctx);
+    const { text, entities } = readText(ctx);
+    const withEntities = (json: Json): Json => (entities.length > 0 ? { ...json, entities } : json);
+    if (target.kind === 'channel') {
+      requirePostRight(ctx, target.channel);
+      const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
+      if (!message) throw BotApiError.badRequest('message to edit not found');
+      if (message.viaBotId !== ctx.session.bot.id) throw BotApiError.badRequest("message can't be edited");
+      if (message.media) throw BotApiError.badRequest('there is no text in the message to edit');
+      if (message.text === text) throw BotApiError.badRequest(NOT_MODIFIED);
+      const edited = world.editChannelMessage(target.channel.id, messageId, text);
+      return ok(withEntities(channelMessageJson(world, target.channel, edited)));
+    }
+    requireConversation(ctx, target.user);
+    const record = ctx.session.privateMessages.get(messageId);
+    if (!record || record.userId !== target.user.id || ctx.session.deletedPrivateIds.has(messageId)) {
+      throw BotApiError.badRequest('message to edit not found');
+    }
+    if (record.fileId) throw BotApiError.badRequest('there is no text in the message to edit');
+    if (record.text === text) throw BotApiError.badRequest(NOT_MODIFIED);
+    record.text = text;
+    record.editDate = now();
+    return ok(withEntities(privateMessageJson(ctx, target.user, record)));
+  },
+
+  deleteMessage: (ctx) => {
+    const { world, params, session } = ctx;
+    const target = resolveChat(ctx, params.chatId());
+    const messageId = messageIdParam(ctx);
+    if (target.kind === 'channel') {
+      const member = botMember(ctx, target.channel);
+      if (!member) throw notMember(target.channel);
+      const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
+      if (!message) throw BotApiError.badRequest('message to delete not found');
+      if (!member.admin && message.viaBotId !== session.bot.id)
+        throw BotApiError.badRequest("message can't be deleted");
+      world.deleteChannelMessage(target.channel.id, messageId);
+      return ok(true);
+    }
+    const inChat = world
+      .privateMessagesOf('bot', session.bot.id)
+      .some((m) => m.id === messageId && (m.fromId === target.user.id || m.toId === target.user.id));
+    if (!inChat || session.deletedPrivateIds.has(messageId))
+      throw BotApiError.badRequest('message to delete not found');
+    session.deletedPrivateIds.add(messageId);
+    return ok(true);
+  },
+
+  getChat: (ctx) => {
+    const target = resolveChat(ctx, ctx.params.chatId());
+    if (target.kind === 'private') {
+      if (!ctx.session.knownUsers.has(target.user.id)) throw BotApiError.chatNotFound();
+      return ok(privateFullInfoJson(target.user));
+    }
+    requireVisible(ctx, target.channel);
+    return ok(channelFullInfoJson(target.channel));
+  },
+
+  getChatMember: (ctx) => {
+    const { world, params } = ctx;
+    const target = resolveChat(ctx, params.chatId());
+    const userId = params.integer('user_id');
+    if (userId === undefined) throw BotApiError.badRequest('user_id is empty');
+    const kind = world.findBotById(userId) ? 'bot' : world.findUserById(userId) ? 'user' : undefined;
+    if (!kind) throw BotApiError.badRequest('user not found');
+    if (target.kind === 'private') {
+      if (!ctx.session.knownUsers.has(target.user.id)) throw BotApiError.chatNotFound();
+      if (userId !== target.user.id && userId !== ctx.session.bot.id) throw BotApiError.badRequest('user not found');
+      return ok({ user: kind === 'bot' ? botUserJson(ctx.session.bot) : userJson(target.user), status: 'member' });
+    }
+    requireVisible(ctx, target.channel);
+    return ok(chatMemberJson(world, target.channel, kind, userId, target.channel.members.get(`${kind}:${userId}`)));
+  },
+
+  getChatAdministrators: (ctx) => {
+    const target = resolveChat(ctx, ctx.params.chatId());
+    if (target.kind === 'private') throw BotApiError.badRequest('there are no administrators in the private chat');
+    requireVisible(ctx, target.channel);
+    const admins = [...target.channel.members.values()].filter((m) => m.admin || m.creator);
+    return ok(admins.map((m) => chatMemberJson(ctx.world, target.channel, m.kind, m.id, m)));
+  },
+
+  getChatMemberCount: (ctx) => {
+    const target = resolveChat(ctx, ctx.params.chatId());
+    if (target.kind === 'private') {
+      if (!ctx.session.knownUsers.has(target.user.id)) throw BotApiError.chatNotFound();
+      return ok(2);
+    }
+    requireVisible(ctx, target.channel);
+    return ok(target.channel.members.size);
+  },
+
+  sendChatAction: (ctx) => {
+    resolveSendTarget(ctx);
+    if (!ctx.params.string('action')) throw BotApiError.badRequest('action is empty');
+    return ok(true);
+  },
+
+  setMyCommands: (ctx) => {
+    const commands = ctx.params.json('commands');
+    if (!Array.isArray(commands)) throw BotApiError.badRequest("can't parse commands JSON object");
+    if (commands.length > 100) throw BotApiError.badRequest('BOT_COMMANDS_TOO_MUCH');
+    const parsed = commands.map((c: unknown) => {
+      const command = typeof c === 'object' && c !== null ? (c as Json).command : undefined;
+      const description = typeof c === 'object' && c !== null ? (c as Json).description : undefined;
+      if (typeof command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(command.replace(/^\//, ''))) {
+        throw BotApiError.badRequest('BOT_COMMAND_INVALID');
+      }
+      if (typeof description !== 'string' || description.trim().length < 1 || description.length > 256) {
+        throw BotApiError.badRequest('BOT_COMMAND_DESCRIPTION_INVALID');
+      }
+      return { command: command.replace(/^\//, ''), description };
+    });
+    ctx.session.commands.set(commandsKey(ctx), parsed);
+    return ok(true);
+  },
+
+  getMyCommands: (ctx) => ok(ctx.session.commands.get(commandsKey(ctx)) ?? []),
+
+  deleteMyCommands: (ctx) => {
+    ctx.session.commands.delete(commandsKey(ctx));
+    return ok(true);
+  },
+
+  answerCallbackQuery: (ctx) => {
+    if (!ctx.params.string('callback_query_id')) throw BotApiError.badRequest('QUERY_ID_INVALID');
+    // The sandbox never issues callback queries, so every id is one Telegram no longer knows.
+    throw BotApiError.badRequest('query is too old and response timeout expired or query ID is invalid');
+  },
+};
+
+function readAllowedUpdates(value: unknown): string[] {
+  if (!Array.isArray(value)) throw BotApiError.badRequest("can't parse allowed updates JSON object");
+  return value.filter((v): v is string => typeof v === 'string' && ALL_UPDATE_TYPES.has(v));
+}
+
+function commandsKey(ctx: MethodContext): string {
+  const scope = ctx.params.json('scope') ?? { type: 'default' };
+  const lang = ctx.params.string('language_code') ?? '';
+  return `${JSON.stringify(scope)}|${lang}`;
+}
+
+const BY_LOWER_NAME = new Map(Object.entries(METHODS).map(([name, fn]) => [name.toLowerCase(), { name, fn }]));
+
+/** Method names are case-insensitive on the Bot API. */
+export function findMethod(name: string): { name: string; fn: Method } | undefined {
+  return BY_LOWER_NAME.get(name.toLowerCase());
+}

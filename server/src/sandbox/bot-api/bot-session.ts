@@ -1,0 +1,283 @@
+import type { SandboxBot } from '../world';
+import { BotApiError } from './bot-api-error';
+import { BotRateLimiter } from './rate-limiter';
+import type { Json } from './serializers';
+import { postUpdate, retryDelayMs } from './webhook-delivery';
+
+export type UpdateType = 'message' | 'my_chat_member';
+
+export interface PendingUpdate {
+  updateId: number;
+  type: UpdateType;
+  payload: Json;
+  createdAt: number;
+}
+
+export interface WebhookConfig {
+  url: string;
+  secretToken?: string;
+  maxConnections: number;
+  setAt: number;
+}
+
+/** What a bot sent, as listed by `GET /sandbox/bots/:id/sent`. */
+export interface SentRecord {
+  message_id: number;
+  chat_id: number;
+  text?: string;
+  caption?: string;
+  method: string;
+  date: number;
+  file_id?: string;
+}
+
+export interface RefusalRecord {
+  method: string;
+  chat_id: number;
+  retry_after: number;
+  date: number;
+}
+
+/** A message the bot sent in a private chat (the world keeps only the text of private messages). */
+export interface BotPrivateMessage {
+  messageId: number;
+  userId: number;
+  date: number;
+  text?: string;
+  caption?: string;
+  fileId?: string;
+  editDate?: number;
+  replyMarkup?: Json;
+}
+
+/** Telegram keeps unconfirmed updates about a day. */
+const UPDATE_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** Default allowed_updates: everything except these opt-in types. */
+const OPT_IN_UPDATE_TYPES = new Set(['chat_member', 'message_reaction', 'message_reaction_count']);
+
+interface Poller {
+  limit: number;
+  finish: (outcome: PendingUpdate[] | BotApiError) => void;
+}
+
+/** The Bot API door's state for one bot: its update queue, webhook, long poller, send log and limits. */
+export class BotSession {
+  private nextUpdateId = 1;
+  private updates: PendingUpdate[] = [];
+  private allowedUpdates: string[] = [];
+  private poller: Poller | undefined;
+  private webhookConfig: WebhookConfig | undefined;
+  private lastError: { date: number; message: string } | undefined;
+  private deliveryAbort: AbortController | undefined;
+  private delivering = false;
+  private closed = false;
+
+  readonly sent: SentRecord[] = [];
+  readonly refusals: RefusalRecord[] = [];
+  readonly limiter = new BotRateLimiter();
+  readonly commands = new Map<string, Json[]>();
+  /** Users who wrote to the bot: only they can be messaged (bots can't start conversations). */
+  readonly knownUsers = new Set<number>();
+  readonly privateMessages = new Map<number, BotPrivateMessage>();
+  readonly deletedPrivateIds = new Set<number>();
+  readonly updateIdByPrivateMessage = new Map<number, number>();
+
+  constructor(readonly bot: SandboxBot) {}
+
+  get webhook(): WebhookConfig | undefined {
+    return this.webhookConfig;
+  }
+
+  // ---- updates ----
+
+  /** Queues an update and hands it to the webhook or a waiting long poll. Returns its update_id, or undefined when filtered out. */
+  enqueue(type: UpdateType, payload: Json): number | undefined {
+    if (this.closed || !this.isAllowed(type)) return undefined;
+    const update: PendingUpdate = { updateId: this.nextUpdateId++, type, payload, createdAt: Date.now() };
+    this.updates.push(update);
+    if (this.webhookConfig) {
+      this.kickDelivery();
+    } else if (this.poller) {
+      const poller = this.poller;
+      this.poller = undefined;
+      poller.finish(this.pick(poller.limit));
+    }
+    return update.updateId;
+  }
+
+  setAllowedUpdates(types: string[] | undefined): void {
+    if (types !== undefined) this.allowedUpdates = types;
+  }
+
+  pendingCount(): number {
+    this.prune();
+    return this.updates.length;
+  }
+
+  dropPending(): void {
+    this.updates = [];
+  }
+
+  /**
+   * getUpdates: confirms updates below `offset` (a negative offset keeps the last -offset), answers
+   * at once when something is queued, else waits up to `timeoutSeconds`. A newer call ends a waiting
+   * one with 409, as Telegram does when two instances poll the same token.
+   */
+  async getUpdates(
+    offset: number | undefined,
+    limit: number,
+    timeoutSeconds: number,
+    signal: AbortSignal,
+  ): Promise<PendingUpdate[]> {
+    if (offset !== undefined) {
+      if (offset < 0) this.updates = this.updates.slice(Math.max(0, this.updates.length + offset));
+      else this.updates = this.updates.filter((u) => u.updateId >= offset);
+    }
+    if (this.poller) {
+      const previous = this.poller;
+      this.poller = undefined;
+      previous.finish(
+        new BotApiError(
+          409,
+          'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+        ),
+      );
+    }
+    const ready = this.pick(limit);
+    if (ready.length > 0 || timeoutSeconds <= 0 || this.closed || signal.aborted) return ready;
+    return new Promise<PendingUpdate[]>((resolve, reject) => {
+      const timer = setTimeout(() => finish(this.pick(limit)), timeoutSeconds * 1000);
+      const onAbort = (): void => finish([]);
+      const poller: Poller = {
+        limit,
+        finish: (outcome) => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          if (this.poller === poller) this.poller = undefined;
+          if (outcome instanceof BotApiError) reject(outcome);
+          else resolve(outcome);
+        },
+      };
+      const finish = poller.finish;
+      this.poller = poller;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private pick(limit: number): PendingUpdate[] {
+    this.prune();
+    return this.updates.filter((u) => this.isAllowed(u.type)).slice(0, limit);
+  }
+
+  private isAllowed(type: UpdateType): boolean {
+    return this.allowedUpdates.length === 0 ? !OPT_IN_UPDATE_TYPES.has(type) : this.allowedUpdates.includes(type);
+  }
+
+  private prune(): void {
+    const cutoff = Date.now() - UPDATE_RETENTION_MS;
+    if (this.updates.length > 0 && this.updates[0].createdAt < cutoff) {
+      this.updates = this.updates.filter((u) => u.createdAt >= cutoff);
+    }
+  }
+
+  // ---- webhook ----
+
+  setWebhook(config: WebhookConfig | undefined): void {
+    this.deliveryAbort?.abort();
+    this.deliveryAbort = undefined;
+    this.webhookConfig = config;
+    this.lastError = undefined;
+    if (config && this.poller) {
+      const poller = this.poller;
+      this.poller = undefined;
+      poller.finish(
+        new BotApiError(
+          409,
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        ),
+      );
+    }
+    if (config) this.kickDelivery();
+  }
+
+  webhookInfo(): Json {
+    const info: Json = {
+      url: this.webhookConfig?.url ?? '',
+      has_custom_certificate: false,
+      pending_update_count: this.pendingCount(),
+    };
+    if (this.lastError) {
+      info.last_error_date = this.lastError.date;
+      info.last_error_message = this.lastError.message;
+    }
+    if (this.webhookConfig) info.max_connections = this.webhookConfig.maxConnections;
+    if (this.allowedUpdates.length > 0) info.allowed_updates = this.allowedUpdates;
+    return info;
+  }
+
+  /** Starts the delivery loop unless one runs: updates go out in order, one at a time. */
+  private kickDelivery(): void {
+    if (this.delivering || this.closed || !this.webhookConfig) return;
+    this.delivering = true;
+    const abort = new AbortController();
+    this.deliveryAbort = abort;
+    void this.deliverLoop(abort.signal).finally(() => {
+      this.delivering = false;
+      // A webhook replaced while the loop was winding down still has updates to receive.
+      if (this.updates.some((u) => this.isAllowed(u.type))) this.kickDelivery();
+    });
+  }
+
+  private async deliverLoop(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted && this.webhookConfig) {
+      this.prune();
+      const update = this.updates.find((u) => this.isAllowed(u.type));
+      if (!update) return;
+      const { url, secretToken } = this.webhookConfig;
+      const result = await postUpdate(url, JSON.stringify(toUpdateJson(update)), secretToken, signal);
+      if (signal.aborted) return;
+      if (result.ok) {
+        failures = 0;
+        this.updates = this.updates.filter((u) => u !== update);
+        continue;
+      }
+      failures += 1;
+      this.lastError = { date: Math.floor(Date.now() / 1000), message: result.error ?? 'Connection error' };
+      await sleep(retryDelayMs(failures), signal);
+    }
+  }
+
+  /** Stops timers, pending polls and deliveries; the session answers nothing more. */
+  close(): void {
+    this.closed = true;
+    this.deliveryAbort?.abort();
+    if (this.poller) {
+      const poller = this.poller;
+      this.poller = undefined;
+      poller.finish([]);
+    }
+  }
+}
+
+export function toUpdateJson(update: PendingUpdate): Json {
+  return { update_id: update.updateId, [update.type]: update.payload };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

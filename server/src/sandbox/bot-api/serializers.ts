@@ -1,0 +1,151 @@
+import type { ChannelMember, SandboxBot, SandboxChannel, SandboxFile, SandboxUser, SandboxWorld } from '../world';
+
+/** Bot API object shapes (core.telegram.org/bots/api), built from world entities. */
+
+export type Json = Record<string, unknown>;
+
+const compact = (o: Json): Json => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+export function userJson(user: SandboxUser): Json {
+  return compact({
+    id: user.id,
+    is_bot: false,
+    first_name: user.firstName,
+    last_name: user.lastName || undefined,
+    username: user.username,
+    language_code: 'en',
+  });
+}
+
+export function botUserJson(bot: SandboxBot): Json {
+  return { id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username };
+}
+
+export function getMeJson(bot: SandboxBot): Json {
+  return {
+    ...botUserJson(bot),
+    can_join_groups: true,
+    can_read_all_group_messages: false,
+    supports_inline_queries: false,
+    can_connect_to_business: false,
+    has_main_web_app: false,
+  };
+}
+
+export function privateChatJson(user: SandboxUser): Json {
+  return compact({
+    id: user.id,
+    first_name: user.firstName,
+    last_name: user.lastName || undefined,
+    username: user.username,
+    type: 'private',
+  });
+}
+
+export function channelChatJson(channel: SandboxChannel): Json {
+  return compact({
+    id: channel.botApiId,
+    title: channel.title,
+    username: channel.username,
+    type: channel.megagroup ? 'supergroup' : 'channel',
+  });
+}
+
+/** getChat's ChatFullInfo. */
+export function channelFullInfoJson(channel: SandboxChannel): Json {
+  return compact({
+    ...channelChatJson(channel),
+    accent_color_id: 0,
+    max_reaction_count: 11,
+    has_visible_history: channel.megagroup ? true : undefined,
+  });
+}
+
+export function privateFullInfoJson(user: SandboxUser): Json {
+  return { ...privateChatJson(user), accent_color_id: 0, max_reaction_count: 11 };
+}
+
+function memberUserJson(world: SandboxWorld, kind: 'user' | 'bot', id: number): Json {
+  if (kind === 'bot') {
+    const bot = world.findBotById(id);
+    return bot ? botUserJson(bot) : { id, is_bot: true, first_name: 'Deleted bot' };
+  }
+  const user = world.findUserById(id);
+  return user ? userJson(user) : { id, is_bot: false, first_name: 'Deleted Account' };
+}
+
+/**
+ * A ChatMember object. `undefined` (no membership) is ChatMemberLeft; a member without admin
+ * rights is ChatMemberMember.
+ */
+export function chatMemberJson(
+  world: SandboxWorld,
+  channel: SandboxChannel,
+  kind: 'user' | 'bot',
+  id: number,
+  member: ChannelMember | undefined,
+): Json {
+  const user = memberUserJson(world, kind, id);
+  if (!member) return { user, status: 'left' };
+  if (member.creator) return { user, status: 'creator', is_anonymous: false };
+  if (!member.admin) return { user, status: 'member' };
+  const common = {
+    user,
+    status: 'administrator',
+    can_be_edited: false,
+    is_anonymous: false,
+    can_manage_chat: true,
+    can_delete_messages: true,
+    can_manage_video_chats: true,
+    can_restrict_members: true,
+    can_promote_members: false,
+    can_change_info: true,
+    can_invite_users: true,
+    can_post_stories: true,
+    can_edit_stories: true,
+    can_delete_stories: true,
+  };
+  return channel.megagroup
+    ? { ...common, can_pin_messages: true, can_manage_topics: false }
+    : { ...common, can_post_messages: member.canPostMessages, can_edit_messages: member.canPostMessages };
+}
+
+export function fileJson(file: SandboxFile): Json {
+  return { file_id: file.fileId, file_unique_id: file.fileUniqueId, file_size: file.size, file_path: file.filePath };
+}
+
+/** The message part describing an attachment: `photo` (sizes) or `document`. */
+export function mediaJson(file: SandboxFile, dims?: { width: number; height: number }): Json {
+  if (file.kind === 'photo') {
+    return {
+      photo: [
+        {
+          file_id: file.fileId,
+          file_unique_id: file.fileUniqueId,
+          file_size: file.size,
+          width: dims?.width ?? 0,
+          height: dims?.height ?? 0,
+        },
+      ],
+    };
+  }
+  return {
+    document: compact({
+      file_id: file.fileId,
+      file_unique_id: file.fileUniqueId,
+      file_name: file.fileName,
+      mime_type: file.mimeType,
+      file_size: file.size,
+    }),
+  };
+}
+
+/** `bot_command` entities for every /command in a text (offsets in UTF-16 units, as Telegram counts). */
+export function commandEntities(text: string): Json[] {
+  const entities: Json[] = [];
+  const re = /(^|\s)(\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?)(?=$|\s)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    entities.push({ offset: m.index + m[1].length, length: m[2].length, type: 'bot_command' });
+  }
+  return entities;
+}

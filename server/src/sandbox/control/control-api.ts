@@ -1,0 +1,376 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BotApiDoor } from '../bot-api/bot-api-door';
+import {
+  type ChannelMember,
+  type FaultSpec,
+  normalizePhone,
+  type SandboxChannel,
+  SandboxConflictError,
+  SandboxInvalidError,
+  SandboxNotFoundError,
+  type SandboxUser,
+  type SandboxWorld,
+} from '../world';
+
+/** What the control API shows of the MTProto door. */
+export interface MtprotoInfo {
+  readonly publicKey: { pem: string; fingerprint: string };
+  stats(): unknown;
+}
+
+type Body = Record<string, unknown>;
+type Handler = (req: { body: Body; params: string[] }) => { status?: number; body: unknown };
+
+class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const invalid = (message: string): ControlError => new ControlError(400, 'VALIDATION_FAILED', message);
+const notFound = (message: string): ControlError => new ControlError(404, 'NOT_FOUND', message);
+const MAX_BODY_BYTES = 1024 * 1024;
+
+// ---- input readers: each names the field it refuses ----
+
+function str(body: Body, name: string, opts: { optional: true; max?: number }): string | undefined;
+function str(body: Body, name: string, opts?: { optional?: false; max?: number }): string;
+function str(body: Body, name: string, opts: { optional?: boolean; max?: number } = {}): string | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) {
+    if (opts.optional) return undefined;
+    throw invalid(`${name} is required`);
+  }
+  if (typeof v !== 'string' || v.trim() === '') throw invalid(`${name} must be a non-empty string`);
+  if (v.length > (opts.max ?? 4096)) throw invalid(`${name} must be at most ${opts.max ?? 4096} characters`);
+  return v;
+}
+
+function bool(body: Body, name: string): boolean | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw invalid(`${name} must be a boolean`);
+  return v;
+}
+
+function int(body: Body, name: string, min: number): number | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+    throw invalid(`${name} must be an integer ≥ ${min}`);
+  return v;
+}
+
+function phoneParam(raw: string, name = 'phone'): string {
+  const digits = normalizePhone(raw);
+  if (digits.length < 5 || digits.length > 15) throw invalid(`${name} must have 5 to 15 digits`);
+  return digits;
+}
+
+function idParam(raw: string, name: string): number {
+  if (!/^-?\d{1,16}$/.test(raw)) throw invalid(`${name} must be an integer`);
+  return Number(raw);
+}
+
+const iso = (d: Date): string => d.toISOString();
+
+function memberJson(m: ChannelMember): Body {
+  const status = m.creator ? 'creator' : m.admin ? 'administrator' : 'member';
+  return {
+    kind: m.kind,
+    id: m.id,
+    status,
+    admin: m.admin,
+    can_post_messages: m.canPostMessages,
+    creator: m.creator,
+    joined_at: iso(m.joinedAt),
+  };
+}
+
+function channelJson(c: SandboxChannel): Body {
+  return {
+    id: c.botApiId,
+    channel_id: c.id,
+    access_hash: c.accessHash.toString(),
+    title: c.title,
+    ...(c.username ? { username: c.username } : {}),
+    megagroup: c.megagroup,
+  };
+}
+
+/**
+ * The control API under `/sandbox`: creates users, bots and channels, reads login codes and what
+ * bots sent, injects faults and limits, resets the world. JSON in, JSON out; errors are
+ * `{error: {code, message}}` with a 4xx status.
+ */
+export class ControlApi {
+  private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
+
+  constructor(
+    private readonly world: SandboxWorld,
+    private readonly door: BotApiDoor,
+    private readonly mtproto: MtprotoInfo | undefined,
+  ) {
+    this.define();
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    try {
+      const path = url.pathname.replace(/\/+$/, '');
+      const sameRoute = this.routes.filter((r) => r.pattern.test(path));
+      const route = sameRoute.find((r) => r.method === req.method);
+      if (!route) {
+        req.resume();
+        if (sameRoute.length > 0)
+          throw new ControlError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here`);
+        throw notFound(`no route for ${req.method ?? ''} ${url.pathname}`);
+      }
+      const params = (route.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
+      const body = req.method === 'POST' ? await readJson(req) : (req.resume(), {});
+      const out = route.handler({ body, params });
+      send(res, out.status ?? 200, out.body);
+    } catch (err) {
+      const e = toControlError(err);
+      send(res, e.status, { error: { code: e.code, message: e.message } });
+    }
+  }
+
+  private on(method: string, path: string, handler: Handler): void {
+    const pattern = new RegExp(`^${path.replace(/:[a-z_]+/g, '([^/]+)')}$`);
+    this.routes.push({ method, pattern, handler });
+  }
+
+  private user(phoneRaw: string, name = 'phone'): SandboxUser {
+    const user = this.world.findUserByPhone(phoneParam(phoneRaw, name));
+    if (!user) throw notFound(`no user with this ${name}`);
+    return user;
+  }
+
+  private channel(raw: string): SandboxChannel {
+    const channel = this.world.findChannel(/^-?\d+$/.test(raw) ? Number(raw) : raw);
+    if (!channel) throw notFound('channel not found');
+    return channel;
+  }
+
+  private bot(raw: string, name = 'id') {
+    const bot = this.world.findBotById(idParam(raw, name));
+    if (!bot) throw notFound('bot not found');
+    return bot;
+  }
+
+  private define(): void {
+    const w = this.world;
+
+    this.on('POST', '/sandbox/users', ({ body }) => {
+      const user = w.createUser({
+        phone: phoneParam(str(body, 'phone', { max: 32 })),
+        firstName: str(body, 'first_name', { max: 64 }),
+        lastName: str(body, 'last_name', { optional: true, max: 64 }),
+        username: str(body, 'username', { optional: true, max: 33 }),
+        password: str(body, 'password', { optional: true, max: 256 }),
+      });
+      return { status: 201, body: { id: user.id, phone: user.phone } };
+    });
+
+    this.on('GET', '/sandbox/users/:phone/codes', ({ params }) => ({
+      body: w.listCodes(phoneParam(params[0])).map((c) => ({
+        code: c.code,
+        sent_at: iso(c.sentAt),
+        expires_at: iso(c.expiresAt),
+        used: c.used,
+      })),
+    }));
+
+    this.on('POST', '/sandbox/users/:phone/revoke-sessions', ({ params }) => {
+      w.revokeSessions(this.user(params[0]).id);
+      return { body: { revoked: true } };
+    });
+
+    this.on('POST', '/sandbox/users/:phone/accept-login-token', ({ body, params }) => {
+      const user = this.user(params[0]);
+      const token = str(body, 'token', { max: 512 }).trim();
+      if (!/^[A-Za-z0-9_-]+={0,2}$/.test(token)) throw invalid('token must be base64url');
+      w.acceptLoginToken(user.id, Buffer.from(token, 'base64url'));
+      return { body: { accepted: true } };
+    });
+
+    this.on('POST', '/sandbox/users/:phone/messages', ({ body, params }) => {
+      const to = this.user(params[0]);
+      const from = this.user(str(body, 'from_phone', { max: 32 }), 'from_phone');
+      const text = str(body, 'text');
+      const m = w.sendPrivateMessage({ fromKind: 'user', fromId: from.id, toKind: 'user', toId: to.id, text });
+      return { body: { message_id: m.id } };
+    });
+
+    this.on('POST', '/sandbox/bots', ({ body }) => {
+      const ownerPhone = str(body, 'owner_phone', { optional: true, max: 32 });
+      const bot = w.createBot({
+        username: str(body, 'username', { max: 33 }),
+        ownerPhone: ownerPhone === undefined ? undefined : phoneParam(ownerPhone, 'owner_phone'),
+        firstName: str(body, 'first_name', { optional: true, max: 64 }),
+      });
+      return { status: 201, body: { id: bot.id, token: bot.token, username: bot.username } };
+    });
+
+    this.on('POST', '/sandbox/bots/:id/messages', ({ body, params }) => {
+      const bot = this.bot(params[0]);
+      const from = this.user(str(body, 'from_phone', { max: 32 }), 'from_phone');
+      const text = str(body, 'text');
+      const m = w.sendPrivateMessage({ fromKind: 'user', fromId: from.id, toKind: 'bot', toId: bot.id, text });
+      return { body: { message_id: m.id, update_id: this.door.updateIdFor(bot.id, m.id) ?? null } };
+    });
+
+    this.on('GET', '/sandbox/bots/:id/sent', ({ params }) => ({ body: this.door.sentBy(this.bot(params[0]).id) }));
+    this.on('GET', '/sandbox/bots/:id/stats', ({ params }) => ({ body: this.door.statsOf(this.bot(params[0]).id) }));
+
+    this.on('POST', '/sandbox/channels', ({ body }) => {
+      const channel = w.createChannel({
+        title: str(body, 'title', { max: 128 }),
+        username: str(body, 'username', { optional: true, max: 33 }),
+        ownerPhone: phoneParam(str(body, 'owner_phone', { max: 32 }), 'owner_phone'),
+        megagroup: bool(body, 'megagroup'),
+      });
+      return { status: 201, body: channelJson(channel) };
+    });
+
+    this.on('GET', '/sandbox/channels/:id', ({ params }) => {
+      const channel = this.channel(params[0]);
+      return { body: { ...channelJson(channel), members: [...channel.members.values()].map(memberJson) } };
+    });
+
+    this.on('POST', '/sandbox/channels/:id/members', ({ body, params }) => {
+      const channel = this.channel(params[0]);
+      const phone = str(body, 'phone', { optional: true, max: 32 });
+      const botId = int(body, 'bot_id', 1);
+      if ((phone === undefined) === (botId === undefined)) throw invalid('give exactly one of phone or bot_id');
+      const target =
+        phone !== undefined
+          ? { kind: 'user' as const, id: this.user(phone).id }
+          : { kind: 'bot' as const, id: this.bot(String(botId), 'bot_id').id };
+      const actorPhone = str(body, 'actor_phone', { optional: true, max: 32 });
+      const actor = actorPhone === undefined ? undefined : this.user(actorPhone, 'actor_phone').id;
+      const member = w.setMember(
+        channel.id,
+        { ...target, admin: bool(body, 'admin'), canPostMessages: bool(body, 'can_post_messages') },
+        actor,
+      );
+      return { body: memberJson(member) };
+    });
+
+    this.on('DELETE', '/sandbox/channels/:id/members/bot/:bot_id', ({ params }) => {
+      const channel = this.channel(params[0]);
+      w.removeMember(channel.id, 'bot', this.bot(params[1], 'bot_id').id);
+      return { body: { removed: true } };
+    });
+
+    this.on('DELETE', '/sandbox/channels/:id/members/user/:phone', ({ params }) => {
+      const channel = this.channel(params[0]);
+      w.removeMember(channel.id, 'user', this.user(params[1]).id);
+      return { body: { removed: true } };
+    });
+
+    this.on('POST', '/sandbox/channels/:id/messages', ({ body, params }) => {
+      const channel = this.channel(params[0]);
+      const text = str(body, 'text');
+      const fromPhone = str(body, 'from_phone', { optional: true, max: 32 });
+      const message = w.postToChannel(channel.id, {
+        text,
+        views: int(body, 'views', 0),
+        fromUserId: fromPhone === undefined ? undefined : this.user(fromPhone, 'from_phone').id,
+      });
+      return { body: { message_id: message.id } };
+    });
+
+    this.on('GET', '/sandbox/channels/:id/messages', ({ params }) => ({
+      body: this.channel(params[0])
+        .messages.filter((m) => !m.deleted)
+        .map((m) => ({
+          message_id: m.id,
+          date: m.date,
+          text: m.text,
+          views: m.views,
+          ...(m.editDate ? { edit_date: m.editDate } : {}),
+          ...(m.viaBotId ? { via_bot_id: m.viaBotId } : {}),
+          ...(m.fromUserId ? { from_user_id: m.fromUserId } : {}),
+          ...(m.media ? { media: { kind: m.media.kind, file_id: m.media.fileId, size: m.media.size } } : {}),
+        })),
+    }));
+
+    this.on('POST', '/sandbox/faults', ({ body }) => {
+      const door = body.door;
+      if (door !== 'bot' && door !== 'mtproto') throw invalid('door must be "bot" or "mtproto"');
+      const method = str(body, 'method', { max: 128 });
+      const error = body.error;
+      const okError =
+        (typeof error === 'number' && Number.isInteger(error) && error >= 400 && error <= 599) ||
+        (typeof error === 'string' && error.trim() !== '' && error.length <= 256);
+      if (!okError) throw invalid('error must be a status (400-599) or an error name such as FLOOD_WAIT_30');
+      const fault: FaultSpec = { door, method, error: error, times: int(body, 'times', 1) ?? 1 };
+      w.addFault(fault);
+      return { status: 201, body: fault };
+    });
+
+    this.on('POST', '/sandbox/limits', ({ body }) => {
+      const enabled = bool(body, 'enabled');
+      if (enabled === undefined) throw invalid('enabled is required');
+      w.limitsEnabled = enabled;
+      return { body: { enabled } };
+    });
+
+    this.on('GET', '/sandbox/mtproto/public-key', () => {
+      if (!this.mtproto) throw notFound('the MTProto door is not running');
+      return { body: { pem: this.mtproto.publicKey.pem, fingerprint: this.mtproto.publicKey.fingerprint } };
+    });
+
+    this.on('GET', '/sandbox/mtproto/stats', () => {
+      if (!this.mtproto) throw notFound('the MTProto door is not running');
+      return { body: this.mtproto.stats() };
+    });
+
+    this.on('POST', '/sandbox/reset', () => {
+      w.reset();
+      return { body: { reset: true } };
+    });
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<Body> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ControlError(413, 'PAYLOAD_TOO_LARGE', 'body exceeds 1 MB');
+    chunks.push(chunk);
+  }
+  if (size === 0) return {};
+  const type = (req.headers['content-type'] ?? '').split(';', 1)[0].trim().toLowerCase();
+  if (type !== 'application/json')
+    throw new ControlError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON (application/json)');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ControlError(400, 'MALFORMED_JSON', 'the body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw invalid('the body must be a JSON object');
+  return parsed as Body;
+}
+
+function toControlError(err: unknown): ControlError {
+  if (err instanceof ControlError) return err;
+  if (err instanceof SandboxConflictError) return new ControlError(409, 'CONFLICT', err.message);
+  if (err instanceof SandboxNotFoundError) return notFound(err.message);
+  if (err instanceof SandboxInvalidError) return invalid(err.message);
+  throw err;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}

@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import {
+  aesIge,
+  authKeyIdOf,
+  bigIntToBuffer,
+  DH_G,
+  DH_PRIME,
+  dhPow,
+  dhPowG,
+  handshakeAesKeyIv,
+  rsaPadDecrypt,
+  ServerRsaKey,
+  sha1,
+  stripLeadingZeros,
+} from './crypto';
+import { TlCodec, TlObject, TlReader } from './tl-codec';
+
+/**
+ * pq for the proof of work: a product of two primes below 2^63 (the client reads pq as a signed
+ * 64-bit number). Its smaller factor is kept near 2^20 so the client's Pollard rho finishes in about
+ * a millisecond: the sandbox has no use for the DoS cost real servers impose.
+ */
+const P = 1000003n;
+const Q = 4398046511119n;
+const PQ = P * Q;
+
+export class HandshakeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HandshakeError';
+  }
+}
+
+export interface NewAuthKey {
+  key: Buffer;
+  id: Buffer;
+}
+
+const sameBytes = (a: unknown, b: Buffer): boolean => Buffer.isBuffer(a) && a.equals(b);
+
+/**
+ * One connection's key exchange (core.telegram.org/mtproto/auth_key): req_pq_multi → resPQ,
+ * req_DH_params → server_DH_params_ok, set_client_DH_params → dh_gen_ok.
+ */
+export class Handshake {
+  private nonce?: Buffer;
+  private serverNonce?: Buffer;
+  private newNonce?: Buffer;
+  /** The server's secret DH exponent a. */
+  private a?: Buffer;
+  private aes?: { key: Buffer; iv: Buffer };
+
+  constructor(
+    private readonly codec: TlCodec,
+    private readonly rsa: ServerRsaKey,
+    private readonly isKeyIdTaken: (id: Buffer) => boolean,
+  ) {}
+
+  /** Answers one plain (unencrypted) request; `done` carries the new auth key after the last step. */
+  handle(request: TlObject): { reply: TlObject; done?: NewAuthKey } {
+    switch (request._) {
+      case 'req_pq_multi':
+      case 'req_pq':
+        return { reply: this.resPq(request) };
+      case 'req_DH_params':
+        return { reply: this.dhParams(request) };
+      case 'set_client_DH_params':
+        return this.clientDhParams(request);
+      default:
+        throw new HandshakeError(`unexpected plain message ${request._}`);
+    }
+  }
+
+  private resPq(req: TlObject): TlObject {
+    if (!Buffer.isBuffer(req.nonce)) throw new HandshakeError('missing nonce');
+    this.nonce = req.nonce;
+    this.serverNonce = randomBytes(16);
+    this.newNonce = undefined;
+    this.a = undefined;
+    return {
+      _: 'resPQ',
+      nonce: this.nonce,
+      server_nonce: this.serverNonce,
+      pq: bigIntToBuffer(PQ),
+      server_public_key_fingerprints: [this.rsa.fingerprintValue],
+    };
+  }
+
+  private checkNonces(req: TlObject): { nonce: Buffer; serverNonce: Buffer } {
+    const { nonce, serverNonce } = this;
+    if (!nonce || !serverNonce || !sameBytes(req.nonce, nonce) || !sameBytes(req.server_nonce, serverNonce)) {
+      throw new HandshakeError('nonce mismatch');
+    }
+    return { nonce, serverNonce };
+  }
+
+  private dhParams(req: TlObject): TlObject {
+    const { nonce, serverNonce } = this.checkNonces(req);
+    if (!sameBytes(req.p, bigIntToBuffer(P)) || !sameBytes(req.q, bigIntToBuffer(Q)))
+      throw new HandshakeError('wrong p/q');
+    if (req.public_key_fingerprint !== this.rsa.fingerprintValue) throw new HandshakeError('unknown key fingerprint');
+    if (!Buffer.isBuffer(req.encrypted_data)) throw new HandshakeError('missing encrypted data');
+    const data = rsaPadDecrypt(this.rsa.privateKey, req.encrypted_data);
+    if (!data) throw new HandshakeError('RSA_PAD check failed');
+    const inner = this.codec.readObject(new TlReader(data));
+    if (!inner._.startsWith('p_q_inner_data')) throw new HandshakeError('expected p_q_inner_data');
+    if (!sameBytes(inner.nonce, nonce) || !sameBytes(inner.server_nonce, serverNonce)) {
+      throw new HandshakeError('inner nonce mismatch');
+    }
+    if (!Buffer.isBuffer(inner.new_nonce)) throw new HandshakeError('missing new nonce');
+    this.newNonce = inner.new_nonce;
+    this.aes = handshakeAesKeyIv(serverNonce, this.newNonce);
+    this.a = randomBytes(256);
+    const gA = dhPowG(this.a);
+    const innerData = this.codec.encode({
+      _: 'server_DH_inner_data',
+      nonce,
+      server_nonce: serverNonce,
+      g: DH_G,
+      dh_prime: DH_PRIME,
+      g_a: stripLeadingZeros(gA),
+      server_time: Math.floor(Date.now() / 1000),
+    });
+    const withHash = Buffer.concat([sha1(innerData), innerData]);
+    const padded = Buffer.concat([withHash, randomBytes((16 - (withHash.length % 16)) % 16)]);
+    return {
+      _: 'server_DH_params_ok',
+      nonce,
+      server_nonce: serverNonce,
+      encrypted_answer: aesIge(padded, this.aes.key, this.aes.iv, true),
+    };
+  }
+
+  private clientDhParams(req: TlObject): { reply: TlObject; done?: NewAuthKey } {
+    const { nonce, serverNonce } = this.checkNonces(req);
+    const { aes, a, newNonce } = this;
+    if (!aes || !a || !newNonce) throw new HandshakeError('set_client_DH_params before req_DH_params');
+    if (!Buffer.isBuffer(req.encrypted_data) || req.encrypted_data.length % 16 !== 0) {
+      throw new HandshakeError('bad encrypted data');
+    }
+    const plain = aesIge(req.encrypted_data, aes.key, aes.iv, false);
+    const reader = new TlReader(plain.subarray(20));
+    const inner = this.codec.readObject(reader);
+    if (!sha1(plain.subarray(20, 20 + reader.offset)).equals(plain.subarray(0, 20))) {
+      throw new HandshakeError('client DH inner data hash mismatch');
+    }
+    if (
+      inner._ !== 'client_DH_inner_data' ||
+      !sameBytes(inner.nonce, nonce) ||
+      !sameBytes(inner.server_nonce, serverNonce)
+    ) {
+      throw new HandshakeError('bad client DH inner data');
+    }
+    if (!Buffer.isBuffer(inner.g_b)) throw new HandshakeError('missing g_b');
+    let secret: Buffer;
+    try {
+      secret = dhPow(inner.g_b, a);
+    } catch {
+      throw new HandshakeError('g_b out of range');
+    }
+    // The client drops leading zero bytes of g^ab; a server that kept them would disagree on ~1 key in 256.
+    const key = Buffer.from(stripLeadingZeros(secret));
+    const id = authKeyIdOf(key);
+    const auxHash = sha1(key).subarray(0, 8);
+    if (this.isKeyIdTaken(id)) {
+      return {
+        reply: {
+          _: 'dh_gen_retry',
+          nonce,
+          server_nonce: serverNonce,
+          new_nonce_hash2: sha1(newNonce, Buffer.from([2]), auxHash).subarray(4, 20),
+        },
+      };
+    }
+    this.a = undefined;
+    this.aes = undefined;
+    return {
+      reply: {
+        _: 'dh_gen_ok',
+        nonce,
+        server_nonce: serverNonce,
+        new_nonce_hash1: sha1(newNonce, Buffer.from([1]), auxHash).subarray(4, 20),
+      },
+      done: { key, id },
+    };
+  }
+}

@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, Server, Socket } from 'node:net';
+import {
+  ChannelMessageEvent,
+  LoginToken,
+  MemberChangedEvent,
+  PrivateMessage,
+  SandboxWorld,
+  WorldEvent,
+} from '../world';
+import { MtprotoConnection } from './connection';
+import { generateServerRsaKey, ServerRsaKey } from './crypto';
+import { Handshake, NewAuthKey } from './handshake';
+import { AuthKeyRecord, RpcService } from './rpc';
+import { botToTl, channelMessageToTl, channelToTl, privateMessageToTl, unixNow, userToTl } from './tl-builders';
+import { TlCodec, TlObject } from './tl-codec';
+import { loadInstalledSchema } from './tl-schema';
+
+export interface MtprotoServerStats {
+  connections: number;
+  handshakes: number;
+  authKeys: number;
+  /** Per auth key id (hex): connections that presented the key plus API requests made with it. */
+  attemptsByAuthKey: Record<string, number>;
+}
+
+/**
+ * The sandbox's MTProto door: a TCP server speaking the "full" transport and MTProto 2.0 over the
+ * shared world, so the unmodified gramjs client can log in, read history and receive updates.
+ */
+export class MtprotoServer {
+  readonly publicKey: { pem: string; fingerprint: string };
+
+  private readonly rsa: ServerRsaKey;
+  private readonly codec = new TlCodec(loadInstalledSchema());
+  private readonly rpc: RpcService;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly connections = new Set<MtprotoConnection>();
+  // Auth keys live as long as the server: a forgotten key leaves the client hanging.
+  private readonly authKeys = new Map<string, AuthKeyRecord>();
+  private readonly connectionsByKey = new Map<string, Set<MtprotoConnection>>();
+  private handshakes = 0;
+  private boundPort = 0;
+  private readonly listeners: [WorldEvent, (payload: unknown) => void][] = [];
+
+  constructor(
+    private readonly world: SandboxWorld,
+    private readonly opts: { host: string; port: number },
+  ) {
+    this.rsa = generateServerRsaKey();
+    this.publicKey = { pem: this.rsa.pem, fingerprint: this.rsa.fingerprint };
+    this.rpc = new RpcService(world, this.codec, () => ({ host: opts.host, port: this.boundPort || opts.port }));
+    this.server = createServer((socket) => this.accept(socket));
+    this.subscribe();
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', onError);
+        const address = this.server.address();
+        this.boundPort = typeof address === 'object' && address ? address.port : this.opts.port;
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  stats(): MtprotoServerStats {
+    const attemptsByAuthKey: Record<string, number> = {};
+    for (const [id, key] of this.authKeys) attemptsByAuthKey[id] = key.attempts;
+    return {
+      connections: this.connections.size,
+      handshakes: this.handshakes,
+      authKeys: this.authKeys.size,
+      attemptsByAuthKey,
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const [event, fn] of this.listeners) this.world.off(event, fn);
+    this.listeners.length = 0;
+    for (const conn of [...this.connections]) conn.close();
+    for (const socket of this.sockets) socket.destroy();
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    const host = {
+      codec: this.codec,
+      newHandshake: (): Handshake => new Handshake(this.codec, this.rsa, (id) => this.authKeys.has(id.toString('hex'))),
+      registerAuthKey: (k: NewAuthKey): void => this.registerAuthKey(k),
+      findAuthKey: (id: Buffer): AuthKeyRecord | undefined => this.authKeys.get(id.toString('hex')),
+      countAttempt: (k: AuthKeyRecord): void => {
+        k.attempts += 1;
+      },
+      invoke: (k: AuthKeyRecord, request: TlObject) => this.rpc.invoke(k, request),
+      bindConnection: (conn: MtprotoConnection, k: AuthKeyRecord): void => {
+        for (const set of this.connectionsByKey.values()) set.delete(conn);
+        let set = this.connectionsByKey.get(k.idHex);
+        if (!set) this.connectionsByKey.set(k.idHex, (set = new Set()));
+        set.add(conn);
+      },
+      onClosed: (conn: MtprotoConnection): void => {
+        this.connections.delete(conn);
+        if (conn.key) this.connectionsByKey.get(conn.key.idHex)?.delete(conn);
+      },
+    };
+    this.connections.add(new MtprotoConnection(socket, host));
+  }
+
+  private registerAuthKey(k: NewAuthKey): void {
+    this.handshakes += 1;
+    const idHex = k.id.toString('hex');
+    this.authKeys.set(idHex, {
+      id: k.id,
+      idHex,
+      key: k.key,
+      salt: randomBytes(8).readBigInt64LE(),
+      revoked: false,
+      sessions: new Set(),
+      attempts: 0,
+      createdAt: new Date(),
+    });
+  }
+
+  // ---- updates pushed from the world ----
+
+  private on<T>(event: WorldEvent, fn: (payload: T) => void): void {
+    const listener = (payload: unknown): void => {
+      try {
+        fn(payload as T);
+      } catch {
+        // A push that cannot be built must never break the world's emitter (and the caller who changed the world).
+      }
+    };
+    this.world.on(event, listener);
+    this.listeners.push([event, listener]);
+  }
+
+  private subscribe(): void {
+    this.on<ChannelMessageEvent>(WorldEvent.ChannelMessage, ({ channel, message }) =>
+      this.pushToChannelMembers(channel, (viewerId) => ({
+        _: 'updates',
+        updates: [
+          {
+            _: 'updateNewChannelMessage',
+            message: channelMessageToTl(channel, message),
+            pts: channel.pts,
+            pts_count: 1,
+          },
+        ],
+        users: this.usersFor([message.fromUserId, message.viaBotId], viewerId),
+        chats: [channelToTl(channel, viewerId)],
+        date: message.date,
+        seq: 0,
+      })),
+    );
+    this.on<ChannelMessageEvent>(WorldEvent.ChannelMessageEdited, ({ channel, message }) =>
+      this.pushToChannelMembers(channel, (viewerId) => ({
+        _: 'updates',
+        updates: [
+          {
+            _: 'updateEditChannelMessage',
+            message: channelMessageToTl(channel, message),
+            pts: channel.pts,
+            pts_count: 1,
+          },
+        ],
+        users: this.usersFor([message.fromUserId, message.viaBotId], viewerId),
+        chats: [channelToTl(channel, viewerId)],
+        date: unixNow(),
+        seq: 0,
+      })),
+    );
+    this.on<ChannelMessageEvent>(WorldEvent.ChannelMessageDeleted, ({ channel, message }) =>
+      this.pushToChannelMembers(channel, () => ({
+        _: 'updateShort',
+        update: {
+          _: 'updateDeleteChannelMessages',
+          channel_id: BigInt(channel.id),
+          messages: [message.id],
+          pts: channel.pts,
+          pts_count: 1,
+        },
+        date: unixNow(),
+      })),
+    );
+    this.on<PrivateMessage>(WorldEvent.PrivateMessage, (message) => {
+      for (const userId of new Set([
+        message.fromKind === 'user' ? message.fromId : 0,
+        message.toKind === 'user' ? message.toId : 0,
+      ])) {
+        if (!userId) continue;
+        const pts = this.world.privateMessagesOf('user', userId).length;
+        this.pushToUser(userId, {
+          _: 'updates',
+          updates: [{ _: 'updateNewMessage', message: privateMessageToTl(message, userId), pts, pts_count: 1 }],
+          users: this.usersFor([message.fromId, message.toId], userId),
+          chats: [],
+          date: message.date,
+          seq: 0,
+        });
+      }
+    });
+    this.on<MemberChangedEvent>(WorldEvent.MemberChanged, ({ channel, member }) => {
+      if (member.kind !== 'user') return;
+      this.pushToUser(member.id, {
+        _: 'updates',
+        updates: [{ _: 'updateChannel', channel_id: BigInt(channel.id) }],
+        users: [],
+        chats: [channelToTl(channel, member.id)],
+        date: unixNow(),
+        seq: 0,
+      });
+    });
+    this.on<{ token: LoginToken; userId: number }>(WorldEvent.LoginTokenAccepted, ({ token }) => {
+      for (const conn of this.connectionsByKey.get(token.authKeyId) ?? []) {
+        conn.push({ _: 'updateShort', update: { _: 'updateLoginToken' }, date: unixNow() });
+      }
+    });
+    this.on<{ userId: number }>(WorldEvent.SessionsRevoked, ({ userId }) => {
+      for (const key of this.authKeys.values()) {
+        if (key.userId !== userId || key.revoked) continue;
+        key.revoked = true;
+        key.srp = undefined;
+        key.passwordUserId = undefined;
+        // Tell live sessions their state is stale; the getDifference they answer with gets 401.
+        for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push({ _: 'updatesTooLong' });
+      }
+    });
+    this.on<void>(WorldEvent.Reset, () => this.rpc.clear());
+  }
+
+  private usersFor(ids: (number | undefined)[], viewerId: number): TlObject[] {
+    const out: TlObject[] = [];
+    for (const id of new Set(ids)) {
+      if (id === undefined) continue;
+      const user = this.world.findUserById(id);
+      if (user) out.push(userToTl(user, viewerId));
+      const bot = user ? undefined : this.world.findBotById(id);
+      if (bot) out.push(botToTl(bot));
+    }
+    return out;
+  }
+
+  private pushToChannelMembers(channel: ChannelMessageEvent['channel'], build: (viewerId: number) => TlObject): void {
+    for (const member of channel.members.values()) {
+      if (member.kind === 'user') this.pushToUser(member.id, build(member.id));
+    }
+  }
+
+  /** Pushes to every live connection of every auth key signed in as the user, except the one whose call caused it. */
+  private pushToUser(userId: number, update: TlObject): void {
+    for (const key of this.authKeys.values()) {
+      if (key.userId !== userId || key.revoked || key.idHex === this.rpc.originKeyId) continue;
+      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push(update);
+    }
+  }
+}

@@ -1,0 +1,839 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import {
+  LoginCode,
+  normalizePhone,
+  SandboxBot,
+  SandboxChannel,
+  SandboxNotFoundError,
+  SandboxUser,
+  SandboxWorld,
+} from '../world';
+import { createVerifier, SrpSession, SrpVerifier } from './srp';
+import {
+  botToTl,
+  channelMessageToTl,
+  channelToTl,
+  configToTl,
+  emptyNotifySettings,
+  peerChannel,
+  peerUser,
+  privateMessageToTl,
+  SANDBOX_DC_ID,
+  unixNow,
+  userToTl,
+} from './tl-builders';
+import { isTlObject, TlCodec, TlObject } from './tl-codec';
+import { DH_G, DH_PRIME } from './crypto';
+
+/** An error answered as rpc_error (core.telegram.org/api/errors). */
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    readonly errorMessage: string,
+  ) {
+    super(`${code} ${errorMessage}`);
+    this.name = 'RpcError';
+  }
+}
+
+/** What the door remembers about one auth key, for the server's lifetime. */
+export interface AuthKeyRecord {
+  id: Buffer;
+  idHex: string;
+  key: Buffer;
+  salt: bigint;
+  /** The signed-in user, if any. */
+  userId?: number;
+  /** Set when a sign-in stopped at SESSION_PASSWORD_NEEDED. */
+  passwordUserId?: number;
+  srp?: { session: SrpSession; userId: number };
+  /** Set once the user's sessions were revoked: every call needing authorization answers 401. */
+  revoked: boolean;
+  sessions: Set<bigint>;
+  attempts: number;
+  createdAt: Date;
+}
+
+/** Methods that work without a signed-in user (everything else answers AUTH_KEY_UNREGISTERED). */
+const UNAUTHENTICATED = new Set([
+  'help.getConfig',
+  'help.getNearestDc',
+  'auth.sendCode',
+  'auth.signIn',
+  'auth.checkPassword',
+  'account.getPassword',
+  'auth.exportLoginToken',
+  'auth.importLoginToken',
+  'auth.logOut',
+]);
+
+const LOGIN_TOKEN_TTL_SECONDS = 30;
+const API_HASH_RE = /^[0-9a-f]{32}$/i;
+
+/** Maps an injected fault to the rpc_error Telegram would send. */
+export function faultToRpcError(fault: string | number): RpcError {
+  if (typeof fault === 'number') {
+    const names: Record<number, string> = {
+      303: 'SEE_OTHER',
+      400: 'BAD_REQUEST',
+      401: 'UNAUTHORIZED',
+      403: 'FORBIDDEN',
+      404: 'NOT_FOUND',
+      406: 'NOT_ACCEPTABLE',
+      420: 'FLOOD',
+      500: 'INTERNAL',
+    };
+    return new RpcError(fault, names[fault] ?? 'INTERNAL');
+  }
+  if (/^(FLOOD_WAIT|FLOOD_PREMIUM_WAIT|SLOWMODE_WAIT)_\d+$/.test(fault)) return new RpcError(420, fault);
+  if (/_MIGRATE_\d+$/.test(fault)) return new RpcError(303, fault);
+  if (
+    /^(AUTH_KEY_UNREGISTERED|AUTH_KEY_INVALID|SESSION_REVOKED|SESSION_EXPIRED|SESSION_PASSWORD_NEEDED|USER_DEACTIVATED)/.test(
+      fault,
+    )
+  ) {
+    return new RpcError(401, fault);
+  }
+  if (/^(CHAT_WRITE_FORBIDDEN|USER_PRIVACY_RESTRICTED|CHAT_ADMIN_INVITE_REQUIRED|RIGHT_FORBIDDEN)$/.test(fault)) {
+    return new RpcError(403, fault);
+  }
+  if (/^(INTERNAL|.*_TIMEOUT|RPC_CALL_FAIL)$/.test(fault)) return new RpcError(500, fault);
+  return new RpcError(400, fault);
+}
+
+export interface RpcAnswer {
+  /** The declared result type to serialize `value` as. */
+  type: string;
+  value: unknown;
+  /** The call came wrapped in invokeWithoutUpdates: its connection wants no pushed updates. */
+  withoutUpdates: boolean;
+}
+
+type Entity = { kind: 'user'; user: SandboxUser } | { kind: 'bot'; bot: SandboxBot };
+type Handler = (key: AuthKeyRecord, req: TlObject) => unknown;
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : NaN);
+const obj = (v: unknown, what: string): TlObject => {
+  if (!isTlObject(v)) throw new RpcError(400, `${what}_INVALID`);
+  return v;
+};
+
+/** The MTProto door's API methods, answered from the shared world. */
+export class RpcService {
+  /** The auth key whose request is being answered, so pushes caused by it skip its own sessions. */
+  originKeyId?: string;
+
+  private readonly handlers = new Map<string, Handler>();
+  private readonly verifiers = new Map<number, { password: string; verifier: Promise<SrpVerifier> }>();
+  private readonly sentByRandomId = new Map<string, TlObject>();
+  /** QR login tokens issued per auth key (hex id), newest last. */
+  private readonly tokensByKey = new Map<string, Buffer[]>();
+
+  constructor(
+    private readonly world: SandboxWorld,
+    private readonly codec: TlCodec,
+    private readonly endpoint: () => { host: string; port: number },
+  ) {
+    const h = (name: string, fn: Handler): void => {
+      this.handlers.set(name, fn);
+    };
+    h('help.getConfig', () => configToTl(this.endpoint().host, this.endpoint().port));
+    h('help.getNearestDc', () => ({
+      _: 'nearestDc',
+      country: 'US',
+      this_dc: SANDBOX_DC_ID,
+      nearest_dc: SANDBOX_DC_ID,
+    }));
+    h('auth.sendCode', (k, r) => this.sendCode(k, r));
+    h('auth.signIn', (k, r) => this.signIn(k, r));
+    h('auth.logOut', (k) => this.logOut(k));
+    h('account.getPassword', (k) => this.getPassword(k));
+    h('auth.checkPassword', (k, r) => this.checkPassword(k, r));
+    h('auth.exportLoginToken', (k, r) => this.exportLoginToken(k, r));
+    h('auth.importLoginToken', (k, r) => this.importLoginToken(k, r));
+    h('users.getUsers', (k, r) => this.getUsers(k, r));
+    h('users.getFullUser', (k, r) => this.getFullUser(k, r));
+    h('updates.getState', (k) => this.getState(k));
+    h('updates.getDifference', (k, r) => this.getDifference(k, r));
+    h('contacts.resolveUsername', (k, r) => this.resolveUsername(k, r));
+    h('contacts.getContacts', () => ({ _: 'contacts.contacts', contacts: [], saved_count: 0, users: [] }));
+    h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
+    h('messages.getHistory', (k, r) => this.getHistory(k, r));
+    h('messages.sendMessage', (k, r) => this.sendMessage(k, r));
+    h('channels.getChannels', (k, r) => this.getChannels(k, r));
+    h('channels.getFullChannel', (k, r) => this.getFullChannel(k, r));
+    h('channels.getMessages', (k, r) => this.getChannelMessages(k, r));
+    h('channels.createChannel', (k, r) => this.createChannel(k, r));
+    h('channels.inviteToChannel', (k, r) => this.inviteToChannel(k, r));
+    h('channels.editAdmin', (k, r) => this.editAdmin(k, r));
+  }
+
+  /**
+   * Answers one API call: unwraps invokeWithLayer/initConnection-style wrappers, applies injected
+   * faults and authorization, and returns the result with the type to serialize it as.
+   */
+  async invoke(key: AuthKeyRecord, request: TlObject): Promise<RpcAnswer> {
+    let call = request;
+    let fn = this.codec.schema.functions.get(call._);
+    let withoutUpdates = false;
+    // Wrappers carry the real query in a `query:!X` field.
+    while (fn && fn.params.some((p) => p.type === '!X')) {
+      if (call._ === 'invokeWithoutUpdates') withoutUpdates = true;
+      if (call._ === 'initConnection' && (typeof call.api_id !== 'number' || call.api_id <= 0)) {
+        throw new RpcError(400, 'API_ID_INVALID');
+      }
+      call = obj(call.query, 'QUERY');
+      fn = this.codec.schema.functions.get(call._);
+    }
+    if (!fn) throw new RpcError(400, 'INPUT_METHOD_INVALID');
+    const fault = this.world.takeFault('mtproto', call._);
+    if (fault !== undefined) throw faultToRpcError(fault);
+    const handler = this.handlers.get(call._);
+    if (!handler) throw new RpcError(400, 'METHOD_NOT_SUPPORTED');
+    if (!UNAUTHENTICATED.has(call._)) this.requireUser(key);
+    this.originKeyId = key.idHex;
+    try {
+      return { type: fn.type, value: await handler(key, call), withoutUpdates };
+    } finally {
+      this.originKeyId = undefined;
+    }
+  }
+
+  /** Forgets what this door derived from the world (after a world reset). */
+  clear(): void {
+    this.verifiers.clear();
+    this.sentByRandomId.clear();
+    this.tokensByKey.clear();
+  }
+
+  // ---- authorization ----
+
+  private requireUser(key: AuthKeyRecord): SandboxUser {
+    const user = key.userId === undefined || key.revoked ? undefined : this.world.findUserById(key.userId);
+    if (!user) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED');
+    return user;
+  }
+
+  private authorize(key: AuthKeyRecord, user: SandboxUser): TlObject {
+    key.userId = user.id;
+    key.revoked = false;
+    key.passwordUserId = undefined;
+    key.srp = undefined;
+    return { _: 'auth.authorization', user: userToTl(user, user.id) };
+  }
+
+  private checkApi(apiId: unknown, apiHash: unknown): void {
+    if (typeof apiId !== 'number' || apiId <= 0 || typeof apiHash !== 'string' || !API_HASH_RE.test(apiHash)) {
+      throw new RpcError(400, 'API_ID_INVALID');
+    }
+  }
+
+  private sendCode(key: AuthKeyRecord, req: TlObject): TlObject {
+    this.checkApi(req.api_id, req.api_hash);
+    const phone = normalizePhone(str(req.phone_number));
+    if (phone.length < 5 || phone.length > 15) throw new RpcError(400, 'PHONE_NUMBER_INVALID');
+    const now = new Date();
+    const code: LoginCode = {
+      code: String(randomInt(0, 100000)).padStart(5, '0'),
+      phone,
+      phoneCodeHash: randomBytes(9).toString('hex'),
+      authKeyId: key.idHex,
+      sentAt: now,
+      expiresAt: new Date(now.getTime() + this.world.codeTtlSeconds * 1000),
+      used: false,
+    };
+    this.world.recordLoginCode(code);
+    return {
+      _: 'auth.sentCode',
+      type: { _: 'auth.sentCodeTypeApp', length: code.code.length },
+      phone_code_hash: code.phoneCodeHash,
+      timeout: this.world.codeTtlSeconds,
+    };
+  }
+
+  private signIn(key: AuthKeyRecord, req: TlObject): TlObject {
+    const phone = normalizePhone(str(req.phone_number));
+    const hash = str(req.phone_code_hash);
+    if (!hash) throw new RpcError(400, 'PHONE_CODE_HASH_EMPTY');
+    const typed = typeof req.phone_code === 'string' ? req.phone_code : '';
+    if (!typed) throw new RpcError(400, 'PHONE_CODE_EMPTY');
+    const code = this.world.findCodeByHash(hash);
+    // A code only ever works with the auth key that asked for it, once, before it expires.
+    if (
+      !code ||
+      code.phone !== phone ||
+      code.authKeyId !== key.idHex ||
+      code.used ||
+      code.expiresAt.getTime() <= Date.now()
+    ) {
+      throw new RpcError(400, 'PHONE_CODE_EXPIRED');
+    }
+    if (typed !== code.code) throw new RpcError(400, 'PHONE_CODE_INVALID');
+    const user = this.world.findUserByPhone(phone);
+    if (!user) throw new RpcError(400, 'PHONE_NUMBER_UNOCCUPIED');
+    code.used = true;
+    if (user.password) {
+      key.passwordUserId = user.id;
+      throw new RpcError(401, 'SESSION_PASSWORD_NEEDED');
+    }
+    return this.authorize(key, user);
+  }
+
+  private logOut(key: AuthKeyRecord): TlObject {
+    key.userId = undefined;
+    key.passwordUserId = undefined;
+    key.srp = undefined;
+    return { _: 'auth.loggedOut' };
+  }
+
+  private verifierFor(user: SandboxUser & { password: string }): Promise<SrpVerifier> {
+    const cached = this.verifiers.get(user.id);
+    if (cached && cached.password === user.password) return cached.verifier;
+    // PBKDF2 with 100000 rounds is slow on purpose: derive once per user and password.
+    const verifier = createVerifier(user.password);
+    this.verifiers.set(user.id, { password: user.password, verifier });
+    return verifier;
+  }
+
+  private passwordUser(key: AuthKeyRecord): SandboxUser | undefined {
+    const id = key.passwordUserId ?? (key.revoked ? undefined : key.userId);
+    return id === undefined ? undefined : this.world.findUserById(id);
+  }
+
+  private async getPassword(key: AuthKeyRecord): Promise<TlObject> {
+    const user = this.passwordUser(key);
+    if (!user) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED');
+    const newAlgo = {
+      _: 'passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow',
+      salt1: randomBytes(8),
+      salt2: randomBytes(16),
+      g: DH_G,
+      p: DH_PRIME,
+    };
+    const base = {
+      _: 'account.password',
+      new_algo: newAlgo,
+      new_secure_algo: { _: 'securePasswordKdfAlgoUnknown' },
+      secure_random: randomBytes(32),
+    };
+    const { password } = user;
+    if (!password) return { ...base, has_password: false };
+    const verifier = await this.verifierFor({ ...user, password });
+    const session = new SrpSession(BigInt.asIntN(64, randomBytes(8).readBigUInt64LE()), verifier);
+    key.srp = { session, userId: user.id };
+    return {
+      ...base,
+      has_password: true,
+      current_algo: { ...newAlgo, salt1: verifier.salt1, salt2: verifier.salt2 },
+      srp_B: session.B,
+      srp_id: session.srpId,
+    };
+  }
+
+  private checkPassword(key: AuthKeyRecord, req: TlObject): TlObject {
+    const input = obj(req.password, 'PASSWORD');
+    const srp = key.srp;
+    if (input._ !== 'inputCheckPasswordSRP' || !srp || srp.session.srpId !== input.srp_id) {
+      throw new RpcError(400, 'SRP_ID_INVALID');
+    }
+    const user = this.world.findUserById(srp.userId);
+    if (!user || (key.passwordUserId !== user.id && key.userId !== user.id)) throw new RpcError(400, 'SRP_ID_INVALID');
+    if (!Buffer.isBuffer(input.A) || !Buffer.isBuffer(input.M1) || !srp.session.check(input.A, input.M1)) {
+      throw new RpcError(400, 'PASSWORD_HASH_INVALID');
+    }
+    return this.authorize(key, user);
+  }
+
+  private exportLoginToken(key: AuthKeyRecord, req: TlObject): TlObject {
+    this.checkApi(req.api_id, req.api_hash);
+    const issued = this.tokensByKey.get(key.idHex) ?? [];
+    const accepted = issued
+      .map((t) => this.world.findLoginToken(t))
+      .find((t) => t?.acceptedByUserId !== undefined && t.expiresAt.getTime() > Date.now());
+    if (accepted?.acceptedByUserId !== undefined) {
+      this.tokensByKey.delete(key.idHex);
+      return this.finishTokenLogin(key, accepted.acceptedByUserId);
+    }
+    const token = this.world.createLoginToken(key.idHex, LOGIN_TOKEN_TTL_SECONDS);
+    // Only the live tokens matter; older ones have expired.
+    this.tokensByKey.set(key.idHex, [
+      ...issued.filter((t) => (this.world.findLoginToken(t)?.expiresAt.getTime() ?? 0) > Date.now()),
+      token.token,
+    ]);
+    return { _: 'auth.loginToken', expires: Math.floor(token.expiresAt.getTime() / 1000), token: token.token };
+  }
+
+  private importLoginToken(key: AuthKeyRecord, req: TlObject): TlObject {
+    const token = Buffer.isBuffer(req.token) ? this.world.findLoginToken(req.token) : undefined;
+    if (!token) throw new RpcError(400, 'AUTH_TOKEN_INVALID');
+    if (token.expiresAt.getTime() <= Date.now()) throw new RpcError(400, 'AUTH_TOKEN_EXPIRED');
+    if (token.acceptedByUserId === undefined) {
+      return { _: 'auth.loginToken', expires: Math.floor(token.expiresAt.getTime() / 1000), token: token.token };
+    }
+    return this.finishTokenLogin(key, token.acceptedByUserId);
+  }
+
+  private finishTokenLogin(key: AuthKeyRecord, userId: number): TlObject {
+    const user = this.world.findUserById(userId);
+    if (!user) throw new RpcError(400, 'AUTH_TOKEN_INVALID');
+    if (user.password) {
+      key.passwordUserId = user.id;
+      throw new RpcError(401, 'SESSION_PASSWORD_NEEDED');
+    }
+    return { _: 'auth.loginTokenSuccess', authorization: this.authorize(key, user) };
+  }
+
+  // ---- entities ----
+
+  private entityById(id: number): Entity | undefined {
+    const user = this.world.findUserById(id);
+    if (user) return { kind: 'user', user };
+    const bot = this.world.findBotById(id);
+    return bot ? { kind: 'bot', bot } : undefined;
+  }
+
+  private entityToTl(e: Entity, viewerId: number): TlObject {
+    return e.kind === 'user' ? userToTl(e.user, viewerId) : botToTl(e.bot);
+  }
+
+  private usersToTl(ids: Iterable<number>, viewerId: number): TlObject[] {
+    const out: TlObject[] = [];
+    for (const id of new Set(ids)) {
+      const e = this.entityById(id);
+      if (e) out.push(this.entityToTl(e, viewerId));
+    }
+    return out;
+  }
+
+  /** Resolves an InputUser/InputPeer user reference, checking its access hash. */
+  private resolveUser(me: SandboxUser, input: TlObject, error: string): Entity {
+    if (input._ === 'inputUserSelf' || input._ === 'inputPeerSelf') return { kind: 'user', user: me };
+    if (input._ === 'inputUser' || input._ === 'inputPeerUser') {
+      const e = this.entityById(num(input.user_id));
+      const hash = e?.kind === 'user' ? e.user.accessHash : e?.bot.accessHash;
+      if (e && hash === input.access_hash) return e;
+    }
+    throw new RpcError(400, error);
+  }
+
+  private resolveChannel(input: unknown): SandboxChannel {
+    const ref = obj(input, 'CHANNEL');
+    if (ref._ === 'inputChannel' || ref._ === 'inputPeerChannel') {
+      const channel = this.world.findChannel(num(ref.channel_id));
+      if (channel && channel.accessHash === ref.access_hash) return channel;
+    }
+    throw new RpcError(400, 'CHANNEL_INVALID');
+  }
+
+  private canRead(channel: SandboxChannel, userId: number): boolean {
+    return channel.members.has(`user:${userId}`) || channel.username !== undefined;
+  }
+
+  private readableChannel(input: unknown, me: SandboxUser): SandboxChannel {
+    const channel = this.resolveChannel(input);
+    if (!this.canRead(channel, me.id)) throw new RpcError(400, 'CHANNEL_PRIVATE');
+    return channel;
+  }
+
+  private getUsers(key: AuthKeyRecord, req: TlObject): TlObject[] {
+    const me = this.requireUser(key);
+    const ids = Array.isArray(req.id) ? req.id : [];
+    return ids.map((input) => {
+      try {
+        return this.entityToTl(this.resolveUser(me, obj(input, 'USER_ID'), 'USER_ID_INVALID'), me.id);
+      } catch {
+        return { _: 'userEmpty', id: isTlObject(input) && input.user_id !== undefined ? input.user_id : 0n };
+      }
+    });
+  }
+
+  private getFullUser(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const e = this.resolveUser(me, obj(req.id, 'USER_ID'), 'USER_ID_INVALID');
+    const id = e.kind === 'user' ? e.user.id : e.bot.id;
+    const commonChats = this.world
+      .listChannels()
+      .filter((c) => c.members.has(`user:${me.id}`) && c.members.has(`${e.kind}:${id}`)).length;
+    return {
+      _: 'users.userFull',
+      full_user: {
+        _: 'userFull',
+        id: BigInt(id),
+        settings: { _: 'peerSettings' },
+        notify_settings: emptyNotifySettings(),
+        common_chats_count: id === me.id ? 0 : commonChats,
+        bot_info: e.kind === 'bot' ? { _: 'botInfo', user_id: BigInt(id), description: '', commands: [] } : undefined,
+      },
+      chats: [],
+      users: [this.entityToTl(e, me.id)],
+    };
+  }
+
+  /** The user's common pts: one event per private message sent or received. */
+  private userPts(userId: number): number {
+    return this.world.privateMessagesOf('user', userId).length;
+  }
+
+  private getState(key: AuthKeyRecord): TlObject {
+    const me = this.requireUser(key);
+    return { _: 'updates.state', pts: this.userPts(me.id), qts: 0, date: unixNow(), seq: 0, unread_count: 0 };
+  }
+
+  private getDifference(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const messages = this.world.privateMessagesOf('user', me.id);
+    const from = Math.max(0, num(req.pts));
+    if (from >= messages.length) return { _: 'updates.differenceEmpty', date: unixNow(), seq: 0 };
+    const fresh = messages.slice(from);
+    return {
+      _: 'updates.difference',
+      new_messages: fresh.map((m) => privateMessageToTl(m, me.id)),
+      new_encrypted_messages: [],
+      other_updates: [],
+      chats: [],
+      users: this.usersToTl(
+        fresh.flatMap((m) => [m.fromId, m.toId]),
+        me.id,
+      ),
+      state: { _: 'updates.state', pts: messages.length, qts: 0, date: unixNow(), seq: 0, unread_count: 0 },
+    };
+  }
+
+  private resolveUsername(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const username = str(req.username).replace(/^@/, '');
+    if (!/^[A-Za-z][A-Za-z0-9_]{3,31}$/.test(username)) throw new RpcError(400, 'USERNAME_INVALID');
+    const user = this.world.findUserByUsername(username);
+    if (user) return { _: 'contacts.resolvedPeer', peer: peerUser(user.id), chats: [], users: [userToTl(user, me.id)] };
+    const bot = this.world.findBotByUsername(username);
+    if (bot) return { _: 'contacts.resolvedPeer', peer: peerUser(bot.id), chats: [], users: [botToTl(bot)] };
+    const channel = this.world.findChannel(`@${username}`);
+    if (channel) {
+      return {
+        _: 'contacts.resolvedPeer',
+        peer: peerChannel(channel.id),
+        chats: [channelToTl(channel, me.id)],
+        users: [],
+      };
+    }
+    throw new RpcError(400, 'USERNAME_NOT_OCCUPIED');
+  }
+
+  private getDialogs(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    type Row = { dialog: TlObject; message?: TlObject; date: number };
+    const rows: Row[] = [];
+    const chats: TlObject[] = [];
+    const userIds: number[] = [];
+    for (const channel of this.world.listChannels()) {
+      if (!channel.members.has(`user:${me.id}`)) continue;
+      const top = [...channel.messages].reverse().find((m) => !m.deleted);
+      chats.push(channelToTl(channel, me.id));
+      if (top?.fromUserId !== undefined) userIds.push(top.fromUserId);
+      if (top?.viaBotId !== undefined) userIds.push(top.viaBotId);
+      rows.push({
+        dialog: {
+          _: 'dialog',
+          peer: peerChannel(channel.id),
+          top_message: top?.id ?? 0,
+          read_inbox_max_id: top?.id ?? 0,
+          read_outbox_max_id: top?.id ?? 0,
+          unread_count: 0,
+          unread_mentions_count: 0,
+          unread_reactions_count: 0,
+          notify_settings: emptyNotifySettings(),
+          pts: channel.pts,
+        },
+        message: top ? channelMessageToTl(channel, top) : undefined,
+        date: top?.date ?? Math.floor(channel.createdAt.getTime() / 1000),
+      });
+    }
+    const lastByPeer = new Map<number, ReturnType<SandboxWorld['privateMessagesOf']>[number]>();
+    for (const m of this.world.privateMessagesOf('user', me.id)) {
+      lastByPeer.set(m.fromKind === 'user' && m.fromId === me.id ? m.toId : m.fromId, m);
+    }
+    for (const [peerId, m] of lastByPeer) {
+      userIds.push(peerId);
+      rows.push({
+        dialog: {
+          _: 'dialog',
+          peer: peerUser(peerId),
+          top_message: m.id,
+          read_inbox_max_id: m.id,
+          read_outbox_max_id: m.id,
+          unread_count: 0,
+          unread_mentions_count: 0,
+          unread_reactions_count: 0,
+          notify_settings: emptyNotifySettings(),
+        },
+        message: privateMessageToTl(m, me.id),
+        date: m.date,
+      });
+    }
+    rows.sort((a, b) => b.date - a.date);
+    const offsetDate = num(req.offset_date);
+    const limit = Math.min(Math.max(num(req.limit) || 100, 1), 100);
+    const page = rows.filter((r) => !(offsetDate > 0) || r.date < offsetDate).slice(0, limit);
+    const body = {
+      dialogs: page.map((r) => r.dialog),
+      messages: page.flatMap((r) => (r.message ? [r.message] : [])),
+      chats,
+      users: this.usersToTl([me.id, ...userIds], me.id),
+    };
+    return rows.length > page.length
+      ? { _: 'messages.dialogsSlice', count: rows.length, ...body }
+      : { _: 'messages.dialogs', ...body };
+  }
+
+  /** Telegram's history paging: newest first, from offset_id/offset_date, shifted by add_offset, within (min_id, max_id). */
+  private page<T extends { id: number; date: number }>(all: T[], req: TlObject): T[] {
+    const desc = [...all].sort((a, b) => b.id - a.id);
+    const offsetId = num(req.offset_id) || 0;
+    const offsetDate = num(req.offset_date) || 0;
+    const addOffset = num(req.add_offset) || 0;
+    const limit = Math.min(Math.max(num(req.limit) || 100, 0), 100);
+    const maxId = num(req.max_id) || 0;
+    const minId = num(req.min_id) || 0;
+    let start = 0;
+    if (offsetId > 0) {
+      start = desc.findIndex((m) => m.id < offsetId);
+      if (start < 0) start = desc.length;
+    } else if (offsetDate > 0) {
+      start = desc.findIndex((m) => m.date < offsetDate);
+      if (start < 0) start = desc.length;
+    }
+    start += addOffset;
+    const end = start + limit;
+    return desc
+      .slice(Math.max(start, 0), Math.max(end, 0))
+      .filter((m) => (maxId <= 0 || m.id < maxId) && (minId <= 0 || m.id > minId));
+  }
+
+  private getHistory(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const peer = obj(req.peer, 'PEER_ID');
+    if (peer._ === 'inputPeerChannel') {
+      const channel = this.readableChannel(peer, me);
+      const visible = channel.messages.filter((m) => !m.deleted);
+      const messages = this.page(visible, req);
+      return {
+        _: 'messages.channelMessages',
+        pts: channel.pts,
+        count: visible.length,
+        messages: messages.map((m) => channelMessageToTl(channel, m)),
+        topics: [],
+        chats: [channelToTl(channel, me.id)],
+        users: this.usersToTl(
+          messages.flatMap((m) => [m.fromUserId, m.viaBotId].filter((x): x is number => x !== undefined)),
+          me.id,
+        ),
+      };
+    }
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
+    const conversation = this.world
+      .privateMessagesOf('user', me.id)
+      .filter((m) => (m.fromKind === 'user' && m.fromId === me.id ? m.toId : m.fromId) === otherId);
+    const messages = this.page(conversation, req);
+    const body = {
+      messages: messages.map((m) => privateMessageToTl(m, me.id)),
+      chats: [],
+      users: this.usersToTl([me.id, otherId], me.id),
+    };
+    return messages.length < conversation.length
+      ? { _: 'messages.messagesSlice', count: conversation.length, ...body }
+      : { _: 'messages.messages', ...body };
+  }
+
+  private sendMessage(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const text = typeof req.message === 'string' ? req.message : '';
+    if (!text.trim()) throw new RpcError(400, 'MESSAGE_EMPTY');
+    if (text.length > 4096) throw new RpcError(400, 'MESSAGE_TOO_LONG');
+    const randomId = typeof req.random_id === 'bigint' ? req.random_id : 0n;
+    const dedupeKey = `${me.id}:${randomId}`;
+    // A retried send with the same random_id must not post twice.
+    const previous = this.sentByRandomId.get(dedupeKey);
+    if (previous) return previous;
+    const peer = obj(req.peer, 'PEER_ID');
+    let result: TlObject;
+    if (peer._ === 'inputPeerChannel') {
+      const channel = this.resolveChannel(peer);
+      const member = channel.members.get(`user:${me.id}`);
+      if (!member) throw new RpcError(403, 'CHAT_WRITE_FORBIDDEN');
+      if (!channel.megagroup && !(member.admin && member.canPostMessages))
+        throw new RpcError(403, 'CHAT_ADMIN_REQUIRED');
+      const message = this.world.postToChannel(channel.id, {
+        text,
+        fromUserId: channel.megagroup ? me.id : undefined,
+      });
+      result = {
+        _: 'updates',
+        updates: [
+          { _: 'updateMessageID', id: message.id, random_id: randomId },
+          {
+            _: 'updateNewChannelMessage',
+            message: channelMessageToTl(channel, message),
+            pts: channel.pts,
+            pts_count: 1,
+          },
+        ],
+        users: [userToTl(me, me.id)],
+        chats: [channelToTl(channel, me.id)],
+        date: message.date,
+        seq: 0,
+      };
+    } else {
+      const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+      const message = this.world.sendPrivateMessage({
+        fromKind: 'user',
+        fromId: me.id,
+        toKind: other.kind,
+        toId: other.kind === 'user' ? other.user.id : other.bot.id,
+        text,
+      });
+      result = {
+        _: 'updateShortSentMessage',
+        out: true,
+        id: message.id,
+        pts: this.userPts(me.id),
+        pts_count: 1,
+        date: message.date,
+      };
+    }
+    this.sentByRandomId.set(dedupeKey, result);
+    return result;
+  }
+
+  private getChannels(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const ids = Array.isArray(req.id) ? req.id : [];
+    return { _: 'messages.chats', chats: ids.map((input) => channelToTl(this.resolveChannel(input), me.id)) };
+  }
+
+  private getFullChannel(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.readableChannel(req.channel, me);
+    const top = [...channel.messages].reverse().find((m) => !m.deleted)?.id ?? 0;
+    const members = [...channel.members.values()];
+    const member = channel.members.get(`user:${me.id}`);
+    return {
+      _: 'messages.chatFull',
+      full_chat: {
+        _: 'channelFull',
+        can_view_participants: member?.admin ?? false,
+        id: BigInt(channel.id),
+        about: '',
+        participants_count: members.length,
+        admins_count: members.filter((m) => m.admin).length,
+        read_inbox_max_id: top,
+        read_outbox_max_id: top,
+        unread_count: 0,
+        chat_photo: { _: 'photoEmpty', id: 0n },
+        notify_settings: emptyNotifySettings(),
+        bot_info: [],
+        pts: channel.pts,
+      },
+      chats: [channelToTl(channel, me.id)],
+      users: this.usersToTl(
+        members.map((m) => m.id),
+        me.id,
+      ),
+    };
+  }
+
+  private getChannelMessages(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.readableChannel(req.channel, me);
+    const wanted = Array.isArray(req.id) ? req.id : [];
+    const messages = wanted.map((input) => {
+      const id = isTlObject(input) && input._ === 'inputMessageID' ? num(input.id) : 0;
+      const found = channel.messages.find((m) => m.id === id && !m.deleted);
+      return found ? channelMessageToTl(channel, found) : { _: 'messageEmpty', id };
+    });
+    const found = wanted.length ? channel.messages.filter((m) => messages.some((t) => t.id === m.id)) : [];
+    return {
+      _: 'messages.channelMessages',
+      pts: channel.pts,
+      count: messages.length,
+      messages,
+      topics: [],
+      chats: [channelToTl(channel, me.id)],
+      users: this.usersToTl(
+        found.flatMap((m) => [m.fromUserId, m.viaBotId].filter((x): x is number => x !== undefined)),
+        me.id,
+      ),
+    };
+  }
+
+  private channelUpdates(channel: SandboxChannel, me: SandboxUser, users: TlObject[] = []): TlObject {
+    return {
+      _: 'updates',
+      updates: [{ _: 'updateChannel', channel_id: BigInt(channel.id) }],
+      users,
+      chats: [channelToTl(channel, me.id)],
+      date: unixNow(),
+      seq: 0,
+    };
+  }
+
+  private createChannel(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const title = typeof req.title === 'string' ? req.title.trim() : '';
+    if (!title) throw new RpcError(400, 'CHAT_TITLE_EMPTY');
+    if (req.broadcast !== true && req.megagroup !== true) throw new RpcError(400, 'CHANNEL_INVALID');
+    const channel = this.world.createChannel({ title, ownerPhone: me.phone, megagroup: req.megagroup === true });
+    return this.channelUpdates(channel, me);
+  }
+
+  private requireAdmin(channel: SandboxChannel, me: SandboxUser): void {
+    const member = channel.members.get(`user:${me.id}`);
+    if (!member?.admin) throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+  }
+
+  private inviteToChannel(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    this.requireAdmin(channel, me);
+    const inputs = Array.isArray(req.users) ? req.users : [];
+    if (!inputs.length) throw new RpcError(400, 'USERS_TOO_FEW');
+    const invited = inputs.map((input) => this.resolveUser(me, obj(input, 'USER_ID'), 'USER_ID_INVALID'));
+    for (const e of invited) {
+      const id = e.kind === 'user' ? e.user.id : e.bot.id;
+      if (!channel.members.has(`${e.kind}:${id}`)) this.world.setMember(channel.id, { kind: e.kind, id }, me.id);
+    }
+    return {
+      _: 'messages.invitedUsers',
+      updates: this.channelUpdates(
+        channel,
+        me,
+        invited.map((e) => this.entityToTl(e, me.id)),
+      ),
+      missing_invitees: [],
+    };
+  }
+
+  private editAdmin(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    const mine = channel.members.get(`user:${me.id}`);
+    if (!mine?.admin) throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+    if (!mine.creator) throw new RpcError(403, 'RIGHT_FORBIDDEN');
+    const target = this.resolveUser(me, obj(req.user_id, 'USER_ID'), 'USER_ID_INVALID');
+    const targetId = target.kind === 'user' ? target.user.id : target.bot.id;
+    const rights = obj(req.admin_rights, 'ADMIN_RIGHTS');
+    const granted = Object.entries(rights).some(([k, v]) => k !== '_' && k !== 'flags' && v === true);
+    try {
+      this.world.setMember(
+        channel.id,
+        { kind: target.kind, id: targetId, admin: granted, canPostMessages: granted && rights.post_messages === true },
+        me.id,
+      );
+    } catch (e) {
+      if (e instanceof SandboxNotFoundError) throw new RpcError(400, 'USER_ID_INVALID');
+      throw e;
+    }
+    return this.channelUpdates(channel, me, [this.entityToTl(target, me.id)]);
+  }
+}

@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { ChannelMessage, PrivateMessage, SandboxBot, SandboxChannel, SandboxMessageMedia, SandboxUser } from '../world';
+import { TlObject } from './tl-codec';
+
+/** The one data centre the sandbox pretends to be. */
+export const SANDBOX_DC_ID = 2;
+
+export const unixNow = (): number => Math.floor(Date.now() / 1000);
+const toUnix = (d: Date): number => Math.floor(d.getTime() / 1000);
+
+export function userToTl(user: SandboxUser, viewerId: number | undefined): TlObject {
+  const self = viewerId === user.id;
+  return {
+    _: 'user',
+    self,
+    id: BigInt(user.id),
+    access_hash: user.accessHash,
+    first_name: user.firstName,
+    last_name: user.lastName || undefined,
+    username: user.username,
+    // Telegram shows a phone number to its owner only (the sandbox has no contact lists).
+    phone: self ? user.phone : undefined,
+    status: { _: 'userStatusRecently' },
+  };
+}
+
+export function botToTl(bot: SandboxBot): TlObject {
+  return {
+    _: 'user',
+    bot: true,
+    id: BigInt(bot.id),
+    access_hash: bot.accessHash,
+    first_name: bot.firstName,
+    username: bot.username,
+    bot_info_version: 1,
+  };
+}
+
+export function channelToTl(channel: SandboxChannel, viewerId: number | undefined): TlObject {
+  const member = viewerId === undefined ? undefined : channel.members.get(`user:${viewerId}`);
+  return {
+    _: 'channel',
+    creator: member?.creator ?? false,
+    left: !member,
+    broadcast: !channel.megagroup,
+    megagroup: channel.megagroup,
+    id: BigInt(channel.id),
+    access_hash: channel.accessHash,
+    title: channel.title,
+    username: channel.username,
+    photo: { _: 'chatPhotoEmpty' },
+    date: toUnix(member?.joinedAt ?? channel.createdAt),
+    admin_rights: member?.admin
+      ? {
+          _: 'chatAdminRights',
+          change_info: true,
+          post_messages: member.canPostMessages,
+          edit_messages: member.canPostMessages,
+          delete_messages: true,
+          ban_users: true,
+          invite_users: true,
+          pin_messages: true,
+          add_admins: member.creator,
+          manage_call: true,
+          other: true,
+        }
+      : undefined,
+    participants_count: channel.members.size,
+  };
+}
+
+/** A stable 64-bit id for a file, derived from its Bot API file_id. */
+function fileNumericId(fileId: string): bigint {
+  return createHash('sha256').update(fileId).digest().readBigInt64LE(0);
+}
+
+function mediaToTl(media: SandboxMessageMedia, date: number): TlObject {
+  const id = fileNumericId(media.fileId);
+  if (media.kind === 'photo') {
+    return {
+      _: 'messageMediaPhoto',
+      photo: {
+        _: 'photo',
+        id,
+        access_hash: id ^ 0x5a5a5a5an,
+        file_reference: Buffer.alloc(0),
+        date,
+        sizes: [{ _: 'photoSize', type: 'x', w: 0, h: 0, size: media.size }],
+        dc_id: SANDBOX_DC_ID,
+      },
+    };
+  }
+  return {
+    _: 'messageMediaDocument',
+    document: {
+      _: 'document',
+      id,
+      access_hash: id ^ 0x5a5a5a5an,
+      file_reference: Buffer.alloc(0),
+      date,
+      mime_type: media.mimeType ?? 'application/octet-stream',
+      size: BigInt(media.size),
+      dc_id: SANDBOX_DC_ID,
+      attributes: media.fileName ? [{ _: 'documentAttributeFilename', file_name: media.fileName }] : [],
+    },
+  };
+}
+
+export function channelMessageToTl(channel: SandboxChannel, message: ChannelMessage): TlObject {
+  if (message.deleted) return { _: 'messageEmpty', id: message.id, peer_id: peerChannel(channel.id) };
+  const broadcast = !channel.megagroup;
+  return {
+    _: 'message',
+    post: broadcast,
+    id: message.id,
+    from_id: !broadcast && message.fromUserId !== undefined ? peerUser(message.fromUserId) : undefined,
+    peer_id: peerChannel(channel.id),
+    via_bot_id: message.viaBotId === undefined ? undefined : BigInt(message.viaBotId),
+    date: message.date,
+    message: message.text,
+    media: message.media ? mediaToTl(message.media, message.date) : undefined,
+    // views and forwards share one flag: both are present on broadcast posts.
+    views: broadcast ? message.views : undefined,
+    forwards: broadcast ? message.forwards : undefined,
+    replies:
+      message.replies > 0 ? { _: 'messageReplies', replies: message.replies, replies_pts: channel.pts } : undefined,
+    edit_date: message.editDate,
+  };
+}
+
+/** A private message as seen by one user (`viewerId`), who is its sender or recipient. */
+export function privateMessageToTl(message: PrivateMessage, viewerId: number): TlObject {
+  const out = message.fromKind === 'user' && message.fromId === viewerId;
+  const otherId = out ? message.toId : message.fromId;
+  return {
+    _: 'message',
+    out,
+    id: message.id,
+    from_id: peerUser(message.fromId),
+    peer_id: peerUser(otherId),
+    date: message.date,
+    message: message.text,
+  };
+}
+
+export const peerUser = (id: number): TlObject => ({ _: 'peerUser', user_id: BigInt(id) });
+export const peerChannel = (id: number): TlObject => ({ _: 'peerChannel', channel_id: BigInt(id) });
+
+export const emptyNotifySettings = (): TlObject => ({ _: 'peerNotifySettings' });
+
+export function configToTl(host: string, port: number): TlObject {
+  const now = unixNow();
+  return {
+    _: 'config',
+    date: now,
+    expires: now + 3600,
+    test_mode: false,
+    this_dc: SANDBOX_DC_ID,
+    // Every DC is this door: a client that switches DC stays in the sandbox.
+    dc_options: [1, 2, 3, 4, 5].map((id) => ({ _: 'dcOption', id, ip_address: host, port })),
+    dc_txt_domain_name: 'sandbox.invalid',
+    chat_size_max: 200,
+    megagroup_size_max: 200000,
+    forwarded_count_max: 100,
+    online_update_period_ms: 210000,
+    offline_blur_timeout_ms: 5000,
+    offline_idle_timeout_ms: 30000,
+    online_cloud_timeout_ms: 300000,
+    notify_cloud_delay_ms: 30000,
+    notify_default_delay_ms: 1500,
+    push_chat_period_ms: 60000,
+    push_chat_limit: 2,
+    edit_time_limit: 172800,
+    revoke_time_limit: 2147483647,
+    revoke_pm_time_limit: 2147483647,
+    rating_e_decay: 2419200,
+    stickers_recent_limit: 200,
+    channels_read_media_period: 604800,
+    call_receive_timeout_ms: 20000,
+    call_ring_timeout_ms: 90000,
+    call_connect_timeout_ms: 30000,
+    call_packet_timeout_ms: 10000,
+    me_url_prefix: 'https://t.me/',
+    caption_length_max: 1024,
+    message_length_max: 4096,
+    webfile_dc_id: SANDBOX_DC_ID,
+  };
+}

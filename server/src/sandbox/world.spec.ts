@@ -1,0 +1,169 @@
+import {
+  type MemberChangedEvent,
+  SandboxConflictError,
+  SandboxInvalidError,
+  SandboxNotFoundError,
+  SandboxWorld,
+  WorldEvent,
+} from './world';
+
+describe('SandboxWorld', () => {
+  let world: SandboxWorld;
+  beforeEach(() => {
+    world = new SandboxWorld();
+  });
+
+  it('creates users from 100000001 with positive 63-bit access hashes and finds them by any phone form', () => {
+    const a = world.createUser({ phone: '+1 (555) 000-1111', firstName: 'Ann', username: 'Ann_L' });
+    const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    expect([a.id, b.id]).toEqual([100000001, 100000002]);
+    expect(a.phone).toBe('15550001111');
+    expect(a.accessHash > 0n && a.accessHash < 2n ** 63n).toBe(true);
+    expect(world.findUserByPhone('1-555-000-1111')).toBe(a);
+    expect(world.findUserByUsername('@ann_l')).toBe(a);
+    expect(world.findUserById(b.id)).toBe(b);
+    expect(a.lastName).toBe('');
+  });
+
+  it('refuses a duplicate phone or a taken username', () => {
+    world.createUser({ phone: '15550001111', firstName: 'Ann', username: 'shared_bot' });
+    expect(() => world.createUser({ phone: '+15550001111', firstName: 'Again' })).toThrow(SandboxConflictError);
+    expect(() => world.createUser({ phone: '15550003333', firstName: 'C', username: 'SHARED_bot' })).toThrow(
+      SandboxConflictError,
+    );
+    expect(() => world.createBot({ username: 'shared_bot' })).toThrow(SandboxConflictError);
+    expect(() => world.createUser({ phone: '15550004444', firstName: 'D', username: 'a b' })).toThrow(
+      SandboxInvalidError,
+    );
+  });
+
+  it('creates bots with Telegram-shaped tokens, ids from 7000000001, and usernames ending in bot', () => {
+    const owner = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const bot = world.createBot({ username: 'Weather_Bot', ownerPhone: owner.phone });
+    expect(bot.id).toBe(7000000001);
+    expect(bot.token).toMatch(/^7000000001:[A-Za-z0-9_-]{35}$/);
+    expect(bot.ownerUserId).toBe(owner.id);
+    expect(world.findBotByToken(bot.token)).toBe(bot);
+    expect(world.findBotByToken(`${bot.id}:${'A'.repeat(35)}`)).toBeUndefined();
+    expect(world.findBotByUsername('@weather_bot')).toBe(bot);
+    expect(() => world.createBot({ username: 'weather' })).toThrow(SandboxInvalidError);
+    expect(() => world.createBot({ username: 'x_bot', ownerPhone: '19999999999' })).toThrow(SandboxNotFoundError);
+  });
+
+  it('creates channels with the creator as admin, found by channel_id, Bot API id or username', () => {
+    world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const channel = world.createChannel({ title: 'News', username: 'newsroom', ownerPhone: '15550001111' });
+    expect(channel.id).toBe(1000000001);
+    expect(channel.botApiId).toBe(-1001000000001);
+    expect(world.findChannel(channel.id)).toBe(channel);
+    expect(world.findChannel(-1001000000001)).toBe(channel);
+    expect(world.findChannel('-1001000000001')).toBe(channel);
+    expect(world.findChannel('@NewsRoom')).toBe(channel);
+    expect(world.findChannel('newsroom')).toBe(channel);
+    expect(world.findChannel(-5)).toBeUndefined();
+    const creator = [...channel.members.values()][0];
+    expect(creator).toMatchObject({ kind: 'user', admin: true, canPostMessages: true, creator: true });
+  });
+
+  it('emits MemberChanged with the old member on promote, demote and removal', () => {
+    const owner = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const channel = world.createChannel({ title: 'News', ownerPhone: owner.phone });
+    const bot = world.createBot({ username: 'poster_bot' });
+    const events: MemberChangedEvent[] = [];
+    world.on(WorldEvent.MemberChanged, (e: MemberChangedEvent) => events.push(e));
+
+    world.setMember(channel.id, { kind: 'bot', id: bot.id, admin: true });
+    world.setMember(channel.botApiId, { kind: 'bot', id: bot.id, admin: false });
+    world.removeMember(channel.id, 'bot', bot.id);
+
+    expect(events.map((e) => [e.old?.admin, e.member.admin, e.member.canPostMessages, e.left])).toEqual([
+      [undefined, true, true, false],
+      [true, false, false, false],
+      [false, false, false, true],
+    ]);
+    expect(events.every((e) => e.actorUserId === owner.id)).toBe(true);
+    expect(world.getMember(channel.id, 'bot', bot.id)).toBeUndefined();
+  });
+
+  it('numbers channel posts from 1, counts pts for posts, edits and deletions, and emits events', () => {
+    world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const channel = world.createChannel({ title: 'News', ownerPhone: '15550001111' });
+    const seen: string[] = [];
+    world.on(WorldEvent.ChannelMessage, () => seen.push('new'));
+    world.on(WorldEvent.ChannelMessageEdited, () => seen.push('edited'));
+    const startPts = channel.pts;
+    const first = world.postToChannel(channel.id, { text: 'one', views: 10 });
+    const second = world.postToChannel(channel.id, { text: 'two' });
+    world.editChannelMessage(channel.id, first.id, 'uno');
+    world.deleteChannelMessage(channel.id, second.id);
+    expect([first.id, second.id]).toEqual([1, 2]);
+    expect(first).toMatchObject({ text: 'uno', views: 10, editDate: expect.any(Number) });
+    expect(second.views).toBeGreaterThanOrEqual(1);
+    expect(second.deleted).toBe(true);
+    expect(channel.pts - startPts).toBe(4);
+    expect(seen).toEqual(['new', 'new', 'edited']);
+    expect(() => world.editChannelMessage(channel.id, second.id, 'x')).toThrow(SandboxNotFoundError);
+  });
+
+  it('keeps private messages with global ids for both sides', () => {
+    const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const bot = world.createBot({ username: 'echo_bot' });
+    const m1 = world.sendPrivateMessage({ fromKind: 'user', fromId: a.id, toKind: 'bot', toId: bot.id, text: 'hi' });
+    const m2 = world.sendPrivateMessage({ fromKind: 'bot', fromId: bot.id, toKind: 'user', toId: a.id, text: 'hello' });
+    expect(m2.id).toBeGreaterThan(m1.id);
+    expect(world.privateMessagesOf('user', a.id)).toEqual([m1, m2]);
+    expect(world.privateMessagesOf('bot', bot.id)).toEqual([m1, m2]);
+    expect(() =>
+      world.sendPrivateMessage({ fromKind: 'user', fromId: 1, toKind: 'bot', toId: bot.id, text: 'x' }),
+    ).toThrow(SandboxNotFoundError);
+  });
+
+  it('lists login codes newest first and finds them by hash', () => {
+    const base = { authKeyId: 'aa', used: false, expiresAt: new Date(Date.now() + 300_000) };
+    world.recordLoginCode({
+      ...base,
+      code: '11111',
+      phone: '+1 555 000 1111',
+      phoneCodeHash: 'h1',
+      sentAt: new Date(),
+    });
+    world.recordLoginCode({ ...base, code: '22222', phone: '15550001111', phoneCodeHash: 'h2', sentAt: new Date() });
+    expect(world.listCodes('15550001111').map((c) => c.code)).toEqual(['22222', '11111']);
+    expect(world.findCodeByHash('h1')?.code).toBe('11111');
+  });
+
+  it('accepts a live login token once known and refuses unknown or expired ones', () => {
+    const user = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const accepted: number[] = [];
+    world.on(WorldEvent.LoginTokenAccepted, (e: { userId: number }) => accepted.push(e.userId));
+    const live = world.createLoginToken('aa', 30);
+    const expired = world.createLoginToken('bb', -1);
+    expect(world.acceptLoginToken(user.id, live.token).acceptedByUserId).toBe(user.id);
+    expect(accepted).toEqual([user.id]);
+    expect(() => world.acceptLoginToken(user.id, expired.token)).toThrow(SandboxNotFoundError);
+    expect(() => world.acceptLoginToken(user.id, Buffer.from('nope'))).toThrow(SandboxNotFoundError);
+  });
+
+  it('serves faults exactly `times` times per door and method', () => {
+    world.addFault({ door: 'bot', method: 'sendMessage', error: 429, times: 2 });
+    expect(world.takeFault('mtproto', 'sendMessage')).toBeUndefined();
+    expect(world.takeFault('bot', 'sendmessage')).toBeUndefined();
+    expect(world.takeFault('bot', 'sendMessage')).toBe(429);
+    expect(world.takeFault('bot', 'sendMessage')).toBe(429);
+    expect(world.takeFault('bot', 'sendMessage')).toBeUndefined();
+  });
+
+  it('resets everything but never reuses ids', () => {
+    const resets: number[] = [];
+    world.on(WorldEvent.Reset, () => resets.push(1));
+    const before = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    world.limitsEnabled = false;
+    world.addFault({ door: 'bot', method: 'getMe', error: 500, times: 1 });
+    world.reset();
+    expect(resets).toEqual([1]);
+    expect(world.findUserByPhone('15550001111')).toBeUndefined();
+    expect(world.takeFault('bot', 'getMe')).toBeUndefined();
+    expect(world.limitsEnabled).toBe(true);
+    expect(world.createUser({ phone: '15550001111', firstName: 'Ann' }).id).toBeGreaterThan(before.id);
+  });
+});

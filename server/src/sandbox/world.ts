@@ -1,0 +1,653 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The sandbox's one shared world: users, bots, channels, messages, login codes, faults.
+ * Both doors (Bot API over HTTP, MTProto over TCP) and the control API read and change this
+ * single instance. Pure in-memory, no I/O.
+ */
+
+export interface SandboxUser {
+  id: number;
+  accessHash: bigint;
+  /** Digits only, no '+'. */
+  phone: string;
+  firstName: string;
+  lastName: string;
+  /** Without '@'. */
+  username?: string;
+  /** 2FA password in clear (sandbox only); the MTProto door derives SRP from it. */
+  password?: string;
+  createdAt: Date;
+}
+
+export interface SandboxBot {
+  id: number;
+  accessHash: bigint;
+  token: string;
+  username: string;
+  firstName: string;
+  ownerUserId?: number;
+  createdAt: Date;
+}
+
+export interface ChannelMember {
+  kind: 'user' | 'bot';
+  id: number;
+  admin: boolean;
+  canPostMessages: boolean;
+  creator: boolean;
+  joinedAt: Date;
+}
+
+export interface SandboxMessageMedia {
+  kind: 'photo' | 'document';
+  /** Bot API file_id, resolvable through `world.files`. */
+  fileId: string;
+  fileName?: string;
+  mimeType?: string;
+  size: number;
+}
+
+export interface ChannelMessage {
+  /** Per channel, from 1. */
+  id: number;
+  /** Unix seconds. */
+  date: number;
+  text: string;
+  views: number;
+  forwards: number;
+  replies: number;
+  editDate?: number;
+  /** A user who posted (megagroup); undefined for channel posts. */
+  fromUserId?: number;
+  /** The bot that posted it, if any. */
+  viaBotId?: number;
+  media?: SandboxMessageMedia;
+  deleted?: boolean;
+}
+
+export interface SandboxChannel {
+  /** MTProto channel_id, 10 digits from 1000000001. */
+  id: number;
+  /** -(1000000000000 + id), i.e. "-100" + id. */
+  botApiId: number;
+  accessHash: bigint;
+  title: string;
+  username?: string;
+  megagroup: boolean;
+  creatorUserId: number;
+  createdAt: Date;
+  /** Keyed `${kind}:${id}`. */
+  members: Map<string, ChannelMember>;
+  /** Ascending id. */
+  messages: ChannelMessage[];
+  /** +1 per new, edited or deleted message. */
+  pts: number;
+}
+
+export interface PrivateMessage {
+  /** Global, increasing. */
+  id: number;
+  fromId: number;
+  fromKind: 'user' | 'bot';
+  toId: number;
+  toKind: 'user' | 'bot';
+  text: string;
+  date: number;
+}
+
+export interface LoginCode {
+  /** 5 digits. */
+  code: string;
+  phone: string;
+  /** Random hex. */
+  phoneCodeHash: string;
+  /** Hex of the auth key id that asked: the code is bound to it. */
+  authKeyId: string;
+  sentAt: Date;
+  expiresAt: Date;
+  used: boolean;
+}
+
+export interface LoginToken {
+  /** Random bytes; the QR url carries base64url(token). */
+  token: Buffer;
+  authKeyId: string;
+  expiresAt: Date;
+  acceptedByUserId?: number;
+}
+
+/** Bytes uploaded through either door, addressed by their Bot API file_id. */
+export interface SandboxFile {
+  fileId: string;
+  fileUniqueId: string;
+  kind: 'photo' | 'document';
+  data: Buffer;
+  size: number;
+  fileName?: string;
+  mimeType?: string;
+  /** Relative path served at `/file/bot<token>/<filePath>`. */
+  filePath: string;
+  /** The bot that uploaded it, when a bot did. */
+  ownerBotId?: number;
+  /** Pixel size, for photos. */
+  width?: number;
+  height?: number;
+  createdAt: Date;
+}
+
+export type FaultSpec = { door: 'bot' | 'mtproto'; method: string; error: string | number; times: number };
+
+export enum WorldEvent {
+  /** Payload {@link ChannelMessageEvent}. */
+  ChannelMessage = 'channelMessage',
+  /** Payload {@link ChannelMessageEvent}. */
+  ChannelMessageEdited = 'channelMessageEdited',
+  /** Payload {@link PrivateMessage}. */
+  PrivateMessage = 'privateMessage',
+  /** Payload {@link MemberChangedEvent}. */
+  MemberChanged = 'memberChanged',
+  /** Payload `{ userId: number }`. */
+  SessionsRevoked = 'sessionsRevoked',
+  /** Payload `{ token: LoginToken; userId: number }`. */
+  LoginTokenAccepted = 'loginTokenAccepted',
+  Reset = 'reset',
+  /** Payload {@link ChannelMessageEvent} (the message carries `deleted: true`). */
+  ChannelMessageDeleted = 'channelMessageDeleted',
+}
+
+export interface ChannelMessageEvent {
+  channel: SandboxChannel;
+  message: ChannelMessage;
+}
+
+export interface MemberChangedEvent {
+  channel: SandboxChannel;
+  /** After the change; on removal a copy of the former member with admin rights cleared. */
+  member: ChannelMember;
+  old?: ChannelMember;
+  actorUserId?: number;
+  /** True when the member was removed from the channel. */
+  left: boolean;
+}
+
+export class SandboxConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxConflictError';
+  }
+}
+
+export class SandboxNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxNotFoundError';
+  }
+}
+
+/** Input the world refuses whatever its state (bad phone, bad bot username...). */
+export class SandboxInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxInvalidError';
+  }
+}
+
+const FIRST_USER_ID = 100000001;
+const FIRST_BOT_ID = 7000000001;
+const FIRST_CHANNEL_ID = 1000000001;
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+const USERNAME_RE = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
+
+export const normalizePhone = (phone: string): string => phone.replace(/\D+/g, '');
+const normalizeUsername = (username: string): string => username.replace(/^@/, '').toLowerCase();
+const memberKey = (kind: 'user' | 'bot', id: number): string => `${kind}:${id}`;
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** A random positive 63-bit integer, like Telegram's access hashes. */
+export function randomAccessHash(): bigint {
+  const value = randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn;
+  return value === 0n ? 1n : value;
+}
+
+function randomToken(length: number): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (const b of bytes) out += TOKEN_ALPHABET[b & 63];
+  return out;
+}
+
+export class SandboxWorld extends EventEmitter {
+  limitsEnabled: boolean;
+  codeTtlSeconds: number;
+  /** Uploaded files by file_id. */
+  readonly files = new Map<string, SandboxFile>();
+
+  private readonly defaultLimitsEnabled: boolean;
+  private readonly users = new Map<number, SandboxUser>();
+  private readonly bots = new Map<number, SandboxBot>();
+  private readonly channels = new Map<number, SandboxChannel>();
+  private privateMessages: PrivateMessage[] = [];
+  private codes: LoginCode[] = [];
+  private loginTokens: LoginToken[] = [];
+  private faults: FaultSpec[] = [];
+  // Ids keep increasing across reset() so a stale reference (an old session or token) can never
+  // alias an entity created after the reset.
+  private nextUserId = FIRST_USER_ID;
+  private nextBotId = FIRST_BOT_ID;
+  private nextChannelId = FIRST_CHANNEL_ID;
+  private nextPrivateMessageId = 1;
+
+  constructor(opts?: { codeTtlSeconds?: number; limitsEnabled?: boolean }) {
+    super();
+    // Doors and tests subscribe freely; the default cap of 10 would only produce noise.
+    this.setMaxListeners(0);
+    this.codeTtlSeconds = opts?.codeTtlSeconds ?? 300;
+    this.defaultLimitsEnabled = opts?.limitsEnabled ?? true;
+    this.limitsEnabled = this.defaultLimitsEnabled;
+  }
+
+  // ---- users ----
+
+  createUser(input: {
+    phone: string;
+    firstName: string;
+    lastName?: string;
+    username?: string;
+    password?: string;
+  }): SandboxUser {
+    const phone = normalizePhone(input.phone);
+    if (phone.length < 5 || phone.length > 15) throw new SandboxInvalidError('phone must have 5 to 15 digits');
+    if (!input.firstName.trim()) throw new SandboxInvalidError('first name must not be empty');
+    if (this.findUserByPhone(phone)) throw new SandboxConflictError('a user with this phone already exists');
+    const username = input.username === undefined ? undefined : this.checkNewUsername(input.username);
+    const user: SandboxUser = {
+      id: this.nextUserId++,
+      accessHash: randomAccessHash(),
+      phone,
+      firstName: input.firstName,
+      lastName: input.lastName ?? '',
+      username,
+      password: input.password === '' ? undefined : input.password,
+      createdAt: new Date(),
+    };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  findUserByPhone(phone: string): SandboxUser | undefined {
+    const digits = normalizePhone(phone);
+    if (!digits) return undefined;
+    for (const u of this.users.values()) if (u.phone === digits) return u;
+    return undefined;
+  }
+
+  findUserById(id: number): SandboxUser | undefined {
+    return this.users.get(id);
+  }
+
+  findUserByUsername(username: string): SandboxUser | undefined {
+    const wanted = normalizeUsername(username);
+    for (const u of this.users.values()) if (u.username?.toLowerCase() === wanted) return u;
+    return undefined;
+  }
+
+  setPassword(userId: number, password: string | undefined): void {
+    const user = this.users.get(userId);
+    if (!user) throw new SandboxNotFoundError('user not found');
+    user.password = password === '' ? undefined : password;
+  }
+
+  listUsers(): SandboxUser[] {
+    return [...this.users.values()];
+  }
+
+  // ---- bots ----
+
+  createBot(input: { username: string; ownerPhone?: string; firstName?: string }): SandboxBot {
+    const username = this.checkNewUsername(input.username);
+    if (!/bot$/i.test(username)) throw new SandboxInvalidError("a bot's username must end with 'bot'");
+    let ownerUserId: number | undefined;
+    if (input.ownerPhone !== undefined) {
+      const owner = this.findUserByPhone(input.ownerPhone);
+      if (!owner) throw new SandboxNotFoundError('owner user not found');
+      ownerUserId = owner.id;
+    }
+    const id = this.nextBotId++;
+    const bot: SandboxBot = {
+      id,
+      accessHash: randomAccessHash(),
+      token: `${id}:${randomToken(35)}`,
+      username,
+      firstName: input.firstName?.trim() || username.replace(/_?bot$/i, '') || username,
+      ownerUserId,
+      createdAt: new Date(),
+    };
+    this.bots.set(id, bot);
+    return bot;
+  }
+
+  findBotById(id: number): SandboxBot | undefined {
+    return this.bots.get(id);
+  }
+
+  findBotByToken(token: string): SandboxBot | undefined {
+    const id = Number(token.split(':', 1)[0]);
+    const bot = Number.isSafeInteger(id) ? this.bots.get(id) : undefined;
+    return bot && bot.token === token ? bot : undefined;
+  }
+
+  findBotByUsername(username: string): SandboxBot | undefined {
+    const wanted = normalizeUsername(username);
+    for (const b of this.bots.values()) if (b.username.toLowerCase() === wanted) return b;
+    return undefined;
+  }
+
+  listBots(): SandboxBot[] {
+    return [...this.bots.values()];
+  }
+
+  // ---- channels ----
+
+  createChannel(input: { title: string; username?: string; ownerPhone: string; megagroup?: boolean }): SandboxChannel {
+    if (!input.title.trim()) throw new SandboxInvalidError('title must not be empty');
+    const owner = this.findUserByPhone(input.ownerPhone);
+    if (!owner) throw new SandboxNotFoundError('owner user not found');
+    const username = input.username === undefined ? undefined : this.checkNewUsername(input.username);
+    const id = this.nextChannelId++;
+    const now = new Date();
+    const channel: SandboxChannel = {
+      id,
+      botApiId: -(1000000000000 + id),
+      accessHash: randomAccessHash(),
+      title: input.title,
+      username,
+      megagroup: input.megagroup ?? false,
+      creatorUserId: owner.id,
+      createdAt: now,
+      members: new Map(),
+      messages: [],
+      pts: 1,
+    };
+    channel.members.set(memberKey('user', owner.id), {
+      kind: 'user',
+      id: owner.id,
+      admin: true,
+      canPostMessages: true,
+      creator: true,
+      joinedAt: now,
+    });
+    this.channels.set(id, channel);
+    return channel;
+  }
+
+  /** Accepts the MTProto channel_id, the Bot API id (-100…, number or string), or a username with or without '@'. */
+  findChannel(id: number | string): SandboxChannel | undefined {
+    if (typeof id === 'string') {
+      const trimmed = id.trim();
+      if (/^-?\d+$/.test(trimmed)) return this.findChannel(Number(trimmed));
+      const wanted = normalizeUsername(trimmed);
+      for (const c of this.channels.values()) if (c.username?.toLowerCase() === wanted) return c;
+      return undefined;
+    }
+    if (!Number.isSafeInteger(id)) return undefined;
+    if (id > 0) return this.channels.get(id);
+    const channelId = -id - 1000000000000;
+    return channelId > 0 ? this.channels.get(channelId) : undefined;
+  }
+
+  listChannels(): SandboxChannel[] {
+    return [...this.channels.values()];
+  }
+
+  setMember(
+    channelId: number,
+    m: { kind: 'user' | 'bot'; id: number; admin?: boolean; canPostMessages?: boolean },
+    actorUserId?: number,
+  ): ChannelMember {
+    const channel = this.requireChannel(channelId);
+    if (m.kind === 'user' ? !this.users.has(m.id) : !this.bots.has(m.id)) {
+      throw new SandboxNotFoundError(`${m.kind} not found`);
+    }
+    const key = memberKey(m.kind, m.id);
+    const existing = channel.members.get(key);
+    const old = existing ? { ...existing } : undefined;
+    let member: ChannelMember;
+    if (existing?.creator) {
+      // The creator keeps every right: Telegram does not let anyone demote the owner.
+      member = existing;
+    } else {
+      const admin = m.admin ?? existing?.admin ?? false;
+      // A new admin of a channel may post unless told otherwise; a plain member never can.
+      const canPostMessages = admin
+        ? (m.canPostMessages ?? (existing?.admin ? existing.canPostMessages : true))
+        : false;
+      member = {
+        kind: m.kind,
+        id: m.id,
+        admin,
+        canPostMessages,
+        creator: false,
+        joinedAt: existing?.joinedAt ?? new Date(),
+      };
+      channel.members.set(key, member);
+    }
+    const event: MemberChangedEvent = {
+      channel,
+      member,
+      old,
+      actorUserId: actorUserId ?? channel.creatorUserId,
+      left: false,
+    };
+    this.emit(WorldEvent.MemberChanged, event);
+    return member;
+  }
+
+  removeMember(channelId: number, kind: 'user' | 'bot', id: number): void {
+    const channel = this.requireChannel(channelId);
+    const key = memberKey(kind, id);
+    const old = channel.members.get(key);
+    if (!old) throw new SandboxNotFoundError('member not found');
+    if (old.creator) throw new SandboxInvalidError('the creator cannot leave the channel in the sandbox');
+    channel.members.delete(key);
+    const event: MemberChangedEvent = {
+      channel,
+      member: { ...old, admin: false, canPostMessages: false },
+      old: { ...old },
+      actorUserId: channel.creatorUserId,
+      left: true,
+    };
+    this.emit(WorldEvent.MemberChanged, event);
+  }
+
+  getMember(channelId: number, kind: 'user' | 'bot', id: number): ChannelMember | undefined {
+    return this.findChannel(channelId)?.members.get(memberKey(kind, id));
+  }
+
+  postToChannel(
+    channelId: number,
+    input: { text: string; views?: number; fromUserId?: number; viaBotId?: number; media?: SandboxMessageMedia },
+  ): ChannelMessage {
+    const channel = this.requireChannel(channelId);
+    const last = channel.messages[channel.messages.length - 1];
+    const message: ChannelMessage = {
+      id: (last?.id ?? 0) + 1,
+      date: nowSeconds(),
+      text: input.text,
+      // A fresh broadcast post has been seen once, by whoever posted it; group messages carry no views.
+      views: input.views ?? (channel.megagroup ? 0 : 1),
+      forwards: 0,
+      replies: 0,
+      fromUserId: input.fromUserId,
+      viaBotId: input.viaBotId,
+      media: input.media,
+    };
+    channel.messages.push(message);
+    channel.pts += 1;
+    const event: ChannelMessageEvent = { channel, message };
+    this.emit(WorldEvent.ChannelMessage, event);
+    return message;
+  }
+
+  editChannelMessage(channelId: number, messageId: number, text: string): ChannelMessage {
+    const channel = this.requireChannel(channelId);
+    const message = this.requireMessage(channel, messageId);
+    message.text = text;
+    message.editDate = nowSeconds();
+    channel.pts += 1;
+    const event: ChannelMessageEvent = { channel, message };
+    this.emit(WorldEvent.ChannelMessageEdited, event);
+    return message;
+  }
+
+  deleteChannelMessage(channelId: number, messageId: number): void {
+    const channel = this.requireChannel(channelId);
+    const message = this.requireMessage(channel, messageId);
+    message.deleted = true;
+    channel.pts += 1;
+    const event: ChannelMessageEvent = { channel, message };
+    this.emit(WorldEvent.ChannelMessageDeleted, event);
+  }
+
+  // ---- private messages ----
+
+  sendPrivateMessage(input: {
+    fromKind: 'user' | 'bot';
+    fromId: number;
+    toKind: 'user' | 'bot';
+    toId: number;
+    text: string;
+  }): PrivateMessage {
+    if (!this.exists(input.fromKind, input.fromId))
+      throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
+    if (!this.exists(input.toKind, input.toId)) throw new SandboxNotFoundError(`recipient ${input.toKind} not found`);
+    const message: PrivateMessage = {
+      id: this.nextPrivateMessageId++,
+      fromId: input.fromId,
+      fromKind: input.fromKind,
+      toId: input.toId,
+      toKind: input.toKind,
+      text: input.text,
+      date: nowSeconds(),
+    };
+    this.privateMessages.push(message);
+    this.emit(WorldEvent.PrivateMessage, message);
+    return message;
+  }
+
+  privateMessagesOf(kind: 'user' | 'bot', id: number): PrivateMessage[] {
+    return this.privateMessages.filter(
+      (m) => (m.fromKind === kind && m.fromId === id) || (m.toKind === kind && m.toId === id),
+    );
+  }
+
+  // ---- login codes, sessions, QR tokens ----
+
+  recordLoginCode(code: LoginCode): void {
+    this.codes.push({ ...code, phone: normalizePhone(code.phone) });
+  }
+
+  listCodes(phone: string): LoginCode[] {
+    const digits = normalizePhone(phone);
+    return this.codes.filter((c) => c.phone === digits).reverse();
+  }
+
+  findCodeByHash(phoneCodeHash: string): LoginCode | undefined {
+    return this.codes.find((c) => c.phoneCodeHash === phoneCodeHash);
+  }
+
+  revokeSessions(userId: number): void {
+    if (!this.users.has(userId)) throw new SandboxNotFoundError('user not found');
+    this.emit(WorldEvent.SessionsRevoked, { userId });
+  }
+
+  createLoginToken(authKeyId: string, ttlSeconds: number): LoginToken {
+    const token: LoginToken = {
+      token: randomBytes(32),
+      authKeyId,
+      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+    };
+    this.loginTokens.push(token);
+    return token;
+  }
+
+  findLoginToken(token: Buffer): LoginToken | undefined {
+    return this.loginTokens.find((t) => t.token.equals(token));
+  }
+
+  acceptLoginToken(userId: number, token: Buffer): LoginToken {
+    if (!this.users.has(userId)) throw new SandboxNotFoundError('user not found');
+    const found = this.findLoginToken(token);
+    if (!found || found.expiresAt.getTime() <= Date.now())
+      throw new SandboxNotFoundError('login token not found or expired');
+    found.acceptedByUserId = userId;
+    this.emit(WorldEvent.LoginTokenAccepted, { token: found, userId });
+    return found;
+  }
+
+  // ---- faults ----
+
+  addFault(f: FaultSpec): void {
+    if (!Number.isInteger(f.times) || f.times < 1) throw new SandboxInvalidError('times must be a positive integer');
+    this.faults.push({ ...f });
+  }
+
+  takeFault(door: 'bot' | 'mtproto', method: string): string | number | undefined {
+    const index = this.faults.findIndex((f) => f.door === door && f.method === method);
+    if (index < 0) return undefined;
+    const fault = this.faults[index];
+    fault.times -= 1;
+    if (fault.times <= 0) this.faults.splice(index, 1);
+    return fault.error;
+  }
+
+  // ---- whole world ----
+
+  reset(): void {
+    this.users.clear();
+    this.bots.clear();
+    this.channels.clear();
+    this.files.clear();
+    this.privateMessages = [];
+    this.codes = [];
+    this.loginTokens = [];
+    this.faults = [];
+    this.limitsEnabled = this.defaultLimitsEnabled;
+    this.emit(WorldEvent.Reset);
+  }
+
+  // ---- helpers ----
+
+  private exists(kind: 'user' | 'bot', id: number): boolean {
+    return kind === 'user' ? this.users.has(id) : this.bots.has(id);
+  }
+
+  private requireChannel(channelId: number): SandboxChannel {
+    const channel = this.findChannel(channelId);
+    if (!channel) throw new SandboxNotFoundError('channel not found');
+    return channel;
+  }
+
+  private requireMessage(channel: SandboxChannel, messageId: number): ChannelMessage {
+    const message = channel.messages.find((m) => m.id === messageId);
+    if (!message || message.deleted) throw new SandboxNotFoundError('message not found');
+    return message;
+  }
+
+  /** Usernames share one namespace across users, bots and channels, as on Telegram. */
+  private checkNewUsername(raw: string): string {
+    const username = raw.replace(/^@/, '');
+    if (!USERNAME_RE.test(username)) {
+      throw new SandboxInvalidError(
+        'username must be 4-32 characters: letters, digits and underscores, starting with a letter',
+      );
+    }
+    const taken =
+      this.findUserByUsername(username) ??
+      this.findBotByUsername(username) ??
+      [...this.channels.values()].find((c) => c.username?.toLowerCase() === username.toLowerCase());
+    if (taken) throw new SandboxConflictError('username is already taken');
+    return username;
+  }
+}

@@ -1,0 +1,233 @@
+import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { IS_PUBLIC, Public } from '../src/common/http/public.decorator';
+import { UserRole } from '../src/modules/tenants/user.entity';
+import { startTestApp, TestApp } from './helpers/test-app';
+import { newStaff, newTenant, NewUser } from './factories/user.factory';
+import { newChannel } from './factories/channel.factory';
+
+/**
+ * Every route the app serves, read from the router itself. Each one is either
+ * on this list of deliberately public routes or answers 401 without a token.
+ * Adding a public route means adding it here, in review.
+ */
+const PUBLIC_ROUTES = new Set([
+  'GET /health/live',
+  'GET /health/ready',
+  'GET /metrics',
+  'POST /api/auth/register',
+  'POST /api/auth/login',
+  'POST /api/auth/telegram-webapp',
+  'POST /api/auth/refresh',
+  'POST /api/auth/logout',
+]);
+/** The generated API documentation (served by Swagger, outside Nest's controllers). */
+const PUBLIC_PREFIXES = ['/api/docs'];
+
+/** Guarded routes that staff reach besides /api/admin. */
+const STAFF_ALSO = new Set(['GET /api/me']);
+
+/**
+ * For each route that takes an id: how to make tenant A's object and which id
+ * to put in the path. A new route with an id fails the test until it is here.
+ */
+type Fixture = (owner: NewUser) => Promise<string>;
+const OWNED_OBJECTS: Record<string, Fixture> = {
+  '/api/channels/:id': async (owner) => (await newChannel(t, owner.user.id)).id,
+};
+
+interface Route {
+  method: string;
+  path: string;
+}
+
+let t: TestApp;
+
+function routesFromRouter(app: INestApplication): Route[] {
+  const express = app.getHttpAdapter().getInstance() as {
+    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  };
+  const out: Route[] = [];
+  for (const layer of express.router.stack) {
+    if (!layer.route) continue;
+    for (const [method, on] of Object.entries(layer.route.methods)) {
+      if (on && method !== '_all') out.push({ method: method.toUpperCase(), path: layer.route.path });
+    }
+  }
+  return out;
+}
+
+const key = (r: Route): string => `${r.method} ${r.path}`;
+const isPublicRoute = (r: Route): boolean =>
+  PUBLIC_ROUTES.has(key(r)) || PUBLIC_PREFIXES.some((p) => r.path.startsWith(p));
+const withIds = (path: string, id: string): string => path.replace(/:[A-Za-z_]+/g, id);
+
+function send(method: string, url: string): request.Test {
+  const agent = request(t.url);
+  switch (method) {
+    case 'GET':
+      return agent.get(url);
+    case 'POST':
+      return agent.post(url).send({});
+    case 'PUT':
+      return agent.put(url).send({});
+    case 'PATCH':
+      return agent.patch(url).send({});
+    case 'DELETE':
+      return agent.delete(url);
+    default:
+      throw new Error(`No request helper for ${method}`);
+  }
+}
+
+/** `@Public()` handlers as Nest sees them, as "METHOD /path". */
+function publicHandlers(app: INestApplication): string[] {
+  const found: string[] = [];
+  for (const mod of app.get(ModulesContainer).values()) {
+    for (const wrapper of mod.controllers.values()) {
+      const ctrl = wrapper.metatype as (new (...args: unknown[]) => unknown) | null;
+      if (!ctrl) continue;
+      const base = String(Reflect.getMetadata(PATH_METADATA, ctrl) ?? '');
+      const proto = ctrl.prototype as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        const handler = proto[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+        if (sub === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        const isPublic = Boolean(Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, ctrl));
+        if (!isPublic) continue;
+        const path = `/${[base, sub]
+          .map((p) => p.replace(/^\/|\/$/g, ''))
+          .filter(Boolean)
+          .join('/')}`;
+        found.push(`${method} ${path}`);
+      }
+    }
+  }
+  return found;
+}
+
+/** Problems with public markers: a handler marked public but not listed, or listed but not marked. */
+function publicMarkerProblems(app: INestApplication): string[] {
+  const marked = publicHandlers(app);
+  return [
+    ...marked.filter((r) => !PUBLIC_ROUTES.has(r)).map((r) => `${r} is @Public() but not in PUBLIC_ROUTES`),
+    ...[...PUBLIC_ROUTES].filter((r) => !marked.includes(r)).map((r) => `${r} is listed but not @Public()`),
+  ];
+}
+
+/** Routes that are not public yet answer something other than 401 UNAUTHORIZED without a token. */
+async function openRoutes(routes: Route[]): Promise<string[]> {
+  const open: string[] = [];
+  for (const route of routes.filter((r) => !isPublicRoute(r))) {
+    const res = await send(route.method, withIds(route.path, randomUUID()));
+    if (res.status !== 401 || res.body?.error?.code !== 'UNAUTHORIZED') open.push(`${key(route)} -> ${res.status}`);
+  }
+  return open;
+}
+
+describe('every route is guarded or explicitly public', () => {
+  let routes: Route[];
+  beforeAll(async () => {
+    t = await startTestApp();
+    routes = routesFromRouter(t.app);
+  });
+  afterAll(async () => t?.close());
+
+  it('finds the routes of the app in its router', () => {
+    expect(routes.map(key)).toEqual(
+      expect.arrayContaining(['GET /api/channels/:id', 'GET /api/admin/tenants', 'POST /api/auth/login']),
+    );
+  });
+
+  it('marks exactly the listed routes @Public()', () => {
+    expect(publicMarkerProblems(t.app)).toEqual([]);
+  });
+
+  it('answers 401 without a token on every route that is not public', async () => {
+    expect(await openRoutes(routes)).toEqual([]);
+  });
+
+  it('answers 403 to a tenant on every /api/admin route and to support staff on every tenant route', async () => {
+    const tenant = await newTenant(t);
+    const support = await newStaff(t, UserRole.Support);
+    const wrong: string[] = [];
+    for (const route of routes.filter((r) => !isPublicRoute(r))) {
+      const url = withIds(route.path, randomUUID());
+      if (route.path.startsWith('/api/admin')) {
+        const res = await send(route.method, url).set(tenant.headers);
+        if (res.status !== 403) wrong.push(`tenant ${key(route)} -> ${res.status}`);
+      } else if (!STAFF_ALSO.has(key(route))) {
+        const res = await send(route.method, url).set(support.headers);
+        if (res.status !== 403) wrong.push(`support ${key(route)} -> ${res.status}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("answers 404 to tenant B on tenant A's object, exactly as for a missing id, on every tenant route with an id", async () => {
+    const a = await newTenant(t);
+    const b = await newTenant(t);
+    const withParams = routes.filter(
+      (r) => !isPublicRoute(r) && !r.path.startsWith('/api/admin') && /:[A-Za-z_]+/.test(r.path),
+    );
+    expect(withParams.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const route of withParams) {
+      const fixture = OWNED_OBJECTS[route.path];
+      if (!fixture) {
+        problems.push(`${key(route)} has no fixture in OWNED_OBJECTS`);
+        continue;
+      }
+      const owned = await fixture(a);
+      const missing = randomUUID();
+      const foreign = await send(route.method, withIds(route.path, owned)).set(b.headers);
+      const absent = await send(route.method, withIds(route.path, missing)).set(b.headers);
+      if (foreign.status !== 404) problems.push(`${key(route)}: foreign id -> ${foreign.status}`);
+      const same =
+        JSON.stringify(foreign.body).replaceAll(owned, '<id>') ===
+        JSON.stringify(absent.body).replaceAll(missing, '<id>');
+      if (!same) problems.push(`${key(route)}: a foreign id answers differently from a missing one`);
+      // And the owner does reach it, so the 404 above is about ownership, not a broken fixture.
+      const own = await send(route.method, withIds(route.path, owned)).set(a.headers);
+      if (own.status >= 400) problems.push(`${key(route)}: the owner gets ${own.status}`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+@Public()
+@Controller('api/probe-public')
+class UnlistedPublicController {
+  @Get()
+  hello(): string {
+    return 'open';
+  }
+}
+
+@Module({ controllers: [UnlistedPublicController] })
+class UnlistedPublicModule {}
+
+describe('the route checks themselves', () => {
+  beforeAll(async () => {
+    t = await startTestApp({ extraModules: [UnlistedPublicModule] });
+  });
+  afterAll(async () => t?.close());
+
+  it('fail for a new @Public() route that is not listed and for a raw route that skips the guards', async () => {
+    expect(publicMarkerProblems(t.app)).toEqual(['GET /api/probe-public is @Public() but not in PUBLIC_ROUTES']);
+    const express = t.app.getHttpAdapter().getInstance() as {
+      get(path: string, h: (req: unknown, res: { json(v: unknown): void }) => void): void;
+    };
+    express.get('/api/probe-raw', (_req, res) => res.json({ open: true }));
+    const open = await openRoutes(routesFromRouter(t.app));
+    expect(open).toContain('GET /api/probe-public -> 200');
+    // Registered after the app's 404 handler it answers 404, not 401: still flagged.
+    expect(open.some((r) => r.startsWith('GET /api/probe-raw'))).toBe(true);
+  });
+});

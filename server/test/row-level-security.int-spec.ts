@@ -1,0 +1,175 @@
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { systemActor } from '../src/modules/audit/audit-actions';
+import { Channel } from '../src/modules/channels/channel.entity';
+import { CredentialsService } from '../src/modules/credentials/credentials.service';
+import { AdminDb, TenantDb } from '../src/modules/database/tenant-db';
+import { APP_DB_ROLE, resolveRuntimeRole } from '../src/modules/database/runtime-role';
+import { startTestApp, testConfig, TestApp } from './helpers/test-app';
+import { TEST_PG_URL, urlForDatabase } from './helpers/test-database';
+import { newTenant } from './factories/user.factory';
+import { newChannel } from './factories/channel.factory';
+
+/** Tables that must carry row-level security: every table with a tenant column. */
+async function tenantTables(ds: DataSource): Promise<{ table: string; rls: boolean; forced: boolean }[]> {
+  return ds.query(
+    `SELECT c.relname AS "table", c.relrowsecurity AS rls, c.relforcerowsecurity AS forced
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r'
+        AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'user_id' AND NOT a.attisdropped)
+      ORDER BY 1`,
+  );
+}
+
+describe('row-level security through the runtime role', () => {
+  let t: TestApp;
+  let ds: DataSource;
+  beforeAll(async () => {
+    t = await startTestApp();
+    ds = t.app.get(DataSource);
+  });
+  afterAll(async () => t?.close());
+
+  it('runs the app as the restricted role: no superuser, no BYPASSRLS, owner of nothing', async () => {
+    const [me] = await ds.query(
+      `SELECT current_user AS "user", r.rolsuper AS super, r.rolbypassrls AS bypass,
+              (SELECT count(*)::int FROM pg_class c WHERE c.relowner = r.oid) AS owned
+         FROM pg_roles r WHERE r.rolname = current_user`,
+    );
+    expect(me).toEqual({ user: APP_DB_ROLE, super: false, bypass: false, owned: 0 });
+  });
+
+  it('enables and forces row-level security on every table with a user_id column', async () => {
+    const tables = await tenantTables(ds);
+    expect(tables.map((r) => r.table)).toEqual(
+      expect.arrayContaining([
+        'channel_messages',
+        'channel_stats',
+        'channels',
+        'mtproto_logins',
+        'posts',
+        'refresh_tokens',
+        'user_bot_credentials',
+      ]),
+    );
+    expect(tables.filter((r) => !r.rls || !r.forced)).toEqual([]);
+  });
+
+  it('returns no foreign rows to a query that forgets the tenant filter', async () => {
+    const a = await newTenant(t);
+    const b = await newTenant(t);
+    const mine = await newChannel(t, a.user.id, { title: 'A channel' });
+    await newChannel(t, b.user.id, { title: 'B channel' });
+    await t.app.get(CredentialsService).update(b.user.id, { botUsername: 'b_bot' }, systemActor());
+
+    const seen = await t.app.get(TenantDb).run(a.user.id, async (em) => ({
+      channels: await em.query<{ id: string }[]>('SELECT id FROM channels'),
+      viaOrm: await em.getRepository(Channel).find(),
+      credentials: await em.query<unknown[]>('SELECT * FROM user_bot_credentials'),
+    }));
+    expect(seen.channels.map((r) => r.id)).toEqual([mine.id]);
+    expect(seen.viaOrm.map((c) => c.id)).toEqual([mine.id]);
+    expect(seen.credentials).toEqual([]);
+  });
+
+  it('returns nothing at all outside a tenant scope', async () => {
+    const a = await newTenant(t);
+    await newChannel(t, a.user.id);
+    expect(await ds.query('SELECT id FROM channels')).toEqual([]);
+    expect(await ds.getRepository(Channel).count()).toBe(0);
+  });
+
+  it("refuses to write a row into another tenant's name", async () => {
+    const a = await newTenant(t);
+    const b = await newTenant(t);
+    await expect(
+      t.app
+        .get(TenantDb)
+        .run(a.user.id, (em) =>
+          em.getRepository(Channel).insert({ userId: b.user.id, telegramId: '-1009', title: 'x' }),
+        ),
+    ).rejects.toThrow(/row-level security/);
+  });
+
+  it("cannot change or delete another tenant's rows", async () => {
+    const a = await newTenant(t);
+    const b = await newTenant(t);
+    const theirs = await newChannel(t, b.user.id, { title: 'untouched' });
+    const result = await t.app.get(TenantDb).run(a.user.id, async (em) => ({
+      updated: await em.getRepository(Channel).update({ id: theirs.id }, { title: 'hijacked' }),
+      deleted: await em.getRepository(Channel).delete({ id: theirs.id }),
+    }));
+    expect(result.updated.affected).toBe(0);
+    expect(result.deleted.affected).toBe(0);
+    const still = await t.app
+      .get(TenantDb)
+      .run(b.user.id, (em) => em.getRepository(Channel).findOneByOrFail({ id: theirs.id }));
+    expect(still.title).toBe('untouched');
+  });
+
+  it('sees every tenant through AdminDb, and records who asked and why', async () => {
+    const a = await newTenant(t);
+    const b = await newTenant(t);
+    await newChannel(t, a.user.id);
+    await newChannel(t, b.user.id);
+    const actor = { id: null, role: 'system' as const };
+    const owners = await t.app
+      .get(AdminDb)
+      .run(actor, 'integration test: count channels', (em) =>
+        em.query<{ user_id: string }[]>('SELECT DISTINCT user_id FROM channels'),
+      );
+    expect(owners.map((r) => r.user_id)).toEqual(expect.arrayContaining([a.user.id, b.user.id]));
+    const [event] = await ds.query(
+      `SELECT actor_role, meta FROM audit_events WHERE action = 'admin.data_access' AND meta->>'reason' = 'integration test: count channels'`,
+    );
+    expect(event).toEqual({ actor_role: 'system', meta: { reason: 'integration test: count channels' } });
+    // The bypass ends with its transaction.
+    expect(await ds.query('SELECT id FROM channels')).toEqual([]);
+  });
+
+  it('keeps the audit trail append-only for the app role', async () => {
+    await expect(ds.query(`UPDATE audit_events SET action = 'x'`)).rejects.toThrow(/permission denied/);
+    await expect(ds.query(`DELETE FROM audit_events`)).rejects.toThrow(/permission denied/);
+  });
+});
+
+describe('runtime role choice', () => {
+  const loginRole = `tg_test_bypass_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string): Promise<void> => {
+    const c = new Client({ connectionString: TEST_PG_URL });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  const url = (user: string): string => {
+    const u = new URL(urlForDatabase('postgres'));
+    u.username = user;
+    return u.toString();
+  };
+  const quiet = { warn: jest.fn() } as unknown as Logger;
+
+  beforeAll(() => admin(`CREATE ROLE "${loginRole}" LOGIN BYPASSRLS`));
+  afterAll(() => admin(`DROP ROLE IF EXISTS "${loginRole}"`));
+
+  it('switches a superuser connection to the restricted role', async () => {
+    const config = testConfig({ DATABASE_URL: url('postgres') });
+    expect(await resolveRuntimeRole(config, quiet)).toEqual({ options: `-c role=${APP_DB_ROLE}` });
+  });
+
+  it('refuses in production a BYPASSRLS user that cannot switch to the restricted role', async () => {
+    const config = { ...testConfig({ DATABASE_URL: url(loginRole) }), env: 'production' as never };
+    await expect(resolveRuntimeRole(config, quiet)).rejects.toThrow(/bypasses row-level security.*Production refuses/);
+  });
+
+  it('runs such a user in development, but says loudly that row-level security is off', async () => {
+    const warn = jest.fn();
+    const config = testConfig({ DATABASE_URL: url(loginRole) });
+    expect(await resolveRuntimeRole(config, { warn } as unknown as Logger)).toEqual({});
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('Running without row-level security'));
+  });
+});

@@ -1,0 +1,121 @@
+import { Api, TelegramClient } from 'telegram';
+import { computeCheck } from 'telegram/Password';
+import { loadConfig, TelegramMode } from '../../src/config/app-config';
+import { MtprotoClientFactory } from '../../src/modules/user-mtproto/mtproto-client.factory';
+import { SandboxHandle, startSandbox } from '../../src/sandbox';
+import { control, nextPhone } from './bot-helpers';
+
+export const API_ID = 94575;
+export const API_HASH = 'a3406de8d171bb422bb6ddf3bbd800e2';
+
+export type ClientOptions = { session?: string; floodSleepThreshold?: number; receiveUpdates?: boolean };
+
+export interface MtprotoKit {
+  sandbox: SandboxHandle;
+  factory: MtprotoClientFactory;
+  /** A client built by the product's factory; destroyed by `close()`. */
+  client(opts?: ClientOptions): Promise<TelegramClient>;
+  /** Destroys one client now (and forgets it). */
+  destroy(client: TelegramClient): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A sandbox on ephemeral ports plus the product's MtprotoClientFactory configured for it the way
+ * the app would be (sandbox mode, ports from config), so every client goes through the adapter.
+ */
+export async function startMtprotoKit(opts: { codeTtlSeconds?: number } = {}): Promise<MtprotoKit> {
+  const sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0, codeTtlSeconds: opts.codeTtlSeconds });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    TELEGRAM_MODE: TelegramMode.Sandbox,
+    SANDBOX_HTTP_PORT: String(sandbox.httpPort),
+    SANDBOX_MTPROTO_PORT: String(sandbox.mtprotoPort),
+  });
+  // No key override: the factory fetches the key from the control API, as the app does.
+  const factory = new MtprotoClientFactory(config);
+  const clients = new Set<TelegramClient>();
+  return {
+    sandbox,
+    factory,
+    async client(o = {}) {
+      const c = await factory.createClient({ apiId: API_ID, apiHash: API_HASH, ...o });
+      clients.add(c);
+      return c;
+    },
+    async destroy(c) {
+      clients.delete(c);
+      await factory.destroyClient(c);
+    },
+    async close() {
+      await Promise.all([...clients].map((c) => factory.destroyClient(c)));
+      clients.clear();
+      await sandbox.close();
+    },
+  };
+}
+
+export async function newUser(
+  kit: MtprotoKit,
+  extra: { password?: string; username?: string; firstName?: string } = {},
+): Promise<{ id: number; phone: string }> {
+  const res = await control(kit.sandbox, 'POST', '/sandbox/users', {
+    phone: nextPhone(),
+    first_name: extra.firstName ?? 'Alice',
+    ...(extra.password ? { password: extra.password } : {}),
+    ...(extra.username ? { username: extra.username } : {}),
+  });
+  if (res.status !== 201) throw new Error(`user not created: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** The newest login code "delivered to the Telegram app", read through the control API. */
+export async function latestCode(kit: MtprotoKit, phone: string): Promise<string> {
+  const res = await control<{ code: string }[]>(kit.sandbox, 'GET', `/sandbox/users/${phone}/codes`);
+  if (res.status !== 200 || !res.body.length) throw new Error('no login code');
+  return res.body[0].code;
+}
+
+export async function sendCode(client: TelegramClient, phone: string): Promise<string> {
+  const { phoneCodeHash } = await client.sendCode({ apiId: API_ID, apiHash: API_HASH }, phone);
+  return phoneCodeHash;
+}
+
+export function signInCall(client: TelegramClient, phone: string, phoneCodeHash: string, phoneCode: string) {
+  return client.invoke(new Api.auth.SignIn({ phoneNumber: phone, phoneCodeHash, phoneCode }));
+}
+
+export async function checkPassword(client: TelegramClient, password: string) {
+  const srp = await client.invoke(new Api.account.GetPassword());
+  return client.invoke(new Api.auth.CheckPassword({ password: await computeCheck(srp, password) }));
+}
+
+/** Connects a new client and signs it in with a code (and the password, for 2FA accounts). */
+export async function signedInClient(
+  kit: MtprotoKit,
+  user: { phone: string },
+  password?: string,
+): Promise<TelegramClient> {
+  const client = await kit.client();
+  await client.connect();
+  const hash = await sendCode(client, user.phone);
+  try {
+    await signInCall(client, user.phone, hash, await latestCode(kit, user.phone));
+  } catch (e) {
+    if (!password || (e as { errorMessage?: string }).errorMessage !== 'SESSION_PASSWORD_NEEDED') throw e;
+    await checkPassword(client, password);
+  }
+  return client;
+}
+
+/** The rejection's Telegram error name (`errorMessage`), or its message. */
+export async function errorOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    const err = e as { errorMessage?: string; message?: string };
+    return err.errorMessage ?? err.message ?? String(e);
+  }
+  throw new Error('expected the call to fail');
+}
