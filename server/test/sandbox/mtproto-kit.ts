@@ -96,8 +96,9 @@ export async function signedInClient(
   kit: MtprotoKit,
   user: { phone: string },
   password?: string,
+  opts: ClientOptions = {},
 ): Promise<TelegramClient> {
-  const client = await kit.client();
+  const client = await kit.client(opts);
   await client.connect();
   const hash = await sendCode(client, user.phone);
   try {

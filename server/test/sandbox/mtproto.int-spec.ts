@@ -187,8 +187,16 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
     const client = await signedInClient(kit, user);
     const keyId = kit.factory.authKeyId(client);
     expect(keyId).toBeDefined();
+    const told = new Promise<void>((resolve) => {
+      client.addEventHandler((update: unknown) => {
+        if (update instanceof Api.UpdatesTooLong) resolve();
+      }, new Raw({}));
+    });
+    await client.getMe();
     const revoked = await control(kit.sandbox, 'POST', `/sandbox/users/${user.phone}/revoke-sessions`);
     expect(revoked.status).toBe(200);
+    // The live connection hears that its state is stale before it calls again.
+    await told;
     expect(await errorOf(client.getMe())).toBe('AUTH_KEY_UNREGISTERED');
     await kit.destroy(client);
     const before = (await control(kit.sandbox, 'GET', '/sandbox/mtproto/stats')).body.attemptsByAuthKey[keyId!];
@@ -200,8 +208,7 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
 
   it('turns an injected FLOOD_WAIT into a FloodWaitError carrying its seconds', async () => {
     const user = await newUser(kit);
-    const client = await signedInClient(kit, user);
-    client.floodSleepThreshold = 0;
+    const client = await signedInClient(kit, user, undefined, { floodSleepThreshold: 0 });
     const fault = await control(kit.sandbox, 'POST', '/sandbox/faults', {
       door: 'mtproto',
       method: 'help.getNearestDc',
@@ -274,6 +281,28 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
     await kit.destroy(client);
   });
 
+  it('delivers a private message to the recipient as a NewMessage event', async () => {
+    const sender = await newUser(kit, { firstName: 'Bob' });
+    const recipient = await newUser(kit);
+    const client = await signedInClient(kit, recipient);
+    const received = new Promise<NewMessageEvent>((resolve) => {
+      client.addEventHandler((event: NewMessageEvent) => resolve(event), new NewMessage({}));
+    });
+    await client.getMe();
+    const sent = await control(kit.sandbox, 'POST', `/sandbox/users/${recipient.phone}/messages`, {
+      from_phone: sender.phone,
+      text: 'hello there',
+    });
+    expect(sent.status).toBe(200);
+    const event = await received;
+    expect(event.message.message).toBe('hello there');
+    expect(event.isPrivate).toBe(true);
+    expect(Number(event.message.senderId)).toBe(sender.id);
+    const state = await client.invoke(new Api.updates.GetState());
+    expect(state.pts).toBe(1);
+    await kit.destroy(client);
+  });
+
   it('pushes no updates to a client built with receiveUpdates false', async () => {
     const owner = await newUser(kit);
     const channel = await channelWithPosts(owner, `quiet_${Date.now() % 1000000}`);
@@ -294,6 +323,81 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
     expect(Number((await quiet.getMe()).id)).toBe(owner.id);
     await kit.destroy(quiet);
     await kit.destroy(live);
+  });
+
+  it('creates a channel, invites a member, promotes a bot and posts once per random_id', async () => {
+    const owner = await newUser(kit);
+    const memberName = `dave_${Date.now() % 1000000}`;
+    const member = await newUser(kit, { username: memberName, firstName: 'Dave' });
+    const bot = await newBot(kit.sandbox, owner.phone);
+    const client = await signedInClient(kit, owner);
+
+    const created = await client.invoke(
+      new Api.channels.CreateChannel({ title: 'Made over MTProto', about: '', broadcast: true }),
+    );
+    const channel = (created as Api.Updates).chats[0] as Api.Channel;
+    expect(channel.creator).toBe(true);
+    const input = new Api.InputChannel({ channelId: channel.id, accessHash: channel.accessHash! });
+
+    const resolved = await client.invoke(new Api.contacts.ResolveUsername({ username: memberName }));
+    const memberUser = resolved.users[0] as Api.User;
+    await client.invoke(
+      new Api.channels.InviteToChannel({
+        channel: input,
+        users: [new Api.InputUser({ userId: memberUser.id, accessHash: memberUser.accessHash! })],
+      }),
+    );
+    const botUser = (await client.invoke(new Api.contacts.ResolveUsername({ username: bot.username })))
+      .users[0] as Api.User;
+    await client.invoke(
+      new Api.channels.EditAdmin({
+        channel: input,
+        userId: new Api.InputUser({ userId: botUser.id, accessHash: botUser.accessHash! }),
+        adminRights: new Api.ChatAdminRights({ postMessages: true, editMessages: true }),
+        rank: '',
+      }),
+    );
+    const state = await control(kit.sandbox, 'GET', `/sandbox/channels/${Number(channel.id)}`);
+    const members = state.body.members as { kind: string; id: number; admin: boolean; can_post_messages: boolean }[];
+    expect(members.find((m) => m.kind === 'user' && m.id === member.id)).toMatchObject({ admin: false });
+    expect(members.find((m) => m.kind === 'bot' && m.id === bot.id)).toMatchObject({
+      admin: true,
+      can_post_messages: true,
+    });
+
+    const send = () =>
+      client.invoke(
+        new Api.messages.SendMessage({
+          peer: new Api.InputPeerChannel({ channelId: channel.id, accessHash: channel.accessHash! }),
+          message: 'exactly once',
+          randomId: returnBigInt('987654321'),
+        }),
+      );
+    await send();
+    await send();
+    const full = await client.invoke(new Api.channels.GetFullChannel({ channel: input }));
+    expect((full.fullChat as Api.ChannelFull).participantsCount).toBe(3);
+    const posts = await client.invoke(
+      new Api.channels.GetMessages({
+        channel: input,
+        id: [new Api.InputMessageID({ id: 1 }), new Api.InputMessageID({ id: 2 })],
+      }),
+    );
+    const [first, second] = (posts as Api.messages.ChannelMessages).messages;
+    expect((first as Api.Message).message).toBe('exactly once');
+    expect(second).toBeInstanceOf(Api.MessageEmpty);
+    await kit.destroy(client);
+  });
+
+  it('answers methods the sandbox does not implement with METHOD_NOT_SUPPORTED, and logs out', async () => {
+    const user = await newUser(kit);
+    const client = await signedInClient(kit, user);
+    expect(await errorOf(client.invoke(new Api.account.GetAuthorizations()))).toBe('METHOD_NOT_SUPPORTED');
+    await client.invoke(new Api.auth.LogOut());
+    expect(await errorOf(client.invoke(new Api.users.GetFullUser({ id: new Api.InputUserSelf() })))).toBe(
+      'AUTH_KEY_UNREGISTERED',
+    );
+    await kit.destroy(client);
   });
 
   it('resolves usernames of users, bots and channels, and answers USERNAME_NOT_OCCUPIED for free ones', async () => {

@@ -71,7 +71,6 @@ class RoutedGramLogger extends GramLogger {
 @Injectable()
 export class MtprotoClientFactory {
   private readonly log = new NestLogger('MtprotoClient');
-  private sandboxKey?: Promise<{ pem: string; fingerprint: string }>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -135,14 +134,8 @@ export class MtprotoClientFactory {
   }
 
   private async trustSandboxKey(endpoint: MtprotoSandboxEndpoint): Promise<void> {
-    this.sandboxKey ??= endpoint.publicKey ? Promise.resolve(endpoint.publicKey) : this.fetchSandboxKey();
-    let key: { pem: string; fingerprint: string };
-    try {
-      key = await this.sandboxKey;
-    } catch (e) {
-      this.sandboxKey = undefined;
-      throw e;
-    }
+    // Asked every time (a local call): a restarted sandbox has a new key.
+    const key = endpoint.publicKey ?? (await this.fetchSandboxKey());
     if (_serverKeys.has(key.fingerprint)) return;
     const jwk = createPublicKey(key.pem).export({ format: 'jwk' });
     if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') throw new Error('sandbox public key is not RSA');
@@ -153,7 +146,7 @@ export class MtprotoClientFactory {
 
   private async fetchSandboxKey(): Promise<{ pem: string; fingerprint: string }> {
     const url = `http://127.0.0.1:${this.config.telegram.sandbox.httpPort}/sandbox/mtproto/public-key`;
-    const res = await fetch(url);
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
     if (!res.ok) throw new Error(`sandbox public key request failed with HTTP ${res.status}`);
     const body = (await res.json()) as { pem?: unknown; fingerprint?: unknown };
     if (typeof body.pem !== 'string' || typeof body.fingerprint !== 'string') {
