@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.angular/**', 'eslint.config.mjs'] },
+  { ignores: ['dist/**', '.angular/**', 'eslint.config.mjs', 'scripts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -21,6 +21,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Angular's dependency injection reads constructor types at run time, so type-only imports would break it.
       '@typescript-eslint/consistent-type-imports': 'off',
+      // Angular's Validators are static functions meant to be passed around unbound.
+      '@typescript-eslint/unbound-method': ['error', { ignoreStatic: true }],
       eqeqeq: ['error', 'always'],
       'no-console': 'error',
     },
@@ -29,6 +31,18 @@ export default tseslint.config(
     // A failed bootstrap happens before any ErrorHandler exists; the browser console is the only place left to report it.
     files: ['src/main.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // Browser tests run under Jest with the server's TypeScript settings and import its test helpers.
+    files: ['e2e/**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: ['./e2e/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
   },
   {
     files: ['src/**/*.spec.ts'],

@@ -23,6 +23,16 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       setupFiles: ['<rootDir>/test/helpers/env.setup.ts'],
-        },
+    },
+    {
+      // The admin console in Chromium against the real server (see admin-console/e2e/).
+      displayName: 'e2e',
+      rootDir: __dirname,
+      roots: ['<rootDir>/../admin-console/e2e'],
+      testMatch: ['<rootDir>/../admin-console/e2e/**/*.e2e-spec.ts'],
+      transform,
+      testEnvironment: 'node',
+      setupFiles: ['<rootDir>/test/helpers/env.setup.ts'],
+    },
   ],
 };

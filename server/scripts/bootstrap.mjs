@@ -73,3 +73,22 @@ export async function ensureServices(databaseUrl = DEFAULT_DATABASE_URL, redisUr
   }
   if (problems.length) fail(problems.join('\n'));
 }
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** The console's browser tests drive Debian's Chromium; install it with apt when we may. */
+export function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || spawnSync('which', ['apt-get']).status !== 0) {
+    fail(`The admin console's browser tests need Chromium at ${CHROMIUM}: sudo apt-get install -y chromium`);
+  }
+  log('Installing Chromium for the browser tests (apt-get install chromium)…');
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  if (
+    run('apt-get', ['update', '-qq'], { env }) !== 0 ||
+    run('apt-get', ['install', '-y', '-qq', 'chromium'], { env }) !== 0
+  ) {
+    fail('Installing Chromium failed; see the output above.');
+  }
+}

@@ -2,7 +2,17 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, ROOT, SERVER, ensureInstalled, ensureServices, fail, log, run } from './bootstrap.mjs';
+import {
+  DEFAULT_DATABASE_URL,
+  DEFAULT_REDIS_URL,
+  ROOT,
+  SERVER,
+  ensureInstalled,
+  ensureServices,
+  fail,
+  log,
+  run,
+} from './bootstrap.mjs';
 
 function newestMtime(dir) {
   let newest = 0;

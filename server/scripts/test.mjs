@@ -2,9 +2,10 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT, SERVER, ensureInstalled, ensureServices, log, run } from './bootstrap.mjs';
+import { ROOT, SERVER, ensureChromium, ensureInstalled, ensureServices, log, run } from './bootstrap.mjs';
 
 ensureInstalled();
+ensureChromium();
 await ensureServices(process.env.TEST_DATABASE_URL, process.env.TEST_REDIS_URL);
 
 const results = [];
@@ -19,11 +20,25 @@ const step = (name, cmd, args, opts) => {
 const env = { NG_CLI_ANALYTICS: 'false', CI: process.env.CI ?? 'true' };
 step('Lint (server)', 'npx', ['eslint', '--max-warnings', '0', 'src', 'test'], { cwd: SERVER });
 step('Lint (admin console)', 'npm', ['run', 'lint', '-w', 'admin-console'], { env });
+step('Format (prettier --check)', 'npx', [
+  'prettier',
+  '--check',
+  '--log-level',
+  'warn',
+  'server/src',
+  'server/test',
+  'server/bench',
+  'server/scripts',
+  'migrations',
+  'admin-console/src',
+  'admin-console/e2e',
+]);
 step('Type check (server)', 'npx', ['tsc', '-p', 'tsconfig.json'], { cwd: SERVER });
+// Built before Jest: its e2e project (admin-console/e2e) drives this build in Chromium through the real server.
+step('Admin console build', 'npm', ['run', 'build', '-w', 'admin-console'], { env });
 const jestJson = path.join(tmpdir(), `tenantgram-jest-${process.pid}.json`);
 step('Server tests (unit + integration)', 'npx', ['jest', '--json', `--outputFile=${jestJson}`], { cwd: SERVER });
 step('Admin console tests', 'npm', ['test', '-w', 'admin-console'], { env });
-step('Admin console build', 'npm', ['run', 'build', '-w', 'admin-console'], { env });
 
 let passed = 0;
 let failed = 0;

@@ -1,6 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { AppConfig, roleServesHttpApi } from './config/app-config';
+import { AppConfig, roleRunsWorkers, roleServesHttpApi } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { AppLoggerModule } from './common/logging/logger.module';
 import { DatabaseModule } from './modules/database/database.module';
@@ -14,6 +14,12 @@ import { CredentialsModule } from './modules/credentials/credentials.module';
 import { CryptoModule } from './modules/crypto/crypto.module';
 import { TenantDbModule } from './modules/database/tenant-db.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
+import { BotHttpModule, BotModule, BotWorkerModule } from './modules/bot/bot.module';
+import { SystemBotModule } from './modules/bot/system-bot.module';
+import { FilesModule } from './modules/files/files.module';
+import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
+import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
+import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
 
 export interface AppModuleOptions {
   /** Where logs go (tests capture them). Defaults to stdout. */
@@ -44,6 +50,11 @@ export class AppModule {
         TenantsModule,
         CredentialsModule,
         ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsModule, AdminModule] : []),
+        RateLimitModule,
+        BotModule,
+        ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),
+        ...(roleRunsWorkers(config.role) ? [BotWorkerModule, PostsWorkerModule] : []),
+        UserMtprotoModule.forRoot(config),
         ...(options.extraModules ?? []),
       ],
     };

@@ -1,13 +1,41 @@
 import { Routes } from '@angular/router';
 
+import { signedOutGuard, staffGuard } from './core/auth/guards';
 import { pageTitle } from './product';
 
 export const routes: Routes = [
-  { path: '', pathMatch: 'full', redirectTo: 'login' },
+  { path: '', pathMatch: 'full', redirectTo: 'tenants' },
   {
     path: 'login',
     title: pageTitle('Sign in'),
-    loadComponent: () => import('./features/login/login-placeholder').then((m) => m.LoginPlaceholder),
+    canActivate: [signedOutGuard],
+    loadComponent: () => import('./features/login/login').then((m) => m.Login),
+  },
+  {
+    path: '',
+    canActivateChild: [staffGuard],
+    children: [
+      {
+        path: 'tenants',
+        title: pageTitle('Tenants'),
+        loadComponent: () => import('./features/tenants/tenant-list').then((m) => m.TenantList),
+      },
+      {
+        path: 'tenants/:id',
+        title: pageTitle('Tenant'),
+        loadComponent: () => import('./features/tenants/tenant-detail').then((m) => m.TenantDetail),
+      },
+      {
+        path: 'audit',
+        title: pageTitle('Audit log'),
+        loadComponent: () => import('./features/audit/audit-log').then((m) => m.AuditLog),
+      },
+      {
+        path: 'queues',
+        title: pageTitle('Queues'),
+        loadComponent: () => import('./features/queues/queues').then((m) => m.Queues),
+      },
+    ],
   },
   {
     path: '**',

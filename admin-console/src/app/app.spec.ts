@@ -28,7 +28,7 @@ describe('App', () => {
     await fixture.whenStable();
 
     expect(TestBed.inject(Router).url).toBe('/login');
-    expect((fixture.nativeElement as HTMLElement).querySelector('main app-login-placeholder')).not.toBeNull();
+    expect((fixture.nativeElement as HTMLElement).querySelector('main app-login')).not.toBeNull();
   });
 
   it('names the current page in the browser tab', async () => {

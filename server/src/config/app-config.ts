@@ -1,15 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsEnum,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  validateSync,
-} from 'class-validator';
+import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { parseKeyring } from '../modules/crypto/keyring';
 
 export enum NodeEnv {
@@ -377,8 +367,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 
   const mode =
-    parsed.TELEGRAM_MODE ??
-    (production || parsed.SYSTEM_BOT_TOKEN ? TelegramMode.Real : TelegramMode.Sandbox);
+    parsed.TELEGRAM_MODE ?? (production || parsed.SYSTEM_BOT_TOKEN ? TelegramMode.Real : TelegramMode.Sandbox);
   if (production && mode === TelegramMode.Sandbox) {
     throw new ConfigError('TELEGRAM_MODE=sandbox is for development and tests; production talks to Telegram.');
   }

@@ -4,6 +4,7 @@ import type { DestinationStream } from 'pino';
 import type { Type } from '@nestjs/common';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/app.factory';
+import type { SandboxHandle } from '../../src/sandbox';
 import { createMigratedDatabase, TEST_REDIS_URL, TestDatabase, uniqueRedisPrefix } from './test-database';
 
 export interface TestApp {
@@ -21,6 +22,8 @@ export interface TestAppOptions {
   extraModules?: Type<unknown>[];
   /** Reuse a database (e.g. a second app instance on the same data). */
   db?: TestDatabase;
+  /** Point the app's Telegram adapters at this sandbox (sandbox mode, its ports). */
+  sandbox?: SandboxHandle;
 }
 
 export function testConfig(env: Record<string, string> = {}): AppConfig {
@@ -39,10 +42,19 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
 /** A real app on a database of its own (real migrations), listening on a free port. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createMigratedDatabase());
-  const config = testConfig({ DATABASE_URL: db.url, ...options.env });
+  const sandboxEnv: Record<string, string> = options.sandbox
+    ? {
+        TELEGRAM_MODE: 'sandbox',
+        SANDBOX_HTTP_PORT: String(options.sandbox.httpPort),
+        SANDBOX_MTPROTO_PORT: String(options.sandbox.mtprotoPort),
+      }
+    : {};
+  const config = testConfig({ DATABASE_URL: db.url, ...sandboxEnv, ...options.env });
   const app = await createApp(config, { logStream: options.logStream, extraModules: options.extraModules });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
+  // Port 0 is known only now: webhooks registered from here on point at the real address.
+  if (!options.env?.PUBLIC_URL) config.http.publicUrl = `http://127.0.0.1:${port}`;
   return {
     app,
     config,

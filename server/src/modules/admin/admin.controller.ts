@@ -1,12 +1,23 @@
-import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { AuditActor } from '../audit/audit-actions';
 import { AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
 import { Roles, STAFF_ROLES } from '../auth/roles.decorator';
+import { AdminQueuesService } from './admin-queues.service';
 import { AdminService } from './admin.service';
 import {
   AuditPageDto,
   AuditQueryDto,
+  MtprotoDisconnectDto,
+  QueuesDto,
+  RetriedJobDto,
   TenantDetailDto,
   TenantLimitsDto,
   TenantPageDto,
@@ -23,7 +34,10 @@ const actorOf = (user: AuthUser, ip: string): AuditActor => ({ id: user.id, role
 @Roles(...STAFF_ROLES)
 @Controller('api/admin')
 export class AdminController {
-  constructor(private readonly admin: AdminService) {}
+  constructor(
+    private readonly admin: AdminService,
+    private readonly queues: AdminQueuesService,
+  ) {}
 
   @Get('tenants')
   @ApiOkResponse({ type: TenantPageDto })
@@ -64,6 +78,41 @@ export class AdminController {
     @Body() dto: UpdateTenantLimitsDto,
   ): Promise<TenantLimitsDto> {
     return this.admin.setLimits(actorOf(user, ip), id, dto);
+  }
+
+  @Post('tenants/:id/mtproto/disconnect')
+  @HttpCode(200)
+  @ApiOkResponse({
+    type: MtprotoDisconnectDto,
+    description: "Clears the tenant's MTProto session and tells the worker holding it to drop its client.",
+  })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  forceMtprotoDisconnect(
+    @CurrentUser() user: AuthUser,
+    @ClientIp() ip: string,
+    @Param('id') id: string,
+  ): Promise<MtprotoDisconnectDto> {
+    return this.admin.forceMtprotoDisconnect(actorOf(user, ip), id);
+  }
+
+  @Get('queues')
+  @ApiOkResponse({ type: QueuesDto, description: 'Counts and latest failures of every queue.' })
+  listQueues(): Promise<QueuesDto> {
+    return this.queues.overview();
+  }
+
+  @Post('queues/:name/jobs/:id/retry')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RetriedJobDto })
+  @ApiNotFoundResponse({ description: 'QUEUE_NOT_FOUND or JOB_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'JOB_NOT_FAILED: only a failed job can be retried.' })
+  retryJob(
+    @CurrentUser() user: AuthUser,
+    @ClientIp() ip: string,
+    @Param('name') name: string,
+    @Param('id') id: string,
+  ): Promise<RetriedJobDto> {
+    return this.queues.retry(actorOf(user, ip), name, id);
   }
 
   @Get('audit')

@@ -1,25 +1,56 @@
 import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
+import { AuditEvent } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
 import { TokenService } from '../auth/token.service';
 import { Channel } from '../channels/channel.entity';
-import { CredentialsService } from '../credentials/credentials.service';
+import { CredentialsService, TenantCredentials } from '../credentials/credentials.service';
 import { AdminDb, isUuid } from '../database/tenant-db';
 import { User, UserRole, UserStatus } from '../tenants/user.entity';
 import { TenantsError, TenantsErrorCode } from '../tenants/tenants.errors';
 import { UsersService } from '../tenants/users.service';
+import type { MtprotoStatusDto } from '../user-mtproto/dtos/user-mtproto.dto';
+import { UserMtprotoService } from '../user-mtproto/user-mtproto.service';
 import {
   AuditPageDto,
   AuditQueryDto,
+  BotIntegrationDto,
+  MtprotoDisconnectDto,
+  MtprotoIntegrationDto,
+  TenantChannelDto,
   TenantDetailDto,
   TenantLimitsDto,
   TenantListItemDto,
   TenantPageDto,
   TenantSearchQueryDto,
+  TenantSortField,
   UpdateTenantLimitsDto,
 } from './dtos/admin.dto';
+import { WebhookHealthCheck } from './webhook-health';
 
 const tenantNotFound = (id: string) => new TenantsError(TenantsErrorCode.TenantNotFound, `Tenant ${id} not found.`);
+const CHANNELS_SHOWN = 100;
+
+/** Whitelisted ORDER BY expressions; the query's sort parameter only ever picks one of these. */
+const SORT_COLUMNS: Record<TenantSortField, string> = {
+  created_at: 'u."created_at"',
+  email: 'u."email"',
+  status: 'u."status"',
+  bot_username: 'c."bot_username"',
+  telegram_user_id: 'u."telegram_user_id"',
+};
+
+const mtprotoOf = (s: MtprotoStatusDto): MtprotoIntegrationDto => ({
+  configured: s.configured,
+  verified: s.verified,
+  connected: s.connected,
+  phone_masked: s.phone,
+  last_used_at: s.last_used ? new Date(s.last_used) : null,
+});
+
 const likePattern = (s: string): string => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 interface TenantRow {
@@ -42,18 +73,31 @@ export class AdminService {
     private readonly credentials: CredentialsService,
     private readonly tokens: TokenService,
     private readonly audit: AuditService,
+    private readonly webhookHealth: WebhookHealthCheck,
+    private readonly moduleRef: ModuleRef,
+    @InjectDataSource() private readonly ds: DataSource,
   ) {}
+
+  /**
+   * The MTProto owner's service. Looked up rather than injected: UserMtprotoModule is a dynamic
+   * module built from the config, and the session rules (who holds it, how it ends) stay there.
+   */
+  private get userMtproto(): UserMtprotoService {
+    return this.moduleRef.get(UserMtprotoService, { strict: false });
+  }
 
   async listTenants(actor: AuditActor, q: TenantSearchQueryDto): Promise<TenantPageDto> {
     const search = q.search?.trim() || null;
     const params = [search, search ? likePattern(search) : null];
     const where = `u."role" = 'tenant' AND ($1::text IS NULL OR u."email" ILIKE $2 OR c."bot_username" ILIKE $2 OR u."telegram_user_id"::text = $1)`;
     const from = `FROM "users" u LEFT JOIN "user_bot_credentials" c ON c."user_id" = u."id" WHERE ${where}`;
+    const direction = q.order === 'asc' ? 'ASC' : 'DESC';
+    const orderBy = `${SORT_COLUMNS[q.sort]} ${direction} NULLS LAST, u."id" ${direction}`;
     return this.adminDb.run(actor, 'search tenants', async (em) => {
       const rows: TenantRow[] = await em.query(
         `SELECT u."id", u."email", u."telegram_user_id", u."status", u."created_at",
                 c."bot_username", c."is_bot_verified", c."is_mtproto_verified"
-           ${from} ORDER BY u."created_at" DESC, u."id" LIMIT $3 OFFSET $4`,
+           ${from} ORDER BY ${orderBy} LIMIT $3 OFFSET $4`,
         [...params, q.page_size, (q.page - 1) * q.page_size],
       );
       const [{ total }] = await em.query<{ total: number }[]>(`SELECT count(*)::int AS total ${from}`, params);
@@ -73,13 +117,22 @@ export class AdminService {
 
   async getTenant(actor: AuditActor, id: string): Promise<TenantDetailDto> {
     const user = await this.findTenant(id);
-    const channelsCount = await this.adminDb.run(
+    const { count, channels } = await this.adminDb.run(
       actor,
       'view tenant',
-      (em) => em.getRepository(Channel).countBy({ userId: id }),
+      async (em) => {
+        const repo = em.getRepository(Channel);
+        const rows = await repo.find({ where: { userId: id }, order: { createdAt: 'DESC' }, take: CHANNELS_SHOWN });
+        return { count: await repo.countBy({ userId: id }), channels: rows };
+      },
       { tenantId: id, target: `tenant:${id}` },
     );
-    const integration = await this.credentials.summary(id);
+    const creds = await this.credentials.get(id);
+    const [integration, bot, mtproto] = await Promise.all([
+      this.credentials.summary(id),
+      this.botOf(creds),
+      this.userMtproto.status(id).then(mtprotoOf),
+    ]);
     return {
       id: user.id,
       email: user.email,
@@ -88,7 +141,49 @@ export class AdminService {
       created_at: user.createdAt,
       updated_at: user.updatedAt,
       integration,
-      channels_count: channelsCount,
+      channels_count: count,
+      bot,
+      mtproto,
+      channels: channels.map((c): TenantChannelDto => ({
+        id: c.id,
+        telegram_id: c.telegramId,
+        username: c.username,
+        title: c.title,
+        type: c.type,
+        bot_is_admin: c.botIsAdmin,
+        bot_can_post: c.botCanPost,
+        admin_checked_at: c.adminCheckedAt,
+      })),
+    };
+  }
+
+  /**
+   * Support's "force MTProto disconnect": the MTProto module ends the session as for the tenant's
+   * own disconnect (stored session cleared, account unverified, the worker holding the client told
+   * to drop it), under the staff member's name; this adds the support action to the audit trail.
+   */
+  async forceMtprotoDisconnect(actor: AuditActor, id: string): Promise<MtprotoDisconnectDto> {
+    await this.findTenant(id);
+    const hadSession = Boolean((await this.credentials.get(id))?.sessionString);
+    const before = await this.userMtproto.status(id);
+    const after = await this.userMtproto.forceDisconnect(id, actor);
+    await this.audit.record({
+      action: AuditAction.MtprotoForceDisconnected,
+      actor,
+      tenantId: id,
+      target: `tenant:${id}`,
+      meta: { had_session: hadSession, was_connected: before.connected },
+    });
+    return { had_session: hadSession, mtproto: mtprotoOf(after) };
+  }
+
+  private async botOf(c: TenantCredentials | null): Promise<BotIntegrationDto> {
+    return {
+      configured: Boolean(c?.botToken),
+      username: c?.botUsername ?? null,
+      bot_id: c?.botId ?? null,
+      verified: c?.isBotVerified ?? false,
+      webhook: c?.botToken ? await this.webhookHealth.check(c.botToken) : null,
     };
   }
 
@@ -119,13 +214,17 @@ export class AdminService {
     return { rate_limit_rps: limits.rateLimitRps, max_concurrent_requests: limits.maxConcurrentRequests };
   }
 
+  /** Newest first. Pages either by cursor (`before`, stable while events arrive) or by number (`page`). */
   async auditLog(q: AuditQueryDto): Promise<AuditPageDto> {
-    const events = await this.audit.list({
-      tenantId: q.tenant_id,
-      action: q.action,
-      beforeId: q.before,
-      limit: q.limit,
-    });
+    const qb = this.ds.getRepository(AuditEvent).createQueryBuilder('e');
+    if (q.tenant_id) qb.andWhere('e.tenant_id = :tenantId', { tenantId: q.tenant_id });
+    if (q.action) qb.andWhere('e.action = :action', { action: q.action });
+    if (q.from) qb.andWhere('e.at >= :from', { from: q.from });
+    if (q.to) qb.andWhere('e.at < :to', { to: q.to });
+    const total = await qb.clone().getCount();
+    if (q.before) qb.andWhere('e.id < :beforeId', { beforeId: q.before });
+    else if (q.page) qb.offset((q.page - 1) * q.limit);
+    const events = await qb.orderBy('e.id', 'DESC').limit(q.limit).getMany();
     return {
       items: events.map((e) => ({
         id: e.id,
@@ -139,6 +238,7 @@ export class AdminService {
         meta: e.meta,
       })),
       next_before: events.length === q.limit ? events[events.length - 1].id : null,
+      total,
     };
   }
 

@@ -14,6 +14,8 @@ export enum AuditAction {
   TenantReactivated = 'tenant.reactivated',
   AdminDataAccess = 'admin.data_access',
   StaffCreated = 'admin.staff_created',
+  MtprotoForceDisconnected = 'admin.mtproto_force_disconnected',
+  QueueJobRetried = 'admin.queue_job_retried',
   KeysRewrapped = 'keys.rewrapped',
   MtprotoLoginStarted = 'mtproto.login_started',
   MtprotoConnected = 'mtproto.connected',

@@ -1,46 +1,84 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import { JwtService } from '@nestjs/jwt';
+import type { Request } from 'express';
 import { IS_PUBLIC } from '../../common/http/public.decorator';
+import { APP_CONFIG } from '../../config/config.module';
+import type { AppConfig } from '../../config/app-config';
+import { isUuid } from '../database/tenant-db';
+import { UserStatus } from '../tenants/user.entity';
+import { UsersService } from '../tenants/users.service';
 import { AuthError, AuthErrorCode } from './auth.errors';
 import type { AuthUser } from './auth-user';
+import { AccessTokenPayload, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './jwt.constants';
+
+const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i;
 
 /**
  * Global: every route needs a valid access token unless it is marked
- * `@Public()`. Token problems answer 401 with a code that tells the client
- * whether to refresh (TOKEN_EXPIRED) or log in again (TOKEN_INVALID).
+ * `@Public()`. The signature (HS256 only: `none` and every other algorithm are
+ * refused), `iss`, `aud` and `exp` are checked here, per app instance (no
+ * process-wide strategy registry), and the user is loaded so that a suspension
+ * or role change applies to the very next request. Token problems answer 401
+ * with a code that tells the client whether to refresh (TOKEN_EXPIRED) or log
+ * in again (TOKEN_INVALID).
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly jwt: JwtService,
+    private readonly users: UsersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     // Global guards also run around non-HTTP handlers (the system bot's updates):
     // those are authenticated by their own channel, not by a bearer token.
     if (context.getType() !== 'http') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    return super.canActivate(context);
+    const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    req.user = await this.authenticate(req.headers.authorization);
+    return true;
   }
 
-  override handleRequest<TUser = AuthUser>(err: unknown, user: TUser | false, info: unknown): TUser {
-    if (err instanceof Error) throw err;
-    if (user) return user;
-    const name = info instanceof Error ? info.name : '';
-    if (name === 'TokenExpiredError') {
+  private async authenticate(header: string | undefined): Promise<AuthUser> {
+    const token = header ? BEARER.exec(header.trim())?.[1] : undefined;
+    if (!token) {
       throw new AuthError(
-        AuthErrorCode.TokenExpired,
-        'The access token has expired; get a new one from POST /api/auth/refresh.',
+        AuthErrorCode.Unauthorized,
+        'This route needs an access token: send "Authorization: Bearer <access_token>" from POST /api/auth/login.',
       );
     }
-    if (name === 'JsonWebTokenError' || name === 'NotBeforeError') {
+    let payload: AccessTokenPayload;
+    try {
+      payload = await this.jwt.verifyAsync<AccessTokenPayload>(token, {
+        secret: this.config.jwt.secret,
+        algorithms: [JWT_ALGORITHM],
+        issuer: JWT_ISSUER,
+        audience: JWT_AUDIENCE,
+        ignoreExpiration: false,
+      });
+    } catch (err) {
+      if ((err as Error).name === 'TokenExpiredError') {
+        throw new AuthError(
+          AuthErrorCode.TokenExpired,
+          'The access token has expired; get a new one from POST /api/auth/refresh.',
+        );
+      }
       throw new AuthError(AuthErrorCode.TokenInvalid, 'The access token is not valid; log in again.');
     }
-    throw new AuthError(
-      AuthErrorCode.Unauthorized,
-      'This route needs an access token: send "Authorization: Bearer <access_token>" from POST /api/auth/login.',
-    );
+    if (typeof payload.sub !== 'string' || !isUuid(payload.sub)) {
+      throw new AuthError(AuthErrorCode.TokenInvalid, 'The access token is not valid; log in again.');
+    }
+    const user = await this.users.findById(payload.sub);
+    if (!user) {
+      throw new AuthError(AuthErrorCode.TokenInvalid, 'The access token names an account that no longer exists.');
+    }
+    if (user.status === UserStatus.Suspended) {
+      throw new AuthError(AuthErrorCode.TenantSuspended, 'This account is suspended; contact support.');
+    }
+    return { id: user.id, role: user.role, email: user.email };
   }
 }

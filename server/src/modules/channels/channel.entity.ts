@@ -56,6 +56,10 @@ export class Channel {
   @Column({ name: 'admin_checked_at', type: 'timestamptz', nullable: true })
   adminCheckedAt!: Date | null;
 
+  /** The tenant's user account's access hash for this channel (MTProto), cached after the first lookup. */
+  @Column({ name: 'access_hash', type: 'bigint', nullable: true })
+  accessHash!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -12,13 +12,18 @@ import { PageQueryDto } from '../../common/http/pagination';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
 import { ChannelOwnershipGuard } from './channel-ownership.guard';
 import { ChannelsService } from './channels.service';
+import { ChannelAdminService } from '../bot/channel-admin.service';
+import { AdminStatusDto } from '../bot/dtos/user-bot.dto';
 import { ChannelDto, ChannelPageDto, CreateChannelDto, UpdateChannelDto } from './dtos/channel.dto';
 
 @ApiTags('channels')
 @ApiBearerAuth('bearer')
 @Controller('api/channels')
 export class ChannelsController {
-  constructor(private readonly channels: ChannelsService) {}
+  constructor(
+    private readonly channels: ChannelsService,
+    private readonly channelAdmin: ChannelAdminService,
+  ) {}
 
   @Post()
   @ApiCreatedResponse({ type: ChannelDto })
@@ -31,6 +36,28 @@ export class ChannelsController {
   @ApiOkResponse({ type: ChannelPageDto })
   list(@CurrentUser() user: AuthUser, @Query() q: PageQueryDto): Promise<ChannelPageDto> {
     return this.channels.list(user.id, q);
+  }
+
+  /** Before `:id`, so "admin-status" is not read as a channel id. */
+  @Get('admin-status')
+  @ApiOkResponse({
+    type: [AdminStatusDto],
+    description: "Checks every channel live with the tenant's bot (getChatMember).",
+  })
+  adminStatusAll(@CurrentUser() user: AuthUser): Promise<AdminStatusDto[]> {
+    return this.channelAdmin.checkAll(user.id);
+  }
+
+  @Post(':id/admin-status')
+  @HttpCode(200)
+  @UseGuards(ChannelOwnershipGuard)
+  @ApiOkResponse({
+    type: AdminStatusDto,
+    description: 'Whether the bot is an administrator that can post, checked now.',
+  })
+  @ApiNotFoundResponse({ description: "NOT_FOUND (also for another tenant's channel)" })
+  adminStatus(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<AdminStatusDto> {
+    return this.channelAdmin.check(user.id, id);
   }
 
   @Get(':id')

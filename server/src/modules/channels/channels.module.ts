@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { BotModule } from '../bot/bot.module';
 import { ChannelOwnershipGuard } from './channel-ownership.guard';
 import { ChannelsController } from './channels.controller';
 import { ChannelsService } from './channels.service';
 
 @Module({
+  imports: [BotModule],
   controllers: [ChannelsController],
   providers: [ChannelsService, ChannelOwnershipGuard],
   exports: [ChannelsService, ChannelOwnershipGuard],

@@ -248,6 +248,11 @@ export class CredentialsService {
     this.cache.set(tenantId, { value, expires: Date.now() + CACHE_TTL_MS });
   }
 
+  /** Drops what this process holds for one tenant (another pod changed the row). */
+  forget(tenantId: string): void {
+    this.cache.delete(tenantId);
+  }
+
   /** Drops every decrypted value held by this process (tests, key changes). */
   clearCache(): void {
     this.cache.clear();

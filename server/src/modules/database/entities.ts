@@ -4,6 +4,7 @@ import { Channel } from '../channels/channel.entity';
 import { ChannelMessage } from '../channels/channel-message.entity';
 import { ChannelStats } from '../channels/channel-stats.entity';
 import { UserBotCredentials } from '../credentials/user-bot-credentials.entity';
+import { StoredFile } from '../files/stored-file.entity';
 import { Post } from '../posts/post.entity';
 import { User } from '../tenants/user.entity';
 import { MtprotoLogin } from '../user-mtproto/mtproto-login.entity';
@@ -19,4 +20,5 @@ export const ENTITIES = [
   ChannelStats,
   AuditEvent,
   RefreshToken,
+  StoredFile,
 ];

@@ -2,4 +2,10 @@
 export enum QueueName {
   /** Housekeeping: expired logins, stale leases, key rewraps. */
   Maintenance = 'maintenance',
+  /** Tenant bot updates received by webhook, handled by workers. */
+  BotUpdates = 'bot-updates',
+  /** Channel send runs: one job drains a channel's due posts in order. */
+  PostSend = 'post-send',
+  /** Messages from the system bot to tenants. */
+  Notifications = 'notifications',
 }

@@ -1,8 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/pagination';
+import { AuditAction } from '../../audit/audit-actions';
 import { UserStatus } from '../../tenants/user.entity';
+
+export const TENANT_SORT_FIELDS = ['created_at', 'email', 'status', 'bot_username', 'telegram_user_id'] as const;
+export type TenantSortField = (typeof TENANT_SORT_FIELDS)[number];
 
 export class TenantSearchQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Part of an email or bot username, or an exact Telegram user id.' })
@@ -10,6 +14,16 @@ export class TenantSearchQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(320)
   search?: string;
+
+  @ApiPropertyOptional({ enum: TENANT_SORT_FIELDS, default: 'created_at' })
+  @IsOptional()
+  @IsIn(TENANT_SORT_FIELDS)
+  sort: TenantSortField = 'created_at';
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order: 'asc' | 'desc' = 'desc';
 }
 
 export class TenantListItemDto {
@@ -93,6 +107,89 @@ export class IntegrationStatusDto {
   mtproto_last_used_at!: Date | null;
 }
 
+export class WebhookHealthDto {
+  @ApiProperty({ description: 'Whether Telegram answered getWebhookInfo for this bot just now.' })
+  checked!: boolean;
+
+  @ApiProperty({ description: 'A webhook is set, Telegram reports no delivery error and few pending updates.' })
+  healthy!: boolean;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'The webhook URL; null when none is set.' })
+  url!: string | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  pending_update_count!: number | null;
+
+  @ApiPropertyOptional({ type: Date, nullable: true, description: "Telegram's last failed delivery." })
+  last_error_at!: Date | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: "Telegram's reason for the last failed delivery." })
+  last_error_message!: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Why the check itself failed, if it did.' })
+  check_error!: string | null;
+}
+
+export class BotIntegrationDto {
+  @ApiProperty({ description: 'A bot token is stored.' })
+  configured!: boolean;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  username!: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  bot_id!: string | null;
+
+  @ApiProperty()
+  verified!: boolean;
+
+  @ApiPropertyOptional({ type: WebhookHealthDto, nullable: true, description: 'Null when no bot is stored.' })
+  webhook!: WebhookHealthDto | null;
+}
+
+export class MtprotoIntegrationDto {
+  @ApiProperty({ description: 'API id and hash are stored.' })
+  configured!: boolean;
+
+  @ApiProperty({ description: 'A signed-in session is stored.' })
+  verified!: boolean;
+
+  @ApiProperty({ description: 'A worker holds a live client for this session right now.' })
+  connected!: boolean;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: '+123****890' })
+  phone_masked!: string | null;
+
+  @ApiPropertyOptional({ type: Date, nullable: true })
+  last_used_at!: Date | null;
+}
+
+export class TenantChannelDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  telegram_id!: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  username!: string | null;
+
+  @ApiProperty()
+  title!: string;
+
+  @ApiProperty({ enum: ['channel', 'supergroup', 'group'] })
+  type!: string;
+
+  @ApiProperty()
+  bot_is_admin!: boolean;
+
+  @ApiProperty()
+  bot_can_post!: boolean;
+
+  @ApiPropertyOptional({ type: Date, nullable: true })
+  admin_checked_at!: Date | null;
+}
+
 export class TenantDetailDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -117,6 +214,23 @@ export class TenantDetailDto {
 
   @ApiProperty()
   channels_count!: number;
+
+  @ApiProperty({ type: BotIntegrationDto })
+  bot!: BotIntegrationDto;
+
+  @ApiProperty({ type: MtprotoIntegrationDto })
+  mtproto!: MtprotoIntegrationDto;
+
+  @ApiProperty({ type: [TenantChannelDto], description: 'Newest first, at most 100.' })
+  channels!: TenantChannelDto[];
+}
+
+export class MtprotoDisconnectDto {
+  @ApiProperty({ description: 'A session was stored and is now cleared.' })
+  had_session!: boolean;
+
+  @ApiProperty({ type: MtprotoIntegrationDto })
+  mtproto!: MtprotoIntegrationDto;
 }
 
 export class UpdateTenantStatusDto {
@@ -160,11 +274,34 @@ export class AuditQueryDto {
   @IsUUID()
   tenant_id?: string;
 
-  @ApiPropertyOptional({ example: 'auth.login_failed' })
+  @ApiPropertyOptional({ enum: AuditAction, enumName: 'AuditAction' })
   @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  action?: string;
+  @IsIn(Object.values(AuditAction), { message: 'action must be one of the audit actions' })
+  action?: AuditAction;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only events at or after this instant.' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'from must be an ISO 8601 date-time' })
+  from?: Date;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only events before this instant.' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'to must be an ISO 8601 date-time' })
+  to?: Date;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    description: 'Page number (counted from 1) for numbered pages; ignored with `before`.',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  page?: number;
 
   @ApiPropertyOptional({ description: "Only events older than this event id (the previous page's next_before)." })
   @IsOptional()
@@ -219,4 +356,66 @@ export class AuditPageDto {
     description: 'Pass as `before` for the next page; null at the end.',
   })
   next_before!: string | null;
+
+  @ApiProperty({ description: 'Events matching the filters (all pages).' })
+  total!: number;
+}
+
+export class QueueFailureDto {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty({ description: 'The job name within its queue.' })
+  name!: string;
+
+  @ApiProperty({ description: 'Why the last attempt failed.' })
+  error!: string;
+
+  @ApiProperty()
+  attempts_made!: number;
+
+  @ApiProperty()
+  created_at!: Date;
+
+  @ApiPropertyOptional({ type: Date, nullable: true })
+  failed_at!: Date | null;
+}
+
+export class QueueStatsDto {
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty()
+  waiting!: number;
+
+  @ApiProperty()
+  active!: number;
+
+  @ApiProperty()
+  delayed!: number;
+
+  @ApiProperty()
+  failed!: number;
+
+  @ApiProperty({ type: [QueueFailureDto], description: 'The latest failures, newest first (at most 10).' })
+  latest_failures!: QueueFailureDto[];
+}
+
+export class QueuesDto {
+  @ApiProperty({ type: [QueueStatsDto] })
+  queues!: QueueStatsDto[];
+
+  @ApiProperty()
+  checked_at!: Date;
+}
+
+export class RetriedJobDto {
+  @ApiProperty()
+  queue!: string;
+
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty({ description: "The job's state after the retry (normally waiting or delayed)." })
+  state!: string;
 }

@@ -1,0 +1,168 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { Telegraf } from 'telegraf';
+import type { Update } from 'telegraf/types';
+import { type AppConfig, BotUpdatesMode, roleRunsWorkers } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { CredentialsService } from '../credentials/credentials.service';
+import { UserStatus } from '../tenants/user.entity';
+import { BotOwnerLookup } from './bot-owner.lookup';
+import { TelegramBotApi } from './telegram-bot-api';
+import { TenantBotHandlers } from './tenant-bot-handlers';
+import { safeErrorMessage } from './telegram-failure';
+
+interface Entry {
+  tenantId: string;
+  botId: string;
+  bot: Telegraf;
+  lastUsed: number;
+  polling: boolean;
+}
+
+/**
+ * Tenant bots as runtime Telegraf instances (nestjs-telegraf declares bots at
+ * module setup only). One instance per tenant per process, built on demand
+ * from the stored credentials with botInfo preset, dropped when idle, stopped
+ * when the tenant is suspended or removes the bot. In polling mode (a
+ * development fallback) the worker role polls every active bot from boot.
+ */
+@Injectable()
+export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(BotRegistry.name);
+  private readonly bots = new Map<string, Entry>();
+  private readonly creating = new Map<string, Promise<Entry | null>>();
+  private sweepTimer?: NodeJS.Timeout;
+  private restoring?: Promise<void>;
+  private closed = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly credentials: CredentialsService,
+    private readonly api: TelegramBotApi,
+    private readonly owners: BotOwnerLookup,
+    private readonly handlers: TenantBotHandlers,
+  ) {}
+
+  private get polling(): boolean {
+    return this.config.bots.updatesMode === BotUpdatesMode.Polling;
+  }
+
+  onApplicationBootstrap(): void {
+    const idleMs = this.config.bots.idleSeconds * 1000;
+    this.sweepTimer = setInterval(() => void this.sweep(idleMs), Math.min(idleMs, 60_000));
+    this.sweepTimer.unref();
+    // In the background, so a platform with many tenants does not hold up start-up.
+    if (roleRunsWorkers(this.config.role)) this.restoring = this.restore();
+  }
+
+  /** Bots come back after a restart: pollers restart, webhook bots are ready for their first update. */
+  private async restore(): Promise<void> {
+    try {
+      for (const { tenantId } of await this.owners.activeBots()) {
+        if (this.closed) return;
+        await this.get(tenantId).catch((err: unknown) =>
+          this.logger.warn(`bot of tenant ${tenantId} not restored: ${safeErrorMessage(err)}`),
+        );
+      }
+    } catch (err) {
+      if (!this.closed) this.logger.warn(`tenant bots not restored at boot: ${safeErrorMessage(err)}`);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    await this.restoring;
+    for (const tenantId of [...this.bots.keys()]) this.drop(tenantId);
+  }
+
+  /** The tenant's running bot, created from its credentials when needed; null when it has none. */
+  async get(tenantId: string): Promise<Telegraf | null> {
+    const entry = this.bots.get(tenantId) ?? (await this.create(tenantId));
+    if (!entry) return null;
+    entry.lastUsed = Date.now();
+    return entry.bot;
+  }
+
+  /** Hands one update to the tenant's bot. */
+  async handleUpdate(tenantId: string, update: Update): Promise<boolean> {
+    const bot = await this.get(tenantId);
+    if (!bot) return false;
+    await bot.handleUpdate(update);
+    return true;
+  }
+
+  /** Stops and forgets the tenant's bot (token removed or replaced, tenant suspended). */
+  drop(tenantId: string): void {
+    const entry = this.bots.get(tenantId);
+    if (!entry) return;
+    this.bots.delete(tenantId);
+    this.owners.forget(entry.botId);
+    if (entry.polling) {
+      try {
+        entry.bot.stop('dropped');
+      } catch {
+        // Already stopped: nothing to do.
+      }
+    }
+  }
+
+  size(): number {
+    return this.bots.size;
+  }
+
+  private create(tenantId: string): Promise<Entry | null> {
+    let pending = this.creating.get(tenantId);
+    if (!pending) {
+      pending = this.build(tenantId).finally(() => this.creating.delete(tenantId));
+      this.creating.set(tenantId, pending);
+    }
+    return pending;
+  }
+
+  private async build(tenantId: string): Promise<Entry | null> {
+    const c = await this.credentials.get(tenantId);
+    if (!c?.botToken || !c.botId || !c.isBotVerified) return null;
+    const owner = await this.owners.find(c.botId);
+    if (owner?.status === UserStatus.Suspended) return null;
+    const bot = this.api.createBot(c.botToken, {
+      id: Number(c.botId),
+      is_bot: true,
+      first_name: c.botUsername ?? 'bot',
+      username: c.botUsername ?? '',
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+    });
+    this.handlers.install(bot, tenantId);
+    const entry: Entry = { tenantId, botId: c.botId, bot, lastUsed: Date.now(), polling: false };
+    this.bots.set(tenantId, entry);
+    if (this.polling && roleRunsWorkers(this.config.role)) this.startPolling(entry);
+    return entry;
+  }
+
+  private startPolling(entry: Entry): void {
+    entry.polling = true;
+    entry.bot.launch({ allowedUpdates: ['message', 'my_chat_member'] }).catch((err: unknown) => {
+      entry.polling = false;
+      this.logger.warn(`polling for bot ${entry.botId} stopped: ${safeErrorMessage(err)}`);
+    });
+  }
+
+  /** Drops idle bots (pollers stay: they are how their updates arrive) and bots of suspended tenants. */
+  private async sweep(idleMs: number): Promise<void> {
+    const now = Date.now();
+    for (const entry of [...this.bots.values()]) {
+      try {
+        this.owners.forget(entry.botId);
+        const owner = await this.owners.find(entry.botId);
+        if (!owner || owner.tenantId !== entry.tenantId || owner.status === UserStatus.Suspended) {
+          this.drop(entry.tenantId);
+        } else if (!entry.polling && now - entry.lastUsed > idleMs) {
+          this.drop(entry.tenantId);
+        }
+      } catch (err) {
+        this.logger.warn(`bot sweep: ${safeErrorMessage(err)}`);
+      }
+    }
+  }
+}

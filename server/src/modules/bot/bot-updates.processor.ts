@@ -1,0 +1,61 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import Redis from 'ioredis';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { redisConnectionOptions } from '../../common/redis';
+import { QueueName } from '../queue/queue-names';
+import { BotRegistry } from './bot-registry.service';
+import type { BotUpdatesBatch } from './webhook-ingest.service';
+import { safeErrorMessage } from './telegram-failure';
+
+const HANDLED_TTL_SECONDS = 24 * 3600;
+
+/**
+ * Runs queued tenant bot updates through each tenant's Telegraf instance. A
+ * batch that runs again (a worker died in the middle) skips the updates it
+ * had already started, so no update is handled twice; one update's failure
+ * is logged and does not replay the others.
+ */
+@Processor(QueueName.BotUpdates, { concurrency: 16 })
+export class BotUpdatesProcessor extends WorkerHost implements OnModuleDestroy {
+  private readonly logger = new Logger(BotUpdatesProcessor.name);
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly registry: BotRegistry,
+  ) {
+    super();
+    this.redis = new Redis(redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: 3 }));
+    // Outages surface on the commands that fail (and in readiness); the event itself needs no handling.
+    this.redis.on('error', () => undefined);
+    this.prefix = `${config.redis.prefix}:handled-update`;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  async process(job: Job<BotUpdatesBatch>): Promise<{ handled: number }> {
+    let handled = 0;
+    for (const { tenantId, botId, update } of job.data.updates) {
+      const first = await this.redis.set(
+        `${this.prefix}:${botId}:${update.update_id}`,
+        '1',
+        'EX',
+        HANDLED_TTL_SECONDS,
+        'NX',
+      );
+      if (!first) continue;
+      try {
+        if (await this.registry.handleUpdate(tenantId, update)) handled++;
+      } catch (err) {
+        this.logger.warn(`update ${update.update_id} of bot ${botId}: ${safeErrorMessage(err)}`);
+      }
+    }
+    return { handled };
+  }
+}

@@ -1,0 +1,129 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ChatMember } from 'telegraf/types';
+import { Channel, ChannelType } from '../channels/channel.entity';
+import { channelNotFound } from '../channels/channels.errors';
+import { isUuid, TenantDb } from '../database/tenant-db';
+import { botNotConfigured, BotError, BotErrorCode, telegramUnavailable } from './bot.errors';
+import { BotClients } from './bot-clients.service';
+import { NotificationsService } from './notifications.service';
+import { classifyTelegramFailure, describeFailure } from './telegram-failure';
+
+/** The bot's standing in a channel, as getChatMember reports it (`not_member` when Telegram does not show it the chat). */
+export type BotMemberStatus = 'creator' | 'administrator' | 'member' | 'restricted' | 'left' | 'kicked' | 'not_member';
+
+export interface AdminStatus {
+  channel_id: string;
+  title: string;
+  status: BotMemberStatus;
+  bot_is_admin: boolean;
+  bot_can_post: boolean;
+  admin_checked_at: Date;
+  /** Telegram's reason when it did not show the chat to the bot. */
+  detail?: string;
+}
+
+/** Whether a member with this standing may post: channel posts need admin rights, groups only membership. */
+function rights(member: ChatMember | undefined, isChannel: boolean): { admin: boolean; canPost: boolean } {
+  if (!member) return { admin: false, canPost: false };
+  switch (member.status) {
+    case 'creator':
+      return { admin: true, canPost: true };
+    case 'administrator':
+      return { admin: true, canPost: isChannel ? member.can_post_messages === true : true };
+    case 'member':
+      return { admin: false, canPost: !isChannel };
+    case 'restricted':
+      return { admin: false, canPost: !isChannel && member.can_send_messages };
+    case 'left':
+    case 'kicked':
+      return { admin: false, canPost: false };
+  }
+}
+
+/** Checks and records whether the tenant's bot can post in its channels. */
+@Injectable()
+export class ChannelAdminService {
+  private readonly logger = new Logger(ChannelAdminService.name);
+
+  constructor(
+    private readonly tenantDb: TenantDb,
+    private readonly clients: BotClients,
+    private readonly notifications: NotificationsService,
+  ) {}
+
+  async check(tenantId: string, channelId: string): Promise<AdminStatus> {
+    if (!isUuid(channelId)) throw channelNotFound(channelId);
+    const channel = await this.tenantDb.run(tenantId, (em) =>
+      em.getRepository(Channel).findOneBy({ id: channelId, userId: tenantId }),
+    );
+    if (!channel) throw channelNotFound(channelId);
+    return this.checkOne(tenantId, channel);
+  }
+
+  async checkAll(tenantId: string): Promise<AdminStatus[]> {
+    const channels = await this.tenantDb.run(tenantId, (em) =>
+      em.getRepository(Channel).find({ where: { userId: tenantId }, order: { createdAt: 'ASC', id: 'ASC' } }),
+    );
+    const out: AdminStatus[] = [];
+    for (const channel of channels) out.push(await this.checkOne(tenantId, channel));
+    return out;
+  }
+
+  /** A `my_chat_member` update: the bot's rights changed in a chat; keep the tenant's channel row current. */
+  async applyMemberUpdate(tenantId: string, chatId: number, member: ChatMember, chatType: string): Promise<void> {
+    const isChannel = chatType === 'channel';
+    const { admin, canPost } = rights(member, isChannel);
+    const lost = await this.tenantDb.run(tenantId, async (em) => {
+      const repo = em.getRepository(Channel);
+      const channel = await repo.findOneBy({ userId: tenantId, telegramId: String(chatId) });
+      if (!channel) return undefined;
+      const wasPosting = channel.botCanPost;
+      await repo.update({ id: channel.id }, { botIsAdmin: admin, botCanPost: canPost, adminCheckedAt: new Date() });
+      return wasPosting && !canPost ? channel.title || channel.username || channel.telegramId || channel.id : undefined;
+    });
+    if (lost !== undefined) await this.notifications.notify(tenantId, { kind: 'bot_admin_lost', channel_title: lost });
+  }
+
+  private async checkOne(tenantId: string, channel: Channel): Promise<AdminStatus> {
+    const client = await this.clients.forTenant(tenantId);
+    if (!client) throw botNotConfigured();
+    const chatId = channel.telegramId ?? `@${channel.username ?? ''}`;
+    let member: ChatMember | undefined;
+    let detail: string | undefined;
+    try {
+      member = await client.telegram.getChatMember(chatId, Number(client.botId));
+    } catch (err) {
+      const failure = classifyTelegramFailure(err);
+      if (failure.kind === 'unavailable' || failure.kind === 'flood') throw telegramUnavailable();
+      if (failure.kind === 'unauthorized') {
+        throw new BotError(
+          BotErrorCode.TokenRejected,
+          'Telegram no longer accepts this bot token; connect the bot again.',
+        );
+      }
+      // "chat not found" / "bot is not a member": Telegram does not show this chat to the bot.
+      detail = describeFailure(failure);
+    }
+    const isChannel = channel.type === ChannelType.Channel;
+    const { admin, canPost } = rights(member, isChannel);
+    const checkedAt = new Date();
+    await this.tenantDb.run(tenantId, (em) =>
+      em
+        .getRepository(Channel)
+        .update(
+          { id: channel.id, userId: tenantId },
+          { botIsAdmin: admin, botCanPost: canPost, adminCheckedAt: checkedAt },
+        ),
+    );
+    this.logger.debug(`channel ${channel.id}: bot ${member?.status ?? 'not_member'}`);
+    return {
+      channel_id: channel.id,
+      title: channel.title,
+      status: member?.status ?? 'not_member',
+      bot_is_admin: admin,
+      bot_can_post: canPost,
+      admin_checked_at: checkedAt,
+      ...(detail ? { detail } : {}),
+    };
+  }
+}

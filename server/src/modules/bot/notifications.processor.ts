@@ -1,0 +1,56 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { QueueName } from '../queue/queue-names';
+import { User } from '../tenants/user.entity';
+import { type NotificationJob, notificationText } from './notifications.service';
+import { SystemBotToken } from './system-bot-token';
+import { classifyTelegramFailure, describeFailure } from './telegram-failure';
+import { TelegramBotApi } from './telegram-bot-api';
+
+/** Sends queued notifications from the system bot. */
+@Processor(QueueName.Notifications, { concurrency: 4 })
+export class NotificationsProcessor extends WorkerHost {
+  private readonly logger = new Logger(NotificationsProcessor.name);
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly systemBot: SystemBotToken,
+    private readonly api: TelegramBotApi,
+  ) {
+    super();
+  }
+
+  async process(job: Job<NotificationJob>): Promise<void> {
+    const { tenantId, notification } = job.data;
+    // users carries no row-level security: reading one user's link needs no tenant scope.
+    const user = await this.ds.getRepository(User).findOne({
+      where: { id: tenantId },
+      select: { id: true, telegramUserId: true },
+    });
+    if (!user?.telegramUserId) {
+      this.logger.log(`notification ${notification.kind} for tenant ${tenantId} skipped: no linked Telegram account`);
+      return;
+    }
+    const token = await this.systemBot.token();
+    if (!token) {
+      this.logger.warn(`notification ${notification.kind} for tenant ${tenantId} skipped: no system bot`);
+      return;
+    }
+    try {
+      await this.api.createTelegram(token).sendMessage(Number(user.telegramUserId), notificationText(notification));
+    } catch (err) {
+      const failure = classifyTelegramFailure(err);
+      if (failure.kind === 'refused' || failure.kind === 'unauthorized') {
+        // The tenant never opened the system bot, or blocked it: retrying cannot help.
+        this.logger.warn(
+          `notification ${notification.kind} for tenant ${tenantId} refused: ${describeFailure(failure)}`,
+        );
+        return;
+      }
+      throw new Error(describeFailure(failure));
+    }
+  }
+}

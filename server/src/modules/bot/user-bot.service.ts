@@ -1,0 +1,186 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { UserFromGetMe } from 'telegraf/types';
+import { type AppConfig, BotUpdatesMode } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import type { AuditActor } from '../audit/audit-actions';
+import { CredentialsStatus } from '../credentials/user-bot-credentials.entity';
+import { CredentialsService } from '../credentials/credentials.service';
+import { BotError, BotErrorCode, botNotConfigured, telegramUnavailable } from './bot.errors';
+import { BotClients } from './bot-clients.service';
+import { BotRegistry } from './bot-registry.service';
+import { BotStatusDto, BotTestDto } from './dtos/user-bot.dto';
+import { NotificationsService } from './notifications.service';
+import { classifyTelegramFailure, safeErrorMessage } from './telegram-failure';
+import { TelegramBotApi } from './telegram-bot-api';
+import { WebhookIngestService } from './webhook-ingest.service';
+
+export const BOT_TOKEN_FORMAT = /^\d+:[A-Za-z0-9_-]{35}$/;
+export const TENANT_BOT_UPDATES = ['message', 'my_chat_member'];
+
+/** A tenant connecting, checking and removing their own bot. */
+@Injectable()
+export class UserBotService {
+  private readonly logger = new Logger(UserBotService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly credentials: CredentialsService,
+    private readonly api: TelegramBotApi,
+    private readonly registry: BotRegistry,
+    private readonly clients: BotClients,
+    private readonly ingest: WebhookIngestService,
+    private readonly notifications: NotificationsService,
+  ) {}
+
+  webhookUrl(botId: string): string {
+    return `${this.config.http.publicUrl}/telegram/webhook/${botId}`;
+  }
+
+  async setToken(tenantId: string, token: string, actor: AuditActor): Promise<BotStatusDto> {
+    const trimmed = token.trim();
+    if (!BOT_TOKEN_FORMAT.test(trimmed)) {
+      throw new BotError(
+        BotErrorCode.TokenInvalidFormat,
+        'bot_token must look like "<digits>:<35 letters, digits, _ or ->" as @BotFather gives it.',
+      );
+    }
+    const telegram = this.api.createTelegram(trimmed);
+    const me = await this.verify(() => telegram.getMe());
+    const previous = await this.credentials.get(tenantId);
+    const secret = randomBytes(32).toString('base64url');
+    await this.credentials.update(
+      tenantId,
+      {
+        botToken: trimmed,
+        botId: String(me.id),
+        botUsername: me.username,
+        isBotVerified: true,
+        webhookSecret: secret,
+        status: CredentialsStatus.Active,
+      },
+      actor,
+    );
+    this.forget(tenantId, previous?.botId);
+    if (previous?.botToken && previous.botId && previous.botId !== String(me.id)) {
+      // The old bot no longer serves this tenant: stop its deliveries.
+      await this.api
+        .createTelegram(previous.botToken)
+        .deleteWebhook()
+        .catch(() => undefined);
+    }
+    await this.registerUpdates(telegram, String(me.id), secret);
+    return this.status(tenantId);
+  }
+
+  async status(tenantId: string): Promise<BotStatusDto> {
+    const c = await this.credentials.get(tenantId);
+    const base = {
+      rate_limit_rps: c?.rateLimitRps ?? 10,
+      max_concurrent_requests: c?.maxConcurrentRequests ?? 5,
+    };
+    if (!c?.botToken) {
+      return { configured: false, verified: false, bot_username: null, bot_id: null, webhook: null, ...base };
+    }
+    let webhook: BotStatusDto['webhook'];
+    try {
+      const info = await this.api.createTelegram(c.botToken).getWebhookInfo();
+      webhook = {
+        url: info.url || null,
+        pending_update_count: info.pending_update_count,
+        last_error: info.last_error_message ?? null,
+      };
+    } catch (err) {
+      const failure = classifyTelegramFailure(err);
+      webhook = {
+        url: null,
+        pending_update_count: null,
+        last_error: failure.kind === 'unauthorized' ? 'Telegram rejects the bot token' : 'Telegram unreachable',
+      };
+    }
+    return {
+      configured: true,
+      verified: c.isBotVerified,
+      bot_username: c.botUsername,
+      bot_id: c.botId,
+      webhook,
+      ...base,
+    };
+  }
+
+  /** A live getMe with the stored token; a rejected token is marked unverified and the tenant told. */
+  async test(tenantId: string, actor: AuditActor): Promise<BotTestDto> {
+    const c = await this.credentials.get(tenantId);
+    if (!c?.botToken) throw botNotConfigured();
+    const started = Date.now();
+    try {
+      const me = await this.verify(() => this.api.createTelegram(c.botToken as string).getMe());
+      if (!c.isBotVerified) await this.credentials.update(tenantId, { isBotVerified: true }, actor);
+      return { ok: true, bot_id: String(me.id), bot_username: me.username, latency_ms: Date.now() - started };
+    } catch (err) {
+      if (err instanceof BotError && err.code === BotErrorCode.TokenRejected && c.isBotVerified) {
+        await this.credentials.update(tenantId, { isBotVerified: false }, actor);
+        this.forget(tenantId, c.botId);
+        await this.notifications.notify(tenantId, { kind: 'bot_token_revoked' });
+      }
+      throw err;
+    }
+  }
+
+  async remove(tenantId: string, actor: AuditActor): Promise<void> {
+    const c = await this.credentials.get(tenantId);
+    if (!c?.botToken) throw botNotConfigured();
+    await this.api
+      .createTelegram(c.botToken)
+      .deleteWebhook()
+      .catch((err: unknown) => this.logger.warn(`deleteWebhook for tenant ${tenantId}: ${safeErrorMessage(err)}`));
+    await this.credentials.update(
+      tenantId,
+      { botToken: null, botId: null, botUsername: null, isBotVerified: false, webhookSecret: null },
+      actor,
+    );
+    this.forget(tenantId, c.botId);
+  }
+
+  private forget(tenantId: string, botId: string | null | undefined): void {
+    this.registry.drop(tenantId);
+    this.clients.forget(tenantId);
+    this.ingest.forget(tenantId, botId);
+  }
+
+  private async registerUpdates(
+    telegram: ReturnType<TelegramBotApi['createTelegram']>,
+    botId: string,
+    secret: string,
+  ): Promise<void> {
+    try {
+      if (this.config.bots.updatesMode === BotUpdatesMode.Polling) {
+        await telegram.deleteWebhook();
+      } else {
+        await telegram.setWebhook(this.webhookUrl(botId), {
+          secret_token: secret,
+          allowed_updates: TENANT_BOT_UPDATES as never,
+        });
+      }
+    } catch (err) {
+      // The token is stored and verified; GET /api/user-bot/status shows the webhook's state.
+      this.logger.warn(`webhook for bot ${botId} not registered: ${classifyTelegramFailure(err).kind}`);
+    }
+  }
+
+  private async verify(call: () => Promise<UserFromGetMe>): Promise<UserFromGetMe> {
+    try {
+      return await call();
+    } catch (err) {
+      const failure = classifyTelegramFailure(err);
+      switch (failure.kind) {
+        case 'unauthorized':
+        case 'refused':
+          throw new BotError(BotErrorCode.TokenRejected, 'Telegram rejected this bot token (getMe failed).');
+        case 'flood':
+        case 'unavailable':
+          throw telegramUnavailable();
+      }
+    }
+  }
+}

@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { BotModule } from '../bot/bot.module';
+import { ChannelsModule } from '../channels/channels.module';
+import { FilesController } from './files.controller';
+import { FilesService } from './files.service';
+
+/** Channel-backed file storage (api role). */
+@Module({ imports: [ChannelsModule, BotModule], controllers: [FilesController], providers: [FilesService] })
+export class FilesModule {}

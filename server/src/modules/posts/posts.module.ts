@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { BotModule } from '../bot/bot.module';
+import { ChannelsModule } from '../channels/channels.module';
+import { PostMediaStore } from './post-media.store';
+import { PostSendWorker } from './post-send.worker';
+import { PostSender } from './post-sender.service';
+import { PostsController } from './posts.controller';
+import { PostsService } from './posts.service';
+
+/** Creating, listing and cancelling posts (api role). */
+@Module({
+  imports: [ChannelsModule, BotModule],
+  controllers: [PostsController],
+  providers: [PostsService, PostMediaStore],
+  exports: [PostsService],
+})
+export class PostsHttpModule {}
+
+/** Sending posts (worker role). */
+@Module({
+  imports: [BotModule],
+  providers: [PostSender, PostSendWorker, PostMediaStore],
+})
+export class PostsWorkerModule {}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { RateLimitRedis } from './rate-limit.redis';
+
+/**
+ * Telegram's Bot API limits (Bots FAQ). Windows run from when an earlier call
+ * came back to when a new one may start (see TAKE_WINDOWS), so the spacing
+ * Telegram sees is never tighter than this; the few extra ms absorb clock
+ * rounding.
+ */
+export const TELEGRAM_BOT_LIMITS = {
+  /** About one message per second in a chat. */
+  perChat: { max: 1, windowMs: 1002 },
+  /** 20 messages per minute in a group or channel. */
+  perGroup: { max: 20, windowMs: 60_010 },
+  /** About 30 messages per second per bot overall. */
+  perBot: { max: 30, windowMs: 1002 },
+} as const;
+
+/** A call not reported back within this long is counted as having landed then (its caller died). */
+const IN_FLIGHT_MS = 30_000;
+
+/** A slot taken for one send; `done()` once Telegram has answered (or the call failed). */
+export interface SendSlot {
+  done(): Promise<void>;
+}
+
+/** Which limit makes a send wait: the bot's own (shared by all its chats) or the chat's. */
+export type WaitScope = 'bot' | 'chat' | 'group' | 'blocked';
+
+export interface SendWait {
+  waitMs: number;
+  scope: WaitScope;
+}
+
+export interface SendTarget {
+  botId: string;
+  chatId: string;
+  /** Groups and channels also have the per-minute cap. */
+  isGroup: boolean;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Keeps every tenant bot under Telegram's limits across all workers (Redis-backed). */
+@Injectable()
+export class TelegramSendLimiter {
+  constructor(private readonly redis: RateLimitRedis) {}
+
+  /** Takes one send for the target now (a slot), or answers how many ms to wait (nothing taken). */
+  async tryTake(target: SendTarget): Promise<SendSlot | SendWait> {
+    const p = this.redis.prefix;
+    const windows: [string, { max: number; windowMs: number }][] = [
+      [`${p}:bot:${target.botId}`, TELEGRAM_BOT_LIMITS.perBot],
+      [`${p}:chat:${target.botId}:${target.chatId}`, TELEGRAM_BOT_LIMITS.perChat],
+    ];
+    if (target.isGroup) windows.push([`${p}:group:${target.botId}:${target.chatId}`, TELEGRAM_BOT_LIMITS.perGroup]);
+    const keys = windows.map(([k]) => k);
+    const member = randomBytes(8).toString('hex');
+    const args = [member, IN_FLIGHT_MS, ...windows.flatMap(([, w]) => [w.max, w.windowMs])];
+    const [wait, index] = await this.redis.client.takeWindows(
+      keys.length + 1,
+      ...keys,
+      this.blockKey(target.botId),
+      ...args,
+    );
+    if (wait > 0) {
+      const scopes: WaitScope[] = ['bot', 'chat', ...(target.isGroup ? (['group'] as const) : [])];
+      return { waitMs: Number(wait), scope: scopes[index - 1] ?? 'blocked' };
+    }
+    let finished = false;
+    return {
+      done: async () => {
+        if (finished) return;
+        finished = true;
+        await this.redis.client.completeWindows(keys.length, ...keys, member, Date.now());
+      },
+    };
+  }
+
+  /**
+   * Waits until the target may be sent to: in place while the wait is within
+   * `maxWaitMs` (per scope when given as a function), else answers the wait
+   * so the caller can reschedule.
+   */
+  async take(target: SendTarget, maxWaitMs: number | ((scope: WaitScope) => number)): Promise<SendSlot | SendWait> {
+    const started = Date.now();
+    for (;;) {
+      const got = await this.tryTake(target);
+      if ('done' in got) return got;
+      const limit = typeof maxWaitMs === 'number' ? maxWaitMs : maxWaitMs(got.scope);
+      if (Date.now() - started + got.waitMs > limit) return got;
+      await sleep(got.waitMs);
+    }
+  }
+
+  /** Telegram answered 429: nothing more goes out for this bot until retry_after has passed. */
+  async block(botId: string, retryAfterSeconds: number): Promise<void> {
+    const ms = Math.max(1, Math.ceil(retryAfterSeconds * 1000));
+    const key = this.blockKey(botId);
+    const current = await this.redis.client.pttl(key);
+    if (current < ms) await this.redis.client.set(key, '1', 'PX', ms);
+  }
+
+  private blockKey(botId: string): string {
+    return `${this.redis.prefix}:blocked:${botId}`;
+  }
+}

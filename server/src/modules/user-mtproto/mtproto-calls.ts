@@ -1,0 +1,259 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import { APP_CONFIG } from '../../config/config.module';
+import type { AppConfig } from '../../config/app-config';
+import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
+import { DomainError } from '../../common/errors/domain-error';
+import { ChannelsError, ChannelsErrorCode } from '../channels/channels.errors';
+import { RateLimitError } from '../rate-limit/rate-limit.errors';
+import { NotOwnerError } from './mtproto-client.pool';
+import { MtprotoLeaseService } from './mtproto-lease.service';
+import { MtprotoRedis } from './mtproto-redis';
+import { isUserMtprotoCode, telegramUnavailable, UserMtprotoError } from './user-mtproto.errors';
+
+/** A call from an API pod to whichever worker owns the tenant's session. */
+export interface MtprotoCallRequest {
+  id: string;
+  tenantId: string;
+  op: string;
+  args: unknown;
+  /** Pub/sub channel of the asking pod. */
+  replyTo: string;
+  /** Epoch ms after which nobody waits for the answer any more. */
+  deadline: number;
+  /** Times the request was passed on to the current owner. */
+  hops: number;
+}
+
+interface WireError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+type MtprotoCallReply = { id: string; ok: true; result: unknown } | { id: string; ok: false; error: WireError };
+
+/** One operation a worker runs with a tenant's session. */
+export type MtprotoOpHandler = (tenantId: string, args: unknown) => Promise<unknown>;
+
+const MAX_HOPS = 3;
+
+/** Where requests wait: one list per worker for sessions it owns, one shared list for unowned ones. */
+export function callQueues(redis: MtprotoRedis): { any: string; of: (instanceId: string) => string } {
+  return { any: redis.key('calls', 'any'), of: (id) => redis.key('calls', 'worker', id) };
+}
+
+/** Errors that travel from worker to API pod keep their code, status and retry_after. */
+function toWire(err: unknown): WireError {
+  if (err instanceof DomainError) return { code: String(err.code), message: err.message, details: err.details };
+  return { code: CommonErrorCode.Internal, message: 'The session worker failed to run the request.' };
+}
+
+function fromWire(e: WireError): Error {
+  if (isUserMtprotoCode(e.code)) return new UserMtprotoError(e.code, e.message, e.details);
+  if (e.code === 'RATE_LIMITED') {
+    const retry = typeof e.details?.retry_after === 'number' ? e.details.retry_after : 1;
+    return new RateLimitError(retry, e.message);
+  }
+  if (e.code === String(ChannelsErrorCode.NotFound)) return new ChannelsError(ChannelsErrorCode.NotFound, e.message);
+  return new CommonError(CommonErrorCode.Internal, e.message);
+}
+
+/**
+ * The API side: pushes a request onto the owner's list (or the shared list when no worker holds
+ * the session yet) and waits for the answer on this pod's reply channel, bounded by
+ * MTPROTO_CALL_TIMEOUT_SECONDS (then TELEGRAM_UNAVAILABLE: a worker that died with the request is
+ * found out by its lease expiring, and the next call goes to whoever takes the session over).
+ */
+@Injectable()
+export class MtprotoCallClient implements OnModuleDestroy {
+  private sub?: Redis;
+  private subscribed?: Promise<void>;
+  private readonly waiting = new Map<string, { settle: (reply: MtprotoCallReply) => void }>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly redis: MtprotoRedis,
+    private readonly leases: MtprotoLeaseService,
+  ) {}
+
+  private get replyChannel(): string {
+    return this.redis.key('replies', this.redis.instanceId);
+  }
+
+  async call<T>(tenantId: string, op: string, args: unknown): Promise<T> {
+    await this.ensureSubscribed();
+    const timeoutMs = this.config.mtproto.callTimeoutSeconds * 1000;
+    const req: MtprotoCallRequest = {
+      id: randomUUID(),
+      tenantId,
+      op,
+      args,
+      replyTo: this.replyChannel,
+      deadline: Date.now() + timeoutMs,
+      hops: 0,
+    };
+    const owner = await this.leases.owner(tenantId);
+    const queues = callQueues(this.redis);
+    const queue = owner ? queues.of(owner) : queues.any;
+    const reply = new Promise<MtprotoCallReply>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(req.id);
+        resolve({ id: req.id, ok: false, error: toWire(telegramUnavailable('no session worker answered in time')) });
+      }, timeoutMs);
+      this.waiting.set(req.id, {
+        settle: (r) => {
+          clearTimeout(timer);
+          this.waiting.delete(req.id);
+          resolve(r);
+        },
+      });
+    });
+    // A worker's list outlives it only briefly, so requests left for a dead worker are not kept.
+    await this.redis.cmd
+      .multi()
+      .lpush(queue, JSON.stringify(req))
+      .pexpire(queue, timeoutMs * 2)
+      .exec();
+    const answer = await reply;
+    if (answer.ok) return answer.result as T;
+    throw fromWire(answer.error);
+  }
+
+  private ensureSubscribed(): Promise<void> {
+    this.subscribed ??= (async () => {
+      this.sub = this.redis.dedicated();
+      this.sub.on('message', (_channel: string, payload: string) => {
+        let reply: MtprotoCallReply;
+        try {
+          reply = JSON.parse(payload) as MtprotoCallReply;
+        } catch {
+          return;
+        }
+        this.waiting.get(reply.id)?.settle(reply);
+      });
+      await this.sub.subscribe(this.replyChannel);
+    })();
+    return this.subscribed;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const w of this.waiting.values()) {
+      w.settle({ id: '', ok: false, error: toWire(telegramUnavailable('this API pod is shutting down')) });
+    }
+    if (this.sub) await this.redis.close(this.sub);
+  }
+}
+
+/** Most requests one worker runs at once; more wait in Redis. */
+const MAX_IN_FLIGHT = 256;
+
+/**
+ * The worker side: takes requests from its own list first, then from the shared one, runs them
+ * with the pooled session and publishes the answer. A request for a session another worker holds
+ * is passed to that worker's list. On shutdown it stops taking requests, finishes the running
+ * ones and hands what is left in its list back to the shared list.
+ */
+@Injectable()
+export class MtprotoCallServer implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger('MtprotoCallServer');
+  private readonly handlers = new Map<string, MtprotoOpHandler>();
+  private blocking?: Redis;
+  private loop?: Promise<void>;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly redis: MtprotoRedis) {}
+
+  register(op: string, handler: MtprotoOpHandler): void {
+    this.handlers.set(op, handler);
+  }
+
+  onModuleInit(): void {
+    this.blocking = this.redis.dedicated();
+    this.loop = this.run(this.blocking);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    // A waiting BRPOP returns within its 1 s timeout; with Redis away it never would, so the
+    // connection is closed after a grace period either way.
+    const grace = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+    await Promise.race([this.loop, grace(1500)]);
+    if (this.blocking) await this.redis.close(this.blocking);
+    // A connection closed while it was still reconnecting leaves its queued BRPOP unanswered.
+    await Promise.race([this.loop, grace(500)]);
+    await Promise.allSettled([...this.inFlight]);
+    const queues = callQueues(this.redis);
+    const mine = queues.of(this.redis.instanceId);
+    try {
+      while (await this.redis.cmd.rpoplpush(mine, queues.any)) {
+        // Hands each left-over request to the workers that stay.
+      }
+    } catch (err) {
+      this.log.warn(`could not hand back the requests left for this worker: ${(err as Error).message}`);
+    }
+  }
+
+  private async run(conn: Redis): Promise<void> {
+    const queues = callQueues(this.redis);
+    const mine = queues.of(this.redis.instanceId);
+    while (!this.stopping) {
+      if (this.inFlight.size >= MAX_IN_FLIGHT) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      let popped: [string, string] | null;
+      try {
+        popped = await conn.brpop(mine, queues.any, 1);
+      } catch (err) {
+        if (this.stopping) break;
+        this.log.error(`reading session requests failed: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (!popped) continue;
+      let req: MtprotoCallRequest;
+      try {
+        req = JSON.parse(popped[1]) as MtprotoCallRequest;
+      } catch {
+        continue;
+      }
+      const task = this.handle(req).finally(() => this.inFlight.delete(task));
+      this.inFlight.add(task);
+    }
+  }
+
+  private async handle(req: MtprotoCallRequest): Promise<void> {
+    if (Date.now() > req.deadline) return;
+    const handler = this.handlers.get(req.op);
+    let reply: MtprotoCallReply;
+    try {
+      if (!handler) throw new CommonError(CommonErrorCode.Internal, `unknown session operation ${req.op}`);
+      reply = { id: req.id, ok: true, result: await handler(req.tenantId, req.args) };
+    } catch (err) {
+      if (err instanceof NotOwnerError && req.hops < MAX_HOPS) {
+        await this.forward(req, err.ownerId);
+        return;
+      }
+      if (!(err instanceof DomainError) && !(err instanceof NotOwnerError)) {
+        this.log.error(`session operation ${req.op} failed: ${(err as Error).message}`);
+      }
+      reply = {
+        id: req.id,
+        ok: false,
+        error: err instanceof NotOwnerError ? toWire(telegramUnavailable('the session is moving')) : toWire(err),
+      };
+    }
+    await this.redis.cmd.publish(req.replyTo, JSON.stringify(reply));
+  }
+
+  private async forward(req: MtprotoCallRequest, ownerId: string | null): Promise<void> {
+    const queues = callQueues(this.redis);
+    // No owner named: the lease is between holders; a short pause lets the next one take it.
+    if (!ownerId || ownerId === this.redis.instanceId) await new Promise((r) => setTimeout(r, 100));
+    const target = ownerId && ownerId !== this.redis.instanceId ? queues.of(ownerId) : queues.any;
+    await this.redis.cmd.lpush(target, JSON.stringify({ ...req, hops: req.hops + 1 }));
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * UserMtprotoModule: tenants' own Telegram user sessions.
+ *
+ * Login flows (setup / verify / QR) run on whichever API pod gets the request: the pending
+ * login, with the auth key that asked for the code, is a row in Postgres (encrypted, with an
+ * expiry), and each step resumes exactly that key in a short-lived client that is destroyed
+ * before the answer goes out.
+ *
+ * A verified session is used by one worker at a time. A worker that needs a tenant's client
+ * takes the tenant's lease in Redis (set only if free, with an expiry, renewed every third of it,
+ * a fencing token from a per-tenant counter, compare-and-delete on release and on shutdown) and keeps the
+ * client in its pool (LRU, idle eviction, `destroy()` on every close). A worker that dies keeps
+ * its leases until they expire; then the next request for those tenants is taken by another.
+ *
+ * API pods never open a tenant's session; they ask its owner. The call path is Redis, not
+ * BullMQ: the request is LPUSHed onto the owning worker's own list (`<prefix>:mtproto:calls:
+ * worker:<id>`, found from the lease value) or, when nobody holds the session, onto a shared list
+ * that every worker BRPOPs after its own; the answer comes back on the asking pod's pub/sub
+ * channel. Why: a request must reach one particular worker (the lease holder), and BullMQ hands
+ * a queue's jobs to any worker; per-worker BullMQ queues would need a QueueEvents stream per
+ * queue on every API pod to learn results. These calls are short reads that a caller waits
+ * for; when no answer comes in MTPROTO_CALL_TIMEOUT_SECONDS the caller gets 503
+ * TELEGRAM_UNAVAILABLE and asks again, so BullMQ's persistence and retries would buy nothing.
+ * A worker that is stopping hands the requests left in its list back to the shared list.
+ */
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { AppConfig, roleRunsWorkers, roleServesHttpApi } from '../../config/app-config';
+import { BotModule } from '../bot/bot.module';
+import { ChannelsModule } from '../channels/channels.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { ChannelHistoryController } from './channel-history.controller';
+import { ChannelHistoryService } from './channel-history.service';
+import { ChannelHistoryWorker } from './channel-history.worker';
+import { MtprotoCallClient, MtprotoCallServer } from './mtproto-calls';
+import { MtprotoClientFactory } from './mtproto-client.factory';
+import { MtprotoClientPool } from './mtproto-client.pool';
+import { MtprotoLeaseService } from './mtproto-lease.service';
+import { MtprotoLoginOwnershipGuard } from './mtproto-login-ownership.guard';
+import { MtprotoLoginService } from './mtproto-login.service';
+import { MtprotoRedis } from './mtproto-redis';
+import { MtprotoSessionEvents } from './mtproto-session-events';
+import { UserMtprotoController } from './user-mtproto.controller';
+import { UserMtprotoService } from './user-mtproto.service';
+
+@Module({})
+export class UserMtprotoModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const api = roleServesHttpApi(config.role);
+    const worker = roleRunsWorkers(config.role);
+    const providers: Provider[] = [
+      MtprotoClientFactory,
+      MtprotoRedis,
+      MtprotoLeaseService,
+      MtprotoSessionEvents,
+      MtprotoLoginService,
+      UserMtprotoService,
+      MtprotoCallClient,
+      ChannelHistoryService,
+    ];
+    if (worker) providers.push(MtprotoClientPool, MtprotoCallServer, ChannelHistoryWorker);
+    const controllers: Type<unknown>[] = api ? [UserMtprotoController, ChannelHistoryController] : [];
+    if (api) providers.push(MtprotoLoginOwnershipGuard);
+    return {
+      module: UserMtprotoModule,
+      // Global so the admin console's module can reach UserMtprotoService.forceDisconnect without the config.
+      global: true,
+      // BotModule brings NotificationsService (the system bot tells a tenant its session was revoked).
+      imports: [RateLimitModule, BotModule, ...(api ? [ChannelsModule] : [])],
+      controllers,
+      providers,
+      exports: [UserMtprotoService, MtprotoClientFactory, ...(worker ? [MtprotoClientPool] : [])],
+    };
+  }
+}

@@ -1,0 +1,223 @@
+import request from 'supertest';
+import { startSandbox, type SandboxHandle } from '../src/sandbox';
+import { CredentialsService } from '../src/modules/credentials/credentials.service';
+import { systemActor } from '../src/modules/audit/audit-actions';
+import { newTenant } from './factories/user.factory';
+import { channelFor, connectBot, control, eventually, ownerQuery } from './helpers/bot-world';
+import { startTestApp, type TestApp } from './helpers/test-app';
+
+type Sent = { message_id: number; chat_id: number; text?: string; caption?: string; method: string };
+
+describe('posting', () => {
+  let sandbox: SandboxHandle;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0 });
+    t = await startTestApp({ sandbox, env: { SEND_SWEEP_MS: '500' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sandbox?.close();
+  });
+
+  const sentBy = async (botId: number): Promise<Sent[]> =>
+    (await control(sandbox, 'GET', `/sandbox/bots/${botId}/sent`)).body as Sent[];
+
+  const waitForStatus = (headers: { Authorization: string }, id: string, status: string, timeoutMs = 30_000) =>
+    eventually(async () => {
+      const res = await request(t.url).get(`/api/posts/${id}`).set(headers);
+      return res.body.status === status ? res.body : undefined;
+    }, timeoutMs);
+
+  it('sends a post and records its telegram_message_id; the same idempotency_key returns the same post', async () => {
+    const { headers } = await newTenant(t);
+    const bot = await connectBot(t, sandbox, headers);
+    const ch = await channelFor(t, sandbox, headers, bot.id);
+    const body = { text: 'Hello <b>world</b>', parse_mode: 'HTML', idempotency_key: 'first-post' };
+    const created = await request(t.url).post(`/api/channels/${ch.id}/posts`).set(headers).send(body).expect(201);
+    const again = await request(t.url).post(`/api/channels/${ch.id}/posts`).set(headers).send(body).expect(200);
+    expect(again.body.id).toBe(created.body.id);
+    const sent = await waitForStatus(headers, created.body.id, 'sent');
+    expect(sent.telegram_message_id).not.toBeNull();
+    const out = await sentBy(bot.id);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({
+      chat_id: ch.telegramId,
+      text: 'Hello world',
+      message_id: Number(sent.telegram_message_id),
+    });
+    const list = await request(t.url).get(`/api/channels/${ch.id}/posts`).set(headers).expect(200);
+    expect(list.body.items.map((p: { id: string }) => p.id)).toEqual([created.body.id]);
+  });
+
+  it('refuses a post without text or file, and a missing idempotency_key, with 400', async () => {
+    const { headers } = await newTenant(t);
+    const bot = await connectBot(t, sandbox, headers);
+    const ch = await channelFor(t, sandbox, headers, bot.id);
+    await request(t.url).post(`/api/channels/${ch.id}/posts`).set(headers).send({ idempotency_key: 'k' }).expect(400);
+    await request(t.url).post(`/api/channels/${ch.id}/posts`).set(headers).send({ text: 'x' }).expect(400);
+  });
+
+  it('sends a photo given as multipart', async () => {
+    const { headers } = await newTenant(t);
+    const bot = await connectBot(t, sandbox, headers);
+    const ch = await channelFor(t, sandbox, headers, bot.id);
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const created = await request(t.url)
+      .post(`/api/channels/${ch.id}/posts`)
+      .set(headers)
+      .field('text', 'A picture')
+      .field('idempotency_key', 'photo-1')
+      .attach('photo', png, { filename: 'dot.png', contentType: 'image/png' })
+      .expect(201);
+    const sent = await waitForStatus(headers, created.body.id, 'sent');
+    expect(sent.media).toMatchObject({ kind: 'photo', file_name: 'dot.png', size: png.length });
+    expect(sent.media.file_id).toEqual(expect.any(String));
+    expect(await sentBy(bot.id)).toEqual([expect.objectContaining({ method: 'sendPhoto', caption: 'A picture' })]);
+  });
+
+  it('delays a post by an injected 429 retry_after of 2 s, then sends it', async () => {
+    const { headers } = await newTenant(t);
+    const bot = await connectBot(t, sandbox, headers);
+    const ch = await channelFor(t, sandbox, headers, bot.id);
+    await control(sandbox, 'POST', '/sandbox/faults', { door: 'bot', method: 'sendMessage', error: 'FLOOD_WAIT_2' });
+    const started = Date.now();
+    const created = await request(t.url)
+      .post(`/api/channels/${ch.id}/posts`)
+      .set(headers)
+      .send({ text: 'after the flood', idempotency_key: 'flood' })
+      .expect(201);
+    const sent = await waitForStatus(headers, created.body.id, 'sent');
+    expect(new Date(sent.sent_at).getTime() - started).toBeGreaterThanOrEqual(2000);
+    expect(sent.attempts).toBe(1);
+    expect(await sentBy(bot.id)).toHaveLength(1);
+  });
+
+  it('sends a scheduled post at its time and never sends a cancelled one', async () => {
+    const { headers } = await newTenant(t);
+    const bot = await connectBot(t, sandbox, headers);
+    const ch = await channelFor(t, sandbox, headers, bot.id);
+    const at = new Date(Date.now() + 2500);
+    const scheduled = await request(t.url)
+      .post(`/api/channels/${ch.id}/posts`)
+      .set(headers)
+      .send({ text: 'later', scheduled_at: at.toISOString(), idempotency_key: 'later' })
+      .expect(201);
+    const cancelled = await request(t.url)
+      .post(`/api/channels/${ch.id}/posts`)
+      .set(headers)
+      .send({ text: 'never', scheduled_at: new Date(Date.now() + 2000).toISOString(), idempotency_key: 'never' })
+      .expect(201);
+    expect(scheduled.body.status).toBe('scheduled');
+    const del = await request(t.url).delete(`/api/posts/${cancelled.body.id}`).set(headers).expect(200);
+    expect(del.body.status).toBe('cancelled');
+
+    const sent = await waitForStatus(headers, scheduled.body.id, 'sent');
+    expect(new Date(sent.sent_at).getTime()).toBeGreaterThanOrEqual(at.getTime());
+    await new Promise((r) => setTimeout(r, 1500));
+    const out = await sentBy(bot.id);
+    expect(out.map((m) => m.text)).toEqual(['later']);
+    const after = await request(t.url).get(`/api/posts/${cancelled.body.id}`).set(headers).expect(200);
+    expect(after.body.status).toBe('cancelled');
+    await request(t.url).delete(`/api/posts/${scheduled.body.id}`).set(headers).expect(409);
+  });
+
+  it('marks a post failed after Telegram refuses it and notifies nobody when no account is linked', async () => {
+    const { headers } = await newTenant(t);
+    const bot = await connectBot(t, sandbox, headers);
+    const ch = await channelFor(t, sandbox, headers, bot.id, { admin: false });
+    const created = await request(t.url)
+      .post(`/api/channels/${ch.id}/posts`)
+      .set(headers)
+      .send({ text: 'no rights', idempotency_key: 'no-rights' })
+      .expect(201);
+    const failed = await waitForStatus(headers, created.body.id, 'failed');
+    expect(failed.error).toContain('not a member');
+  });
+
+  it("holds a suspended tenant's queued posts instead of sending them", async () => {
+    const { user, headers } = await newTenant(t);
+    const bot = await connectBot(t, sandbox, headers);
+    const ch = await channelFor(t, sandbox, headers, bot.id);
+    const created = await request(t.url)
+      .post(`/api/channels/${ch.id}/posts`)
+      .set(headers)
+      .send({ text: 'held', scheduled_at: new Date(Date.now() + 1000).toISOString(), idempotency_key: 'held' })
+      .expect(201);
+    await ownerQuery(t, `UPDATE users SET status = 'suspended' WHERE id = $1`, [user.id]);
+    await new Promise((r) => setTimeout(r, 3000));
+    const rows = await ownerQuery<{ status: string }>(t, 'SELECT status FROM posts WHERE id = $1', [created.body.id]);
+    expect(rows[0].status).toBe('scheduled');
+    expect(await sentBy(bot.id)).toEqual([]);
+  });
+
+  it('sends posts to 5 channels side by side', async () => {
+    const { user, headers } = await newTenant(t);
+    await t.app
+      .get(CredentialsService)
+      .setLimits(user.id, { rateLimitRps: 100, maxConcurrentRequests: 10 }, systemActor());
+    const bot = await connectBot(t, sandbox, headers);
+    const channels = [];
+    for (let i = 0; i < 5; i++) channels.push(await channelFor(t, sandbox, headers, bot.id));
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      for (const [i, ch] of channels.entries()) {
+        const res = await request(t.url)
+          .post(`/api/channels/${ch.id}/posts`)
+          .set(headers)
+          .send({ text: `c${i} #${n}`, idempotency_key: `c${i}-${n}` })
+          .expect(201);
+        ids.push(res.body.id);
+      }
+    }
+    for (const id of ids) await waitForStatus(headers, id, 'sent');
+    const out = await sentBy(bot.id);
+    expect(out).toHaveLength(15);
+    for (const [i, ch] of channels.entries()) {
+      expect(out.filter((m) => m.chat_id === ch.telegramId).map((m) => m.text)).toEqual([
+        `c${i} #0`,
+        `c${i} #1`,
+        `c${i} #2`,
+      ]);
+    }
+    // Side by side: the 1 msg/s per-chat limit would make 15 posts in one channel take 14 s or more.
+    const first = await request(t.url).get(`/api/posts/${ids[0]}`).set(headers);
+    const last = await request(t.url)
+      .get(`/api/posts/${ids[ids.length - 1]}`)
+      .set(headers);
+    expect(new Date(last.body.sent_at).getTime() - new Date(first.body.sent_at).getTime()).toBeLessThan(14_000);
+    const stats = await control(sandbox, 'GET', `/sandbox/bots/${bot.id}/stats`);
+    expect(stats.body.throttled).toBe(0);
+  });
+
+  it('sends 60 posts to one channel in order, with no 429 surfaced and none seen by Telegram', async () => {
+    const { user, headers } = await newTenant(t);
+    await t.app
+      .get(CredentialsService)
+      .setLimits(user.id, { rateLimitRps: 100, maxConcurrentRequests: 10 }, systemActor());
+    const bot = await connectBot(t, sandbox, headers);
+    const ch = await channelFor(t, sandbox, headers, bot.id);
+    const ids: string[] = [];
+    for (let n = 0; n < 60; n++) {
+      const res = await request(t.url)
+        .post(`/api/channels/${ch.id}/posts`)
+        .set(headers)
+        .send({ text: `post ${n}`, idempotency_key: `sixty-${n}` })
+        .expect(201);
+      ids.push(res.body.id);
+    }
+    await waitForStatus(headers, ids[59], 'sent', 200_000);
+    const out = await sentBy(bot.id);
+    expect(out.map((m) => m.text)).toEqual(Array.from({ length: 60 }, (_, n) => `post ${n}`));
+    for (const id of ids) {
+      const res = await request(t.url).get(`/api/posts/${id}`).set(headers).expect(200);
+      expect(res.body).toMatchObject({ status: 'sent', error: null });
+    }
+    const stats = await control(sandbox, 'GET', `/sandbox/bots/${bot.id}/stats`);
+    expect(stats.body).toMatchObject({ sent: 60, throttled: 0 });
+  }, 240_000);
+});
