@@ -100,32 +100,12 @@ export class MtprotoLoginService {
       const sent = await session.sendCode(phone).catch((err: unknown) => {
         throw this.mapError(err);
       });
-      const loginId = await this.tenantDb.run(tenantId, async (em) => {
-        await this.dropOtherLogins(em, tenantId);
-        const repo = em.getRepository(MtprotoLogin);
-        const row = await repo.save(
-          repo.create({
-            userId: tenantId,
-            flow: MtprotoLoginFlow.Code,
-            phone: this.crypto.encrypt(phone, this.place(tenantId, 'phone')),
-            phoneCodeHash: sent.phoneCodeHash,
-            pendingSession: this.crypto.encrypt(session.save(), this.place(tenantId, 'pending_session')),
-            state: MtprotoLoginState.CodeSent,
-            attempts: 0,
-            expiresAt: this.expiry(),
-          }),
-        );
-        await this.audit.record(
-          {
-            action: AuditAction.MtprotoLoginStarted,
-            actor,
-            tenantId,
-            target: `login:${row.id}`,
-            meta: { flow: 'code' },
-          },
-          em,
-        );
-        return row.id;
+      const { id: loginId } = await this.storePendingLogin(tenantId, actor, {
+        flow: MtprotoLoginFlow.Code,
+        state: MtprotoLoginState.CodeSent,
+        phone,
+        phoneCodeHash: sent.phoneCodeHash,
+        pendingSession: session.save(),
       });
       await this.credentials.update(
         tenantId,
@@ -196,32 +176,12 @@ export class MtprotoLoginService {
         throw this.mapError(err);
       });
       if (token.kind !== 'token') throw telegramUnavailable('unexpected login token answer');
-      const row = await this.tenantDb.run(tenantId, async (em) => {
-        await this.dropOtherLogins(em, tenantId);
-        const repo = em.getRepository(MtprotoLogin);
-        const saved = await repo.save(
-          repo.create({
-            userId: tenantId,
-            flow: MtprotoLoginFlow.Qr,
-            phone: null,
-            phoneCodeHash: null,
-            pendingSession: this.crypto.encrypt(session.save(), this.place(tenantId, 'pending_session')),
-            state: MtprotoLoginState.QrPending,
-            attempts: 0,
-            expiresAt: this.expiry(),
-          }),
-        );
-        await this.audit.record(
-          {
-            action: AuditAction.MtprotoLoginStarted,
-            actor,
-            tenantId,
-            target: `login:${saved.id}`,
-            meta: { flow: 'qr' },
-          },
-          em,
-        );
-        return saved;
+      const row = await this.storePendingLogin(tenantId, actor, {
+        flow: MtprotoLoginFlow.Qr,
+        state: MtprotoLoginState.QrPending,
+        phone: null,
+        phoneCodeHash: null,
+        pendingSession: session.save(),
       });
       if (api)
         await this.credentials.update(tenantId, { telegramApiId: api.apiId, telegramApiHash: api.apiHash }, actor);
@@ -450,6 +410,50 @@ export class MtprotoLoginService {
       : null;
     if (!login || login.state === MtprotoLoginState.Failed) throw loginNotFound();
     return login;
+  }
+
+  /**
+   * Saves a new pending login (the only one of the tenant: older ones are dropped), with the
+   * phone and the auth key that asked for the code sealed to this tenant and column, and audits it.
+   */
+  private storePendingLogin(
+    tenantId: string,
+    actor: AuditActor,
+    login: {
+      flow: MtprotoLoginFlow;
+      state: MtprotoLoginState;
+      phone: string | null;
+      phoneCodeHash: string | null;
+      pendingSession: string;
+    },
+  ): Promise<MtprotoLogin> {
+    return this.tenantDb.run(tenantId, async (em) => {
+      await this.dropOtherLogins(em, tenantId);
+      const repo = em.getRepository(MtprotoLogin);
+      const row = await repo.save(
+        repo.create({
+          userId: tenantId,
+          flow: login.flow,
+          phone: login.phone === null ? null : this.crypto.encrypt(login.phone, this.place(tenantId, 'phone')),
+          phoneCodeHash: login.phoneCodeHash,
+          pendingSession: this.crypto.encrypt(login.pendingSession, this.place(tenantId, 'pending_session')),
+          state: login.state,
+          attempts: 0,
+          expiresAt: this.expiry(),
+        }),
+      );
+      await this.audit.record(
+        {
+          action: AuditAction.MtprotoLoginStarted,
+          actor,
+          tenantId,
+          target: `login:${row.id}`,
+          meta: { flow: login.flow },
+        },
+        em,
+      );
+      return row;
+    });
   }
 
   private async dropOtherLogins(em: EntityManager, tenantId: string): Promise<void> {
