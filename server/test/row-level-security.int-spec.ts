@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { systemActor } from '../src/modules/audit/audit-actions';
 import { Channel } from '../src/modules/channels/channel.entity';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';
+import { UserBotCredentials } from '../src/modules/credentials/user-bot-credentials.entity';
 import { AdminDb, TenantDb } from '../src/modules/database/tenant-db';
 import { APP_DB_ROLE, resolveRuntimeRole } from '../src/modules/database/runtime-role';
 import { startTestApp, testConfig, TestApp } from './helpers/test-app';
@@ -72,6 +73,21 @@ describe('row-level security through the runtime role', () => {
     expect(seen.channels.map((r) => r.id)).toEqual([mine.id]);
     expect(seen.viaOrm.map((c) => c.id)).toEqual([mine.id]);
     expect(seen.credentials).toEqual([]);
+  });
+
+  it('reads credentials in one statement through tenant_credentials(), scoped to that tenant only', async () => {
+    const a = await newTenant(t);
+    const b = await newTenant(t);
+    const creds = t.app.get(CredentialsService);
+    await creds.update(a.user.id, { botUsername: 'a_scoped_bot' }, systemActor());
+    await creds.update(b.user.id, { botUsername: 'b_scoped_bot' }, systemActor());
+
+    const rows = await t.app.get(TenantDb).readScoped(a.user.id, UserBotCredentials, 'tenant_credentials');
+    expect(rows.map((r) => [r.userId, r.botUsername])).toEqual([[a.user.id, 'a_scoped_bot']]);
+    // The scope lives only in that statement's transaction: nothing leaks into the next one.
+    expect(await ds.query('SELECT user_id FROM user_bot_credentials')).toEqual([]);
+    const fresh = await creds.get(b.user.id);
+    expect(fresh?.botUsername).toBe('b_scoped_bot');
   });
 
   it('returns nothing at all outside a tenant scope', async () => {

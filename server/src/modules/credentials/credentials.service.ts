@@ -95,9 +95,7 @@ export class CredentialsService {
     const hit = this.cache.get(tenantId);
     // A copy, so a caller changing its object cannot change what the next caller reads.
     if (hit && hit.expires > Date.now()) return hit.value && { ...hit.value };
-    const row = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(UserBotCredentials).findOneBy({ userId: tenantId }),
-    );
+    const [row] = await this.tenantDb.readScoped(tenantId, UserBotCredentials, 'tenant_credentials');
     const value = row ? this.decryptRow(row) : null;
     this.remember(tenantId, value);
     return value && { ...value };
