@@ -11,10 +11,10 @@ import { CredentialsService } from '../../server/src/modules/credentials/credent
 import { CredentialsStatus } from '../../server/src/modules/credentials/user-bot-credentials.entity';
 import { QueueName } from '../../server/src/modules/queue/queue-names';
 import { UserRole, UserStatus } from '../../server/src/modules/tenants/user.entity';
-import { startSandbox, type SandboxHandle } from '../../server/src/sandbox';
+import type { SandboxHandle } from '../../server/src/sandbox';
 import { newChannel } from '../../server/test/factories/channel.factory';
 import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.factory';
-import { startTestApp, TestApp } from '../../server/test/helpers/test-app';
+import { startTestAppWithSandbox, type SandboxTestApp, type TestApp } from '../../server/test/helpers/test-app';
 import { launchChromium } from './browser';
 import { ensureConsoleBuilt } from './console-build';
 
@@ -34,7 +34,7 @@ async function until(fn: () => Promise<boolean>, what: string, tries = 200): Pro
 }
 
 describe('admin console in Chromium against the real server', () => {
-  let t: TestApp;
+  let t: SandboxTestApp;
   let sandbox: SandboxHandle;
   let browser: Browser;
   let context: BrowserContext;
@@ -53,9 +53,9 @@ describe('admin console in Chromium against the real server', () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     mkdirSync(SCREENSHOTS, { recursive: true });
-    sandbox = await startSandbox();
     // The api role runs no queue processors, so the failed job made below stays failed until retried.
-    t = await startTestApp({ sandbox, env: { ROLE: 'api' } });
+    t = await startTestAppWithSandbox({ env: { ROLE: 'api' } });
+    sandbox = t.sandbox;
     const creds = t.app.get(CredentialsService);
 
     support = await newStaff(t, UserRole.Support, {
@@ -116,7 +116,6 @@ describe('admin console in Chromium against the real server', () => {
     await context?.close();
     await browser?.close();
     await t?.close();
-    await sandbox?.close();
   });
 
   it('sends a visitor who is not signed in to the sign-in page', async () => {

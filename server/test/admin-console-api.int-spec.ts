@@ -9,8 +9,8 @@ import { ChannelType } from '../src/modules/channels/channel.entity';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';
 import { QueueName } from '../src/modules/queue/queue-names';
 import { UserRole } from '../src/modules/tenants/user.entity';
-import { startSandbox, type SandboxHandle } from '../src/sandbox';
-import { startTestApp, TestApp } from './helpers/test-app';
+import type { SandboxHandle } from '../src/sandbox';
+import { startTestAppWithSandbox, type SandboxTestApp } from './helpers/test-app';
 import { newStaff, newTenant, NewUser } from './factories/user.factory';
 import { newChannel } from './factories/channel.factory';
 import { control, newBot, newUser, telegramFor } from './sandbox/bot-helpers';
@@ -29,22 +29,21 @@ async function eventually<T>(fn: () => Promise<T | undefined>, what: string): Pr
 }
 
 describe('admin API for the console', () => {
-  let t: TestApp;
+  let t: SandboxTestApp;
   let sandbox: SandboxHandle;
   let support: NewUser;
   let redis: Redis;
 
   beforeAll(async () => {
-    sandbox = await startSandbox();
     // The api role runs no queue processors, so the jobs this spec fails stay failed.
-    t = await startTestApp({ sandbox, env: { ROLE: 'api' } });
+    t = await startTestAppWithSandbox({ env: { ROLE: 'api' } });
+    sandbox = t.sandbox;
     support = await newStaff(t, UserRole.Support);
     redis = new Redis(redisConnectionOptions(t.config.redis.url));
   });
   afterAll(async () => {
     redis?.disconnect();
     await t?.close();
-    await sandbox?.close();
   });
 
   describe('tenant detail', () => {

@@ -1,20 +1,19 @@
 import request from 'supertest';
-import { startSandbox, type SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src/sandbox';
 import { newTenant } from './factories/user.factory';
 import { newBot } from './helpers/bot-world';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { startTestAppWithSandbox, type SandboxTestApp } from './helpers/test-app';
 
 describe('tenant bots when Telegram is down', () => {
   let sandbox: SandboxHandle;
-  let t: TestApp;
+  let t: SandboxTestApp;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0 });
-    t = await startTestApp({ sandbox });
+    t = await startTestAppWithSandbox();
+    sandbox = t.sandbox;
   });
   afterAll(async () => {
     await t?.close();
-    await sandbox?.close();
   });
 
   it('answers 503 TELEGRAM_UNAVAILABLE for set and test when the sandbox is stopped', async () => {

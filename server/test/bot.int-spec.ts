@@ -1,22 +1,21 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { startSandbox, type SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src/sandbox';
 import { AuditEvent } from '../src/modules/audit/audit-event.entity';
 import { newTenant } from './factories/user.factory';
 import { channelFor, connectBot, control, eventually, newBot, newUser, ownerQuery } from './helpers/bot-world';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { startTestAppWithSandbox, type SandboxTestApp, type TestApp } from './helpers/test-app';
 
 describe('tenant bots', () => {
   let sandbox: SandboxHandle;
-  let t: TestApp;
+  let t: SandboxTestApp;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0 });
-    t = await startTestApp({ sandbox, env: { LOG_LEVEL: process.env.DBG_LOG ?? 'silent' } });
+    t = await startTestAppWithSandbox();
+    sandbox = t.sandbox;
   });
   afterAll(async () => {
     await t?.close();
-    await sandbox?.close();
   });
 
   describe('token flows', () => {

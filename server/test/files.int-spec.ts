@@ -1,21 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { startSandbox, type SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src/sandbox';
 import { newTenant } from './factories/user.factory';
 import { channelFor, connectBot } from './helpers/bot-world';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { startTestAppWithSandbox, type SandboxTestApp } from './helpers/test-app';
 
 describe('channel-backed files', () => {
   let sandbox: SandboxHandle;
-  let t: TestApp;
+  let t: SandboxTestApp;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0 });
-    t = await startTestApp({ sandbox });
+    t = await startTestAppWithSandbox();
+    sandbox = t.sandbox;
   });
   afterAll(async () => {
     await t?.close();
-    await sandbox?.close();
   });
 
   it('uploads a file to the channel and downloads identical bytes', async () => {

@@ -3,10 +3,10 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import request from 'supertest';
-import { startSandbox, type SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src/sandbox';
 import { newTenant } from './factories/user.factory';
 import { channelFor, connectBot, control, eventually } from './helpers/bot-world';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { startTestAppWithSandbox, type SandboxTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * A Bot API proxy in front of the sandbox that stops one sendMessage in its
@@ -108,15 +108,14 @@ const stop = (child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<
 
 describe('a worker killed mid-send', () => {
   let sandbox: SandboxHandle;
-  let t: TestApp;
+  let t: SandboxTestApp;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0 });
-    t = await startTestApp({ sandbox, env: { ROLE: 'api' } });
+    t = await startTestAppWithSandbox({ env: { ROLE: 'api' } });
+    sandbox = t.sandbox;
   });
   afterAll(async () => {
     await t?.close();
-    await sandbox?.close();
   });
 
   for (const mode of ['after', 'before'] as const) {

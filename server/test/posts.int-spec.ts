@@ -1,24 +1,23 @@
 import request from 'supertest';
-import { startSandbox, type SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src/sandbox';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';
 import { systemActor } from '../src/modules/audit/audit-actions';
 import { newTenant } from './factories/user.factory';
 import { channelFor, connectBot, control, eventually, ownerQuery } from './helpers/bot-world';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { startTestAppWithSandbox, type SandboxTestApp } from './helpers/test-app';
 
 type Sent = { message_id: number; chat_id: number; text?: string; caption?: string; method: string };
 
 describe('posting', () => {
   let sandbox: SandboxHandle;
-  let t: TestApp;
+  let t: SandboxTestApp;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0 });
-    t = await startTestApp({ sandbox, env: { SEND_SWEEP_MS: '500' } });
+    t = await startTestAppWithSandbox({ env: { SEND_SWEEP_MS: '500' } });
+    sandbox = t.sandbox;
   });
   afterAll(async () => {
     await t?.close();
-    await sandbox?.close();
   });
 
   const sentBy = async (botId: number): Promise<Sent[]> =>

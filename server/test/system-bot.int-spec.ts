@@ -1,26 +1,25 @@
 import request from 'supertest';
-import { startSandbox, type SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src/sandbox';
 import { SystemBotToken } from '../src/modules/bot/system-bot-token';
 import { newTenant } from './factories/user.factory';
 import { channelFor, connectBot, control, eventually, newUser } from './helpers/bot-world';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { startTestAppWithSandbox, type SandboxTestApp } from './helpers/test-app';
 
 type Sent = { chat_id: number; text?: string };
 
 describe('system bot', () => {
   let sandbox: SandboxHandle;
-  let t: TestApp;
+  let t: SandboxTestApp;
   let systemBotId: number;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0 });
-    t = await startTestApp({ sandbox });
+    t = await startTestAppWithSandbox();
+    sandbox = t.sandbox;
     const token = await t.app.get(SystemBotToken).token();
     systemBotId = Number(token?.split(':')[0]);
   });
   afterAll(async () => {
     await t?.close();
-    await sandbox?.close();
   });
 
   const repliesTo = (userId: number, count: number) =>

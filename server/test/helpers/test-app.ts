@@ -4,7 +4,7 @@ import type { DestinationStream } from 'pino';
 import type { Type } from '@nestjs/common';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/app.factory';
-import type { SandboxHandle } from '../../src/sandbox';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox';
 import { createMigratedDatabase, TEST_REDIS_URL, TestDatabase, uniqueRedisPrefix } from './test-database';
 
 export interface TestApp {
@@ -65,4 +65,27 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       if (!options.db) await db.drop();
     },
   };
+}
+
+export interface SandboxTestApp extends TestApp {
+  sandbox: SandboxHandle;
+}
+
+/** A Telegram sandbox on free ports and an app pointed at it; `close()` stops the app, then the sandbox. */
+export async function startTestAppWithSandbox(options: Omit<TestAppOptions, 'sandbox'> = {}): Promise<SandboxTestApp> {
+  const sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0 });
+  try {
+    const t = await startTestApp({ ...options, sandbox });
+    return {
+      ...t,
+      sandbox,
+      close: async () => {
+        await t.close();
+        await sandbox.close();
+      },
+    };
+  } catch (err) {
+    await sandbox.close();
+    throw err;
+  }
 }
