@@ -64,14 +64,17 @@ export class SystemBotUpdate {
       await ctx.reply('This Telegram account is not linked to a Tenantgram account yet. Send /start to log in.');
       return;
     }
-    const [channels, sent, failed, pending] = await this.tenantDb.run(tenant.id, (em) =>
-      Promise.all([
-        em.getRepository(Channel).countBy({ userId: tenant.id }),
-        em.getRepository(Post).countBy({ userId: tenant.id, status: PostStatus.Sent }),
-        em.getRepository(Post).countBy({ userId: tenant.id, status: PostStatus.Failed }),
-        em.getRepository(Post).countBy({ userId: tenant.id, status: PostStatus.Scheduled }),
-      ]),
-    );
+    // One transaction is one connection: its queries run one after another, never side by side.
+    const { channels, sent, failed, pending } = await this.tenantDb.run(tenant.id, async (em) => {
+      const posts = em.getRepository(Post);
+      const count = (status: PostStatus): Promise<number> => posts.countBy({ userId: tenant.id, status });
+      return {
+        channels: await em.getRepository(Channel).countBy({ userId: tenant.id }),
+        sent: await count(PostStatus.Sent),
+        failed: await count(PostStatus.Failed),
+        pending: await count(PostStatus.Scheduled),
+      };
+    });
     const c = await this.credentials.get(tenant.id);
     const bot = !c?.botToken
       ? 'not connected'
