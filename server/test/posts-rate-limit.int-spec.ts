@@ -57,4 +57,56 @@ describe('rate limiters (Redis)', () => {
     expect(wait).toMatchObject({ scope: 'blocked' });
     expect('waitMs' in wait && wait.waitMs).toBeGreaterThan(1500);
   });
+
+  describe('a batch for one tenant bot', () => {
+    const sender = (over: Partial<{ rps: number; maxConcurrent: number }> = {}) => ({
+      tenantId: randomUUID(),
+      botId: randomUUID(),
+      rps: 1000,
+      maxConcurrent: 1000,
+      ...over,
+    });
+    const chats = (n: number, from = 1): string[] => Array.from({ length: n }, (_, i) => `-100${from + i}`);
+
+    it('takes at most 30 sends of a bot at once, and tells the rest to wait for the bot', async () => {
+      const s = sender();
+      const batch = await telegram.takeBatch(s, chats(35));
+      expect(batch.waits.filter((w) => w === null)).toHaveLength(30);
+      expect(batch.waits.slice(30)).toEqual(Array(5).fill(expect.objectContaining({ scope: 'bot' })));
+      // Once the calls came back, the window counts from then: about a second.
+      await batch.complete(Array(35).fill(Date.now()));
+      const next = await telegram.takeBatch(s, chats(1, 100));
+      expect(next.waits[0]).toMatchObject({ scope: 'bot', waitMs: expect.any(Number) });
+      expect(next.waits[0]!.waitMs).toBeGreaterThan(900);
+    });
+
+    it('spaces a chat by a second from when its call came back, and lets other chats go', async () => {
+      const s = sender();
+      const first = await telegram.takeBatch(s, ['-1001', '-1002']);
+      await first.complete([Date.now(), Date.now()]);
+      const second = await telegram.takeBatch(s, ['-1001', '-1003']);
+      expect(second.waits[0]).toMatchObject({ scope: 'chat' });
+      expect(second.waits[0]!.waitMs).toBeGreaterThan(900);
+      expect(second.waits[1]).toBeNull();
+    });
+
+    it('holds the batch to the tenant budget, and gives back slots that were not used', async () => {
+      const s = sender({ rps: 1000, maxConcurrent: 2 });
+      const batch = await telegram.takeBatch(s, chats(3));
+      expect(batch.waits.slice(0, 2)).toEqual([null, null]);
+      expect(batch.waits[2]).toMatchObject({ scope: 'tenant' });
+      // Neither call was made: both slots return, and the chats are free again at once.
+      await batch.complete([0, 0, 0]);
+      const again = await telegram.takeBatch(s, chats(2));
+      expect(again.waits).toEqual([null, null]);
+      await again.complete([Date.now(), Date.now()]);
+    });
+
+    it('stops the whole batch while the bot is blocked by a 429', async () => {
+      const s = sender();
+      await telegram.block(s.botId, 2);
+      const batch = await telegram.takeBatch(s, chats(3));
+      expect(batch.waits).toEqual(Array(3).fill(expect.objectContaining({ scope: 'blocked' })));
+    });
+  });
 });

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
@@ -50,10 +52,30 @@ export class TenantDb {
       return out as E;
     });
   }
+
+  /**
+   * Calls one of the send path's functions, which scope themselves to each
+   * tenant named in their first argument before touching that tenant's rows:
+   * one round trip for one statement over many tenants, under the same
+   * row-level security as `run`. Answers the rows as the database names them.
+   */
+  async callScoped<R>(fn: ScopedSendFunction, tenantIds: string[], args: unknown[]): Promise<R[]> {
+    if (!tenantIds.every(isUuid)) {
+      throw new CommonError(CommonErrorCode.Internal, 'TenantDb.callScoped needs tenant uuids.');
+    }
+    const params = ['$1', ...args.map((_, i) => `$${i + 2}`)].join(', ');
+    // Straight to the driver's pool: one statement needs none of a query runner's transaction handling.
+    const pool = (this.ds.driver as PostgresDriver).master as Pool;
+    const result = await pool.query(`SELECT * FROM "${fn}"(${params})`, [tenantIds, ...args]);
+    return result.rows as R[];
+  }
 }
 
 /** The self-scoping read functions the migrations define. */
 export type ScopedReadFunction = 'tenant_credentials';
+
+/** The send path's self-scoping functions (OutboxSendFunctions migration). */
+export type ScopedSendFunction = 'tenant_due_posts' | 'tenant_claim_posts' | 'tenant_record_sent';
 
 /**
  * The explicit cross-tenant path for staff and system jobs: the transaction

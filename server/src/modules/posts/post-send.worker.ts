@@ -8,20 +8,32 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { redisConnectionOptions } from '../../common/redis';
 import { QueueName } from '../queue/queue-names';
-import { ChannelLock } from './channel-lock';
-import { PostSender } from './post-sender.service';
+import { PostSender, type RoundWaitScope } from './post-sender.service';
+import { SenderLock } from './sender-lock';
 import type { DrainJob } from './posts.service';
 
 const CONCURRENCY = 64;
 const SWEEP_BATCH = 500;
 
 /**
- * Drains channels: a job names a channel, takes its lock and sends its due
- * posts oldest first until none is left or a limit says wait (then a delayed
- * job picks the channel up again). A job that finds the lock taken leaves:
- * the holder looks once more after releasing it, so no post is stranded.
- * A sweep re-queues channels with due posts that nobody is draining
- * (scheduled posts coming due, work of a worker that died).
+ * How long a sender waits in place for a limit. The bot-wide window and the
+ * tenant's budget bind every channel of the tenant, so waiting for them in
+ * place keeps the bot at its full rate without a queue round trip; a longer
+ * wait (a chat's spacing with nothing else to send, a 429, a retry backoff)
+ * hands the tenant back to the queue as a delayed job, so a worker slot never
+ * sleeps through it.
+ */
+const inlineWaitMs = (scope: RoundWaitScope): number => (scope === 'bot' || scope === 'tenant' ? 1100 : 250);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Drains tenants: a job names a tenant, takes its sender lock and sends its
+ * due posts in rounds (see PostSender) until none is left or a limit says
+ * wait (then a delayed job picks the tenant up again). A job that finds the
+ * lock taken leaves: the holder looks once more after releasing it, so no
+ * post is stranded. A sweep re-queues tenants with due posts that nobody is
+ * draining (scheduled posts coming due, work of a worker that died).
  * The BullMQ worker is built here, not by decorator, so its lock and stall
  * timings come from the config.
  */
@@ -66,38 +78,40 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  private lockKey(channelId: string): string {
-    return `${this.config.redis.prefix}:send-lock:${channelId}`;
+  private lockKey(tenantId: string): string {
+    return `${this.config.redis.prefix}:send-lock:${tenantId}`;
   }
 
   async drain(job: Job<DrainJob>): Promise<string> {
-    const { tenantId, channelId } = job.data;
-    for (let round = 0; round < 1000; round++) {
-      const lock = await ChannelLock.acquire(this.redis, this.lockKey(channelId), this.config.sending.lockMs);
+    const { tenantId } = job.data;
+    for (let pass = 0; pass < 1000; pass++) {
+      const lock = await SenderLock.acquire(this.redis, this.lockKey(tenantId), this.config.sending.lockMs);
       if (!lock) return 'busy';
       let waitMs: number | undefined;
+      let again = false;
       try {
-        waitMs = await this.sendDue(tenantId, channelId);
+        waitMs = await this.sendDue(tenantId);
       } finally {
-        await lock.release();
+        again = await lock.release();
       }
-      if (waitMs !== undefined) {
-        await this.queue.add('drain', job.data, { delay: waitMs, removeOnComplete: true, removeOnFail: 1000 });
-        return 'waiting';
-      }
-      // A post queued while the lock was held may have been turned away by it: look once more.
-      if (!(await this.sender.nextDue(tenantId, channelId))) return 'drained';
+      // A post queued while the lock was held turned its sender away: look once more.
+      if (again) continue;
+      if (waitMs === undefined) return 'drained';
+      await this.queue.add('drain', job.data, { delay: waitMs, removeOnComplete: true, removeOnFail: 1000 });
+      return 'waiting';
     }
     return 'drained';
   }
 
-  /** Sends due posts in order; answers how long to wait when a limit stops it, undefined when none is left. */
-  private async sendDue(tenantId: string, channelId: string): Promise<number | undefined> {
+  /** Runs rounds until nothing is due (undefined) or a wait too long to sit through (its ms). */
+  private async sendDue(tenantId: string): Promise<number | undefined> {
+    const backoff = new Map<string, number>();
     for (;;) {
-      const post = await this.sender.nextDue(tenantId, channelId);
-      if (!post) return undefined;
-      const outcome = await this.sender.send(post);
-      if (outcome.kind === 'wait') return outcome.ms;
+      const outcome = await this.sender.round(tenantId, backoff);
+      if (outcome.kind === 'drained') return undefined;
+      if (outcome.kind === 'progress') continue;
+      if (outcome.ms > inlineWaitMs(outcome.scope)) return outcome.ms;
+      await sleep(outcome.ms);
     }
   }
 
@@ -105,17 +119,16 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      const rows: { user_id: string; channel_id: string }[] = await this.ds.query(
-        'SELECT user_id, channel_id FROM tg_due_post_channels($1)',
-        [SWEEP_BATCH],
-      );
+      const rows: { user_id: string }[] = await this.ds.query('SELECT DISTINCT user_id FROM tg_due_post_channels($1)', [
+        SWEEP_BATCH,
+      ]);
       if (rows.length === 0) return;
       await this.queue.addBulk(
         rows.map((r) => ({
           name: 'drain',
-          data: { tenantId: r.user_id, channelId: r.channel_id },
-          // One sweep job per channel at a time, however often the sweep runs.
-          opts: { jobId: `sweep-${r.channel_id}`, removeOnComplete: true, removeOnFail: true },
+          data: { tenantId: r.user_id },
+          // One sweep job per tenant at a time, however often the sweep runs.
+          opts: { jobId: `sweep-${r.user_id}`, removeOnComplete: true, removeOnFail: true },
         })),
       );
     } catch (err) {

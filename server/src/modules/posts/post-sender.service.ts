@@ -1,6 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Input } from 'telegraf';
 import type { Message } from 'telegraf/types';
 import type { AppConfig } from '../../config/app-config';
@@ -11,40 +9,43 @@ import { classifyTelegramFailure, describeFailure } from '../bot/telegram-failur
 import { Channel } from '../channels/channel.entity';
 import { CredentialsService } from '../credentials/credentials.service';
 import { TenantDb } from '../database/tenant-db';
-import { User, UserStatus } from '../tenants/user.entity';
-import { RateLimitError } from '../rate-limit/rate-limit.errors';
+import { UserStatus } from '../tenants/user.entity';
 import { TelegramSendLimiter, type WaitScope } from '../rate-limit/telegram-send-limiter';
-import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter';
+import { type DuePost, OutboxStore } from './outbox-store';
 import { Post, PostStatus } from './post.entity';
 import { PostMediaStore } from './post-media.store';
 
-/** What happened to the head post of a channel. */
-export type SendOutcome =
-  /** Done with it (sent, failed or skipped): go on with the next one. */
-  | { kind: 'next' }
-  /** Not now: try the channel again after this many ms (limits, 429, retry backoff). */
-  | { kind: 'wait'; ms: number };
+/** Why a round sent nothing and must wait: a limit, a post's retry backoff, or a suspended tenant. */
+export type RoundWaitScope = WaitScope | 'retry' | 'suspended';
 
-/**
- * How long a sender waits for a slot in place. A chat's own spacing (a second
- * and more) hands the channel back to the queue as a delayed job, so a worker
- * slot never sleeps through it while other channels could send; the bot-wide
- * window is shared by all the bot's channels, so waiting for it in place keeps
- * the bot at its full rate without a queue round trip.
- */
-const INLINE_WAIT_MS = 250;
-const inlineWait = (scope: WaitScope): number => (scope === 'bot' ? 1100 : INLINE_WAIT_MS);
+/** What one round of a tenant's sender did. */
+export type RoundOutcome =
+  /** Nothing is due. */
+  | { kind: 'drained' }
+  /** Some posts were sent, failed or skipped: run another round. */
+  | { kind: 'progress' }
+  /** Nothing may go for this many ms. */
+  | { kind: 'wait'; ms: number; scope: RoundWaitScope };
+
+/** How many channels' next posts one round looks at. */
+const HEADS_PER_ROUND = 100;
 const SUSPENDED_RECHECK_MS = 60_000;
 
 export const UNCERTAIN_DELIVERY =
   'Delivery uncertain: the worker stopped while Telegram was being asked to send this post, so it is not sent again (check the channel and post again if it is missing).';
 
+type SentMessage = Message.TextMessage | Message.PhotoMessage | Message.DocumentMessage;
+type Delivery = { post: DuePost; message: SentMessage } | { post: DuePost; error: unknown };
+
 /**
- * Sends one post, following the outbox rules: a post with a
- * telegram_message_id is never sent again; a post left in `sending` by a
- * worker that died may already be in the channel, so it is never retried
- * blindly either. Telegram's 429 delays the post by retry_after without
- * counting as an attempt.
+ * Sends a tenant's posts in rounds, following the outbox rules: each round
+ * takes the next due post of every channel (so a channel's posts go out one at
+ * a time and in order), takes limiter slots for as many as may go now, claims
+ * them, sends them side by side and records the results, each step one round
+ * trip for the whole batch. A post with a telegram_message_id is never sent
+ * again; a post left in `sending` by a worker that died may already be in the
+ * channel, so it is never retried blindly either. Telegram's 429 delays the
+ * bot by retry_after without counting as an attempt.
  */
 @Injectable()
 export class PostSender {
@@ -53,190 +54,196 @@ export class PostSender {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tenantDb: TenantDb,
+    private readonly outbox: OutboxStore,
     private readonly clients: BotClients,
     private readonly credentials: CredentialsService,
-    private readonly tenantLimiter: TenantRateLimiter,
     private readonly telegramLimiter: TelegramSendLimiter,
     private readonly media: PostMediaStore,
     private readonly notifications: NotificationsService,
-    @InjectDataSource() private readonly ds: DataSource,
   ) {}
 
-  /** The channel's oldest post that is due and not yet sent. */
-  nextDue(tenantId: string, channelId: string): Promise<Post | null> {
-    return this.tenantDb.run(tenantId, (em) =>
-      em
-        .getRepository(Post)
-        .createQueryBuilder('p')
-        .leftJoinAndSelect('p.channel', 'c')
-        .where('p.user_id = :tenantId AND p.channel_id = :channelId', { tenantId, channelId })
-        .andWhere(`p.status IN ('scheduled', 'sending') AND p.telegram_message_id IS NULL`)
-        .andWhere('(p.scheduled_at IS NULL OR p.scheduled_at <= now())')
-        .orderBy('p.created_at', 'ASC')
-        .addOrderBy('p.id', 'ASC')
-        .getOne(),
-    );
+  /** The next due, unsent post of each of the tenant's channels, oldest first. */
+  due(tenantId: string, limit = HEADS_PER_ROUND): Promise<DuePost[]> {
+    return this.outbox.due(tenantId, limit);
   }
 
-  async send(post: Post): Promise<SendOutcome> {
-    const tenantId = post.userId;
-    if (post.status === PostStatus.Sending) {
-      await this.fail(post, UNCERTAIN_DELIVERY);
-      return { kind: 'next' };
+  /**
+   * One round for a tenant. `backoff` (channel id → ms epoch) holds channels
+   * whose post failed transiently and may not be tried again before then; the
+   * caller keeps it across rounds.
+   */
+  async round(tenantId: string, backoff: Map<string, number>): Promise<RoundOutcome> {
+    const heads = await this.due(tenantId);
+    if (heads.length === 0) return { kind: 'drained' };
+    // A suspended tenant's posts wait (unsent) until support reactivates the account.
+    if (heads[0].ownerStatus === UserStatus.Suspended) {
+      return { kind: 'wait', ms: SUSPENDED_RECHECK_MS, scope: 'suspended' };
     }
-    const channel =
-      post.channel ??
-      (await this.tenantDb.run(tenantId, (em) =>
-        em.getRepository(Channel).findOneBy({ id: post.channelId, userId: tenantId }),
-      ));
+    const now = Date.now();
+    let progressed = false;
+    let retryAt = Infinity;
+    const ready: DuePost[] = [];
+    for (const post of heads) {
+      if (post.status === PostStatus.Sending) {
+        await this.fail(tenantId, post, UNCERTAIN_DELIVERY);
+        progressed = true;
+        continue;
+      }
+      const notBefore = backoff.get(post.channelId) ?? 0;
+      if (notBefore > now) retryAt = Math.min(retryAt, notBefore);
+      else ready.push(post);
+    }
+    if (ready.length === 0) {
+      return progressed ? { kind: 'progress' } : { kind: 'wait', ms: retryAt - now, scope: 'retry' };
+    }
+
     const client = await this.clients.forTenant(tenantId);
     const creds = await this.credentials.get(tenantId);
-    if (!channel || !client || !creds) {
-      await this.fail(post, channel ? 'No bot is connected; connect your bot and post again.' : 'The channel is gone.');
-      return { kind: 'next' };
+    if (!client || !creds) {
+      for (const post of ready)
+        await this.fail(tenantId, post, 'No bot is connected; connect your bot and post again.');
+      return { kind: 'progress' };
     }
-    // A suspended tenant's posts wait (unsent) until support reactivates the account. users has no
-    // row-level security; this reads one status, fresh, since a suspension must take effect now.
-    const owner = await this.ds
-      .getRepository(User)
-      .findOne({ where: { id: tenantId }, select: { id: true, status: true } });
-    if (owner?.status === UserStatus.Suspended) {
-      return { kind: 'wait', ms: SUSPENDED_RECHECK_MS };
+    const staged = new Map<string, Buffer>();
+    const candidates: DuePost[] = [];
+    for (const post of ready) {
+      if (post.media && !post.media.file_id) {
+        const bytes = await this.media.get(post.id);
+        if (!bytes) {
+          await this.fail(tenantId, post, 'The attached file is no longer available; post it again.');
+          progressed = true;
+          continue;
+        }
+        staged.set(post.id, bytes);
+      }
+      candidates.push(post);
+    }
+    if (candidates.length === 0) return { kind: 'progress' };
+
+    const batch = await this.telegramLimiter.takeBatch(
+      { tenantId, botId: client.botId, rps: creds.rateLimitRps, maxConcurrent: creds.maxConcurrentRequests },
+      candidates.map((p) => p.chatId),
+    );
+    const granted = candidates.filter((_, i) => batch.waits[i] === null);
+    if (granted.length === 0) {
+      if (progressed) return { kind: 'progress' };
+      const first = batch.waits.reduce((a, b) => (b && (!a || b.waitMs < a.waitMs) ? b : a), null);
+      return { kind: 'wait', ms: first?.waitMs ?? 5, scope: first?.scope ?? 'bot' };
     }
 
-    let release: () => Promise<void>;
+    const returnedAt = new Array<number>(candidates.length).fill(0);
+    let deliveries: (Delivery | null)[];
     try {
-      release = await this.tenantLimiter.acquire(
-        tenantId,
-        { rps: creds.rateLimitRps, maxConcurrent: creds.maxConcurrentRequests },
-        { maxWaitMs: INLINE_WAIT_MS },
+      const won = new Set(
+        await this.outbox.claim(
+          tenantId,
+          granted.map((p) => p.id),
+        ),
+      );
+      deliveries = await Promise.all(
+        candidates.map(async (post, i): Promise<Delivery | null> => {
+          if (batch.waits[i] !== null || !won.has(post.id)) return null;
+          post.attempts += 1;
+          try {
+            const message = await this.deliver(client.telegram, post, staged.get(post.id) ?? null);
+            return { post, message };
+          } catch (error) {
+            return { post, error };
+          } finally {
+            returnedAt[i] = Date.now();
+          }
+        }),
       );
     } catch (err) {
-      if (err instanceof RateLimitError) return { kind: 'wait', ms: err.retryAfterMs };
+      await batch.complete(returnedAt);
       throw err;
     }
-    try {
-      const chatId = channel.telegramId ?? `@${channel.username ?? ''}`;
-      // Every channel target is a group or channel to Telegram, so the per-minute cap applies too.
-      const slot = await this.telegramLimiter.take({ botId: client.botId, chatId, isGroup: true }, inlineWait);
-      if (!('done' in slot)) return { kind: 'wait', ms: slot.waitMs };
-      try {
-        let staged: Buffer | null = null;
-        if (post.media && !post.media.file_id) {
-          staged = await this.media.get(post.id);
-          if (!staged) {
-            await this.fail(post, 'The attached file is no longer available; post it again.');
-            return { kind: 'next' };
-          }
-        }
-        if (!(await this.claim(post))) return { kind: 'next' };
-
-        let message: Message.TextMessage | Message.PhotoMessage | Message.DocumentMessage;
-        try {
-          message = await this.deliver(client.telegram, chatId, post, staged);
-        } catch (err) {
-          await slot.done();
-          return await this.failedAttempt(post, client.botId, err);
-        }
-        await slot.done();
-        await this.markSent(post, message);
-        return { kind: 'next' };
-      } finally {
-        await slot.done();
-      }
-    } finally {
-      await release();
+    const sent = deliveries.filter((d): d is { post: DuePost; message: SentMessage } => d !== null && 'message' in d);
+    await Promise.all([batch.complete(returnedAt), this.recordSent(tenantId, sent)]);
+    // Every channel seen had one due post and it went out: nothing is left. A post queued meanwhile
+    // left a note on the sender lock, which the caller finds as it lets go of the tenant.
+    const allSent =
+      heads.length < HEADS_PER_ROUND && sent.length === heads.length && heads.every((p) => p.dueInChannel === 1);
+    if (allSent) return { kind: 'drained' };
+    let floodMs = 0;
+    let revoked = false;
+    for (const d of deliveries) {
+      if (!d || !('error' in d)) continue;
+      const outcome = await this.failedAttempt(tenantId, d.post, client.botId, d.error, backoff);
+      if (outcome === 'revoked') revoked = true;
+      else if (outcome !== undefined) floodMs = Math.max(floodMs, outcome);
     }
+    if (revoked) await this.notifications.notify(tenantId, { kind: 'bot_token_revoked' });
+    return floodMs > 0 ? { kind: 'wait', ms: floodMs, scope: 'blocked' } : { kind: 'progress' };
   }
 
   private deliver(
     telegram: NonNullable<Awaited<ReturnType<BotClients['forTenant']>>>['telegram'],
-    chatId: string,
-    post: Post,
+    post: DuePost,
     staged: Buffer | null,
-  ): Promise<Message.TextMessage | Message.PhotoMessage | Message.DocumentMessage> {
+  ): Promise<SentMessage> {
     const parse_mode = (post.parseMode ?? undefined) as 'HTML' | 'MarkdownV2' | 'Markdown' | undefined;
-    if (!post.media) return telegram.sendMessage(chatId, post.text ?? '', { parse_mode });
+    if (!post.media) return telegram.sendMessage(post.chatId, post.text ?? '', { parse_mode });
     const caption = post.text ?? undefined;
     const source = post.media.file_id ?? Input.fromBuffer(staged ?? Buffer.alloc(0), post.media.file_name ?? 'file');
     return post.media.kind === 'photo'
-      ? telegram.sendPhoto(chatId, source, { caption, parse_mode })
-      : telegram.sendDocument(chatId, source, { caption, parse_mode });
+      ? telegram.sendPhoto(post.chatId, source, { caption, parse_mode })
+      : telegram.sendDocument(post.chatId, source, { caption, parse_mode });
   }
 
-  /** Marks the post as going out right now. Only one sender wins; a post already claimed is left alone. */
-  private async claim(post: Post): Promise<boolean> {
-    // Plain SQL: this commit sits between taking a Telegram slot and using it, so it is kept short.
-    // For an UPDATE the driver answers [rows, affected].
-    const [, affected] = await this.tenantDb.run<[unknown[], number]>(post.userId, (em) =>
-      em.query(
-        `UPDATE "posts" SET "status" = 'sending', "attempts" = "attempts" + 1, "updated_at" = now()
-          WHERE "id" = $1 AND "status" = 'scheduled' AND "telegram_message_id" IS NULL`,
-        [post.id],
-      ),
+  /** Records Telegram's message ids, and the file_id an uploaded attachment got, in one statement. */
+  private async recordSent(tenantId: string, sent: { post: DuePost; message: SentMessage }[]): Promise<void> {
+    const fileId = (m: SentMessage): string | null =>
+      'photo' in m ? (m.photo[m.photo.length - 1]?.file_id ?? null) : 'document' in m ? m.document.file_id : null;
+    await this.outbox.recordSent(
+      tenantId,
+      sent.map((s) => ({
+        postId: s.post.id,
+        messageId: s.message.message_id,
+        fileId: s.post.media && !s.post.media.file_id ? fileId(s.message) : null,
+      })),
     );
-    post.attempts += 1;
-    return affected > 0;
+    await Promise.all(sent.filter((s) => s.post.media).map((s) => this.media.remove(s.post.id)));
   }
 
-  private async markSent(
-    post: Post,
-    message: Message.TextMessage | Message.PhotoMessage | Message.DocumentMessage,
-  ): Promise<void> {
-    let media = post.media;
-    if (media && !media.file_id) {
-      const fileId =
-        'photo' in message
-          ? message.photo[message.photo.length - 1]?.file_id
-          : 'document' in message
-            ? message.document.file_id
-            : undefined;
-      media = { ...media, file_id: fileId };
-    }
-    await this.tenantDb.run(post.userId, (em) =>
-      em.getRepository(Post).update(
-        { id: post.id },
-        {
-          status: PostStatus.Sent,
-          telegramMessageId: String(message.message_id),
-          sentAt: new Date(),
-          error: null,
-          media,
-        },
-      ),
-    );
-    if (post.media) await this.media.remove(post.id);
-  }
-
-  /** Telegram answered with an error, so the post is known not to be in the channel. */
-  private async failedAttempt(post: Post, botId: string, err: unknown): Promise<SendOutcome> {
+  /**
+   * Telegram answered with an error, so the post is known not to be in the
+   * channel. Answers how long the whole bot must wait (a 429), 'revoked' when
+   * the token no longer works, or nothing.
+   */
+  private async failedAttempt(
+    tenantId: string,
+    post: DuePost,
+    botId: string,
+    err: unknown,
+    backoff: Map<string, number>,
+  ): Promise<number | 'revoked' | undefined> {
     const failure = classifyTelegramFailure(err);
     const error = describeFailure(failure);
     switch (failure.kind) {
-      case 'flood': {
+      case 'flood':
         await this.telegramLimiter.block(botId, failure.retryAfter);
-        await this.requeue(post, error, true);
-        return { kind: 'wait', ms: failure.retryAfter * 1000 };
-      }
-      case 'unavailable': {
+        await this.requeue(tenantId, post, error, true);
+        return failure.retryAfter * 1000;
+      case 'unavailable':
         if (post.attempts >= this.config.sending.maxAttempts) {
-          await this.fail(post, error);
-          return { kind: 'next' };
+          await this.fail(tenantId, post, error);
+          return undefined;
         }
-        await this.requeue(post, error, false);
-        return { kind: 'wait', ms: Math.min(60_000, 1000 * 2 ** (post.attempts - 1)) };
-      }
+        await this.requeue(tenantId, post, error, false);
+        backoff.set(post.channelId, Date.now() + Math.min(60_000, 1000 * 2 ** (post.attempts - 1)));
+        return undefined;
       case 'unauthorized':
+        await this.fail(tenantId, post, error, false);
+        return 'revoked';
       case 'refused':
-        await this.fail(post, error);
-        if (failure.kind === 'unauthorized')
-          await this.notifications.notify(post.userId, { kind: 'bot_token_revoked' });
-        return { kind: 'next' };
+        await this.fail(tenantId, post, error);
+        return undefined;
     }
   }
 
-  private async requeue(post: Post, error: string, uncounted: boolean): Promise<void> {
-    await this.tenantDb.run(post.userId, (em) =>
+  private async requeue(tenantId: string, post: DuePost, error: string, uncounted: boolean): Promise<void> {
+    await this.tenantDb.run(tenantId, (em) =>
       em
         .createQueryBuilder()
         .update(Post)
@@ -250,15 +257,17 @@ export class PostSender {
     );
   }
 
-  private async fail(post: Post, error: string): Promise<void> {
-    const channelTitle = await this.tenantDb.run(post.userId, async (em) => {
+  /** Marks the post failed and tells the tenant (unless the caller sends one notice for many). */
+  private async fail(tenantId: string, post: DuePost, error: string, notify = true): Promise<void> {
+    const channelTitle = await this.tenantDb.run(tenantId, async (em) => {
       await em.getRepository(Post).update({ id: post.id }, { status: PostStatus.Failed, error });
       const channel = await em.getRepository(Channel).findOneBy({ id: post.channelId });
       return channel?.title || channel?.username || channel?.telegramId || post.channelId;
     });
     if (post.media) await this.media.remove(post.id);
     this.logger.warn(`post ${post.id} failed: ${error}`);
-    await this.notifications.notify(post.userId, {
+    if (!notify) return;
+    await this.notifications.notify(tenantId, {
       kind: 'post_failed',
       post_id: post.id,
       channel_title: channelTitle,

@@ -38,9 +38,11 @@ export interface PostMedia {
 @Entity('posts')
 @Unique('UQ_posts_user_idempotency_key', ['userId', 'idempotencyKey'])
 @Check('CHK_posts_status', `"status" IN ('scheduled', 'sending', 'sent', 'failed', 'cancelled')`)
-@Index('IDX_posts_status_scheduled_at', ['status', 'scheduledAt'])
 @Index('IDX_posts_channel_created', ['channelId', 'createdAt'])
-@Index('IDX_posts_user_id', ['userId'])
+// The outbox proper: what the senders look through stays small however many posts have gone out.
+@Index('IDX_posts_outbox', ['userId', 'channelId', 'createdAt'], {
+  where: `"status" IN ('scheduled', 'sending') AND "telegram_message_id" IS NULL`,
+})
 export class Post {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

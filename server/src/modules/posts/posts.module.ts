@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BotModule } from '../bot/bot.module';
 import { ChannelsModule } from '../channels/channels.module';
+import { OutboxStore } from './outbox-store';
 import { PostMediaStore } from './post-media.store';
 import { PostSendWorker } from './post-send.worker';
 import { PostSender } from './post-sender.service';
@@ -19,6 +20,6 @@ export class PostsHttpModule {}
 /** Sending posts (worker role). */
 @Module({
   imports: [BotModule],
-  providers: [PostSender, PostSendWorker, PostMediaStore],
+  providers: [PostSender, PostSendWorker, PostMediaStore, OutboxStore],
 })
 export class PostsWorkerModule {}

@@ -16,9 +16,9 @@ import { Post, PostStatus, type PostMedia } from './post.entity';
 import { PostMediaStore } from './post-media.store';
 import { postNotFound, PostsError, PostsErrorCode } from './posts.errors';
 
+/** Wakes a tenant's sender (see PostSendWorker). */
 export interface DrainJob {
   tenantId: string;
-  channelId: string;
 }
 
 /** Validates a post body from JSON or from multipart fields with the same rules. */
@@ -96,7 +96,7 @@ export class PostsService {
       if (!winner) throw new Error('idempotent post vanished');
       return { post: PostDto.from(winner), created: false };
     }
-    await this.wake(tenantId, channelId, scheduledAt);
+    await this.wake(tenantId, scheduledAt);
     return { post: await this.get(tenantId, id), created: true };
   }
 
@@ -152,9 +152,9 @@ export class PostsService {
     );
   }
 
-  /** Queues a send run for the channel now, or at the post's time. */
-  private async wake(tenantId: string, channelId: string, at: Date | null): Promise<void> {
+  /** Queues a send run for the tenant now, or at the post's time. */
+  private async wake(tenantId: string, at: Date | null): Promise<void> {
     const delay = at ? Math.max(0, at.getTime() - Date.now()) : 0;
-    await this.sendQueue.add('drain', { tenantId, channelId }, { delay, removeOnComplete: true, removeOnFail: 1000 });
+    await this.sendQueue.add('drain', { tenantId }, { delay, removeOnComplete: true, removeOnFail: 1000 });
   }
 }

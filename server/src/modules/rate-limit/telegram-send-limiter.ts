@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { RateLimitRedis } from './rate-limit.redis';
+import { LEASE_MS } from './tenant-rate-limiter';
 
 /**
  * Telegram's Bot API limits (Bots FAQ). Windows run from when an earlier call
@@ -25,8 +26,32 @@ export interface SendSlot {
   done(): Promise<void>;
 }
 
-/** Which limit makes a send wait: the bot's own (shared by all its chats) or the chat's. */
-export type WaitScope = 'bot' | 'chat' | 'group' | 'blocked';
+/**
+ * Which limit makes a send wait: the bot's own (shared by all its chats), the
+ * chat's, a 429's block, or the tenant's own budget (rate_limit_rps,
+ * max_concurrent_requests).
+ */
+export type WaitScope = 'bot' | 'chat' | 'group' | 'blocked' | 'tenant';
+
+/** Whose sends a batch takes slots for, and the tenant's own budget. */
+export interface BatchSender {
+  tenantId: string;
+  botId: string;
+  rps: number;
+  maxConcurrent: number;
+}
+
+/**
+ * Slots taken for a batch of channel posts: per chat given, null when it may
+ * go now, else how long to wait and why. `complete` gets, per chat, when its
+ * call came back (ms), or 0 for a slot taken but not used.
+ */
+export interface SendBatch {
+  waits: (SendWait | null)[];
+  complete(returnedAt: number[]): Promise<void>;
+}
+
+const BATCH_SCOPES: Record<number, WaitScope> = { 1: 'bot', 2: 'chat', 3: 'group', 4: 'blocked', 5: 'tenant' };
 
 export interface SendWait {
   waitMs: number;
@@ -92,6 +117,61 @@ export class TelegramSendLimiter {
       if (Date.now() - started + got.waitMs > limit) return got;
       await sleep(got.waitMs);
     }
+  }
+
+  /**
+   * Takes slots for posts to several channels at once (one Redis call): the
+   * tenant's budget, the bot's window and each channel's chat and group
+   * windows, as many channels as may go now in the order given.
+   */
+  async takeBatch(sender: BatchSender, chatIds: string[]): Promise<SendBatch> {
+    const p = this.redis.prefix;
+    const tenant = this.redis.tenantKeys(sender.tenantId);
+    const shared = [tenant.rps, tenant.slots, `${p}:bot:${sender.botId}`];
+    const perChat = chatIds.flatMap((chatId) => [
+      `${p}:chat:${sender.botId}:${chatId}`,
+      `${p}:group:${sender.botId}:${chatId}`,
+    ]);
+    const prefix = randomBytes(8).toString('hex');
+    const { perBot, perChat: chat, perGroup } = TELEGRAM_BOT_LIMITS;
+    const raw = await this.redis.client.takeBatch(
+      shared.length + 1 + perChat.length,
+      ...shared,
+      this.blockKey(sender.botId),
+      ...perChat,
+      prefix,
+      IN_FLIGHT_MS,
+      Math.max(1, Math.floor(sender.rps)),
+      Math.max(1, Math.floor(sender.maxConcurrent)),
+      LEASE_MS,
+      perBot.max,
+      perBot.windowMs,
+      chat.max,
+      chat.windowMs,
+      perGroup.max,
+      perGroup.windowMs,
+    );
+    const waits = chatIds.map((_, i): SendWait | null => {
+      const scope = Number(raw[i * 2]);
+      return scope === 0 ? null : { scope: BATCH_SCOPES[scope] ?? 'blocked', waitMs: Number(raw[i * 2 + 1]) };
+    });
+    let finished = false;
+    return {
+      waits,
+      complete: async (returnedAt) => {
+        if (finished) return;
+        finished = true;
+        const taken = waits.flatMap((w, i) => (w === null ? [i] : []));
+        if (taken.length === 0) return;
+        await this.redis.client.completeBatch(
+          shared.length + taken.length * 2,
+          ...shared,
+          ...taken.flatMap((i) => [perChat[i * 2], perChat[i * 2 + 1]]),
+          prefix,
+          ...taken.flatMap((i) => [i + 1, Math.max(0, Math.floor(returnedAt[i] ?? 0))]),
+        );
+      },
+    };
   }
 
   /** Telegram answered 429: nothing more goes out for this bot until retry_after has passed. */

@@ -9,7 +9,7 @@ export interface TenantLimitsInput {
 }
 
 /** A held concurrency slot expires on its own after this long (a holder that crashed). */
-const LEASE_MS = 60_000;
+export const LEASE_MS = 60_000;
 const DEFAULT_MAX_WAIT_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,9 +34,7 @@ export class TenantRateLimiter {
     limits: TenantLimitsInput,
     opts: { maxWaitMs?: number } = {},
   ): Promise<() => Promise<void>> {
-    const p = this.redis.prefix;
-    const rpsKey = `${p}:tenant:${tenantId}:rps`;
-    const slotsKey = `${p}:tenant:${tenantId}:slots`;
+    const { rps: rpsKey, slots: slotsKey } = this.redis.tenantKeys(tenantId);
     const member = randomBytes(8).toString('hex');
     const rps = Math.max(1, Math.floor(limits.rps));
     const maxConcurrent = Math.max(1, Math.floor(limits.maxConcurrent));

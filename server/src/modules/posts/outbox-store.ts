@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { Coalescer } from '../../common/coalescer';
+import { TenantDb } from '../database/tenant-db';
+import type { PostMedia, PostStatus } from './post.entity';
+
+/** The oldest due, unsent post of one channel. */
+export interface DuePost {
+  id: string;
+  channelId: string;
+  status: PostStatus;
+  text: string | null;
+  parseMode: string | null;
+  media: PostMedia | null;
+  attempts: number;
+  /** The chat to send to: the channel's numeric id, or @username. */
+  chatId: string;
+  ownerStatus: string | null;
+  /** Due, unsent posts in this channel, this one included. */
+  dueInChannel: number;
+}
+
+/** What Telegram answered for a post it accepted. */
+export interface SentRecord {
+  postId: string;
+  messageId: number;
+  /** The file_id an uploaded attachment got, to re-send it by id. */
+  fileId: string | null;
+}
+
+interface DuePostRow {
+  ord: number;
+  post_id: string;
+  channel_id: string;
+  status: PostStatus;
+  text: string | null;
+  parse_mode: string | null;
+  media: PostMedia | null;
+  attempts: number;
+  chat_id: string | null;
+  chat_username: string | null;
+  owner_status: string | null;
+  due_in_channel: number;
+}
+
+/**
+ * The outbox statements of the send path (OutboxSendFunctions migration).
+ * The senders of many tenants run at once; calls made while the same
+ * statement is in flight go together in the next one, so under load a round
+ * trip and a commit serve many tenants, each still scoped by row-level security.
+ */
+@Injectable()
+export class OutboxStore {
+  private readonly dueCalls = new Coalescer<{ tenantId: string; limit: number }, DuePost[]>(async (calls) => {
+    const rows = await this.tenantDb.callScoped<DuePostRow>(
+      'tenant_due_posts',
+      calls.map((c) => c.tenantId),
+      [calls.map((c) => c.limit)],
+    );
+    const out = calls.map((): DuePost[] => []);
+    for (const r of rows) {
+      out[r.ord - 1].push({
+        id: r.post_id,
+        channelId: r.channel_id,
+        status: r.status,
+        text: r.text,
+        parseMode: r.parse_mode,
+        media: r.media,
+        attempts: r.attempts,
+        chatId: r.chat_id ?? `@${r.chat_username ?? ''}`,
+        ownerStatus: r.owner_status,
+        dueInChannel: r.due_in_channel,
+      });
+    }
+    return out;
+  });
+
+  private readonly claimCalls = new Coalescer<{ tenantId: string; postIds: string[] }, string[]>(async (calls) => {
+    const flat = calls.flatMap((c) => c.postIds.map((id) => ({ tenantId: c.tenantId, id })));
+    const rows = await this.tenantDb.callScoped<{ tenant_claim_posts: string }>(
+      'tenant_claim_posts',
+      flat.map((f) => f.tenantId),
+      [flat.map((f) => f.id)],
+    );
+    const won = new Set(rows.map((r) => r.tenant_claim_posts));
+    return calls.map((c) => c.postIds.filter((id) => won.has(id)));
+  });
+
+  private readonly recordCalls = new Coalescer<{ tenantId: string; sent: SentRecord[] }, void>(async (calls) => {
+    const flat = calls.flatMap((c) => c.sent.map((s) => ({ tenantId: c.tenantId, ...s })));
+    await this.tenantDb.callScoped(
+      'tenant_record_sent',
+      flat.map((f) => f.tenantId),
+      [flat.map((f) => f.postId), flat.map((f) => String(f.messageId)), flat.map((f) => f.fileId)],
+    );
+    return calls.map(() => undefined);
+  });
+
+  constructor(private readonly tenantDb: TenantDb) {}
+
+  /** The next due, unsent post of each of the tenant's channels, oldest first. */
+  due(tenantId: string, limit: number): Promise<DuePost[]> {
+    return this.dueCalls.call({ tenantId, limit });
+  }
+
+  /** Marks posts as going out right now; answers the ids this sender won (one claim per post, ever). */
+  claim(tenantId: string, postIds: string[]): Promise<string[]> {
+    return postIds.length === 0 ? Promise.resolve([]) : this.claimCalls.call({ tenantId, postIds });
+  }
+
+  /** Records Telegram's message ids (and file_ids) for posts it accepted. */
+  recordSent(tenantId: string, sent: SentRecord[]): Promise<void> {
+    return sent.length === 0 ? Promise.resolve() : this.recordCalls.call({ tenantId, sent });
+  }
+}
