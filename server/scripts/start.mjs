@@ -50,7 +50,7 @@ if (run(process.execPath, [migrate, 'run'], { env: { DATABASE_URL: databaseUrl }
 }
 
 log('Starting Tenantgram…');
-const child = spawn(process.execPath, ['--enable-source-maps', main], {
+const child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=64', main], {
   stdio: 'inherit',
   cwd: SERVER,
   env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' },

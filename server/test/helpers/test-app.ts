@@ -23,7 +23,7 @@ export interface TestAppOptions {
   /** Reuse a database (e.g. a second app instance on the same data). */
   db?: TestDatabase;
   /** Point the app's Telegram adapters at this sandbox (sandbox mode, its ports). */
-  sandbox?: SandboxHandle;
+  sandbox?: Pick<SandboxHandle, 'httpPort' | 'mtprotoPort'>;
 }
 
 export function testConfig(env: Record<string, string> = {}): AppConfig {
