@@ -5,10 +5,9 @@ import { APP_CONFIG } from '../../config/config.module';
 import { redisConnectionOptions } from '../../common/redis';
 import { TelegramBotApi } from './telegram-bot-api';
 import { safeErrorMessage } from './telegram-failure';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const SANDBOX_SYSTEM_BOT_USERNAME = 'tenantgram_bot';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The system bot's token: SYSTEM_BOT_TOKEN, or in sandbox mode a bot the

@@ -11,6 +11,7 @@ import { QueueName } from '../queue/queue-names';
 import { PostSender, type RoundWaitScope } from './post-sender.service';
 import { SenderLock } from './sender-lock';
 import type { DrainJob } from './posts.service';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const CONCURRENCY = 64;
 const SWEEP_BATCH = 500;
@@ -24,8 +25,6 @@ const SWEEP_BATCH = 500;
  * sleeps through it.
  */
 const inlineWaitMs = (scope: RoundWaitScope): number => (scope === 'bot' || scope === 'tenant' ? 1100 : 250);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Drains tenants: a job names a tenant, takes its sender lock and sends its

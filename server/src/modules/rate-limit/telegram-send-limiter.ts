@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { RateLimitRedis } from './rate-limit.redis';
 import { LEASE_MS } from './tenant-rate-limiter';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Telegram's Bot API limits (Bots FAQ). Windows run from when an earlier call
@@ -64,8 +65,6 @@ export interface SendTarget {
   /** Groups and channels also have the per-minute cap. */
   isGroup: boolean;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Keeps every tenant bot under Telegram's limits across all workers (Redis-backed). */
 @Injectable()

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { RateLimitError } from './rate-limit.errors';
 import { RateLimitRedis } from './rate-limit.redis';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TenantLimitsInput {
   rps: number;
@@ -11,8 +12,6 @@ export interface TenantLimitsInput {
 /** A held concurrency slot expires on its own after this long (a holder that crashed). */
 export const LEASE_MS = 60_000;
 const DEFAULT_MAX_WAIT_MS = 10_000;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A tenant's own budget for Telegram calls (`rate_limit_rps`,
