@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { Telegraf, TelegramError } from 'telegraf';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox';
 import { addBotToChannel, control, newBot, newChannel, newUser, rawBotCall, sleep, telegramFor } from './bot-helpers';
@@ -69,6 +69,31 @@ describe('sandbox Bot API door (real telegraf)', () => {
     const me = await telegramFor(sandbox, bot.token).getMe();
     expect(me).toMatchObject({ id: bot.id, is_bot: true, username: bot.username });
     expect(typeof me.first_name).toBe('string');
+  });
+
+  it('answers a body over 10 MB with 413, as api.telegram.org does, and keeps serving', async () => {
+    const bot = await newBot(sandbox);
+    const res = await fetch(`${sandbox.httpUrl}/bot${bot.token}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chat_id: 1, text: 'x'.repeat(11 * 1024 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ ok: false, error_code: 413, description: 'Request Entity Too Large' });
+    expect(await telegramFor(sandbox, bot.token).getMe()).toMatchObject({ id: bot.id });
+  });
+
+  it('keeps serving when a client goes away before the end of its body', async () => {
+    const bot = await newBot(sandbox);
+    const socket = connect(sandbox.httpPort, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(
+      `POST /bot${bot.token}/sendMessage HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"chat_id":`,
+    );
+    await sleep(50);
+    socket.destroy();
+    await sleep(50);
+    expect(await telegramFor(sandbox, bot.token).getMe()).toMatchObject({ id: bot.id });
   });
 
   it('delivers /start from a user as a message update with a bot_command entity, and lets the bot reply', async () => {

@@ -52,9 +52,6 @@ export class BotApiDoor {
       sendError(res, BotApiError.notFound());
       return;
     }
-    const abort = new AbortController();
-    // A long poll stops waiting when its client goes away.
-    res.on('close', () => abort.abort());
     try {
       const bot = this.world.findBotByToken(decodeURIComponent(call[1]));
       if (!bot) throw BotApiError.unauthorized();
@@ -63,7 +60,14 @@ export class BotApiDoor {
       const method = findMethod(call[2]);
       if (!method) throw BotApiError.notFound();
       const params = new Params(await readParams(req, url));
-      const ctx: MethodContext = { world: this.world, session: this.session(bot), params, signal: abort.signal };
+      const ctx: MethodContext = {
+        world: this.world,
+        session: this.session(bot),
+        params,
+        get signal() {
+          return closedSignal(res);
+        },
+      };
       const answer = await method.fn(ctx);
       if (res.writableEnded || res.destroyed) return;
       sendJson(res, 200, {
@@ -169,6 +173,17 @@ export class BotApiDoor {
     });
     res.end(file.data);
   }
+}
+
+/**
+ * A signal aborted when the client goes away, for the few methods that wait (a long poll) or
+ * fetch. Made on first use: most calls answer at once, and an abort builds a DOMException.
+ */
+function closedSignal(res: ServerResponse): AbortSignal {
+  const abort = new AbortController();
+  if (res.closed) abort.abort();
+  else res.once('close', () => abort.abort());
+  return abort.signal;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, reason?: string): void {

@@ -19,15 +19,31 @@ export interface RawParams {
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 const MAX_JSON_BYTES = 10 * 1024 * 1024;
 
-async function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BotApiError(413, 'Request Entity Too Large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** The whole body, or 413 past `limit` (the rest is drained so the connection stays usable). */
+function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.resume();
+      reject(new BotApiError(413, 'Request Entity Too Large'));
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      if (size <= limit) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    });
+    req.once('error', reject);
+    // A client gone before the end of its body gets no answer; this only ends the wait.
+    req.once('close', () => {
+      if (!req.complete) reject(BotApiError.badRequest('the request body ended early'));
+    });
+  });
 }
 
 function parseMultipart(req: IncomingMessage, into: RawParams): Promise<void> {
@@ -81,7 +97,7 @@ function parseMultipart(req: IncomingMessage, into: RawParams): Promise<void> {
 /** Reads query string and body (JSON, urlencoded or multipart) into one parameter set, as the Bot API does. */
 export async function readParams(req: IncomingMessage, url: URL): Promise<RawParams> {
   const params: RawParams = { fields: {}, files: new Map() };
-  for (const [k, v] of url.searchParams) params.fields[k] = v;
+  if (url.search) for (const [k, v] of url.searchParams) params.fields[k] = v;
   if (req.method !== 'POST' && req.method !== 'PUT') {
     req.resume();
     return params;

@@ -198,26 +198,26 @@ export class MtprotoServer {
       ])) {
         if (!userId) continue;
         const pts = this.world.privateMessagesOf('user', userId).length;
-        this.pushToUser(userId, {
+        this.pushToUser(userId, () => ({
           _: 'updates',
           updates: [{ _: 'updateNewMessage', message: privateMessageToTl(message, userId), pts, pts_count: 1 }],
           users: this.usersFor([message.fromId, message.toId], userId),
           chats: [],
           date: message.date,
           seq: 0,
-        });
+        }));
       }
     });
     this.on<MemberChangedEvent>(WorldEvent.MemberChanged, ({ channel, member }) => {
       if (member.kind !== 'user') return;
-      this.pushToUser(member.id, {
+      this.pushToUser(member.id, () => ({
         _: 'updates',
         updates: [{ _: 'updateChannel', channel_id: BigInt(channel.id) }],
         users: [],
         chats: [channelToTl(channel, member.id)],
         date: unixNow(),
         seq: 0,
-      });
+      }));
     });
     this.on<{ token: LoginToken; userId: number }>(WorldEvent.LoginTokenAccepted, ({ token }) => {
       for (const conn of this.connectionsByKey.get(token.authKeyId) ?? []) {
@@ -251,15 +251,19 @@ export class MtprotoServer {
 
   private pushToChannelMembers(channel: ChannelMessageEvent['channel'], build: (viewerId: number) => TlObject): void {
     for (const member of channel.members.values()) {
-      if (member.kind === 'user') this.pushToUser(member.id, build(member.id));
+      if (member.kind === 'user') this.pushToUser(member.id, () => build(member.id));
     }
   }
 
-  /** Pushes to every live connection of every auth key signed in as the user, except the one whose call caused it. */
-  private pushToUser(userId: number, update: TlObject): void {
+  /**
+   * Pushes to every live connection of every auth key signed in as the user, except the one whose
+   * call caused it. The update is built only when someone is there to receive it.
+   */
+  private pushToUser(userId: number, build: () => TlObject): void {
+    let update: TlObject | undefined;
     for (const key of this.authKeys.values()) {
       if (key.userId !== userId || key.revoked || key.idHex === this.rpc.originKeyId) continue;
-      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push(update);
+      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push((update ??= build()));
     }
   }
 }
