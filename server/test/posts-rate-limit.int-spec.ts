@@ -36,36 +36,62 @@ describe('rate limiters (Redis)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
   });
 
+  const sender = (over: Partial<{ rps: number; maxConcurrent: number }> = {}) => ({
+    tenantId: randomUUID(),
+    botId: randomUUID(),
+    rps: 1000,
+    maxConcurrent: 1000,
+    ...over,
+  });
+
   it('spaces sends to one chat by at least a second, counted from when the previous one came back', async () => {
-    const target = { botId: randomUUID(), chatId: '-100123', isGroup: true };
-    const first = await telegram.tryTake(target);
+    const s = sender();
+    const first = await telegram.take(s, '-100123', 0);
     expect(first).toHaveProperty('done');
     // Still in flight: the next one waits however long that takes.
-    expect(await telegram.tryTake(target)).toMatchObject({ scope: 'chat' });
+    expect(await telegram.take(s, '-100123', 0)).toMatchObject({ scope: 'chat' });
     if ('done' in first) await first.done();
-    expect(await telegram.tryTake(target)).toMatchObject({ scope: 'chat', waitMs: expect.any(Number) });
-    const wait = await telegram.tryTake(target);
+    const wait = await telegram.take(s, '-100123', 0);
+    expect(wait).toMatchObject({ scope: 'chat', waitMs: expect.any(Number) });
     expect('waitMs' in wait && wait.waitMs).toBeGreaterThan(900);
-    const other = await telegram.tryTake({ ...target, chatId: '-100456' });
-    expect(other).toHaveProperty('done');
+    expect(await telegram.take(s, '-100456', 0)).toHaveProperty('done');
+  });
+
+  it('waits in place for a chat when the caller can wait that long', async () => {
+    const s = sender();
+    const first = await telegram.take(s, '-100321', 0);
+    if ('done' in first) await first.done();
+    const started = Date.now();
+    const second = await telegram.take(s, '-100321', 2000);
+    expect(second).toHaveProperty('done');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('holds a chat to 20 sends a minute', async () => {
+    const s = sender();
+    const now = Date.now();
+    // 20 calls to the chat in the last 40 s, a second or more apart: the chat's second is free, its minute is not.
+    await redis.client.zadd(
+      `${redis.prefix}:chat:${s.botId}:-100777`,
+      ...Array.from({ length: 20 }, (_, i) => [now - 40_000 + i * 1000, `earlier:${i}`]).flat(),
+    );
+    const batch = await telegram.takeBatch(s, ['-100777', '-100778']);
+    expect(batch.waits[0]).toMatchObject({ scope: 'group' });
+    // The oldest leaves the minute 60 s after it came back: about 20 s from now.
+    expect(batch.waits[0]!.waitMs).toBeGreaterThan(15_000);
+    expect(batch.waits[0]!.waitMs).toBeLessThanOrEqual(20_100);
+    expect(batch.waits[1]).toBeNull();
   });
 
   it('stops every send of a bot for retry_after once Telegram answered 429', async () => {
-    const target = { botId: randomUUID(), chatId: '-100789', isGroup: true };
-    await telegram.block(target.botId, 2);
-    const wait = await telegram.tryTake(target);
+    const s = sender();
+    await telegram.block(s.botId, 2);
+    const wait = await telegram.take(s, '-100789', 0);
     expect(wait).toMatchObject({ scope: 'blocked' });
     expect('waitMs' in wait && wait.waitMs).toBeGreaterThan(1500);
   });
 
   describe('a batch for one tenant bot', () => {
-    const sender = (over: Partial<{ rps: number; maxConcurrent: number }> = {}) => ({
-      tenantId: randomUUID(),
-      botId: randomUUID(),
-      rps: 1000,
-      maxConcurrent: 1000,
-      ...over,
-    });
     const chats = (n: number, from = 1): string[] => Array.from({ length: n }, (_, i) => `-100${from + i}`);
 
     it('takes at most 30 sends of a bot at once, and tells the rest to wait for the bot', async () => {

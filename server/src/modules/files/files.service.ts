@@ -13,7 +13,6 @@ import { isUuid, TenantDb } from '../database/tenant-db';
 import type { UploadedFile } from '../posts/multipart';
 import { RateLimitError } from '../rate-limit/rate-limit.errors';
 import { TelegramSendLimiter } from '../rate-limit/telegram-send-limiter';
-import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter';
 import { FileDto, FilePageDto } from './file.dto';
 import { StoredFile } from './stored-file.entity';
 
@@ -35,7 +34,6 @@ export class FilesService {
     private readonly tenantDb: TenantDb,
     private readonly clients: BotClients,
     private readonly credentials: CredentialsService,
-    private readonly tenantLimiter: TenantRateLimiter,
     private readonly telegramLimiter: TelegramSendLimiter,
   ) {}
 
@@ -52,48 +50,44 @@ export class FilesService {
     if (!client || !creds) throw botNotConfigured();
     const chatId = channel.telegramId ?? `@${channel.username ?? ''}`;
 
-    const release = await this.tenantLimiter.acquire(
-      tenantId,
-      { rps: creds.rateLimitRps, maxConcurrent: creds.maxConcurrentRequests },
-      { maxWaitMs: WAIT_MS },
+    // One slot covers the tenant's budget and the bot's and the chat's windows.
+    const slot = await this.telegramLimiter.take(
+      { tenantId, botId: client.botId, rps: creds.rateLimitRps, maxConcurrent: creds.maxConcurrentRequests },
+      chatId,
+      WAIT_MS,
     );
+    if (!('done' in slot)) throw new RateLimitError(Math.ceil(slot.waitMs / 1000));
+    let message;
     try {
-      const slot = await this.telegramLimiter.take({ botId: client.botId, chatId, isGroup: true }, WAIT_MS);
-      if (!('done' in slot)) throw new RateLimitError(Math.ceil(slot.waitMs / 1000));
-      let message;
-      try {
-        message = await client.telegram.sendDocument(chatId, Input.fromBuffer(upload.buffer, upload.fileName));
-        await slot.done();
-      } catch (err) {
-        await slot.done();
-        const failure = classifyTelegramFailure(err);
-        if (failure.kind === 'flood') {
-          await this.telegramLimiter.block(client.botId, failure.retryAfter);
-          throw new RateLimitError(failure.retryAfter);
-        }
-        if (failure.kind === 'unavailable') throw telegramUnavailable();
-        throw new BotError(BotErrorCode.TelegramRefused, `Telegram refused the file: ${describeFailure(failure)}`);
+      message = await client.telegram.sendDocument(chatId, Input.fromBuffer(upload.buffer, upload.fileName));
+    } catch (err) {
+      const failure = classifyTelegramFailure(err);
+      if (failure.kind === 'flood') {
+        await this.telegramLimiter.block(client.botId, failure.retryAfter);
+        throw new RateLimitError(failure.retryAfter);
       }
-      const doc = message.document;
-      const saved = await this.tenantDb.run(tenantId, (em) => {
-        const repo = em.getRepository(StoredFile);
-        return repo.save(
-          repo.create({
-            userId: tenantId,
-            channelId,
-            telegramFileId: doc.file_id,
-            telegramFileUniqueId: doc.file_unique_id,
-            telegramMessageId: String(message.message_id),
-            fileName: doc.file_name ?? upload.fileName,
-            size: String(doc.file_size ?? upload.buffer.length),
-            mimeType: doc.mime_type ?? upload.mimeType,
-          }),
-        );
-      });
-      return FileDto.from(saved);
+      if (failure.kind === 'unavailable') throw telegramUnavailable();
+      throw new BotError(BotErrorCode.TelegramRefused, `Telegram refused the file: ${describeFailure(failure)}`);
     } finally {
-      await release();
+      await slot.done();
     }
+    const doc = message.document;
+    const saved = await this.tenantDb.run(tenantId, (em) => {
+      const repo = em.getRepository(StoredFile);
+      return repo.save(
+        repo.create({
+          userId: tenantId,
+          channelId,
+          telegramFileId: doc.file_id,
+          telegramFileUniqueId: doc.file_unique_id,
+          telegramMessageId: String(message.message_id),
+          fileName: doc.file_name ?? upload.fileName,
+          size: String(doc.file_size ?? upload.buffer.length),
+          mimeType: doc.mime_type ?? upload.mimeType,
+        }),
+      );
+    });
+    return FileDto.from(saved);
   }
 
   async list(tenantId: string, q: PageQueryDto): Promise<FilePageDto> {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Telegram's Bot API limits (Bots FAQ). Windows run from when an earlier call
- * came back to when a new one may start (see TAKE_WINDOWS), so the spacing
+ * came back to when a new one may start (see TAKE_BATCH), so the spacing
  * Telegram sees is never tighter than this; the few extra ms absorb clock
  * rounding.
  */
@@ -59,85 +59,53 @@ export interface SendWait {
   scope: WaitScope;
 }
 
-export interface SendTarget {
-  botId: string;
-  chatId: string;
-  /** Groups and channels also have the per-minute cap. */
-  isGroup: boolean;
-}
-
 /** Keeps every tenant bot under Telegram's limits across all workers (Redis-backed). */
 @Injectable()
 export class TelegramSendLimiter {
   constructor(private readonly redis: RateLimitRedis) {}
 
-  /** Takes one send for the target now (a slot), or answers how many ms to wait (nothing taken). */
-  async tryTake(target: SendTarget): Promise<SendSlot | SendWait> {
-    const p = this.redis.prefix;
-    const windows: [string, { max: number; windowMs: number }][] = [
-      [`${p}:bot:${target.botId}`, TELEGRAM_BOT_LIMITS.perBot],
-      [`${p}:chat:${target.botId}:${target.chatId}`, TELEGRAM_BOT_LIMITS.perChat],
-    ];
-    if (target.isGroup) windows.push([`${p}:group:${target.botId}:${target.chatId}`, TELEGRAM_BOT_LIMITS.perGroup]);
-    const keys = windows.map(([k]) => k);
-    const member = randomBytes(8).toString('hex');
-    const args = [member, IN_FLIGHT_MS, ...windows.flatMap(([, w]) => [w.max, w.windowMs])];
-    const [wait, index] = await this.redis.client.takeWindows(
-      keys.length + 1,
-      ...keys,
-      this.blockKey(target.botId),
-      ...args,
-    );
-    if (wait > 0) {
-      const scopes: WaitScope[] = ['bot', 'chat', ...(target.isGroup ? (['group'] as const) : [])];
-      return { waitMs: Number(wait), scope: scopes[index - 1] ?? 'blocked' };
-    }
-    let finished = false;
-    return {
-      done: async () => {
-        if (finished) return;
-        finished = true;
-        await this.redis.client.completeWindows(keys.length, ...keys, member, Date.now());
-      },
-    };
-  }
-
   /**
-   * Waits until the target may be sent to: in place while the wait is within
-   * `maxWaitMs` (per scope when given as a function), else answers the wait
-   * so the caller can reschedule.
+   * One send to one chat: waits in place while the wait is within
+   * `maxWaitMs`, else answers the wait so the caller can refuse or
+   * reschedule. The slot counts against the tenant's budget as well.
    */
-  async take(target: SendTarget, maxWaitMs: number | ((scope: WaitScope) => number)): Promise<SendSlot | SendWait> {
+  async take(sender: BatchSender, chatId: string, maxWaitMs: number): Promise<SendSlot | SendWait> {
     const started = Date.now();
     for (;;) {
-      const got = await this.tryTake(target);
-      if ('done' in got) return got;
-      const limit = typeof maxWaitMs === 'number' ? maxWaitMs : maxWaitMs(got.scope);
-      if (Date.now() - started + got.waitMs > limit) return got;
-      await sleep(got.waitMs);
+      const batch = await this.takeBatch(sender, [chatId]);
+      const wait = batch.waits[0];
+      if (wait === null) {
+        let finished = false;
+        return {
+          done: async () => {
+            if (finished) return;
+            finished = true;
+            await batch.complete([Date.now()]);
+          },
+        };
+      }
+      if (Date.now() - started + wait.waitMs > maxWaitMs) return wait;
+      await sleep(wait.waitMs);
     }
   }
 
   /**
-   * Takes slots for posts to several channels at once (one Redis call): the
-   * tenant's budget, the bot's window and each channel's chat and group
-   * windows, as many channels as may go now in the order given.
+   * Takes slots for posts to several chats at once (one Redis call): the
+   * tenant's budget, the bot's window and each chat's windows (a second, a
+   * minute), as many chats as may go now in the order given.
    */
   async takeBatch(sender: BatchSender, chatIds: string[]): Promise<SendBatch> {
     const p = this.redis.prefix;
     const tenant = this.redis.tenantKeys(sender.tenantId);
     const shared = [tenant.rps, tenant.slots, `${p}:bot:${sender.botId}`];
-    const perChat = chatIds.flatMap((chatId) => [
-      `${p}:chat:${sender.botId}:${chatId}`,
-      `${p}:group:${sender.botId}:${chatId}`,
-    ]);
+    const chatKeys = chatIds.map((chatId) => `${p}:chat:${sender.botId}:${chatId}`);
     const prefix = randomBytes(8).toString('hex');
     const { perBot, perChat: chat, perGroup } = TELEGRAM_BOT_LIMITS;
     const raw = await this.redis.client.takeBatch(
-      shared.length + 1 + perChat.length,
+      shared.length + 1 + chatKeys.length,
       ...shared,
       this.blockKey(sender.botId),
-      ...perChat,
+      ...chatKeys,
       prefix,
       IN_FLIGHT_MS,
       Math.max(1, Math.floor(sender.rps)),
@@ -163,9 +131,9 @@ export class TelegramSendLimiter {
         const taken = waits.flatMap((w, i) => (w === null ? [i] : []));
         if (taken.length === 0) return;
         await this.redis.client.completeBatch(
-          shared.length + taken.length * 2,
+          shared.length + taken.length,
           ...shared,
-          ...taken.flatMap((i) => [perChat[i * 2], perChat[i * 2 + 1]]),
+          ...taken.map((i) => chatKeys[i]),
           prefix,
           ...taken.flatMap((i) => [i + 1, Math.max(0, Math.floor(returnedAt[i] ?? 0))]),
         );
