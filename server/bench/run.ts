@@ -1,4 +1,3 @@
-/* eslint-disable no-console -- a command-line entry point prints its table */
 /**
  * `npm run bench`: runs every `bench/*.bench.ts` (or those named on the command
  * line), prints one table and writes `bench/results/<name>.json` per file plus

@@ -11,6 +11,8 @@
  * Telegram lets a bot send at once, so no limiter waits and the figure is what
  * the sending path itself costs. Rounds are a second apart (the chats' spacing);
  * each is timed from queueing the tenants' senders to the last post's sent_at.
+ * Send rounds alternate with the no-op rounds, after a few of each to warm up,
+ * so both figures come from the machine in the same state (its speed drifts).
  */
 import { getQueueToken } from '@nestjs/bullmq';
 import { type Job, Queue, Worker } from 'bullmq';
@@ -28,7 +30,8 @@ import { BenchRow, ratioRow } from './lib/report';
 import { startSandboxProcess, type SandboxProcess } from './lib/sandbox-process';
 
 const NOOP_JOBS = 5000;
-const ROUNDS = 3;
+const ROUNDS = 7;
+const WARMUP_ROUNDS = 3;
 const BOTS = 100;
 const CHANNELS_PER_BOT = 30;
 const LIMITED_CHANNELS = 300;
@@ -40,7 +43,11 @@ const SEED_PARALLEL = 10;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function rawBullmq(): Promise<number[]> {
+/**
+ * Raw BullMQ: a queue and a worker whose jobs do nothing. A round adds
+ * NOOP_JOBS in bulk and answers the jobs/s until the last one completed.
+ */
+async function rawBullmq(): Promise<{ round(): Promise<number>; close(): Promise<void> }> {
   const connection = redisConnectionOptions(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   const prefix = `${uniqueRedisPrefix()}:bull`;
   const queue = new Queue('noop', { connection, prefix });
@@ -55,26 +62,29 @@ async function rawBullmq(): Promise<number[]> {
     { connection, prefix, concurrency: 32 },
   );
   await worker.waitUntilReady();
-  const rates: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    done = 0;
-    const finished = new Promise<void>((r) => (finish = r));
-    const started = performance.now();
-    await queue.addBulk(
-      Array.from({ length: NOOP_JOBS }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })),
-    );
-    await finished;
-    rates.push(NOOP_JOBS / ((performance.now() - started) / 1000));
-  }
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return rates;
+  return {
+    async round() {
+      done = 0;
+      const finished = new Promise<void>((r) => (finish = r));
+      const started = performance.now();
+      await queue.addBulk(
+        Array.from({ length: NOOP_JOBS }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })),
+      );
+      await finished;
+      return NOOP_JOBS / ((performance.now() - started) / 1000);
+    },
+    async close() {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    },
+  };
 }
 
 interface Seeded {
   tenantId: string;
   botId: number;
+  botToken: string;
   channels: { id: string; telegramId: number }[];
 }
 
@@ -129,9 +139,29 @@ async function seed(t: TestApp, sandbox: SandboxProcess, bots: number, channelsP
           return { id: ((await res.json()) as { id: string }).id, telegramId: ch.id };
         },
       );
-      return { tenantId: user.id, botId: bot.id, channels };
+      return { tenantId: user.id, botId: bot.id, botToken: bot.token, channels };
     },
   );
+}
+
+/**
+ * Seeding makes each bot an admin of its channels, and Telegram tells the bot
+ * so (my_chat_member updates, delivered to the product's webhook one at a time
+ * per bot). Waits until every bot has received them all, so the rounds measure
+ * sending and not the tail of the seeding.
+ */
+async function updatesDelivered(sandbox: SandboxProcess, seeded: Seeded[]): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (const s of seeded) {
+    for (;;) {
+      const info = (await (await fetch(`${sandbox.httpUrl}/bot${s.botToken}/getWebhookInfo`)).json()) as {
+        result: { pending_update_count: number };
+      };
+      if (info.result.pending_update_count === 0) break;
+      if (Date.now() > deadline) throw new Error(`bot ${s.botId} still has undelivered updates`);
+      await sleep(100);
+    }
+  }
 }
 
 interface Round {
@@ -168,6 +198,7 @@ async function sendAll(t: TestApp, seeded: Seeded[], postsPerChannel: number, ro
     }
     const queue = t.app.get<QueueType<DrainJob>>(getQueueToken(QueueName.PostSend));
     const startedMs = Date.now();
+    const elu0 = performance.eventLoopUtilization();
     await queue.addBulk(
       seeded.map((s) => ({ name: 'drain', data: { tenantId: s.tenantId }, opts: { removeOnComplete: true } })),
     );
@@ -184,6 +215,11 @@ async function sendAll(t: TestApp, seeded: Seeded[], postsPerChannel: number, ro
     const { rows: span } = await pg.query<{ first: number; last: number }>(
       `SELECT EXTRACT(EPOCH FROM min(sent_at))::float * 1000 AS first, EXTRACT(EPOCH FROM max(sent_at))::float * 1000 AS last FROM posts`,
     );
+    if (process.env.BENCH_TRACE) {
+      // Lines up with per-process CPU samples: the window in epoch ms, and how busy this process's loop was.
+      const busy = performance.eventLoopUtilization(elu0).utilization.toFixed(2);
+      process.stderr.write(`WINDOW ${startedMs} ${span[0].last} ${total} ${busy}\n`);
+    }
     await pg.query('DELETE FROM posts');
     // What autovacuum does between bursts (it may be off on a test server): dead rows left by
     // one round's updates would otherwise slow every later one.
@@ -195,27 +231,35 @@ async function sendAll(t: TestApp, seeded: Seeded[], postsPerChannel: number, ro
 }
 
 export default async function sendBench(): Promise<BenchRow[]> {
-  const baselineRates = await rawBullmq();
-  const baseline = median(baselineRates);
-
+  const noop = await rawBullmq();
   const free = await startSandboxProcess({ limitsEnabled: false });
   const t = await startTestApp({ sandbox: free, env: { ROLE: 'all' } });
   const rates: number[] = [];
+  const baselineRates: number[] = [];
   let perRound = 0;
   try {
     const seeded = await seed(t, free, BOTS, CHANNELS_PER_BOT);
-    for (let round = 0; round < ROUNDS; round++) {
+    await updatesDelivered(free, seeded);
+    // Rounds of the two alternate, so both see the machine in the same state; the first of each warms up.
+    for (let round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
+      // Lets the previous round's clean-up (DELETE, VACUUM) settle first.
+      await sleep(500);
+      const jobs = await noop.round();
       // Every chat's one-per-second spacing has passed since the previous round.
       await sleep(1100);
-      const r = await sendAll(t, seeded, 1, round);
+      const r = await sendAll(t, seeded, 1, round + WARMUP_ROUNDS);
+      if (round < 0) continue;
       perRound = r.total;
       rates.push(r.total / r.seconds);
+      baselineRates.push(jobs);
     }
   } finally {
     await t.close();
     await free.close();
+    await noop.close();
   }
   const unlimited = median(rates);
+  const baseline = median(baselineRates);
 
   const limitedSandbox = await startSandboxProcess({ limitsEnabled: true });
   const lt = await startTestApp({ sandbox: limitedSandbox, env: { ROLE: 'all' } });
@@ -223,6 +267,7 @@ export default async function sendBench(): Promise<BenchRow[]> {
   let throttled = 0;
   try {
     const seeded = await seed(lt, limitedSandbox, 1, LIMITED_CHANNELS);
+    await updatesDelivered(limitedSandbox, seeded);
     limited = await sendAll(lt, seeded, LIMITED_POSTS_PER_CHANNEL, 0);
     const stats = (await (await fetch(`${limitedSandbox.httpUrl}/sandbox/bots/${seeded[0].botId}/stats`)).json()) as {
       throttled: number;
@@ -243,7 +288,7 @@ export default async function sendBench(): Promise<BenchRow[]> {
       baseline,
       'posts/s',
       { min: 0.5, text: '≥ 0.5×' },
-      `medians of ${ROUNDS} rounds: ${perRound} posts per round (${fmt(rates)} posts/s) vs ${NOOP_JOBS} jobs per round (${fmt(baselineRates)} jobs/s)`,
+      `medians of ${ROUNDS} alternating rounds after ${WARMUP_ROUNDS} to warm up: ${perRound} posts per round (${fmt(rates)} posts/s) vs ${NOOP_JOBS} jobs per round (${fmt(baselineRates)} jobs/s)`,
     ),
     ratioRow(
       `sending with limits on: one bot, ${LIMITED_CHANNELS} channels, ${limited.total} posts vs 30 msg/s allowed`,

@@ -22,7 +22,7 @@ interface Ready {
 
 export async function startSandboxProcess(opts: { limitsEnabled: boolean }): Promise<SandboxProcess> {
   const child: ChildProcess = fork(__filename, [opts.limitsEnabled ? 'limits-on' : 'limits-off'], {
-    execArgv: ['-r', '@swc-node/register'],
+    execArgv: ['-r', '@swc-node/register', '--max-semi-space-size=64'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<Ready>((resolve, reject) => {
