@@ -30,11 +30,37 @@ describe('Coalescer', () => {
 
   it('splits a long queue into batches of at most maxBatch', async () => {
     const sizes: number[] = [];
-    const c = new Coalescer<number, number>((inputs) => {
-      sizes.push(inputs.length);
-      return Promise.resolve(inputs);
-    }, 2);
+    const c = new Coalescer<number, number>(
+      (inputs) => {
+        sizes.push(inputs.length);
+        return Promise.resolve(inputs);
+      },
+      { maxBatch: 2 },
+    );
     await Promise.all([1, 2, 3, 4, 5].map((n) => c.call(n)));
     expect(sizes).toEqual([1, 2, 2]);
+  });
+
+  it('runs up to maxInFlight batches side by side, and batches what waits behind them', async () => {
+    const batches: number[][] = [];
+    const releases: (() => void)[] = [];
+    const c = new Coalescer<number, number>(
+      async (inputs) => {
+        batches.push(inputs);
+        await new Promise<void>((r) => releases.push(r));
+        return inputs;
+      },
+      { maxInFlight: 2 },
+    );
+    const calls = [1, 2, 3, 4].map((n) => c.call(n));
+    // Two lanes: 1 and 2 run at once, 3 and 4 wait together for the first lane to free.
+    expect(batches).toEqual([[1], [2]]);
+    releases[0]();
+    await calls[0];
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1], [2], [3, 4]]);
+    releases[1]();
+    releases[2]();
+    await expect(Promise.all(calls)).resolves.toEqual([1, 2, 3, 4]);
   });
 });

@@ -66,7 +66,12 @@ export class TenantDb {
     const params = ['$1', ...args.map((_, i) => `$${i + 2}`)].join(', ');
     // Straight to the driver's pool: one statement needs none of a query runner's transaction handling.
     const pool = (this.ds.driver as PostgresDriver).master as Pool;
-    const result = await pool.query(`SELECT * FROM "${fn}"(${params})`, [tenantIds, ...args]);
+    // Named: each connection parses and plans the call once, not on every round.
+    const result = await pool.query({
+      name: `scoped:${fn}`,
+      text: `SELECT * FROM "${fn}"(${params})`,
+      values: [tenantIds, ...args],
+    });
     return result.rows as R[];
   }
 }

@@ -43,6 +43,13 @@ interface DuePostRow {
 }
 
 /**
+ * Two statements of a kind may run at once: a statement runs on one
+ * connection, which uses one core, so one lane alone leaves the database's
+ * other cores idle while every sender waits on it.
+ */
+const LANES = { maxInFlight: 2 };
+
+/**
  * The outbox statements of the send path (OutboxSendFunctions migration).
  * The senders of many tenants run at once; calls made while the same
  * statement is in flight go together in the next one, so under load a round
@@ -72,7 +79,7 @@ export class OutboxStore {
       });
     }
     return out;
-  });
+  }, LANES);
 
   private readonly claimCalls = new Coalescer<{ tenantId: string; postIds: string[] }, string[]>(async (calls) => {
     const flat = calls.flatMap((c) => c.postIds.map((id) => ({ tenantId: c.tenantId, id })));
@@ -83,7 +90,7 @@ export class OutboxStore {
     );
     const won = new Set(rows.map((r) => r.tenant_claim_posts));
     return calls.map((c) => c.postIds.filter((id) => won.has(id)));
-  });
+  }, LANES);
 
   private readonly recordCalls = new Coalescer<{ tenantId: string; sent: SentRecord[] }, void>(async (calls) => {
     const flat = calls.flatMap((c) => c.sent.map((s) => ({ tenantId: c.tenantId, ...s })));
@@ -93,7 +100,7 @@ export class OutboxStore {
       [flat.map((f) => f.postId), flat.map((f) => String(f.messageId)), flat.map((f) => f.fileId)],
     );
     return calls.map(() => undefined);
-  });
+  }, LANES);
 
   constructor(private readonly tenantDb: TenantDb) {}
 
