@@ -33,4 +33,11 @@ describe('SenderLock (Redis)', () => {
     const clean = await SenderLock.acquire(redis, k, 5000);
     expect(await clean!.release()).toBe(false);
   });
+
+  it('leaves no note when the waker knows of no new work (the sweep)', async () => {
+    const k = key();
+    const held = await SenderLock.acquire(redis, k, 5000);
+    expect(await SenderLock.acquire(redis, k, 5000, false)).toBeNull();
+    expect(await held!.release()).toBe(false);
+  });
 });

@@ -84,7 +84,12 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
   async drain(job: Job<DrainJob>): Promise<string> {
     const { tenantId } = job.data;
     for (let pass = 0; pass < 1000; pass++) {
-      const lock = await SenderLock.acquire(this.redis, this.lockKey(tenantId), this.config.sending.lockMs);
+      const lock = await SenderLock.acquire(
+        this.redis,
+        this.lockKey(tenantId),
+        this.config.sending.lockMs,
+        !job.data.sweep,
+      );
       if (!lock) return 'busy';
       let waitMs: number | undefined;
       let again = false;
@@ -96,7 +101,7 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
       // A post queued while the lock was held turned its sender away: look once more.
       if (again) continue;
       if (waitMs === undefined) return 'drained';
-      await this.queue.add('drain', job.data, { delay: waitMs, removeOnComplete: true, removeOnFail: 1000 });
+      await this.queue.add('drain', { tenantId }, { delay: waitMs, removeOnComplete: true, removeOnFail: 1000 });
       return 'waiting';
     }
     return 'drained';
@@ -125,7 +130,7 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
       await this.queue.addBulk(
         rows.map((r) => ({
           name: 'drain',
-          data: { tenantId: r.user_id },
+          data: { tenantId: r.user_id, sweep: true },
           // One sweep job per tenant at a time, however often the sweep runs.
           opts: { jobId: `sweep-${r.user_id}`, removeOnComplete: true, removeOnFail: true },
         })),

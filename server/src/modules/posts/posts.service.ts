@@ -19,6 +19,12 @@ import { postNotFound, PostsError, PostsErrorCode } from './posts.errors';
 /** Wakes a tenant's sender (see PostSendWorker). */
 export interface DrainJob {
   tenantId: string;
+  /**
+   * Queued by the periodic sweep, which knows of no new post: a sender already
+   * running for the tenant finds what is due in its own rounds, so this wake-up
+   * leaves it no note to look again.
+   */
+  sweep?: boolean;
 }
 
 /** Validates a post body from JSON or from multipart fields with the same rules. */

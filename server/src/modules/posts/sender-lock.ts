@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
-/** Takes the lock, or, when another sender holds it, leaves that sender a note to look again. */
+/** Takes the lock, or, when another sender holds it, leaves that sender a note to look again (ARGV[3] = '1'). */
 const ACQUIRE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+if ARGV[3] == '1' then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end
 return 0`;
 
 /** Lets go of the lock (if still ours) and answers whether a note was left meanwhile, taking it. */
@@ -36,9 +36,9 @@ export class SenderLock {
     private readonly ttlMs: number,
   ) {}
 
-  static async acquire(redis: Redis, key: string, ttlMs: number): Promise<SenderLock | null> {
+  static async acquire(redis: Redis, key: string, ttlMs: number, leaveNote = true): Promise<SenderLock | null> {
     const lock = new SenderLock(redis, key, ttlMs);
-    const ok = Number(await redis.eval(ACQUIRE, 2, key, `${key}:again`, lock.token, ttlMs));
+    const ok = Number(await redis.eval(ACQUIRE, 2, key, `${key}:again`, lock.token, ttlMs, leaveNote ? '1' : '0'));
     if (ok !== 1) return null;
     lock.timer = setInterval(() => void redis.eval(RENEW, 1, key, lock.token, ttlMs).catch(() => undefined), ttlMs / 3);
     lock.timer.unref();
