@@ -6,6 +6,7 @@
  * between a warm-up of WARM sessions and all N; CPU over a window of idle time longer than the
  * pool's keep-alive round, so it includes every session's ping and the lease renewals.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
@@ -21,8 +22,6 @@ const WARM = Math.min(20, Math.floor(N / 10));
 const CPU_WINDOW_MS = 75_000;
 const SETTLE_MS = 10_000;
 const CLK_TCK = 100;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function rssKb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

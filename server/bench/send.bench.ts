@@ -16,6 +16,7 @@
  */
 import { getQueueToken } from '@nestjs/bullmq';
 import { type Job, Queue, Worker } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import type { Queue as QueueType } from 'bullmq';
 import { redisConnectionOptions } from '../src/common/redis';
@@ -25,6 +26,7 @@ import { QueueName } from '../src/modules/queue/queue-names';
 import type { DrainJob } from '../src/modules/posts/posts.service';
 import { newTenant } from '../test/factories/user.factory';
 import { startTestApp, type TestApp } from '../test/helpers/test-app';
+import { control, rawBotCall } from '../test/sandbox/bot-helpers';
 import { TEST_REDIS_URL, uniqueRedisPrefix } from '../test/helpers/test-database';
 import { BenchRow, ratioRow } from './lib/report';
 import { startSandboxProcess, type SandboxProcess } from './lib/sandbox-process';
@@ -41,7 +43,6 @@ const ALLOWED_PER_SECOND = 30;
 const SEED_PARALLEL = 10;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Raw BullMQ: a queue and a worker whose jobs do nothing. A round adds
@@ -88,15 +89,6 @@ interface Seeded {
   channels: { id: string; telegramId: number }[];
 }
 
-async function control(sandbox: SandboxProcess, path: string, body: unknown): Promise<any> {
-  const res = await fetch(`${sandbox.httpUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return res.json();
-}
-
 async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
@@ -104,7 +96,10 @@ async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promis
 }
 
 async function seed(t: TestApp, sandbox: SandboxProcess, bots: number, channelsPerBot: number): Promise<Seeded[]> {
-  const owner = await control(sandbox, '/sandbox/users', { phone: `1999${Date.now() % 1e7}`, first_name: 'Owner' });
+  const { body: owner } = await control(sandbox, 'POST', '/sandbox/users', {
+    phone: `1999${Date.now() % 1e7}`,
+    first_name: 'Owner',
+  });
   const tag = Date.now() % 1e6;
   return inBatches(
     Array.from({ length: bots }, (_, b) => b),
@@ -114,7 +109,7 @@ async function seed(t: TestApp, sandbox: SandboxProcess, bots: number, channelsP
       await t.app
         .get(CredentialsService)
         .setLimits(user.id, { rateLimitRps: 1000, maxConcurrentRequests: 100 }, systemActor());
-      const bot = await control(sandbox, '/sandbox/bots', { username: `send${b}_${tag}_bot` });
+      const { body: bot } = await control(sandbox, 'POST', '/sandbox/bots', { username: `send${b}_${tag}_bot` });
       const put = await fetch(`${t.url}/api/user-bot`, {
         method: 'PUT',
         headers: { ...headers, 'content-type': 'application/json' },
@@ -125,8 +120,11 @@ async function seed(t: TestApp, sandbox: SandboxProcess, bots: number, channelsP
         Array.from({ length: channelsPerBot }, (_, c) => c),
         SEED_PARALLEL,
         async (c): Promise<Seeded['channels'][number]> => {
-          const ch = await control(sandbox, '/sandbox/channels', { title: `c${c}`, owner_phone: owner.phone });
-          await control(sandbox, `/sandbox/channels/${ch.id}/members`, {
+          const { body: ch } = await control(sandbox, 'POST', '/sandbox/channels', {
+            title: `c${c}`,
+            owner_phone: owner.phone,
+          });
+          await control(sandbox, 'POST', `/sandbox/channels/${ch.id}/members`, {
             bot_id: bot.id,
             admin: true,
             can_post_messages: true,
@@ -154,10 +152,8 @@ async function updatesDelivered(sandbox: SandboxProcess, seeded: Seeded[]): Prom
   const deadline = Date.now() + 120_000;
   for (const s of seeded) {
     for (;;) {
-      const info = (await (await fetch(`${sandbox.httpUrl}/bot${s.botToken}/getWebhookInfo`)).json()) as {
-        result: { pending_update_count: number };
-      };
-      if (info.result.pending_update_count === 0) break;
+      const info = await rawBotCall(sandbox, s.botToken, 'getWebhookInfo');
+      if ((info.body as { result: { pending_update_count: number } }).result.pending_update_count === 0) break;
       if (Date.now() > deadline) throw new Error(`bot ${s.botId} still has undelivered updates`);
       await sleep(100);
     }

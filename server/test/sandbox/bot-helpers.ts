@@ -8,7 +8,7 @@ export interface ControlResponse<T = any> {
 
 /** Calls the sandbox's control API with JSON. */
 export async function control<T = any>(
-  sandbox: SandboxHandle,
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
@@ -23,7 +23,7 @@ export async function control<T = any>(
 
 /** Calls a Bot API method without telegraf, to see the exact status and body. */
 export async function rawBotCall(
-  sandbox: SandboxHandle,
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
   token: string,
   method: string,
   params: Record<string, unknown> = {},
