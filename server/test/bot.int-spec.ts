@@ -171,6 +171,39 @@ describe('tenant bots', () => {
       expect(stored.body.admin_checked_at).not.toBeNull();
     });
 
+    it('names a channel added by id alone from Telegram, and keeps a title the tenant gave', async () => {
+      const { headers } = await newTenant(t);
+      const bot = await connectBot(t, sandbox, headers);
+      const owner = await newUser(sandbox, 'Owner');
+      const username = `named${Date.now() % 1e9}`;
+      const { body: tg } = await control(sandbox, 'POST', '/sandbox/channels', {
+        title: 'Shop news',
+        username,
+        owner_phone: owner.phone,
+      });
+      await control(sandbox, 'POST', `/sandbox/channels/${tg.id}/members`, {
+        bot_id: bot.id,
+        admin: true,
+        can_post_messages: true,
+      });
+      const bare = await request(t.url)
+        .post('/api/channels')
+        .set(headers)
+        .send({ telegram_id: String(tg.id) })
+        .expect(201);
+      expect(bare.body).toMatchObject({ title: '', username: null });
+      const checked = await request(t.url).post(`/api/channels/${bare.body.id}/admin-status`).set(headers).expect(200);
+      expect(checked.body).toMatchObject({ title: 'Shop news', status: 'administrator' });
+      const stored = await request(t.url).get(`/api/channels/${bare.body.id}`).set(headers).expect(200);
+      expect(stored.body).toMatchObject({ title: 'Shop news', username });
+
+      // A title the tenant chose stays.
+      const own = await channelFor(t, sandbox, headers, bot.id);
+      await request(t.url).post(`/api/channels/${own.id}/admin-status`).set(headers).expect(200);
+      const kept = await request(t.url).get(`/api/channels/${own.id}`).set(headers).expect(200);
+      expect(kept.body.title).toBe(`Channel ${own.telegramId}`);
+    });
+
     it('keeps bot_is_admin and bot_can_post current from my_chat_member updates, without polling', async () => {
       const { headers } = await newTenant(t);
       const bot = await connectBot(t, sandbox, headers);

@@ -4,7 +4,7 @@ import { Channel, ChannelType } from '../channels/channel.entity';
 import { channelNotFound } from '../channels/channels.errors';
 import { isUuid, TenantDb } from '../database/tenant-db';
 import { botNotConfigured, BotError, BotErrorCode, telegramUnavailable } from './bot.errors';
-import { BotClients } from './bot-clients.service';
+import { BotClients, type TenantBotClient } from './bot-clients.service';
 import { NotificationsService } from './notifications.service';
 import { classifyTelegramFailure, describeFailure } from './telegram-failure';
 
@@ -84,6 +84,28 @@ export class ChannelAdminService {
     if (lost !== undefined) await this.notifications.notify(tenantId, { kind: 'bot_admin_lost', channel_title: lost });
   }
 
+  /**
+   * A channel added by id alone has no title yet: the check, which already found the bot in the
+   * chat, takes the title (and a public username) from getChat. A title the tenant gave is kept,
+   * and a failed getChat leaves the row as it was.
+   */
+  private async nameFromTelegram(
+    telegram: TenantBotClient['telegram'],
+    chatId: string,
+    channel: Channel,
+  ): Promise<{ title?: string; username?: string }> {
+    if (channel.title) return {};
+    try {
+      const chat = await telegram.getChat(chatId);
+      return {
+        ...('title' in chat && chat.title ? { title: chat.title } : {}),
+        ...(!channel.username && 'username' in chat && chat.username ? { username: chat.username } : {}),
+      };
+    } catch {
+      return {};
+    }
+  }
+
   private async checkOne(tenantId: string, channel: Channel): Promise<AdminStatus> {
     const client = await this.clients.forTenant(tenantId);
     if (!client) throw botNotConfigured();
@@ -107,14 +129,16 @@ export class ChannelAdminService {
     const isChannel = channel.type === ChannelType.Channel;
     const { admin, canPost } = rights(member, isChannel);
     const checkedAt = new Date();
+    const named = member ? await this.nameFromTelegram(client.telegram, chatId, channel) : {};
     await this.tenantDb.run(tenantId, (em) =>
       em
         .getRepository(Channel)
         .update(
           { id: channel.id, userId: tenantId },
-          { botIsAdmin: admin, botCanPost: canPost, adminCheckedAt: checkedAt },
+          { botIsAdmin: admin, botCanPost: canPost, adminCheckedAt: checkedAt, ...named },
         ),
     );
+    if (named.title !== undefined) channel.title = named.title;
     this.logger.debug(`channel ${channel.id}: bot ${member?.status ?? 'not_member'}`);
     return {
       channel_id: channel.id,
