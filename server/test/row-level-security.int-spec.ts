@@ -1,13 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { systemActor } from '../src/modules/audit/audit-actions';
 import { Channel } from '../src/modules/channels/channel.entity';
+import { BotOwnerLookup } from '../src/modules/bot/bot-owner.lookup';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';
 import { UserBotCredentials } from '../src/modules/credentials/user-bot-credentials.entity';
+import { ADMIN_DATA_SOURCE } from '../src/modules/database/admin-data-source';
 import { AdminDb, TenantDb } from '../src/modules/database/tenant-db';
-import { APP_DB_ROLE, resolveRuntimeRole } from '../src/modules/database/runtime-role';
+import { ADMIN_DB_ROLE, APP_DB_ROLE, resolveAdminRole, resolveRuntimeRole } from '../src/modules/database/runtime-role';
+import { Post, PostStatus } from '../src/modules/posts/post.entity';
 import { startTestApp, testConfig, TestApp } from './helpers/test-app';
 import { TEST_PG_URL, urlForDatabase } from './helpers/test-database';
 import { newTenant } from './factories/user.factory';
@@ -145,6 +149,77 @@ describe('row-level security through the runtime role', () => {
     expect(await ds.query('SELECT id FROM channels')).toEqual([]);
   });
 
+  it('ignores app.bypass_rls and any other variable: the app role still sees exactly its own tenant', async () => {
+    const a = await newTenant(t);
+    const b = await newTenant(t);
+    const mine = await newChannel(t, a.user.id);
+    await newChannel(t, b.user.id);
+    const seen = await t.app.get(TenantDb).run(a.user.id, async (em) => {
+      await em.query(`SELECT set_config('app.bypass_rls', 'on', true)`);
+      await em.query(`SELECT set_config('app.bypass', 'on', true), set_config('app.admin', 'true', true)`);
+      return em.query<{ id: string; user_id: string }[]>('SELECT id, user_id FROM channels');
+    });
+    expect(seen).toEqual([{ id: mine.id, user_id: a.user.id }]);
+    // Without a tenant, the setting opens nothing either, even set for the whole session.
+    const outside = await ds.transaction(async (em) => {
+      await em.query(`SELECT set_config('app.bypass_rls', 'on', true)`);
+      return em.query<unknown[]>('SELECT id FROM channels');
+    });
+    expect(outside).toEqual([]);
+  });
+
+  it('keeps no policy that honours app.bypass_rls', async () => {
+    const honouring = await ds.query(
+      `SELECT tablename, policyname FROM pg_policies
+        WHERE coalesce(qual, '') || coalesce(with_check, '') LIKE '%bypass%'`,
+    );
+    expect(honouring).toEqual([]);
+  });
+
+  it('runs the admin pool as the BYPASSRLS role, which owns nothing and is no superuser', async () => {
+    const adminDs = t.app.get<DataSource>(getDataSourceToken(ADMIN_DATA_SOURCE));
+    const [me] = await adminDs.query(
+      `SELECT current_user AS "user", r.rolsuper AS super, r.rolbypassrls AS bypass,
+              (SELECT count(*)::int FROM pg_class c WHERE c.relowner = r.oid) AS owned
+         FROM pg_roles r WHERE r.rolname = current_user`,
+    );
+    expect(me).toEqual({ user: ADMIN_DB_ROLE, super: false, bypass: true, owned: 0 });
+    const a = await newTenant(t);
+    const b = await newTenant(t);
+    await newChannel(t, a.user.id);
+    await newChannel(t, b.user.id);
+    const owners = await adminDs.query<{ user_id: string }[]>('SELECT DISTINCT user_id FROM channels');
+    expect(owners.map((r) => r.user_id)).toEqual(expect.arrayContaining([a.user.id, b.user.id]));
+  });
+
+  it('answers the system lookups on the admin pool, and refuses them to the app role', async () => {
+    const a = await newTenant(t);
+    const botId = String(7_000_000_000 + Math.floor(Math.random() * 1e9));
+    await t.app
+      .get(CredentialsService)
+      .update(a.user.id, { botId, botToken: `${botId}:${'x'.repeat(35)}` }, systemActor());
+    expect(await t.app.get(BotOwnerLookup).find(botId)).toEqual({ tenantId: a.user.id, status: 'active' });
+
+    const channel = await newChannel(t, a.user.id);
+    await t.app.get(TenantDb).run(a.user.id, (em) =>
+      em.getRepository(Post).insert({
+        userId: a.user.id,
+        channelId: channel.id,
+        text: 'due now',
+        status: PostStatus.Scheduled,
+        scheduledAt: new Date(Date.now() - 60_000),
+      }),
+    );
+    const adminDs = t.app.get<DataSource>(getDataSourceToken(ADMIN_DATA_SOURCE));
+    const due = await adminDs.query<{ user_id: string; channel_id: string }[]>(
+      'SELECT user_id, channel_id FROM tg_due_post_channels(1000)',
+    );
+    expect(due).toContainEqual({ user_id: a.user.id, channel_id: channel.id });
+
+    await expect(ds.query('SELECT * FROM tg_bot_owner($1::bigint)', [botId])).rejects.toThrow(/permission denied/);
+    await expect(ds.query('SELECT * FROM tg_due_post_channels(10)')).rejects.toThrow(/permission denied/);
+  });
+
   it('keeps the audit trail append-only for the app role', async () => {
     await expect(ds.query(`UPDATE audit_events SET action = 'x'`)).rejects.toThrow(/permission denied/);
     await expect(ds.query(`DELETE FROM audit_events`)).rejects.toThrow(/permission denied/);
@@ -180,6 +255,18 @@ describe('runtime role choice', () => {
   it('refuses in production a BYPASSRLS user that cannot switch to the restricted role', async () => {
     const config = { ...testConfig({ DATABASE_URL: url(loginRole) }), env: 'production' as never };
     await expect(resolveRuntimeRole(config, quiet)).rejects.toThrow(/bypasses row-level security.*Production refuses/);
+  });
+
+  it('starts admin-pool connections of a superuser as the BYPASSRLS role', async () => {
+    const config = testConfig({ DATABASE_URL: url('postgres') });
+    expect(await resolveAdminRole(config, quiet)).toEqual({ options: `-c role=${ADMIN_DB_ROLE}` });
+  });
+
+  it('refuses in production an admin database user that cannot become the BYPASSRLS role', async () => {
+    const config = { ...testConfig({ ADMIN_DATABASE_URL: url(loginRole) }), env: 'production' as never };
+    await expect(resolveAdminRole(config, quiet)).rejects.toThrow(
+      /cannot switch to tenantgram_admin.*Production refuses/,
+    );
   });
 
   it('runs such a user in development, but says loudly that row-level security is off', async () => {

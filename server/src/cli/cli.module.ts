@@ -7,7 +7,7 @@ import { DatabaseModule } from '../modules/database/database.module';
 import { TenantDbModule } from '../modules/database/tenant-db.module';
 import { TenantsModule } from '../modules/tenants/tenants.module';
 
-/** What the operator commands need: the database (as the restricted role), audit, crypto, users. */
+/** What the operator commands need: the database (the restricted pool, and the admin pool for cross-tenant work), audit, crypto, users. */
 @Module({})
 export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {

@@ -80,6 +80,11 @@ export class EnvSchema {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_MIGRATION_URL must be a postgres:// URL' })
   DATABASE_MIGRATION_URL?: string;
 
+  /** Connection of the cross-tenant pool (runs as tenantgram_admin); defaults to DATABASE_URL. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'ADMIN_DATABASE_URL must be a postgres:// URL' })
+  ADMIN_DATABASE_URL?: string;
+
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
@@ -274,7 +279,7 @@ export interface AppConfig {
   env: NodeEnv;
   role: AppRole;
   http: { port: number; host: string; publicUrl: string; bodyLimitBytes: number };
-  database: { url: string; migrationUrl: string };
+  database: { url: string; migrationUrl: string; adminUrl: string };
   redis: { url: string; prefix: string };
   jwt: { secret: string; accessTtlSeconds: number; refreshTtlSeconds: number };
   auth: {
@@ -377,7 +382,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     env: parsed.NODE_ENV,
     role: parsed.ROLE,
     http: { port: parsed.PORT, host: parsed.HOST, publicUrl, bodyLimitBytes: 1024 * 1024 },
-    database: { url: picked.DATABASE_URL, migrationUrl: parsed.DATABASE_MIGRATION_URL ?? picked.DATABASE_URL },
+    database: {
+      url: picked.DATABASE_URL,
+      migrationUrl: parsed.DATABASE_MIGRATION_URL ?? picked.DATABASE_URL,
+      adminUrl: parsed.ADMIN_DATABASE_URL ?? picked.DATABASE_URL,
+    },
     redis: { url: picked.REDIS_URL, prefix: parsed.REDIS_PREFIX },
     jwt: {
       secret: picked.JWT_SECRET,

@@ -8,6 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { TokenService } from '../auth/token.service';
 import { Channel } from '../channels/channel.entity';
 import { CredentialsService, TenantCredentials } from '../credentials/credentials.service';
+import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { AdminDb, isUuid } from '../database/tenant-db';
 import { User, UserRole, UserStatus } from '../tenants/user.entity';
 import { TenantsError, TenantsErrorCode } from '../tenants/tenants.errors';
@@ -75,7 +76,8 @@ export class AdminService {
     private readonly audit: AuditService,
     private readonly webhookHealth: WebhookHealthCheck,
     private readonly moduleRef: ModuleRef,
-    @InjectDataSource() private readonly ds: DataSource,
+    // The audit log holds every tenant's events: read on the admin pool like the rest of the console.
+    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly ds: DataSource,
   ) {}
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { UserStatus } from '../tenants/user.entity';
 
 export interface BotOwner {
@@ -14,15 +15,16 @@ const MAX_ENTRIES = 20_000;
 
 /**
  * Which tenant owns a bot, for requests that name only the bot (webhooks).
- * Runs the `tg_bot_owner` SQL function: a system lookup that sees across
- * tenants but returns only the owner's id and status, so it needs no audited
- * admin transaction per update. Answers are cached briefly per process.
+ * Runs the `tg_bot_owner` SQL function on the admin pool (the BYPASSRLS role):
+ * a system lookup that sees across tenants but returns only the owner's id and
+ * status, so it needs no audited admin transaction per update. Answers are
+ * cached briefly per process.
  */
 @Injectable()
 export class BotOwnerLookup {
   private readonly cache = new Map<string, { owner: BotOwner | null; expires: number }>();
 
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(@InjectDataSource(ADMIN_DATA_SOURCE) private readonly ds: DataSource) {}
 
   async find(botId: string): Promise<BotOwner | null> {
     if (!/^\d{1,19}$/.test(botId)) return null;

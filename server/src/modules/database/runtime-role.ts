@@ -5,6 +5,9 @@ import { NodeEnv, type AppConfig } from '../../config/app-config';
 /** The restricted role created by the RowLevelSecurity migration. */
 export const APP_DB_ROLE = 'tenantgram_app';
 
+/** The BYPASSRLS role cross-tenant paths run as (AdminRoleBypassPrivilege migration). */
+export const ADMIN_DB_ROLE = 'tenantgram_admin';
+
 export class RuntimeRoleError extends Error {
   constructor(message: string) {
     super(message);
@@ -22,6 +25,7 @@ interface RoleFacts {
   can_become_app: boolean;
   app_owns_tables: boolean;
   login_owns_tables: boolean;
+  app_can_become_admin: boolean;
 }
 
 /**
@@ -46,10 +50,11 @@ export async function resolveRuntimeRole(
               EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                       WHERE n.nspname = 'public' AND c.relowner = app.oid) AS app_owns_tables,
               EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                      WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relowner = me.oid) AS login_owns_tables
-         FROM pg_roles me LEFT JOIN pg_roles app ON app.rolname = $1
+                      WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relowner = me.oid) AS login_owns_tables,
+              app.oid IS NOT NULL AND adm.oid IS NOT NULL AND pg_has_role(app.oid, adm.oid, 'MEMBER') AS app_can_become_admin
+         FROM pg_roles me LEFT JOIN pg_roles app ON app.rolname = $1 LEFT JOIN pg_roles adm ON adm.rolname = $2
         WHERE me.rolname = current_user`,
-      [APP_DB_ROLE],
+      [APP_DB_ROLE, ADMIN_DB_ROLE],
     );
     facts = rows[0];
   } finally {
@@ -57,16 +62,17 @@ export async function resolveRuntimeRole(
   }
 
   const production = config.env === NodeEnv.Production;
-  const restrictedApp = facts.app_exists && !facts.app_super && !facts.app_bypass && !facts.app_owns_tables;
+  // A member of the admin role could SET ROLE to it and bypass row-level security after all.
+  const restrictedApp =
+    facts.app_exists && !facts.app_super && !facts.app_bypass && !facts.app_owns_tables && !facts.app_can_become_admin;
+  const notRestricted = `${APP_DB_ROLE} must have no SUPERUSER, no BYPASSRLS, own no tables and not be a member of ${ADMIN_DB_ROLE}.`;
 
   if (facts.login_user === APP_DB_ROLE) {
-    if (!restrictedApp)
-      throw new RuntimeRoleError(`${APP_DB_ROLE} must have no SUPERUSER, no BYPASSRLS and own no tables.`);
+    if (!restrictedApp) throw new RuntimeRoleError(notRestricted);
     return {};
   }
   if (facts.can_become_app) {
-    if (!restrictedApp)
-      throw new RuntimeRoleError(`${APP_DB_ROLE} must have no SUPERUSER, no BYPASSRLS and own no tables.`);
+    if (!restrictedApp) throw new RuntimeRoleError(notRestricted);
     return { options: `-c role=${APP_DB_ROLE}` };
   }
   const unrestricted = facts.login_super || facts.login_bypass || facts.login_owns_tables;
@@ -79,5 +85,67 @@ export async function resolveRuntimeRole(
       : ' (run the migrations first).');
   if (production) throw new RuntimeRoleError(`${why} Production refuses to run like this.`);
   logger.warn(`${why} Running without row-level security; development only.`);
+  return {};
+}
+
+interface AdminRoleFacts {
+  login_user: string;
+  login_super: boolean;
+  login_bypass: boolean;
+  admin_exists: boolean;
+  admin_super: boolean | null;
+  admin_bypass: boolean | null;
+  can_become_admin: boolean;
+}
+
+/**
+ * How connections of the admin pool (cross-tenant paths) become `tenantgram_admin`, the role
+ * whose BYPASSRLS lets them see every tenant: the same startup `role` option as the app's pool,
+ * from `ADMIN_DATABASE_URL`'s user. The admin role must have BYPASSRLS (the policies honour
+ * nothing else) and must not be a superuser. Production refuses a login that cannot become it;
+ * development runs a superuser as itself with a warning (typically: migrations not run yet).
+ */
+export async function resolveAdminRole(
+  config: AppConfig,
+  logger = new Logger('Database'),
+): Promise<{ options?: string }> {
+  const client = new Client({ connectionString: config.database.adminUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  let facts: AdminRoleFacts;
+  try {
+    const { rows } = await client.query<AdminRoleFacts>(
+      `SELECT current_user AS login_user, me.rolsuper AS login_super, me.rolbypassrls AS login_bypass,
+              adm.oid IS NOT NULL AS admin_exists, adm.rolsuper AS admin_super, adm.rolbypassrls AS admin_bypass,
+              adm.oid IS NOT NULL AND pg_has_role(current_user, adm.oid, 'MEMBER') AS can_become_admin
+         FROM pg_roles me LEFT JOIN pg_roles adm ON adm.rolname = $1
+        WHERE me.rolname = current_user`,
+      [ADMIN_DB_ROLE],
+    );
+    facts = rows[0];
+  } finally {
+    await client.end();
+  }
+
+  const sound = facts.admin_exists && facts.admin_bypass === true && facts.admin_super === false;
+  const unsound = `${ADMIN_DB_ROLE} must have BYPASSRLS and no SUPERUSER.`;
+  if (facts.login_user === ADMIN_DB_ROLE) {
+    if (!sound) throw new RuntimeRoleError(unsound);
+    return {};
+  }
+  if (facts.can_become_admin) {
+    if (!sound) throw new RuntimeRoleError(unsound);
+    return { options: `-c role=${ADMIN_DB_ROLE}` };
+  }
+  const why =
+    `The admin database user ${facts.login_user} cannot switch to ${ADMIN_DB_ROLE}` +
+    (facts.admin_exists
+      ? ` (it is not a member: GRANT ${ADMIN_DB_ROLE} TO ${facts.login_user}).`
+      : ' (run the migrations first).');
+  if (config.env === NodeEnv.Production) throw new RuntimeRoleError(`${why} Production refuses to run like this.`);
+  logger.warn(
+    facts.login_super || facts.login_bypass
+      ? `${why} Cross-tenant paths run as ${facts.login_user}; development only.`
+      : `${why} Cross-tenant paths will see no tenant's rows.`,
+  );
   return {};
 }

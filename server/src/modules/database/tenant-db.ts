@@ -6,6 +6,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
+import { ADMIN_DATA_SOURCE } from './admin-data-source';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -83,14 +84,15 @@ export type ScopedReadFunction = 'tenant_credentials';
 export type ScopedSendFunction = 'tenant_due_posts' | 'tenant_claim_posts' | 'tenant_record_sent';
 
 /**
- * The explicit cross-tenant path for staff and system jobs: the transaction
- * switches the row-level-security bypass on for itself only, and records who
- * asked and why in the audit trail before running.
+ * The explicit cross-tenant path for staff and system jobs: a transaction on the admin pool,
+ * whose connections run as `tenantgram_admin` (BYPASSRLS), so it sees every tenant; no setting
+ * of the app's own connections can do the same. It records who asked and why in the audit
+ * trail before running.
  */
 @Injectable()
 export class AdminDb {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly ds: DataSource,
     private readonly audit: AuditService,
   ) {}
 
@@ -101,7 +103,6 @@ export class AdminDb {
     scope: { tenantId?: string | null; target?: string | null } = {},
   ): Promise<T> {
     return this.ds.transaction(async (em) => {
-      await em.query(`SELECT set_config('app.bypass_rls', 'on', true)`);
       await this.audit.record(
         {
           action: AuditAction.AdminDataAccess,

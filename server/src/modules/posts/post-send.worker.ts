@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { redisConnectionOptions } from '../../common/redis';
+import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { QueueName } from '../queue/queue-names';
 import { PostSender, type RoundWaitScope } from './post-sender.service';
 import { SenderLock } from './sender-lock';
@@ -47,7 +48,8 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QueueName.PostSend) private readonly queue: Queue<DrainJob>,
-    @InjectDataSource() private readonly ds: DataSource,
+    // The sweep's lookup crosses tenants: it runs as the admin pool's BYPASSRLS role.
+    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,
     private readonly sender: PostSender,
   ) {
     this.redis = new Redis(redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: 3 }));
@@ -123,9 +125,10 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      const rows: { user_id: string }[] = await this.ds.query('SELECT DISTINCT user_id FROM tg_due_post_channels($1)', [
-        SWEEP_BATCH,
-      ]);
+      const rows: { user_id: string }[] = await this.adminDs.query(
+        'SELECT DISTINCT user_id FROM tg_due_post_channels($1)',
+        [SWEEP_BATCH],
+      );
       if (rows.length === 0) return;
       await this.queue.addBulk(
         rows.map((r) => ({
