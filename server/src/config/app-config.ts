@@ -262,6 +262,20 @@ export class EnvSchema {
   @Max(86400)
   MTPROTO_LOGIN_TTL_SECONDS = 600;
 
+  /** How often a worker deletes finished, failed and expired MTProto logins. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  MTPROTO_LOGIN_SWEEP_SECONDS = 30;
+
+  /** How long a finished or failed MTProto login stays as a receipt before it is deleted. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  MTPROTO_LOGIN_RECEIPT_SECONDS = 300;
+
   /** How long an API pod waits for the worker that owns a session to answer. */
   @Transform(toInt)
   @IsInt()
@@ -307,6 +321,8 @@ export interface AppConfig {
     leaseSeconds: number;
     floodSleepSeconds: number;
     loginTtlSeconds: number;
+    loginSweepSeconds: number;
+    loginReceiptSeconds: number;
     callTimeoutSeconds: number;
   };
   /** Variables that fell back to development defaults (for the one-time warning). */
@@ -427,6 +443,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       leaseSeconds: parsed.MTPROTO_LEASE_SECONDS,
       floodSleepSeconds: parsed.MTPROTO_FLOOD_SLEEP_SECONDS,
       loginTtlSeconds: parsed.MTPROTO_LOGIN_TTL_SECONDS,
+      loginSweepSeconds: parsed.MTPROTO_LOGIN_SWEEP_SECONDS,
+      loginReceiptSeconds: parsed.MTPROTO_LOGIN_RECEIPT_SECONDS,
       callTimeoutSeconds: parsed.MTPROTO_CALL_TIMEOUT_SECONDS,
     },
     devDefaultsUsed,

@@ -6,6 +6,9 @@
  * expiry), and each step resumes exactly that key in a short-lived client that is destroyed
  * before the answer goes out.
  *
+ * Workers delete pending logins soon after they expire, fail or finish (MtprotoLoginHousekeeping, a
+ * BullMQ job scheduler on the maintenance queue): they hold an auth key Telegram still honours.
+ *
  * A verified session is used by one worker at a time. A worker that needs a tenant's client
  * takes the tenant's lease in Redis (set only if free, with an expiry, renewed every third of it,
  * a fencing token from a per-tenant counter, compare-and-delete on release and on shutdown) and keeps the
@@ -35,6 +38,7 @@ import { MtprotoCallClient, MtprotoCallServer } from './mtproto-calls';
 import { MtprotoClientFactory } from './mtproto-client.factory';
 import { MtprotoClientPool } from './mtproto-client.pool';
 import { MtprotoLeaseService } from './mtproto-lease.service';
+import { MtprotoLoginHousekeeping } from './mtproto-login.housekeeping';
 import { MtprotoLoginOwnershipGuard } from './mtproto-login-ownership.guard';
 import { MtprotoLoginService } from './mtproto-login.service';
 import { MtprotoRedis } from './mtproto-redis';
@@ -57,7 +61,7 @@ export class UserMtprotoModule {
       MtprotoCallClient,
       ChannelHistoryService,
     ];
-    if (worker) providers.push(MtprotoClientPool, MtprotoCallServer, ChannelHistoryWorker);
+    if (worker) providers.push(MtprotoClientPool, MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping);
     const controllers: Type<unknown>[] = api ? [UserMtprotoController, ChannelHistoryController] : [];
     if (api) providers.push(MtprotoLoginOwnershipGuard);
     return {

@@ -1,0 +1,81 @@
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Job, Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
+import { QueueName } from '../queue/queue-names';
+import { MtprotoLogin, MtprotoLoginState } from './mtproto-login.entity';
+
+/** The repeatable job (and its scheduler's id) on the maintenance queue. */
+export const MTPROTO_LOGINS_SWEEP_JOB = 'mtproto-logins:sweep';
+
+/** States after which a login can no longer be completed: kept only as a short receipt. */
+const ENDED = [MtprotoLoginState.Done, MtprotoLoginState.Failed, MtprotoLoginState.Expired];
+
+export interface LoginSweepResult {
+  deleted: number;
+}
+
+/**
+ * Deletes pending MTProto logins once they are of no use: past their expiry, or finished,
+ * failed or expired longer ago than the receipt period. They hold an encrypted auth key that
+ * Telegram still honours, so they should not wait for the tenant's next login.
+ *
+ * A BullMQ job scheduler runs it every MTPROTO_LOGIN_SWEEP_SECONDS: the scheduler makes one job
+ * per period for the whole deployment, so however many workers there are, one runs it. It
+ * crosses tenants, so it runs on the admin pool; it logs only how many rows went.
+ */
+@Processor(QueueName.Maintenance)
+export class MtprotoLoginHousekeeping extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(MtprotoLoginHousekeeping.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(QueueName.Maintenance) private readonly queue: Queue,
+    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    // Not awaited: with Redis down the queue waits for it, and start-up must not (readiness says so).
+    void this.schedule();
+  }
+
+  private async schedule(): Promise<void> {
+    try {
+      // Upsert: a changed period replaces the old schedule instead of adding a second one.
+      await this.queue.upsertJobScheduler(
+        MTPROTO_LOGINS_SWEEP_JOB,
+        { every: this.config.mtproto.loginSweepSeconds * 1000 },
+        { name: MTPROTO_LOGINS_SWEEP_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
+      );
+    } catch (err) {
+      // Another worker's schedule (kept in Redis) still runs the sweep; this one starts without it.
+      this.logger.warn(`could not schedule the MTProto login sweep: ${(err as Error).message}`);
+    }
+  }
+
+  async process(job: Job): Promise<LoginSweepResult> {
+    if (job.name !== MTPROTO_LOGINS_SWEEP_JOB) throw new Error(`No maintenance task named ${job.name}.`);
+    return this.sweep();
+  }
+
+  /** One pass, as of `now` (a parameter so a test can stand at any moment). */
+  async sweep(now: Date = new Date()): Promise<LoginSweepResult> {
+    const receiptEnd = new Date(now.getTime() - this.config.mtproto.loginReceiptSeconds * 1000);
+    const result = await this.adminDs
+      .createQueryBuilder()
+      .delete()
+      .from(MtprotoLogin)
+      .where('expires_at <= :now', { now })
+      .orWhere('(state IN (:...ended) AND updated_at <= :receiptEnd)', { ended: ENDED, receiptEnd })
+      .execute();
+    const deleted = result.affected ?? 0;
+    if (deleted > 0) this.logger.log(`deleted ${deleted} ended MTProto login(s)`);
+    return { deleted };
+  }
+}

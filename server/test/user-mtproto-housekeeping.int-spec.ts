@@ -1,0 +1,148 @@
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { setTimeout as pause } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { ADMIN_DATA_SOURCE } from '../src/modules/database/admin-data-source';
+import { MtprotoLoginState } from '../src/modules/user-mtproto/mtproto-login.entity';
+import { MtprotoLoginHousekeeping } from '../src/modules/user-mtproto/mtproto-login.housekeeping';
+import { newTenant } from './factories/user.factory';
+import { startTestApp, TestApp } from './helpers/test-app';
+
+jest.setTimeout(60000);
+
+const RECEIPT_SECONDS = 120;
+
+interface LoginRow {
+  state: MtprotoLoginState;
+  expiresAt: Date;
+  updatedAt: Date;
+}
+
+/** A pending login row as the login service writes it (ciphertexts stand in for the sealed values). */
+async function insertLogin(t: TestApp, row: LoginRow): Promise<string> {
+  const tenant = await newTenant(t);
+  const admin = t.app.get<DataSource>(getDataSourceToken(ADMIN_DATA_SOURCE));
+  const [{ id }] = await admin.query<{ id: string }[]>(
+    `INSERT INTO mtproto_logins (user_id, flow, phone, phone_code_hash, pending_session, state, attempts, expires_at, updated_at)
+     VALUES ($1, 'code', 'v1:x:sealed-phone', 'hash', 'v1:x:sealed-session', $2, 0, $3, $4) RETURNING id`,
+    [tenant.user.id, row.state, row.expiresAt, row.updatedAt],
+  );
+  return id;
+}
+
+async function remaining(t: TestApp, ids: string[]): Promise<string[]> {
+  const admin = t.app.get<DataSource>(getDataSourceToken(ADMIN_DATA_SOURCE));
+  const rows = await admin.query<{ id: string }[]>('SELECT id FROM mtproto_logins WHERE id = ANY($1::uuid[])', [ids]);
+  return rows.map((r) => r.id).sort();
+}
+
+/** Polls until `check` holds (or fails the test after `ms`). */
+async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await pause(50);
+  }
+}
+
+describe('MTProto login housekeeping, triggered directly', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // A long period: only the direct calls below delete anything while the rows are being written.
+    t = await startTestApp({
+      env: { MTPROTO_LOGIN_SWEEP_SECONDS: '3600', MTPROTO_LOGIN_RECEIPT_SECONDS: String(RECEIPT_SECONDS) },
+    });
+  });
+  afterAll(async () => t?.close());
+
+  it('deletes logins past their expiry and ended ones past their receipt, and keeps a live login', async () => {
+    // The sweep runs "as of" this moment: the rows are placed around it, nobody waits.
+    const now = new Date(Date.now() + 24 * 3600_000);
+    const ago = (s: number) => new Date(now.getTime() - s * 1000);
+    const ahead = (s: number) => new Date(now.getTime() + s * 1000);
+    const live = await insertLogin(t, { state: MtprotoLoginState.CodeSent, expiresAt: ahead(300), updatedAt: ago(5) });
+    const waitingForPassword = await insertLogin(t, {
+      state: MtprotoLoginState.PasswordNeeded,
+      expiresAt: ahead(60),
+      updatedAt: ago(400),
+    });
+    const freshReceipt = await insertLogin(t, {
+      state: MtprotoLoginState.Done,
+      expiresAt: ahead(300),
+      updatedAt: ago(RECEIPT_SECONDS - 10),
+    });
+    const pastExpiry = await insertLogin(t, {
+      state: MtprotoLoginState.QrPending,
+      expiresAt: ago(1),
+      updatedAt: ago(60),
+    });
+    const finished = await insertLogin(t, {
+      state: MtprotoLoginState.Done,
+      expiresAt: ahead(300),
+      updatedAt: ago(RECEIPT_SECONDS + 1),
+    });
+    const failed = await insertLogin(t, {
+      state: MtprotoLoginState.Failed,
+      expiresAt: ahead(300),
+      updatedAt: ago(RECEIPT_SECONDS + 1),
+    });
+    const expired = await insertLogin(t, {
+      state: MtprotoLoginState.Expired,
+      expiresAt: ahead(300),
+      updatedAt: ago(RECEIPT_SECONDS + 1),
+    });
+    const all = [live, waitingForPassword, freshReceipt, pastExpiry, finished, failed, expired];
+
+    const result = await t.app.get(MtprotoLoginHousekeeping).sweep(now);
+
+    expect(result.deleted).toBeGreaterThanOrEqual(4);
+    expect(await remaining(t, all)).toEqual([live, waitingForPassword, freshReceipt].sort());
+  });
+
+  it('keeps a login just started through the API until it expires', async () => {
+    const live = await insertLogin(t, {
+      state: MtprotoLoginState.CodeSent,
+      expiresAt: new Date(Date.now() + 600_000),
+      updatedAt: new Date(),
+    });
+    await t.app.get(MtprotoLoginHousekeeping).sweep();
+    expect(await remaining(t, [live])).toEqual([live]);
+    await t.app.get(MtprotoLoginHousekeeping).sweep(new Date(Date.now() + 601_000));
+    expect(await remaining(t, [live])).toEqual([]);
+  });
+});
+
+describe('MTProto login housekeeping on its schedule', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { MTPROTO_LOGIN_SWEEP_SECONDS: '1', MTPROTO_LOGIN_RECEIPT_SECONDS: '0' } });
+  });
+  afterAll(async () => t?.close());
+
+  it('removes expired, finished and failed logins in a worker without anyone asking, and keeps a live one', async () => {
+    const now = Date.now();
+    const live = await insertLogin(t, {
+      state: MtprotoLoginState.CodeSent,
+      expiresAt: new Date(now + 600_000),
+      updatedAt: new Date(now),
+    });
+    const ended = [
+      await insertLogin(t, {
+        state: MtprotoLoginState.CodeSent,
+        expiresAt: new Date(now - 1000),
+        updatedAt: new Date(now),
+      }),
+      await insertLogin(t, {
+        state: MtprotoLoginState.Done,
+        expiresAt: new Date(now + 600_000),
+        updatedAt: new Date(now),
+      }),
+      await insertLogin(t, {
+        state: MtprotoLoginState.Failed,
+        expiresAt: new Date(now + 600_000),
+        updatedAt: new Date(now),
+      }),
+    ];
+    await until(async () => (await remaining(t, ended)).length === 0);
+    expect(await remaining(t, [live])).toEqual([live]);
+  });
+});
