@@ -15,7 +15,7 @@ export class RuntimeRoleError extends Error {
   }
 }
 
-interface RoleFacts {
+export interface RoleFacts {
   login_user: string;
   login_super: boolean;
   login_bypass: boolean;
@@ -60,8 +60,15 @@ export async function resolveRuntimeRole(
   } finally {
     await client.end();
   }
+  return chooseRuntimeRole(facts, config.env === NodeEnv.Production, logger);
+}
 
-  const production = config.env === NodeEnv.Production;
+/** The decision of resolveRuntimeRole, from what the database said about the roles. */
+export function chooseRuntimeRole(
+  facts: RoleFacts,
+  production: boolean,
+  logger: Pick<Logger, 'warn'>,
+): { options?: string } {
   // A member of the admin role could SET ROLE to it and bypass row-level security after all.
   const restrictedApp =
     facts.app_exists && !facts.app_super && !facts.app_bypass && !facts.app_owns_tables && !facts.app_can_become_admin;
@@ -88,7 +95,7 @@ export async function resolveRuntimeRole(
   return {};
 }
 
-interface AdminRoleFacts {
+export interface AdminRoleFacts {
   login_user: string;
   login_super: boolean;
   login_bypass: boolean;
@@ -125,7 +132,15 @@ export async function resolveAdminRole(
   } finally {
     await client.end();
   }
+  return chooseAdminRole(facts, config.env === NodeEnv.Production, logger);
+}
 
+/** The decision of resolveAdminRole, from what the database said about the roles. */
+export function chooseAdminRole(
+  facts: AdminRoleFacts,
+  production: boolean,
+  logger: Pick<Logger, 'warn'>,
+): { options?: string } {
   const sound = facts.admin_exists && facts.admin_bypass === true && facts.admin_super === false;
   const unsound = `${ADMIN_DB_ROLE} must have BYPASSRLS and no SUPERUSER.`;
   if (facts.login_user === ADMIN_DB_ROLE) {
@@ -141,7 +156,7 @@ export async function resolveAdminRole(
     (facts.admin_exists
       ? ` (it is not a member: GRANT ${ADMIN_DB_ROLE} TO ${facts.login_user}).`
       : ' (run the migrations first).');
-  if (config.env === NodeEnv.Production) throw new RuntimeRoleError(`${why} Production refuses to run like this.`);
+  if (production) throw new RuntimeRoleError(`${why} Production refuses to run like this.`);
   logger.warn(
     facts.login_super || facts.login_bypass
       ? `${why} Cross-tenant paths run as ${facts.login_user}; development only.`
