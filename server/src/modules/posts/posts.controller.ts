@@ -45,7 +45,9 @@ export class PostsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<PostDto> {
     const multipart = typeof req.is('multipart/form-data') === 'string';
-    const form = multipart ? await readMultipart(req) : { fields: (req.body ?? {}) as Record<string, unknown> };
+    const form = multipart
+      ? await readMultipart(req, ['photo', 'document'])
+      : { fields: (req.body ?? {}) as Record<string, unknown> };
     const dto = await parseCreatePost(form.fields);
     const { post, created } = await this.posts.create(user.id, channelId, dto, 'file' in form ? form.file : undefined);
     res.status(created ? 201 : 200);
