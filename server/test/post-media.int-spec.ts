@@ -105,6 +105,16 @@ describe('post media waits in Postgres, bounded per tenant', () => {
     await upload(other.headers, other.channelId, randomBytes(600 * 1024), { scheduled_at: later }).expect(201);
   });
 
+  it('does not count, and deletes, bytes a dead worker left behind for a post no longer waiting', async () => {
+    const { headers, channelId } = await tenantWithChannel();
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const left = await upload(headers, channelId, randomBytes(700 * 1024), { scheduled_at: later }).expect(201);
+    // As if the worker had recorded the send and died before deleting the bytes.
+    await ownerQuery(t, `UPDATE posts SET status = 'sent', telegram_message_id = 1 WHERE id = $1`, [left.body.id]);
+    await upload(headers, channelId, randomBytes(700 * 1024), { scheduled_at: later }).expect(201);
+    expect(await mediaRows(left.body.id)).toEqual([]);
+  });
+
   it('deletes the stored file once the post is sent', async () => {
     const { headers, channelId } = await tenantWithChannel();
     const created = await upload(headers, channelId, randomBytes(1000)).expect(201);

@@ -34,6 +34,12 @@ export class PostMediaStore {
    */
   async reserve(em: EntityManager, tenantId: string, size: number): Promise<void> {
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('post_media:' || $1, 0))`, [tenantId]);
+    // Bytes left behind by a worker that died between sending a post and deleting them count for nothing and go now.
+    await em.query(
+      `DELETE FROM "post_media" m USING "posts" p
+        WHERE m."user_id" = $1 AND p."id" = m."post_id" AND p."status" NOT IN ('scheduled', 'sending')`,
+      [tenantId],
+    );
     const [{ used }]: { used: string }[] = await em.query(
       `SELECT COALESCE(SUM("size"), 0)::bigint AS "used" FROM "post_media" WHERE "user_id" = $1`,
       [tenantId],
@@ -67,14 +73,15 @@ export class PostMediaStore {
     return row?.bytes ?? null;
   }
 
-  async remove(tenantId: string, postId: string): Promise<void> {
-    await this.removeMany(tenantId, [postId]);
+  /** Deletes a post's file, in the caller's transaction when given one. */
+  async remove(tenantId: string, postId: string, em?: EntityManager): Promise<void> {
+    await this.removeMany(tenantId, [postId], em);
   }
 
-  async removeMany(tenantId: string, postIds: string[]): Promise<void> {
+  async removeMany(tenantId: string, postIds: string[], em?: EntityManager): Promise<void> {
     if (postIds.length === 0) return;
-    await this.tenantDb.run(tenantId, (em) =>
-      em.query(`DELETE FROM "post_media" WHERE "user_id" = $1 AND "post_id" = ANY($2::uuid[])`, [tenantId, postIds]),
-    );
+    const sql = `DELETE FROM "post_media" WHERE "user_id" = $1 AND "post_id" = ANY($2::uuid[])`;
+    if (em) await em.query(sql, [tenantId, postIds]);
+    else await this.tenantDb.run(tenantId, (tx) => tx.query(sql, [tenantId, postIds]));
   }
 }

@@ -264,10 +264,10 @@ export class PostSender {
   private async fail(tenantId: string, post: DuePost, error: string, notify = true): Promise<void> {
     const channelTitle = await this.tenantDb.run(tenantId, async (em) => {
       await em.getRepository(Post).update({ id: post.id }, { status: PostStatus.Failed, error });
+      if (post.media) await this.media.remove(tenantId, post.id, em);
       const channel = await em.getRepository(Channel).findOneBy({ id: post.channelId });
       return channel?.title || channel?.username || channel?.telegramId || post.channelId;
     });
-    if (post.media) await this.media.remove(tenantId, post.id);
     this.logger.warn(`post ${post.id} failed: ${error}`);
     if (!notify) return;
     await this.notifications.notify(tenantId, {

@@ -139,9 +139,10 @@ export class PostsService {
         );
       }
       found.status = PostStatus.Cancelled;
-      return repo.save(found);
+      const saved = await repo.save(found);
+      if (saved.media) await this.media.remove(tenantId, saved.id, em);
+      return saved;
     });
-    if (post.media) await this.media.remove(tenantId, post.id);
     return PostDto.from(post);
   }
 
