@@ -34,6 +34,14 @@ describe('sandbox Bot API uploads cannot hurt the sandbox', () => {
     await sandbox.close();
   });
 
+  /** A channel of its own, so tests that do send stay under Telegram's per-chat limit. */
+  async function freshChat(): Promise<number> {
+    const owner = await newUser(sandbox);
+    const channel = await newChannel(sandbox, owner.phone);
+    await addBotToChannel(sandbox, channel.id, botId);
+    return channel.id;
+  }
+
   /** The same sandbox still answers the Bot API. */
   async function stillServing(): Promise<void> {
     await expect(telegramFor(sandbox, token).getMe()).resolves.toMatchObject({ id: botId });
@@ -50,6 +58,24 @@ describe('sandbox Bot API uploads cannot hurt the sandbox', () => {
     expect(res!.status).toBe(status);
     expect(res!.body).toEqual({ ok: false, error_code: status, description: expect.any(String) });
   };
+
+  it.each([
+    ['raw UTF-8 bytes', Buffer.from('filename="café.txt"', 'utf8').toString('latin1'), 'café.txt'],
+    ['bytes that are not UTF-8', 'filename="caf\xe9.txt"', 'caf\ufffd.txt'],
+    ['path separators', 'filename="../../etc/passwd"', 'passwd'],
+    ['a very long name', `filename="${'n'.repeat(1000)}.txt"`, `${'n'.repeat(251)}.txt`],
+  ])('sendDocument keeps a safe file name from %s', async (_what, param, expected) => {
+    const res = await call(
+      'sendDocument',
+      multipartBody([
+        fieldPart('chat_id', String(await freshChat())),
+        { disposition: `name="document"; ${param}`, data: 'hello' },
+      ]),
+    );
+    expect(res!.status).toBe(200);
+    expect(res!.body.result.document.file_name).toBe(expected);
+    await stillServing();
+  });
 
   describe.each(METHODS)('$method', ({ method, field, nameOf }) => {
     const chat = (): RawPart => fieldPart('chat_id', String(chatId));
@@ -105,7 +131,7 @@ describe('sandbox Bot API uploads cannot hurt the sandbox', () => {
       const res = await call(
         method,
         multipartBody([
-          chat(),
+          fieldPart('chat_id', String(await freshChat())),
           {
             disposition: `name="${field}"; filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.png`,
             contentType: 'image/png',

@@ -149,7 +149,8 @@ export function readMultipartBody(req: IncomingMessage, limits: MultipartLimits)
       for (const chunks of inFlight) chunks.length = 0;
       inFlight.clear();
       req.unpipe(parser);
-      // Read the rest of the body and drop it, so the answer can still be written (Node's request timeout bounds a client that never stops).
+      // Read the rest of the body and drop it, so the answer can still be written
+      // (Node's request timeout bounds a client that never stops sending).
       if (!req.destroyed) req.resume();
       // Not destroyed: busboy may be inside its own write (a 'limit' event), and destroying it there throws.
       // Unpiped, it gets no more data; its streams keep their listeners and go with it.
@@ -162,8 +163,7 @@ export function readMultipartBody(req: IncomingMessage, limits: MultipartLimits)
     };
     // A client may be gone before its route reads the body (guards run first): 'close' has fired already.
     if (req.destroyed) {
-      onClose();
-      if (!settled) fail(MultipartFailure.Aborted, 'The connection closed before the body was read.');
+      fail(MultipartFailure.Aborted, 'The connection closed before the body was read.');
       return;
     }
     if (req.readableEnded) {
