@@ -182,6 +182,13 @@ export class EnvSchema {
   @Max(50)
   POST_MAX_ATTEMPTS = 5;
 
+  /** Uploaded post media one tenant may have waiting to be sent, in MB. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  POST_MEDIA_QUOTA_MB = 200;
+
   /** Staff account created at start-up when no admin exists yet. */
   @IsOptional()
   @IsString()
@@ -315,6 +322,7 @@ export interface AppConfig {
   };
   bots: { updatesMode: BotUpdatesMode; idleSeconds: number };
   sending: { lockMs: number; sweepMs: number; maxAttempts: number };
+  postMedia: { quotaBytes: number };
   mtproto: {
     poolMax: number;
     idleSeconds: number;
@@ -437,6 +445,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     bots: { updatesMode: parsed.BOT_UPDATES_MODE, idleSeconds: parsed.BOT_IDLE_SECONDS },
     sending: { lockMs: parsed.SEND_LOCK_MS, sweepMs: parsed.SEND_SWEEP_MS, maxAttempts: parsed.POST_MAX_ATTEMPTS },
+    postMedia: { quotaBytes: parsed.POST_MEDIA_QUOTA_MB * 1024 * 1024 },
     mtproto: {
       poolMax: parsed.MTPROTO_POOL_MAX,
       idleSeconds: parsed.MTPROTO_IDLE_SECONDS,

@@ -6,6 +6,7 @@ import { ChannelStats } from '../channels/channel-stats.entity';
 import { UserBotCredentials } from '../credentials/user-bot-credentials.entity';
 import { StoredFile } from '../files/stored-file.entity';
 import { Post } from '../posts/post.entity';
+import { PostMediaFile } from '../posts/post-media-file.entity';
 import { User } from '../tenants/user.entity';
 import { MtprotoLogin } from '../user-mtproto/mtproto-login.entity';
 
@@ -21,4 +22,5 @@ export const ENTITIES = [
   AuditEvent,
   RefreshToken,
   StoredFile,
+  PostMediaFile,
 ];

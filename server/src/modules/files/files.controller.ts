@@ -32,7 +32,7 @@ export class FilesController {
   @ApiCreatedResponse({ type: FileDto })
   @ApiNotFoundResponse({ description: "NOT_FOUND (also for another tenant's channel)" })
   async upload(@CurrentUser() user: AuthUser, @Param('id') channelId: string, @Req() req: Request): Promise<FileDto> {
-    const form = await readMultipart(req);
+    const form = await readMultipart(req, ['file']);
     return this.files.upload(user.id, channelId, form.file);
   }
 

@@ -1,6 +1,6 @@
-import busboy from 'busboy';
 import type { Request } from 'express';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
+import { MultipartBodyError, MultipartFailure, readMultipartBody } from '../../common/http/multipart-body';
 
 export interface UploadedFile {
   field: string;
@@ -16,47 +16,50 @@ export interface MultipartForm {
 
 /** Telegram takes uploads up to 50 MB from bots. */
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+/** Far above any text field a route takes (a post's text is at most 4096 characters). */
+export const MAX_FIELD_BYTES = 64 * 1024;
+const MAX_FIELDS = 20;
 
-/** Reads a multipart/form-data request: its text fields and at most one file, refusing more than `maxFileBytes`. */
-export function readMultipart(req: Request, maxFileBytes = MAX_UPLOAD_BYTES): Promise<MultipartForm> {
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: maxFileBytes, files: 1, fields: 20 } });
-    } catch {
-      reject(new CommonError(CommonErrorCode.UnsupportedMediaType, 'Send multipart/form-data with a boundary.'));
-      return;
-    }
-    const fields: Record<string, string> = {};
-    let file: UploadedFile | undefined;
-    let failure: Error | undefined;
-    parser.on('field', (name, value) => {
-      fields[name] = value;
+const STATUS_OF: Record<MultipartFailure, CommonErrorCode> = {
+  [MultipartFailure.NotMultipart]: CommonErrorCode.UnsupportedMediaType,
+  [MultipartFailure.Malformed]: CommonErrorCode.ValidationFailed,
+  [MultipartFailure.Truncated]: CommonErrorCode.ValidationFailed,
+  [MultipartFailure.Aborted]: CommonErrorCode.ValidationFailed,
+  [MultipartFailure.FileTooLarge]: CommonErrorCode.PayloadTooLarge,
+  [MultipartFailure.FieldTooLarge]: CommonErrorCode.PayloadTooLarge,
+  [MultipartFailure.TooManyFiles]: CommonErrorCode.ValidationFailed,
+  [MultipartFailure.TooManyFields]: CommonErrorCode.ValidationFailed,
+  [MultipartFailure.TooManyParts]: CommonErrorCode.ValidationFailed,
+  [MultipartFailure.UnexpectedFile]: CommonErrorCode.ValidationFailed,
+};
+
+/**
+ * Reads a multipart/form-data request: its text fields and at most one file,
+ * sent under one of `fileFields`. Every fault (a body cut short, a client gone,
+ * a part too large, too many parts) rejects with a CommonError the global
+ * filter answers as a 4xx.
+ */
+export async function readMultipart(req: Request, fileFields: readonly string[]): Promise<MultipartForm> {
+  try {
+    const body = await readMultipartBody(req, {
+      maxFileBytes: MAX_UPLOAD_BYTES,
+      maxFiles: 1,
+      maxFields: MAX_FIELDS,
+      maxFieldBytes: MAX_FIELD_BYTES,
+      maxParts: MAX_FIELDS + 1,
+      fileFields,
     });
-    parser.on('file', (field, stream, info) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => {
-        failure = new CommonError(
-          CommonErrorCode.PayloadTooLarge,
-          `The file is larger than ${Math.round(maxFileBytes / 1024 / 1024)} MB, the most Telegram takes from a bot.`,
-        );
-      });
-      stream.on('end', () => {
-        if (!failure) {
-          file = {
-            field,
-            buffer: Buffer.concat(chunks),
-            fileName: info.filename || 'file',
-            mimeType: info.mimeType || 'application/octet-stream',
-          };
-        }
-      });
-    });
-    parser.on('error', (err: Error) =>
-      reject(new CommonError(CommonErrorCode.ValidationFailed, `The multipart body is malformed: ${err.message}`)),
-    );
-    parser.on('close', () => (failure ? reject(failure) : resolve({ fields, file })));
-    req.pipe(parser);
-  });
+    const file = body.files[0];
+    return {
+      fields: body.fields,
+      file: file && { field: file.field, buffer: file.data, fileName: file.fileName, mimeType: file.mimeType },
+    };
+  } catch (err) {
+    if (!(err instanceof MultipartBodyError)) throw err;
+    const message =
+      err.reason === MultipartFailure.FileTooLarge
+        ? `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB, the most Telegram takes from a bot.`
+        : err.message;
+    throw new CommonError(STATUS_OF[err.reason], message);
+  }
 }

@@ -108,7 +108,7 @@ export class PostSender {
     const candidates: DuePost[] = [];
     for (const post of ready) {
       if (post.media && !post.media.file_id) {
-        const bytes = await this.media.get(post.id);
+        const bytes = await this.media.get(tenantId, post.id);
         if (!bytes) {
           await this.fail(tenantId, post, 'The attached file is no longer available; post it again.');
           progressed = true;
@@ -203,7 +203,10 @@ export class PostSender {
         fileId: s.post.media && !s.post.media.file_id ? fileId(s.message) : null,
       })),
     );
-    await Promise.all(sent.filter((s) => s.post.media).map((s) => this.media.remove(s.post.id)));
+    await this.media.removeMany(
+      tenantId,
+      sent.filter((s) => s.post.media && !s.post.media.file_id).map((s) => s.post.id),
+    );
   }
 
   /**
@@ -261,10 +264,10 @@ export class PostSender {
   private async fail(tenantId: string, post: DuePost, error: string, notify = true): Promise<void> {
     const channelTitle = await this.tenantDb.run(tenantId, async (em) => {
       await em.getRepository(Post).update({ id: post.id }, { status: PostStatus.Failed, error });
+      if (post.media) await this.media.remove(tenantId, post.id, em);
       const channel = await em.getRepository(Channel).findOneBy({ id: post.channelId });
       return channel?.title || channel?.username || channel?.telegramId || post.channelId;
     });
-    if (post.media) await this.media.remove(post.id);
     this.logger.warn(`post ${post.id} failed: ${error}`);
     if (!notify) return;
     await this.notifications.notify(tenantId, {

@@ -7,6 +7,7 @@ import {
   ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiPayloadTooLargeResponse,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -38,6 +39,10 @@ export class PostsController {
     description: 'Created; 200 with the same post when the idempotency_key was used before.',
   })
   @ApiNotFoundResponse({ description: "NOT_FOUND (also for another tenant's channel)" })
+  @ApiPayloadTooLargeResponse({
+    description:
+      "PAYLOAD_TOO_LARGE (a file over 50 MB or a field over 64 KB), or MEDIA_QUOTA_EXCEEDED (the tenant's media waiting to be sent would pass POST_MEDIA_QUOTA_MB)",
+  })
   async create(
     @CurrentUser() user: AuthUser,
     @Param('id') channelId: string,
@@ -45,7 +50,9 @@ export class PostsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<PostDto> {
     const multipart = typeof req.is('multipart/form-data') === 'string';
-    const form = multipart ? await readMultipart(req) : { fields: (req.body ?? {}) as Record<string, unknown> };
+    const form = multipart
+      ? await readMultipart(req, ['photo', 'document'])
+      : { fields: (req.body ?? {}) as Record<string, unknown> };
     const dto = await parseCreatePost(form.fields);
     const { post, created } = await this.posts.create(user.id, channelId, dto, 'file' in form ? form.file : undefined);
     res.status(created ? 201 : 200);

@@ -74,10 +74,9 @@ export class PostsService {
     if (file) {
       const kind = file.field === 'photo' ? 'photo' : 'document';
       media = { kind, file_name: file.fileName, mime_type: file.mimeType, size: file.buffer.length };
-      // Staged before the row exists, so a sender never sees a post whose bytes are missing.
-      await this.media.put(id, file.buffer);
     }
     const inserted = await this.tenantDb.run(tenantId, async (em) => {
+      if (file) await this.media.reserve(em, tenantId, file.buffer.length);
       const result: { id: string }[] = await em.query(
         `INSERT INTO "posts" ("id", "user_id", "channel_id", "text", "parse_mode", "media", "scheduled_at", "status", "idempotency_key")
          VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, 'scheduled', $8)
@@ -93,11 +92,12 @@ export class PostsService {
           dto.idempotency_key,
         ],
       );
+      // In the post's own transaction, so a sender never sees a post whose bytes are missing.
+      if (result.length > 0 && file) await this.media.put(em, tenantId, id, file);
       return result.length > 0;
     });
     if (!inserted) {
       // Another request with the same key won the race: answer with its post.
-      if (media) await this.media.remove(id);
       const winner = await this.findByKey(tenantId, dto.idempotency_key);
       if (!winner) throw new Error('idempotent post vanished');
       return { post: PostDto.from(winner), created: false };
@@ -139,9 +139,10 @@ export class PostsService {
         );
       }
       found.status = PostStatus.Cancelled;
-      return repo.save(found);
+      const saved = await repo.save(found);
+      if (saved.media) await this.media.remove(tenantId, saved.id, em);
+      return saved;
     });
-    if (post.media) await this.media.remove(post.id);
     return PostDto.from(post);
   }
 

@@ -1,5 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import busboy from 'busboy';
+import {
+  MultipartBody,
+  MultipartBodyError,
+  MultipartFailure,
+  readMultipartBody,
+} from '../../common/http/multipart-body';
 import { BotApiError } from './bot-api-error';
 
 export interface UploadedFile {
@@ -46,52 +51,30 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function parseMultipart(req: IncomingMessage, into: RawParams): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let failed = false;
-    const fail = (err: BotApiError): void => {
-      if (failed) return;
-      failed = true;
-      req.unpipe();
-      req.resume();
-      reject(err);
-    };
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: MAX_UPLOAD_BYTES, fieldSize: MAX_JSON_BYTES } });
-    } catch {
-      reject(BotApiError.badRequest('invalid multipart/form-data body'));
-      return;
-    }
-    const pendingFiles: Promise<void>[] = [];
-    parser.on('field', (name, value) => {
-      into.fields[name] = value;
+/** Telegram takes at most 10 files in one media group; more parts than that and a few fields are refused. */
+const MAX_FILES = 10;
+const MAX_FIELDS = 50;
+
+async function parseMultipart(req: IncomingMessage, into: RawParams): Promise<void> {
+  let body: MultipartBody;
+  try {
+    body = await readMultipartBody(req, {
+      maxFileBytes: MAX_UPLOAD_BYTES,
+      maxFiles: MAX_FILES,
+      maxFields: MAX_FIELDS,
+      maxFieldBytes: MAX_JSON_BYTES,
+      maxParts: MAX_FILES + MAX_FIELDS,
     });
-    parser.on('file', (name, stream, info) => {
-      pendingFiles.push(
-        new Promise<void>((done) => {
-          const chunks: Buffer[] = [];
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.on('limit', () => fail(new BotApiError(413, 'Request Entity Too Large')));
-          stream.on('end', () => {
-            into.files.set(name, {
-              fileName: info.filename || name,
-              mimeType: info.mimeType,
-              data: Buffer.concat(chunks),
-            });
-            done();
-          });
-        }),
-      );
-    });
-    parser.on('error', () => fail(BotApiError.badRequest('invalid multipart/form-data body')));
-    parser.on('close', () => {
-      void Promise.all(pendingFiles).then(() => {
-        if (!failed) resolve();
-      });
-    });
-    req.pipe(parser);
-  });
+  } catch (err) {
+    if (!(err instanceof MultipartBodyError)) throw err;
+    throw err.reason === MultipartFailure.FileTooLarge || err.reason === MultipartFailure.FieldTooLarge
+      ? new BotApiError(413, 'Request Entity Too Large')
+      : BotApiError.badRequest(`invalid multipart/form-data body: ${err.message}`);
+  }
+  Object.assign(into.fields, body.fields);
+  for (const file of body.files) {
+    into.files.set(file.field, { fileName: file.fileName, mimeType: file.mimeType, data: file.data });
+  }
 }
 
 /** Reads query string and body (JSON, urlencoded or multipart) into one parameter set, as the Bot API does. */
