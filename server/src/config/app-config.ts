@@ -127,7 +127,7 @@ export class EnvSchema {
   @Max(65535)
   SANDBOX_MTPROTO_PORT = 8443;
 
-  /** Run the sandbox inside this process (sandbox mode, `all` role by default). */
+  /** Run the sandbox inside this process (sandbox mode only); `npm start` runs it as a process of its own instead. */
   @IsOptional()
   @Transform(toBool)
   @IsBoolean()
@@ -406,7 +406,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       sandbox: {
         httpPort: parsed.SANDBOX_HTTP_PORT,
         mtprotoPort: parsed.SANDBOX_MTPROTO_PORT,
-        embed: mode === TelegramMode.Sandbox && (parsed.SANDBOX_EMBED ?? parsed.ROLE === AppRole.All),
+        embed: mode === TelegramMode.Sandbox && (parsed.SANDBOX_EMBED ?? false),
         codeTtlSeconds: parsed.SANDBOX_CODE_TTL_SECONDS,
       },
     },
