@@ -1,0 +1,83 @@
+import request from 'supertest';
+import { newTenant } from '../factories/user.factory';
+import { channelFor, connectBot, control, eventually } from '../helpers/bot-world';
+import { startTestAppWithSandbox, type SandboxTestApp } from '../helpers/test-app';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres';
+
+describe('Postgres restarted under traffic', () => {
+  let pg: ThrowawayPostgres;
+  let t: SandboxTestApp;
+
+  beforeAll(async () => {
+    pg = await startThrowawayPostgres();
+    t = await startTestAppWithSandbox({ db: pg.db, env: { SEND_SWEEP_MS: '200' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await pg?.close();
+  });
+
+  it('answers 503 DATABASE_UNAVAILABLE and reports not ready while Postgres is down, then recovers without losing or doubling a post', async () => {
+    const { headers } = await newTenant(t);
+    const bot = await connectBot(t, t.sandbox, headers);
+    const ch = await channelFor(t, t.sandbox, headers, bot.id);
+    const posts = `/api/channels/${ch.id}/posts`;
+    // Accepted before the outage, due only once Postgres is gone (or, on a slow machine, sent before: still once).
+    const early = await request(t.url)
+      .post(posts)
+      .set(headers)
+      .send({ text: 'accepted before', idempotency_key: 'before', scheduled_at: new Date(Date.now() + 1500) })
+      .expect(201);
+
+    await pg.stop();
+
+    const list = await request(t.url).get(posts).set(headers).expect(503);
+    expect(list.body.error.code).toBe('DATABASE_UNAVAILABLE');
+    expect(list.headers['retry-after']).toBe('5');
+    const during = await request(t.url)
+      .post(posts)
+      .set(headers)
+      .send({ text: 'retried after', idempotency_key: 'during' })
+      .expect(503);
+    expect(during.body.error).toMatchObject({
+      code: 'DATABASE_UNAVAILABLE',
+      message: expect.stringContaining('Retry'),
+    });
+    const notReady = await request(t.url).get('/health/ready').expect(503);
+    expect(notReady.body.checks.postgres.status).toBe('down');
+    expect(notReady.body.checks.redis.status).toBe('up');
+    await request(t.url).get('/health/live').expect(200);
+
+    await pg.start();
+
+    await eventually(async () => ((await request(t.url).get('/health/ready')).status === 200 ? true : undefined));
+    const retried = await request(t.url)
+      .post(posts)
+      .set(headers)
+      .send({ text: 'retried after', idempotency_key: 'during' })
+      .expect(201);
+    const again = await request(t.url)
+      .post(posts)
+      .set(headers)
+      .send({ text: 'retried after', idempotency_key: 'during' })
+      .expect(200);
+    expect(again.body.id).toBe(retried.body.id);
+    const earlyAgain = await request(t.url)
+      .post(posts)
+      .set(headers)
+      .send({ text: 'accepted before', idempotency_key: 'before' })
+      .expect(200);
+    expect(earlyAgain.body.id).toBe(early.body.id);
+
+    for (const id of [early.body.id as string, retried.body.id as string]) {
+      await eventually(async () => {
+        const res = await request(t.url).get(`/api/posts/${id}`).set(headers);
+        return res.body.status === 'sent' ? true : undefined;
+      }, 30_000);
+    }
+    const messages = (await control(t.sandbox, 'GET', `/sandbox/channels/${ch.telegramId}/messages`)).body as {
+      text: string;
+    }[];
+    expect(messages.map((m) => m.text).sort()).toEqual(['accepted before', 'retried after']);
+  });
+});
