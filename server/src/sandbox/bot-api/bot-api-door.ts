@@ -7,6 +7,9 @@ import { Params } from './params';
 import { readParams } from './request-body';
 import { channelChatJson, chatMemberJson, commandEntities, type Json, privateChatJson, userJson } from './serializers';
 
+/** The fault that makes a Bot API call hang instead of answering (`POST /sandbox/faults {"error": "timeout"}`). */
+export const TIMEOUT_FAULT = 'timeout';
+
 const BOT_PATH = /^\/bot([^/]+)\/([^/]+)\/?$/;
 const FILE_PATH = /^\/file\/bot([^/]+)\/(.+)$/;
 
@@ -56,6 +59,12 @@ export class BotApiDoor {
       const bot = this.world.findBotByToken(decodeURIComponent(call[1]));
       if (!bot) throw BotApiError.unauthorized();
       const fault = this.world.takeFault('bot', call[2]);
+      if (fault === TIMEOUT_FAULT) {
+        // A Telegram that took the request and never answers: hold it until the client gives up.
+        req.resume();
+        if (!res.closed) await new Promise((resolve) => res.once('close', resolve));
+        return;
+      }
       if (fault !== undefined) throw faultToError(fault);
       const method = findMethod(call[2]);
       if (!method) throw BotApiError.notFound();
