@@ -29,7 +29,7 @@ describe('Redis restarted mid-sending', () => {
   it('sends every queued post exactly once', async () => {
     const { headers } = await newTenant(t);
     const bot = await connectBot(t, t.sandbox, headers);
-    const channels = [];
+    const channels: Awaited<ReturnType<typeof channelFor>>[] = [];
     for (let c = 0; c < CHANNELS; c++) channels.push(await channelFor(t, t.sandbox, headers, bot.id));
     for (let i = 0; i < POSTS_PER_CHANNEL; i++) {
       await Promise.all(

@@ -6,9 +6,13 @@ import { BotSession, type RefusalRecord, type SentRecord } from './bot-session';
 import { Params } from './params';
 import { readParams } from './request-body';
 import { channelChatJson, chatMemberJson, commandEntities, type Json, privateChatJson, userJson } from './serializers';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The fault that makes a Bot API call hang instead of answering (`POST /sandbox/faults {"error": "timeout"}`). */
 export const TIMEOUT_FAULT = 'timeout';
+
+/** The fault that makes a Bot API call answer late but normally (`{"error": "delay:3000"}`, ms). */
+const DELAY_FAULT = /^delay:(\d{1,6})$/;
 
 const BOT_PATH = /^\/bot([^/]+)\/([^/]+)\/?$/;
 const FILE_PATH = /^\/file\/bot([^/]+)\/(.+)$/;
@@ -65,7 +69,9 @@ export class BotApiDoor {
         if (!res.closed) await new Promise((resolve) => res.once('close', resolve));
         return;
       }
-      if (fault !== undefined) throw faultToError(fault);
+      const delay = typeof fault === 'string' ? DELAY_FAULT.exec(fault) : null;
+      if (delay) await sleep(Number(delay[1]));
+      else if (fault !== undefined) throw faultToError(fault);
       const method = findMethod(call[2]);
       if (!method) throw BotApiError.notFound();
       const params = new Params(await readParams(req, url));
