@@ -68,12 +68,19 @@ describe('Redis restarted mid-sending', () => {
     await request(t.url).get('/health/ready').expect(200);
   });
 
-  it('reports Redis down in readiness while it is stopped, and ready again once it is back', async () => {
+  it('reports Redis down in readiness and answers 503 REDIS_UNAVAILABLE while it is stopped, and is ready again once it is back', async () => {
     await redis.stop();
     try {
       const res = await request(t.url).get('/health/ready').expect(503);
       expect(res.body.checks).toMatchObject({ redis: { status: 'down' }, postgres: { status: 'up' } });
       expect(res.body.error.message).toContain('Redis');
+      // Login throttling lives in Redis.
+      const login = await request(t.url)
+        .post('/api/auth/login')
+        .send({ email: 'nobody@example.test', password: 'not the password' })
+        .expect(503);
+      expect(login.body.error.code).toBe('REDIS_UNAVAILABLE');
+      expect(login.headers['retry-after']).toBe('5');
     } finally {
       await redis.start();
     }
