@@ -57,8 +57,9 @@ export async function superviseSandbox({ entry, execArgv = [], env, cwd }) {
         failures += 1;
         warn(
           `The Telegram sandbox stopped (${signal ?? `exit code ${code}`}). The API, workers and console keep ` +
-            `running; calls to Telegram answer 503 TELEGRAM_UNAVAILABLE and queued posts wait. Starting it again in ` +
-            `${delayMs / 1000} s (its bots, channels and messages start empty: connect the bots again).`,
+            `running; calls to Telegram answer 503 TELEGRAM_UNAVAILABLE and posts are retried (failed after ` +
+            `POST_MAX_ATTEMPTS). Starting it again in ${delayMs / 1000} s; it starts empty, so connect the bots ` +
+            `again and restart npm start for the system bot.`,
         );
         restartTimer = setTimeout(() => {
           restartTimer = undefined;
