@@ -1,4 +1,5 @@
-// `npm start`: install if needed, build, prepare the database, run the product (API + worker + console + sandbox).
+// `npm start`: install if needed, build, prepare the database, run the product (API + worker + console) and, in
+// sandbox mode, the Telegram sandbox as a process of its own.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import {
   log,
   run,
 } from './bootstrap.mjs';
+import { superviseSandbox } from './sandbox-process.mjs';
 
 function newestMtime(dir) {
   let newest = 0;
@@ -49,11 +51,46 @@ if (run(process.execPath, [migrate, 'run'], { env: { DATABASE_URL: databaseUrl }
   fail('Migrations failed; see the output above.');
 }
 
+// The same rule as the server's config: sandbox mode unless production or a real system bot is configured.
+const telegramMode =
+  process.env.TELEGRAM_MODE ||
+  (process.env.NODE_ENV === 'production' || process.env.SYSTEM_BOT_TOKEN ? 'real' : 'sandbox');
+const embedSandbox = ['1', 'true', 'yes', 'on'].includes((process.env.SANDBOX_EMBED ?? '').toLowerCase());
+let sandbox;
+if (telegramMode === 'sandbox' && !embedSandbox) {
+  log('Starting the Telegram sandbox (a process of its own)…');
+  sandbox = await superviseSandbox({
+    entry: path.join(SERVER, 'dist', 'server', 'src', 'sandbox', 'main.js'),
+    execArgv: ['--enable-source-maps'],
+    cwd: SERVER,
+    env: process.env,
+  });
+  if (sandbox.state === 'in-use') {
+    log('The sandbox ports are taken: using the sandbox already running there (npm run sandbox).');
+  } else if (sandbox.state === 'failed') {
+    fail('The Telegram sandbox failed to start; see the output above.');
+  }
+}
+
 log('Starting Tenantgram…');
 const child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=64', main], {
   stdio: 'inherit',
   cwd: SERVER,
-  env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' },
+  env: {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    LOG_PRETTY: process.env.LOG_PRETTY ?? 'true',
+    SANDBOX_EMBED: embedSandbox ? 'true' : 'false',
+  },
 });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    child.kill(signal);
+    void sandbox?.stop?.(signal);
+  });
+}
+child.on('exit', async (code, signal) => {
+  await sandbox?.stop?.();
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -43,6 +43,12 @@ describe('config', () => {
     expect(config.role).toBe('all');
   });
 
+  it('runs no sandbox inside the server unless SANDBOX_EMBED says so (npm start runs it as a process of its own)', () => {
+    expect(loadConfig({}).telegram.sandbox.embed).toBe(false);
+    expect(loadConfig({ SANDBOX_EMBED: 'true' }).telegram.sandbox.embed).toBe(true);
+    expect(loadConfig({ SANDBOX_EMBED: 'true', TELEGRAM_MODE: 'real' }).telegram.sandbox.embed).toBe(false);
+  });
+
   it('rejects malformed values with the variable name, never echoing a secret', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ ROLE: 'boss' })).toThrow(/ROLE/);

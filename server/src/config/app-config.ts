@@ -132,7 +132,7 @@ export class EnvSchema {
   @Max(65535)
   SANDBOX_MTPROTO_PORT = 8443;
 
-  /** Run the sandbox inside this process (sandbox mode, `all` role by default). */
+  /** Run the sandbox inside this process (sandbox mode only); `npm start` runs it as a process of its own instead. */
   @IsOptional()
   @Transform(toBool)
   @IsBoolean()
@@ -174,6 +174,13 @@ export class EnvSchema {
   @Min(100)
   @Max(600_000)
   SEND_SWEEP_MS = 5_000;
+
+  /** How long one Bot API call may take before it counts as failed (a post is then retried like after a 5xx). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  TELEGRAM_BOT_API_TIMEOUT_SECONDS = 60;
 
   /** Attempts before a post is marked failed (429s wait and do not count). */
   @Transform(toInt)
@@ -318,6 +325,7 @@ export interface AppConfig {
     mode: TelegramMode;
     botApiUrl: string;
     systemBotToken?: string;
+    botApiTimeoutMs: number;
     sandbox: { httpPort: number; mtprotoPort: number; embed: boolean; codeTtlSeconds: number };
   };
   bots: { updatesMode: BotUpdatesMode; idleSeconds: number };
@@ -436,10 +444,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       mode,
       botApiUrl: parsed.TELEGRAM_BOT_API_URL.replace(/\/+$/, ''),
       systemBotToken: parsed.SYSTEM_BOT_TOKEN,
+      botApiTimeoutMs: parsed.TELEGRAM_BOT_API_TIMEOUT_SECONDS * 1000,
       sandbox: {
         httpPort: parsed.SANDBOX_HTTP_PORT,
         mtprotoPort: parsed.SANDBOX_MTPROTO_PORT,
-        embed: mode === TelegramMode.Sandbox && (parsed.SANDBOX_EMBED ?? parsed.ROLE === AppRole.All),
+        embed: mode === TelegramMode.Sandbox && (parsed.SANDBOX_EMBED ?? false),
         codeTtlSeconds: parsed.SANDBOX_CODE_TTL_SECONDS,
       },
     },

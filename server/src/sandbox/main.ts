@@ -47,7 +47,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** Tells a supervisor (`npm start`) the ports are taken (a sandbox already running there), not a crash. */
+const EXIT_PORTS_IN_USE = 98;
+
 main().catch((err: unknown) => {
   console.error('sandbox failed to start:', err instanceof Error ? err.message : err);
-  process.exit(1);
+  process.exit((err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? EXIT_PORTS_IN_USE : 1);
 });

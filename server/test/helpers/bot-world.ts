@@ -25,7 +25,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 /** A sandbox bot connected to a tenant through PUT /api/user-bot. */
 export async function connectBot(
   t: TestApp,
-  sandbox: SandboxHandle,
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
   headers: { Authorization: string },
 ): Promise<{ id: number; token: string; username: string }> {
   const bot = await newBot(sandbox);
@@ -36,7 +36,7 @@ export async function connectBot(
 /** A sandbox channel the bot administers (or not), registered as the tenant's channel. */
 export async function channelFor(
   t: TestApp,
-  sandbox: SandboxHandle,
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
   headers: { Authorization: string },
   botId: number,
   rights: { admin?: boolean; can_post_messages?: boolean } | 'none' = { admin: true, can_post_messages: true },

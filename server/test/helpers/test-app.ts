@@ -6,6 +6,7 @@ import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/app.factory';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox';
 import { createMigratedDatabase, TEST_REDIS_URL, TestDatabase, uniqueRedisPrefix } from './test-database';
+import { TEST_SAFE_PORTS } from './test-ports';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -33,7 +34,7 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     REDIS_URL: TEST_REDIS_URL,
     REDIS_PREFIX: uniqueRedisPrefix(),
     TELEGRAM_MODE: 'sandbox',
-    PORT: '0',
+    ...TEST_SAFE_PORTS,
     HOST: '127.0.0.1',
     ...env,
   });

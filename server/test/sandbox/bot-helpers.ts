@@ -36,7 +36,7 @@ export async function rawBotCall(
   return { status: res.status, body: await res.json() };
 }
 
-export function telegramFor(sandbox: SandboxHandle, token: string): Telegram {
+export function telegramFor(sandbox: Pick<SandboxHandle, 'httpUrl'>, token: string): Telegram {
   return new Telegram(token, { apiRoot: sandbox.httpUrl, webhookReply: false });
 }
 
@@ -45,14 +45,17 @@ let seq = 0;
 export const nextPhone = (): string =>
   `1555${String(Date.now() % 100000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`;
 
-export async function newUser(sandbox: SandboxHandle, firstName = 'Alice'): Promise<{ id: number; phone: string }> {
+export async function newUser(
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
+  firstName = 'Alice',
+): Promise<{ id: number; phone: string }> {
   const res = await control(sandbox, 'POST', '/sandbox/users', { phone: nextPhone(), first_name: firstName });
   if (res.status !== 201) throw new Error(`user not created: ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
 export async function newBot(
-  sandbox: SandboxHandle,
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
   ownerPhone?: string,
 ): Promise<{ id: number; token: string; username: string }> {
   const res = await control(sandbox, 'POST', '/sandbox/bots', {
@@ -64,7 +67,7 @@ export async function newBot(
 }
 
 export async function newChannel(
-  sandbox: SandboxHandle,
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
   ownerPhone: string,
   extra: { username?: string; megagroup?: boolean } = {},
 ): Promise<{ id: number; channel_id: number; access_hash: string }> {
@@ -74,7 +77,7 @@ export async function newChannel(
 }
 
 export async function addBotToChannel(
-  sandbox: SandboxHandle,
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
   channelId: number,
   botId: number,
   rights: { admin?: boolean; can_post_messages?: boolean } = { admin: true, can_post_messages: true },

@@ -11,6 +11,8 @@ export enum CommonErrorCode {
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',
   TooManyRequests = 'TOO_MANY_REQUESTS',
   Internal = 'INTERNAL',
+  DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
+  RedisUnavailable = 'REDIS_UNAVAILABLE',
 }
 
 export const CommonError = defineDomainError<CommonErrorCode>('CommonError', {
@@ -24,4 +26,6 @@ export const CommonError = defineDomainError<CommonErrorCode>('CommonError', {
   [CommonErrorCode.MethodNotAllowed]: 405,
   [CommonErrorCode.TooManyRequests]: 429,
   [CommonErrorCode.Internal]: 500,
+  [CommonErrorCode.DatabaseUnavailable]: 503,
+  [CommonErrorCode.RedisUnavailable]: 503,
 });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { DomainError } from '../errors/domain-error';
 import { CommonErrorCode } from '../errors/common-errors';
+import { outageOf } from '../errors/outage';
 
 export interface ErrorBody {
   error: { code: string; message: string; [extra: string]: unknown };
@@ -19,9 +20,13 @@ const STATUS_CODES: Record<number, CommonErrorCode> = {
   429: CommonErrorCode.TooManyRequests,
 };
 
+/** How long a client is told to wait before retrying during an outage of Postgres or Redis. */
+const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
 /**
  * Maps every error to `{error: {code, message}}`. Domain errors keep their code
- * and status; framework errors get a stable code; anything else is a 500 with a
+ * and status; framework errors get a stable code; Postgres or Redis being
+ * unreachable is a 503 the client may retry (with an idempotency key, safely); anything else is a 500 with a
  * correlation id, logged in full, answered without a stack or any detail.
  */
 @Catch()
@@ -60,6 +65,24 @@ export class GlobalExceptionFilter implements ExceptionFilter {
             : exception.message;
         return this.plain(status, code, message);
       }
+    }
+    const outage = outageOf(exception);
+    if (outage) {
+      this.logger.warn(`${req.method} ${req.path}: ${outage} unreachable: ${String((exception as Error).message)}`);
+      const [code, what] =
+        outage === 'postgres'
+          ? [CommonErrorCode.DatabaseUnavailable, 'The database']
+          : [CommonErrorCode.RedisUnavailable, 'The queue store (Redis)'];
+      return {
+        status: 503,
+        body: {
+          error: {
+            code,
+            message: `${what} is unreachable right now. Retry in a few seconds: a post retried with the same idempotency_key is never created twice.`,
+            retry_after: OUTAGE_RETRY_AFTER_SECONDS,
+          },
+        },
+      };
     }
     const requestId = (req as { id?: unknown }).id;
     const correlationId = typeof requestId === 'string' ? requestId : randomUUID();

@@ -7,6 +7,7 @@ import { type AppConfig, BotUpdatesMode, TelegramMode } from '../../config/app-c
 import { APP_CONFIG } from '../../config/config.module';
 import { SystemBotToken } from './system-bot-token';
 import { safeErrorMessage } from './telegram-failure';
+import { TelegramBotApi } from './telegram-bot-api';
 
 export const SYSTEM_BOT_NAME = 'system';
 export const SYSTEM_WEBHOOK_PATH = '/telegram/system-webhook';
@@ -27,7 +28,9 @@ export class SystemBotLauncher implements OnApplicationBootstrap, OnApplicationS
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectBot(SYSTEM_BOT_NAME) private readonly bot: Telegraf,
     private readonly systemBot: SystemBotToken,
+    api: TelegramBotApi,
   ) {
+    api.bound(bot.telegram);
     // nestjs-telegraf stops the bot at shutdown and telegraf throws when it never ran (webhook mode, no system bot).
     const stop = bot.stop.bind(bot);
     bot.stop = (reason?: string) => {

@@ -20,8 +20,10 @@ export class TelegramBotApi implements OnModuleDestroy {
    * One shared keep-alive agent for those roots spares a TCP handshake per call.
    */
   private readonly plainAgent?: http.Agent;
+  private readonly timeoutMs: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.timeoutMs = config.telegram.botApiTimeoutMs;
     this.apiRoot =
       config.telegram.mode === TelegramMode.Sandbox
         ? `http://127.0.0.1:${config.telegram.sandbox.httpPort}`
@@ -50,8 +52,36 @@ export class TelegramBotApi implements OnModuleDestroy {
     this.plainAgent?.destroy();
   }
 
+  /**
+   * telegraf gives every call node-fetch's 500 s (fixed in its client), so a Telegram that accepts
+   * the connection and never answers would hold a sender that long. Each call without a signal of
+   * its own (long polling brings one) gets TELEGRAM_BOT_API_TIMEOUT_SECONDS and then fails like a
+   * network error, which callers treat as Telegram being unavailable.
+   */
+  bound(telegram: Telegram): Telegram {
+    const timeoutMs = this.timeoutMs;
+    const call = telegram.callApi.bind(telegram);
+    const bounded = async (
+      method: Parameters<typeof call>[0],
+      payload: Parameters<typeof call>[1],
+      options: Parameters<typeof call>[2] = {},
+    ): Promise<unknown> => {
+      if (options.signal) return call(method, payload, options);
+      const signal = AbortSignal.timeout(timeoutMs);
+      try {
+        // telegraf types its option with the abort-controller shim; node-fetch takes the standard signal.
+        return await call(method, payload, { signal: signal as NonNullable<typeof options.signal> });
+      } catch (err) {
+        if (signal.aborted) throw new Error(`Telegram did not answer ${method} within ${timeoutMs / 1000} s`);
+        throw err;
+      }
+    };
+    telegram.callApi = bounded as Telegram['callApi'];
+    return telegram;
+  }
+
   private keepAlive(telegram: Telegram): Telegram {
     if (this.plainAgent) telegram.options.agent = this.plainAgent;
-    return telegram;
+    return this.bound(telegram);
   }
 }

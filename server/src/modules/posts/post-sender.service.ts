@@ -3,6 +3,7 @@ import { Input } from 'telegraf';
 import type { Message } from 'telegraf/types';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { outageOf } from '../../common/errors/outage';
 import { BotClients } from '../bot/bot-clients.service';
 import { NotificationsService } from '../bot/notifications.service';
 import { classifyTelegramFailure, describeFailure } from '../bot/telegram-failure';
@@ -14,6 +15,7 @@ import { TelegramSendLimiter, type WaitScope } from '../rate-limit/telegram-send
 import { type DuePost, OutboxStore } from './outbox-store';
 import { Post, PostStatus } from './post.entity';
 import { PostMediaStore } from './post-media.store';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Why a round sent nothing and must wait: a limit, a post's retry backoff, or a suspended tenant. */
 export type RoundWaitScope = WaitScope | 'retry' | 'suspended';
@@ -30,6 +32,8 @@ export type RoundOutcome =
 /** How many channels' next posts one round looks at. */
 const HEADS_PER_ROUND = 100;
 const SUSPENDED_RECHECK_MS = 60_000;
+/** How long writing down what Telegram answered waits for Postgres to come back before giving up. */
+const RECORD_PATIENCE_MS = 10 * 60_000;
 
 export const UNCERTAIN_DELIVERY =
   'Delivery uncertain: the worker stopped while Telegram was being asked to send this post, so it is not sent again (check the channel and post again if it is missing).';
@@ -155,11 +159,11 @@ export class PostSender {
         }),
       );
     } catch (err) {
-      await batch.complete(returnedAt);
+      await this.completeSlots(batch, returnedAt);
       throw err;
     }
     const sent = deliveries.filter((d): d is { post: DuePost; message: SentMessage } => d !== null && 'message' in d);
-    await Promise.all([batch.complete(returnedAt), this.recordSent(tenantId, sent)]);
+    await Promise.all([this.completeSlots(batch, returnedAt), this.recordSent(tenantId, sent)]);
     // Every channel seen had one due post and it went out: nothing is left. A post queued meanwhile
     // left a note on the sender lock, which the caller finds as it lets go of the tenant.
     const allSent =
@@ -195,18 +199,20 @@ export class PostSender {
   private async recordSent(tenantId: string, sent: { post: DuePost; message: SentMessage }[]): Promise<void> {
     const fileId = (m: SentMessage): string | null =>
       'photo' in m ? (m.photo[m.photo.length - 1]?.file_id ?? null) : 'document' in m ? m.document.file_id : null;
-    await this.outbox.recordSent(
-      tenantId,
-      sent.map((s) => ({
-        postId: s.post.id,
-        messageId: s.message.message_id,
-        fileId: s.post.media && !s.post.media.file_id ? fileId(s.message) : null,
-      })),
-    );
-    await this.media.removeMany(
-      tenantId,
-      sent.filter((s) => s.post.media && !s.post.media.file_id).map((s) => s.post.id),
-    );
+    const records = sent.map((s) => ({
+      postId: s.post.id,
+      messageId: s.message.message_id,
+      fileId: s.post.media && !s.post.media.file_id ? fileId(s.message) : null,
+    }));
+    await this.untilWritten(() => this.outbox.recordSent(tenantId, records));
+    // The post is recorded; a file left behind here is reclaimed by the next quota check, so a failed delete
+    // must not turn a sent post into an error.
+    await this.media
+      .removeMany(
+        tenantId,
+        sent.filter((s) => s.post.media && !s.post.media.file_id).map((s) => s.post.id),
+      )
+      .catch((err: unknown) => this.logger.warn(`sent posts' media not deleted yet: ${String(err)}`));
   }
 
   /**
@@ -246,28 +252,32 @@ export class PostSender {
   }
 
   private async requeue(tenantId: string, post: DuePost, error: string, uncounted: boolean): Promise<void> {
-    await this.tenantDb.run(tenantId, (em) =>
-      em
-        .createQueryBuilder()
-        .update(Post)
-        .set({
-          status: PostStatus.Scheduled,
-          error,
-          ...(uncounted ? { attempts: () => 'GREATEST(attempts - 1, 0)' } : {}),
-        })
-        .where('id = :id AND status = :status', { id: post.id, status: PostStatus.Sending })
-        .execute(),
+    await this.untilWritten(() =>
+      this.tenantDb.run(tenantId, (em) =>
+        em
+          .createQueryBuilder()
+          .update(Post)
+          .set({
+            status: PostStatus.Scheduled,
+            error,
+            ...(uncounted ? { attempts: () => 'GREATEST(attempts - 1, 0)' } : {}),
+          })
+          .where('id = :id AND status = :status', { id: post.id, status: PostStatus.Sending })
+          .execute(),
+      ),
     );
   }
 
   /** Marks the post failed and tells the tenant (unless the caller sends one notice for many). */
   private async fail(tenantId: string, post: DuePost, error: string, notify = true): Promise<void> {
-    const channelTitle = await this.tenantDb.run(tenantId, async (em) => {
-      await em.getRepository(Post).update({ id: post.id }, { status: PostStatus.Failed, error });
-      if (post.media) await this.media.remove(tenantId, post.id, em);
-      const channel = await em.getRepository(Channel).findOneBy({ id: post.channelId });
-      return channel?.title || channel?.username || channel?.telegramId || post.channelId;
-    });
+    const channelTitle = await this.untilWritten(() =>
+      this.tenantDb.run(tenantId, async (em) => {
+        await em.getRepository(Post).update({ id: post.id }, { status: PostStatus.Failed, error });
+        if (post.media) await this.media.remove(tenantId, post.id, em);
+        const channel = await em.getRepository(Channel).findOneBy({ id: post.channelId });
+        return channel?.title || channel?.username || channel?.telegramId || post.channelId;
+      }),
+    );
     this.logger.warn(`post ${post.id} failed: ${error}`);
     if (!notify) return;
     await this.notifications.notify(tenantId, {
@@ -276,5 +286,36 @@ export class PostSender {
       channel_title: channelTitle,
       error,
     });
+  }
+
+  /**
+   * Writes down what Telegram answered. Telegram has acted by then, so a Postgres outage must not
+   * leave the post in `sending` (later failed as uncertain although it is in the channel, or sent
+   * again): the write is retried until the database is back. The sender lock stays renewed
+   * meanwhile, so no other sender takes the tenant over.
+   */
+  private async untilWritten<T>(write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + RECORD_PATIENCE_MS;
+    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 5000)) {
+      try {
+        return await write();
+      } catch (err) {
+        if (!outageOf(err) || Date.now() > deadline) throw err;
+        this.logger.warn(`writing a send result waits for the database: ${(err as Error).message}`);
+        await sleep(delayMs);
+      }
+    }
+  }
+
+  /**
+   * Reports the limiter slots back. A Redis outage here must not lose the results recorded beside it:
+   * a slot never reported counts as having landed after the limiter's in-flight time.
+   */
+  private async completeSlots(batch: { complete(returnedAt: number[]): Promise<void> }, returnedAt: number[]) {
+    try {
+      await batch.complete(returnedAt);
+    } catch (err) {
+      this.logger.warn(`send slots not reported (they expire on their own): ${(err as Error).message}`);
+    }
   }
 }

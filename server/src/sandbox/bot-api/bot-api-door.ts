@@ -6,6 +6,13 @@ import { BotSession, type RefusalRecord, type SentRecord } from './bot-session';
 import { Params } from './params';
 import { readParams } from './request-body';
 import { channelChatJson, chatMemberJson, commandEntities, type Json, privateChatJson, userJson } from './serializers';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The fault that makes a Bot API call hang instead of answering (`POST /sandbox/faults {"error": "timeout"}`). */
+export const TIMEOUT_FAULT = 'timeout';
+
+/** The fault that makes a Bot API call answer late but normally (`{"error": "delay:3000"}`, ms). */
+const DELAY_FAULT = /^delay:(\d{1,6})$/;
 
 const BOT_PATH = /^\/bot([^/]+)\/([^/]+)\/?$/;
 const FILE_PATH = /^\/file\/bot([^/]+)\/(.+)$/;
@@ -56,7 +63,15 @@ export class BotApiDoor {
       const bot = this.world.findBotByToken(decodeURIComponent(call[1]));
       if (!bot) throw BotApiError.unauthorized();
       const fault = this.world.takeFault('bot', call[2]);
-      if (fault !== undefined) throw faultToError(fault);
+      if (fault === TIMEOUT_FAULT) {
+        // A Telegram that took the request and never answers: hold it until the client gives up.
+        req.resume();
+        if (!res.closed) await new Promise((resolve) => res.once('close', resolve));
+        return;
+      }
+      const delay = typeof fault === 'string' ? DELAY_FAULT.exec(fault) : null;
+      if (delay) await sleep(Number(delay[1]));
+      else if (fault !== undefined) throw faultToError(fault);
       const method = findMethod(call[2]);
       if (!method) throw BotApiError.notFound();
       const params = new Params(await readParams(req, url));

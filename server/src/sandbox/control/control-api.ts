@@ -308,7 +308,11 @@ export class ControlApi {
       const okError =
         (typeof error === 'number' && Number.isInteger(error) && error >= 400 && error <= 599) ||
         (typeof error === 'string' && error.trim() !== '' && error.length <= 256);
-      if (!okError) throw invalid('error must be a status (400-599) or an error name such as FLOOD_WAIT_30');
+      if (!okError) {
+        throw invalid(
+          'error must be a status (400-599), an error name such as FLOOD_WAIT_30, or "timeout" (no answer)',
+        );
+      }
       const fault: FaultSpec = { door, method, error: error, times: int(body, 'times', 1) ?? 1 };
       w.addFault(fault);
       return { status: 201, body: fault };

@@ -1,0 +1,91 @@
+// The Telegram sandbox as a process of its own beside the product, so a fault in the fake Telegram never takes
+// the API or the workers down with it: `npm start` runs it, watches it and starts it again when it dies.
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+import { log } from './bootstrap.mjs';
+
+/** What the sandbox's entry point answers when its ports are taken (a sandbox is already running there). */
+const EXIT_PORTS_IN_USE = 98;
+/** A sandbox that stayed up this long counts as healthy again: the next restart waits the shortest time. */
+const HEALTHY_AFTER_MS = 60_000;
+
+function warn(message) {
+  process.stderr.write(`\u001b[33m[tenantgram]\u001b[0m ${message}\n`);
+}
+
+/**
+ * Starts the sandbox (`node <entry>`, configured by `env`: SANDBOX_HTTP_PORT, SANDBOX_MTPROTO_PORT…) and answers once
+ * it listens: `{ state: 'running', stop() }`, `{ state: 'in-use' }` when its ports are taken, or `{ state: 'failed' }`.
+ * Its output is passed through with a prefix. When it dies later it is started again, waiting 1 s, 2 s, 4 s… up to 30 s.
+ */
+export async function superviseSandbox({ entry, execArgv = [], env, cwd }) {
+  let child;
+  let stopping = false;
+  let restartTimer;
+  let failures = 0;
+
+  const startOnce = () =>
+    new Promise((resolve) => {
+      const startedAt = Date.now();
+      let listening = false;
+      child = spawn(process.execPath, [...execArgv, entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const current = child;
+      for (const [stream, out] of [
+        [current.stdout, process.stdout],
+        [current.stderr, process.stderr],
+      ]) {
+        stream.on('error', () => undefined);
+        readline.createInterface({ input: stream }).on('line', (line) => {
+          out.write(`\u001b[35m[sandbox]\u001b[0m ${line}\n`);
+          if (!listening && line.startsWith('Telegram sandbox running')) {
+            listening = true;
+            resolve('running');
+          }
+        });
+      }
+      current.on('error', (err) => {
+        warn(`The Telegram sandbox could not start: ${err.message}`);
+      });
+      current.on('exit', (code, signal) => {
+        if (!listening) {
+          resolve(code === EXIT_PORTS_IN_USE ? 'in-use' : 'failed');
+          return;
+        }
+        if (stopping) return;
+        if (Date.now() - startedAt > HEALTHY_AFTER_MS) failures = 0;
+        const delayMs = Math.min(30_000, 1000 * 2 ** failures);
+        failures += 1;
+        warn(
+          `The Telegram sandbox stopped (${signal ?? `exit code ${code}`}). The API, workers and console keep ` +
+            `running; calls to Telegram answer 503 TELEGRAM_UNAVAILABLE and posts are retried (failed after ` +
+            `POST_MAX_ATTEMPTS). Starting it again in ${delayMs / 1000} s; it starts empty, so connect the bots ` +
+            `again and restart npm start for the system bot.`,
+        );
+        restartTimer = setTimeout(() => {
+          restartTimer = undefined;
+          void startOnce().then((state) => {
+            if (state === 'running') log('The Telegram sandbox is back.');
+            else warn('The Telegram sandbox did not come back; restart npm start to try again.');
+          });
+        }, delayMs);
+      });
+    });
+
+  const state = await startOnce();
+  if (state !== 'running') return { state };
+  return {
+    state,
+    /** The running sandbox's process id (it changes when the sandbox is started again). */
+    pid: () => child.pid,
+    /** Stops the sandbox (and any pending restart); resolves when it has exited. */
+    stop: (signal = 'SIGTERM') => {
+      stopping = true;
+      clearTimeout(restartTimer);
+      if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      return new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      });
+    },
+  };
+}
