@@ -198,7 +198,11 @@ const FIRST_USER_ID = 100000001;
 const FIRST_BOT_ID = 7000000001;
 const FIRST_CHANNEL_ID = 1000000001;
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
-const USERNAME_RE = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
+/**
+ * Telegram's rule for a username one can claim (the 4-character ones are auction-only collectibles):
+ * 5-32 of a-z, 0-9 and '_', first a letter, no '__' anywhere, no '_' at the end.
+ */
+const USERNAME_RE = /^[A-Za-z](?!.*__)[A-Za-z0-9_]{3,30}[A-Za-z0-9]$/;
 
 export const normalizePhone = (phone: string): string => phone.replace(/\D+/g, '');
 const normalizeUsername = (username: string): string => username.replace(/^@/, '').toLowerCase();
@@ -640,7 +644,8 @@ export class SandboxWorld extends EventEmitter {
     const username = raw.replace(/^@/, '');
     if (!USERNAME_RE.test(username)) {
       throw new SandboxInvalidError(
-        'username must be 4-32 characters: letters, digits and underscores, starting with a letter',
+        'username must be 5-32 characters: letters, digits and underscores, starting with a letter, ' +
+          "with no '__' and not ending with '_'",
       );
     }
     const taken =
