@@ -497,6 +497,41 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
     );
   });
 
+  it("delivers callback_query for a button under the bot's channel post, pressed by a member of the channel", async () => {
+    const reader = await newUser(sandbox, 'Nia');
+    const outsider = await newUser(sandbox, 'Oz');
+    const bot = await newBot(sandbox);
+    const channel = await newChannel(sandbox, owner.phone);
+    await addBotToChannel(sandbox, channel.id, bot.id);
+    await control(sandbox, 'POST', `/sandbox/channels/${channel.id}/members`, { phone: reader.phone });
+    const post = await telegramFor(sandbox, bot.token).sendMessage(channel.id, 'Poll', {
+      reply_markup: { inline_keyboard: [[{ text: 'Like', callback_data: 'like' }]] },
+    });
+    const press = (phone: string) =>
+      control(sandbox, 'POST', `/sandbox/bots/${bot.id}/callback`, {
+        from_phone: phone,
+        chat_id: channel.id,
+        message_id: post.message_id,
+        button_text: 'Like',
+      });
+
+    expect((await press(outsider.phone)).status).toBe(400);
+    const pressed = await press(reader.phone);
+    expect(pressed.status).toBe(200);
+    const updates = (await rawBotCall(sandbox, bot.token, 'getUpdates', {})).body.result as Update[];
+    expect(of(updates, 'callback_query')).toEqual([
+      expect.objectContaining({
+        id: pressed.body.callback_query_id,
+        from: expect.objectContaining({ id: reader.id }),
+        data: 'like',
+        message: expect.objectContaining({
+          message_id: post.message_id,
+          chat: expect.objectContaining({ id: channel.id }),
+        }),
+      }),
+    ]);
+  });
+
   it('refuses inline keyboards Telegram refuses: a text-only button, callback_data over 64 bytes', async () => {
     const user = await newUser(sandbox, 'Kai');
     const bot = await newBot(sandbox);

@@ -240,7 +240,7 @@ export class BotApiDoor {
     if (self) this.session(self).enqueue('my_chat_member', change);
     // Other administrator bots hear of it as chat_member, when they asked for it.
     for (const m of e.channel.members.values()) {
-      if (m.kind !== 'bot' || !m.admin || m.id === id) continue;
+      if (m.kind !== 'bot' || !m.admin || (kind === 'bot' && m.id === id)) continue;
       const bot = this.world.findBotById(m.id);
       if (bot) this.session(bot).enqueue('chat_member', change);
     }

@@ -135,11 +135,6 @@ export class BotSession {
     if (types !== undefined) this.allowedUpdates = types;
   }
 
-  /** Whether an update of this type would be queued now. */
-  wants(type: UpdateType): boolean {
-    return !this.closed && this.isAllowed(type);
-  }
-
   rememberCallbackQuery(query: CallbackQueryRecord): void {
     this.callbackQueries.set(query.id, query);
     if (this.callbackQueries.size > MAX_CALLBACK_QUERIES) {
