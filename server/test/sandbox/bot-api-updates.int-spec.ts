@@ -550,7 +550,12 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
     expect((await send([[{ text: 'big', callback_data: 'é'.repeat(33) }]])).body.description).toBe(
       'Bad Request: BUTTON_DATA_INVALID',
     );
-    expect((await send([[{ text: 'ok', callback_data: 'd'.repeat(64) }]])).status).toBe(200);
+    const hundredAndOne = Array.from({ length: 101 }, (_, i) => [{ text: `b${i}`, callback_data: `${i}` }]);
+    expect((await send(hundredAndOne)).body.description).toBe('Bad Request: reply markup is too long');
+    const kept = await send([[{ text: 'ok', callback_data: 'd'.repeat(64), extra: { junk: true } }]]);
+    expect(kept.body.result.reply_markup).toEqual({
+      inline_keyboard: [[{ text: 'ok', callback_data: 'd'.repeat(64) }]],
+    });
     // Nothing refused reached the chat.
     expect(sandbox.world.privateMessagesOf('bot', bot.id).filter((m) => m.fromKind === 'bot')).toHaveLength(1);
   });

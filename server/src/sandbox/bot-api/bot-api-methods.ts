@@ -133,6 +133,7 @@ const INLINE_BUTTON_ACTIONS = [
   'pay',
 ];
 const MAX_CALLBACK_DATA_BYTES = 64;
+const MAX_INLINE_BUTTONS = 100;
 
 function replyMarkupJson(ctx: MethodContext): Json | undefined {
   const markup = ctx.params.json('reply_markup');
@@ -149,7 +150,8 @@ function replyMarkupJson(ctx: MethodContext): Json | undefined {
 function inlineKeyboard(rows: unknown): Json[][] {
   const cantParse = (why: string): BotApiError => BotApiError.badRequest(`can't parse inline keyboard button: ${why}`);
   if (!Array.isArray(rows)) throw BotApiError.badRequest('field "inline_keyboard" must be an Array');
-  if (rows.length > 100) throw BotApiError.badRequest('reply markup is too long');
+  const buttonCount = rows.reduce((n: number, row: unknown) => n + (Array.isArray(row) ? row.length : 1), 0);
+  if (buttonCount > MAX_INLINE_BUTTONS) throw BotApiError.badRequest('reply markup is too long');
   return rows.map((row: unknown) => {
     if (!Array.isArray(row)) throw cantParse('field "inline_keyboard" must be an Array of Arrays');
     return row.map((button: unknown): Json => {
@@ -170,7 +172,8 @@ function inlineKeyboard(rows: unknown): Json[][] {
       if (b.url !== undefined && (typeof b.url !== 'string' || !/^(https?|tg):\/\/\S+$/i.test(b.url))) {
         throw BotApiError.badRequest('BUTTON_URL_INVALID');
       }
-      return b;
+      // Only what Telegram keeps of a button is stored and echoed.
+      return { text: b.text, [actions[0]]: b[actions[0]] };
     });
   });
 }
