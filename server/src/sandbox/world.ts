@@ -513,13 +513,14 @@ export class SandboxWorld extends EventEmitter {
     channelId: number,
     messageId: number,
     text: string,
-    opts: { editorBotId?: number; replyMarkup?: Record<string, unknown> } = {},
+    /** `replyMarkup`: undefined keeps the keyboard, null removes it. */
+    opts: { editorBotId?: number; replyMarkup?: Record<string, unknown> | null } = {},
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
     const message = this.requireMessage(channel, messageId);
     message.text = text;
     message.editDate = nowSeconds();
-    if (opts.replyMarkup !== undefined) message.replyMarkup = opts.replyMarkup;
+    if (opts.replyMarkup !== undefined) message.replyMarkup = opts.replyMarkup ?? undefined;
     channel.pts += 1;
     const event: ChannelMessageEvent = { channel, message, editorBotId: opts.editorBotId };
     this.emit(WorldEvent.ChannelMessageEdited, event);

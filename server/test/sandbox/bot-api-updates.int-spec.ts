@@ -560,7 +560,7 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
     expect(sandbox.world.privateMessagesOf('bot', bot.id).filter((m) => m.fromKind === 'bot')).toHaveLength(1);
   });
 
-  it('lets the bot replace its message text and keyboard with editMessageText', async () => {
+  it('lets the bot replace its message text and keyboard with editMessageText, and drop the keyboard with editMessageReplyMarkup', async () => {
     const user = await newUser(sandbox, 'Lea');
     const bot = await newBot(sandbox);
     await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: user.phone, text: '/start' });
@@ -579,6 +579,18 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
       callback_data: 'up',
     });
     expect(stale.status).toBe(400);
+
+    const bare = (await tg.editMessageReplyMarkup(user.id, asked.message_id, undefined, undefined)) as Update;
+    expect(bare.reply_markup).toBeUndefined();
+    const gone = await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/callback`, {
+      from_phone: user.phone,
+      message_id: asked.message_id,
+      callback_data: 'undo',
+    });
+    expect(gone.status).toBe(400);
+    await expect(tg.editMessageReplyMarkup(user.id, asked.message_id, undefined, undefined)).rejects.toMatchObject({
+      response: { error_code: 400, description: expect.stringContaining('message is not modified') },
+    });
   });
 
   it('in a supergroup a plain member bot hears only commands for it, and no bot hears another bot', async () => {

@@ -555,6 +555,38 @@ const METHODS: Record<string, Method> = {
     return ok(withEntities(privateMessageJson(world, ctx.session.bot, target.user, record)));
   },
 
+  editMessageReplyMarkup: (ctx) => {
+    const { world, params, session } = ctx;
+    if (params.has('inline_message_id')) throw BotApiError.badRequest('MESSAGE_ID_INVALID');
+    const target = resolveChat(ctx, params.chatId());
+    const messageId = messageIdParam(ctx);
+    const given = replyMarkupJson(ctx);
+    // No markup, or an empty keyboard, takes the keyboard away.
+    const markup = given && (given.inline_keyboard as unknown[]).length > 0 ? given : undefined;
+    const same = (current: Json | undefined): boolean => JSON.stringify(markup) === JSON.stringify(current);
+    if (target.kind === 'channel') {
+      requirePostRight(ctx, target.channel);
+      const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
+      if (!message) throw BotApiError.badRequest('message to edit not found');
+      if (message.viaBotId !== session.bot.id) throw BotApiError.badRequest("message can't be edited");
+      if (same(message.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
+      const edited = world.editChannelMessage(target.channel.id, messageId, message.text, {
+        editorBotId: session.bot.id,
+        replyMarkup: markup ?? null,
+      });
+      return ok(channelMessageJson(world, target.channel, edited));
+    }
+    requireConversation(ctx, target.user);
+    const record = session.privateMessages.get(messageId);
+    if (!record || record.userId !== target.user.id || session.deletedPrivateIds.has(messageId)) {
+      throw BotApiError.badRequest('message to edit not found');
+    }
+    if (same(record.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
+    record.replyMarkup = markup;
+    record.editDate = now();
+    return ok(privateMessageJson(world, session.bot, target.user, record));
+  },
+
   deleteMessage: (ctx) => {
     const { world, params, session } = ctx;
     const target = resolveChat(ctx, params.chatId());

@@ -379,6 +379,7 @@ export class ControlApi {
           ...(m.viaBotId ? { via_bot_id: m.viaBotId } : {}),
           ...(m.fromUserId ? { from_user_id: m.fromUserId } : {}),
           ...(m.media ? { media: { kind: m.media.kind, file_id: m.media.fileId, size: m.media.size } } : {}),
+          ...(m.replyMarkup ? { reply_markup: m.replyMarkup } : {}),
         })),
     }));
 
