@@ -37,6 +37,29 @@ describe('SandboxWorld', () => {
     );
   });
 
+  it("applies Telegram's username rule to users, bots and channels: 5-32 characters, no 4-character names", () => {
+    const phone = (n: number): string => `1555000${String(n).padStart(4, '0')}`;
+    let n = 0;
+    const user = (username: string) => () => world.createUser({ phone: phone(++n), firstName: 'U', username });
+    expect(user('abcd')).toThrow(SandboxInvalidError);
+    expect(user('abcde')).not.toThrow();
+    expect(user('a'.repeat(32))).not.toThrow();
+    for (const bad of ['b'.repeat(33), '1abcde', '_abcde', 'abcde_', 'ab__cde', 'abc-de', 'abcdé']) {
+      expect(user(bad)).toThrow(SandboxInvalidError);
+    }
+    expect(() => world.createBot({ username: 'abot' })).toThrow(SandboxInvalidError);
+    expect(() => world.createBot({ username: 'a_bot' })).not.toThrow();
+    expect(() => world.createBot({ username: 'xyBOT' })).not.toThrow();
+    expect(() => world.createBot({ username: 'my__bot' })).toThrow(SandboxInvalidError);
+    world.createUser({ phone: phone(++n), firstName: 'Owner' });
+    const owner = phone(n);
+    expect(() => world.createChannel({ title: 'T', username: 'news', ownerPhone: owner })).toThrow(SandboxInvalidError);
+    expect(() => world.createChannel({ title: 'T', username: 'news1', ownerPhone: owner })).not.toThrow();
+    expect(() => world.createChannel({ title: 'T', username: 'news_', ownerPhone: owner })).toThrow(
+      SandboxInvalidError,
+    );
+  });
+
   it('creates bots with Telegram-shaped tokens, ids from 7000000001, and usernames ending in bot', () => {
     const owner = world.createUser({ phone: '15550001111', firstName: 'Ann' });
     const bot = world.createBot({ username: 'Weather_Bot', ownerPhone: owner.phone });

@@ -64,6 +64,8 @@ export interface ChannelMessage {
   /** The bot that posted it, if any. */
   viaBotId?: number;
   media?: SandboxMessageMedia;
+  /** The inline keyboard a bot attached (Bot API `InlineKeyboardMarkup`), shown with the message. */
+  replyMarkup?: Record<string, unknown>;
   deleted?: boolean;
 }
 
@@ -95,6 +97,7 @@ export interface PrivateMessage {
   toKind: 'user' | 'bot';
   text: string;
   date: number;
+  editDate?: number;
 }
 
 export interface LoginCode {
@@ -146,6 +149,8 @@ export enum WorldEvent {
   ChannelMessageEdited = 'channelMessageEdited',
   /** Payload {@link PrivateMessage}. */
   PrivateMessage = 'privateMessage',
+  /** Payload {@link PrivateMessage} (with `editDate`). */
+  PrivateMessageEdited = 'privateMessageEdited',
   /** Payload {@link MemberChangedEvent}. */
   MemberChanged = 'memberChanged',
   /** Payload `{ userId: number }`. */
@@ -160,6 +165,8 @@ export enum WorldEvent {
 export interface ChannelMessageEvent {
   channel: SandboxChannel;
   message: ChannelMessage;
+  /** On an edit, the bot that made it (a bot hears nothing of its own edits). */
+  editorBotId?: number;
 }
 
 export interface MemberChangedEvent {
@@ -198,7 +205,11 @@ const FIRST_USER_ID = 100000001;
 const FIRST_BOT_ID = 7000000001;
 const FIRST_CHANNEL_ID = 1000000001;
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
-const USERNAME_RE = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
+/**
+ * Telegram's rule for a username one can claim (the 4-character ones are auction-only collectibles):
+ * 5-32 of a-z, 0-9 and '_', first a letter, no '__' anywhere, no '_' at the end.
+ */
+const USERNAME_RE = /^[A-Za-z](?!.*__)[A-Za-z0-9_]{3,30}[A-Za-z0-9]$/;
 
 export const normalizePhone = (phone: string): string => phone.replace(/\D+/g, '');
 const normalizeUsername = (username: string): string => username.replace(/^@/, '').toLowerCase();
@@ -467,7 +478,14 @@ export class SandboxWorld extends EventEmitter {
 
   postToChannel(
     channelId: number,
-    input: { text: string; views?: number; fromUserId?: number; viaBotId?: number; media?: SandboxMessageMedia },
+    input: {
+      text: string;
+      views?: number;
+      fromUserId?: number;
+      viaBotId?: number;
+      media?: SandboxMessageMedia;
+      replyMarkup?: Record<string, unknown>;
+    },
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
     const last = channel.messages[channel.messages.length - 1];
@@ -482,6 +500,7 @@ export class SandboxWorld extends EventEmitter {
       fromUserId: input.fromUserId,
       viaBotId: input.viaBotId,
       media: input.media,
+      replyMarkup: input.replyMarkup,
     };
     channel.messages.push(message);
     channel.pts += 1;
@@ -490,13 +509,20 @@ export class SandboxWorld extends EventEmitter {
     return message;
   }
 
-  editChannelMessage(channelId: number, messageId: number, text: string): ChannelMessage {
+  editChannelMessage(
+    channelId: number,
+    messageId: number,
+    text: string,
+    /** `replyMarkup`: undefined keeps the keyboard, null removes it. */
+    opts: { editorBotId?: number; replyMarkup?: Record<string, unknown> | null } = {},
+  ): ChannelMessage {
     const channel = this.requireChannel(channelId);
     const message = this.requireMessage(channel, messageId);
     message.text = text;
     message.editDate = nowSeconds();
+    if (opts.replyMarkup !== undefined) message.replyMarkup = opts.replyMarkup ?? undefined;
     channel.pts += 1;
-    const event: ChannelMessageEvent = { channel, message };
+    const event: ChannelMessageEvent = { channel, message, editorBotId: opts.editorBotId };
     this.emit(WorldEvent.ChannelMessageEdited, event);
     return message;
   }
@@ -534,6 +560,21 @@ export class SandboxWorld extends EventEmitter {
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
     return message;
+  }
+
+  /** The author of a private message changes its text. */
+  editPrivateMessage(messageId: number, text: string): PrivateMessage {
+    const message = this.privateMessages.find((m) => m.id === messageId);
+    if (!message) throw new SandboxNotFoundError('message not found');
+    if (message.text === text) throw new SandboxInvalidError('message is not modified: the text is the same');
+    message.text = text;
+    message.editDate = nowSeconds();
+    this.emit(WorldEvent.PrivateMessageEdited, message);
+    return message;
+  }
+
+  findPrivateMessage(messageId: number): PrivateMessage | undefined {
+    return this.privateMessages.find((m) => m.id === messageId);
   }
 
   privateMessagesOf(kind: 'user' | 'bot', id: number): PrivateMessage[] {
@@ -640,7 +681,8 @@ export class SandboxWorld extends EventEmitter {
     const username = raw.replace(/^@/, '');
     if (!USERNAME_RE.test(username)) {
       throw new SandboxInvalidError(
-        'username must be 4-32 characters: letters, digits and underscores, starting with a letter',
+        'username must be 5-32 characters: letters, digits and underscores, starting with a letter, ' +
+          "with no '__' and not ending with '_'",
       );
     }
     const taken =

@@ -9,7 +9,7 @@ export interface ControlResponse<T = any> {
 /** Calls the sandbox's control API with JSON. */
 export async function control<T = any>(
   sandbox: Pick<SandboxHandle, 'httpUrl'>,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<ControlResponse<T>> {

@@ -1,8 +1,22 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
-import { type MemberChangedEvent, type PrivateMessage, type SandboxBot, type SandboxWorld, WorldEvent } from '../world';
+import {
+  type ChannelMember,
+  type ChannelMessage,
+  type ChannelMessageEvent,
+  type MemberChangedEvent,
+  type PrivateMessage,
+  type SandboxBot,
+  type SandboxChannel,
+  SandboxInvalidError,
+  SandboxNotFoundError,
+  type SandboxUser,
+  type SandboxWorld,
+  WorldEvent,
+} from '../world';
 import { BotApiError, faultToError } from './bot-api-error';
-import { findMethod, type MethodContext } from './bot-api-methods';
-import { BotSession, type RefusalRecord, type SentRecord } from './bot-session';
+import { channelMessageJson, findMethod, type MethodContext, privateMessageJson } from './bot-api-methods';
+import { BotSession, type CallbackQueryRecord, type RefusalRecord, type SentRecord } from './bot-session';
 import { Params } from './params';
 import { readParams } from './request-body';
 import { channelChatJson, chatMemberJson, commandEntities, type Json, privateChatJson, userJson } from './serializers';
@@ -16,6 +30,17 @@ const DELAY_FAULT = /^delay:(\d{1,6})$/;
 
 const BOT_PATH = /^\/bot([^/]+)\/([^/]+)\/?$/;
 const FILE_PATH = /^\/file\/bot([^/]+)\/(.+)$/;
+
+/** A user pressing an inline button, as the control API asks for it. */
+export interface ButtonPress {
+  botId: number;
+  userId: number;
+  /** Absent: the private chat between the user and the bot. */
+  channelId?: number;
+  messageId: number;
+  callbackData?: string;
+  buttonText?: string;
+}
 
 export interface BotStats {
   sent: number;
@@ -32,11 +57,17 @@ export class BotApiDoor {
   private readonly sessions = new Map<number, BotSession>();
   private closed = false;
   private readonly onPrivateMessage = (m: PrivateMessage): void => this.privateMessageArrived(m);
+  private readonly onPrivateMessageEdited = (m: PrivateMessage): void => this.privateMessageEdited(m);
+  private readonly onChannelMessage = (e: ChannelMessageEvent): void => this.channelMessage(e, false);
+  private readonly onChannelMessageEdited = (e: ChannelMessageEvent): void => this.channelMessage(e, true);
   private readonly onMemberChanged = (e: MemberChangedEvent): void => this.memberChanged(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
     world.on(WorldEvent.PrivateMessage, this.onPrivateMessage);
+    world.on(WorldEvent.PrivateMessageEdited, this.onPrivateMessageEdited);
+    world.on(WorldEvent.ChannelMessage, this.onChannelMessage);
+    world.on(WorldEvent.ChannelMessageEdited, this.onChannelMessageEdited);
     world.on(WorldEvent.MemberChanged, this.onMemberChanged);
     world.on(WorldEvent.Reset, this.onReset);
   }
@@ -115,6 +146,9 @@ export class BotApiDoor {
   close(): void {
     this.closed = true;
     this.world.off(WorldEvent.PrivateMessage, this.onPrivateMessage);
+    this.world.off(WorldEvent.PrivateMessageEdited, this.onPrivateMessageEdited);
+    this.world.off(WorldEvent.ChannelMessage, this.onChannelMessage);
+    this.world.off(WorldEvent.ChannelMessageEdited, this.onChannelMessageEdited);
     this.world.off(WorldEvent.MemberChanged, this.onMemberChanged);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
@@ -134,13 +168,8 @@ export class BotApiDoor {
     return s;
   }
 
-  private privateMessageArrived(m: PrivateMessage): void {
-    if (this.closed || m.toKind !== 'bot' || m.fromKind !== 'user') return;
-    const bot = this.world.findBotById(m.toId);
-    const user = this.world.findUserById(m.fromId);
-    if (!bot || !user) return;
-    const session = this.session(bot);
-    session.knownUsers.add(user.id);
+  /** A user's message to a bot, as the bot sees it. */
+  private userMessageJson(m: PrivateMessage, user: SandboxUser): Json {
     const message: Json = {
       message_id: m.id,
       from: userJson(user),
@@ -150,26 +179,145 @@ export class BotApiDoor {
     };
     const entities = commandEntities(m.text);
     if (entities.length > 0) message.entities = entities;
-    const updateId = session.enqueue('message', message);
+    if (m.editDate) message.edit_date = m.editDate;
+    return message;
+  }
+
+  private privateMessageArrived(m: PrivateMessage): void {
+    if (this.closed || m.toKind !== 'bot' || m.fromKind !== 'user') return;
+    const bot = this.world.findBotById(m.toId);
+    const user = this.world.findUserById(m.fromId);
+    if (!bot || !user) return;
+    const session = this.session(bot);
+    session.knownUsers.add(user.id);
+    const updateId = session.enqueue('message', this.userMessageJson(m, user));
     if (updateId !== undefined) session.updateIdByPrivateMessage.set(m.id, updateId);
   }
 
+  private privateMessageEdited(m: PrivateMessage): void {
+    if (this.closed || m.toKind !== 'bot' || m.fromKind !== 'user') return;
+    const bot = this.world.findBotById(m.toId);
+    const user = this.world.findUserById(m.fromId);
+    if (!bot || !user) return;
+    this.session(bot).enqueue('edited_message', this.userMessageJson(m, user));
+  }
+
+  /**
+   * New and edited posts in channels and supergroups. In a channel every administrator bot hears
+   * every post but its own. In a supergroup bots never hear bots; an administrator bot hears every
+   * message, a plain member (privacy mode) only commands meant for it.
+   */
+  private channelMessage(e: ChannelMessageEvent, edited: boolean): void {
+    if (this.closed || e.message.deleted) return;
+    const { channel, message } = e;
+    const type = channel.megagroup
+      ? edited
+        ? 'edited_message'
+        : 'message'
+      : edited
+        ? 'edited_channel_post'
+        : 'channel_post';
+    if (channel.megagroup && message.viaBotId !== undefined) return;
+    for (const member of channel.members.values()) {
+      if (member.kind !== 'bot' || member.id === message.viaBotId || member.id === e.editorBotId) continue;
+      const bot = this.world.findBotById(member.id);
+      if (!bot || !this.hearsInChannel(bot, member, channel, message)) continue;
+      this.session(bot).enqueue(type, channelMessageJson(this.world, channel, message));
+    }
+  }
+
+  private hearsInChannel(bot: SandboxBot, member: ChannelMember, channel: SandboxChannel, m: ChannelMessage): boolean {
+    if (member.admin) return true;
+    if (!channel.megagroup) return false;
+    const mention = new RegExp(`^/[A-Za-z0-9_]+(@${bot.username})?$`, 'i');
+    return commandEntities(m.text).some((en) => {
+      const offset = en.offset as number;
+      return mention.test(m.text.slice(offset, offset + (en.length as number)));
+    });
+  }
+
   private memberChanged(e: MemberChangedEvent): void {
-    if (this.closed || e.member.kind !== 'bot') return;
-    const bot = this.world.findBotById(e.member.id);
-    if (!bot) return;
-    const oldMember = chatMemberJson(this.world, e.channel, 'bot', bot.id, e.old);
-    const newMember = chatMemberJson(this.world, e.channel, 'bot', bot.id, e.left ? undefined : e.member);
+    if (this.closed) return;
+    const { kind, id } = e.member;
+    const oldMember = chatMemberJson(this.world, e.channel, kind, id, e.old);
+    const newMember = chatMemberJson(this.world, e.channel, kind, id, e.left ? undefined : e.member);
     // Telegram reports a change only when something changed.
     if (JSON.stringify(oldMember) === JSON.stringify(newMember)) return;
     const actor = e.actorUserId !== undefined ? this.world.findUserById(e.actorUserId) : undefined;
-    this.session(bot).enqueue('my_chat_member', {
+    const change: Json = {
       chat: channelChatJson(e.channel),
       from: actor ? userJson(actor) : { id: e.channel.creatorUserId, is_bot: false, first_name: 'Admin' },
       date: Math.floor(Date.now() / 1000),
       old_chat_member: oldMember,
       new_chat_member: newMember,
+    };
+    const self = kind === 'bot' ? this.world.findBotById(id) : undefined;
+    if (self) this.session(self).enqueue('my_chat_member', change);
+    // Other administrator bots hear of it as chat_member, when they asked for it.
+    for (const m of e.channel.members.values()) {
+      if (m.kind !== 'bot' || !m.admin || (kind === 'bot' && m.id === id)) continue;
+      const bot = this.world.findBotById(m.id);
+      if (bot) this.session(bot).enqueue('chat_member', change);
+    }
+  }
+
+  // ---- inline buttons ----
+
+  /** A user presses an inline button: the bot gets a callback_query. Throws what Telegram's client would hear. */
+  pressButton(press: ButtonPress): { callbackQueryId: string; updateId: number | undefined } {
+    const bot = this.world.findBotById(press.botId);
+    const user = this.world.findUserById(press.userId);
+    if (!bot) throw new SandboxNotFoundError('bot not found');
+    if (!user) throw new SandboxNotFoundError('user not found');
+    const session = this.session(bot);
+    let message: Json;
+    let markup: Json | undefined;
+    let chatId: number;
+    if (press.channelId === undefined) {
+      const record = session.privateMessages.get(press.messageId);
+      if (!record || record.userId !== user.id || session.deletedPrivateIds.has(press.messageId)) {
+        throw new SandboxNotFoundError('message not found in the chat of this user and bot (MESSAGE_ID_INVALID)');
+      }
+      markup = record.replyMarkup;
+      message = privateMessageJson(this.world, bot, user, record);
+      chatId = user.id;
+    } else {
+      const channel = this.world.findChannel(press.channelId);
+      if (!channel) throw new SandboxNotFoundError('channel not found');
+      if (!channel.members.has(`user:${user.id}`) && !channel.username) {
+        throw new SandboxInvalidError('the user cannot see this private channel (CHANNEL_PRIVATE)');
+      }
+      const post = channel.messages.find((m) => m.id === press.messageId && !m.deleted);
+      if (!post || post.viaBotId !== bot.id) {
+        throw new SandboxNotFoundError('no message of this bot with this id in the chat (MESSAGE_ID_INVALID)');
+      }
+      markup = post.replyMarkup;
+      message = channelMessageJson(this.world, channel, post);
+      chatId = channel.botApiId;
+    }
+    const data = findCallbackData(markup, press);
+    const query: CallbackQueryRecord = {
+      id: (randomBytes(8).readBigUInt64BE() >> 1n).toString(),
+      fromUserId: user.id,
+      chatId,
+      messageId: press.messageId,
+      data,
+      createdAt: Date.now(),
+    };
+    session.rememberCallbackQuery(query);
+    const updateId = session.enqueue('callback_query', {
+      id: query.id,
+      from: userJson(user),
+      message,
+      chat_instance: chatInstance(bot.id, chatId),
+      data,
     });
+    return { callbackQueryId: query.id, updateId };
+  }
+
+  /** A press and the bot's answer to it, if any. */
+  callbackQuery(botId: number, queryId: string): CallbackQueryRecord | undefined {
+    return this.sessions.get(botId)?.callbackQueries.get(queryId);
   }
 
   private serveFile(res: ServerResponse, token: string, filePath: string): void {
@@ -188,6 +336,28 @@ export class BotApiDoor {
     });
     res.end(file.data);
   }
+}
+
+/** The callback_data of the pressed button; a press of data not on the keyboard is refused as DATA_INVALID. */
+function findCallbackData(markup: Json | undefined, press: ButtonPress): string {
+  const rows = Array.isArray(markup?.inline_keyboard) ? (markup.inline_keyboard as Json[][]) : [];
+  const buttons = rows.flat();
+  if (press.callbackData !== undefined) {
+    if (!buttons.some((b) => b.callback_data === press.callbackData)) {
+      throw new SandboxInvalidError("callback_data is not on the message's inline keyboard (DATA_INVALID)");
+    }
+    return press.callbackData;
+  }
+  const button = buttons.find((b) => b.text === press.buttonText);
+  if (!button) throw new SandboxInvalidError("no button with this text on the message's inline keyboard");
+  if (typeof button.callback_data !== 'string') throw new SandboxInvalidError('this button carries no callback_data');
+  return button.callback_data;
+}
+
+/** Stable per bot and chat, as Telegram's chat_instance is, without revealing either id. */
+function chatInstance(botId: number, chatId: number): string {
+  const digest = createHash('sha256').update(`${botId}:${chatId}`).digest();
+  return digest.readBigInt64BE().toString();
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ChannelMessage, SandboxChannel, SandboxFile, SandboxUser, SandboxWorld } from '../world';
+import type { ChannelMessage, SandboxBot, SandboxChannel, SandboxFile, SandboxUser, SandboxWorld } from '../world';
 import { BotApiError } from './bot-api-error';
 import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
@@ -9,6 +9,7 @@ import type { Params } from './params';
 import {
   botUserJson,
   channelChatJson,
+  commandEntities,
   channelFullInfoJson,
   chatMemberJson,
   fileJson,
@@ -40,6 +41,8 @@ type Target = { kind: 'private'; user: SandboxUser } | { kind: 'channel'; channe
 
 const MAX_TEXT = 4096;
 const MAX_CAPTION = 1024;
+/** The notification or alert shown for a button press. */
+const MAX_CALLBACK_ANSWER = 200;
 /** The Bot API serves downloads up to 20 MB. */
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 const MAX_URL_FETCH_BYTES = 20 * 1024 * 1024;
@@ -116,6 +119,22 @@ function targetChatId(target: Target): number {
 
 // ---- messages as JSON ----
 
+/** Button kinds an inline keyboard may hold; each button has exactly one of them. */
+const INLINE_BUTTON_ACTIONS = [
+  'url',
+  'callback_data',
+  'web_app',
+  'login_url',
+  'switch_inline_query',
+  'switch_inline_query_current_chat',
+  'switch_inline_query_chosen_chat',
+  'copy_text',
+  'callback_game',
+  'pay',
+];
+const MAX_CALLBACK_DATA_BYTES = 64;
+const MAX_INLINE_BUTTONS = 100;
+
 function replyMarkupJson(ctx: MethodContext): Json | undefined {
   const markup = ctx.params.json('reply_markup');
   if (markup === undefined) return undefined;
@@ -123,7 +142,40 @@ function replyMarkupJson(ctx: MethodContext): Json | undefined {
     throw BotApiError.badRequest("can't parse reply keyboard markup JSON object");
   }
   // Only inline keyboards are echoed back on the message, as Telegram does.
-  return 'inline_keyboard' in markup ? markup : undefined;
+  if (!('inline_keyboard' in markup)) return undefined;
+  return { inline_keyboard: inlineKeyboard((markup as Json).inline_keyboard) };
+}
+
+/** Checks an inline keyboard as Telegram does before it accepts the message. */
+function inlineKeyboard(rows: unknown): Json[][] {
+  const cantParse = (why: string): BotApiError => BotApiError.badRequest(`can't parse inline keyboard button: ${why}`);
+  if (!Array.isArray(rows)) throw BotApiError.badRequest('field "inline_keyboard" must be an Array');
+  const buttonCount = rows.reduce((n: number, row: unknown) => n + (Array.isArray(row) ? row.length : 1), 0);
+  if (buttonCount > MAX_INLINE_BUTTONS) throw BotApiError.badRequest('reply markup is too long');
+  return rows.map((row: unknown) => {
+    if (!Array.isArray(row)) throw cantParse('field "inline_keyboard" must be an Array of Arrays');
+    return row.map((button: unknown): Json => {
+      if (typeof button !== 'object' || button === null || Array.isArray(button)) {
+        throw cantParse('InlineKeyboardButton must be an Object');
+      }
+      const b = button as Json;
+      if (typeof b.text !== 'string' || b.text === '') throw cantParse('field "text" must be of type String');
+      const actions = INLINE_BUTTON_ACTIONS.filter((a) => b[a] !== undefined);
+      if (actions.length === 0) throw cantParse('Text buttons are unallowed in the inline keyboard');
+      if (actions.length > 1) throw BotApiError.badRequest('BUTTON_TYPE_INVALID');
+      if (b.callback_data !== undefined) {
+        const data = b.callback_data;
+        if (typeof data !== 'string' || data === '' || Buffer.byteLength(data) > MAX_CALLBACK_DATA_BYTES) {
+          throw BotApiError.badRequest('BUTTON_DATA_INVALID');
+        }
+      }
+      if (b.url !== undefined && (typeof b.url !== 'string' || !/^(https?|tg):\/\/\S+$/i.test(b.url))) {
+        throw BotApiError.badRequest('BUTTON_URL_INVALID');
+      }
+      // Only what Telegram keeps of a button is stored and echoed.
+      return { text: b.text, [actions[0]]: b[actions[0]] };
+    });
+  });
 }
 
 function attachmentJson(world: SandboxWorld, fileId: string | undefined): Json {
@@ -151,19 +203,30 @@ export function channelMessageJson(world: SandboxWorld, channel: SandboxChannel,
   } else {
     json.text = message.text;
   }
+  if (channel.megagroup && message.fromUserId !== undefined && !message.media) {
+    const entities = commandEntities(message.text);
+    if (entities.length > 0) json.entities = entities;
+  }
   if (message.editDate) json.edit_date = message.editDate;
+  if (message.replyMarkup) json.reply_markup = message.replyMarkup;
   return json;
 }
 
-function privateMessageJson(ctx: MethodContext, user: SandboxUser, m: BotPrivateMessage): Json {
+/** A message the bot sent in a private chat. */
+export function privateMessageJson(
+  world: SandboxWorld,
+  bot: SandboxBot,
+  user: SandboxUser,
+  m: BotPrivateMessage,
+): Json {
   const json: Json = {
     message_id: m.messageId,
-    from: botUserJson(ctx.session.bot),
+    from: botUserJson(bot),
     chat: privateChatJson(user),
     date: m.date,
   };
   if (m.fileId) {
-    Object.assign(json, attachmentJson(ctx.world, m.fileId));
+    Object.assign(json, attachmentJson(world, m.fileId));
     if (m.caption) json.caption = m.caption;
   } else {
     json.text = m.text ?? '';
@@ -213,6 +276,7 @@ function deliver(ctx: MethodContext, target: Target, out: Outgoing): Json {
             size: out.file.size,
           }
         : undefined,
+      replyMarkup,
     });
     json = channelMessageJson(world, target.channel, message);
   } else {
@@ -233,9 +297,8 @@ function deliver(ctx: MethodContext, target: Target, out: Outgoing): Json {
       replyMarkup,
     };
     session.privateMessages.set(pm.id, record);
-    json = privateMessageJson(ctx, target.user, record);
+    json = privateMessageJson(world, session.bot, target.user, record);
   }
-  if (replyMarkup && target.kind === 'channel') json.reply_markup = replyMarkup;
   if (out.entities?.length) json[out.text !== undefined ? 'entities' : 'caption_entities'] = out.entities;
   session.sent.push({
     message_id: json.message_id as number,
@@ -462,6 +525,9 @@ const METHODS: Record<string, Method> = {
     const target = resolveChat(ctx, params.chatId());
     const messageId = messageIdParam(ctx);
     const { text, entities } = readText(ctx);
+    const replyMarkup = replyMarkupJson(ctx);
+    const sameMarkup = (current: Json | undefined): boolean =>
+      replyMarkup === undefined || JSON.stringify(replyMarkup) === JSON.stringify(current);
     const withEntities = (json: Json): Json => (entities.length > 0 ? { ...json, entities } : json);
     if (target.kind === 'channel') {
       requirePostRight(ctx, target.channel);
@@ -469,8 +535,11 @@ const METHODS: Record<string, Method> = {
       if (!message) throw BotApiError.badRequest('message to edit not found');
       if (message.viaBotId !== ctx.session.bot.id) throw BotApiError.badRequest("message can't be edited");
       if (message.media) throw BotApiError.badRequest('there is no text in the message to edit');
-      if (message.text === text) throw BotApiError.badRequest(NOT_MODIFIED);
-      const edited = world.editChannelMessage(target.channel.id, messageId, text);
+      if (message.text === text && sameMarkup(message.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
+      const edited = world.editChannelMessage(target.channel.id, messageId, text, {
+        editorBotId: ctx.session.bot.id,
+        replyMarkup,
+      });
       return ok(withEntities(channelMessageJson(world, target.channel, edited)));
     }
     requireConversation(ctx, target.user);
@@ -479,10 +548,43 @@ const METHODS: Record<string, Method> = {
       throw BotApiError.badRequest('message to edit not found');
     }
     if (record.fileId) throw BotApiError.badRequest('there is no text in the message to edit');
-    if (record.text === text) throw BotApiError.badRequest(NOT_MODIFIED);
+    if (record.text === text && sameMarkup(record.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
     record.text = text;
     record.editDate = now();
-    return ok(withEntities(privateMessageJson(ctx, target.user, record)));
+    if (replyMarkup !== undefined) record.replyMarkup = replyMarkup;
+    return ok(withEntities(privateMessageJson(world, ctx.session.bot, target.user, record)));
+  },
+
+  editMessageReplyMarkup: (ctx) => {
+    const { world, params, session } = ctx;
+    if (params.has('inline_message_id')) throw BotApiError.badRequest('MESSAGE_ID_INVALID');
+    const target = resolveChat(ctx, params.chatId());
+    const messageId = messageIdParam(ctx);
+    const given = replyMarkupJson(ctx);
+    // No markup, or an empty keyboard, takes the keyboard away.
+    const markup = given && (given.inline_keyboard as unknown[]).length > 0 ? given : undefined;
+    const same = (current: Json | undefined): boolean => JSON.stringify(markup) === JSON.stringify(current);
+    if (target.kind === 'channel') {
+      requirePostRight(ctx, target.channel);
+      const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
+      if (!message) throw BotApiError.badRequest('message to edit not found');
+      if (message.viaBotId !== session.bot.id) throw BotApiError.badRequest("message can't be edited");
+      if (same(message.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
+      const edited = world.editChannelMessage(target.channel.id, messageId, message.text, {
+        editorBotId: session.bot.id,
+        replyMarkup: markup ?? null,
+      });
+      return ok(channelMessageJson(world, target.channel, edited));
+    }
+    requireConversation(ctx, target.user);
+    const record = session.privateMessages.get(messageId);
+    if (!record || record.userId !== target.user.id || session.deletedPrivateIds.has(messageId)) {
+      throw BotApiError.badRequest('message to edit not found');
+    }
+    if (same(record.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
+    record.replyMarkup = markup;
+    record.editDate = now();
+    return ok(privateMessageJson(world, session.bot, target.user, record));
   },
 
   deleteMessage: (ctx) => {
@@ -585,9 +687,22 @@ const METHODS: Record<string, Method> = {
   },
 
   answerCallbackQuery: (ctx) => {
-    if (!ctx.params.string('callback_query_id')) throw BotApiError.badRequest('QUERY_ID_INVALID');
-    // The sandbox never issues callback queries, so every id is one Telegram no longer knows.
-    throw BotApiError.badRequest('query is too old and response timeout expired or query ID is invalid');
+    const { params, session } = ctx;
+    const id = params.string('callback_query_id');
+    if (!id) throw BotApiError.badRequest('QUERY_ID_INVALID');
+    const query = session.callbackQueries.get(id);
+    // Telegram takes one answer per press; an unknown or answered id gets the same refusal.
+    if (!query || query.answer) {
+      throw BotApiError.badRequest('query is too old and response timeout expired or query ID is invalid');
+    }
+    const text = params.string('text');
+    if (text !== undefined && text.length > MAX_CALLBACK_ANSWER) throw BotApiError.badRequest('MESSAGE_TOO_LONG');
+    const url = params.string('url') || undefined;
+    if (url !== undefined && !/^(https?|tg):\/\/\S+$/i.test(url)) throw BotApiError.badRequest('URL_INVALID');
+    const cacheTime = params.integer('cache_time') ?? 0;
+    if (cacheTime < 0) throw BotApiError.badRequest('CACHE_TIME_INVALID');
+    query.answer = { text: text || undefined, showAlert: params.boolean('show_alert'), url, cacheTime, date: now() };
+    return ok(true);
   },
 };
 

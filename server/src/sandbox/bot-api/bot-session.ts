@@ -4,7 +4,14 @@ import { BotRateLimiter } from './rate-limiter';
 import type { Json } from './serializers';
 import { postUpdate, retryDelayMs } from './webhook-delivery';
 
-export type UpdateType = 'message' | 'my_chat_member';
+export type UpdateType =
+  | 'message'
+  | 'edited_message'
+  | 'channel_post'
+  | 'edited_channel_post'
+  | 'callback_query'
+  | 'my_chat_member'
+  | 'chat_member';
 
 export interface PendingUpdate {
   updateId: number;
@@ -50,6 +57,20 @@ export interface BotPrivateMessage {
   replyMarkup?: Json;
 }
 
+/** A button press waiting for (or given) the bot's answerCallbackQuery. */
+export interface CallbackQueryRecord {
+  id: string;
+  fromUserId: number;
+  chatId: number;
+  messageId: number;
+  data: string;
+  createdAt: number;
+  answer?: { text?: string; showAlert: boolean; url?: string; cacheTime: number; date: number };
+}
+
+/** Presses kept per bot; older ones are forgotten, as Telegram forgets unanswered queries. */
+const MAX_CALLBACK_QUERIES = 1000;
+
 /** Telegram keeps unconfirmed updates about a day. */
 const UPDATE_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Default allowed_updates: everything except these opt-in types. */
@@ -81,6 +102,7 @@ export class BotSession {
   readonly privateMessages = new Map<number, BotPrivateMessage>();
   readonly deletedPrivateIds = new Set<number>();
   readonly updateIdByPrivateMessage = new Map<number, number>();
+  readonly callbackQueries = new Map<string, CallbackQueryRecord>();
 
   constructor(readonly bot: SandboxBot) {}
 
@@ -90,7 +112,11 @@ export class BotSession {
 
   // ---- updates ----
 
-  /** Queues an update and hands it to the webhook or a waiting long poll. Returns its update_id, or undefined when filtered out. */
+  /**
+   * Queues an update and hands it to the webhook or a waiting long poll. Returns its update_id, or
+   * undefined when filtered out. allowed_updates is applied here, when the update is made: Telegram
+   * says a new list does not affect updates created before it.
+   */
   enqueue(type: UpdateType, payload: Json): number | undefined {
     if (this.closed || !this.isAllowed(type)) return undefined;
     const update: PendingUpdate = { updateId: this.nextUpdateId++, type, payload, createdAt: Date.now() };
@@ -107,6 +133,14 @@ export class BotSession {
 
   setAllowedUpdates(types: string[] | undefined): void {
     if (types !== undefined) this.allowedUpdates = types;
+  }
+
+  rememberCallbackQuery(query: CallbackQueryRecord): void {
+    this.callbackQueries.set(query.id, query);
+    if (this.callbackQueries.size > MAX_CALLBACK_QUERIES) {
+      const oldest = this.callbackQueries.keys().next().value;
+      if (oldest !== undefined) this.callbackQueries.delete(oldest);
+    }
   }
 
   pendingCount(): number {
@@ -166,10 +200,10 @@ export class BotSession {
 
   private pick(limit: number): PendingUpdate[] {
     this.prune();
-    return this.updates.filter((u) => this.isAllowed(u.type)).slice(0, limit);
+    return this.updates.slice(0, limit);
   }
 
-  private isAllowed(type: UpdateType): boolean {
+  private isAllowed(type: string): boolean {
     return this.allowedUpdates.length === 0 ? !OPT_IN_UPDATE_TYPES.has(type) : this.allowedUpdates.includes(type);
   }
 
@@ -224,7 +258,7 @@ export class BotSession {
     void this.deliverLoop(abort.signal).finally(() => {
       this.delivering = false;
       // A webhook replaced while the loop was winding down still has updates to receive.
-      if (this.updates.some((u) => this.isAllowed(u.type))) this.kickDelivery();
+      if (this.updates.length > 0) this.kickDelivery();
     });
   }
 
@@ -232,7 +266,7 @@ export class BotSession {
     let failures = 0;
     while (!signal.aborted && this.webhookConfig) {
       this.prune();
-      const update = this.updates.find((u) => this.isAllowed(u.type));
+      const update = this.updates[0];
       if (!update) return;
       const { url, secretToken } = this.webhookConfig;
       const result = await postUpdate(url, JSON.stringify(toUpdateJson(update)), secretToken, signal);

@@ -76,6 +76,12 @@ function idParam(raw: string, name: string): number {
   return Number(raw);
 }
 
+function messageIdParam(raw: string): number {
+  const id = idParam(raw, 'message_id');
+  if (id < 1 || id > 2 ** 31 - 1) throw invalid('message_id must be a positive 32-bit integer');
+  return id;
+}
+
 const iso = (d: Date): string => d.toISOString();
 
 function memberJson(m: ChannelMember): Body {
@@ -130,7 +136,7 @@ export class ControlApi {
         throw notFound(`no route for ${req.method ?? ''} ${url.pathname}`);
       }
       const params = (route.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
-      const body = req.method === 'POST' ? await readJson(req) : (req.resume(), {});
+      const body = req.method === 'POST' || req.method === 'PATCH' ? await readJson(req) : (req.resume(), {});
       const out = route.handler({ body, params });
       send(res, out.status ?? 200, out.body);
     } catch (err) {
@@ -224,6 +230,71 @@ export class ControlApi {
       return { body: { message_id: m.id, update_id: this.door.updateIdFor(bot.id, m.id) ?? null } };
     });
 
+    this.on('PATCH', '/sandbox/bots/:id/messages/:message_id', ({ body, params }) => {
+      const bot = this.bot(params[0]);
+      const messageId = messageIdParam(params[1]);
+      const text = str(body, 'text');
+      const original = w.findPrivateMessage(messageId);
+      if (!original || original.toKind !== 'bot' || original.toId !== bot.id || original.fromKind !== 'user') {
+        throw notFound('no message from a user to this bot with this id');
+      }
+      const m = w.editPrivateMessage(messageId, text);
+      return { body: { message_id: m.id, edit_date: m.editDate } };
+    });
+
+    this.on('POST', '/sandbox/bots/:id/callback', ({ body, params }) => {
+      const bot = this.bot(params[0]);
+      const from = this.user(str(body, 'from_phone', { max: 32 }), 'from_phone');
+      const messageId = int(body, 'message_id', 1);
+      if (messageId === undefined) throw invalid('message_id is required');
+      const rawChat = body.chat_id;
+      if (rawChat !== undefined && rawChat !== null && typeof rawChat !== 'number' && typeof rawChat !== 'string') {
+        throw invalid('chat_id must be a channel id or @username');
+      }
+      const channel = rawChat === undefined || rawChat === null ? undefined : this.channel(String(rawChat));
+      const callbackData = str(body, 'callback_data', { optional: true, max: 64 });
+      const buttonText = str(body, 'button_text', { optional: true, max: 4096 });
+      if ((callbackData === undefined) === (buttonText === undefined)) {
+        throw invalid('give exactly one of callback_data or button_text');
+      }
+      const pressed = this.door.pressButton({
+        botId: bot.id,
+        userId: from.id,
+        channelId: channel?.id,
+        messageId,
+        callbackData,
+        buttonText,
+      });
+      return { body: { callback_query_id: pressed.callbackQueryId, update_id: pressed.updateId ?? null } };
+    });
+
+    this.on('GET', '/sandbox/bots/:id/callbacks/:query_id', ({ params }) => {
+      const bot = this.bot(params[0]);
+      const query = this.door.callbackQuery(bot.id, params[1]);
+      if (!query) throw notFound('no button press with this id');
+      return {
+        body: {
+          callback_query_id: query.id,
+          from_user_id: query.fromUserId,
+          chat_id: query.chatId,
+          message_id: query.messageId,
+          data: query.data,
+          answered: query.answer !== undefined,
+          ...(query.answer
+            ? {
+                answer: {
+                  ...(query.answer.text !== undefined ? { text: query.answer.text } : {}),
+                  show_alert: query.answer.showAlert,
+                  ...(query.answer.url !== undefined ? { url: query.answer.url } : {}),
+                  cache_time: query.answer.cacheTime,
+                  date: query.answer.date,
+                },
+              }
+            : {}),
+        },
+      };
+    });
+
     this.on('GET', '/sandbox/bots/:id/sent', ({ params }) => ({ body: this.door.sentBy(this.bot(params[0]).id) }));
     this.on('GET', '/sandbox/bots/:id/stats', ({ params }) => ({ body: this.door.statsOf(this.bot(params[0]).id) }));
 
@@ -285,6 +356,17 @@ export class ControlApi {
       return { body: { message_id: message.id } };
     });
 
+    this.on('PATCH', '/sandbox/channels/:id/messages/:message_id', ({ body, params }) => {
+      const channel = this.channel(params[0]);
+      const messageId = messageIdParam(params[1]);
+      const text = str(body, 'text');
+      const current = channel.messages.find((m) => m.id === messageId && !m.deleted);
+      if (!current) throw notFound('message not found');
+      if (current.text === text) throw invalid('message is not modified: the text is the same');
+      const message = w.editChannelMessage(channel.id, messageId, text);
+      return { body: { message_id: message.id, edit_date: message.editDate } };
+    });
+
     this.on('GET', '/sandbox/channels/:id/messages', ({ params }) => ({
       body: this.channel(params[0])
         .messages.filter((m) => !m.deleted)
@@ -297,6 +379,7 @@ export class ControlApi {
           ...(m.viaBotId ? { via_bot_id: m.viaBotId } : {}),
           ...(m.fromUserId ? { from_user_id: m.fromUserId } : {}),
           ...(m.media ? { media: { kind: m.media.kind, file_id: m.media.fileId, size: m.media.size } } : {}),
+          ...(m.replyMarkup ? { reply_markup: m.replyMarkup } : {}),
         })),
     }));
 
