@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, Server, Socket } from 'node:net';
 import {
   ChannelMessageEvent,
@@ -25,8 +24,9 @@ export interface MtprotoServerStats {
 }
 
 /**
- * The sandbox's MTProto door: a TCP server speaking the "full" transport and MTProto 2.0 over the
- * shared world, so the unmodified gramjs client can log in, read history and receive updates.
+ * The sandbox's MTProto door: a TCP server speaking every MTProto transport (abridged, intermediate,
+ * padded intermediate, full, obfuscated) and MTProto 2.0 over the shared world, so unmodified clients
+ * (gramjs, mtcute, Telethon...) can log in, read history and receive updates.
  */
 export class MtprotoServer {
   readonly publicKey: { pem: string; fingerprint: string };
@@ -95,7 +95,10 @@ export class MtprotoServer {
       codec: this.codec,
       newHandshake: (): Handshake => new Handshake(this.codec, this.rsa, (id) => this.authKeys.has(id.toString('hex'))),
       registerAuthKey: (k: NewAuthKey): void => this.registerAuthKey(k),
-      findAuthKey: (id: Buffer): AuthKeyRecord | undefined => this.authKeys.get(id.toString('hex')),
+      findAuthKey: (id: Buffer): AuthKeyRecord | undefined => this.findAuthKey(id.toString('hex')),
+      forgetAuthKey: (k: AuthKeyRecord): void => {
+        this.authKeys.delete(k.idHex);
+      },
       countAttempt: (k: AuthKeyRecord): void => {
         k.attempts += 1;
       },
@@ -109,9 +112,20 @@ export class MtprotoServer {
       onClosed: (conn: MtprotoConnection): void => {
         this.connections.delete(conn);
         if (conn.key) this.connectionsByKey.get(conn.key.idHex)?.delete(conn);
+        if (conn.key?.boundToHex) this.connectionsByKey.get(conn.key.boundToHex)?.delete(conn);
       },
     };
     this.connections.add(new MtprotoConnection(socket, host));
+  }
+
+  /** A known key; a temporary key past its expiry is forgotten, so its client gets -404 and makes a new one. */
+  private findAuthKey(idHex: string): AuthKeyRecord | undefined {
+    const key = this.authKeys.get(idHex);
+    if (key?.expiresAt !== undefined && key.expiresAt <= Math.floor(Date.now() / 1000)) {
+      this.authKeys.delete(idHex);
+      return undefined;
+    }
+    return key;
   }
 
   private registerAuthKey(k: NewAuthKey): void {
@@ -121,11 +135,13 @@ export class MtprotoServer {
       id: k.id,
       idHex,
       key: k.key,
-      salt: randomBytes(8).readBigInt64LE(),
+      // The first salt is the one both sides derive from the nonces, so the client's first message is accepted.
+      salt: k.salt,
       revoked: false,
       sessions: new Set(),
       attempts: 0,
       createdAt: new Date(),
+      ...(k.expiresAt === undefined ? {} : { expiresAt: k.expiresAt }),
     });
   }
 

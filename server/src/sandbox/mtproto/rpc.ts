@@ -52,6 +52,10 @@ export interface AuthKeyRecord {
   sessions: Set<bigint>;
   attempts: number;
   createdAt: Date;
+  /** Temporary (PFS) keys: unix time after which the key is refused with the transport error -404. */
+  expiresAt?: number;
+  /** A temporary key bound by auth.bindTempAuthKey: the permanent key (hex id) whose user its calls act as. */
+  boundToHex?: string;
 }
 
 /** Methods that work without a signed-in user (everything else answers AUTH_KEY_UNREGISTERED). */
