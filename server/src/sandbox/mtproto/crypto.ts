@@ -120,8 +120,19 @@ export function rsaFingerprint(n: Buffer, e: Buffer): bigint {
   return sha1(w.toBuffer()).subarray(12, 20).readBigInt64LE();
 }
 
-/** A fresh 2048-bit RSA key, as Telegram's servers hold one for the handshake. */
+/**
+ * A fresh 2048-bit RSA key, as Telegram's servers hold one for the handshake. Keys whose fingerprint
+ * has a zero top nibble are skipped: mtcute looks fingerprints up by their hex text without leading
+ * zeros and would not find such a key (Telegram's own keys have none).
+ */
 export function generateServerRsaKey(): ServerRsaKey {
+  for (;;) {
+    const key = generateRsaKey();
+    if (BigInt.asUintN(64, key.fingerprintValue) >> 60n !== 0n) return key;
+  }
+}
+
+function generateRsaKey(): ServerRsaKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 65537 });
   const jwk = publicKey.export({ format: 'jwk' });
   if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') throw new Error('RSA key without modulus');

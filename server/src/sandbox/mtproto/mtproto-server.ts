@@ -21,6 +21,13 @@ export interface MtprotoServerStats {
   authKeys: number;
   /** Per auth key id (hex): connections that presented the key plus API requests made with it. */
   attemptsByAuthKey: Record<string, number>;
+  /** Live connections per transport, e.g. `{ "intermediate": 1, "obfuscated/padded": 2 }`. */
+  transports: Record<string, number>;
+  /** Completed key exchanges per encryption of p_q_inner_data: `rsa_pad` or the older `rsa_sha1`. */
+  handshakesByEncryption: Record<string, number>;
+  /** Temporary (PFS) keys alive, and how many of them are bound to a permanent key. */
+  temporaryKeys: number;
+  boundTemporaryKeys: number;
 }
 
 /**
@@ -41,6 +48,7 @@ export class MtprotoServer {
   private readonly authKeys = new Map<string, AuthKeyRecord>();
   private readonly connectionsByKey = new Map<string, Set<MtprotoConnection>>();
   private handshakes = 0;
+  private readonly handshakesByEncryption: Record<string, number> = {};
   private boundPort = 0;
   private readonly listeners: [WorldEvent, (payload: unknown) => void][] = [];
 
@@ -70,12 +78,28 @@ export class MtprotoServer {
 
   stats(): MtprotoServerStats {
     const attemptsByAuthKey: Record<string, number> = {};
-    for (const [id, key] of this.authKeys) attemptsByAuthKey[id] = key.attempts;
+    const transports: Record<string, number> = {};
+    let temporaryKeys = 0;
+    let boundTemporaryKeys = 0;
+    for (const [id, key] of this.authKeys) {
+      attemptsByAuthKey[id] = key.attempts;
+      if (key.expiresAt === undefined) continue;
+      temporaryKeys += 1;
+      if (key.boundToHex) boundTemporaryKeys += 1;
+    }
+    for (const conn of this.connections) {
+      const kind = conn.transportKind;
+      if (kind) transports[kind] = (transports[kind] ?? 0) + 1;
+    }
     return {
       connections: this.connections.size,
       handshakes: this.handshakes,
       authKeys: this.authKeys.size,
       attemptsByAuthKey,
+      transports,
+      handshakesByEncryption: { ...this.handshakesByEncryption },
+      temporaryKeys,
+      boundTemporaryKeys,
     };
   }
 
@@ -130,6 +154,7 @@ export class MtprotoServer {
 
   private registerAuthKey(k: NewAuthKey): void {
     this.handshakes += 1;
+    this.handshakesByEncryption[k.innerEncryption] = (this.handshakesByEncryption[k.innerEncryption] ?? 0) + 1;
     const idHex = k.id.toString('hex');
     this.authKeys.set(idHex, {
       id: k.id,
