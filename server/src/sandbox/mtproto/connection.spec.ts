@@ -399,6 +399,28 @@ describe('MTProto service messages', () => {
     expect((await c.next(named('pong'), 'pong')).obj?.ping_id).toBe(11n);
   });
 
+  it('reads a packed container, and refuses a container nested in a container (64)', async () => {
+    const c = await client();
+    const ping = codec.encode({ _: 'ping', ping_id: 21n });
+    const container = new TlWriter().uint(MSG_CONTAINER_ID).int(1).long(c.msgId()).int(c.seqNo(true)).int(ping.length);
+    c.send(
+      new TlWriter()
+        .uint(GZIP_PACKED_ID)
+        .bytes(gzipSync(container.raw(ping).toBuffer()))
+        .toBuffer(),
+      {
+        contentRelated: false,
+      },
+    );
+    expect((await c.next(named('pong'), 'pong')).obj?.ping_id).toBe(21n);
+    const empty = new TlWriter().uint(MSG_CONTAINER_ID).int(0).toBuffer();
+    const innerId = c.msgId();
+    const outer = new TlWriter().uint(MSG_CONTAINER_ID).int(1).long(innerId).int(c.seqNo(false)).int(empty.length);
+    c.send(outer.raw(empty).toBuffer(), { contentRelated: false });
+    const notice = await c.next(named('bad_msg_notification'), 'bad_msg_notification');
+    expect(notice.obj).toMatchObject({ bad_msg_id: innerId, error_code: BadMsg.InvalidContainer });
+  });
+
   it('packs large answers in gzip_packed inside rpc_result', async () => {
     host.answer = () => ({
       type: 'Vector<long>',

@@ -405,7 +405,6 @@ export class MtprotoConnection {
       return;
     }
     if (constructorId === GZIP_PACKED_ID) {
-      if (depth > 1) return;
       let unpacked: Buffer;
       try {
         unpacked = inflatePacked(new TlReader(body.subarray(4)).bytes());
@@ -413,9 +412,9 @@ export class MtprotoConnection {
         out.push(this.rpcResultError(msgId, new RpcError(400, 'INPUT_REQUEST_INVALID')));
         return;
       }
-      // Only containers may hold other messages: a packed message is the message itself.
+      // A packed message (or a packed top-level container) is read as itself; packing twice is refused.
       if (unpacked.length >= 4 && unpacked.readUInt32LE(0) === GZIP_PACKED_ID) return;
-      await this.handleMessage(key, state, msgId, seqNo, unpacked, out, acks, 2);
+      await this.handleMessage(key, state, msgId, seqNo, unpacked, out, acks, depth);
       return;
     }
     if (state.received.has(msgId)) return; // a repeat of a message already handled
