@@ -77,10 +77,10 @@ interface SessionState {
   last?: { msgId: bigint; seqNo: number };
 }
 
-const MAX_RECEIVED_TRACKED = 512;
-const MAX_SENT_KEPT = 64;
-const MAX_SENT_BODY_BYTES = 64 * 1024;
-const MAX_SESSIONS_TRACKED = 64;
+const MAX_RECEIVED_TRACKED = 256;
+const MAX_SENT_KEPT = 32;
+const MAX_SENT_BODY_BYTES = 16 * 1024;
+const MAX_SESSIONS_TRACKED = 16;
 
 /** Session state lives with the key (not the TCP connection) because a session outlives its connections. */
 const sessionStates = new WeakMap<AuthKeyRecord, Map<bigint, SessionState>>();
