@@ -52,6 +52,8 @@ export interface AuthKeyRecord {
   sessions: Set<bigint>;
   attempts: number;
   createdAt: Date;
+  /** The API layer the key's sessions last named with invokeWithLayer. */
+  layer?: number;
 }
 
 /** Methods that work without a signed-in user (everything else answers AUTH_KEY_UNREGISTERED). */
@@ -173,9 +175,9 @@ export class RpcService {
    * Answers one API call: unwraps invokeWithLayer/initConnection-style wrappers, applies injected
    * faults and authorization, and returns the result with the type to serialize it as.
    */
-  async invoke(key: AuthKeyRecord, request: TlObject): Promise<RpcAnswer> {
+  async invoke(key: AuthKeyRecord, request: TlObject, codec: TlCodec = this.codec): Promise<RpcAnswer> {
     let call = request;
-    let fn = this.codec.schema.functions.get(call._);
+    let fn = codec.schema.functions.get(call._);
     let withoutUpdates = false;
     // Wrappers carry the real query in a `query:!X` field.
     while (fn && fn.params.some((p) => p.type === '!X')) {
@@ -184,7 +186,7 @@ export class RpcService {
         throw new RpcError(400, 'API_ID_INVALID');
       }
       call = obj(call.query, 'QUERY');
-      fn = this.codec.schema.functions.get(call._);
+      fn = codec.schema.functions.get(call._);
     }
     if (!fn) throw new RpcError(400, 'INPUT_METHOD_INVALID');
     const fault = this.world.takeFault('mtproto', call._);
