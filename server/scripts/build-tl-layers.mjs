@@ -76,10 +76,12 @@ function fromMtcuteJson(json) {
     const params = e.arguments.map((a) => {
       let type = a.type === 'int53' ? 'long' : a.type;
       if (a.typeModifiers?.isVector) type = `Vector<${type}>`;
+      if (a.typeModifiers?.isBareVector) type = `vector<${type}>`;
       if (a.typeModifiers?.predicate) type = `${a.typeModifiers.predicate}?${type}`;
       return `${a.name}:${type}`;
     });
-    out.push(`${e.kind === 'method' ? 'F' : 'C'} ${canonical(e.name, e.id, params, e.type)}`);
+    const type = e.typeModifiers?.isVector ? `Vector<${e.type}>` : e.type;
+    out.push(`${e.kind === 'method' ? 'F' : 'C'} ${canonical(e.name, e.id, params, type)}`);
   }
   return out;
 }

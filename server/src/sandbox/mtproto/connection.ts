@@ -258,7 +258,9 @@ export class MtprotoConnection {
       if (e instanceof TlUnknownConstructorError) {
         // A method this layer lacks, or a constructor inside the request that this layer lacks.
         const method = e.method || e.constructorId === constructorId;
-        out.push(this.rpcResultError(msgId, new RpcError(400, method ? 'INPUT_METHOD_INVALID' : 'INPUT_CONSTRUCTOR_INVALID')));
+        out.push(
+          this.rpcResultError(msgId, new RpcError(400, method ? 'INPUT_METHOD_INVALID' : 'INPUT_CONSTRUCTOR_INVALID')),
+        );
         return;
       }
       out.push(this.rpcResultError(msgId, new RpcError(400, 'INPUT_REQUEST_INVALID')));

@@ -53,6 +53,7 @@ export class MtprotoServer {
     this.rsa = generateServerRsaKey();
     this.publicKey = { pem: this.rsa.pem, fingerprint: this.rsa.fingerprint };
     this.rpc = new RpcService(world, this.codec, () => ({ host: opts.host, port: this.boundPort || opts.port }));
+    this.rpc.revokeOtherKeys = (userId, keepKeyHex): void => this.revokeKeys(userId, keepKeyHex);
     this.server = createServer((socket) => this.accept(socket));
     this.subscribe();
   }
@@ -234,17 +235,20 @@ export class MtprotoServer {
         conn.push({ _: 'updateShort', update: { _: 'updateLoginToken' }, date: unixNow() });
       }
     });
-    this.on<{ userId: number }>(WorldEvent.SessionsRevoked, ({ userId }) => {
-      for (const key of this.authKeys.values()) {
-        if (key.userId !== userId || key.revoked) continue;
-        key.revoked = true;
-        key.srp = undefined;
-        key.passwordUserId = undefined;
-        // Tell live sessions their state is stale; the getDifference they answer with gets 401.
-        for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push({ _: 'updatesTooLong' });
-      }
-    });
+    this.on<{ userId: number }>(WorldEvent.SessionsRevoked, ({ userId }) => this.revokeKeys(userId));
     this.on<void>(WorldEvent.Reset, () => this.rpc.clear());
+  }
+
+  /** Signs out every auth key of the user (but `keepKeyHex`), telling their live sessions. */
+  private revokeKeys(userId: number, keepKeyHex?: string): void {
+    for (const key of this.authKeys.values()) {
+      if (key.userId !== userId || key.revoked || key.idHex === keepKeyHex) continue;
+      key.revoked = true;
+      key.srp = undefined;
+      key.passwordUserId = undefined;
+      // Tell live sessions their state is stale; the getDifference they answer with gets 401.
+      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push({ _: 'updatesTooLong' });
+    }
   }
 
   private usersFor(ids: (number | undefined)[], viewerId: number): TlObject[] {

@@ -125,6 +125,8 @@ const obj = (v: unknown, what: string): TlObject => {
 export class RpcService {
   /** The auth key whose request is being answered, so pushes caused by it skip its own sessions. */
   originKeyId?: string;
+  /** Revokes every auth key signed in as the user except one (auth.resetAuthorizations); set by the server. */
+  revokeOtherKeys?: (userId: number, keepKeyHex: string) => void;
 
   private readonly handlers = new Map<string, Handler>();
   private readonly verifiers = new Map<number, { password: string; verifier: Promise<SrpVerifier> }>();
@@ -150,6 +152,11 @@ export class RpcService {
     h('auth.sendCode', (k, r) => this.sendCode(k, r));
     h('auth.signIn', (k, r) => this.signIn(k, r));
     h('auth.logOut', (k) => this.logOut(k));
+    h('auth.resetAuthorizations', (k) => {
+      // Ends every other session of the user; the calling one stays signed in.
+      this.revokeOtherKeys?.(this.requireUser(k).id, k.idHex);
+      return true;
+    });
     h('account.getPassword', (k) => this.getPassword(k));
     h('auth.checkPassword', (k, r) => this.checkPassword(k, r));
     h('auth.exportLoginToken', (k, r) => this.exportLoginToken(k, r));

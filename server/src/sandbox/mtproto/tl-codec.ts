@@ -215,7 +215,8 @@ export class TlCodec {
   writeObject(w: TlWriter, obj: TlObject, expected?: string): void {
     const c = this.schema.constructors.get(obj._) ?? this.schema.functions.get(obj._);
     if (!c || (expected !== undefined && isConcreteType(expected) && c.type !== expected)) {
-      const fallback = expected !== undefined && isConcreteType(expected) ? this.defaultConstructor(expected) : undefined;
+      const fallback =
+        expected !== undefined && isConcreteType(expected) ? this.defaultConstructor(expected) : undefined;
       if (!fallback) throw new TlError(`no TL combinator named ${obj._} in layer ${this.schema.layer}`);
       w.uint(fallback.id);
       this.writeFields(w, fallback, { _: fallback.name });
@@ -284,7 +285,8 @@ export class TlCodec {
       case 'int256': {
         const size = type === 'int128' ? 16 : 32;
         if (value === undefined || value === null) w.raw(Buffer.alloc(size));
-        else if (!Buffer.isBuffer(value) || value.length !== size) throw new TlError(`${where}: expected ${size} bytes`);
+        else if (!Buffer.isBuffer(value) || value.length !== size)
+          throw new TlError(`${where}: expected ${size} bytes`);
         else w.raw(value);
         return;
       }

@@ -55,7 +55,11 @@ function parseParams(text: string): TlParam[] {
 }
 
 /** Parses one `name#id params = Type;` line (the `;` optional), or undefined for lines that are not wire objects. */
-export function parseTlLine(line: string, kind: TlCombinator['kind'], binaryStrings: boolean): TlCombinator | undefined {
+export function parseTlLine(
+  line: string,
+  kind: TlCombinator['kind'],
+  binaryStrings: boolean,
+): TlCombinator | undefined {
   const m = LINE_RE.exec(line.endsWith(';') ? line : `${line};`);
   // Lines without a constructor id (e.g. TLS hello descriptions) are not wire objects.
   if (!m) return undefined;
@@ -193,7 +197,7 @@ export function loadLayerSchema(requested: number): TlSchema {
   const add = (line: string, binaryStrings: boolean): void => {
     const kind = line.startsWith('F ') ? 'function' : 'constructor';
     const combinator = parseTlLine(line.slice(2), kind, binaryStrings);
-    if (combinator) addCombinator(schema as TlSchema, combinator);
+    if (combinator) addCombinator(schema, combinator);
   };
   for (const [line, ranges] of data.combinators) if (inRanges(ranges, index)) add(line, false);
   for (const line of data.service) add(line, true);
