@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 /**
- * The TL schema the sandbox speaks, read from the installed client's own schema text so that the
- * server always understands exactly the layer the client was built for.
+ * The TL schemas the sandbox speaks: one per published API layer (`loadLayerSchema`), from the merged
+ * data in `tl-layers/`, and the installed gramjs's own schema text (`loadInstalledSchema`).
  */
 
 export interface TlParam {
@@ -98,7 +98,7 @@ export function parseTlSchema(sources: { text: string; binaryStrings: boolean }[
 
 let cached: TlSchema | undefined;
 
-/** The schema of the installed gramjs (API layer + MTProto service layer), parsed once. */
+/** The schema of the installed gramjs (API layer + MTProto service layer), parsed once; tests read gramjs's bytes with it. */
 export function loadInstalledSchema(): TlSchema {
   if (!cached) {
     // The schema ships as CommonJS modules exporting the raw text; reading it is the point.
