@@ -214,16 +214,15 @@ export class TlCodec {
    */
   writeObject(w: TlWriter, obj: TlObject, expected?: string): void {
     const c = this.schema.constructors.get(obj._) ?? this.schema.functions.get(obj._);
-    if (!c || (expected !== undefined && isConcreteType(expected) && c.type !== expected)) {
-      const fallback =
-        expected !== undefined && isConcreteType(expected) ? this.defaultConstructor(expected) : undefined;
-      if (!fallback) throw new TlError(`no TL combinator named ${obj._} in layer ${this.schema.layer}`);
-      w.uint(fallback.id);
-      this.writeFields(w, fallback, { _: fallback.name });
+    if (c && (expected === undefined || c.type === expected || !isConcreteType(expected))) {
+      w.uint(c.id);
+      this.writeFields(w, c, obj);
       return;
     }
-    w.uint(c.id);
-    this.writeFields(w, c, obj);
+    const fallback = expected !== undefined && isConcreteType(expected) ? this.defaultConstructor(expected) : undefined;
+    if (!fallback) throw new TlError(`no TL combinator named ${obj._} in layer ${this.schema.layer}`);
+    w.uint(fallback.id);
+    this.writeFields(w, fallback, { _: fallback.name });
   }
 
   /** The constructor of a boxed type with the fewest required fields (`userStatusEmpty`, `chatPhotoEmpty`…). */
