@@ -14,7 +14,7 @@ import {
   TlUnknownConstructorError,
   TlWriter,
 } from './tl-codec';
-import { DEFAULT_LAYER, LOWEST_LAYER } from './tl-schema';
+import { DEFAULT_LAYER, LOWEST_LAYER, namedLayer } from './tl-schema';
 import { FullTransportDecoder, FullTransportEncoder } from './transport';
 
 /** What a connection needs from the server that owns it. */
@@ -39,8 +39,6 @@ interface Outgoing {
 
 /** Results larger than this travel gzip_packed, as Telegram does for big answers. */
 const GZIP_THRESHOLD = 8 * 1024;
-
-const INVOKE_WITH_LAYER_ID = 0xda9b0d0d;
 
 /** Service messages that are not API calls and need no answer. */
 const IGNORED = new Set([
@@ -241,9 +239,9 @@ export class MtprotoConnection {
     }
     if (seqNo % 2 === 1) acks.push(msgId);
 
-    if (constructorId === INVOKE_WITH_LAYER_ID && body.length >= 8) {
-      // The layer is fixed before the query is read: the query is in that layer's constructors.
-      const layer = body.readInt32LE(4);
+    // The layer is fixed before the query is read: the query is in that layer's constructors.
+    const layer = namedLayer(body);
+    if (layer !== undefined) {
       if (layer < LOWEST_LAYER) {
         out.push(this.rpcResultError(msgId, new RpcError(400, 'CONNECTION_LAYER_INVALID')));
         return;

@@ -1,7 +1,7 @@
 import { SandboxWorld } from '../world';
 import { botToTl, channelMessageToTl, channelToTl, configToTl, privateMessageToTl, userToTl } from './tl-builders';
 import { TlCodec, TlObject, TlUnknownConstructorError, TlWriter } from './tl-codec';
-import { loadLayerSchema, LOWEST_LAYER, newestLayer, publishedLayers, resolveLayer } from './tl-schema';
+import { loadLayerSchema, LOWEST_LAYER, namedLayer, newestLayer, publishedLayers, resolveLayer } from './tl-schema';
 
 describe('API layer schemas (tl-layers/layers.json.gz)', () => {
   it('lists the published layers from 135 to 227 in order, each with the client package it came from', () => {
@@ -40,6 +40,15 @@ describe('API layer schemas (tl-layers/layers.json.gz)', () => {
     // Methods returning vectors keep their Vector<> type, whichever package a layer came from.
     expect(loadLayerSchema(227).functions.get('users.getUsers')?.type).toBe('Vector<User>');
     expect(loadLayerSchema(144).functions.get('users.getUsers')?.type).toBe('Vector<User>');
+  });
+
+  it('finds the layer a request names, also under invokeWithoutUpdates and invokeAfterMsg', () => {
+    const getConfig = new TlWriter().uint(0xc4f9186b).toBuffer();
+    const withLayer = new TlWriter().uint(0xda9b0d0d).int(144).raw(getConfig).toBuffer();
+    expect(namedLayer(withLayer)).toBe(144);
+    expect(namedLayer(new TlWriter().uint(0xbf9459b7).raw(withLayer).toBuffer())).toBe(144);
+    expect(namedLayer(new TlWriter().uint(0xcb9f372d).long(5n).raw(withLayer).toBuffer())).toBe(144);
+    expect(namedLayer(getConfig)).toBeUndefined();
   });
 
   it('has the MTProto service combinators in every layer', () => {
