@@ -6,6 +6,7 @@ import { Handshake, NewAuthKey } from './handshake';
 import { AuthKeyRecord, RpcAnswer, RpcError } from './rpc';
 import {
   GZIP_PACKED_ID,
+  MAX_INFLATED_BYTES,
   MSG_CONTAINER_ID,
   RPC_RESULT_ID,
   TlCodec,
@@ -234,7 +235,14 @@ export class MtprotoConnection {
     if (constructorId === GZIP_PACKED_ID) {
       const packed = new TlReader(body.subarray(4)).bytes();
       // unzipSync takes both gzip and zlib framing (mtcute packs requests in zlib framing).
-      await this.handleMessage(key, msgId, seqNo, unzipSync(packed), out, acks);
+      await this.handleMessage(
+        key,
+        msgId,
+        seqNo,
+        unzipSync(packed, { maxOutputLength: MAX_INFLATED_BYTES }),
+        out,
+        acks,
+      );
       return;
     }
     if (seqNo % 2 === 1) acks.push(msgId);

@@ -1,6 +1,7 @@
+import { deflateSync, gzipSync } from 'node:zlib';
 import { SandboxWorld } from '../world';
 import { botToTl, channelMessageToTl, channelToTl, configToTl, privateMessageToTl, userToTl } from './tl-builders';
-import { TlCodec, TlObject, TlUnknownConstructorError, TlWriter } from './tl-codec';
+import { GZIP_PACKED_ID, MAX_INFLATED_BYTES, TlCodec, TlObject, TlUnknownConstructorError, TlWriter } from './tl-codec';
 import { loadLayerSchema, LOWEST_LAYER, namedLayer, newestLayer, publishedLayers, resolveLayer } from './tl-schema';
 
 describe('API layer schemas (tl-layers/layers.json.gz)', () => {
@@ -127,5 +128,21 @@ describe('world objects written in each layer', () => {
     };
     expect(caught(wrapped(unknownMethod))).toMatchObject({ constructorId: 0x0badf00d, method: true });
     expect(caught(wrapped(unknownInner))).toMatchObject({ constructorId: 0x0badc0de, method: false });
+  });
+});
+
+describe('gzip_packed requests', () => {
+  const codec = new TlCodec(loadLayerSchema(227));
+  const packed = (body: Buffer): Buffer => new TlWriter().uint(GZIP_PACKED_ID).bytes(body).toBuffer();
+  const request = codec.encode({ _: 'help.getConfig' });
+
+  it('reads a body packed in zlib framing (as mtcute sends) as well as in gzip framing', () => {
+    expect(codec.decode(packed(deflateSync(request)))._).toBe('help.getConfig');
+    expect(codec.decode(packed(gzipSync(request)))._).toBe('help.getConfig');
+  });
+
+  it('refuses to inflate past MAX_INFLATED_BYTES', () => {
+    const bomb = deflateSync(Buffer.alloc(MAX_INFLATED_BYTES + 1));
+    expect(() => codec.decode(packed(bomb))).toThrow(/larger than/);
   });
 });
