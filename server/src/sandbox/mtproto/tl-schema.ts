@@ -152,14 +152,9 @@ function parseCatalogLine(line: string, binaryStrings: boolean): TlCombinator | 
 
 function catalogData(): LayerCatalog {
   if (!catalog) {
-    const file = 'layers.json.gz';
-    // From src/ (ts-node, tests) the data sits beside this module; a build in dist/ reads it from src/.
-    const candidates = [
-      path.join(__dirname, 'tl-layers', file),
-      path.join(__dirname, '..', '..', '..', '..', '..', 'src', 'sandbox', 'mtproto', 'tl-layers', file),
-    ];
-    const found = candidates.find((c) => existsSync(c));
-    if (!found) throw new Error(`TL layer data not found (looked for ${candidates.join(', ')})`);
+    // The data sits beside this module, in src/ and (copied by `npm run build`) in dist/.
+    const found = path.join(__dirname, 'tl-layers', 'layers.json.gz');
+    if (!existsSync(found)) throw new Error(`TL layer data not found at ${found} (npm run build copies it)`);
     const data = JSON.parse(gunzipSync(readFileSync(found)).toString('utf8')) as LayerCatalogData;
     // Combinator objects are never modified, so every layer's schema shares them.
     catalog = { layers: data.layers, service: [], combinators: [] };
