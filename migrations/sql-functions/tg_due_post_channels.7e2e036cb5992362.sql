@@ -1,0 +1,13 @@
+-- Frozen: tg_due_post_channels as migrations before SqlFunctionsFromSource defined it, for down().
+-- Never edit (its name is its fingerprint); the source is in server/src/modules.
+CREATE OR REPLACE FUNCTION public.tg_due_post_channels(p_limit integer)
+ RETURNS TABLE(user_id uuid, channel_id uuid)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'public'
+AS $function$
+        SELECT DISTINCT p.user_id, p.channel_id FROM posts p
+         WHERE p.status IN ('scheduled', 'sending') AND p.telegram_message_id IS NULL
+           AND (p.scheduled_at IS NULL OR p.scheduled_at <= now())
+         LIMIT p_limit
+      $function$
