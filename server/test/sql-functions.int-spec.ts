@@ -1,13 +1,24 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/modules/database/data-source-options';
 import {
   applySqlFunctions,
+  databaseDefinitions,
   fingerprint,
   normalizeDefinition,
+  planSqlFunctionMigration,
   SQL_FUNCTIONS,
   SQL_MODULES_DIR,
   sourceDefinitions,
@@ -96,9 +107,70 @@ AS $function$ SELECT c.user_id, c.bot_id FROM user_bot_credentials c $function$`
     }
   });
 
-  it('SqlFunctionsFromSource goes down to the frozen earlier definitions and up to the sources again', async () => {
-    const migration = ds.migrations.find((m) => m.name === 'SqlFunctionsFromSource1796347733308');
-    if (!migration) throw new Error('SqlFunctionsFromSource migration not found');
+  it('plan the migration for edited, missing, removed and regranted functions, whose versions go up to the sources and back down', async () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'tg-sql-plan-'));
+    const modules = path.join(scratch, 'modules');
+    const frozenDir = path.join(scratch, 'frozen');
+    mkdirSync(frozenDir);
+    const qr = ds.createQueryRunner();
+    await qr.startTransaction();
+    try {
+      // The sources after an edit of tenant_due_posts and the removal of tg_due_post_channels.
+      const sources = sourceDefinitions()
+        .filter((s) => s.name !== 'tg_due_post_channels')
+        .map((s) =>
+          s.name === 'tenant_due_posts'
+            ? { ...s, definition: s.definition.replace('LIMIT p_limits[i];', 'LIMIT greatest(p_limits[i], 0);') }
+            : s,
+        );
+      for (const fn of SQL_FUNCTIONS) {
+        mkdirSync(path.dirname(path.join(modules, fn.file)), { recursive: true });
+        copyFileSync(path.join(SQL_MODULES_DIR, fn.file), path.join(modules, fn.file));
+      }
+      const dueSource = sources.find((s) => s.name === 'tenant_due_posts')?.definition ?? '';
+      writeFileSync(path.join(modules, 'posts/sql/tenant_due_posts.sql'), `-- Edited.\n${dueSource}\n`);
+      // The database misses one function and grants another to a role its source does not name.
+      await qr.query(`DROP FUNCTION public.tenant_credentials(uuid)`);
+      await qr.query(`GRANT EXECUTE ON FUNCTION public.tg_bot_owner(bigint) TO tenantgram_app`);
+      const before = await databaseDefinitions(qr);
+
+      const plan = await planSqlFunctionMigration(qr, sources);
+      const dueBefore = before.find((d) => d.name === 'tenant_due_posts')?.definition ?? '';
+      expect(plan.up).toEqual({
+        tenant_due_posts: fingerprint(dueSource),
+        tenant_credentials: fingerprint(sources.find((s) => s.name === 'tenant_credentials')?.definition ?? ''),
+      });
+      expect(plan.down).toEqual({
+        tenant_due_posts: fingerprint(dueBefore),
+        tg_due_post_channels: fingerprint(before.find((d) => d.name === 'tg_due_post_channels')?.definition ?? ''),
+      });
+      expect(plan.upAfter.sort()).toEqual(
+        [
+          'REVOKE EXECUTE ON FUNCTION public.tg_bot_owner FROM "tenantgram_app"',
+          'REVOKE EXECUTE ON FUNCTION public.tenant_credentials FROM PUBLIC',
+          'GRANT EXECUTE ON FUNCTION public.tenant_credentials TO "tenantgram_app"',
+          'DROP FUNCTION public.tg_due_post_channels',
+        ].sort(),
+      );
+      expect(plan.downBefore).toEqual(['DROP FUNCTION public.tenant_credentials']);
+
+      await applySqlFunctions(qr, plan.up, frozenDir, modules);
+      for (const q of plan.upAfter) await qr.query(q);
+      expect(await sqlFunctionDrift(qr, sources)).toEqual({ extra: [], missing: [], changed: [] });
+
+      for (const f of plan.freeze) writeFileSync(path.join(frozenDir, `${f.name}.${f.version}.sql`), f.definition);
+      for (const q of plan.downBefore) await qr.query(q);
+      await applySqlFunctions(qr, plan.down, frozenDir, modules);
+      for (const q of plan.downAfter) await qr.query(q);
+      expect(await databaseDefinitions(qr)).toEqual(before);
+    } finally {
+      await qr.rollbackTransaction();
+      await qr.release();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('go down through SqlFunctionsFromSource to the frozen earlier definitions, and up to the sources again', async () => {
     const frozen = readdirSync(FROZEN_DIR)
       .filter((f) => f.endsWith('.sql'))
       .map((f) => {
@@ -108,24 +180,21 @@ AS $function$ SELECT c.user_id, c.bot_id FROM user_bot_credentials c $function$`
         expect(fingerprint(definition)).toBe(version);
         return { name, definition };
       });
-    const qr = ds.createQueryRunner();
-    await qr.startTransaction();
-    try {
-      await migration.down(qr);
-      const down = await sqlFunctionDrift(qr);
-      expect(down.extra).toEqual([]);
-      expect(down.missing).toEqual([]);
-      expect(down.changed.map((c) => c.name).sort()).toEqual(SQL_FUNCTIONS.map((f) => f.name).sort());
-      for (const c of down.changed) {
-        const version = { name: c.name, definition: c.database.definition };
-        expect(frozen).toContainEqual(version);
-      }
-      await migration.up(qr);
-      expect(await sqlFunctionDrift(qr)).toEqual({ extra: [], missing: [], changed: [] });
-    } finally {
-      await qr.rollbackTransaction();
-      await qr.release();
+    const applied = await ds.query<{ name: string }[]>(`SELECT name FROM migrations ORDER BY id DESC`);
+    const steps = applied.findIndex((m) => m.name === 'SqlFunctionsFromSource1796347733308') + 1;
+    expect(steps).toBeGreaterThan(0);
+    for (let i = 0; i < steps; i++) await ds.undoLastMigration({ transaction: 'each' });
+
+    const down = await sqlFunctionDrift(ds);
+    expect({ extra: down.extra, missing: down.missing }).toEqual({ extra: [], missing: [] });
+    expect(down.changed.map((c) => c.name).sort()).toEqual(SQL_FUNCTIONS.map((f) => f.name).sort());
+    for (const c of down.changed) {
+      const version = { name: c.name, definition: c.database.definition };
+      expect(frozen).toContainEqual(version);
     }
+
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await sqlFunctionDrift(ds)).toEqual({ extra: [], missing: [], changed: [] });
   });
 
   it('ship with the build: the build copies every source and frozen version to where the compiled code reads them', () => {

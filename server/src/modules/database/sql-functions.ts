@@ -157,3 +157,71 @@ export async function sqlFunctionDrift(
   for (const s of sources) if (!inDb.some((d) => d.name === s.name)) drift.missing.push(s.name);
   return drift;
 }
+
+/** What a migration must do to bring a database's functions to their sources, and back. */
+export interface SqlFunctionMigrationPlan {
+  /** Versions to apply going up (name → fingerprint of the source). */
+  up: Record<string, string>;
+  /** Statements after those: grants of new functions, grant changes, drops of functions without a source. */
+  upAfter: string[];
+  /** Statements before `down`: drops of the functions the migration creates. */
+  downBefore: string[];
+  /** Versions to apply coming down (the database's, frozen). */
+  down: Record<string, string>;
+  /** Statements after those: grants as the database had them. */
+  downAfter: string[];
+  /** The database's versions the migration's down() needs, to keep under migrations/sql-functions. */
+  freeze: { name: string; version: string; definition: string }[];
+}
+
+const grantStatements = (name: string, from: readonly string[], to: readonly string[]): string[] => [
+  ...from.filter((r) => !to.includes(r)).map((r) => `REVOKE EXECUTE ON FUNCTION public.${name} FROM ${grantee(r)}`),
+  ...to.filter((r) => !from.includes(r)).map((r) => `GRANT EXECUTE ON FUNCTION public.${name} TO ${grantee(r)}`),
+];
+const grantee = (role: string): string => (role === 'PUBLIC' ? 'PUBLIC' : `"${role}"`);
+
+/**
+ * The migration that makes a database's functions match their sources (`npm run
+ * migration:sql-functions`). A function whose arguments or result type change cannot be replaced in
+ * place: the plan then still applies the new source, and its migration needs a DROP FUNCTION of the
+ * old signature first (the drift test shows the leftover overload otherwise).
+ */
+export async function planSqlFunctionMigration(
+  db: Pick<EntityManager, 'query'>,
+  sources: SqlFunctionDefinition[] = sourceDefinitions(),
+): Promise<SqlFunctionMigrationPlan> {
+  const drift = await sqlFunctionDrift(db, sources);
+  const inDb = await databaseDefinitions(db);
+  const plan: SqlFunctionMigrationPlan = { up: {}, upAfter: [], downBefore: [], down: {}, downAfter: [], freeze: [] };
+  const keep = (d: SqlFunctionDefinition): void => {
+    const version = fingerprint(d.definition);
+    plan.down[d.name] = version;
+    plan.freeze.push({ name: d.name, version, definition: d.definition });
+  };
+  for (const name of new Set(drift.changed.map((c) => c.name))) {
+    const source = sources.find((s) => s.name === name);
+    const current = inDb.find((d) => d.name === name);
+    if (!source || !current) continue;
+    if (source.definition !== current.definition) {
+      plan.up[name] = fingerprint(source.definition);
+      keep(current);
+    }
+    plan.upAfter.push(...grantStatements(name, current.executeBy, source.executeBy));
+    plan.downAfter.push(...grantStatements(name, source.executeBy, current.executeBy));
+  }
+  for (const name of drift.missing) {
+    const source = sources.find((s) => s.name === name);
+    if (!source) continue;
+    plan.up[name] = fingerprint(source.definition);
+    plan.upAfter.push(...grantStatements(name, ['PUBLIC'], source.executeBy));
+    plan.downBefore.push(`DROP FUNCTION public.${name}`);
+  }
+  for (const name of drift.extra) {
+    const current = inDb.find((d) => d.name === name);
+    if (!current) continue;
+    plan.upAfter.push(`DROP FUNCTION public.${name}`);
+    keep(current);
+    plan.downAfter.push(...grantStatements(name, ['PUBLIC'], current.executeBy));
+  }
+  return plan;
+}
