@@ -29,11 +29,21 @@ function freeze(migrationsDir: string, name: string, definition: string, why: st
   return file;
 }
 
+/** The fingerprints the migrations name (quoted 16-digit hex strings). */
+function namedVersions(migrationsDir: string): Set<string> {
+  const named = new Set<string>();
+  for (const f of fs.readdirSync(migrationsDir).filter((n) => n.endsWith('.ts') || n.endsWith('.js'))) {
+    for (const m of fs.readFileSync(path.join(migrationsDir, f), 'utf8').matchAll(/'([0-9a-f]{16})'/g)) named.add(m[1]);
+  }
+  return named;
+}
+
 /**
- * Freezes the committed version of every source edited since the last commit: the migrations
- * already written may name it, and must still find it to run on a new database.
+ * Freezes the committed version of every source edited since the last commit when a migration
+ * names it: that migration must still find it to run on a new database.
  */
 export function freezeCommittedVersions(migrationsDir: string): string[] {
+  const named = namedVersions(migrationsDir);
   const written: string[] = [];
   for (const fn of SQL_FUNCTIONS) {
     const rel = path.relative(process.cwd(), path.join(SQL_MODULES_DIR, fn.file)).split(path.sep).join('/');
@@ -46,7 +56,7 @@ export function freezeCommittedVersions(migrationsDir: string): string[] {
     } catch {
       continue; // New since the last commit, or no git here: nothing written before can name it.
     }
-    if (normalizeDefinition(committed) === sourceDefinition(fn)) continue;
+    if (normalizeDefinition(committed) === sourceDefinition(fn) || !named.has(fingerprint(committed))) continue;
     const file = freeze(migrationsDir, fn.name, committed, 'as committed before its source changed');
     if (file) written.push(file);
   }

@@ -3,8 +3,4 @@
 CREATE OR REPLACE FUNCTION public.audit_events_append_only()
  RETURNS trigger
  LANGUAGE plpgsql
-AS $function$
-BEGIN
-  RAISE EXCEPTION 'audit_events is append-only';
-END
-$function$
+AS $function$ BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $function$

@@ -7,6 +7,6 @@ CREATE OR REPLACE FUNCTION public.tg_active_bots()
  STABLE
  SET search_path TO 'public'
 AS $function$
-  SELECT c.user_id, c.bot_id FROM user_bot_credentials c JOIN users u ON u.id = c.user_id
-   WHERE c.bot_id IS NOT NULL AND c.bot_token IS NOT NULL AND c.is_bot_verified AND u.status = 'active'
-$function$
+        SELECT c.user_id, c.bot_id FROM user_bot_credentials c JOIN users u ON u.id = c.user_id
+         WHERE c.bot_id IS NOT NULL AND c.bot_token IS NOT NULL AND c.is_bot_verified AND u.status = 'active'
+      $function$

@@ -7,6 +7,6 @@ CREATE OR REPLACE FUNCTION public.tg_bot_owner(p_bot_id bigint)
  STABLE
  SET search_path TO 'public'
 AS $function$
-  SELECT c.user_id, u.status FROM user_bot_credentials c JOIN users u ON u.id = c.user_id
-   WHERE c.bot_id = p_bot_id AND c.bot_token IS NOT NULL
-$function$
+        SELECT c.user_id, u.status FROM user_bot_credentials c JOIN users u ON u.id = c.user_id
+         WHERE c.bot_id = p_bot_id AND c.bot_token IS NOT NULL
+      $function$

@@ -7,8 +7,8 @@ CREATE OR REPLACE FUNCTION public.tg_due_post_channels(p_limit integer)
  STABLE
  SET search_path TO 'public'
 AS $function$
-  SELECT DISTINCT p.user_id, p.channel_id FROM posts p
-   WHERE p.status IN ('scheduled', 'sending') AND p.telegram_message_id IS NULL
-     AND (p.scheduled_at IS NULL OR p.scheduled_at <= now())
-   LIMIT p_limit
-$function$
+        SELECT DISTINCT p.user_id, p.channel_id FROM posts p
+         WHERE p.status IN ('scheduled', 'sending') AND p.telegram_message_id IS NULL
+           AND (p.scheduled_at IS NULL OR p.scheduled_at <= now())
+         LIMIT p_limit
+      $function$
