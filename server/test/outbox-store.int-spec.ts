@@ -56,7 +56,7 @@ async function inOneStatement<T>(
   await Promise.all(pending);
   const out = await Promise.all(results);
   expect(db.statements.length).toBeGreaterThan(batchIndex);
-  return { results: out, tenants: db.statements[batchIndex].tenants };
+  return { results: out, tenants: db.statements.at(batchIndex)?.tenants ?? [] };
 }
 
 interface PostRow {
@@ -97,6 +97,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
        VALUES ($1, $2, 'hello', $3, $4, $5, $6) RETURNING id`,
       [tenantId, channelId, o.media ?? null, o.scheduledAt ?? null, o.status ?? PostStatus.Scheduled, new Date(clock)],
     );
+    if (!row) throw new Error('the post was not inserted');
     return row.id;
   }
 
@@ -109,10 +110,10 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     return owner.query<PostRow[]>(`SELECT * FROM posts ORDER BY id`);
   }
 
-  async function tenantWithChannels(n: number): Promise<{ id: string; channels: string[] }> {
+  async function tenantWithChannels(n: number): Promise<{ id: string; channels: [string, ...string[]] }> {
     const { user } = await newTenant(owner);
-    const channels: string[] = [];
-    for (let i = 0; i < n; i++) channels.push((await newChannel(owner, user.id)).id);
+    const channels: [string, ...string[]] = [(await newChannel(owner, user.id)).id];
+    for (let i = 1; i < n; i++) channels.push((await newChannel(owner, user.id)).id);
     return { id: user.id, channels };
   }
 
@@ -148,7 +149,8 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     await newPost(small.id, small.channels[0]);
     await newPost(later.id, later.channels[0], { scheduledAt: new Date(Date.now() + 3_600_000) });
     await newPost(later.id, later.channels[0], { status: PostStatus.Sent });
-    const laterDue = await newPost(later.id, later.channels[1], { scheduledAt: new Date(Date.now() - 60_000) });
+    const [, laterSecond = ''] = later.channels;
+    const laterDue = await newPost(later.id, laterSecond, { scheduledAt: new Date(Date.now() - 60_000) });
     const claimedEarlier = await newPost(small.id, small.channels[0], { status: PostStatus.Sending });
 
     const { results, tenants } = await inOneStatement(
@@ -158,7 +160,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     );
     expect(tenants.slice(-4)).toEqual([busy.id, small.id, busy.id, later.id]);
 
-    const [busyTwo, smallAll, busyThree, laterAll] = results;
+    const [busyTwo = [], smallAll = [], busyThree = [], laterAll = []] = results;
     expect(busyTwo.map((p) => p.id)).toEqual(busyHeads.slice(0, 2));
     expect(busyThree.map((p) => p.id)).toEqual(busyHeads.slice(0, 3));
     expect(busyThree.map((p) => p.dueInChannel)).toEqual([3, 3, 3]);
@@ -167,7 +169,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     expect(smallAll.map((p) => p.id)).not.toContain(claimedEarlier);
     expect(laterAll.map((p) => p.id)).toEqual([laterDue]);
     for (const [i, tenant] of [busy, small, busy, later].entries()) {
-      for (const p of results[i]) {
+      for (const p of results[i] ?? []) {
         expect(tenant.channels).toContain(p.channelId);
         expect(p.ownerStatus).toBe('active');
         expect(p.chatId).toMatch(/^-100\d+$/);
@@ -199,7 +201,8 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
   });
 
   it('lets exactly one of two concurrent claimers win each post', async () => {
-    const tenants = [await tenantWithChannels(2), await tenantWithChannels(1), await tenantWithChannels(3)];
+    const first = await tenantWithChannels(2);
+    const tenants = [first, await tenantWithChannels(1), await tenantWithChannels(3)];
     const posts = new Map<string, string[]>();
     for (const t of tenants) {
       const ids: string[] = [];
@@ -220,7 +223,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     expect([...byFirst, ...bySecond].sort()).toEqual([...all].sort());
     for (const r of (await rows(all)).values()) expect(r.attempts).toBe(1);
     // Claimed once, ever: a later claim wins nothing.
-    expect(await other.claim(tenants[0].id, posts.get(tenants[0].id) ?? [])).toEqual([]);
+    expect(await other.claim(first.id, posts.get(first.id) ?? [])).toEqual([]);
   });
 
   it('records exactly the claimed posts it is given, and keeps an uploaded file_id on posts with media', async () => {
@@ -300,7 +303,6 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
 
     // A tenant's scope ends with its statement: the same connection, asked next without one, sees nothing.
     await store.due(a.id, 10);
-    const [{ n }] = await appA.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM posts`);
-    expect(n).toBe(0);
+    expect(await appA.query(`SELECT count(*)::int AS n FROM posts`)).toEqual([{ n: 0 }]);
   });
 });

@@ -33,7 +33,8 @@ function freeze(migrationsDir: string, name: string, definition: string, why: st
 function namedVersions(migrationsDir: string): Set<string> {
   const named = new Set<string>();
   for (const f of fs.readdirSync(migrationsDir).filter((n) => n.endsWith('.ts') || n.endsWith('.js'))) {
-    for (const m of fs.readFileSync(path.join(migrationsDir, f), 'utf8').matchAll(/'([0-9a-f]{16})'/g)) named.add(m[1]);
+    for (const m of fs.readFileSync(path.join(migrationsDir, f), 'utf8').matchAll(/'([0-9a-f]{16})'/g))
+      named.add(m[1] ?? '');
   }
   return named;
 }

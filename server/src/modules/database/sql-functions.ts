@@ -46,7 +46,7 @@ export interface SqlFunctionDefinition {
  */
 export function normalizeDefinition(text: string): string {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
-  while (lines.length > 0 && /^\s*(--.*)?$/.test(lines[0])) lines.shift();
+  while (lines.length > 0 && /^\s*(--.*)?$/.test(lines[0] ?? '')) lines.shift();
   return lines.join('\n').trimEnd().replace(/;$/, '').trimEnd();
 }
 
