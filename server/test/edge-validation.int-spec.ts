@@ -225,6 +225,14 @@ describe('edge validation', () => {
     });
   });
 
+  describe('null where it would break a constraint', () => {
+    it('refuses clearing the username of a channel known only by its username', async () => {
+      const byName = await newChannel(t, tenant.user.id, { telegramId: null, username: 'only_by_name' });
+      const res = await request(t.url).patch(`/api/channels/${byName.id}`).set(tenant.headers).send({ username: null });
+      expectFieldRefused(res, 'username', /telegram_id/);
+    });
+  });
+
   describe('webhook bot ids', () => {
     it('answers an out-of-range bot id like an unknown one (401), unauthenticated', async () => {
       const res = await request(t.url)
