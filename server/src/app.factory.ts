@@ -19,6 +19,8 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
+  // Flat query strings (node:querystring, at most 1,000 keys): no `a[b][c]=` nesting for a client to deepen.
+  app.set('query parser', 'simple');
   app.use(...bodyParsers(config.http.bodyLimitBytes));
   app.useGlobalFilters(new GlobalExceptionFilter());
   app.useGlobalPipes(new InputShapePipe(), createValidationPipe());
