@@ -143,6 +143,18 @@ describe('edge validation', () => {
       expectFieldRefused(top, 'constructor');
     });
 
+    it('refuses prototype keys sent as multipart field names', async () => {
+      for (const name of ['__proto__', 'constructor']) {
+        const res = await request(t.url)
+          .post(`/api/channels/${channelId}/posts`)
+          .set(tenant.headers)
+          .field(name, 'x')
+          .field('text', 'hello')
+          .field('idempotency_key', `proto-multipart-${name}`);
+        expectFieldRefused(res, name, /not an accepted field name/);
+      }
+    });
+
     it('refuses __proto__ in a body on an unauthenticated route', async () => {
       const res = await request(t.url)
         .post('/api/auth/login')
