@@ -246,6 +246,14 @@ describe('edge validation', () => {
   });
 
   describe('webhook bot ids', () => {
+    it('refuses an update nested 2,000 levels before looking at the bot', async () => {
+      const res = await request(t.url)
+        .post('/telegram/webhook/424242')
+        .set('Content-Type', 'application/json')
+        .send(`{"update_id":1,"message":${'['.repeat(2000)}${']'.repeat(2000)}}`);
+      expectFieldRefused(res, 'message', /nested deeper/);
+    });
+
     it('answers an out-of-range bot id like an unknown one (401), unauthenticated', async () => {
       const res = await request(t.url)
         .post('/telegram/webhook/9223372036854775808')
