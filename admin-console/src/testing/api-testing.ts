@@ -1,0 +1,58 @@
+import { HttpRequest } from '@angular/common/http';
+import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
+import { manualChangeDetection } from '@angular/cdk/testing';
+import { ComponentFixture, TestBed } from '@angular/core/testing';
+
+/**
+ * A page's data loads through a resource, which Angular counts as pending work until its request is answered, so
+ * `whenStable()` (and a harness's automatic waiting) would wait for an answer the test has not given yet. These
+ * helpers let a test act, see the request, answer it, and only then wait for the page to settle.
+ */
+export class ApiTesting {
+  readonly http = TestBed.inject(HttpTestingController);
+
+  constructor(private readonly fixture: ComponentFixture<unknown>) {}
+
+  /** Runs harness actions without waiting for stability (a request they start stays pending). */
+  act<T>(fn: () => Promise<T>): Promise<T> {
+    return manualChangeDetection(fn);
+  }
+
+  /** Lets effects run, so a resource whose parameters changed sends its request. */
+  settle(): void {
+    TestBed.tick();
+  }
+
+  /** The one pending request matching `method` and `url`. */
+  expect(method: string, url: string): TestRequest {
+    this.settle();
+    return this.http.expectOne((r: HttpRequest<unknown>) => r.method === method && r.url === url);
+  }
+
+  /** Answers the pending request with `body` and waits until the page shows it; returns the request. */
+  async answer(method: string, url: string, body: object | null): Promise<TestRequest> {
+    const req = this.expect(method, url);
+    req.flush(body);
+    await this.fixture.whenStable();
+    return req;
+  }
+
+  /** Answers the pending request with the API's `{error: {code, message}}` and `status`. */
+  async fail(method: string, url: string, status: number, code: string, message: string): Promise<TestRequest> {
+    const req = this.expect(method, url);
+    req.flush({ error: { code, message } }, { status, statusText: code });
+    await this.fixture.whenStable();
+    return req;
+  }
+
+  /** No request is waiting for an answer. */
+  expectNone(method: string, url: string): void {
+    this.settle();
+    this.http.expectNone((r: HttpRequest<unknown>) => r.method === method && r.url === url);
+  }
+}
+
+/** The query parameters of a request, as a plain object. */
+export function paramsOf(req: TestRequest): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(req.request.params.toString()));
+}
