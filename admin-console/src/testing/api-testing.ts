@@ -23,26 +23,45 @@ export class ApiTesting {
     TestBed.tick();
   }
 
-  /** The one pending request matching `method` and `url`. */
-  expect(method: string, url: string): TestRequest {
-    this.settle();
-    return this.http.expectOne((r: HttpRequest<unknown>) => r.method === method && r.url === url);
+  /**
+   * The one request matching `method` and `url`, once the page has sent it (after a dialog closes, say); fails
+   * like `expectOne` when none comes.
+   */
+  async expect(method: string, url: string): Promise<TestRequest> {
+    const matches = (r: HttpRequest<unknown>) => r.method === method && r.url === url;
+    for (let i = 0; i < 100; i++) {
+      this.settle();
+      const found = this.http.match(matches);
+      if (found.length > 1) throw new Error(`${found.length} requests ${method} ${url}, expected one.`);
+      if (found[0]) return found[0];
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return this.http.expectOne(matches, `${method} ${url}`);
   }
 
   /** Answers the pending request with `body` and waits until the page shows it; returns the request. */
   async answer(method: string, url: string, body: object | null): Promise<TestRequest> {
-    const req = this.expect(method, url);
+    const req = await this.expect(method, url);
     req.flush(body);
-    await this.fixture.whenStable();
+    await this.settled();
     return req;
   }
 
   /** Answers the pending request with the API's `{error: {code, message}}` and `status`. */
   async fail(method: string, url: string, status: number, code: string, message: string): Promise<TestRequest> {
-    const req = this.expect(method, url);
+    const req = await this.expect(method, url);
     req.flush({ error: { code, message } }, { status, statusText: code });
-    await this.fixture.whenStable();
+    await this.settled();
     return req;
+  }
+
+  /**
+   * Lets the code awaiting the answer go on, then renders. Not `whenStable()`: what follows an answer may start
+   * another request (a reload after an action), which would keep the page from being stable until answered.
+   */
+  private async settled(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve));
+    this.settle();
   }
 
   /** No request is waiting for an answer. */
