@@ -1,5 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { Signal, computed, effect, inject, linkedSignal, untracked } from '@angular/core';
+import { Signal, computed, effect, inject, signal, untracked } from '@angular/core';
 import { rxResource } from '@angular/core/rxjs-interop';
 import { Observable } from 'rxjs';
 
@@ -57,13 +57,21 @@ export function apiResource<P, T>(options: ApiResourceOptions<P, T>): ApiResourc
     return error && !(error instanceof HttpErrorResponse) && error.cause !== undefined ? error.cause : error;
   });
   const keep = options.keepWhileLoadingNew ?? true;
-  const value = linkedSignal<{ next: T | undefined; status: string }, T | undefined>({
-    source: () => ({ next: resource.hasValue() ? resource.value() : undefined, status: resource.status() }),
-    computation: ({ next, status }, previous) => {
-      if (next !== undefined) return next;
-      // 'loading' is new parameters; 'reloading' the same ones again.
-      return status === 'loading' && !keep ? undefined : previous?.value;
-    },
+  // The last answer, written by an effect rather than derived lazily: it must be remembered even when nothing
+  // read it before the next request failed.
+  const last = signal<T | undefined>(undefined);
+  effect(() => {
+    if (resource.hasValue()) {
+      const next = resource.value();
+      untracked(() => last.set(next));
+    } else if (resource.status() === 'loading' && !keep) {
+      // 'loading' is new parameters ('reloading' the same ones again): the old answer belongs to another record.
+      untracked(() => last.set(undefined));
+    }
+  });
+  const value = computed(() => {
+    if (resource.hasValue()) return resource.value();
+    return resource.status() === 'loading' && !keep ? undefined : last();
   });
   const errorStatus = computed(() => {
     const error = failure();
