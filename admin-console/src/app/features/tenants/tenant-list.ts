@@ -121,11 +121,11 @@ export class TenantList {
   });
 
   protected onSort(sort: Sort): void {
-    const field = SORTABLE.includes(sort.active) ? (sort.active as SortField) : 'created_at';
-    // Material cycles asc → desc → none; "none" falls back to newest first.
+    const field = SORTABLE.includes(sort.active) ? (sort.active as SortField) : QUERY.sort.default;
+    // Material cycles asc → desc → none; "none" falls back to the API's default order (newest first).
     this.update(
       sort.direction === ''
-        ? { sort: 'created_at', order: 'desc', page: 1 }
+        ? { sort: QUERY.sort.default, order: QUERY.order.default, page: 1 }
         : { sort: field, order: sort.direction, page: 1 },
     );
   }
