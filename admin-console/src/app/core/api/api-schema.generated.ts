@@ -116,6 +116,7 @@ export const QUERY_SCHEMAS = {
       required: false,
       type: 'integer',
       minimum: 1,
+      maximum: 1000000,
       default: 1,
     },
     page_size: {
