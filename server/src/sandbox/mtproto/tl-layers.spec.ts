@@ -4,7 +4,7 @@ import { botToTl, channelMessageToTl, channelToTl, configToTl, privateMessageToT
 import { GZIP_PACKED_ID, MAX_INFLATED_BYTES, TlCodec, TlObject, TlUnknownConstructorError, TlWriter } from './tl-codec';
 import { loadLayerSchema, LOWEST_LAYER, namedLayer, newestLayer, publishedLayers, resolveLayer } from './tl-schema';
 
-describe('API layer schemas (tl-layers/layers.json.gz)', () => {
+describe('API layer schemas (tl-layers/layers-data.ts)', () => {
   it('lists the published layers from 135 to 227 in order, each with the client package it came from', () => {
     const layers = publishedLayers();
     expect(layers[0].layer).toBe(135);

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { TL_LAYERS_GZIP_BASE64 } from './tl-layers/layers-data';
 
 /**
  * The TL schemas the sandbox speaks: one per published API layer (`loadLayerSchema`), from the merged
@@ -119,7 +118,7 @@ export function loadInstalledSchema(): TlSchema {
 }
 
 /**
- * The API layers the door serves, from `tl-layers/layers.json.gz` (built by `scripts/build-tl-layers.mjs`
+ * The API layers the door serves, from `tl-layers/layers-data.ts` (built by `scripts/build-tl-layers.mjs`
  * from published client packages; see `tl-layers/README.md`): every combinator once, with the published
  * layers it exists in.
  */
@@ -152,10 +151,9 @@ function parseCatalogLine(line: string, binaryStrings: boolean): TlCombinator | 
 
 function catalogData(): LayerCatalog {
   if (!catalog) {
-    // The data sits beside this module, in src/ and (copied by `npm run build`) in dist/.
-    const found = path.join(__dirname, 'tl-layers', 'layers.json.gz');
-    if (!existsSync(found)) throw new Error(`TL layer data not found at ${found} (npm run build copies it)`);
-    const data = JSON.parse(gunzipSync(readFileSync(found)).toString('utf8')) as LayerCatalogData;
+    const data = JSON.parse(
+      gunzipSync(Buffer.from(TL_LAYERS_GZIP_BASE64, 'base64')).toString('utf8'),
+    ) as LayerCatalogData;
     // Combinator objects are never modified, so every layer's schema shares them.
     catalog = { layers: data.layers, service: [], combinators: [] };
     for (const line of data.service) {
