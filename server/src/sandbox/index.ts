@@ -53,18 +53,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     if (started) store?.changed();
   };
   const mtproto = new MtprotoServer(world, { host, port: opts.mtprotoPort ?? 0, onChange: changed });
+  const door = new BotApiDoor(world);
   let loaded: LoadResult | undefined;
   if (opts.dataDir !== undefined) {
-    store = new WorldStore(world, mtproto, { dataDir: opts.dataDir, saveDelayMs: opts.saveDelayMs, log: opts.log });
+    store = new WorldStore(
+      world,
+      { mtproto, botApi: door },
+      { dataDir: opts.dataDir, saveDelayMs: opts.saveDelayMs, log: opts.log },
+    );
     // Read only: nothing is written before both doors listen, so a start that finds its ports taken (another
     // sandbox serving this directory) leaves the file alone.
     loaded = await store.load();
   }
   const mtprotoPort = await mtproto.listen().catch(async (err: unknown) => {
+    door.close();
     await mtproto.close();
     throw err;
   });
-  const door = new BotApiDoor(world);
   const control = new ControlApi(world, door, mtproto);
   const server = createSandboxHttpServer(door, control);
   // Every change to the world comes through a request to a door (or an MTProto call, see onChange above).
@@ -93,6 +98,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      // The last write comes first, while the doors still hold everything (closing the Bot API door drops its
+      // per-bot sessions).
+      await store?.close();
       // Ending the door first answers waiting long polls, so no request holds the server open.
       door.close();
       await Promise.all([
@@ -102,7 +110,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
         }),
         mtproto.close(),
       ]);
-      await store?.close();
     })();
     return closing;
   };

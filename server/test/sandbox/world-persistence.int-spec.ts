@@ -156,8 +156,13 @@ describe('the sandbox process keeps its world across restarts', () => {
     issued.bots.push(bot.id);
     issued.channels.push(history.sandboxId);
 
+    const webhook = (await rawBotCall(sb, bot.token, 'getWebhookInfo')).body.result as { url: string };
+    expect(webhook.url).toBe(`${t.url}/telegram/webhook/${bot.id}`);
+
     await restart('SIGTERM');
     expect(sb.lines.join('\n')).toContain('(the stored world)');
+    // Telegram keeps a bot's webhook: the product registered it once, at connect time.
+    expect((await rawBotCall(sb, bot.token, 'getWebhookInfo')).body.result).toMatchObject({ url: webhook.url });
 
     // The bot: same token, still admin of its channels, and a post goes out.
     const me = await rawBotCall(sb, bot.token, 'getMe');

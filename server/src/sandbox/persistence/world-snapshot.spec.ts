@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { BotApiDoor } from '../bot-api/bot-api-door';
+import type { BotSession } from '../bot-api/bot-session';
 import { MtprotoServer } from '../mtproto/mtproto-server';
 import type { AuthKeyRecord } from '../mtproto/rpc';
 import { SandboxWorld } from '../world';
@@ -78,8 +80,8 @@ function authKey(userId: number | undefined): AuthKeyRecord {
 }
 
 /** Through JSON text, as the file holds it. */
-const throughFile = (world: SandboxWorld, keys: AuthKeyStore): unknown =>
-  JSON.parse(JSON.stringify(takeSnapshot(world, keys))) as unknown;
+const throughFile = (world: SandboxWorld, keys: AuthKeyStore, botApi?: BotApiDoor): unknown =>
+  JSON.parse(JSON.stringify(takeSnapshot(world, { mtproto: keys, botApi }))) as unknown;
 
 describe('world snapshot', () => {
   let doors: MtprotoServer[] = [];
@@ -101,11 +103,11 @@ describe('world snapshot', () => {
 
     const restored = new SandboxWorld();
     const keysAfter = door(restored);
-    restoreSnapshot(parseSnapshot(throughFile(world, keysBefore)), restored, keysAfter);
+    restoreSnapshot(parseSnapshot(throughFile(world, keysBefore)), restored, { mtproto: keysAfter });
 
     // The whole state, compared field by field through the codec (bigint, bytes, Map and Set included).
-    const { savedAt: _a, ...before } = takeSnapshot(world, keysBefore);
-    const { savedAt: _b, ...after } = takeSnapshot(restored, keysAfter);
+    const { savedAt: _a, ...before } = takeSnapshot(world, { mtproto: keysBefore });
+    const { savedAt: _b, ...after } = takeSnapshot(restored, { mtproto: keysAfter });
     expect(after).toEqual(before);
 
     const ann = restored.findUserByPhone('15550001111');
@@ -147,18 +149,54 @@ describe('world snapshot', () => {
     expect(keysAfter.stats().authKeys).toBe(2);
   });
 
+  it("keeps each bot's webhook, allowed_updates, pending updates and send log, but no runtime machinery", () => {
+    const world = populatedWorld();
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const botDoor = new BotApiDoor(world);
+    const session = botDoor.botSessionFor(bot.id) as BotSession;
+    session.setAllowedUpdates(['message', 'channel_post']);
+    // Nothing listens there: the update stays pending, as it would while the product is down.
+    session.setWebhook({ url: 'http://127.0.0.1:9/hook', secretToken: 'secret-1', maxConnections: 40, setAt: 1 });
+    session.enqueue('message', { text: 'waiting' });
+    session.sent.push({ message_id: 1, chat_id: -1001000000001, text: 'hi', method: 'sendMessage', date: 1 });
+    const stored = throughFile(world, door(world), botDoor);
+    const snapshot = JSON.stringify(stored);
+    expect(snapshot).not.toContain('deliveryAbort');
+    expect(snapshot).not.toContain('limiter');
+
+    const restored = new SandboxWorld();
+    const restoredDoor = new BotApiDoor(restored);
+    try {
+      restoreSnapshot(parseSnapshot(stored), restored, { mtproto: door(restored), botApi: restoredDoor });
+      const back = restoredDoor.botSessions().get(bot.id);
+      expect(back?.webhookInfo()).toMatchObject({
+        url: 'http://127.0.0.1:9/hook',
+        pending_update_count: 1,
+        max_connections: 40,
+        allowed_updates: ['message', 'channel_post'],
+      });
+      expect(back?.webhook?.secretToken).toBe('secret-1');
+      expect(restoredDoor.sentBy(bot.id)).toEqual([expect.objectContaining({ text: 'hi' })]);
+      // Update ids carry on from the stored counter.
+      expect(back?.enqueue('message', { text: 'next' })).toBe(2);
+    } finally {
+      botDoor.close();
+      restoredDoor.close();
+    }
+  });
+
   it('keeps QR login tokens as bytes', () => {
     const world = new SandboxWorld();
     const token = world.createLoginToken('aa', 30);
     const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, door(restored));
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
     expect(restored.findLoginToken(Buffer.from(token.token))?.authKeyId).toBe('aa');
   });
 
   it('continues the id counters: new users, bots and channels get ids never issued, even after a reset', () => {
     const world = populatedWorld();
     const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, door(restored));
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
     restored.reset();
     const user = restored.createUser({ phone: '15550003333', firstName: 'Cy' });
     const bot = restored.createBot({ username: 'another_bot', ownerPhone: user.phone });
@@ -191,11 +229,13 @@ describe('world snapshot', () => {
     target.createUser({ phone: '15550009999', firstName: 'Kept' });
     const keys = door(target);
     const wrongKind = { ...good, world: { ...(good.world as object), users: [] } };
-    expect(() => restoreSnapshot(parseSnapshot(wrongKind), target, keys)).toThrow(
+    expect(() => restoreSnapshot(parseSnapshot(wrongKind), target, { mtproto: keys })).toThrow(
       'world.users is stored as array but the world holds a Map',
     );
     const badKey = { ...good, authKeys: [{ idHex: 'x' }] };
-    expect(() => restoreSnapshot(parseSnapshot(badKey), target, keys)).toThrow('auth key record 0 lacks its id or key');
+    expect(() => restoreSnapshot(parseSnapshot(badKey), target, { mtproto: keys })).toThrow(
+      'auth key record 0 lacks its id or key',
+    );
     expect(target.listUsers().map((u) => u.firstName)).toEqual(['Kept']);
     expect(target.listBots()).toEqual([]);
     expect(keys.stats().authKeys).toBe(0);
@@ -207,7 +247,7 @@ describe('world snapshot', () => {
     delete stored.world.nextBotId;
     stored.world.fieldOfAnOlderVersion = 42;
     const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(stored), restored, door(restored));
+    restoreSnapshot(parseSnapshot(stored), restored, { mtproto: door(restored) });
     expect(restored.createBot({ username: 'first_bot' }).id).toBe(7000000001);
     expect(restored).not.toHaveProperty('fieldOfAnOlderVersion');
   });
@@ -271,14 +311,14 @@ describe('WorldStore', () => {
 
   it('writes the world after a change and reads it back in a new process-like start', async () => {
     const world = populatedWorld();
-    const store = new WorldStore(world, door(world), { dataDir: dir });
+    const store = new WorldStore(world, { mtproto: door(world) }, { dataDir: dir });
     expect(await store.load()).toEqual({ state: 'new' });
     store.changed();
     await store.close();
     expect(store.savedAt).toBeInstanceOf(Date);
 
     const again = new SandboxWorld();
-    const reopened = new WorldStore(again, door(again), { dataDir: dir });
+    const reopened = new WorldStore(again, { mtproto: door(again) }, { dataDir: dir });
     expect(await reopened.load()).toEqual({ state: 'loaded' });
     expect(again.findChannel('@shopnews')?.messages).toHaveLength(2);
     expect(JSON.parse(await readFile(path.join(dir, 'ids.json'), 'utf8'))).toMatchObject({
@@ -290,7 +330,7 @@ describe('WorldStore', () => {
 
   it('moves an unreadable file aside with a message and starts empty, ids still above those issued', async () => {
     const world = populatedWorld();
-    const first = new WorldStore(world, door(world), { dataDir: dir });
+    const first = new WorldStore(world, { mtproto: door(world) }, { dataDir: dir });
     await first.load();
     first.changed();
     await first.close();
@@ -298,7 +338,7 @@ describe('WorldStore', () => {
 
     const messages: string[] = [];
     const fresh = new SandboxWorld();
-    const store = new WorldStore(fresh, door(fresh), { dataDir: dir, log: (m) => messages.push(m) });
+    const store = new WorldStore(fresh, { mtproto: door(fresh) }, { dataDir: dir, log: (m) => messages.push(m) });
     const result = await store.load();
     expect(result).toMatchObject({ state: 'recovered' });
     expect(messages).toHaveLength(1);
@@ -315,7 +355,7 @@ describe('WorldStore', () => {
   it('starts empty on a file of another version, moving it aside', async () => {
     await writeFile(path.join(dir, 'world.json'), JSON.stringify({ format: 'tenantgram-sandbox-world', version: 99 }));
     const world = new SandboxWorld();
-    const store = new WorldStore(world, door(world), { dataDir: dir });
+    const store = new WorldStore(world, { mtproto: door(world) }, { dataDir: dir });
     expect(await store.load()).toMatchObject({ state: 'recovered', reason: expect.stringContaining('version 99') });
   });
 });

@@ -3,11 +3,11 @@ import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { SandboxWorld } from '../world';
 import {
-  type AuthKeyStore,
   parseSnapshot,
   raiseCounters,
   restoreSnapshot,
   takeCounters,
+  type SnapshotParts,
   takeSnapshot,
 } from './world-snapshot';
 
@@ -49,7 +49,7 @@ export class WorldStore {
 
   constructor(
     private readonly world: SandboxWorld,
-    private readonly keys: AuthKeyStore,
+    private readonly parts: SnapshotParts,
     opts: WorldStoreOptions,
   ) {
     this.file = path.join(path.resolve(opts.dataDir), WORLD_FILE_NAME);
@@ -79,7 +79,7 @@ export class WorldStore {
       return this.recover(`it cannot be read (${errorMessage(err)})`);
     }
     try {
-      restoreSnapshot(parseSnapshot(JSON.parse(text) as unknown), this.world, this.keys);
+      restoreSnapshot(parseSnapshot(JSON.parse(text) as unknown), this.world, this.parts);
     } catch (err) {
       return this.recover(`it is not a readable sandbox world (${errorMessage(err)})`);
     }
@@ -132,7 +132,7 @@ export class WorldStore {
     if (this.dirty) {
       this.dirty = false;
       // The snapshot is taken now, synchronously, so the file holds one consistent moment of the world.
-      const text = JSON.stringify(takeSnapshot(this.world, this.keys));
+      const text = JSON.stringify(takeSnapshot(this.world, this.parts));
       const ids = JSON.stringify(takeCounters(this.world));
       this.writing = this.writing.then(() => this.write(text, ids));
     }
