@@ -65,6 +65,27 @@ async function stopSandboxProcess(sb: RunningSandbox, signal: 'SIGTERM' | 'SIGKI
   return exited;
 }
 
+/** `npm start`'s supervisor (scripts/sandbox-process.mjs) running the sandbox; its output kept as lines. */
+function startSupervisor(env: Record<string, string>): { child: ChildProcess; lines: string[] } {
+  const child = spawn(process.execPath, [path.join(SERVER, 'scripts', 'sandbox-supervised.mjs')], {
+    cwd: SERVER,
+    env: { ...process.env, SANDBOX_HTTP_PORT: '0', SANDBOX_MTPROTO_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = '';
+    stream?.on('error', () => undefined);
+    stream?.on('data', (d: Buffer) => {
+      const parts = (rest + d.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      // eslint-disable-next-line no-control-regex -- the supervisor colours its prefixes
+      lines.push(...parts.map((l) => l.replace(/\u001b\[\d+m/g, '')));
+    });
+  }
+  return { child, lines };
+}
+
 describe('the sandbox process keeps its world across restarts', () => {
   let dataDir: string;
   let ports: { http: number; mtproto: number };
@@ -206,6 +227,35 @@ describe('the sandbox process keeps its world across restarts', () => {
     const next = await newBot(sb);
     expect(next.id).toBeGreaterThan(Math.max(...issued.bots));
     issued.bots.push(next.id);
+  });
+
+  it('comes back after a crash with its world, even when SANDBOX_RESET=true emptied it at the first start', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-data-'));
+    const run = startSupervisor({ SANDBOX_DATA_DIR: dir, SANDBOX_RESET: 'true' });
+    try {
+      const apiUrls = (): string[] =>
+        run.lines.flatMap((l) => /\[sandbox\] +Bot API \(telegraf apiRoot\): (\S+)/.exec(l)?.[1] ?? []);
+      const pids = (): number[] => run.lines.flatMap((l) => /^sandbox pid (\d+)/.exec(l)?.[1] ?? []).map(Number);
+      const first = await eventually(() => Promise.resolve(apiUrls()[0] && pids()[0] ? true : undefined), 60_000);
+      expect(first).toBe(true);
+      const crashed = { httpUrl: apiUrls()[0] };
+      const survivor = await newBot(crashed);
+      await eventually(async () =>
+        (await readFile(path.join(dir, 'world.json'), 'utf8')).includes(survivor.token) ? true : undefined,
+      );
+      process.kill(pids()[0], 'SIGKILL');
+
+      await eventually(() => Promise.resolve(apiUrls().length > 1 && pids().length > 1 ? true : undefined), 60_000);
+      const back = { httpUrl: apiUrls()[1] };
+      expect((await rawBotCall(back, survivor.token, 'getMe')).body.result).toMatchObject({ id: survivor.id });
+    } finally {
+      if (run.child.exitCode === null) {
+        const exited = new Promise((resolve) => run.child.once('exit', resolve));
+        run.child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('empties the world on POST /sandbox/reset and on SANDBOX_RESET=true, and never issues an id twice', async () => {
