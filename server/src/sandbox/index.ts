@@ -73,7 +73,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const control = new ControlApi(world, door, mtproto);
   const server = createSandboxHttpServer(door, control);
   // Every change to the world comes through a request to a door (or an MTProto call, see onChange above).
-  if (store) server.on('request', (_req, res) => res.once('close', changed));
+  // Reading the control API (GET /sandbox/...) changes nothing; every Bot API call may (getUpdates confirms updates).
+  if (store) {
+    server.on('request', (req, res) => {
+      if (req.method !== 'GET' || !req.url?.startsWith('/sandbox')) res.once('close', changed);
+    });
+  }
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -18,7 +18,10 @@ export const IDS_FILE_NAME = 'ids.json';
 export interface WorldStoreOptions {
   /** Directory of `world.json`; created when missing. */
   dataDir: string;
-  /** A change is written at most this long after it happened (default 500 ms). */
+  /**
+   * A change is written at most this long after it happened (default 500 ms); for a world whose snapshot takes
+   * longer than a fifth of that, four times the snapshot's time.
+   */
   saveDelayMs?: number;
   /** Where the store says what it did and what went wrong (never a secret: only paths and error messages). */
   log?: (message: string) => void;
@@ -45,6 +48,8 @@ export class WorldStore {
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
   private writing: Promise<void> = Promise.resolve();
+  /** How long the last snapshot held the event loop (a large world takes a few hundred ms). */
+  private lastSnapshotMs = 0;
   private closed = false;
 
   constructor(
@@ -107,10 +112,15 @@ export class WorldStore {
   changed(): void {
     if (this.closed) return;
     this.dirty = true;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.save();
-    }, this.saveDelayMs);
+    // A large world waits longer between writes, so taking snapshots never holds the event loop more than a fifth
+    // of the time (the doors keep answering).
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.save();
+      },
+      Math.max(this.saveDelayMs, 4 * this.lastSnapshotMs),
+    );
     // A pending write must not keep a process alive that has nothing else to do; close() flushes it.
     this.timer.unref();
   }
@@ -132,8 +142,10 @@ export class WorldStore {
     if (this.dirty) {
       this.dirty = false;
       // The snapshot is taken now, synchronously, so the file holds one consistent moment of the world.
+      const started = performance.now();
       const text = JSON.stringify(takeSnapshot(this.world, this.parts));
       const ids = JSON.stringify(takeCounters(this.world));
+      this.lastSnapshotMs = performance.now() - started;
       this.writing = this.writing.then(() => this.write(text, ids));
     }
     return this.writing;
