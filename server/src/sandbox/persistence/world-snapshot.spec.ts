@@ -334,7 +334,8 @@ describe('WorldStore', () => {
     await first.load();
     first.changed();
     await first.close();
-    await writeFile(path.join(dir, 'world.json'), '{"format":"tenantgram-sandbox-world", trunc');
+    // A bot token right where the parser stops: the message must not quote it.
+    await writeFile(path.join(dir, 'world.json'), 'SECRET-7000000001:tokenSECRETtoken');
 
     const messages: string[] = [];
     const fresh = new SandboxWorld();
@@ -343,8 +344,9 @@ describe('WorldStore', () => {
     expect(result).toMatchObject({ state: 'recovered' });
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatch(
-      /is unusable: it is not a readable sandbox world .* It was moved to .*world\.json\.bad-/,
+      /is unusable: it is not valid JSON( \(stopped at character \d+\))?\. It was moved to .*world\.json\.bad-/,
     );
+    expect(messages[0]).not.toContain('SECRET');
     const files = await readdir(dir);
     expect(files.filter((f) => f.startsWith('world.json.bad-'))).toHaveLength(1);
     expect(files).not.toContain('world.json');

@@ -83,8 +83,14 @@ export class WorldStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'new' };
       return this.recover(`it cannot be read (${errorMessage(err)})`);
     }
+    let raw: unknown;
     try {
-      restoreSnapshot(parseSnapshot(JSON.parse(text) as unknown), this.world, this.parts);
+      raw = JSON.parse(text);
+    } catch (err) {
+      return this.recover(`it is not valid JSON${jsonErrorPosition(err)}`);
+    }
+    try {
+      restoreSnapshot(parseSnapshot(raw), this.world, this.parts);
     } catch (err) {
       return this.recover(`it is not a readable sandbox world (${errorMessage(err)})`);
     }
@@ -104,7 +110,7 @@ export class WorldStore {
     try {
       raiseCounters(this.world, JSON.parse(text));
     } catch (err) {
-      this.log(`The sandbox id counters ${this.idsFile} are unreadable (${errorMessage(err)}); ignoring them.`);
+      this.log(`The sandbox id counters ${this.idsFile} are not valid JSON${jsonErrorPosition(err)}; ignoring them.`);
     }
   }
 
@@ -182,6 +188,15 @@ export class WorldStore {
     );
     return { state: 'recovered', reason, movedTo };
   }
+}
+
+/**
+ * Where JSON.parse stopped, without its message: V8 quotes a piece of the text there, and the file holds bot tokens
+ * and keys, which never go into a log.
+ */
+function jsonErrorPosition(err: unknown): string {
+  const at = /position (\d+)/.exec(errorMessage(err));
+  return at ? ` (stopped at character ${at[1]})` : '';
 }
 
 function errorMessage(err: unknown): string {
