@@ -185,6 +185,20 @@ describe('world snapshot', () => {
     }
   });
 
+  it('stores a field the world gains later without any change here (plain data found by walking the world)', () => {
+    class GrownWorld extends SandboxWorld {
+      updateLog: Record<string, { pts: number; seen: Set<bigint> }> = {};
+      nextThingId = 1;
+    }
+    const world = new GrownWorld();
+    world.updateLog['100000001'] = { pts: 7, seen: new Set([1n]) };
+    world.nextThingId = 42;
+    const restored = new GrownWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    expect(restored.updateLog).toEqual({ '100000001': { pts: 7, seen: new Set([1n]) } });
+    expect(restored.nextThingId).toBe(42);
+  });
+
   it('keeps QR login tokens as bytes', () => {
     const world = new SandboxWorld();
     const token = world.createLoginToken('aa', 30);
