@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BotApiDoor } from '../bot-api/bot-api-door';
@@ -366,6 +366,30 @@ describe('WorldStore', () => {
     expect(files).not.toContain('world.json');
     expect(fresh.listUsers()).toEqual([]);
     expect(fresh.createBot({ username: 'after_bad_file_bot' }).id).toBe(7000000002);
+  });
+
+  it('reports a lasting write failure once and keeps the change for the next write', async () => {
+    const world = new SandboxWorld();
+    const messages: string[] = [];
+    // A directory where the file should be: every write fails the same way.
+    const blocked = path.join(dir, 'blocked');
+    const store = new WorldStore(world, { mtproto: door(world) }, { dataDir: blocked, log: (m) => messages.push(m) });
+    await store.load();
+    await mkdir(path.join(blocked, 'world.json'));
+    world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    store.changed();
+    await store.flush();
+    store.changed();
+    await store.flush();
+    expect(messages).toEqual([expect.stringContaining('Could not write the sandbox world')]);
+    expect(store.savedAt).toBeUndefined();
+
+    await rm(path.join(blocked, 'world.json'), { recursive: true });
+    await store.close();
+    expect(messages[1]).toContain('is written to');
+    const again = new SandboxWorld();
+    await new WorldStore(again, { mtproto: door(again) }, { dataDir: blocked }).load();
+    expect(again.findUserByPhone('15550001111')?.firstName).toBe('Ann');
   });
 
   it('starts empty on a file of another version, moving it aside', async () => {

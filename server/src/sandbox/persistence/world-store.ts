@@ -50,6 +50,8 @@ export class WorldStore {
   private writing: Promise<void> = Promise.resolve();
   /** How long the last snapshot held the event loop (a large world takes a few hundred ms). */
   private lastSnapshotMs = 0;
+  /** The error of the last failed write, so a lasting failure is reported once, not on every change. */
+  private writeError: string | undefined;
   private closed = false;
 
   constructor(
@@ -163,10 +165,17 @@ export class WorldStore {
       await writeFileAtomic(this.idsFile, ids, { encoding: 'utf8', fsync: true, mode: 0o600 });
       await writeFileAtomic(this.file, text, { encoding: 'utf8', fsync: true, mode: 0o600 });
       this.savedAt = new Date();
+      if (this.writeError !== undefined) this.log(`The sandbox world is written to ${this.file} again.`);
+      this.writeError = undefined;
     } catch (err) {
-      this.log(
-        `Could not write the sandbox world to ${this.file}: ${errorMessage(err)}; trying again on the next change.`,
-      );
+      // Compared by code: the message names a fresh temporary file each time.
+      const kind = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
+      if (kind !== this.writeError) {
+        this.log(
+          `Could not write the sandbox world to ${this.file}: ${errorMessage(err)}; trying again on the next change.`,
+        );
+      }
+      this.writeError = kind;
       this.dirty = true;
     }
   }
