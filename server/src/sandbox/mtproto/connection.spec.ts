@@ -52,7 +52,11 @@ class TestHost implements ConnectionHost {
   forgetAuthKey(key: AuthKeyRecord): void {
     this.keys.delete(key.idHex);
   }
+  keysChanged(): void {}
   countAttempt(): void {}
+  codecFor(): TlCodec {
+    return codec;
+  }
   invoke(key: AuthKeyRecord, request: TlObject): Promise<RpcAnswer> {
     this.invoked.push({ key, request });
     return Promise.resolve(this.answer(request));

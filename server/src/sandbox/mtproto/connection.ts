@@ -6,6 +6,7 @@ import { checkBindMessage, Handshake, NewAuthKey } from './handshake';
 import { AuthKeyRecord, RpcAnswer, RpcError } from './rpc';
 import {
   GZIP_PACKED_ID,
+  MAX_INFLATED_BYTES,
   MSG_CONTAINER_ID,
   RPC_RESULT_ID,
   TlCodec,
@@ -14,20 +15,25 @@ import {
   TlUnknownConstructorError,
   TlWriter,
 } from './tl-codec';
-import { MAX_PACKET_BYTES, ServerTransport, TRANSPORT_ERROR_AUTH_KEY_NOT_FOUND, TransportPacket } from './transport';
+import { DEFAULT_LAYER, LOWEST_LAYER, namedLayer } from './tl-schema';
+import { ServerTransport, TRANSPORT_ERROR_AUTH_KEY_NOT_FOUND, TransportPacket } from './transport';
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionHost {
   codec: TlCodec;
+  /** The codec answering a client at this API layer (see tl-schema's resolveLayer). */
+  codecFor(layer: number): TlCodec;
   newHandshake(): Handshake;
   registerAuthKey(key: NewAuthKey): void;
   /** The key with this id, unless it is unknown, destroyed or (a temporary key) expired. */
   findAuthKey(id: Buffer): AuthKeyRecord | undefined;
   /** destroy_auth_key: the key is forgotten; the next message under it gets -404. */
   forgetAuthKey(key: AuthKeyRecord): void;
+  /** A key record changed outside an API call (a temporary key was bound): stored keys need saving. */
+  keysChanged(): void;
   /** Called once per connection when it first presents an auth key, and on every API request. */
   countAttempt(key: AuthKeyRecord): void;
-  invoke(key: AuthKeyRecord, request: TlObject): Promise<RpcAnswer>;
+  invoke(key: AuthKeyRecord, request: TlObject, codec: TlCodec): Promise<RpcAnswer>;
   /** Files the connection under the key its pushes are for (a bound temporary key's permanent key). */
   bindConnection(conn: MtprotoConnection, key: AuthKeyRecord): void;
   onClosed(conn: MtprotoConnection): void;
@@ -133,7 +139,7 @@ export function futureSalts(key: AuthKeyRecord, num: number, now = unixNow()): T
 
 /** gzip_packed contents, in gzip or zlib framing (mtcute sends zlib), bounded against decompression bombs. */
 export function inflatePacked(packed: Buffer): Buffer {
-  return unzipSync(packed, { maxOutputLength: MAX_PACKET_BYTES });
+  return unzipSync(packed, { maxOutputLength: MAX_INFLATED_BYTES });
 }
 
 /** One TCP client of the MTProto door: transport framing, key exchange, encryption, sessions and RPC. */
@@ -149,6 +155,13 @@ export class MtprotoConnection {
   /** Cleared once the client wraps a call in invokeWithoutUpdates, as Telegram does for such connections. */
   private updatesEnabled = true;
   private disconnectTimer?: NodeJS.Timeout;
+  /** The API layer this connection named with invokeWithLayer; requests are read and answers written in it. */
+  private layer?: number;
+
+  /** This connection's layer, else the one its auth key last named, else the default. */
+  private get codec(): TlCodec {
+    return this.host.codecFor(this.layer ?? this.key?.layer ?? DEFAULT_LAYER);
+  }
 
   constructor(
     private readonly socket: Socket,
@@ -349,7 +362,7 @@ export class MtprotoConnection {
   private checkSeqNo(state: SessionState, msgId: bigint, seqNo: number, constructorId: number): number | undefined {
     // Telegram tolerates acknowledgements sent as content-related (mtcute does so), so parity is
     // enforced for API calls only; containers are checked where they are read.
-    const combinator = this.host.codec.schema.byId.get(constructorId);
+    const combinator = this.codec.schema.byId.get(constructorId);
     if (combinator?.kind === 'function' && !combinator.binaryStrings && seqNo % 2 === 0) return BadMsg.OddSeqNoExpected;
     const last = state.last;
     if (last) {
@@ -428,12 +441,29 @@ export class MtprotoConnection {
     this.remember(state, msgId, { contentRelated, rpc: false });
     if (!state.last || msgId > state.last.msgId) state.last = { msgId, seqNo };
 
+    // The layer is fixed before the query is read: the query is in that layer's constructors.
+    const layer = namedLayer(body);
+    if (layer !== undefined) {
+      if (layer < LOWEST_LAYER) {
+        out.push(this.rpcResultError(msgId, new RpcError(400, 'CONNECTION_LAYER_INVALID')));
+        return;
+      }
+      this.layer = layer;
+      key.layer = layer;
+    }
     let request: TlObject;
     try {
-      request = this.host.codec.decode(body);
+      request = this.codec.decode(body);
     } catch (e) {
-      const message = e instanceof TlUnknownConstructorError ? 'INPUT_METHOD_INVALID' : 'INPUT_REQUEST_INVALID';
-      out.push(this.rpcResultError(msgId, new RpcError(400, message)));
+      if (e instanceof TlUnknownConstructorError) {
+        // A method this layer lacks, or a constructor inside the request that this layer lacks.
+        const method = e.method || e.constructorId === constructorId;
+        out.push(
+          this.rpcResultError(msgId, new RpcError(400, method ? 'INPUT_METHOD_INVALID' : 'INPUT_CONSTRUCTOR_INVALID')),
+        );
+        return;
+      }
+      out.push(this.rpcResultError(msgId, new RpcError(400, 'INPUT_REQUEST_INVALID')));
       return;
     }
     const answered = out.length;
@@ -465,7 +495,7 @@ export class MtprotoConnection {
     request: TlObject,
     out: Outgoing[],
   ): Promise<void> {
-    const codec = this.host.codec;
+    const codec = this.codec;
     const bare = (obj: TlObject, contentRelated = true): void => {
       out.push({ body: codec.encode(obj), contentRelated });
     };
@@ -529,7 +559,7 @@ export class MtprotoConnection {
       return;
     }
     try {
-      const { type, value, withoutUpdates } = await this.host.invoke(actingKey, request);
+      const { type, value, withoutUpdates } = await this.host.invoke(actingKey, request, codec);
       if (withoutUpdates) this.updatesEnabled = false;
       out.push(this.rpcResult(msgId, codec.encodeAs(type, value)));
     } catch (e) {
@@ -576,6 +606,7 @@ export class MtprotoConnection {
     if (error) return fail(error);
     tempKey.boundToHex = permKey.idHex;
     tempKey.expiresAt = Math.min(tempKey.expiresAt, req.expires_at);
+    this.host.keysChanged();
     this.host.bindConnection(this, permKey);
     return this.rpcResult(msgId, this.host.codec.encodeAs('Bool', true));
   }
@@ -592,7 +623,7 @@ export class MtprotoConnection {
   private rpcResultError(reqMsgId: bigint, error: RpcError): Outgoing {
     return this.rpcResult(
       reqMsgId,
-      this.host.codec.encode({ _: 'rpc_error', error_code: error.code, error_message: error.errorMessage }),
+      this.codec.encode({ _: 'rpc_error', error_code: error.code, error_message: error.errorMessage }),
     );
   }
 
@@ -611,7 +642,7 @@ export class MtprotoConnection {
     const sessionId = this.sessionId;
     // Queued behind answers in flight so a push never overtakes the reply that caused it.
     this.queue = this.queue
-      .then(() => this.flush(key, sessionId, [{ body: this.host.codec.encode(obj), contentRelated: true }], 3))
+      .then(() => this.flush(key, sessionId, [{ body: this.codec.encode(obj), contentRelated: true }], 3))
       .catch(() => this.close());
   }
 

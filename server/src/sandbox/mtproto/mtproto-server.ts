@@ -13,7 +13,7 @@ import { Handshake, NewAuthKey } from './handshake';
 import { AuthKeyRecord, RpcService } from './rpc';
 import { botToTl, channelMessageToTl, channelToTl, privateMessageToTl, unixNow, userToTl } from './tl-builders';
 import { TlCodec, TlObject } from './tl-codec';
-import { loadInstalledSchema } from './tl-schema';
+import { DEFAULT_LAYER, loadLayerSchema } from './tl-schema';
 
 export interface MtprotoServerStats {
   connections: number;
@@ -39,7 +39,9 @@ export class MtprotoServer {
   readonly publicKey: { pem: string; fingerprint: string };
 
   private readonly rsa: ServerRsaKey;
-  private readonly codec = new TlCodec(loadInstalledSchema());
+  private readonly codec = new TlCodec(loadLayerSchema(DEFAULT_LAYER));
+  /** One codec per served layer, shared by every connection at that layer. */
+  private readonly codecs = new Map<number, TlCodec>([[this.codec.layer, this.codec]]);
   private readonly rpc: RpcService;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -54,11 +56,12 @@ export class MtprotoServer {
 
   constructor(
     private readonly world: SandboxWorld,
-    private readonly opts: { host: string; port: number },
+    private readonly opts: { host: string; port: number; onChange?: () => void },
   ) {
     this.rsa = generateServerRsaKey();
     this.publicKey = { pem: this.rsa.pem, fingerprint: this.rsa.fingerprint };
     this.rpc = new RpcService(world, this.codec, () => ({ host: opts.host, port: this.boundPort || opts.port }));
+    this.rpc.revokeOtherKeys = (userId, keepKeyHex): void => this.revokeKeys(userId, keepKeyHex);
     this.server = createServer((socket) => this.accept(socket));
     this.subscribe();
   }
@@ -117,16 +120,25 @@ export class MtprotoServer {
     socket.on('close', () => this.sockets.delete(socket));
     const host = {
       codec: this.codec,
+      codecFor: (layer: number): TlCodec => this.codecFor(layer),
       newHandshake: (): Handshake => new Handshake(this.codec, this.rsa, (id) => this.authKeys.has(id.toString('hex'))),
       registerAuthKey: (k: NewAuthKey): void => this.registerAuthKey(k),
       findAuthKey: (id: Buffer): AuthKeyRecord | undefined => this.findAuthKey(id.toString('hex')),
       forgetAuthKey: (k: AuthKeyRecord): void => {
         this.authKeys.delete(k.idHex);
+        this.opts.onChange?.();
       },
+      keysChanged: (): void => this.opts.onChange?.(),
       countAttempt: (k: AuthKeyRecord): void => {
         k.attempts += 1;
       },
-      invoke: (k: AuthKeyRecord, request: TlObject) => this.rpc.invoke(k, request),
+      invoke: async (k: AuthKeyRecord, request: TlObject, codec: TlCodec) => {
+        try {
+          return await this.rpc.invoke(k, request, codec);
+        } finally {
+          this.opts.onChange?.();
+        }
+      },
       bindConnection: (conn: MtprotoConnection, k: AuthKeyRecord): void => {
         for (const set of this.connectionsByKey.values()) set.delete(conn);
         let set = this.connectionsByKey.get(k.idHex);
@@ -147,9 +159,17 @@ export class MtprotoServer {
     const key = this.authKeys.get(idHex);
     if (key?.expiresAt !== undefined && key.expiresAt <= Math.floor(Date.now() / 1000)) {
       this.authKeys.delete(idHex);
+      this.opts.onChange?.();
       return undefined;
     }
     return key;
+  }
+
+  private codecFor(layer: number): TlCodec {
+    const schema = loadLayerSchema(layer);
+    let codec = this.codecs.get(schema.layer);
+    if (!codec) this.codecs.set(schema.layer, (codec = new TlCodec(schema)));
+    return codec;
   }
 
   private registerAuthKey(k: NewAuthKey): void {
@@ -168,6 +188,26 @@ export class MtprotoServer {
       createdAt: new Date(),
       ...(k.expiresAt === undefined ? {} : { expiresAt: k.expiresAt }),
     });
+    this.opts.onChange?.();
+  }
+
+  // ---- persistence (a stored world keeps its auth keys, so stored sessions keep working) ----
+
+  /** Every auth key record as data; an SRP check in progress is left out (the client asks again). */
+  exportAuthKeys(): AuthKeyRecord[] {
+    return [...this.authKeys.values()].map((k) => ({ ...k, srp: undefined }));
+  }
+
+  /** Takes stored records (all, or none when one is malformed). */
+  importAuthKeys(records: unknown[]): void {
+    const valid = records.map((r, i) => {
+      const k = r as Partial<AuthKeyRecord> | null;
+      if (!k || !Buffer.isBuffer(k.id) || !Buffer.isBuffer(k.key) || k.idHex !== k.id.toString('hex')) {
+        throw new Error(`auth key record ${i} lacks its id or key`);
+      }
+      return { ...k, sessions: k.sessions ?? new Set(), attempts: k.attempts ?? 0, revoked: k.revoked ?? false };
+    }) as AuthKeyRecord[];
+    for (const k of valid) this.authKeys.set(k.idHex, k);
   }
 
   // ---- updates pushed from the world ----
@@ -265,17 +305,20 @@ export class MtprotoServer {
         conn.push({ _: 'updateShort', update: { _: 'updateLoginToken' }, date: unixNow() });
       }
     });
-    this.on<{ userId: number }>(WorldEvent.SessionsRevoked, ({ userId }) => {
-      for (const key of this.authKeys.values()) {
-        if (key.userId !== userId || key.revoked) continue;
-        key.revoked = true;
-        key.srp = undefined;
-        key.passwordUserId = undefined;
-        // Tell live sessions their state is stale; the getDifference they answer with gets 401.
-        for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push({ _: 'updatesTooLong' });
-      }
-    });
+    this.on<{ userId: number }>(WorldEvent.SessionsRevoked, ({ userId }) => this.revokeKeys(userId));
     this.on<void>(WorldEvent.Reset, () => this.rpc.clear());
+  }
+
+  /** Signs out every auth key of the user (but `keepKeyHex`), telling their live sessions. */
+  private revokeKeys(userId: number, keepKeyHex?: string): void {
+    for (const key of this.authKeys.values()) {
+      if (key.userId !== userId || key.revoked || key.idHex === keepKeyHex) continue;
+      key.revoked = true;
+      key.srp = undefined;
+      key.passwordUserId = undefined;
+      // Tell live sessions their state is stale; the getDifference they answer with gets 401.
+      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push({ _: 'updatesTooLong' });
+    }
   }
 
   private usersFor(ids: (number | undefined)[], viewerId: number): TlObject[] {

@@ -1,6 +1,9 @@
+import { gunzipSync } from 'node:zlib';
+import { TL_LAYERS_GZIP_BASE64 } from './tl-layers/layers-data';
+
 /**
- * The TL schema the sandbox speaks, read from the installed client's own schema text so that the
- * server always understands exactly the layer the client was built for.
+ * The TL schemas the sandbox speaks: one per published API layer (`loadLayerSchema`), from the merged
+ * data in `tl-layers/`, and the installed gramjs's own schema text (`loadInstalledSchema`).
  */
 
 export interface TlParam {
@@ -50,6 +53,25 @@ function parseParams(text: string): TlParam[] {
   return params;
 }
 
+/** Parses one `name#id params = Type;` line (the `;` optional), or undefined for lines that are not wire objects. */
+export function parseTlLine(
+  line: string,
+  kind: TlCombinator['kind'],
+  binaryStrings: boolean,
+): TlCombinator | undefined {
+  const m = LINE_RE.exec(line.endsWith(';') ? line : `${line};`);
+  // Lines without a constructor id (e.g. TLS hello descriptions) are not wire objects.
+  if (!m) return undefined;
+  return { name: m[1], id: parseInt(m[2], 16) >>> 0, params: parseParams(m[3]), type: m[4], kind, binaryStrings };
+}
+
+function addCombinator(schema: TlSchema, combinator: TlCombinator): void {
+  // The vector pseudo-constructor is handled by the codec itself.
+  if (combinator.name === 'vector') return;
+  schema.byId.set(combinator.id, combinator);
+  (combinator.kind === 'function' ? schema.functions : schema.constructors).set(combinator.name, combinator);
+}
+
 /** Parses schema text in the `name#id params = Type;` form with `---functions---`/`---types---` sections. */
 export function parseTlSchema(sources: { text: string; binaryStrings: boolean }[], layer: number): TlSchema {
   const schema: TlSchema = { byId: new Map(), constructors: new Map(), functions: new Map(), layer };
@@ -66,21 +88,8 @@ export function parseTlSchema(sources: { text: string; binaryStrings: boolean }[
         kind = 'constructor';
         continue;
       }
-      const m = LINE_RE.exec(line);
-      // Lines without a constructor id (e.g. TLS hello descriptions) are not wire objects.
-      if (!m) continue;
-      const combinator: TlCombinator = {
-        name: m[1],
-        id: parseInt(m[2], 16) >>> 0,
-        params: parseParams(m[3]),
-        type: m[4],
-        kind,
-        binaryStrings,
-      };
-      // The vector pseudo-constructor is handled by the codec itself.
-      if (combinator.name === 'vector') continue;
-      schema.byId.set(combinator.id, combinator);
-      (kind === 'function' ? schema.functions : schema.constructors).set(combinator.name, combinator);
+      const combinator = parseTlLine(line, kind, binaryStrings);
+      if (combinator) addCombinator(schema, combinator);
     }
   }
   return schema;
@@ -88,7 +97,7 @@ export function parseTlSchema(sources: { text: string; binaryStrings: boolean }[
 
 let cached: TlSchema | undefined;
 
-/** The schema of the installed gramjs (API layer + MTProto service layer), parsed once. */
+/** The schema of the installed gramjs (API layer + MTProto service layer), parsed once; tests read gramjs's bytes with it. */
 export function loadInstalledSchema(): TlSchema {
   if (!cached) {
     // The schema ships as CommonJS modules exporting the raw text; reading it is the point.
@@ -106,4 +115,120 @@ export function loadInstalledSchema(): TlSchema {
     );
   }
   return cached;
+}
+
+/**
+ * The API layers the door serves, from `tl-layers/layers-data.ts` (built by `scripts/build-tl-layers.mjs`
+ * from published client packages; see `tl-layers/README.md`): every combinator once, with the published
+ * layers it exists in.
+ */
+interface LayerCatalogData {
+  layers: { layer: number; source: string }[];
+  /** MTProto service combinators (`C`/`F` prefixed lines): the same in every layer. */
+  service: string[];
+  /** `[C|F line, "0-12,14"]`: a combinator and the indexes (into `layers`) of the layers it is in. */
+  combinators: [string, string][];
+}
+
+/** The lowest layer served: layer 133 made user, chat and channel ids 64-bit. */
+export const LOWEST_LAYER = 133;
+/** A connection that never named its layer (and whose auth key never did) is answered in this one. */
+export const DEFAULT_LAYER = 198;
+
+/** The catalog parsed once: every combinator with the layer indexes it exists in. */
+interface LayerCatalog {
+  layers: { layer: number; source: string }[];
+  service: TlCombinator[];
+  combinators: { combinator: TlCombinator; ranges: [number, number][] }[];
+}
+
+let catalog: LayerCatalog | undefined;
+const layerSchemas = new Map<number, TlSchema>();
+
+function parseCatalogLine(line: string, binaryStrings: boolean): TlCombinator | undefined {
+  return parseTlLine(line.slice(2), line.startsWith('F ') ? 'function' : 'constructor', binaryStrings);
+}
+
+function catalogData(): LayerCatalog {
+  if (!catalog) {
+    const data = JSON.parse(
+      gunzipSync(Buffer.from(TL_LAYERS_GZIP_BASE64, 'base64')).toString('utf8'),
+    ) as LayerCatalogData;
+    // Combinator objects are never modified, so every layer's schema shares them.
+    catalog = { layers: data.layers, service: [], combinators: [] };
+    for (const line of data.service) {
+      const combinator = parseCatalogLine(line, true);
+      if (combinator) catalog.service.push(combinator);
+    }
+    for (const [line, ranges] of data.combinators) {
+      const combinator = parseCatalogLine(line, false);
+      if (!combinator) continue;
+      catalog.combinators.push({
+        combinator,
+        ranges: ranges.split(',').map((part): [number, number] => {
+          const [lo, hi] = part.split('-').map(Number);
+          return [lo, hi ?? lo];
+        }),
+      });
+    }
+  }
+  return catalog;
+}
+
+/** The published layers (ascending) and the package each schema was taken from. */
+export function publishedLayers(): { layer: number; source: string }[] {
+  return catalogData().layers.map((l) => ({ ...l }));
+}
+
+export function newestLayer(): number {
+  const { layers } = catalogData();
+  return layers[layers.length - 1].layer;
+}
+
+/**
+ * The published layer whose schema answers a client at `requested`: the nearest published layer at or
+ * below it. Below the lowest published layer (133 and 134: no client package ships them) the lowest
+ * published one answers, since older schemas predate 64-bit ids; above the newest, the newest.
+ */
+export function resolveLayer(requested: number): number {
+  const { layers } = catalogData();
+  let chosen = layers[0].layer;
+  for (const { layer } of layers) if (layer <= requested) chosen = layer;
+  return chosen;
+}
+
+/** The schema (API + MTProto service combinators) a client at `requested` layer is answered in, cached. */
+export function loadLayerSchema(requested: number): TlSchema {
+  const layer = resolveLayer(requested);
+  let schema = layerSchemas.get(layer);
+  if (schema) return schema;
+  const data = catalogData();
+  const index = data.layers.findIndex((l) => l.layer === layer);
+  schema = { byId: new Map(), constructors: new Map(), functions: new Map(), layer };
+  for (const { combinator, ranges } of data.combinators) {
+    if (ranges.some(([lo, hi]) => index >= lo && index <= hi)) addCombinator(schema, combinator);
+  }
+  for (const combinator of data.service) addCombinator(schema, combinator);
+  layerSchemas.set(layer, schema);
+  return schema;
+}
+
+const INVOKE_WITH_LAYER_ID = 0xda9b0d0d;
+const INVOKE_WITHOUT_UPDATES_ID = 0xbf9459b7;
+const INVOKE_AFTER_MSG_ID = 0xcb9f372d;
+
+/**
+ * The layer a request names with `invokeWithLayer`, looked up before the request is read (its query is
+ * in that layer's constructors), also under `invokeWithoutUpdates` / `invokeAfterMsg` wrappers.
+ */
+export function namedLayer(body: Buffer): number | undefined {
+  let offset = 0;
+  for (let depth = 0; depth < 4 && offset + 8 <= body.length; depth++) {
+    const id = body.readUInt32LE(offset);
+    if (id === INVOKE_WITH_LAYER_ID) return body.readInt32LE(offset + 4);
+    if (id === INVOKE_WITHOUT_UPDATES_ID) offset += 4;
+    else if (id === INVOKE_AFTER_MSG_ID) offset += 12;
+    else return undefined;
+  }
+  return undefined;
 }
