@@ -347,7 +347,8 @@ export function queryPairs(name: string, value: unknown): [string, string][] {
     const entries = Object.entries(value);
     return entries.length ? entries.flatMap(([k, v]) => queryPairs(`${name}[${k}]`, v)) : [[`${name}[]`, '']];
   }
-  return [[name, value === null ? 'null' : String(value as string | number | boolean)]];
+  if (typeof value === 'string') return [[name, value]];
+  return [[name, typeof value === 'number' || typeof value === 'boolean' ? String(value) : 'null']];
 }
 
 export const queryString = (pairs: [string, string][]): string =>
