@@ -492,15 +492,25 @@ export function caseArbitrary(doc: OpenApiDocument, op: Operation, ids: IdPools)
   return fc.oneof(...kinds);
 }
 
+/** The operation's path with the caller's first own id in each parameter. */
+function ownPath(op: Operation, ids: IdPools): string {
+  return op.pathParams.reduce((p, param) => {
+    const own = ids.bySegment[segmentBefore(op.path, param.name)] ?? ids.own;
+    return p.replace(`{${param.name}}`, encodeComponent(own[0] ?? '00000000-0000-4000-8000-000000000000'));
+  }, op.path);
+}
+
+/** A plain request to the operation (own ids, empty JSON object as body), to see whether the caller gets past its guards. */
+export function probeCase(op: Operation, ids: IdPools): FuzzCase {
+  return { kind: 'valid', method: op.method, url: ownPath(op, ids), body: bodyMethod(op) ? '{}' : undefined };
+}
+
 /**
  * The corpus sweep for one operation: each hostile value once in each place the operation takes
  * input (whole body, each body field, each query parameter), and each bad id in each path parameter.
  */
 export function corpusCases(doc: OpenApiDocument, op: Operation, ids: IdPools): FuzzCase[] {
-  const path = op.pathParams.reduce((p, param) => {
-    const own = ids.bySegment[segmentBefore(op.path, param.name)] ?? ids.own;
-    return p.replace(`{${param.name}}`, encodeComponent(own[0] ?? '00000000-0000-4000-8000-000000000000'));
-  }, op.path);
+  const path = ownPath(op, ids);
   const out: FuzzCase[] = [];
   const push = (kind: CaseKind, url: string, body: unknown, hostile: string) =>
     out.push({
