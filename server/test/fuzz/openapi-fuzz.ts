@@ -221,51 +221,61 @@ export class RawJson {
 export interface Hostile {
   name: string;
   value: unknown;
+  /** Swept through every input of every operation; the others come up in random cases only. */
+  sweep?: true;
 }
 
 const NEST = 2000;
 
 /** The hostile corpus: each value goes into bodies, query strings and (as text) path segments. */
 export const HOSTILE: Hostile[] = [
-  { name: `objects nested ${NEST} deep`, value: new RawJson('{"a":'.repeat(NEST) + '1' + '}'.repeat(NEST)) },
-  { name: `arrays nested ${NEST} deep`, value: new RawJson('['.repeat(NEST) + ']'.repeat(NEST)) },
-  { name: 'NUL', value: '\u0000' },
-  { name: 'NUL inside text', value: 'ab\u0000cd' },
-  { name: 'lone high surrogate', value: '\ud800x' },
-  { name: 'lone low surrogate', value: '\udc00' },
-  { name: '100 KB string', value: 'x'.repeat(100 * 1024) },
+  {
+    name: `objects nested ${NEST} deep`,
+    value: new RawJson('{"a":'.repeat(NEST) + '1' + '}'.repeat(NEST)),
+    sweep: true,
+  },
+  { name: `arrays nested ${NEST} deep`, value: new RawJson('['.repeat(NEST) + ']'.repeat(NEST)), sweep: true },
+  { name: 'NUL', value: '\u0000', sweep: true },
+  { name: 'NUL inside text', value: 'ab\u0000cd', sweep: true },
+  { name: 'lone high surrogate', value: '\ud800x', sweep: true },
+  { name: 'lone low surrogate', value: '\udc00', sweep: true },
+  { name: '100 KB string', value: 'x'.repeat(100 * 1024), sweep: true },
   { name: 'int64 max', value: new RawJson('9223372036854775807') },
-  { name: 'int64 max + 1', value: new RawJson('9223372036854775808') },
-  { name: 'int64 min - 1', value: new RawJson('-9223372036854775809') },
+  { name: 'int64 max + 1', value: new RawJson('9223372036854775808'), sweep: true },
+  { name: 'int64 min - 1', value: new RawJson('-9223372036854775809'), sweep: true },
   { name: '20 digits', value: new RawJson('99999999999999999999') },
   { name: 'int32 max', value: 2147483647 },
-  { name: 'int32 max + 1', value: 2147483648 },
-  { name: 'int32 min - 1', value: -2147483649 },
-  { name: '1e300', value: new RawJson('1e300') },
+  { name: 'int32 max + 1', value: 2147483648, sweep: true },
+  { name: 'int32 min - 1', value: -2147483649, sweep: true },
+  { name: '1e300', value: new RawJson('1e300'), sweep: true },
   { name: '-1e300', value: new RawJson('-1e300') },
   { name: '1e-300', value: new RawJson('1e-300') },
   { name: 'fraction', value: 1.5 },
   { name: 'minus one', value: -1 },
   { name: 'zero', value: 0 },
-  { name: '"NaN"', value: 'NaN' },
+  { name: '"NaN"', value: 'NaN', sweep: true },
   { name: '"Infinity"', value: 'Infinity' },
   { name: '"-Infinity"', value: '-Infinity' },
   { name: 'numeric string 1e300', value: '1e300' },
-  { name: 'earliest JS date', value: '-271821-04-20T00:00:00Z' },
-  { name: 'latest JS date', value: '+275760-09-13T00:00:00Z' },
+  { name: 'earliest JS date', value: '-271821-04-20T00:00:00Z', sweep: true },
+  { name: 'latest JS date', value: '+275760-09-13T00:00:00Z', sweep: true },
   { name: 'past the latest JS date', value: '+275760-09-13T00:00:00.001Z' },
   { name: 'year 0', value: '0000-01-01T00:00:00Z' },
   { name: 'not a date', value: '2026-13-45T25:61:61Z' },
-  { name: 'null', value: null },
-  { name: 'true', value: true },
+  { name: 'null', value: null, sweep: true },
+  { name: 'true', value: true, sweep: true },
   { name: 'empty string', value: '' },
   { name: 'blank string', value: '   ' },
-  { name: 'empty array', value: [] },
+  { name: 'empty array', value: [], sweep: true },
   { name: 'array of mixed', value: [1, 'a', null, {}] },
-  { name: 'empty object', value: {} },
-  { name: '__proto__ key', value: new RawJson('{"__proto__":{"polluted":true,"role":"admin"}}') },
-  { name: 'constructor key', value: new RawJson('{"constructor":{"prototype":{"polluted":true}}}') },
-  { name: 'prototype key', value: new RawJson('{"prototype":{"polluted":true},"toString":1,"hasOwnProperty":1}') },
+  { name: 'empty object', value: {}, sweep: true },
+  { name: '__proto__ key', value: new RawJson('{"__proto__":{"polluted":true,"role":"admin"}}'), sweep: true },
+  { name: 'constructor key', value: new RawJson('{"constructor":{"prototype":{"polluted":true}}}'), sweep: true },
+  {
+    name: 'prototype key',
+    value: new RawJson('{"prototype":{"polluted":true},"toString":1,"hasOwnProperty":1}'),
+    sweep: true,
+  },
   { name: 'SQL-ish', value: "' OR 1=1; --" },
   { name: 'LIKE wildcards', value: '%_\\' },
   { name: 'path traversal', value: '../../../etc/passwd' },
@@ -302,6 +312,20 @@ export const BAD_IDS: string[] = [
   '..',
   '%',
   ' ',
+];
+
+/** The bad ids swept through every path parameter (with the other tenant's ids); random cases draw from all. */
+export const SWEPT_BAD_IDS: string[] = [
+  '0',
+  '9223372036854775808',
+  '99999999999999999999999999',
+  'abc',
+  '00000000-0000-0000-0000-000000000000',
+  '00000000-0000-4000-8000-00000000000',
+  '\u0000',
+  '\ud800',
+  'x'.repeat(4000),
+  '%',
 ];
 
 /**
@@ -506,7 +530,7 @@ export function probeCase(op: Operation, ids: IdPools): FuzzCase {
 }
 
 /**
- * The corpus sweep for one operation: each hostile value once in each place the operation takes
+ * The corpus sweep for one operation: each swept hostile value once in each place the operation takes
  * input (whole body, each body field, each query parameter), and each bad id in each path parameter.
  */
 export function corpusCases(doc: OpenApiDocument, op: Operation, ids: IdPools): FuzzCase[] {
@@ -521,14 +545,14 @@ export function corpusCases(doc: OpenApiDocument, op: Operation, ids: IdPools): 
       body: body === undefined || !bodyMethod(op) ? undefined : toJsonText(body),
     });
   const fields = bodyFields(doc, op);
-  for (const h of HOSTILE) {
+  for (const h of HOSTILE.filter((x) => x.sweep)) {
     if (bodyMethod(op)) push('hostile-body', path, h.value, h.name);
     for (const f of fields) push('hostile-field', path, { [f]: h.value }, h.name);
     for (const q of op.queryParams)
       push('hostile-query', path + queryString(queryPairs(q.name, h.value)), undefined, h.name);
   }
   for (const param of op.pathParams) {
-    for (const bad of [...BAD_IDS, ...ids.foreign]) {
+    for (const bad of [...SWEPT_BAD_IDS, ...ids.foreign]) {
       push(
         'bad-path-id',
         op.path.replace(`{${param.name}}`, encodeComponent(bad)).replace(/\{[^}]+\}/g, (m) => {
