@@ -4,7 +4,7 @@
  * field values and odd filename encodings.
  */
 import fc from 'fast-check';
-import { fieldPart, multipartBody, type RawPart } from '../helpers/raw-http';
+import { BOUNDARY, fieldPart, multipartBody, type RawPart } from '../helpers/raw-http';
 import { HOSTILE, RawJson, resolve, validValue, type OpenApiDocument, type Operation } from './openapi-fuzz';
 
 export type UploadMode = 'complete' | 'truncated' | 'aborted' | 'hostile-field' | 'odd-filename';
@@ -61,6 +61,8 @@ const filePartOf = (field: string, disposition: string, data: Buffer): RawPart =
   data,
 });
 
+const CLOSING = `--${BOUNDARY}--\r\n`;
+
 export const UPLOAD_MODES: UploadMode[] = ['complete', 'truncated', 'aborted', 'hostile-field', 'odd-filename'];
 
 /** Upload cases for a form with the given text fields and file part names, by mode. */
@@ -83,9 +85,10 @@ export function uploadArbitraries(
     complete: fc
       .tuple(fields, file)
       .map(([fs, f]) => ({ mode: 'complete' as const, note: `${f.size} bytes`, ...whole([...fs, named(f)]) })),
-    truncated: fc.tuple(fields, file, fc.double({ min: 0.05, max: 0.999, noNaN: true })).map(([fs, f, at]) => {
+    truncated: fc.tuple(fields, file, fc.double({ min: 0.05, max: 1, noNaN: true })).map(([fs, f, at]) => {
       const body = multipartBody([...fs, named(f)]);
-      const cut = Math.max(1, Math.floor(body.length * at));
+      // Anywhere before the closing delimiter: a form that still has it is complete.
+      const cut = Math.max(1, Math.floor((body.length - CLOSING.length) * at));
       return {
         mode: 'truncated' as const,
         note: `form cut at byte ${cut} of ${body.length}`,
