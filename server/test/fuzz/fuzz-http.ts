@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { BOUNDARY, multipartBody, type RawPart } from '../helpers/raw-http';
+import { BOUNDARY } from '../helpers/raw-http';
 import type { FuzzCase } from './openapi-fuzz';
 
 /** How long one request may take before it counts as never answered. */
@@ -154,5 +154,3 @@ function unchunk(text: string): string {
     rest = rest.slice(nl + 2 + size + 2);
   }
 }
-
-export { multipartBody, type RawPart };
