@@ -34,6 +34,7 @@ describe('answerClientErrorsAsJson', () => {
     port = (server.address() as AddressInfo).port;
   });
   afterAll(async () => {
+    server.closeAllConnections();
     await new Promise((r) => server.close(r));
   });
 
