@@ -318,10 +318,13 @@ describe(`API fuzz driven by openapi.json (seed ${SEED})`, () => {
     await stillServing(`${label} (${u.mode}: ${u.note})`);
   }
 
-  describe('uploads as tenant', () => {
-    it.each(UPLOAD_OPS.map((op) => [op.key, op] as const))(
-      '%s: complete, truncated, aborted and odd multipart bodies',
-      async (_key, op) => {
+  describe('uploads', () => {
+    const uploadCases = (['tenant', 'anonymous'] as const).flatMap((persona) =>
+      UPLOAD_OPS.map((op) => [persona, op.key, op] as const),
+    );
+    it.each(uploadCases)(
+      'as %s, %s: complete, truncated, aborted and odd multipart bodies',
+      async (persona, _key, op) => {
         // Uploads that succeed are sent to Telegram, about one a second per chat: they take turns
         // over channels of their own so the chat limit does not set the pace.
         let turn = 0;
@@ -340,9 +343,9 @@ describe(`API fuzz driven by openapi.json (seed ${SEED})`, () => {
               fc.assert(
                 fc.asyncProperty(arbs[mode], async (u) => {
                   stats.uploads += 1;
-                  await upload('tenant', op.key, t.url, nextPath(), tenant.headers, u, contractViolation);
+                  await upload(persona, op.key, t.url, nextPath(), headersOf(persona), u, contractViolation);
                 }),
-                { seed: seedFor('upload', op.key, mode), numRuns: uploadRuns(mode), endOnFailure: true },
+                { seed: seedFor('upload', persona, op.key, mode), numRuns: uploadRuns(mode), endOnFailure: true },
               ),
             );
           }

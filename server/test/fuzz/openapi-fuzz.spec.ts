@@ -89,9 +89,21 @@ describe('OpenAPI fuzz generators', () => {
     const op = ops.find((o) => o.key === 'GET /api/admin/audit')!;
     const cases = corpusCases(doc, op, ids);
     for (const q of op.queryParams) {
-      const names = cases.filter((c) => c.url.includes(`?${encodeComponent(q.name)}`)).map((c) => c.hostile);
+      const names = cases
+        .filter((c) => c.kind === 'hostile-query' && new RegExp(`\\?${q.name}(=|%5B)`).test(c.url))
+        .map((c) => c.hostile);
       expect(names).toEqual(SWEPT.map((h) => h.name));
     }
+  });
+
+  it("puts bad ids and the other tenant's ids into query parameters that take an id", () => {
+    const op = ops.find((o) => o.key === 'GET /api/admin/audit')!;
+    const foreign = { ...ids, foreign: ['11111111-1111-4111-8111-111111111111'] };
+    const swept = corpusCases(doc, op, foreign).filter((c) => c.kind === 'bad-query-id');
+    expect(swept.map((c) => c.url)).toContain('/api/admin/audit?tenant_id=11111111-1111-4111-8111-111111111111');
+    expect(swept.map((c) => c.url)).toContain('/api/admin/audit?tenant_id=9223372036854775808');
+    const drawn = fc.sample(caseArbitrary(doc, op, foreign), { seed: 3, numRuns: 300 });
+    expect(drawn.some((c) => c.kind === 'bad-query-id' && c.url.includes('tenant_id='))).toBe(true);
   });
 
   it('puts every hostile value into the body and each field of a JSON operation', () => {

@@ -378,8 +378,18 @@ export function queryPairs(name: string, value: unknown): [string, string][] {
 export const queryString = (pairs: [string, string][]): string =>
   pairs.length ? `?${pairs.map(([k, v]) => `${encodeComponent(k)}=${encodeComponent(v)}`).join('&')}` : '';
 
+/** Query parameters that take an id (named `…_id` or of format uuid), for bad ids in queries. */
+function idQueryParams(doc: OpenApiDocument, op: Operation): string[] {
+  return op.queryParams
+    .filter((p) => /(^|_)id$/.test(p.name) || resolve(doc, p.schema).format === 'uuid')
+    .map((p) => p.name);
+}
+
+const clipId = (id: string): string => (id.length > 40 ? `${id.slice(0, 20)}… (${id.length} chars)` : id);
+
 /** What a generated request is, for the report of a failure. */
-export type CaseKind = 'valid' | 'hostile-body' | 'hostile-field' | 'hostile-query' | 'bad-path-id' | 'junk-query';
+export type CaseKind =
+  'valid' | 'hostile-body' | 'hostile-field' | 'hostile-query' | 'bad-path-id' | 'bad-query-id' | 'junk-query';
 
 export interface FuzzCase {
   kind: CaseKind;
@@ -498,6 +508,16 @@ export function caseArbitrary(doc: OpenApiDocument, op: Operation, ids: IdPools)
         ),
     );
   }
+  const idParams = idQueryParams(doc, op);
+  if (idParams.length) {
+    kinds.push(
+      fc
+        .tuple(goodPath, validQuery(doc, op), fc.constantFrom(...idParams), fc.constantFrom(...BAD_IDS, ...ids.foreign))
+        .map(([p, q, name, bad]) =>
+          make('bad-query-id', p, [...q.filter(([k]) => k !== name), [name, bad]], undefined, clipId(bad)),
+        ),
+    );
+  }
   if (bodyMethod(op)) {
     kinds.push(
       fc
@@ -551,6 +571,11 @@ export function corpusCases(doc: OpenApiDocument, op: Operation, ids: IdPools): 
     for (const q of op.queryParams)
       push('hostile-query', path + queryString(queryPairs(q.name, h.value)), undefined, h.name);
   }
+  for (const name of idQueryParams(doc, op)) {
+    for (const bad of [...SWEPT_BAD_IDS, ...ids.foreign]) {
+      push('bad-query-id', path + queryString([[name, bad]]), undefined, clipId(bad));
+    }
+  }
   for (const param of op.pathParams) {
     for (const bad of [...SWEPT_BAD_IDS, ...ids.foreign]) {
       push(
@@ -561,7 +586,7 @@ export function corpusCases(doc: OpenApiDocument, op: Operation, ids: IdPools): 
           return encodeComponent(own[0] ?? '0');
         }),
         undefined,
-        bad.length > 40 ? `${bad.slice(0, 20)}… (${bad.length} chars)` : bad,
+        clipId(bad),
       );
     }
   }
