@@ -6,6 +6,7 @@ import { AppModule, AppModuleOptions } from './app.module';
 import { GlobalExceptionFilter } from './common/http/global-exception.filter';
 import { createValidationPipe, InputShapePipe } from './common/http/validation';
 import { bodyParsers } from './common/http/body-parsers';
+import { answerClientErrorsAsJson } from './common/http/client-error';
 import { setupOpenApi } from './openapi';
 import { findAdminConsoleDir, mountAdminConsole } from './common/http/admin-console';
 
@@ -17,6 +18,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  answerClientErrorsAsJson(app.getHttpServer());
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
   // Flat query strings (node:querystring, at most 1,000 keys): no `a[b][c]=` nesting for a client to deepen.
