@@ -7,7 +7,9 @@ import {
   computeMsgKey,
   generateServerRsaKey,
   rsaFingerprint,
+  rsaOldDecrypt,
   rsaPadDecrypt,
+  sha1,
   rsaPublicNumbers,
   sha256,
   stripLeadingZeros,
@@ -75,5 +77,19 @@ describe('sandbox MTProto crypto', () => {
   it('drops leading zero bytes the way the client shortens g^ab', () => {
     expect(stripLeadingZeros(Buffer.from([0, 0, 5, 0])).equals(Buffer.from([5, 0]))).toBe(true);
     expect(stripLeadingZeros(Buffer.from([7, 1])).equals(Buffer.from([7, 1]))).toBe(true);
+  });
+
+  it('undoes the older p_q_inner_data encryption: raw RSA of sha1(data) + data + padding to 255 bytes', () => {
+    const key = generateServerRsaKey();
+    const data = randomBytes(96);
+    const plain = Buffer.concat([Buffer.alloc(1), sha1(data), data, randomBytes(255 - 20 - data.length)]);
+    const encrypted = publicEncrypt({ key: key.pem, padding: constants.RSA_NO_PADDING }, plain);
+    const out = rsaOldDecrypt(key.privateKey, encrypted);
+    expect(out?.hash.equals(sha1(data))).toBe(true);
+    expect(out?.rest.subarray(0, data.length).equals(data)).toBe(true);
+  });
+
+  it('picks RSA keys whose fingerprint has a non-zero top nibble', () => {
+    for (let i = 0; i < 3; i++) expect(BigInt.asUintN(64, generateServerRsaKey().fingerprintValue) >> 60n).not.toBe(0n);
   });
 });

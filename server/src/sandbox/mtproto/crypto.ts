@@ -120,8 +120,19 @@ export function rsaFingerprint(n: Buffer, e: Buffer): bigint {
   return sha1(w.toBuffer()).subarray(12, 20).readBigInt64LE();
 }
 
-/** A fresh 2048-bit RSA key, as Telegram's servers hold one for the handshake. */
+/**
+ * A fresh 2048-bit RSA key, as Telegram's servers hold one for the handshake. Keys whose fingerprint
+ * has a zero top nibble are skipped: mtcute looks fingerprints up by their hex text without leading
+ * zeros and would not find such a key (Telegram's own keys have none).
+ */
 export function generateServerRsaKey(): ServerRsaKey {
+  for (;;) {
+    const key = generateRsaKey();
+    if (BigInt.asUintN(64, key.fingerprintValue) >> 60n !== 0n) return key;
+  }
+}
+
+function generateRsaKey(): ServerRsaKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 65537 });
   const jwk = publicKey.export({ format: 'jwk' });
   if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') throw new Error('RSA key without modulus');
@@ -166,6 +177,45 @@ export function rsaPadDecrypt(privateKey: KeyObject | string, encrypted: Buffer)
   return dataWithPadding;
 }
 
+/**
+ * Undoes the older encryption of p_q_inner_data that Telethon v1 and Pyrogram still send: raw RSA over
+ * sha1(data) + data + random padding to 255 bytes. Returns the 20-byte hash and what follows it (data
+ * and padding); the caller checks the hash once it knows where the TL object ends.
+ */
+export function rsaOldDecrypt(
+  privateKey: KeyObject | string,
+  encrypted: Buffer,
+): { hash: Buffer; rest: Buffer } | undefined {
+  if (encrypted.length > 256 || encrypted.length < 32) return undefined;
+  const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
+  let plain: Buffer;
+  try {
+    // Some clients drop the leading zero byte of the ciphertext; RSA works on the number.
+    const padded = Buffer.concat([Buffer.alloc(256 - encrypted.length), encrypted]);
+    plain = privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, padded);
+  } catch {
+    return undefined;
+  }
+  // 255 bytes of plaintext read as a 256-byte number: the first byte is zero.
+  if (plain[0] !== 0) return undefined;
+  return { hash: plain.subarray(1, 21), rest: plain.subarray(21) };
+}
+
+/**
+ * MTProto 1.0 message key derivation (sha1 based), still used for the encrypted bind_auth_key_inner
+ * of auth.bindTempAuthKey; x = 0 for client→server.
+ */
+export function messageAesKeyIvV1(authKey: Buffer, msgKey: Buffer, x: 0 | 8): { key: Buffer; iv: Buffer } {
+  const a = sha1(msgKey, authKey.subarray(x, x + 32));
+  const b = sha1(authKey.subarray(32 + x, 48 + x), msgKey, authKey.subarray(48 + x, 64 + x));
+  const c = sha1(authKey.subarray(64 + x, 96 + x), msgKey);
+  const d = sha1(msgKey, authKey.subarray(96 + x, 128 + x));
+  return {
+    key: Buffer.concat([a.subarray(0, 8), b.subarray(8, 20), c.subarray(4, 16)]),
+    iv: Buffer.concat([a.subarray(8, 20), b.subarray(0, 8), c.subarray(16, 20), d.subarray(0, 8)]),
+  };
+}
+
 /** tmp_aes_key / tmp_aes_iv of the handshake, from server_nonce and new_nonce. */
 export function handshakeAesKeyIv(serverNonce: Buffer, newNonce: Buffer): { key: Buffer; iv: Buffer } {
   const h1 = sha1(newNonce, serverNonce);
@@ -189,6 +239,14 @@ export function messageAesKeyIv(authKey: Buffer, msgKey: Buffer, x: 0 | 8): { ke
 
 export function computeMsgKey(authKey: Buffer, plaintextWithPadding: Buffer, x: 0 | 8): Buffer {
   return sha256(authKey.subarray(88 + x, 120 + x), plaintextWithPadding).subarray(8, 24);
+}
+
+/**
+ * The quick-ack token for a client message: the first 32 bits of msg_key_large (the hash the msg_key
+ * is cut from), read little-endian, with the top bit set.
+ */
+export function quickAckToken(authKey: Buffer, plaintextWithPadding: Buffer): number {
+  return (sha256(authKey.subarray(88, 120), plaintextWithPadding).readUInt32LE(0) | 0x80000000) >>> 0;
 }
 
 /** The 8-byte auth_key_id (lower 64 bits of sha1(auth_key)), as bytes on the wire. */

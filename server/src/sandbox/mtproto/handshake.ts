@@ -8,6 +8,8 @@ import {
   dhPow,
   dhPowG,
   handshakeAesKeyIv,
+  messageAesKeyIvV1,
+  rsaOldDecrypt,
   rsaPadDecrypt,
   ServerRsaKey,
   sha1,
@@ -34,7 +36,24 @@ export class HandshakeError extends Error {
 export interface NewAuthKey {
   key: Buffer;
   id: Buffer;
+  /** The first server salt: new_nonce[0:8] XOR server_nonce[0:8], read as a little-endian long. */
+  salt: bigint;
+  /** Temporary keys (p_q_inner_data_temp*): unix time at which the key stops working. */
+  expiresAt?: number;
+  /** How the client encrypted p_q_inner_data. */
+  innerEncryption: 'rsa_pad' | 'rsa_sha1';
 }
+
+/** Longest lifetime a temporary key may ask for; Telegram's clients ask for a day at most. */
+const MAX_TEMP_KEY_SECONDS = 7 * 24 * 3600;
+
+/** The p_q_inner_data variants a client may send, and whether each makes a temporary key. */
+const INNER_DATA = new Map<string, { temp: boolean }>([
+  ['p_q_inner_data', { temp: false }],
+  ['p_q_inner_data_dc', { temp: false }],
+  ['p_q_inner_data_temp', { temp: true }],
+  ['p_q_inner_data_temp_dc', { temp: true }],
+]);
 
 const sameBytes = (a: unknown, b: Buffer): boolean => Buffer.isBuffer(a) && a.equals(b);
 
@@ -49,6 +68,8 @@ export class Handshake {
   /** The server's secret DH exponent a. */
   private a?: Buffer;
   private aes?: { key: Buffer; iv: Buffer };
+  private expiresIn?: number;
+  private innerEncryption: NewAuthKey['innerEncryption'] = 'rsa_pad';
 
   constructor(
     private readonly codec: TlCodec,
@@ -100,14 +121,22 @@ export class Handshake {
       throw new HandshakeError('wrong p/q');
     if (req.public_key_fingerprint !== this.rsa.fingerprintValue) throw new HandshakeError('unknown key fingerprint');
     if (!Buffer.isBuffer(req.encrypted_data)) throw new HandshakeError('missing encrypted data');
-    const data = rsaPadDecrypt(this.rsa.privateKey, req.encrypted_data);
-    if (!data) throw new HandshakeError('RSA_PAD check failed');
-    const inner = this.codec.readObject(new TlReader(data));
-    if (!inner._.startsWith('p_q_inner_data')) throw new HandshakeError('expected p_q_inner_data');
+    const inner = this.decryptInnerData(req.encrypted_data);
+    const variant = INNER_DATA.get(inner._);
+    if (!variant) throw new HandshakeError('expected p_q_inner_data');
     if (!sameBytes(inner.nonce, nonce) || !sameBytes(inner.server_nonce, serverNonce)) {
       throw new HandshakeError('inner nonce mismatch');
     }
+    if (!sameBytes(inner.pq, bigIntToBuffer(PQ))) throw new HandshakeError('inner pq mismatch');
     if (!Buffer.isBuffer(inner.new_nonce)) throw new HandshakeError('missing new nonce');
+    this.expiresIn = undefined;
+    if (variant.temp) {
+      const expiresIn = inner.expires_in;
+      if (typeof expiresIn !== 'number' || expiresIn <= 0 || expiresIn > MAX_TEMP_KEY_SECONDS) {
+        throw new HandshakeError('bad expires_in');
+      }
+      this.expiresIn = expiresIn;
+    }
     this.newNonce = inner.new_nonce;
     this.aes = handshakeAesKeyIv(serverNonce, this.newNonce);
     this.a = randomBytes(256);
@@ -129,6 +158,31 @@ export class Handshake {
       server_nonce: serverNonce,
       encrypted_answer: aesIge(padded, this.aes.key, this.aes.iv, true),
     };
+  }
+
+  /**
+   * Reads p_q_inner_data in either encryption Telegram accepts: RSA_PAD (current clients) or the
+   * older raw RSA of sha1(data) + data + padding (Telethon v1, Pyrogram).
+   */
+  private decryptInnerData(encrypted: Buffer): TlObject {
+    const padded = rsaPadDecrypt(this.rsa.privateKey, encrypted);
+    if (padded) {
+      this.innerEncryption = 'rsa_pad';
+      return this.codec.readObject(new TlReader(padded));
+    }
+    const old = rsaOldDecrypt(this.rsa.privateKey, encrypted);
+    if (!old) throw new HandshakeError('p_q_inner_data does not decrypt');
+    const reader = new TlReader(old.rest);
+    let inner: TlObject;
+    try {
+      inner = this.codec.readObject(reader);
+    } catch {
+      throw new HandshakeError('p_q_inner_data does not decrypt');
+    }
+    if (!sha1(old.rest.subarray(0, reader.offset)).equals(old.hash))
+      throw new HandshakeError('p_q_inner_data hash mismatch');
+    this.innerEncryption = 'rsa_sha1';
+    return inner;
   }
 
   private clientDhParams(req: TlObject): { reply: TlObject; done?: NewAuthKey } {
@@ -181,7 +235,79 @@ export class Handshake {
         server_nonce: serverNonce,
         new_nonce_hash1: sha1(newNonce, Buffer.from([1]), auxHash).subarray(4, 20),
       },
-      done: { key, id },
+      done: {
+        key,
+        id,
+        salt: firstServerSalt(newNonce, serverNonce),
+        expiresAt: this.expiresIn === undefined ? undefined : Math.floor(Date.now() / 1000) + this.expiresIn,
+        innerEncryption: this.innerEncryption,
+      },
     };
   }
+}
+
+/** The first server salt of a new key (core.telegram.org/mtproto/auth_key, step 9). */
+export function firstServerSalt(newNonce: Buffer, serverNonce: Buffer): bigint {
+  const salt = Buffer.alloc(8);
+  for (let i = 0; i < 8; i++) salt[i] = newNonce[i] ^ serverNonce[i];
+  return salt.readBigInt64LE();
+}
+
+/** What auth.bindTempAuthKey carries, and what the encrypted message inside it must match. */
+export interface BindRequest {
+  permAuthKeyId: bigint;
+  nonce: bigint;
+  expiresAt: number;
+  encryptedMessage: Buffer;
+  /** msg_id of the auth.bindTempAuthKey message itself. */
+  msgId: bigint;
+  /** The temporary key the request came on, and the session it came in. */
+  tempAuthKeyId: bigint;
+  tempSessionId: bigint;
+}
+
+/**
+ * Checks the bind message of auth.bindTempAuthKey (core.telegram.org/method/auth.bindTempAuthKey):
+ * bind_auth_key_inner encrypted MTProto 1.0-style with the permanent key, whose msg_id is the bind
+ * request's, and whose fields repeat the request and name this temporary key and session.
+ * Returns the rpc error message to answer, or undefined when the binding is valid.
+ */
+export function checkBindMessage(codec: TlCodec, permKey: Buffer, req: BindRequest): string | undefined {
+  const em = req.encryptedMessage;
+  if (em.length < 24 + 16 || (em.length - 24) % 16 !== 0) return 'ENCRYPTED_MESSAGE_INVALID';
+  if (!authKeyIdOf(permKey).equals(em.subarray(0, 8))) return 'ENCRYPTED_MESSAGE_INVALID';
+  const msgKey = em.subarray(8, 24);
+  const { key, iv } = messageAesKeyIvV1(permKey, msgKey, 0);
+  const plain = aesIge(em.subarray(24), key, iv, false);
+  const r = new TlReader(plain);
+  r.raw(16); // random, in place of salt and session_id
+  const msgId = r.long();
+  const seqNo = r.int();
+  const length = r.int();
+  if (length !== 40 || plain.length < 32 + length) return 'ENCRYPTED_MESSAGE_INVALID';
+  if (
+    !sha1(plain.subarray(0, 32 + length))
+      .subarray(4, 20)
+      .equals(msgKey)
+  )
+    return 'ENCRYPTED_MESSAGE_INVALID';
+  let inner: TlObject;
+  try {
+    inner = codec.readObject(new TlReader(plain.subarray(32, 32 + length)));
+  } catch {
+    return 'ENCRYPTED_MESSAGE_INVALID';
+  }
+  if (
+    msgId !== req.msgId ||
+    seqNo !== 0 ||
+    inner._ !== 'bind_auth_key_inner' ||
+    inner.nonce !== req.nonce ||
+    inner.perm_auth_key_id !== req.permAuthKeyId ||
+    inner.temp_auth_key_id !== req.tempAuthKeyId ||
+    inner.temp_session_id !== req.tempSessionId ||
+    inner.expires_at !== req.expiresAt
+  ) {
+    return 'ENCRYPTED_MESSAGE_INVALID';
+  }
+  return undefined;
 }

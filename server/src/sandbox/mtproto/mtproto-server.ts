@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, Server, Socket } from 'node:net';
 import {
   ChannelMessageEvent,
@@ -22,11 +21,19 @@ export interface MtprotoServerStats {
   authKeys: number;
   /** Per auth key id (hex): connections that presented the key plus API requests made with it. */
   attemptsByAuthKey: Record<string, number>;
+  /** Live connections per transport, e.g. `{ "intermediate": 1, "obfuscated/padded": 2 }`. */
+  transports: Record<string, number>;
+  /** Completed key exchanges per encryption of p_q_inner_data: `rsa_pad` or the older `rsa_sha1`. */
+  handshakesByEncryption: Record<string, number>;
+  /** Temporary (PFS) keys alive, and how many of them are bound to a permanent key. */
+  temporaryKeys: number;
+  boundTemporaryKeys: number;
 }
 
 /**
- * The sandbox's MTProto door: a TCP server speaking the "full" transport and MTProto 2.0 over the
- * shared world, so the unmodified gramjs client can log in, read history and receive updates.
+ * The sandbox's MTProto door: a TCP server speaking every MTProto transport (abridged, intermediate,
+ * padded intermediate, full, obfuscated) and MTProto 2.0 over the shared world, so unmodified clients
+ * (gramjs, mtcute, Telethon...) can log in, read history and receive updates.
  */
 export class MtprotoServer {
   readonly publicKey: { pem: string; fingerprint: string };
@@ -43,6 +50,7 @@ export class MtprotoServer {
   private readonly authKeys = new Map<string, AuthKeyRecord>();
   private readonly connectionsByKey = new Map<string, Set<MtprotoConnection>>();
   private handshakes = 0;
+  private readonly handshakesByEncryption: Record<string, number> = {};
   private boundPort = 0;
   private readonly listeners: [WorldEvent, (payload: unknown) => void][] = [];
 
@@ -73,12 +81,28 @@ export class MtprotoServer {
 
   stats(): MtprotoServerStats {
     const attemptsByAuthKey: Record<string, number> = {};
-    for (const [id, key] of this.authKeys) attemptsByAuthKey[id] = key.attempts;
+    const transports: Record<string, number> = {};
+    let temporaryKeys = 0;
+    let boundTemporaryKeys = 0;
+    for (const [id, key] of this.authKeys) {
+      attemptsByAuthKey[id] = key.attempts;
+      if (key.expiresAt === undefined) continue;
+      temporaryKeys += 1;
+      if (key.boundToHex) boundTemporaryKeys += 1;
+    }
+    for (const conn of this.connections) {
+      const kind = conn.transportKind;
+      if (kind) transports[kind] = (transports[kind] ?? 0) + 1;
+    }
     return {
       connections: this.connections.size,
       handshakes: this.handshakes,
       authKeys: this.authKeys.size,
       attemptsByAuthKey,
+      transports,
+      handshakesByEncryption: { ...this.handshakesByEncryption },
+      temporaryKeys,
+      boundTemporaryKeys,
     };
   }
 
@@ -99,7 +123,12 @@ export class MtprotoServer {
       codecFor: (layer: number): TlCodec => this.codecFor(layer),
       newHandshake: (): Handshake => new Handshake(this.codec, this.rsa, (id) => this.authKeys.has(id.toString('hex'))),
       registerAuthKey: (k: NewAuthKey): void => this.registerAuthKey(k),
-      findAuthKey: (id: Buffer): AuthKeyRecord | undefined => this.authKeys.get(id.toString('hex')),
+      findAuthKey: (id: Buffer): AuthKeyRecord | undefined => this.findAuthKey(id.toString('hex')),
+      forgetAuthKey: (k: AuthKeyRecord): void => {
+        this.authKeys.delete(k.idHex);
+        this.opts.onChange?.();
+      },
+      keysChanged: (): void => this.opts.onChange?.(),
       countAttempt: (k: AuthKeyRecord): void => {
         k.attempts += 1;
       },
@@ -119,9 +148,21 @@ export class MtprotoServer {
       onClosed: (conn: MtprotoConnection): void => {
         this.connections.delete(conn);
         if (conn.key) this.connectionsByKey.get(conn.key.idHex)?.delete(conn);
+        if (conn.key?.boundToHex) this.connectionsByKey.get(conn.key.boundToHex)?.delete(conn);
       },
     };
     this.connections.add(new MtprotoConnection(socket, host));
+  }
+
+  /** A known key; a temporary key past its expiry is forgotten, so its client gets -404 and makes a new one. */
+  private findAuthKey(idHex: string): AuthKeyRecord | undefined {
+    const key = this.authKeys.get(idHex);
+    if (key?.expiresAt !== undefined && key.expiresAt <= Math.floor(Date.now() / 1000)) {
+      this.authKeys.delete(idHex);
+      this.opts.onChange?.();
+      return undefined;
+    }
+    return key;
   }
 
   private codecFor(layer: number): TlCodec {
@@ -133,16 +174,19 @@ export class MtprotoServer {
 
   private registerAuthKey(k: NewAuthKey): void {
     this.handshakes += 1;
+    this.handshakesByEncryption[k.innerEncryption] = (this.handshakesByEncryption[k.innerEncryption] ?? 0) + 1;
     const idHex = k.id.toString('hex');
     this.authKeys.set(idHex, {
       id: k.id,
       idHex,
       key: k.key,
-      salt: randomBytes(8).readBigInt64LE(),
+      // The first salt is the one both sides derive from the nonces, so the client's first message is accepted.
+      salt: k.salt,
       revoked: false,
       sessions: new Set(),
       attempts: 0,
       createdAt: new Date(),
+      ...(k.expiresAt === undefined ? {} : { expiresAt: k.expiresAt }),
     });
     this.opts.onChange?.();
   }

@@ -52,6 +52,10 @@ export interface AuthKeyRecord {
   sessions: Set<bigint>;
   attempts: number;
   createdAt: Date;
+  /** Temporary (PFS) keys: unix time after which the key is refused with the transport error -404. */
+  expiresAt?: number;
+  /** A temporary key bound by auth.bindTempAuthKey: the permanent key (hex id) whose user its calls act as. */
+  boundToHex?: string;
   /** The API layer the key's sessions last named with invokeWithLayer. */
   layer?: number;
 }
