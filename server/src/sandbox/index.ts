@@ -3,6 +3,7 @@ import { BotApiDoor } from './bot-api/bot-api-door';
 import { ControlApi } from './control/control-api';
 import { createSandboxHttpServer } from './http-server';
 import { MtprotoServer } from './mtproto/mtproto-server';
+import type { UpdateLimits } from './updates/sandbox-updates';
 import { SandboxWorld } from './world';
 
 export interface SandboxOptions {
@@ -14,6 +15,8 @@ export interface SandboxOptions {
   mtprotoPort?: number;
   codeTtlSeconds?: number;
   limitsEnabled?: boolean;
+  /** Update log sizes and difference/push limits (Telegram-like defaults). */
+  updateLimits?: Partial<UpdateLimits>;
 }
 
 export interface SandboxHandle {
@@ -32,7 +35,7 @@ export interface SandboxHandle {
 export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
   const host = opts.host ?? '127.0.0.1';
   const world = new SandboxWorld({ codeTtlSeconds: opts.codeTtlSeconds, limitsEnabled: opts.limitsEnabled });
-  const mtproto = new MtprotoServer(world, { host, port: opts.mtprotoPort ?? 0 });
+  const mtproto = new MtprotoServer(world, { host, port: opts.mtprotoPort ?? 0, updateLimits: opts.updateLimits });
   const mtprotoPort = await mtproto.listen();
   const door = new BotApiDoor(world);
   const control = new ControlApi(world, door, mtproto);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { emptyUpdateState, UpdateState } from './updates/update-log';
 
 /**
  * The sandbox's one shared world: users, bots, channels, messages, login codes, faults.
@@ -234,6 +235,8 @@ export class SandboxWorld extends EventEmitter {
   codeTtlSeconds: number;
   /** Uploaded files by file_id. */
   readonly files = new Map<string, SandboxFile>();
+  /** Every user's and channel's pts/qts/seq and update log (plain data, kept by `updates/`). */
+  updateState: UpdateState = emptyUpdateState();
 
   private readonly defaultLimitsEnabled: boolean;
   private readonly users = new Map<number, SandboxUser>();
@@ -654,6 +657,7 @@ export class SandboxWorld extends EventEmitter {
     this.codes = [];
     this.loginTokens = [];
     this.faults = [];
+    this.updateState = emptyUpdateState();
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);
   }

@@ -8,6 +8,7 @@ import {
   SandboxUser,
   SandboxWorld,
 } from '../world';
+import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
   botToTl,
@@ -134,6 +135,7 @@ export class RpcService {
     private readonly world: SandboxWorld,
     private readonly codec: TlCodec,
     private readonly endpoint: () => { host: string; port: number },
+    private readonly updates: SandboxUpdates,
   ) {
     const h = (name: string, fn: Handler): void => {
       this.handlers.set(name, fn);
@@ -154,8 +156,9 @@ export class RpcService {
     h('auth.importLoginToken', (k, r) => this.importLoginToken(k, r));
     h('users.getUsers', (k, r) => this.getUsers(k, r));
     h('users.getFullUser', (k, r) => this.getFullUser(k, r));
-    h('updates.getState', (k) => this.getState(k));
-    h('updates.getDifference', (k, r) => this.getDifference(k, r));
+    h('updates.getState', (k) => this.updates.getState(this.requireUser(k).id));
+    h('updates.getDifference', (k, r) => this.difference(k, r, false));
+    h('updates.getChannelDifference', (k, r) => this.difference(k, r, true));
     h('contacts.resolveUsername', (k, r) => this.resolveUsername(k, r));
     h('contacts.getContacts', () => ({ _: 'contacts.contacts', contacts: [], saved_count: 0, users: [] }));
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
@@ -470,34 +473,16 @@ export class RpcService {
     };
   }
 
-  /** The user's common pts: one event per private message sent or received. */
-  private userPts(userId: number): number {
-    return this.world.privateMessagesOf('user', userId).length;
-  }
-
-  private getState(key: AuthKeyRecord): TlObject {
+  private difference(key: AuthKeyRecord, req: TlObject, channel: boolean): TlObject {
     const me = this.requireUser(key);
-    return { _: 'updates.state', pts: this.userPts(me.id), qts: 0, date: unixNow(), seq: 0, unread_count: 0 };
-  }
-
-  private getDifference(key: AuthKeyRecord, req: TlObject): TlObject {
-    const me = this.requireUser(key);
-    const messages = this.world.privateMessagesOf('user', me.id);
-    const from = Math.max(0, num(req.pts));
-    if (from >= messages.length) return { _: 'updates.differenceEmpty', date: unixNow(), seq: 0 };
-    const fresh = messages.slice(from);
-    return {
-      _: 'updates.difference',
-      new_messages: fresh.map((m) => privateMessageToTl(m, me.id)),
-      new_encrypted_messages: [],
-      other_updates: [],
-      chats: [],
-      users: this.usersToTl(
-        fresh.flatMap((m) => [m.fromId, m.toId]),
-        me.id,
-      ),
-      state: { _: 'updates.state', pts: messages.length, qts: 0, date: unixNow(), seq: 0, unread_count: 0 },
-    };
+    try {
+      return channel
+        ? this.updates.getChannelDifference(me.id, this.readableChannel(req.channel, me), req)
+        : this.updates.getDifference(me.id, req);
+    } catch (e) {
+      if (e instanceof UpdateStateError) throw new RpcError(400, e.errorMessage);
+      throw e;
+    }
   }
 
   private resolveUsername(key: AuthKeyRecord, req: TlObject): TlObject {
@@ -697,7 +682,7 @@ export class RpcService {
         _: 'updateShortSentMessage',
         out: true,
         id: message.id,
-        pts: this.userPts(me.id),
+        pts: this.updates.userPts(me.id),
         pts_count: 1,
         date: message.date,
       };
