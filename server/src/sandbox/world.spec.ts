@@ -189,4 +189,38 @@ describe('SandboxWorld', () => {
     expect(world.limitsEnabled).toBe(true);
     expect(world.createUser({ phone: '15550001111', firstName: 'Ann' }).id).toBeGreaterThan(before.id);
   });
+
+  it("deletes private messages from one side, or from both with revoke, and skips ids that are not the user's", () => {
+    const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const c = world.createUser({ phone: '15550003333', firstName: 'Cy' });
+    const m1 = world.sendPrivateMessage({ fromKind: 'user', fromId: a.id, toKind: 'user', toId: b.id, text: 'one' });
+    const m2 = world.sendPrivateMessage({ fromKind: 'user', fromId: b.id, toKind: 'user', toId: a.id, text: 'two' });
+    const m3 = world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: b.id,
+      toKind: 'user',
+      toId: c.id,
+      text: 'not ann',
+    });
+    const events: unknown[] = [];
+    world.on(WorldEvent.PrivateMessagesDeleted, (e) => events.push(e));
+
+    expect(world.deletePrivateMessages(a.id, [m1.id, m3.id], false)).toEqual([m1.id]);
+    expect(world.privateMessagesOf('user', a.id).map((m) => m.text)).toEqual(['two']);
+    expect(world.privateMessagesOf('user', b.id).map((m) => m.text)).toEqual(['one', 'two', 'not ann']);
+    expect(world.deletePrivateMessages(a.id, [m2.id], true)).toEqual([m2.id]);
+    expect(world.privateMessagesOf('user', b.id).map((m) => m.text)).toEqual(['one', 'not ann']);
+    // Already gone for Ann: nothing happens, nothing is told.
+    expect(world.deletePrivateMessages(a.id, [m1.id], true)).toEqual([]);
+    expect(events).toEqual([
+      { deletions: [{ userId: a.id, messageIds: [m1.id] }] },
+      {
+        deletions: [
+          { userId: a.id, messageIds: [m2.id] },
+          { userId: b.id, messageIds: [m2.id] },
+        ],
+      },
+    ]);
+  });
 });

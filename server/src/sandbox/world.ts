@@ -99,6 +99,13 @@ export interface PrivateMessage {
   text: string;
   date: number;
   editDate?: number;
+  /** Users who deleted it from their side of the chat (both, when deleted for everyone). */
+  deletedFor?: number[];
+}
+
+/** Payload of {@link WorldEvent.PrivateMessagesDeleted}: per user, the ids that left their chat list. */
+export interface PrivateMessagesDeletedEvent {
+  deletions: { userId: number; messageIds: number[] }[];
 }
 
 export interface LoginCode {
@@ -161,6 +168,8 @@ export enum WorldEvent {
   Reset = 'reset',
   /** Payload {@link ChannelMessageEvent} (the message carries `deleted: true`). */
   ChannelMessageDeleted = 'channelMessageDeleted',
+  /** Payload {@link PrivateMessagesDeletedEvent}. */
+  PrivateMessagesDeleted = 'privateMessagesDeleted',
 }
 
 export interface ChannelMessageEvent {
@@ -580,10 +589,43 @@ export class SandboxWorld extends EventEmitter {
     return this.privateMessages.find((m) => m.id === messageId);
   }
 
+  /** A user's view leaves out what they deleted. */
   privateMessagesOf(kind: 'user' | 'bot', id: number): PrivateMessage[] {
     return this.privateMessages.filter(
-      (m) => (m.fromKind === kind && m.fromId === id) || (m.toKind === kind && m.toId === id),
+      (m) =>
+        ((m.fromKind === kind && m.fromId === id) || (m.toKind === kind && m.toId === id)) &&
+        !(kind === 'user' && m.deletedFor?.includes(id)),
     );
+  }
+
+  /**
+   * A user deletes messages of their private chats: from their side only, or with `revoke` for the other
+   * side too. Ids that are not theirs or already gone are skipped; returns the ids deleted for the user.
+   */
+  deletePrivateMessages(userId: number, messageIds: number[], revoke: boolean): number[] {
+    const byUser = new Map<number, number[]>();
+    const gone = (m: PrivateMessage, uid: number): void => {
+      if (m.deletedFor?.includes(uid)) return;
+      m.deletedFor = [...(m.deletedFor ?? []), uid];
+      byUser.set(uid, [...(byUser.get(uid) ?? []), m.id]);
+    };
+    for (const id of new Set(messageIds)) {
+      const m = this.findPrivateMessage(id);
+      const mine = m && ((m.fromKind === 'user' && m.fromId === userId) || (m.toKind === 'user' && m.toId === userId));
+      if (!m || !mine || m.deletedFor?.includes(userId)) continue;
+      gone(m, userId);
+      if (!revoke) continue;
+      for (const side of [m.fromKind === 'user' ? m.fromId : 0, m.toKind === 'user' ? m.toId : 0]) {
+        if (side && side !== userId) gone(m, side);
+      }
+    }
+    if (byUser.size) {
+      const event: PrivateMessagesDeletedEvent = {
+        deletions: [...byUser].map(([uid, ids]) => ({ userId: uid, messageIds: ids })),
+      };
+      this.emit(WorldEvent.PrivateMessagesDeleted, event);
+    }
+    return byUser.get(userId) ?? [];
   }
 
   // ---- login codes, sessions, QR tokens ----

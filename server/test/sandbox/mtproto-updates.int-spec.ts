@@ -3,7 +3,7 @@ import { NewMessage, NewMessageEvent } from 'telegram/events';
 import { Raw } from 'telegram/events/Raw';
 import { returnBigInt } from 'telegram/Helpers';
 import { addBotToChannel, control, newBot, newChannel, telegramFor } from './bot-helpers';
-import { MtprotoKit, newUser, signedInClient, startMtprotoKit } from './mtproto-kit';
+import { errorOf, MtprotoKit, newUser, signedInClient, startMtprotoKit } from './mtproto-kit';
 
 jest.setTimeout(30000);
 
@@ -154,6 +154,72 @@ describe('sandbox MTProto updates (real gramjs)', () => {
     expect(await senderSeen.until(1)).toEqual([reply]);
     // The sending session got its own message in the answer only, never pushed again.
     expect(senderSeen.seen).toHaveLength(1);
+  });
+
+  it("pushes edits and deletions made in the app to the other side and to the user's other sessions", async () => {
+    const [me, friend] = [await newUser(kit), await newUser(kit, { firstName: 'Bob' })];
+    const sender = await signedInClient(kit, me);
+    const other = await signedInClient(kit, me);
+    const friendClient = await signedInClient(kit, friend);
+    const [mine, theirs] = [watch(other), watch(friendClient)];
+    await Promise.all([other.getMe(), friendClient.getMe()]);
+    const bob = (await friendClient.getMe());
+    const peer = new Api.InputPeerUser({ userId: bob.id, accessHash: bob.accessHash! });
+
+    const sent = (await sender.invoke(
+      new Api.messages.SendMessage({ peer, message: 'draft', randomId: returnBigInt('22222') }),
+    )) as Api.UpdateShortSentMessage;
+    const edited = await sender.invoke(new Api.messages.EditMessage({ peer, id: sent.id, message: 'final' }));
+    expect((edited as Api.Updates).updates[0]).toMatchObject({ className: 'UpdateEditMessage', pts: 2 });
+    const deleted = await sender.invoke(new Api.messages.DeleteMessages({ id: [sent.id], revoke: true }));
+    expect(deleted).toMatchObject({ pts: 3, ptsCount: 1 });
+
+    expect(await mine.until(3)).toEqual([
+      { kind: 'UpdateNewMessage', pts: 1, out: true, text: 'draft' },
+      { kind: 'UpdateEditMessage', pts: 2, out: true, text: 'final' },
+      { kind: 'UpdateDeleteMessages', pts: 3 },
+    ]);
+    expect(await theirs.until(3)).toEqual([
+      { kind: 'UpdateNewMessage', pts: 1, out: false, text: 'draft' },
+      { kind: 'UpdateEditMessage', pts: 2, out: false, text: 'final' },
+      { kind: 'UpdateDeleteMessages', pts: 3 },
+    ]);
+    // Gone for both sides; a difference from before shows only the deletion.
+    const history = await friendClient.invoke(
+      new Api.messages.GetHistory({
+        peer: new Api.InputPeerUser({
+          userId: returnBigInt(me.id),
+          accessHash: ((await sender.getMe())).accessHash!,
+        }),
+        limit: 10,
+      }),
+    );
+    expect((history as Api.messages.Messages).messages).toEqual([]);
+    const diff = (await friendClient.invoke(
+      new Api.updates.GetDifference({ pts: 0, date: 0, qts: 0 }),
+    )) as Api.updates.Difference;
+    expect(diff.newMessages).toEqual([]);
+    expect(diff.otherUpdates.map((u) => u.className)).toEqual(['UpdateDeleteMessages']);
+    expect(await errorOf(sender.invoke(new Api.messages.EditMessage({ peer, id: sent.id, message: 'again' })))).toBe(
+      'MESSAGE_ID_INVALID',
+    );
+  });
+
+  it('lets channel admins delete posts over MTProto, refuses plain members, and members hear the deletion', async () => {
+    const [owner, reader] = [await newUser(kit), await newUser(kit)];
+    const channel = await newChannel(kit.sandbox, owner.phone);
+    await control(kit.sandbox, 'POST', `/sandbox/channels/${channel.id}/members`, { phone: reader.phone });
+    const posted = await control(kit.sandbox, 'POST', `/sandbox/channels/${channel.id}/messages`, { text: 'oops' });
+    const [admin, member] = [await signedInClient(kit, owner), await signedInClient(kit, reader)];
+    const heard = watch(member);
+    const full = await member.invoke(new Api.channels.GetFullChannel({ channel: inputChannel(channel) }));
+    const before = (full.fullChat as Api.ChannelFull).pts;
+    const remove = (client: TelegramClient) =>
+      client.invoke(new Api.channels.DeleteMessages({ channel: inputChannel(channel), id: [posted.body.message_id] }));
+
+    expect(await errorOf(remove(member))).toBe('MESSAGE_DELETE_FORBIDDEN');
+    expect(await remove(admin)).toMatchObject({ pts: before + 1, ptsCount: 1 });
+    expect(await heard.until(1)).toEqual([{ kind: 'UpdateDeleteChannelMessages', pts: before + 1 }]);
   });
 
   it('recovers private messages missed while offline with getDifference, in slices when limited', async () => {

@@ -164,6 +164,9 @@ export class RpcService {
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
     h('messages.getHistory', (k, r) => this.getHistory(k, r));
     h('messages.sendMessage', (k, r) => this.sendMessage(k, r));
+    h('messages.editMessage', (k, r) => this.editMessage(k, r));
+    h('messages.deleteMessages', (k, r) => this.deleteMessages(k, r));
+    h('channels.deleteMessages', (k, r) => this.deleteChannelMessages(k, r));
     h('channels.getChannels', (k, r) => this.getChannels(k, r));
     h('channels.getFullChannel', (k, r) => this.getFullChannel(k, r));
     h('channels.getMessages', (k, r) => this.getChannelMessages(k, r));
@@ -820,5 +823,87 @@ export class RpcService {
       throw e;
     }
     return this.channelUpdates(channel, me, [this.entityToTl(target, me.id)]);
+  }
+
+  // ---- edits and deletions (each one an update for every side that sees the message) ----
+
+  private editMessage(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const text = typeof req.message === 'string' ? req.message : '';
+    if (!text.trim()) throw new RpcError(400, 'MESSAGE_EMPTY');
+    if (text.length > 4096) throw new RpcError(400, 'MESSAGE_TOO_LONG');
+    const id = num(req.id);
+    const peer = obj(req.peer, 'PEER_ID');
+    const answer = (update: TlObject, users: TlObject[], chats: TlObject[]): TlObject => ({
+      _: 'updates',
+      updates: [update],
+      users,
+      chats,
+      date: unixNow(),
+      seq: 0,
+    });
+    if (peer._ === 'inputPeerChannel') {
+      const channel = this.resolveChannel(peer);
+      const member = channel.members.get(`user:${me.id}`);
+      const message = channel.messages.find((m) => m.id === id && !m.deleted);
+      if (!message) throw new RpcError(400, 'MESSAGE_ID_INVALID');
+      // A supergroup member edits their own messages; a channel's posts are edited by admins who may post.
+      const allowed = channel.megagroup ? message.fromUserId === me.id : member?.admin && member.canPostMessages;
+      if (!allowed) throw new RpcError(403, 'MESSAGE_AUTHOR_REQUIRED');
+      if (message.text === text) throw new RpcError(400, 'MESSAGE_NOT_MODIFIED');
+      const edited = this.world.editChannelMessage(channel.id, id, text);
+      const update = {
+        _: 'updateEditChannelMessage',
+        message: channelMessageToTl(channel, edited),
+        pts: channel.pts,
+        pts_count: 1,
+      };
+      return answer(update, [userToTl(me, me.id)], [channelToTl(channel, me.id)]);
+    }
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
+    const message = this.world
+      .privateMessagesOf('user', me.id)
+      .find((m) => m.id === id && (m.fromId === me.id ? m.toId : m.fromId) === otherId);
+    if (!message) throw new RpcError(400, 'MESSAGE_ID_INVALID');
+    if (message.fromKind !== 'user' || message.fromId !== me.id) throw new RpcError(403, 'MESSAGE_AUTHOR_REQUIRED');
+    if (message.text === text) throw new RpcError(400, 'MESSAGE_NOT_MODIFIED');
+    const edited = this.world.editPrivateMessage(id, text);
+    const update = {
+      _: 'updateEditMessage',
+      message: privateMessageToTl(edited, me.id),
+      pts: this.updates.userPts(me.id),
+      pts_count: 1,
+    };
+    return answer(update, this.usersToTl([me.id, otherId], me.id), []);
+  }
+
+  private messageIds(req: TlObject): number[] {
+    const ids = (Array.isArray(req.id) ? req.id : []).map(num).filter((id) => Number.isInteger(id) && id > 0);
+    if (ids.length > 100) throw new RpcError(400, 'MESSAGE_IDS_TOO_MANY');
+    return ids;
+  }
+
+  private deleteMessages(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const deleted = this.world.deletePrivateMessages(me.id, this.messageIds(req), req.revoke === true);
+    return { _: 'messages.affectedMessages', pts: this.updates.userPts(me.id), pts_count: deleted.length };
+  }
+
+  private deleteChannelMessages(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    const member = channel.members.get(`user:${me.id}`);
+    const found = [...new Set(this.messageIds(req))].flatMap((id) => {
+      const m = channel.messages.find((x) => x.id === id && !x.deleted);
+      return m ? [m] : [];
+    });
+    // Checked for all before any goes: admins delete anything, members of a supergroup their own.
+    if (found.some((m) => !member || (!member.admin && m.fromUserId !== me.id))) {
+      throw new RpcError(403, 'MESSAGE_DELETE_FORBIDDEN');
+    }
+    const start = channel.pts;
+    for (const m of found) this.world.deleteChannelMessage(channel.id, m.id);
+    return { _: 'messages.affectedMessages', pts: channel.pts, pts_count: channel.pts - start };
   }
 }

@@ -3,6 +3,7 @@ import {
   ChannelMessageEvent,
   MemberChangedEvent,
   PrivateMessage,
+  PrivateMessagesDeletedEvent,
   SandboxChannel,
   SandboxWorld,
   WorldEvent,
@@ -83,6 +84,7 @@ export class SandboxUpdates {
   ) {
     this.listen(WorldEvent.PrivateMessage, (m: PrivateMessage) => this.onPrivateMessage(m, 'newMessage'));
     this.listen(WorldEvent.PrivateMessageEdited, (m: PrivateMessage) => this.onPrivateMessage(m, 'editMessage'));
+    this.listen(WorldEvent.PrivateMessagesDeleted, (e: PrivateMessagesDeletedEvent) => this.onPrivateDeleted(e));
     this.listen(WorldEvent.ChannelMessage, ({ channel, message }: ChannelMessageEvent) =>
       this.onChannel(channel, { kind: 'newChannelMessage', messageId: message.id }),
     );
@@ -144,8 +146,13 @@ export class SandboxUpdates {
         otherUpdates.push({ _: 'updateChannel', channel_id: BigInt(update.channelId) });
         continue;
       }
+      if (update.kind === 'deleteMessages') {
+        otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
+        continue;
+      }
       const message = this.world.findPrivateMessage(update.messageId);
-      if (!message) continue;
+      // Deleted since: the deletion that follows in the log says so.
+      if (!message || message.deletedFor?.includes(userId)) continue;
       userIds.push(message.fromId, message.toId);
       if (update.kind === 'newMessage') newMessages.push(privateMessageToTl(message, userId));
       // An edit of a message that is itself new in this difference is already in its current text.
@@ -249,6 +256,15 @@ export class SandboxUpdates {
     }
   }
 
+  private onPrivateDeleted({ deletions }: PrivateMessagesDeletedEvent): void {
+    for (const { userId, messageIds } of deletions) {
+      if (!this.world.findUserById(userId)) continue;
+      const update: UserUpdate = { kind: 'deleteMessages', messageIds };
+      const entry = recordUserPts(this.box(userId), update, messageIds.length, unixNow(), this.limits.userLogSize);
+      this.push(userId, () => ({ _: 'updateShort', update: this.userUpdateTl(entry, userId), date: entry.date }));
+    }
+  }
+
   private onChannel(channel: SandboxChannel, update: ChannelUpdate): void {
     const entry = recordChannel(
       channelLog(this.world.updateState, channel.id),
@@ -291,6 +307,9 @@ export class SandboxUpdates {
   private userUpdateTl(entry: LogEntry<UserUpdate>, viewerId: number): TlObject | undefined {
     const { update } = entry;
     if (update.kind === 'channel') return { _: 'updateChannel', channel_id: BigInt(update.channelId) };
+    if (update.kind === 'deleteMessages') {
+      return { _: 'updateDeleteMessages', messages: update.messageIds, pts: entry.pts, pts_count: entry.ptsCount };
+    }
     const message = this.world.findPrivateMessage(update.messageId);
     if (!message) return undefined;
     return {

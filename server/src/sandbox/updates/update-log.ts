@@ -13,6 +13,7 @@
 export type UserUpdate =
   | { kind: 'newMessage'; messageId: number }
   | { kind: 'editMessage'; messageId: number }
+  | { kind: 'deleteMessages'; messageIds: number[] }
   | { kind: 'channel'; channelId: number };
 
 /** A change in a channel's (or supergroup's) own box. */
