@@ -223,4 +223,26 @@ describe('SandboxWorld', () => {
       },
     ]);
   });
+
+  it('moves a read mark forward only, over what the peer wrote, and tells who read what', () => {
+    const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const m1 = world.sendPrivateMessage({ fromKind: 'user', fromId: b.id, toKind: 'user', toId: a.id, text: 'one' });
+    world.sendPrivateMessage({ fromKind: 'user', fromId: a.id, toKind: 'user', toId: b.id, text: 'mine' });
+    const m3 = world.sendPrivateMessage({ fromKind: 'user', fromId: b.id, toKind: 'user', toId: a.id, text: 'two' });
+    const events: unknown[] = [];
+    world.on(WorldEvent.PrivateHistoryRead, (e) => events.push(e));
+
+    expect(world.readPrivateHistory(a.id, 'user', b.id, m1.id)).toBe(m1.id);
+    expect(world.readPrivateHistory(a.id, 'user', b.id, m1.id)).toBeUndefined();
+    expect(world.readPrivateHistory(a.id, 'user', b.id, 0)).toBe(m3.id);
+    expect(world.privateReadMark(a.id, 'user', b.id)).toBe(m3.id);
+    // Bob's mark covers only what Ann wrote to him.
+    expect(world.readPrivateHistory(b.id, 'user', a.id, 0)).toBeGreaterThan(0);
+    expect(events).toEqual([
+      { userId: a.id, peerKind: 'user', peerId: b.id, maxId: m1.id },
+      { userId: a.id, peerKind: 'user', peerId: b.id, maxId: m3.id },
+      { userId: b.id, peerKind: 'user', peerId: a.id, maxId: m1.id + 1 },
+    ]);
+  });
 });

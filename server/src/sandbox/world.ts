@@ -103,6 +103,14 @@ export interface PrivateMessage {
   deletedFor?: number[];
 }
 
+/** Payload of {@link WorldEvent.PrivateHistoryRead}: `userId` has read their chat with the peer up to `maxId`. */
+export interface PrivateHistoryReadEvent {
+  userId: number;
+  peerKind: 'user' | 'bot';
+  peerId: number;
+  maxId: number;
+}
+
 /** Payload of {@link WorldEvent.PrivateMessagesDeleted}: per user, the ids that left their chat list. */
 export interface PrivateMessagesDeletedEvent {
   deletions: { userId: number; messageIds: number[] }[];
@@ -170,6 +178,8 @@ export enum WorldEvent {
   ChannelMessageDeleted = 'channelMessageDeleted',
   /** Payload {@link PrivateMessagesDeletedEvent}. */
   PrivateMessagesDeleted = 'privateMessagesDeleted',
+  /** Payload {@link PrivateHistoryReadEvent}. */
+  PrivateHistoryRead = 'privateHistoryRead',
 }
 
 export interface ChannelMessageEvent {
@@ -246,6 +256,8 @@ export class SandboxWorld extends EventEmitter {
   readonly files = new Map<string, SandboxFile>();
   /** Every user's and channel's pts/qts/seq and update log (plain data, kept by `updates/`). */
   updateState: UpdateState = emptyUpdateState();
+  /** How far each user has read each private chat: `${userId}:${peerKind}:${peerId}` → newest message id read. */
+  privateReadMarks: Record<string, number> = {};
 
   private readonly defaultLimitsEnabled: boolean;
   private readonly users = new Map<number, SandboxUser>();
@@ -598,6 +610,27 @@ export class SandboxWorld extends EventEmitter {
     );
   }
 
+  /** The newest message of the peer's that the user has read in their private chat (0: none). */
+  privateReadMark(userId: number, peerKind: 'user' | 'bot', peerId: number): number {
+    return this.privateReadMarks[`${userId}:${peerKind}:${peerId}`] ?? 0;
+  }
+
+  /**
+   * The user reads their chat with the peer up to `maxId` (0: everything). Returns the new mark, or
+   * undefined when nothing new was read.
+   */
+  readPrivateHistory(userId: number, peerKind: 'user' | 'bot', peerId: number, maxId: number): number | undefined {
+    const incoming = this.privateMessagesOf('user', userId).filter(
+      (m) => m.fromKind === peerKind && m.fromId === peerId && m.toKind === 'user' && m.toId === userId,
+    );
+    const upTo = incoming.filter((m) => maxId <= 0 || m.id <= maxId).reduce((top, m) => Math.max(top, m.id), 0);
+    if (upTo <= this.privateReadMark(userId, peerKind, peerId)) return undefined;
+    this.privateReadMarks[`${userId}:${peerKind}:${peerId}`] = upTo;
+    const event: PrivateHistoryReadEvent = { userId, peerKind, peerId, maxId: upTo };
+    this.emit(WorldEvent.PrivateHistoryRead, event);
+    return upTo;
+  }
+
   /**
    * A user deletes messages of their private chats: from their side only, or with `revoke` for the other
    * side too. Ids that are not theirs or already gone are skipped; returns the ids deleted for the user.
@@ -700,6 +733,7 @@ export class SandboxWorld extends EventEmitter {
     this.loginTokens = [];
     this.faults = [];
     this.updateState = emptyUpdateState();
+    this.privateReadMarks = {};
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);
   }

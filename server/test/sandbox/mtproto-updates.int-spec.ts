@@ -163,7 +163,7 @@ describe('sandbox MTProto updates (real gramjs)', () => {
     const friendClient = await signedInClient(kit, friend);
     const [mine, theirs] = [watch(other), watch(friendClient)];
     await Promise.all([other.getMe(), friendClient.getMe()]);
-    const bob = (await friendClient.getMe());
+    const bob = await friendClient.getMe();
     const peer = new Api.InputPeerUser({ userId: bob.id, accessHash: bob.accessHash! });
 
     const sent = (await sender.invoke(
@@ -189,7 +189,7 @@ describe('sandbox MTProto updates (real gramjs)', () => {
       new Api.messages.GetHistory({
         peer: new Api.InputPeerUser({
           userId: returnBigInt(me.id),
-          accessHash: ((await sender.getMe())).accessHash!,
+          accessHash: (await sender.getMe()).accessHash!,
         }),
         limit: 10,
       }),
@@ -203,6 +203,39 @@ describe('sandbox MTProto updates (real gramjs)', () => {
     expect(await errorOf(sender.invoke(new Api.messages.EditMessage({ peer, id: sent.id, message: 'again' })))).toBe(
       'MESSAGE_ID_INVALID',
     );
+  });
+
+  it('marks a chat read on every device of the reader and tells the other side, with unread counts in dialogs', async () => {
+    const [me, friend] = [await newUser(kit), await newUser(kit, { firstName: 'Bob' })];
+    const reader = await signedInClient(kit, me);
+    const other = await signedInClient(kit, me);
+    const friendClient = await signedInClient(kit, friend);
+    const [mine, theirs] = [watch(other), watch(friendClient)];
+    await Promise.all([other.getMe(), friendClient.getMe()]);
+    await say(friend, me, 'are you there?');
+    await say(friend, me, 'hello?');
+    await mine.until(2);
+    const unread = async (client: TelegramClient, peerId: number) =>
+      (await client.getDialogs({})).find((d) => Number(d.id) === peerId)?.unreadCount;
+    expect(await unread(reader, friend.id)).toBe(2);
+
+    const bob = (await friendClient.getMe());
+    const peer = new Api.InputPeerUser({ userId: bob.id, accessHash: bob.accessHash! });
+    expect(await reader.invoke(new Api.messages.ReadHistory({ peer, maxId: 0 }))).toMatchObject({
+      pts: 3,
+      ptsCount: 1,
+    });
+    expect((await mine.until(3))[2]).toEqual({ kind: 'UpdateReadHistoryInbox', pts: 3 });
+    expect((await theirs.until(3))[2]).toEqual({ kind: 'UpdateReadHistoryOutbox', pts: 3 });
+    expect(await unread(other, friend.id)).toBe(0);
+    const bobsView = (await friendClient.getDialogs({})).find((d) => Number(d.id) === me.id);
+    expect(bobsView?.dialog).toBeInstanceOf(Api.Dialog);
+    expect((bobsView!.dialog).readOutboxMaxId).toBe((bobsView!.dialog).topMessage);
+    // Nothing new to read: pts stays.
+    expect(await reader.invoke(new Api.messages.ReadHistory({ peer, maxId: 0 }))).toMatchObject({
+      pts: 3,
+      ptsCount: 0,
+    });
   });
 
   it('lets channel admins delete posts over MTProto, refuses plain members, and members hear the deletion', async () => {

@@ -166,6 +166,7 @@ export class RpcService {
     h('messages.sendMessage', (k, r) => this.sendMessage(k, r));
     h('messages.editMessage', (k, r) => this.editMessage(k, r));
     h('messages.deleteMessages', (k, r) => this.deleteMessages(k, r));
+    h('messages.readHistory', (k, r) => this.readHistory(k, r));
     h('channels.deleteMessages', (k, r) => this.deleteChannelMessages(k, r));
     h('channels.getChannels', (k, r) => this.getChannels(k, r));
     h('channels.getFullChannel', (k, r) => this.getFullChannel(k, r));
@@ -538,19 +539,25 @@ export class RpcService {
       });
     }
     const lastByPeer = new Map<number, ReturnType<SandboxWorld['privateMessagesOf']>[number]>();
-    for (const m of this.world.privateMessagesOf('user', me.id)) {
+    const mine = this.world.privateMessagesOf('user', me.id);
+    for (const m of mine) {
       lastByPeer.set(m.fromKind === 'user' && m.fromId === me.id ? m.toId : m.fromId, m);
     }
     for (const [peerId, m] of lastByPeer) {
       userIds.push(peerId);
+      const peerKind = m.fromKind === 'user' && m.fromId === me.id ? m.toKind : m.fromKind;
+      const readInbox = this.world.privateReadMark(me.id, peerKind, peerId);
       rows.push({
         dialog: {
           _: 'dialog',
           peer: peerUser(peerId),
           top_message: m.id,
-          read_inbox_max_id: m.id,
-          read_outbox_max_id: m.id,
-          unread_count: 0,
+          read_inbox_max_id: readInbox,
+          // A bot never reports reading; what a user read, they told through messages.readHistory.
+          read_outbox_max_id: peerKind === 'user' ? this.world.privateReadMark(peerId, 'user', me.id) : m.id,
+          unread_count: mine.filter(
+            (x) => x.fromKind === peerKind && x.fromId === peerId && x.toId === me.id && x.id > readInbox,
+          ).length,
           unread_mentions_count: 0,
           unread_reactions_count: 0,
           notify_settings: emptyNotifySettings(),
@@ -876,6 +883,17 @@ export class RpcService {
       pts_count: 1,
     };
     return answer(update, this.usersToTl([me.id, otherId], me.id), []);
+  }
+
+  private readHistory(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const peer = obj(req.peer, 'PEER_ID');
+    // Channels and supergroups are read with channels.readHistory.
+    if (peer._ === 'inputPeerChannel') throw new RpcError(400, 'PEER_ID_INVALID');
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
+    const read = this.world.readPrivateHistory(me.id, other.kind, otherId, num(req.max_id) || 0);
+    return { _: 'messages.affectedMessages', pts: this.updates.userPts(me.id), pts_count: read === undefined ? 0 : 1 };
   }
 
   private messageIds(req: TlObject): number[] {

@@ -3,6 +3,7 @@ import {
   ChannelMessageEvent,
   MemberChangedEvent,
   PrivateMessage,
+  PrivateHistoryReadEvent,
   PrivateMessagesDeletedEvent,
   SandboxChannel,
   SandboxWorld,
@@ -14,6 +15,7 @@ import {
   channelToTl,
   emptyNotifySettings,
   peerChannel,
+  peerUser,
   privateMessageToTl,
   unixNow,
   userToTl,
@@ -84,6 +86,7 @@ export class SandboxUpdates {
   ) {
     this.listen(WorldEvent.PrivateMessage, (m: PrivateMessage) => this.onPrivateMessage(m, 'newMessage'));
     this.listen(WorldEvent.PrivateMessageEdited, (m: PrivateMessage) => this.onPrivateMessage(m, 'editMessage'));
+    this.listen(WorldEvent.PrivateHistoryRead, (e: PrivateHistoryReadEvent) => this.onRead(e));
     this.listen(WorldEvent.PrivateMessagesDeleted, (e: PrivateMessagesDeletedEvent) => this.onPrivateDeleted(e));
     this.listen(WorldEvent.ChannelMessage, ({ channel, message }: ChannelMessageEvent) =>
       this.onChannel(channel, { kind: 'newChannelMessage', messageId: message.id }),
@@ -146,7 +149,8 @@ export class SandboxUpdates {
         otherUpdates.push({ _: 'updateChannel', channel_id: BigInt(update.channelId) });
         continue;
       }
-      if (update.kind === 'deleteMessages') {
+      if (update.kind === 'deleteMessages' || update.kind === 'readInbox' || update.kind === 'readOutbox') {
+        if (update.kind !== 'deleteMessages') userIds.push(update.peerId);
         otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
         continue;
       }
@@ -256,6 +260,16 @@ export class SandboxUpdates {
     }
   }
 
+  private onRead({ userId, peerKind, peerId, maxId }: PrivateHistoryReadEvent): void {
+    const sides: [number, UserUpdate][] = [[userId, { kind: 'readInbox', peerId, maxId }]];
+    if (peerKind === 'user' && peerId !== userId) sides.push([peerId, { kind: 'readOutbox', peerId: userId, maxId }]);
+    for (const [uid, update] of sides) {
+      if (!this.world.findUserById(uid)) continue;
+      const entry = recordUserPts(this.box(uid), update, 1, unixNow(), this.limits.userLogSize);
+      this.push(uid, () => ({ _: 'updateShort', update: this.userUpdateTl(entry, uid), date: entry.date }));
+    }
+  }
+
   private onPrivateDeleted({ deletions }: PrivateMessagesDeletedEvent): void {
     for (const { userId, messageIds } of deletions) {
       if (!this.world.findUserById(userId)) continue;
@@ -309,6 +323,25 @@ export class SandboxUpdates {
     if (update.kind === 'channel') return { _: 'updateChannel', channel_id: BigInt(update.channelId) };
     if (update.kind === 'deleteMessages') {
       return { _: 'updateDeleteMessages', messages: update.messageIds, pts: entry.pts, pts_count: entry.ptsCount };
+    }
+    if (update.kind === 'readOutbox') {
+      const peer = peerUser(update.peerId);
+      return { _: 'updateReadHistoryOutbox', peer, max_id: update.maxId, pts: entry.pts, pts_count: entry.ptsCount };
+    }
+    if (update.kind === 'readInbox') {
+      const kind = this.world.findUserById(update.peerId) ? 'user' : 'bot';
+      const mark = this.world.privateReadMark(viewerId, kind, update.peerId);
+      const stillUnread = this.world
+        .privateMessagesOf('user', viewerId)
+        .filter((m) => m.fromKind === kind && m.fromId === update.peerId && m.toId === viewerId && m.id > mark).length;
+      return {
+        _: 'updateReadHistoryInbox',
+        peer: peerUser(update.peerId),
+        max_id: update.maxId,
+        still_unread_count: stillUnread,
+        pts: entry.pts,
+        pts_count: entry.ptsCount,
+      };
     }
     const message = this.world.findPrivateMessage(update.messageId);
     if (!message) return undefined;

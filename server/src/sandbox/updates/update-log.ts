@@ -14,6 +14,10 @@ export type UserUpdate =
   | { kind: 'newMessage'; messageId: number }
   | { kind: 'editMessage'; messageId: number }
   | { kind: 'deleteMessages'; messageIds: number[] }
+  /** The user read what the peer wrote up to `maxId` (on this or another device). */
+  | { kind: 'readInbox'; peerId: number; maxId: number }
+  /** The peer read what the user wrote up to `maxId`. */
+  | { kind: 'readOutbox'; peerId: number; maxId: number }
   | { kind: 'channel'; channelId: number };
 
 /** A change in a channel's (or supergroup's) own box. */
