@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync, unzipSync } from 'node:zlib';
 import { aesIge, computeMsgKey, messageAesKeyIv } from './crypto';
 import { Handshake, NewAuthKey } from './handshake';
 import { AuthKeyRecord, RpcAnswer, RpcError } from './rpc';
@@ -14,17 +14,20 @@ import {
   TlUnknownConstructorError,
   TlWriter,
 } from './tl-codec';
+import { DEFAULT_LAYER, LOWEST_LAYER } from './tl-schema';
 import { FullTransportDecoder, FullTransportEncoder } from './transport';
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionHost {
   codec: TlCodec;
+  /** The codec answering a client at this API layer (see tl-schema's resolveLayer). */
+  codecFor(layer: number): TlCodec;
   newHandshake(): Handshake;
   registerAuthKey(key: NewAuthKey): void;
   findAuthKey(id: Buffer): AuthKeyRecord | undefined;
   /** Called once per connection when it first presents an auth key, and on every API request. */
   countAttempt(key: AuthKeyRecord): void;
-  invoke(key: AuthKeyRecord, request: TlObject): Promise<RpcAnswer>;
+  invoke(key: AuthKeyRecord, request: TlObject, codec: TlCodec): Promise<RpcAnswer>;
   bindConnection(conn: MtprotoConnection, key: AuthKeyRecord): void;
   onClosed(conn: MtprotoConnection): void;
 }
@@ -36,6 +39,8 @@ interface Outgoing {
 
 /** Results larger than this travel gzip_packed, as Telegram does for big answers. */
 const GZIP_THRESHOLD = 8 * 1024;
+
+const INVOKE_WITH_LAYER_ID = 0xda9b0d0d;
 
 /** Service messages that are not API calls and need no answer. */
 const IGNORED = new Set([
@@ -61,6 +66,13 @@ export class MtprotoConnection {
   /** Cleared once the client wraps a call in invokeWithoutUpdates, as Telegram does for such connections. */
   private updatesEnabled = true;
   private disconnectTimer?: NodeJS.Timeout;
+  /** The API layer this connection named with invokeWithLayer; requests are read and answers written in it. */
+  private layer?: number;
+
+  /** This connection's layer, else the one its auth key last named, else the default. */
+  private get codec(): TlCodec {
+    return this.host.codecFor(this.layer ?? this.key?.layer ?? DEFAULT_LAYER);
+  }
 
   constructor(
     private readonly socket: Socket,
@@ -223,23 +235,38 @@ export class MtprotoConnection {
     }
     if (constructorId === GZIP_PACKED_ID) {
       const packed = new TlReader(body.subarray(4)).bytes();
-      await this.handleMessage(key, msgId, seqNo, gunzipSync(packed), out, acks);
+      // unzipSync takes both gzip and zlib framing (mtcute packs requests in zlib framing).
+      await this.handleMessage(key, msgId, seqNo, unzipSync(packed), out, acks);
       return;
     }
     if (seqNo % 2 === 1) acks.push(msgId);
 
+    if (constructorId === INVOKE_WITH_LAYER_ID && body.length >= 8) {
+      // The layer is fixed before the query is read: the query is in that layer's constructors.
+      const layer = body.readInt32LE(4);
+      if (layer < LOWEST_LAYER) {
+        out.push(this.rpcResultError(msgId, new RpcError(400, 'CONNECTION_LAYER_INVALID')));
+        return;
+      }
+      this.layer = layer;
+      key.layer = layer;
+    }
     let request: TlObject;
     try {
-      request = this.host.codec.decode(body);
+      request = this.codec.decode(body);
     } catch (e) {
       if (e instanceof TlUnknownConstructorError) {
-        out.push(this.rpcResultError(msgId, new RpcError(400, 'INPUT_METHOD_INVALID')));
+        // A method this layer lacks, or a constructor inside the request that this layer lacks.
+        const method = e.method || e.constructorId === constructorId;
+        out.push(
+          this.rpcResultError(msgId, new RpcError(400, method ? 'INPUT_METHOD_INVALID' : 'INPUT_CONSTRUCTOR_INVALID')),
+        );
         return;
       }
       out.push(this.rpcResultError(msgId, new RpcError(400, 'INPUT_REQUEST_INVALID')));
       return;
     }
-    const codec = this.host.codec;
+    const codec = this.codec;
     switch (request._) {
       case 'ping':
       case 'ping_delay_disconnect': {
@@ -269,7 +296,7 @@ export class MtprotoConnection {
     if (IGNORED.has(request._) || !codec.schema.functions.has(request._)) return;
     this.host.countAttempt(key);
     try {
-      const { type, value, withoutUpdates } = await this.host.invoke(key, request);
+      const { type, value, withoutUpdates } = await this.host.invoke(key, request, codec);
       if (withoutUpdates) this.updatesEnabled = false;
       out.push(this.rpcResult(msgId, codec.encodeAs(type, value)));
     } catch (e) {
@@ -289,7 +316,7 @@ export class MtprotoConnection {
   private rpcResultError(reqMsgId: bigint, error: RpcError): Outgoing {
     return this.rpcResult(
       reqMsgId,
-      this.host.codec.encode({ _: 'rpc_error', error_code: error.code, error_message: error.errorMessage }),
+      this.codec.encode({ _: 'rpc_error', error_code: error.code, error_message: error.errorMessage }),
     );
   }
 
@@ -308,7 +335,7 @@ export class MtprotoConnection {
     const sessionId = this.sessionId;
     // Queued behind answers in flight so a push never overtakes the reply that caused it.
     this.queue = this.queue
-      .then(() => this.flush(key, sessionId, [{ body: this.host.codec.encode(obj), contentRelated: true }], 3))
+      .then(() => this.flush(key, sessionId, [{ body: this.codec.encode(obj), contentRelated: true }], 3))
       .catch(() => this.close());
   }
 

@@ -8,7 +8,7 @@ import { Handshake, NewAuthKey } from './handshake';
 import { AuthKeyRecord, RpcService } from './rpc';
 import { unixNow } from './tl-builders';
 import { TlCodec, TlObject } from './tl-codec';
-import { loadInstalledSchema } from './tl-schema';
+import { DEFAULT_LAYER, loadLayerSchema } from './tl-schema';
 
 export interface MtprotoServerStats {
   connections: number;
@@ -26,7 +26,9 @@ export class MtprotoServer {
   readonly publicKey: { pem: string; fingerprint: string };
 
   private readonly rsa: ServerRsaKey;
-  private readonly codec = new TlCodec(loadInstalledSchema());
+  private readonly codec = new TlCodec(loadLayerSchema(DEFAULT_LAYER));
+  /** One codec per served layer, shared by every connection at that layer. */
+  private readonly codecs = new Map<number, TlCodec>([[this.codec.layer, this.codec]]);
   private readonly rpc: RpcService;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -57,6 +59,7 @@ export class MtprotoServer {
       () => ({ host: opts.host, port: this.boundPort || opts.port }),
       this.updates,
     );
+    this.rpc.revokeOtherKeys = (userId, keepKeyHex): void => this.revokeKeys(userId, keepKeyHex);
     this.server = createServer((socket) => this.accept(socket));
     this.subscribe();
   }
@@ -102,13 +105,14 @@ export class MtprotoServer {
     socket.on('close', () => this.sockets.delete(socket));
     const host = {
       codec: this.codec,
+      codecFor: (layer: number): TlCodec => this.codecFor(layer),
       newHandshake: (): Handshake => new Handshake(this.codec, this.rsa, (id) => this.authKeys.has(id.toString('hex'))),
       registerAuthKey: (k: NewAuthKey): void => this.registerAuthKey(k),
       findAuthKey: (id: Buffer): AuthKeyRecord | undefined => this.authKeys.get(id.toString('hex')),
       countAttempt: (k: AuthKeyRecord): void => {
         k.attempts += 1;
       },
-      invoke: (k: AuthKeyRecord, request: TlObject) => this.rpc.invoke(k, request),
+      invoke: (k: AuthKeyRecord, request: TlObject, codec: TlCodec) => this.rpc.invoke(k, request, codec),
       bindConnection: (conn: MtprotoConnection, k: AuthKeyRecord): void => {
         for (const set of this.connectionsByKey.values()) set.delete(conn);
         let set = this.connectionsByKey.get(k.idHex);
@@ -122,6 +126,13 @@ export class MtprotoServer {
       },
     };
     this.connections.add(new MtprotoConnection(socket, host));
+  }
+
+  private codecFor(layer: number): TlCodec {
+    const schema = loadLayerSchema(layer);
+    let codec = this.codecs.get(schema.layer);
+    if (!codec) this.codecs.set(schema.layer, (codec = new TlCodec(schema)));
+    return codec;
   }
 
   private registerAuthKey(k: NewAuthKey): void {
@@ -159,17 +170,20 @@ export class MtprotoServer {
         conn.push({ _: 'updateShort', update: { _: 'updateLoginToken' }, date: unixNow() });
       }
     });
-    this.on<{ userId: number }>(WorldEvent.SessionsRevoked, ({ userId }) => {
-      for (const key of this.authKeys.values()) {
-        if (key.userId !== userId || key.revoked) continue;
-        key.revoked = true;
-        key.srp = undefined;
-        key.passwordUserId = undefined;
-        // Tell live sessions their state is stale; the getDifference they answer with gets 401.
-        for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push({ _: 'updatesTooLong' });
-      }
-    });
+    this.on<{ userId: number }>(WorldEvent.SessionsRevoked, ({ userId }) => this.revokeKeys(userId));
     this.on<void>(WorldEvent.Reset, () => this.rpc.clear());
+  }
+
+  /** Signs out every auth key of the user (but `keepKeyHex`), telling their live sessions. */
+  private revokeKeys(userId: number, keepKeyHex?: string): void {
+    for (const key of this.authKeys.values()) {
+      if (key.userId !== userId || key.revoked || key.idHex === keepKeyHex) continue;
+      key.revoked = true;
+      key.srp = undefined;
+      key.passwordUserId = undefined;
+      // Tell live sessions their state is stale; the getDifference they answer with gets 401.
+      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push({ _: 'updatesTooLong' });
+    }
   }
 
   /**

@@ -53,6 +53,8 @@ export interface AuthKeyRecord {
   sessions: Set<bigint>;
   attempts: number;
   createdAt: Date;
+  /** The API layer the key's sessions last named with invokeWithLayer. */
+  layer?: number;
 }
 
 /** Methods that work without a signed-in user (everything else answers AUTH_KEY_UNREGISTERED). */
@@ -124,6 +126,8 @@ const obj = (v: unknown, what: string): TlObject => {
 export class RpcService {
   /** The auth key whose request is being answered, so pushes caused by it skip its own sessions. */
   originKeyId?: string;
+  /** Revokes every auth key signed in as the user except one (auth.resetAuthorizations); set by the server. */
+  revokeOtherKeys?: (userId: number, keepKeyHex: string) => void;
 
   private readonly handlers = new Map<string, Handler>();
   private readonly verifiers = new Map<number, { password: string; verifier: Promise<SrpVerifier> }>();
@@ -150,6 +154,11 @@ export class RpcService {
     h('auth.sendCode', (k, r) => this.sendCode(k, r));
     h('auth.signIn', (k, r) => this.signIn(k, r));
     h('auth.logOut', (k) => this.logOut(k));
+    h('auth.resetAuthorizations', (k) => {
+      // Ends every other session of the user; the calling one stays signed in.
+      this.revokeOtherKeys?.(this.requireUser(k).id, k.idHex);
+      return true;
+    });
     h('account.getPassword', (k) => this.getPassword(k));
     h('auth.checkPassword', (k, r) => this.checkPassword(k, r));
     h('auth.exportLoginToken', (k, r) => this.exportLoginToken(k, r));
@@ -180,9 +189,9 @@ export class RpcService {
    * Answers one API call: unwraps invokeWithLayer/initConnection-style wrappers, applies injected
    * faults and authorization, and returns the result with the type to serialize it as.
    */
-  async invoke(key: AuthKeyRecord, request: TlObject): Promise<RpcAnswer> {
+  async invoke(key: AuthKeyRecord, request: TlObject, codec: TlCodec = this.codec): Promise<RpcAnswer> {
     let call = request;
-    let fn = this.codec.schema.functions.get(call._);
+    let fn = codec.schema.functions.get(call._);
     let withoutUpdates = false;
     // Wrappers carry the real query in a `query:!X` field.
     while (fn && fn.params.some((p) => p.type === '!X')) {
@@ -191,7 +200,7 @@ export class RpcService {
         throw new RpcError(400, 'API_ID_INVALID');
       }
       call = obj(call.query, 'QUERY');
-      fn = this.codec.schema.functions.get(call._);
+      fn = codec.schema.functions.get(call._);
     }
     if (!fn) throw new RpcError(400, 'INPUT_METHOD_INVALID');
     const fault = this.world.takeFault('mtproto', call._);

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { unzipSync } from 'node:zlib';
 import { TlCombinator, TlParam, TlSchema } from './tl-schema';
 
 /**
@@ -27,7 +27,11 @@ export class TlError extends Error {
 
 /** Thrown when a constructor id is not in the schema; carries the id so callers can answer precisely. */
 export class TlUnknownConstructorError extends TlError {
-  constructor(readonly constructorId: number) {
+  /** `method`: the unknown id stood where a function call belongs (a wrapper's `!X` query). */
+  constructor(
+    readonly constructorId: number,
+    readonly method = false,
+  ) {
     super(`unknown TL constructor 0x${constructorId.toString(16).padStart(8, '0')}`);
     this.name = 'TlUnknownConstructorError';
   }
@@ -164,9 +168,22 @@ export class TlReader {
   }
 }
 
-/** Schema-driven (de)serialization of TL objects. */
+/**
+ * Schema-driven (de)serialization of TL objects, in the schema's layer. Objects are built once for
+ * every layer (with the newest layer's field names); writing one in an older or newer layer takes the
+ * constructor that layer has under the same name, leaves out the fields it lacks and defaults the
+ * fields it needs that the object does not carry. No TL library does this projection across layers,
+ * hence the hand-written codec.
+ */
 export class TlCodec {
+  /** Per boxed type: the constructor written when a value is missing (the one with fewest fields). */
+  private readonly defaults = new Map<string, TlCombinator | null>();
+
   constructor(readonly schema: TlSchema) {}
+
+  get layer(): number {
+    return this.schema.layer;
+  }
 
   combinatorByName(name: string): TlCombinator {
     const c = this.schema.constructors.get(name) ?? this.schema.functions.get(name);
@@ -191,13 +208,44 @@ export class TlCodec {
     return this.readObject(new TlReader(buf));
   }
 
-  writeObject(w: TlWriter, obj: TlObject): void {
-    const c = this.combinatorByName(obj._);
+  /**
+   * Writes a boxed object. When `expected` (the declared type) is given and this layer has no
+   * constructor of that name and type, the type's default constructor is written instead.
+   */
+  writeObject(w: TlWriter, obj: TlObject, expected?: string): void {
+    const c = this.schema.constructors.get(obj._) ?? this.schema.functions.get(obj._);
+    if (!c || (expected !== undefined && isConcreteType(expected) && c.type !== expected)) {
+      const fallback =
+        expected !== undefined && isConcreteType(expected) ? this.defaultConstructor(expected) : undefined;
+      if (!fallback) throw new TlError(`no TL combinator named ${obj._} in layer ${this.schema.layer}`);
+      w.uint(fallback.id);
+      this.writeFields(w, fallback, { _: fallback.name });
+      return;
+    }
     w.uint(c.id);
     this.writeFields(w, c, obj);
   }
 
-  private writeFields(w: TlWriter, c: TlCombinator, obj: TlObject): void {
+  /** The constructor of a boxed type with the fewest required fields (`userStatusEmpty`, `chatPhotoEmpty`…). */
+  defaultConstructor(type: string): TlCombinator | undefined {
+    let chosen = this.defaults.get(type);
+    if (chosen === undefined) {
+      chosen = null;
+      let best = Infinity;
+      for (const c of this.schema.constructors.values()) {
+        if (c.type !== type) continue;
+        const cost = c.params.filter((p) => !p.flag && p.type !== '#').length * 2 + (c.name.endsWith('Empty') ? 0 : 1);
+        if (cost < best) {
+          best = cost;
+          chosen = c;
+        }
+      }
+      this.defaults.set(type, chosen);
+    }
+    return chosen ?? undefined;
+  }
+
+  private writeFields(w: TlWriter, c: TlCombinator, obj: TlObject, depth = 0): void {
     for (const p of c.params) {
       const where = `${c.name}.${p.name}`;
       if (p.type === '#') {
@@ -206,7 +254,7 @@ export class TlCodec {
       }
       const value = obj[p.name];
       if (p.flag && (p.type === 'true' || value === undefined || value === null)) continue;
-      this.writeValue(w, p.type, value, where, c.binaryStrings);
+      this.writeValue(w, p.type, value, where, c.binaryStrings, depth);
     }
   }
 
@@ -221,10 +269,11 @@ export class TlCodec {
     return flags >>> 0;
   }
 
-  private writeValue(w: TlWriter, type: string, value: unknown, where: string, binaryStrings = false): void {
+  private writeValue(w: TlWriter, type: string, value: unknown, where: string, binaryStrings = false, depth = 0): void {
     switch (type) {
       case 'int':
-        w.int(typeof value === 'number' ? value : 0);
+        // A field that is `long` in one layer may be `int` in another.
+        w.int(typeof value === 'number' ? value : typeof value === 'bigint' ? Number(BigInt.asIntN(32, value)) : 0);
         return;
       case 'long':
         w.long(typeof value === 'bigint' || typeof value === 'number' ? value : 0n);
@@ -235,8 +284,10 @@ export class TlCodec {
       case 'int128':
       case 'int256': {
         const size = type === 'int128' ? 16 : 32;
-        if (!Buffer.isBuffer(value) || value.length !== size) throw new TlError(`${where}: expected ${size} bytes`);
-        w.raw(value);
+        if (value === undefined || value === null) w.raw(Buffer.alloc(size));
+        else if (!Buffer.isBuffer(value) || value.length !== size)
+          throw new TlError(`${where}: expected ${size} bytes`);
+        else w.raw(value);
         return;
       }
       case 'string':
@@ -259,23 +310,31 @@ export class TlCodec {
       if (!Array.isArray(items)) throw new TlError(`${where}: expected an array`);
       if (vector[1] === 'V') w.uint(VECTOR_ID);
       w.int(items.length);
-      for (const item of items) this.writeValue(w, vector[2], item, where, binaryStrings);
+      for (const item of items) this.writeValue(w, vector[2], item, where, binaryStrings, depth);
       return;
     }
-    if (!isTlObject(value)) throw new TlError(`${where}: missing ${type}`);
+    if (!isTlObject(value)) {
+      // A field this layer requires that the object does not carry: its type's default constructor.
+      const fallback = isConcreteType(type) && depth < 8 ? this.defaultConstructor(type) : undefined;
+      if (!fallback) throw new TlError(`${where}: missing ${type}`);
+      w.uint(fallback.id);
+      this.writeFields(w, fallback, { _: fallback.name }, depth + 1);
+      return;
+    }
     if (type.startsWith('!') || type === 'X' || type === 'Object' || isBoxedTypeName(type)) {
-      this.writeObject(w, value);
+      this.writeObject(w, value, type);
       return;
     }
     // A bare constructor (lowercase type name): fields without the id.
-    this.writeFields(w, this.combinatorByName(type.replace(/^%/, '')), value);
+    this.writeFields(w, this.combinatorByName(type.replace(/^%/, '')), value, depth + 1);
   }
 
   readObject(r: TlReader): TlObject {
     const id = r.uint();
     if (id === GZIP_PACKED_ID) {
       const packed = r.bytes();
-      return this.readObject(new TlReader(gunzipSync(packed)));
+      // Clients pack in gzip or zlib framing; unzipSync reads both.
+      return this.readObject(new TlReader(unzipSync(packed)));
     }
     const c = this.schema.byId.get(id);
     if (!c) throw new TlUnknownConstructorError(id);
@@ -306,6 +365,7 @@ export class TlCodec {
   }
 
   private readValue(r: TlReader, p: TlParam, type: string, binaryStrings: boolean): unknown {
+    const start = r.offset;
     switch (type) {
       case 'int':
         return r.int();
@@ -340,9 +400,24 @@ export class TlCodec {
       for (let i = 0; i < count; i++) items.push(this.readValue(r, p, vector[2], binaryStrings));
       return items;
     }
-    if (type.startsWith('!') || type === 'X' || type === 'Object' || isBoxedTypeName(type)) return this.readObject(r);
+    if (type.startsWith('!')) {
+      try {
+        return this.readObject(r);
+      } catch (e) {
+        if (e instanceof TlUnknownConstructorError && !e.method && r.buf.readUInt32LE(start) === e.constructorId) {
+          throw new TlUnknownConstructorError(e.constructorId, true);
+        }
+        throw e;
+      }
+    }
+    if (type === 'X' || type === 'Object' || isBoxedTypeName(type)) return this.readObject(r);
     return this.readFields(r, this.combinatorByName(type.replace(/^%/, '')));
   }
+}
+
+/** A named boxed type (not a generic `X`/`!X`/`Object`). */
+function isConcreteType(type: string): boolean {
+  return !type.startsWith('!') && type !== 'X' && type !== 'Object' && isBoxedTypeName(type) && !type.includes('<');
 }
 
 export function isTlObject(value: unknown): value is TlObject {

@@ -1,3 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
 /**
  * The TL schema the sandbox speaks, read from the installed client's own schema text so that the
  * server always understands exactly the layer the client was built for.
@@ -50,6 +54,25 @@ function parseParams(text: string): TlParam[] {
   return params;
 }
 
+/** Parses one `name#id params = Type;` line (the `;` optional), or undefined for lines that are not wire objects. */
+export function parseTlLine(
+  line: string,
+  kind: TlCombinator['kind'],
+  binaryStrings: boolean,
+): TlCombinator | undefined {
+  const m = LINE_RE.exec(line.endsWith(';') ? line : `${line};`);
+  // Lines without a constructor id (e.g. TLS hello descriptions) are not wire objects.
+  if (!m) return undefined;
+  return { name: m[1], id: parseInt(m[2], 16) >>> 0, params: parseParams(m[3]), type: m[4], kind, binaryStrings };
+}
+
+function addCombinator(schema: TlSchema, combinator: TlCombinator): void {
+  // The vector pseudo-constructor is handled by the codec itself.
+  if (combinator.name === 'vector') return;
+  schema.byId.set(combinator.id, combinator);
+  (combinator.kind === 'function' ? schema.functions : schema.constructors).set(combinator.name, combinator);
+}
+
 /** Parses schema text in the `name#id params = Type;` form with `---functions---`/`---types---` sections. */
 export function parseTlSchema(sources: { text: string; binaryStrings: boolean }[], layer: number): TlSchema {
   const schema: TlSchema = { byId: new Map(), constructors: new Map(), functions: new Map(), layer };
@@ -66,21 +89,8 @@ export function parseTlSchema(sources: { text: string; binaryStrings: boolean }[
         kind = 'constructor';
         continue;
       }
-      const m = LINE_RE.exec(line);
-      // Lines without a constructor id (e.g. TLS hello descriptions) are not wire objects.
-      if (!m) continue;
-      const combinator: TlCombinator = {
-        name: m[1],
-        id: parseInt(m[2], 16) >>> 0,
-        params: parseParams(m[3]),
-        type: m[4],
-        kind,
-        binaryStrings,
-      };
-      // The vector pseudo-constructor is handled by the codec itself.
-      if (combinator.name === 'vector') continue;
-      schema.byId.set(combinator.id, combinator);
-      (kind === 'function' ? schema.functions : schema.constructors).set(combinator.name, combinator);
+      const combinator = parseTlLine(line, kind, binaryStrings);
+      if (combinator) addCombinator(schema, combinator);
     }
   }
   return schema;
@@ -106,4 +116,91 @@ export function loadInstalledSchema(): TlSchema {
     );
   }
   return cached;
+}
+
+/**
+ * The API layers the door serves, from `tl-layers/layers.json.gz` (built by `scripts/build-tl-layers.mjs`
+ * from published client packages; see `tl-layers/README.md`): every combinator once, with the published
+ * layers it exists in.
+ */
+interface LayerCatalogData {
+  layers: { layer: number; source: string }[];
+  /** MTProto service combinators (`C`/`F` prefixed lines): the same in every layer. */
+  service: string[];
+  /** `[C|F line, "0-12,14"]`: a combinator and the indexes (into `layers`) of the layers it is in. */
+  combinators: [string, string][];
+}
+
+/** The lowest layer served: layer 133 made user, chat and channel ids 64-bit. */
+export const LOWEST_LAYER = 133;
+/** A connection that never named its layer (and whose auth key never did) is answered in this one. */
+export const DEFAULT_LAYER = 198;
+
+let catalog: LayerCatalogData | undefined;
+const layerSchemas = new Map<number, TlSchema>();
+
+function catalogData(): LayerCatalogData {
+  if (!catalog) {
+    const file = 'layers.json.gz';
+    // From src/ (ts-node, tests) the data sits beside this module; a build in dist/ reads it from src/.
+    const candidates = [
+      path.join(__dirname, 'tl-layers', file),
+      path.join(__dirname, '..', '..', '..', '..', '..', 'src', 'sandbox', 'mtproto', 'tl-layers', file),
+    ];
+    const found = candidates.find((c) => existsSync(c));
+    if (!found) throw new Error(`TL layer data not found (looked for ${candidates.join(', ')})`);
+    catalog = JSON.parse(gunzipSync(readFileSync(found)).toString('utf8')) as LayerCatalogData;
+  }
+  return catalog;
+}
+
+/** The published layers (ascending) and the package each schema was taken from. */
+export function publishedLayers(): { layer: number; source: string }[] {
+  return catalogData().layers.map((l) => ({ ...l }));
+}
+
+export function newestLayer(): number {
+  const { layers } = catalogData();
+  return layers[layers.length - 1].layer;
+}
+
+/**
+ * The published layer whose schema answers a client at `requested`: the nearest published layer at or
+ * below it. Below the lowest published layer (133 and 134: no client package ships them) the lowest
+ * published one answers, since older schemas predate 64-bit ids; above the newest, the newest.
+ */
+export function resolveLayer(requested: number): number {
+  const { layers } = catalogData();
+  let chosen = layers[0].layer;
+  for (const { layer } of layers) if (layer <= requested) chosen = layer;
+  return chosen;
+}
+
+function inRanges(ranges: string, index: number): boolean {
+  for (const part of ranges.split(',')) {
+    const dash = part.indexOf('-');
+    const lo = Number(dash < 0 ? part : part.slice(0, dash));
+    const hi = dash < 0 ? lo : Number(part.slice(dash + 1));
+    if (index >= lo && index <= hi) return true;
+  }
+  return false;
+}
+
+/** The schema (API + MTProto service combinators) a client at `requested` layer is answered in, cached. */
+export function loadLayerSchema(requested: number): TlSchema {
+  const layer = resolveLayer(requested);
+  let schema = layerSchemas.get(layer);
+  if (schema) return schema;
+  const data = catalogData();
+  const index = data.layers.findIndex((l) => l.layer === layer);
+  schema = { byId: new Map(), constructors: new Map(), functions: new Map(), layer };
+  const add = (line: string, binaryStrings: boolean): void => {
+    const kind = line.startsWith('F ') ? 'function' : 'constructor';
+    const combinator = parseTlLine(line.slice(2), kind, binaryStrings);
+    if (combinator) addCombinator(schema, combinator);
+  };
+  for (const [line, ranges] of data.combinators) if (inRanges(ranges, index)) add(line, false);
+  for (const line of data.service) add(line, true);
+  layerSchemas.set(layer, schema);
+  return schema;
 }
