@@ -106,4 +106,32 @@ describe('sandbox MTProto updates with mtcute (its own update loop: pts gaps, ge
     expect(deletions).toEqual([[hello.id]]);
     await until(() => updates.pts === 6);
   });
+
+  it('catches up on channel posts missed while offline: updateChannelTooLong in the difference, then getChannelDifference', async () => {
+    const me = await newUser(kit);
+    const friend = await newUser(kit);
+    const world = kit.sandbox.world;
+    world.sendPrivateMessage({ fromKind: 'user', fromId: friend.id, toKind: 'user', toId: me.id, text: 'hello' });
+    const channel = world.createChannel({ title: 'Offline news', ownerPhone: me.phone });
+    const storage = new MemoryStorage();
+    const first = await signedIn(me.phone, storage);
+    await until(() => (first._client as BaseTelegramClient).updates!.updatesLoopActive);
+    const seen: string[] = [];
+    first.onNewMessage.add((m: Message) => seen.push(m.text));
+    world.postToChannel(channel.id, { text: 'c0' });
+    await until(() => seen.length === 1);
+    await first.destroy();
+
+    world.postToChannel(channel.id, { text: 'c1' });
+    world.postToChannel(channel.id, { text: 'c2' });
+
+    const again = mtcuteClient(kit.sandbox, storage);
+    clients.push(again);
+    (again._client as BaseTelegramClient).updates!.catchUpOnStart = true;
+    const news: string[] = [];
+    again.onNewMessage.add((m: Message) => news.push(m.text));
+    await again.start({});
+    await until(() => news.length >= 2);
+    expect(news).toEqual(['c1', 'c2']);
+  });
 });

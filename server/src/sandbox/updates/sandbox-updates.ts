@@ -125,11 +125,23 @@ export class SandboxUpdates {
       { pts: num(req.pts), date: Number.isFinite(date) ? date : undefined },
       limit,
     );
+    // Channels keep their own pts: the difference only names those with news, and the client fetches each.
+    const stale = since.kind === 'entries' && !since.final ? [] : this.channelsChangedSince(userId, date);
+    const tooLong = stale.map((c) => ({ _: 'updateChannelTooLong', channel_id: BigInt(c.id), pts: c.pts }));
     switch (since.kind) {
       case 'invalid':
         throw new UpdateStateError('PERSISTENT_TIMESTAMP_INVALID');
       case 'empty':
-        return { _: 'updates.differenceEmpty', date: unixNow(), seq: box.seq };
+        if (!stale.length) return { _: 'updates.differenceEmpty', date: unixNow(), seq: box.seq };
+        return {
+          _: 'updates.difference',
+          new_messages: [],
+          new_encrypted_messages: [],
+          other_updates: tooLong,
+          chats: stale.map((c) => channelToTl(c, userId)),
+          users: this.usersTl([userId], userId),
+          state: this.stateTl({ ...box, date: unixNow() }),
+        };
       case 'tooLong':
         return { _: 'updates.differenceTooLong', pts: box.pts };
       case 'entries':
@@ -163,15 +175,16 @@ export class SandboxUpdates {
       else if (!newIds.has(update.messageId)) otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
     }
     const last = entries[entries.length - 1];
+    for (const c of stale) channels.set(c.id, c);
     const body = {
       new_messages: newMessages,
       new_encrypted_messages: [],
-      other_updates: otherUpdates,
+      other_updates: [...otherUpdates, ...tooLong],
       chats: [...channels.values()].map((c) => channelToTl(c, userId)),
       users: this.usersTl(userIds, userId),
     };
     return final
-      ? { _: 'updates.difference', ...body, state: this.stateTl(box) }
+      ? { _: 'updates.difference', ...body, state: this.stateTl(stale.length ? { ...box, date: unixNow() } : box) }
       : {
           _: 'updates.differenceSlice',
           ...body,
@@ -227,6 +240,16 @@ export class SandboxUpdates {
         userId,
       ),
     };
+  }
+
+  /** Channels the user is in that changed at or after `date` (a client's state date). */
+  private channelsChangedSince(userId: number, date: number): SandboxChannel[] {
+    if (!Number.isFinite(date)) return [];
+    return this.world.listChannels().filter((c) => {
+      const log = this.world.updateState.channels[String(c.id)]?.log;
+      const lastDate = log?.[log.length - 1]?.date;
+      return lastDate !== undefined && lastDate >= date && c.members.has(`user:${userId}`);
+    });
   }
 
   // ---- recording ----
