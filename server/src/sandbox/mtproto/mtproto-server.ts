@@ -190,11 +190,15 @@ export class MtprotoServer {
    * Pushes to every live connection of every auth key signed in as the user, except the one whose
    * call caused it. The update is built only when someone is there to receive it.
    */
-  private pushToUser(userId: number, build: () => TlObject): void {
+  private pushToUser(userId: number, build: () => TlObject | undefined): void {
+    let built = false;
     let update: TlObject | undefined;
     for (const key of this.authKeys.values()) {
       if (key.userId !== userId || key.revoked || key.idHex === this.rpc.originKeyId) continue;
-      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) this.enqueue(conn, (update ??= build()));
+      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) {
+        if (!built) [update, built] = [build(), true];
+        if (update) this.enqueue(conn, update);
+      }
     }
   }
 
@@ -206,7 +210,8 @@ export class MtprotoServer {
   private enqueue(conn: MtprotoConnection, update: TlObject): void {
     let waiting = this.pending.get(conn);
     if (!waiting) this.pending.set(conn, (waiting = []));
-    waiting.push(update);
+    // One past the limit is enough to know the connection gets updatesTooLong.
+    if (waiting.length <= this.updates.limits.pushBatchLimit) waiting.push(update);
     this.flushTimer ??= setImmediate(() => this.flushPending());
   }
 

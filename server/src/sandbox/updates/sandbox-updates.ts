@@ -58,8 +58,11 @@ export const DEFAULT_UPDATE_LIMITS: UpdateLimits = {
 /** Seconds a client should wait before polling a channel again (Telegram's `timeout`). */
 const CHANNEL_POLL_TIMEOUT = 30;
 
-/** An update addressed to one user, built for them only if one of their sessions is listening. */
-export type PushHandler = (userId: number, build: () => TlObject) => void;
+/**
+ * An update addressed to one user, built for them only if one of their sessions is listening
+ * (`undefined` when what it was about is gone already).
+ */
+export type PushHandler = (userId: number, build: () => TlObject | undefined) => void;
 
 /** The RPC error an invalid difference request gets. */
 export class UpdateStateError extends Error {
@@ -289,7 +292,7 @@ export class SandboxUpdates {
     for (const [uid, update] of sides) {
       if (!this.world.findUserById(uid)) continue;
       const entry = recordUserPts(this.box(uid), update, 1, unixNow(), this.limits.userLogSize);
-      this.push(uid, () => ({ _: 'updateShort', update: this.userUpdateTl(entry, uid), date: entry.date }));
+      this.push(uid, () => this.shortTl(this.userUpdateTl(entry, uid), entry.date));
     }
   }
 
@@ -298,7 +301,7 @@ export class SandboxUpdates {
       if (!this.world.findUserById(userId)) continue;
       const update: UserUpdate = { kind: 'deleteMessages', messageIds };
       const entry = recordUserPts(this.box(userId), update, messageIds.length, unixNow(), this.limits.userLogSize);
-      this.push(userId, () => ({ _: 'updateShort', update: this.userUpdateTl(entry, userId), date: entry.date }));
+      this.push(userId, () => this.shortTl(this.userUpdateTl(entry, userId), entry.date));
     }
   }
 
@@ -336,6 +339,10 @@ export class SandboxUpdates {
   }
 
   // ---- TL ----
+
+  private shortTl(update: TlObject | undefined, date: number): TlObject | undefined {
+    return update && { _: 'updateShort', update, date };
+  }
 
   private stateTl(box: Pick<UserUpdateBox, 'pts' | 'qts' | 'seq' | 'date'>): TlObject {
     return { _: 'updates.state', pts: box.pts, qts: box.qts, date: box.date, seq: box.seq, unread_count: 0 };
@@ -380,7 +387,7 @@ export class SandboxUpdates {
    * A new private message goes out as `updateShortMessage` when the viewer already has the other
    * side (they talked before), as Telegram does; otherwise as `updates` carrying the users.
    */
-  private userPushTl(entry: LogEntry<UserUpdate>, message: PrivateMessage, viewerId: number): TlObject {
+  private userPushTl(entry: LogEntry<UserUpdate>, message: PrivateMessage, viewerId: number): TlObject | undefined {
     const out = message.fromKind === 'user' && message.fromId === viewerId;
     const otherId = out ? message.toId : message.fromId;
     const known = this.world
@@ -398,9 +405,11 @@ export class SandboxUpdates {
         date: message.date,
       };
     }
+    const update = this.userUpdateTl(entry, viewerId);
+    if (!update) return undefined;
     return {
       _: 'updates',
-      updates: [this.userUpdateTl(entry, viewerId)],
+      updates: [update],
       users: this.usersTl([message.fromId, message.toId], viewerId),
       chats: [],
       date: entry.date,
@@ -429,12 +438,16 @@ export class SandboxUpdates {
     };
   }
 
-  private channelPushTl(channel: SandboxChannel, entry: LogEntry<ChannelUpdate>, viewerId: number): TlObject {
+  private channelPushTl(
+    channel: SandboxChannel,
+    entry: LogEntry<ChannelUpdate>,
+    viewerId: number,
+  ): TlObject | undefined {
     const update = this.channelUpdateTl(channel, entry);
-    if (entry.update.kind === 'deleteChannelMessages' || !update) {
-      return { _: 'updateShort', update, date: entry.date };
-    }
-    const message = channel.messages.find((m) => m.id === (entry.update as { messageId: number }).messageId);
+    if (!update) return undefined;
+    const changed = entry.update;
+    if (changed.kind === 'deleteChannelMessages') return { _: 'updateShort', update, date: entry.date };
+    const message = channel.messages.find((m) => m.id === changed.messageId);
     return {
       _: 'updates',
       updates: [update],
