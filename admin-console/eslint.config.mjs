@@ -1,13 +1,13 @@
 import js from '@eslint/js';
+import angular from 'angular-eslint';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   { ignores: ['dist/**', '.angular/**', 'eslint.config.mjs', 'scripts/**'] },
-  js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
-  prettier,
   {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked, prettier],
     languageOptions: {
       parserOptions: {
         project: ['./tsconfig.app.json', './tsconfig.spec.json'],
@@ -25,6 +25,26 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': ['error', { ignoreStatic: true }],
       eqeqeq: ['error', 'always'],
       'no-console': 'error',
+    },
+  },
+  {
+    // Components, directives and pipes: angular-eslint's recommended rules; inline templates are linted as templates.
+    files: ['src/**/*.ts'],
+    extends: [...angular.configs.tsRecommended],
+    processor: angular.processInlineTemplates,
+    rules: {
+      '@angular-eslint/component-selector': ['error', { type: 'element', prefix: 'app', style: 'kebab-case' }],
+      '@angular-eslint/directive-selector': ['error', { type: 'attribute', prefix: 'app', style: 'camelCase' }],
+      '@angular-eslint/use-lifecycle-interface': 'error',
+    },
+  },
+  {
+    // Templates: angular-eslint's recommended and accessibility rule sets.
+    files: ['src/**/*.html'],
+    extends: [...angular.configs.templateRecommended, ...angular.configs.templateAccessibility],
+    rules: {
+      '@angular-eslint/template/button-has-type': 'error',
+      '@angular-eslint/template/no-positive-tabindex': 'error',
     },
   },
   {

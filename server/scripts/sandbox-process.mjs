@@ -23,12 +23,16 @@ export async function superviseSandbox({ entry, execArgv = [], env, cwd }) {
   let stopping = false;
   let restartTimer;
   let failures = 0;
+  let restarts = 0;
 
   const startOnce = () =>
     new Promise((resolve) => {
       const startedAt = Date.now();
       let listening = false;
-      child = spawn(process.execPath, [...execArgv, entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // SANDBOX_RESET empties the world at the first start only: a sandbox started again after a crash keeps it.
+      const childEnv = restarts > 0 ? { ...env, SANDBOX_RESET: 'false' } : env;
+      restarts += 1;
+      child = spawn(process.execPath, [...execArgv, entry], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
       const current = child;
       for (const [stream, out] of [
         [current.stdout, process.stdout],
@@ -55,11 +59,13 @@ export async function superviseSandbox({ entry, execArgv = [], env, cwd }) {
         if (Date.now() - startedAt > HEALTHY_AFTER_MS) failures = 0;
         const delayMs = Math.min(30_000, 1000 * 2 ** failures);
         failures += 1;
+        const comesBack = env?.SANDBOX_DATA_DIR
+          ? `it comes back with its stored world (${env.SANDBOX_DATA_DIR}), so bots, channels and sessions carry on.`
+          : 'it starts empty (no SANDBOX_DATA_DIR), so connect the bots again and restart npm start for the system bot.';
         warn(
           `The Telegram sandbox stopped (${signal ?? `exit code ${code}`}). The API, workers and console keep ` +
             `running; calls to Telegram answer 503 TELEGRAM_UNAVAILABLE and posts are retried (failed after ` +
-            `POST_MAX_ATTEMPTS). Starting it again in ${delayMs / 1000} s; it starts empty, so connect the bots ` +
-            `again and restart npm start for the system bot.`,
+            `POST_MAX_ATTEMPTS). Starting it again in ${delayMs / 1000} s; ${comesBack}`,
         );
         restartTimer = setTimeout(() => {
           restartTimer = undefined;

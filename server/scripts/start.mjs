@@ -59,11 +59,15 @@ const embedSandbox = ['1', 'true', 'yes', 'on'].includes((process.env.SANDBOX_EM
 let sandbox;
 if (telegramMode === 'sandbox' && !embedSandbox) {
   log('Starting the Telegram sandbox (a process of its own)…');
+  // The sandbox keeps its world (bots, channels, sessions, id counters) here, as the product's database keeps its
+  // side; SANDBOX_DATA_DIR= (empty) keeps it in memory only.
+  const rawDataDir = process.env.SANDBOX_DATA_DIR;
+  const dataDir = rawDataDir === undefined ? path.join(ROOT, '.sandbox-data') : rawDataDir && path.resolve(rawDataDir);
   sandbox = await superviseSandbox({
     entry: path.join(SERVER, 'dist', 'server', 'src', 'sandbox', 'main.js'),
     execArgv: ['--enable-source-maps'],
     cwd: SERVER,
-    env: process.env,
+    env: { ...process.env, SANDBOX_DATA_DIR: dataDir },
   });
   if (sandbox.state === 'in-use') {
     log('The sandbox ports are taken: using the sandbox already running there (npm run sandbox).');

@@ -4,8 +4,9 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig, roleServesHttpApi } from './config/app-config';
 import { AppModule, AppModuleOptions } from './app.module';
 import { GlobalExceptionFilter } from './common/http/global-exception.filter';
-import { createValidationPipe } from './common/http/validation';
+import { createValidationPipe, InputShapePipe } from './common/http/validation';
 import { bodyParsers } from './common/http/body-parsers';
+import { answerClientErrorsAsJson } from './common/http/client-error';
 import { setupOpenApi } from './openapi';
 import { findAdminConsoleDir, mountAdminConsole } from './common/http/admin-console';
 
@@ -17,11 +18,14 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  answerClientErrorsAsJson(app.getHttpServer());
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
+  // Flat query strings (node:querystring, at most 1,000 keys): no `a[b][c]=` nesting for a client to deepen.
+  app.set('query parser', 'simple');
   app.use(...bodyParsers(config.http.bodyLimitBytes));
   app.useGlobalFilters(new GlobalExceptionFilter());
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new InputShapePipe(), createValidationPipe());
   app.enableShutdownHooks();
   setupOpenApi(app);
   const consoleDir = roleServesHttpApi(config.role) ? findAdminConsoleDir() : undefined;

@@ -49,4 +49,43 @@ describe('logging', () => {
     expect(reqLine?.req?.headers.authorization).toBe('[redacted]');
     expect(reqLine?.req?.id).toEqual(expect.any(String));
   });
+
+  it('redacts secrets in the query strings of every logged URL, request and error logs alike', async () => {
+    const secrets: Record<string, string> = {
+      access_token: 'qs-access-token-value',
+      token: 'qs-token-value',
+      code: 'qs-login-code-77',
+      password: 'qs-password-value',
+      secret: 'qs-secret-value',
+      hash: 'qs-hash-value',
+      api_hash: 'qs-api-hash-value',
+      phone: '+15550001111',
+      init_data: 'qs-init-data-value',
+      refresh_token: 'qs-refresh-token-value',
+    };
+    const query = [...Object.entries(secrets).map(([k, v]) => `${k}=${encodeURIComponent(v)}`), 'page=2'].join('&');
+    const before = capture.lines.length;
+    await request(t.url).post(`/probe/secret?${query}`).send({ x: 1 }).expect(201);
+    await request(t.url).get(`/probe/boom?${query}`).expect(500);
+    await request(t.url).get(`/probe/nowhere?${query}`).expect(404);
+    await new Promise((r) => setTimeout(r, 50));
+    const lines = capture.lines.slice(before);
+    const all = lines.join('\n');
+    for (const value of Object.values(secrets)) {
+      expect(all).not.toContain(value);
+      expect(all).not.toContain(encodeURIComponent(value));
+    }
+    const urls = lines
+      .map((l) => JSON.parse(l) as { req?: { url?: string } })
+      .map((l) => l.req?.url)
+      .filter((u): u is string => typeof u === 'string');
+    expect(urls).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^\/probe\/secret\?/), expect.stringMatching(/^\/probe\/boom\?/)]),
+    );
+    for (const url of urls.filter((u) => u.includes('?'))) {
+      for (const key of Object.keys(secrets)) expect(url).toContain(`${key}=[redacted]`);
+      // What is not a secret stays readable.
+      expect(url).toContain('page=2');
+    }
+  });
 });

@@ -53,7 +53,7 @@ export async function startCluster(opts: { codeTtlSeconds?: number } = {}): Prom
 }
 
 export async function newSandboxUser(
-  sandbox: SandboxHandle,
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
   extra: { password?: string; username?: string } = {},
 ): Promise<{ id: number; phone: string }> {
   const res = await control(sandbox, 'POST', '/sandbox/users', {
@@ -65,7 +65,7 @@ export async function newSandboxUser(
   return res.body;
 }
 
-export async function latestCode(sandbox: SandboxHandle, phone: string): Promise<string> {
+export async function latestCode(sandbox: Pick<SandboxHandle, 'httpUrl'>, phone: string): Promise<string> {
   const res = await control<{ code: string }[]>(sandbox, 'GET', `/sandbox/users/${phone}/codes`);
   if (res.status !== 200 || !res.body.length) throw new Error('no login code delivered');
   return res.body[0].code;
@@ -74,7 +74,7 @@ export async function latestCode(sandbox: SandboxHandle, phone: string): Promise
 /** Connects the tenant's Telegram account through the product's code login (setup, then verify). */
 export async function connectAccount(
   app: TestApp,
-  sandbox: SandboxHandle,
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
   tenant: NewUser,
   user: { phone: string },
   password?: string,
@@ -98,7 +98,7 @@ export async function connectAccount(
 /** A sandbox channel owned by `owner`, with `count` posts, added to the tenant's channels by username. */
 export async function channelWithPosts(
   app: TestApp,
-  sandbox: SandboxHandle,
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
   tenant: NewUser,
   owner: { phone: string },
   texts: string[],

@@ -1,4 +1,4 @@
-/* Migration commands: generate <Name> | run | revert. Uses DATABASE_MIGRATION_URL (the owner). */
+/* Migration commands: generate <Name> | sql-functions <Name> | run | revert. Uses DATABASE_MIGRATION_URL (the owner). */
 import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -7,6 +7,7 @@ import { loadConfig } from '../config/app-config';
 import { ensureDatabase } from '../modules/database/create-database';
 import { dataSourceOptions } from '../modules/database/data-source-options';
 import { pendingSchemaChanges } from '../modules/database/schema-drift';
+import { freezeCommittedVersions, writeSqlFunctionMigration } from './sql-function-migration';
 
 const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', '..', 'migrations');
 
@@ -63,8 +64,22 @@ async function main(): Promise<void> {
         process.stdout.write(`Wrote ${path.relative(process.cwd(), file)}\n`);
         break;
       }
+      case 'sql-functions': {
+        if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) {
+          throw new Error('Usage: migration:sql-functions <PascalCaseName>');
+        }
+        const frozen = freezeCommittedVersions(MIGRATIONS_DIR);
+        await ds.runMigrations({ transaction: 'each' });
+        const written = [...frozen, ...(await writeSqlFunctionMigration(ds, name, MIGRATIONS_DIR))];
+        process.stdout.write(
+          written.length
+            ? written.map((f) => `Wrote ${path.relative(process.cwd(), f)}\n`).join('')
+            : 'SQL functions and their sources agree: nothing to generate.\n',
+        );
+        break;
+      }
       default:
-        throw new Error('Usage: migration.ts generate <Name> | run | revert');
+        throw new Error('Usage: migration.ts generate <Name> | sql-functions <Name> | run | revert');
     }
   } finally {
     await ds.destroy();

@@ -4,7 +4,8 @@ import { ControlApi } from './control/control-api';
 import { createSandboxHttpServer } from './http-server';
 import { MtprotoServer } from './mtproto/mtproto-server';
 import type { UpdateLimits } from './updates/sandbox-updates';
-import { SandboxWorld } from './world';
+import { type LoadResult, WorldStore } from './persistence/world-store';
+import { SandboxWorld, WorldEvent } from './world';
 
 export interface SandboxOptions {
   /** Both doors bind here; 127.0.0.1 unless told otherwise. */
@@ -15,6 +16,17 @@ export interface SandboxOptions {
   mtprotoPort?: number;
   codeTtlSeconds?: number;
   limitsEnabled?: boolean;
+  /**
+   * Keep the world in `<dataDir>/world.json` across restarts (`npm start` sets it); without it the world lives in
+   * memory only, as tests want it.
+   */
+  dataDir?: string;
+  /** With `dataDir`: start with an empty world (the stored one is wiped, its id counters kept). */
+  resetOnStart?: boolean;
+  /** With `dataDir`: a change is written at most this long after it happened (default 500 ms). */
+  saveDelayMs?: number;
+  /** Messages about the stored world (a file moved aside, a failed write). */
+  log?: (message: string) => void;
   /** Update log sizes and difference/push limits (Telegram-like defaults). */
   updateLimits?: Partial<UpdateLimits>;
 }
@@ -28,6 +40,8 @@ export interface SandboxHandle {
   mtprotoPort: number;
   /** The MTProto door's RSA key; `fingerprint` is a decimal string (gramjs `_serverKeys` key). */
   publicKey: { pem: string; fingerprint: string };
+  /** Present with `dataDir`: where the world is kept and what the start found there. */
+  storage?: { file: string; loaded: LoadResult; store: WorldStore };
   close(): Promise<void>;
 }
 
@@ -35,11 +49,44 @@ export interface SandboxHandle {
 export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
   const host = opts.host ?? '127.0.0.1';
   const world = new SandboxWorld({ codeTtlSeconds: opts.codeTtlSeconds, limitsEnabled: opts.limitsEnabled });
-  const mtproto = new MtprotoServer(world, { host, port: opts.mtprotoPort ?? 0, updateLimits: opts.updateLimits });
-  const mtprotoPort = await mtproto.listen();
+  let store: WorldStore | undefined;
+  // Changes count once both doors listen (a start that fails writes nothing).
+  let started = false;
+  const changed = (): void => {
+    if (started) store?.changed();
+  };
+  const mtproto = new MtprotoServer(world, {
+    host,
+    port: opts.mtprotoPort ?? 0,
+    onChange: changed,
+    updateLimits: opts.updateLimits,
+  });
   const door = new BotApiDoor(world);
+  let loaded: LoadResult | undefined;
+  if (opts.dataDir !== undefined) {
+    store = new WorldStore(
+      world,
+      { mtproto, botApi: door },
+      { dataDir: opts.dataDir, saveDelayMs: opts.saveDelayMs, log: opts.log },
+    );
+    // Read only: nothing is written before both doors listen, so a start that finds its ports taken (another
+    // sandbox serving this directory) leaves the file alone.
+    loaded = await store.load();
+  }
+  const mtprotoPort = await mtproto.listen().catch(async (err: unknown) => {
+    door.close();
+    await mtproto.close();
+    throw err;
+  });
   const control = new ControlApi(world, door, mtproto);
   const server = createSandboxHttpServer(door, control);
+  // Every change to the world comes through a request to a door (or an MTProto call, see onChange above).
+  // Reading the control API (GET /sandbox/...) changes nothing; every Bot API call may (getUpdates confirms updates).
+  if (store) {
+    server.on('request', (req, res) => {
+      if (req.method !== 'GET' || !req.url?.startsWith('/sandbox')) res.once('close', changed);
+    });
+  }
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -54,11 +101,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     throw err;
   }
   const httpPort = (server.address() as AddressInfo).port;
+  started = true;
+  if (store) {
+    world.on(WorldEvent.Reset, changed);
+    if (opts.resetOnStart) world.reset();
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      // The last write comes first, while the doors still hold everything (closing the Bot API door drops its
+      // per-bot sessions).
+      await store?.close();
       // Ending the door first answers waiting long polls, so no request holds the server open.
       door.close();
       await Promise.all([
@@ -79,6 +134,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     mtprotoHost: host,
     mtprotoPort,
     publicKey: mtproto.publicKey,
+    storage: store && loaded ? { file: store.file, loaded, store } : undefined,
     close,
   };
 }

@@ -12,6 +12,15 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+/** `true`/`false` (also 1/0, yes/no, on/off); unset or empty is `false`. */
+function flagFromEnv(name: string): boolean {
+  const raw = (process.env[name] ?? '').trim().toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(raw)) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  console.error(`${name} must be true or false.`);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   const ttl = Number(process.env.SANDBOX_CODE_TTL_SECONDS ?? 300);
   if (!Number.isInteger(ttl) || ttl < 1) {
@@ -23,12 +32,24 @@ async function main(): Promise<void> {
     httpPort: portFromEnv('SANDBOX_HTTP_PORT', 8081),
     mtprotoPort: portFromEnv('SANDBOX_MTPROTO_PORT', 8443),
     codeTtlSeconds: ttl,
+    // Unset or empty: the world lives in memory only (`npm start` sets it to <repo>/.sandbox-data).
+    dataDir: process.env.SANDBOX_DATA_DIR || undefined,
+    resetOnStart: flagFromEnv('SANDBOX_RESET'),
+    log: (message) => console.error(message),
   });
   console.log('Telegram sandbox running');
   console.log(`  Bot API (telegraf apiRoot): ${sandbox.httpUrl}`);
   console.log(`  Control API:                ${sandbox.httpUrl}/sandbox`);
   console.log(`  MTProto:                    ${sandbox.mtprotoHost}:${sandbox.mtprotoPort}`);
   console.log(`  MTProto key fingerprint:    ${sandbox.publicKey.fingerprint}`);
+  const storage = sandbox.storage;
+  if (!storage) {
+    console.log('  World:                      in memory (set SANDBOX_DATA_DIR to keep it across restarts)');
+  } else {
+    const found = { loaded: 'the stored world', new: 'a new world', recovered: 'an empty world' }[storage.loaded.state];
+    const wiped = flagFromEnv('SANDBOX_RESET') ? ', emptied by SANDBOX_RESET; ids keep counting up' : '';
+    console.log(`  World:                      ${storage.file} (${found}${wiped})`);
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {

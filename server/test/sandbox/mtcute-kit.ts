@@ -1,6 +1,5 @@
 import { crc32 } from 'node:zlib';
 import './mtcute-quiet';
-import { Bytes, ISyncWritable, read, write } from '@fuman/io';
 import {
   IPacketCodec,
   MemoryStorage,
@@ -25,30 +24,28 @@ class FullPacketCodec implements IPacketCodec {
     return new Uint8Array(0);
   }
 
-  decode(reader: Bytes, eof: boolean): Uint8Array | null {
+  decode(reader: Parameters<IPacketCodec['decode']>[0], eof: boolean): Uint8Array | null {
     if (eof || reader.available < 4) return null;
-    const length = read.uint32le(reader);
-    if (reader.available < length - 4) {
+    const length = Buffer.from(reader.readSync(4)).readUInt32LE(0);
+    if (length < 12 || reader.available < length - 4) {
       reader.rewind(4);
       return null;
     }
-    read.uint32le(reader); // sequence number
-    const payload = Buffer.from(read.exactly(reader, length - 12));
-    read.uint32le(reader); // crc32
-    // A 4-byte payload is a transport error code (-404: the auth key is unknown).
+    const rest = Buffer.from(reader.readSync(length - 4));
+    // rest: sequence number, payload, crc32. A 4-byte payload is a transport error code (-404: unknown key).
+    const payload = rest.subarray(4, rest.length - 4);
     if (payload.length === 4) throw new TransportError(-payload.readInt32LE(0));
     return new Uint8Array(payload);
   }
 
-  encode(frame: Uint8Array, into: ISyncWritable): void {
-    const head = Buffer.alloc(8);
-    head.writeUInt32LE(frame.length + 12, 0);
-    head.writeUInt32LE(this.sendSeq++, 4);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32LE(crc32(Buffer.concat([head, frame])) >>> 0);
-    write.bytes(into, head);
-    write.bytes(into, frame);
-    write.bytes(into, crc);
+  encode(frame: Uint8Array, into: Parameters<IPacketCodec['encode']>[1]): void {
+    const packet = Buffer.alloc(frame.length + 12);
+    packet.writeUInt32LE(frame.length + 12, 0);
+    packet.writeUInt32LE(this.sendSeq++, 4);
+    packet.set(frame, 8);
+    packet.writeUInt32LE(crc32(packet.subarray(0, frame.length + 8)) >>> 0, frame.length + 8);
+    into.writeSync(packet.length).set(packet);
+    into.disposeWriteSync();
   }
 
   reset(): void {

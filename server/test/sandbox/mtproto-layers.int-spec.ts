@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { Api, TelegramClient } from 'telegram';
 import { BinaryReader } from 'telegram/extensions';
 import { control } from './bot-helpers';
 import { mtcuteClient } from './mtcute-kit';
 import { API_ID, errorOf, latestCode, MtprotoKit, newUser, signedInClient, startMtprotoKit } from './mtproto-kit';
 
-jest.setTimeout(30000);
+jest.setTimeout(60000);
 
 /**
  * A call sent through gramjs's connection as raw bytes, its answer kept as raw bytes: gramjs (layer
@@ -28,43 +29,82 @@ class RawCall {
   }
 }
 
-async function raw(client: TelegramClient, request: Buffer | { getBytes(): Buffer }): Promise<Buffer> {
-  const bytes = Buffer.isBuffer(request) ? request : request.getBytes();
+async function raw(
+  client: TelegramClient,
+  request: Buffer | Promise<Buffer> | { getBytes(): Buffer },
+): Promise<Buffer> {
+  const resolved = await request;
+  const bytes = Buffer.isBuffer(resolved) ? resolved : resolved.getBytes();
   const answer = (await client.invoke(new RawCall(bytes) as never)) as unknown as { bytes: Buffer };
   return answer.bytes;
 }
 
 /**
- * Reads an answer with Telethon 1.25 (Debian's python3-telethon, API layer 144): a client of that
- * layer, with its own generated TL classes, parses the bytes as it would from Telegram.
+ * Telethon 1.25 (Debian's python3-telethon, API layer 144) in one Python process for the whole file: a
+ * client of that layer whose own generated TL classes build requests and parse answers.
  */
-function telethonRead(bytes: Buffer): any {
-  const script = [
-    'import sys, json',
-    'from telethon.extensions import BinaryReader',
-    'from telethon.tl.alltlobjects import LAYER',
-    'obj = BinaryReader(bytes.fromhex(sys.stdin.read())).tgread_object()',
-    'out = [o.to_dict() for o in obj] if isinstance(obj, list) else obj.to_dict()',
-    // 64-bit values (access hashes) travel as strings: JSON numbers hold 53 bits.
-    'def big(v):',
-    '    if isinstance(v, dict): return {k: big(x) for k, x in v.items()}',
-    '    if isinstance(v, list): return [big(x) for x in v]',
-    '    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 2**53: return str(v)',
-    '    return v',
-    'print(json.dumps({"layer": LAYER, "obj": big(out)}, default=str))',
-  ].join('\n');
-  const out = execFileSync('/usr/bin/python3', ['-c', script], { input: bytes.toString('hex') });
-  return JSON.parse(out.toString('utf8'));
-}
+const TELETHON = `
+import sys, json
+from telethon.tl import functions, types
+from telethon.extensions import BinaryReader
+from telethon.tl.alltlobjects import LAYER
+def big(v):
+    # 64-bit values (access hashes) travel as strings: JSON numbers hold 53 bits.
+    if isinstance(v, dict): return {k: big(x) for k, x in v.items()}
+    if isinstance(v, list): return [big(x) for x in v]
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 2**53: return str(v)
+    return v
+for line in sys.stdin:
+    cmd = json.loads(line)
+    try:
+        if cmd['op'] == 'request':
+            out = bytes(eval(cmd['expr'])).hex()
+        else:
+            obj = BinaryReader(bytes.fromhex(cmd['hex'])).tgread_object()
+            out = {'layer': LAYER, 'obj': big([o.to_dict() for o in obj] if isinstance(obj, list) else obj.to_dict())}
+        print(json.dumps({'ok': out}, default=str), flush=True)
+    except Exception as e:
+        print(json.dumps({'error': repr(e)}), flush=True)
+`;
 
-/** Serializes a request with Telethon 1.25's own (layer 144) classes: `expr` is Python over `functions`/`types`. */
-function telethonRequest(expr: string): Buffer {
-  const script = [
-    'import sys',
-    'from telethon.tl import functions, types',
-    `sys.stdout.write(bytes(${expr}).hex())`,
-  ].join('\n');
-  return Buffer.from(execFileSync('/usr/bin/python3', ['-c', script]).toString('utf8'), 'hex');
+class Telethon {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly lines: ReturnType<typeof createInterface>;
+  private readonly waiting: ((line: string) => void)[] = [];
+
+  constructor() {
+    this.proc = spawn('/usr/bin/python3', ['-c', TELETHON]);
+    this.proc.on('error', (err) => this.waiting.splice(0).forEach((w) => w(JSON.stringify({ error: err.message }))));
+    this.proc.stdin.on('error', () => undefined);
+    this.lines = createInterface({ input: this.proc.stdout });
+    this.lines.on('line', (line) => this.waiting.shift()?.(line));
+  }
+
+  private ask(cmd: object): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push((line) => {
+        const answer = JSON.parse(line) as { ok?: unknown; error?: string };
+        if (answer.error) reject(new Error(answer.error));
+        else resolve(answer.ok);
+      });
+      this.proc.stdin.write(`${JSON.stringify(cmd)}\n`);
+    });
+  }
+
+  /** Serializes a request with Telethon's classes: `expr` is Python over `functions`/`types`. */
+  async request(expr: string): Promise<Buffer> {
+    return Buffer.from((await this.ask({ op: 'request', expr })) as string, 'hex');
+  }
+
+  /** Parses an answer as Telethon does: `{ layer, obj }` with `obj` from `to_dict()`. */
+  read(bytes: Buffer): Promise<any> {
+    return this.ask({ op: 'read', hex: bytes.toString('hex') });
+  }
+
+  close(): void {
+    this.lines.close();
+    this.proc.kill();
+  }
 }
 
 const TELETHON_144 = { user: 0x3ff6ecb0, channel: 0x8261ac61, config: 0x330b4067, message: 0x38116ee0 };
@@ -87,6 +127,7 @@ function atLayer(layer: number, query: Api.AnyRequest): Api.InvokeWithLayer {
 
 describe('sandbox MTProto door: every client in its own API layer, from one world', () => {
   let kit: MtprotoKit;
+  const telethon = new Telethon();
   let owner: { id: number; phone: string };
   /** `id`: the marked (Bot API) id; `channelId`: the id in TL objects. */
   let channel: { id: number; channelId: number; username: string };
@@ -111,6 +152,7 @@ describe('sandbox MTProto door: every client in its own API layer, from one worl
   });
 
   afterAll(async () => {
+    telethon.close();
     await kit.close();
   });
 
@@ -119,23 +161,23 @@ describe('sandbox MTProto door: every client in its own API layer, from one worl
 
     const config = await raw(
       old,
-      telethonRequest(
+      telethon.request(
         `functions.InvokeWithLayerRequest(144, functions.InitConnectionRequest(${API_ID}, 'test', '1', '1', 'en', '', 'en', functions.help.GetConfigRequest()))`,
       ),
     );
     expect(config.readUInt32LE(0)).toBe(TELETHON_144.config);
-    const parsedConfig = telethonRead(config);
+    const parsedConfig = await telethon.read(config);
     expect(parsedConfig.layer).toBe(144);
     expect(parsedConfig.obj._).toBe('Config');
     expect(parsedConfig.obj.this_dc).toBe(2);
 
-    const users = await raw(old, telethonRequest('functions.users.GetUsersRequest([types.InputUserSelf()])'));
+    const users = await raw(old, telethon.request('functions.users.GetUsersRequest([types.InputUserSelf()])'));
     expect(users.readUInt32LE(8)).toBe(TELETHON_144.user);
-    const [user] = telethonRead(users).obj;
+    const [user] = (await telethon.read(users)).obj;
     expect(user).toMatchObject({ _: 'User', id: owner.id, first_name: 'Lena', is_self: true });
 
-    const resolved = telethonRead(
-      await raw(old, telethonRequest(`functions.contacts.ResolveUsernameRequest('${channel.username}')`)),
+    const resolved = await telethon.read(
+      await raw(old, telethon.request(`functions.contacts.ResolveUsernameRequest('${channel.username}')`)),
     );
     expect(resolved.obj._).toBe('ResolvedPeer');
     const [chat] = resolved.obj.chats;
@@ -143,11 +185,11 @@ describe('sandbox MTProto door: every client in its own API layer, from one worl
 
     const history = await raw(
       old,
-      telethonRequest(
+      telethon.request(
         `functions.messages.GetHistoryRequest(types.InputPeerChannel(${channel.channelId}, ${chat.access_hash}), 0, None, 0, 10, 0, 0, 0)`,
       ),
     );
-    const parsedHistory = telethonRead(history).obj;
+    const parsedHistory = (await telethon.read(history)).obj;
     expect(parsedHistory._).toBe('ChannelMessages');
     expect(parsedHistory.messages).toHaveLength(1);
     expect(parsedHistory.messages[0]).toMatchObject({
@@ -190,7 +232,7 @@ describe('sandbox MTProto door: every client in its own API layer, from one worl
     // No wrapper on these calls: the connection's layer holds.
     const oldUsers = await raw(old, getSelf());
     expect(oldUsers.readUInt32LE(8)).toBe(TELETHON_144.user);
-    expect(telethonRead(oldUsers).obj[0].id).toBe(owner.id);
+    expect((await telethon.read(oldUsers)).obj[0].id).toBe(owner.id);
     const currentUsers = await raw(current, getSelf());
     expect(currentUsers.readUInt32LE(8)).toBe(Api.User.CONSTRUCTOR_ID);
 
@@ -214,7 +256,7 @@ describe('sandbox MTProto door: every client in its own API layer, from one worl
     bogus.writeUInt32LE(0x0badc0de, 12);
     expect(await errorOf(raw(old, bogus))).toBe('INPUT_CONSTRUCTOR_INVALID');
     // The same connection still answers.
-    expect(telethonRead(await raw(old, new Api.help.GetNearestDc())).obj._).toBe('NearestDc');
+    expect((await telethon.read(await raw(old, new Api.help.GetNearestDc()))).obj._).toBe('NearestDc');
     await kit.destroy(old);
   });
 

@@ -2,6 +2,10 @@ import { defineDomainError } from './domain-error';
 
 export enum CommonErrorCode {
   MalformedJson = 'MALFORMED_JSON',
+  /** Not parseable as HTTP/1.1 at all (answered before any route, see client-error.ts). */
+  MalformedRequest = 'MALFORMED_REQUEST',
+  HeadersTooLarge = 'HEADERS_TOO_LARGE',
+  RequestTimeout = 'REQUEST_TIMEOUT',
   ValidationFailed = 'VALIDATION_FAILED',
   NotFound = 'NOT_FOUND',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
@@ -17,6 +21,9 @@ export enum CommonErrorCode {
 
 export const CommonError = defineDomainError<CommonErrorCode>('CommonError', {
   [CommonErrorCode.MalformedJson]: 400,
+  [CommonErrorCode.MalformedRequest]: 400,
+  [CommonErrorCode.HeadersTooLarge]: 431,
+  [CommonErrorCode.RequestTimeout]: 408,
   [CommonErrorCode.ValidationFailed]: 400,
   [CommonErrorCode.NotFound]: 404,
   [CommonErrorCode.PayloadTooLarge]: 413,

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { json, urlencoded } from 'express';
 import { CommonError, CommonErrorCode } from '../errors/common-errors';
+import { inspectInput, validationFailed } from './input-shape';
 
 interface ParserError extends Error {
   type?: string;
@@ -29,9 +30,21 @@ function toDomainError(err: ParserError, limitBytes: number): Error {
   }
 }
 
+/**
+ * A parsed body is checked (depth, prototype keys, storable text) before any
+ * route, guard or validator sees it, so even the unauthenticated routes refuse
+ * a hostile shape with a 400 instead of recursing on it.
+ */
 function wrap(parser: RequestHandler, limitBytes: number): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    void parser(req, res, (err?: unknown) => next(err ? toDomainError(err as ParserError, limitBytes) : undefined));
+    void parser(req, res, (err?: unknown) => {
+      if (err) {
+        next(toDomainError(err as ParserError, limitBytes));
+        return;
+      }
+      const problems = inspectInput(req.body as unknown);
+      next(problems.length > 0 ? validationFailed(problems) : undefined);
+    });
   };
 }
 

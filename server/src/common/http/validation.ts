@@ -1,10 +1,7 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { CommonError, CommonErrorCode } from '../errors/common-errors';
+import { ArgumentMetadata, Injectable, PipeTransform, Type, ValidationError, ValidationPipe } from '@nestjs/common';
+import { assertInputShape, InputProblem, validationFailed } from './input-shape';
 
-export interface FieldError {
-  field: string;
-  problems: string[];
-}
+export type FieldError = InputProblem;
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
@@ -27,12 +24,30 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const fields = flatten(errors);
-      const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ');
-      return new CommonError(CommonErrorCode.ValidationFailed, `Request validation failed: ${summary}`, {
-        fields,
-      });
-    },
+    exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
+}
+
+/**
+ * Runs before the validation pipe on every body, query and path parameter:
+ * refuses nesting past the limit, prototype keys, and text Postgres cannot
+ * store (NUL, unpaired surrogates), naming the field. Bodies were already
+ * checked by the body parsers; the second look is cheap and covers routes
+ * mounted without them.
+ */
+@Injectable()
+export class InputShapePipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom') return value;
+    assertInputShape(value, metadata.data ?? '');
+    return value;
+  }
+}
+
+const sharedPipe = createValidationPipe();
+
+/** What the global pipes do, for input a handler reads itself (multipart form fields). */
+export async function validateInput<T extends object>(cls: Type<T>, raw: unknown): Promise<T> {
+  assertInputShape(raw);
+  return (await sharedPipe.transform(raw, { type: 'body', metatype: cls })) as T;
 }

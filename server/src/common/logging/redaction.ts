@@ -14,8 +14,37 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key) || (/(_token|_secret|_password|_hash)$/i.test(key) && !/^phone_code_hash$/i.test(key));
 }
 
+/**
+ * Query parameters whose value is a credential or personal data even where the
+ * same name in a JSON body would not be (`code` is a login or OAuth code,
+ * `hash` a Telegram login hash). Any name isSecretKey knows is redacted too.
+ */
+const SECRET_QUERY_KEY =
+  /^(code|hash|phone_code_hash|key|api_key|apikey|sig|signature|auth|jwt|otp|pin|tgwebappdata|telegram_phone|id_token|client_secret)$/i;
+
+/** `name=value` after `?`, `&` or `;` in any text (a logged URL, an error message quoting one). */
+const QUERY_PARAM = /([?&;])([^=&#?\s"'<>]{1,100})=([^&#\s"'<>]*)/g;
+
+function decodedKey(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/** Whether a query parameter of this name is never logged with its value. */
+export function isSecretQueryKey(raw: string): boolean {
+  const key = decodedKey(raw).trim();
+  return isSecretKey(key) || SECRET_QUERY_KEY.test(key);
+}
+
 export function scrubText(text: string): string {
-  return text.replace(BOT_TOKEN_IN_TEXT, `$1:${REDACTED}`);
+  return text
+    .replace(BOT_TOKEN_IN_TEXT, `$1:${REDACTED}`)
+    .replace(QUERY_PARAM, (whole, sep: string, key: string, value: string) =>
+      value && isSecretQueryKey(key) ? `${sep}${key}=${REDACTED}` : whole,
+    );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { isInt64String } from '../../common/http/validators';
 import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { UserStatus } from '../tenants/user.entity';
 
@@ -27,7 +28,8 @@ export class BotOwnerLookup {
   constructor(@InjectDataSource(ADMIN_DATA_SOURCE) private readonly ds: DataSource) {}
 
   async find(botId: string): Promise<BotOwner | null> {
-    if (!/^\d{1,19}$/.test(botId)) return null;
+    // A bot id is a positive bigint; anything else (e.g. 2^63) names no bot and must not reach the cast.
+    if (!/^\d{1,19}$/.test(botId) || !isInt64String(botId)) return null;
     const hit = this.cache.get(botId);
     if (hit && hit.expires > Date.now()) return hit.owner;
     const rows: { user_id: string; user_status: UserStatus }[] = await this.ds.query(

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { DomainError } from '../../common/errors/domain-error';
+import { inspectInput, validationFailed } from '../../common/http/input-shape';
 import { WebhookIngestService } from './webhook-ingest.service';
 import { safeErrorMessage } from './telegram-failure';
 
@@ -70,6 +71,12 @@ export class WebhookFastPath implements OnApplicationBootstrap {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
         reply(res, 400, { error: { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' } });
+        return;
+      }
+      const problems = inspectInput(body);
+      if (problems.length > 0) {
+        const err = validationFailed(problems);
+        reply(res, 400, { error: { code: err.code, message: err.message, ...err.details } });
         return;
       }
       const secret = req.headers['x-telegram-bot-api-secret-token'];

@@ -68,6 +68,13 @@ export class ChannelsService {
       if (!channel) throw channelNotFound(id);
       if (dto.title !== undefined) channel.title = dto.title;
       if (dto.username !== undefined) channel.username = dto.username;
+      if (channel.telegramId === null && channel.username === null) {
+        throw new ChannelsError(
+          ChannelsErrorCode.IdentityRequired,
+          'username cannot be cleared: this channel has no telegram_id, and a channel needs one of the two.',
+          { fields: [{ field: 'username', problems: ['must not be null while the channel has no telegram_id'] }] },
+        );
+      }
       return ChannelDto.from(await repo.save(channel));
     });
   }

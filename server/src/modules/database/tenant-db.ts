@@ -34,7 +34,7 @@ export class TenantDb {
 
   /**
    * One-statement read through a database function that scopes itself to the
-   * tenant before selecting (see the TenantScopedCredentialsRead migration): the
+   * tenant before selecting (`credentials/sql/tenant_credentials.sql`): the
    * same row-level security as `run`, in one round trip instead of four.
    */
   async readScoped<E extends ObjectLiteral>(
@@ -77,10 +77,10 @@ export class TenantDb {
   }
 }
 
-/** The self-scoping read functions the migrations define. */
+/** The self-scoping read functions (sources: `<module>/sql/<name>.sql`, see database/sql-functions.ts). */
 export type ScopedReadFunction = 'tenant_credentials';
 
-/** The send path's self-scoping functions (OutboxSendFunctions migration). */
+/** The send path's self-scoping functions (sources: `posts/sql/<name>.sql`). */
 export type ScopedSendFunction = 'tenant_due_posts' | 'tenant_claim_posts' | 'tenant_record_sent';
 
 /**

@@ -50,7 +50,8 @@ interface DuePostRow {
 const LANES = { maxInFlight: 2 };
 
 /**
- * The outbox statements of the send path (OutboxSendFunctions migration).
+ * The outbox statements of the send path: the SQL functions defined in
+ * `posts/sql/` (tenant_due_posts, tenant_claim_posts, tenant_record_sent).
  * The senders of many tenants run at once; calls made while the same
  * statement is in flight go together in the next one, so under load a round
  * trip and a commit serve many tenants, each still scoped by row-level security.

@@ -1,11 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
 import { PageQueryDto, pageOffset } from '../../common/http/pagination';
+import { validateInput } from '../../common/http/validation';
 import { channelNotFound } from '../channels/channels.errors';
 import { Channel } from '../channels/channel.entity';
 import { isUuid, TenantDb } from '../database/tenant-db';
@@ -28,19 +26,8 @@ export interface DrainJob {
 }
 
 /** Validates a post body from JSON or from multipart fields with the same rules. */
-export async function parseCreatePost(raw: Record<string, unknown>): Promise<CreatePostDto> {
-  const allowed = new Set(['text', 'parse_mode', 'scheduled_at', 'idempotency_key']);
-  const unknown = Object.keys(raw).filter((k) => !allowed.has(k));
-  if (unknown.length > 0) {
-    throw new CommonError(CommonErrorCode.ValidationFailed, `Unknown field(s): ${unknown.join(', ')}.`);
-  }
-  const dto = plainToInstance(CreatePostDto, raw);
-  const errors = await validate(dto);
-  if (errors.length > 0) {
-    const text = errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ');
-    throw new CommonError(CommonErrorCode.ValidationFailed, text);
-  }
-  return dto;
+export function parseCreatePost(raw: Record<string, unknown>): Promise<CreatePostDto> {
+  return validateInput(CreatePostDto, raw);
 }
 
 /** A tenant's posts: the outbox rows the send workers drain. */

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiConflictResponse,
   ApiNotFoundResponse,
@@ -25,7 +26,11 @@ export class ChannelHistoryController {
   @ApiNotFoundResponse({ description: "NOT_FOUND (also another tenant's channel), CHANNEL_UNREACHABLE" })
   @ApiConflictResponse({ description: 'MTPROTO_NOT_CONFIGURED' })
   @ApiTooManyRequestsResponse({ description: 'FLOOD_WAIT or RATE_LIMITED (retry_after)' })
-  @ApiServiceUnavailableResponse({ description: 'TELEGRAM_UNAVAILABLE' })
+  @ApiBadRequestResponse({
+    description:
+      'VALIDATION_FAILED (limit, offset_id out of range), TELEGRAM_REQUEST_INVALID (Telegram refused the request)',
+  })
+  @ApiServiceUnavailableResponse({ description: 'TELEGRAM_UNAVAILABLE (no answer from Telegram)' })
   read(@CurrentUser() user: AuthUser, @Param('id') id: string, @Query() q: HistoryQueryDto): Promise<HistoryPageDto> {
     return this.history.history(user.id, id, { limit: q.limit, offsetId: q.offset_id });
   }

@@ -11,7 +11,7 @@ import { MtprotoClientFactory } from './mtproto-client.factory';
 import { MtprotoLease, MtprotoLeaseService } from './mtproto-lease.service';
 import { MtprotoSessionEvents } from './mtproto-session-events';
 import { DEAD_SESSION_ERRORS, TelegramCallError, TelegramUserSession } from './telegram-user-session';
-import { floodWait, notConfigured, telegramUnavailable } from './user-mtproto.errors';
+import { floodWait, notConfigured, telegramRequestInvalid, telegramUnavailable } from './user-mtproto.errors';
 
 interface PoolEntry {
   tenantId: string;
@@ -282,6 +282,7 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
     }
     if (err.errorName === 'FLOOD_WAIT') return floodWait(err.seconds ?? 0);
     if (err.errorName === 'NETWORK') return telegramUnavailable('no answer');
+    if (err.invalid) return telegramRequestInvalid(err.errorName);
     return telegramUnavailable(err.errorName);
   }
 

@@ -15,6 +15,7 @@ import {
   floodWait,
   loginNotFound,
   notConfigured,
+  telegramRequestInvalid,
   telegramUnavailable,
   UserMtprotoError,
   UserMtprotoErrorCode,
@@ -367,7 +368,7 @@ export class MtprotoLoginService {
       case 'NETWORK':
         return telegramUnavailable('no answer');
       default:
-        return telegramUnavailable(err.errorName);
+        return err.invalid ? telegramRequestInvalid(err.errorName) : telegramUnavailable(err.errorName);
     }
   }
 

@@ -12,6 +12,11 @@ export class TelegramCallError extends Error {
     /** Telegram's error name (`PHONE_CODE_INVALID`, `FLOOD_WAIT`, ...) or `NETWORK` when no answer came. */
     readonly errorName: string,
     readonly seconds?: number,
+    /**
+     * Telegram refused the request itself as malformed (an RPC error of the 400 kind), or it
+     * could not even be serialized (a value outside its TL type): the caller's input, not an outage.
+     */
+    readonly invalid = false,
   ) {
     super(errorName === 'FLOOD_WAIT' ? `FLOOD_WAIT_${seconds ?? 0}` : errorName);
     this.name = 'TelegramCallError';
@@ -50,15 +55,20 @@ export interface HistoryMessage {
   editDate: number | null;
 }
 
-function toCallError(err: unknown): TelegramCallError {
+/** Node's answer when a number does not fit the TL type it is written as (e.g. an `int` past 2^31 - 1). */
+const isSerializationError = (err: unknown): boolean =>
+  err instanceof RangeError || (err as NodeJS.ErrnoException | null)?.code === 'ERR_OUT_OF_RANGE';
+
+export function toCallError(err: unknown): TelegramCallError {
   if (err instanceof TelegramCallError) return err;
   if (err instanceof FloodWaitError) return new TelegramCallError('FLOOD_WAIT', err.seconds);
   if (err instanceof RPCError) {
     const name = err.errorMessage || 'RPC_ERROR';
     const flood = /^(?:FLOOD_WAIT|FLOOD_PREMIUM_WAIT|SLOWMODE_WAIT)_(\d+)$/.exec(name);
     if (flood) return new TelegramCallError('FLOOD_WAIT', Number(flood[1]));
-    return new TelegramCallError(name);
+    return new TelegramCallError(name, undefined, err.code === 400);
   }
+  if (isSerializationError(err)) return new TelegramCallError('REQUEST_NOT_SERIALIZABLE', undefined, true);
   return new TelegramCallError('NETWORK');
 }
 

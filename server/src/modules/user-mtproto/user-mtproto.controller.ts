@@ -45,7 +45,9 @@ export class UserMtprotoController {
   @Post('setup')
   @HttpCode(200)
   @ApiOkResponse({ type: MtprotoSetupResultDto, description: 'The code was sent; answer it with verify.' })
-  @ApiBadRequestResponse({ description: 'API_CREDENTIALS_INVALID, PHONE_NUMBER_INVALID' })
+  @ApiBadRequestResponse({
+    description: 'VALIDATION_FAILED, API_CREDENTIALS_INVALID, PHONE_NUMBER_INVALID, TELEGRAM_REQUEST_INVALID',
+  })
   @ApiTooManyRequestsResponse({ description: 'FLOOD_WAIT (retry_after)' })
   @ApiServiceUnavailableResponse({ description: 'TELEGRAM_UNAVAILABLE' })
   setup(
@@ -63,7 +65,9 @@ export class UserMtprotoController {
   @Post('verify')
   @HttpCode(200)
   @ApiOkResponse({ type: MtprotoVerifyResultDto, description: 'next=password when the account has 2FA.' })
-  @ApiBadRequestResponse({ description: 'PHONE_CODE_INVALID, PHONE_CODE_EXPIRED, PASSWORD_INVALID' })
+  @ApiBadRequestResponse({
+    description: 'PHONE_CODE_INVALID, PHONE_CODE_EXPIRED, PASSWORD_INVALID, TELEGRAM_REQUEST_INVALID',
+  })
   @ApiNotFoundResponse({ description: 'LOGIN_NOT_FOUND' })
   @ApiConflictResponse({ description: 'MTPROTO_NOT_CONFIGURED' })
   verify(

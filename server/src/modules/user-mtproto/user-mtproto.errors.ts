@@ -10,6 +10,7 @@ export enum UserMtprotoErrorCode {
   FloodWait = 'FLOOD_WAIT',
   NotConfigured = 'MTPROTO_NOT_CONFIGURED',
   TelegramUnavailable = 'TELEGRAM_UNAVAILABLE',
+  TelegramRequestInvalid = 'TELEGRAM_REQUEST_INVALID',
   ChannelUnreachable = 'CHANNEL_UNREACHABLE',
 }
 
@@ -23,6 +24,7 @@ export const UserMtprotoError = defineDomainError<UserMtprotoErrorCode>('UserMtp
   [UserMtprotoErrorCode.FloodWait]: 429,
   [UserMtprotoErrorCode.NotConfigured]: 409,
   [UserMtprotoErrorCode.TelegramUnavailable]: 503,
+  [UserMtprotoErrorCode.TelegramRequestInvalid]: 400,
   [UserMtprotoErrorCode.ChannelUnreachable]: 404,
 });
 export type UserMtprotoError = InstanceType<typeof UserMtprotoError>;
@@ -41,6 +43,13 @@ export const telegramUnavailable = (why: string): UserMtprotoError =>
   new UserMtprotoError(
     UserMtprotoErrorCode.TelegramUnavailable,
     `Telegram is unreachable right now (${why}); try again.`,
+  );
+
+/** Telegram refused the request as invalid: a value the client sent, never an outage to retry. */
+export const telegramRequestInvalid = (why: string): UserMtprotoError =>
+  new UserMtprotoError(
+    UserMtprotoErrorCode.TelegramRequestInvalid,
+    `Telegram refused this request as invalid (${why}); check the values sent.`,
   );
 
 export const notConfigured = (

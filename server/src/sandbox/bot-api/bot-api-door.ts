@@ -143,6 +143,22 @@ export class BotApiDoor {
     return this.sessions.get(botId)?.updateIdByPrivateMessage.get(privateMessageId);
   }
 
+  // ---- persistence (a stored world keeps each bot's webhook, allowed_updates, pending updates and records) ----
+
+  botSessions(): ReadonlyMap<number, BotSession> {
+    return this.sessions;
+  }
+
+  /** The session of one of the world's bots, made when missing; undefined when the world has no such bot. */
+  botSessionFor(botId: number): BotSession | undefined {
+    const bot = this.world.findBotById(botId);
+    return bot ? this.session(bot) : undefined;
+  }
+
+  resumeBotSessions(): void {
+    for (const s of this.sessions.values()) s.resumeDelivery();
+  }
+
   close(): void {
     this.closed = true;
     this.world.off(WorldEvent.PrivateMessage, this.onPrivateMessage);

@@ -249,6 +249,11 @@ export class BotSession {
     return info;
   }
 
+  /** After the session was read back from a stored world: deliver what waits for the webhook. */
+  resumeDelivery(): void {
+    if (this.updates.length > 0) this.kickDelivery();
+  }
+
   /** Starts the delivery loop unless one runs: updates go out in order, one at a time. */
   private kickDelivery(): void {
     if (this.delivering || this.closed || !this.webhookConfig) return;

@@ -6,6 +6,7 @@ import { Handshake, NewAuthKey } from './handshake';
 import { AuthKeyRecord, RpcAnswer, RpcError } from './rpc';
 import {
   GZIP_PACKED_ID,
+  MAX_INFLATED_BYTES,
   MSG_CONTAINER_ID,
   RPC_RESULT_ID,
   TlCodec,
@@ -14,7 +15,7 @@ import {
   TlUnknownConstructorError,
   TlWriter,
 } from './tl-codec';
-import { DEFAULT_LAYER, LOWEST_LAYER } from './tl-schema';
+import { DEFAULT_LAYER, LOWEST_LAYER, namedLayer } from './tl-schema';
 import { FullTransportDecoder, FullTransportEncoder } from './transport';
 
 /** What a connection needs from the server that owns it. */
@@ -39,8 +40,6 @@ interface Outgoing {
 
 /** Results larger than this travel gzip_packed, as Telegram does for big answers. */
 const GZIP_THRESHOLD = 8 * 1024;
-
-const INVOKE_WITH_LAYER_ID = 0xda9b0d0d;
 
 /** Service messages that are not API calls and need no answer. */
 const IGNORED = new Set([
@@ -236,14 +235,21 @@ export class MtprotoConnection {
     if (constructorId === GZIP_PACKED_ID) {
       const packed = new TlReader(body.subarray(4)).bytes();
       // unzipSync takes both gzip and zlib framing (mtcute packs requests in zlib framing).
-      await this.handleMessage(key, msgId, seqNo, unzipSync(packed), out, acks);
+      await this.handleMessage(
+        key,
+        msgId,
+        seqNo,
+        unzipSync(packed, { maxOutputLength: MAX_INFLATED_BYTES }),
+        out,
+        acks,
+      );
       return;
     }
     if (seqNo % 2 === 1) acks.push(msgId);
 
-    if (constructorId === INVOKE_WITH_LAYER_ID && body.length >= 8) {
-      // The layer is fixed before the query is read: the query is in that layer's constructors.
-      const layer = body.readInt32LE(4);
+    // The layer is fixed before the query is read: the query is in that layer's constructors.
+    const layer = namedLayer(body);
+    if (layer !== undefined) {
       if (layer < LOWEST_LAYER) {
         out.push(this.rpcResultError(msgId, new RpcError(400, 'CONNECTION_LAYER_INVALID')));
         return;

@@ -46,7 +46,12 @@ export class MtprotoServer {
 
   constructor(
     private readonly world: SandboxWorld,
-    private readonly opts: { host: string; port: number; updateLimits?: Partial<UpdateLimits> },
+    private readonly opts: {
+      host: string;
+      port: number;
+      onChange?: () => void;
+      updateLimits?: Partial<UpdateLimits>;
+    },
   ) {
     this.rsa = generateServerRsaKey();
     this.publicKey = { pem: this.rsa.pem, fingerprint: this.rsa.fingerprint };
@@ -112,7 +117,13 @@ export class MtprotoServer {
       countAttempt: (k: AuthKeyRecord): void => {
         k.attempts += 1;
       },
-      invoke: (k: AuthKeyRecord, request: TlObject, codec: TlCodec) => this.rpc.invoke(k, request, codec),
+      invoke: async (k: AuthKeyRecord, request: TlObject, codec: TlCodec) => {
+        try {
+          return await this.rpc.invoke(k, request, codec);
+        } finally {
+          this.opts.onChange?.();
+        }
+      },
       bindConnection: (conn: MtprotoConnection, k: AuthKeyRecord): void => {
         for (const set of this.connectionsByKey.values()) set.delete(conn);
         let set = this.connectionsByKey.get(k.idHex);
@@ -148,6 +159,26 @@ export class MtprotoServer {
       attempts: 0,
       createdAt: new Date(),
     });
+    this.opts.onChange?.();
+  }
+
+  // ---- persistence (a stored world keeps its auth keys, so stored sessions keep working) ----
+
+  /** Every auth key record as data; an SRP check in progress is left out (the client asks again). */
+  exportAuthKeys(): AuthKeyRecord[] {
+    return [...this.authKeys.values()].map((k) => ({ ...k, srp: undefined }));
+  }
+
+  /** Takes stored records (all, or none when one is malformed). */
+  importAuthKeys(records: unknown[]): void {
+    const valid = records.map((r, i) => {
+      const k = r as Partial<AuthKeyRecord> | null;
+      if (!k || !Buffer.isBuffer(k.id) || !Buffer.isBuffer(k.key) || k.idHex !== k.id.toString('hex')) {
+        throw new Error(`auth key record ${i} lacks its id or key`);
+      }
+      return { ...k, sessions: k.sessions ?? new Set(), attempts: k.attempts ?? 0, revoked: k.revoked ?? false };
+    }) as AuthKeyRecord[];
+    for (const k of valid) this.authKeys.set(k.idHex, k);
   }
 
   // ---- updates pushed from the world ----

@@ -18,6 +18,9 @@ export const GZIP_PACKED_ID = 0x3072cfa1;
 export const MSG_CONTAINER_ID = 0x73f1f8dc;
 export const RPC_RESULT_ID = 0xf35c6d01;
 
+/** A gzip_packed body inflates to at most this (a client cannot make the door inflate a bomb). */
+export const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
+
 export class TlError extends Error {
   constructor(message: string) {
     super(message);
@@ -214,16 +217,15 @@ export class TlCodec {
    */
   writeObject(w: TlWriter, obj: TlObject, expected?: string): void {
     const c = this.schema.constructors.get(obj._) ?? this.schema.functions.get(obj._);
-    if (!c || (expected !== undefined && isConcreteType(expected) && c.type !== expected)) {
-      const fallback =
-        expected !== undefined && isConcreteType(expected) ? this.defaultConstructor(expected) : undefined;
-      if (!fallback) throw new TlError(`no TL combinator named ${obj._} in layer ${this.schema.layer}`);
-      w.uint(fallback.id);
-      this.writeFields(w, fallback, { _: fallback.name });
+    if (c && (expected === undefined || c.type === expected || !isConcreteType(expected))) {
+      w.uint(c.id);
+      this.writeFields(w, c, obj);
       return;
     }
-    w.uint(c.id);
-    this.writeFields(w, c, obj);
+    const fallback = expected !== undefined && isConcreteType(expected) ? this.defaultConstructor(expected) : undefined;
+    if (!fallback) throw new TlError(`no TL combinator named ${obj._} in layer ${this.schema.layer}`);
+    w.uint(fallback.id);
+    this.writeFields(w, fallback, { _: fallback.name });
   }
 
   /** The constructor of a boxed type with the fewest required fields (`userStatusEmpty`, `chatPhotoEmpty`…). */
@@ -334,7 +336,7 @@ export class TlCodec {
     if (id === GZIP_PACKED_ID) {
       const packed = r.bytes();
       // Clients pack in gzip or zlib framing; unzipSync reads both.
-      return this.readObject(new TlReader(unzipSync(packed)));
+      return this.readObject(new TlReader(unzipSync(packed, { maxOutputLength: MAX_INFLATED_BYTES })));
     }
     const c = this.schema.byId.get(id);
     if (!c) throw new TlUnknownConstructorError(id);

@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { TL_LAYERS_GZIP_BASE64 } from './tl-layers/layers-data';
 
 /**
- * The TL schema the sandbox speaks, read from the installed client's own schema text so that the
- * server always understands exactly the layer the client was built for.
+ * The TL schemas the sandbox speaks: one per published API layer (`loadLayerSchema`), from the merged
+ * data in `tl-layers/`, and the installed gramjs's own schema text (`loadInstalledSchema`).
  */
 
 export interface TlParam {
@@ -98,7 +97,7 @@ export function parseTlSchema(sources: { text: string; binaryStrings: boolean }[
 
 let cached: TlSchema | undefined;
 
-/** The schema of the installed gramjs (API layer + MTProto service layer), parsed once. */
+/** The schema of the installed gramjs (API layer + MTProto service layer), parsed once; tests read gramjs's bytes with it. */
 export function loadInstalledSchema(): TlSchema {
   if (!cached) {
     // The schema ships as CommonJS modules exporting the raw text; reading it is the point.
@@ -119,7 +118,7 @@ export function loadInstalledSchema(): TlSchema {
 }
 
 /**
- * The API layers the door serves, from `tl-layers/layers.json.gz` (built by `scripts/build-tl-layers.mjs`
+ * The API layers the door serves, from `tl-layers/layers-data.ts` (built by `scripts/build-tl-layers.mjs`
  * from published client packages; see `tl-layers/README.md`): every combinator once, with the published
  * layers it exists in.
  */
@@ -136,20 +135,42 @@ export const LOWEST_LAYER = 133;
 /** A connection that never named its layer (and whose auth key never did) is answered in this one. */
 export const DEFAULT_LAYER = 198;
 
-let catalog: LayerCatalogData | undefined;
+/** The catalog parsed once: every combinator with the layer indexes it exists in. */
+interface LayerCatalog {
+  layers: { layer: number; source: string }[];
+  service: TlCombinator[];
+  combinators: { combinator: TlCombinator; ranges: [number, number][] }[];
+}
+
+let catalog: LayerCatalog | undefined;
 const layerSchemas = new Map<number, TlSchema>();
 
-function catalogData(): LayerCatalogData {
+function parseCatalogLine(line: string, binaryStrings: boolean): TlCombinator | undefined {
+  return parseTlLine(line.slice(2), line.startsWith('F ') ? 'function' : 'constructor', binaryStrings);
+}
+
+function catalogData(): LayerCatalog {
   if (!catalog) {
-    const file = 'layers.json.gz';
-    // From src/ (ts-node, tests) the data sits beside this module; a build in dist/ reads it from src/.
-    const candidates = [
-      path.join(__dirname, 'tl-layers', file),
-      path.join(__dirname, '..', '..', '..', '..', '..', 'src', 'sandbox', 'mtproto', 'tl-layers', file),
-    ];
-    const found = candidates.find((c) => existsSync(c));
-    if (!found) throw new Error(`TL layer data not found (looked for ${candidates.join(', ')})`);
-    catalog = JSON.parse(gunzipSync(readFileSync(found)).toString('utf8')) as LayerCatalogData;
+    const data = JSON.parse(
+      gunzipSync(Buffer.from(TL_LAYERS_GZIP_BASE64, 'base64')).toString('utf8'),
+    ) as LayerCatalogData;
+    // Combinator objects are never modified, so every layer's schema shares them.
+    catalog = { layers: data.layers, service: [], combinators: [] };
+    for (const line of data.service) {
+      const combinator = parseCatalogLine(line, true);
+      if (combinator) catalog.service.push(combinator);
+    }
+    for (const [line, ranges] of data.combinators) {
+      const combinator = parseCatalogLine(line, false);
+      if (!combinator) continue;
+      catalog.combinators.push({
+        combinator,
+        ranges: ranges.split(',').map((part): [number, number] => {
+          const [lo, hi] = part.split('-').map(Number);
+          return [lo, hi ?? lo];
+        }),
+      });
+    }
   }
   return catalog;
 }
@@ -176,16 +197,6 @@ export function resolveLayer(requested: number): number {
   return chosen;
 }
 
-function inRanges(ranges: string, index: number): boolean {
-  for (const part of ranges.split(',')) {
-    const dash = part.indexOf('-');
-    const lo = Number(dash < 0 ? part : part.slice(0, dash));
-    const hi = dash < 0 ? lo : Number(part.slice(dash + 1));
-    if (index >= lo && index <= hi) return true;
-  }
-  return false;
-}
-
 /** The schema (API + MTProto service combinators) a client at `requested` layer is answered in, cached. */
 export function loadLayerSchema(requested: number): TlSchema {
   const layer = resolveLayer(requested);
@@ -194,13 +205,30 @@ export function loadLayerSchema(requested: number): TlSchema {
   const data = catalogData();
   const index = data.layers.findIndex((l) => l.layer === layer);
   schema = { byId: new Map(), constructors: new Map(), functions: new Map(), layer };
-  const add = (line: string, binaryStrings: boolean): void => {
-    const kind = line.startsWith('F ') ? 'function' : 'constructor';
-    const combinator = parseTlLine(line.slice(2), kind, binaryStrings);
-    if (combinator) addCombinator(schema, combinator);
-  };
-  for (const [line, ranges] of data.combinators) if (inRanges(ranges, index)) add(line, false);
-  for (const line of data.service) add(line, true);
+  for (const { combinator, ranges } of data.combinators) {
+    if (ranges.some(([lo, hi]) => index >= lo && index <= hi)) addCombinator(schema, combinator);
+  }
+  for (const combinator of data.service) addCombinator(schema, combinator);
   layerSchemas.set(layer, schema);
   return schema;
+}
+
+const INVOKE_WITH_LAYER_ID = 0xda9b0d0d;
+const INVOKE_WITHOUT_UPDATES_ID = 0xbf9459b7;
+const INVOKE_AFTER_MSG_ID = 0xcb9f372d;
+
+/**
+ * The layer a request names with `invokeWithLayer`, looked up before the request is read (its query is
+ * in that layer's constructors), also under `invokeWithoutUpdates` / `invokeAfterMsg` wrappers.
+ */
+export function namedLayer(body: Buffer): number | undefined {
+  let offset = 0;
+  for (let depth = 0; depth < 4 && offset + 8 <= body.length; depth++) {
+    const id = body.readUInt32LE(offset);
+    if (id === INVOKE_WITH_LAYER_ID) return body.readInt32LE(offset + 4);
+    if (id === INVOKE_WITHOUT_UPDATES_ID) offset += 4;
+    else if (id === INVOKE_AFTER_MSG_ID) offset += 12;
+    else return undefined;
+  }
+  return undefined;
 }

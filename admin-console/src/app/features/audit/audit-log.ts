@@ -1,6 +1,6 @@
 import { DatePipe, JsonPipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, OnInit, inject, input, signal } from '@angular/core';
-import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { MatButton } from '@angular/material/button';
 import { MatOption } from '@angular/material/core';
 import { MatError, MatFormField, MatLabel } from '@angular/material/form-field';
@@ -22,18 +22,29 @@ import {
   MatTable,
 } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
-import { firstValueFrom } from 'rxjs';
 
-import { AUDIT_ACTION_VALUES, AuditAction, AuditPageDto, TenantgramApi } from '../../core/api/api.generated';
-import { Notifier } from '../../core/notifier';
+import { AuditAction, TenantgramApi } from '../../core/api/api.generated';
+import { QUERY_SCHEMAS } from '../../core/api/api-schema.generated';
+import { apiResource } from '../../core/data/api-resource';
+import { LoadError } from '../../core/data/load-error';
+import { schemaValidators } from '../../core/forms/schema-validators';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The audit log's query parameters in the API schema: the tenant id's format, the actions, the page size bounds. */
+const QUERY = QUERY_SCHEMAS['GET /api/admin/audit'];
+/** Page sizes offered, within the server's limit bounds. */
+const PAGE_SIZES = [25, 50, 100, 200].filter((n) => n >= QUERY.limit.minimum && n <= QUERY.limit.maximum);
 
 interface AuditFilters {
   tenant_id?: string;
   action?: AuditAction;
   from?: string;
   to?: string;
+}
+
+interface AuditQuery {
+  filters: AuditFilters;
+  page: number;
+  pageSize: number;
 }
 
 /** A local calendar day from a date input (yyyy-mm-dd) as the instant it starts, plus whole days. */
@@ -48,6 +59,7 @@ function startOfDay(day: string, plusDays = 0): string | undefined {
   imports: [
     DatePipe,
     JsonPipe,
+    LoadError,
     MatButton,
     MatCell,
     MatCellDef,
@@ -80,21 +92,23 @@ export class AuditLog implements OnInit {
   readonly tenant_id = input<string>();
 
   private readonly api = inject(TenantgramApi);
-  private readonly notifier = inject(Notifier);
 
-  protected readonly actions = AUDIT_ACTION_VALUES;
+  protected readonly actions = QUERY.action.enum;
   protected readonly columns = ['at', 'action', 'actor', 'tenant', 'target', 'details'];
+  protected readonly pageSizes = PAGE_SIZES;
   protected readonly form = new FormGroup({
-    tenant: new FormControl('', { nonNullable: true, validators: Validators.pattern(UUID) }),
-    action: new FormControl<AuditAction | ''>('', { nonNullable: true }),
+    tenant: new FormControl('', { nonNullable: true, validators: schemaValidators(QUERY.tenant_id) }),
+    action: new FormControl<AuditAction | ''>('', { nonNullable: true, validators: schemaValidators(QUERY.action) }),
     from: new FormControl('', { nonNullable: true }),
     to: new FormControl('', { nonNullable: true }),
   });
-  protected readonly page = signal(1);
-  protected readonly pageSize = signal(25);
-  protected readonly result = signal<AuditPageDto | null>(null);
-  protected readonly loading = signal(false);
-  private filters: AuditFilters = {};
+  /** Null until the filters from the address are applied, so the first request already carries them. */
+  protected readonly query = signal<AuditQuery | null>(null);
+  protected readonly events = apiResource({
+    // An undefined parameter keeps the resource idle.
+    params: () => this.query() ?? undefined,
+    load: (q: AuditQuery) => this.api.adminAuditLog({ ...q.filters, page: q.page, limit: q.pageSize }),
+  });
 
   ngOnInit(): void {
     const tenant = this.tenant_id();
@@ -108,15 +122,14 @@ export class AuditLog implements OnInit {
       return;
     }
     const v = this.form.getRawValue();
-    this.filters = {
+    const filters: AuditFilters = {
       tenant_id: v.tenant.trim() || undefined,
       action: v.action || undefined,
       from: v.from ? startOfDay(v.from) : undefined,
       // The "to" day is included: events before the start of the next day.
       to: v.to ? startOfDay(v.to, 1) : undefined,
     };
-    this.page.set(1);
-    void this.load();
+    this.query.set({ filters, page: 1, pageSize: this.query()?.pageSize ?? PAGE_SIZES[0] ?? QUERY.limit.default });
   }
 
   protected clear(): void {
@@ -125,21 +138,6 @@ export class AuditLog implements OnInit {
   }
 
   protected onPage(event: PageEvent): void {
-    this.page.set(event.pageIndex + 1);
-    this.pageSize.set(event.pageSize);
-    void this.load();
-  }
-
-  private async load(): Promise<void> {
-    this.loading.set(true);
-    try {
-      this.result.set(
-        await firstValueFrom(this.api.adminAuditLog({ ...this.filters, page: this.page(), limit: this.pageSize() })),
-      );
-    } catch (error: unknown) {
-      this.notifier.error(error);
-    } finally {
-      this.loading.set(false);
-    }
+    this.query.update((q) => q && { ...q, page: event.pageIndex + 1, pageSize: event.pageSize });
   }
 }

@@ -7,8 +7,12 @@ import { MatInput } from '@angular/material/input';
 import { MatProgressBar } from '@angular/material/progress-bar';
 import { Router } from '@angular/router';
 
+import { BODY_SCHEMAS } from '../../core/api/api-schema.generated';
 import { Session, TenantAccountRefused } from '../../core/auth/session';
 import { describeError } from '../../core/error-handler';
+import { isRequired, schemaValidators } from '../../core/forms/schema-validators';
+
+const LOGIN = BODY_SCHEMAS.LoginDto;
 
 @Component({
   selector: 'app-login',
@@ -37,8 +41,11 @@ export class Login {
   private readonly router = inject(Router);
 
   protected readonly form = inject(NonNullableFormBuilder).group({
-    email: ['', [Validators.required, Validators.email]],
-    password: ['', Validators.required],
+    email: [
+      '',
+      [...schemaValidators(LOGIN.properties.email, { required: isRequired(LOGIN, 'email') }), Validators.email],
+    ],
+    password: ['', schemaValidators(LOGIN.properties.password, { required: isRequired(LOGIN, 'password') })],
   });
   protected readonly busy = signal(false);
   /** Shown in the card rather than a snack bar: it explains why this form refuses the account. */

@@ -1,12 +1,13 @@
 import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, inject, signal } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
 import { MatButton } from '@angular/material/button';
 import { MatCard, MatCardContent, MatCardHeader, MatCardTitle } from '@angular/material/card';
 import { MatProgressBar } from '@angular/material/progress-bar';
-import { Subject, catchError, exhaustMap, firstValueFrom, merge, of, timer } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
 
-import { QueueFailureDto, QueueStatsDto, QueuesDto, TenantgramApi } from '../../core/api/api.generated';
+import { QueueFailureDto, QueueStatsDto, TenantgramApi } from '../../core/api/api.generated';
+import { apiResource } from '../../core/data/api-resource';
+import { LoadError } from '../../core/data/load-error';
 import { Notifier } from '../../core/notifier';
 
 /** Often enough to watch a backlog drain, rarely enough not to load Redis. */
@@ -14,44 +15,22 @@ export const QUEUES_REFRESH_MS = 5000;
 
 @Component({
   selector: 'app-queues',
-  imports: [DatePipe, MatButton, MatCard, MatCardContent, MatCardHeader, MatCardTitle, MatProgressBar],
+  imports: [DatePipe, LoadError, MatButton, MatCard, MatCardContent, MatCardHeader, MatCardTitle, MatProgressBar],
   templateUrl: './queues.html',
   styleUrl: './queues.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class Queues implements OnInit {
+export class Queues {
   private readonly api = inject(TenantgramApi);
   private readonly notifier = inject(Notifier);
-  private readonly destroyRef = inject(DestroyRef);
 
-  protected readonly data = signal<QueuesDto | null>(null);
-  protected readonly loading = signal(false);
+  /** Polled: a reload while one is on its way is skipped, and an outage gives one snack bar, not one per poll. */
+  protected readonly queues = apiResource({ params: () => ({}), load: () => this.api.adminListQueues() });
   protected readonly retrying = signal<string | null>(null);
-  private readonly refreshNow = new Subject<void>();
-  /** One snack bar per outage, not one every few seconds. */
-  private failing = false;
 
-  ngOnInit(): void {
-    merge(timer(0, QUEUES_REFRESH_MS), this.refreshNow)
-      .pipe(
-        exhaustMap(() => {
-          this.loading.set(true);
-          return this.api.adminListQueues().pipe(
-            catchError((error: unknown) => {
-              if (!this.failing) this.notifier.error(error);
-              this.failing = true;
-              return of(null);
-            }),
-          );
-        }),
-        takeUntilDestroyed(this.destroyRef),
-      )
-      .subscribe((data) => {
-        this.loading.set(false);
-        if (!data) return;
-        this.failing = false;
-        this.data.set(data);
-      });
+  constructor() {
+    const poll = setInterval(() => this.queues.reload(), QUEUES_REFRESH_MS);
+    inject(DestroyRef).onDestroy(() => clearInterval(poll));
   }
 
   protected async retry(queue: QueueStatsDto, job: QueueFailureDto): Promise<void> {
@@ -60,7 +39,7 @@ export class Queues implements OnInit {
     try {
       const result = await firstValueFrom(this.api.adminRetryJob(queue.name, job.id));
       this.notifier.info(`Job ${result.id} in ${result.queue} is ${result.state} again.`);
-      this.refreshNow.next();
+      this.queues.reload();
     } catch (error: unknown) {
       this.notifier.error(error);
     } finally {

@@ -6,7 +6,13 @@ import { MatFormFieldHarness } from '@angular/material/form-field/testing';
 import { MatInputHarness } from '@angular/material/input/testing';
 
 import { TenantLimitsDto } from '../../core/api/api.generated';
+import { BODY_SCHEMAS } from '../../core/api/api-schema.generated';
 import { LimitsForm } from './limits-form';
+
+// The bounds come from the API schema (UpdateTenantLimitsDto), so the form follows the server when they change.
+const { rate_limit_rps: RPS, max_concurrent_requests: CONCURRENCY } = BODY_SCHEMAS.UpdateTenantLimitsDto.properties;
+const RPS_RANGE = `Between ${RPS.minimum} and ${RPS.maximum} requests per second.`;
+const CONCURRENCY_RANGE = `Between ${CONCURRENCY.minimum} and ${CONCURRENCY.maximum} concurrent requests.`;
 
 @Component({
   imports: [LimitsForm],
@@ -39,6 +45,12 @@ describe('LimitsForm', () => {
     save = await loader.getHarness(MatButtonHarness.with({ text: 'Save limits' }));
   });
 
+  it("shows the server's ranges in the hints", async () => {
+    const loader = TestbedHarnessEnvironment.loader(fixture);
+    const field = await loader.getHarness(MatFormFieldHarness.with({ floatingLabelText: 'Requests per second' }));
+    expect(await field.getTextHints()).toEqual([`${RPS.minimum}–${RPS.maximum}, to Telegram for this tenant`]);
+  });
+
   it('starts from the limits in force, with nothing to save yet', async () => {
     expect(await rps.getValue()).toBe('10');
     expect(await concurrency.getValue()).toBe('5');
@@ -46,8 +58,8 @@ describe('LimitsForm', () => {
   });
 
   it.each([
-    ['0', 'Between 1 and 1000 requests per second.'],
-    ['1001', 'Between 1 and 1000 requests per second.'],
+    [String(RPS.minimum - 1), RPS_RANGE],
+    [String(RPS.maximum + 1), RPS_RANGE],
     ['2.5', 'Use a whole number.'],
     ['', 'Enter the requests per second.'],
   ])('explains why %j is not a valid rate and does not save it', async (value, message) => {
@@ -59,8 +71,9 @@ describe('LimitsForm', () => {
   });
 
   it.each([
-    ['0', 'Between 1 and 100 concurrent requests.'],
-    ['101', 'Between 1 and 100 concurrent requests.'],
+    [String(CONCURRENCY.minimum - 1), CONCURRENCY_RANGE],
+    [String(CONCURRENCY.maximum + 1), CONCURRENCY_RANGE],
+    ['7.5', 'Use a whole number.'],
     ['', 'Enter the maximum of concurrent requests.'],
   ])('explains why %j is not a valid concurrency', async (value, message) => {
     await concurrency.setValue(value);

@@ -1,18 +1,16 @@
 import { ChangeDetectionStrategy, Component, effect, input, output } from '@angular/core';
-import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { MatButton } from '@angular/material/button';
 import { MatError, MatFormField, MatHint, MatLabel } from '@angular/material/form-field';
 import { MatInput } from '@angular/material/input';
 
 import { TenantLimitsDto } from '../../core/api/api.generated';
+import { BODY_SCHEMAS } from '../../core/api/api-schema.generated';
+import { isRequired, schemaValidators } from '../../core/forms/schema-validators';
 
-/** The server's bounds (UpdateTenantLimitsDto); checked here too so mistakes show before saving. */
-export const LIMIT_BOUNDS = {
-  rate_limit_rps: { min: 1, max: 1000 },
-  max_concurrent_requests: { min: 1, max: 100 },
-} as const;
-
-const WHOLE_NUMBER = /^\d+$/;
+/** The server's bounds, from UpdateTenantLimitsDto in the API schema; checked here too so mistakes show before saving. */
+const LIMITS_SCHEMA = BODY_SCHEMAS.UpdateTenantLimitsDto;
+const { rate_limit_rps: RPS, max_concurrent_requests: CONCURRENCY } = LIMITS_SCHEMA.properties;
 
 @Component({
   selector: 'app-limits-form',
@@ -27,21 +25,18 @@ export class LimitsForm {
   readonly saving = input(false);
   readonly save = output<TenantLimitsDto>();
 
-  protected readonly bounds = LIMIT_BOUNDS;
+  protected readonly rps = RPS;
+  protected readonly concurrency = CONCURRENCY;
   // Number inputs give numbers (or null when empty or not a number), so the controls hold number | null.
   protected readonly form = new FormGroup({
-    rate_limit_rps: new FormControl<number | null>(null, [
-      Validators.required,
-      Validators.pattern(WHOLE_NUMBER),
-      Validators.min(LIMIT_BOUNDS.rate_limit_rps.min),
-      Validators.max(LIMIT_BOUNDS.rate_limit_rps.max),
-    ]),
-    max_concurrent_requests: new FormControl<number | null>(null, [
-      Validators.required,
-      Validators.pattern(WHOLE_NUMBER),
-      Validators.min(LIMIT_BOUNDS.max_concurrent_requests.min),
-      Validators.max(LIMIT_BOUNDS.max_concurrent_requests.max),
-    ]),
+    rate_limit_rps: new FormControl<number | null>(
+      null,
+      schemaValidators(RPS, { required: isRequired(LIMITS_SCHEMA, 'rate_limit_rps') }),
+    ),
+    max_concurrent_requests: new FormControl<number | null>(
+      null,
+      schemaValidators(CONCURRENCY, { required: isRequired(LIMITS_SCHEMA, 'max_concurrent_requests') }),
+    ),
   });
 
   constructor() {

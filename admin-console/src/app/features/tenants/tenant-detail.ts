@@ -1,4 +1,3 @@
-import { HttpErrorResponse } from '@angular/common/http';
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
 import { MatButton } from '@angular/material/button';
@@ -12,6 +11,8 @@ import { firstValueFrom } from 'rxjs';
 
 import { TenantDetailDto, TenantLimitsDto, TenantgramApi, WebhookHealthDto } from '../../core/api/api.generated';
 import { confirmAction } from '../../core/confirm-dialog/confirm-dialog';
+import { apiResource } from '../../core/data/api-resource';
+import { LoadError } from '../../core/data/load-error';
 import { Notifier } from '../../core/notifier';
 import { pageTitle } from '../../product';
 import { LimitsForm } from './limits-form';
@@ -26,6 +27,7 @@ type WebhookState = 'healthy' | 'failing' | 'not-set' | 'unchecked';
   imports: [
     DatePipe,
     LimitsForm,
+    LoadError,
     MatButton,
     MatCard,
     MatCardContent,
@@ -49,9 +51,15 @@ export class TenantDetail {
   private readonly dialog = inject(MatDialog);
   private readonly title = inject(Title);
 
-  protected readonly tenant = signal<TenantDetailDto | null>(null);
-  protected readonly loading = signal(false);
-  protected readonly missing = signal(false);
+  /** The tenant; a 404 is shown as "no such tenant" rather than as an error. */
+  protected readonly detail = apiResource({
+    params: this.id,
+    load: (id) => this.api.adminGetTenant(id),
+    quietStatuses: [404],
+    keepWhileLoadingNew: false,
+  });
+  protected readonly tenant = computed(() => (this.missing() ? null : (this.detail.value() ?? null)));
+  protected readonly missing = computed(() => this.detail.errorStatus() === 404);
   protected readonly busy = signal<'status' | 'limits' | 'disconnect' | null>(null);
 
   protected readonly name = computed(() => {
@@ -70,23 +78,9 @@ export class TenantDetail {
 
   constructor() {
     effect(() => {
-      void this.load(this.id());
+      const name = this.name();
+      if (name) this.title.setTitle(pageTitle(name));
     });
-  }
-
-  protected async load(id: string): Promise<void> {
-    this.loading.set(true);
-    try {
-      const tenant = await firstValueFrom(this.api.adminGetTenant(id));
-      this.tenant.set(tenant);
-      this.missing.set(false);
-      this.title.setTitle(pageTitle(this.name()));
-    } catch (error: unknown) {
-      if (error instanceof HttpErrorResponse && error.status === 404) this.missing.set(true);
-      else this.notifier.error(error);
-    } finally {
-      this.loading.set(false);
-    }
   }
 
   protected async saveLimits(limits: TenantLimitsDto): Promise<void> {
@@ -95,7 +89,7 @@ export class TenantDetail {
       this.notifier.info(
         `Limits saved: ${saved.rate_limit_rps} requests per second, ${saved.max_concurrent_requests} at a time.`,
       );
-      await this.load(t.id);
+      this.detail.reload();
     });
   }
 
@@ -118,7 +112,7 @@ export class TenantDetail {
       const updated = await firstValueFrom(
         this.api.adminSetStatus(current.id, { status: suspend ? 'suspended' : 'active' }),
       );
-      this.tenant.set(updated);
+      this.detail.set(updated);
       this.notifier.info(suspend ? 'Tenant suspended.' : 'Tenant reactivated.');
     });
   }
@@ -137,9 +131,9 @@ export class TenantDetail {
     if (!confirmed) return;
     await this.act('disconnect', async (t) => {
       const result = await firstValueFrom(this.api.adminForceMtprotoDisconnect(t.id));
-      this.tenant.set({ ...t, mtproto: result.mtproto });
+      this.detail.set({ ...t, mtproto: result.mtproto });
       this.notifier.info(result.had_session ? 'MTProto session cleared.' : 'There was no MTProto session to clear.');
-      await this.load(t.id);
+      this.detail.reload();
     });
   }
 

@@ -1,7 +1,8 @@
 import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { provideHttpClientTesting } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { MatButtonHarness } from '@angular/material/button/testing';
 import { MatChipHarness } from '@angular/material/chips/testing';
 import { MatInputHarness } from '@angular/material/input/testing';
 import { MatPaginatorHarness } from '@angular/material/paginator/testing';
@@ -10,6 +11,7 @@ import { MatSortHarness } from '@angular/material/sort/testing';
 import { MatTableHarness } from '@angular/material/table/testing';
 import { provideRouter } from '@angular/router';
 
+import { ApiTesting } from '../../../testing/api-testing';
 import { TenantListItemDto, TenantPageDto } from '../../core/api/api.generated';
 import { TenantList } from './tenant-list';
 
@@ -34,28 +36,26 @@ const page = (items: TenantListItemDto[], total = items.length, pageNo = 1): Ten
 
 describe('TenantList', () => {
   let fixture: ComponentFixture<TenantList>;
-  let http: HttpTestingController;
+  let api: ApiTesting;
 
   /** The one pending tenants request, answered with `body`; returns its query parameters. */
   async function answer(body: TenantPageDto): Promise<URLSearchParams> {
-    const req = http.expectOne((r) => r.url === '/api/admin/tenants');
-    req.flush(body);
-    await fixture.whenStable();
+    const req = await api.answer('GET', '/api/admin/tenants', body);
     return new URLSearchParams(req.request.params.toString());
   }
 
   const loader = () => TestbedHarnessEnvironment.loader(fixture);
 
-  beforeEach(async () => {
+  beforeEach(() => {
     TestBed.configureTestingModule({
       providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
     });
-    http = TestBed.inject(HttpTestingController);
     fixture = TestBed.createComponent(TenantList);
-    await fixture.whenStable();
+    api = new ApiTesting(fixture);
+    api.settle();
   });
 
-  afterEach(() => http.verify());
+  afterEach(() => api.http.verify());
 
   it('asks for the newest tenants first, one page of 20', async () => {
     const params = await answer(page([]));
@@ -97,7 +97,7 @@ describe('TenantList', () => {
   it('searches on the server once staff stop typing, from the first page', async () => {
     await answer(page([tenant({})], 45));
     const search = await loader().getHarness(MatInputHarness.with({ selector: '[data-testid="tenant-search"]' }));
-    await search.setValue('  acme ');
+    await api.act(() => search.setValue('  acme '));
     await new Promise((resolve) => setTimeout(resolve, 350));
     const params = await answer(page([tenant({})]));
     expect(params.get('search')).toBe('acme');
@@ -108,7 +108,7 @@ describe('TenantList', () => {
     await answer(page([tenant({})]));
     const sort = await loader().getHarness(MatSortHarness);
     const [email] = await sort.getSortHeaders({ label: 'Tenant' });
-    await email.click();
+    await api.act(() => email.click());
     const params = await answer(page([tenant({})]));
     expect(params.get('sort')).toBe('email');
     expect(params.get('order')).toBe('asc');
@@ -118,7 +118,7 @@ describe('TenantList', () => {
     await answer(page([tenant({})], 45));
     const paginator = await loader().getHarness(MatPaginatorHarness);
     expect(await paginator.getRangeLabel()).toBe('1 – 20 of 45');
-    await paginator.goToNextPage();
+    await api.act(() => paginator.goToNextPage());
     const params = await answer(page([tenant({})], 45, 2));
     expect(params.get('page')).toBe('2');
   });
@@ -126,7 +126,7 @@ describe('TenantList', () => {
   it('says when no tenant matches the search', async () => {
     await answer(page([]));
     const search = await loader().getHarness(MatInputHarness.with({ selector: '[data-testid="tenant-search"]' }));
-    await search.setValue('nobody');
+    await api.act(() => search.setValue('nobody'));
     await new Promise((resolve) => setTimeout(resolve, 350));
     await answer(page([]));
     expect((fixture.nativeElement as HTMLElement).querySelector('td.empty')?.textContent?.trim()).toBe(
@@ -136,6 +136,7 @@ describe('TenantList', () => {
 
   it('shows a loading bar until the answer arrives', async () => {
     const element = fixture.nativeElement as HTMLElement;
+    fixture.detectChanges();
     expect(element.querySelector('mat-progress-bar')).not.toBeNull();
     expect(element.querySelector('td.empty')?.textContent?.trim()).toBe('Loading tenants…');
     await answer(page([]));
@@ -144,14 +145,37 @@ describe('TenantList', () => {
   });
 
   it("shows the API's error message in a snack bar", async () => {
-    http
-      .expectOne((r) => r.url === '/api/admin/tenants')
-      .flush(
-        { error: { code: 'FORBIDDEN', message: 'Support staff only.' } },
-        { status: 403, statusText: 'Forbidden' },
-      );
-    await fixture.whenStable();
+    await api.fail('GET', '/api/admin/tenants', 403, 'FORBIDDEN', 'Support staff only.');
     const snackBar = await TestbedHarnessEnvironment.documentRootLoader(fixture).getHarness(MatSnackBarHarness);
     expect(await snackBar.getMessage()).toBe('Support staff only.');
+  });
+
+  it('says why the tenants could not be loaded and asks again on "Try again"', async () => {
+    await api.fail('GET', '/api/admin/tenants', 503, 'UNAVAILABLE', 'The database is not answering.');
+    const element = fixture.nativeElement as HTMLElement;
+    expect(element.querySelector('[data-testid="load-error"]')?.textContent).toContain(
+      'The tenants could not be loaded: The database is not answering.',
+    );
+    expect(element.querySelector('td.empty')?.textContent?.trim()).toBe('No tenants to show.');
+    const retry = await loader().getHarness(MatButtonHarness.with({ text: 'Try again' }));
+    await api.act(() => retry.click());
+    const params = await answer(page([tenant({})]));
+    expect(params.get('page')).toBe('1');
+    expect(element.querySelector('[data-testid="load-error"]')).toBeNull();
+    const table = await loader().getHarness(MatTableHarness);
+    expect((await table.getCellTextByColumnName())['email'].text).toEqual(['ops@acme.example']);
+  });
+
+  it('keeps the current page on screen while the next one loads', async () => {
+    await answer(page([tenant({})], 45));
+    const paginator = await loader().getHarness(MatPaginatorHarness);
+    await api.act(() => paginator.goToNextPage());
+    api.settle();
+    fixture.detectChanges();
+    expect((fixture.nativeElement as HTMLElement).querySelector('a.tenant-link')?.textContent).toBe('ops@acme.example');
+    await answer(page([tenant({ email: 'second@page.example' })], 45, 2));
+    expect((fixture.nativeElement as HTMLElement).querySelector('a.tenant-link')?.textContent).toBe(
+      'second@page.example',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, inject, signal } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { ChangeDetectionStrategy, Component, inject, linkedSignal } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
 import { FormControl, ReactiveFormsModule } from '@angular/forms';
 import { MatChip, MatChipSet } from '@angular/material/chips';
 import { MatFormField, MatHint, MatLabel } from '@angular/material/form-field';
@@ -22,18 +22,24 @@ import {
   MatTable,
 } from '@angular/material/table';
 import { Router, RouterLink } from '@angular/router';
-import { Subject, catchError, debounceTime, distinctUntilChanged, finalize, of, switchMap } from 'rxjs';
+import { debounceTime, distinctUntilChanged, map } from 'rxjs';
 
-import { TenantListItemDto, TenantPageDto, TenantgramApi } from '../../core/api/api.generated';
-import { Notifier } from '../../core/notifier';
+import { TenantListItemDto, TenantgramApi } from '../../core/api/api.generated';
+import { QUERY_SCHEMAS } from '../../core/api/api-schema.generated';
+import { apiResource } from '../../core/data/api-resource';
+import { LoadError } from '../../core/data/load-error';
 
-type SortField = 'created_at' | 'email' | 'status' | 'bot_username' | 'telegram_user_id';
-const SORTABLE: readonly string[] = ['created_at', 'email', 'status', 'bot_username', 'telegram_user_id'];
+/** The list's query parameters in the API schema: sortable columns, page size bounds and defaults. */
+const QUERY = QUERY_SCHEMAS['GET /api/admin/tenants'];
+type SortField = (typeof QUERY.sort.enum)[number];
+const SORTABLE: readonly string[] = QUERY.sort.enum;
+/** Page sizes offered, within the server's page_size bounds. */
+const PAGE_SIZES = [10, 20, 50, 100].filter((n) => n >= QUERY.page_size.minimum && n <= QUERY.page_size.maximum);
 
 interface TenantQuery {
   search: string;
   sort: SortField;
-  order: 'asc' | 'desc';
+  order: (typeof QUERY.order.enum)[number];
   page: number;
   pageSize: number;
 }
@@ -42,6 +48,7 @@ interface TenantQuery {
   selector: 'app-tenant-list',
   imports: [
     DatePipe,
+    LoadError,
     MatCell,
     MatCellDef,
     MatChip,
@@ -70,67 +77,55 @@ interface TenantQuery {
   styleUrl: './tenant-list.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class TenantList implements OnInit {
+export class TenantList {
   private readonly api = inject(TenantgramApi);
-  private readonly notifier = inject(Notifier);
   private readonly router = inject(Router);
-  private readonly destroyRef = inject(DestroyRef);
 
   protected readonly columns = ['email', 'telegram_user_id', 'bot_username', 'integrations', 'status', 'created_at'];
-  protected readonly pageSizes = [10, 20, 50, 100];
+  protected readonly pageSizes = PAGE_SIZES;
   protected readonly search = new FormControl('', { nonNullable: true });
-  protected readonly query = signal<TenantQuery>({
-    search: '',
-    sort: 'created_at',
-    order: 'desc',
-    page: 1,
-    pageSize: 20,
+  /** The search once staff stop typing. */
+  private readonly searchTerm = toSignal(
+    this.search.valueChanges.pipe(
+      debounceTime(300),
+      map((search) => search.trim()),
+      distinctUntilChanged(),
+    ),
+    { initialValue: '' },
+  );
+  /** What the table shows; a new search starts again from the first page. */
+  protected readonly query = linkedSignal<string, TenantQuery>({
+    source: this.searchTerm,
+    computation: (search, previous) =>
+      previous
+        ? { ...previous.value, search, page: 1 }
+        : {
+            search,
+            sort: QUERY.sort.default,
+            order: QUERY.order.default,
+            page: QUERY.page.default,
+            pageSize: QUERY.page_size.default,
+          },
   });
-  protected readonly result = signal<TenantPageDto | null>(null);
-  protected readonly loading = signal(false);
-
-  private readonly requests = new Subject<TenantQuery>();
-
-  ngOnInit(): void {
-    this.requests
-      .pipe(
-        switchMap((q) => {
-          this.loading.set(true);
-          return this.api
-            .adminListTenants({
-              search: q.search || undefined,
-              sort: q.sort,
-              order: q.order,
-              page: q.page,
-              page_size: q.pageSize,
-            })
-            .pipe(
-              catchError((error: unknown) => {
-                this.notifier.error(error);
-                return of(null);
-              }),
-              finalize(() => this.loading.set(false)),
-            );
-        }),
-        takeUntilDestroyed(this.destroyRef),
-      )
-      .subscribe((page) => {
-        if (page) this.result.set(page);
-      });
-
-    this.search.valueChanges
-      .pipe(debounceTime(300), distinctUntilChanged(), takeUntilDestroyed(this.destroyRef))
-      .subscribe((search) => this.update({ search: search.trim(), page: 1 }));
-
-    this.requests.next(this.query());
-  }
+  /** One page of tenants for the query; a new query asks again (an older answer still on its way is dropped). */
+  protected readonly tenants = apiResource({
+    params: this.query,
+    load: (q) =>
+      this.api.adminListTenants({
+        search: q.search || undefined,
+        sort: q.sort,
+        order: q.order,
+        page: q.page,
+        page_size: q.pageSize,
+      }),
+  });
 
   protected onSort(sort: Sort): void {
-    const field = SORTABLE.includes(sort.active) ? (sort.active as SortField) : 'created_at';
-    // Material cycles asc → desc → none; "none" falls back to newest first.
+    const field = SORTABLE.includes(sort.active) ? (sort.active as SortField) : QUERY.sort.default;
+    // Material cycles asc → desc → none; "none" falls back to the API's default order (newest first).
     this.update(
       sort.direction === ''
-        ? { sort: 'created_at', order: 'desc', page: 1 }
+        ? { sort: QUERY.sort.default, order: QUERY.order.default, page: 1 }
         : { sort: field, order: sort.direction, page: 1 },
     );
   }
@@ -149,6 +144,5 @@ export class TenantList implements OnInit {
 
   private update(change: Partial<TenantQuery>): void {
     this.query.update((q) => ({ ...q, ...change }));
-    this.requests.next(this.query());
   }
 }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/pagination';
+import { IsSaneDate } from '../../../common/http/validators';
 import { AuditAction } from '../../audit/audit-actions';
 import { UserStatus } from '../../tenants/user.entity';
 
@@ -283,12 +284,14 @@ export class AuditQueryDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'from must be an ISO 8601 date-time' })
+  @IsSaneDate()
   from?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only events before this instant.' })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'to must be an ISO 8601 date-time' })
+  @IsSaneDate()
   to?: Date;
 
   @ApiPropertyOptional({

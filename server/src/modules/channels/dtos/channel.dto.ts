@@ -2,9 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { Page } from '../../../common/http/pagination';
+import { IsInt64String, IsNotNull, safeIntegerToString } from '../../../common/http/validators';
 import { Channel, ChannelType } from '../channel.entity';
 
-const toIdString = ({ value }: { value: unknown }): unknown => (typeof value === 'number' ? String(value) : value);
 const stripAt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.replace(/^@/, '') : value;
 
@@ -13,17 +13,18 @@ export class CreateChannelDto {
     description: 'Bot API chat id, e.g. "-1001234567890". Give this or username.',
     example: '-1001234567890',
   })
-  @IsOptional()
-  @Transform(toIdString)
-  @IsString()
-  @Matches(/^-?\d{1,20}$/, { message: 'telegram_id must be a Telegram chat id such as -1001234567890' })
+  @IsNotNull()
+  @Transform(safeIntegerToString)
+  @IsInt64String({
+    message: 'telegram_id must be a Telegram chat id such as "-1001234567890" (a signed 64-bit integer)',
+  })
   telegram_id?: string;
 
   @ApiPropertyOptional({
     description: 'Public @username (with or without "@"). Give this or telegram_id.',
     example: 'my_channel',
   })
-  @IsOptional()
+  @IsNotNull()
   @Transform(stripAt)
   @IsString()
   @Matches(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, {
@@ -32,7 +33,7 @@ export class CreateChannelDto {
   username?: string;
 
   @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional()
+  @IsNotNull()
   @IsString()
   @MaxLength(255)
   title?: string;
@@ -40,7 +41,7 @@ export class CreateChannelDto {
 
 export class UpdateChannelDto {
   @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional()
+  @IsNotNull()
   @IsString()
   @MaxLength(255)
   title?: string;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateString, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { Page } from '../../../common/http/pagination';
+import { IsSaneDate } from '../../../common/http/validators';
 import { Post, PostStatus } from '../post.entity';
 
 export const PARSE_MODES = ['HTML', 'MarkdownV2', 'Markdown'] as const;
@@ -17,9 +18,13 @@ export class CreatePostDto {
   @IsIn(PARSE_MODES)
   parse_mode?: (typeof PARSE_MODES)[number];
 
-  @ApiPropertyOptional({ description: 'ISO 8601 time to send at; omitted or past means now.' })
+  @ApiPropertyOptional({
+    description: 'ISO 8601 time to send at, up to 9999-12-31; omitted or past means now.',
+    format: 'date-time',
+  })
   @IsOptional()
   @IsDateString()
+  @IsSaneDate()
   scheduled_at?: string;
 
   @ApiProperty({

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { INT32_MAX } from '../../../common/http/validators';
 
 export class HistoryQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -11,11 +12,18 @@ export class HistoryQueryDto {
   @Max(1000)
   limit = 100;
 
-  @ApiPropertyOptional({ description: 'Messages older than this id (0: from the newest).', default: 0 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: INT32_MAX,
+    description: 'Messages older than this id (0: from the newest).',
+    default: 0,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(INT32_MAX, { message: `offset_id must be a message id, at most ${INT32_MAX}` })
   offset_id = 0;
 }
 

@@ -1,17 +1,26 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, MinLength } from 'class-validator';
+import { INT32_MAX } from '../../../common/http/validators';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+/** Telegram's api_id is a 32-bit int: a larger one cannot even be sent. */
+const API_ID_RANGE = { message: `telegram_api_id must be at most ${INT32_MAX} (api_id from my.telegram.org)` };
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 // Formats (positive id, 32 hex, E.164) are checked by the service, which answers with the
 // product's own codes (API_CREDENTIALS_INVALID, PHONE_NUMBER_INVALID) rather than a generic one.
 export class MtprotoSetupDto {
-  @ApiProperty({ description: 'api_id from my.telegram.org (positive integer).', example: 123456 })
+  @ApiProperty({
+    type: 'integer',
+    maximum: INT32_MAX,
+    description: 'api_id from my.telegram.org (positive integer).',
+    example: 123456,
+  })
   @Transform(toInt)
   @IsInt()
+  @Max(INT32_MAX, API_ID_RANGE)
   telegram_api_id!: number;
 
   @ApiProperty({ description: 'api_hash from my.telegram.org (32 hex characters).' })
@@ -77,10 +86,11 @@ export class MtprotoVerifyResultDto {
 }
 
 export class MtprotoQrStartDto {
-  @ApiPropertyOptional({ description: 'api_id, when not stored yet.' })
+  @ApiPropertyOptional({ type: 'integer', maximum: INT32_MAX, description: 'api_id, when not stored yet.' })
   @IsOptional()
   @Transform(toInt)
   @IsInt()
+  @Max(INT32_MAX, API_ID_RANGE)
   telegram_api_id?: number;
 
   @ApiPropertyOptional({ description: 'api_hash, when not stored yet.' })

@@ -1,0 +1,148 @@
+import { deflateSync, gzipSync } from 'node:zlib';
+import { SandboxWorld } from '../world';
+import { botToTl, channelMessageToTl, channelToTl, configToTl, privateMessageToTl, userToTl } from './tl-builders';
+import { GZIP_PACKED_ID, MAX_INFLATED_BYTES, TlCodec, TlObject, TlUnknownConstructorError, TlWriter } from './tl-codec';
+import { loadLayerSchema, LOWEST_LAYER, namedLayer, newestLayer, publishedLayers, resolveLayer } from './tl-schema';
+
+describe('API layer schemas (tl-layers/layers-data.ts)', () => {
+  it('lists the published layers from 135 to 227 in order, each with the client package it came from', () => {
+    const layers = publishedLayers();
+    expect(layers[0].layer).toBe(135);
+    expect(newestLayer()).toBe(227);
+    expect(layers.map((l) => l.layer)).toEqual([...layers.map((l) => l.layer)].sort((a, b) => a - b));
+    for (const { source } of layers) expect(source).toMatch(/^(telegram|@mtcute\/tl|@mtcute\/core)@\d+\.\d+\.\d+$/);
+    expect(layers.find((l) => l.layer === 198)?.source).toBe('telegram@2.26.22');
+    expect(layers.find((l) => l.layer === 227)?.source).toBe('@mtcute/core@0.30.3');
+  });
+
+  it('serves a layer without a published schema from the nearest published layer below it', () => {
+    expect(LOWEST_LAYER).toBe(133);
+    expect(resolveLayer(133)).toBe(135);
+    expect(resolveLayer(134)).toBe(135);
+    expect(resolveLayer(136)).toBe(135);
+    expect(resolveLayer(144)).toBe(144);
+    expect(resolveLayer(165)).toBe(160);
+    expect(resolveLayer(226)).toBe(223);
+    expect(resolveLayer(227)).toBe(227);
+    expect(resolveLayer(400)).toBe(227);
+  });
+
+  it("gives each layer its own constructors, as that layer's clients know them", () => {
+    // Constructor ids as Telethon 1.25 (layer 144), gramjs 2.26 (198) and mtcute 0.30 (227) write them.
+    expect(loadLayerSchema(144).constructors.get('user')?.id).toBe(0x3ff6ecb0);
+    expect(loadLayerSchema(198).constructors.get('user')?.id).toBe(0x4b46c37e);
+    expect(loadLayerSchema(227).constructors.get('user')?.id).toBe(0x31774388);
+    expect(loadLayerSchema(144).constructors.get('config')?.id).toBe(0x330b4067);
+    expect(loadLayerSchema(144).functions.get('contacts.resolveUsername')?.id).toBe(0xf93ccba3);
+    expect(loadLayerSchema(198).functions.get('contacts.resolveUsername')?.id).toBe(0x725afbbc);
+    // Stories arrived in layer 160.
+    expect(loadLayerSchema(158).functions.has('stories.getAllStories')).toBe(false);
+    expect(loadLayerSchema(160).functions.has('stories.getAllStories')).toBe(true);
+    // Methods returning vectors keep their Vector<> type, whichever package a layer came from.
+    expect(loadLayerSchema(227).functions.get('users.getUsers')?.type).toBe('Vector<User>');
+    expect(loadLayerSchema(144).functions.get('users.getUsers')?.type).toBe('Vector<User>');
+  });
+
+  it('finds the layer a request names, also under invokeWithoutUpdates and invokeAfterMsg', () => {
+    const getConfig = new TlWriter().uint(0xc4f9186b).toBuffer();
+    const withLayer = new TlWriter().uint(0xda9b0d0d).int(144).raw(getConfig).toBuffer();
+    expect(namedLayer(withLayer)).toBe(144);
+    expect(namedLayer(new TlWriter().uint(0xbf9459b7).raw(withLayer).toBuffer())).toBe(144);
+    expect(namedLayer(new TlWriter().uint(0xcb9f372d).long(5n).raw(withLayer).toBuffer())).toBe(144);
+    expect(namedLayer(getConfig)).toBeUndefined();
+  });
+
+  it('has the MTProto service combinators in every layer', () => {
+    for (const { layer } of publishedLayers()) {
+      const schema = loadLayerSchema(layer);
+      expect(schema.functions.get('req_pq_multi')?.binaryStrings).toBe(true);
+      expect(schema.constructors.has('rpc_error')).toBe(true);
+      expect(schema.functions.has('invokeWithLayer')).toBe(true);
+      expect(schema.functions.get('initConnection')?.id).toBe(0xc1cd5ea9);
+    }
+  });
+});
+
+describe('world objects written in each layer', () => {
+  const w = new SandboxWorld();
+  const owner = w.createUser({ phone: '15550002222', firstName: 'Olga', username: 'olga_layers' });
+  const friend = w.createUser({ phone: '15550003333', firstName: 'Petr' });
+  const bot = w.createBot({ username: 'layers_bot' });
+  const channel = w.createChannel({ title: 'News', username: 'layers_news', ownerPhone: owner.phone });
+  const post = w.postToChannel(channel.id, {
+    text: 'report',
+    views: 3,
+    media: { kind: 'document', fileId: 'f-1', fileName: 'a.pdf', mimeType: 'application/pdf', size: 10 },
+  });
+  const dm = w.sendPrivateMessage({ fromKind: 'user', fromId: owner.id, toKind: 'user', toId: friend.id, text: 'hi' });
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i writes a user, bot, channel, post, private message and config that read back',
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const objects: [string, TlObject][] = [
+        ['User', userToTl(owner, owner.id)],
+        ['User', botToTl(bot)],
+        ['Chat', channelToTl(channel, owner.id)],
+        ['Message', channelMessageToTl(channel, post)],
+        ['Message', privateMessageToTl(dm, friend.id)],
+        ['Config', configToTl('127.0.0.1', 1234)],
+      ];
+      for (const [type, obj] of objects) {
+        const bytes = codec.encodeAs(type, obj);
+        expect(bytes.readUInt32LE(0)).toBe(codec.schema.constructors.get(obj._)?.id);
+        const back = codec.decode(bytes);
+        expect(back._).toBe(obj._);
+        if (obj._ === 'user') expect(back.id).toBe(obj.id);
+        if (obj._ === 'channel') expect(back.title).toBe('News');
+        if (obj._ === 'message') expect(back.message).toBe(obj.message);
+      }
+    },
+  );
+
+  it('leaves out fields a layer lacks and defaults the ones it requires', () => {
+    const old = new TlCodec(loadLayerSchema(144));
+    // `stories_max_id` came after 144; `photo` is required in 144's channel and missing here.
+    const user = old.decode(old.encode({ ...userToTl(owner, owner.id), stories_max_id: 5 }));
+    expect(user.stories_max_id).toBeUndefined();
+    expect(user.first_name).toBe('Olga');
+    const { photo: _photo, ...bare } = channelToTl(channel, owner.id);
+    expect(old.decode(old.encode(bare)).photo).toEqual({ _: 'chatPhotoEmpty' });
+    // A constructor the layer does not have at all becomes its type's default.
+    const media = old.encodeAs('MessageMedia', { _: 'messageMediaStory', id: 1, peer: { _: 'peerUser', user_id: 1n } });
+    expect(old.decode(media)).toEqual({ _: 'messageMediaEmpty' });
+  });
+
+  it('tells an unknown method from an unknown constructor inside a request', () => {
+    const codec = new TlCodec(loadLayerSchema(144));
+    const wrapped = (inner: Buffer): Buffer => new TlWriter().uint(0xda9b0d0d).int(144).raw(inner).toBuffer();
+    const unknownMethod = new TlWriter().uint(0x0badf00d).toBuffer();
+    const unknownInner = new TlWriter().uint(0x0d91a548).uint(0x1cb5c415).int(1).uint(0x0badc0de).toBuffer();
+    const caught = (buf: Buffer): TlUnknownConstructorError => {
+      try {
+        codec.decode(buf);
+      } catch (e) {
+        if (e instanceof TlUnknownConstructorError) return e;
+      }
+      throw new Error('expected an unknown constructor');
+    };
+    expect(caught(wrapped(unknownMethod))).toMatchObject({ constructorId: 0x0badf00d, method: true });
+    expect(caught(wrapped(unknownInner))).toMatchObject({ constructorId: 0x0badc0de, method: false });
+  });
+});
+
+describe('gzip_packed requests', () => {
+  const codec = new TlCodec(loadLayerSchema(227));
+  const packed = (body: Buffer): Buffer => new TlWriter().uint(GZIP_PACKED_ID).bytes(body).toBuffer();
+  const request = codec.encode({ _: 'help.getConfig' });
+
+  it('reads a body packed in zlib framing (as mtcute sends) as well as in gzip framing', () => {
+    expect(codec.decode(packed(deflateSync(request)))._).toBe('help.getConfig');
+    expect(codec.decode(packed(gzipSync(request)))._).toBe('help.getConfig');
+  });
+
+  it('refuses to inflate past MAX_INFLATED_BYTES', () => {
+    const bomb = deflateSync(Buffer.alloc(MAX_INFLATED_BYTES + 1));
+    expect(() => codec.decode(packed(bomb))).toThrow(/larger than/);
+  });
+});

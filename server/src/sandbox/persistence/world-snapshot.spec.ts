@@ -1,0 +1,401 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BotApiDoor } from '../bot-api/bot-api-door';
+import type { BotSession } from '../bot-api/bot-session';
+import { MtprotoServer } from '../mtproto/mtproto-server';
+import type { AuthKeyRecord } from '../mtproto/rpc';
+import { SandboxWorld } from '../world';
+import { decodeValue, encodeValue } from './snapshot-codec';
+import {
+  type AuthKeyStore,
+  parseSnapshot,
+  restoreSnapshot,
+  SNAPSHOT_VERSION,
+  SnapshotFormatError,
+  takeSnapshot,
+} from './world-snapshot';
+import { WorldStore } from './world-store';
+
+/** A world with one of every kind of state the sandbox keeps. */
+function populatedWorld(): SandboxWorld {
+  const world = new SandboxWorld();
+  const ann = world.createUser({ phone: '15550001111', firstName: 'Ann', username: 'ann_dev', password: 'hunter22' });
+  const bob = world.createUser({ phone: '15550002222', firstName: 'Bob', lastName: 'B' });
+  const bot = world.createBot({ username: 'shop_news_bot', ownerPhone: ann.phone });
+  const channel = world.createChannel({ title: 'Shop news', username: 'shopnews', ownerPhone: ann.phone });
+  world.setMember(channel.id, { kind: 'bot', id: bot.id, admin: true, canPostMessages: true });
+  world.setMember(channel.id, { kind: 'user', id: bob.id });
+  const data = randomBytes(3000);
+  world.files.set('file-1', {
+    fileId: 'file-1',
+    fileUniqueId: 'u1',
+    kind: 'photo',
+    data,
+    size: data.length,
+    filePath: 'photos/file_1.jpg',
+    ownerBotId: bot.id,
+    width: 10,
+    height: 20,
+    createdAt: new Date('2026-01-02T03:04:05.678Z'),
+  });
+  world.postToChannel(channel.id, {
+    text: 'first',
+    viaBotId: bot.id,
+    media: { kind: 'photo', fileId: 'file-1', size: data.length },
+    // Keys starting with '$' must stay data, never be read as the file format's own tags.
+    replyMarkup: { inline_keyboard: [[{ text: 'Buy', callback_data: 'buy' }]], $bigint: 'not a tag', __proto__x: 1 },
+  });
+  world.postToChannel(channel.id, { text: 'second' });
+  world.deleteChannelMessage(channel.id, 2);
+  world.editChannelMessage(channel.id, 1, 'first, edited');
+  world.sendPrivateMessage({ fromKind: 'user', fromId: bob.id, toKind: 'bot', toId: bot.id, text: '/start' });
+  world.recordLoginCode({
+    code: '12345',
+    phone: ann.phone,
+    phoneCodeHash: 'abcdef',
+    authKeyId: '0102030405060708',
+    sentAt: new Date(),
+    expiresAt: new Date(Date.now() + 60_000),
+    used: false,
+  });
+  world.createLoginToken('0102030405060708', 30);
+  return world;
+}
+
+function authKey(userId: number | undefined): AuthKeyRecord {
+  const id = randomBytes(8);
+  return {
+    id,
+    idHex: id.toString('hex'),
+    key: randomBytes(256),
+    salt: -1234567890123456789n,
+    userId,
+    revoked: false,
+    sessions: new Set([2n ** 63n - 1n, -5n]),
+    attempts: 3,
+    createdAt: new Date(),
+  };
+}
+
+/** Through JSON text, as the file holds it. */
+const throughFile = (world: SandboxWorld, keys: AuthKeyStore, botApi?: BotApiDoor): unknown =>
+  JSON.parse(JSON.stringify(takeSnapshot(world, { mtproto: keys, botApi }))) as unknown;
+
+describe('world snapshot', () => {
+  let doors: MtprotoServer[] = [];
+  const door = (world: SandboxWorld): MtprotoServer => {
+    const d = new MtprotoServer(world, { host: '127.0.0.1', port: 0 });
+    doors.push(d);
+    return d;
+  };
+  afterEach(async () => {
+    await Promise.all(doors.map((d) => d.close()));
+    doors = [];
+  });
+
+  it('round-trips every kind of state: users with 2FA, bots and tokens, channels, members, messages, files, codes, QR tokens, auth keys and counters', () => {
+    const world = populatedWorld();
+    const keysBefore = door(world);
+    const signedIn = authKey(100000001);
+    keysBefore.importAuthKeys([signedIn, authKey(undefined)]);
+
+    const restored = new SandboxWorld();
+    const keysAfter = door(restored);
+    restoreSnapshot(parseSnapshot(throughFile(world, keysBefore)), restored, { mtproto: keysAfter });
+
+    // The whole state, compared field by field through the codec (bigint, bytes, Map and Set included).
+    const { savedAt: _a, ...before } = takeSnapshot(world, { mtproto: keysBefore });
+    const { savedAt: _b, ...after } = takeSnapshot(restored, { mtproto: keysAfter });
+    expect(after).toEqual(before);
+
+    const ann = restored.findUserByPhone('15550001111');
+    expect(typeof ann?.accessHash).toBe('bigint');
+    expect(ann?.accessHash).toBe(world.findUserByPhone('15550001111')?.accessHash);
+    expect(ann?.password).toBe('hunter22');
+    expect(ann?.createdAt).toBeInstanceOf(Date);
+    const bot = world.findBotByUsername('shop_news_bot');
+    expect(restored.findBotByToken(bot?.token ?? '')?.id).toBe(bot?.id);
+    const channel = restored.findChannel('@shopnews');
+    expect(channel?.members).toBeInstanceOf(Map);
+    expect(restored.getMember(channel?.id ?? 0, 'bot', bot?.id ?? 0)).toMatchObject({
+      admin: true,
+      canPostMessages: true,
+    });
+    expect(channel?.messages.map((m) => [m.id, m.text, m.deleted ?? false])).toEqual([
+      [1, 'first, edited', false],
+      [2, 'second', true],
+    ]);
+    expect(channel?.messages[0].replyMarkup).toEqual({
+      inline_keyboard: [[{ text: 'Buy', callback_data: 'buy' }]],
+      $bigint: 'not a tag',
+      __proto__x: 1,
+    });
+    expect(channel?.pts).toBe(world.findChannel('@shopnews')?.pts);
+    const file = restored.files.get('file-1');
+    expect(Buffer.isBuffer(file?.data)).toBe(true);
+    expect(file?.data.equals(world.files.get('file-1')?.data ?? Buffer.alloc(0))).toBe(true);
+    expect(file?.createdAt.toISOString()).toBe('2026-01-02T03:04:05.678Z');
+    expect(restored.findCodeByHash('abcdef')?.code).toBe('12345');
+    expect(restored.privateMessagesOf('bot', bot?.id ?? 0).map((m) => m.text)).toEqual(['/start']);
+
+    const [key] = keysAfter.exportAuthKeys().filter((k) => k.idHex === signedIn.idHex);
+    expect(key.key.equals(signedIn.key)).toBe(true);
+    expect(key.id.equals(signedIn.id)).toBe(true);
+    expect(key.salt).toBe(-1234567890123456789n);
+    expect(key.userId).toBe(100000001);
+    expect([...key.sessions]).toEqual([2n ** 63n - 1n, -5n]);
+    expect(keysAfter.stats().authKeys).toBe(2);
+  });
+
+  it("keeps each bot's webhook, allowed_updates, pending updates and send log, but no runtime machinery", () => {
+    const world = populatedWorld();
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const botDoor = new BotApiDoor(world);
+    const session = botDoor.botSessionFor(bot.id) as BotSession;
+    session.setAllowedUpdates(['message', 'channel_post']);
+    // Nothing listens there: the update stays pending, as it would while the product is down.
+    session.setWebhook({ url: 'http://127.0.0.1:9/hook', secretToken: 'secret-1', maxConnections: 40, setAt: 1 });
+    session.enqueue('message', { text: 'waiting' });
+    session.sent.push({ message_id: 1, chat_id: -1001000000001, text: 'hi', method: 'sendMessage', date: 1 });
+    const stored = throughFile(world, door(world), botDoor);
+    const snapshot = JSON.stringify(stored);
+    expect(snapshot).not.toContain('deliveryAbort');
+    expect(snapshot).not.toContain('limiter');
+
+    const restored = new SandboxWorld();
+    const restoredDoor = new BotApiDoor(restored);
+    try {
+      restoreSnapshot(parseSnapshot(stored), restored, { mtproto: door(restored), botApi: restoredDoor });
+      const back = restoredDoor.botSessions().get(bot.id);
+      expect(back?.webhookInfo()).toMatchObject({
+        url: 'http://127.0.0.1:9/hook',
+        pending_update_count: 1,
+        max_connections: 40,
+        allowed_updates: ['message', 'channel_post'],
+      });
+      expect(back?.webhook?.secretToken).toBe('secret-1');
+      expect(restoredDoor.sentBy(bot.id)).toEqual([expect.objectContaining({ text: 'hi' })]);
+      // Update ids carry on from the stored counter.
+      expect(back?.enqueue('message', { text: 'next' })).toBe(2);
+    } finally {
+      botDoor.close();
+      restoredDoor.close();
+    }
+  });
+
+  it('stores a field the world gains later without any change here (plain data found by walking the world)', () => {
+    class GrownWorld extends SandboxWorld {
+      updateLog: Record<string, { pts: number; seen: Set<bigint> }> = {};
+      nextThingId = 1;
+    }
+    const world = new GrownWorld();
+    world.updateLog['100000001'] = { pts: 7, seen: new Set([1n]) };
+    world.nextThingId = 42;
+    const restored = new GrownWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    expect(restored.updateLog).toEqual({ '100000001': { pts: 7, seen: new Set([1n]) } });
+    expect(restored.nextThingId).toBe(42);
+  });
+
+  it('keeps QR login tokens as bytes', () => {
+    const world = new SandboxWorld();
+    const token = world.createLoginToken('aa', 30);
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    expect(restored.findLoginToken(Buffer.from(token.token))?.authKeyId).toBe('aa');
+  });
+
+  it('continues the id counters: new users, bots and channels get ids never issued, even after a reset', () => {
+    const world = populatedWorld();
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    restored.reset();
+    const user = restored.createUser({ phone: '15550003333', firstName: 'Cy' });
+    const bot = restored.createBot({ username: 'another_bot', ownerPhone: user.phone });
+    const channel = restored.createChannel({ title: 'New', ownerPhone: user.phone });
+    expect(user.id).toBe(100000003);
+    expect(bot.id).toBe(7000000002);
+    expect(channel.id).toBe(1000000002);
+  });
+
+  it('leaves an SRP check in progress out of the stored auth key', () => {
+    const world = new SandboxWorld();
+    const keys = door(world);
+    keys.importAuthKeys([{ ...authKey(undefined), srp: { session: {} as never, userId: 1 }, passwordUserId: 1 }]);
+    const snapshot = throughFile(world, keys) as { authKeys: Record<string, unknown>[] };
+    expect(snapshot.authKeys[0]).not.toHaveProperty('srp');
+    expect(snapshot.authKeys[0]).toHaveProperty('passwordUserId', 1);
+  });
+
+  it('refuses another version or another kind of file, and a field of the wrong kind, leaving the world untouched', () => {
+    const world = populatedWorld();
+    const good = throughFile(world, door(world)) as Record<string, unknown>;
+    expect(() => parseSnapshot({ ...good, version: SNAPSHOT_VERSION + 1 })).toThrow(
+      new SnapshotFormatError(`the file is a version ${SNAPSHOT_VERSION + 1} snapshot; this sandbox reads version 1`),
+    );
+    expect(() => parseSnapshot({ ...good, format: 'something-else' })).toThrow(SnapshotFormatError);
+    expect(() => parseSnapshot([])).toThrow(SnapshotFormatError);
+    expect(() => parseSnapshot({ ...good, world: null })).toThrow(SnapshotFormatError);
+
+    const target = new SandboxWorld();
+    target.createUser({ phone: '15550009999', firstName: 'Kept' });
+    const keys = door(target);
+    const wrongKind = { ...good, world: { ...(good.world as object), users: [] } };
+    expect(() => restoreSnapshot(parseSnapshot(wrongKind), target, { mtproto: keys })).toThrow(
+      'world.users is stored as array but the world holds a Map',
+    );
+    const badKey = { ...good, authKeys: [{ idHex: 'x' }] };
+    expect(() => restoreSnapshot(parseSnapshot(badKey), target, { mtproto: keys })).toThrow(
+      'auth key record 0 lacks its id or key',
+    );
+    expect(target.listUsers().map((u) => u.firstName)).toEqual(['Kept']);
+    expect(target.listBots()).toEqual([]);
+    expect(keys.stats().authKeys).toBe(0);
+  });
+
+  it('ignores a stored field the world no longer has and keeps the initial value of a field it gained', () => {
+    const world = new SandboxWorld();
+    const stored = throughFile(world, door(world)) as { world: Record<string, unknown> };
+    delete stored.world.nextBotId;
+    stored.world.fieldOfAnOlderVersion = 42;
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(stored), restored, { mtproto: door(restored) });
+    expect(restored.createBot({ username: 'first_bot' }).id).toBe(7000000001);
+    expect(restored).not.toHaveProperty('fieldOfAnOlderVersion');
+  });
+});
+
+describe('snapshot codec', () => {
+  it('keeps what JSON alone loses', () => {
+    const value = {
+      big: -(2n ** 70n),
+      bytes: Buffer.from([0, 1, 255]),
+      date: new Date(0),
+      map: new Map<unknown, unknown>([
+        [1, 'number key'],
+        ['1', 'string key'],
+      ]),
+      set: new Set([1n, 'a']),
+      list: [undefined, NaN, Infinity, -Infinity, null],
+      $dollar: { $map: 'data' },
+    };
+    const back = decodeValue(JSON.parse(JSON.stringify(encodeValue(value)))) as typeof value;
+    expect(back).toEqual(value);
+    expect(Buffer.isBuffer(back.bytes)).toBe(true);
+    expect([...back.map.keys()]).toEqual([1, '1']);
+  });
+
+  it('leaves out functions and class instances (runtime state) and never lets stored data set a prototype', () => {
+    class Timer {}
+    const encoded = encodeValue({ keep: 1, fn: () => 1, timer: new Timer(), list: [new Timer()] });
+    expect(encoded).toEqual({ keep: 1, list: [{ $undefined: true }] });
+    const decoded = decodeValue(JSON.parse('{"__proto__":{"polluted":true}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses malformed tags and cycles', () => {
+    expect(() => decodeValue({ $bigint: '12x' })).toThrow(SnapshotFormatError);
+    expect(() => decodeValue({ $bytes: '***' })).toThrow(SnapshotFormatError);
+    expect(() => decodeValue({ $map: [[1]] })).toThrow(SnapshotFormatError);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => encodeValue(cycle)).toThrow(SnapshotFormatError);
+  });
+});
+
+describe('WorldStore', () => {
+  let dir: string;
+  let doors: MtprotoServer[] = [];
+  const door = (world: SandboxWorld): MtprotoServer => {
+    const d = new MtprotoServer(world, { host: '127.0.0.1', port: 0 });
+    doors.push(d);
+    return d;
+  };
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'sandbox-world-'));
+  });
+  afterEach(async () => {
+    await Promise.all(doors.map((d) => d.close()));
+    doors = [];
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the world after a change and reads it back in a new process-like start', async () => {
+    const world = populatedWorld();
+    const store = new WorldStore(world, { mtproto: door(world) }, { dataDir: dir });
+    expect(await store.load()).toEqual({ state: 'new' });
+    store.changed();
+    await store.close();
+    expect(store.savedAt).toBeInstanceOf(Date);
+
+    const again = new SandboxWorld();
+    const reopened = new WorldStore(again, { mtproto: door(again) }, { dataDir: dir });
+    expect(await reopened.load()).toEqual({ state: 'loaded' });
+    expect(again.findChannel('@shopnews')?.messages).toHaveLength(2);
+    expect(JSON.parse(await readFile(path.join(dir, 'ids.json'), 'utf8'))).toMatchObject({
+      nextUserId: 100000003,
+      nextBotId: 7000000002,
+      nextChannelId: 1000000002,
+    });
+  });
+
+  it('moves an unreadable file aside with a message and starts empty, ids still above those issued', async () => {
+    const world = populatedWorld();
+    const first = new WorldStore(world, { mtproto: door(world) }, { dataDir: dir });
+    await first.load();
+    first.changed();
+    await first.close();
+    // A bot token right where the parser stops: the message must not quote it.
+    await writeFile(path.join(dir, 'world.json'), 'SECRET-7000000001:tokenSECRETtoken');
+
+    const messages: string[] = [];
+    const fresh = new SandboxWorld();
+    const store = new WorldStore(fresh, { mtproto: door(fresh) }, { dataDir: dir, log: (m) => messages.push(m) });
+    const result = await store.load();
+    expect(result).toMatchObject({ state: 'recovered' });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(
+      /is unusable: it is not valid JSON( \(stopped at character \d+\))?\. It was moved to .*world\.json\.bad-/,
+    );
+    expect(messages[0]).not.toContain('SECRET');
+    const files = await readdir(dir);
+    expect(files.filter((f) => f.startsWith('world.json.bad-'))).toHaveLength(1);
+    expect(files).not.toContain('world.json');
+    expect(fresh.listUsers()).toEqual([]);
+    expect(fresh.createBot({ username: 'after_bad_file_bot' }).id).toBe(7000000002);
+  });
+
+  it('reports a lasting write failure once and keeps the change for the next write', async () => {
+    const world = new SandboxWorld();
+    const messages: string[] = [];
+    // A directory where the file should be: every write fails the same way.
+    const blocked = path.join(dir, 'blocked');
+    const store = new WorldStore(world, { mtproto: door(world) }, { dataDir: blocked, log: (m) => messages.push(m) });
+    await store.load();
+    await mkdir(path.join(blocked, 'world.json'));
+    world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    store.changed();
+    await store.flush();
+    store.changed();
+    await store.flush();
+    expect(messages).toEqual([expect.stringContaining('Could not write the sandbox world')]);
+    expect(store.savedAt).toBeUndefined();
+
+    await rm(path.join(blocked, 'world.json'), { recursive: true });
+    await store.close();
+    expect(messages[1]).toContain('is written to');
+    const again = new SandboxWorld();
+    await new WorldStore(again, { mtproto: door(again) }, { dataDir: blocked }).load();
+    expect(again.findUserByPhone('15550001111')?.firstName).toBe('Ann');
+  });
+
+  it('starts empty on a file of another version, moving it aside', async () => {
+    await writeFile(path.join(dir, 'world.json'), JSON.stringify({ format: 'tenantgram-sandbox-world', version: 99 }));
+    const world = new SandboxWorld();
+    const store = new WorldStore(world, { mtproto: door(world) }, { dataDir: dir });
+    expect(await store.load()).toMatchObject({ state: 'recovered', reason: expect.stringContaining('version 99') });
+  });
+});
