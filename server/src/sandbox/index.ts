@@ -3,6 +3,7 @@ import { BotApiDoor } from './bot-api/bot-api-door';
 import { ControlApi } from './control/control-api';
 import { createSandboxHttpServer } from './http-server';
 import { MtprotoServer } from './mtproto/mtproto-server';
+import type { UpdateLimits } from './updates/sandbox-updates';
 import { type LoadResult, WorldStore } from './persistence/world-store';
 import { SandboxWorld, WorldEvent } from './world';
 
@@ -26,6 +27,8 @@ export interface SandboxOptions {
   saveDelayMs?: number;
   /** Messages about the stored world (a file moved aside, a failed write). */
   log?: (message: string) => void;
+  /** Update log sizes and difference/push limits (Telegram-like defaults). */
+  updateLimits?: Partial<UpdateLimits>;
 }
 
 export interface SandboxHandle {
@@ -52,7 +55,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const changed = (): void => {
     if (started) store?.changed();
   };
-  const mtproto = new MtprotoServer(world, { host, port: opts.mtprotoPort ?? 0, onChange: changed });
+  const mtproto = new MtprotoServer(world, {
+    host,
+    port: opts.mtprotoPort ?? 0,
+    onChange: changed,
+    updateLimits: opts.updateLimits,
+  });
   const door = new BotApiDoor(world);
   let loaded: LoadResult | undefined;
   if (opts.dataDir !== undefined) {

@@ -189,4 +189,60 @@ describe('SandboxWorld', () => {
     expect(world.limitsEnabled).toBe(true);
     expect(world.createUser({ phone: '15550001111', firstName: 'Ann' }).id).toBeGreaterThan(before.id);
   });
+
+  it("deletes private messages from one side, or from both with revoke, and skips ids that are not the user's", () => {
+    const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const c = world.createUser({ phone: '15550003333', firstName: 'Cy' });
+    const m1 = world.sendPrivateMessage({ fromKind: 'user', fromId: a.id, toKind: 'user', toId: b.id, text: 'one' });
+    const m2 = world.sendPrivateMessage({ fromKind: 'user', fromId: b.id, toKind: 'user', toId: a.id, text: 'two' });
+    const m3 = world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: b.id,
+      toKind: 'user',
+      toId: c.id,
+      text: 'not ann',
+    });
+    const events: unknown[] = [];
+    world.on(WorldEvent.PrivateMessagesDeleted, (e) => events.push(e));
+
+    expect(world.deletePrivateMessages(a.id, [m1.id, m3.id], false)).toEqual([m1.id]);
+    expect(world.privateMessagesOf('user', a.id).map((m) => m.text)).toEqual(['two']);
+    expect(world.privateMessagesOf('user', b.id).map((m) => m.text)).toEqual(['one', 'two', 'not ann']);
+    expect(world.deletePrivateMessages(a.id, [m2.id], true)).toEqual([m2.id]);
+    expect(world.privateMessagesOf('user', b.id).map((m) => m.text)).toEqual(['one', 'not ann']);
+    // Already gone for Ann: nothing happens, nothing is told.
+    expect(world.deletePrivateMessages(a.id, [m1.id], true)).toEqual([]);
+    expect(events).toEqual([
+      { deletions: [{ userId: a.id, messageIds: [m1.id] }] },
+      {
+        deletions: [
+          { userId: a.id, messageIds: [m2.id] },
+          { userId: b.id, messageIds: [m2.id] },
+        ],
+      },
+    ]);
+  });
+
+  it('moves a read mark forward only, over what the peer wrote, and tells who read what', () => {
+    const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const m1 = world.sendPrivateMessage({ fromKind: 'user', fromId: b.id, toKind: 'user', toId: a.id, text: 'one' });
+    world.sendPrivateMessage({ fromKind: 'user', fromId: a.id, toKind: 'user', toId: b.id, text: 'mine' });
+    const m3 = world.sendPrivateMessage({ fromKind: 'user', fromId: b.id, toKind: 'user', toId: a.id, text: 'two' });
+    const events: unknown[] = [];
+    world.on(WorldEvent.PrivateHistoryRead, (e) => events.push(e));
+
+    expect(world.readPrivateHistory(a.id, 'user', b.id, m1.id)).toBe(m1.id);
+    expect(world.readPrivateHistory(a.id, 'user', b.id, m1.id)).toBeUndefined();
+    expect(world.readPrivateHistory(a.id, 'user', b.id, 0)).toBe(m3.id);
+    expect(world.privateReadMark(a.id, 'user', b.id)).toBe(m3.id);
+    // Bob's mark covers only what Ann wrote to him.
+    expect(world.readPrivateHistory(b.id, 'user', a.id, 0)).toBeGreaterThan(0);
+    expect(events).toEqual([
+      { userId: a.id, peerKind: 'user', peerId: b.id, maxId: m1.id },
+      { userId: a.id, peerKind: 'user', peerId: b.id, maxId: m3.id },
+      { userId: b.id, peerKind: 'user', peerId: a.id, maxId: m1.id + 1 },
+    ]);
+  });
 });

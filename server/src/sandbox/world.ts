@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { emptyUpdateState, UpdateState } from './updates/update-log';
 
 /**
  * The sandbox's one shared world: users, bots, channels, messages, login codes, faults.
@@ -98,6 +99,21 @@ export interface PrivateMessage {
   text: string;
   date: number;
   editDate?: number;
+  /** Users who deleted it from their side of the chat (both, when deleted for everyone). */
+  deletedFor?: number[];
+}
+
+/** Payload of {@link WorldEvent.PrivateHistoryRead}: `userId` has read their chat with the peer up to `maxId`. */
+export interface PrivateHistoryReadEvent {
+  userId: number;
+  peerKind: 'user' | 'bot';
+  peerId: number;
+  maxId: number;
+}
+
+/** Payload of {@link WorldEvent.PrivateMessagesDeleted}: per user, the ids that left their chat list. */
+export interface PrivateMessagesDeletedEvent {
+  deletions: { userId: number; messageIds: number[] }[];
 }
 
 export interface LoginCode {
@@ -160,6 +176,10 @@ export enum WorldEvent {
   Reset = 'reset',
   /** Payload {@link ChannelMessageEvent} (the message carries `deleted: true`). */
   ChannelMessageDeleted = 'channelMessageDeleted',
+  /** Payload {@link PrivateMessagesDeletedEvent}. */
+  PrivateMessagesDeleted = 'privateMessagesDeleted',
+  /** Payload {@link PrivateHistoryReadEvent}. */
+  PrivateHistoryRead = 'privateHistoryRead',
 }
 
 export interface ChannelMessageEvent {
@@ -234,6 +254,10 @@ export class SandboxWorld extends EventEmitter {
   codeTtlSeconds: number;
   /** Uploaded files by file_id. */
   readonly files = new Map<string, SandboxFile>();
+  /** Every user's and channel's pts/qts/seq and update log (plain data, kept by `updates/`). */
+  updateState: UpdateState = emptyUpdateState();
+  /** How far each user has read each private chat: `${userId}:${peerKind}:${peerId}` → newest message id read. */
+  privateReadMarks: Record<string, number> = {};
 
   private readonly defaultLimitsEnabled: boolean;
   private readonly users = new Map<number, SandboxUser>();
@@ -577,10 +601,64 @@ export class SandboxWorld extends EventEmitter {
     return this.privateMessages.find((m) => m.id === messageId);
   }
 
+  /** A user's view leaves out what they deleted. */
   privateMessagesOf(kind: 'user' | 'bot', id: number): PrivateMessage[] {
     return this.privateMessages.filter(
-      (m) => (m.fromKind === kind && m.fromId === id) || (m.toKind === kind && m.toId === id),
+      (m) =>
+        ((m.fromKind === kind && m.fromId === id) || (m.toKind === kind && m.toId === id)) &&
+        !(kind === 'user' && m.deletedFor?.includes(id)),
     );
+  }
+
+  /** The newest message of the peer's that the user has read in their private chat (0: none). */
+  privateReadMark(userId: number, peerKind: 'user' | 'bot', peerId: number): number {
+    return this.privateReadMarks[`${userId}:${peerKind}:${peerId}`] ?? 0;
+  }
+
+  /**
+   * The user reads their chat with the peer up to `maxId` (0: everything). Returns the new mark, or
+   * undefined when nothing new was read.
+   */
+  readPrivateHistory(userId: number, peerKind: 'user' | 'bot', peerId: number, maxId: number): number | undefined {
+    const incoming = this.privateMessagesOf('user', userId).filter(
+      (m) => m.fromKind === peerKind && m.fromId === peerId && m.toKind === 'user' && m.toId === userId,
+    );
+    const upTo = incoming.filter((m) => maxId <= 0 || m.id <= maxId).reduce((top, m) => Math.max(top, m.id), 0);
+    if (upTo <= this.privateReadMark(userId, peerKind, peerId)) return undefined;
+    this.privateReadMarks[`${userId}:${peerKind}:${peerId}`] = upTo;
+    const event: PrivateHistoryReadEvent = { userId, peerKind, peerId, maxId: upTo };
+    this.emit(WorldEvent.PrivateHistoryRead, event);
+    return upTo;
+  }
+
+  /**
+   * A user deletes messages of their private chats: from their side only, or with `revoke` for the other
+   * side too. Ids that are not theirs or already gone are skipped; returns the ids deleted for the user.
+   */
+  deletePrivateMessages(userId: number, messageIds: number[], revoke: boolean): number[] {
+    const byUser = new Map<number, number[]>();
+    const gone = (m: PrivateMessage, uid: number): void => {
+      if (m.deletedFor?.includes(uid)) return;
+      m.deletedFor = [...(m.deletedFor ?? []), uid];
+      byUser.set(uid, [...(byUser.get(uid) ?? []), m.id]);
+    };
+    for (const id of new Set(messageIds)) {
+      const m = this.findPrivateMessage(id);
+      const mine = m && ((m.fromKind === 'user' && m.fromId === userId) || (m.toKind === 'user' && m.toId === userId));
+      if (!m || !mine || m.deletedFor?.includes(userId)) continue;
+      gone(m, userId);
+      if (!revoke) continue;
+      for (const side of [m.fromKind === 'user' ? m.fromId : 0, m.toKind === 'user' ? m.toId : 0]) {
+        if (side && side !== userId) gone(m, side);
+      }
+    }
+    if (byUser.size) {
+      const event: PrivateMessagesDeletedEvent = {
+        deletions: [...byUser].map(([uid, ids]) => ({ userId: uid, messageIds: ids })),
+      };
+      this.emit(WorldEvent.PrivateMessagesDeleted, event);
+    }
+    return byUser.get(userId) ?? [];
   }
 
   // ---- login codes, sessions, QR tokens ----
@@ -654,6 +732,8 @@ export class SandboxWorld extends EventEmitter {
     this.codes = [];
     this.loginTokens = [];
     this.faults = [];
+    this.updateState = emptyUpdateState();
+    this.privateReadMarks = {};
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);
   }

@@ -2,7 +2,7 @@ import { Api, TelegramClient } from 'telegram';
 import { computeCheck } from 'telegram/Password';
 import { loadConfig, TelegramMode } from '../../src/config/app-config';
 import { MtprotoClientFactory } from '../../src/modules/user-mtproto/mtproto-client.factory';
-import { SandboxHandle, startSandbox } from '../../src/sandbox';
+import { SandboxHandle, SandboxOptions, startSandbox } from '../../src/sandbox';
 import { control, nextPhone } from './bot-helpers';
 
 export const API_ID = 94575;
@@ -24,8 +24,15 @@ export interface MtprotoKit {
  * A sandbox on ephemeral ports plus the product's MtprotoClientFactory configured for it the way
  * the app would be (sandbox mode, ports from config), so every client goes through the adapter.
  */
-export async function startMtprotoKit(opts: { codeTtlSeconds?: number } = {}): Promise<MtprotoKit> {
-  const sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0, codeTtlSeconds: opts.codeTtlSeconds });
+export async function startMtprotoKit(
+  opts: { codeTtlSeconds?: number; updateLimits?: SandboxOptions['updateLimits'] } = {},
+): Promise<MtprotoKit> {
+  const sandbox = await startSandbox({
+    httpPort: 0,
+    mtprotoPort: 0,
+    codeTtlSeconds: opts.codeTtlSeconds,
+    updateLimits: opts.updateLimits,
+  });
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',

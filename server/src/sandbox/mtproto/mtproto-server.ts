@@ -1,17 +1,11 @@
 import { createServer, Server, Socket } from 'node:net';
-import {
-  ChannelMessageEvent,
-  LoginToken,
-  MemberChangedEvent,
-  PrivateMessage,
-  SandboxWorld,
-  WorldEvent,
-} from '../world';
+import { DEFAULT_UPDATE_LIMITS, SandboxUpdates, UpdateLimits } from '../updates/sandbox-updates';
+import { LoginToken, SandboxWorld, WorldEvent } from '../world';
 import { MtprotoConnection } from './connection';
 import { generateServerRsaKey, ServerRsaKey } from './crypto';
 import { Handshake, NewAuthKey } from './handshake';
 import { AuthKeyRecord, RpcService } from './rpc';
-import { botToTl, channelMessageToTl, channelToTl, privateMessageToTl, unixNow, userToTl } from './tl-builders';
+import { unixNow } from './tl-builders';
 import { TlCodec, TlObject } from './tl-codec';
 import { DEFAULT_LAYER, loadLayerSchema } from './tl-schema';
 
@@ -53,14 +47,31 @@ export class MtprotoServer {
   private readonly handshakesByEncryption: Record<string, number> = {};
   private boundPort = 0;
   private readonly listeners: [WorldEvent, (payload: unknown) => void][] = [];
+  private readonly updates: SandboxUpdates;
+  /** Updates waiting to be pushed, per connection, in pts order. */
+  private readonly pending = new Map<MtprotoConnection, TlObject[]>();
+  private flushTimer?: NodeJS.Immediate;
 
   constructor(
     private readonly world: SandboxWorld,
-    private readonly opts: { host: string; port: number; onChange?: () => void },
+    private readonly opts: {
+      host: string;
+      port: number;
+      onChange?: () => void;
+      updateLimits?: Partial<UpdateLimits>;
+    },
   ) {
     this.rsa = generateServerRsaKey();
     this.publicKey = { pem: this.rsa.pem, fingerprint: this.rsa.fingerprint };
-    this.rpc = new RpcService(world, this.codec, () => ({ host: opts.host, port: this.boundPort || opts.port }));
+    this.updates = new SandboxUpdates(world, { ...DEFAULT_UPDATE_LIMITS, ...opts.updateLimits }, (userId, build) =>
+      this.pushToUser(userId, build),
+    );
+    this.rpc = new RpcService(
+      world,
+      this.codec,
+      () => ({ host: opts.host, port: this.boundPort || opts.port }),
+      this.updates,
+    );
     this.rpc.revokeOtherKeys = (userId, keepKeyHex): void => this.revokeKeys(userId, keepKeyHex);
     this.server = createServer((socket) => this.accept(socket));
     this.subscribe();
@@ -109,6 +120,9 @@ export class MtprotoServer {
   async close(): Promise<void> {
     for (const [event, fn] of this.listeners) this.world.off(event, fn);
     this.listeners.length = 0;
+    this.updates.close();
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.pending.clear();
     for (const conn of [...this.connections]) conn.close();
     for (const socket of this.sockets) socket.destroy();
     if (!this.server.listening) return;
@@ -147,6 +161,7 @@ export class MtprotoServer {
       },
       onClosed: (conn: MtprotoConnection): void => {
         this.connections.delete(conn);
+        this.pending.delete(conn);
         if (conn.key) this.connectionsByKey.get(conn.key.idHex)?.delete(conn);
         if (conn.key?.boundToHex) this.connectionsByKey.get(conn.key.boundToHex)?.delete(conn);
       },
@@ -225,81 +240,6 @@ export class MtprotoServer {
   }
 
   private subscribe(): void {
-    this.on<ChannelMessageEvent>(WorldEvent.ChannelMessage, ({ channel, message }) =>
-      this.pushToChannelMembers(channel, (viewerId) => ({
-        _: 'updates',
-        updates: [
-          {
-            _: 'updateNewChannelMessage',
-            message: channelMessageToTl(channel, message),
-            pts: channel.pts,
-            pts_count: 1,
-          },
-        ],
-        users: this.usersFor([message.fromUserId, message.viaBotId], viewerId),
-        chats: [channelToTl(channel, viewerId)],
-        date: message.date,
-        seq: 0,
-      })),
-    );
-    this.on<ChannelMessageEvent>(WorldEvent.ChannelMessageEdited, ({ channel, message }) =>
-      this.pushToChannelMembers(channel, (viewerId) => ({
-        _: 'updates',
-        updates: [
-          {
-            _: 'updateEditChannelMessage',
-            message: channelMessageToTl(channel, message),
-            pts: channel.pts,
-            pts_count: 1,
-          },
-        ],
-        users: this.usersFor([message.fromUserId, message.viaBotId], viewerId),
-        chats: [channelToTl(channel, viewerId)],
-        date: unixNow(),
-        seq: 0,
-      })),
-    );
-    this.on<ChannelMessageEvent>(WorldEvent.ChannelMessageDeleted, ({ channel, message }) =>
-      this.pushToChannelMembers(channel, () => ({
-        _: 'updateShort',
-        update: {
-          _: 'updateDeleteChannelMessages',
-          channel_id: BigInt(channel.id),
-          messages: [message.id],
-          pts: channel.pts,
-          pts_count: 1,
-        },
-        date: unixNow(),
-      })),
-    );
-    this.on<PrivateMessage>(WorldEvent.PrivateMessage, (message) => {
-      for (const userId of new Set([
-        message.fromKind === 'user' ? message.fromId : 0,
-        message.toKind === 'user' ? message.toId : 0,
-      ])) {
-        if (!userId) continue;
-        const pts = this.world.privateMessagesOf('user', userId).length;
-        this.pushToUser(userId, () => ({
-          _: 'updates',
-          updates: [{ _: 'updateNewMessage', message: privateMessageToTl(message, userId), pts, pts_count: 1 }],
-          users: this.usersFor([message.fromId, message.toId], userId),
-          chats: [],
-          date: message.date,
-          seq: 0,
-        }));
-      }
-    });
-    this.on<MemberChangedEvent>(WorldEvent.MemberChanged, ({ channel, member }) => {
-      if (member.kind !== 'user') return;
-      this.pushToUser(member.id, () => ({
-        _: 'updates',
-        updates: [{ _: 'updateChannel', channel_id: BigInt(channel.id) }],
-        users: [],
-        chats: [channelToTl(channel, member.id)],
-        date: unixNow(),
-        seq: 0,
-      }));
-    });
     this.on<{ token: LoginToken; userId: number }>(WorldEvent.LoginTokenAccepted, ({ token }) => {
       for (const conn of this.connectionsByKey.get(token.authKeyId) ?? []) {
         conn.push({ _: 'updateShort', update: { _: 'updateLoginToken' }, date: unixNow() });
@@ -321,33 +261,42 @@ export class MtprotoServer {
     }
   }
 
-  private usersFor(ids: (number | undefined)[], viewerId: number): TlObject[] {
-    const out: TlObject[] = [];
-    for (const id of new Set(ids)) {
-      if (id === undefined) continue;
-      const user = this.world.findUserById(id);
-      if (user) out.push(userToTl(user, viewerId));
-      const bot = user ? undefined : this.world.findBotById(id);
-      if (bot) out.push(botToTl(bot));
-    }
-    return out;
-  }
-
-  private pushToChannelMembers(channel: ChannelMessageEvent['channel'], build: (viewerId: number) => TlObject): void {
-    for (const member of channel.members.values()) {
-      if (member.kind === 'user') this.pushToUser(member.id, () => build(member.id));
-    }
-  }
-
   /**
    * Pushes to every live connection of every auth key signed in as the user, except the one whose
    * call caused it. The update is built only when someone is there to receive it.
    */
-  private pushToUser(userId: number, build: () => TlObject): void {
+  private pushToUser(userId: number, build: () => TlObject | undefined): void {
+    let built = false;
     let update: TlObject | undefined;
     for (const key of this.authKeys.values()) {
       if (key.userId !== userId || key.revoked || key.idHex === this.rpc.originKeyId) continue;
-      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push((update ??= build()));
+      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) {
+        if (!built) [update, built] = [build(), true];
+        if (update) this.enqueue(conn, update);
+      }
+    }
+  }
+
+  /**
+   * Updates leave once the change that caused them is complete (the next turn of the event loop), in
+   * pts order. A connection with more waiting than the limit gets one `updatesTooLong` instead, as
+   * Telegram does, and catches up with getDifference.
+   */
+  private enqueue(conn: MtprotoConnection, update: TlObject): void {
+    let waiting = this.pending.get(conn);
+    if (!waiting) this.pending.set(conn, (waiting = []));
+    // One past the limit is enough to know the connection gets updatesTooLong.
+    if (waiting.length <= this.updates.limits.pushBatchLimit) waiting.push(update);
+    this.flushTimer ??= setImmediate(() => this.flushPending());
+  }
+
+  private flushPending(): void {
+    this.flushTimer = undefined;
+    const batches = [...this.pending];
+    this.pending.clear();
+    for (const [conn, updates] of batches) {
+      if (updates.length > this.updates.limits.pushBatchLimit) conn.push({ _: 'updatesTooLong' });
+      else for (const update of updates) conn.push(update);
     }
   }
 }

@@ -8,6 +8,7 @@ import {
   SandboxUser,
   SandboxWorld,
 } from '../world';
+import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
   botToTl,
@@ -142,6 +143,7 @@ export class RpcService {
     private readonly world: SandboxWorld,
     private readonly codec: TlCodec,
     private readonly endpoint: () => { host: string; port: number },
+    private readonly updates: SandboxUpdates,
   ) {
     const h = (name: string, fn: Handler): void => {
       this.handlers.set(name, fn);
@@ -167,13 +169,18 @@ export class RpcService {
     h('auth.importLoginToken', (k, r) => this.importLoginToken(k, r));
     h('users.getUsers', (k, r) => this.getUsers(k, r));
     h('users.getFullUser', (k, r) => this.getFullUser(k, r));
-    h('updates.getState', (k) => this.getState(k));
-    h('updates.getDifference', (k, r) => this.getDifference(k, r));
+    h('updates.getState', (k) => this.updates.getState(this.requireUser(k).id));
+    h('updates.getDifference', (k, r) => this.difference(k, r, false));
+    h('updates.getChannelDifference', (k, r) => this.difference(k, r, true));
     h('contacts.resolveUsername', (k, r) => this.resolveUsername(k, r));
     h('contacts.getContacts', () => ({ _: 'contacts.contacts', contacts: [], saved_count: 0, users: [] }));
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
     h('messages.getHistory', (k, r) => this.getHistory(k, r));
     h('messages.sendMessage', (k, r) => this.sendMessage(k, r));
+    h('messages.editMessage', (k, r) => this.editMessage(k, r));
+    h('messages.deleteMessages', (k, r) => this.deleteMessages(k, r));
+    h('messages.readHistory', (k, r) => this.readHistory(k, r));
+    h('channels.deleteMessages', (k, r) => this.deleteChannelMessages(k, r));
     h('channels.getChannels', (k, r) => this.getChannels(k, r));
     h('channels.getFullChannel', (k, r) => this.getFullChannel(k, r));
     h('channels.getMessages', (k, r) => this.getChannelMessages(k, r));
@@ -483,34 +490,16 @@ export class RpcService {
     };
   }
 
-  /** The user's common pts: one event per private message sent or received. */
-  private userPts(userId: number): number {
-    return this.world.privateMessagesOf('user', userId).length;
-  }
-
-  private getState(key: AuthKeyRecord): TlObject {
+  private difference(key: AuthKeyRecord, req: TlObject, channel: boolean): TlObject {
     const me = this.requireUser(key);
-    return { _: 'updates.state', pts: this.userPts(me.id), qts: 0, date: unixNow(), seq: 0, unread_count: 0 };
-  }
-
-  private getDifference(key: AuthKeyRecord, req: TlObject): TlObject {
-    const me = this.requireUser(key);
-    const messages = this.world.privateMessagesOf('user', me.id);
-    const from = Math.max(0, num(req.pts));
-    if (from >= messages.length) return { _: 'updates.differenceEmpty', date: unixNow(), seq: 0 };
-    const fresh = messages.slice(from);
-    return {
-      _: 'updates.difference',
-      new_messages: fresh.map((m) => privateMessageToTl(m, me.id)),
-      new_encrypted_messages: [],
-      other_updates: [],
-      chats: [],
-      users: this.usersToTl(
-        fresh.flatMap((m) => [m.fromId, m.toId]),
-        me.id,
-      ),
-      state: { _: 'updates.state', pts: messages.length, qts: 0, date: unixNow(), seq: 0, unread_count: 0 },
-    };
+    try {
+      return channel
+        ? this.updates.getChannelDifference(me.id, this.readableChannel(req.channel, me), req)
+        : this.updates.getDifference(me.id, req);
+    } catch (e) {
+      if (e instanceof UpdateStateError) throw new RpcError(400, e.errorMessage);
+      throw e;
+    }
   }
 
   private resolveUsername(key: AuthKeyRecord, req: TlObject): TlObject {
@@ -563,19 +552,25 @@ export class RpcService {
       });
     }
     const lastByPeer = new Map<number, ReturnType<SandboxWorld['privateMessagesOf']>[number]>();
-    for (const m of this.world.privateMessagesOf('user', me.id)) {
+    const mine = this.world.privateMessagesOf('user', me.id);
+    for (const m of mine) {
       lastByPeer.set(m.fromKind === 'user' && m.fromId === me.id ? m.toId : m.fromId, m);
     }
     for (const [peerId, m] of lastByPeer) {
       userIds.push(peerId);
+      const peerKind = m.fromKind === 'user' && m.fromId === me.id ? m.toKind : m.fromKind;
+      const readInbox = this.world.privateReadMark(me.id, peerKind, peerId);
       rows.push({
         dialog: {
           _: 'dialog',
           peer: peerUser(peerId),
           top_message: m.id,
-          read_inbox_max_id: m.id,
-          read_outbox_max_id: m.id,
-          unread_count: 0,
+          read_inbox_max_id: readInbox,
+          // A bot never reports reading; what a user read, they told through messages.readHistory.
+          read_outbox_max_id: peerKind === 'user' ? this.world.privateReadMark(peerId, 'user', me.id) : m.id,
+          unread_count: mine.filter(
+            (x) => x.fromKind === peerKind && x.fromId === peerId && x.toId === me.id && x.id > readInbox,
+          ).length,
           unread_mentions_count: 0,
           unread_reactions_count: 0,
           notify_settings: emptyNotifySettings(),
@@ -710,7 +705,7 @@ export class RpcService {
         _: 'updateShortSentMessage',
         out: true,
         id: message.id,
-        pts: this.userPts(me.id),
+        pts: this.updates.userPts(me.id),
         pts_count: 1,
         date: message.date,
       };
@@ -848,5 +843,98 @@ export class RpcService {
       throw e;
     }
     return this.channelUpdates(channel, me, [this.entityToTl(target, me.id)]);
+  }
+
+  // ---- edits and deletions (each one an update for every side that sees the message) ----
+
+  private editMessage(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const text = typeof req.message === 'string' ? req.message : '';
+    if (!text.trim()) throw new RpcError(400, 'MESSAGE_EMPTY');
+    if (text.length > 4096) throw new RpcError(400, 'MESSAGE_TOO_LONG');
+    const id = num(req.id);
+    const peer = obj(req.peer, 'PEER_ID');
+    const answer = (update: TlObject, users: TlObject[], chats: TlObject[]): TlObject => ({
+      _: 'updates',
+      updates: [update],
+      users,
+      chats,
+      date: unixNow(),
+      seq: 0,
+    });
+    if (peer._ === 'inputPeerChannel') {
+      const channel = this.resolveChannel(peer);
+      const member = channel.members.get(`user:${me.id}`);
+      const message = channel.messages.find((m) => m.id === id && !m.deleted);
+      if (!message) throw new RpcError(400, 'MESSAGE_ID_INVALID');
+      // A supergroup member edits their own messages; a channel's posts are edited by admins who may post.
+      const allowed = channel.megagroup ? message.fromUserId === me.id : member?.admin && member.canPostMessages;
+      if (!allowed) throw new RpcError(403, 'MESSAGE_AUTHOR_REQUIRED');
+      if (message.text === text) throw new RpcError(400, 'MESSAGE_NOT_MODIFIED');
+      const edited = this.world.editChannelMessage(channel.id, id, text);
+      const update = {
+        _: 'updateEditChannelMessage',
+        message: channelMessageToTl(channel, edited),
+        pts: channel.pts,
+        pts_count: 1,
+      };
+      return answer(update, [userToTl(me, me.id)], [channelToTl(channel, me.id)]);
+    }
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
+    const message = this.world
+      .privateMessagesOf('user', me.id)
+      .find((m) => m.id === id && (m.fromId === me.id ? m.toId : m.fromId) === otherId);
+    if (!message) throw new RpcError(400, 'MESSAGE_ID_INVALID');
+    if (message.fromKind !== 'user' || message.fromId !== me.id) throw new RpcError(403, 'MESSAGE_AUTHOR_REQUIRED');
+    if (message.text === text) throw new RpcError(400, 'MESSAGE_NOT_MODIFIED');
+    const edited = this.world.editPrivateMessage(id, text);
+    const update = {
+      _: 'updateEditMessage',
+      message: privateMessageToTl(edited, me.id),
+      pts: this.updates.userPts(me.id),
+      pts_count: 1,
+    };
+    return answer(update, this.usersToTl([me.id, otherId], me.id), []);
+  }
+
+  private readHistory(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const peer = obj(req.peer, 'PEER_ID');
+    // Channels and supergroups are read with channels.readHistory.
+    if (peer._ === 'inputPeerChannel') throw new RpcError(400, 'PEER_ID_INVALID');
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
+    const read = this.world.readPrivateHistory(me.id, other.kind, otherId, num(req.max_id) || 0);
+    return { _: 'messages.affectedMessages', pts: this.updates.userPts(me.id), pts_count: read === undefined ? 0 : 1 };
+  }
+
+  private messageIds(req: TlObject): number[] {
+    const ids = (Array.isArray(req.id) ? req.id : []).map(num).filter((id) => Number.isInteger(id) && id > 0);
+    if (ids.length > 100) throw new RpcError(400, 'MESSAGE_IDS_TOO_MANY');
+    return ids;
+  }
+
+  private deleteMessages(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const deleted = this.world.deletePrivateMessages(me.id, this.messageIds(req), req.revoke === true);
+    return { _: 'messages.affectedMessages', pts: this.updates.userPts(me.id), pts_count: deleted.length };
+  }
+
+  private deleteChannelMessages(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    const member = channel.members.get(`user:${me.id}`);
+    const found = [...new Set(this.messageIds(req))].flatMap((id) => {
+      const m = channel.messages.find((x) => x.id === id && !x.deleted);
+      return m ? [m] : [];
+    });
+    // Checked for all before any goes: admins delete anything, members of a supergroup their own.
+    if (found.some((m) => !member || (!member.admin && m.fromUserId !== me.id))) {
+      throw new RpcError(403, 'MESSAGE_DELETE_FORBIDDEN');
+    }
+    const start = channel.pts;
+    for (const m of found) this.world.deleteChannelMessage(channel.id, m.id);
+    return { _: 'messages.affectedMessages', pts: channel.pts, pts_count: channel.pts - start };
   }
 }

@@ -1,0 +1,57 @@
+import { restoreSnapshot, takeSnapshot } from '../persistence/world-snapshot';
+import type { TlObject } from '../mtproto/tl-codec';
+import { SandboxWorld } from '../world';
+import { DEFAULT_UPDATE_LIMITS, SandboxUpdates } from './sandbox-updates';
+
+const noKeys = { mtproto: { exportAuthKeys: () => [], importAuthKeys: () => undefined } };
+
+function attach(world: SandboxWorld, pushed: [number, TlObject | undefined][] = []): SandboxUpdates {
+  return new SandboxUpdates(world, DEFAULT_UPDATE_LIMITS, (userId, build) => pushed.push([userId, build()]));
+}
+
+describe('SandboxUpdates', () => {
+  it('records each side of a private message in its own box and hands every side a push', () => {
+    const world = new SandboxWorld();
+    const pushed: [number, TlObject | undefined][] = [];
+    const updates = attach(world, pushed);
+    const ann = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const bob = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    world.sendPrivateMessage({ fromKind: 'user', fromId: ann.id, toKind: 'user', toId: bob.id, text: 'hi' });
+    world.sendPrivateMessage({ fromKind: 'user', fromId: bob.id, toKind: 'user', toId: ann.id, text: 'hey' });
+    expect([updates.userPts(ann.id), updates.userPts(bob.id)]).toEqual([2, 2]);
+    expect(pushed.map(([id, u]) => [id, u?._])).toEqual([
+      [ann.id, 'updates'],
+      [bob.id, 'updates'],
+      // They know each other now: the short form.
+      [bob.id, 'updateShortMessage'],
+      [ann.id, 'updateShortMessage'],
+    ]);
+    updates.close();
+  });
+
+  it('keeps its state in the world, so a stored and restored world answers the same difference and counts on', () => {
+    const world = new SandboxWorld();
+    attach(world);
+    const ann = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const bob = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const channel = world.createChannel({ title: 'News', ownerPhone: ann.phone });
+    world.sendPrivateMessage({ fromKind: 'user', fromId: bob.id, toKind: 'user', toId: ann.id, text: 'one' });
+    world.postToChannel(channel.id, { text: 'post' });
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(JSON.parse(JSON.stringify(takeSnapshot(world, noKeys))), restored, noKeys);
+    const again = attach(restored);
+    const diff = again.getDifference(ann.id, { _: 'updates.getDifference', pts: 0, date: 0, qts: 0 });
+    expect(diff._).toBe('updates.difference');
+    expect((diff.new_messages as TlObject[]).map((m) => m.message)).toEqual(['one']);
+    const restoredChannel = restored.findChannel(channel.id)!;
+    const channelDiff = again.getChannelDifference(ann.id, restoredChannel, {
+      _: 'updates.getChannelDifference',
+      pts: 1,
+      limit: 10,
+    });
+    expect((channelDiff.new_messages as TlObject[]).map((m) => m.message)).toEqual(['post']);
+    restored.sendPrivateMessage({ fromKind: 'user', fromId: bob.id, toKind: 'user', toId: ann.id, text: 'two' });
+    expect(again.userPts(ann.id)).toBe(2);
+  });
+});

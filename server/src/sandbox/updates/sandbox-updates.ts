@@ -1,0 +1,502 @@
+import {
+  ChannelMessage,
+  ChannelMessageEvent,
+  MemberChangedEvent,
+  PrivateMessage,
+  PrivateHistoryReadEvent,
+  PrivateMessagesDeletedEvent,
+  SandboxChannel,
+  SandboxWorld,
+  WorldEvent,
+} from '../world';
+import {
+  botToTl,
+  channelMessageToTl,
+  channelToTl,
+  emptyNotifySettings,
+  peerChannel,
+  peerUser,
+  privateMessageToTl,
+  unixNow,
+  userToTl,
+} from '../mtproto/tl-builders';
+import type { TlObject } from '../mtproto/tl-codec';
+import {
+  ChannelUpdate,
+  channelLog,
+  entriesSince,
+  LogEntry,
+  recordChannel,
+  recordUserPts,
+  recordUserSeq,
+  UserUpdate,
+  UserUpdateBox,
+  userBox,
+} from './update-log';
+
+export interface UpdateLimits {
+  /** Updates kept per user; a client further behind gets `differenceTooLong`. */
+  userLogSize: number;
+  /** Updates kept per channel; a client further behind gets `channelDifferenceTooLong`. */
+  channelLogSize: number;
+  /** Most pts one `getDifference` answer covers before it becomes a `differenceSlice`. */
+  differenceLimit: number;
+  /** Most pts one `getChannelDifference` answer covers (Telegram allows users 100). */
+  channelDifferenceLimit: number;
+  /** Updates waiting for one connection beyond this are replaced by a single `updatesTooLong`. */
+  pushBatchLimit: number;
+}
+
+export const DEFAULT_UPDATE_LIMITS: UpdateLimits = {
+  userLogSize: 1000,
+  channelLogSize: 1000,
+  differenceLimit: 1000,
+  channelDifferenceLimit: 100,
+  pushBatchLimit: 100,
+};
+
+/** Seconds a client should wait before polling a channel again (Telegram's `timeout`). */
+const CHANNEL_POLL_TIMEOUT = 30;
+
+/**
+ * An update addressed to one user, built for them only if one of their sessions is listening
+ * (`undefined` when what it was about is gone already).
+ */
+export type PushHandler = (userId: number, build: () => TlObject | undefined) => void;
+
+/** The RPC error an invalid difference request gets. */
+export class UpdateStateError extends Error {
+  constructor(readonly errorMessage: string) {
+    super(errorMessage);
+    this.name = 'UpdateStateError';
+  }
+}
+
+const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : NaN);
+
+/**
+ * Records every world change that Telegram reports as an update in the right pts box (state kept in
+ * `world.updateState`), hands each one to `push` for the live sessions, and answers
+ * `updates.getState`, `updates.getDifference` and `updates.getChannelDifference` from the same logs.
+ */
+export class SandboxUpdates {
+  private readonly listeners: [WorldEvent, (...args: unknown[]) => void][] = [];
+
+  constructor(
+    private readonly world: SandboxWorld,
+    readonly limits: UpdateLimits,
+    private readonly push: PushHandler,
+  ) {
+    this.listen(WorldEvent.PrivateMessage, (m: PrivateMessage) => this.onPrivateMessage(m, 'newMessage'));
+    this.listen(WorldEvent.PrivateMessageEdited, (m: PrivateMessage) => this.onPrivateMessage(m, 'editMessage'));
+    this.listen(WorldEvent.PrivateHistoryRead, (e: PrivateHistoryReadEvent) => this.onRead(e));
+    this.listen(WorldEvent.PrivateMessagesDeleted, (e: PrivateMessagesDeletedEvent) => this.onPrivateDeleted(e));
+    this.listen(WorldEvent.ChannelMessage, ({ channel, message }: ChannelMessageEvent) =>
+      this.onChannel(channel, { kind: 'newChannelMessage', messageId: message.id }),
+    );
+    this.listen(WorldEvent.ChannelMessageEdited, ({ channel, message }: ChannelMessageEvent) =>
+      this.onChannel(channel, { kind: 'editChannelMessage', messageId: message.id }),
+    );
+    this.listen(WorldEvent.ChannelMessageDeleted, ({ channel, message }: ChannelMessageEvent) =>
+      this.onChannel(channel, { kind: 'deleteChannelMessages', messageIds: [message.id] }),
+    );
+    this.listen(WorldEvent.MemberChanged, (e: MemberChangedEvent) => this.onMemberChanged(e));
+  }
+
+  close(): void {
+    for (const [event, fn] of this.listeners) this.world.off(event, fn);
+    this.listeners.length = 0;
+  }
+
+  /** The user's common pts (what `updateShortSentMessage` reports after a send). */
+  userPts(userId: number): number {
+    return this.box(userId).pts;
+  }
+
+  getState(userId: number): TlObject {
+    return this.stateTl(this.box(userId));
+  }
+
+  getDifference(userId: number, req: TlObject): TlObject {
+    const box = this.box(userId);
+    const asked = num(req.pts_total_limit);
+    const limit = asked > 0 ? Math.min(asked, this.limits.differenceLimit) : this.limits.differenceLimit;
+    const date = num(req.date);
+    const since = entriesSince(
+      box.log,
+      box.pts,
+      { pts: num(req.pts), date: Number.isFinite(date) ? date : undefined },
+      limit,
+    );
+    // Channels keep their own pts: the difference only names those with news, and the client fetches each.
+    const stale = since.kind === 'entries' && !since.final ? [] : this.channelsChangedSince(userId, date);
+    const tooLong = stale.map((c) => ({ _: 'updateChannelTooLong', channel_id: BigInt(c.id), pts: c.pts }));
+    switch (since.kind) {
+      case 'invalid':
+        throw new UpdateStateError('PERSISTENT_TIMESTAMP_INVALID');
+      case 'empty':
+        if (!stale.length) return { _: 'updates.differenceEmpty', date: unixNow(), seq: box.seq };
+        return {
+          _: 'updates.difference',
+          new_messages: [],
+          new_encrypted_messages: [],
+          other_updates: tooLong,
+          chats: stale.map((c) => channelToTl(c, userId)),
+          users: this.usersTl([userId], userId),
+          state: this.stateTl({ ...box, date: unixNow() }),
+        };
+      case 'tooLong':
+        return { _: 'updates.differenceTooLong', pts: box.pts };
+      case 'entries':
+        break;
+    }
+    const { entries, final } = since;
+    const newIds = new Set(entries.flatMap((e) => (e.update.kind === 'newMessage' ? [e.update.messageId] : [])));
+    const newMessages: TlObject[] = [];
+    const otherUpdates: TlObject[] = [];
+    const userIds: number[] = [userId];
+    const channels = new Map<number, SandboxChannel>();
+    for (const entry of entries) {
+      const { update } = entry;
+      if (update.kind === 'channel') {
+        const channel = this.world.findChannel(update.channelId);
+        if (channel) channels.set(channel.id, channel);
+        otherUpdates.push({ _: 'updateChannel', channel_id: BigInt(update.channelId) });
+        continue;
+      }
+      if (update.kind === 'deleteMessages' || update.kind === 'readInbox' || update.kind === 'readOutbox') {
+        if (update.kind !== 'deleteMessages') userIds.push(update.peerId);
+        otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
+        continue;
+      }
+      const message = this.world.findPrivateMessage(update.messageId);
+      // Deleted since: the deletion that follows in the log says so.
+      if (!message || message.deletedFor?.includes(userId)) continue;
+      userIds.push(message.fromId, message.toId);
+      if (update.kind === 'newMessage') newMessages.push(privateMessageToTl(message, userId));
+      // An edit of a message that is itself new in this difference is already in its current text.
+      else if (!newIds.has(update.messageId)) otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
+    }
+    const last = entries[entries.length - 1];
+    for (const c of stale) channels.set(c.id, c);
+    const body = {
+      new_messages: newMessages,
+      new_encrypted_messages: [],
+      other_updates: [...otherUpdates, ...tooLong],
+      chats: [...channels.values()].map((c) => channelToTl(c, userId)),
+      users: this.usersTl(userIds, userId),
+    };
+    return final
+      ? { _: 'updates.difference', ...body, state: this.stateTl(stale.length ? { ...box, date: unixNow() } : box) }
+      : {
+          _: 'updates.differenceSlice',
+          ...body,
+          intermediate_state: this.stateTl({ ...box, pts: last.pts, seq: last.seq, date: last.date }),
+        };
+  }
+
+  /** `channel` must already be resolved and readable by the user. */
+  getChannelDifference(userId: number, channel: SandboxChannel, req: TlObject): TlObject {
+    const log = channelLog(this.world.updateState, channel.id).log;
+    const asked = num(req.limit);
+    const limit = asked > 0 ? Math.min(asked, this.limits.channelDifferenceLimit) : this.limits.channelDifferenceLimit;
+    const since = entriesSince(log, channel.pts, { pts: num(req.pts) }, limit);
+    switch (since.kind) {
+      case 'invalid':
+        throw new UpdateStateError('PERSISTENT_TIMESTAMP_INVALID');
+      case 'empty':
+        return { _: 'updates.channelDifferenceEmpty', final: true, pts: channel.pts, timeout: CHANNEL_POLL_TIMEOUT };
+      case 'tooLong':
+        return this.channelTooLong(userId, channel, limit);
+      case 'entries':
+        break;
+    }
+    const { entries, final } = since;
+    const newIds = new Set(entries.flatMap((e) => (e.update.kind === 'newChannelMessage' ? [e.update.messageId] : [])));
+    const newMessages: ChannelMessage[] = [];
+    const otherUpdates: TlObject[] = [];
+    for (const entry of entries) {
+      const { update } = entry;
+      if (update.kind === 'newChannelMessage') {
+        const message = channel.messages.find((m) => m.id === update.messageId);
+        if (message && !message.deleted) newMessages.push(message);
+      } else if (update.kind === 'editChannelMessage') {
+        const message = channel.messages.find((m) => m.id === update.messageId);
+        if (message && !message.deleted && !newIds.has(message.id)) {
+          otherUpdates.push(this.channelUpdateTl(channel, entry) as TlObject);
+        }
+      } else {
+        otherUpdates.push(this.channelUpdateTl(channel, entry) as TlObject);
+      }
+    }
+    const last = entries[entries.length - 1];
+    return {
+      _: 'updates.channelDifference',
+      final,
+      pts: final ? channel.pts : last.pts,
+      timeout: final ? CHANNEL_POLL_TIMEOUT : undefined,
+      new_messages: newMessages.map((m) => channelMessageToTl(channel, m)),
+      other_updates: otherUpdates,
+      chats: [channelToTl(channel, userId)],
+      users: this.usersTl(
+        newMessages.flatMap((m) => [m.fromUserId, m.viaBotId].filter((x): x is number => x !== undefined)),
+        userId,
+      ),
+    };
+  }
+
+  /** Channels the user is in that changed at or after `date` (a client's state date). */
+  private channelsChangedSince(userId: number, date: number): SandboxChannel[] {
+    if (!Number.isFinite(date)) return [];
+    return this.world.listChannels().filter((c) => {
+      const log = this.world.updateState.channels[String(c.id)]?.log;
+      const lastDate = log?.[log.length - 1]?.date;
+      return lastDate !== undefined && lastDate >= date && c.members.has(`user:${userId}`);
+    });
+  }
+
+  // ---- recording ----
+
+  private listen<T>(event: WorldEvent, fn: (payload: T) => void): void {
+    const listener = (...args: unknown[]): void => {
+      try {
+        fn(args[0] as T);
+      } catch {
+        // A failed update must never break the world's emitter, nor the caller who changed the world.
+      }
+    };
+    // First in line: the other doors' listeners and the RPC answers read the pts recorded here.
+    this.world.prependListener(event, listener);
+    this.listeners.push([event, listener]);
+  }
+
+  private box(userId: number): UserUpdateBox {
+    return userBox(this.world.updateState, userId, unixNow());
+  }
+
+  private onPrivateMessage(message: PrivateMessage, kind: 'newMessage' | 'editMessage'): void {
+    const date = kind === 'newMessage' ? message.date : (message.editDate ?? unixNow());
+    const userIds = new Set<number>();
+    if (message.fromKind === 'user') userIds.add(message.fromId);
+    if (message.toKind === 'user') userIds.add(message.toId);
+    for (const userId of userIds) {
+      if (!this.world.findUserById(userId)) continue;
+      const entry = recordUserPts(this.box(userId), { kind, messageId: message.id }, 1, date, this.limits.userLogSize);
+      this.push(userId, () => this.userPushTl(entry, message, userId));
+    }
+  }
+
+  private onRead({ userId, peerKind, peerId, maxId }: PrivateHistoryReadEvent): void {
+    const sides: [number, UserUpdate][] = [[userId, { kind: 'readInbox', peerId, maxId }]];
+    if (peerKind === 'user' && peerId !== userId) sides.push([peerId, { kind: 'readOutbox', peerId: userId, maxId }]);
+    for (const [uid, update] of sides) {
+      if (!this.world.findUserById(uid)) continue;
+      const entry = recordUserPts(this.box(uid), update, 1, unixNow(), this.limits.userLogSize);
+      this.push(uid, () => this.shortTl(this.userUpdateTl(entry, uid), entry.date));
+    }
+  }
+
+  private onPrivateDeleted({ deletions }: PrivateMessagesDeletedEvent): void {
+    for (const { userId, messageIds } of deletions) {
+      if (!this.world.findUserById(userId)) continue;
+      const update: UserUpdate = { kind: 'deleteMessages', messageIds };
+      const entry = recordUserPts(this.box(userId), update, messageIds.length, unixNow(), this.limits.userLogSize);
+      this.push(userId, () => this.shortTl(this.userUpdateTl(entry, userId), entry.date));
+    }
+  }
+
+  private onChannel(channel: SandboxChannel, update: ChannelUpdate): void {
+    const entry = recordChannel(
+      channelLog(this.world.updateState, channel.id),
+      update,
+      channel.pts,
+      1,
+      unixNow(),
+      this.limits.channelLogSize,
+    );
+    for (const member of channel.members.values()) {
+      if (member.kind === 'user') this.push(member.id, () => this.channelPushTl(channel, entry, member.id));
+    }
+  }
+
+  private onMemberChanged({ channel, member }: MemberChangedEvent): void {
+    // Joining, leaving and a change of rights all change the channel as the user sees it.
+    if (member.kind !== 'user') return;
+    const entry = recordUserSeq(
+      this.box(member.id),
+      { kind: 'channel', channelId: channel.id },
+      unixNow(),
+      this.limits.userLogSize,
+    );
+    this.push(member.id, () => ({
+      _: 'updates',
+      updates: [{ _: 'updateChannel', channel_id: BigInt(channel.id) }],
+      users: [],
+      chats: [channelToTl(channel, member.id)],
+      date: entry.date,
+      seq: entry.seq,
+    }));
+  }
+
+  // ---- TL ----
+
+  private shortTl(update: TlObject | undefined, date: number): TlObject | undefined {
+    return update && { _: 'updateShort', update, date };
+  }
+
+  private stateTl(box: Pick<UserUpdateBox, 'pts' | 'qts' | 'seq' | 'date'>): TlObject {
+    return { _: 'updates.state', pts: box.pts, qts: box.qts, date: box.date, seq: box.seq, unread_count: 0 };
+  }
+
+  private userUpdateTl(entry: LogEntry<UserUpdate>, viewerId: number): TlObject | undefined {
+    const { update } = entry;
+    if (update.kind === 'channel') return { _: 'updateChannel', channel_id: BigInt(update.channelId) };
+    if (update.kind === 'deleteMessages') {
+      return { _: 'updateDeleteMessages', messages: update.messageIds, pts: entry.pts, pts_count: entry.ptsCount };
+    }
+    if (update.kind === 'readOutbox') {
+      const peer = peerUser(update.peerId);
+      return { _: 'updateReadHistoryOutbox', peer, max_id: update.maxId, pts: entry.pts, pts_count: entry.ptsCount };
+    }
+    if (update.kind === 'readInbox') {
+      const kind = this.world.findUserById(update.peerId) ? 'user' : 'bot';
+      const mark = this.world.privateReadMark(viewerId, kind, update.peerId);
+      const stillUnread = this.world
+        .privateMessagesOf('user', viewerId)
+        .filter((m) => m.fromKind === kind && m.fromId === update.peerId && m.toId === viewerId && m.id > mark).length;
+      return {
+        _: 'updateReadHistoryInbox',
+        peer: peerUser(update.peerId),
+        max_id: update.maxId,
+        still_unread_count: stillUnread,
+        pts: entry.pts,
+        pts_count: entry.ptsCount,
+      };
+    }
+    const message = this.world.findPrivateMessage(update.messageId);
+    if (!message) return undefined;
+    return {
+      _: update.kind === 'newMessage' ? 'updateNewMessage' : 'updateEditMessage',
+      message: privateMessageToTl(message, viewerId),
+      pts: entry.pts,
+      pts_count: entry.ptsCount,
+    };
+  }
+
+  /**
+   * A new private message goes out as `updateShortMessage` when the viewer already has the other
+   * side (they talked before), as Telegram does; otherwise as `updates` carrying the users.
+   */
+  private userPushTl(entry: LogEntry<UserUpdate>, message: PrivateMessage, viewerId: number): TlObject | undefined {
+    const out = message.fromKind === 'user' && message.fromId === viewerId;
+    const otherId = out ? message.toId : message.fromId;
+    const known = this.world
+      .privateMessagesOf('user', viewerId)
+      .some((m) => m.id < message.id && (m.fromId === otherId || m.toId === otherId));
+    if (entry.update.kind === 'newMessage' && known) {
+      return {
+        _: 'updateShortMessage',
+        out,
+        id: message.id,
+        user_id: BigInt(otherId),
+        message: message.text,
+        pts: entry.pts,
+        pts_count: entry.ptsCount,
+        date: message.date,
+      };
+    }
+    const update = this.userUpdateTl(entry, viewerId);
+    if (!update) return undefined;
+    return {
+      _: 'updates',
+      updates: [update],
+      users: this.usersTl([message.fromId, message.toId], viewerId),
+      chats: [],
+      date: entry.date,
+      seq: 0,
+    };
+  }
+
+  private channelUpdateTl(channel: SandboxChannel, entry: LogEntry<ChannelUpdate>): TlObject | undefined {
+    const { update } = entry;
+    if (update.kind === 'deleteChannelMessages') {
+      return {
+        _: 'updateDeleteChannelMessages',
+        channel_id: BigInt(channel.id),
+        messages: update.messageIds,
+        pts: entry.pts,
+        pts_count: entry.ptsCount,
+      };
+    }
+    const message = channel.messages.find((m) => m.id === update.messageId);
+    if (!message) return undefined;
+    return {
+      _: update.kind === 'newChannelMessage' ? 'updateNewChannelMessage' : 'updateEditChannelMessage',
+      message: channelMessageToTl(channel, message),
+      pts: entry.pts,
+      pts_count: entry.ptsCount,
+    };
+  }
+
+  private channelPushTl(
+    channel: SandboxChannel,
+    entry: LogEntry<ChannelUpdate>,
+    viewerId: number,
+  ): TlObject | undefined {
+    const update = this.channelUpdateTl(channel, entry);
+    if (!update) return undefined;
+    const changed = entry.update;
+    if (changed.kind === 'deleteChannelMessages') return { _: 'updateShort', update, date: entry.date };
+    const message = channel.messages.find((m) => m.id === changed.messageId);
+    return {
+      _: 'updates',
+      updates: [update],
+      users: this.usersTl([message?.fromUserId, message?.viaBotId], viewerId),
+      chats: [channelToTl(channel, viewerId)],
+      date: entry.date,
+      seq: 0,
+    };
+  }
+
+  /** The dialog and the newest messages of a channel, for a client too far behind to catch up. */
+  private channelTooLong(userId: number, channel: SandboxChannel, limit: number): TlObject {
+    const visible = channel.messages.filter((m) => !m.deleted);
+    const latest = visible.slice(-limit).reverse();
+    const top = latest[0]?.id ?? 0;
+    return {
+      _: 'updates.channelDifferenceTooLong',
+      final: true,
+      timeout: CHANNEL_POLL_TIMEOUT,
+      dialog: {
+        _: 'dialog',
+        peer: peerChannel(channel.id),
+        top_message: top,
+        read_inbox_max_id: top,
+        read_outbox_max_id: top,
+        unread_count: 0,
+        unread_mentions_count: 0,
+        unread_reactions_count: 0,
+        notify_settings: emptyNotifySettings(),
+        pts: channel.pts,
+      },
+      messages: latest.map((m) => channelMessageToTl(channel, m)),
+      chats: [channelToTl(channel, userId)],
+      users: this.usersTl(
+        latest.flatMap((m) => [m.fromUserId, m.viaBotId].filter((x): x is number => x !== undefined)),
+        userId,
+      ),
+    };
+  }
+
+  private usersTl(ids: Iterable<number | undefined>, viewerId: number): TlObject[] {
+    const out: TlObject[] = [];
+    for (const id of new Set(ids)) {
+      if (id === undefined) continue;
+      const user = this.world.findUserById(id);
+      if (user) out.push(userToTl(user, viewerId));
+      const bot = user ? undefined : this.world.findBotById(id);
+      if (bot) out.push(botToTl(bot));
+    }
+    return out;
+  }
+}
