@@ -1,16 +1,8 @@
-import {
-  BaseTelegramClient,
-  IntermediatePacketCodec,
-  IPacketCodec,
-  MemoryStorage,
-  ObfuscatedPacketCodec,
-  PaddedIntermediatePacketCodec,
-  TcpTransport,
-  TelegramTransport,
-} from '@mtcute/node';
+import { BaseTelegramClient, MemoryStorage } from '@mtcute/node';
 import { addPublicKey, NodeCryptoProvider } from '@mtcute/node/utils.js';
 import { SandboxHandle, startSandbox } from '../../src/sandbox';
 import { control, nextPhone } from './bot-helpers';
+import { MTCUTE_TRANSPORTS, mtcuteTransport } from './mtcute-kit';
 
 /**
  * The MTProto door driven by mtcute, a second real client with its own transports, key exchange,
@@ -39,18 +31,6 @@ interface LoggedClient {
 let sandbox: SandboxHandle;
 const clients: BaseTelegramClient[] = [];
 
-const codecs: Record<string, () => IPacketCodec> = {
-  intermediate: () => new IntermediatePacketCodec(),
-  padded: () => new PaddedIntermediatePacketCodec(),
-  'obfuscated/intermediate': () => new ObfuscatedPacketCodec(new IntermediatePacketCodec()),
-  'obfuscated/padded': () => new ObfuscatedPacketCodec(new PaddedIntermediatePacketCodec()),
-};
-
-function transportFor(kind: string): TelegramTransport {
-  const tcp = new TcpTransport();
-  return { connect: (dc) => tcp.connect(dc), packetCodec: codecs[kind] };
-}
-
 async function newClient(opts: { transport?: string; usePfs?: boolean } = {}): Promise<LoggedClient> {
   const crypto = new NodeCryptoProvider();
   await crypto.initialize();
@@ -64,7 +44,7 @@ async function newClient(opts: { transport?: string; usePfs?: boolean } = {}): P
     storage: new MemoryStorage(),
     crypto,
     // No transport given: mtcute's default, the intermediate framing.
-    ...(opts.transport ? { transport: transportFor(opts.transport) } : {}),
+    ...(opts.transport ? { transport: mtcuteTransport(opts.transport) } : {}),
     defaultDcs: { main: dc, media: dc },
     updates: false,
     network: { usePfs: opts.usePfs ?? false },
@@ -115,7 +95,7 @@ afterAll(async () => {
 });
 
 describe('sandbox MTProto door with mtcute (transports, key exchange, service messages, PFS)', () => {
-  it.each(Object.keys(codecs))(
+  it.each(Object.keys(MTCUTE_TRANSPORTS))(
     'completes the key exchange over %s and answers calls, pings and get_future_salts',
     async (kind) => {
       const { client, logs } = await newClient({ transport: kind === 'intermediate' ? undefined : kind });
