@@ -4,6 +4,7 @@ import { ControlApi } from './control/control-api';
 import { createSandboxHttpServer } from './http-server';
 import { MtprotoServer } from './mtproto/mtproto-server';
 import type { UpdateLimits } from './updates/sandbox-updates';
+import { loadOrCreateServerRsaKey } from './persistence/rsa-key-store';
 import { type LoadResult, WorldStore } from './persistence/world-store';
 import { SandboxWorld, WorldEvent } from './world';
 
@@ -60,6 +61,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     port: opts.mtprotoPort ?? 0,
     onChange: changed,
     updateLimits: opts.updateLimits,
+    rsaKey:
+      opts.dataDir !== undefined ? await loadOrCreateServerRsaKey(opts.dataDir, opts.log ?? (() => {})) : undefined,
   });
   const door = new BotApiDoor(world);
   let loaded: LoadResult | undefined;

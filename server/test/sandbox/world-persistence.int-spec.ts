@@ -259,6 +259,7 @@ describe('the sandbox process keeps its world across restarts', () => {
   });
 
   it('empties the world on POST /sandbox/reset and on SANDBOX_RESET=true, and never issues an id twice', async () => {
+    const keyBefore = (await control<{ pem: string }>(sb, 'GET', '/sandbox/mtproto/public-key')).body.pem;
     await control(sb, 'POST', '/sandbox/reset').then((r) => expect(r.status).toBe(200));
     expect((await control(sb, 'GET', `/sandbox/channels/${channels[0].telegramId}`)).status).toBe(404);
     expect((await rawBotCall(sb, bot.token, 'getMe')).status).toBe(401);
@@ -284,5 +285,7 @@ describe('the sandbox process keeps its world across restarts', () => {
     expect(last.id).toBeGreaterThan(Math.max(...issued.bots));
     const channel = await control(sb, 'POST', '/sandbox/channels', { title: 'New', owner_phone: user.phone });
     expect(channel.body.channel_id).toBeGreaterThan(Math.max(...issued.channels));
+    // The door's RSA key is Telegram's fixed key: clients configured with it keep working across restarts and resets.
+    expect((await control<{ pem: string }>(sb, 'GET', '/sandbox/mtproto/public-key')).body.pem).toBe(keyBefore);
   });
 });

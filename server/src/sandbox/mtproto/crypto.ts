@@ -133,7 +133,25 @@ export function generateServerRsaKey(): ServerRsaKey {
 }
 
 function generateRsaKey(): ServerRsaKey {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 65537 });
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 65537 });
+  return serverRsaKeyOf(privateKey);
+}
+
+/** The server key of a stored private key (PKCS#8 PEM, as {@link exportServerRsaKey} writes it). */
+export function importServerRsaKey(privatePem: string): ServerRsaKey {
+  const privateKey = createPrivateKey(privatePem);
+  if (privateKey.asymmetricKeyType !== 'rsa' || privateKey.asymmetricKeyDetails?.modulusLength !== 2048) {
+    throw new Error('not a 2048-bit RSA private key');
+  }
+  return serverRsaKeyOf(privateKey);
+}
+
+export function exportServerRsaKey(key: ServerRsaKey): string {
+  return key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+function serverRsaKeyOf(privateKey: KeyObject): ServerRsaKey {
+  const publicKey = createPublicKey(privateKey);
   const jwk = publicKey.export({ format: 'jwk' });
   if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') throw new Error('RSA key without modulus');
   const fingerprintValue = rsaFingerprint(Buffer.from(jwk.n, 'base64url'), Buffer.from(jwk.e, 'base64url'));

@@ -59,9 +59,11 @@ export class MtprotoServer {
       port: number;
       onChange?: () => void;
       updateLimits?: Partial<UpdateLimits>;
+      /** The handshake's RSA key (a stored one, for a world that persists); a new one otherwise. */
+      rsaKey?: ServerRsaKey;
     },
   ) {
-    this.rsa = generateServerRsaKey();
+    this.rsa = opts.rsaKey ?? generateServerRsaKey();
     this.publicKey = { pem: this.rsa.pem, fingerprint: this.rsa.fingerprint };
     this.updates = new SandboxUpdates(world, { ...DEFAULT_UPDATE_LIMITS, ...opts.updateLimits }, (userId, build) =>
       this.pushToUser(userId, build),
