@@ -219,7 +219,7 @@ describe('sandbox MTProto updates (real gramjs)', () => {
       (await client.getDialogs({})).find((d) => Number(d.id) === peerId)?.unreadCount;
     expect(await unread(reader, friend.id)).toBe(2);
 
-    const bob = (await friendClient.getMe());
+    const bob = await friendClient.getMe();
     const peer = new Api.InputPeerUser({ userId: bob.id, accessHash: bob.accessHash! });
     expect(await reader.invoke(new Api.messages.ReadHistory({ peer, maxId: 0 }))).toMatchObject({
       pts: 3,
@@ -230,7 +230,7 @@ describe('sandbox MTProto updates (real gramjs)', () => {
     expect(await unread(other, friend.id)).toBe(0);
     const bobsView = (await friendClient.getDialogs({})).find((d) => Number(d.id) === me.id);
     expect(bobsView?.dialog).toBeInstanceOf(Api.Dialog);
-    expect((bobsView!.dialog).readOutboxMaxId).toBe((bobsView!.dialog).topMessage);
+    expect(bobsView!.dialog.readOutboxMaxId).toBe(bobsView!.dialog.topMessage);
     // Nothing new to read: pts stays.
     expect(await reader.invoke(new Api.messages.ReadHistory({ peer, maxId: 0 }))).toMatchObject({
       pts: 3,
