@@ -9,6 +9,7 @@ import { freePort } from '../helpers/free-port';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { createMigratedDatabase, type TestDatabase, uniqueRedisPrefix } from '../helpers/test-database';
 import { channelWithPosts, connectAccount, newSandboxUser } from '../user-mtproto-kit';
+import { MtprotoClientPool } from '../../src/modules/user-mtproto/mtproto-client.pool';
 import { rawBotCall } from './bot-helpers';
 
 jest.setTimeout(240_000);
@@ -110,16 +111,20 @@ describe('the sandbox process keeps its world across restarts', () => {
     });
 
   /**
-   * Stops the sandbox process and starts it again on its directory, as `npm start` does after a crash or a restart.
-   * The product is restarted around it on its own database (a gramjs client cut off longer than its reconnect
-   * retries does not come back by itself), so what carries on is what both sides stored.
+   * Stops the sandbox process and starts it again on its directory and ports, as `npm start` does after a crash or a
+   * restart. The product keeps running across it, as it does when Telegram itself goes away for a while: its bot
+   * calls and its stored MTProto session carry on against the restarted sandbox without a restart of their own.
+   * `downMs` keeps the sandbox away that much longer (a slow restart: longer than gramjs's own reconnect attempts).
    */
-  const restart = async (signal: 'SIGTERM' | 'SIGKILL', env: Record<string, string> = {}): Promise<void> => {
-    await t.close();
+  const restart = async (
+    signal: 'SIGTERM' | 'SIGKILL',
+    env: Record<string, string> = {},
+    downMs = 0,
+  ): Promise<void> => {
     const code = await stopSandboxProcess(sb, signal);
     if (signal === 'SIGTERM') expect(code).toBe(0);
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
     sb = await startSandboxProcess(dataDir, ports, env);
-    t = await startApp();
   };
 
   /** A post through the product, waited for until the product says it was sent. */
@@ -163,7 +168,7 @@ describe('the sandbox process keeps its world across restarts', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("keeps a tenant's bot, channels and stored MTProto session working after a SIGTERM restart, and gives a new bot an id never used", async () => {
+  it("keeps a tenant's bot, channels and stored MTProto session working through the same running product after a SIGTERM restart, and gives a new bot an id never used", async () => {
     expect(sb.lines.join('\n')).toContain('(a new world)');
     tenant = await newTenant(t);
     bot = await connectBot(t, sb, tenant.headers);
@@ -180,8 +185,10 @@ describe('the sandbox process keeps its world across restarts', () => {
     const webhook = (await rawBotCall(sb, bot.token, 'getWebhookInfo')).body.result as { url: string };
     expect(webhook.url).toBe(`${t.url}/telegram/webhook/${bot.id}`);
 
-    await restart('SIGTERM');
+    const running = t.app;
+    await restart('SIGTERM', {}, 5000);
     expect(sb.lines.join('\n')).toContain('(the stored world)');
+    expect(t.app).toBe(running);
     // Telegram keeps a bot's webhook: the product registered it once, at connect time.
     expect((await rawBotCall(sb, bot.token, 'getWebhookInfo')).body.result).toMatchObject({ url: webhook.url });
 
@@ -200,6 +207,8 @@ describe('the sandbox process keeps its world across restarts', () => {
     // The MTProto session the product stored still reads, including what was posted after the restart.
     await control(sb, 'POST', `/sandbox/channels/${history.sandboxId}/messages`, { text: 'posted after restart' });
     expect(await historyTexts()).toEqual(['posted after restart', 'stored post']);
+    // The session's client was replaced, not doubled.
+    expect(t.app.get(MtprotoClientPool).connectedTenants()).toEqual([tenant.user.id]);
 
     // A new bot gets an id the sandbox never issued, so another tenant can connect it.
     const other = await newTenant(t);

@@ -50,6 +50,12 @@ const KEEPALIVE_MS = 60_000;
 const KEEPALIVE_DISCONNECT_SECONDS = 75;
 const KEEPALIVE_TICK_MS = 1000;
 const KEEPALIVE_PARALLEL = 32;
+/**
+ * After a failed connect, calls answer TELEGRAM_UNAVAILABLE at once for a while instead of dialling again: from
+ * 0.5 s, doubling, at most 4 s, so the first call after Telegram is back waits a few seconds at worst.
+ */
+const OPEN_BACKOFF_FIRST_MS = 500;
+const OPEN_BACKOFF_MAX_MS = 4000;
 
 /**
  * The worker's gramjs clients, one per tenant, each held under that tenant's lease. Least
@@ -59,6 +65,11 @@ const KEEPALIVE_PARALLEL = 32;
  * minute (Telegram's own clients' rhythm) in place of gramjs's per-client loop, which pings every
  * 9 s. A session Telegram declares dead is cleared, audited and reported to the tenant once, and
  * never reopened: the stored session is gone.
+ *
+ * A lost connection heals by replacement. gramjs's own reconnect (autoReconnect, connectionRetries,
+ * retryDelay) rides out short drops; when it gives up, or a call or ping gets no answer, the client
+ * is destroyed at once and the next call opens a fresh one from the stored session. Calls during an
+ * outage answer TELEGRAM_UNAVAILABLE without waiting (see the connect back-off below).
  */
 @Injectable()
 export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdown {
@@ -68,6 +79,8 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
   private readonly opening = new Map<string, Promise<{ entry: PoolEntry; slot?: () => Promise<void> }>>();
   private readonly dying = new Set<string>();
   private readonly lastUsedWritten = new Map<string, number>();
+  /** Tenants whose last connect failed: calls answer at once until `until`, so an outage is not hammered. */
+  private readonly openFailures = new Map<string, { until: number; delayMs: number }>();
   private renewTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
   private keepAliveTimer?: NodeJS.Timeout;
@@ -190,6 +203,9 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
     }
     const pending = this.opening.get(tenantId);
     if (pending) return { entry: (await pending).entry };
+    const failed = this.openFailures.get(tenantId);
+    if (failed && failed.until > Date.now())
+      throw telegramUnavailable('Telegram could not be reached; retrying shortly');
     const opened = this.open(tenantId).finally(() => this.opening.delete(tenantId));
     this.opening.set(tenantId, opened);
     return opened;
@@ -220,8 +236,10 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
       if (limited.status === 'fulfilled') slot = limited.value;
       if (connected.status === 'rejected') {
         const err = connected.reason as unknown;
-        if (err instanceof TelegramCallError && err.errorName === 'NETWORK')
+        if (err instanceof TelegramCallError && err.errorName === 'NETWORK') {
+          this.openFailed(tenantId);
           throw telegramUnavailable('connect failed');
+        }
         throw err;
       }
       const session = connected.value;
@@ -243,12 +261,29 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
         await session.destroy();
         throw telegramUnavailable('worker shutting down');
       }
+      // gramjs gave up reconnecting: the client is closed now (its socket and timers with it), not at the next call.
+      session.onLost(() => void this.evict(entry, 'connection lost'));
       this.entries.set(tenantId, entry);
+      this.openFailures.delete(tenantId);
       return { entry, slot };
     } catch (err) {
       if (slot) await slot().catch(() => undefined);
       await this.leases.release(lease).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /** Backs off connecting for the tenant: 0.5 s after the first failure, doubling to at most OPEN_BACKOFF_MAX_MS. */
+  private openFailed(tenantId: string): void {
+    const delayMs = Math.min(
+      (this.openFailures.get(tenantId)?.delayMs ?? OPEN_BACKOFF_FIRST_MS / 2) * 2,
+      OPEN_BACKOFF_MAX_MS,
+    );
+    this.openFailures.delete(tenantId);
+    this.openFailures.set(tenantId, { until: Date.now() + delayMs, delayMs });
+    if (this.openFailures.size > this.config.mtproto.poolMax * 2) {
+      const oldest = this.openFailures.keys().next().value;
+      if (oldest !== undefined) this.openFailures.delete(oldest);
     }
   }
 
@@ -281,7 +316,11 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
       return notConfigured('Telegram revoked this account session; connect the account again.');
     }
     if (err.errorName === 'FLOOD_WAIT') return floodWait(err.seconds ?? 0);
-    if (err.errorName === 'NETWORK') return telegramUnavailable('no answer');
+    if (err.errorName === 'NETWORK') {
+      // The connection is gone (or went silent): the next call opens a fresh client from the stored session.
+      await this.evict(entry, 'connection lost');
+      return telegramUnavailable('no answer');
+    }
     if (err.invalid) return telegramRequestInvalid(err.errorName);
     return telegramUnavailable(err.errorName);
   }

@@ -83,6 +83,24 @@ function codeTypeOf(type: Api.auth.TypeSentCodeType | undefined): CodeType {
   return 'other';
 }
 
+/**
+ * The longest one call may wait for Telegram. Generous (a call can sleep through short FLOOD_WAITs and walk the
+ * dialog list); a lost connection is noticed much sooner through gramjs's reconnect outcome.
+ */
+const CALL_TIMEOUT_MS = 60_000;
+/** A keep-alive ping unanswered this long means the connection went silent. */
+const PING_TIMEOUT_MS = 10_000;
+
+/** The parts of gramjs's MTProtoSender that tell its connection state (no public accessor exists). */
+interface SenderState {
+  userDisconnected: boolean;
+  isReconnecting: boolean;
+  _userConnected: boolean;
+}
+
+const senderOf = (client: TelegramClient): SenderState | undefined =>
+  (client as unknown as { _sender?: SenderState })._sender;
+
 const numOrNull = (v: number | undefined): number | null => (typeof v === 'number' ? v : null);
 
 /**
@@ -92,6 +110,11 @@ const numOrNull = (v: number | undefined): number | null => (typeof v === 'numbe
  */
 export class TelegramUserSession {
   private destroyed = false;
+  /** Calls in flight: each is failed at once when the connection is lost for good or the session is destroyed. */
+  private readonly inFlight = new Set<(err: TelegramCallError) => void>();
+  private readonly lostHandlers: (() => void)[] = [];
+  /** Set once connect() succeeded: from then on a call on a connection known to be down fails at once. */
+  private opened = false;
 
   private constructor(
     private readonly factory: MtprotoClientFactory,
@@ -115,24 +138,87 @@ export class TelegramUserSession {
       keepAlive?: 'gramjs' | 'external';
     },
   ): Promise<TelegramUserSession> {
-    const client = await factory.createClient({
-      apiId: opts.apiId,
-      apiHash: opts.apiHash,
-      session: opts.session,
-      floodSleepThreshold: opts.floodSleepSeconds,
-    });
+    let client: TelegramClient;
+    try {
+      client = await factory.createClient({
+        apiId: opts.apiId,
+        apiHash: opts.apiHash,
+        session: opts.session,
+        floodSleepThreshold: opts.floodSleepSeconds,
+      });
+    } catch (err) {
+      // In sandbox mode the client first asks the sandbox for its key: unreachable is an outage too.
+      throw toCallError(err);
+    }
     if (opts.keepAlive === 'external') {
       // gramjs starts its update loop on connect unless it believes one is running already.
       (client as unknown as { _loopStarted: boolean })._loopStarted = true;
     }
     const session = new TelegramUserSession(factory, client, opts.apiId, opts.apiHash);
+    session.watchReconnects();
     try {
-      await session.call(() => client.connect());
+      // gramjs answers false (no error) when every connection attempt failed; requests sent then would wait forever.
+      const connected = await session.call(() => client.connect());
+      if (!connected) throw new TelegramCallError('NETWORK');
+      session.opened = true;
     } catch (err) {
       await session.destroy();
       throw err;
     }
     return session;
+  }
+
+  /**
+   * Whether the connection can carry requests: `up`, `reconnecting` (gramjs is retrying after a drop; requests
+   * wait in its queue and are sent once it is back) or `down` (gramjs gave up; nothing sent will ever be answered).
+   * gramjs has no public accessor for this, so its sender's flags are read here, the one place that knows them.
+   */
+  get connectionState(): 'up' | 'reconnecting' | 'down' {
+    if (this.destroyed) return 'down';
+    const sender = senderOf(this.client);
+    if (!sender || sender.userDisconnected) return 'down';
+    if (sender.isReconnecting) return 'reconnecting';
+    return sender._userConnected ? 'up' : 'down';
+  }
+
+  /**
+   * Runs `handler` once when gramjs's own reconnect attempts end without a connection (the session is then
+   * useless: gramjs never tries again and requests queued on it are never answered).
+   */
+  onLost(handler: () => void): void {
+    this.lostHandlers.push(handler);
+  }
+
+  /**
+   * gramjs reconnects by itself after a drop (reconnectRetries, retryDelay, connectionRetries) and then calls its
+   * `_handleReconnect`, whether the reconnect worked or not, and emits nothing when it did not. This hook, set
+   * before connect() binds it, tells the two apart: it is the only signal gramjs gives that it has given up.
+   * It also closes a client that reconnected after it was destroyed (gramjs's reconnect does not check).
+   */
+  private watchReconnects(): void {
+    const client = this.client as unknown as { _handleReconnect: () => Promise<void> };
+    const original = client._handleReconnect.bind(this.client);
+    client._handleReconnect = async () => {
+      if (this.destroyed) {
+        await this.factory.destroyClient(this.client).catch(() => undefined);
+        return;
+      }
+      if (this.connectionState === 'up') {
+        await original();
+        return;
+      }
+      this.lost();
+    };
+  }
+
+  private lost(): void {
+    this.failInFlight();
+    for (const handler of this.lostHandlers.splice(0)) handler();
+  }
+
+  private failInFlight(): void {
+    for (const fail of [...this.inFlight]) fail(new TelegramCallError('NETWORK'));
+    this.inFlight.clear();
   }
 
   get isDestroyed(): boolean {
@@ -214,14 +300,16 @@ export class TelegramUserSession {
   }
 
   /** One keep-alive ping; Telegram closes the connection if no other ping follows within `disconnectDelaySeconds`. */
-  async keepAlive(disconnectDelaySeconds: number): Promise<void> {
-    await this.call(() =>
-      this.client.invoke(
-        new Api.PingDelayDisconnect({
-          pingId: returnBigInt(randomBytes(8).readBigInt64LE().toString()),
-          disconnectDelay: disconnectDelaySeconds,
-        }),
-      ),
+  async keepAlive(disconnectDelaySeconds: number, timeoutMs = PING_TIMEOUT_MS): Promise<void> {
+    await this.call(
+      () =>
+        this.client.invoke(
+          new Api.PingDelayDisconnect({
+            pingId: returnBigInt(randomBytes(8).readBigInt64LE().toString()),
+            disconnectDelay: disconnectDelaySeconds,
+          }),
+        ),
+      timeoutMs,
     );
   }
 
@@ -296,6 +384,9 @@ export class TelegramUserSession {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    // gramjs leaves requests queued on a closed client unanswered.
+    this.failInFlight();
+    this.lostHandlers.length = 0;
     try {
       await this.factory.destroyClient(this.client);
     } catch {
@@ -303,11 +394,30 @@ export class TelegramUserSession {
     }
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one piece of work on the client, bounded: it fails with NETWORK at once when the connection is down, when
+   * gramjs gives up reconnecting while it waits, when the session is destroyed, or after `timeoutMs` (a connection
+   * that went silent without closing). gramjs's invoke has no deadline of its own and never fails the requests it
+   * queued on a connection it could not restore, hence this wrapper.
+   */
+  private async call<T>(fn: () => Promise<T>, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+    if (this.destroyed || (this.opened && this.connectionState === 'down')) throw new TelegramCallError('NETWORK');
+    let fail!: (err: TelegramCallError) => void;
+    const failed = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    this.inFlight.add(fail);
+    const timer = setTimeout(() => fail(new TelegramCallError('NETWORK')), timeoutMs);
     try {
-      return await fn();
+      const work = fn();
+      // The loser of the race must not surface as an unhandled rejection.
+      work.catch(() => undefined);
+      return await Promise.race([work, failed]);
     } catch (err) {
       throw toCallError(err);
+    } finally {
+      clearTimeout(timer);
+      this.inFlight.delete(fail);
     }
   }
 }
