@@ -33,8 +33,9 @@ export class JwtAuthGuard extends AuthGuard() {
 
   /** `err` is what validate() threw (already an AuthError); `info` is passport-jwt's reason for a failure. */
   override handleRequest<TUser = AuthUser>(err: unknown, user: TUser | false, info: unknown): TUser {
-    if (err instanceof Error) throw err;
-    if (err) throw tokenInvalid();
+    // Thrown as it came: an AuthError from validate(), or the database being down (503 from the global filter).
+    // Not narrowed with instanceof: errors raised by Node's own modules may come from another realm.
+    if (err) throw err as Error;
     if (user) return user;
     const reason = info instanceof Error ? info : undefined;
     if (!reason || reason.message === 'No auth token') {
