@@ -34,6 +34,19 @@ describe('access tokens with two apps in one process', () => {
     expect(aRefusesB.body.error.code).toBe('TOKEN_INVALID');
   });
 
+  it('answers UNAUTHORIZED, not TOKEN_INVALID, to a header that is not exactly "Bearer <token>"', async () => {
+    const tenant = await newTenant(a);
+    for (const header of [
+      `Bearer ${tenant.accessToken} extra`,
+      `Bearer ${tenant.accessToken}!`,
+      `Token ${tenant.accessToken}`,
+    ]) {
+      const res = await request(a.url).get('/api/me').set('Authorization', header).expect(401);
+      expect(res.body.error.code).toBe('UNAUTHORIZED');
+    }
+    await request(a.url).get('/api/me').set('Authorization', `  bearer   ${tenant.accessToken} `).expect(200);
+  });
+
   it('keeps verifying with the remaining app after another app in the process closes', async () => {
     const extra = await startTestApp({ db: a.db, env: { JWT_SECRET: 'third-app-secret-0123456789abcdef0123456' } });
     await extra.close();

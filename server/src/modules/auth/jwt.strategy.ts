@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { Request } from 'express';
+import { Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
 import { isUuid } from '../database/tenant-db';
@@ -18,6 +19,15 @@ export const tokenInvalid = (
 ): InstanceType<typeof AuthError> => new AuthError(AuthErrorCode.TokenInvalid, message);
 
 let instances = 0;
+
+/**
+ * The whole header must be `Bearer <token>` in the JWT alphabet; anything else
+ * is a missing token (401 UNAUTHORIZED), as the API has always answered.
+ * passport-jwt's ExtractJwt.fromAuthHeaderAsBearerToken would take `a` from
+ * `Bearer a b` and any characters, turning those into TOKEN_INVALID.
+ */
+const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i;
+const bearerToken = (req: Request): string | null => BEARER.exec(req.headers.authorization?.trim() ?? '')?.[1] ?? null;
 
 /**
  * Access tokens through passport-jwt: HS256 only (`none` and every other
@@ -39,7 +49,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) implements OnModuleD
     private readonly users: UsersService,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerToken,
       secretOrKey: config.jwt.secret,
       algorithms: [JWT_ALGORITHM],
       issuer: JWT_ISSUER,
