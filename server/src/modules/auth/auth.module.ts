@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { AuthModuleOptions } from '@nestjs/passport';
 import { AuthController, MeController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
+import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottleService } from './login-throttle.service';
 import { RolesGuard } from './roles.guard';
 import { TokenService } from './token.service';
 
 /**
  * HTTP authentication. Its two global guards run on every route of the app:
- * the JWT guard (unless `@Public()`), then the role guard.
+ * the JWT guard (passport-jwt, unless `@Public()`), then the role guard.
  */
 @Module({
   imports: [JwtModule.register({})],
@@ -19,6 +21,13 @@ import { TokenService } from './token.service';
     AuthService,
     TokenService,
     LoginThrottleService,
+    JwtStrategy,
+    // Per app instance: the guard authenticates with this app's strategy, never another's.
+    {
+      provide: AuthModuleOptions,
+      useFactory: (strategy: JwtStrategy): AuthModuleOptions => ({ defaultStrategy: strategy.name, session: false }),
+      inject: [JwtStrategy],
+    },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

@@ -1,9 +1,9 @@
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import { testConfig } from '../../../test/helpers/test-app';
 import type { UsersService } from '../tenants/users.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
+import { JwtStrategy } from './jwt.strategy';
 import { RolesGuard } from './roles.guard';
 
 const contextOf = (type: string): ExecutionContext =>
@@ -11,13 +11,14 @@ const contextOf = (type: string): ExecutionContext =>
     getType: () => type,
     getHandler: () => () => undefined,
     getClass: () => class {},
-    switchToHttp: () => ({ getRequest: () => ({ headers: {} }) }),
+    switchToHttp: () => ({ getRequest: () => ({ headers: {} }), getResponse: () => ({}) }),
   }) as unknown as ExecutionContext;
 
 const users = {
   findById: () => Promise.reject(new Error('no token means no user lookup')),
 } as unknown as UsersService;
-const jwtGuard = () => new JwtAuthGuard(new Reflector(), new JwtService(), users, testConfig());
+const strategy = new JwtStrategy(testConfig(), users);
+const jwtGuard = () => new JwtAuthGuard(new Reflector(), { defaultStrategy: strategy.name });
 
 describe('global guards', () => {
   it('leave non-HTTP handlers (bot updates) to their own authentication', async () => {

@@ -1,14 +1,17 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
-import { HealthService } from './health.service';
 import { HttpMetricsMiddleware } from './metrics.middleware';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { RedisHealthIndicator } from './redis.health';
 
 @Module({
+  // Readiness answers every probe; an outage shows in its body, not as an error log per poll.
+  imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController, MetricsController],
-  providers: [HealthService, MetricsService],
-  exports: [MetricsService, HealthService],
+  providers: [RedisHealthIndicator, MetricsService],
+  exports: [MetricsService],
 })
 export class HealthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
