@@ -1,5 +1,6 @@
 import { StoredFile } from '../../src/modules/files/stored-file.entity';
-import { dataSourceOf, FactoryTarget } from './user.factory';
+import { saveAsTenant } from './tenant-scope';
+import type { FactoryTarget } from './user.factory';
 
 export interface FileOverrides {
   channelId?: string | null;
@@ -15,19 +16,12 @@ export async function newFile(
   tenantId: string,
   overrides: FileOverrides = {},
 ): Promise<StoredFile> {
-  const ds = dataSourceOf(target);
-  return ds.transaction(async (em) => {
-    await em.query(`SELECT set_config('app.user_id', $1, true)`, [tenantId]);
-    const repo = em.getRepository(StoredFile);
-    return repo.save(
-      repo.create({
-        userId: tenantId,
-        channelId: overrides.channelId ?? null,
-        telegramFileId: overrides.telegramFileId ?? 'fixture-file-id',
-        fileName: overrides.fileName ?? 'a.txt',
-        size: String(overrides.size ?? 1),
-        mimeType: overrides.mimeType ?? 'text/plain',
-      }),
-    );
+  return saveAsTenant(target, tenantId, StoredFile, {
+    userId: tenantId,
+    channelId: overrides.channelId ?? null,
+    telegramFileId: overrides.telegramFileId ?? 'fixture-file-id',
+    fileName: overrides.fileName ?? 'a.txt',
+    size: String(overrides.size ?? 1),
+    mimeType: overrides.mimeType ?? 'text/plain',
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Post, PostStatus, type PostMedia } from '../../src/modules/posts/post.entity';
-import { dataSourceOf, FactoryTarget } from './user.factory';
+import { saveAsTenant } from './tenant-scope';
+import type { FactoryTarget } from './user.factory';
 
 export interface PostOverrides {
   text?: string | null;
@@ -18,20 +19,13 @@ export async function newPost(
   channelId: string,
   overrides: PostOverrides = {},
 ): Promise<Post> {
-  const ds = dataSourceOf(target);
-  return ds.transaction(async (em) => {
-    await em.query(`SELECT set_config('app.user_id', $1, true)`, [tenantId]);
-    const repo = em.getRepository(Post);
-    return repo.save(
-      repo.create({
-        userId: tenantId,
-        channelId,
-        text: overrides.text === undefined ? 'A test post' : overrides.text,
-        status: overrides.status ?? PostStatus.Scheduled,
-        scheduledAt: overrides.scheduledAt === undefined ? new Date(Date.now() + 24 * 3600_000) : overrides.scheduledAt,
-        media: overrides.media ?? null,
-        idempotencyKey: overrides.idempotencyKey === undefined ? randomUUID() : overrides.idempotencyKey,
-      }),
-    );
+  return saveAsTenant(target, tenantId, Post, {
+    userId: tenantId,
+    channelId,
+    text: overrides.text === undefined ? 'A test post' : overrides.text,
+    status: overrides.status ?? PostStatus.Scheduled,
+    scheduledAt: overrides.scheduledAt === undefined ? new Date(Date.now() + 24 * 3600_000) : overrides.scheduledAt,
+    media: overrides.media ?? null,
+    idempotencyKey: overrides.idempotencyKey === undefined ? randomUUID() : overrides.idempotencyKey,
   });
 }
