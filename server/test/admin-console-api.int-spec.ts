@@ -11,6 +11,7 @@ import { QueueName } from '../src/modules/queue/queue-names';
 import { UserRole } from '../src/modules/tenants/user.entity';
 import type { SandboxHandle } from '../src/sandbox';
 import { startTestAppWithSandbox, type SandboxTestApp } from './helpers/test-app';
+import { eventually } from './helpers/eventually';
 import { newStaff, newTenant, NewUser } from './factories/user.factory';
 import { newChannel } from './factories/channel.factory';
 import { control, newBot, newUser, telegramFor } from './sandbox/bot-helpers';
@@ -18,15 +19,6 @@ import { control, newBot, newUser, telegramFor } from './sandbox/bot-helpers';
 const SESSION = '1BQANOTAREALSESSIONBUTSECRETANYWAY';
 const PHONE = '+447700900123';
 const API_HASH = '0123456789abcdef0123456789abcdef';
-
-async function eventually<T>(fn: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('admin API for the console', () => {
   let t: SandboxTestApp;
@@ -61,10 +53,13 @@ describe('admin API for the console', () => {
           systemActor(),
         );
 
-      const body = await eventually(async () => {
-        const res = await request(t.url).get(`/api/admin/tenants/${tenant.user.id}`).set(support.headers).expect(200);
-        return res.body.bot.webhook.last_error_message ? res.body : undefined;
-      }, 'a webhook delivery error');
+      const body = await eventually(
+        async () => {
+          const res = await request(t.url).get(`/api/admin/tenants/${tenant.user.id}`).set(support.headers).expect(200);
+          return res.body.bot.webhook.last_error_message ? res.body : undefined;
+        },
+        { what: 'a webhook delivery error' },
+      );
       expect(body.bot).toMatchObject({
         configured: true,
         username: bot.username,
@@ -174,7 +169,9 @@ describe('admin API for the console', () => {
           .set(support.headers)
           .expect(200);
         expect(res.body).toMatchObject({ had_session: true, mtproto: { verified: false, configured: true } });
-        await eventually(() => Promise.resolve(heard.length > 0 ? true : undefined), 'the session-changed notice');
+        await eventually(() => Promise.resolve(heard.length > 0 ? true : undefined), {
+          what: 'the session-changed notice',
+        });
         expect(heard).toEqual([tenant.user.id]);
       } finally {
         sub.disconnect();
@@ -293,7 +290,7 @@ describe('admin API for the console', () => {
         prefix: prefix(),
       });
       try {
-        await eventually(async () => ((await job.isFailed()) ? true : undefined), 'the job to fail');
+        await eventually(async () => ((await job.isFailed()) ? true : undefined), { what: 'the job to fail' });
       } finally {
         await worker.close();
       }

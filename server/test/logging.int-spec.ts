@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
+import { eventually } from './helpers/eventually';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { ProbeModule } from './probes/probe.module';
 
@@ -30,7 +31,9 @@ describe('logging', () => {
       .expect(201);
     // The 500 path logs the whole error; it must not carry a token found in its message either.
     await request(t.url).get(`/probe/boom?token=${token}`).expect(500);
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => capture.lines.some((l) => l.includes('/probe/boom') && l.includes('"status_code":500')), {
+      what: 'the 500 request logged',
+    });
     const all = capture.lines.join('\n');
     expect(capture.lines.length).toBeGreaterThan(0);
     expect(all).toContain('/probe/secret');
@@ -68,7 +71,10 @@ describe('logging', () => {
     await request(t.url).post(`/probe/secret?${query}`).send({ x: 1 }).expect(201);
     await request(t.url).get(`/probe/boom?${query}`).expect(500);
     await request(t.url).get(`/probe/nowhere?${query}`).expect(404);
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(
+      () => capture.lines.slice(before).some((l) => l.includes('/probe/nowhere') && l.includes('"status_code":404')),
+      { what: 'the 404 request logged' },
+    );
     const lines = capture.lines.slice(before);
     const all = lines.join('\n');
     for (const value of Object.values(secrets)) {

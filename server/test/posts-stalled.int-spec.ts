@@ -2,10 +2,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import Redis from 'ioredis';
 import request from 'supertest';
+import { redisConnectionOptions } from '../src/common/redis';
+import type { DrainJob } from '../src/modules/posts/posts.service';
+import { QueueName } from '../src/modules/queue/queue-names';
 import type { SandboxHandle } from '../src/sandbox';
 import { newTenant } from './factories/user.factory';
-import { channelFor, connectBot, control, eventually } from './helpers/bot-world';
+import { channelFor, connectBot, control } from './helpers/bot-world';
+import { eventually } from './helpers/eventually';
 import { startTestAppWithSandbox, type SandboxTestApp, type TestApp } from './helpers/test-app';
 
 /**
@@ -110,17 +117,23 @@ describe('a worker killed mid-send', () => {
   let sandbox: SandboxHandle;
   let t: SandboxTestApp;
 
+  let redis: Redis;
+  let queue: Queue<DrainJob>;
+
   beforeAll(async () => {
     t = await startTestAppWithSandbox({ env: { ROLE: 'api' } });
     sandbox = t.sandbox;
+    redis = new Redis(redisConnectionOptions(t.config.redis.url, { maxRetriesPerRequest: 3 }));
+    queue = t.app.get<Queue<DrainJob>>(getQueueToken(QueueName.PostSend));
   });
   afterAll(async () => {
+    await redis?.quit();
     await t?.close();
   });
 
   for (const mode of ['after', 'before'] as const) {
     it(`never posts twice when the worker dies ${mode === 'after' ? 'right after Telegram took the send' : 'right before the send reached Telegram'}`, async () => {
-      const { headers } = await newTenant(t);
+      const { user, headers } = await newTenant(t);
       const bot = await connectBot(t, sandbox, headers);
       const ch = await channelFor(t, sandbox, headers, bot.id);
       const proxy = await startProxy(sandbox, mode);
@@ -140,7 +153,12 @@ describe('a worker killed mid-send', () => {
           const res = await request(t.url).get(`/api/posts/${post.body.id}`).set(headers);
           return ['sent', 'failed'].includes(res.body.status as string) ? res.body : undefined;
         }, 30_000);
-        await new Promise((r) => setTimeout(r, 1500));
+        // Nothing more happens once the tenant's sender is idle: no sender holds its lock and no run is queued.
+        await eventually(async () => {
+          if ((await redis.exists(`${t.config.redis.prefix}:send-lock:${user.id}`)) > 0) return undefined;
+          const jobs = await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized']);
+          return jobs.every((j) => j.data.tenantId !== user.id) || undefined;
+        }, 30_000);
         const sent = (await control(sandbox, 'GET', `/sandbox/bots/${bot.id}/sent`)).body as { text: string }[];
         expect(sent.filter((m) => m.text === `once (${mode})`)).toHaveLength(mode === 'after' ? 1 : 0);
         expect(settled).toMatchObject({ status: 'failed', telegram_message_id: null });

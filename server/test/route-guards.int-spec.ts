@@ -11,6 +11,8 @@ import { UserRole } from '../src/modules/tenants/user.entity';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { newStaff, newTenant, NewUser } from './factories/user.factory';
 import { newChannel } from './factories/channel.factory';
+import { newFile } from './factories/file.factory';
+import { newPost } from './factories/post.factory';
 
 /**
  * Every route the app serves, read from the router itself. Each one is either
@@ -66,27 +68,11 @@ const OWNED_OBJECTS: Record<string, Fixture> = {
   '/api/channels/:id/files': ownChannel,
   '/api/posts/:id': async (owner) => {
     const channel = await newChannel(t, owner.user.id);
-    return t.app.get(DataSource).transaction(async (em) => {
-      await em.query(`SELECT set_config('app.user_id', $1, true)`, [owner.user.id]);
-      const rows: { id: string }[] = await em.query(
-        `INSERT INTO posts (user_id, channel_id, text, status, scheduled_at, idempotency_key)
-         VALUES ($1, $2, 'fixture', 'scheduled', now() + interval '1 day', $3) RETURNING id`,
-        [owner.user.id, channel.id, randomUUID()],
-      );
-      return rows[0].id;
-    });
+    return (await newPost(t, owner.user.id, channel.id, { text: 'fixture' })).id;
   },
   '/api/files/:id/download': async (owner) => {
     const channel = await newChannel(t, owner.user.id);
-    return t.app.get(DataSource).transaction(async (em) => {
-      await em.query(`SELECT set_config('app.user_id', $1, true)`, [owner.user.id]);
-      const rows: { id: string }[] = await em.query(
-        `INSERT INTO files (user_id, channel_id, telegram_file_id, file_name, size, mime_type)
-         VALUES ($1, $2, 'fixture-file-id', 'a.txt', 1, 'text/plain') RETURNING id`,
-        [owner.user.id, channel.id],
-      );
-      return rows[0].id;
-    });
+    return (await newFile(t, owner.user.id, { channelId: channel.id })).id;
   },
 };
 

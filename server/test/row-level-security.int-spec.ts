@@ -11,11 +11,11 @@ import { UserBotCredentials } from '../src/modules/credentials/user-bot-credenti
 import { ADMIN_DATA_SOURCE } from '../src/modules/database/admin-data-source';
 import { AdminDb, TenantDb } from '../src/modules/database/tenant-db';
 import { ADMIN_DB_ROLE, APP_DB_ROLE, resolveAdminRole, resolveRuntimeRole } from '../src/modules/database/runtime-role';
-import { Post, PostStatus } from '../src/modules/posts/post.entity';
 import { startTestApp, testConfig, TestApp } from './helpers/test-app';
 import { TEST_PG_URL, urlForDatabase } from './helpers/test-database';
 import { newTenant } from './factories/user.factory';
 import { newChannel } from './factories/channel.factory';
+import { newPost } from './factories/post.factory';
 
 /** Tables that must carry row-level security: every table with a tenant column. */
 async function tenantTables(ds: DataSource): Promise<{ table: string; rls: boolean; forced: boolean }[]> {
@@ -201,15 +201,7 @@ describe('row-level security through the runtime role', () => {
     expect(await t.app.get(BotOwnerLookup).find(botId)).toEqual({ tenantId: a.user.id, status: 'active' });
 
     const channel = await newChannel(t, a.user.id);
-    await t.app.get(TenantDb).run(a.user.id, (em) =>
-      em.getRepository(Post).insert({
-        userId: a.user.id,
-        channelId: channel.id,
-        text: 'due now',
-        status: PostStatus.Scheduled,
-        scheduledAt: new Date(Date.now() - 60_000),
-      }),
-    );
+    await newPost(t, a.user.id, channel.id, { text: 'due now', scheduledAt: new Date(Date.now() - 60_000) });
     const adminDs = t.app.get<DataSource>(getDataSourceToken(ADMIN_DATA_SOURCE));
     const due = await adminDs.query<{ user_id: string; channel_id: string }[]>(
       'SELECT user_id, channel_id FROM tg_due_post_channels(1000)',

@@ -1,10 +1,10 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { setTimeout as pause } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { ADMIN_DATA_SOURCE } from '../src/modules/database/admin-data-source';
 import { MtprotoLoginState } from '../src/modules/user-mtproto/mtproto-login.entity';
 import { MtprotoLoginHousekeeping } from '../src/modules/user-mtproto/mtproto-login.housekeeping';
 import { newTenant } from './factories/user.factory';
+import { eventually } from './helpers/eventually';
 import { startTestApp, TestApp } from './helpers/test-app';
 
 jest.setTimeout(60000);
@@ -33,15 +33,6 @@ async function remaining(t: TestApp, ids: string[]): Promise<string[]> {
   const admin = t.app.get<DataSource>(getDataSourceToken(ADMIN_DATA_SOURCE));
   const rows = await admin.query<{ id: string }[]>('SELECT id FROM mtproto_logins WHERE id = ANY($1::uuid[])', [ids]);
   return rows.map((r) => r.id).sort();
-}
-
-/** Polls until `check` holds (or fails the test after `ms`). */
-async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await pause(50);
-  }
 }
 
 describe('MTProto login housekeeping, triggered directly', () => {
@@ -142,7 +133,7 @@ describe('MTProto login housekeeping on its schedule', () => {
         updatedAt: new Date(now),
       }),
     ];
-    await until(async () => (await remaining(t, ended)).length === 0);
+    await eventually(async () => (await remaining(t, ended)).length === 0);
     expect(await remaining(t, [live])).toEqual([live]);
   });
 });

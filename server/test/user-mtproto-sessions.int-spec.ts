@@ -225,8 +225,7 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
           const s = await request(api.url).get('/api/user-mtproto/status').set(t.tenant.headers);
           return s.body.verified === false ? true : undefined;
         },
-        15000,
-        'the session to be marked not verified',
+        { timeoutMs: 15000, what: 'the session to be marked not verified' },
       );
       expect(worker.app.get(MtprotoClientPool).connectedTenants()).not.toContain(t.tenant.user.id);
       credentials.forget(t.tenant.user.id);
@@ -249,8 +248,7 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
           );
           return res.body.find((m) => m.chat_id === t.user.id && /session/i.test(m.text ?? ''));
         },
-        15000,
-        'the system bot to notify the tenant',
+        { timeoutMs: 15000, what: 'the system bot to notify the tenant' },
       );
       expect(sent.text).toMatch(/connect your account again/i);
 
@@ -306,23 +304,24 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
       }
       expect(pool.size).toBe(5);
       expect(pool.connectedTenants()).toEqual(tenants.slice(3).map((t) => t.tenant.user.id));
-      await eventually(
-        async () => ((await sandboxStats()).connections === 5 ? true : undefined),
-        5000,
-        '5 connections',
-      );
+      await eventually(async () => ((await sandboxStats()).connections === 5 ? true : undefined), {
+        timeoutMs: 5000,
+        what: '5 connections',
+      });
       // The detector saw gramjs's timers (the login clients' update loops, at least).
       expect(gramTimersCreated).toBeGreaterThan(0);
 
       // Idle eviction closes the rest; nothing of theirs may stay behind.
-      await eventually(() => (pool.size === 0 ? true : undefined), 15000, 'idle eviction');
+      await eventually(() => (pool.size === 0 ? true : undefined), { timeoutMs: 15000, what: 'idle eviction' });
       expect(mtprotoSockets()).toBe(0);
-      await eventually(
-        async () => ((await sandboxStats()).connections === 0 ? true : undefined),
-        5000,
-        'no connections',
-      );
-      await eventually(() => (liveGramTimers.size === 0 ? true : undefined), 15000, 'gramjs timers to end');
+      await eventually(async () => ((await sandboxStats()).connections === 0 ? true : undefined), {
+        timeoutMs: 5000,
+        what: 'no connections',
+      });
+      await eventually(() => (liveGramTimers.size === 0 ? true : undefined), {
+        timeoutMs: 15000,
+        what: 'gramjs timers to end',
+      });
     });
   });
 
@@ -402,8 +401,7 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
           const res = await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined);
           return res?.ok ? true : undefined;
         },
-        60000,
-        'the worker process to start',
+        { timeoutMs: 60000, what: 'the worker process to start' },
       );
       return proc;
     }
@@ -424,11 +422,10 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
         await exited;
         // Killed without a shutdown, the worker could not release its lease: the session stays put until it expires.
         expect(await leaseOwner(t.tenant.user.id)).toBe(childOwner);
-        await eventually(
-          async () => ((await leaseOwner(t.tenant.user.id)) === null ? true : undefined),
-          10000,
-          'the lease to expire',
-        );
+        await eventually(async () => ((await leaseOwner(t.tenant.user.id)) === null ? true : undefined), {
+          timeoutMs: 10000,
+          what: 'the lease to expire',
+        });
         const res = await history(t).expect(200);
         expect(res.body.messages[0].text).toBe('survives a crash');
         expect(survivor.app.get(MtprotoClientPool).connectedTenants()).toContain(t.tenant.user.id);

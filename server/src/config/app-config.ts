@@ -182,6 +182,47 @@ export class EnvSchema {
   @Max(600)
   TELEGRAM_BOT_API_TIMEOUT_SECONDS = 60;
 
+  /**
+   * Telegram's Bot API limits the sender keeps every bot under (Bots FAQ): sends per chat per
+   * window, per group or channel per window, and per bot overall. Windows run from when an
+   * earlier call came back; the few extra ms over Telegram's figures absorb clock rounding.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  TELEGRAM_LIMIT_PER_CHAT = 1;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  TELEGRAM_LIMIT_PER_CHAT_WINDOW_MS = 1_002;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  TELEGRAM_LIMIT_PER_GROUP = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  TELEGRAM_LIMIT_PER_GROUP_WINDOW_MS = 60_010;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  TELEGRAM_LIMIT_PER_BOT = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  TELEGRAM_LIMIT_PER_BOT_WINDOW_MS = 1_002;
+
   /** Attempts before a post is marked failed (429s wait and do not count). */
   @Transform(toInt)
   @IsInt()
@@ -303,6 +344,19 @@ export class EnvSchema {
   TELEGRAM_WEBAPP_PUBLIC_KEY?: string;
 }
 
+/** At most `max` calls in any `windowMs`. */
+export interface SendWindow {
+  max: number;
+  windowMs: number;
+}
+
+/** Telegram's Bot API send limits: per chat, per group or channel, per bot. */
+export interface TelegramBotLimits {
+  perChat: SendWindow;
+  perGroup: SendWindow;
+  perBot: SendWindow;
+}
+
 export interface AppConfig {
   env: NodeEnv;
   role: AppRole;
@@ -326,6 +380,7 @@ export interface AppConfig {
     botApiUrl: string;
     systemBotToken?: string;
     botApiTimeoutMs: number;
+    limits: TelegramBotLimits;
     sandbox: { httpPort: number; mtprotoPort: number; embed: boolean; codeTtlSeconds: number };
   };
   bots: { updatesMode: BotUpdatesMode; idleSeconds: number };
@@ -445,6 +500,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       botApiUrl: parsed.TELEGRAM_BOT_API_URL.replace(/\/+$/, ''),
       systemBotToken: parsed.SYSTEM_BOT_TOKEN,
       botApiTimeoutMs: parsed.TELEGRAM_BOT_API_TIMEOUT_SECONDS * 1000,
+      limits: {
+        perChat: { max: parsed.TELEGRAM_LIMIT_PER_CHAT, windowMs: parsed.TELEGRAM_LIMIT_PER_CHAT_WINDOW_MS },
+        perGroup: { max: parsed.TELEGRAM_LIMIT_PER_GROUP, windowMs: parsed.TELEGRAM_LIMIT_PER_GROUP_WINDOW_MS },
+        perBot: { max: parsed.TELEGRAM_LIMIT_PER_BOT, windowMs: parsed.TELEGRAM_LIMIT_PER_BOT_WINDOW_MS },
+      },
       sandbox: {
         httpPort: parsed.SANDBOX_HTTP_PORT,
         mtprotoPort: parsed.SANDBOX_MTPROTO_PORT,

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Channel, ChannelType } from '../../src/modules/channels/channel.entity';
-import { dataSourceOf, FactoryTarget } from './user.factory';
+import { saveAsTenant } from './tenant-scope';
+import type { FactoryTarget } from './user.factory';
 
 export interface ChannelOverrides {
   telegramId?: string | null;
@@ -15,18 +16,11 @@ export async function newChannel(
   tenantId: string,
   overrides: ChannelOverrides = {},
 ): Promise<Channel> {
-  const ds = dataSourceOf(target);
-  return ds.transaction(async (em) => {
-    await em.query(`SELECT set_config('app.user_id', $1, true)`, [tenantId]);
-    const repo = em.getRepository(Channel);
-    return repo.save(
-      repo.create({
-        userId: tenantId,
-        telegramId: overrides.telegramId === undefined ? `-100${randomInt(1e9, 9e9)}` : overrides.telegramId,
-        username: overrides.username ?? null,
-        title: overrides.title ?? 'Test channel',
-        type: overrides.type ?? ChannelType.Channel,
-      }),
-    );
+  return saveAsTenant(target, tenantId, Channel, {
+    userId: tenantId,
+    telegramId: overrides.telegramId === undefined ? `-100${randomInt(1e9, 9e9)}` : overrides.telegramId,
+    username: overrides.username ?? null,
+    title: overrides.title ?? 'Test channel',
+    type: overrides.type ?? ChannelType.Channel,
   });
 }

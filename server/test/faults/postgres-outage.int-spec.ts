@@ -124,8 +124,7 @@ describe('Postgres restarted under traffic', () => {
           ? statuses
           : undefined;
       },
-      45_000,
-      200,
+      { timeoutMs: 45_000, stepMs: 200 },
     ).then((statuses) => expect(statuses.filter((s) => s !== 'sent')).toEqual([]));
     for (const [c, ch] of channels.entries()) {
       const messages = (await control(t.sandbox, 'GET', `/sandbox/channels/${ch.telegramId}/messages`)).body as {

@@ -51,7 +51,10 @@ describe('Redis restarted mid-sending', () => {
     await request(t.url).get('/health/ready').expect(503);
     await redis.start();
 
-    await eventually(async () => ((await sentCount()) === total ? true : undefined), 45_000, 200);
+    await eventually(async () => ((await sentCount()) === total ? true : undefined), {
+      timeoutMs: 45_000,
+      stepMs: 200,
+    });
     const statuses = await ownerQuery<{ status: string; n: string }>(
       t,
       'SELECT status, count(*) AS n FROM posts GROUP BY status',

@@ -4,23 +4,8 @@ import { addBotToChannel, control, newBot, newChannel, newUser } from '../sandbo
 import type { TestApp } from './test-app';
 
 export { addBotToChannel, control, newBot, newChannel, newUser };
-
-/** Waits until `check` returns a value other than undefined, polling; throws after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, stepMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+/** Specs that build a bot world wait with the one polling helper. */
+export { eventually } from './eventually';
 
 /** A sandbox bot connected to a tenant through PUT /api/user-bot. */
 export async function connectBot(

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { eventually } from './bot-world';
+import { eventually } from './eventually';
 import { freePort } from './free-port';
 
 export interface ThrowawayRedis {
@@ -52,7 +52,7 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
         client.disconnect();
       }
     };
-    await Promise.race([eventually(ping, 20_000, 50), exited]);
+    await Promise.race([eventually(ping, { timeoutMs: 20_000, stepMs: 50 }), exited]);
   };
 
   const stop = async (): Promise<void> => {

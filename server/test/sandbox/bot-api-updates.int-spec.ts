@@ -5,6 +5,7 @@ import { Bot, webhookCallback } from 'grammy';
 import { Api, type TelegramClient } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers';
 import { Telegraf } from 'telegraf';
+import { eventually } from '../helpers/eventually';
 import {
   addBotToChannel,
   control,
@@ -13,7 +14,6 @@ import {
   newUser,
   nextPhone,
   rawBotCall,
-  sleep,
   telegramFor,
 } from './bot-helpers';
 import { type MtprotoKit, signedInClient, startMtprotoKit } from './mtproto-kit';
@@ -29,16 +29,6 @@ interface Receiver {
 }
 
 type StartReceiver = (apiRoot: string, token: string, allowedUpdates?: string[]) => Promise<Receiver>;
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 async function listen(
   handler: (...args: Parameters<RequestListener>) => Promise<unknown>,
@@ -58,7 +48,7 @@ async function listen(
 /** Waits until the sandbox holds the bot's allowed_updates, so a poller's first getUpdates has landed. */
 async function allowedUpdatesSet(apiRoot: string, token: string, allowed: string[] | undefined): Promise<void> {
   if (!allowed?.length) return;
-  await waitFor(async () => {
+  await eventually(async () => {
     const info = await rawBotCall({ httpUrl: apiRoot }, token, 'getWebhookInfo');
     return JSON.stringify(info.body.result.allowed_updates) === JSON.stringify(allowed) ? true : undefined;
   });
@@ -205,7 +195,7 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
       await postOverMtproto(channel, 'over MTProto');
       await control(sandbox, 'POST', `/sandbox/channels/${channel.id}/messages`, { text: 'last' });
 
-      await waitFor(() => (textsOf(r.updates, 'channel_post').includes('last') ? true : undefined));
+      await eventually(() => (textsOf(r.updates, 'channel_post').includes('last') ? true : undefined));
       expect(textsOf(r.updates, 'channel_post')).toEqual(['by the owner', 'by another bot', 'over MTProto', 'last']);
       expect(of(r.updates, 'channel_post')[0]).toMatchObject({
         chat: { id: channel.id, type: 'channel' },
@@ -244,7 +234,7 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
         text: 'final',
       });
 
-      await waitFor(() => (textsOf(r.updates, 'edited_channel_post').includes('final') ? true : undefined));
+      await eventually(() => (textsOf(r.updates, 'edited_channel_post').includes('final') ? true : undefined));
       expect(textsOf(r.updates, 'edited_channel_post')).toEqual([
         'edited by the owner',
         'edited by another bot',
@@ -281,7 +271,7 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
         text: 'hi everyone',
       });
 
-      await waitFor(() => (of(r.updates, 'edited_message').length === 2 ? true : undefined));
+      await eventually(() => (of(r.updates, 'edited_message').length === 2 ? true : undefined));
       expect(textsOf(r.updates, 'message')).toEqual(['helo', 'hi all']);
       const [privateEdit, groupEdit] = of(r.updates, 'edited_message');
       expect(privateEdit).toMatchObject({
@@ -324,7 +314,7 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
       });
       expect(press.status).toBe(200);
       const queryId = press.body.callback_query_id as string;
-      const seen = await waitFor(async () => {
+      const seen = await eventually(async () => {
         const q = await control(sandbox, 'GET', `/sandbox/bots/${bot.id}/callbacks/${queryId}`);
         return q.body.answered ? q.body : undefined;
       });
@@ -343,7 +333,7 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
         message_id: asked.message_id,
         button_text: 'No',
       });
-      await waitFor(() => (of(r.updates, 'callback_query').length === 2 ? true : undefined));
+      await eventually(() => (of(r.updates, 'callback_query').length === 2 ? true : undefined));
       expect(of(r.updates, 'callback_query')[1]).toMatchObject({ id: byText.body.callback_query_id, data: 'no' });
     });
 
@@ -363,7 +353,7 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
       await control(sandbox, 'POST', `/sandbox/channels/${channel.id}/messages`, { text: 'after the changes' });
 
       for (const r of [withChatMember, byDefault]) {
-        await waitFor(() => (textsOf(r.updates, 'channel_post').includes('after the changes') ? true : undefined));
+        await eventually(() => (textsOf(r.updates, 'channel_post').includes('after the changes') ? true : undefined));
       }
       const changes = of(withChatMember.updates, 'chat_member');
       expect(changes.map((c) => [c.old_chat_member.status, c.new_chat_member.status])).toEqual([
@@ -389,7 +379,7 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
       await control(sandbox, 'POST', `/sandbox/channels/${channel.id}/messages`, { text: 'filtered out' });
       await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: user.phone, text: 'marker' });
 
-      await waitFor(() => (textsOf(r.updates, 'message').includes('marker') ? true : undefined));
+      await eventually(() => (textsOf(r.updates, 'message').includes('marker') ? true : undefined));
       expect(of(r.updates, 'channel_post')).toEqual([]);
     });
   });

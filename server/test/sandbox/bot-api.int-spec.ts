@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { Telegraf, TelegramError } from 'telegraf';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { eventually } from '../helpers/eventually';
 import { addBotToChannel, control, newBot, newChannel, newUser, rawBotCall, sleep, telegramFor } from './bot-helpers';
 
 /** A local webhook receiver answering each delivery with the next status of `statuses` (then 200). */
@@ -32,16 +33,6 @@ async function startReceiver(statuses: number[] = []): Promise<{
         server.closeAllConnections();
       }),
   };
-}
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(25);
-  }
 }
 
 async function catchTelegramError(p: Promise<unknown>): Promise<TelegramError> {
@@ -233,7 +224,7 @@ describe('sandbox Bot API door (real telegraf)', () => {
 
       await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: user.phone, text: 'one' });
       await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: user.phone, text: 'two' });
-      await waitFor(() => (receiver.hits.length >= 2 ? true : undefined));
+      await eventually(() => (receiver.hits.length >= 2 ? true : undefined));
       expect(receiver.hits.map((h) => h.headers['x-telegram-bot-api-secret-token'])).toEqual([
         'sekret_123',
         'sekret_123',
@@ -254,7 +245,7 @@ describe('sandbox Bot API door (real telegraf)', () => {
       const tg = telegramFor(sandbox, bot.token);
       await tg.setWebhook(receiver.url);
       await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: user.phone, text: 'retry me' });
-      const info = await waitFor(async () => {
+      const info = await eventually(async () => {
         const i = await tg.getWebhookInfo();
         return i.last_error_message ? i : undefined;
       });
@@ -263,11 +254,11 @@ describe('sandbox Bot API door (real telegraf)', () => {
       expect(info.last_error_message).toBe('Wrong response from the webhook: 500 Internal Server Error');
       expect(info.last_error_date).toEqual(expect.any(Number));
 
-      await waitFor(() => (receiver.hits.length >= 2 ? true : undefined));
+      await eventually(() => (receiver.hits.length >= 2 ? true : undefined));
       expect(receiver.hits[1].body).toEqual(receiver.hits[0].body);
       // The first retry waits a second.
       expect(receiver.hits[1].at - receiver.hits[0].at).toBeGreaterThanOrEqual(1000);
-      await waitFor(async () => ((await tg.getWebhookInfo()).pending_update_count === 0 ? true : undefined));
+      await eventually(async () => ((await tg.getWebhookInfo()).pending_update_count === 0 ? true : undefined));
     } finally {
       await receiver.close();
     }
@@ -277,12 +268,13 @@ describe('sandbox Bot API door (real telegraf)', () => {
     const user = await newUser(sandbox);
     const bot = await newBot(sandbox);
     const tg = telegramFor(sandbox, bot.token);
-    const started = Date.now();
-    const poll = tg.getUpdates(10, 100, 0, undefined);
+    let answered = false;
+    const poll = tg.getUpdates(10, 100, 0, undefined).finally(() => (answered = true));
     await sleep(300);
+    // Still waiting with nothing to answer: the poll is held open until the update comes.
+    expect(answered).toBe(false);
     await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: user.phone, text: 'meanwhile' });
     const updates = await poll;
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(updates.map((u: any) => u.message.text)).toEqual(['meanwhile']);
 
     // Not confirmed yet: the same update comes again.
@@ -300,7 +292,7 @@ describe('sandbox Bot API door (real telegraf)', () => {
     const running = app.launch();
     try {
       await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: user.phone, text: '/start' });
-      const reply = await waitFor(() =>
+      const reply = await eventually(() =>
         sandbox.world.privateMessagesOf('user', user.id).find((m) => m.fromKind === 'bot'),
       );
       expect(reply.text).toBe('Hello Carol');
@@ -581,7 +573,7 @@ describe('startSandbox lifecycle', () => {
     await sleep(100);
     await sandbox.close();
     await poll;
-    await waitFor(() => (tcpHandles() <= before ? true : undefined));
+    await eventually(() => (tcpHandles() <= before ? true : undefined));
     expect(tcpHandles()).toBeLessThanOrEqual(before);
   });
 });

@@ -1,6 +1,7 @@
 import { BaseTelegramClient, MemoryStorage } from '@mtcute/node';
 import { addPublicKey, NodeCryptoProvider } from '@mtcute/node/utils.js';
 import { SandboxHandle, startSandbox } from '../../src/sandbox';
+import { eventually } from '../helpers/eventually';
 import { control, nextPhone } from './bot-helpers';
 import { MTCUTE_TRANSPORTS, mtcuteTransport } from './mtcute-kit';
 
@@ -61,15 +62,6 @@ async function stats(): Promise<Stats> {
   return (await control<Stats>(sandbox, 'GET', '/sandbox/mtproto/stats')).body;
 }
 
-/** Polls until `check` holds; mtcute reacts to service messages in the background. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 const logged = (logs: string[], pattern: RegExp) => (): boolean => logs.some((l) => pattern.test(l));
 
 const realSetTimeout = global.setTimeout;
@@ -104,9 +96,9 @@ describe('sandbox MTProto door with mtcute (transports, key exchange, service me
       expect(nearest).toMatchObject({ _: 'nearestDc', thisDc: SANDBOX_DC, nearestDc: SANDBOX_DC });
       expect((await stats()).transports[kind]).toBeGreaterThanOrEqual(1);
       // mtcute asks for 64 future salts and reads them only from a bare future_salts.
-      await eventually(logged(logs, /received future_salts: %d salts 64$/), 'future_salts');
+      await eventually(logged(logs, /received future_salts: %d salts 64$/), { what: 'future_salts' });
       // Its keep-alive ping_delay_disconnect is answered with a pong.
-      await eventually(logged(logs, /received pong: /), 'pong');
+      await eventually(logged(logs, /received pong: /), { what: 'pong' });
       // The first salt derived from the nonces is accepted: no message bounced with bad_server_salt.
       expect(logs.filter((l) => /bad_server_salt/.test(l))).toEqual([]);
     },

@@ -1,13 +1,9 @@
 import { BaseTelegramClient, DeleteMessageUpdate, MemoryStorage, Message, TelegramClient } from '@mtcute/node';
+import { eventually } from '../helpers/eventually';
 import { mtcuteClient } from './mtcute-kit';
 import { latestCode, MtprotoKit, newUser, startMtprotoKit } from './mtproto-kit';
 
 jest.setTimeout(30000);
-
-/** Resolves once `check` holds, looking again on every turn of the event loop (no fixed sleeps). */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
 
 describe('sandbox MTProto updates with mtcute (its own update loop: pts gaps, getDifference)', () => {
   let kit: MtprotoKit;
@@ -41,7 +37,7 @@ describe('sandbox MTProto updates with mtcute (its own update loop: pts gaps, ge
     const c = await signedIn(me.phone);
     const updates = (c._client as BaseTelegramClient).updates!;
     // mtcute starts its update loop after signing in, once updates.getState has answered.
-    await until(() => updates.updatesLoopActive);
+    await eventually(() => updates.updatesLoopActive);
     expect(updates.pts).toBe(1);
     const news: string[] = [];
     const edits: string[] = [];
@@ -54,15 +50,15 @@ describe('sandbox MTProto updates with mtcute (its own update loop: pts gaps, ge
     // updatesTooLong and fetches the difference, which shows the first message as it is now.
     const [b1, b2, b3] = [say('b1'), say('b2'), say('b3')];
     world.editPrivateMessage(b1.id, 'b1 (edited)');
-    await until(() => news.length >= 3);
+    await eventually(() => news.length >= 3);
     expect(news).toEqual(['b1 (edited)', 'b2', 'b3']);
     expect(updates.pts).toBe(5);
 
     // From here on pushes arrive one by one, each right after the pts mtcute holds.
     world.editPrivateMessage(b2.id, 'b2 (edited)');
-    await until(() => edits.length >= 1);
+    await eventually(() => edits.length >= 1);
     world.deletePrivateMessages(friend.id, [b3.id], true);
-    await until(() => deletions.length >= 1);
+    await eventually(() => deletions.length >= 1);
     expect(edits).toEqual(['b2 (edited)']);
     expect(deletions).toEqual([[b3.id]]);
     expect(updates.pts).toBe(world.updateState.users[String(me.id)].pts);
@@ -77,12 +73,12 @@ describe('sandbox MTProto updates with mtcute (its own update loop: pts gaps, ge
     const hello = say('hello');
     const storage = new MemoryStorage();
     const first = await signedIn(me.phone, storage);
-    await until(() => (first._client as BaseTelegramClient).updates!.updatesLoopActive);
+    await eventually(() => (first._client as BaseTelegramClient).updates!.updatesLoopActive);
     // mtcute stores its update state once it has handled an update.
     const seen: string[] = [];
     first.onNewMessage.add((m: Message) => seen.push(m.text));
     say('ping');
-    await until(() => seen.length === 1);
+    await eventually(() => seen.length === 1);
     await first.destroy();
 
     const o1 = say('o1');
@@ -101,10 +97,10 @@ describe('sandbox MTProto updates with mtcute (its own update loop: pts gaps, ge
     again.onDeleteMessage.add((d: DeleteMessageUpdate) => deletions.push(d.messageIds));
     const self = await again.start({});
     expect(self.id).toBe(me.id);
-    await until(() => news.length >= 2 && deletions.length >= 1);
+    await eventually(() => news.length >= 2 && deletions.length >= 1);
     expect(news).toEqual(['o1 (edited)', 'o2']);
     expect(deletions).toEqual([[hello.id]]);
-    await until(() => updates.pts === 6);
+    await eventually(() => updates.pts === 6);
   });
 
   it('catches up on channel posts missed while offline: updateChannelTooLong in the difference, then getChannelDifference', async () => {
@@ -115,11 +111,11 @@ describe('sandbox MTProto updates with mtcute (its own update loop: pts gaps, ge
     const channel = world.createChannel({ title: 'Offline news', ownerPhone: me.phone });
     const storage = new MemoryStorage();
     const first = await signedIn(me.phone, storage);
-    await until(() => (first._client as BaseTelegramClient).updates!.updatesLoopActive);
+    await eventually(() => (first._client as BaseTelegramClient).updates!.updatesLoopActive);
     const seen: string[] = [];
     first.onNewMessage.add((m: Message) => seen.push(m.text));
     world.postToChannel(channel.id, { text: 'c0' });
-    await until(() => seen.length === 1);
+    await eventually(() => seen.length === 1);
     await first.destroy();
 
     world.postToChannel(channel.id, { text: 'c1' });
@@ -131,7 +127,7 @@ describe('sandbox MTProto updates with mtcute (its own update loop: pts gaps, ge
     const news: string[] = [];
     again.onNewMessage.add((m: Message) => news.push(m.text));
     await again.start({});
-    await until(() => news.length >= 2);
+    await eventually(() => news.length >= 2);
     expect(news).toEqual(['c1', 'c2']);
   });
 });

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { type Job, type Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { Clock } from '../../common/clock';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { redisConnectionOptions } from '../../common/redis';
@@ -12,7 +13,6 @@ import { QueueName } from '../queue/queue-names';
 import { PostSender, type RoundWaitScope } from './post-sender.service';
 import { SenderLock } from './sender-lock';
 import type { DrainJob } from './posts.service';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const CONCURRENCY = 64;
 const SWEEP_BATCH = 500;
@@ -51,6 +51,7 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
     // The sweep's lookup crosses tenants: it runs as the admin pool's BYPASSRLS role.
     @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,
     private readonly sender: PostSender,
+    private readonly clock: Clock,
   ) {
     this.redis = new Redis(redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: 3 }));
     // Outages surface on the commands that fail (and in readiness); the event itself needs no handling.
@@ -117,7 +118,7 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
       if (outcome.kind === 'drained') return undefined;
       if (outcome.kind === 'progress') continue;
       if (outcome.ms > inlineWaitMs(outcome.scope)) return outcome.ms;
-      await sleep(outcome.ms);
+      await this.clock.sleep(outcome.ms);
     }
   }
 

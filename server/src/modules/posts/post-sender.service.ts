@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Input } from 'telegraf';
 import type { Message } from 'telegraf/types';
+import { Clock } from '../../common/clock';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { outageOf } from '../../common/errors/outage';
@@ -15,7 +16,6 @@ import { TelegramSendLimiter, type WaitScope } from '../rate-limit/telegram-send
 import { type DuePost, OutboxStore } from './outbox-store';
 import { Post, PostStatus } from './post.entity';
 import { PostMediaStore } from './post-media.store';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Why a round sent nothing and must wait: a limit, a post's retry backoff, or a suspended tenant. */
 export type RoundWaitScope = WaitScope | 'retry' | 'suspended';
@@ -64,6 +64,7 @@ export class PostSender {
     private readonly telegramLimiter: TelegramSendLimiter,
     private readonly media: PostMediaStore,
     private readonly notifications: NotificationsService,
+    private readonly clock: Clock,
   ) {}
 
   /** The next due, unsent post of each of the tenant's channels, oldest first. */
@@ -83,7 +84,7 @@ export class PostSender {
     if (heads[0].ownerStatus === UserStatus.Suspended) {
       return { kind: 'wait', ms: SUSPENDED_RECHECK_MS, scope: 'suspended' };
     }
-    const now = Date.now();
+    const now = this.clock.now();
     let progressed = false;
     let retryAt = Infinity;
     const ready: DuePost[] = [];
@@ -154,7 +155,7 @@ export class PostSender {
           } catch (error) {
             return { post, error };
           } finally {
-            returnedAt[i] = Date.now();
+            returnedAt[i] = this.clock.now();
           }
         }),
       );
@@ -240,7 +241,7 @@ export class PostSender {
           return undefined;
         }
         await this.requeue(tenantId, post, error, false);
-        backoff.set(post.channelId, Date.now() + Math.min(60_000, 1000 * 2 ** (post.attempts - 1)));
+        backoff.set(post.channelId, this.clock.now() + Math.min(60_000, 1000 * 2 ** (post.attempts - 1)));
         return undefined;
       case 'unauthorized':
         await this.fail(tenantId, post, error, false);
@@ -295,14 +296,14 @@ export class PostSender {
    * meanwhile, so no other sender takes the tenant over.
    */
   private async untilWritten<T>(write: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + RECORD_PATIENCE_MS;
+    const deadline = this.clock.now() + RECORD_PATIENCE_MS;
     for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 5000)) {
       try {
         return await write();
       } catch (err) {
-        if (!outageOf(err) || Date.now() > deadline) throw err;
+        if (!outageOf(err) || this.clock.now() > deadline) throw err;
         this.logger.warn(`writing a send result waits for the database: ${(err as Error).message}`);
-        await sleep(delayMs);
+        await this.clock.sleep(delayMs);
       }
     }
   }

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { Clock } from '../../common/clock';
 import { PageQueryDto, pageOffset } from '../../common/http/pagination';
 import { validateInput } from '../../common/http/validation';
 import { channelNotFound } from '../channels/channels.errors';
@@ -37,6 +38,7 @@ export class PostsService {
     private readonly tenantDb: TenantDb,
     private readonly media: PostMediaStore,
     @InjectQueue(QueueName.PostSend) private readonly sendQueue: Queue<DrainJob>,
+    private readonly clock: Clock,
   ) {}
 
   /** Creates the post (or returns the one with the same idempotency key) and wakes the channel's sender. */
@@ -148,7 +150,7 @@ export class PostsService {
 
   /** Queues a send run for the tenant now, or at the post's time. */
   private async wake(tenantId: string, at: Date | null): Promise<void> {
-    const delay = at ? Math.max(0, at.getTime() - Date.now()) : 0;
+    const delay = at ? Math.max(0, at.getTime() - this.clock.now()) : 0;
     await this.sendQueue.add('drain', { tenantId }, { delay, removeOnComplete: true, removeOnFail: 1000 });
   }
 }

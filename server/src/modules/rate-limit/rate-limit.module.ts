@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { Clock } from '../../common/clock';
 import { RateLimitRedis } from './rate-limit.redis';
 import { TelegramSendLimiter } from './telegram-send-limiter';
 import { TenantRateLimiter } from './tenant-rate-limiter';
@@ -6,7 +7,7 @@ import { TenantRateLimiter } from './tenant-rate-limiter';
 /** Per-tenant limits and Telegram's own, in Redis so every pod shares them. Global: both Telegram sides use it. */
 @Global()
 @Module({
-  providers: [RateLimitRedis, TenantRateLimiter, TelegramSendLimiter],
-  exports: [TenantRateLimiter, TelegramSendLimiter],
+  providers: [Clock, RateLimitRedis, TenantRateLimiter, TelegramSendLimiter],
+  exports: [Clock, TenantRateLimiter, TelegramSendLimiter],
 })
 export class RateLimitModule {}

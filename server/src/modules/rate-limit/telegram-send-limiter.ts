@@ -1,23 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { Clock } from '../../common/clock';
+import type { AppConfig, TelegramBotLimits } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
 import { RateLimitRedis } from './rate-limit.redis';
 import { LEASE_MS } from './tenant-rate-limiter';
-import { setTimeout as sleep } from 'node:timers/promises';
-
-/**
- * Telegram's Bot API limits (Bots FAQ). Windows run from when an earlier call
- * came back to when a new one may start (see TAKE_BATCH), so the spacing
- * Telegram sees is never tighter than this; the few extra ms absorb clock
- * rounding.
- */
-export const TELEGRAM_BOT_LIMITS = {
-  /** About one message per second in a chat. */
-  perChat: { max: 1, windowMs: 1002 },
-  /** 20 messages per minute in a group or channel. */
-  perGroup: { max: 20, windowMs: 60_010 },
-  /** About 30 messages per second per bot overall. */
-  perBot: { max: 30, windowMs: 1002 },
-} as const;
 
 /** A call not reported back within this long is counted as having landed then (its caller died). */
 const IN_FLIGHT_MS = 30_000;
@@ -59,10 +46,24 @@ export interface SendWait {
   scope: WaitScope;
 }
 
-/** Keeps every tenant bot under Telegram's limits across all workers (Redis-backed). */
+/**
+ * Keeps every tenant bot under Telegram's Bot API limits (config
+ * `telegram.limits`, Telegram's figures by default) across all workers
+ * (Redis-backed). Windows run from when an earlier call came back to when a
+ * new one may start (see TAKE_BATCH), so the spacing Telegram sees is never
+ * tighter than configured.
+ */
 @Injectable()
 export class TelegramSendLimiter {
-  constructor(private readonly redis: RateLimitRedis) {}
+  private readonly limits: TelegramBotLimits;
+
+  constructor(
+    private readonly redis: RateLimitRedis,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly clock: Clock,
+  ) {
+    this.limits = config.telegram.limits;
+  }
 
   /**
    * One send to one chat: waits in place while the wait is within
@@ -70,7 +71,7 @@ export class TelegramSendLimiter {
    * reschedule. The slot counts against the tenant's budget as well.
    */
   async take(sender: BatchSender, chatId: string, maxWaitMs: number): Promise<SendSlot | SendWait> {
-    const started = Date.now();
+    const started = this.clock.now();
     for (;;) {
       const batch = await this.takeBatch(sender, [chatId]);
       const wait = batch.waits[0];
@@ -80,12 +81,12 @@ export class TelegramSendLimiter {
           done: async () => {
             if (finished) return;
             finished = true;
-            await batch.complete([Date.now()]);
+            await batch.complete([this.clock.now()]);
           },
         };
       }
-      if (Date.now() - started + wait.waitMs > maxWaitMs) return wait;
-      await sleep(wait.waitMs);
+      if (this.clock.now() - started + wait.waitMs > maxWaitMs) return wait;
+      await this.clock.sleep(wait.waitMs);
     }
   }
 
@@ -100,7 +101,7 @@ export class TelegramSendLimiter {
     const shared = [tenant.rps, tenant.slots, `${p}:bot:${sender.botId}`];
     const chatKeys = chatIds.map((chatId) => `${p}:chat:${sender.botId}:${chatId}`);
     const prefix = randomBytes(8).toString('hex');
-    const { perBot, perChat: chat, perGroup } = TELEGRAM_BOT_LIMITS;
+    const { perBot, perChat: chat, perGroup } = this.limits;
     const raw = await this.redis.client.takeBatch(
       shared.length + 1 + chatKeys.length,
       ...shared,

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { Clock } from '../../common/clock';
 import { RateLimitError } from './rate-limit.errors';
 import { RateLimitRedis } from './rate-limit.redis';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TenantLimitsInput {
   rps: number;
@@ -20,7 +20,10 @@ const DEFAULT_MAX_WAIT_MS = 10_000;
  */
 @Injectable()
 export class TenantRateLimiter {
-  constructor(private readonly redis: RateLimitRedis) {}
+  constructor(
+    private readonly redis: RateLimitRedis,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Waits (bounded by maxWaitMs) until the tenant may make one more Telegram
@@ -37,18 +40,18 @@ export class TenantRateLimiter {
     const member = randomBytes(8).toString('hex');
     const rps = Math.max(1, Math.floor(limits.rps));
     const maxConcurrent = Math.max(1, Math.floor(limits.maxConcurrent));
-    const deadline = Date.now() + (opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+    const deadline = this.clock.now() + (opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
     for (;;) {
       const wait = Number(await this.redis.client.takeTenant(rpsKey, slotsKey, member, rps, maxConcurrent, LEASE_MS));
       if (wait === 0) break;
-      if (Date.now() + wait > deadline) {
+      if (this.clock.now() + wait > deadline) {
         throw new RateLimitError(
           Math.max(1, Math.ceil(wait / 1000)),
           `This account's Telegram request limit (${rps}/s, ${maxConcurrent} at once) is reached; retry shortly.`,
           wait,
         );
       }
-      await sleep(wait);
+      await this.clock.sleep(wait);
     }
     let released = false;
     return async () => {
