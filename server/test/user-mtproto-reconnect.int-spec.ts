@@ -87,8 +87,7 @@ describe('user MTProto clients recover after Telegram was unreachable (real gram
         const res = await history().timeout(30_000);
         return res.status === 200 ? (res.body.messages as { text: string }[]).map((m) => m.text) : undefined;
       },
-      30_000,
-      'history through the same running product',
+      { timeoutMs: 30_000, what: 'history through the same running product' },
     );
     expect(texts).toEqual(['after the outage', 'before the outage']);
 
