@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { BOUNDARY } from '../helpers/raw-http';
+import { BOUNDARY, unchunk } from '../helpers/raw-http';
 import type { FuzzCase } from './openapi-fuzz';
 
 /** How long one request may take before it counts as never answered. */
@@ -141,16 +141,4 @@ function parseResponse(raw: Buffer): RawFuzzResponse {
     // Not JSON: the assertion reports the text.
   }
   return { status, body, contentType };
-}
-
-function unchunk(text: string): string {
-  let out = '';
-  let rest = text;
-  for (;;) {
-    const nl = rest.indexOf('\r\n');
-    const size = parseInt(rest.slice(0, nl), 16);
-    if (!size) return out;
-    out += rest.slice(nl + 2, nl + 2 + size);
-    rest = rest.slice(nl + 2 + size + 2);
-  }
 }

@@ -106,7 +106,8 @@ export function rawPost(r: RawRequest): Promise<RawResponse | null> {
   });
 }
 
-function unchunk(text: string): string {
+/** The body of a chunked HTTP/1.1 answer. */
+export function unchunk(text: string): string {
   let out = '';
   let rest = text;
   for (;;) {

@@ -117,13 +117,13 @@ export async function signedInClient(
   return client;
 }
 
-/** The rejection's Telegram error name (`errorMessage`), or its message. */
+/** The rejection's Telegram error name (gramjs `errorMessage`, mtcute `text`), or its message. */
 export async function errorOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (e) {
-    const err = e as { errorMessage?: string; message?: string };
-    return err.errorMessage ?? err.message ?? String(e);
+    const err = e as { errorMessage?: string; text?: string; message?: string };
+    return err.errorMessage ?? err.text ?? err.message ?? String(e);
   }
   throw new Error('expected the call to fail');
 }

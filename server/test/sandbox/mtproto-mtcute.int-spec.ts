@@ -1,20 +1,9 @@
 import { TelegramClient } from '@mtcute/node';
 import { control } from './bot-helpers';
 import { MTCUTE_TRANSPORTS, mtcuteClient } from './mtcute-kit';
-import { latestCode, MtprotoKit, newUser, startMtprotoKit } from './mtproto-kit';
+import { errorOf, latestCode, MtprotoKit, newUser, startMtprotoKit } from './mtproto-kit';
 
 jest.setTimeout(30000);
-
-/** The Telegram error name an mtcute call was rejected with. */
-async function rpcError(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    const err = e as { text?: string; message?: string };
-    return err.text ?? err.message ?? String(e);
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each(Object.keys(MTCUTE_TRANSPORTS))(
   'sandbox MTProto door with mtcute (a second real client, layer 227) over %s framing',
@@ -65,8 +54,8 @@ describe.each(Object.keys(MTCUTE_TRANSPORTS))(
     it('asks a 2FA account for its password (SRP), rejects a wrong one and accepts the right one', async () => {
       const user = await newUser(kit, { password: 'correct horse' });
       const c = client();
-      expect(await rpcError(codeSignIn(c, user.phone))).toBe('SESSION_PASSWORD_NEEDED');
-      expect(await rpcError(c.checkPassword('wrong horse'))).toBe('PASSWORD_HASH_INVALID');
+      expect(await errorOf(codeSignIn(c, user.phone))).toBe('SESSION_PASSWORD_NEEDED');
+      expect(await errorOf(c.checkPassword('wrong horse'))).toBe('PASSWORD_HASH_INVALID');
       const me = await c.checkPassword('correct horse');
       expect(me.id).toBe(user.id);
     });
@@ -140,14 +129,14 @@ describe.each(Object.keys(MTCUTE_TRANSPORTS))(
       expect((await other.getMe()).id).toBe(user.id);
 
       expect(await kept.call({ _: 'auth.resetAuthorizations' })).toBe(true);
-      expect(await rpcError(other.call({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] }))).toBe(
+      expect(await errorOf(other.call({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] }))).toBe(
         'AUTH_KEY_UNREGISTERED',
       );
       const self = await kept.call({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
       expect(self[0]._).toBe('user');
 
       await kept.call({ _: 'auth.logOut' });
-      expect(await rpcError(kept.call({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] }))).toBe(
+      expect(await errorOf(kept.call({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] }))).toBe(
         'AUTH_KEY_UNREGISTERED',
       );
     });
