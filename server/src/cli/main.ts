@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DEV_DEFAULTS, loadConfig } from '../config/app-config';
 import { DomainError } from '../common/errors/domain-error';
 import { UserRole } from '../modules/tenants/user.entity';
+import { present } from '../common/present';
 import { CliModule } from './cli.module';
 import { createStaff, generateKey, rewrapKeys } from './commands';
 
@@ -15,9 +16,10 @@ const USAGE = `Usage: npm run cli -- <command>
 function flags(args: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
-    if (!m) throw new Error(`Unexpected argument ${JSON.stringify(args[i])}.\n${USAGE}`);
-    out[m[1]] = m[2] ?? args[++i] ?? '';
+    const arg = present(args[i], 'the argument');
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new Error(`Unexpected argument ${JSON.stringify(arg)}.\n${USAGE}`);
+    out[present(m[1], 'the flag name')] = m[2] ?? args[++i] ?? '';
   }
   return out;
 }

@@ -55,12 +55,12 @@ describe('Coalescer', () => {
     const calls = [1, 2, 3, 4].map((n) => c.call(n));
     // Two lanes: 1 and 2 run at once, 3 and 4 wait together for the first lane to free.
     expect(batches).toEqual([[1], [2]]);
-    releases[0]();
+    releases[0]?.();
     await calls[0];
     await new Promise((r) => setImmediate(r));
     expect(batches).toEqual([[1], [2], [3, 4]]);
-    releases[1]();
-    releases[2]();
+    releases[1]?.();
+    releases[2]?.();
     await expect(Promise.all(calls)).resolves.toEqual([1, 2, 3, 4]);
   });
 });

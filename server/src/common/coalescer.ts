@@ -30,7 +30,8 @@ export class Coalescer<In, Out> {
     this.inFlight += 1;
     this.run(batch.map((b) => b.input))
       .then(
-        (outs) => batch.forEach((b, i) => b.resolve(outs[i])),
+        // `run` answers one output per input, in order.
+        (outs) => batch.forEach((b, i) => b.resolve(outs.at(i) as Out)),
         (err: unknown) => batch.forEach((b) => b.reject(err)),
       )
       .finally(() => {

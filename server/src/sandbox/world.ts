@@ -716,6 +716,7 @@ export class SandboxWorld extends EventEmitter {
     const index = this.faults.findIndex((f) => f.door === door && f.method === method);
     if (index < 0) return undefined;
     const fault = this.faults[index];
+    if (!fault) return undefined;
     fault.times -= 1;
     if (fault.times <= 0) this.faults.splice(index, 1);
     return fault.error;

@@ -12,7 +12,7 @@ function exchange(port: number, raw: string): Promise<{ status: number; type: st
     socket.on('error', reject);
     socket.on('close', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      const [head, body = ''] = text.split('\r\n\r\n');
+      const [head = '', body = ''] = text.split('\r\n\r\n');
       resolve({
         status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0),
         type: /\r\ncontent-type: *([^\r\n]*)/i.exec(head)?.[1] ?? '',

@@ -219,7 +219,7 @@ export function readMultipartBody(req: IncomingMessage, limits: MultipartLimits)
           field,
           fileName: safeFileName(info.filename, 'file'),
           mimeType: safeMimeType(info.mimeType),
-          data: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+          data: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks),
         });
       });
     });

@@ -1,3 +1,4 @@
+import { present } from '../../common/present';
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -102,7 +103,8 @@ export class AdminService {
            ${from} ORDER BY ${orderBy} LIMIT $3 OFFSET $4`,
         [...params, q.page_size, (q.page - 1) * q.page_size],
       );
-      const [{ total }] = await em.query<{ total: number }[]>(`SELECT count(*)::int AS total ${from}`, params);
+      const [count] = await em.query<{ total: number }[]>(`SELECT count(*)::int AS total ${from}`, params);
+      const { total } = present(count, 'the tenant count');
       const items: TenantListItemDto[] = rows.map((r) => ({
         id: r.id,
         email: r.email,
@@ -239,7 +241,7 @@ export class AdminService {
         ip: e.ip,
         meta: e.meta,
       })),
-      next_before: events.length === q.limit ? events[events.length - 1].id : null,
+      next_before: events.length === q.limit ? (events.at(-1)?.id ?? null) : null,
       total,
     };
   }

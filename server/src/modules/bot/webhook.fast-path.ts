@@ -1,3 +1,4 @@
+import { present } from '../../common/present';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -45,7 +46,7 @@ export class WebhookFastPath implements OnApplicationBootstrap {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const match = req.method === 'POST' ? WEBHOOK_PATH.exec(req.url ?? '') : null;
       if (match) {
-        this.handle(match[1], req, res);
+        this.handle(present(match[1], 'the webhook path id'), req, res);
         return;
       }
       for (const listener of rest) listener.call(server, req, res);

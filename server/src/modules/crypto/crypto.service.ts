@@ -50,14 +50,15 @@ export class CryptoService {
 
   decrypt(envelope: string, place: CipherPlace): string {
     const parts = envelope.split(':');
-    if (parts.length !== 3 || parts[0] !== FORMAT) {
+    const [format, keyId, data] = parts;
+    if (parts.length !== 3 || format !== FORMAT || keyId === undefined || data === undefined) {
       throw new CryptoError(
         CryptoErrorCode.DecryptionFailed,
         `Cannot decrypt ${describe(place)}: the stored value is not a ${FORMAT}:<key_id>:<data> envelope.`,
       );
     }
-    const key = this.keyFor(parts[1], place);
-    const raw = Buffer.from(parts[2], 'base64');
+    const key = this.keyFor(keyId, place);
+    const raw = Buffer.from(data, 'base64');
     if (raw.length < NONCE_BYTES + TAG_BYTES) {
       throw new CryptoError(
         CryptoErrorCode.DecryptionFailed,

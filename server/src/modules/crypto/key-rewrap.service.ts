@@ -1,3 +1,4 @@
+import { present } from '../../common/present';
 import { Injectable } from '@nestjs/common';
 import { AdminDb } from '../database/tenant-db';
 import { AuditAction, systemActor } from '../audit/audit-actions';
@@ -66,7 +67,7 @@ export class KeyRewrapService {
           for (const row of rows) {
             const changes: Record<string, string> = {};
             for (const column of columns) {
-              const value = row[column];
+              const value = present(row[column], `the selected column ${column}`);
               if (value === null || value.startsWith(activePrefix)) continue;
               try {
                 changes[column] = this.crypto.rewrap(value, { tenantId: row.user_id, table, column });
@@ -84,7 +85,7 @@ export class KeyRewrapService {
             report.rowsRewrapped += 1;
             report.valuesRewrapped += names.length;
           }
-          return { count: rows.length, lastId: rows.length ? rows[rows.length - 1].id : null };
+          return { count: rows.length, lastId: rows.at(-1)?.id ?? null };
         });
         options.onBatch?.(table, count);
         if (count < batchSize || !lastId) break;

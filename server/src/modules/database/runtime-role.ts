@@ -1,3 +1,4 @@
+import { present } from '../../common/present';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { NodeEnv, type AppConfig } from '../../config/app-config';
@@ -56,7 +57,7 @@ export async function resolveRuntimeRole(
         WHERE me.rolname = current_user`,
       [APP_DB_ROLE, ADMIN_DB_ROLE],
     );
-    facts = rows[0];
+    facts = present(rows[0], 'the facts about the current role');
   } finally {
     await client.end();
   }
@@ -128,7 +129,7 @@ export async function resolveAdminRole(
         WHERE me.rolname = current_user`,
       [ADMIN_DB_ROLE],
     );
-    facts = rows[0];
+    facts = present(rows[0], 'the facts about the current role');
   } finally {
     await client.end();
   }

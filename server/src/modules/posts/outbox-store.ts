@@ -1,3 +1,4 @@
+import { present } from '../../common/present';
 import { Injectable } from '@nestjs/common';
 import { Coalescer } from '../../common/coalescer';
 import { TenantDb } from '../database/tenant-db';
@@ -66,7 +67,7 @@ export class OutboxStore {
     );
     const out = calls.map((): DuePost[] => []);
     for (const r of rows) {
-      out[r.ord - 1].push({
+      present(out[r.ord - 1], `the call ${r.ord} of the batch`).push({
         id: r.post_id,
         channelId: r.channel_id,
         status: r.status,

@@ -1,3 +1,4 @@
+import { present } from '../../common/present';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
@@ -40,11 +41,11 @@ export class PostMediaStore {
         WHERE m."user_id" = $1 AND p."id" = m."post_id" AND p."status" NOT IN ('scheduled', 'sending')`,
       [tenantId],
     );
-    const [{ used }]: { used: string }[] = await em.query(
+    const [usage]: { used: string }[] = await em.query(
       `SELECT COALESCE(SUM("size"), 0)::bigint AS "used" FROM "post_media" WHERE "user_id" = $1`,
       [tenantId],
     );
-    const inUse = Number(used);
+    const inUse = Number(present(usage, 'the media usage row').used);
     if (inUse + size > this.quotaBytes) {
       throw new PostsError(
         PostsErrorCode.MediaQuotaExceeded,

@@ -79,9 +79,10 @@ export class PostSender {
    */
   async round(tenantId: string, backoff: Map<string, number>): Promise<RoundOutcome> {
     const heads = await this.due(tenantId);
-    if (heads.length === 0) return { kind: 'drained' };
+    const [head] = heads;
+    if (head === undefined) return { kind: 'drained' };
     // A suspended tenant's posts wait (unsent) until support reactivates the account.
-    if (heads[0].ownerStatus === UserStatus.Suspended) {
+    if (head.ownerStatus === UserStatus.Suspended) {
       return { kind: 'wait', ms: SUSPENDED_RECHECK_MS, scope: 'suspended' };
     }
     const now = this.clock.now();

@@ -1,3 +1,4 @@
+import { present } from '../../common/present';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Clock } from '../../common/clock';
@@ -74,7 +75,7 @@ export class TelegramSendLimiter {
     const started = this.clock.now();
     for (;;) {
       const batch = await this.takeBatch(sender, [chatId]);
-      const wait = batch.waits[0];
+      const wait = present(batch.waits[0], 'the wait for the one chat asked');
       if (wait === null) {
         let finished = false;
         return {
@@ -134,7 +135,7 @@ export class TelegramSendLimiter {
         await this.redis.client.completeBatch(
           shared.length + taken.length,
           ...shared,
-          ...taken.map((i) => chatKeys[i]),
+          ...chatKeys.filter((_, i) => waits[i] === null),
           prefix,
           ...taken.flatMap((i) => [i + 1, Math.max(0, Math.floor(returnedAt[i] ?? 0))]),
         );

@@ -32,7 +32,7 @@ export class ChannelHistoryService {
     }));
     return {
       messages: items,
-      next_offset_id: items.length === q.limit && items.length > 0 ? items[items.length - 1].id : null,
+      next_offset_id: items.length === q.limit ? (items.at(-1)?.id ?? null) : null,
     };
   }
 }

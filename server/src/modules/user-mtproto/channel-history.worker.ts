@@ -1,3 +1,4 @@
+import { present } from '../../common/present';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Channel } from '../channels/channel.entity';
 import { channelNotFound } from '../channels/channels.errors';
@@ -118,7 +119,7 @@ export class ChannelHistoryWorker implements OnModuleInit {
         const page = await request;
         out.push(...page);
         if (page.length < want) break;
-        offsetId = page[page.length - 1].id;
+        offsetId = present(page.at(-1), 'the last message of a full page').id;
       }
     } finally {
       // A token taken for a page that was not needed (the channel ended) must not fail unobserved.

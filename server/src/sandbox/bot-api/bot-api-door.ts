@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { present } from '../../common/present';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import {
   type ChannelMember,
@@ -30,6 +31,9 @@ const DELAY_FAULT = /^delay:(\d{1,6})$/;
 
 const BOT_PATH = /^\/bot([^/]+)\/([^/]+)\/?$/;
 const FILE_PATH = /^\/file\/bot([^/]+)\/(.+)$/;
+
+/** A capture group of one of the patterns above; every group in them always participates. */
+const group = (m: RegExpExecArray, index: number): string => present(m[index], `path group ${index}`);
 
 /** A user pressing an inline button, as the control API asks for it. */
 export interface ButtonPress {
@@ -80,7 +84,7 @@ export class BotApiDoor {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const file = FILE_PATH.exec(url.pathname);
     if (file) {
-      this.serveFile(res, decodeURIComponent(file[1]), decodeURIComponent(file[2]));
+      this.serveFile(res, decodeURIComponent(group(file, 1)), decodeURIComponent(group(file, 2)));
       req.resume();
       return;
     }
@@ -91,9 +95,9 @@ export class BotApiDoor {
       return;
     }
     try {
-      const bot = this.world.findBotByToken(decodeURIComponent(call[1]));
+      const bot = this.world.findBotByToken(decodeURIComponent(group(call, 1)));
       if (!bot) throw BotApiError.unauthorized();
-      const fault = this.world.takeFault('bot', call[2]);
+      const fault = this.world.takeFault('bot', group(call, 2));
       if (fault === TIMEOUT_FAULT) {
         // A Telegram that took the request and never answers: hold it until the client gives up.
         req.resume();
@@ -101,9 +105,9 @@ export class BotApiDoor {
         return;
       }
       const delay = typeof fault === 'string' ? DELAY_FAULT.exec(fault) : null;
-      if (delay) await sleep(Number(delay[1]));
+      if (delay) await sleep(Number(group(delay, 1)));
       else if (fault !== undefined) throw faultToError(fault);
-      const method = findMethod(call[2]);
+      const method = findMethod(group(call, 2));
       if (!method) throw BotApiError.notFound();
       const params = new Params(await readParams(req, url));
       const ctx: MethodContext = {

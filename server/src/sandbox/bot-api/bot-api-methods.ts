@@ -161,7 +161,8 @@ function inlineKeyboard(rows: unknown): Json[][] {
       const b = button as Json;
       if (typeof b.text !== 'string' || b.text === '') throw cantParse('field "text" must be of type String');
       const actions = INLINE_BUTTON_ACTIONS.filter((a) => b[a] !== undefined);
-      if (actions.length === 0) throw cantParse('Text buttons are unallowed in the inline keyboard');
+      const [action] = actions;
+      if (action === undefined) throw cantParse('Text buttons are unallowed in the inline keyboard');
       if (actions.length > 1) throw BotApiError.badRequest('BUTTON_TYPE_INVALID');
       if (b.callback_data !== undefined) {
         const data = b.callback_data;
@@ -173,7 +174,7 @@ function inlineKeyboard(rows: unknown): Json[][] {
         throw BotApiError.badRequest('BUTTON_URL_INVALID');
       }
       // Only what Telegram keeps of a button is stored and echoed.
-      return { text: b.text, [actions[0]]: b[actions[0]] };
+      return { text: b.text, [action]: b[action] };
     });
   });
 }

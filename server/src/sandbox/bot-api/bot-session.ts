@@ -209,7 +209,8 @@ export class BotSession {
 
   private prune(): void {
     const cutoff = Date.now() - UPDATE_RETENTION_MS;
-    if (this.updates.length > 0 && this.updates[0].createdAt < cutoff) {
+    const [oldest] = this.updates;
+    if (oldest && oldest.createdAt < cutoff) {
       this.updates = this.updates.filter((u) => u.createdAt >= cutoff);
     }
   }

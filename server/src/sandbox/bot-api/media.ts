@@ -24,7 +24,7 @@ function jpegSize(data: Buffer): { width: number; height: number } | undefined {
   let offset = 2;
   while (offset + 9 < data.length) {
     if (data[offset] !== 0xff) return undefined;
-    const marker = data[offset + 1];
+    const marker = data.readUInt8(offset + 1);
     // Start-of-frame markers carry the size; 0xC4, 0xC8 and 0xCC are other tables.
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       return { height: data.readUInt16BE(offset + 5), width: data.readUInt16BE(offset + 7) };

@@ -123,7 +123,7 @@ function parseHtml(source: string): FormattedText {
       continue;
     }
     const m = /^([a-z-]+)(.*)$/is.exec(inner.replace(/\/$/, ''));
-    const tag = m?.[1].toLowerCase() ?? '';
+    const tag = m?.[1]?.toLowerCase() ?? '';
     const attrs = m?.[2] ?? '';
     const type = HTML_TAGS[tag];
     if (!type) throw cantParse(`Unsupported start tag "${tag}" at byte offset ${byteOffset(source, i)}`);
@@ -189,7 +189,7 @@ function parseMarkdownV2(source: string): FormattedText {
     i += markerLength;
   };
   while (i < source.length) {
-    const c = source[i];
+    const c = source.charAt(i);
     const atLineStart = i === 0 || source[i - 1] === '\n';
     if (atLineStart) {
       if (c === '>') {

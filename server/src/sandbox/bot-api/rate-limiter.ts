@@ -45,8 +45,11 @@ class SlidingWindow implements Budget {
   ) {}
 
   waitSeconds(now: number): number {
-    while (this.times.length > 0 && this.times[0] <= now - this.windowMs) this.times.shift();
-    return this.times.length < this.max ? 0 : (this.times[0] + this.windowMs - now) / 1000;
+    for (let first = this.times[0]; first !== undefined && first <= now - this.windowMs; first = this.times[0]) {
+      this.times.shift();
+    }
+    const oldest = this.times[0];
+    return oldest === undefined || this.times.length < this.max ? 0 : (oldest + this.windowMs - now) / 1000;
   }
 
   take(now: number): void {

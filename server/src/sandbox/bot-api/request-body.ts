@@ -41,7 +41,7 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     req.on('data', onData);
     req.once('end', () => {
-      if (size <= limit) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+      if (size <= limit) resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
     });
     req.once('error', reject);
     // A client gone before the end of its body gets no answer; this only ends the wait.
@@ -85,7 +85,7 @@ export async function readParams(req: IncomingMessage, url: URL): Promise<RawPar
     req.resume();
     return params;
   }
-  const type = (req.headers['content-type'] ?? '').split(';', 1)[0].trim().toLowerCase();
+  const type = ((req.headers['content-type'] ?? '').split(';', 1)[0] ?? '').trim().toLowerCase();
   if (type === 'multipart/form-data') {
     await parseMultipart(req, params);
     return params;

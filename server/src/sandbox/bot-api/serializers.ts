@@ -145,7 +145,7 @@ export function commandEntities(text: string): Json[] {
   const entities: Json[] = [];
   const re = /(^|\s)(\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?)(?=$|\s)/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    entities.push({ offset: m.index + m[1].length, length: m[2].length, type: 'bot_command' });
+    entities.push({ offset: m.index + (m[1] ?? '').length, length: (m[2] ?? '').length, type: 'bot_command' });
   }
   return entities;
 }

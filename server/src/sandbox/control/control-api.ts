@@ -71,6 +71,13 @@ function phoneParam(raw: string, name = 'phone'): string {
   return digits;
 }
 
+/** A path parameter by position; the route pattern always captures it. */
+function param(params: readonly string[], index: number): string {
+  const value = params[index];
+  if (value === undefined) throw new Error(`the route has no path parameter ${index}`);
+  return value;
+}
+
 function idParam(raw: string, name: string): number {
   if (!/^-?\d{1,16}$/.test(raw)) throw invalid(`${name} must be an integer`);
   return Number(raw);
@@ -183,7 +190,7 @@ export class ControlApi {
     });
 
     this.on('GET', '/sandbox/users/:phone/codes', ({ params }) => ({
-      body: w.listCodes(phoneParam(params[0])).map((c) => ({
+      body: w.listCodes(phoneParam(param(params, 0))).map((c) => ({
         code: c.code,
         sent_at: iso(c.sentAt),
         expires_at: iso(c.expiresAt),
@@ -192,12 +199,12 @@ export class ControlApi {
     }));
 
     this.on('POST', '/sandbox/users/:phone/revoke-sessions', ({ params }) => {
-      w.revokeSessions(this.user(params[0]).id);
+      w.revokeSessions(this.user(param(params, 0)).id);
       return { body: { revoked: true } };
     });
 
     this.on('POST', '/sandbox/users/:phone/accept-login-token', ({ body, params }) => {
-      const user = this.user(params[0]);
+      const user = this.user(param(params, 0));
       const token = str(body, 'token', { max: 512 }).trim();
       if (!/^[A-Za-z0-9_-]+={0,2}$/.test(token)) throw invalid('token must be base64url');
       w.acceptLoginToken(user.id, Buffer.from(token, 'base64url'));
@@ -205,7 +212,7 @@ export class ControlApi {
     });
 
     this.on('POST', '/sandbox/users/:phone/messages', ({ body, params }) => {
-      const to = this.user(params[0]);
+      const to = this.user(param(params, 0));
       const from = this.user(str(body, 'from_phone', { max: 32 }), 'from_phone');
       const text = str(body, 'text');
       const m = w.sendPrivateMessage({ fromKind: 'user', fromId: from.id, toKind: 'user', toId: to.id, text });
@@ -223,7 +230,7 @@ export class ControlApi {
     });
 
     this.on('POST', '/sandbox/bots/:id/messages', ({ body, params }) => {
-      const bot = this.bot(params[0]);
+      const bot = this.bot(param(params, 0));
       const from = this.user(str(body, 'from_phone', { max: 32 }), 'from_phone');
       const text = str(body, 'text');
       const m = w.sendPrivateMessage({ fromKind: 'user', fromId: from.id, toKind: 'bot', toId: bot.id, text });
@@ -231,8 +238,8 @@ export class ControlApi {
     });
 
     this.on('PATCH', '/sandbox/bots/:id/messages/:message_id', ({ body, params }) => {
-      const bot = this.bot(params[0]);
-      const messageId = messageIdParam(params[1]);
+      const bot = this.bot(param(params, 0));
+      const messageId = messageIdParam(param(params, 1));
       const text = str(body, 'text');
       const original = w.findPrivateMessage(messageId);
       if (!original || original.toKind !== 'bot' || original.toId !== bot.id || original.fromKind !== 'user') {
@@ -243,7 +250,7 @@ export class ControlApi {
     });
 
     this.on('POST', '/sandbox/bots/:id/callback', ({ body, params }) => {
-      const bot = this.bot(params[0]);
+      const bot = this.bot(param(params, 0));
       const from = this.user(str(body, 'from_phone', { max: 32 }), 'from_phone');
       const messageId = int(body, 'message_id', 1);
       if (messageId === undefined) throw invalid('message_id is required');
@@ -269,8 +276,8 @@ export class ControlApi {
     });
 
     this.on('GET', '/sandbox/bots/:id/callbacks/:query_id', ({ params }) => {
-      const bot = this.bot(params[0]);
-      const query = this.door.callbackQuery(bot.id, params[1]);
+      const bot = this.bot(param(params, 0));
+      const query = this.door.callbackQuery(bot.id, param(params, 1));
       if (!query) throw notFound('no button press with this id');
       return {
         body: {
@@ -295,8 +302,12 @@ export class ControlApi {
       };
     });
 
-    this.on('GET', '/sandbox/bots/:id/sent', ({ params }) => ({ body: this.door.sentBy(this.bot(params[0]).id) }));
-    this.on('GET', '/sandbox/bots/:id/stats', ({ params }) => ({ body: this.door.statsOf(this.bot(params[0]).id) }));
+    this.on('GET', '/sandbox/bots/:id/sent', ({ params }) => ({
+      body: this.door.sentBy(this.bot(param(params, 0)).id),
+    }));
+    this.on('GET', '/sandbox/bots/:id/stats', ({ params }) => ({
+      body: this.door.statsOf(this.bot(param(params, 0)).id),
+    }));
 
     this.on('POST', '/sandbox/channels', ({ body }) => {
       const channel = w.createChannel({
@@ -309,12 +320,12 @@ export class ControlApi {
     });
 
     this.on('GET', '/sandbox/channels/:id', ({ params }) => {
-      const channel = this.channel(params[0]);
+      const channel = this.channel(param(params, 0));
       return { body: { ...channelJson(channel), members: [...channel.members.values()].map(memberJson) } };
     });
 
     this.on('POST', '/sandbox/channels/:id/members', ({ body, params }) => {
-      const channel = this.channel(params[0]);
+      const channel = this.channel(param(params, 0));
       const phone = str(body, 'phone', { optional: true, max: 32 });
       const botId = int(body, 'bot_id', 1);
       if ((phone === undefined) === (botId === undefined)) throw invalid('give exactly one of phone or bot_id');
@@ -333,19 +344,19 @@ export class ControlApi {
     });
 
     this.on('DELETE', '/sandbox/channels/:id/members/bot/:bot_id', ({ params }) => {
-      const channel = this.channel(params[0]);
-      w.removeMember(channel.id, 'bot', this.bot(params[1], 'bot_id').id);
+      const channel = this.channel(param(params, 0));
+      w.removeMember(channel.id, 'bot', this.bot(param(params, 1), 'bot_id').id);
       return { body: { removed: true } };
     });
 
     this.on('DELETE', '/sandbox/channels/:id/members/user/:phone', ({ params }) => {
-      const channel = this.channel(params[0]);
-      w.removeMember(channel.id, 'user', this.user(params[1]).id);
+      const channel = this.channel(param(params, 0));
+      w.removeMember(channel.id, 'user', this.user(param(params, 1)).id);
       return { body: { removed: true } };
     });
 
     this.on('POST', '/sandbox/channels/:id/messages', ({ body, params }) => {
-      const channel = this.channel(params[0]);
+      const channel = this.channel(param(params, 0));
       const text = str(body, 'text');
       const fromPhone = str(body, 'from_phone', { optional: true, max: 32 });
       const message = w.postToChannel(channel.id, {
@@ -357,8 +368,8 @@ export class ControlApi {
     });
 
     this.on('PATCH', '/sandbox/channels/:id/messages/:message_id', ({ body, params }) => {
-      const channel = this.channel(params[0]);
-      const messageId = messageIdParam(params[1]);
+      const channel = this.channel(param(params, 0));
+      const messageId = messageIdParam(param(params, 1));
       const text = str(body, 'text');
       const current = channel.messages.find((m) => m.id === messageId && !m.deleted);
       if (!current) throw notFound('message not found');
@@ -368,7 +379,7 @@ export class ControlApi {
     });
 
     this.on('GET', '/sandbox/channels/:id/messages', ({ params }) => ({
-      body: this.channel(params[0])
+      body: this.channel(param(params, 0))
         .messages.filter((m) => !m.deleted)
         .map((m) => ({
           message_id: m.id,
@@ -434,7 +445,7 @@ async function readJson(req: IncomingMessage): Promise<Body> {
     chunks.push(chunk);
   }
   if (size === 0) return {};
-  const type = (req.headers['content-type'] ?? '').split(';', 1)[0].trim().toLowerCase();
+  const type = ((req.headers['content-type'] ?? '').split(';', 1)[0] ?? '').trim().toLowerCase();
   if (type !== 'application/json')
     throw new ControlError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON (application/json)');
   let parsed: unknown;

@@ -278,10 +278,10 @@ describe('MTProto service messages', () => {
     const salts = answer.obj?.salts as TlObject[];
     expect(salts).toHaveLength(3);
     const now = Date.now() / 1000;
-    expect(salts[0].valid_since as number).toBeLessThanOrEqual(now);
-    expect(salts[0].valid_until as number).toBeGreaterThan(now);
-    expect(salts[1].valid_since as number).toBeGreaterThan(salts[0].valid_since as number);
-    c.salt = salts[0].salt as bigint;
+    expect(salts[0]?.valid_since as number).toBeLessThanOrEqual(now);
+    expect(salts[0]?.valid_until as number).toBeGreaterThan(now);
+    expect(salts[1]?.valid_since as number).toBeGreaterThan(salts[0]?.valid_since as number);
+    c.salt = salts[0]?.salt as bigint;
     c.sendObject({ _: 'ping', ping_id: 5n });
     await c.next(named('pong'), 'pong');
     expect(c.received.some(named('bad_server_salt'))).toBe(false);
@@ -387,7 +387,7 @@ describe('MTProto service messages', () => {
     expect(host.keys.size).toBe(0);
     c.sendObject({ _: 'ping', ping_id: 1n });
     for (let i = 0; i < 100 && !c.shortFrames.length; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(c.shortFrames[0].readInt32LE(0)).toBe(-404);
+    expect(c.shortFrames[0]?.readInt32LE(0)).toBe(-404);
   });
 
   it.each([
@@ -453,7 +453,7 @@ describe('MTProto service messages', () => {
     host.keys.clear();
     c.sendObject({ _: 'ping', ping_id: 1n });
     for (let i = 0; i < 100 && !c.shortFrames.length; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(c.shortFrames[0].readInt32LE(0)).toBe(-404);
+    expect(c.shortFrames[0]?.readInt32LE(0)).toBe(-404);
   });
 
   it('closes the connection on malformed frames and plain messages, and keeps serving others', async () => {

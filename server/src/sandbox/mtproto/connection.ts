@@ -654,11 +654,12 @@ export class MtprotoConnection {
       state.sent.set(id, { seqNo, body });
       if (state.sent.size > MAX_SENT_KEPT) state.sent.delete(state.sent.keys().next().value as bigint);
     };
-    if (out.length === 1) {
+    const [only] = out;
+    if (out.length === 1 && only) {
       const msgId = this.nextMsgId(kind);
-      const seqNo = this.nextSeqNo(out[0].contentRelated);
-      keep(msgId, seqNo, out[0].body);
-      this.sendMessage(key, sessionId, msgId, seqNo, out[0].body);
+      const seqNo = this.nextSeqNo(only.contentRelated);
+      keep(msgId, seqNo, only.body);
+      this.sendMessage(key, sessionId, msgId, seqNo, only.body);
       return;
     }
     const w = new TlWriter().uint(MSG_CONTAINER_ID).int(out.length);

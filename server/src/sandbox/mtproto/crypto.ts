@@ -98,9 +98,9 @@ export function aesIge(data: Buffer, key: Buffer, iv: Buffer, encrypt: boolean):
   const block = Buffer.alloc(16);
   for (let off = 0; off < data.length; off += 16) {
     const x = data.subarray(off, off + 16);
-    for (let i = 0; i < 16; i++) block[i] = x[i] ^ prevY[i];
+    for (let i = 0; i < 16; i++) block[i] = (x[i] ?? 0) ^ (prevY[i] ?? 0);
     const y = cipher.update(block);
-    for (let i = 0; i < 16; i++) out[off + i] = y[i] ^ prevX[i];
+    for (let i = 0; i < 16; i++) out[off + i] = (y[i] ?? 0) ^ (prevX[i] ?? 0);
     prevX = Buffer.from(x);
     prevY = out.subarray(off, off + 16);
   }
@@ -187,7 +187,7 @@ export function rsaPadDecrypt(privateKey: KeyObject | string, encrypted: Buffer)
   const aesEncrypted = keyAesEncrypted.subarray(32);
   const aesHash = sha256(aesEncrypted);
   const tempKey = Buffer.alloc(32);
-  for (let i = 0; i < 32; i++) tempKey[i] = tempKeyXor[i] ^ aesHash[i];
+  for (let i = 0; i < 32; i++) tempKey[i] = (tempKeyXor[i] ?? 0) ^ (aesHash[i] ?? 0);
   const dataWithHash = aesIge(aesEncrypted, tempKey, Buffer.alloc(32), false);
   const dataWithPadding = Buffer.from(dataWithHash.subarray(0, 192)).reverse();
   const hash = dataWithHash.subarray(192, 224);

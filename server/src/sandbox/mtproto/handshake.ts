@@ -249,7 +249,7 @@ export class Handshake {
 /** The first server salt of a new key (core.telegram.org/mtproto/auth_key, step 9). */
 export function firstServerSalt(newNonce: Buffer, serverNonce: Buffer): bigint {
   const salt = Buffer.alloc(8);
-  for (let i = 0; i < 8; i++) salt[i] = newNonce[i] ^ serverNonce[i];
+  for (let i = 0; i < 8; i++) salt[i] = (newNonce[i] ?? 0) ^ (serverNonce[i] ?? 0);
   return salt.readBigInt64LE();
 }
 

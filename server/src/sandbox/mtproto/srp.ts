@@ -80,7 +80,7 @@ export class SrpSession {
     const sessionKey = sha256(pad256(S));
     const pHash = sha256(DH_PRIME);
     const gHash = sha256(pad256(G));
-    for (let i = 0; i < pHash.length; i++) pHash[i] ^= gHash[i];
+    for (let i = 0; i < pHash.length; i++) pHash[i] = (pHash[i] ?? 0) ^ (gHash[i] ?? 0);
     const expected = sha256(
       pHash,
       sha256(this.verifier.salt1),

@@ -1,5 +1,6 @@
 import { unzipSync } from 'node:zlib';
 import { TlCombinator, TlParam, TlSchema } from './tl-schema';
+import { present } from '../../common/present';
 
 /**
  * A TL object as the sandbox handles it: `_` is the combinator name from the schema, the other keys
@@ -42,7 +43,8 @@ export class TlUnknownConstructorError extends TlError {
 
 const isBoxedTypeName = (type: string): boolean => {
   const last = type.slice(type.lastIndexOf('.') + 1);
-  return last.length > 0 && last[0] === last[0].toUpperCase();
+  const first = last.charAt(0);
+  return last.length > 0 && first === first.toUpperCase();
 };
 
 export class TlWriter {
@@ -152,7 +154,7 @@ export class TlReader {
 
   bytes(): Buffer {
     this.need(1);
-    let len = this.buf[this.offset];
+    let len = this.buf.readUInt8(this.offset);
     let header = 1;
     if (len === 254) {
       this.need(4);
@@ -308,11 +310,12 @@ export class TlCodec {
     }
     const vector = /^([Vv])ector<(.+)>$/.exec(type);
     if (vector) {
+      const elementType = present(vector[2], 'the vector element type');
       const items = value === undefined || value === null ? [] : value;
       if (!Array.isArray(items)) throw new TlError(`${where}: expected an array`);
       if (vector[1] === 'V') w.uint(VECTOR_ID);
       w.int(items.length);
-      for (const item of items) this.writeValue(w, vector[2], item, where, binaryStrings, depth);
+      for (const item of items) this.writeValue(w, elementType, item, where, binaryStrings, depth);
       return;
     }
     if (!isTlObject(value)) {
@@ -395,11 +398,12 @@ export class TlCodec {
     }
     const vector = /^([Vv])ector<(.+)>$/.exec(type);
     if (vector) {
+      const elementType = present(vector[2], 'the vector element type');
       if (vector[1] === 'V' && r.uint() !== VECTOR_ID) throw new TlError(`${p.name}: expected a vector`);
       const count = r.int();
       if (count < 0 || count > r.remaining) throw new TlError(`${p.name}: bad vector length`);
       const items: unknown[] = [];
-      for (let i = 0; i < count; i++) items.push(this.readValue(r, p, vector[2], binaryStrings));
+      for (let i = 0; i < count; i++) items.push(this.readValue(r, p, elementType, binaryStrings));
       return items;
     }
     if (type.startsWith('!')) {

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { TL_LAYERS_GZIP_BASE64 } from './tl-layers/layers-data';
+import { present } from '../../common/present';
 
 /**
  * The TL schemas the sandbox speaks: one per published API layer (`loadLayerSchema`), from the merged
@@ -45,7 +46,11 @@ function parseParams(text: string): TlParam[] {
     const rawType = token.slice(colon + 1);
     const flagMatch = /^(\w+)\.(\d+)\?(.+)$/.exec(rawType);
     if (flagMatch) {
-      params.push({ name, type: flagMatch[3], flag: { field: flagMatch[1], bit: Number(flagMatch[2]) } });
+      params.push({
+        name,
+        type: present(flagMatch[3], 'the flag type'),
+        flag: { field: present(flagMatch[1], 'the flag field'), bit: Number(flagMatch[2]) },
+      });
     } else {
       params.push({ name, type: rawType });
     }
@@ -62,7 +67,15 @@ export function parseTlLine(
   const m = LINE_RE.exec(line.endsWith(';') ? line : `${line};`);
   // Lines without a constructor id (e.g. TLS hello descriptions) are not wire objects.
   if (!m) return undefined;
-  return { name: m[1], id: parseInt(m[2], 16) >>> 0, params: parseParams(m[3]), type: m[4], kind, binaryStrings };
+  const [, name, id, params, type] = m;
+  return {
+    name: present(name, 'the combinator name'),
+    id: parseInt(present(id, 'the constructor id'), 16) >>> 0,
+    params: parseParams(present(params, 'the parameters')),
+    type: present(type, 'the result type'),
+    kind,
+    binaryStrings,
+  };
 }
 
 function addCombinator(schema: TlSchema, combinator: TlCombinator): void {
@@ -167,7 +180,8 @@ function catalogData(): LayerCatalog {
         combinator,
         ranges: ranges.split(',').map((part): [number, number] => {
           const [lo, hi] = part.split('-').map(Number);
-          return [lo, hi ?? lo];
+          const low = present(lo, 'the range start');
+          return [low, hi ?? low];
         }),
       });
     }
@@ -182,7 +196,7 @@ export function publishedLayers(): { layer: number; source: string }[] {
 
 export function newestLayer(): number {
   const { layers } = catalogData();
-  return layers[layers.length - 1].layer;
+  return present(layers.at(-1), 'the newest published layer').layer;
 }
 
 /**
@@ -192,7 +206,7 @@ export function newestLayer(): number {
  */
 export function resolveLayer(requested: number): number {
   const { layers } = catalogData();
-  let chosen = layers[0].layer;
+  let chosen = present(layers[0], 'the lowest published layer').layer;
   for (const { layer } of layers) if (layer <= requested) chosen = layer;
   return chosen;
 }

@@ -49,8 +49,9 @@ export class AbridgedFraming implements Framing {
   decode(buf: Buffer): { packet: TransportPacket; consumed: number } | undefined {
     if (buf.length < 1) return undefined;
     // The top bit of the first byte asks for a quick ack.
-    const quickAck = (buf[0] & 0x80) !== 0;
-    let words = buf[0] & 0x7f;
+    const first = buf.readUInt8(0);
+    const quickAck = (first & 0x80) !== 0;
+    let words = first & 0x7f;
     let header = 1;
     if (words === 0x7f) {
       if (buf.length < 4) return undefined;

@@ -97,8 +97,9 @@ function decode(json: unknown, where: string): unknown {
   if (Array.isArray(json)) return json.map((v, i) => decode(v, `${where}[${i}]`));
   if (typeof json !== 'object') throw new SnapshotFormatError(`${where}: unexpected ${typeof json}`);
   const entries = Object.entries(json as Record<string, unknown>);
-  if (entries.length === 1 && TAG_SET.has(entries[0][0])) {
-    return decodeTagged(entries[0][0] as Tag, entries[0][1], where);
+  const [only] = entries;
+  if (entries.length === 1 && only && TAG_SET.has(only[0])) {
+    return decodeTagged(only[0] as Tag, only[1], where);
   }
   return decodeObject(entries, where);
 }

@@ -127,7 +127,7 @@ describe('world snapshot', () => {
       [1, 'first, edited', false],
       [2, 'second', true],
     ]);
-    expect(channel?.messages[0].replyMarkup).toEqual({
+    expect(channel?.messages[0]?.replyMarkup).toEqual({
       inline_keyboard: [[{ text: 'Buy', callback_data: 'buy' }]],
       $bigint: 'not a tag',
       __proto__x: 1,
@@ -141,6 +141,7 @@ describe('world snapshot', () => {
     expect(restored.privateMessagesOf('bot', bot?.id ?? 0).map((m) => m.text)).toEqual(['/start']);
 
     const [key] = keysAfter.exportAuthKeys().filter((k) => k.idHex === signedIn.idHex);
+    if (!key) throw new Error('the signed-in key was not exported');
     expect(key.key.equals(signedIn.key)).toBe(true);
     expect(key.id.equals(signedIn.id)).toBe(true);
     expect(key.salt).toBe(-1234567890123456789n);

@@ -21,6 +21,7 @@ import {
   userToTl,
 } from '../mtproto/tl-builders';
 import type { TlObject } from '../mtproto/tl-codec';
+import { present } from '../../common/present';
 import {
   ChannelUpdate,
   channelLog,
@@ -177,7 +178,7 @@ export class SandboxUpdates {
       // An edit of a message that is itself new in this difference is already in its current text.
       else if (!newIds.has(update.messageId)) otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
     }
-    const last = entries[entries.length - 1];
+    const last = entries.at(-1);
     for (const c of stale) channels.set(c.id, c);
     const body = {
       new_messages: newMessages,
@@ -191,7 +192,7 @@ export class SandboxUpdates {
       : {
           _: 'updates.differenceSlice',
           ...body,
-          intermediate_state: this.stateTl({ ...box, pts: last.pts, seq: last.seq, date: last.date }),
+          intermediate_state: this.stateTl({ ...box, ...sliceEnd(last) }),
         };
   }
 
@@ -229,11 +230,11 @@ export class SandboxUpdates {
         otherUpdates.push(this.channelUpdateTl(channel, entry) as TlObject);
       }
     }
-    const last = entries[entries.length - 1];
+    const last = entries.at(-1);
     return {
       _: 'updates.channelDifference',
       final,
-      pts: final ? channel.pts : last.pts,
+      pts: final ? channel.pts : present(last, 'the last update of a partial difference').pts,
       timeout: final ? CHANNEL_POLL_TIMEOUT : undefined,
       new_messages: newMessages.map((m) => channelMessageToTl(channel, m)),
       other_updates: otherUpdates,
@@ -499,4 +500,14 @@ export class SandboxUpdates {
     }
     return out;
   }
+}
+
+/** Where a partial difference stops: its last update, which a partial difference always has. */
+function sliceEnd(last: { pts: number; seq: number; date: number } | undefined): {
+  pts: number;
+  seq: number;
+  date: number;
+} {
+  const { pts, seq, date } = present(last, 'the last update of a partial difference');
+  return { pts, seq, date };
 }
