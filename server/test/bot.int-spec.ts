@@ -38,9 +38,9 @@ describe('tenant bots', () => {
         'SELECT bot_token, webhook_secret FROM user_bot_credentials WHERE user_id = $1',
         [user.id],
       );
-      expect(rows[0].bot_token).toMatch(/^v1:/);
-      expect(rows[0].bot_token).not.toContain(bot.token.split(':')[1]);
-      expect(rows[0].webhook_secret).toMatch(/^v1:/);
+      expect(rows[0]?.bot_token).toMatch(/^v1:/);
+      expect(rows[0]?.bot_token).not.toContain(bot.token.split(':')[1]);
+      expect(rows[0]?.webhook_secret).toMatch(/^v1:/);
       const audit = await t.app.get(DataSource).getRepository(AuditEvent).findBy({ tenantId: user.id });
       expect(JSON.stringify(audit)).not.toContain(bot.token);
     });

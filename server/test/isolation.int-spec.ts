@@ -34,8 +34,8 @@ describe('test harness isolation', () => {
   });
 
   it('gives two concurrently started apps their own database and Redis prefix', () => {
-    expect(apps[0].db.name).not.toBe(apps[1].db.name);
-    expect(apps[0].config.redis.prefix).not.toBe(apps[1].config.redis.prefix);
+    expect(apps[0]?.db.name).not.toBe(apps[1]?.db.name);
+    expect(apps[0]?.config.redis.prefix).not.toBe(apps[1]?.config.redis.prefix);
   });
 
   it('keeps rows written by one out of the other', async () => {

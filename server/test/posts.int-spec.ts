@@ -178,7 +178,7 @@ describe('posting', () => {
       { what: 'the suspended tenant put off' },
     );
     const rows = await ownerQuery<{ status: string }>(t, 'SELECT status FROM posts WHERE id = $1', [created.body.id]);
-    expect(rows[0].status).toBe('scheduled');
+    expect(rows[0]?.status).toBe('scheduled');
     expect(await sentBy(bot.id)).toEqual([]);
   });
 

@@ -305,7 +305,7 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
           ],
         },
       });
-      expect(asked.reply_markup?.inline_keyboard[0][1]).toEqual({ text: 'No', callback_data: 'no' });
+      expect(asked.reply_markup?.inline_keyboard[0]?.[1]).toEqual({ text: 'No', callback_data: 'no' });
 
       const press = await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/callback`, {
         from_phone: user.phone,
