@@ -128,7 +128,8 @@ END $$`);
    * honour `app.bypass_rls` (for up), or those on a `user_id` column that no longer do (for down).
    */
   private async policies(queryRunner: QueryRunner, honouringSetting: boolean): Promise<PolicyRow[]> {
-    return queryRunner.query(
+    // TypeORM types raw query results as any: the SELECT above names exactly these columns.
+    return (await queryRunner.query(
       `SELECT p.tablename AS "table", p.policyname AS policy
          FROM pg_policies p
          JOIN pg_namespace n ON n.nspname = p.schemaname
@@ -138,6 +139,6 @@ END $$`);
           AND (coalesce(p.qual, '') || coalesce(p.with_check, '') LIKE '%app.bypass_rls%') = $1
         ORDER BY 1, 2`,
       [honouringSetting],
-    );
+    )) as PolicyRow[];
   }
 }

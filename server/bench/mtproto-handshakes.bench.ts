@@ -34,7 +34,7 @@ async function startSandboxProcess(): Promise<{ proc: ChildProcess; mtprotoPort:
     let out = '';
     proc.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]);
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
     });
     proc.on('exit', () => reject(new Error('the sandbox process exited')));
   });

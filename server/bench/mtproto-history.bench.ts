@@ -13,6 +13,7 @@ import { MtprotoClientFactory } from '../src/modules/user-mtproto/mtproto-client
 import { MtprotoClientPool } from '../src/modules/user-mtproto/mtproto-client.pool';
 import { BenchRow, ratioRow } from './lib/report';
 import { API_HASH, API_ID, median, seedTenants, signInAccounts, startBenchApp, startBenchWorld } from './mtproto-setup';
+import { present } from '../test/helpers/present';
 
 const MESSAGES = 10_000;
 const API_PAGE = 1000;
@@ -25,8 +26,10 @@ export default async function historyBench(): Promise<BenchRow[]> {
   const app = await startBenchApp(world, { ROLE: 'all' });
   const factory = app.app.get(MtprotoClientFactory);
   try {
-    const [owner, reader] = await signInAccounts(world, factory, 2, 2);
-    const [tenant] = await seedTenants(app, world, [owner], 0);
+    const accounts = await signInAccounts(world, factory, 2, 2);
+    const owner = present(accounts[0], 'the owner account');
+    const reader = present(accounts[1], 'the reader account');
+    const tenant = present((await seedTenants(app, world, [owner], 0))[0], 'the seeded tenant');
     world.sandbox.world.setMember(tenant.sandboxChannelId, { kind: 'user', id: reader.userId });
     for (let i = 1; i <= MESSAGES; i++)
       world.sandbox.world.postToChannel(tenant.sandboxChannelId, { text: `message ${i}` });
@@ -107,7 +110,7 @@ export default async function historyBench(): Promise<BenchRow[]> {
         );
         if (page instanceof Api.messages.MessagesNotModified || page.messages.length === 0) break;
         got += page.messages.length;
-        offset = page.messages[page.messages.length - 1].id;
+        offset = present(page.messages.at(-1), 'the last message of the page').id;
       }
       if (got !== MESSAGES) throw new Error(`plain gramjs read ${got} messages`);
       return performance.now() - t0;

@@ -62,10 +62,11 @@ async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
 }
 
 async function inBatches(items: SeededTenant[], concurrency: number, fn: (t: SeededTenant) => Promise<unknown>) {
-  let next = 0;
+  // One iterator shared by every worker: each takes the next tenant not yet taken.
+  const queue = items.values();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++]);
+      for (const item of queue) await fn(item);
     }),
   );
 }

@@ -12,6 +12,7 @@ import { User, UserRole, UserStatus } from '../src/modules/tenants/user.entity';
 import { MtprotoClientFactory } from '../src/modules/user-mtproto/mtproto-client.factory';
 import { SandboxHandle, startSandbox } from '../src/sandbox';
 import { createMigratedDatabase, TestDatabase, uniqueRedisPrefix } from '../test/helpers/test-database';
+import { present } from '../test/helpers/present';
 
 export const API_ID = 94575;
 export const API_HASH = 'a3406de8d171bb422bb6ddf3bbd800e2';
@@ -100,7 +101,7 @@ export async function signInAccounts(
             }),
           );
           if (!(sent instanceof Api.auth.SentCode)) throw new Error('unexpected sendCode answer');
-          const code = world.sandbox.world.listCodes(phone)[0].code;
+          const code = present(world.sandbox.world.listCodes(phone)[0], `a login code for ${phone}`).code;
           await client.invoke(
             new Api.auth.SignIn({ phoneNumber: phone, phoneCodeHash: sent.phoneCodeHash, phoneCode: code }),
           );
@@ -177,5 +178,6 @@ export async function seedTenants(
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const upper = present(sorted[mid], 'a value to take the median of');
+  return sorted.length % 2 ? upper : (present(sorted[mid - 1], 'the lower middle value') + upper) / 2;
 }

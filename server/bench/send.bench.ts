@@ -30,6 +30,7 @@ import { control, rawBotCall } from '../test/sandbox/bot-helpers';
 import { TEST_REDIS_URL, uniqueRedisPrefix } from '../test/helpers/test-database';
 import { BenchRow, ratioRow } from './lib/report';
 import { startSandboxProcess, type SandboxProcess } from './lib/sandbox-process';
+import { present } from '../test/helpers/present';
 
 const NOOP_JOBS = 5000;
 const ROUNDS = 7;
@@ -42,7 +43,8 @@ const ALLOWED_PER_SECOND = 30;
 /** Seeding tenants, bots and channels this many at a time. */
 const SEED_PARALLEL = 10;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]): number =>
+  present([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], 'a value to take the median of');
 
 /**
  * Raw BullMQ: a queue and a worker whose jobs do nothing. A round adds
@@ -203,24 +205,26 @@ async function sendAll(t: TestApp, seeded: Seeded[], postsPerChannel: number, ro
       const { rows: left } = await pg.query<{ left: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM posts WHERE status IN ('scheduled', 'sending') AND telegram_message_id IS NULL) AS left`,
       );
-      if (!left[0].left) break;
+      if (!present(left[0], 'the EXISTS row').left) break;
       await sleep(20);
     }
     const { rows: unsent } = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM posts WHERE status <> 'sent'`);
-    if (Number(unsent[0].n) > 0) throw new Error(`${unsent[0].n} posts were not sent`);
-    const { rows: span } = await pg.query<{ first: number; last: number }>(
+    const unsentCount = present(unsent[0], 'the count row').n;
+    if (Number(unsentCount) > 0) throw new Error(`${unsentCount} posts were not sent`);
+    const { rows: spans } = await pg.query<{ first: number; last: number }>(
       `SELECT EXTRACT(EPOCH FROM min(sent_at))::float * 1000 AS first, EXTRACT(EPOCH FROM max(sent_at))::float * 1000 AS last FROM posts`,
     );
+    const span = present(spans[0], 'the send window');
     if (process.env.BENCH_TRACE) {
       // Lines up with per-process CPU samples: the window in epoch ms, and how busy this process's loop was.
       const busy = performance.eventLoopUtilization(elu0).utilization.toFixed(2);
-      process.stderr.write(`WINDOW ${startedMs} ${span[0].last} ${total} ${busy}\n`);
+      process.stderr.write(`WINDOW ${startedMs} ${span.last} ${total} ${busy}\n`);
     }
     await pg.query('DELETE FROM posts');
     // What autovacuum does between bursts (it may be off on a test server): dead rows left by
     // one round's updates would otherwise slow every later one.
     await pg.query('VACUUM posts');
-    return { total, seconds: (span[0].last - startedMs) / 1000, firstToLast: (span[0].last - span[0].first) / 1000 };
+    return { total, seconds: (span.last - startedMs) / 1000, firstToLast: (span.last - span.first) / 1000 };
   } finally {
     await pg.end();
   }
@@ -265,7 +269,9 @@ export default async function sendBench(): Promise<BenchRow[]> {
     const seeded = await seed(lt, limitedSandbox, 1, LIMITED_CHANNELS);
     await updatesDelivered(limitedSandbox, seeded);
     limited = await sendAll(lt, seeded, LIMITED_POSTS_PER_CHANNEL, 0);
-    const stats = (await (await fetch(`${limitedSandbox.httpUrl}/sandbox/bots/${seeded[0].botId}/stats`)).json()) as {
+    const stats = (await (
+      await fetch(`${limitedSandbox.httpUrl}/sandbox/bots/${present(seeded[0], 'a seeded bot').botId}/stats`)
+    ).json()) as {
       throttled: number;
     };
     throttled = stats.throttled;

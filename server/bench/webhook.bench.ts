@@ -17,6 +17,7 @@ import { QueueName } from '../src/modules/queue/queue-names';
 import { User, UserRole } from '../src/modules/tenants/user.entity';
 import { startTestApp } from '../test/helpers/test-app';
 import { BenchRow, ratioRow } from './lib/report';
+import { present } from '../test/helpers/present';
 
 const BOTS = 1000;
 const REQUESTS = 20_000;
@@ -175,7 +176,8 @@ async function product(): Promise<Side> {
   };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]): number =>
+  present([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], 'a value to take the median of');
 
 /** Both servers up at once, measured in alternating rounds so both see the same machine; medians reported. */
 async function measureBoth(): Promise<{ baseline: number; ours: { perSecond: number; p99: number } }> {

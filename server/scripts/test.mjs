@@ -19,6 +19,16 @@ const step = (name, cmd, args, opts) => {
 
 const env = { NG_CLI_ANALYTICS: 'false', CI: process.env.CI ?? 'true' };
 step('Lint (server)', 'npx', ['eslint', '--max-warnings', '0', 'src', 'test'], { cwd: SERVER });
+// The migrations sit in the repository's root, outside the server's ESLint base path: run from the root
+// with the server's config (its tsconfig includes them), so they are linted like the server's sources.
+step('Lint (migrations)', 'npx', [
+  'eslint',
+  '--config',
+  'server/eslint.config.mjs',
+  '--max-warnings',
+  '0',
+  'migrations',
+]);
 step('Lint (admin console)', 'npm', ['run', 'lint', '-w', 'admin-console'], { env });
 step('Format (prettier --check)', 'npx', [
   'prettier',

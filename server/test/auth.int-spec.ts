@@ -101,7 +101,7 @@ describe('auth', () => {
         .getRepository(AuditEvent)
         .findBy({ actorId: user.id, action: 'auth.login_failed' });
       expect(events).toHaveLength(1);
-      expect(JSON.stringify(events[0].meta)).not.toContain('wrong password!');
+      expect(JSON.stringify(events[0]?.meta)).not.toContain('wrong password!');
     });
   });
 

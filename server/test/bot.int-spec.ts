@@ -5,6 +5,7 @@ import { AuditEvent } from '../src/modules/audit/audit-event.entity';
 import { newTenant } from './factories/user.factory';
 import { channelFor, connectBot, control, eventually, newBot, newUser, ownerQuery } from './helpers/bot-world';
 import { startTestAppWithSandbox, type SandboxTestApp, type TestApp } from './helpers/test-app';
+import { present } from './helpers/present';
 
 describe('tenant bots', () => {
   let sandbox: SandboxHandle;
@@ -38,9 +39,9 @@ describe('tenant bots', () => {
         'SELECT bot_token, webhook_secret FROM user_bot_credentials WHERE user_id = $1',
         [user.id],
       );
-      expect(rows[0].bot_token).toMatch(/^v1:/);
-      expect(rows[0].bot_token).not.toContain(bot.token.split(':')[1]);
-      expect(rows[0].webhook_secret).toMatch(/^v1:/);
+      expect(rows[0]?.bot_token).toMatch(/^v1:/);
+      expect(rows[0]?.bot_token).not.toContain(bot.token.split(':')[1]);
+      expect(rows[0]?.webhook_secret).toMatch(/^v1:/);
       const audit = await t.app.get(DataSource).getRepository(AuditEvent).findBy({ tenantId: user.id });
       expect(JSON.stringify(audit)).not.toContain(bot.token);
     });
@@ -243,6 +244,6 @@ async function webhookSecretOf(t: TestApp, botId: number): Promise<string> {
   const rows = await ownerQuery<{ user_id: string }>(t, 'SELECT user_id FROM user_bot_credentials WHERE bot_id = $1', [
     String(botId),
   ]);
-  const creds = await t.app.get(CredentialsService).get(rows[0].user_id);
+  const creds = await t.app.get(CredentialsService).get(present(rows[0], `the credentials of bot ${botId}`).user_id);
   return creds?.webhookSecret ?? '';
 }

@@ -106,8 +106,8 @@ describe('operator CLI', () => {
       [user.id],
     );
     await c.end();
-    expect(rows[0].bot_token).toMatch(/^v1:2:/);
-    expect(rows[0].session_string).toMatch(/^v1:2:/);
+    expect(rows[0]?.bot_token).toMatch(/^v1:2:/);
+    expect(rows[0]?.session_string).toMatch(/^v1:2:/);
 
     const second = await cli(['keys:rewrap'], env);
     expect(second.stdout).toContain('Rewrapped 0 value(s) in 0 row(s) to key 2');

@@ -31,7 +31,7 @@ describe('deploy manifests', () => {
     for (const [name, role] of [
       ['tenantgram-api', 'api'],
       ['tenantgram-worker', 'worker'],
-    ]) {
+    ] as const) {
       const d = byName('Deployment', name);
       const c = d?.spec.template.spec.containers[0];
       expect(c.image).toBe('tenantgram');

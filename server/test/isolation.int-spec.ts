@@ -7,6 +7,7 @@ import { dataSourceOptions } from '../src/modules/database/data-source-options';
 import { QueueName } from '../src/modules/queue/queue-names';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { TEST_REDIS_URL } from './helpers/test-database';
+import { present } from './helpers/present';
 
 /**
  * What every spec file gets from the harness, started twice at the same time
@@ -34,8 +35,8 @@ describe('test harness isolation', () => {
   });
 
   it('gives two concurrently started apps their own database and Redis prefix', () => {
-    expect(apps[0].db.name).not.toBe(apps[1].db.name);
-    expect(apps[0].config.redis.prefix).not.toBe(apps[1].config.redis.prefix);
+    expect(apps[0]?.db.name).not.toBe(apps[1]?.db.name);
+    expect(apps[0]?.config.redis.prefix).not.toBe(apps[1]?.config.redis.prefix);
   });
 
   it('keeps rows written by one out of the other', async () => {
@@ -53,11 +54,13 @@ describe('test harness isolation', () => {
   it('keeps queued jobs and keys of one out of the other', async () => {
     const queues = apps.map((t) => t.app.get<Queue>(getQueueToken(QueueName.Maintenance)));
     // Workers of the maintenance queue may take the probe at once: look it up by id, whatever its state.
-    const probe = await queues[0].add('probe', { from: 0 });
-    expect((await queues[0].getJob(probe.id ?? ''))?.data).toEqual({ from: 0 });
-    expect((await queues[1].getJob(probe.id ?? ''))?.name).not.toBe('probe');
-    const keys1 = await redis.keys(`${apps[1].config.redis.prefix}:*`);
-    expect(keys1.filter((k) => k.includes(apps[0].config.redis.prefix))).toEqual([]);
+    const [queue0, queue1] = [present(queues[0], 'the first queue'), present(queues[1], 'the second queue')];
+    const [app0, app1] = [present(apps[0], 'the first app'), present(apps[1], 'the second app')];
+    const probe = await queue0.add('probe', { from: 0 });
+    expect((await queue0.getJob(probe.id ?? ''))?.data).toEqual({ from: 0 });
+    expect((await queue1.getJob(probe.id ?? ''))?.name).not.toBe('probe');
+    const keys1 = await redis.keys(`${app1.config.redis.prefix}:*`);
+    expect(keys1.filter((k) => k.includes(app0.config.redis.prefix))).toEqual([]);
     await Promise.all(apps.map((t) => request(t.url).get('/health/ready').expect(200)));
   });
 });

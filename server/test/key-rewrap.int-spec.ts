@@ -7,6 +7,7 @@ import { KeyRewrapService } from '../src/modules/crypto/key-rewrap.service';
 import { createMigratedDatabase, TestDatabase } from './helpers/test-database';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { newTenant } from './factories/user.factory';
+import { present } from './helpers/present';
 
 const KEY1 = `1:${randomBytes(32).toString('base64')}`;
 const KEY2 = `2:${randomBytes(32).toString('base64')}`;
@@ -39,6 +40,7 @@ describe('keys:rewrap', () => {
   let db: TestDatabase;
   const apps: TestApp[] = [];
   const tenantIds: string[] = [];
+  const tenantId = (i: number): string => present(tenantIds[i], `tenant ${i}`);
   let leftoverKey1Token = '';
   const start = async (env: Record<string, string>): Promise<TestApp> => {
     const app = await startTestApp({ db, env });
@@ -66,22 +68,23 @@ describe('keys:rewrap', () => {
       );
     }
     // A pending login, so the walk covers every table with encrypted columns.
-    const place = (column: string) => ({ tenantId: tenantIds[0], table: 'mtproto_logins', column });
+    const place = (column: string) => ({ tenantId: tenantId(0), table: 'mtproto_logins', column });
     await ownerQuery(
       db,
       `INSERT INTO mtproto_logins (user_id, flow, phone, pending_session, state, expires_at)
        VALUES ($1, 'code', $2, $3, 'code_sent', now() + interval '5 minutes')`,
       [
-        tenantIds[0],
+        tenantId(0),
         crypto.encrypt('+15550000000', place('phone')),
         crypto.encrypt('pending-0', place('pending_session')),
       ],
     );
-    leftoverKey1Token = (
-      await ownerQuery<{ bot_token: string }>(db, 'SELECT bot_token FROM user_bot_credentials WHERE user_id = $1', [
-        tenantIds[0],
-      ])
-    )[0].bot_token;
+    const [leftover] = await ownerQuery<{ bot_token: string }>(
+      db,
+      'SELECT bot_token FROM user_bot_credentials WHERE user_id = $1',
+      [tenantId(0)],
+    );
+    leftoverKey1Token = present(leftover, 'the bot credentials of tenant 0').bot_token;
   });
   afterAll(async () => {
     for (const app of apps) await app.close();
@@ -121,7 +124,7 @@ describe('keys:rewrap', () => {
         }
       }
     })();
-    const writer = creds.update(tenantIds[3], { webhookSecret: 'written-during-rewrap' }, systemActor());
+    const writer = creds.update(tenantId(3), { webhookSecret: 'written-during-rewrap' }, systemActor());
     const report = await rewrap.rewrapAll({ batchSize: 2 });
     await writer;
     stop = true;
@@ -139,11 +142,11 @@ describe('keys:rewrap', () => {
         sessionString: `session-${i}`,
       });
     }
-    expect((await creds.get(tenantIds[3]))?.webhookSecret).toBe('written-during-rewrap');
+    expect((await creds.get(tenantId(3)))?.webhookSecret).toBe('written-during-rewrap');
   });
 
   it('does nothing on a second run (idempotent)', async () => {
-    const app = apps[apps.length - 1];
+    const app = present(apps.at(-1), 'the last started app');
     const report = await app.app.get(KeyRewrapService).rewrapAll({ batchSize: 2 });
     expect(report).toMatchObject({ rowsRewrapped: 0, valuesRewrapped: 0, failures: [] });
   });
@@ -164,13 +167,13 @@ describe('keys:rewrap', () => {
       ENCRYPTION_MIN_KEY_ID: '2',
     });
     const creds = app.app.get(CredentialsService);
-    expect((await creds.get(tenantIds[1]))?.botToken).toBe(tokenOf(1));
+    expect((await creds.get(tenantId(1)))?.botToken).toBe(tokenOf(1));
 
     await ownerQuery(db, 'UPDATE user_bot_credentials SET bot_token = $1 WHERE user_id = $2', [
       leftoverKey1Token,
-      tenantIds[0],
+      tenantId(0),
     ]);
-    await expect(creds.get(tenantIds[0])).rejects.toMatchObject({
+    await expect(creds.get(tenantId(0))).rejects.toMatchObject({
       code: 'KEY_RETIRED',
       message: expect.stringContaining('under key 1, which is retired'),
     });

@@ -78,7 +78,7 @@ describe('migrations', () => {
       const [probe] = (await qr.query(`SELECT qual FROM pg_policies WHERE tablename = 'probe_media'`)) as {
         qual: string;
       }[];
-      expect(probe.qual).toContain('app.user_id');
+      expect(probe?.qual).toContain('app.user_id');
     } finally {
       await qr.rollbackTransaction();
       await qr.release();

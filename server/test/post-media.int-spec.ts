@@ -9,6 +9,7 @@ import { channelFor, connectBot, eventually, ownerQuery } from './helpers/bot-wo
 import { startTestApp, type TestApp } from './helpers/test-app';
 import { createMigratedDatabase, TEST_REDIS_URL, type TestDatabase } from './helpers/test-database';
 import { telegramFor } from './sandbox/bot-helpers';
+import { present } from './helpers/present';
 
 type Headers = { Authorization: string };
 
@@ -65,7 +66,7 @@ describe('post media waits in Postgres, bounded per tenant', () => {
     const bytes = randomBytes(300_000);
     const at = new Date(Date.now() + 4000).toISOString();
     const created = await upload(headers, channelId, bytes, { scheduled_at: at }).expect(201);
-    const [row] = await mediaRows(created.body.id);
+    const row = present((await mediaRows(created.body.id))[0], 'the stored media row');
     expect(row.size).toBe(bytes.length);
     expect(Buffer.compare(row.bytes, bytes)).toBe(0);
     const redisPrefix = t.config.redis.prefix;
@@ -77,9 +78,11 @@ describe('post media waits in Postgres, bounded per tenant', () => {
     }
 
     await t.close();
-    const [{ status }] = await ownerQuery<{ status: string }>(t, 'SELECT status FROM posts WHERE id = $1', [
-      created.body.id,
-    ]);
+    const [{ status } = { status: undefined }] = await ownerQuery<{ status: string }>(
+      t,
+      'SELECT status FROM posts WHERE id = $1',
+      [created.body.id],
+    );
     expect(status).toBe('scheduled');
     t = await startTestApp({ db, sandbox, env: { SEND_SWEEP_MS: '300', POST_MEDIA_QUOTA_MB: '1' } });
     expect(t.config.redis.prefix).not.toBe(redisPrefix);
@@ -146,13 +149,15 @@ describe('post media waits in Postgres, bounded per tenant', () => {
     const b = await newTenant(t);
     const later = new Date(Date.now() + 3_600_000).toISOString();
     await upload(a.headers, a.channelId, randomBytes(1000), { scheduled_at: later }).expect(201);
-    const [{ rls, forced }] = await ownerQuery<{ rls: boolean; forced: boolean }>(
-      t,
-      `SELECT relrowsecurity AS rls, relforcerowsecurity AS forced FROM pg_class WHERE relname = 'post_media'`,
-    );
+    const [{ rls, forced } = { rls: undefined, forced: undefined }] = await ownerQuery<{
+      rls: boolean;
+      forced: boolean;
+    }>(t, `SELECT relrowsecurity AS rls, relforcerowsecurity AS forced FROM pg_class WHERE relname = 'post_media'`);
     expect({ rls, forced }).toEqual({ rls: true, forced: true });
     const count = (em: EntityManager | DataSource) =>
-      em.query<{ n: string }[]>('SELECT count(*) AS n FROM post_media').then(([r]) => Number(r.n));
+      em
+        .query<{ n: string }[]>('SELECT count(*) AS n FROM post_media')
+        .then(([r]) => Number(present(r, 'the count row').n));
     const tenantDb = t.app.get(TenantDb);
     expect(await count(t.app.get(DataSource))).toBe(0);
     expect(await tenantDb.run(a.tenantId, count)).toBe(1);

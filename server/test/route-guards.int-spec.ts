@@ -13,6 +13,7 @@ import { newStaff, newTenant, NewUser } from './factories/user.factory';
 import { newChannel } from './factories/channel.factory';
 import { newFile } from './factories/file.factory';
 import { newPost } from './factories/post.factory';
+import { present } from './helpers/present';
 
 /**
  * Every route the app serves, read from the router itself. Each one is either
@@ -56,7 +57,7 @@ const ownQrLogin: Fixture = (owner) =>
        VALUES ($1, 'qr', $2, 'done', now() + interval '1 hour') RETURNING id`,
       [owner.user.id, sealed],
     );
-    return rows[0].id;
+    return present(rows[0], 'the inserted login').id;
   });
 const OWNED_OBJECTS: Record<string, Fixture> = {
   '/api/channels/:id': ownChannel,

@@ -41,11 +41,11 @@ describe('system bot', () => {
     const user = await newUser(sandbox, 'Dora');
     await control(sandbox, 'POST', `/sandbox/bots/${systemBotId}/messages`, { from_phone: user.phone, text: '/start' });
     const [welcome] = await repliesTo(user.id, 1);
-    expect(welcome.text).toContain('Welcome to Tenantgram');
-    expect(welcome.text).toContain(`${t.url}/app`);
+    expect(welcome?.text).toContain('Welcome to Tenantgram');
+    expect(welcome?.text).toContain(`${t.url}/app`);
     await control(sandbox, 'POST', `/sandbox/bots/${systemBotId}/messages`, { from_phone: user.phone, text: '/help' });
     const replies = await repliesTo(user.id, 2);
-    expect(replies[1].text).toContain('/stats');
+    expect(replies[1]?.text).toContain('/stats');
   });
 
   it('answers /stats with the linked tenant’s channels and posts', async () => {
@@ -55,8 +55,8 @@ describe('system bot', () => {
     await channelFor(t, sandbox, headers, bot.id);
     await control(sandbox, 'POST', `/sandbox/bots/${systemBotId}/messages`, { from_phone: user.phone, text: '/stats' });
     const [stats] = await repliesTo(user.id, 1);
-    expect(stats.text).toContain('Channels: 1');
-    expect(stats.text).toContain(`@${bot.username} verified`);
+    expect(stats?.text).toContain('Channels: 1');
+    expect(stats?.text).toContain(`@${bot.username} verified`);
   });
 
   it('tells the linked tenant when a post fails', async () => {
@@ -73,7 +73,7 @@ describe('system bot', () => {
       .send({ text: 'will fail', idempotency_key: 'fail-1' })
       .expect(201);
     const [, notice] = await repliesTo(user.id, 2);
-    expect(notice.text).toContain('could not be sent');
-    expect(notice.text).toContain(post.body.id);
+    expect(notice?.text).toContain('could not be sent');
+    expect(notice?.text).toContain(post.body.id);
   });
 });

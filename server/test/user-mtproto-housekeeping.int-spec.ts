@@ -6,6 +6,7 @@ import { MtprotoLoginHousekeeping } from '../src/modules/user-mtproto/mtproto-lo
 import { newTenant } from './factories/user.factory';
 import { eventually } from './helpers/eventually';
 import { startTestApp, TestApp } from './helpers/test-app';
+import { present } from './helpers/present';
 
 jest.setTimeout(60000);
 
@@ -21,12 +22,12 @@ interface LoginRow {
 async function insertLogin(t: TestApp, row: LoginRow): Promise<string> {
   const tenant = await newTenant(t);
   const admin = t.app.get<DataSource>(getDataSourceToken(ADMIN_DATA_SOURCE));
-  const [{ id }] = await admin.query<{ id: string }[]>(
+  const [inserted] = await admin.query<{ id: string }[]>(
     `INSERT INTO mtproto_logins (user_id, flow, phone, phone_code_hash, pending_session, state, attempts, expires_at, updated_at)
      VALUES ($1, 'code', 'v1:x:sealed-phone', 'hash', 'v1:x:sealed-session', $2, 0, $3, $4) RETURNING id`,
     [tenant.user.id, row.state, row.expiresAt, row.updatedAt],
   );
-  return id;
+  return present(inserted, 'the inserted login').id;
 }
 
 async function remaining(t: TestApp, ids: string[]): Promise<string[]> {

@@ -67,8 +67,9 @@ export async function newSandboxUser(
 
 export async function latestCode(sandbox: Pick<SandboxHandle, 'httpUrl'>, phone: string): Promise<string> {
   const res = await control<{ code: string }[]>(sandbox, 'GET', `/sandbox/users/${phone}/codes`);
-  if (res.status !== 200 || !res.body.length) throw new Error('no login code delivered');
-  return res.body[0].code;
+  const [latest] = res.body;
+  if (res.status !== 200 || latest === undefined) throw new Error('no login code delivered');
+  return latest.code;
 }
 
 /** Connects the tenant's Telegram account through the product's code login (setup, then verify). */

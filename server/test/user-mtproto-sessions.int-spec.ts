@@ -26,6 +26,7 @@ import {
   sleep,
   startCluster,
 } from './user-mtproto-kit';
+import { present } from './helpers/present';
 
 jest.setTimeout(90000);
 
@@ -348,7 +349,7 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
         }
         expect((await sandboxStats()).connections - before).toBe(4);
 
-        const moved = tenants[0];
+        const moved = present(tenants[0], 'a connected tenant');
         const owner = ids.get((await leaseOwner(moved.tenant.user.id))!)!;
         const survivor = owner === w1 ? w2 : w1;
         await cluster.stop(owner);

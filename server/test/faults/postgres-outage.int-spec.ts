@@ -3,6 +3,7 @@ import { newTenant } from '../factories/user.factory';
 import { channelFor, connectBot, control, eventually } from '../helpers/bot-world';
 import { startTestAppWithSandbox, type SandboxTestApp } from '../helpers/test-app';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres';
+import { present } from '../helpers/present';
 
 describe('Postgres restarted under traffic', () => {
   let pg: ThrowawayPostgres;
@@ -114,7 +115,9 @@ describe('Postgres restarted under traffic', () => {
     const total = channels.length * perChannel;
     await eventually(
       async () => {
-        const res = await request(t.url).get(`/api/channels/${channels[0].id}/posts`).set(headers);
+        const res = await request(t.url)
+          .get(`/api/channels/${present(channels[0], 'a channel').id}/posts`)
+          .set(headers);
         if (res.status !== 200) return undefined;
         const lists = await Promise.all(
           channels.map((ch) => request(t.url).get(`/api/channels/${ch.id}/posts?page_size=100`).set(headers)),

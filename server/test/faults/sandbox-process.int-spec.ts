@@ -4,6 +4,7 @@ import request from 'supertest';
 import { newTenant } from '../factories/user.factory';
 import { connectBot, eventually } from '../helpers/bot-world';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { present } from '../helpers/present';
 
 /** `npm start`'s supervisor running the sandbox (src/sandbox/main.ts) on free ports, its output kept as lines. */
 function startSupervisedSandbox(): { child: ChildProcess; lines: string[] } {
@@ -50,7 +51,12 @@ describe('the sandbox in a process of its own', () => {
       const pid = found(run.lines, /^sandbox pid (\d+)/);
       return Promise.resolve(
         api && mtproto && pid
-          ? { httpUrl: api[1], httpPort: Number(api[2]), mtprotoPort: Number(mtproto[1]), pid: Number(pid[1]) }
+          ? {
+              httpUrl: present(api[1], 'the Bot API url'),
+              httpPort: Number(api[2]),
+              mtprotoPort: Number(mtproto[1]),
+              pid: Number(pid[1]),
+            }
           : undefined,
       );
     }, 30_000);

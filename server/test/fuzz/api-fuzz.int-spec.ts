@@ -99,9 +99,10 @@ async function collecting(run: (attempt: (f: () => Promise<void>) => Promise<voi
 const SWEEP_PARALLEL = 4;
 
 async function inParallel<T>(items: T[], width: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+  // One iterator shared by every lane: each takes the next item not yet taken.
+  const queue = items.values();
   const lane = async (): Promise<void> => {
-    while (next < items.length) await run(items[next++]);
+    for (const item of queue) await run(item);
   };
   await Promise.all(Array.from({ length: width }, lane));
 }
@@ -331,9 +332,9 @@ describe(`API fuzz driven by openapi.json (seed ${SEED})`, () => {
         const nextPath = (): string => {
           turn += 1;
           return op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
-            const segment = op.path.split('/')[op.path.split('/').indexOf(`{${name}}`) - 1];
+            const segment = op.path.split('/')[op.path.split('/').indexOf(`{${name}}`) - 1] ?? '';
             const ids = segment === 'channels' ? uploadChannels : (pools.tenant.bySegment[segment] ?? pools.tenant.own);
-            return ids[turn % ids.length];
+            return String(ids[turn % ids.length]);
           });
         };
         const arbs = operationUploads(doc, op);

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { BOUNDARY, fieldPart, multipartBody, type RawPart } from '../helpers/raw-http';
 import { HOSTILE, RawJson, resolve, validValue, type OpenApiDocument, type Operation } from './openapi-fuzz';
+import { present } from '../helpers/present';
 
 export type UploadMode = 'complete' | 'truncated' | 'aborted' | 'hostile-field' | 'odd-filename';
 
@@ -110,7 +111,7 @@ export function uploadArbitraries(
     }),
     'hostile-field': fc.tuple(fields, file, fc.constantFrom(...HOSTILE), fc.nat()).map(([fs, f, h, pick]) => {
       const names = [...fs.map((p) => /name="([^"]*)"/.exec(p.disposition)?.[1] ?? 'text'), 'unexpected_field'];
-      const name = names[pick % names.length];
+      const name = present(names[pick % names.length], 'a field name');
       const parts = [
         ...fs.filter((p) => !p.disposition.startsWith(`name="${name}"`)),
         fieldPart(name, asText(h.value)),

@@ -116,7 +116,7 @@ function fileFields(doc: OpenApiDocument, schema: Schema, description = ''): str
     .filter(([, p]) => resolve(doc, p).format === 'binary')
     .map(([name]) => name);
   const said = /file part[^.]*/i.exec(description)?.[0] ?? '';
-  for (const m of said.matchAll(/"([A-Za-z0-9_]+)"/g)) if (!names.includes(m[1])) names.push(m[1]);
+  for (const [, name = ''] of said.matchAll(/"([A-Za-z0-9_]+)"/g)) if (!names.includes(name)) names.push(name);
   return names.length ? names : ['file'];
 }
 
@@ -345,7 +345,7 @@ export function encodeComponent(s: string): string {
         .map((b) => `%${b.toString(16).toUpperCase()}`)
         .join('');
     } else {
-      out += encodeURIComponent(s[i]);
+      out += encodeURIComponent(s.charAt(i));
     }
   }
   return out;
@@ -414,7 +414,7 @@ export interface IdPools {
 const segmentBefore = (path: string, param: string): string => {
   const parts = path.split('/');
   const i = parts.indexOf(`{${param}}`);
-  return i > 0 ? parts[i - 1] : '';
+  return (i > 0 ? parts[i - 1] : undefined) ?? '';
 };
 
 function pathArbitrary(op: Operation, ids: IdPools, hostile: boolean): fc.Arbitrary<string> {
@@ -435,9 +435,11 @@ function pathArbitrary(op: Operation, ids: IdPools, hostile: boolean): fc.Arbitr
     .filter(
       (values) =>
         !hostile ||
-        values.some((v, i) => !(ids.bySegment[segmentBefore(op.path, op.pathParams[i].name)] ?? ids.own).includes(v)),
+        values.some((v, i) => !(ids.bySegment[segmentBefore(op.path, perParam[i]?.name ?? '')] ?? ids.own).includes(v)),
     )
-    .map((values) => perParam.reduce((path, p, i) => path.replace(`{${p.name}}`, encodeComponent(values[i])), op.path));
+    .map((values) =>
+      perParam.reduce((path, p, i) => path.replace(`{${p.name}}`, encodeComponent(values[i] ?? '')), op.path),
+    );
 }
 
 function validQuery(doc: OpenApiDocument, op: Operation): fc.Arbitrary<[string, string][]> {

@@ -26,8 +26,9 @@ export interface ThrowawayPostgres {
 async function postgresBin(): Promise<string> {
   const root = '/usr/lib/postgresql';
   const versions = (await readdir(root)).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  if (versions.length === 0) throw new Error(`no PostgreSQL server binaries under ${root}`);
-  return path.join(root, versions[0], 'bin');
+  const [newest] = versions;
+  if (newest === undefined) throw new Error(`no PostgreSQL server binaries under ${root}`);
+  return path.join(root, newest, 'bin');
 }
 
 /**

@@ -305,7 +305,7 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
           ],
         },
       });
-      expect(asked.reply_markup?.inline_keyboard[0][1]).toEqual({ text: 'No', callback_data: 'no' });
+      expect(asked.reply_markup?.inline_keyboard[0]?.[1]).toEqual({ text: 'No', callback_data: 'no' });
 
       const press = await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/callback`, {
         from_phone: user.phone,
@@ -393,7 +393,8 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
       rawBotCall(sandbox, bot.token, method, params);
     const drain = async (): Promise<Update[]> => {
       const got = (await call('getUpdates', { timeout: 0 })).body.result as Update[];
-      if (got.length > 0) await call('getUpdates', { offset: got[got.length - 1].update_id + 1, timeout: 0 });
+      const last = got.at(-1);
+      if (last !== undefined) await call('getUpdates', { offset: last.update_id + 1, timeout: 0 });
       return got;
     };
     await call('getUpdates', { allowed_updates: ['message'], timeout: 0 });

@@ -80,8 +80,9 @@ export async function newUser(
 /** The newest login code "delivered to the Telegram app", read through the control API. */
 export async function latestCode(kit: MtprotoKit, phone: string): Promise<string> {
   const res = await control<{ code: string }[]>(kit.sandbox, 'GET', `/sandbox/users/${phone}/codes`);
-  if (res.status !== 200 || !res.body.length) throw new Error('no login code');
-  return res.body[0].code;
+  const [latest] = res.body;
+  if (res.status !== 200 || latest === undefined) throw new Error('no login code');
+  return latest.code;
 }
 
 export async function sendCode(client: TelegramClient, phone: string): Promise<string> {

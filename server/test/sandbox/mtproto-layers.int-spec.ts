@@ -216,8 +216,8 @@ describe('sandbox MTProto door: every client in its own API layer, from one worl
       expect(chat227.id).toBe(channel.id);
       expect(chat227.title).toBe('Layers news');
       const [post] = await mt.getHistory(`@${channel.username}`);
-      expect(post.text).toBe('one post, every layer');
-      expect(post.views).toBe(5);
+      expect(post?.text).toBe('one post, every layer');
+      expect(post?.views).toBe(5);
     } finally {
       await mt.destroy();
     }

@@ -61,7 +61,7 @@ describe('sandbox MTProto updates with mtcute (its own update loop: pts gaps, ge
     await eventually(() => deletions.length >= 1);
     expect(edits).toEqual(['b2 (edited)']);
     expect(deletions).toEqual([[b3.id]]);
-    expect(updates.pts).toBe(world.updateState.users[String(me.id)].pts);
+    expect(updates.pts).toBe(world.updateState.users[String(me.id)]?.pts);
     expect(updates.pts).toBe(7);
   });
 

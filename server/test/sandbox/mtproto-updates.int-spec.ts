@@ -4,6 +4,7 @@ import { Raw } from 'telegram/events/Raw';
 import { returnBigInt } from 'telegram/Helpers';
 import { addBotToChannel, control, newBot, newChannel, telegramFor } from './bot-helpers';
 import { errorOf, MtprotoKit, newUser, signedInClient, startMtprotoKit } from './mtproto-kit';
+import { present } from '../helpers/present';
 
 jest.setTimeout(30000);
 
@@ -299,8 +300,8 @@ describe('sandbox MTProto updates (real gramjs)', () => {
     const telegram = telegramFor(kit.sandbox, bot.token);
     const posted = [];
     for (const text of ['post 1', 'post 2', 'post 3']) posted.push(await telegram.sendMessage(channel.id, text));
-    await telegram.editMessageText(channel.id, posted[0].message_id, undefined, 'post 1 (fixed)');
-    await telegram.deleteMessage(channel.id, posted[1].message_id);
+    await telegram.editMessageText(channel.id, present(posted[0], 'post 1').message_id, undefined, 'post 1 (fixed)');
+    await telegram.deleteMessage(channel.id, present(posted[1], 'post 2').message_id);
 
     const resumed = await resume(session);
     const ask = (pts: number, limit: number) =>

@@ -259,9 +259,9 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
     expect(dialog).toBeDefined();
     const messages = await client.getMessages(dialog!.inputEntity, { limit: 10 });
     expect([...messages].map((m) => m.message)).toEqual(['from the bot', 'from control']);
-    expect(Number(messages[0].viaBotId)).toBe(bot.id);
-    expect(messages[1].views).toBe(42);
-    expect(messages[0].post).toBe(true);
+    expect(Number(messages[0]?.viaBotId)).toBe(bot.id);
+    expect(messages[1]?.views).toBe(42);
+    expect(messages[0]?.post).toBe(true);
     await kit.destroy(client);
   });
 

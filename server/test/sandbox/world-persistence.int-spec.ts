@@ -11,6 +11,7 @@ import { createMigratedDatabase, type TestDatabase, uniqueRedisPrefix } from '..
 import { channelWithPosts, connectAccount, newSandboxUser } from '../user-mtproto-kit';
 import { MtprotoClientPool } from '../../src/modules/user-mtproto/mtproto-client.pool';
 import { rawBotCall } from './bot-helpers';
+import { present } from '../helpers/present';
 
 jest.setTimeout(240_000);
 
@@ -96,7 +97,7 @@ describe('the sandbox process keeps its world across restarts', () => {
   const redisPrefix = uniqueRedisPrefix();
   let tenant: NewUser;
   let bot: { id: number; token: string };
-  let channels: { id: string; telegramId: number }[];
+  let channels: [{ id: string; telegramId: number }, { id: string; telegramId: number }];
   let history: { id: string; sandboxId: number };
   /** Every user, bot and channel id the sandbox issued in this test. */
   const issued = { users: [] as number[], bots: [] as number[], channels: [] as number[] };
@@ -247,15 +248,15 @@ describe('the sandbox process keeps its world across restarts', () => {
       const pids = (): number[] => run.lines.flatMap((l) => /^sandbox pid (\d+)/.exec(l)?.[1] ?? []).map(Number);
       const first = await eventually(() => Promise.resolve(apiUrls()[0] && pids()[0] ? true : undefined), 60_000);
       expect(first).toBe(true);
-      const crashed = { httpUrl: apiUrls()[0] };
+      const crashed = { httpUrl: present(apiUrls()[0], 'the first Bot API url') };
       const survivor = await newBot(crashed);
       await eventually(async () =>
         (await readFile(path.join(dir, 'world.json'), 'utf8')).includes(survivor.token) ? true : undefined,
       );
-      process.kill(pids()[0], 'SIGKILL');
+      process.kill(present(pids()[0], 'the first sandbox pid'), 'SIGKILL');
 
       await eventually(() => Promise.resolve(apiUrls().length > 1 && pids().length > 1 ? true : undefined), 60_000);
-      const back = { httpUrl: apiUrls()[1] };
+      const back = { httpUrl: present(apiUrls()[1], 'the restarted Bot API url') };
       expect((await rawBotCall(back, survivor.token, 'getMe')).body.result).toMatchObject({ id: survivor.id });
     } finally {
       if (run.child.exitCode === null) {
