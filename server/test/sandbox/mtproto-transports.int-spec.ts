@@ -1,3 +1,4 @@
+import './mtcute-quiet';
 import { BaseTelegramClient, MemoryStorage } from '@mtcute/node';
 import { addPublicKey, NodeCryptoProvider } from '@mtcute/node/utils.js';
 import { SandboxHandle, startSandbox } from '../../src/sandbox';

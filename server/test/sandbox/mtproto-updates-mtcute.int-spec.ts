@@ -1,3 +1,4 @@
+import './mtcute-quiet';
 import { BaseTelegramClient, DeleteMessageUpdate, MemoryStorage, Message, TelegramClient } from '@mtcute/node';
 import { eventually } from '../helpers/eventually';
 import { mtcuteClient } from './mtcute-kit';

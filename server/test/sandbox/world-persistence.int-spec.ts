@@ -23,6 +23,22 @@ interface RunningSandbox {
   httpUrl: string;
 }
 
+/** A child's stdout and stderr as lines (colour codes removed: the supervisor colours its prefixes). */
+function collectLines(child: ChildProcess): string[] {
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = '';
+    stream?.on('error', () => undefined);
+    stream?.on('data', (d: Buffer) => {
+      const parts = (rest + d.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      // eslint-disable-next-line no-control-regex -- ANSI colour codes
+      lines.push(...parts.map((l) => l.replace(/\u001b\[\d+m/g, '')));
+    });
+  }
+  return lines;
+}
+
 /**
  * The sandbox as `npm start` runs it: src/sandbox/main.ts in a process of its own, on fixed ports (the product keeps
  * pointing at them across restarts) and a data directory.
@@ -43,16 +59,7 @@ async function startSandboxProcess(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const lines: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    let rest = '';
-    stream?.on('error', () => undefined);
-    stream?.on('data', (d: Buffer) => {
-      const parts = (rest + d.toString()).split('\n');
-      rest = parts.pop() ?? '';
-      lines.push(...parts);
-    });
-  }
+  const lines = collectLines(child);
   await eventually(() => {
     if (child.exitCode !== null) throw new Error(`the sandbox exited: ${lines.join('\n')}`);
     return Promise.resolve(lines.some((l) => l.trim().startsWith('World:')) ? true : undefined);
@@ -74,17 +81,7 @@ function startSupervisor(env: Record<string, string>): { child: ChildProcess; li
     env: { ...process.env, SANDBOX_HTTP_PORT: '0', SANDBOX_MTPROTO_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const lines: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    let rest = '';
-    stream?.on('error', () => undefined);
-    stream?.on('data', (d: Buffer) => {
-      const parts = (rest + d.toString()).split('\n');
-      rest = parts.pop() ?? '';
-      // eslint-disable-next-line no-control-regex -- the supervisor colours its prefixes
-      lines.push(...parts.map((l) => l.replace(/\u001b\[\d+m/g, '')));
-    });
-  }
+  const lines = collectLines(child);
   return { child, lines };
 }
 
