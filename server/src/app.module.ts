@@ -5,21 +5,17 @@ import { ConfigModule } from './config/config.module';
 import { AppLoggerModule } from './common/logging/logger.module';
 import { DatabaseModule } from './modules/database/database.module';
 import { HealthModule } from './modules/health/health.module';
-import { QueueModule } from './modules/queue/queue.module';
+import { QueueConnectionModule } from './modules/queue/queue.module';
 import { AdminModule } from './modules/admin/admin.module';
-import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ChannelsModule } from './modules/channels/channels.module';
-import { CredentialsModule } from './modules/credentials/credentials.module';
-import { CryptoModule } from './modules/crypto/crypto.module';
-import { TenantDbModule } from './modules/database/tenant-db.module';
-import { TenantsModule } from './modules/tenants/tenants.module';
 import { BotHttpModule, BotModule, BotWorkerModule } from './modules/bot/bot.module';
 import { SystemBotModule } from './modules/bot/system-bot.module';
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
-import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
+import { TenantsModule } from './modules/tenants/tenants.module';
+import { dataSourceOptions } from './data-source-options';
 
 export interface AppModuleOptions {
   /** Where logs go (tests capture them). Defaults to stdout. */
@@ -41,16 +37,12 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         AppLoggerModule.forRoot(config, options.logStream),
-        DatabaseModule.forRoot(config),
-        QueueModule.forRoot(config),
+        DatabaseModule.forRoot(config, dataSourceOptions),
+        QueueConnectionModule.forRoot(config),
         HealthModule,
-        AuditModule,
-        TenantDbModule,
-        CryptoModule,
+        // Every role: the first admin is created at boot, whichever role starts first.
         TenantsModule,
-        CredentialsModule,
         ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsModule, AdminModule] : []),
-        RateLimitModule,
         BotModule,
         ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),
         ...(roleRunsWorkers(config.role) ? [BotWorkerModule, PostsWorkerModule] : []),

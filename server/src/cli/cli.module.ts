@@ -4,8 +4,8 @@ import { ConfigModule } from '../config/config.module';
 import { AuditModule } from '../modules/audit/audit.module';
 import { CryptoModule } from '../modules/crypto/crypto.module';
 import { DatabaseModule } from '../modules/database/database.module';
-import { TenantDbModule } from '../modules/database/tenant-db.module';
 import { TenantsModule } from '../modules/tenants/tenants.module';
+import { dataSourceOptions } from '../data-source-options';
 
 /** What the operator commands need: the database (the restricted pool, and the admin pool for cross-tenant work), audit, crypto, users. */
 @Module({})
@@ -15,9 +15,8 @@ export class CliModule {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot(config),
+        DatabaseModule.forRoot(config, dataSourceOptions),
         AuditModule,
-        TenantDbModule,
         CryptoModule,
         TenantsModule,
       ],

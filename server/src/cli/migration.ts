@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/app-config';
 import { ensureDatabase } from '../modules/database/create-database';
-import { dataSourceOptions } from '../modules/database/data-source-options';
+import { dataSourceOptions } from '../data-source-options';
 import { pendingSchemaChanges } from '../modules/database/schema-drift';
 import { freezeCommittedVersions, writeSqlFunctionMigration } from './sql-function-migration';
 

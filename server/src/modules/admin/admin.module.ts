@@ -5,9 +5,13 @@ import { AdminController } from './admin.controller';
 import { AdminQueuesService } from './admin-queues.service';
 import { AdminService } from './admin.service';
 import { WebhookHealthCheck } from './webhook-health';
+import { AuditModule } from '../audit/audit.module';
+import { CredentialsModule } from '../credentials/credentials.module';
+import { QueueModule } from '../queue/queue.module';
+import { TenantsModule } from '../tenants/tenants.module';
 
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, AuditModule, TenantsModule, CredentialsModule, QueueModule],
   controllers: [AdminController],
   providers: [AdminService, AdminQueuesService, WebhookHealthCheck, TelegramBotApi],
 })

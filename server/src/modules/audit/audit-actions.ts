@@ -1,5 +1,3 @@
-import type { UserRole } from '../tenants/user.entity';
-
 /** Every action the audit trail records. Kept in one place so the console can filter by them. */
 export enum AuditAction {
   Registered = 'auth.registered',
@@ -27,7 +25,8 @@ export enum AuditAction {
 /** Who did it: a user (tenant or staff) or a named system process. */
 export interface AuditActor {
   id: string | null;
-  role: UserRole | 'system';
+  /** The user's role (`UserRole` in tenants/, spelled out here so the audit log depends on nobody). */
+  role: 'tenant' | 'support' | 'admin' | 'system';
   ip?: string | null;
 }
 

@@ -9,13 +9,15 @@ import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottleService } from './login-throttle.service';
 import { RolesGuard } from './roles.guard';
 import { TokenService } from './token.service';
+import { AuditModule } from '../audit/audit.module';
+import { TenantsModule } from '../tenants/tenants.module';
 
 /**
  * HTTP authentication. Its two global guards run on every route of the app:
  * the JWT guard (passport-jwt, unless `@Public()`), then the role guard.
  */
 @Module({
-  imports: [JwtModule.register({})],
+  imports: [JwtModule.register({}), TenantsModule, AuditModule],
   controllers: [AuthController, MeController],
   providers: [
     AuthService,

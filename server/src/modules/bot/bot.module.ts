@@ -14,6 +14,8 @@ import { UserBotService } from './user-bot.service';
 import { WebhookController } from './webhook.controller';
 import { WebhookIngestService } from './webhook-ingest.service';
 import { WebhookFastPath } from './webhook.fast-path';
+import { CredentialsModule } from '../credentials/credentials.module';
+import { QueueModule } from '../queue/queue.module';
 
 /**
  * Tenant bots and notifications, for every role: the Bot API adapter, the
@@ -21,6 +23,7 @@ import { WebhookFastPath } from './webhook.fast-path';
  * HTTP routes live in BotHttpModule, queue processors in BotWorkerModule.
  */
 @Module({
+  imports: [CredentialsModule, QueueModule],
   providers: [
     TelegramBotApi,
     BotOwnerLookup,

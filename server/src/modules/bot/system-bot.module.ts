@@ -6,6 +6,7 @@ import { SYSTEM_BOT_NAME, SystemBotLauncher } from './system-bot.launcher';
 import { SystemBotToken } from './system-bot-token';
 import { SystemBotUpdate } from './system-bot.update';
 import { TelegramBotApi } from './telegram-bot-api';
+import { CredentialsModule } from '../credentials/credentials.module';
 
 /**
  * The platform's own bot through nestjs-telegraf. Without a token (real mode
@@ -26,6 +27,7 @@ import { TelegramBotApi } from './telegram-bot-api';
       }),
     }),
     BotModule,
+    CredentialsModule,
   ],
   controllers: [SystemBotController],
   providers: [SystemBotUpdate, SystemBotLauncher],

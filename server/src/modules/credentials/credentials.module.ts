@@ -1,6 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { CryptoModule } from '../crypto/crypto.module';
 import { CredentialsService } from './credentials.service';
 
-@Global()
-@Module({ providers: [CredentialsService], exports: [CredentialsService] })
+@Module({ imports: [AuditModule, CryptoModule], providers: [CredentialsService], exports: [CredentialsService] })
 export class CredentialsModule {}

@@ -1,9 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { CryptoService } from './crypto.service';
 import { KeyRewrapService } from './key-rewrap.service';
 
-@Global()
 @Module({
+  imports: [AuditModule],
   providers: [CryptoService, KeyRewrapService],
   exports: [CryptoService, KeyRewrapService],
 })

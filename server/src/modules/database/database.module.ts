@@ -1,19 +1,34 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
+import { AuditModule } from '../audit/audit.module';
 import { ADMIN_DATA_SOURCE } from './admin-data-source';
-import { dataSourceOptions } from './data-source-options';
 import { resolveAdminRole, resolveRuntimeRole } from './runtime-role';
+import { AdminDb, TenantDb } from './tenant-db';
 
 /** Few connections: support requests, boot-time lookups, sweeps and housekeeping. */
 const ADMIN_POOL_MAX = 4;
 
+/**
+ * The two pools (restricted, row-level-security; admin, BYPASSRLS) and the two ways into them:
+ * TenantDb (one tenant's scope) and AdminDb (audited cross-tenant work). Global, with config and
+ * logging, because nearly every module's repository runs through it.
+ */
+@Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * `dataSourceOptions` comes from the composition root (src/data-source-options.ts), which knows every
+   * module's entities; this module knows none of them.
+   */
+  static forRoot(config: AppConfig, dataSourceOptions: (url: string) => DataSourceOptions): DynamicModule {
     return {
       module: DatabaseModule,
+      providers: [TenantDb, AdminDb],
+      exports: [TenantDb, AdminDb],
       imports: [
+        AuditModule,
         TypeOrmModule.forRootAsync({
           useFactory: async () => {
             const base = dataSourceOptions(config.database.url);

@@ -7,10 +7,13 @@ import { PostSendWorker } from './post-send.worker';
 import { PostSender } from './post-sender.service';
 import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
+import { CredentialsModule } from '../credentials/credentials.module';
+import { QueueModule } from '../queue/queue.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 
 /** Creating, listing and cancelling posts (api role). */
 @Module({
-  imports: [ChannelsModule, BotModule],
+  imports: [ChannelsModule, BotModule, QueueModule, RateLimitModule],
   controllers: [PostsController],
   providers: [PostsService, PostMediaStore],
   exports: [PostsService],
@@ -19,7 +22,7 @@ export class PostsHttpModule {}
 
 /** Sending posts (worker role). */
 @Module({
-  imports: [BotModule],
+  imports: [BotModule, CredentialsModule, QueueModule, RateLimitModule],
   providers: [PostSender, PostSendWorker, PostMediaStore, OutboxStore],
 })
 export class PostsWorkerModule {}

@@ -1,29 +1,34 @@
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { redisConnectionOptions } from '../../common/redis';
 import { QueueName } from './queue-names';
 
+const queues = BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name })));
+
 /**
- * BullMQ on the shared Redis, under the deployment's key prefix (tests give each
- * file its own). Feature modules register processors with `@Processor(QueueName.X)`.
+ * The product's queues, for modules that add jobs (`@InjectQueue(QueueName.X)`); processors register
+ * with `@Processor(QueueName.X)`. Imported where used; the connection comes from QueueConnectionModule.
  */
-@Global()
+@Module({ imports: [queues], exports: [queues] })
+export class QueueModule {}
+
+/**
+ * BullMQ's connection on the shared Redis, under the deployment's key prefix (tests give each file
+ * its own). Imported once, by the app module.
+ */
 @Module({})
-export class QueueModule {
+export class QueueConnectionModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const queues = BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name })));
     return {
-      module: QueueModule,
+      module: QueueConnectionModule,
       imports: [
         BullModule.forRoot({
           connection: redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: null }),
           prefix: `${config.redis.prefix}:bull`,
           defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 },
         }),
-        queues,
       ],
-      exports: [queues],
     };
   }
 }

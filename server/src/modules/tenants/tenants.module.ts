@@ -1,9 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { UsersService } from './users.service';
 
-@Global()
 @Module({
+  imports: [AuditModule],
   providers: [UsersService, AdminBootstrapService],
   exports: [UsersService],
 })

@@ -45,6 +45,10 @@ import { MtprotoRedis } from './mtproto-redis';
 import { MtprotoSessionEvents } from './mtproto-session-events';
 import { UserMtprotoController } from './user-mtproto.controller';
 import { UserMtprotoService } from './user-mtproto.service';
+import { AuditModule } from '../audit/audit.module';
+import { CredentialsModule } from '../credentials/credentials.module';
+import { CryptoModule } from '../crypto/crypto.module';
+import { QueueModule } from '../queue/queue.module';
 
 @Module({})
 export class UserMtprotoModule {
@@ -69,7 +73,15 @@ export class UserMtprotoModule {
       // Global so the admin console's module can reach UserMtprotoService.forceDisconnect without the config.
       global: true,
       // BotModule brings NotificationsService (the system bot tells a tenant its session was revoked).
-      imports: [RateLimitModule, BotModule, ...(api ? [ChannelsModule] : [])],
+      imports: [
+        RateLimitModule,
+        BotModule,
+        AuditModule,
+        CryptoModule,
+        CredentialsModule,
+        QueueModule,
+        ...(api ? [ChannelsModule] : []),
+      ],
       controllers,
       providers,
       exports: [UserMtprotoService, MtprotoClientFactory, ...(worker ? [MtprotoClientPool] : [])],

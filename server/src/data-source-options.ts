@@ -3,7 +3,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 
 /** Migrations live at the repository root, compiled or not. */
-export const MIGRATIONS_GLOB = path.join(__dirname, '..', '..', '..', '..', 'migrations', '*.{ts,js}');
+export const MIGRATIONS_GLOB = path.join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
 
 export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {
