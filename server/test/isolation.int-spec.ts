@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/modules/database/data-source-options';
+import { dataSourceOptions } from '../src/data-source-options';
 import { QueueName } from '../src/modules/queue/queue-names';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { TEST_REDIS_URL } from './helpers/test-database';

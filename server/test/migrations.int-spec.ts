@@ -1,5 +1,5 @@
 import { DataSource, QueryRunner } from 'typeorm';
-import { dataSourceOptions } from '../src/modules/database/data-source-options';
+import { dataSourceOptions } from '../src/data-source-options';
 import { pendingSchemaChanges } from '../src/modules/database/schema-drift';
 import { createEmptyDatabase, TestDatabase } from './helpers/test-database';
 

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/modules/database/data-source-options';
+import { dataSourceOptions } from '../src/data-source-options';
 import { APP_DB_ROLE } from '../src/modules/database/runtime-role';
 import { ScopedSendFunction, TenantDb } from '../src/modules/database/tenant-db';
 import { OutboxStore } from '../src/modules/posts/outbox-store';

@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/modules/database/data-source-options';
+import { dataSourceOptions } from '../src/data-source-options';
 import {
   applySqlFunctions,
   databaseDefinitions,

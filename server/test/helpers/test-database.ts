@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/modules/database/data-source-options';
+import { dataSourceOptions } from '../../src/data-source-options';
 
 /** The server every test database is created on (its `postgres` database is the admin door). */
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

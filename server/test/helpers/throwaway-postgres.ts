@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/modules/database/data-source-options';
+import { dataSourceOptions } from '../../src/data-source-options';
 import { freePort } from './free-port';
 import type { TestDatabase } from './test-database';
 
