@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { CredentialsRepository } from './credentials.repository';
 import { CredentialsService } from './credentials.service';
 
 @Global()
-@Module({ providers: [CredentialsService], exports: [CredentialsService] })
+@Module({ providers: [CredentialsRepository, CredentialsService], exports: [CredentialsService] })
 export class CredentialsModule {}
