@@ -1,7 +1,18 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { KeyRewrapService } from '../crypto/key-rewrap.service';
 import { CredentialsRepository } from './credentials.repository';
 import { CredentialsService } from './credentials.service';
 
 @Global()
 @Module({ providers: [CredentialsRepository, CredentialsService], exports: [CredentialsService] })
-export class CredentialsModule {}
+export class CredentialsModule implements OnModuleInit {
+  constructor(
+    private readonly keyRewrap: KeyRewrapService,
+    private readonly repo: CredentialsRepository,
+  ) {}
+
+  /** keys:rewrap re-encrypts this table's secrets through its repository, the table's one writer. */
+  onModuleInit(): void {
+    this.keyRewrap.register(this.repo);
+  }
+}
