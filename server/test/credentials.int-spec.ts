@@ -168,4 +168,26 @@ describe('credentials at rest', () => {
     );
     for (const secret of Object.values(SECRETS)) expect(JSON.stringify(meta)).not.toContain(secret);
   });
+
+  it("stamps the account's last use on the tenant's own row and no other", async () => {
+    const a = await newTenant(t);
+    const b = await newTenant(t);
+    await creds.update(a.user.id, { botUsername: 'touched_bot' }, systemActor());
+    await creds.update(b.user.id, { botUsername: 'untouched_bot' }, systemActor());
+    await creds.touchMtprotoLastUsed(a.user.id);
+    const rows = await asOwner(
+      t,
+      async (c) =>
+        (
+          await c.query<{ user_id: string; stamped: boolean }>(
+            'SELECT user_id, mtproto_last_used_at IS NOT NULL AS stamped FROM user_bot_credentials WHERE user_id = ANY($1)',
+            [[a.user.id, b.user.id]],
+          )
+        ).rows,
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.user_id, r.stamped]))).toEqual({
+      [a.user.id]: true,
+      [b.user.id]: false,
+    });
+  });
 });

@@ -1,15 +1,11 @@
 import { present } from '../../common/present';
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
-import { AuditEvent } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
 import { TokenService } from '../auth/token.service';
 import { Channel } from '../channels/channel.entity';
 import { CredentialsService, TenantCredentials } from '../credentials/credentials.service';
-import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { AdminDb, isUuid } from '../database/tenant-db';
 import { User, UserRole, UserStatus } from '../tenants/user.entity';
 import { TenantsError, TenantsErrorCode } from '../tenants/tenants.errors';
@@ -77,8 +73,6 @@ export class AdminService {
     private readonly audit: AuditService,
     private readonly webhookHealth: WebhookHealthCheck,
     private readonly moduleRef: ModuleRef,
-    // The audit log holds every tenant's events: read on the admin pool like the rest of the console.
-    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly ds: DataSource,
   ) {}
 
   /**
@@ -220,15 +214,15 @@ export class AdminService {
 
   /** Newest first. Pages either by cursor (`before`, stable while events arrive) or by number (`page`). */
   async auditLog(q: AuditQueryDto): Promise<AuditPageDto> {
-    const qb = this.ds.getRepository(AuditEvent).createQueryBuilder('e');
-    if (q.tenant_id) qb.andWhere('e.tenant_id = :tenantId', { tenantId: q.tenant_id });
-    if (q.action) qb.andWhere('e.action = :action', { action: q.action });
-    if (q.from) qb.andWhere('e.at >= :from', { from: q.from });
-    if (q.to) qb.andWhere('e.at < :to', { to: q.to });
-    const total = await qb.clone().getCount();
-    if (q.before) qb.andWhere('e.id < :beforeId', { beforeId: q.before });
-    else if (q.page) qb.offset((q.page - 1) * q.limit);
-    const events = await qb.orderBy('e.id', 'DESC').limit(q.limit).getMany();
+    const { events, total } = await this.audit.list({
+      tenantId: q.tenant_id,
+      action: q.action,
+      from: q.from,
+      to: q.to,
+      beforeId: q.before,
+      page: q.page,
+      limit: q.limit,
+    });
     return {
       items: events.map((e) => ({
         id: e.id,

@@ -7,6 +7,7 @@ import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottleService } from './login-throttle.service';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { RolesGuard } from './roles.guard';
 import { TokenService } from './token.service';
 import { AuditModule } from '../audit/audit.module';
@@ -22,6 +23,7 @@ import { TenantsModule } from '../tenants/tenants.module';
   providers: [
     AuthService,
     TokenService,
+    RefreshTokensRepository,
     LoginThrottleService,
     JwtStrategy,
     // Per app instance: the guard authenticates with this app's strategy, never another's.

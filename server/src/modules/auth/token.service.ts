@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { EntityManager, IsNull } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
 import { isUuid, TenantDb } from '../database/tenant-db';
 import type { User } from '../tenants/user.entity';
 import { AuthError, AuthErrorCode } from './auth.errors';
 import { AccessTokenPayload, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './jwt.constants';
-import { RefreshToken } from './refresh-token.entity';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
 
 export interface TokenPair {
   access_token: string;
@@ -44,6 +44,7 @@ export class TokenService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly jwt: JwtService,
     private readonly tenantDb: TenantDb,
+    private readonly refreshTokens: RefreshTokensRepository,
   ) {}
 
   signAccessToken(user: Pick<User, 'id' | 'role'>): string {
@@ -59,7 +60,7 @@ export class TokenService {
 
   /** A new login: a new refresh-token family. */
   async issue(user: Pick<User, 'id' | 'role'>): Promise<TokenPair> {
-    const refreshToken = await this.tenantDb.run(user.id, (em) => this.insertRefresh(em, user.id, randomUUID()));
+    const refreshToken = await this.insertRefresh(user.id, randomUUID());
     return this.pair(user, refreshToken);
   }
 
@@ -82,16 +83,15 @@ export class TokenService {
     const parsed = parseRefreshToken(token);
     if (!parsed) return { kind: 'invalid' };
     return this.tenantDb.run(parsed.userId, async (em): Promise<RotationOutcome> => {
-      const repo = em.getRepository(RefreshToken);
-      const row = await repo.findOne({ where: { tokenHash: parsed.hash }, lock: { mode: 'pessimistic_write' } });
+      const row = await this.refreshTokens.findByHashForUpdate(parsed.userId, parsed.hash, em);
       if (!row || row.revokedAt) return { kind: 'invalid' };
       if (row.rotatedAt) {
-        await this.revokeFamilyIn(em, row.familyId);
+        await this.refreshTokens.revokeFamily(parsed.userId, row.familyId, em);
         return { kind: 'reused', userId: row.userId, familyId: row.familyId };
       }
       if (row.expiresAt.getTime() <= Date.now()) return { kind: 'expired' };
-      await repo.update({ id: row.id }, { rotatedAt: new Date() });
-      const refreshToken = await this.insertRefresh(em, row.userId, row.familyId);
+      await this.refreshTokens.markRotated(parsed.userId, row.id, em);
+      const refreshToken = await this.insertRefresh(row.userId, row.familyId, em);
       return { kind: 'rotated', userId: row.userId, familyId: row.familyId, refreshToken };
     });
   }
@@ -101,31 +101,29 @@ export class TokenService {
     const parsed = parseRefreshToken(token);
     if (!parsed) return null;
     return this.tenantDb.run(parsed.userId, async (em) => {
-      const row = await em.getRepository(RefreshToken).findOneBy({ tokenHash: parsed.hash });
+      const row = await this.refreshTokens.findByHash(parsed.userId, parsed.hash, em);
       if (!row) return null;
-      await this.revokeFamilyIn(em, row.familyId);
+      await this.refreshTokens.revokeFamily(parsed.userId, row.familyId, em);
       return row.userId;
     });
   }
 
   async revokeAllFor(userId: string): Promise<void> {
-    await this.tenantDb.run(userId, (em) =>
-      em.getRepository(RefreshToken).update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() }),
-    );
+    await this.refreshTokens.revokeAll(userId);
   }
 
-  private async revokeFamilyIn(em: EntityManager, familyId: string): Promise<void> {
-    await em.getRepository(RefreshToken).update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
-  }
-
-  private async insertRefresh(em: EntityManager, userId: string, familyId: string): Promise<string> {
+  /** A new member of `familyId`; inside `em` when given (a rotation's transaction). */
+  private async insertRefresh(userId: string, familyId: string, em?: EntityManager): Promise<string> {
     const token = `${userId}.${randomBytes(32).toString('base64url')}`;
-    await em.getRepository(RefreshToken).insert({
+    await this.refreshTokens.insert(
       userId,
-      familyId,
-      tokenHash: sha256(token),
-      expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
-    });
+      {
+        familyId,
+        tokenHash: sha256(token),
+        expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
+      },
+      em,
+    );
     return token;
   }
 

@@ -1,10 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { QueueName } from '../queue/queue-names';
-import { User } from '../tenants/user.entity';
+import { UsersService } from '../tenants/users.service';
 import { type NotificationJob, notificationText } from './notifications.service';
 import { SystemBotToken } from './system-bot-token';
 import { classifyTelegramFailure, describeFailure } from './telegram-failure';
@@ -16,7 +14,7 @@ export class NotificationsProcessor extends WorkerHost {
   private readonly logger = new Logger(NotificationsProcessor.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly users: UsersService,
     private readonly systemBot: SystemBotToken,
     private readonly api: TelegramBotApi,
   ) {
@@ -25,12 +23,8 @@ export class NotificationsProcessor extends WorkerHost {
 
   async process(job: Job<NotificationJob>): Promise<void> {
     const { tenantId, notification } = job.data;
-    // users carries no row-level security: reading one user's link needs no tenant scope.
-    const user = await this.ds.getRepository(User).findOne({
-      where: { id: tenantId },
-      select: { id: true, telegramUserId: true },
-    });
-    if (!user?.telegramUserId) {
+    const telegramUserId = await this.users.findTelegramUserId(tenantId);
+    if (!telegramUserId) {
       this.logger.log(`notification ${notification.kind} for tenant ${tenantId} skipped: no linked Telegram account`);
       return;
     }
@@ -40,7 +34,7 @@ export class NotificationsProcessor extends WorkerHost {
       return;
     }
     try {
-      await this.api.createTelegram(token).sendMessage(Number(user.telegramUserId), notificationText(notification));
+      await this.api.createTelegram(token).sendMessage(Number(telegramUserId), notificationText(notification));
     } catch (err) {
       const failure = classifyTelegramFailure(err);
       if (failure.kind === 'refused' || failure.kind === 'unauthorized') {

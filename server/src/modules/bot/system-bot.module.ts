@@ -7,6 +7,7 @@ import { SystemBotToken } from './system-bot-token';
 import { SystemBotUpdate } from './system-bot.update';
 import { TelegramBotApi } from './telegram-bot-api';
 import { CredentialsModule } from '../credentials/credentials.module';
+import { TenantsModule } from '../tenants/tenants.module';
 
 /**
  * The platform's own bot through nestjs-telegraf. Without a token (real mode
@@ -28,6 +29,7 @@ import { CredentialsModule } from '../credentials/credentials.module';
     }),
     BotModule,
     CredentialsModule,
+    TenantsModule,
   ],
   controllers: [SystemBotController],
   providers: [SystemBotUpdate, SystemBotLauncher],

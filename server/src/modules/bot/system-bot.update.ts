@@ -1,15 +1,13 @@
 import { Inject } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Command, Ctx, Help, Start, Update } from 'nestjs-telegraf';
 import type { Context } from 'telegraf';
-import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { Channel } from '../channels/channel.entity';
 import { CredentialsService } from '../credentials/credentials.service';
 import { TenantDb } from '../database/tenant-db';
 import { Post, PostStatus } from '../posts/post.entity';
-import { User, UserRole } from '../tenants/user.entity';
+import { UsersService } from '../tenants/users.service';
 
 const HELP = [
   'Tenantgram runs your own Telegram bot and posts to your channels for you.',
@@ -26,7 +24,7 @@ const HELP = [
 export class SystemBotUpdate {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly users: UsersService,
     private readonly tenantDb: TenantDb,
     private readonly credentials: CredentialsService,
   ) {}
@@ -53,13 +51,8 @@ export class SystemBotUpdate {
   @Command('stats')
   async stats(@Ctx() ctx: Context): Promise<void> {
     const from = ctx.from?.id;
-    const tenant =
-      from === undefined
-        ? null
-        : await this.ds.getRepository(User).findOne({
-            where: { telegramUserId: String(from), role: UserRole.Tenant },
-            select: { id: true },
-          });
+    const tenantId = from === undefined ? null : await this.users.findTenantIdByTelegramUserId(String(from));
+    const tenant = tenantId === null ? null : { id: tenantId };
     if (!tenant) {
       await ctx.reply('This Telegram account is not linked to a Tenantgram account yet. Send /start to log in.');
       return;

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { CipherPlace, CryptoService } from '../crypto/crypto.service';
-import { AdminDb, TenantDb } from '../database/tenant-db';
+import { TenantDb } from '../database/tenant-db';
+import { CredentialsRepository, StoredCredentialsChanges } from './credentials.repository';
 import { CredentialsStatus, UserBotCredentials } from './user-bot-credentials.entity';
 import { CredentialsError, CredentialsErrorCode } from './credentials.errors';
 import { maskPhone } from './mask';
@@ -70,11 +71,12 @@ const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 1000;
 
 /**
- * The `user_bot_credentials` repository. Every method takes the tenant id and
- * runs in that tenant's row-level-security scope; values are encrypted and
- * decrypted here because the envelope is bound to the row's tenant, which a
- * column transformer cannot see. Decrypted rows are kept briefly per process
- * and dropped on every change made through this process.
+ * A tenant's bot and account credentials. Every method takes the tenant id and
+ * works in that tenant's row-level-security scope; the rows are read and
+ * written by CredentialsRepository only. Values are encrypted and decrypted
+ * here because the envelope is bound to the row's tenant, which a column
+ * transformer cannot see. Decrypted rows are kept briefly per process and
+ * dropped on every change made through this process.
  */
 @Injectable()
 export class CredentialsService {
@@ -82,7 +84,7 @@ export class CredentialsService {
 
   constructor(
     private readonly tenantDb: TenantDb,
-    private readonly adminDb: AdminDb,
+    private readonly repo: CredentialsRepository,
     private readonly crypto: CryptoService,
     private readonly audit: AuditService,
   ) {}
@@ -95,7 +97,7 @@ export class CredentialsService {
     const hit = this.cache.get(tenantId);
     // A copy, so a caller changing its object cannot change what the next caller reads.
     if (hit && hit.expires > Date.now()) return hit.value && { ...hit.value };
-    const [row] = await this.tenantDb.readScoped(tenantId, UserBotCredentials, 'tenant_credentials');
+    const row = await this.repo.find(tenantId);
     const value = row ? this.decryptRow(row) : null;
     this.remember(tenantId, value);
     return value && { ...value };
@@ -107,7 +109,7 @@ export class CredentialsService {
    * that changed, never their values.
    */
   async update(tenantId: string, patch: CredentialsPatch, actor: AuditActor): Promise<void> {
-    const changes: Partial<UserBotCredentials> = {};
+    const changes: StoredCredentialsChanges = {};
     for (const [key, value] of Object.entries(patch) as [keyof CredentialsPatch, unknown][]) {
       if (value === undefined) continue;
       if (key in SECRET_FIELDS) {
@@ -120,7 +122,7 @@ export class CredentialsService {
     this.cache.delete(tenantId);
     await this.tenantDb.run(tenantId, async (em) => {
       try {
-        await this.upsert(em, tenantId, changes);
+        await this.repo.upsert(tenantId, changes, em);
       } catch (err) {
         if (isUniqueViolation(err)) {
           throw new CredentialsError(
@@ -147,11 +149,12 @@ export class CredentialsService {
   async setLimits(tenantId: string, limits: TenantLimits, actor: AuditActor): Promise<TenantLimits> {
     this.cache.delete(tenantId);
     await this.tenantDb.run(tenantId, async (em) => {
-      const row = await em.getRepository(UserBotCredentials).findOneBy({ userId: tenantId });
-      await this.upsert(em, tenantId, {
-        rateLimitRps: limits.rateLimitRps,
-        maxConcurrentRequests: limits.maxConcurrentRequests,
-      });
+      const row = await this.repo.findLimits(tenantId, em);
+      await this.repo.upsert(
+        tenantId,
+        { rateLimitRps: limits.rateLimitRps, maxConcurrentRequests: limits.maxConcurrentRequests },
+        em,
+      );
       await this.audit.record(
         {
           action: AuditAction.LimitsChanged,
@@ -198,20 +201,7 @@ export class CredentialsService {
    */
   async findTenantIdByBotId(botId: string, actor: AuditActor): Promise<string | null> {
     if (!/^\d{1,20}$/.test(botId)) return null;
-    const row = await this.adminDb.run(actor, 'find tenant by bot id', (em) =>
-      em.getRepository(UserBotCredentials).findOne({ where: { botId }, select: { userId: true } }),
-    );
-    return row?.userId ?? null;
-  }
-
-  private async upsert(em: EntityManager, tenantId: string, changes: Partial<UserBotCredentials>): Promise<void> {
-    const repo = em.getRepository(UserBotCredentials);
-    const existing = await repo.findOne({ where: { userId: tenantId }, lock: { mode: 'pessimistic_write' } });
-    if (existing) {
-      if (Object.keys(changes).length > 0) await repo.update({ id: existing.id }, changes);
-      return;
-    }
-    await repo.insert({ ...changes, userId: tenantId });
+    return this.repo.findTenantIdByBotId(botId, actor);
   }
 
   private decryptRow(row: UserBotCredentials): TenantCredentials {
@@ -254,5 +244,10 @@ export class CredentialsService {
   /** Drops every decrypted value held by this process (tests, key changes). */
   clearCache(): void {
     this.cache.clear();
+  }
+
+  /** Records that the tenant's Telegram account session was just used (shown as `last_used`). */
+  async touchMtprotoLastUsed(tenantId: string): Promise<void> {
+    await this.repo.touchMtprotoLastUsed(tenantId);
   }
 }

@@ -1,4 +1,3 @@
-import { present } from '../../common/present';
 import { Injectable } from '@nestjs/common';
 import { AdminDb } from '../database/tenant-db';
 import { AuditAction, systemActor } from '../audit/audit-actions';
@@ -6,6 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../../common/errors/domain-error';
 import { CryptoService } from './crypto.service';
 import { ENCRYPTED_COLUMNS } from './encrypted-columns';
+import { EncryptedRowStore, SqlEncryptedRowStore } from './encrypted-row-store';
 
 export interface RewrapFailure {
   table: string;
@@ -26,22 +26,32 @@ export interface RewrapOptions {
   onBatch?: (table: string, rows: number) => void;
 }
 
-type Row = Record<string, string | null> & { id: string; user_id: string };
-
 /**
  * Moves every encrypted value to the active key, one short transaction per
  * batch of rows (locked while they change, so concurrent writes by the running
  * app wait or win cleanly). Progress is the data itself: only values not yet
  * under the active key are selected, so a second run, or a run resumed after
- * a crash, does only what is left.
+ * a crash, does only what is left. Rows are read and written through the store
+ * their module registers, so each table keeps its one writer.
  */
 @Injectable()
 export class KeyRewrapService {
+  private readonly stores = new Map<string, EncryptedRowStore>();
+
   constructor(
     private readonly crypto: CryptoService,
     private readonly adminDb: AdminDb,
     private readonly audit: AuditService,
   ) {}
+
+  /** Called by the module that owns `store.table` as it starts. */
+  register(store: EncryptedRowStore): void {
+    if (!(store.table in ENCRYPTED_COLUMNS)) {
+      throw new Error(`${store.table} is not listed in ENCRYPTED_COLUMNS; add its encrypted columns there.`);
+    }
+    if (this.stores.has(store.table)) throw new Error(`A rewrap store for ${store.table} is registered already.`);
+    this.stores.set(store.table, store);
+  }
 
   async rewrapAll(options: RewrapOptions = {}): Promise<RewrapReport> {
     const batchSize = options.batchSize ?? 200;
@@ -54,23 +64,18 @@ export class KeyRewrapService {
     };
 
     for (const [table, columns] of Object.entries(ENCRYPTED_COLUMNS)) {
-      const stale = columns.map((c) => `("${c}" IS NOT NULL AND NOT starts_with("${c}", $2))`).join(' OR ');
+      const store = this.stores.get(table) ?? new SqlEncryptedRowStore(table, columns);
       let cursor: string | null = null;
       for (;;) {
         const { count, lastId } = await this.adminDb.run(systemActor(), `keys:rewrap ${table}`, async (em) => {
-          const rows: Row[] = await em.query(
-            `SELECT "id", "user_id", ${columns.map((c) => `"${c}"`).join(', ')} FROM "${table}"
-              WHERE ($1::uuid IS NULL OR "id" > $1::uuid) AND (${stale})
-              ORDER BY "id" LIMIT $3 FOR UPDATE`,
-            [cursor, activePrefix, batchSize],
-          );
+          const rows = await store.lockStale(em, cursor, activePrefix, batchSize);
           for (const row of rows) {
             const changes: Record<string, string> = {};
-            for (const column of columns) {
-              const value = present(row[column], `the selected column ${column}`);
+            for (const column of store.columns) {
+              const value = row.values[column] ?? null;
               if (value === null || value.startsWith(activePrefix)) continue;
               try {
-                changes[column] = this.crypto.rewrap(value, { tenantId: row.user_id, table, column });
+                changes[column] = this.crypto.rewrap(value, { tenantId: row.tenantId, table, column });
               } catch (err) {
                 if (!(err instanceof DomainError)) throw err;
                 report.failures.push({ table, id: row.id, column, code: (err as DomainError).code });
@@ -78,10 +83,7 @@ export class KeyRewrapService {
             }
             const names = Object.keys(changes);
             if (names.length === 0) continue;
-            await em.query(
-              `UPDATE "${table}" SET ${names.map((c, i) => `"${c}" = $${i + 2}`).join(', ')} WHERE "id" = $1`,
-              [row.id, ...names.map((c) => changes[c])],
-            );
+            await store.writeValues(em, row.id, changes);
             report.rowsRewrapped += 1;
             report.valuesRewrapped += names.length;
           }

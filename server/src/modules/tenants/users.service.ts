@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { User, UserRole, UserStatus } from './user.entity';
 import { assertAcceptablePassword, hashPassword } from './password';
 import { TenantsError, TenantsErrorCode } from './tenants.errors';
+import { UsersRepository } from './users.repository';
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
@@ -11,23 +11,30 @@ const isUniqueViolation = (err: unknown): boolean =>
   err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505';
 
 /**
- * The users table (tenants and staff). It carries no tenant-owned secrets and
- * has no row-level security: login must find a user before knowing who it is.
+ * Tenants and staff accounts: the rules for creating them (password, unique
+ * email, first Telegram login) and the lookups other modules need. The rows
+ * themselves are read and written by UsersRepository only.
  */
 @Injectable()
 export class UsersService {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  private get repo() {
-    return this.ds.getRepository(User);
-  }
+  constructor(private readonly repo: UsersRepository) {}
 
   findById(id: string): Promise<User | null> {
-    return this.repo.findOneBy({ id });
+    return this.repo.findById(id);
   }
 
   findByEmail(email: string): Promise<User | null> {
-    return this.repo.findOneBy({ email: normaliseEmail(email) });
+    return this.repo.findByEmail(normaliseEmail(email));
+  }
+
+  /** The tenant linked to a Telegram account, if any (staff accounts are not tenants). */
+  findTenantIdByTelegramUserId(telegramUserId: string): Promise<string | null> {
+    return this.repo.findTenantIdByTelegramUserId(telegramUserId);
+  }
+
+  /** The Telegram account linked to a user, if any. */
+  findTelegramUserId(id: string): Promise<string | null> {
+    return this.repo.findTelegramUserId(id);
   }
 
   async createWithPassword(email: string, password: string, role: UserRole): Promise<User> {
@@ -35,7 +42,7 @@ export class UsersService {
     assertAcceptablePassword(password, normalised);
     const passwordHash = await hashPassword(password);
     try {
-      return await this.repo.save(this.repo.create({ email: normalised, passwordHash, role }));
+      return await this.repo.insertWithPassword(normalised, passwordHash, role);
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new TenantsError(
@@ -49,24 +56,16 @@ export class UsersService {
 
   /** The tenant of a Telegram account, created on first sight (two racing first logins agree). */
   async findOrCreateByTelegramId(telegramUserId: string): Promise<{ user: User; created: boolean }> {
-    const existing = await this.repo.findOneBy({ telegramUserId });
+    const existing = await this.repo.findByTelegramUserId(telegramUserId);
     if (existing) return { user: existing, created: false };
-    const inserted = await this.repo
-      .createQueryBuilder()
-      .insert()
-      .values({ telegramUserId, role: UserRole.Tenant })
-      .orIgnore()
-      .returning('id')
-      .execute();
-    const user = await this.repo.findOneByOrFail({ telegramUserId });
-    return { user, created: (inserted.raw as unknown[]).length > 0 };
+    return this.repo.insertTelegramTenantIfAbsent(telegramUserId);
   }
 
   async setStatus(id: string, status: UserStatus): Promise<void> {
-    await this.repo.update({ id }, { status });
+    await this.repo.setStatus(id, status);
   }
 
-  async adminExists(): Promise<boolean> {
-    return this.repo.existsBy({ role: UserRole.Admin });
+  adminExists(): Promise<boolean> {
+    return this.repo.adminExists();
   }
 }
