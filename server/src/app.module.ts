@@ -9,7 +9,7 @@ import { QueueModule } from './modules/queue/queue.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
-import { ChannelsModule } from './modules/channels/channels.module';
+import { ChannelsHttpModule } from './modules/channels/channels-http.module';
 import { CredentialsModule } from './modules/credentials/credentials.module';
 import { CryptoModule } from './modules/crypto/crypto.module';
 import { TenantDbModule } from './modules/database/tenant-db.module';
@@ -49,7 +49,7 @@ export class AppModule {
         CryptoModule,
         TenantsModule,
         CredentialsModule,
-        ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsModule, AdminModule] : []),
+        ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsHttpModule, AdminModule] : []),
         RateLimitModule,
         BotModule,
         ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),

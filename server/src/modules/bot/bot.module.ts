@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChannelsModule } from '../channels/channels.module';
 import { BotClients } from './bot-clients.service';
 import { BotOwnerLookup } from './bot-owner.lookup';
 import { BotRegistry } from './bot-registry.service';
@@ -21,6 +22,7 @@ import { WebhookFastPath } from './webhook.fast-path';
  * HTTP routes live in BotHttpModule, queue processors in BotWorkerModule.
  */
 @Module({
+  imports: [ChannelsModule],
   providers: [
     TelegramBotApi,
     BotOwnerLookup,

@@ -69,7 +69,7 @@ export class UserMtprotoModule {
       // Global so the admin console's module can reach UserMtprotoService.forceDisconnect without the config.
       global: true,
       // BotModule brings NotificationsService (the system bot tells a tenant its session was revoked).
-      imports: [RateLimitModule, BotModule, ...(api ? [ChannelsModule] : [])],
+      imports: [RateLimitModule, BotModule, ChannelsModule],
       controllers,
       providers,
       exports: [UserMtprotoService, MtprotoClientFactory, ...(worker ? [MtprotoClientPool] : [])],
