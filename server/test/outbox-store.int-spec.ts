@@ -1,19 +1,21 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/modules/database/data-source-options';
 import { APP_DB_ROLE } from '../src/modules/database/runtime-role';
-import { ScopedSendFunction, TenantDb } from '../src/modules/database/tenant-db';
+import { TenantDb } from '../src/modules/database/tenant-db';
 import { OutboxStore } from '../src/modules/posts/outbox-store';
 import { PostMedia, PostStatus } from '../src/modules/posts/post.entity';
+import { ScopedSendFunction, SendPathFunctions } from '../src/modules/posts/send-path-functions';
 import { newChannel } from './factories/channel.factory';
 import { newTenant } from './factories/user.factory';
 import { createMigratedDatabase, TestDatabase } from './helpers/test-database';
 
 /**
- * A real TenantDb that writes down the tenants of every statement it sends and, while held, keeps
- * them from reaching the database: a test can fill the store's lanes and then queue calls that must
- * go out together, in one statement, without knowing how many lanes there are.
+ * The real send-path functions on a real TenantDb that write down the tenants of every statement
+ * they send and, while held, keep them from reaching the database: a test can fill the store's
+ * lanes and then queue calls that must go out together, in one statement, without knowing how
+ * many lanes there are.
  */
-class RecordingTenantDb extends TenantDb {
+class RecordingSendPath extends SendPathFunctions {
   readonly statements: { fn: ScopedSendFunction; tenants: string[] }[] = [];
   private gate: Promise<void> = Promise.resolve();
   private open: () => void = () => undefined;
@@ -26,10 +28,10 @@ class RecordingTenantDb extends TenantDb {
     this.open();
   }
 
-  override callScoped<R>(fn: ScopedSendFunction, tenantIds: string[], args: unknown[]): Promise<R[]> {
+  protected override call<R>(fn: ScopedSendFunction, tenantIds: string[], args: unknown[]): Promise<R[]> {
     this.statements.push({ fn, tenants: tenantIds });
     const gate = this.gate;
-    return gate.then(() => super.callScoped<R>(fn, tenantIds, args));
+    return gate.then(() => super.call<R>(fn, tenantIds, args));
   }
 }
 
@@ -39,7 +41,7 @@ class RecordingTenantDb extends TenantDb {
  * together, in one statement, the way many tenants' senders share one under load.
  */
 async function inOneStatement<T>(
-  db: RecordingTenantDb,
+  db: RecordingSendPath,
   filler: () => Promise<unknown>,
   calls: () => Promise<T>[],
 ): Promise<{ results: T[]; tenants: string[] }> {
@@ -78,7 +80,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
   /** Two senders' connections, as the restricted role (row-level security applies). */
   let appA: DataSource;
   let appB: DataSource;
-  let tenantDb: RecordingTenantDb;
+  let tenantDb: RecordingSendPath;
   let store: OutboxStore;
   let clock = Date.now() - 3_600_000;
 
@@ -123,7 +125,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     appA = appDataSource();
     appB = appDataSource();
     await Promise.all([owner.initialize(), appA.initialize(), appB.initialize()]);
-    tenantDb = new RecordingTenantDb(appA);
+    tenantDb = new RecordingSendPath(new TenantDb(appA));
     store = new OutboxStore(tenantDb);
   });
   afterAll(async () => {
@@ -209,7 +211,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
       for (const channel of t.channels) for (let i = 0; i < 6; i++) ids.push(await newPost(t.id, channel));
       posts.set(t.id, ids);
     }
-    const other = new OutboxStore(new TenantDb(appB));
+    const other = new OutboxStore(new SendPathFunctions(new TenantDb(appB)));
     const claims = tenants.flatMap((t) => {
       const ids = posts.get(t.id) ?? [];
       // Both senders go for every post, in opposite orders, at once.

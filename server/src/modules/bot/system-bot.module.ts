@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TelegrafModule } from 'nestjs-telegraf';
+import { ChannelsModule } from '../channels/channels.module';
+import { PostsModule } from '../posts/posts.module';
 import { BotModule } from './bot.module';
 import { SystemBotController } from './system-bot.controller';
 import { SYSTEM_BOT_NAME, SystemBotLauncher } from './system-bot.launcher';
@@ -26,6 +28,8 @@ import { TelegramBotApi } from './telegram-bot-api';
       }),
     }),
     BotModule,
+    ChannelsModule,
+    PostsModule,
   ],
   controllers: [SystemBotController],
   providers: [SystemBotUpdate, SystemBotLauncher],

@@ -2,8 +2,13 @@ import { Module } from '@nestjs/common';
 import { BotModule } from '../bot/bot.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { FilesController } from './files.controller';
+import { FilesRepository } from './files.repository';
 import { FilesService } from './files.service';
 
 /** Channel-backed file storage (api role). */
-@Module({ imports: [ChannelsModule, BotModule], controllers: [FilesController], providers: [FilesService] })
+@Module({
+  imports: [ChannelsModule, BotModule],
+  controllers: [FilesController],
+  providers: [FilesRepository, FilesService],
+})
 export class FilesModule {}

@@ -3,23 +3,31 @@ import { BotModule } from '../bot/bot.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { OutboxStore } from './outbox-store';
 import { PostMediaStore } from './post-media.store';
+import { PostMediaRepository } from './post-media.repository';
 import { PostSendWorker } from './post-send.worker';
 import { PostSender } from './post-sender.service';
 import { PostsController } from './posts.controller';
+import { PostsRepository } from './posts.repository';
 import { PostsService } from './posts.service';
+import { SendPathFunctions } from './send-path-functions';
+
+/** A tenant's posts and their waiting uploads, for every role: the service other modules call. */
+@Module({
+  providers: [PostsRepository, PostMediaRepository, PostMediaStore, PostsService],
+  exports: [PostsService, PostsRepository, PostMediaStore],
+})
+export class PostsModule {}
 
 /** Creating, listing and cancelling posts (api role). */
 @Module({
-  imports: [ChannelsModule, BotModule],
+  imports: [PostsModule, ChannelsModule, BotModule],
   controllers: [PostsController],
-  providers: [PostsService, PostMediaStore],
-  exports: [PostsService],
 })
 export class PostsHttpModule {}
 
 /** Sending posts (worker role). */
 @Module({
-  imports: [BotModule],
-  providers: [PostSender, PostSendWorker, PostMediaStore, OutboxStore],
+  imports: [PostsModule, ChannelsModule, BotModule],
+  providers: [PostSender, PostSendWorker, SendPathFunctions, OutboxStore],
 })
 export class PostsWorkerModule {}
