@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
 import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { TenantDb } from '../database/tenant-db';
 import { Post, PostStatus, type PostMedia } from './post.entity';
@@ -86,15 +87,17 @@ export class PostsRepository {
 
   /** Saves a post read in the same transaction. */
   save(tenantId: string, post: Post, tx: EntityManager): Promise<Post> {
+    if (post.userId !== tenantId) {
+      throw new CommonError(CommonErrorCode.Internal, "A post is saved in its own tenant's scope.");
+    }
     return tx.getRepository(Post).save(post);
   }
 
-  /** One transaction, so the three counts are of the same moment's rows as far as the connection goes. */
   counts(tenantId: string): Promise<PostCounts> {
+    // One transaction is one connection: its queries run one after another, never side by side.
     return this.tenantDb.run(tenantId, async (em) => {
       const posts = em.getRepository(Post);
       const count = (status: PostStatus): Promise<number> => posts.countBy({ userId: tenantId, status });
-      // One transaction is one connection: its queries run one after another, never side by side.
       return {
         sent: await count(PostStatus.Sent),
         failed: await count(PostStatus.Failed),
