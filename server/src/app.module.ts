@@ -49,7 +49,7 @@ export class AppModule {
         CryptoModule,
         TenantsModule,
         CredentialsModule,
-        ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsHttpModule, AdminModule] : []),
+        ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsHttpModule, AdminModule.forRoot(config)] : []),
         RateLimitModule,
         BotModule,
         ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),

@@ -1,14 +1,23 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config';
 import { AuthModule } from '../auth/auth.module';
 import { TelegramBotApi } from '../bot/telegram-bot-api';
+import { UserMtprotoModule } from '../user-mtproto/user-mtproto.module';
 import { AdminController } from './admin.controller';
 import { AdminQueuesService } from './admin-queues.service';
+import { AdminReadModel } from './admin-read-model';
 import { AdminService } from './admin.service';
 import { WebhookHealthCheck } from './webhook-health';
 
-@Module({
-  imports: [AuthModule],
-  controllers: [AdminController],
-  providers: [AdminService, AdminQueuesService, WebhookHealthCheck, TelegramBotApi],
-})
-export class AdminModule {}
+/** The support console's API (api role). Built from the config for the MTProto module it imports. */
+@Module({})
+export class AdminModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AdminModule,
+      imports: [AuthModule, UserMtprotoModule.forRoot(config)],
+      controllers: [AdminController],
+      providers: [AdminService, AdminQueuesService, AdminReadModel, WebhookHealthCheck, TelegramBotApi],
+    };
+  }
+}

@@ -46,9 +46,24 @@ import { MtprotoSessionEvents } from './mtproto-session-events';
 import { UserMtprotoController } from './user-mtproto.controller';
 import { UserMtprotoService } from './user-mtproto.service';
 
+/**
+ * One module per app config: Nest tells dynamic modules apart by reference, so every importer of
+ * forRoot(config) (the app, the admin console) must get the same object to share one instance.
+ */
+const built = new WeakMap<AppConfig, DynamicModule>();
+
 @Module({})
 export class UserMtprotoModule {
   static forRoot(config: AppConfig): DynamicModule {
+    let module = built.get(config);
+    if (!module) {
+      module = UserMtprotoModule.build(config);
+      built.set(config, module);
+    }
+    return module;
+  }
+
+  private static build(config: AppConfig): DynamicModule {
     const api = roleServesHttpApi(config.role);
     const worker = roleRunsWorkers(config.role);
     const providers: Provider[] = [
@@ -66,8 +81,6 @@ export class UserMtprotoModule {
     if (api) providers.push(MtprotoLoginOwnershipGuard);
     return {
       module: UserMtprotoModule,
-      // Global so the admin console's module can reach UserMtprotoService.forceDisconnect without the config.
-      global: true,
       // BotModule brings NotificationsService (the system bot tells a tenant its session was revoked).
       imports: [RateLimitModule, BotModule, ChannelsModule],
       controllers,
