@@ -80,7 +80,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
   /** Two senders' connections, as the restricted role (row-level security applies). */
   let appA: DataSource;
   let appB: DataSource;
-  let tenantDb: RecordingSendPath;
+  let sendPath: RecordingSendPath;
   let store: OutboxStore;
   let clock = Date.now() - 3_600_000;
 
@@ -125,8 +125,8 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     appA = appDataSource();
     appB = appDataSource();
     await Promise.all([owner.initialize(), appA.initialize(), appB.initialize()]);
-    tenantDb = new RecordingSendPath(new TenantDb(appA));
-    store = new OutboxStore(tenantDb);
+    sendPath = new RecordingSendPath(new TenantDb(appA));
+    store = new OutboxStore(sendPath);
   });
   afterAll(async () => {
     for (const d of [owner, appA, appB]) if (d?.isInitialized) await d.destroy();
@@ -156,7 +156,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     const claimedEarlier = await newPost(small.id, small.channels[0], { status: PostStatus.Sending });
 
     const { results, tenants } = await inOneStatement(
-      tenantDb,
+      sendPath,
       () => store.due(idle.id, 1),
       () => [store.due(busy.id, 2), store.due(small.id, 5), store.due(busy.id, 3), store.due(later.id, 5)],
     );
@@ -191,7 +191,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     const idlePost = await newPost(idle.id, idle.channels[0]);
 
     const { results, tenants } = await inOneStatement(
-      tenantDb,
+      sendPath,
       () => store.claim(idle.id, [idlePost]),
       () => [store.claim(a.id, [a1, a2]), store.claim(b.id, [b1]), store.claim(a.id, [a3]), store.claim(b.id, [b2])],
     );
@@ -243,7 +243,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     const before = await allRows();
 
     const { tenants } = await inOneStatement(
-      tenantDb,
+      sendPath,
       () => store.recordSent(b.id, [{ postId: b1, messageId: 7, fileId: null }]),
       () => [
         store.recordSent(a.id, [{ postId: a1, messageId: 11, fileId: 'AgACfile-a1' }]),
@@ -294,7 +294,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
 
     expect(await store.claim(a.id, [b1])).toEqual([]);
     const { results } = await inOneStatement(
-      tenantDb,
+      sendPath,
       () => store.claim(a.id, [b2]),
       () => [store.claim(b.id, [a1]), store.claim(a.id, [b1, b2])],
     );
