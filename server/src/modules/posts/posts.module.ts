@@ -11,7 +11,10 @@ import { PostsRepository } from './posts.repository';
 import { PostsService } from './posts.service';
 import { SendPathFunctions } from './send-path-functions';
 
-/** A tenant's posts and their waiting uploads, for every role: the service other modules call. */
+/**
+ * A tenant's posts and their waiting uploads, for every role: PostsService is what other modules
+ * call; the repository and the media store are exported for the sending module beside this one.
+ */
 @Module({
   providers: [PostsRepository, PostMediaRepository, PostMediaStore, PostsService],
   exports: [PostsService, PostsRepository, PostMediaStore],
