@@ -8,7 +8,7 @@ import { HealthModule } from './modules/health/health.module';
 import { QueueConnectionModule } from './modules/queue/queue.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { AuthModule } from './modules/auth/auth.module';
-import { ChannelsModule } from './modules/channels/channels.module';
+import { ChannelsHttpModule } from './modules/channels/channels-http.module';
 import { BotHttpModule, BotModule, BotWorkerModule } from './modules/bot/bot.module';
 import { SystemBotModule } from './modules/bot/system-bot.module';
 import { FilesModule } from './modules/files/files.module';
@@ -42,7 +42,7 @@ export class AppModule {
         HealthModule,
         // Every role: the first admin is created at boot, whichever role starts first.
         TenantsModule,
-        ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsModule, AdminModule] : []),
+        ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsHttpModule, AdminModule.forRoot(config)] : []),
         BotModule,
         ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),
         ...(roleRunsWorkers(config.role) ? [BotWorkerModule, PostsWorkerModule] : []),

@@ -1,19 +1,21 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/data-source-options';
 import { APP_DB_ROLE } from '../src/modules/database/runtime-role';
-import { ScopedSendFunction, TenantDb } from '../src/modules/database/tenant-db';
+import { TenantDb } from '../src/modules/database/tenant-db';
 import { OutboxStore } from '../src/modules/posts/outbox-store';
 import { PostMedia, PostStatus } from '../src/modules/posts/post.entity';
+import { ScopedSendFunction, SendPathFunctions } from '../src/modules/posts/send-path-functions';
 import { newChannel } from './factories/channel.factory';
 import { newTenant } from './factories/user.factory';
 import { createMigratedDatabase, TestDatabase } from './helpers/test-database';
 
 /**
- * A real TenantDb that writes down the tenants of every statement it sends and, while held, keeps
- * them from reaching the database: a test can fill the store's lanes and then queue calls that must
- * go out together, in one statement, without knowing how many lanes there are.
+ * The real send-path functions on a real TenantDb that write down the tenants of every statement
+ * they send and, while held, keep them from reaching the database: a test can fill the store's
+ * lanes and then queue calls that must go out together, in one statement, without knowing how
+ * many lanes there are.
  */
-class RecordingTenantDb extends TenantDb {
+class RecordingSendPath extends SendPathFunctions {
   readonly statements: { fn: ScopedSendFunction; tenants: string[] }[] = [];
   private gate: Promise<void> = Promise.resolve();
   private open: () => void = () => undefined;
@@ -26,10 +28,10 @@ class RecordingTenantDb extends TenantDb {
     this.open();
   }
 
-  override callScoped<R>(fn: ScopedSendFunction, tenantIds: string[], args: unknown[]): Promise<R[]> {
+  protected override call<R>(fn: ScopedSendFunction, tenantIds: string[], args: unknown[]): Promise<R[]> {
     this.statements.push({ fn, tenants: tenantIds });
     const gate = this.gate;
-    return gate.then(() => super.callScoped<R>(fn, tenantIds, args));
+    return gate.then(() => super.call<R>(fn, tenantIds, args));
   }
 }
 
@@ -39,7 +41,7 @@ class RecordingTenantDb extends TenantDb {
  * together, in one statement, the way many tenants' senders share one under load.
  */
 async function inOneStatement<T>(
-  db: RecordingTenantDb,
+  db: RecordingSendPath,
   filler: () => Promise<unknown>,
   calls: () => Promise<T>[],
 ): Promise<{ results: T[]; tenants: string[] }> {
@@ -78,7 +80,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
   /** Two senders' connections, as the restricted role (row-level security applies). */
   let appA: DataSource;
   let appB: DataSource;
-  let tenantDb: RecordingTenantDb;
+  let sendPath: RecordingSendPath;
   let store: OutboxStore;
   let clock = Date.now() - 3_600_000;
 
@@ -123,8 +125,8 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     appA = appDataSource();
     appB = appDataSource();
     await Promise.all([owner.initialize(), appA.initialize(), appB.initialize()]);
-    tenantDb = new RecordingTenantDb(appA);
-    store = new OutboxStore(tenantDb);
+    sendPath = new RecordingSendPath(new TenantDb(appA));
+    store = new OutboxStore(sendPath);
   });
   afterAll(async () => {
     for (const d of [owner, appA, appB]) if (d?.isInitialized) await d.destroy();
@@ -154,7 +156,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     const claimedEarlier = await newPost(small.id, small.channels[0], { status: PostStatus.Sending });
 
     const { results, tenants } = await inOneStatement(
-      tenantDb,
+      sendPath,
       () => store.due(idle.id, 1),
       () => [store.due(busy.id, 2), store.due(small.id, 5), store.due(busy.id, 3), store.due(later.id, 5)],
     );
@@ -189,7 +191,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     const idlePost = await newPost(idle.id, idle.channels[0]);
 
     const { results, tenants } = await inOneStatement(
-      tenantDb,
+      sendPath,
       () => store.claim(idle.id, [idlePost]),
       () => [store.claim(a.id, [a1, a2]), store.claim(b.id, [b1]), store.claim(a.id, [a3]), store.claim(b.id, [b2])],
     );
@@ -209,7 +211,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
       for (const channel of t.channels) for (let i = 0; i < 6; i++) ids.push(await newPost(t.id, channel));
       posts.set(t.id, ids);
     }
-    const other = new OutboxStore(new TenantDb(appB));
+    const other = new OutboxStore(new SendPathFunctions(new TenantDb(appB)));
     const claims = tenants.flatMap((t) => {
       const ids = posts.get(t.id) ?? [];
       // Both senders go for every post, in opposite orders, at once.
@@ -241,7 +243,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     const before = await allRows();
 
     const { tenants } = await inOneStatement(
-      tenantDb,
+      sendPath,
       () => store.recordSent(b.id, [{ postId: b1, messageId: 7, fileId: null }]),
       () => [
         store.recordSent(a.id, [{ postId: a1, messageId: 11, fileId: 'AgACfile-a1' }]),
@@ -292,7 +294,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
 
     expect(await store.claim(a.id, [b1])).toEqual([]);
     const { results } = await inOneStatement(
-      tenantDb,
+      sendPath,
       () => store.claim(a.id, [b2]),
       () => [store.claim(b.id, [a1]), store.claim(a.id, [b1, b2])],
     );

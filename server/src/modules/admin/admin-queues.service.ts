@@ -1,6 +1,5 @@
-import { getQueueToken } from '@nestjs/bullmq';
+import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { Job, Queue } from 'bullmq';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
@@ -9,6 +8,8 @@ import { AdminError, AdminErrorCode } from './admin.errors';
 import { QueueFailureDto, QueuesDto, QueueStatsDto, RetriedJobDto } from './dtos/admin.dto';
 
 const LATEST_FAILURES = 10;
+
+const isQueueName = (name: string): name is QueueName => (Object.values(QueueName) as string[]).includes(name);
 /** Failure reasons can quote whole payloads; the console needs the gist. */
 const ERROR_MAX_CHARS = 500;
 
@@ -24,17 +25,29 @@ const failureOf = (job: Job): QueueFailureDto => ({
 /** The BullMQ queues as support sees them: counts, recent failures, and retrying one. */
 @Injectable()
 export class AdminQueuesService {
-  constructor(
-    private readonly moduleRef: ModuleRef,
-    private readonly audit: AuditService,
-  ) {}
+  /** Every queue the product declares: a queue added to QueueName and not here fails to compile. */
+  private readonly queues: Record<QueueName, Queue>;
 
-  /** Every queue the product declares, read from the enum so new queues show up by themselves. */
+  constructor(
+    @InjectQueue(QueueName.Maintenance) maintenance: Queue,
+    @InjectQueue(QueueName.BotUpdates) botUpdates: Queue,
+    @InjectQueue(QueueName.PostSend) postSend: Queue,
+    @InjectQueue(QueueName.Notifications) notifications: Queue,
+    private readonly audit: AuditService,
+  ) {
+    this.queues = {
+      [QueueName.Maintenance]: maintenance,
+      [QueueName.BotUpdates]: botUpdates,
+      [QueueName.PostSend]: postSend,
+      [QueueName.Notifications]: notifications,
+    };
+  }
+
   private queue(name: string): Queue {
-    if (!(Object.values(QueueName) as string[]).includes(name)) {
+    if (!isQueueName(name)) {
       throw new AdminError(AdminErrorCode.QueueNotFound, `There is no queue named ${name}.`);
     }
-    return this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+    return this.queues[name];
   }
 
   async overview(): Promise<QueuesDto> {

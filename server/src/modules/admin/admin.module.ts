@@ -1,8 +1,11 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config';
 import { AuthModule } from '../auth/auth.module';
 import { TelegramBotApi } from '../bot/telegram-bot-api';
+import { UserMtprotoModule } from '../user-mtproto/user-mtproto.module';
 import { AdminController } from './admin.controller';
 import { AdminQueuesService } from './admin-queues.service';
+import { AdminReadModel } from './admin-read-model';
 import { AdminService } from './admin.service';
 import { WebhookHealthCheck } from './webhook-health';
 import { AuditModule } from '../audit/audit.module';
@@ -10,9 +13,22 @@ import { CredentialsModule } from '../credentials/credentials.module';
 import { QueueModule } from '../queue/queue.module';
 import { TenantsModule } from '../tenants/tenants.module';
 
-@Module({
-  imports: [AuthModule, AuditModule, TenantsModule, CredentialsModule, QueueModule],
-  controllers: [AdminController],
-  providers: [AdminService, AdminQueuesService, WebhookHealthCheck, TelegramBotApi],
-})
-export class AdminModule {}
+/** The support console's API (api role). Built from the config for the MTProto module it imports. */
+@Module({})
+export class AdminModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AdminModule,
+      imports: [
+        AuthModule,
+        AuditModule,
+        TenantsModule,
+        CredentialsModule,
+        QueueModule,
+        UserMtprotoModule.forRoot(config),
+      ],
+      controllers: [AdminController],
+      providers: [AdminService, AdminQueuesService, AdminReadModel, WebhookHealthCheck, TelegramBotApi],
+    };
+  }
+}

@@ -1,12 +1,9 @@
-import { present } from '../../common/present';
 import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { TokenService } from '../auth/token.service';
-import { Channel } from '../channels/channel.entity';
 import { CredentialsService, TenantCredentials } from '../credentials/credentials.service';
-import { AdminDb, isUuid } from '../database/tenant-db';
+import { isUuid } from '../database/tenant-db';
 import { User, UserRole, UserStatus } from '../tenants/user.entity';
 import { TenantsError, TenantsErrorCode } from '../tenants/tenants.errors';
 import { UsersService } from '../tenants/users.service';
@@ -18,28 +15,17 @@ import {
   BotIntegrationDto,
   MtprotoDisconnectDto,
   MtprotoIntegrationDto,
-  TenantChannelDto,
   TenantDetailDto,
   TenantLimitsDto,
-  TenantListItemDto,
   TenantPageDto,
   TenantSearchQueryDto,
-  TenantSortField,
   UpdateTenantLimitsDto,
 } from './dtos/admin.dto';
+import { AdminReadModel } from './admin-read-model';
 import { WebhookHealthCheck } from './webhook-health';
 
 const tenantNotFound = (id: string) => new TenantsError(TenantsErrorCode.TenantNotFound, `Tenant ${id} not found.`);
 const CHANNELS_SHOWN = 100;
-
-/** Whitelisted ORDER BY expressions; the query's sort parameter only ever picks one of these. */
-const SORT_COLUMNS: Record<TenantSortField, string> = {
-  created_at: 'u."created_at"',
-  email: 'u."email"',
-  status: 'u."status"',
-  bot_username: 'c."bot_username"',
-  telegram_user_id: 'u."telegram_user_id"',
-};
 
 const mtprotoOf = (s: MtprotoStatusDto): MtprotoIntegrationDto => ({
   configured: s.configured,
@@ -49,82 +35,29 @@ const mtprotoOf = (s: MtprotoStatusDto): MtprotoIntegrationDto => ({
   last_used_at: s.last_used ? new Date(s.last_used) : null,
 });
 
-const likePattern = (s: string): string => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-interface TenantRow {
-  id: string;
-  email: string | null;
-  telegram_user_id: string | null;
-  status: UserStatus;
-  created_at: Date;
-  bot_username: string | null;
-  is_bot_verified: boolean | null;
-  is_mtproto_verified: boolean | null;
-}
-
-/** The support console's API: every cross-tenant read goes through AdminDb and is audited. */
+/**
+ * The support console's API: every cross-tenant read goes through AdminDb and is audited; the
+ * console's lists come from AdminReadModel, everything else from the owning modules' services.
+ */
 @Injectable()
 export class AdminService {
   constructor(
-    private readonly adminDb: AdminDb,
     private readonly users: UsersService,
     private readonly credentials: CredentialsService,
     private readonly tokens: TokenService,
     private readonly audit: AuditService,
     private readonly webhookHealth: WebhookHealthCheck,
-    private readonly moduleRef: ModuleRef,
+    private readonly userMtproto: UserMtprotoService,
+    private readonly readModel: AdminReadModel,
   ) {}
 
-  /**
-   * The MTProto owner's service. Looked up rather than injected: UserMtprotoModule is a dynamic
-   * module built from the config, and the session rules (who holds it, how it ends) stay there.
-   */
-  private get userMtproto(): UserMtprotoService {
-    return this.moduleRef.get(UserMtprotoService, { strict: false });
-  }
-
-  async listTenants(actor: AuditActor, q: TenantSearchQueryDto): Promise<TenantPageDto> {
-    const search = q.search?.trim() || null;
-    const params = [search, search ? likePattern(search) : null];
-    const where = `u."role" = 'tenant' AND ($1::text IS NULL OR u."email" ILIKE $2 OR c."bot_username" ILIKE $2 OR u."telegram_user_id"::text = $1)`;
-    const from = `FROM "users" u LEFT JOIN "user_bot_credentials" c ON c."user_id" = u."id" WHERE ${where}`;
-    const direction = q.order === 'asc' ? 'ASC' : 'DESC';
-    const orderBy = `${SORT_COLUMNS[q.sort]} ${direction} NULLS LAST, u."id" ${direction}`;
-    return this.adminDb.run(actor, 'search tenants', async (em) => {
-      const rows: TenantRow[] = await em.query(
-        `SELECT u."id", u."email", u."telegram_user_id", u."status", u."created_at",
-                c."bot_username", c."is_bot_verified", c."is_mtproto_verified"
-           ${from} ORDER BY ${orderBy} LIMIT $3 OFFSET $4`,
-        [...params, q.page_size, (q.page - 1) * q.page_size],
-      );
-      const [count] = await em.query<{ total: number }[]>(`SELECT count(*)::int AS total ${from}`, params);
-      const { total } = present(count, 'the tenant count');
-      const items: TenantListItemDto[] = rows.map((r) => ({
-        id: r.id,
-        email: r.email,
-        telegram_user_id: r.telegram_user_id,
-        status: r.status,
-        bot_username: r.bot_username,
-        is_bot_verified: r.is_bot_verified ?? false,
-        is_mtproto_verified: r.is_mtproto_verified ?? false,
-        created_at: r.created_at,
-      }));
-      return { items, page: q.page, page_size: q.page_size, total };
-    });
+  listTenants(actor: AuditActor, q: TenantSearchQueryDto): Promise<TenantPageDto> {
+    return this.readModel.tenantPage(actor, q);
   }
 
   async getTenant(actor: AuditActor, id: string): Promise<TenantDetailDto> {
     const user = await this.findTenant(id);
-    const { count, channels } = await this.adminDb.run(
-      actor,
-      'view tenant',
-      async (em) => {
-        const repo = em.getRepository(Channel);
-        const rows = await repo.find({ where: { userId: id }, order: { createdAt: 'DESC' }, take: CHANNELS_SHOWN });
-        return { count: await repo.countBy({ userId: id }), channels: rows };
-      },
-      { tenantId: id, target: `tenant:${id}` },
-    );
+    const { count, channels } = await this.readModel.tenantChannels(actor, id, CHANNELS_SHOWN);
     const creds = await this.credentials.get(id);
     const [integration, bot, mtproto] = await Promise.all([
       this.credentials.summary(id),
@@ -142,16 +75,7 @@ export class AdminService {
       channels_count: count,
       bot,
       mtproto,
-      channels: channels.map((c): TenantChannelDto => ({
-        id: c.id,
-        telegram_id: c.telegramId,
-        username: c.username,
-        title: c.title,
-        type: c.type,
-        bot_is_admin: c.botIsAdmin,
-        bot_can_post: c.botCanPost,
-        admin_checked_at: c.adminCheckedAt,
-      })),
+      channels,
     };
   }
 

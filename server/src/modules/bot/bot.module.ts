@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChannelsModule } from '../channels/channels.module';
 import { BotClients } from './bot-clients.service';
 import { BotOwnerLookup } from './bot-owner.lookup';
 import { BotRegistry } from './bot-registry.service';
@@ -24,7 +25,7 @@ import { TenantsModule } from '../tenants/tenants.module';
  * HTTP routes live in BotHttpModule, queue processors in BotWorkerModule.
  */
 @Module({
-  imports: [CredentialsModule, QueueModule],
+  imports: [ChannelsModule, CredentialsModule, QueueModule],
   providers: [
     TelegramBotApi,
     BotOwnerLookup,

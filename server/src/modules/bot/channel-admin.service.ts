@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ChatMember } from 'telegraf/types';
 import { Channel, ChannelType } from '../channels/channel.entity';
-import { channelNotFound } from '../channels/channels.errors';
-import { isUuid, TenantDb } from '../database/tenant-db';
+import { channelLabel, ChannelsService } from '../channels/channels.service';
 import { botNotConfigured, BotError, BotErrorCode, telegramUnavailable } from './bot.errors';
 import { BotClients, type TenantBotClient } from './bot-clients.service';
 import { NotificationsService } from './notifications.service';
@@ -46,24 +45,18 @@ export class ChannelAdminService {
   private readonly logger = new Logger(ChannelAdminService.name);
 
   constructor(
-    private readonly tenantDb: TenantDb,
+    private readonly channels: ChannelsService,
     private readonly clients: BotClients,
     private readonly notifications: NotificationsService,
   ) {}
 
   async check(tenantId: string, channelId: string): Promise<AdminStatus> {
-    if (!isUuid(channelId)) throw channelNotFound(channelId);
-    const channel = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(Channel).findOneBy({ id: channelId, userId: tenantId }),
-    );
-    if (!channel) throw channelNotFound(channelId);
+    const channel = await this.channels.find(tenantId, channelId);
     return this.checkOne(tenantId, channel);
   }
 
   async checkAll(tenantId: string): Promise<AdminStatus[]> {
-    const channels = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(Channel).find({ where: { userId: tenantId }, order: { createdAt: 'ASC', id: 'ASC' } }),
-    );
+    const channels = await this.channels.all(tenantId);
     const out: AdminStatus[] = [];
     for (const channel of channels) out.push(await this.checkOne(tenantId, channel));
     return out;
@@ -73,14 +66,12 @@ export class ChannelAdminService {
   async applyMemberUpdate(tenantId: string, chatId: number, member: ChatMember, chatType: string): Promise<void> {
     const isChannel = chatType === 'channel';
     const { admin, canPost } = rights(member, isChannel);
-    const lost = await this.tenantDb.run(tenantId, async (em) => {
-      const repo = em.getRepository(Channel);
-      const channel = await repo.findOneBy({ userId: tenantId, telegramId: String(chatId) });
-      if (!channel) return undefined;
-      const wasPosting = channel.botCanPost;
-      await repo.update({ id: channel.id }, { botIsAdmin: admin, botCanPost: canPost, adminCheckedAt: new Date() });
-      return wasPosting && !canPost ? channel.title || channel.username || channel.telegramId || channel.id : undefined;
+    const before = await this.channels.recordBotRightsByTelegramId(tenantId, String(chatId), {
+      botIsAdmin: admin,
+      botCanPost: canPost,
+      adminCheckedAt: new Date(),
     });
+    const lost = before?.botCanPost && !canPost ? channelLabel(before) : undefined;
     if (lost !== undefined) await this.notifications.notify(tenantId, { kind: 'bot_admin_lost', channel_title: lost });
   }
 
@@ -130,13 +121,11 @@ export class ChannelAdminService {
     const { admin, canPost } = rights(member, isChannel);
     const checkedAt = new Date();
     const named = member ? await this.nameFromTelegram(client.telegram, chatId, channel) : {};
-    await this.tenantDb.run(tenantId, (em) =>
-      em
-        .getRepository(Channel)
-        .update(
-          { id: channel.id, userId: tenantId },
-          { botIsAdmin: admin, botCanPost: canPost, adminCheckedAt: checkedAt, ...named },
-        ),
+    await this.channels.recordBotRights(
+      tenantId,
+      channel.id,
+      { botIsAdmin: admin, botCanPost: canPost, adminCheckedAt: checkedAt },
+      named,
     );
     if (named.title !== undefined) channel.title = named.title;
     this.logger.debug(`channel ${channel.id}: bot ${member?.status ?? 'not_member'}`);

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TelegrafModule } from 'nestjs-telegraf';
+import { ChannelsModule } from '../channels/channels.module';
+import { PostsModule } from '../posts/posts.module';
 import { BotModule } from './bot.module';
 import { SystemBotController } from './system-bot.controller';
 import { SYSTEM_BOT_NAME, SystemBotLauncher } from './system-bot.launcher';
@@ -30,6 +32,8 @@ import { TenantsModule } from '../tenants/tenants.module';
     BotModule,
     CredentialsModule,
     TenantsModule,
+    ChannelsModule,
+    PostsModule,
   ],
   controllers: [SystemBotController],
   providers: [SystemBotUpdate, SystemBotLauncher],

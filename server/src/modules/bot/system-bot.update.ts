@@ -3,10 +3,9 @@ import { Command, Ctx, Help, Start, Update } from 'nestjs-telegraf';
 import type { Context } from 'telegraf';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { Channel } from '../channels/channel.entity';
+import { ChannelsService } from '../channels/channels.service';
 import { CredentialsService } from '../credentials/credentials.service';
-import { TenantDb } from '../database/tenant-db';
-import { Post, PostStatus } from '../posts/post.entity';
+import { PostsService } from '../posts/posts.service';
 import { UsersService } from '../tenants/users.service';
 
 const HELP = [
@@ -25,7 +24,8 @@ export class SystemBotUpdate {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: UsersService,
-    private readonly tenantDb: TenantDb,
+    private readonly channels: ChannelsService,
+    private readonly posts: PostsService,
     private readonly credentials: CredentialsService,
   ) {}
 
@@ -57,17 +57,8 @@ export class SystemBotUpdate {
       await ctx.reply('This Telegram account is not linked to a Tenantgram account yet. Send /start to log in.');
       return;
     }
-    // One transaction is one connection: its queries run one after another, never side by side.
-    const { channels, sent, failed, pending } = await this.tenantDb.run(tenant.id, async (em) => {
-      const posts = em.getRepository(Post);
-      const count = (status: PostStatus): Promise<number> => posts.countBy({ userId: tenant.id, status });
-      return {
-        channels: await em.getRepository(Channel).countBy({ userId: tenant.id }),
-        sent: await count(PostStatus.Sent),
-        failed: await count(PostStatus.Failed),
-        pending: await count(PostStatus.Scheduled),
-      };
-    });
+    const channels = await this.channels.count(tenant.id);
+    const { sent, failed, pending } = await this.posts.counts(tenant.id);
     const c = await this.credentials.get(tenant.id);
     const bot = !c?.botToken
       ? 'not connected'

@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
-import { BotModule } from '../bot/bot.module';
 import { ChannelOwnershipGuard } from './channel-ownership.guard';
-import { ChannelsController } from './channels.controller';
+import { ChannelsRepository } from './channels.repository';
 import { ChannelsService } from './channels.service';
 
+/** A tenant's channels, for every role: the service other modules call, and the ownership guard. */
 @Module({
-  imports: [BotModule],
-  controllers: [ChannelsController],
-  providers: [ChannelsService, ChannelOwnershipGuard],
+  providers: [ChannelsRepository, ChannelsService, ChannelOwnershipGuard],
   exports: [ChannelsService, ChannelOwnershipGuard],
 })
 export class ChannelsModule {}

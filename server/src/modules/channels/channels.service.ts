@@ -1,34 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { PageQueryDto, pageOffset } from '../../common/http/pagination';
-import { isUuid, TenantDb } from '../database/tenant-db';
+import { isUuid } from '../database/tenant-db';
 import { Channel } from './channel.entity';
+import { type BotRights, ChannelsRepository } from './channels.repository';
 import { channelNotFound, ChannelsError, ChannelsErrorCode } from './channels.errors';
 import { ChannelDto, ChannelPageDto, CreateChannelDto, UpdateChannelDto } from './dtos/channel.dto';
 
 const isUniqueViolation = (err: unknown): boolean =>
   err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505';
 
-/** A tenant's channels. Every query runs in the tenant's row-level-security scope and filters by tenant too. */
+/** A channel's name for messages to the tenant: its title, else its username, else an id. */
+export const channelLabel = (c: Channel): string => c.title || c.username || c.telegramId || c.id;
+
+/**
+ * A tenant's channels. The rows live behind ChannelsRepository; other modules read and change
+ * them through this service.
+ */
 @Injectable()
 export class ChannelsService {
-  constructor(private readonly tenantDb: TenantDb) {}
+  constructor(private readonly repo: ChannelsRepository) {}
 
   async create(tenantId: string, dto: CreateChannelDto): Promise<ChannelDto> {
     if (!dto.telegram_id && !dto.username) {
       throw new ChannelsError(ChannelsErrorCode.IdentityRequired, "Give the channel's telegram_id or its username.");
     }
     try {
-      const saved = await this.tenantDb.run(tenantId, (em) => {
-        const repo = em.getRepository(Channel);
-        return repo.save(
-          repo.create({
-            userId: tenantId,
-            telegramId: dto.telegram_id ?? null,
-            username: dto.username ?? null,
-            title: dto.title ?? dto.username ?? '',
-          }),
-        );
+      const saved = await this.repo.insert(tenantId, {
+        telegramId: dto.telegram_id ?? null,
+        username: dto.username ?? null,
+        title: dto.title ?? dto.username ?? '',
       });
       return ChannelDto.from(saved);
     } catch (err) {
@@ -40,14 +41,7 @@ export class ChannelsService {
   }
 
   async list(tenantId: string, q: PageQueryDto): Promise<ChannelPageDto> {
-    const [rows, total] = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(Channel).findAndCount({
-        where: { userId: tenantId },
-        order: { createdAt: 'DESC', id: 'ASC' },
-        skip: pageOffset(q),
-        take: q.page_size,
-      }),
-    );
+    const [rows, total] = await this.repo.page(tenantId, pageOffset(q), q.page_size);
     return { items: rows.map((c) => ChannelDto.from(c)), page: q.page, page_size: q.page_size, total };
   }
 
@@ -58,14 +52,11 @@ export class ChannelsService {
   /** Whether the channel exists and is the tenant's (the ownership guard asks this). */
   async owns(tenantId: string, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    return this.tenantDb.run(tenantId, (em) => em.getRepository(Channel).existsBy({ id, userId: tenantId }));
+    return this.repo.exists(tenantId, id);
   }
 
   async update(tenantId: string, id: string, dto: UpdateChannelDto): Promise<ChannelDto> {
-    return this.tenantDb.run(tenantId, async (em) => {
-      const repo = em.getRepository(Channel);
-      const channel = await repo.findOneBy({ id, userId: tenantId });
-      if (!channel) throw channelNotFound(id);
+    const saved = await this.repo.change(tenantId, id, (channel) => {
       if (dto.title !== undefined) channel.title = dto.title;
       if (dto.username !== undefined) channel.username = dto.username;
       if (channel.telegramId === null && channel.username === null) {
@@ -75,23 +66,58 @@ export class ChannelsService {
           { fields: [{ field: 'username', problems: ['must not be null while the channel has no telegram_id'] }] },
         );
       }
-      return ChannelDto.from(await repo.save(channel));
     });
+    if (!saved) throw channelNotFound(id);
+    return ChannelDto.from(saved);
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
-    const result = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(Channel).delete({ id, userId: tenantId }),
-    );
-    if (!result.affected) throw channelNotFound(id);
+    if (!(await this.repo.delete(tenantId, id))) throw channelNotFound(id);
   }
 
-  private async find(tenantId: string, id: string): Promise<Channel> {
+  /** The tenant's channel, or NOT_FOUND (also for another tenant's channel or an id that is no uuid). */
+  async find(tenantId: string, id: string): Promise<Channel> {
     if (!isUuid(id)) throw channelNotFound(id);
-    const channel = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(Channel).findOneBy({ id, userId: tenantId }),
-    );
+    const channel = await this.repo.findById(tenantId, id);
     if (!channel) throw channelNotFound(id);
     return channel;
+  }
+
+  /** Every channel of the tenant, oldest first. */
+  all(tenantId: string): Promise<Channel[]> {
+    return this.repo.all(tenantId);
+  }
+
+  count(tenantId: string): Promise<number> {
+    return this.repo.count(tenantId);
+  }
+
+  /** The channel's label (see channelLabel), or its id when it is gone. */
+  async label(tenantId: string, id: string): Promise<string> {
+    const channel = await this.repo.findById(tenantId, id);
+    return channel ? channelLabel(channel) : id;
+  }
+
+  /** Records what the bot may do in the channel, and a title or username learnt from Telegram. */
+  recordBotRights(
+    tenantId: string,
+    id: string,
+    rights: BotRights,
+    named: { title?: string; username?: string } = {},
+  ): Promise<void> {
+    return this.repo.setBotRights(tenantId, id, rights, named);
+  }
+
+  /**
+   * Records what the bot may do in the tenant's channel with this Telegram id (a `my_chat_member`
+   * update). Answers the channel as it was before, or null when the tenant has no such channel.
+   */
+  recordBotRightsByTelegramId(tenantId: string, telegramId: string, rights: BotRights): Promise<Channel | null> {
+    return this.repo.setBotRightsByTelegramId(tenantId, telegramId, rights);
+  }
+
+  /** Caches the tenant's MTProto access hash for the channel (and its Telegram id when it had none). */
+  recordAccessHash(tenantId: string, id: string, accessHash: string, telegramId?: string): Promise<void> {
+    return this.repo.setAccessHash(tenantId, id, accessHash, telegramId);
   }
 }

@@ -12,6 +12,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const isUuid = (value: string): boolean => UUID.test(value);
 
+/** A plain lower-case SQL identifier: the only function names a statement is built from. */
+const SQL_NAME = /^[a-z_][a-z0-9_]*$/;
+
 /**
  * The one way tenant data is read or written: a transaction whose
  * `app.user_id` is the tenant, so row-level security shows that tenant's rows
@@ -55,14 +58,18 @@ export class TenantDb {
   }
 
   /**
-   * Calls one of the send path's functions, which scope themselves to each
-   * tenant named in their first argument before touching that tenant's rows:
-   * one round trip for one statement over many tenants, under the same
-   * row-level security as `run`. Answers the rows as the database names them.
+   * One statement calling a database function that scopes itself to each tenant named in its first
+   * argument (an array of tenant ids) before touching that tenant's rows: one round trip for many
+   * tenants, under the same row-level security as `run`. The owning module names the function and
+   * its arguments (the send path's, `posts/send-path-functions.ts`). Answers the rows as the
+   * database names them.
    */
-  async callScoped<R>(fn: ScopedSendFunction, tenantIds: string[], args: unknown[]): Promise<R[]> {
+  async callFunction<R>(fn: string, tenantIds: string[], args: unknown[]): Promise<R[]> {
+    if (!SQL_NAME.test(fn)) {
+      throw new CommonError(CommonErrorCode.Internal, 'TenantDb.callFunction needs a function name.');
+    }
     if (!tenantIds.every(isUuid)) {
-      throw new CommonError(CommonErrorCode.Internal, 'TenantDb.callScoped needs tenant uuids.');
+      throw new CommonError(CommonErrorCode.Internal, 'TenantDb.callFunction needs tenant uuids.');
     }
     const params = ['$1', ...args.map((_, i) => `$${i + 2}`)].join(', ');
     // Straight to the driver's pool: one statement needs none of a query runner's transaction handling.
@@ -79,9 +86,6 @@ export class TenantDb {
 
 /** The self-scoping read functions (sources: `<module>/sql/<name>.sql`, see database/sql-functions.ts). */
 export type ScopedReadFunction = 'tenant_credentials';
-
-/** The send path's self-scoping functions (sources: `posts/sql/<name>.sql`). */
-export type ScopedSendFunction = 'tenant_due_posts' | 'tenant_claim_posts' | 'tenant_record_sent';
 
 /**
  * The explicit cross-tenant path for staff and system jobs: a transaction on the admin pool,

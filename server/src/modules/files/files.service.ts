@@ -6,15 +6,14 @@ import { PageQueryDto, pageOffset } from '../../common/http/pagination';
 import { BotClients } from '../bot/bot-clients.service';
 import { botNotConfigured, BotError, BotErrorCode, telegramUnavailable } from '../bot/bot.errors';
 import { classifyTelegramFailure, describeFailure } from '../bot/telegram-failure';
-import { Channel } from '../channels/channel.entity';
-import { channelNotFound } from '../channels/channels.errors';
+import { ChannelsService } from '../channels/channels.service';
 import { CredentialsService } from '../credentials/credentials.service';
-import { isUuid, TenantDb } from '../database/tenant-db';
+import { isUuid } from '../database/tenant-db';
 import type { UploadedFile } from '../posts/multipart';
 import { RateLimitError } from '../rate-limit/rate-limit.errors';
 import { TelegramSendLimiter } from '../rate-limit/telegram-send-limiter';
 import { FileDto, FilePageDto } from './file.dto';
-import { StoredFile } from './stored-file.entity';
+import { FilesRepository } from './files.repository';
 
 /** The Bot API serves downloads up to 20 MB. */
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
@@ -31,7 +30,8 @@ export interface FileDownload {
 @Injectable()
 export class FilesService {
   constructor(
-    private readonly tenantDb: TenantDb,
+    private readonly files: FilesRepository,
+    private readonly channels: ChannelsService,
     private readonly clients: BotClients,
     private readonly credentials: CredentialsService,
     private readonly telegramLimiter: TelegramSendLimiter,
@@ -41,10 +41,7 @@ export class FilesService {
     if (!upload)
       throw new CommonError(CommonErrorCode.ValidationFailed, 'Attach the file as a multipart part named "file".');
     if (upload.buffer.length === 0) throw new CommonError(CommonErrorCode.ValidationFailed, 'The file is empty.');
-    const channel = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(Channel).findOneBy({ id: channelId, userId: tenantId }),
-    );
-    if (!channel) throw channelNotFound(channelId);
+    const channel = await this.channels.find(tenantId, channelId);
     const client = await this.clients.forTenant(tenantId);
     const creds = await this.credentials.get(tenantId);
     if (!client || !creds) throw botNotConfigured();
@@ -72,42 +69,27 @@ export class FilesService {
       await slot.done();
     }
     const doc = message.document;
-    const saved = await this.tenantDb.run(tenantId, (em) => {
-      const repo = em.getRepository(StoredFile);
-      return repo.save(
-        repo.create({
-          userId: tenantId,
-          channelId,
-          telegramFileId: doc.file_id,
-          telegramFileUniqueId: doc.file_unique_id,
-          telegramMessageId: String(message.message_id),
-          fileName: doc.file_name ?? upload.fileName,
-          size: String(doc.file_size ?? upload.buffer.length),
-          mimeType: doc.mime_type ?? upload.mimeType,
-        }),
-      );
+    const saved = await this.files.insert(tenantId, {
+      channelId,
+      telegramFileId: doc.file_id,
+      telegramFileUniqueId: doc.file_unique_id,
+      telegramMessageId: String(message.message_id),
+      fileName: doc.file_name ?? upload.fileName,
+      size: String(doc.file_size ?? upload.buffer.length),
+      mimeType: doc.mime_type ?? upload.mimeType,
     });
     return FileDto.from(saved);
   }
 
   async list(tenantId: string, q: PageQueryDto): Promise<FilePageDto> {
-    const [rows, total] = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(StoredFile).findAndCount({
-        where: { userId: tenantId },
-        order: { createdAt: 'DESC', id: 'DESC' },
-        skip: pageOffset(q),
-        take: q.page_size,
-      }),
-    );
+    const [rows, total] = await this.files.page(tenantId, pageOffset(q), q.page_size);
     return { items: rows.map((f) => FileDto.from(f)), page: q.page, page_size: q.page_size, total };
   }
 
   /** Streams the file back from Telegram (getFile, then the file URL, which carries the token and is never shown). */
   async download(tenantId: string, id: string): Promise<FileDownload> {
     if (!isUuid(id)) throw fileNotFound(id);
-    const row = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(StoredFile).findOneBy({ id, userId: tenantId }),
-    );
+    const row = await this.files.findById(tenantId, id);
     if (!row) throw fileNotFound(id);
     if (Number(row.size) > MAX_DOWNLOAD_BYTES) {
       throw new CommonError(

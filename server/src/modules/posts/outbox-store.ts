@@ -1,8 +1,8 @@
 import { present } from '../../common/present';
 import { Injectable } from '@nestjs/common';
 import { Coalescer } from '../../common/coalescer';
-import { TenantDb } from '../database/tenant-db';
 import type { PostMedia, PostStatus } from './post.entity';
+import { SendPathFunctions } from './send-path-functions';
 
 /** The oldest due, unsent post of one channel. */
 export interface DuePost {
@@ -28,21 +28,6 @@ export interface SentRecord {
   fileId: string | null;
 }
 
-interface DuePostRow {
-  ord: number;
-  post_id: string;
-  channel_id: string;
-  status: PostStatus;
-  text: string | null;
-  parse_mode: string | null;
-  media: PostMedia | null;
-  attempts: number;
-  chat_id: string | null;
-  chat_username: string | null;
-  owner_status: string | null;
-  due_in_channel: number;
-}
-
 /**
  * Two statements of a kind may run at once: a statement runs on one
  * connection, which uses one core, so one lane alone leaves the database's
@@ -52,7 +37,8 @@ const LANES = { maxInFlight: 2 };
 
 /**
  * The outbox statements of the send path: the SQL functions defined in
- * `posts/sql/` (tenant_due_posts, tenant_claim_posts, tenant_record_sent).
+ * `posts/sql/` (tenant_due_posts, tenant_claim_posts, tenant_record_sent),
+ * called through SendPathFunctions.
  * The senders of many tenants run at once; calls made while the same
  * statement is in flight go together in the next one, so under load a round
  * trip and a commit serve many tenants, each still scoped by row-level security.
@@ -60,10 +46,9 @@ const LANES = { maxInFlight: 2 };
 @Injectable()
 export class OutboxStore {
   private readonly dueCalls = new Coalescer<{ tenantId: string; limit: number }, DuePost[]>(async (calls) => {
-    const rows = await this.tenantDb.callScoped<DuePostRow>(
-      'tenant_due_posts',
+    const rows = await this.functions.duePosts(
       calls.map((c) => c.tenantId),
-      [calls.map((c) => c.limit)],
+      calls.map((c) => c.limit),
     );
     const out = calls.map((): DuePost[] => []);
     for (const r of rows) {
@@ -85,26 +70,27 @@ export class OutboxStore {
 
   private readonly claimCalls = new Coalescer<{ tenantId: string; postIds: string[] }, string[]>(async (calls) => {
     const flat = calls.flatMap((c) => c.postIds.map((id) => ({ tenantId: c.tenantId, id })));
-    const rows = await this.tenantDb.callScoped<{ tenant_claim_posts: string }>(
-      'tenant_claim_posts',
-      flat.map((f) => f.tenantId),
-      [flat.map((f) => f.id)],
+    const won = new Set(
+      await this.functions.claimPosts(
+        flat.map((f) => f.tenantId),
+        flat.map((f) => f.id),
+      ),
     );
-    const won = new Set(rows.map((r) => r.tenant_claim_posts));
     return calls.map((c) => c.postIds.filter((id) => won.has(id)));
   }, LANES);
 
   private readonly recordCalls = new Coalescer<{ tenantId: string; sent: SentRecord[] }, void>(async (calls) => {
     const flat = calls.flatMap((c) => c.sent.map((s) => ({ tenantId: c.tenantId, ...s })));
-    await this.tenantDb.callScoped(
-      'tenant_record_sent',
+    await this.functions.recordSent(
       flat.map((f) => f.tenantId),
-      [flat.map((f) => f.postId), flat.map((f) => String(f.messageId)), flat.map((f) => f.fileId)],
+      flat.map((f) => f.postId),
+      flat.map((f) => String(f.messageId)),
+      flat.map((f) => f.fileId),
     );
     return calls.map(() => undefined);
   }, LANES);
 
-  constructor(private readonly tenantDb: TenantDb) {}
+  constructor(private readonly functions: SendPathFunctions) {}
 
   /** The next due, unsent post of each of the tenant's channels, oldest first. */
   due(tenantId: string, limit: number): Promise<DuePost[]> {

@@ -1,19 +1,17 @@
-import { present } from '../../common/present';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { TenantDb } from '../database/tenant-db';
 import type { UploadedFile } from './multipart';
-import { PostMediaFile } from './post-media-file.entity';
+import { PostMediaRepository } from './post-media.repository';
 import { PostsError, PostsErrorCode } from './posts.errors';
 
 const mb = (bytes: number): string => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 
 /**
  * Where a post's uploaded photo or document waits until a worker sends it:
- * the tenant's `post_media` rows, under row-level security, bounded by the
- * tenant's quota (POST_MEDIA_QUOTA_MB). The bytes go once the post is sent
+ * the tenant's `post_media` rows (PostMediaRepository), under row-level
+ * security, bounded by the tenant's quota (POST_MEDIA_QUOTA_MB). The bytes go once the post is sent
  * (Telegram then holds them and the post keeps the file_id), cancelled, or
  * failed for good.
  */
@@ -23,7 +21,7 @@ export class PostMediaStore {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly tenantDb: TenantDb,
+    private readonly repo: PostMediaRepository,
   ) {
     this.quotaBytes = config.postMedia.quotaBytes;
   }
@@ -33,19 +31,11 @@ export class PostMediaStore {
    * the caller's tenant transaction, before the post is written, and holds a
    * per-tenant lock to its end so two uploads at once cannot both squeeze in.
    */
-  async reserve(em: EntityManager, tenantId: string, size: number): Promise<void> {
-    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('post_media:' || $1, 0))`, [tenantId]);
+  async reserve(tenantId: string, size: number, tx: EntityManager): Promise<void> {
+    await this.repo.lockTenant(tenantId, tx);
     // Bytes left behind by a worker that died between sending a post and deleting them count for nothing and go now.
-    await em.query(
-      `DELETE FROM "post_media" m USING "posts" p
-        WHERE m."user_id" = $1 AND p."id" = m."post_id" AND p."status" NOT IN ('scheduled', 'sending')`,
-      [tenantId],
-    );
-    const [usage]: { used: string }[] = await em.query(
-      `SELECT COALESCE(SUM("size"), 0)::bigint AS "used" FROM "post_media" WHERE "user_id" = $1`,
-      [tenantId],
-    );
-    const inUse = Number(present(usage, 'the media usage row').used);
+    await this.repo.deleteLeftovers(tenantId, tx);
+    const inUse = await this.repo.usedBytes(tenantId, tx);
     if (inUse + size > this.quotaBytes) {
       throw new PostsError(
         PostsErrorCode.MediaQuotaExceeded,
@@ -56,33 +46,21 @@ export class PostMediaStore {
   }
 
   /** Stores the file of a post written in the same transaction. */
-  async put(em: EntityManager, tenantId: string, postId: string, file: UploadedFile): Promise<void> {
-    await em.getRepository(PostMediaFile).insert({
-      postId,
-      userId: tenantId,
-      bytes: file.buffer,
-      size: file.buffer.length,
-      fileName: file.fileName,
-      mimeType: file.mimeType,
-    });
+  put(tenantId: string, postId: string, file: UploadedFile, tx: EntityManager): Promise<void> {
+    return this.repo.insert(tenantId, postId, file, tx);
   }
 
-  async get(tenantId: string, postId: string): Promise<Buffer | null> {
-    const row = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(PostMediaFile).findOne({ select: { bytes: true }, where: { postId, userId: tenantId } }),
-    );
-    return row?.bytes ?? null;
+  get(tenantId: string, postId: string): Promise<Buffer | null> {
+    return this.repo.bytes(tenantId, postId);
   }
 
   /** Deletes a post's file, in the caller's transaction when given one. */
-  async remove(tenantId: string, postId: string, em?: EntityManager): Promise<void> {
-    await this.removeMany(tenantId, [postId], em);
+  async remove(tenantId: string, postId: string, tx?: EntityManager): Promise<void> {
+    await this.removeMany(tenantId, [postId], tx);
   }
 
-  async removeMany(tenantId: string, postIds: string[], em?: EntityManager): Promise<void> {
+  async removeMany(tenantId: string, postIds: string[], tx?: EntityManager): Promise<void> {
     if (postIds.length === 0) return;
-    const sql = `DELETE FROM "post_media" WHERE "user_id" = $1 AND "post_id" = ANY($2::uuid[])`;
-    if (em) await em.query(sql, [tenantId, postIds]);
-    else await this.tenantDb.run(tenantId, (tx) => tx.query(sql, [tenantId, postIds]));
+    await this.repo.deleteMany(tenantId, postIds, tx);
   }
 }

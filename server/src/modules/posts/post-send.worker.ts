@@ -1,16 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { type Job, type Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { DataSource } from 'typeorm';
 import { Clock } from '../../common/clock';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { redisConnectionOptions } from '../../common/redis';
-import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { QueueName } from '../queue/queue-names';
 import { PostSender, type RoundWaitScope } from './post-sender.service';
+import { PostsRepository } from './posts.repository';
 import { SenderLock } from './sender-lock';
 import type { DrainJob } from './posts.service';
 
@@ -48,8 +46,7 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QueueName.PostSend) private readonly queue: Queue<DrainJob>,
-    // The sweep's lookup crosses tenants: it runs as the admin pool's BYPASSRLS role.
-    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,
+    private readonly posts: PostsRepository,
     private readonly sender: PostSender,
     private readonly clock: Clock,
   ) {
@@ -126,17 +123,14 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      const rows: { user_id: string }[] = await this.adminDs.query(
-        'SELECT DISTINCT user_id FROM tg_due_post_channels($1)',
-        [SWEEP_BATCH],
-      );
-      if (rows.length === 0) return;
+      const tenantIds = await this.posts.tenantsWithDuePosts(SWEEP_BATCH);
+      if (tenantIds.length === 0) return;
       await this.queue.addBulk(
-        rows.map((r) => ({
+        tenantIds.map((tenantId) => ({
           name: 'drain',
-          data: { tenantId: r.user_id, sweep: true },
+          data: { tenantId, sweep: true },
           // One sweep job per tenant at a time, however often the sweep runs.
-          opts: { jobId: `sweep-${r.user_id}`, removeOnComplete: true, removeOnFail: true },
+          opts: { jobId: `sweep-${tenantId}`, removeOnComplete: true, removeOnFail: true },
         })),
       );
     } catch (err) {

@@ -8,14 +8,15 @@ import { outageOf } from '../../common/errors/outage';
 import { BotClients } from '../bot/bot-clients.service';
 import { NotificationsService } from '../bot/notifications.service';
 import { classifyTelegramFailure, describeFailure } from '../bot/telegram-failure';
-import { Channel } from '../channels/channel.entity';
+import { ChannelsService } from '../channels/channels.service';
 import { CredentialsService } from '../credentials/credentials.service';
 import { TenantDb } from '../database/tenant-db';
 import { UserStatus } from '../tenants/user.entity';
 import { TelegramSendLimiter, type WaitScope } from '../rate-limit/telegram-send-limiter';
 import { type DuePost, OutboxStore } from './outbox-store';
-import { Post, PostStatus } from './post.entity';
+import { PostStatus } from './post.entity';
 import { PostMediaStore } from './post-media.store';
+import { PostsRepository } from './posts.repository';
 
 /** Why a round sent nothing and must wait: a limit, a post's retry backoff, or a suspended tenant. */
 export type RoundWaitScope = WaitScope | 'retry' | 'suspended';
@@ -58,7 +59,9 @@ export class PostSender {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tenantDb: TenantDb,
+    private readonly posts: PostsRepository,
     private readonly outbox: OutboxStore,
+    private readonly channels: ChannelsService,
     private readonly clients: BotClients,
     private readonly credentials: CredentialsService,
     private readonly telegramLimiter: TelegramSendLimiter,
@@ -254,32 +257,18 @@ export class PostSender {
   }
 
   private async requeue(tenantId: string, post: DuePost, error: string, uncounted: boolean): Promise<void> {
-    await this.untilWritten(() =>
-      this.tenantDb.run(tenantId, (em) =>
-        em
-          .createQueryBuilder()
-          .update(Post)
-          .set({
-            status: PostStatus.Scheduled,
-            error,
-            ...(uncounted ? { attempts: () => 'GREATEST(attempts - 1, 0)' } : {}),
-          })
-          .where('id = :id AND status = :status', { id: post.id, status: PostStatus.Sending })
-          .execute(),
-      ),
-    );
+    await this.untilWritten(() => this.posts.requeue(tenantId, post.id, error, uncounted));
   }
 
   /** Marks the post failed and tells the tenant (unless the caller sends one notice for many). */
   private async fail(tenantId: string, post: DuePost, error: string, notify = true): Promise<void> {
-    const channelTitle = await this.untilWritten(() =>
-      this.tenantDb.run(tenantId, async (em) => {
-        await em.getRepository(Post).update({ id: post.id }, { status: PostStatus.Failed, error });
-        if (post.media) await this.media.remove(tenantId, post.id, em);
-        const channel = await em.getRepository(Channel).findOneBy({ id: post.channelId });
-        return channel?.title || channel?.username || channel?.telegramId || post.channelId;
-      }),
-    );
+    const channelTitle = await this.untilWritten(async () => {
+      await this.tenantDb.run(tenantId, async (tx) => {
+        await this.posts.markFailed(tenantId, post.id, error, tx);
+        if (post.media) await this.media.remove(tenantId, post.id, tx);
+      });
+      return this.channels.label(tenantId, post.channelId);
+    });
     this.logger.warn(`post ${post.id} failed: ${error}`);
     if (!notify) return;
     await this.notifications.notify(tenantId, {

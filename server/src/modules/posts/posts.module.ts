@@ -3,26 +3,38 @@ import { BotModule } from '../bot/bot.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { OutboxStore } from './outbox-store';
 import { PostMediaStore } from './post-media.store';
+import { PostMediaRepository } from './post-media.repository';
 import { PostSendWorker } from './post-send.worker';
 import { PostSender } from './post-sender.service';
 import { PostsController } from './posts.controller';
+import { PostsRepository } from './posts.repository';
 import { PostsService } from './posts.service';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { QueueModule } from '../queue/queue.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { SendPathFunctions } from './send-path-functions';
+
+/**
+ * A tenant's posts and their waiting uploads, for every role: PostsService is what other modules
+ * call; the repository and the media store are exported for the sending module beside this one.
+ */
+@Module({
+  imports: [QueueModule, RateLimitModule],
+  providers: [PostsRepository, PostMediaRepository, PostMediaStore, PostsService],
+  exports: [PostsService, PostsRepository, PostMediaStore],
+})
+export class PostsModule {}
 
 /** Creating, listing and cancelling posts (api role). */
 @Module({
-  imports: [ChannelsModule, BotModule, QueueModule, RateLimitModule],
+  imports: [PostsModule, ChannelsModule, BotModule],
   controllers: [PostsController],
-  providers: [PostsService, PostMediaStore],
-  exports: [PostsService],
 })
 export class PostsHttpModule {}
 
 /** Sending posts (worker role). */
 @Module({
-  imports: [BotModule, CredentialsModule, QueueModule, RateLimitModule],
-  providers: [PostSender, PostSendWorker, PostMediaStore, OutboxStore],
+  imports: [PostsModule, ChannelsModule, BotModule, CredentialsModule, QueueModule, RateLimitModule],
+  providers: [PostSender, PostSendWorker, SendPathFunctions, OutboxStore],
 })
 export class PostsWorkerModule {}

@@ -5,8 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { Clock } from '../../common/clock';
 import { PageQueryDto, pageOffset } from '../../common/http/pagination';
 import { validateInput } from '../../common/http/validation';
-import { channelNotFound } from '../channels/channels.errors';
-import { Channel } from '../channels/channel.entity';
 import { isUuid, TenantDb } from '../database/tenant-db';
 import { QueueName } from '../queue/queue-names';
 import { CreatePostDto, PostDto, PostPageDto } from './dtos/post.dto';
@@ -14,6 +12,7 @@ import type { UploadedFile } from './multipart';
 import { Post, PostStatus, type PostMedia } from './post.entity';
 import { PostMediaStore } from './post-media.store';
 import { postNotFound, PostsError, PostsErrorCode } from './posts.errors';
+import { type PostCounts, PostsRepository } from './posts.repository';
 
 /** Wakes a tenant's sender (see PostSendWorker). */
 export interface DrainJob {
@@ -31,11 +30,15 @@ export function parseCreatePost(raw: Record<string, unknown>): Promise<CreatePos
   return validateInput(CreatePostDto, raw);
 }
 
-/** A tenant's posts: the outbox rows the send workers drain. */
+/**
+ * A tenant's posts: the outbox rows the send workers drain. The rows live behind PostsRepository;
+ * other modules read them through this service.
+ */
 @Injectable()
 export class PostsService {
   constructor(
     private readonly tenantDb: TenantDb,
+    private readonly posts: PostsRepository,
     private readonly media: PostMediaStore,
     @InjectQueue(QueueName.PostSend) private readonly sendQueue: Queue<DrainJob>,
     private readonly clock: Clock,
@@ -64,26 +67,24 @@ export class PostsService {
       const kind = file.field === 'photo' ? 'photo' : 'document';
       media = { kind, file_name: file.fileName, mime_type: file.mimeType, size: file.buffer.length };
     }
-    const inserted = await this.tenantDb.run(tenantId, async (em) => {
-      if (file) await this.media.reserve(em, tenantId, file.buffer.length);
-      const result: { id: string }[] = await em.query(
-        `INSERT INTO "posts" ("id", "user_id", "channel_id", "text", "parse_mode", "media", "scheduled_at", "status", "idempotency_key")
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, 'scheduled', $8)
-         ON CONFLICT ("user_id", "idempotency_key") DO NOTHING RETURNING "id"`,
-        [
+    const inserted = await this.tenantDb.run(tenantId, async (tx) => {
+      if (file) await this.media.reserve(tenantId, file.buffer.length, tx);
+      const written = await this.posts.insertScheduled(
+        tenantId,
+        {
           id,
-          tenantId,
           channelId,
-          dto.text ?? null,
-          dto.parse_mode ?? null,
-          media ? JSON.stringify(media) : null,
+          text: dto.text ?? null,
+          parseMode: dto.parse_mode ?? null,
+          media,
           scheduledAt,
-          dto.idempotency_key,
-        ],
+          idempotencyKey: dto.idempotency_key,
+        },
+        tx,
       );
       // In the post's own transaction, so a sender never sees a post whose bytes are missing.
-      if (result.length > 0 && file) await this.media.put(em, tenantId, id, file);
-      return result.length > 0;
+      if (written && file) await this.media.put(tenantId, id, file, tx);
+      return written;
     });
     if (!inserted) {
       // Another request with the same key won the race: answer with its post.
@@ -96,20 +97,13 @@ export class PostsService {
   }
 
   async list(tenantId: string, channelId: string, q: PageQueryDto): Promise<PostPageDto> {
-    const [rows, total] = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(Post).findAndCount({
-        where: { userId: tenantId, channelId },
-        order: { createdAt: 'DESC', id: 'DESC' },
-        skip: pageOffset(q),
-        take: q.page_size,
-      }),
-    );
+    const [rows, total] = await this.posts.pageInChannel(tenantId, channelId, pageOffset(q), q.page_size);
     return { items: rows.map((p) => PostDto.from(p)), page: q.page, page_size: q.page_size, total };
   }
 
   async get(tenantId: string, id: string): Promise<PostDto> {
     if (!isUuid(id)) throw postNotFound(id);
-    const post = await this.tenantDb.run(tenantId, (em) => em.getRepository(Post).findOneBy({ id, userId: tenantId }));
+    const post = await this.posts.findById(tenantId, id);
     if (!post) throw postNotFound(id);
     return PostDto.from(post);
   }
@@ -117,9 +111,8 @@ export class PostsService {
   /** Cancels a post that has not started sending; it is then never sent. */
   async cancel(tenantId: string, id: string): Promise<PostDto> {
     if (!isUuid(id)) throw postNotFound(id);
-    const post = await this.tenantDb.run(tenantId, async (em) => {
-      const repo = em.getRepository(Post);
-      const found = await repo.findOne({ where: { id, userId: tenantId }, lock: { mode: 'pessimistic_write' } });
+    const post = await this.tenantDb.run(tenantId, async (tx) => {
+      const found = await this.posts.lockById(tenantId, id, tx);
       if (!found) throw postNotFound(id);
       if (found.status !== PostStatus.Scheduled) {
         throw new PostsError(
@@ -128,24 +121,20 @@ export class PostsService {
         );
       }
       found.status = PostStatus.Cancelled;
-      const saved = await repo.save(found);
-      if (saved.media) await this.media.remove(tenantId, saved.id, em);
+      const saved = await this.posts.save(tenantId, found, tx);
+      if (saved.media) await this.media.remove(tenantId, saved.id, tx);
       return saved;
     });
     return PostDto.from(post);
   }
 
-  async channelExists(tenantId: string, channelId: string): Promise<void> {
-    const ok = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(Channel).existsBy({ id: channelId, userId: tenantId }),
-    );
-    if (!ok) throw channelNotFound(channelId);
+  /** How many of the tenant's posts went out, failed for good, and still wait. */
+  counts(tenantId: string): Promise<PostCounts> {
+    return this.posts.counts(tenantId);
   }
 
   private findByKey(tenantId: string, key: string): Promise<Post | null> {
-    return this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(Post).findOneBy({ userId: tenantId, idempotencyKey: key }),
-    );
+    return this.posts.findByIdempotencyKey(tenantId, key);
   }
 
   /** Queues a send run for the tenant now, or at the post's time. */

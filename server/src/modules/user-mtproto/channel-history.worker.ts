@@ -2,7 +2,8 @@ import { present } from '../../common/present';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Channel } from '../channels/channel.entity';
 import { channelNotFound } from '../channels/channels.errors';
-import { isUuid, TenantDb } from '../database/tenant-db';
+import { ChannelsService } from '../channels/channels.service';
+import { isUuid } from '../database/tenant-db';
 import { MtprotoCallServer } from './mtproto-calls';
 import { Meter, MtprotoClientPool } from './mtproto-client.pool';
 import { ChannelRef, HistoryMessage, TelegramCallError, TelegramUserSession } from './telegram-user-session';
@@ -35,7 +36,7 @@ export class ChannelHistoryWorker implements OnModuleInit {
   private readonly refs = new Map<string, ChannelRef>();
 
   constructor(
-    private readonly tenantDb: TenantDb,
+    private readonly channels: ChannelsService,
     private readonly pool: MtprotoClientPool,
     private readonly calls: MtprotoCallServer,
   ) {}
@@ -61,10 +62,7 @@ export class ChannelHistoryWorker implements OnModuleInit {
       if (messages) return messages;
       this.refs.delete(key);
     }
-    const channel = await this.tenantDb.run(tenantId, (em) =>
-      em.getRepository(Channel).findOneBy({ id: args.channelId, userId: tenantId }),
-    );
-    if (!channel) throw channelNotFound(args.channelId);
+    const channel = await this.channels.find(tenantId, args.channelId);
     return this.pool.use(tenantId, async (session, meter) => {
       let ref = this.cachedRef(channel);
       const fresh = !ref;
@@ -161,13 +159,11 @@ export class ChannelHistoryWorker implements OnModuleInit {
     if (!ref && knownId) ref = await session.findChannelInDialogs(knownId);
     if (!ref) throw this.unreachable();
     const found = ref;
-    await this.tenantDb.run(tenantId, (em) =>
-      em
-        .getRepository(Channel)
-        .update(
-          { id: channel.id, userId: tenantId },
-          { accessHash: found.accessHash, ...(knownId ? {} : { telegramId: `${CHANNEL_PREFIX}${found.channelId}` }) },
-        ),
+    await this.channels.recordAccessHash(
+      tenantId,
+      channel.id,
+      found.accessHash,
+      knownId ? undefined : `${CHANNEL_PREFIX}${found.channelId}`,
     );
     channel.accessHash = found.accessHash;
     channel.telegramId ??= `${CHANNEL_PREFIX}${found.channelId}`;

@@ -50,9 +50,24 @@ import { CredentialsModule } from '../credentials/credentials.module';
 import { CryptoModule } from '../crypto/crypto.module';
 import { QueueModule } from '../queue/queue.module';
 
+/**
+ * One module per app config: Nest tells dynamic modules apart by reference, so every importer of
+ * forRoot(config) (the app, the admin console) must get the same object to share one instance.
+ */
+const built = new WeakMap<AppConfig, DynamicModule>();
+
 @Module({})
 export class UserMtprotoModule {
   static forRoot(config: AppConfig): DynamicModule {
+    let module = built.get(config);
+    if (!module) {
+      module = UserMtprotoModule.build(config);
+      built.set(config, module);
+    }
+    return module;
+  }
+
+  private static build(config: AppConfig): DynamicModule {
     const api = roleServesHttpApi(config.role);
     const worker = roleRunsWorkers(config.role);
     const providers: Provider[] = [
@@ -70,18 +85,8 @@ export class UserMtprotoModule {
     if (api) providers.push(MtprotoLoginOwnershipGuard);
     return {
       module: UserMtprotoModule,
-      // Global so the admin console's module can reach UserMtprotoService.forceDisconnect without the config.
-      global: true,
       // BotModule brings NotificationsService (the system bot tells a tenant its session was revoked).
-      imports: [
-        RateLimitModule,
-        BotModule,
-        AuditModule,
-        CryptoModule,
-        CredentialsModule,
-        QueueModule,
-        ...(api ? [ChannelsModule] : []),
-      ],
+      imports: [RateLimitModule, BotModule, ChannelsModule, AuditModule, CryptoModule, CredentialsModule, QueueModule],
       controllers,
       providers,
       exports: [UserMtprotoService, MtprotoClientFactory, ...(worker ? [MtprotoClientPool] : [])],
