@@ -1,15 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ChatMember } from 'telegraf/types';
 import { Channel, ChannelType } from '../channels/channel.entity';
 import { channelNotFound } from '../channels/channels.errors';
 import { isUuid, TenantDb } from '../database/tenant-db';
 import { botNotConfigured, BotError, BotErrorCode, telegramUnavailable } from './bot.errors';
-import { BotClients, type TenantBotClient } from './bot-clients.service';
+import { BotClients } from './bot-clients.service';
 import { NotificationsService } from './notifications.service';
-import { classifyTelegramFailure, describeFailure } from './telegram-failure';
+import type { BotApiClient, BotMemberStatus as TelegramMemberStatus, BotMembership } from './telegram-bot-api';
+import { classifyTelegramFailure, describeFailure } from './telegram-bot-api.failure';
 
 /** The bot's standing in a channel, as getChatMember reports it (`not_member` when Telegram does not show it the chat). */
-export type BotMemberStatus = 'creator' | 'administrator' | 'member' | 'restricted' | 'left' | 'kicked' | 'not_member';
+export type BotMemberStatus = TelegramMemberStatus | 'not_member';
 
 export interface AdminStatus {
   channel_id: string;
@@ -20,24 +20,6 @@ export interface AdminStatus {
   admin_checked_at: Date;
   /** Telegram's reason when it did not show the chat to the bot. */
   detail?: string;
-}
-
-/** Whether a member with this standing may post: channel posts need admin rights, groups only membership. */
-function rights(member: ChatMember | undefined, isChannel: boolean): { admin: boolean; canPost: boolean } {
-  if (!member) return { admin: false, canPost: false };
-  switch (member.status) {
-    case 'creator':
-      return { admin: true, canPost: true };
-    case 'administrator':
-      return { admin: true, canPost: isChannel ? member.can_post_messages === true : true };
-    case 'member':
-      return { admin: false, canPost: !isChannel };
-    case 'restricted':
-      return { admin: false, canPost: !isChannel && member.can_send_messages };
-    case 'left':
-    case 'kicked':
-      return { admin: false, canPost: false };
-  }
 }
 
 /** Checks and records whether the tenant's bot can post in its channels. */
@@ -70,9 +52,8 @@ export class ChannelAdminService {
   }
 
   /** A `my_chat_member` update: the bot's rights changed in a chat; keep the tenant's channel row current. */
-  async applyMemberUpdate(tenantId: string, chatId: number, member: ChatMember, chatType: string): Promise<void> {
-    const isChannel = chatType === 'channel';
-    const { admin, canPost } = rights(member, isChannel);
+  async applyMemberUpdate(tenantId: string, chatId: number, membership: BotMembership): Promise<void> {
+    const { admin, canPost } = membership;
     const lost = await this.tenantDb.run(tenantId, async (em) => {
       const repo = em.getRepository(Channel);
       const channel = await repo.findOneBy({ userId: tenantId, telegramId: String(chatId) });
@@ -90,16 +71,16 @@ export class ChannelAdminService {
    * and a failed getChat leaves the row as it was.
    */
   private async nameFromTelegram(
-    telegram: TenantBotClient['telegram'],
+    bot: BotApiClient,
     chatId: string,
     channel: Channel,
   ): Promise<{ title?: string; username?: string }> {
     if (channel.title) return {};
     try {
-      const chat = await telegram.getChat(chatId);
+      const chat = await bot.chatName(chatId);
       return {
-        ...('title' in chat && chat.title ? { title: chat.title } : {}),
-        ...(!channel.username && 'username' in chat && chat.username ? { username: chat.username } : {}),
+        ...(chat.title ? { title: chat.title } : {}),
+        ...(!channel.username && chat.username ? { username: chat.username } : {}),
       };
     } catch {
       return {};
@@ -110,10 +91,11 @@ export class ChannelAdminService {
     const client = await this.clients.forTenant(tenantId);
     if (!client) throw botNotConfigured();
     const chatId = channel.telegramId ?? `@${channel.username ?? ''}`;
-    let member: ChatMember | undefined;
+    const isChannel = channel.type === ChannelType.Channel;
+    let member: BotMembership | undefined;
     let detail: string | undefined;
     try {
-      member = await client.telegram.getChatMember(chatId, Number(client.botId));
+      member = await client.api.botMembership(chatId, Number(client.botId), isChannel);
     } catch (err) {
       const failure = classifyTelegramFailure(err);
       if (failure.kind === 'unavailable' || failure.kind === 'flood') throw telegramUnavailable();
@@ -126,10 +108,9 @@ export class ChannelAdminService {
       // "chat not found" / "bot is not a member": Telegram does not show this chat to the bot.
       detail = describeFailure(failure);
     }
-    const isChannel = channel.type === ChannelType.Channel;
-    const { admin, canPost } = rights(member, isChannel);
+    const { admin, canPost } = member ?? { admin: false, canPost: false };
     const checkedAt = new Date();
-    const named = member ? await this.nameFromTelegram(client.telegram, chatId, channel) : {};
+    const named = member ? await this.nameFromTelegram(client.api, chatId, channel) : {};
     await this.tenantDb.run(tenantId, (em) =>
       em
         .getRepository(Channel)

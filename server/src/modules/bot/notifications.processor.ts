@@ -7,7 +7,7 @@ import { QueueName } from '../queue/queue-names';
 import { User } from '../tenants/user.entity';
 import { type NotificationJob, notificationText } from './notifications.service';
 import { SystemBotToken } from './system-bot-token';
-import { classifyTelegramFailure, describeFailure } from './telegram-failure';
+import { classifyTelegramFailure, describeFailure } from './telegram-bot-api.failure';
 import { TelegramBotApi } from './telegram-bot-api';
 
 /** Sends queued notifications from the system bot. */
@@ -40,7 +40,7 @@ export class NotificationsProcessor extends WorkerHost {
       return;
     }
     try {
-      await this.api.createTelegram(token).sendMessage(Number(user.telegramUserId), notificationText(notification));
+      await this.api.client(token).sendText(Number(user.telegramUserId), notificationText(notification));
     } catch (err) {
       const failure = classifyTelegramFailure(err);
       if (failure.kind === 'refused' || failure.kind === 'unauthorized') {

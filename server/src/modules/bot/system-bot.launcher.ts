@@ -6,7 +6,7 @@ import type { Update } from 'telegraf/types';
 import { type AppConfig, BotUpdatesMode, TelegramMode } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { SystemBotToken } from './system-bot-token';
-import { safeErrorMessage } from './telegram-failure';
+import { safeErrorMessage } from './telegram-bot-api.failure';
 import { TelegramBotApi } from './telegram-bot-api';
 
 export const SYSTEM_BOT_NAME = 'system';

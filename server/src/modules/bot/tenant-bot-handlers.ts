@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Telegraf } from 'telegraf';
 import { ChannelAdminService } from './channel-admin.service';
-import { safeErrorMessage } from './telegram-failure';
+import { membershipOf } from './telegram-bot-api';
+import { safeErrorMessage } from './telegram-bot-api.failure';
 
 /** What every tenant bot does on its own: greet in private chats and keep channel rights current. */
 @Injectable()
@@ -25,7 +26,8 @@ export class TenantBotHandlers {
     bot.on('my_chat_member', async (ctx) => {
       const update = ctx.myChatMember;
       if (update.chat.type === 'private') return;
-      await this.channelAdmin.applyMemberUpdate(tenantId, update.chat.id, update.new_chat_member, update.chat.type);
+      const membership = membershipOf(update.new_chat_member, update.chat.type === 'channel');
+      await this.channelAdmin.applyMemberUpdate(tenantId, update.chat.id, membership);
     });
   }
 }
