@@ -9,6 +9,7 @@ import { QueueModule } from './modules/queue/queue.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { ChannelAdminModule } from './modules/channels/channel-admin.module';
 import { ChannelsModule } from './modules/channels/channels.module';
 import { CredentialsModule } from './modules/credentials/credentials.module';
 import { CryptoModule } from './modules/crypto/crypto.module';
@@ -52,6 +53,7 @@ export class AppModule {
         ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsModule, AdminModule] : []),
         RateLimitModule,
         BotModule,
+        ChannelAdminModule,
         ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),
         ...(roleRunsWorkers(config.role) ? [BotWorkerModule, PostsWorkerModule] : []),
         UserMtprotoModule.forRoot(config),

@@ -3,7 +3,6 @@ import { BotClients } from './bot-clients.service';
 import { BotOwnerLookup } from './bot-owner.lookup';
 import { BotRegistry } from './bot-registry.service';
 import { BotUpdatesProcessor } from './bot-updates.processor';
-import { ChannelAdminService } from './channel-admin.service';
 import { NotificationsProcessor } from './notifications.processor';
 import { NotificationsService } from './notifications.service';
 import { SystemBotToken } from './system-bot-token';
@@ -17,7 +16,7 @@ import { WebhookFastPath } from './webhook.fast-path';
 
 /**
  * Tenant bots and notifications, for every role: the Bot API adapter, the
- * runtime bot registry, channel admin checks and the notifications service.
+ * runtime bot registry with its update handlers, and the notifications service.
  * HTTP routes live in BotHttpModule, queue processors in BotWorkerModule.
  */
 @Module({
@@ -27,7 +26,6 @@ import { WebhookFastPath } from './webhook.fast-path';
     BotClients,
     BotRegistry,
     TenantBotHandlers,
-    ChannelAdminService,
     NotificationsService,
     WebhookIngestService,
     UserBotService,
@@ -38,7 +36,7 @@ import { WebhookFastPath } from './webhook.fast-path';
     BotOwnerLookup,
     BotClients,
     BotRegistry,
-    ChannelAdminService,
+    TenantBotHandlers,
     NotificationsService,
     WebhookIngestService,
     UserBotService,

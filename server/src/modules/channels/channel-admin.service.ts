@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Channel, ChannelType } from '../channels/channel.entity';
-import { channelNotFound } from '../channels/channels.errors';
+import { botNotConfigured, BotError, BotErrorCode, telegramUnavailable } from '../bot/bot.errors';
+import { BotClients } from '../bot/bot-clients.service';
+import { NotificationsService } from '../bot/notifications.service';
+import type { BotApiClient, BotMemberStatus as TelegramMemberStatus, BotMembership } from '../bot/telegram-bot-api';
+import { classifyTelegramFailure, describeFailure } from '../bot/telegram-bot-api.failure';
+import { TenantBotHandlers } from '../bot/tenant-bot-handlers';
 import { isUuid, TenantDb } from '../database/tenant-db';
-import { botNotConfigured, BotError, BotErrorCode, telegramUnavailable } from './bot.errors';
-import { BotClients } from './bot-clients.service';
-import { NotificationsService } from './notifications.service';
-import type { BotApiClient, BotMemberStatus as TelegramMemberStatus, BotMembership } from './telegram-bot-api';
-import { classifyTelegramFailure, describeFailure } from './telegram-bot-api.failure';
+import { Channel, ChannelType } from './channel.entity';
+import { channelNotFound } from './channels.errors';
 
 /** The bot's standing in a channel, as getChatMember reports it (`not_member` when Telegram does not show it the chat). */
 export type BotMemberStatus = TelegramMemberStatus | 'not_member';
@@ -22,7 +23,7 @@ export interface AdminStatus {
   detail?: string;
 }
 
-/** Checks and records whether the tenant's bot can post in its channels. */
+/** Checks and records whether the tenant's bot can post in its channels, on request and as Telegram reports changes. */
 @Injectable()
 export class ChannelAdminService {
   private readonly logger = new Logger(ChannelAdminService.name);
@@ -31,7 +32,11 @@ export class ChannelAdminService {
     private readonly tenantDb: TenantDb,
     private readonly clients: BotClients,
     private readonly notifications: NotificationsService,
-  ) {}
+    handlers: TenantBotHandlers,
+  ) {
+    // In the constructor, not a lifecycle hook: queue workers start in onModuleInit and may hand a bot an update first.
+    handlers.onMemberUpdate((tenantId, update) => this.applyMemberUpdate(tenantId, update.chatId, update.membership));
+  }
 
   async check(tenantId: string, channelId: string): Promise<AdminStatus> {
     if (!isUuid(channelId)) throw channelNotFound(channelId);
