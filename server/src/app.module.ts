@@ -16,7 +16,7 @@ import { CryptoModule } from './modules/crypto/crypto.module';
 import { TenantDbModule } from './modules/database/tenant-db.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { BotHttpModule, BotModule, BotWorkerModule } from './modules/bot/bot.module';
-import { SystemBotModule } from './modules/bot/system-bot.module';
+import { SystemBotModule, SystemBotWorkerModule } from './modules/system-bot/system-bot.module';
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
 import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
@@ -55,7 +55,7 @@ export class AppModule {
         BotModule,
         ChannelAdminModule,
         ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),
-        ...(roleRunsWorkers(config.role) ? [BotWorkerModule, PostsWorkerModule] : []),
+        ...(roleRunsWorkers(config.role) ? [BotWorkerModule, SystemBotWorkerModule, PostsWorkerModule] : []),
         UserMtprotoModule.forRoot(config),
         ...(options.extraModules ?? []),
       ],

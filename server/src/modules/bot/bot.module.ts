@@ -3,9 +3,7 @@ import { BotClients } from './bot-clients.service';
 import { BotOwnerLookup } from './bot-owner.lookup';
 import { BotRegistry } from './bot-registry.service';
 import { BotUpdatesProcessor } from './bot-updates.processor';
-import { NotificationsProcessor } from './notifications.processor';
 import { NotificationsService } from './notifications.service';
-import { SystemBotToken } from './system-bot-token';
 import { TelegramBotApi } from './telegram-bot-api';
 import { TenantBotHandlers } from './tenant-bot-handlers';
 import { UserBotController } from './user-bot.controller';
@@ -17,7 +15,8 @@ import { WebhookFastPath } from './webhook.fast-path';
 /**
  * Tenant bots and notifications, for every role: the Bot API adapter, the
  * runtime bot registry with its update handlers, and the notifications service.
- * HTTP routes live in BotHttpModule, queue processors in BotWorkerModule.
+ * HTTP routes live in BotHttpModule, the update processor in BotWorkerModule;
+ * the system bot delivers the notifications (system-bot/).
  */
 @Module({
   providers: [
@@ -29,7 +28,6 @@ import { WebhookFastPath } from './webhook.fast-path';
     NotificationsService,
     WebhookIngestService,
     UserBotService,
-    SystemBotToken,
   ],
   exports: [
     TelegramBotApi,
@@ -40,7 +38,6 @@ import { WebhookFastPath } from './webhook.fast-path';
     NotificationsService,
     WebhookIngestService,
     UserBotService,
-    SystemBotToken,
   ],
 })
 export class BotModule {}
@@ -49,6 +46,6 @@ export class BotModule {}
 @Module({ imports: [BotModule], controllers: [UserBotController, WebhookController], providers: [WebhookFastPath] })
 export class BotHttpModule {}
 
-/** Tenant bot updates and notifications, processed by workers. */
-@Module({ imports: [BotModule], providers: [BotUpdatesProcessor, NotificationsProcessor] })
+/** Tenant bot updates, processed by workers. */
+@Module({ imports: [BotModule], providers: [BotUpdatesProcessor] })
 export class BotWorkerModule {}

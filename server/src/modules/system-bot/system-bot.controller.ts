@@ -2,9 +2,9 @@ import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Public } from '../../common/http/public.decorator';
-import { BotError, BotErrorCode } from './bot.errors';
+import { BotError, BotErrorCode } from '../bot/bot.errors';
 import { SYSTEM_WEBHOOK_PATH, SystemBotLauncher } from './system-bot.launcher';
-import type { BotUpdate } from './telegram-bot-api';
+import type { BotUpdate } from '../bot/telegram-bot-api';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 

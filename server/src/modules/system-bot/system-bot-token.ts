@@ -3,8 +3,8 @@ import Redis from 'ioredis';
 import { type AppConfig, TelegramMode } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { redisConnectionOptions } from '../../common/redis';
-import { TelegramBotApi } from './telegram-bot-api';
-import { safeErrorMessage } from './telegram-bot-api.failure';
+import { TelegramBotApi } from '../bot/telegram-bot-api';
+import { safeErrorMessage } from '../bot/telegram-bot-api.failure';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const SANDBOX_SYSTEM_BOT_USERNAME = 'tenantgram_bot';

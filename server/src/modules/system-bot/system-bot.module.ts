@@ -1,11 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TelegrafModule } from 'nestjs-telegraf';
-import { BotModule } from './bot.module';
+import { BotModule } from '../bot/bot.module';
+import { TelegramBotApi } from '../bot/telegram-bot-api';
+import { NotificationsProcessor } from './notifications.processor';
 import { SystemBotController } from './system-bot.controller';
 import { SYSTEM_BOT_NAME, SystemBotLauncher } from './system-bot.launcher';
 import { SystemBotToken } from './system-bot-token';
 import { SystemBotUpdate } from './system-bot.update';
-import { TelegramBotApi } from './telegram-bot-api';
+
+/** The system bot's token, for every role that talks as the system bot. */
+@Module({ imports: [BotModule], providers: [SystemBotToken], exports: [SystemBotToken] })
+export class SystemBotTokenModule {}
 
 /**
  * The platform's own bot through nestjs-telegraf. Without a token (real mode
@@ -16,7 +21,7 @@ import { TelegramBotApi } from './telegram-bot-api';
   imports: [
     TelegrafModule.forRootAsync({
       botName: SYSTEM_BOT_NAME,
-      imports: [BotModule],
+      imports: [BotModule, SystemBotTokenModule],
       inject: [SystemBotToken, TelegramBotApi],
       useFactory: async (systemBot: SystemBotToken, api: TelegramBotApi) => ({
         token: (await systemBot.token()) ?? '',
@@ -26,8 +31,13 @@ import { TelegramBotApi } from './telegram-bot-api';
       }),
     }),
     BotModule,
+    SystemBotTokenModule,
   ],
   controllers: [SystemBotController],
   providers: [SystemBotUpdate, SystemBotLauncher],
 })
 export class SystemBotModule {}
+
+/** Notifications, delivered by the system bot from the queue (worker role). */
+@Module({ imports: [BotModule, SystemBotTokenModule], providers: [NotificationsProcessor] })
+export class SystemBotWorkerModule {}

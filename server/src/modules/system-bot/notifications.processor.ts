@@ -5,10 +5,10 @@ import type { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { QueueName } from '../queue/queue-names';
 import { User } from '../tenants/user.entity';
-import { type NotificationJob, notificationText } from './notifications.service';
+import { type NotificationJob, notificationText } from '../bot/notifications.service';
 import { SystemBotToken } from './system-bot-token';
-import { classifyTelegramFailure, describeFailure } from './telegram-bot-api.failure';
-import { TelegramBotApi } from './telegram-bot-api';
+import { classifyTelegramFailure, describeFailure } from '../bot/telegram-bot-api.failure';
+import { TelegramBotApi } from '../bot/telegram-bot-api';
 
 /** Sends queued notifications from the system bot. */
 @Processor(QueueName.Notifications, { concurrency: 4 })
