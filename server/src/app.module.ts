@@ -8,9 +8,10 @@ import { HealthModule } from './modules/health/health.module';
 import { QueueConnectionModule } from './modules/queue/queue.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { ChannelAdminModule } from './modules/channels/channel-admin.module';
 import { ChannelsHttpModule } from './modules/channels/channels-http.module';
 import { BotHttpModule, BotModule, BotWorkerModule } from './modules/bot/bot.module';
-import { SystemBotModule } from './modules/bot/system-bot.module';
+import { SystemBotModule, SystemBotWorkerModule } from './modules/system-bot/system-bot.module';
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
@@ -44,8 +45,9 @@ export class AppModule {
         TenantsModule,
         ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsHttpModule, AdminModule.forRoot(config)] : []),
         BotModule,
+        ChannelAdminModule,
         ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),
-        ...(roleRunsWorkers(config.role) ? [BotWorkerModule, PostsWorkerModule] : []),
+        ...(roleRunsWorkers(config.role) ? [BotWorkerModule, SystemBotWorkerModule, PostsWorkerModule] : []),
         UserMtprotoModule.forRoot(config),
         ...(options.extraModules ?? []),
       ],

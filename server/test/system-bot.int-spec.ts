@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { SandboxHandle } from '../src/sandbox';
-import { SystemBotToken } from '../src/modules/bot/system-bot-token';
+import { SystemBotToken } from '../src/modules/system-bot/system-bot-token';
 import { newTenant } from './factories/user.factory';
 import { channelFor, connectBot, control, eventually, newUser } from './helpers/bot-world';
 import { startTestAppWithSandbox, type SandboxTestApp } from './helpers/test-app';

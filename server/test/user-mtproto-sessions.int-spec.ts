@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { systemActor } from '../src/modules/audit/audit-actions';
-import { SystemBotToken } from '../src/modules/bot/system-bot-token';
+import { SystemBotToken } from '../src/modules/system-bot/system-bot-token';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';
 import { MtprotoClientFactory } from '../src/modules/user-mtproto/mtproto-client.factory';
 import { MtprotoClientPool } from '../src/modules/user-mtproto/mtproto-client.pool';

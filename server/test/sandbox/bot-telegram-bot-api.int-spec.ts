@@ -18,7 +18,7 @@ describe('TelegramBotApi adapter', () => {
     );
     expect(api.apiRoot).toBe(sandbox.httpUrl);
     const bot = await newBot(sandbox);
-    const me = await api.createTelegram(bot.token).getMe();
+    const me = await api.client(bot.token).getMe();
     expect(me).toMatchObject({ id: bot.id, username: bot.username });
 
     const app = api.createBot(bot.token, me);

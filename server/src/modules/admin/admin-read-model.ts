@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { present } from '../../common/present';
 import { AuditActor } from '../audit/audit-actions';
 import { Channel } from '../channels/channel.entity';
-import { AdminDb } from '../database/tenant-db';
+import { AdminDb } from '../audit/admin-db';
 import { UserStatus } from '../tenants/user.entity';
 import {
   TenantChannelDto,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { TelegramError } from 'telegraf';
 import { TelegramBotApi } from '../bot/telegram-bot-api';
+import { telegramAnswer } from '../bot/telegram-bot-api.failure';
 
 /** More updates than this waiting at Telegram means the webhook is not keeping up. */
 const PENDING_UPDATES_HEALTHY_MAX = 100;
@@ -41,7 +41,7 @@ export class WebhookHealthCheck {
       timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
     });
     try {
-      const info = await Promise.race([this.botApi.createTelegram(botToken).getWebhookInfo(), timeout]);
+      const info = await Promise.race([this.botApi.client(botToken).getWebhookInfo(), timeout]);
       const url = info.url || null;
       const lastErrorAt = info.last_error_date ? new Date(info.last_error_date * 1000) : null;
       return {
@@ -54,7 +54,8 @@ export class WebhookHealthCheck {
         check_error: null,
       };
     } catch (err) {
-      if (err instanceof TelegramError) return unchecked(`Telegram answered ${err.code}: ${err.description}`);
+      const answer = telegramAnswer(err);
+      if (answer) return unchecked(`Telegram answered ${answer.code}: ${answer.description}`);
       if (err instanceof Error && err.message === 'timeout') {
         return unchecked(`Telegram did not answer within ${CHECK_TIMEOUT_MS / 1000} s.`);
       }

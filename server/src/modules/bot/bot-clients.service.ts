@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { Telegram } from 'telegraf';
 import { CredentialsService } from '../credentials/credentials.service';
-import { TelegramBotApi } from './telegram-bot-api';
+import { type BotApiClient, TelegramBotApi } from './telegram-bot-api';
 
 export interface TenantBotClient {
   tenantId: string;
   botId: string;
-  telegram: Telegram;
+  api: BotApiClient;
 }
 
 const MAX_CLIENTS = 5000;
@@ -31,7 +30,7 @@ export class BotClients {
     const hit = this.clients.get(tenantId);
     if (hit && hit.token === c.botToken) return hit.client;
     if (this.clients.size >= MAX_CLIENTS) this.clients.clear();
-    const client = { tenantId, botId: c.botId, telegram: this.api.createTelegram(c.botToken) };
+    const client = { tenantId, botId: c.botId, api: this.api.client(c.botToken) };
     this.clients.set(tenantId, { token: c.botToken, client });
     return client;
   }

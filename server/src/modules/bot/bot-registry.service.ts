@@ -8,7 +8,7 @@ import { UserStatus } from '../tenants/user.entity';
 import { BotOwnerLookup } from './bot-owner.lookup';
 import { TelegramBotApi } from './telegram-bot-api';
 import { TenantBotHandlers } from './tenant-bot-handlers';
-import { safeErrorMessage } from './telegram-failure';
+import { safeErrorMessage } from './telegram-bot-api.failure';
 
 interface Entry {
   tenantId: string;

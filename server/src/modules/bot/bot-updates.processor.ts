@@ -8,7 +8,7 @@ import { redisConnectionOptions } from '../../common/redis';
 import { QueueName } from '../queue/queue-names';
 import { BotRegistry } from './bot-registry.service';
 import type { BotUpdatesBatch } from './webhook-ingest.service';
-import { safeErrorMessage } from './telegram-failure';
+import { safeErrorMessage } from './telegram-bot-api.failure';
 
 const HANDLED_TTL_SECONDS = 24 * 3600;
 

@@ -1,13 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ChannelsModule } from '../channels/channels.module';
 import { BotClients } from './bot-clients.service';
 import { BotOwnerLookup } from './bot-owner.lookup';
 import { BotRegistry } from './bot-registry.service';
 import { BotUpdatesProcessor } from './bot-updates.processor';
-import { ChannelAdminService } from './channel-admin.service';
-import { NotificationsProcessor } from './notifications.processor';
 import { NotificationsService } from './notifications.service';
-import { SystemBotToken } from './system-bot-token';
 import { TelegramBotApi } from './telegram-bot-api';
 import { TenantBotHandlers } from './tenant-bot-handlers';
 import { UserBotController } from './user-bot.controller';
@@ -17,37 +13,34 @@ import { WebhookIngestService } from './webhook-ingest.service';
 import { WebhookFastPath } from './webhook.fast-path';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { QueueModule } from '../queue/queue.module';
-import { TenantsModule } from '../tenants/tenants.module';
 
 /**
  * Tenant bots and notifications, for every role: the Bot API adapter, the
- * runtime bot registry, channel admin checks and the notifications service.
- * HTTP routes live in BotHttpModule, queue processors in BotWorkerModule.
+ * runtime bot registry with its update handlers, and the notifications service.
+ * HTTP routes live in BotHttpModule, the update processor in BotWorkerModule;
+ * the system bot delivers the notifications (system-bot/).
  */
 @Module({
-  imports: [ChannelsModule, CredentialsModule, QueueModule],
+  imports: [CredentialsModule, QueueModule],
   providers: [
     TelegramBotApi,
     BotOwnerLookup,
     BotClients,
     BotRegistry,
     TenantBotHandlers,
-    ChannelAdminService,
     NotificationsService,
     WebhookIngestService,
     UserBotService,
-    SystemBotToken,
   ],
   exports: [
     TelegramBotApi,
     BotOwnerLookup,
     BotClients,
     BotRegistry,
-    ChannelAdminService,
+    TenantBotHandlers,
     NotificationsService,
     WebhookIngestService,
     UserBotService,
-    SystemBotToken,
   ],
 })
 export class BotModule {}
@@ -56,6 +49,5 @@ export class BotModule {}
 @Module({ imports: [BotModule], controllers: [UserBotController, WebhookController], providers: [WebhookFastPath] })
 export class BotHttpModule {}
 
-/** Tenant bot updates and notifications, processed by workers. */
-@Module({ imports: [BotModule, TenantsModule], providers: [BotUpdatesProcessor, NotificationsProcessor] })
+@Module({ imports: [BotModule], providers: [BotUpdatesProcessor] })
 export class BotWorkerModule {}

@@ -1,9 +1,126 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import * as http from 'node:http';
-import { Telegraf, Telegram } from 'telegraf';
-import type { UserFromGetMe } from 'telegraf/types';
+import { Input, Telegraf, Telegram } from 'telegraf';
+import type { ChatMember, Message, Update, UserFromGetMe, WebhookInfo } from 'telegraf/types';
 import { type AppConfig, TelegramMode } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+
+/** An update Telegram delivers to a bot (webhook body or long-polling result). */
+export type BotUpdate = Update;
+/** The bot itself, as getMe describes it. */
+export type BotUser = UserFromGetMe;
+/** A bot's webhook as Telegram sees it (getWebhookInfo). */
+export type BotWebhookInfo = WebhookInfo;
+/** Telegram's answers to the three kinds of post. */
+export type BotTextMessage = Message.TextMessage;
+export type BotPhotoMessage = Message.PhotoMessage;
+export type BotDocumentMessage = Message.DocumentMessage;
+export type BotParseMode = 'HTML' | 'MarkdownV2' | 'Markdown';
+/** What to attach: a file_id Telegram already holds, or bytes to upload under a file name. */
+export type BotFileSource = string | { buffer: Buffer; fileName: string };
+
+/** The bot's standing in a chat, as Telegram reports it. */
+export type BotMemberStatus = 'creator' | 'administrator' | 'member' | 'restricted' | 'left' | 'kicked';
+
+/** The bot's standing in a chat and what it allows: channel posts need admin rights, groups only membership. */
+export interface BotMembership {
+  status: BotMemberStatus;
+  admin: boolean;
+  canPost: boolean;
+}
+
+/** Reads a chat member (getChatMember's answer, or the new standing in a my_chat_member update). */
+export function membershipOf(member: ChatMember, isChannel: boolean): BotMembership {
+  const status = member.status;
+  switch (member.status) {
+    case 'creator':
+      return { status, admin: true, canPost: true };
+    case 'administrator':
+      return { status, admin: true, canPost: isChannel ? member.can_post_messages === true : true };
+    case 'member':
+      return { status, admin: false, canPost: !isChannel };
+    case 'restricted':
+      return { status, admin: false, canPost: !isChannel && member.can_send_messages };
+    case 'left':
+    case 'kicked':
+      return { status, admin: false, canPost: false };
+  }
+}
+
+/**
+ * One bot's Bot API calls, in the product's terms. Built by TelegramBotApi only; failures are telegraf's
+ * error or a network error, read with `classifyTelegramFailure` (telegram-bot-api.failure.ts).
+ */
+export class BotApiClient {
+  /** @param telegram the bounded telegraf client TelegramBotApi built for the token. */
+  constructor(private readonly telegram: Telegram) {}
+
+  getMe(): Promise<BotUser> {
+    return this.telegram.getMe();
+  }
+
+  getWebhookInfo(): Promise<BotWebhookInfo> {
+    return this.telegram.getWebhookInfo();
+  }
+
+  async setWebhook(url: string, options: { secretToken: string; allowedUpdates: string[] }): Promise<void> {
+    await this.telegram.setWebhook(url, {
+      secret_token: options.secretToken,
+      allowed_updates: options.allowedUpdates as never,
+    });
+  }
+
+  async deleteWebhook(): Promise<void> {
+    await this.telegram.deleteWebhook();
+  }
+
+  sendText(chatId: number | string, text: string, options?: { parseMode?: BotParseMode }): Promise<BotTextMessage> {
+    return options
+      ? this.telegram.sendMessage(chatId, text, { parse_mode: options.parseMode })
+      : this.telegram.sendMessage(chatId, text);
+  }
+
+  sendPhoto(
+    chatId: number | string,
+    photo: BotFileSource,
+    options: { caption?: string; parseMode?: BotParseMode },
+  ): Promise<BotPhotoMessage> {
+    return this.telegram.sendPhoto(chatId, inputOf(photo), { caption: options.caption, parse_mode: options.parseMode });
+  }
+
+  sendDocument(
+    chatId: number | string,
+    document: BotFileSource,
+    options?: { caption?: string; parseMode?: BotParseMode },
+  ): Promise<BotDocumentMessage> {
+    const input = inputOf(document);
+    return options
+      ? this.telegram.sendDocument(chatId, input, { caption: options.caption, parse_mode: options.parseMode })
+      : this.telegram.sendDocument(chatId, input);
+  }
+
+  /** The bot's own standing in a chat (getChatMember of the bot's id). */
+  async botMembership(chatId: number | string, botId: number, isChannel: boolean): Promise<BotMembership> {
+    return membershipOf(await this.telegram.getChatMember(chatId, botId), isChannel);
+  }
+
+  /** A chat's title and public username (getChat), where it has them. */
+  async chatName(chatId: number | string): Promise<{ title?: string; username?: string }> {
+    const chat = await this.telegram.getChat(chatId);
+    return {
+      ...('title' in chat && chat.title ? { title: chat.title } : {}),
+      ...('username' in chat && chat.username ? { username: chat.username } : {}),
+    };
+  }
+
+  /** The download URL of a file (getFile); it carries the token, so it is never shown to anyone. */
+  fileUrl(fileId: string): Promise<URL> {
+    return this.telegram.getFileLink(fileId);
+  }
+}
+
+const inputOf = (source: BotFileSource): string | ReturnType<typeof Input.fromBuffer> =>
+  typeof source === 'string' ? source : Input.fromBuffer(source.buffer, source.fileName);
 
 /**
  * The one place that builds telegraf clients. In sandbox mode they talk to the local sandbox's
@@ -36,7 +153,7 @@ export class TelegramBotApi implements OnModuleDestroy {
    * skips the getMe it would otherwise make before the first update. `webhookReply` is off so
    * every call gets a real answer (and errors) instead of riding on the webhook response.
    */
-  createBot(token: string, botInfo?: UserFromGetMe): Telegraf {
+  createBot(token: string, botInfo?: BotUser): Telegraf {
     const bot = new Telegraf(token, { telegram: { apiRoot: this.apiRoot, webhookReply: false } });
     if (botInfo) bot.botInfo = botInfo;
     this.keepAlive(bot.telegram);
@@ -44,8 +161,8 @@ export class TelegramBotApi implements OnModuleDestroy {
   }
 
   /** A bare API client, for calls outside update handling (verification, sending, admin checks). */
-  createTelegram(token: string): Telegram {
-    return this.keepAlive(new Telegram(token, { apiRoot: this.apiRoot, webhookReply: false }));
+  client(token: string): BotApiClient {
+    return new BotApiClient(this.keepAlive(new Telegram(token, { apiRoot: this.apiRoot, webhookReply: false })));
   }
 
   onModuleDestroy(): void {

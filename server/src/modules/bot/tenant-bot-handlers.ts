@@ -1,14 +1,30 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Telegraf } from 'telegraf';
-import { ChannelAdminService } from './channel-admin.service';
-import { safeErrorMessage } from './telegram-failure';
+import { type BotMembership, membershipOf } from './telegram-bot-api';
+import { safeErrorMessage } from './telegram-bot-api.failure';
 
-/** What every tenant bot does on its own: greet in private chats and keep channel rights current. */
+/** A `my_chat_member` update outside private chats: the bot's standing in a chat changed. */
+export interface BotMemberUpdate {
+  chatId: number;
+  membership: BotMembership;
+}
+
+export type MemberUpdateListener = (tenantId: string, update: BotMemberUpdate) => Promise<void>;
+
+/**
+ * What every tenant bot does on its own: greet in private chats and report changes of its standing
+ * in chats. Those reports go to whoever keeps channel rights (channels/ registers itself), so the
+ * bot side depends on no channel code.
+ */
 @Injectable()
 export class TenantBotHandlers {
   private readonly logger = new Logger(TenantBotHandlers.name);
+  private readonly memberListeners: MemberUpdateListener[] = [];
 
-  constructor(private readonly channelAdmin: ChannelAdminService) {}
+  /** Called for every `my_chat_member` update of every tenant bot in this process, in registration order. */
+  onMemberUpdate(listener: MemberUpdateListener): void {
+    this.memberListeners.push(listener);
+  }
 
   install(bot: Telegraf, tenantId: string): void {
     // telegraf's default error handler rethrows and sets the process exit code; a tenant's bad update is only logged.
@@ -25,7 +41,11 @@ export class TenantBotHandlers {
     bot.on('my_chat_member', async (ctx) => {
       const update = ctx.myChatMember;
       if (update.chat.type === 'private') return;
-      await this.channelAdmin.applyMemberUpdate(tenantId, update.chat.id, update.new_chat_member, update.chat.type);
+      const change = {
+        chatId: update.chat.id,
+        membership: membershipOf(update.new_chat_member, update.chat.type === 'channel'),
+      };
+      for (const listener of this.memberListeners) await listener(tenantId, change);
     });
   }
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { UserFromGetMe } from 'telegraf/types';
 import { type AppConfig, BotUpdatesMode } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AuditActor } from '../audit/audit-actions';
@@ -11,8 +10,8 @@ import { BotClients } from './bot-clients.service';
 import { BotRegistry } from './bot-registry.service';
 import { BotStatusDto, BotTestDto } from './dtos/user-bot.dto';
 import { NotificationsService } from './notifications.service';
-import { classifyTelegramFailure, safeErrorMessage } from './telegram-failure';
-import { TelegramBotApi } from './telegram-bot-api';
+import { classifyTelegramFailure, safeErrorMessage } from './telegram-bot-api.failure';
+import { type BotApiClient, type BotUser, TelegramBotApi } from './telegram-bot-api';
 import { WebhookIngestService } from './webhook-ingest.service';
 
 export const BOT_TOKEN_FORMAT = /^\d+:[A-Za-z0-9_-]{35}$/;
@@ -45,8 +44,8 @@ export class UserBotService {
         'bot_token must look like "<digits>:<35 letters, digits, _ or ->" as @BotFather gives it.',
       );
     }
-    const telegram = this.api.createTelegram(trimmed);
-    const me = await this.verify(() => telegram.getMe());
+    const bot = this.api.client(trimmed);
+    const me = await this.verify(() => bot.getMe());
     const previous = await this.credentials.get(tenantId);
     const secret = randomBytes(32).toString('base64url');
     await this.credentials.update(
@@ -65,11 +64,11 @@ export class UserBotService {
     if (previous?.botToken && previous.botId && previous.botId !== String(me.id)) {
       // The old bot no longer serves this tenant: stop its deliveries.
       await this.api
-        .createTelegram(previous.botToken)
+        .client(previous.botToken)
         .deleteWebhook()
         .catch(() => undefined);
     }
-    await this.registerUpdates(telegram, String(me.id), secret);
+    await this.registerUpdates(bot, String(me.id), secret);
     return this.status(tenantId);
   }
 
@@ -84,7 +83,7 @@ export class UserBotService {
     }
     let webhook: BotStatusDto['webhook'];
     try {
-      const info = await this.api.createTelegram(c.botToken).getWebhookInfo();
+      const info = await this.api.client(c.botToken).getWebhookInfo();
       webhook = {
         url: info.url || null,
         pending_update_count: info.pending_update_count,
@@ -114,7 +113,7 @@ export class UserBotService {
     if (!c?.botToken) throw botNotConfigured();
     const started = Date.now();
     try {
-      const me = await this.verify(() => this.api.createTelegram(c.botToken as string).getMe());
+      const me = await this.verify(() => this.api.client(c.botToken as string).getMe());
       if (!c.isBotVerified) await this.credentials.update(tenantId, { isBotVerified: true }, actor);
       return { ok: true, bot_id: String(me.id), bot_username: me.username, latency_ms: Date.now() - started };
     } catch (err) {
@@ -131,7 +130,7 @@ export class UserBotService {
     const c = await this.credentials.get(tenantId);
     if (!c?.botToken) throw botNotConfigured();
     await this.api
-      .createTelegram(c.botToken)
+      .client(c.botToken)
       .deleteWebhook()
       .catch((err: unknown) => this.logger.warn(`deleteWebhook for tenant ${tenantId}: ${safeErrorMessage(err)}`));
     await this.credentials.update(
@@ -148,19 +147,12 @@ export class UserBotService {
     this.ingest.forget(tenantId, botId);
   }
 
-  private async registerUpdates(
-    telegram: ReturnType<TelegramBotApi['createTelegram']>,
-    botId: string,
-    secret: string,
-  ): Promise<void> {
+  private async registerUpdates(bot: BotApiClient, botId: string, secret: string): Promise<void> {
     try {
       if (this.config.bots.updatesMode === BotUpdatesMode.Polling) {
-        await telegram.deleteWebhook();
+        await bot.deleteWebhook();
       } else {
-        await telegram.setWebhook(this.webhookUrl(botId), {
-          secret_token: secret,
-          allowed_updates: TENANT_BOT_UPDATES as never,
-        });
+        await bot.setWebhook(this.webhookUrl(botId), { secretToken: secret, allowedUpdates: TENANT_BOT_UPDATES });
       }
     } catch (err) {
       // The token is stored and verified; GET /api/user-bot/status shows the webhook's state.
@@ -168,7 +160,7 @@ export class UserBotService {
     }
   }
 
-  private async verify(call: () => Promise<UserFromGetMe>): Promise<UserFromGetMe> {
+  private async verify(call: () => Promise<BotUser>): Promise<BotUser> {
     try {
       return await call();
     } catch (err) {

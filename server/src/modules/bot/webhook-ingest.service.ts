@@ -3,7 +3,6 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Update } from 'telegraf/types';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { redisConnectionOptions } from '../../common/redis';
@@ -13,11 +12,12 @@ import { QueueName } from '../queue/queue-names';
 import { UserStatus } from '../tenants/user.entity';
 import { BotError, BotErrorCode } from './bot.errors';
 import { BotOwnerLookup } from './bot-owner.lookup';
+import type { BotUpdate } from './telegram-bot-api';
 
 export interface BotUpdateJob {
   tenantId: string;
   botId: string;
-  update: Update;
+  update: BotUpdate;
 }
 
 /** One queued job per flush: the updates that arrived together, in arrival order. */
@@ -88,14 +88,14 @@ export class WebhookIngestService implements OnModuleDestroy {
     if (!owner) throw unauthorized();
     const expected = await this.secretDigest(owner.tenantId);
     if (!expected || !timingSafeEqual(digest(secret), expected)) throw unauthorized();
-    const update = body as Partial<Update> | null;
+    const update = body as Partial<BotUpdate> | null;
     if (typeof update !== 'object' || update === null || !Number.isSafeInteger(update.update_id)) {
       throw new CommonError(CommonErrorCode.ValidationFailed, 'The body is not a Telegram update (no update_id).');
     }
     // A suspended tenant's bot is stopped: acknowledge so Telegram stops redelivering, and drop the update.
     if (owner.status === UserStatus.Suspended) return;
     await new Promise<void>((resolve, reject) => {
-      this.batch.push({ job: { tenantId: owner.tenantId, botId, update: update as Update }, resolve, reject });
+      this.batch.push({ job: { tenantId: owner.tenantId, botId, update: update as BotUpdate }, resolve, reject });
       if (this.batch.length >= MAX_BATCH) void this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;

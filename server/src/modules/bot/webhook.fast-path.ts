@@ -5,7 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { DomainError } from '../../common/errors/domain-error';
 import { inspectInput, validationFailed } from '../../common/http/input-shape';
 import { WebhookIngestService } from './webhook-ingest.service';
-import { safeErrorMessage } from './telegram-failure';
+import { safeErrorMessage } from './telegram-bot-api.failure';
 
 const WEBHOOK_PATH = /^\/telegram\/webhook\/(\d{1,19})\/?(?:\?.*)?$/;
 /** Telegram's updates are small; anything near this is not one. */

@@ -12,8 +12,8 @@ import { PageQueryDto } from '../../common/http/pagination';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
 import { ChannelOwnershipGuard } from './channel-ownership.guard';
 import { ChannelsService } from './channels.service';
-import { ChannelAdminService } from '../bot/channel-admin.service';
-import { AdminStatusDto } from '../bot/dtos/user-bot.dto';
+import { ChannelAdminService } from './channel-admin.service';
+import { AdminStatusDto } from './dtos/admin-status.dto';
 import { ChannelDto, ChannelPageDto, CreateChannelDto, UpdateChannelDto } from './dtos/channel.dto';
 
 @ApiTags('channels')

@@ -4,7 +4,8 @@ import { present } from '../../common/present';
 import { AuditActor } from '../audit/audit-actions';
 import { ENCRYPTED_COLUMNS } from '../crypto/encrypted-columns';
 import { EncryptedRow, EncryptedRowStore } from '../crypto/encrypted-row-store';
-import { AdminDb, TenantDb } from '../database/tenant-db';
+import { AdminDb } from '../audit/admin-db';
+import { TenantDb } from '../database/tenant-db';
 import { UserBotCredentials } from './user-bot-credentials.entity';
 
 const TABLE = 'user_bot_credentials';

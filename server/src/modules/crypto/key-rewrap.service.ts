@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AdminDb } from '../database/tenant-db';
+import { AdminDb } from '../audit/admin-db';
 import { AuditAction, systemActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../../common/errors/domain-error';

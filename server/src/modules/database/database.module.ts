@@ -2,18 +2,17 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
-import { AuditModule } from '../audit/audit.module';
 import { ADMIN_DATA_SOURCE } from './admin-data-source';
 import { resolveAdminRole, resolveRuntimeRole } from './runtime-role';
-import { AdminDb, TenantDb } from './tenant-db';
+import { TenantDb } from './tenant-db';
 
 /** Few connections: support requests, boot-time lookups, sweeps and housekeeping. */
 const ADMIN_POOL_MAX = 4;
 
 /**
- * The two pools (restricted, row-level-security; admin, BYPASSRLS) and the two ways into them:
- * TenantDb (one tenant's scope) and AdminDb (audited cross-tenant work). Global, with config and
- * logging, because nearly every module's repository runs through it.
+ * The two pools (restricted, row-level-security; admin, BYPASSRLS) and TenantDb, the way into one
+ * tenant's scope. Global, with config, because nearly every module's repository runs through it.
+ * The audited way across tenants, AdminDb, belongs to audit/ (it writes the audit trail).
  */
 @Global()
 @Module({})
@@ -25,10 +24,9 @@ export class DatabaseModule {
   static forRoot(config: AppConfig, dataSourceOptions: (url: string) => DataSourceOptions): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [TenantDb, AdminDb],
-      exports: [TenantDb, AdminDb],
+      providers: [TenantDb],
+      exports: [TenantDb],
       imports: [
-        AuditModule,
         TypeOrmModule.forRootAsync({
           useFactory: async () => {
             const base = dataSourceOptions(config.database.url);

@@ -4,8 +4,6 @@ import type { Pool } from 'pg';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
-import { AuditAction, AuditActor } from '../audit/audit-actions';
-import { AuditService } from '../audit/audit.service';
 import { ADMIN_DATA_SOURCE } from './admin-data-source';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -86,38 +84,3 @@ export class TenantDb {
 
 /** The self-scoping read functions (sources: `<module>/sql/<name>.sql`, see database/sql-functions.ts). */
 export type ScopedReadFunction = 'tenant_credentials';
-
-/**
- * The explicit cross-tenant path for staff and system jobs: a transaction on the admin pool,
- * whose connections run as `tenantgram_admin` (BYPASSRLS), so it sees every tenant; no setting
- * of the app's own connections can do the same. It records who asked and why in the audit
- * trail before running.
- */
-@Injectable()
-export class AdminDb {
-  constructor(
-    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly ds: DataSource,
-    private readonly audit: AuditService,
-  ) {}
-
-  async run<T>(
-    actor: AuditActor,
-    reason: string,
-    fn: (em: EntityManager) => Promise<T>,
-    scope: { tenantId?: string | null; target?: string | null } = {},
-  ): Promise<T> {
-    return this.ds.transaction(async (em) => {
-      await this.audit.record(
-        {
-          action: AuditAction.AdminDataAccess,
-          actor,
-          tenantId: scope.tenantId ?? null,
-          target: scope.target ?? null,
-          meta: { reason },
-        },
-        em,
-      );
-      return fn(em);
-    });
-  }
-}

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Input } from 'telegraf';
 import { Readable } from 'node:stream';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
 import { PageQueryDto, pageOffset } from '../../common/http/pagination';
 import { BotClients } from '../bot/bot-clients.service';
 import { botNotConfigured, BotError, BotErrorCode, telegramUnavailable } from '../bot/bot.errors';
-import { classifyTelegramFailure, describeFailure } from '../bot/telegram-failure';
+import { classifyTelegramFailure, describeFailure } from '../bot/telegram-bot-api.failure';
 import { ChannelsService } from '../channels/channels.service';
 import { CredentialsService } from '../credentials/credentials.service';
 import { isUuid } from '../database/tenant-db';
@@ -56,7 +55,7 @@ export class FilesService {
     if (!('done' in slot)) throw new RateLimitError(Math.ceil(slot.waitMs / 1000));
     let message;
     try {
-      message = await client.telegram.sendDocument(chatId, Input.fromBuffer(upload.buffer, upload.fileName));
+      message = await client.api.sendDocument(chatId, { buffer: upload.buffer, fileName: upload.fileName });
     } catch (err) {
       const failure = classifyTelegramFailure(err);
       if (failure.kind === 'flood') {
@@ -101,7 +100,7 @@ export class FilesService {
     if (!client) throw botNotConfigured();
     let url: URL;
     try {
-      url = await client.telegram.getFileLink(row.telegramFileId);
+      url = await client.api.fileUrl(row.telegramFileId);
     } catch (err) {
       const failure = classifyTelegramFailure(err);
       if (failure.kind === 'unavailable' || failure.kind === 'flood') throw telegramUnavailable();

@@ -1,13 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Input } from 'telegraf';
-import type { Message } from 'telegraf/types';
 import { Clock } from '../../common/clock';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { outageOf } from '../../common/errors/outage';
 import { BotClients } from '../bot/bot-clients.service';
 import { NotificationsService } from '../bot/notifications.service';
-import { classifyTelegramFailure, describeFailure } from '../bot/telegram-failure';
+import { classifyTelegramFailure, describeFailure } from '../bot/telegram-bot-api.failure';
+import type {
+  BotApiClient,
+  BotDocumentMessage,
+  BotParseMode,
+  BotPhotoMessage,
+  BotTextMessage,
+} from '../bot/telegram-bot-api';
 import { ChannelsService } from '../channels/channels.service';
 import { CredentialsService } from '../credentials/credentials.service';
 import { TenantDb } from '../database/tenant-db';
@@ -39,7 +44,7 @@ const RECORD_PATIENCE_MS = 10 * 60_000;
 export const UNCERTAIN_DELIVERY =
   'Delivery uncertain: the worker stopped while Telegram was being asked to send this post, so it is not sent again (check the channel and post again if it is missing).';
 
-type SentMessage = Message.TextMessage | Message.PhotoMessage | Message.DocumentMessage;
+type SentMessage = BotTextMessage | BotPhotoMessage | BotDocumentMessage;
 type Delivery = { post: DuePost; message: SentMessage } | { post: DuePost; error: unknown };
 
 /**
@@ -154,7 +159,7 @@ export class PostSender {
           if (batch.waits[i] !== null || !won.has(post.id)) return null;
           post.attempts += 1;
           try {
-            const message = await this.deliver(client.telegram, post, staged.get(post.id) ?? null);
+            const message = await this.deliver(client.api, post, staged.get(post.id) ?? null);
             return { post, message };
           } catch (error) {
             return { post, error };
@@ -186,18 +191,17 @@ export class PostSender {
     return floodMs > 0 ? { kind: 'wait', ms: floodMs, scope: 'blocked' } : { kind: 'progress' };
   }
 
-  private deliver(
-    telegram: NonNullable<Awaited<ReturnType<BotClients['forTenant']>>>['telegram'],
-    post: DuePost,
-    staged: Buffer | null,
-  ): Promise<SentMessage> {
-    const parse_mode = (post.parseMode ?? undefined) as 'HTML' | 'MarkdownV2' | 'Markdown' | undefined;
-    if (!post.media) return telegram.sendMessage(post.chatId, post.text ?? '', { parse_mode });
+  private deliver(bot: BotApiClient, post: DuePost, staged: Buffer | null): Promise<SentMessage> {
+    const parseMode = (post.parseMode ?? undefined) as BotParseMode | undefined;
+    if (!post.media) return bot.sendText(post.chatId, post.text ?? '', { parseMode });
     const caption = post.text ?? undefined;
-    const source = post.media.file_id ?? Input.fromBuffer(staged ?? Buffer.alloc(0), post.media.file_name ?? 'file');
+    const source = post.media.file_id ?? {
+      buffer: staged ?? Buffer.alloc(0),
+      fileName: post.media.file_name ?? 'file',
+    };
     return post.media.kind === 'photo'
-      ? telegram.sendPhoto(post.chatId, source, { caption, parse_mode })
-      : telegram.sendDocument(post.chatId, source, { caption, parse_mode });
+      ? bot.sendPhoto(post.chatId, source, { caption, parseMode })
+      : bot.sendDocument(post.chatId, source, { caption, parseMode });
   }
 
   /** Records Telegram's message ids, and the file_id an uploaded attachment got, in one statement. */

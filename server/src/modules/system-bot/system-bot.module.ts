@@ -1,15 +1,20 @@
 import { Module } from '@nestjs/common';
 import { TelegrafModule } from 'nestjs-telegraf';
+import { BotModule } from '../bot/bot.module';
+import { TelegramBotApi } from '../bot/telegram-bot-api';
 import { ChannelsModule } from '../channels/channels.module';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { PostsModule } from '../posts/posts.module';
-import { BotModule } from './bot.module';
+import { TenantsModule } from '../tenants/tenants.module';
+import { NotificationsProcessor } from './notifications.processor';
 import { SystemBotController } from './system-bot.controller';
 import { SYSTEM_BOT_NAME, SystemBotLauncher } from './system-bot.launcher';
 import { SystemBotToken } from './system-bot-token';
 import { SystemBotUpdate } from './system-bot.update';
-import { TelegramBotApi } from './telegram-bot-api';
-import { CredentialsModule } from '../credentials/credentials.module';
-import { TenantsModule } from '../tenants/tenants.module';
+
+/** The system bot's token, for every role that talks as the system bot. */
+@Module({ imports: [BotModule], providers: [SystemBotToken], exports: [SystemBotToken] })
+export class SystemBotTokenModule {}
 
 /**
  * The platform's own bot through nestjs-telegraf. Without a token (real mode
@@ -20,7 +25,7 @@ import { TenantsModule } from '../tenants/tenants.module';
   imports: [
     TelegrafModule.forRootAsync({
       botName: SYSTEM_BOT_NAME,
-      imports: [BotModule],
+      imports: [BotModule, SystemBotTokenModule],
       inject: [SystemBotToken, TelegramBotApi],
       useFactory: async (systemBot: SystemBotToken, api: TelegramBotApi) => ({
         token: (await systemBot.token()) ?? '',
@@ -30,6 +35,7 @@ import { TenantsModule } from '../tenants/tenants.module';
       }),
     }),
     BotModule,
+    SystemBotTokenModule,
     CredentialsModule,
     TenantsModule,
     ChannelsModule,
@@ -39,3 +45,7 @@ import { TenantsModule } from '../tenants/tenants.module';
   providers: [SystemBotUpdate, SystemBotLauncher],
 })
 export class SystemBotModule {}
+
+/** Notifications, delivered by the system bot from the queue (worker role). */
+@Module({ imports: [BotModule, SystemBotTokenModule, TenantsModule], providers: [NotificationsProcessor] })
+export class SystemBotWorkerModule {}

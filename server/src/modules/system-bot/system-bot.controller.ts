@@ -1,10 +1,10 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { Update } from 'telegraf/types';
 import { Public } from '../../common/http/public.decorator';
-import { BotError, BotErrorCode } from './bot.errors';
+import { BotError, BotErrorCode } from '../bot/bot.errors';
 import { SYSTEM_WEBHOOK_PATH, SystemBotLauncher } from './system-bot.launcher';
+import type { BotUpdate } from '../bot/telegram-bot-api';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
@@ -19,7 +19,7 @@ export class SystemBotController {
   @HttpCode(200)
   async receive(
     @Headers('x-telegram-bot-api-secret-token') secret: string | undefined,
-    @Body() update: Update,
+    @Body() update: BotUpdate,
   ): Promise<{ ok: true }> {
     const expected = this.launcher.webhookSecret;
     if (!secret || !expected || !timingSafeEqual(digest(secret), digest(expected))) {

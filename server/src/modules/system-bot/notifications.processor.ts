@@ -3,10 +3,10 @@ import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { QueueName } from '../queue/queue-names';
 import { UsersService } from '../tenants/users.service';
-import { type NotificationJob, notificationText } from './notifications.service';
+import { type NotificationJob, notificationText } from '../bot/notifications.service';
 import { SystemBotToken } from './system-bot-token';
-import { classifyTelegramFailure, describeFailure } from './telegram-failure';
-import { TelegramBotApi } from './telegram-bot-api';
+import { classifyTelegramFailure, describeFailure } from '../bot/telegram-bot-api.failure';
+import { TelegramBotApi } from '../bot/telegram-bot-api';
 
 /** Sends queued notifications from the system bot. */
 @Processor(QueueName.Notifications, { concurrency: 4 })
@@ -34,7 +34,7 @@ export class NotificationsProcessor extends WorkerHost {
       return;
     }
     try {
-      await this.api.createTelegram(token).sendMessage(Number(telegramUserId), notificationText(notification));
+      await this.api.client(token).sendText(Number(telegramUserId), notificationText(notification));
     } catch (err) {
       const failure = classifyTelegramFailure(err);
       if (failure.kind === 'refused' || failure.kind === 'unauthorized') {

@@ -3,8 +3,8 @@ import Redis from 'ioredis';
 import { type AppConfig, TelegramMode } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { redisConnectionOptions } from '../../common/redis';
-import { TelegramBotApi } from './telegram-bot-api';
-import { safeErrorMessage } from './telegram-failure';
+import { TelegramBotApi } from '../bot/telegram-bot-api';
+import { safeErrorMessage } from '../bot/telegram-bot-api.failure';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const SANDBOX_SYSTEM_BOT_USERNAME = 'tenantgram_bot';
@@ -70,7 +70,7 @@ export class SystemBotToken {
 
   private async valid(token: string): Promise<boolean> {
     try {
-      await this.api.createTelegram(token).getMe();
+      await this.api.client(token).getMe();
       return true;
     } catch {
       return false;

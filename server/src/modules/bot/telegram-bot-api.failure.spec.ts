@@ -1,5 +1,5 @@
 import { TelegramError } from 'telegraf';
-import { classifyTelegramFailure, describeFailure, safeErrorMessage } from './telegram-failure';
+import { classifyTelegramFailure, describeFailure, safeErrorMessage } from './telegram-bot-api.failure';
 
 describe('Telegram failures', () => {
   it('reads a 429 as a flood wait with its retry_after', () => {

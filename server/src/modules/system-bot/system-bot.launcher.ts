@@ -6,8 +6,8 @@ import type { Update } from 'telegraf/types';
 import { type AppConfig, BotUpdatesMode, TelegramMode } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { SystemBotToken } from './system-bot-token';
-import { safeErrorMessage } from './telegram-failure';
-import { TelegramBotApi } from './telegram-bot-api';
+import { safeErrorMessage } from '../bot/telegram-bot-api.failure';
+import { TelegramBotApi } from '../bot/telegram-bot-api';
 
 export const SYSTEM_BOT_NAME = 'system';
 export const SYSTEM_WEBHOOK_PATH = '/telegram/system-webhook';

@@ -1,14 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ChatMember } from 'telegraf/types';
-import { Channel, ChannelType } from '../channels/channel.entity';
-import { channelLabel, ChannelsService } from '../channels/channels.service';
-import { botNotConfigured, BotError, BotErrorCode, telegramUnavailable } from './bot.errors';
-import { BotClients, type TenantBotClient } from './bot-clients.service';
-import { NotificationsService } from './notifications.service';
-import { classifyTelegramFailure, describeFailure } from './telegram-failure';
+import { botNotConfigured, BotError, BotErrorCode, telegramUnavailable } from '../bot/bot.errors';
+import { BotClients } from '../bot/bot-clients.service';
+import { NotificationsService } from '../bot/notifications.service';
+import type { BotApiClient, BotMemberStatus as TelegramMemberStatus, BotMembership } from '../bot/telegram-bot-api';
+import { classifyTelegramFailure, describeFailure } from '../bot/telegram-bot-api.failure';
+import { TenantBotHandlers } from '../bot/tenant-bot-handlers';
+import { Channel, ChannelType } from './channel.entity';
+import { channelLabel, ChannelsService } from './channels.service';
 
 /** The bot's standing in a channel, as getChatMember reports it (`not_member` when Telegram does not show it the chat). */
-export type BotMemberStatus = 'creator' | 'administrator' | 'member' | 'restricted' | 'left' | 'kicked' | 'not_member';
+export type BotMemberStatus = TelegramMemberStatus | 'not_member';
 
 export interface AdminStatus {
   channel_id: string;
@@ -21,25 +22,7 @@ export interface AdminStatus {
   detail?: string;
 }
 
-/** Whether a member with this standing may post: channel posts need admin rights, groups only membership. */
-function rights(member: ChatMember | undefined, isChannel: boolean): { admin: boolean; canPost: boolean } {
-  if (!member) return { admin: false, canPost: false };
-  switch (member.status) {
-    case 'creator':
-      return { admin: true, canPost: true };
-    case 'administrator':
-      return { admin: true, canPost: isChannel ? member.can_post_messages === true : true };
-    case 'member':
-      return { admin: false, canPost: !isChannel };
-    case 'restricted':
-      return { admin: false, canPost: !isChannel && member.can_send_messages };
-    case 'left':
-    case 'kicked':
-      return { admin: false, canPost: false };
-  }
-}
-
-/** Checks and records whether the tenant's bot can post in its channels. */
+/** Checks and records whether the tenant's bot can post in its channels, on request and as Telegram reports changes. */
 @Injectable()
 export class ChannelAdminService {
   private readonly logger = new Logger(ChannelAdminService.name);
@@ -48,7 +31,11 @@ export class ChannelAdminService {
     private readonly channels: ChannelsService,
     private readonly clients: BotClients,
     private readonly notifications: NotificationsService,
-  ) {}
+    handlers: TenantBotHandlers,
+  ) {
+    // In the constructor, not a lifecycle hook: queue workers start in onModuleInit and may hand a bot an update first.
+    handlers.onMemberUpdate((tenantId, update) => this.applyMemberUpdate(tenantId, update.chatId, update.membership));
+  }
 
   async check(tenantId: string, channelId: string): Promise<AdminStatus> {
     const channel = await this.channels.find(tenantId, channelId);
@@ -63,9 +50,8 @@ export class ChannelAdminService {
   }
 
   /** A `my_chat_member` update: the bot's rights changed in a chat; keep the tenant's channel row current. */
-  async applyMemberUpdate(tenantId: string, chatId: number, member: ChatMember, chatType: string): Promise<void> {
-    const isChannel = chatType === 'channel';
-    const { admin, canPost } = rights(member, isChannel);
+  async applyMemberUpdate(tenantId: string, chatId: number, membership: BotMembership): Promise<void> {
+    const { admin, canPost } = membership;
     const before = await this.channels.recordBotRightsByTelegramId(tenantId, String(chatId), {
       botIsAdmin: admin,
       botCanPost: canPost,
@@ -81,16 +67,16 @@ export class ChannelAdminService {
    * and a failed getChat leaves the row as it was.
    */
   private async nameFromTelegram(
-    telegram: TenantBotClient['telegram'],
+    bot: BotApiClient,
     chatId: string,
     channel: Channel,
   ): Promise<{ title?: string; username?: string }> {
     if (channel.title) return {};
     try {
-      const chat = await telegram.getChat(chatId);
+      const chat = await bot.chatName(chatId);
       return {
-        ...('title' in chat && chat.title ? { title: chat.title } : {}),
-        ...(!channel.username && 'username' in chat && chat.username ? { username: chat.username } : {}),
+        ...(chat.title ? { title: chat.title } : {}),
+        ...(!channel.username && chat.username ? { username: chat.username } : {}),
       };
     } catch {
       return {};
@@ -101,10 +87,11 @@ export class ChannelAdminService {
     const client = await this.clients.forTenant(tenantId);
     if (!client) throw botNotConfigured();
     const chatId = channel.telegramId ?? `@${channel.username ?? ''}`;
-    let member: ChatMember | undefined;
+    const isChannel = channel.type === ChannelType.Channel;
+    let member: BotMembership | undefined;
     let detail: string | undefined;
     try {
-      member = await client.telegram.getChatMember(chatId, Number(client.botId));
+      member = await client.api.botMembership(chatId, Number(client.botId), isChannel);
     } catch (err) {
       const failure = classifyTelegramFailure(err);
       if (failure.kind === 'unavailable' || failure.kind === 'flood') throw telegramUnavailable();
@@ -117,10 +104,9 @@ export class ChannelAdminService {
       // "chat not found" / "bot is not a member": Telegram does not show this chat to the bot.
       detail = describeFailure(failure);
     }
-    const isChannel = channel.type === ChannelType.Channel;
-    const { admin, canPost } = rights(member, isChannel);
+    const { admin, canPost } = member ?? { admin: false, canPost: false };
     const checkedAt = new Date();
-    const named = member ? await this.nameFromTelegram(client.telegram, chatId, channel) : {};
+    const named = member ? await this.nameFromTelegram(client.api, chatId, channel) : {};
     await this.channels.recordBotRights(
       tenantId,
       channel.id,

@@ -1,6 +1,9 @@
 import { TelegramError } from 'telegraf';
 
-/** What a failed Bot API call means for the caller. */
+/**
+ * What a failed Bot API call means for the caller. The adapter's calls fail with telegraf's error or a
+ * network error as they are; callers read either through these functions and never through telegraf.
+ */
 export type TelegramFailure =
   /** Telegram said slow down: wait retry_after seconds, then try again. */
   | { kind: 'flood'; retryAfter: number }
@@ -21,6 +24,11 @@ export function classifyTelegramFailure(err: unknown): TelegramFailure {
   }
   // node-fetch errors (connection refused, reset, timeout) carry no Telegram answer.
   return { kind: 'unavailable', description: safeErrorMessage(err) };
+}
+
+/** Telegram's error code and words when Telegram itself answered the call with an error; undefined for a network failure. */
+export function telegramAnswer(err: unknown): { code: number; description: string } | undefined {
+  return err instanceof TelegramError ? { code: err.code, description: err.description } : undefined;
 }
 
 /** Telegram's own words, without anything that could carry a token. */
