@@ -10,8 +10,9 @@ import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter';
 import { MtprotoClientFactory } from './mtproto-client.factory';
 import { MtprotoLease, MtprotoLeaseService } from './mtproto-lease.service';
 import { MtprotoSessionEvents } from './mtproto-session-events';
-import { DEAD_SESSION_ERRORS, TelegramCallError, TelegramUserSession } from './telegram-user-session';
-import { floodWait, notConfigured, telegramRequestInvalid, telegramUnavailable } from './user-mtproto.errors';
+import { DEAD_SESSION_ERRORS, TelegramCallError, toDomainError } from './telegram-errors';
+import { TelegramUserSession } from './telegram-user-session';
+import { notConfigured, telegramUnavailable } from './user-mtproto.errors';
 
 interface PoolEntry {
   tenantId: string;
@@ -309,20 +310,16 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
     if (releaseLease) await this.leases.release(entry.lease).catch(() => undefined);
   }
 
+  /** Acts on what Telegram's answer means for the session, then names it as the API's error code. */
   private async translate(entry: PoolEntry, err: unknown): Promise<unknown> {
     if (!(err instanceof TelegramCallError)) return err;
     if (DEAD_SESSION_ERRORS.has(err.errorName)) {
       await this.sessionDied(entry, err.errorName);
-      return notConfigured('Telegram revoked this account session; connect the account again.');
-    }
-    if (err.errorName === 'FLOOD_WAIT') return floodWait(err.seconds ?? 0);
-    if (err.errorName === 'NETWORK') {
+    } else if (err.errorName === 'NETWORK') {
       // The connection is gone (or went silent): the next call opens a fresh client from the stored session.
       await this.evict(entry, 'connection lost');
-      return telegramUnavailable('no answer');
     }
-    if (err.invalid) return telegramRequestInvalid(err.errorName);
-    return telegramUnavailable(err.errorName);
+    return toDomainError(err, 'account');
   }
 
   /** Telegram hinted the session may be stale: one cheap authorized call tells whether it still lives. */

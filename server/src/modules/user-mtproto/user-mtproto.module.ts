@@ -41,6 +41,7 @@ import { MtprotoLeaseService } from './mtproto-lease.service';
 import { MtprotoLoginHousekeeping } from './mtproto-login.housekeeping';
 import { MtprotoLoginOwnershipGuard } from './mtproto-login-ownership.guard';
 import { MtprotoLoginService } from './mtproto-login.service';
+import { MtprotoLoginsRepository } from './mtproto-logins.repository';
 import { MtprotoRedis } from './mtproto-redis';
 import { MtprotoSessionEvents } from './mtproto-session-events';
 import { UserMtprotoController } from './user-mtproto.controller';
@@ -56,6 +57,7 @@ export class UserMtprotoModule {
       MtprotoRedis,
       MtprotoLeaseService,
       MtprotoSessionEvents,
+      MtprotoLoginsRepository,
       MtprotoLoginService,
       UserMtprotoService,
       MtprotoCallClient,
