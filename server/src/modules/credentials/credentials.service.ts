@@ -255,4 +255,11 @@ export class CredentialsService {
   clearCache(): void {
     this.cache.clear();
   }
+
+  /** Records that the tenant's Telegram account session was just used (shown as `last_used`). */
+  async touchMtprotoLastUsed(tenantId: string): Promise<void> {
+    await this.tenantDb.run(tenantId, (em) =>
+      em.query(`UPDATE "user_bot_credentials" SET "mtproto_last_used_at" = now() WHERE "user_id" = $1`, [tenantId]),
+    );
+  }
 }

@@ -37,6 +37,7 @@ import { ChannelHistoryWorker } from './channel-history.worker';
 import { MtprotoCallClient, MtprotoCallServer } from './mtproto-calls';
 import { MtprotoClientFactory } from './mtproto-client.factory';
 import { MtprotoClientPool } from './mtproto-client.pool';
+import { MTPROTO_POOL_PARTS } from './mtproto-pool/pool-parts';
 import { MtprotoLeaseService } from './mtproto-lease.service';
 import { MtprotoLoginHousekeeping } from './mtproto-login.housekeeping';
 import { MtprotoLoginOwnershipGuard } from './mtproto-login-ownership.guard';
@@ -63,7 +64,10 @@ export class UserMtprotoModule {
       MtprotoCallClient,
       ChannelHistoryService,
     ];
-    if (worker) providers.push(MtprotoClientPool, MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping);
+    if (worker) {
+      providers.push(MtprotoClientPool, ...MTPROTO_POOL_PARTS);
+      providers.push(MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping);
+    }
     const controllers: Type<unknown>[] = api ? [UserMtprotoController, ChannelHistoryController] : [];
     if (api) providers.push(MtprotoLoginOwnershipGuard);
     return {
