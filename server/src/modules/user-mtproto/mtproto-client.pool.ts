@@ -4,6 +4,7 @@ import type { AppConfig } from '../../config/app-config';
 import { MtprotoLeaseService } from './mtproto-lease.service';
 import { MtprotoDeadSessions } from './mtproto-pool/dead-sessions';
 import { KeepAlive } from './mtproto-pool/keep-alive';
+import { LeaseRenewal } from './mtproto-pool/lease-renewal';
 import { MtprotoLastUsedStamps } from './mtproto-pool/last-used-stamps';
 import { NotOwnerError } from './mtproto-pool/not-owner.error';
 import { PoolEntries, PoolEntry } from './mtproto-pool/pool-entries';
@@ -36,7 +37,7 @@ type Checkout = { entry: PoolEntry; slot?: SlotRelease };
  * outage answer TELEGRAM_UNAVAILABLE without waiting (MtprotoSessionOpener's back-off).
  *
  * This class coordinates; each concern lives in `mtproto-pool/`: the entries in recency order,
- * opening, the rate budget, keep-alive, dead sessions and the `last_used` stamp.
+ * opening, the rate budget, lease renewal, keep-alive, dead sessions and the `last_used` stamp.
  */
 @Injectable()
 export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdown {
@@ -48,7 +49,11 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
     isCurrent: (entry) => this.entries.isCurrent(entry),
     pingFailed: (entry, err) => this.pingFailed(entry, err),
   });
-  private renewTimer?: NodeJS.Timeout;
+  private readonly renewal = new LeaseRenewal<PoolEntry>({
+    held: () => this.entries.all(),
+    renew: (leases) => this.leases.renew(leases),
+    leaseLost: (entry) => this.evict(entry, 'lease lost', false),
+  });
   private sweepTimer?: NodeJS.Timeout;
   private stopping = false;
 
@@ -63,8 +68,7 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
   ) {}
 
   onModuleInit(): void {
-    const renewEvery = Math.max(250, Math.floor(this.leases.ttlMs / 3));
-    this.renewTimer = setInterval(() => void this.renewLeases(), renewEvery);
+    this.renewal.start(this.leases.ttlMs);
     const idleMs = this.config.mtproto.idleSeconds * 1000;
     this.sweepTimer = setInterval(() => void this.sweepIdle(), Math.min(Math.max(250, Math.floor(idleMs / 4)), 30_000));
     this.keepAlive.start();
@@ -80,7 +84,7 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
   /** After the call server stopped taking requests and finished the running ones (its onModuleDestroy). */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.renewTimer);
+    this.renewal.stop();
     clearInterval(this.sweepTimer);
     this.keepAlive.stop();
     await Promise.allSettled([...this.opening.values()]);
@@ -244,16 +248,6 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
       this.entries.removeTenant(entry.tenantId);
       await entry.session.destroy();
     });
-  }
-
-  private async renewLeases(): Promise<void> {
-    const entries = this.entries.all();
-    try {
-      const lost = new Set(await this.leases.renew(entries.map((e) => e.lease)));
-      for (const e of entries) if (lost.has(e.tenantId)) await this.evict(e, 'lease lost', false);
-    } catch (err) {
-      this.log.error(`lease renewal failed: ${(err as Error).message}`);
-    }
   }
 
   private async sweepIdle(): Promise<void> {
