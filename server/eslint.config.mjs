@@ -37,7 +37,7 @@ const ADAPTERS = [
     allow: ['telegram'],
     files: [
       'src/modules/user-mtproto/telegram-user-session.ts',
-      'src/modules/user-mtproto/telegram-user-errors.ts',
+      'src/modules/user-mtproto/telegram-errors.ts',
       'src/modules/user-mtproto/mtproto-client.factory.ts',
     ],
   },

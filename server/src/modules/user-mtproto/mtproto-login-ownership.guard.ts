@@ -1,8 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AuthUser } from '../auth/auth-user';
-import { isUuid, TenantDb } from '../database/tenant-db';
-import { MtprotoLogin } from './mtproto-login.entity';
+import { MtprotoLoginsRepository } from './mtproto-logins.repository';
 import { loginNotFound } from './user-mtproto.errors';
 
 /**
@@ -11,17 +10,14 @@ import { loginNotFound } from './user-mtproto.errors';
  */
 @Injectable()
 export class MtprotoLoginOwnershipGuard implements CanActivate {
-  constructor(private readonly tenantDb: TenantDb) {}
+  constructor(private readonly logins: MtprotoLoginsRepository) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     const id = req.params.login_id;
     if (typeof id !== 'string') throw new Error('MtprotoLoginOwnershipGuard is on a route without :login_id');
     const tenantId = req.user?.id;
-    const owns =
-      tenantId !== undefined &&
-      isUuid(id) &&
-      (await this.tenantDb.run(tenantId, (em) => em.getRepository(MtprotoLogin).existsBy({ id, userId: tenantId })));
+    const owns = tenantId !== undefined && (await this.logins.isTenants(tenantId, id));
     if (!owns) throw loginNotFound();
     return true;
   }

@@ -1,13 +1,11 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { QueueName } from '../queue/queue-names';
-import { MtprotoLogin, MtprotoLoginState } from './mtproto-login.entity';
+import { MtprotoLoginState } from './mtproto-login.entity';
+import { MtprotoLoginsRepository } from './mtproto-logins.repository';
 
 /** The repeatable job (and its scheduler's id) on the maintenance queue. */
 export const MTPROTO_LOGINS_SWEEP_JOB = 'mtproto-logins:sweep';
@@ -26,7 +24,7 @@ export interface LoginSweepResult {
  *
  * A BullMQ job scheduler runs it every MTPROTO_LOGIN_SWEEP_SECONDS: the scheduler makes one job
  * per period for the whole deployment, so however many workers there are, one runs it. It
- * crosses tenants, so it runs on the admin pool; it logs only how many rows went.
+ * crosses tenants, so the repository runs it on the admin pool; it logs only how many rows went.
  */
 @Processor(QueueName.Maintenance)
 export class MtprotoLoginHousekeeping extends WorkerHost implements OnApplicationBootstrap {
@@ -35,7 +33,7 @@ export class MtprotoLoginHousekeeping extends WorkerHost implements OnApplicatio
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QueueName.Maintenance) private readonly queue: Queue,
-    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,
+    private readonly logins: MtprotoLoginsRepository,
   ) {
     super();
   }
@@ -67,14 +65,7 @@ export class MtprotoLoginHousekeeping extends WorkerHost implements OnApplicatio
   /** One pass, as of `now` (a parameter so a test can stand at any moment). */
   async sweep(now: Date = new Date()): Promise<LoginSweepResult> {
     const receiptEnd = new Date(now.getTime() - this.config.mtproto.loginReceiptSeconds * 1000);
-    const result = await this.adminDs
-      .createQueryBuilder()
-      .delete()
-      .from(MtprotoLogin)
-      .where('expires_at <= :now', { now })
-      .orWhere('(state IN (:...ended) AND updated_at <= :receiptEnd)', { ended: ENDED, receiptEnd })
-      .execute();
-    const deleted = result.affected ?? 0;
+    const deleted = await this.logins.deleteEnded(now, ENDED, receiptEnd);
     if (deleted > 0) this.logger.log(`deleted ${deleted} ended MTProto login(s)`);
     return { deleted };
   }

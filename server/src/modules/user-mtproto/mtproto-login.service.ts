@@ -1,21 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
-import { isUuid, TenantDb } from '../database/tenant-db';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { CredentialsService, TenantCredentials } from '../credentials/credentials.service';
 import { CryptoService } from '../crypto/crypto.service';
 import { MtprotoClientFactory } from './mtproto-client.factory';
 import { MtprotoLogin, MtprotoLoginFlow, MtprotoLoginState } from './mtproto-login.entity';
+import { MtprotoLoginKey, MtprotoLoginsInTransaction, MtprotoLoginsRepository } from './mtproto-logins.repository';
 import { MtprotoSessionEvents } from './mtproto-session-events';
-import { CodeType, TelegramCallError, TelegramUserSession } from './telegram-user-session';
+import { phoneCodeExpired, TelegramCallError, toDomainError } from './telegram-errors';
+import { CodeType, TelegramUserSession } from './telegram-user-session';
 import {
-  floodWait,
   loginNotFound,
   notConfigured,
-  telegramRequestInvalid,
   telegramUnavailable,
   UserMtprotoError,
   UserMtprotoErrorCode,
@@ -74,7 +72,7 @@ const qrUrl = (token: Buffer): string => `tg://login?token=${token.toString('bas
 export class MtprotoLoginService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly tenantDb: TenantDb,
+    private readonly logins: MtprotoLoginsRepository,
     private readonly crypto: CryptoService,
     private readonly credentials: CredentialsService,
     private readonly factory: MtprotoClientFactory,
@@ -120,12 +118,12 @@ export class MtprotoLoginService {
   }
 
   async verify(tenantId: string, input: VerifyInput, actor: AuditActor): Promise<VerifyResult> {
-    return this.inLogin(tenantId, async (em) => {
-      const login = await this.lockLogin(em, tenantId, MtprotoLoginFlow.Code, input);
+    return this.inLogin(tenantId, async (tx) => {
+      const login = await this.lockLogin(tx, MtprotoLoginFlow.Code, input);
       if (login.state === MtprotoLoginState.Done) throw loginNotFound();
       if (login.state === MtprotoLoginState.Expired || login.expiresAt.getTime() <= Date.now()) {
-        await this.setState(em, login, MtprotoLoginState.Expired);
-        throw this.codeExpired();
+        await this.setState(tx, login, MtprotoLoginState.Expired);
+        throw phoneCodeExpired();
       }
       if (login.state === MtprotoLoginState.PasswordNeeded && !input.password)
         return { next: 'password', verified: false };
@@ -141,19 +139,19 @@ export class MtprotoLoginService {
             if (name === 'SESSION_PASSWORD_NEEDED') {
               login.state = MtprotoLoginState.PasswordNeeded;
               login.pendingSession = this.crypto.encrypt(session.save(), this.place(tenantId, 'pending_session'));
-              await em.getRepository(MtprotoLogin).save(login);
+              await tx.save(login);
               if (!input.password) return { next: 'password', verified: false };
             } else {
-              throw await this.loginFailure(em, login, err);
+              throw await this.loginFailure(tx, login, err);
             }
           }
         }
         if (login.state === MtprotoLoginState.PasswordNeeded) {
           await session.checkPassword(input.password ?? '').catch(async (err: unknown) => {
-            throw await this.loginFailure(em, login, err);
+            throw await this.loginFailure(tx, login, err);
           });
         }
-        await this.complete(em, tenantId, login, session, actor);
+        await this.complete(tx, tenantId, login, session, actor);
         return { next: 'done', verified: true };
       } finally {
         await session.destroy();
@@ -199,8 +197,8 @@ export class MtprotoLoginService {
 
   /** Asks Telegram again: a fresh token while nobody scanned it, the account once someone did. */
   async pollQr(tenantId: string, loginId: string, actor: AuditActor): Promise<QrResult> {
-    return this.inLogin(tenantId, async (em) => {
-      const login = await this.lockLogin(em, tenantId, MtprotoLoginFlow.Qr, { loginId });
+    return this.inLogin(tenantId, async (tx) => {
+      const login = await this.lockLogin(tx, MtprotoLoginFlow.Qr, { loginId });
       const answer = (state: QrState, token?: { token: Buffer; expiresAt: Date }): QrResult => ({
         login_id: login.id,
         state,
@@ -209,7 +207,7 @@ export class MtprotoLoginService {
       });
       if (login.state === MtprotoLoginState.Done) return answer('done');
       if (login.state === MtprotoLoginState.Expired || login.expiresAt.getTime() <= Date.now()) {
-        await this.setState(em, login, MtprotoLoginState.Expired);
+        await this.setState(tx, login, MtprotoLoginState.Expired);
         return answer('expired');
       }
       if (login.state === MtprotoLoginState.PasswordNeeded) return answer('password_needed');
@@ -223,7 +221,7 @@ export class MtprotoLoginService {
           if (err instanceof TelegramCallError && err.errorName === 'SESSION_PASSWORD_NEEDED') {
             login.state = MtprotoLoginState.PasswordNeeded;
             login.pendingSession = this.crypto.encrypt(session.save(), this.place(tenantId, 'pending_session'));
-            await em.getRepository(MtprotoLogin).save(login);
+            await tx.save(login);
             return answer('password_needed');
           }
           throw this.mapError(err);
@@ -234,7 +232,7 @@ export class MtprotoLoginService {
             `the account lives in data centre ${result.dcId}, which this deployment does not reach`,
           );
         }
-        await this.complete(em, tenantId, login, session, actor);
+        await this.complete(tx, tenantId, login, session, actor);
         return answer('done');
       } finally {
         await session.destroy();
@@ -243,8 +241,8 @@ export class MtprotoLoginService {
   }
 
   async qrPassword(tenantId: string, loginId: string, password: string, actor: AuditActor): Promise<QrResult> {
-    return this.inLogin(tenantId, async (em) => {
-      const login = await this.lockLogin(em, tenantId, MtprotoLoginFlow.Qr, { loginId });
+    return this.inLogin(tenantId, async (tx) => {
+      const login = await this.lockLogin(tx, MtprotoLoginFlow.Qr, { loginId });
       if (login.state === MtprotoLoginState.Done) {
         return { login_id: login.id, state: 'done', qr_url: null, expires_at: login.expiresAt.toISOString() };
       }
@@ -258,9 +256,9 @@ export class MtprotoLoginService {
       const session = await this.openSession(creds.apiId, creds.apiHash, this.pendingSessionOf(login));
       try {
         await session.checkPassword(password).catch(async (err: unknown) => {
-          throw await this.loginFailure(em, login, err);
+          throw await this.loginFailure(tx, login, err);
         });
-        await this.complete(em, tenantId, login, session, actor);
+        await this.complete(tx, tenantId, login, session, actor);
         return { login_id: login.id, state: 'done', qr_url: null, expires_at: login.expiresAt.toISOString() };
       } finally {
         await session.destroy();
@@ -273,21 +271,24 @@ export class MtprotoLoginService {
    * what it learnt (attempts, expiry), so its domain error is returned through the transaction
    * and thrown after the commit.
    */
-  private async inLogin<T>(tenantId: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    const out = await this.tenantDb.run(tenantId, async (em): Promise<{ value: T } | { error: UserMtprotoError }> => {
-      try {
-        return { value: await fn(em) };
-      } catch (err) {
-        if (err instanceof UserMtprotoError) return { error: err };
-        throw err;
-      }
-    });
+  private async inLogin<T>(tenantId: string, fn: (tx: MtprotoLoginsInTransaction) => Promise<T>): Promise<T> {
+    const out = await this.logins.transaction(
+      tenantId,
+      async (tx): Promise<{ value: T } | { error: UserMtprotoError }> => {
+        try {
+          return { value: await fn(tx) };
+        } catch (err) {
+          if (err instanceof UserMtprotoError) return { error: err };
+          throw err;
+        }
+      },
+    );
     if ('error' in out) throw out.error;
     return out.value;
   }
 
   private async complete(
-    em: EntityManager,
+    tx: MtprotoLoginsInTransaction,
     tenantId: string,
     login: MtprotoLogin,
     session: TelegramUserSession,
@@ -305,7 +306,7 @@ export class MtprotoLoginService {
     login.state = MtprotoLoginState.Done;
     login.pendingSession = this.crypto.encrypt('', this.place(tenantId, 'pending_session'));
     login.phone = null;
-    await em.getRepository(MtprotoLogin).save(login);
+    await tx.save(login);
     await this.audit.record(
       {
         action: AuditAction.MtprotoConnected,
@@ -314,62 +315,32 @@ export class MtprotoLoginService {
         target: `login:${login.id}`,
         meta: { flow: login.flow, telegram_user_id: me.id },
       },
-      em,
+      tx.em,
     );
     await this.events.sessionChanged(tenantId);
   }
 
-  private async loginFailure(em: EntityManager, login: MtprotoLogin, err: unknown): Promise<UserMtprotoError> {
+  private async loginFailure(
+    tx: MtprotoLoginsInTransaction,
+    login: MtprotoLogin,
+    err: unknown,
+  ): Promise<UserMtprotoError> {
     const name = err instanceof TelegramCallError ? err.errorName : '';
     if (name === 'PHONE_CODE_INVALID' || name === 'PASSWORD_HASH_INVALID') {
       login.attempts += 1;
       if (login.attempts >= MAX_ATTEMPTS) login.state = MtprotoLoginState.Failed;
-      await em.getRepository(MtprotoLogin).save(login);
+      await tx.save(login);
     } else if (name === 'PHONE_CODE_EXPIRED') {
-      await this.setState(em, login, MtprotoLoginState.Expired);
+      await this.setState(tx, login, MtprotoLoginState.Expired);
     }
     return this.mapError(err);
   }
 
-  /** Telegram's answers, as the API's error codes. */
-  mapError(err: unknown): UserMtprotoError {
+  /** A login step's failure as the API's error code; anything that is not Telegram's answer goes on as it is. */
+  private mapError(err: unknown): UserMtprotoError {
     if (err instanceof UserMtprotoError) return err;
     if (!(err instanceof TelegramCallError)) throw err;
-    switch (err.errorName) {
-      case 'PHONE_CODE_INVALID':
-      case 'PHONE_CODE_EMPTY':
-        return new UserMtprotoError(
-          UserMtprotoErrorCode.PhoneCodeInvalid,
-          'The login code is wrong; check it and try again.',
-        );
-      case 'PHONE_CODE_EXPIRED':
-        return this.codeExpired();
-      case 'PASSWORD_HASH_INVALID':
-        return new UserMtprotoError(
-          UserMtprotoErrorCode.PasswordInvalid,
-          'The two-step verification password is wrong.',
-        );
-      case 'PHONE_NUMBER_INVALID':
-      case 'PHONE_NUMBER_BANNED':
-      case 'PHONE_NUMBER_UNOCCUPIED':
-      case 'PHONE_NUMBER_FLOOD':
-        return new UserMtprotoError(
-          UserMtprotoErrorCode.PhoneNumberInvalid,
-          `Telegram refused this phone number (${err.errorName}).`,
-        );
-      case 'API_ID_INVALID':
-      case 'API_ID_PUBLISHED_FLOOD':
-        return new UserMtprotoError(
-          UserMtprotoErrorCode.ApiCredentialsInvalid,
-          'Telegram refused telegram_api_id / telegram_api_hash; copy them again from my.telegram.org.',
-        );
-      case 'FLOOD_WAIT':
-        return floodWait(err.seconds ?? 0);
-      case 'NETWORK':
-        return telegramUnavailable('no answer');
-      default:
-        return err.invalid ? telegramRequestInvalid(err.errorName) : telegramUnavailable(err.errorName);
-    }
+    return toDomainError(err, 'login');
   }
 
   private async openSession(apiId: number, apiHash: string, session?: string): Promise<TelegramUserSession> {
@@ -394,21 +365,11 @@ export class MtprotoLoginService {
   }
 
   private async lockLogin(
-    em: EntityManager,
-    tenantId: string,
+    tx: MtprotoLoginsInTransaction,
     flow: MtprotoLoginFlow,
-    by: { loginId?: string; phoneCodeHash?: string },
+    by: MtprotoLoginKey,
   ): Promise<MtprotoLogin> {
-    const where = by.loginId
-      ? isUuid(by.loginId)
-        ? { id: by.loginId, userId: tenantId, flow }
-        : undefined
-      : by.phoneCodeHash
-        ? { phoneCodeHash: by.phoneCodeHash, userId: tenantId, flow }
-        : undefined;
-    const login = where
-      ? await em.getRepository(MtprotoLogin).findOne({ where, lock: { mode: 'pessimistic_write' } })
-      : null;
+    const login = await tx.lock(flow, by);
     if (!login || login.state === MtprotoLoginState.Failed) throw loginNotFound();
     return login;
   }
@@ -428,21 +389,15 @@ export class MtprotoLoginService {
       pendingSession: string;
     },
   ): Promise<MtprotoLogin> {
-    return this.tenantDb.run(tenantId, async (em) => {
-      await this.dropOtherLogins(em, tenantId);
-      const repo = em.getRepository(MtprotoLogin);
-      const row = await repo.save(
-        repo.create({
-          userId: tenantId,
-          flow: login.flow,
-          phone: login.phone === null ? null : this.crypto.encrypt(login.phone, this.place(tenantId, 'phone')),
-          phoneCodeHash: login.phoneCodeHash,
-          pendingSession: this.crypto.encrypt(login.pendingSession, this.place(tenantId, 'pending_session')),
-          state: login.state,
-          attempts: 0,
-          expiresAt: this.expiry(),
-        }),
-      );
+    return this.logins.transaction(tenantId, async (tx) => {
+      const row = await tx.replaceAll({
+        flow: login.flow,
+        phone: login.phone === null ? null : this.crypto.encrypt(login.phone, this.place(tenantId, 'phone')),
+        phoneCodeHash: login.phoneCodeHash,
+        pendingSession: this.crypto.encrypt(login.pendingSession, this.place(tenantId, 'pending_session')),
+        state: login.state,
+        expiresAt: this.expiry(),
+      });
       await this.audit.record(
         {
           action: AuditAction.MtprotoLoginStarted,
@@ -451,20 +406,16 @@ export class MtprotoLoginService {
           target: `login:${row.id}`,
           meta: { flow: login.flow },
         },
-        em,
+        tx.em,
       );
       return row;
     });
   }
 
-  private async dropOtherLogins(em: EntityManager, tenantId: string): Promise<void> {
-    await em.getRepository(MtprotoLogin).delete({ userId: tenantId });
-  }
-
-  private async setState(em: EntityManager, login: MtprotoLogin, state: MtprotoLoginState): Promise<void> {
+  private async setState(tx: MtprotoLoginsInTransaction, login: MtprotoLogin, state: MtprotoLoginState): Promise<void> {
     if (login.state === state) return;
     login.state = state;
-    await em.getRepository(MtprotoLogin).save(login);
+    await tx.save(login);
   }
 
   private pendingSessionOf(login: MtprotoLogin): string {
@@ -477,12 +428,5 @@ export class MtprotoLoginService {
 
   private expiry(): Date {
     return new Date(Date.now() + this.config.mtproto.loginTtlSeconds * 1000);
-  }
-
-  private codeExpired(): UserMtprotoError {
-    return new UserMtprotoError(
-      UserMtprotoErrorCode.PhoneCodeExpired,
-      'The login code has expired; run POST /api/user-mtproto/setup again to get a new one.',
-    );
   }
 }

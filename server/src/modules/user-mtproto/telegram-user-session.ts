@@ -1,37 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Api, TelegramClient } from 'telegram';
-import { FloodWaitError, RPCError } from 'telegram/errors';
 import { Raw } from 'telegram/events/Raw';
 import { returnBigInt } from 'telegram/Helpers';
 import { computeCheck } from 'telegram/Password';
 import { MtprotoClientFactory } from './mtproto-client.factory';
+import { TelegramCallError, toCallError } from './telegram-errors';
 
-/** A Telegram answer, reduced to what the product decides on: the error name and, for FLOOD_WAIT, the seconds. */
-export class TelegramCallError extends Error {
-  constructor(
-    /** Telegram's error name (`PHONE_CODE_INVALID`, `FLOOD_WAIT`, ...) or `NETWORK` when no answer came. */
-    readonly errorName: string,
-    readonly seconds?: number,
-    /**
-     * Telegram refused the request itself as malformed (an RPC error of the 400 kind), or it
-     * could not even be serialized (a value outside its TL type): the caller's input, not an outage.
-     */
-    readonly invalid = false,
-  ) {
-    super(errorName === 'FLOOD_WAIT' ? `FLOOD_WAIT_${seconds ?? 0}` : errorName);
-    this.name = 'TelegramCallError';
-  }
-}
-
-/** Error names that mean the auth key is gone for good: reconnecting would only be refused again. */
-export const DEAD_SESSION_ERRORS = new Set([
-  'AUTH_KEY_UNREGISTERED',
-  'SESSION_REVOKED',
-  'AUTH_KEY_INVALID',
-  'SESSION_EXPIRED',
-  'USER_DEACTIVATED',
-  'USER_DEACTIVATED_BAN',
-]);
+/** The adapter's one error type, for callers that decide on Telegram's answer (see telegram-errors.ts). */
+export { TelegramCallError } from './telegram-errors';
 
 export type CodeType = 'app' | 'sms' | 'call' | 'flash_call' | 'missed_call' | 'email' | 'fragment_sms' | 'other';
 
@@ -53,23 +29,6 @@ export interface HistoryMessage {
   forwards: number | null;
   replies: number | null;
   editDate: number | null;
-}
-
-/** Node's answer when a number does not fit the TL type it is written as (e.g. an `int` past 2^31 - 1). */
-const isSerializationError = (err: unknown): boolean =>
-  err instanceof RangeError || (err as NodeJS.ErrnoException | null)?.code === 'ERR_OUT_OF_RANGE';
-
-export function toCallError(err: unknown): TelegramCallError {
-  if (err instanceof TelegramCallError) return err;
-  if (err instanceof FloodWaitError) return new TelegramCallError('FLOOD_WAIT', err.seconds);
-  if (err instanceof RPCError) {
-    const name = err.errorMessage || 'RPC_ERROR';
-    const flood = /^(?:FLOOD_WAIT|FLOOD_PREMIUM_WAIT|SLOWMODE_WAIT)_(\d+)$/.exec(name);
-    if (flood) return new TelegramCallError('FLOOD_WAIT', Number(flood[1]));
-    return new TelegramCallError(name, undefined, err.code === 400);
-  }
-  if (isSerializationError(err)) return new TelegramCallError('REQUEST_NOT_SERIALIZABLE', undefined, true);
-  return new TelegramCallError('NETWORK');
 }
 
 function codeTypeOf(type: Api.auth.TypeSentCodeType | undefined): CodeType {

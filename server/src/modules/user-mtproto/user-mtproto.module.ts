@@ -37,10 +37,12 @@ import { ChannelHistoryWorker } from './channel-history.worker';
 import { MtprotoCallClient, MtprotoCallServer } from './mtproto-calls';
 import { MtprotoClientFactory } from './mtproto-client.factory';
 import { MtprotoClientPool } from './mtproto-client.pool';
+import { MTPROTO_POOL_PARTS } from './mtproto-pool/pool-parts';
 import { MtprotoLeaseService } from './mtproto-lease.service';
 import { MtprotoLoginHousekeeping } from './mtproto-login.housekeeping';
 import { MtprotoLoginOwnershipGuard } from './mtproto-login-ownership.guard';
 import { MtprotoLoginService } from './mtproto-login.service';
+import { MtprotoLoginsRepository } from './mtproto-logins.repository';
 import { MtprotoRedis } from './mtproto-redis';
 import { MtprotoSessionEvents } from './mtproto-session-events';
 import { UserMtprotoController } from './user-mtproto.controller';
@@ -75,12 +77,16 @@ export class UserMtprotoModule {
       MtprotoRedis,
       MtprotoLeaseService,
       MtprotoSessionEvents,
+      MtprotoLoginsRepository,
       MtprotoLoginService,
       UserMtprotoService,
       MtprotoCallClient,
       ChannelHistoryService,
     ];
-    if (worker) providers.push(MtprotoClientPool, MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping);
+    if (worker) {
+      providers.push(MtprotoClientPool, ...MTPROTO_POOL_PARTS);
+      providers.push(MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping);
+    }
     const controllers: Type<unknown>[] = api ? [UserMtprotoController, ChannelHistoryController] : [];
     if (api) providers.push(MtprotoLoginOwnershipGuard);
     return {

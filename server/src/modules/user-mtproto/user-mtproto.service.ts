@@ -3,10 +3,9 @@ import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { CredentialsService } from '../credentials/credentials.service';
 import { maskPhone } from '../credentials/mask';
-import { TenantDb } from '../database/tenant-db';
 import type { MtprotoStatusDto } from './dtos/user-mtproto.dto';
 import { MtprotoLeaseService } from './mtproto-lease.service';
-import { MtprotoLogin } from './mtproto-login.entity';
+import { MtprotoLoginsRepository } from './mtproto-logins.repository';
 import { MtprotoSessionEvents } from './mtproto-session-events';
 
 /** A tenant's connected Telegram account: what it looks like, and ending it. */
@@ -16,7 +15,7 @@ export class UserMtprotoService {
     private readonly credentials: CredentialsService,
     private readonly leases: MtprotoLeaseService,
     private readonly events: MtprotoSessionEvents,
-    private readonly tenantDb: TenantDb,
+    private readonly logins: MtprotoLoginsRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -68,9 +67,9 @@ export class UserMtprotoService {
   ): Promise<void> {
     const existing = await this.credentials.get(tenantId);
     if (existing) await this.credentials.update(tenantId, patch, actor);
-    await this.tenantDb.run(tenantId, async (em) => {
-      await em.getRepository(MtprotoLogin).delete({ userId: tenantId });
-      await this.audit.record({ action, actor, tenantId, target: `tenant:${tenantId}` }, em);
+    await this.logins.transaction(tenantId, async (logins) => {
+      await logins.deleteAll();
+      await this.audit.record({ action, actor, tenantId, target: `tenant:${tenantId}` }, logins.em);
     });
     await this.events.sessionChanged(tenantId);
   }

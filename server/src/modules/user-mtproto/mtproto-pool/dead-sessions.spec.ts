@@ -1,0 +1,74 @@
+import { AuditAction } from '../../audit/audit-actions';
+import type { AuditService } from '../../audit/audit.service';
+import type { NotificationsService } from '../../bot/notifications.service';
+import type { CredentialsService } from '../../credentials/credentials.service';
+import type { MtprotoLeaseService } from '../mtproto-lease.service';
+import { MtprotoDeadSessions } from './dead-sessions';
+
+const TENANT = '00000000-0000-4000-8000-000000000001';
+const lease = { tenantId: TENANT, fence: 3, value: 'w|3' };
+
+function setup(holds = true) {
+  const credentials = { update: jest.fn(() => Promise.resolve()) };
+  const audit = { record: jest.fn(() => Promise.resolve()) };
+  const notifications = { notify: jest.fn(() => Promise.resolve()) };
+  const leases = { holds: jest.fn(() => Promise.resolve(holds)), release: jest.fn(() => Promise.resolve()) };
+  const dead = new MtprotoDeadSessions(
+    credentials as unknown as CredentialsService,
+    audit as unknown as AuditService,
+    notifications as unknown as NotificationsService,
+    leases as unknown as MtprotoLeaseService,
+  );
+  return { dead, credentials, audit, notifications, leases };
+}
+
+describe('MtprotoDeadSessions', () => {
+  it('closes the client, clears the stored session, audits, tells the tenant, then lets the lease go', async () => {
+    const { dead, credentials, audit, notifications, leases } = setup();
+    const close = jest.fn(() => Promise.resolve());
+    await dead.died({ tenantId: TENANT, lease }, 'AUTH_KEY_UNREGISTERED', close);
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(credentials.update).toHaveBeenCalledWith(
+      TENANT,
+      { sessionString: null, isMtprotoVerified: false },
+      expect.anything(),
+    );
+    expect(audit.record).toHaveBeenCalledWith(
+      expect.objectContaining({
+        action: AuditAction.MtprotoSessionRevoked,
+        tenantId: TENANT,
+        meta: { reason: 'AUTH_KEY_UNREGISTERED' },
+      }),
+    );
+    expect(notifications.notify).toHaveBeenCalledWith(TENANT, { kind: 'session_revoked' });
+    expect(leases.release).toHaveBeenCalledWith(lease);
+  });
+
+  it('leaves the cleanup to the new holder when the lease was lost', async () => {
+    const { dead, credentials, notifications, leases } = setup(false);
+    const close = jest.fn(() => Promise.resolve());
+    await dead.died({ tenantId: TENANT, lease }, 'SESSION_REVOKED', close);
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(credentials.update).not.toHaveBeenCalled();
+    expect(notifications.notify).not.toHaveBeenCalled();
+    expect(leases.release).not.toHaveBeenCalled();
+  });
+
+  it('handles one tenant once when several calls learn of it together', async () => {
+    const { dead, credentials } = setup();
+    const close = jest.fn(() => Promise.resolve());
+    await Promise.all([
+      dead.died({ tenantId: TENANT, lease }, 'AUTH_KEY_UNREGISTERED', close),
+      dead.died({ tenantId: TENANT, lease }, 'AUTH_KEY_UNREGISTERED', close),
+    ]);
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(credentials.update).toHaveBeenCalledTimes(1);
+  });
+
+  it('still lets the lease go when telling the tenant fails', async () => {
+    const { dead, notifications, leases } = setup();
+    notifications.notify.mockRejectedValueOnce(new Error('bot down'));
+    await dead.died({ tenantId: TENANT, lease }, 'AUTH_KEY_UNREGISTERED', () => Promise.resolve());
+    expect(leases.release).toHaveBeenCalledWith(lease);
+  });
+});
