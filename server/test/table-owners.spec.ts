@@ -19,6 +19,14 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
   },
   post_media: { entity: 'PostMediaFile', files: ['posts/post-media.repository.ts'] },
   files: { entity: 'StoredFile', files: ['files/files.repository.ts'] },
+  users: { entity: 'User', files: ['tenants/users.repository.ts', 'admin/admin-read-model.ts'] },
+  refresh_tokens: { entity: 'RefreshToken', files: ['auth/refresh-tokens.repository.ts'] },
+  audit_events: { entity: 'AuditEvent', files: ['audit/audit.repository.ts'] },
+  user_bot_credentials: {
+    entity: 'UserBotCredentials',
+    files: ['credentials/credentials.repository.ts', 'admin/admin-read-model.ts'],
+  },
+  mtproto_logins: { entity: 'MtprotoLogin', files: ['user-mtproto/mtproto-logins.repository.ts'] },
 };
 
 function sourceFiles(dir: string): string[] {

@@ -6,6 +6,7 @@ import { CredentialsModule } from '../modules/credentials/credentials.module';
 import { CryptoModule } from '../modules/crypto/crypto.module';
 import { DatabaseModule } from '../modules/database/database.module';
 import { TenantsModule } from '../modules/tenants/tenants.module';
+import { MtprotoLoginsModule } from '../modules/user-mtproto/mtproto-logins.module';
 import { dataSourceOptions } from '../data-source-options';
 
 /** What the operator commands need: the database (the restricted pool, and the admin pool for cross-tenant work), audit, crypto, credentials, users. */
@@ -22,6 +23,7 @@ export class CliModule {
         // Owns user_bot_credentials: keys:rewrap writes that table through it.
         CredentialsModule,
         TenantsModule,
+        MtprotoLoginsModule,
       ],
     };
   }

@@ -27,8 +27,8 @@ export interface EncryptedRowStore {
 type Row = Record<string, string | null> & { id: string; user_id: string };
 
 /**
- * The plain-SQL store keys:rewrap falls back to for a table whose module has
- * not registered its own: the same walk, by table and column names.
+ * The walk by table and column names, for an owner whose rows need nothing
+ * special: its repository builds one for its own table and registers it.
  */
 export class SqlEncryptedRowStore implements EncryptedRowStore {
   constructor(

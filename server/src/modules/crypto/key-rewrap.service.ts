@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../../common/errors/domain-error';
 import { CryptoService } from './crypto.service';
 import { ENCRYPTED_COLUMNS } from './encrypted-columns';
-import { EncryptedRowStore, SqlEncryptedRowStore } from './encrypted-row-store';
+import { EncryptedRowStore } from './encrypted-row-store';
 
 export interface RewrapFailure {
   table: string;
@@ -64,7 +64,13 @@ export class KeyRewrapService {
     };
 
     for (const [table, columns] of Object.entries(ENCRYPTED_COLUMNS)) {
-      const store = this.stores.get(table) ?? new SqlEncryptedRowStore(table, columns);
+      const store = this.stores.get(table);
+      if (!store) {
+        // Only a table's owner writes it: a missing registration is a wiring mistake, never a reason to write it from here.
+        throw new Error(
+          `keys:rewrap has no store for ${table} (${columns.join(', ')}): import the module that owns it.`,
+        );
+      }
       let cursor: string | null = null;
       for (;;) {
         const { count, lastId } = await this.adminDb.run(systemActor(), `keys:rewrap ${table}`, async (em) => {

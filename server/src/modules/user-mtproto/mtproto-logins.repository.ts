@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { present } from '../../common/present';
+import { ENCRYPTED_COLUMNS } from '../crypto/encrypted-columns';
+import { EncryptedRowStore, SqlEncryptedRowStore } from '../crypto/encrypted-row-store';
 import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { isUuid, TenantDb } from '../database/tenant-db';
 import { MtprotoLogin, MtprotoLoginFlow, MtprotoLoginState } from './mtproto-login.entity';
@@ -71,6 +74,12 @@ export class MtprotoLoginsInTransaction {
  */
 @Injectable()
 export class MtprotoLoginsRepository {
+  /** keys:rewrap's walk over this table's sealed columns (registered by MtprotoLoginsModule). */
+  readonly encryptedRows: EncryptedRowStore = new SqlEncryptedRowStore(
+    'mtproto_logins',
+    present(ENCRYPTED_COLUMNS.mtproto_logins, 'the encrypted columns of mtproto_logins'),
+  );
+
   constructor(
     private readonly tenantDb: TenantDb,
     @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,

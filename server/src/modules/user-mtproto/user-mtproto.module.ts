@@ -42,7 +42,7 @@ import { MtprotoLeaseService } from './mtproto-lease.service';
 import { MtprotoLoginHousekeeping } from './mtproto-login.housekeeping';
 import { MtprotoLoginOwnershipGuard } from './mtproto-login-ownership.guard';
 import { MtprotoLoginService } from './mtproto-login.service';
-import { MtprotoLoginsRepository } from './mtproto-logins.repository';
+import { MtprotoLoginsModule } from './mtproto-logins.module';
 import { MtprotoRedis } from './mtproto-redis';
 import { MtprotoSessionEvents } from './mtproto-session-events';
 import { UserMtprotoController } from './user-mtproto.controller';
@@ -77,7 +77,6 @@ export class UserMtprotoModule {
       MtprotoRedis,
       MtprotoLeaseService,
       MtprotoSessionEvents,
-      MtprotoLoginsRepository,
       MtprotoLoginService,
       UserMtprotoService,
       MtprotoCallClient,
@@ -92,7 +91,16 @@ export class UserMtprotoModule {
     return {
       module: UserMtprotoModule,
       // BotModule brings NotificationsService (the system bot tells a tenant its session was revoked).
-      imports: [RateLimitModule, BotModule, ChannelsModule, AuditModule, CryptoModule, CredentialsModule, QueueModule],
+      imports: [
+        RateLimitModule,
+        BotModule,
+        ChannelsModule,
+        AuditModule,
+        CryptoModule,
+        CredentialsModule,
+        QueueModule,
+        MtprotoLoginsModule,
+      ],
       controllers,
       providers,
       exports: [UserMtprotoService, MtprotoClientFactory, ...(worker ? [MtprotoClientPool] : [])],
