@@ -6,6 +6,7 @@ import { AppLoggerModule } from './common/logging/logger.module';
 import { DatabaseModule } from './modules/database/database.module';
 import { HealthModule } from './modules/health/health.module';
 import { QueueModule } from './modules/queue/queue.module';
+import { RedisModule } from './modules/redis/redis.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
@@ -42,6 +43,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         AppLoggerModule.forRoot(config, options.logStream),
         DatabaseModule.forRoot(config),
+        // Before the queues and features: its connections close after their shutdown hooks ran.
+        RedisModule,
         QueueModule.forRoot(config),
         HealthModule,
         AuditModule,
@@ -53,7 +56,7 @@ export class AppModule {
         RateLimitModule,
         BotModule,
         ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),
-        ...(roleRunsWorkers(config.role) ? [BotWorkerModule, PostsWorkerModule] : []),
+        ...(roleRunsWorkers(config.role) ? [BotWorkerModule, PostsWorkerModule.forRoot(config)] : []),
         UserMtprotoModule.forRoot(config),
         ...(options.extraModules ?? []),
       ],

@@ -1,9 +1,10 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config';
 import { BotModule } from '../bot/bot.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { OutboxStore } from './outbox-store';
 import { PostMediaStore } from './post-media.store';
-import { PostSendWorker } from './post-send.worker';
+import { PostSendWorker, postSendProcessor } from './post-send.worker';
 import { PostSender } from './post-sender.service';
 import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
@@ -18,8 +19,18 @@ import { PostsService } from './posts.service';
 export class PostsHttpModule {}
 
 /** Sending posts (worker role). */
-@Module({
-  imports: [BotModule],
-  providers: [PostSender, PostSendWorker, PostMediaStore, OutboxStore],
-})
-export class PostsWorkerModule {}
+@Module({})
+export class PostsWorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: PostsWorkerModule,
+      imports: [BotModule],
+      providers: [
+        PostSender,
+        { provide: PostSendWorker, useClass: postSendProcessor(config) },
+        PostMediaStore,
+        OutboxStore,
+      ],
+    };
+  }
+}

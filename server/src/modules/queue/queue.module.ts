@@ -1,7 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
-import { redisConnectionOptions } from '../../common/redis';
+import { redisConnectionOptions } from '../redis/redis-connection';
+import { QueueErrorLog } from './queue-error-log';
 import { QueueName } from './queue-names';
 
 /**
@@ -23,6 +24,7 @@ export class QueueModule {
         }),
         queues,
       ],
+      providers: [QueueErrorLog],
       exports: [queues],
     };
   }

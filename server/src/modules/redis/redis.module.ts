@@ -1,0 +1,21 @@
+import { Global, Module, type Provider } from '@nestjs/common';
+import { RedisClientName, redisClientToken } from './redis-client-name';
+import { RedisConnections } from './redis-connections';
+
+const clientProviders: Provider[] = Object.values(RedisClientName).map((name) => ({
+  provide: redisClientToken(name),
+  useFactory: (connections: RedisConnections) => connections.client(name),
+  inject: [RedisConnections],
+}));
+
+/**
+ * The only place Redis connections are made: named shared clients (`@InjectRedis(name)`) and
+ * dedicated connections (`RedisConnections.dedicated`), per app instance, closed on shutdown.
+ * Imported before the feature modules so its shutdown hook runs after theirs.
+ */
+@Global()
+@Module({
+  providers: [RedisConnections, ...clientProviders],
+  exports: [RedisConnections, ...clientProviders],
+})
+export class RedisModule {}
