@@ -1,23 +1,39 @@
-import { getQueueToken } from '@nestjs/bullmq';
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import type { Queue } from 'bullmq';
+import { getQueueToken, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, ModuleRef } from '@nestjs/core';
+import type { Queue, Worker } from 'bullmq';
 import { QueueName } from './queue-names';
 
 /**
- * Logs the queues' connection errors. An EventEmitter's 'error' with no listener throws, and a
- * queue reports every failed reconnect; the producers see an outage on the adds that fail.
+ * Logs the connection errors of every queue, and of every worker whose processor does not
+ * listen itself (`@OnWorkerEvent('error')`). An EventEmitter's 'error' without a listener
+ * throws, and BullMQ reports every failed reconnect; jobs and adds that fail during an
+ * outage surface where they are made.
  */
 @Injectable()
-export class QueueErrorLog implements OnModuleInit {
+export class QueueErrorLog implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('Queues');
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly discovery: DiscoveryService,
+  ) {}
 
   onModuleInit(): void {
     for (const name of Object.values(QueueName)) {
       const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
       queue.on('error', (err) => this.logger.warn(`queue ${name}: ${err.message}`));
+    }
+  }
+
+  /** Workers exist from the modules' init on; by bootstrap every processor has one. */
+  onApplicationBootstrap(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const host: unknown = wrapper.instance;
+      if (!(host instanceof WorkerHost)) continue;
+      const worker: Worker = (host as WorkerHost<Worker>).worker;
+      if (worker.listenerCount('error') > 0) continue;
+      worker.on('error', (err: Error) => this.logger.warn(`worker ${worker.name}: ${err.message}`));
     }
   }
 }

@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { AppConfig } from '../../config/app-config';
 import { redisConnectionOptions } from '../redis/redis-connection';
 import { QueueErrorLog } from './queue-error-log';
@@ -23,6 +24,7 @@ export class QueueModule {
           defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 },
         }),
         queues,
+        DiscoveryModule,
       ],
       providers: [QueueErrorLog],
       exports: [queues],
