@@ -22,6 +22,30 @@ export default tseslint.config(
     },
   },
   {
+    // Redis connections are made in the redis module and BullMQ runs in the queue module; the
+    // rest of the server injects clients and queues, and may name BullMQ's types.
+    files: ['src/**/*.ts'],
+    ignores: ['src/modules/redis/**', 'src/modules/queue/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'ioredis', message: 'Inject a client from the redis module (InjectRedis, RedisClient).' },
+            {
+              name: 'bullmq',
+              message: 'Queues and workers are made in the queue module; import BullMQ types with `import type`.',
+              allowTypeImports: true,
+            },
+          ],
+          patterns: [
+            { group: ['ioredis/*', 'bullmq/*'], message: 'Only the redis and queue modules reach the drivers.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'src/**/*.spec.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
