@@ -43,16 +43,19 @@ export function createRedisClient(name: string, options: RedisOptions): RedisCli
 }
 
 /**
- * Closes a client: QUIT when connected (replies already asked for still arrive), otherwise a
- * plain disconnect (a QUIT would wait in the offline queue for a server that is not there).
+ * Closes a client: QUIT when connected (replies already asked for still arrive) and wait for its
+ * socket to close, otherwise a plain disconnect (a QUIT would wait in the offline queue for a
+ * server that is not there).
  */
 export async function closeRedisClient(client: RedisClient): Promise<void> {
   if (client.status !== 'ready') {
     client.disconnect();
     return;
   }
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   await client.quit().then(
     () => undefined,
     () => client.disconnect(),
   );
+  await ended;
 }
