@@ -21,6 +21,9 @@ export function redisConnectionOptions(url: string, extra: RedisOptions = {}): R
 
 const logger = new Logger('Redis');
 
+/** How long a closing client waits for the server to close the socket after QUIT. */
+const CLOSE_WAIT_MS = 2000;
+
 /**
  * A client whose connection errors are logged once per outage (an unreachable server repeats
  * the same error on every reconnect attempt) by name and message only: never the options,
@@ -53,9 +56,12 @@ export async function closeRedisClient(client: RedisClient): Promise<void> {
     return;
   }
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  // A server that acknowledges the QUIT but keeps the socket open is not waited for.
+  const giveUp = setTimeout(() => client.disconnect(), CLOSE_WAIT_MS);
   await client.quit().then(
     () => undefined,
     () => client.disconnect(),
   );
   await ended;
+  clearTimeout(giveUp);
 }
