@@ -56,7 +56,9 @@ export class PostSendWorker extends WorkerHost implements OnApplicationBootstrap
     super();
   }
 
+  /** Takes jobs once the whole app is up (the worker is made with the modules, not started). */
   onApplicationBootstrap(): void {
+    this.worker.run().catch((err: Error) => this.logger.warn(`send worker: ${err.message}`));
     this.sweepTimer = setInterval(() => void this.sweep(), this.config.sending.sweepMs);
     this.sweepTimer.unref();
   }
@@ -155,4 +157,5 @@ export const postSendProcessor = (config: AppConfig): Type<PostSendWorker> =>
     lockDuration: config.sending.lockMs,
     stalledInterval: config.sending.lockMs,
     maxStalledCount: 5,
+    autorun: false,
   });

@@ -6,7 +6,7 @@ import type { QueueName } from './queue-names';
 /** The worker settings a processor may take from the config (the connection and prefix are the queues'). */
 export type ProcessorOptions = Pick<
   WorkerOptions,
-  'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'
+  'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount' | 'autorun'
 >;
 
 /**
