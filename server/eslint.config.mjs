@@ -70,12 +70,15 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     ignores: ['src/sandbox/**', 'src/**/*.spec.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: RESTRICTED_PATHS, patterns: RESTRICTED_PATTERNS }] },
+    // typescript-eslint's version of the rule: it knows `import type` (allowed for bullmq).
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: RESTRICTED_PATHS, patterns: RESTRICTED_PATTERNS }],
+    },
   },
   ...ADAPTERS.map(({ files, allow }) => ({
     files,
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: RESTRICTED_PATHS.filter((p) => !allow.includes(p.name)),

@@ -19,7 +19,7 @@ import { type Job, Queue, Worker } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import type { Queue as QueueType } from 'bullmq';
-import { redisConnectionOptions } from '../src/common/redis';
+import { redisConnectionOptions } from '../src/modules/redis/redis-connection';
 import { systemActor } from '../src/modules/audit/audit-actions';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';
 import { QueueName } from '../src/modules/queue/queue-names';

@@ -47,7 +47,9 @@ export class AppModule {
         BotModule,
         ChannelAdminModule,
         ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),
-        ...(roleRunsWorkers(config.role) ? [BotWorkerModule, SystemBotWorkerModule, PostsWorkerModule] : []),
+        ...(roleRunsWorkers(config.role)
+          ? [BotWorkerModule, SystemBotWorkerModule, PostsWorkerModule.forRoot(config)]
+          : []),
         UserMtprotoModule.forRoot(config),
         ...(options.extraModules ?? []),
       ],

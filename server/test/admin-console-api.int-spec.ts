@@ -3,7 +3,7 @@ import { Job, Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { redisConnectionOptions } from '../src/common/redis';
+import { redisConnectionOptions } from '../src/modules/redis/redis-connection';
 import { systemActor } from '../src/modules/audit/audit-actions';
 import { ChannelType } from '../src/modules/channels/channel.entity';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';

@@ -124,7 +124,7 @@ describe('architecture', () => {
     it('fails the lint on a telegraf, gramjs, ioredis, bullmq, pg or busboy import outside its adapter', () => {
       const packages = ['telegraf', 'telegraf/types', 'telegram', 'telegram/tl', 'ioredis', 'bullmq', 'pg', 'busboy'];
       const flagged = lintProbe(packages.map((name) => `import '${name}';\n`).join(''))
-        .filter((m) => m.ruleId === 'no-restricted-imports')
+        .filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports')
         .map((m) => /'([^']+)'/.exec(m.message)?.[1]);
       expect(flagged).toEqual(packages);
     }, 60_000);

@@ -3,17 +3,21 @@ import { RateLimitError } from '../src/modules/rate-limit/rate-limit.errors';
 import { RateLimitRedis } from '../src/modules/rate-limit/rate-limit.redis';
 import { TelegramSendLimiter } from '../src/modules/rate-limit/telegram-send-limiter';
 import { TenantRateLimiter } from '../src/modules/rate-limit/tenant-rate-limiter';
+import { RedisClientName } from '../src/modules/redis/redis-client-name';
+import { closeRedisClient } from '../src/modules/redis/redis-connection';
+import { standaloneRedisClient } from '../src/modules/redis/redis-connections';
 import { RecordingClock } from './helpers/clocks';
 import { testConfig } from './helpers/test-app';
 
 describe('rate limiters (Redis)', () => {
   const config = testConfig();
-  const redis = new RateLimitRedis(config);
+  const client = standaloneRedisClient(config.redis.url, RedisClientName.Commands);
+  const redis = new RateLimitRedis(config, client);
   // The scripts decide by Redis's clock; the limiters' own sleeps are written down to check what they waited for.
   const clock = new RecordingClock();
   const tenant = new TenantRateLimiter(redis, clock);
   const telegram = new TelegramSendLimiter(redis, config, clock);
-  afterAll(async () => redis.onModuleDestroy());
+  afterAll(async () => closeRedisClient(client));
 
   it('holds a tenant to max_concurrent_requests until a slot is released', async () => {
     const id = randomUUID();

@@ -6,7 +6,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import request from 'supertest';
-import { redisConnectionOptions } from '../src/common/redis';
+import { redisConnectionOptions } from '../src/modules/redis/redis-connection';
 import type { DrainJob } from '../src/modules/posts/posts.service';
 import { QueueName } from '../src/modules/queue/queue-names';
 import type { SandboxHandle } from '../src/sandbox';

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import request from 'supertest';
-import { redisConnectionOptions } from '../src/common/redis';
+import { redisConnectionOptions } from '../src/modules/redis/redis-connection';
 import type { SandboxHandle } from '../src/sandbox';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';

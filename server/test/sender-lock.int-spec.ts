@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { redisConnectionOptions } from '../src/common/redis';
+import { redisConnectionOptions } from '../src/modules/redis/redis-connection';
 import { SenderLock } from '../src/modules/posts/sender-lock';
 import { TEST_REDIS_URL, uniqueRedisPrefix } from './helpers/test-database';
 

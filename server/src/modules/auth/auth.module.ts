@@ -12,13 +12,14 @@ import { RolesGuard } from './roles.guard';
 import { TokenService } from './token.service';
 import { AuditModule } from '../audit/audit.module';
 import { TenantsModule } from '../tenants/tenants.module';
+import { RedisModule } from '../redis/redis.module';
 
 /**
  * HTTP authentication. Its two global guards run on every route of the app:
  * the JWT guard (passport-jwt, unless `@Public()`), then the role guard.
  */
 @Module({
-  imports: [JwtModule.register({}), TenantsModule, AuditModule],
+  imports: [JwtModule.register({}), TenantsModule, AuditModule, RedisModule],
   controllers: [AuthController, MeController],
   providers: [
     AuthService,

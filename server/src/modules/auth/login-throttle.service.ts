@@ -1,9 +1,9 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
-import { redisConnectionOptions } from '../../common/redis';
+import { InjectRedis, RedisClientName } from '../redis/redis-client-name';
+import type { RedisClient } from '../redis/redis-connection';
 import { AuthError, AuthErrorCode } from './auth.errors';
 
 /**
@@ -13,13 +13,13 @@ import { AuthError, AuthErrorCode } from './auth.errors';
  * whether or not the password is right. A success clears the email's count.
  */
 @Injectable()
-export class LoginThrottleService implements OnModuleDestroy {
-  private readonly redis: Redis;
+export class LoginThrottleService {
   private readonly prefix: string;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.redis = new Redis(redisConnectionOptions(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 }));
-    this.redis.on('error', () => undefined);
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectRedis(RedisClientName.Commands) private readonly redis: RedisClient,
+  ) {
     this.prefix = `${config.redis.prefix}:auth:login-fail`;
   }
 
@@ -58,9 +58,5 @@ export class LoginThrottleService implements OnModuleDestroy {
 
   async recordSuccess(email: string, ip: string): Promise<void> {
     await this.redis.del(this.keys(email, ip).email);
-  }
-
-  onModuleDestroy(): void {
-    this.redis.disconnect();
   }
 }

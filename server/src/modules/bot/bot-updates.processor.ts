@@ -1,11 +1,11 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import Redis from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { redisConnectionOptions } from '../../common/redis';
 import { QueueName } from '../queue/queue-names';
+import { InjectRedis, RedisClientName } from '../redis/redis-client-name';
+import type { RedisClient } from '../redis/redis-connection';
 import { BotRegistry } from './bot-registry.service';
 import type { BotUpdatesBatch } from './webhook-ingest.service';
 import { safeErrorMessage } from './telegram-bot-api.failure';
@@ -19,24 +19,17 @@ const HANDLED_TTL_SECONDS = 24 * 3600;
  * is logged and does not replay the others.
  */
 @Processor(QueueName.BotUpdates, { concurrency: 16 })
-export class BotUpdatesProcessor extends WorkerHost implements OnModuleDestroy {
+export class BotUpdatesProcessor extends WorkerHost {
   private readonly logger = new Logger(BotUpdatesProcessor.name);
-  private readonly redis: Redis;
   private readonly prefix: string;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly registry: BotRegistry,
+    @InjectRedis(RedisClientName.Commands) private readonly redis: RedisClient,
   ) {
     super();
-    this.redis = new Redis(redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: 3 }));
-    // Outages surface on the commands that fail (and in readiness); the event itself needs no handling.
-    this.redis.on('error', () => undefined);
     this.prefix = `${config.redis.prefix}:handled-update`;
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   async process(job: Job<BotUpdatesBatch>): Promise<{ handled: number }> {

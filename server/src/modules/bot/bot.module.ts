@@ -13,6 +13,7 @@ import { WebhookIngestService } from './webhook-ingest.service';
 import { WebhookFastPath } from './webhook.fast-path';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { QueueModule } from '../queue/queue.module';
+import { RedisModule } from '../redis/redis.module';
 
 /**
  * Tenant bots and notifications, for every role: the Bot API adapter, the
@@ -21,7 +22,7 @@ import { QueueModule } from '../queue/queue.module';
  * the system bot delivers the notifications (system-bot/).
  */
 @Module({
-  imports: [CredentialsModule, QueueModule],
+  imports: [CredentialsModule, QueueModule, RedisModule],
   providers: [
     TelegramBotApi,
     BotOwnerLookup,
@@ -49,5 +50,5 @@ export class BotModule {}
 @Module({ imports: [BotModule], controllers: [UserBotController, WebhookController], providers: [WebhookFastPath] })
 export class BotHttpModule {}
 
-@Module({ imports: [BotModule], providers: [BotUpdatesProcessor] })
+@Module({ imports: [BotModule, RedisModule], providers: [BotUpdatesProcessor] })
 export class BotWorkerModule {}

@@ -1,14 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { redisConnectionOptions } from '../../common/redis';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
 import { CredentialsService } from '../credentials/credentials.service';
 import { QueueName } from '../queue/queue-names';
+import { InjectRedis, RedisClientName } from '../redis/redis-client-name';
+import type { RedisClient } from '../redis/redis-connection';
 import { UserStatus } from '../tenants/user.entity';
 import { BotError, BotErrorCode } from './bot.errors';
 import { BotOwnerLookup } from './bot-owner.lookup';
@@ -54,9 +54,9 @@ interface Pending {
  * is answered only once its update is queued.
  */
 @Injectable()
-export class WebhookIngestService implements OnModuleDestroy {
+export class WebhookIngestService {
   private readonly secrets = new Map<string, { digest: Buffer; expires: number }>();
-  private readonly redis: Redis & { markSeen(n: number, ...args: (string | number)[]): Promise<number[]> };
+  private readonly redis: RedisClient & { markSeen(n: number, ...args: (string | number)[]): Promise<number[]> };
   private readonly seenPrefix: string;
   private batch: Pending[] = [];
   private scheduled = false;
@@ -66,17 +66,11 @@ export class WebhookIngestService implements OnModuleDestroy {
     @InjectQueue(QueueName.BotUpdates) private readonly queue: Queue<BotUpdatesBatch>,
     private readonly owners: BotOwnerLookup,
     private readonly credentials: CredentialsService,
+    @InjectRedis(RedisClientName.Commands) redis: RedisClient,
   ) {
-    const redis = new Redis(redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: 3 }));
-    // Outages surface on the commands that fail (and in readiness); the event itself needs no handling.
-    redis.on('error', () => undefined);
     redis.defineCommand('markSeen', { lua: MARK_SEEN });
     this.redis = redis as typeof this.redis;
     this.seenPrefix = `${config.redis.prefix}:seen-update`;
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   /** Resolves once the update is queued (or known as a duplicate); rejects 401 for a wrong or missing secret. */

@@ -4,7 +4,6 @@ import type { Pool } from 'pg';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
-import { ADMIN_DATA_SOURCE } from './admin-data-source';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

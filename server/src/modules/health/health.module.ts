@@ -5,10 +5,11 @@ import { HttpMetricsMiddleware } from './metrics.middleware';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { RedisHealthIndicator } from './redis.health';
+import { RedisModule } from '../redis/redis.module';
 
 @Module({
   // Readiness answers every probe; an outage shows in its body, not as an error log per poll.
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), RedisModule],
   controllers: [HealthController, MetricsController],
   providers: [RedisHealthIndicator, MetricsService],
   exports: [MetricsService],

@@ -1,12 +1,13 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { type Job, type Queue, Worker } from 'bullmq';
-import Redis from 'ioredis';
+import { InjectQueue, OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, type Type } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
 import { Clock } from '../../common/clock';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { redisConnectionOptions } from '../../common/redis';
+import { configuredProcessor } from '../queue/configured-processor';
 import { QueueName } from '../queue/queue-names';
+import { InjectRedis, RedisClientName } from '../redis/redis-client-name';
+import type { RedisClient } from '../redis/redis-connection';
 import { PostSender, type RoundWaitScope } from './post-sender.service';
 import { PostsRepository } from './posts.repository';
 import { SenderLock } from './sender-lock';
@@ -32,14 +33,12 @@ const inlineWaitMs = (scope: RoundWaitScope): number => (scope === 'bot' || scop
  * lock taken leaves: the holder looks once more after releasing it, so no
  * post is stranded. A sweep re-queues tenants with due posts that nobody is
  * draining (scheduled posts coming due, work of a worker that died).
- * The BullMQ worker is built here, not by decorator, so its lock and stall
- * timings come from the config.
+ * Its lock and stall timings come from the config: the module registers it
+ * through `postSendProcessor(config)`.
  */
 @Injectable()
-export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PostSendWorker extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PostSendWorker.name);
-  private worker?: Worker<DrainJob>;
-  private readonly redis: Redis;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping = false;
 
@@ -49,32 +48,36 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly posts: PostsRepository,
     private readonly sender: PostSender,
     private readonly clock: Clock,
+    @InjectRedis(RedisClientName.Commands) private readonly redis: RedisClient,
   ) {
-    this.redis = new Redis(redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: 3 }));
-    // Outages surface on the commands that fail (and in readiness); the event itself needs no handling.
-    this.redis.on('error', () => undefined);
+    super();
   }
 
+  /** Takes jobs once the whole app is up (the worker is made with the modules, not started). */
   onApplicationBootstrap(): void {
-    const { lockMs, sweepMs } = this.config.sending;
-    this.worker = new Worker<DrainJob>(QueueName.PostSend, (job) => this.drain(job), {
-      connection: redisConnectionOptions(this.config.redis.url, { maxRetriesPerRequest: null }),
-      prefix: `${this.config.redis.prefix}:bull`,
-      concurrency: CONCURRENCY,
-      lockDuration: lockMs,
-      stalledInterval: lockMs,
-      maxStalledCount: 5,
-    });
-    this.worker.on('error', (err) => this.logger.warn(`send worker: ${err.message}`));
-    this.worker.on('failed', (job, err) => this.logger.warn(`send run ${job?.id ?? '?'} failed: ${err.message}`));
-    this.sweepTimer = setInterval(() => void this.sweep(), sweepMs);
+    this.worker.run().catch((err: Error) => this.logger.warn(`send worker: ${err.message}`));
+    this.sweepTimer = setInterval(() => void this.sweep(), this.config.sending.sweepMs);
     this.sweepTimer.unref();
   }
 
+  /** Stops sweeping and lets the runs in progress finish while Redis and Postgres are still there. */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sweepTimer);
-    await this.worker?.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.worker.close();
+  }
+
+  @OnWorkerEvent('error')
+  onError(err: Error): void {
+    this.logger.warn(`send worker: ${err.message}`);
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job<DrainJob> | undefined, err: Error): void {
+    this.logger.warn(`send run ${job?.id ?? '?'} failed: ${err.message}`);
+  }
+
+  process(job: Job<DrainJob>): Promise<string> {
+    return this.drain(job);
   }
 
   private lockKey(tenantId: string): string {
@@ -140,3 +143,13 @@ export class PostSendWorker implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 }
+
+/** The send worker with the config's lock and stall timings. */
+export const postSendProcessor = (config: AppConfig): Type<PostSendWorker> =>
+  configuredProcessor(PostSendWorker, QueueName.PostSend, {
+    concurrency: CONCURRENCY,
+    lockDuration: config.sending.lockMs,
+    stalledInterval: config.sending.lockMs,
+    maxStalledCount: 5,
+    autorun: false,
+  });

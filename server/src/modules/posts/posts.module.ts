@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config';
 import { BotModule } from '../bot/bot.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { OutboxStore } from './outbox-store';
 import { PostMediaStore } from './post-media.store';
 import { PostMediaRepository } from './post-media.repository';
-import { PostSendWorker } from './post-send.worker';
+import { PostSendWorker, postSendProcessor } from './post-send.worker';
 import { PostSender } from './post-sender.service';
 import { PostsController } from './posts.controller';
 import { PostsRepository } from './posts.repository';
@@ -12,6 +13,7 @@ import { PostsService } from './posts.service';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { QueueModule } from '../queue/queue.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { RedisModule } from '../redis/redis.module';
 import { SendPathFunctions } from './send-path-functions';
 
 /**
@@ -33,8 +35,18 @@ export class PostsModule {}
 export class PostsHttpModule {}
 
 /** Sending posts (worker role). */
-@Module({
-  imports: [PostsModule, ChannelsModule, BotModule, CredentialsModule, QueueModule, RateLimitModule],
-  providers: [PostSender, PostSendWorker, SendPathFunctions, OutboxStore],
-})
-export class PostsWorkerModule {}
+@Module({})
+export class PostsWorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: PostsWorkerModule,
+      imports: [PostsModule, ChannelsModule, BotModule, CredentialsModule, QueueModule, RateLimitModule, RedisModule],
+      providers: [
+        PostSender,
+        { provide: PostSendWorker, useClass: postSendProcessor(config) },
+        SendPathFunctions,
+        OutboxStore,
+      ],
+    };
+  }
+}

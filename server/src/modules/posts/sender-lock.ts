@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { randomBytes } from 'node:crypto';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
@@ -31,12 +31,12 @@ export class SenderLock {
   private timer?: NodeJS.Timeout;
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     private readonly ttlMs: number,
   ) {}
 
-  static async acquire(redis: Redis, key: string, ttlMs: number, leaveNote = true): Promise<SenderLock | null> {
+  static async acquire(redis: RedisClient, key: string, ttlMs: number, leaveNote = true): Promise<SenderLock | null> {
     const lock = new SenderLock(redis, key, ttlMs);
     const ok = Number(await redis.eval(ACQUIRE, 2, key, `${key}:again`, lock.token, ttlMs, leaveNote ? '1' : '0'));
     if (ok !== 1) return null;

@@ -1,7 +1,10 @@
-import { BullModule } from '@nestjs/bullmq';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import type { Queue } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
-import { redisConnectionOptions } from '../../common/redis';
+import { redisConnectionOptions } from '../redis/redis-connection';
+import { QueueErrorLog } from './queue-error-log';
 import { QueueName } from './queue-names';
 
 const queues = BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name })));
@@ -10,7 +13,18 @@ const queues = BullModule.registerQueue(...Object.values(QueueName).map((name) =
  * The product's queues, for modules that add jobs (`@InjectQueue(QueueName.X)`); processors register
  * with `@Processor(QueueName.X)`. Imported where used; the connection comes from QueueConnectionModule.
  */
-@Module({ imports: [queues], exports: [queues] })
+@Module({
+  imports: [queues, DiscoveryModule],
+  providers: [
+    {
+      // One per app (this module is imported by value): the queues' and workers' connection errors.
+      provide: QueueErrorLog,
+      useFactory: (discovery: DiscoveryService, ...all: Queue[]) => new QueueErrorLog(discovery, all),
+      inject: [DiscoveryService, ...Object.values(QueueName).map((name) => getQueueToken(name))],
+    },
+  ],
+  exports: [queues],
+})
 export class QueueModule {}
 
 /**

@@ -1,8 +1,8 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { redisConnectionOptions } from '../../common/redis';
+import { InjectRedis, RedisClientName } from '../redis/redis-client-name';
+import type { RedisClient } from '../redis/redis-connection';
 
 /**
  * A tenant's calls per second plus its concurrent calls, taken together.
@@ -192,22 +192,19 @@ end
 return 0
 `;
 
-type WithScripts = Redis & {
+type WithScripts = RedisClient & {
   takeBatch(numKeys: number, ...args: (string | number)[]): Promise<number[]>;
   completeBatch(numKeys: number, ...args: (string | number)[]): Promise<number>;
   takeTenant(k1: string, k2: string, ...args: (string | number)[]): Promise<number>;
 };
 
-/** The Redis connection and scripts behind the limiters (one per process). */
+/** The Redis client and scripts behind the limiters. */
 @Injectable()
-export class RateLimitRedis implements OnModuleDestroy {
+export class RateLimitRedis {
   readonly client: WithScripts;
   readonly prefix: string;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const client = new Redis(redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: 3 }));
-    // Outages surface on the commands that fail (and in readiness); the event itself needs no handling.
-    client.on('error', () => undefined);
+  constructor(@Inject(APP_CONFIG) config: AppConfig, @InjectRedis(RedisClientName.Commands) client: RedisClient) {
     client.defineCommand('takeTenant', { numberOfKeys: 2, lua: TAKE_TENANT });
     client.defineCommand('takeBatch', { lua: TAKE_BATCH });
     client.defineCommand('completeBatch', { lua: COMPLETE_BATCH });
@@ -218,9 +215,5 @@ export class RateLimitRedis implements OnModuleDestroy {
   /** The keys of a tenant's own budget, shared by the Bot API and MTProto sides. */
   tenantKeys(tenantId: string): { rps: string; slots: string } {
     return { rps: `${this.prefix}:tenant:${tenantId}:rps`, slots: `${this.prefix}:tenant:${tenantId}:slots` };
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.client.quit().catch(() => this.client.disconnect());
   }
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import Redis from 'ioredis';
 import { type AppConfig, TelegramMode } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { redisConnectionOptions } from '../../common/redis';
 import { TelegramBotApi } from '../bot/telegram-bot-api';
 import { safeErrorMessage } from '../bot/telegram-bot-api.failure';
+import { InjectRedis, RedisClientName } from '../redis/redis-client-name';
+import type { RedisClient } from '../redis/redis-connection';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const SANDBOX_SYSTEM_BOT_USERNAME = 'tenantgram_bot';
@@ -23,6 +23,7 @@ export class SystemBotToken {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly api: TelegramBotApi,
+    @InjectRedis(RedisClientName.Commands) private readonly redis: RedisClient,
   ) {}
 
   /** The token, or null when there is no system bot (real mode without SYSTEM_BOT_TOKEN, sandbox not running). */
@@ -34,21 +35,17 @@ export class SystemBotToken {
   private async resolve(): Promise<string | null> {
     if (this.config.telegram.systemBotToken) return this.config.telegram.systemBotToken;
     if (this.config.telegram.mode !== TelegramMode.Sandbox) return null;
-    const redis = new Redis(redisConnectionOptions(this.config.redis.url, { maxRetriesPerRequest: 2 }));
-    redis.on('error', () => undefined);
     try {
-      const token = await this.fromSandbox(redis);
+      const token = await this.fromSandbox(this.redis);
       if (token) this.config.telegram.systemBotToken = token;
       return token;
     } catch (err) {
       this.logger.warn(`no system bot: the sandbox at ${this.api.apiRoot} is not reachable (${safeErrorMessage(err)})`);
       return null;
-    } finally {
-      redis.disconnect();
     }
   }
 
-  private async fromSandbox(redis: Redis): Promise<string | null> {
+  private async fromSandbox(redis: RedisClient): Promise<string | null> {
     const key = `${this.config.redis.prefix}:system-bot:${this.api.apiRoot}`;
     const lock = `${key}:lock`;
     for (let i = 0; i < 50; i++) {

@@ -11,9 +11,10 @@ import { SystemBotController } from './system-bot.controller';
 import { SYSTEM_BOT_NAME, SystemBotLauncher } from './system-bot.launcher';
 import { SystemBotToken } from './system-bot-token';
 import { SystemBotUpdate } from './system-bot.update';
+import { RedisModule } from '../redis/redis.module';
 
 /** The system bot's token, for every role that talks as the system bot. */
-@Module({ imports: [BotModule], providers: [SystemBotToken], exports: [SystemBotToken] })
+@Module({ imports: [BotModule, RedisModule], providers: [SystemBotToken], exports: [SystemBotToken] })
 export class SystemBotTokenModule {}
 
 /**

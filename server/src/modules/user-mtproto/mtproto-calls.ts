@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
@@ -10,6 +9,7 @@ import { RateLimitError } from '../rate-limit/rate-limit.errors';
 import { NotOwnerError } from './mtproto-client.pool';
 import { MtprotoLeaseService } from './mtproto-lease.service';
 import { MtprotoRedis } from './mtproto-redis';
+import type { RedisClient } from '../redis/redis-connection';
 import { isUserMtprotoCode, telegramUnavailable, UserMtprotoError } from './user-mtproto.errors';
 
 /** A call from an API pod to whichever worker owns the tenant's session. */
@@ -68,7 +68,7 @@ function fromWire(e: WireError): Error {
  */
 @Injectable()
 export class MtprotoCallClient implements OnModuleDestroy {
-  private sub?: Redis;
+  private sub?: RedisClient;
   private subscribed?: Promise<void>;
   private readonly waiting = new Map<string, { settle: (reply: MtprotoCallReply) => void }>();
 
@@ -123,7 +123,7 @@ export class MtprotoCallClient implements OnModuleDestroy {
 
   private ensureSubscribed(): Promise<void> {
     this.subscribed ??= (async () => {
-      this.sub = this.redis.dedicated();
+      this.sub = this.redis.dedicated('subscriber');
       this.sub.on('message', (_channel: string, payload: string) => {
         let reply: MtprotoCallReply;
         try {
@@ -159,7 +159,7 @@ const MAX_IN_FLIGHT = 256;
 export class MtprotoCallServer implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('MtprotoCallServer');
   private readonly handlers = new Map<string, MtprotoOpHandler>();
-  private blocking?: Redis;
+  private blocking?: RedisClient;
   private loop?: Promise<void>;
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -171,7 +171,7 @@ export class MtprotoCallServer implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.blocking = this.redis.dedicated();
+    this.blocking = this.redis.dedicated('blocking');
     this.loop = this.run(this.blocking);
   }
 
@@ -196,7 +196,7 @@ export class MtprotoCallServer implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async run(conn: Redis): Promise<void> {
+  private async run(conn: RedisClient): Promise<void> {
     const queues = callQueues(this.redis);
     const mine = queues.of(this.redis.instanceId);
     while (!this.stopping) {

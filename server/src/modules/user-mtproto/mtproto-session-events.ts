@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { CredentialsService } from '../credentials/credentials.service';
 import { MtprotoRedis } from './mtproto-redis';
 
@@ -11,7 +11,7 @@ import { MtprotoRedis } from './mtproto-redis';
 @Injectable()
 export class MtprotoSessionEvents implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('MtprotoSessionEvents');
-  private sub?: Redis;
+  private sub?: RedisClient;
   private closing = false;
   private readonly handlers: ((tenantId: string) => void)[] = [];
 
@@ -40,7 +40,7 @@ export class MtprotoSessionEvents implements OnModuleInit, OnModuleDestroy {
   async subscribe(handler: (tenantId: string) => void): Promise<void> {
     this.handlers.push(handler);
     if (this.sub) return;
-    this.sub = this.redis.dedicated();
+    this.sub = this.redis.dedicated('subscriber');
     this.sub.on('message', (channel: string, tenantId: string) => {
       if (channel !== this.channel) return;
       for (const h of this.handlers) {

@@ -51,6 +51,7 @@ import { AuditModule } from '../audit/audit.module';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { CryptoModule } from '../crypto/crypto.module';
 import { QueueModule } from '../queue/queue.module';
+import { RedisModule } from '../redis/redis.module';
 
 /**
  * One module per app config: Nest tells dynamic modules apart by reference, so every importer of
@@ -100,6 +101,7 @@ export class UserMtprotoModule {
         CredentialsModule,
         QueueModule,
         MtprotoLoginsModule,
+        RedisModule,
       ],
       controllers,
       providers,
