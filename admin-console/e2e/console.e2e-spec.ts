@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { redisConnectionOptions } from '../../server/src/common/redis';
+import { redisConnectionOptions } from '../../server/src/modules/redis/redis-connection';
 import { systemActor } from '../../server/src/modules/audit/audit-actions';
 import { ChannelType } from '../../server/src/modules/channels/channel.entity';
 import { CredentialsService } from '../../server/src/modules/credentials/credentials.service';

@@ -76,19 +76,28 @@ export async function ensureServices(databaseUrl = DEFAULT_DATABASE_URL, redisUr
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** The console's browser tests drive Debian's Chromium; install it with apt when we may. */
-export function ensureChromium() {
-  if (existsSync(CHROMIUM)) return;
+/** Installs a Debian package with apt when we may (root, apt present); otherwise says how. */
+function aptInstall(pkg, why) {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!root || spawnSync('which', ['apt-get']).status !== 0) {
-    fail(`The admin console's browser tests need Chromium at ${CHROMIUM}: sudo apt-get install -y chromium`);
-  }
-  log('Installing Chromium for the browser tests (apt-get install chromium)…');
+  if (!root || spawnSync('which', ['apt-get']).status !== 0) fail(`${why}: sudo apt-get install -y ${pkg}`);
+  log(`Installing ${pkg} (${why.toLowerCase()})…`);
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
   if (
     run('apt-get', ['update', '-qq'], { env }) !== 0 ||
-    run('apt-get', ['install', '-y', '-qq', 'chromium'], { env }) !== 0
+    run('apt-get', ['install', '-y', '-qq', pkg], { env }) !== 0
   ) {
-    fail('Installing Chromium failed; see the output above.');
+    fail(`Installing ${pkg} failed; see the output above.`);
   }
+}
+
+/** The console's browser tests drive Debian's Chromium. */
+export function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  aptInstall('chromium', `The admin console's browser tests need Chromium at ${CHROMIUM}`);
+}
+
+/** The sandbox's MTProto specs also drive Telethon v1, a second real client (Debian's package; no PyPI). */
+export function ensureTelethon() {
+  if (spawnSync('/usr/bin/python3', ['-c', 'import telethon']).status === 0) return;
+  aptInstall('python3-telethon', "The sandbox's MTProto specs need Telethon for Python 3");
 }

@@ -2,10 +2,20 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT, SERVER, ensureChromium, ensureInstalled, ensureServices, log, run } from './bootstrap.mjs';
+import {
+  ROOT,
+  SERVER,
+  ensureChromium,
+  ensureInstalled,
+  ensureServices,
+  ensureTelethon,
+  log,
+  run,
+} from './bootstrap.mjs';
 
 ensureInstalled();
 ensureChromium();
+ensureTelethon();
 await ensureServices(process.env.TEST_DATABASE_URL, process.env.TEST_REDIS_URL);
 
 const results = [];
