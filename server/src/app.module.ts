@@ -13,6 +13,7 @@ import { BotHttpModule, BotModule, BotWorkerModule } from './modules/bot/bot.mod
 import { SystemBotModule } from './modules/bot/system-bot.module';
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
+import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { dataSourceOptions } from './data-source-options';
@@ -44,8 +45,10 @@ export class AppModule {
         TenantsModule,
         ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsModule, AdminModule] : []),
         BotModule,
-        ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),
-        ...(roleRunsWorkers(config.role) ? [BotWorkerModule, PostsWorkerModule] : []),
+        ...(roleServesHttpApi(config.role)
+          ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule, EventsHttpModule]
+          : []),
+        ...(roleRunsWorkers(config.role) ? [BotWorkerModule, PostsWorkerModule, EventsWorkerModule] : []),
         UserMtprotoModule.forRoot(config),
         ...(options.extraModules ?? []),
       ],

@@ -6,6 +6,8 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { redisConnectionOptions } from '../../common/redis';
 import { QueueName } from '../queue/queue-names';
+import { botUpdateEvent, type NewEvent } from '../events/event-types';
+import { EventsService } from '../events/events.service';
 import { BotRegistry } from './bot-registry.service';
 import type { BotUpdatesBatch } from './webhook-ingest.service';
 import { safeErrorMessage } from './telegram-failure';
@@ -27,6 +29,7 @@ export class BotUpdatesProcessor extends WorkerHost implements OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly registry: BotRegistry,
+    private readonly events: EventsService,
   ) {
     super();
     this.redis = new Redis(redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: 3 }));
@@ -40,6 +43,7 @@ export class BotUpdatesProcessor extends WorkerHost implements OnModuleDestroy {
   }
 
   async process(job: Job<BotUpdatesBatch>): Promise<{ handled: number }> {
+    await this.emitEvents(job.data);
     let handled = 0;
     for (const { tenantId, botId, update } of job.data.updates) {
       const first = await this.redis.set(
@@ -57,5 +61,22 @@ export class BotUpdatesProcessor extends WorkerHost implements OnModuleDestroy {
       }
     }
     return { handled };
+  }
+
+  /**
+   * Records the batch's updates as the tenants' events before handling any of them, each once
+   * (its dedupe key is the bot and the update id, so a batch that runs again, or an update Telegram
+   * delivers twice, adds nothing). A failure fails the job, which BullMQ retries: no event is lost.
+   */
+  private async emitEvents(batch: BotUpdatesBatch): Promise<void> {
+    const byTenant = new Map<string, NewEvent[]>();
+    for (const { tenantId, botId, update } of batch.updates) {
+      const type = botUpdateEvent(update);
+      if (!type) continue;
+      const events = byTenant.get(tenantId) ?? [];
+      events.push({ type, data: { bot_id: botId, update }, dedupeKey: `bot:${botId}:${update.update_id}` });
+      byTenant.set(tenantId, events);
+    }
+    await Promise.all([...byTenant].map(([tenantId, events]) => this.events.emitMany(tenantId, events)));
   }
 }

@@ -16,6 +16,7 @@ import { WebhookIngestService } from './webhook-ingest.service';
 import { WebhookFastPath } from './webhook.fast-path';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { QueueModule } from '../queue/queue.module';
+import { EventsModule } from '../events/events.module';
 
 /**
  * Tenant bots and notifications, for every role: the Bot API adapter, the
@@ -55,5 +56,5 @@ export class BotModule {}
 export class BotHttpModule {}
 
 /** Tenant bot updates and notifications, processed by workers. */
-@Module({ imports: [BotModule], providers: [BotUpdatesProcessor, NotificationsProcessor] })
+@Module({ imports: [BotModule, EventsModule], providers: [BotUpdatesProcessor, NotificationsProcessor] })
 export class BotWorkerModule {}

@@ -8,6 +8,7 @@ import { PostSender } from './post-sender.service';
 import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
 import { CredentialsModule } from '../credentials/credentials.module';
+import { EventsModule } from '../events/events.module';
 import { QueueModule } from '../queue/queue.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 
@@ -22,7 +23,7 @@ export class PostsHttpModule {}
 
 /** Sending posts (worker role). */
 @Module({
-  imports: [BotModule, CredentialsModule, QueueModule, RateLimitModule],
+  imports: [BotModule, CredentialsModule, EventsModule, QueueModule, RateLimitModule],
   providers: [PostSender, PostSendWorker, PostMediaStore, OutboxStore],
 })
 export class PostsWorkerModule {}

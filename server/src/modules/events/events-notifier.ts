@@ -1,0 +1,77 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { redisConnectionOptions } from '../../common/redis';
+
+type Listener = () => void;
+
+/**
+ * Wakes the long polls and event streams of a tenant, on every pod, when its events are recorded:
+ * one Redis pub/sub channel per deployment carrying tenant ids. A wake-up carries no event: the
+ * woken reader reads from its cursor, so a lost or duplicated wake-up costs a late or an extra read,
+ * never a lost or repeated event. Two clients per app instance (a subscribed connection can do
+ * nothing else), each with an error listener (outages surface on the reads), closed on shutdown.
+ */
+@Injectable()
+export class EventsNotifier implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(EventsNotifier.name);
+  private readonly channel: string;
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.channel = `${config.redis.prefix}:events:wake`;
+    this.publisher = new Redis(redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: 3 }));
+    this.subscriber = new Redis(redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: null }));
+    this.publisher.on('error', () => undefined);
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', (_channel: string, tenantId: string) => this.dispatch(tenantId));
+  }
+
+  onModuleInit(): void {
+    // Not awaited: with Redis down the subscription waits for it (ioredis resubscribes on reconnect),
+    // and start-up must not; readers still wake at their deadline meanwhile.
+    this.subscriber.subscribe(this.channel).catch((err: unknown) => {
+      this.logger.warn(`event wake-ups not subscribed: ${(err as Error).message}`);
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.listeners.clear();
+    await Promise.all([
+      this.publisher.quit().catch(() => this.publisher.disconnect()),
+      this.subscriber.quit().catch(() => this.subscriber.disconnect()),
+    ]);
+  }
+
+  /** Tells every pod that the tenant has new events. Best effort: readers also wake at their deadline. */
+  async publish(tenantId: string): Promise<void> {
+    try {
+      await this.publisher.publish(this.channel, tenantId);
+    } catch (err) {
+      this.logger.warn(`event wake-up for tenant ${tenantId} not sent: ${(err as Error).message}`);
+    }
+  }
+
+  /** Calls `listener` on each wake-up of the tenant until the returned function is called. */
+  listen(tenantId: string, listener: Listener): () => void {
+    let set = this.listeners.get(tenantId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(tenantId, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(tenantId);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) this.listeners.delete(tenantId);
+    };
+  }
+
+  private dispatch(tenantId: string): void {
+    for (const listener of [...(this.listeners.get(tenantId) ?? [])]) listener();
+  }
+}
