@@ -64,6 +64,7 @@ export class EventsController {
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id (wins over `after`).' })
   @ApiOkResponse({
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
     description:
       'Server-Sent Events: one `event: <type>` with `id: <id>` and the event as `data` per event, from the cursor on, then live; `:` comment lines as heartbeats.',
   })

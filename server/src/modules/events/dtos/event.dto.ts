@@ -10,8 +10,8 @@ const joinRepeated = ({ value }: { value: unknown }): unknown => (Array.isArray(
 export class StreamEventsQueryDto {
   @ApiPropertyOptional({
     type: 'string',
-    pattern: '^[0-9]{1,19}$',
-    description: 'Cursor: only events after this id (the last id you have). Omitted: from the oldest kept.',
+    description:
+      'Cursor: only events after this id (the last id you have: digits, at most 2^63-1). Omitted: from the oldest kept.',
     example: '1042',
   })
   @IsOptional()
