@@ -6,6 +6,7 @@ import type { SandboxHandle } from '../src/sandbox';
 import { TenantDb } from '../src/modules/database/tenant-db';
 import { EventType, type TenantEvent } from '../src/modules/events/event-types';
 import { EventsHousekeeping } from '../src/modules/events/events.housekeeping';
+import { EventsNotifier } from '../src/modules/events/events-notifier';
 import { EventsService } from '../src/modules/events/events.service';
 import type { BotUpdatesBatch } from '../src/modules/bot/webhook-ingest.service';
 import { QueueName } from '../src/modules/queue/queue-names';
@@ -108,14 +109,19 @@ describe('events', () => {
     const { user, headers } = await newTenant(t);
     const bot = await connectBot(t, sandbox, headers);
     const alice = await newUser(sandbox, 'Alice');
+    // Each happens once the one before is an event: updates in flight together are handled side by side,
+    // and may be recorded in either order (their update_id keeps Telegram's).
+    const recorded = (n: number): Promise<TenantEvent[]> => eventsWhen(headers, (es) => es.length === n);
     const sent = await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, {
       from_phone: alice.phone,
       text: 'hello bot',
     });
     expect(sent.status).toBe(200);
+    await recorded(1);
     await control(sandbox, 'PATCH', `/sandbox/bots/${bot.id}/messages/${sent.body.message_id}`, {
       text: 'hello bot, edited',
     });
+    await recorded(2);
     const question = await telegramFor(sandbox, bot.token).sendMessage(alice.id, 'Pick one', {
       reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'yes' }]] },
     });
@@ -125,7 +131,9 @@ describe('events', () => {
       callback_data: 'yes',
     });
     expect(pressed.status).toBe(200);
+    await recorded(3);
     const channel = await channelFor(t, sandbox, headers, bot.id);
+    await recorded(4);
     await control(sandbox, 'POST', `/sandbox/channels/${channel.telegramId}/messages`, {
       text: 'channel news',
       from_phone: channel.ownerPhone,
@@ -227,6 +235,8 @@ describe('events', () => {
     const start = await ping(user.id, 0);
     const polling = request(t.url).get('/api/events').query({ after: start.id, wait: 5 }).set(headers);
     const answer = polling.then((r) => r);
+    // The poll is waiting (listening for the tenant's wake-ups) before the event is recorded.
+    await eventually(() => t.app.get(EventsNotifier).listenerCount(user.id) > 0);
     const arrived = await ping(user.id, 1);
     const res = await answer;
     expect(res.status).toBe(200);
@@ -240,6 +250,18 @@ describe('events', () => {
     expect(empty.body).toEqual({ events: [], next_after: arrived?.id });
   });
 
+  it('stops waiting for a long poll whose client went away', async () => {
+    const { user, headers } = await newTenant(t);
+    const notifier = t.app.get(EventsNotifier);
+    const abort = new AbortController();
+    const gone = fetch(`${t.url}/api/events?wait=5`, { headers, signal: abort.signal }).catch(() => undefined);
+    await eventually(() => notifier.listenerCount(user.id) === 1);
+    abort.abort();
+    await gone;
+    // Inside the poll's own 5 s: the client leaving ended it, not its deadline.
+    await eventually(() => notifier.listenerCount(user.id) === 0, { timeoutMs: 4000 });
+  });
+
   it('wakes a long poll for an event recorded in a transaction of its writer', async () => {
     const { user, headers } = await newTenant(t);
     const start = await ping(user.id, 0);
@@ -248,6 +270,7 @@ describe('events', () => {
       .query({ after: start.id, wait: 5 })
       .set(headers)
       .then((r) => r);
+    await eventually(() => t.app.get(EventsNotifier).listenerCount(user.id) > 0);
     const inTx = await t.app
       .get(TenantDb)
       .run(user.id, (em) => t.app.get(EventsService).emit(user.id, EventType.Ping, { n: 1 }, { em }));

@@ -19,7 +19,7 @@ export class EventsNotifier implements OnModuleInit, OnModuleDestroy {
   private readonly channel: string;
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly byTenant = new Map<string, Set<Listener>>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.channel = `${config.redis.prefix}:events:wake`;
@@ -39,7 +39,7 @@ export class EventsNotifier implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.listeners.clear();
+    this.byTenant.clear();
     await Promise.all([
       this.publisher.quit().catch(() => this.publisher.disconnect()),
       this.subscriber.quit().catch(() => this.subscriber.disconnect()),
@@ -57,21 +57,26 @@ export class EventsNotifier implements OnModuleInit, OnModuleDestroy {
 
   /** Calls `listener` on each wake-up of the tenant until the returned function is called. */
   listen(tenantId: string, listener: Listener): () => void {
-    let set = this.listeners.get(tenantId);
+    let set = this.byTenant.get(tenantId);
     if (!set) {
       set = new Set();
-      this.listeners.set(tenantId, set);
+      this.byTenant.set(tenantId, set);
     }
     set.add(listener);
     return () => {
-      const current = this.listeners.get(tenantId);
+      const current = this.byTenant.get(tenantId);
       if (!current) return;
       current.delete(listener);
-      if (current.size === 0) this.listeners.delete(tenantId);
+      if (current.size === 0) this.byTenant.delete(tenantId);
     };
   }
 
+  /** How many readers of this process wait for the tenant's wake-ups (metrics, specs). */
+  listenerCount(tenantId: string): number {
+    return this.byTenant.get(tenantId)?.size ?? 0;
+  }
+
   private dispatch(tenantId: string): void {
-    for (const listener of [...(this.listeners.get(tenantId) ?? [])]) listener();
+    for (const listener of [...(this.byTenant.get(tenantId) ?? [])]) listener();
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Inject, Logger, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Logger, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -8,7 +8,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
@@ -43,12 +43,14 @@ export class EventsController {
   async list(
     @CurrentUser() user: AuthUser,
     @Query() q: ListEventsQueryDto,
-    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<EventPageDto> {
     const { query, waitMs } = parseListQuery(q, this.config.events.waitMaxSeconds);
     const closed = new AbortController();
+    // The response's close, not the request's: a request closes once it is read, a response when it is
+    // answered or its client goes away.
     const onClose = (): void => closed.abort();
-    req.on('close', onClose);
+    res.on('close', onClose);
     try {
       const events =
         waitMs > 0
@@ -56,7 +58,7 @@ export class EventsController {
           : await this.events.list(user.id, query);
       return { events, next_after: events.at(-1)?.id ?? query.after };
     } finally {
-      req.off('close', onClose);
+      res.off('close', onClose);
     }
   }
 
@@ -74,7 +76,6 @@ export class EventsController {
     @CurrentUser() user: AuthUser,
     @Query() q: StreamEventsQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
     const query = parseStreamQuery(q, lastEventId);
@@ -83,7 +84,6 @@ export class EventsController {
     const closed = new AbortController();
     const end = (): void => closed.abort();
     shutdown.signal.addEventListener('abort', end);
-    req.on('close', end);
     res.on('close', end);
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
@@ -116,7 +116,6 @@ export class EventsController {
       this.logger.warn(`event stream of tenant ${user.id} ended: ${(err as Error).message}`);
     } finally {
       clearInterval(heartbeat);
-      req.off('close', end);
       res.off('close', end);
       shutdown.signal.removeEventListener('abort', end);
       shutdown.release();
