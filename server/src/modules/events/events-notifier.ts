@@ -6,6 +6,15 @@ import { redisConnectionOptions } from '../../common/redis';
 
 type Listener = () => void;
 
+/** Quits a connected client politely; one still (re)connecting is cut, or its quit would wait for Redis. */
+async function close(client: Redis): Promise<void> {
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  await client.quit().catch(() => client.disconnect());
+}
+
 /**
  * Wakes the long polls and event streams of a tenant, on every pod, when its events are recorded:
  * one Redis pub/sub channel per deployment carrying tenant ids. A wake-up carries no event: the
@@ -40,10 +49,7 @@ export class EventsNotifier implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.byTenant.clear();
-    await Promise.all([
-      this.publisher.quit().catch(() => this.publisher.disconnect()),
-      this.subscriber.quit().catch(() => this.subscriber.disconnect()),
-    ]);
+    await Promise.all([close(this.publisher), close(this.subscriber)]);
   }
 
   /** Tells every pod that the tenant has new events. Best effort: readers also wake at their deadline. */

@@ -74,7 +74,8 @@ export class EventsService implements OnModuleDestroy {
         this.timers.add(timer);
       }
     } else {
-      await this.notifier.publish(tenantId);
+      // Not awaited: recording is done, and a slow or absent Redis must not hold up the writer.
+      void this.notifier.publish(tenantId);
     }
     return recorded;
   }
