@@ -14,6 +14,7 @@ import { BotHttpModule, BotModule, BotWorkerModule } from './modules/bot/bot.mod
 import { SystemBotModule, SystemBotWorkerModule } from './modules/system-bot/system-bot.module';
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
+import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { dataSourceOptions } from './data-source-options';
@@ -46,9 +47,11 @@ export class AppModule {
         ...(roleServesHttpApi(config.role) ? [AuthModule, ChannelsHttpModule, AdminModule.forRoot(config)] : []),
         BotModule,
         ChannelAdminModule,
-        ...(roleServesHttpApi(config.role) ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule] : []),
+        ...(roleServesHttpApi(config.role)
+          ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule, EventsHttpModule]
+          : []),
         ...(roleRunsWorkers(config.role)
-          ? [BotWorkerModule, SystemBotWorkerModule, PostsWorkerModule.forRoot(config)]
+          ? [BotWorkerModule, SystemBotWorkerModule, PostsWorkerModule.forRoot(config), EventsWorkerModule]
           : []),
         UserMtprotoModule.forRoot(config),
         ...(options.extraModules ?? []),

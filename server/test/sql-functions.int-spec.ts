@@ -186,7 +186,13 @@ AS $function$ SELECT c.user_id, c.bot_id FROM user_bot_credentials c $function$`
     try {
       for (let i = 0; i < steps; i++) await ds.undoLastMigration({ transaction: 'each' });
       const before = await databaseDefinitions(ds);
-      expect(before.map((d) => d.name).sort()).toEqual(SQL_FUNCTIONS.map((f) => f.name).sort());
+      // Every source function except those later migrations create.
+      const later = ['events_maintain'];
+      expect(before.map((d) => d.name).sort()).toEqual(
+        SQL_FUNCTIONS.map((f) => f.name)
+          .filter((n) => !later.includes(n))
+          .sort(),
+      );
       const qr = ds.createQueryRunner();
       await qr.startTransaction();
       try {

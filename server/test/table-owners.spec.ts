@@ -27,6 +27,8 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
     files: ['credentials/credentials.repository.ts', 'admin/admin-read-model.ts'],
   },
   mtproto_logins: { entity: 'MtprotoLogin', files: ['user-mtproto/mtproto-logins.repository.ts'] },
+  events: { entity: 'Event', files: ['events/events.repository.ts'] },
+  event_keys: { entity: 'EventKey', files: ['events/events.repository.ts'] },
 };
 
 function sourceFiles(dir: string): string[] {

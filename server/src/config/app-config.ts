@@ -338,6 +338,34 @@ export class EnvSchema {
   @Max(600)
   MTPROTO_CALL_TIMEOUT_SECONDS = 30;
 
+  /** How many days a tenant's events are kept (whole days: expired daily partitions are dropped). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  EVENTS_RETENTION_DAYS = 30;
+
+  /** The longest `wait` a long poll of GET /api/events may ask for. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  EVENTS_WAIT_MAX_SECONDS = 30;
+
+  /** How many event streams (GET /api/events/stream) one tenant may hold open at once, per process. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  EVENTS_STREAMS_PER_TENANT = 5;
+
+  /** How often a worker creates the coming days' event partitions and drops expired ones. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  EVENTS_MAINTENANCE_SECONDS = 3600;
+
   /** Telegram's Ed25519 key for Mini App `signature` (hex); the production key unless overridden. */
   @IsOptional()
   @Matches(/^[0-9a-f]{64}$/i, { message: 'TELEGRAM_WEBAPP_PUBLIC_KEY must be 64 hex characters' })
@@ -396,6 +424,7 @@ export interface AppConfig {
     loginReceiptSeconds: number;
     callTimeoutSeconds: number;
   };
+  events: { retentionDays: number; waitMaxSeconds: number; streamsPerTenant: number; maintenanceSeconds: number };
   /** Variables that fell back to development defaults (for the one-time warning). */
   devDefaultsUsed: string[];
 }
@@ -524,6 +553,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       loginSweepSeconds: parsed.MTPROTO_LOGIN_SWEEP_SECONDS,
       loginReceiptSeconds: parsed.MTPROTO_LOGIN_RECEIPT_SECONDS,
       callTimeoutSeconds: parsed.MTPROTO_CALL_TIMEOUT_SECONDS,
+    },
+    events: {
+      retentionDays: parsed.EVENTS_RETENTION_DAYS,
+      waitMaxSeconds: parsed.EVENTS_WAIT_MAX_SECONDS,
+      streamsPerTenant: parsed.EVENTS_STREAMS_PER_TENANT,
+      maintenanceSeconds: parsed.EVENTS_MAINTENANCE_SECONDS,
     },
     devDefaultsUsed,
   };

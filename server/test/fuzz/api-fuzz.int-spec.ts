@@ -167,7 +167,8 @@ describe(`API fuzz driven by openapi.json (seed ${SEED})`, () => {
     persona === 'anonymous' ? {} : persona === 'tenant' ? tenant.headers : staff.headers;
 
   beforeAll(async () => {
-    t = await startTestAppWithSandbox();
+    // Long polls of GET /api/events answer within the request timeout.
+    t = await startTestAppWithSandbox({ env: { EVENTS_WAIT_MAX_SECONDS: '2' } });
     // The tenant registers through the API, connects a bot, a channel, a post, a file and a Telegram account.
     const reg = await request(t.url)
       .post('/api/auth/register')

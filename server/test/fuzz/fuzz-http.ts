@@ -33,6 +33,12 @@ export async function send(baseUrl: string, c: FuzzCase, headers: Record<string,
     if ((err as Error).name === 'TimeoutError') throw new NoAnswerError(`${c.method} ${c.url}`);
     throw err;
   }
+  const contentType = res.headers.get('content-type') ?? '';
+  // An event stream never ends by itself: its status and type are the answer.
+  if (res.ok && contentType.startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, body: '', contentType };
+  }
   const text = await res.text();
   let body: unknown = text;
   try {

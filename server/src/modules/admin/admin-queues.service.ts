@@ -33,6 +33,7 @@ export class AdminQueuesService {
     @InjectQueue(QueueName.BotUpdates) botUpdates: Queue,
     @InjectQueue(QueueName.PostSend) postSend: Queue,
     @InjectQueue(QueueName.Notifications) notifications: Queue,
+    @InjectQueue(QueueName.EventsMaintenance) eventsMaintenance: Queue,
     private readonly audit: AuditService,
   ) {
     this.queues = {
@@ -40,6 +41,7 @@ export class AdminQueuesService {
       [QueueName.BotUpdates]: botUpdates,
       [QueueName.PostSend]: postSend,
       [QueueName.Notifications]: notifications,
+      [QueueName.EventsMaintenance]: eventsMaintenance,
     };
   }
 

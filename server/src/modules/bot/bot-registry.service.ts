@@ -7,6 +7,7 @@ import { CredentialsService } from '../credentials/credentials.service';
 import { UserStatus } from '../tenants/user.entity';
 import { BotOwnerLookup } from './bot-owner.lookup';
 import { TelegramBotApi } from './telegram-bot-api';
+import { TENANT_BOT_UPDATE_KINDS } from '../events/event-types';
 import { TenantBotHandlers } from './tenant-bot-handlers';
 import { safeErrorMessage } from './telegram-bot-api.failure';
 
@@ -142,7 +143,7 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
 
   private startPolling(entry: Entry): void {
     entry.polling = true;
-    entry.bot.launch({ allowedUpdates: ['message', 'my_chat_member'] }).catch((err: unknown) => {
+    entry.bot.launch({ allowedUpdates: [...TENANT_BOT_UPDATE_KINDS] }).catch((err: unknown) => {
       entry.polling = false;
       this.logger.warn(`polling for bot ${entry.botId} stopped: ${safeErrorMessage(err)}`);
     });

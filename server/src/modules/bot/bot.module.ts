@@ -13,6 +13,7 @@ import { WebhookIngestService } from './webhook-ingest.service';
 import { WebhookFastPath } from './webhook.fast-path';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { QueueModule } from '../queue/queue.module';
+import { EventsModule } from '../events/events.module';
 import { RedisModule } from '../redis/redis.module';
 
 /**
@@ -50,5 +51,5 @@ export class BotModule {}
 @Module({ imports: [BotModule], controllers: [UserBotController, WebhookController], providers: [WebhookFastPath] })
 export class BotHttpModule {}
 
-@Module({ imports: [BotModule, RedisModule], providers: [BotUpdatesProcessor] })
+@Module({ imports: [BotModule, RedisModule, EventsModule], providers: [BotUpdatesProcessor] })
 export class BotWorkerModule {}

@@ -13,9 +13,11 @@ import { NotificationsService } from './notifications.service';
 import { classifyTelegramFailure, safeErrorMessage } from './telegram-bot-api.failure';
 import { type BotApiClient, type BotUser, TelegramBotApi } from './telegram-bot-api';
 import { WebhookIngestService } from './webhook-ingest.service';
+import { TENANT_BOT_UPDATE_KINDS } from '../events/event-types';
 
 export const BOT_TOKEN_FORMAT = /^\d+:[A-Za-z0-9_-]{35}$/;
-export const TENANT_BOT_UPDATES = ['message', 'my_chat_member'];
+/** What tenant bots receive: every kind of update that becomes an event (events/event-types.ts). */
+export const TENANT_BOT_UPDATES: readonly string[] = TENANT_BOT_UPDATE_KINDS;
 
 /** A tenant connecting, checking and removing their own bot. */
 @Injectable()
@@ -152,7 +154,7 @@ export class UserBotService {
       if (this.config.bots.updatesMode === BotUpdatesMode.Polling) {
         await bot.deleteWebhook();
       } else {
-        await bot.setWebhook(this.webhookUrl(botId), { secretToken: secret, allowedUpdates: TENANT_BOT_UPDATES });
+        await bot.setWebhook(this.webhookUrl(botId), { secretToken: secret, allowedUpdates: [...TENANT_BOT_UPDATES] });
       }
     } catch (err) {
       // The token is stored and verified; GET /api/user-bot/status shows the webhook's state.

@@ -16,6 +16,8 @@ import type {
 import { ChannelsService } from '../channels/channels.service';
 import { CredentialsService } from '../credentials/credentials.service';
 import { TenantDb } from '../database/tenant-db';
+import { EventType } from '../events/event-types';
+import { EventsService } from '../events/events.service';
 import { UserStatus } from '../tenants/user.entity';
 import { TelegramSendLimiter, type WaitScope } from '../rate-limit/telegram-send-limiter';
 import { type DuePost, OutboxStore } from './outbox-store';
@@ -72,6 +74,7 @@ export class PostSender {
     private readonly telegramLimiter: TelegramSendLimiter,
     private readonly media: PostMediaStore,
     private readonly notifications: NotificationsService,
+    private readonly events: EventsService,
     private readonly clock: Clock,
   ) {}
 
@@ -214,6 +217,16 @@ export class PostSender {
       fileId: s.post.media && !s.post.media.file_id ? fileId(s.message) : null,
     }));
     await this.untilWritten(() => this.outbox.recordSent(tenantId, records));
+    await this.untilWritten(() =>
+      this.events.emitMany(
+        tenantId,
+        sent.map((s) => ({
+          type: EventType.PostSent,
+          data: { post_id: s.post.id, channel_id: s.post.channelId, message_id: s.message.message_id },
+          dedupeKey: `post.sent:${s.post.id}`,
+        })),
+      ),
+    );
     // The post is recorded; a file left behind here is reclaimed by the next quota check, so a failed delete
     // must not turn a sent post into an error.
     await this.media
@@ -269,6 +282,12 @@ export class PostSender {
     const channelTitle = await this.untilWritten(async () => {
       await this.tenantDb.run(tenantId, async (tx) => {
         await this.posts.markFailed(tenantId, post.id, error, tx);
+        await this.events.emit(
+          tenantId,
+          EventType.PostFailed,
+          { post_id: post.id, channel_id: post.channelId, error },
+          { dedupeKey: `post.failed:${post.id}`, em: tx },
+        );
         if (post.media) await this.media.remove(tenantId, post.id, tx);
       });
       return this.channels.label(tenantId, post.channelId);

@@ -11,6 +11,7 @@ import { PostsController } from './posts.controller';
 import { PostsRepository } from './posts.repository';
 import { PostsService } from './posts.service';
 import { CredentialsModule } from '../credentials/credentials.module';
+import { EventsModule } from '../events/events.module';
 import { QueueModule } from '../queue/queue.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { RedisModule } from '../redis/redis.module';
@@ -40,7 +41,16 @@ export class PostsWorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: PostsWorkerModule,
-      imports: [PostsModule, ChannelsModule, BotModule, CredentialsModule, QueueModule, RateLimitModule, RedisModule],
+      imports: [
+        PostsModule,
+        ChannelsModule,
+        BotModule,
+        CredentialsModule,
+        EventsModule,
+        QueueModule,
+        RateLimitModule,
+        RedisModule,
+      ],
       providers: [
         PostSender,
         { provide: PostSendWorker, useClass: postSendProcessor(config) },

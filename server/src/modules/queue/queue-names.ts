@@ -6,6 +6,8 @@ export enum QueueName {
   BotUpdates = 'bot-updates',
   /** Channel send runs: one job drains a channel's due posts in order. */
   PostSend = 'post-send',
+  /** Events housekeeping: the coming days' partitions, and dropping expired ones. */
+  EventsMaintenance = 'events-maintenance',
   /** Messages from the system bot to tenants. */
   Notifications = 'notifications',
 }

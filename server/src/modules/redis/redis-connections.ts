@@ -7,8 +7,8 @@ import { closeRedisClient, createRedisClient, type RedisClient, redisConnectionO
 /**
  * Every Redis connection of one app instance: the named shared clients, and dedicated
  * connections for blocking reads and subscriptions (a blocked or subscribed connection can
- * do nothing else). All close when the app shuts down; the module is global, so this runs
- * after the other modules' shutdown hooks have done what they owed Redis.
+ * do nothing else). All close in the app's last shutdown phase (onApplicationShutdown), after the
+ * other modules' onModuleDestroy hooks have done what they owed Redis.
  */
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {

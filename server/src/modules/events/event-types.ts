@@ -1,0 +1,57 @@
+/**
+ * What happened, as a tenant's systems see it (README, "Events"). The `data` of each type:
+ *
+ * - `bot.message`, `bot.edited_message`, `bot.callback_query`, `bot.channel_post`, `bot.member_changed`
+ *   (`my_chat_member`): `{ bot_id: string, update: Update }`, the Telegram update exactly as the
+ *   tenant's bot received it.
+ * - `post.sent`: `{ post_id: string, channel_id: string, message_id: number }`, once Telegram accepted the post.
+ * - `post.failed`: `{ post_id: string, channel_id: string, error: string }`, once the post ended `failed`.
+ * - `ping`: `{}` (tests and endpoint checks).
+ */
+export enum EventType {
+  BotMessage = 'bot.message',
+  BotEditedMessage = 'bot.edited_message',
+  BotCallbackQuery = 'bot.callback_query',
+  BotChannelPost = 'bot.channel_post',
+  BotMemberChanged = 'bot.member_changed',
+  PostSent = 'post.sent',
+  PostFailed = 'post.failed',
+  Ping = 'ping',
+}
+
+export const EVENT_TYPES: readonly string[] = Object.values(EventType);
+
+export const isEventType = (value: string): value is EventType => EVENT_TYPES.includes(value);
+
+/** The event of each kind of tenant bot update; updates of other kinds give none. */
+export const BOT_UPDATE_EVENTS = {
+  message: EventType.BotMessage,
+  edited_message: EventType.BotEditedMessage,
+  callback_query: EventType.BotCallbackQuery,
+  channel_post: EventType.BotChannelPost,
+  my_chat_member: EventType.BotMemberChanged,
+} as const satisfies Record<string, EventType>;
+
+/** The update kinds tenant bots ask Telegram for: those with an event. */
+export const TENANT_BOT_UPDATE_KINDS = Object.keys(BOT_UPDATE_EVENTS) as (keyof typeof BOT_UPDATE_EVENTS)[];
+
+/** The event a bot update gives, or null for an update of another kind. */
+export function botUpdateEvent(update: object): EventType | null {
+  for (const kind of TENANT_BOT_UPDATE_KINDS) if (kind in update) return BOT_UPDATE_EVENTS[kind];
+  return null;
+}
+
+/** One event as stored and as served. `id` orders a tenant's events (a cursor, a bigint as a string). */
+export interface TenantEvent {
+  id: string;
+  type: EventType;
+  created_at: string;
+  data: Record<string, unknown>;
+}
+
+/** An event to record. `dedupeKey`: the same key (per tenant) is recorded once, whoever emits it again. */
+export interface NewEvent {
+  type: EventType;
+  data: Record<string, unknown>;
+  dedupeKey?: string;
+}
