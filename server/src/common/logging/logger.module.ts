@@ -4,17 +4,36 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../config/app-config';
-import { redactDeep, scrubText } from './redaction';
+import { isSecretKey, REDACTED, redactDeep, scrubText } from './redaction';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
+/**
+ * Headers are flat (a string, or a list of strings for a few): one pass that
+ * redacts secret names and scrubs values, the same result as redactDeep on
+ * them. It runs for every request, when the request's logger is made.
+ */
+function serializeHeaders(headers: IncomingMessage['headers'] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!headers) return out;
+  for (const key in headers) {
+    const value = headers[key];
+    if (value === undefined) continue;
+    out[key] = isSecretKey(key)
+      ? REDACTED
+      : typeof value === 'string'
+        ? scrubText(value)
+        : value.map((v) => scrubText(v));
+  }
+  return out;
+}
+
 function serializeReq(req: IncomingMessage & { id?: unknown; raw?: IncomingMessage }) {
-  const headers = { ...(req.headers ?? {}) };
   return {
     id: req.id,
     method: req.method,
     url: scrubText(req.url ?? ''),
-    headers: redactDeep(headers),
+    headers: serializeHeaders(req.headers),
     remote_address: req.socket?.remoteAddress,
   };
 }
@@ -40,7 +59,6 @@ export class AppLoggerModule {
                 res.setHeader('x-request-id', id);
                 return id;
               },
-              customProps: () => ({}),
               serializers: { req: serializeReq, res: serializeRes },
               redact: {
                 paths: [
