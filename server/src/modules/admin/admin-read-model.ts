@@ -11,6 +11,7 @@ import {
   TenantSearchQueryDto,
   TenantSortField,
 } from './dtos/admin.dto';
+import { ChannelDto } from '../channels/dtos/channel.dto';
 
 /** Whitelisted ORDER BY expressions; the query's sort parameter only ever picks one of these. */
 const SORT_COLUMNS: Record<TenantSortField, string> = {
@@ -90,16 +91,11 @@ export class AdminReadModel {
         const rows = await repo.find({ where: { userId: tenantId }, order: { createdAt: 'DESC' }, take: shown });
         return {
           count: await repo.countBy({ userId: tenantId }),
-          channels: rows.map((c): TenantChannelDto => ({
-            id: c.id,
-            telegram_id: c.telegramId,
-            username: c.username,
-            title: c.title,
-            type: c.type,
-            bot_is_admin: c.botIsAdmin,
-            bot_can_post: c.botCanPost,
-            admin_checked_at: c.adminCheckedAt,
-          })),
+          // The tenant's own view of a channel, without its timestamps.
+          channels: rows.map((c): TenantChannelDto => {
+            const { created_at: _created, updated_at: _updated, ...shown } = ChannelDto.from(c);
+            return shown;
+          }),
         };
       },
       { tenantId, target: `tenant:${tenantId}` },

@@ -19,41 +19,37 @@ export interface NewRefreshToken {
 export class RefreshTokensRepository {
   constructor(private readonly tenantDb: TenantDb) {}
 
-  private scoped<T>(
-    tenantId: string,
-    em: EntityManager | undefined,
-    fn: (em: EntityManager) => Promise<T>,
-  ): Promise<T> {
-    return em ? fn(em) : this.tenantDb.run(tenantId, fn);
-  }
-
   async insert(tenantId: string, token: NewRefreshToken, em?: EntityManager): Promise<void> {
-    await this.scoped(tenantId, em, (m) => m.getRepository(RefreshToken).insert({ userId: tenantId, ...token }));
+    await this.tenantDb.inScope(tenantId, em, (m) =>
+      m.getRepository(RefreshToken).insert({ userId: tenantId, ...token }),
+    );
   }
 
   findByHash(tenantId: string, tokenHash: string, em?: EntityManager): Promise<RefreshToken | null> {
-    return this.scoped(tenantId, em, (m) => m.getRepository(RefreshToken).findOneBy({ tokenHash }));
+    return this.tenantDb.inScope(tenantId, em, (m) => m.getRepository(RefreshToken).findOneBy({ tokenHash }));
   }
 
   /** Locks the row until `em`'s transaction ends: two refreshes of one token run one after the other. */
   findByHashForUpdate(tenantId: string, tokenHash: string, em: EntityManager): Promise<RefreshToken | null> {
-    return this.scoped(tenantId, em, (m) =>
+    return this.tenantDb.inScope(tenantId, em, (m) =>
       m.getRepository(RefreshToken).findOne({ where: { tokenHash }, lock: { mode: 'pessimistic_write' } }),
     );
   }
 
   async markRotated(tenantId: string, id: string, em?: EntityManager): Promise<void> {
-    await this.scoped(tenantId, em, (m) => m.getRepository(RefreshToken).update({ id }, { rotatedAt: new Date() }));
+    await this.tenantDb.inScope(tenantId, em, (m) =>
+      m.getRepository(RefreshToken).update({ id }, { rotatedAt: new Date() }),
+    );
   }
 
   async revokeFamily(tenantId: string, familyId: string, em?: EntityManager): Promise<void> {
-    await this.scoped(tenantId, em, (m) =>
+    await this.tenantDb.inScope(tenantId, em, (m) =>
       m.getRepository(RefreshToken).update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() }),
     );
   }
 
   async revokeAll(tenantId: string, em?: EntityManager): Promise<void> {
-    await this.scoped(tenantId, em, (m) =>
+    await this.tenantDb.inScope(tenantId, em, (m) =>
       m.getRepository(RefreshToken).update({ userId: tenantId, revokedAt: IsNull() }, { revokedAt: new Date() }),
     );
   }

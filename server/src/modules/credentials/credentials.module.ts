@@ -18,6 +18,6 @@ export class CredentialsModule implements OnModuleInit {
 
   /** keys:rewrap re-encrypts this table's secrets through its repository, the table's one writer. */
   onModuleInit(): void {
-    this.keyRewrap.register(this.repo);
+    this.keyRewrap.register(this.repo.encryptedRows);
   }
 }

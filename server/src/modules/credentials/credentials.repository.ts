@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { present } from '../../common/present';
 import { AuditActor } from '../audit/audit-actions';
 import { ENCRYPTED_COLUMNS } from '../crypto/encrypted-columns';
-import { EncryptedRow, EncryptedRowStore } from '../crypto/encrypted-row-store';
+import { EncryptedRowStore, SqlEncryptedRowStore } from '../crypto/encrypted-row-store';
 import { AdminDb } from '../audit/admin-db';
 import { TenantDb } from '../database/tenant-db';
 import { UserBotCredentials } from './user-bot-credentials.entity';
@@ -23,22 +23,17 @@ export type StoredCredentialsChanges = Partial<Omit<UserBotCredentials, 'id' | '
  * It is also the table's store for keys:rewrap (registered by CredentialsModule).
  */
 @Injectable()
-export class CredentialsRepository implements EncryptedRowStore {
-  readonly table = TABLE;
-  readonly columns = present(ENCRYPTED_COLUMNS[TABLE], 'the encrypted columns of user_bot_credentials');
+export class CredentialsRepository {
+  /** keys:rewrap's walk over this table's sealed columns (registered by CredentialsModule). */
+  readonly encryptedRows: EncryptedRowStore = new SqlEncryptedRowStore(
+    TABLE,
+    present(ENCRYPTED_COLUMNS[TABLE], 'the encrypted columns of user_bot_credentials'),
+  );
 
   constructor(
     private readonly tenantDb: TenantDb,
     private readonly adminDb: AdminDb,
   ) {}
-
-  private scoped<T>(
-    tenantId: string,
-    em: EntityManager | undefined,
-    fn: (em: EntityManager) => Promise<T>,
-  ): Promise<T> {
-    return em ? fn(em) : this.tenantDb.run(tenantId, fn);
-  }
 
   /** The tenant's row in one round trip (`sql/tenant_credentials.sql`). */
   async find(tenantId: string): Promise<UserBotCredentials | null> {
@@ -50,7 +45,7 @@ export class CredentialsRepository implements EncryptedRowStore {
     tenantId: string,
     em?: EntityManager,
   ): Promise<Pick<UserBotCredentials, 'rateLimitRps' | 'maxConcurrentRequests'> | null> {
-    const row = await this.scoped(tenantId, em, (m) =>
+    const row = await this.tenantDb.inScope(tenantId, em, (m) =>
       m.getRepository(UserBotCredentials).findOneBy({ userId: tenantId }),
     );
     return row && { rateLimitRps: row.rateLimitRps, maxConcurrentRequests: row.maxConcurrentRequests };
@@ -61,7 +56,7 @@ export class CredentialsRepository implements EncryptedRowStore {
    * Postgres' unique violation when the bot id belongs to another tenant's row.
    */
   async upsert(tenantId: string, changes: StoredCredentialsChanges, em?: EntityManager): Promise<void> {
-    await this.scoped(tenantId, em, async (m) => {
+    await this.tenantDb.inScope(tenantId, em, async (m) => {
       const repo = m.getRepository(UserBotCredentials);
       const existing = await repo.findOne({ where: { userId: tenantId }, lock: { mode: 'pessimistic_write' } });
       if (existing) {
@@ -84,35 +79,5 @@ export class CredentialsRepository implements EncryptedRowStore {
       em.getRepository(UserBotCredentials).findOne({ where: { botId }, select: { userId: true } }),
     );
     return row?.userId ?? null;
-  }
-
-  /** keys:rewrap: every tenant's rows with a value not under the active key, locked in `em` (admin pool). */
-  async lockStale(
-    em: EntityManager,
-    afterId: string | null,
-    activePrefix: string,
-    limit: number,
-  ): Promise<EncryptedRow[]> {
-    const stale = this.columns.map((c) => `("${c}" IS NOT NULL AND NOT starts_with("${c}", $2))`).join(' OR ');
-    const rows: (Record<string, string | null> & { id: string; user_id: string })[] = await em.query(
-      `SELECT "id", "user_id", ${this.columns.map((c) => `"${c}"`).join(', ')} FROM "user_bot_credentials"
-        WHERE ($1::uuid IS NULL OR "id" > $1::uuid) AND (${stale})
-        ORDER BY "id" LIMIT $3 FOR UPDATE`,
-      [afterId, activePrefix, limit],
-    );
-    return rows.map((row) => ({
-      id: row.id,
-      tenantId: row.user_id,
-      values: Object.fromEntries(this.columns.map((c) => [c, row[c] ?? null])),
-    }));
-  }
-
-  /** keys:rewrap: one row's re-encrypted values, by column, inside `em` (admin pool). */
-  async writeValues(em: EntityManager, id: string, values: Record<string, string>): Promise<void> {
-    const names = Object.keys(values).filter((c) => this.columns.includes(c));
-    await em.query(
-      `UPDATE "user_bot_credentials" SET ${names.map((c, i) => `"${c}" = $${i + 2}`).join(', ')} WHERE "id" = $1`,
-      [id, ...names.map((c) => values[c])],
-    );
   }
 }

@@ -27,8 +27,9 @@ export interface EncryptedRowStore {
 type Row = Record<string, string | null> & { id: string; user_id: string };
 
 /**
- * The walk by table and column names, for an owner whose rows need nothing
- * special: its repository builds one for its own table and registers it.
+ * The walk by table and column names: an owner's repository builds one for its
+ * own table (only the columns listed in ENCRYPTED_COLUMNS are ever written) and
+ * its module registers it with keys:rewrap.
  */
 export class SqlEncryptedRowStore implements EncryptedRowStore {
   constructor(
@@ -57,7 +58,7 @@ export class SqlEncryptedRowStore implements EncryptedRowStore {
   }
 
   async writeValues(em: EntityManager, id: string, values: Record<string, string>): Promise<void> {
-    const names = Object.keys(values);
+    const names = Object.keys(values).filter((c) => this.columns.includes(c));
     await em.query(
       `UPDATE "${this.table}" SET ${names.map((c, i) => `"${c}" = $${i + 2}`).join(', ')} WHERE "id" = $1`,
       [id, ...names.map((c) => values[c])],

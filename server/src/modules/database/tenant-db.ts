@@ -21,6 +21,11 @@ const SQL_NAME = /^[a-z_][a-z0-9_]*$/;
 export class TenantDb {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
+  /** `fn` in the caller's transaction `em` when given (already this tenant's scope), else in a `run` of its own. */
+  inScope<T>(tenantId: string, em: EntityManager | undefined, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    return em ? fn(em) : this.run(tenantId, fn);
+  }
+
   async run<T>(tenantId: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
     if (!isUuid(tenantId)) {
       // A programming error, not a caller's: ids reaching here were checked already.

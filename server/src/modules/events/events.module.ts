@@ -20,5 +20,5 @@ export class EventsModule {}
 export class EventsHttpModule {}
 
 /** Partition upkeep and retention (worker role). */
-@Module({ imports: [QueueModule], providers: [EventsHousekeeping] })
+@Module({ imports: [QueueModule, EventsModule], providers: [EventsHousekeeping] })
 export class EventsWorkerModule {}

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { present } from '../../common/present';
+import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { TenantDb } from '../database/tenant-db';
 import type { EventType, NewEvent, TenantEvent } from './event-types';
 
@@ -17,6 +20,12 @@ const toEvent = (r: EventRow): TenantEvent => ({
   data: r.data,
 });
 
+/** What one maintenance pass did: the partitions it created and dropped, by name. */
+export interface EventsMaintenanceResult {
+  created: string[];
+  dropped: string[];
+}
+
 /**
  * The one writer and reader of `events` and `event_keys` (migration Events1796400000000), always in
  * a tenant's row-level-security scope.
@@ -28,7 +37,22 @@ const toEvent = (r: EventRow): TenantEvent => ({
  */
 @Injectable()
 export class EventsRepository {
-  constructor(private readonly tenantDb: TenantDb) {}
+  constructor(
+    private readonly tenantDb: TenantDb,
+    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,
+  ) {}
+
+  /**
+   * Creates the coming days' partitions and drops those wholly older than the retention, through
+   * `events_maintain` (events/sql), which also purges old dedupe keys. Every tenant's: the admin pool.
+   */
+  async maintainPartitions(retentionDays: number, daysAhead: number, now: Date): Promise<EventsMaintenanceResult> {
+    const rows: EventsMaintenanceResult[] = await this.adminDs.query(
+      `SELECT created, dropped FROM events_maintain($1, $2, $3)`,
+      [retentionDays, daysAhead, now],
+    );
+    return present(rows[0], 'events_maintain answers one row');
+  }
 
   /**
    * Appends events in order and answers those recorded: an event whose dedupe key the tenant has

@@ -4,7 +4,7 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { EventsError, EventsErrorCode } from './events.errors';
 import { EventsNotifier } from './events-notifier';
-import { EventsRepository } from './events.repository';
+import { type EventsMaintenanceResult, EventsRepository } from './events.repository';
 import type { EventType, NewEvent, TenantEvent } from './event-types';
 
 /** The most events one read answers. */
@@ -78,6 +78,11 @@ export class EventsService implements OnModuleDestroy {
       void this.notifier.publish(tenantId);
     }
     return recorded;
+  }
+
+  /** Partition upkeep for every tenant (the housekeeping job): see EventsRepository.maintainPartitions. */
+  maintainPartitions(retentionDays: number, daysAhead: number, now: Date): Promise<EventsMaintenanceResult> {
+    return this.repo.maintainPartitions(retentionDays, daysAhead, now);
   }
 
   /** The tenant's events after the cursor, oldest first. */

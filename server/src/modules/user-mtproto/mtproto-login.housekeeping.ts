@@ -4,6 +4,7 @@ import type { Job, Queue } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { QueueName } from '../queue/queue-names';
+import { scheduleRepeatingJob } from '../queue/repeating-job';
 import { MtprotoLoginState } from './mtproto-login.entity';
 import { MtprotoLoginsRepository } from './mtproto-logins.repository';
 
@@ -39,22 +40,9 @@ export class MtprotoLoginHousekeeping extends WorkerHost implements OnApplicatio
   }
 
   onApplicationBootstrap(): void {
-    // Not awaited: with Redis down the queue waits for it, and start-up must not (readiness says so).
-    void this.schedule();
-  }
-
-  private async schedule(): Promise<void> {
-    try {
-      // Upsert: a changed period replaces the old schedule instead of adding a second one.
-      await this.queue.upsertJobScheduler(
-        MTPROTO_LOGINS_SWEEP_JOB,
-        { every: this.config.mtproto.loginSweepSeconds * 1000 },
-        { name: MTPROTO_LOGINS_SWEEP_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
-      );
-    } catch (err) {
-      // Another worker's schedule (kept in Redis) still runs the sweep; this one starts without it.
-      this.logger.warn(`could not schedule the MTProto login sweep: ${(err as Error).message}`);
-    }
+    scheduleRepeatingJob(this.queue, MTPROTO_LOGINS_SWEEP_JOB, this.config.mtproto.loginSweepSeconds * 1000, (err) =>
+      this.logger.warn(`could not schedule the MTProto login sweep: ${err.message}`),
+    );
   }
 
   async process(job: Job): Promise<LoginSweepResult> {
