@@ -11,7 +11,7 @@ import { EventsService } from '../src/modules/events/events.service';
 import type { BotUpdatesBatch } from '../src/modules/bot/webhook-ingest.service';
 import { QueueName } from '../src/modules/queue/queue-names';
 import { newTenant } from './factories/user.factory';
-import { channelFor, connectBot, control, newUser, ownerQuery } from './helpers/bot-world';
+import { addBotToChannel, channelFor, connectBot, control, newUser, ownerQuery } from './helpers/bot-world';
 import { eventually } from './helpers/eventually';
 import { present } from './helpers/present';
 import { startTestAppWithSandbox, type SandboxTestApp } from './helpers/test-app';
@@ -216,6 +216,28 @@ describe('events', () => {
     expect(all.events.filter((e) => e.type === EventType.BotMemberChanged).length).toBeGreaterThan(0);
     const onlyFailed = await pull(headers, { types: EventType.PostFailed });
     expect(onlyFailed.events.map((e) => e.id)).toEqual([failed?.id]);
+  });
+
+  it("records bot.admin_rights_changed when Telegram changes the bot's known rights in a channel", async () => {
+    const { headers } = await newTenant(t);
+    const bot = await connectBot(t, sandbox, headers);
+    const channel = await channelFor(t, sandbox, headers, bot.id);
+    // Known once checked: a change needs rights to change from.
+    const checked = await request(t.url).post(`/api/channels/${channel.id}/admin-status`).set(headers).expect(200);
+    expect(checked.body).toMatchObject({ bot_is_admin: true, bot_can_post: true });
+
+    await addBotToChannel(sandbox, channel.telegramId, bot.id, { admin: true, can_post_messages: false });
+    const [changed, ...more] = await eventsWhen(headers, (es) => es.length > 0, {
+      types: EventType.BotAdminRightsChanged,
+    });
+    expect(more).toEqual([]);
+    expect(changed?.data).toEqual({
+      channel_id: channel.id,
+      telegram_id: String(channel.telegramId),
+      bot_is_admin: true,
+      bot_can_post: false,
+      was: { bot_is_admin: true, bot_can_post: true },
+    });
   });
 
   it('pages from a cursor, oldest first, up to limit', async () => {

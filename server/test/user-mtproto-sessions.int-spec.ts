@@ -239,6 +239,22 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
       );
       expect(audit.meta).toEqual({ reason: 'AUTH_KEY_UNREGISTERED' });
 
+      // And the tenant's systems hear it as an event.
+      const revoked = await eventually(
+        async () => {
+          const res = await request(api.url)
+            .get('/api/events')
+            .query({ types: 'mtproto.session_revoked' })
+            .set(t.tenant.headers)
+            .expect(200);
+          return res.body.events.length > 0 ? (res.body.events as { type: string; data: unknown }[]) : undefined;
+        },
+        { timeoutMs: 15000, what: 'the mtproto.session_revoked event' },
+      );
+      expect(revoked).toEqual([
+        expect.objectContaining({ type: 'mtproto.session_revoked', data: { reason: 'AUTH_KEY_UNREGISTERED' } }),
+      ]);
+
       // The system bot told the tenant, on the Telegram account linked to the tenant.
       const sent = await eventually(
         async () => {

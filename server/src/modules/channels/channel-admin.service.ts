@@ -5,6 +5,8 @@ import { NotificationsService } from '../bot/notifications.service';
 import type { BotApiClient, BotMemberStatus as TelegramMemberStatus, BotMembership } from '../bot/telegram-bot-api';
 import { classifyTelegramFailure, describeFailure } from '../bot/telegram-bot-api.failure';
 import { TenantBotHandlers } from '../bot/tenant-bot-handlers';
+import { EventType } from '../events/event-types';
+import { EventsService } from '../events/events.service';
 import { Channel, ChannelType } from './channel.entity';
 import { channelLabel, ChannelsService } from './channels.service';
 
@@ -31,6 +33,7 @@ export class ChannelAdminService {
     private readonly channels: ChannelsService,
     private readonly clients: BotClients,
     private readonly notifications: NotificationsService,
+    private readonly events: EventsService,
     handlers: TenantBotHandlers,
   ) {
     // In the constructor, not a lifecycle hook: queue workers start in onModuleInit and may hand a bot an update first.
@@ -57,6 +60,16 @@ export class ChannelAdminService {
       botCanPost: canPost,
       adminCheckedAt: new Date(),
     });
+    // A change from rights known before (a row still unchecked has nothing to change from).
+    if (before?.adminCheckedAt && (before.botIsAdmin !== admin || before.botCanPost !== canPost)) {
+      await this.events.emit(tenantId, EventType.BotAdminRightsChanged, {
+        channel_id: before.id,
+        telegram_id: String(chatId),
+        bot_is_admin: admin,
+        bot_can_post: canPost,
+        was: { bot_is_admin: before.botIsAdmin, bot_can_post: before.botCanPost },
+      });
+    }
     const lost = before?.botCanPost && !canPost ? channelLabel(before) : undefined;
     if (lost !== undefined) await this.notifications.notify(tenantId, { kind: 'bot_admin_lost', channel_title: lost });
   }

@@ -16,6 +16,10 @@ export enum EventType {
   BotMemberChanged = 'bot.member_changed',
   PostSent = 'post.sent',
   PostFailed = 'post.failed',
+  /** The bot's rights in a tenant's channel changed (Telegram's my_chat_member on a channel whose rights were known). */
+  BotAdminRightsChanged = 'bot.admin_rights_changed',
+  /** Telegram declared the tenant's account session dead; it was cleared and is never reopened. */
+  MtprotoSessionRevoked = 'mtproto.session_revoked',
   Ping = 'ping',
 }
 

@@ -52,6 +52,7 @@ import { CredentialsModule } from '../credentials/credentials.module';
 import { CryptoModule } from '../crypto/crypto.module';
 import { QueueModule } from '../queue/queue.module';
 import { RedisModule } from '../redis/redis.module';
+import { EventsModule } from '../events/events.module';
 
 /**
  * One module per app config: Nest tells dynamic modules apart by reference, so every importer of
@@ -102,6 +103,7 @@ export class UserMtprotoModule {
         QueueModule,
         MtprotoLoginsModule,
         RedisModule,
+        EventsModule,
       ],
       controllers,
       providers,

@@ -2,6 +2,8 @@ import { AuditAction } from '../../audit/audit-actions';
 import type { AuditService } from '../../audit/audit.service';
 import type { NotificationsService } from '../../bot/notifications.service';
 import type { CredentialsService } from '../../credentials/credentials.service';
+import { EventType } from '../../events/event-types';
+import type { EventsService } from '../../events/events.service';
 import type { MtprotoLeaseService } from '../mtproto-lease.service';
 import { MtprotoDeadSessions } from './dead-sessions';
 
@@ -13,18 +15,20 @@ function setup(holds = true) {
   const audit = { record: jest.fn(() => Promise.resolve()) };
   const notifications = { notify: jest.fn(() => Promise.resolve()) };
   const leases = { holds: jest.fn(() => Promise.resolve(holds)), release: jest.fn(() => Promise.resolve()) };
+  const events = { emit: jest.fn(() => Promise.resolve()) };
   const dead = new MtprotoDeadSessions(
     credentials as unknown as CredentialsService,
     audit as unknown as AuditService,
     notifications as unknown as NotificationsService,
     leases as unknown as MtprotoLeaseService,
+    events as unknown as EventsService,
   );
-  return { dead, credentials, audit, notifications, leases };
+  return { dead, credentials, audit, notifications, leases, events };
 }
 
 describe('MtprotoDeadSessions', () => {
   it('closes the client, clears the stored session, audits, tells the tenant, then lets the lease go', async () => {
-    const { dead, credentials, audit, notifications, leases } = setup();
+    const { dead, credentials, audit, notifications, leases, events } = setup();
     const close = jest.fn(() => Promise.resolve());
     await dead.died({ tenantId: TENANT, lease }, 'AUTH_KEY_UNREGISTERED', close);
     expect(close).toHaveBeenCalledTimes(1);
@@ -41,16 +45,20 @@ describe('MtprotoDeadSessions', () => {
       }),
     );
     expect(notifications.notify).toHaveBeenCalledWith(TENANT, { kind: 'session_revoked' });
+    expect(events.emit).toHaveBeenCalledWith(TENANT, EventType.MtprotoSessionRevoked, {
+      reason: 'AUTH_KEY_UNREGISTERED',
+    });
     expect(leases.release).toHaveBeenCalledWith(lease);
   });
 
   it('leaves the cleanup to the new holder when the lease was lost', async () => {
-    const { dead, credentials, notifications, leases } = setup(false);
+    const { dead, credentials, notifications, leases, events } = setup(false);
     const close = jest.fn(() => Promise.resolve());
     await dead.died({ tenantId: TENANT, lease }, 'SESSION_REVOKED', close);
     expect(close).toHaveBeenCalledTimes(1);
     expect(credentials.update).not.toHaveBeenCalled();
     expect(notifications.notify).not.toHaveBeenCalled();
+    expect(events.emit).not.toHaveBeenCalled();
     expect(leases.release).not.toHaveBeenCalled();
   });
 

@@ -4,6 +4,8 @@ import { AuditService } from '../../audit/audit.service';
 import { NotificationsService } from '../../bot/notifications.service';
 import { CredentialsService } from '../../credentials/credentials.service';
 import { MtprotoLease, MtprotoLeaseService } from '../mtproto-lease.service';
+import { EventType } from '../../events/event-types';
+import { EventsService } from '../../events/events.service';
 
 /**
  * What follows when Telegram declares a tenant's session dead (revoked, expired, account
@@ -22,6 +24,7 @@ export class MtprotoDeadSessions {
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly leases: MtprotoLeaseService,
+    private readonly events: EventsService,
   ) {}
 
   /** `close` takes the client out of the pool and destroys it; `reason` is Telegram's error name. */
@@ -45,6 +48,9 @@ export class MtprotoDeadSessions {
         tenantId,
         target: `tenant:${tenantId}`,
         meta: { reason },
+      });
+      await this.events.emit(tenantId, EventType.MtprotoSessionRevoked, { reason }).catch((e: unknown) => {
+        this.log.error(`session_revoked event not recorded: ${(e as Error).message}`);
       });
       this.log.warn(`tenant ${tenantId}: Telegram answered ${reason}; the session was cleared`);
       await this.notifications.notify(tenantId, { kind: 'session_revoked' }).catch((e: unknown) => {
