@@ -7,17 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import madge from 'madge';
+import { productSourceFiles } from './helpers/source-files';
 
 const SERVER = path.join(__dirname, '..');
 const MODULES = path.join(SERVER, 'src/modules');
-
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'sandbox' ? [] : sourceFiles(full);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [full] : [];
-  });
-}
 
 /**
  * Folders caught in a cycle: the strongly connected components (Tarjan) of the graph whose nodes are
@@ -89,7 +82,7 @@ describe('architecture', () => {
   });
 
   it('makes only config and the database global', () => {
-    const globals = sourceFiles(path.join(SERVER, 'src'))
+    const globals = productSourceFiles(path.join(SERVER, 'src'))
       .filter((file) => /@Global\(\)/.test(fs.readFileSync(file, 'utf8')))
       .map((file) => path.relative(SERVER, file))
       .sort();
@@ -97,7 +90,7 @@ describe('architecture', () => {
   });
 
   it('wires modules by imports, never by ModuleRef lookups', () => {
-    const lookups = sourceFiles(path.join(SERVER, 'src'))
+    const lookups = productSourceFiles(path.join(SERVER, 'src'))
       .filter((file) => /\bModuleRef\b/.test(fs.readFileSync(file, 'utf8')))
       .map((file) => path.relative(SERVER, file));
     expect(lookups).toEqual([]);

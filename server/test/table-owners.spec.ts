@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { productSourceFiles } from './helpers/source-files';
 
 const MODULES = path.join(__dirname, '..', 'src', 'modules');
 
@@ -31,14 +32,6 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
   event_keys: { entity: 'EventKey', files: ['events/events.repository.ts'] },
 };
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(full);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [full] : [];
-  });
-}
-
 /** Where a file reaches the table: through its entity's repository or query builder, or by name in SQL. */
 function touches(source: string, table: string, entity: string): boolean {
   const byEntity = new RegExp(
@@ -49,7 +42,7 @@ function touches(source: string, table: string, entity: string): boolean {
 }
 
 describe('table owners', () => {
-  const files = sourceFiles(MODULES).map((f) => ({
+  const files = productSourceFiles(MODULES).map((f) => ({
     name: path.relative(MODULES, f).split(path.sep).join('/'),
     source: readFileSync(f, 'utf8'),
   }));

@@ -138,11 +138,11 @@ export class MtprotoCallClient implements OnModuleDestroy {
     return this.subscribed;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     for (const w of this.waiting.values()) {
       w.settle({ id: '', ok: false, error: toWire(telegramUnavailable('this API pod is shutting down')) });
     }
-    if (this.sub) await this.redis.close(this.sub);
+    if (this.sub) this.redis.close(this.sub);
   }
 }
 
@@ -181,7 +181,7 @@ export class MtprotoCallServer implements OnModuleInit, OnModuleDestroy {
     // connection is closed after a grace period either way.
     const grace = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
     await Promise.race([this.loop, grace(1500)]);
-    if (this.blocking) await this.redis.close(this.blocking);
+    if (this.blocking) this.redis.close(this.blocking);
     // A connection closed while it was still reconnecting leaves its queued BRPOP unanswered.
     await Promise.race([this.loop, grace(500)]);
     await Promise.allSettled([...this.inFlight]);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { APP_CONFIG } from '../../config/config.module';
@@ -9,16 +9,15 @@ import { RedisConnections } from '../redis/redis-connections';
 
 /**
  * Redis for the session owners: the shared command client plus dedicated connections for
- * blocking reads and subscriptions (a blocked or subscribed connection can do nothing else).
- * Keys live under the deployment's prefix. Connections close last, after the pool released
- * its leases.
+ * blocking reads and subscriptions (a blocked or subscribed connection can do nothing else),
+ * all from the Redis module, which closes them last, after the pool released its leases.
+ * Keys live under the deployment's prefix.
  */
 @Injectable()
-export class MtprotoRedis implements OnApplicationShutdown {
+export class MtprotoRedis {
   /** This process's name among the workers; lease values and request routing use it. */
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private readonly prefix: string;
-  private readonly extra = new Set<RedisClient>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -32,24 +31,13 @@ export class MtprotoRedis implements OnApplicationShutdown {
     return [this.prefix, ...parts].join(':');
   }
 
-  /** A connection of its own (blocking reads, subscriptions), closed with the others. */
+  /** A connection of its own (blocking reads, subscriptions), closed with the app's others. */
   dedicated(purpose: 'blocking' | 'subscriber'): RedisClient {
-    const conn = this.connections.dedicated(purpose);
-    this.extra.add(conn);
-    return conn;
+    return this.connections.dedicated(purpose);
   }
 
-  async close(conn: RedisClient): Promise<void> {
-    this.extra.delete(conn);
+  /** Drops a dedicated connection now (a blocking read in flight is abandoned). */
+  close(conn: RedisClient): void {
     this.connections.release(conn);
-    await Promise.resolve();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    // Everything this process owed Redis (lease releases) was awaited before this hook; the shared
-    // command client closes with the app's other Redis clients.
-    for (const conn of this.extra) this.connections.release(conn);
-    this.extra.clear();
-    await Promise.resolve();
   }
 }

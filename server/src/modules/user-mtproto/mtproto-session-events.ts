@@ -54,9 +54,9 @@ export class MtprotoSessionEvents implements OnModuleInit, OnModuleDestroy {
     await this.sub.subscribe(this.channel);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     this.closing = true;
-    if (this.sub) await this.redis.close(this.sub);
+    if (this.sub) this.redis.close(this.sub);
     this.sub = undefined;
   }
 }
