@@ -22,7 +22,9 @@ local wait = 0
 local n = redis.call('ZCARD', KEYS[1])
 if n >= rps then
   local edge = redis.call('ZRANGE', KEYS[1], n - rps, n - rps, 'WITHSCORES')
-  wait = tonumber(edge[2]) + 1000 - now + 1
+  -- The call at edge leaves the window at edge + 1000 (pruned once now - 1000 reaches it): a full
+  -- second at most, so a 429's retry_after is never rounded up to 2 s.
+  wait = tonumber(edge[2]) + 1000 - now
 end
 if redis.call('ZCARD', KEYS[2]) >= maxc then
   local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
