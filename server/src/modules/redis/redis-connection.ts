@@ -51,10 +51,7 @@ export function createRedisClient(name: string, options: RedisOptions): RedisCli
  * server that is not there).
  */
 export async function closeRedisClient(client: RedisClient): Promise<void> {
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
-  }
+  if (client.status !== 'ready') return dropRedisClient(client);
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   // A server that acknowledges the QUIT but keeps the socket open is not waited for.
   const giveUp = setTimeout(() => client.disconnect(), CLOSE_WAIT_MS);
@@ -64,4 +61,19 @@ export async function closeRedisClient(client: RedisClient): Promise<void> {
   );
   await ended;
   clearTimeout(giveUp);
+}
+
+/**
+ * Cuts a connection at once (a blocking read in flight is abandoned) and resolves when it has ended:
+ * ioredis reports 'end' only after the socket closed, so a caller that returned before would leave
+ * a live socket behind its shutdown.
+ */
+export async function dropRedisClient(client: RedisClient): Promise<void> {
+  if (client.status === 'end') return;
+  const ended = new Promise<void>((resolve) => {
+    client.once('end', () => resolve());
+    setTimeout(resolve, CLOSE_WAIT_MS).unref();
+  });
+  client.disconnect();
+  await ended;
 }

@@ -2,7 +2,13 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { REDIS_CLIENT_OPTIONS, type RedisClientName } from './redis-client-name';
-import { closeRedisClient, createRedisClient, type RedisClient, redisConnectionOptions } from './redis-connection';
+import {
+  closeRedisClient,
+  createRedisClient,
+  dropRedisClient,
+  type RedisClient,
+  redisConnectionOptions,
+} from './redis-connection';
 
 /**
  * Every Redis connection of one app instance: the named shared clients, and dedicated
@@ -44,8 +50,9 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const conn of this.dedicatedConns) conn.disconnect();
+    const dedicated = [...this.dedicatedConns];
     this.dedicatedConns.clear();
+    await Promise.all(dedicated.map((conn) => dropRedisClient(conn)));
     await Promise.all([...this.named.values()].map((client) => closeRedisClient(client)));
     this.named.clear();
   }
