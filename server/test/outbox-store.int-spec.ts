@@ -282,6 +282,23 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     expect(before.filter((r) => !recorded.has(r.id))).toEqual([...after.values()].filter((r) => !recorded.has(r.id)));
     expect(after.get(a3)?.status).toBe('sending');
     expect(after.get(untouched)?.status).toBe('scheduled');
+
+    // Each recorded post's post.sent event is appended by the same statement, to its own tenant, once:
+    // recording a post again (a retried record) appends nothing.
+    await store.recordSent(a.id, [{ postId: a1, messageId: 11, fileId: null }]);
+    const events = await owner.query<{ user_id: string; type: string; data: Record<string, unknown> }[]>(
+      `SELECT user_id, type, data FROM events WHERE user_id = ANY ($1) ORDER BY id`,
+      [[a.id, b.id]],
+    );
+    const event = (tenant: { id: string; channels: string[] }, postId: string, messageId: number) => ({
+      user_id: tenant.id,
+      type: 'post.sent',
+      data: { post_id: postId, channel_id: tenant.channels[0], message_id: messageId },
+    });
+    expect(events).toHaveLength(4);
+    expect(events).toEqual(
+      expect.arrayContaining([event(a, a1, 11), event(a, a2, 13), event(b, b1, 7), event(b, b2, 12)]),
+    );
   });
 
   it("never lets a tenant's claim or record touch another tenant's rows, alone or interleaved in one statement", async () => {
@@ -302,6 +319,9 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     await store.recordSent(a.id, [{ postId: b1, messageId: 99, fileId: null }]);
     await store.recordSent(b.id, [{ postId: a1, messageId: 98, fileId: null }]);
     expect(await allRows()).toEqual(before);
+    expect(await owner.query(`SELECT count(*)::int AS n FROM events WHERE user_id = ANY ($1)`, [[a.id, b.id]])).toEqual(
+      [{ n: 0 }],
+    );
 
     // A tenant's scope ends with its statement: the same connection, asked next without one, sees nothing.
     await store.due(a.id, 10);

@@ -29,6 +29,7 @@ export const SQL_FUNCTIONS: readonly SqlFunctionSource[] = [
   { name: 'tg_bot_owner', file: 'bot/sql/tg_bot_owner.sql', executeBy: ['tenantgram_admin'] },
   { name: 'tg_active_bots', file: 'bot/sql/tg_active_bots.sql', executeBy: ['tenantgram_admin'] },
   { name: 'events_maintain', file: 'events/sql/events_maintain.sql', executeBy: ['tenantgram_admin'] },
+  { name: 'events_append', file: 'events/sql/events_append.sql', executeBy: ['tenantgram_app'] },
 ];
 
 /** Where the `.sql` files are, in the source tree and in the build (the build copies them). */

@@ -30,10 +30,11 @@ export interface EventsMaintenanceResult {
  * The one writer and reader of `events` and `event_keys` (migration Events1796400000000), always in
  * a tenant's row-level-security scope.
  *
- * Ids come from one sequence, but a sequence hands out numbers in the order transactions ask, not in
- * the order they commit: a reader could see id 7 before id 6 commits and move its cursor past 6 for
- * good. So appending takes a per-tenant transaction lock first: a tenant's events are numbered and
- * committed one transaction at a time, and a cursor that has seen an id has seen every lower one.
+ * Appending is one call of `events_append` (events/sql), which the send path's record also calls so
+ * a sent post and its event commit together. It takes a per-tenant transaction lock first: ids come
+ * from one sequence, which numbers in the order transactions ask, not the order they commit, so a
+ * tenant's events are numbered and committed one transaction at a time, and a cursor that has seen an
+ * id has seen every lower one.
  */
 @Injectable()
 export class EventsRepository {
@@ -67,30 +68,13 @@ export class EventsRepository {
   }
 
   private async appendIn(em: EntityManager, tenantId: string, events: NewEvent[]): Promise<TenantEvent[]> {
-    const seen = new Set<string>();
-    const unique = events.filter((e) => {
-      if (e.dedupeKey === undefined) return true;
-      if (seen.has(e.dedupeKey)) return false;
-      seen.add(e.dedupeKey);
-      return true;
-    });
-    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('events:' || $1::text, 0))`, [tenantId]);
     const rows: EventRow[] = await em.query(
-      `WITH fresh AS (
-         INSERT INTO event_keys (user_id, key) SELECT $1, k FROM unnest($4::text[]) AS k WHERE k IS NOT NULL
-         ON CONFLICT DO NOTHING RETURNING key
-       )
-       INSERT INTO events (user_id, type, data)
-       SELECT $1, e.type, e.data
-         FROM unnest($2::text[], $3::jsonb[], $4::text[]) WITH ORDINALITY AS e(type, data, key, ord)
-        WHERE e.key IS NULL OR e.key IN (SELECT key FROM fresh)
-        ORDER BY e.ord
-       RETURNING id, type, data, created_at`,
+      `SELECT id, type, data, created_at FROM events_append($1, $2::text[], $3::jsonb[], $4::text[])`,
       [
         tenantId,
-        unique.map((e) => e.type),
-        unique.map((e) => JSON.stringify(e.data)),
-        unique.map((e) => e.dedupeKey ?? null),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => e.dedupeKey ?? null),
       ],
     );
     return rows.map(toEvent).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));

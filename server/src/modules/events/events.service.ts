@@ -80,6 +80,14 @@ export class EventsService implements OnModuleDestroy {
     return recorded;
   }
 
+  /**
+   * Wakes the tenant's long polls and streams for events another module's statement appended through
+   * `events_append` (the send path's record of sent posts); call once it has committed.
+   */
+  recordedElsewhere(tenantId: string): void {
+    void this.notifier.publish(tenantId);
+  }
+
   /** Partition upkeep for every tenant (the housekeeping job): see EventsRepository.maintainPartitions. */
   maintainPartitions(retentionDays: number, daysAhead: number, now: Date): Promise<EventsMaintenanceResult> {
     return this.repo.maintainPartitions(retentionDays, daysAhead, now);

@@ -216,17 +216,9 @@ export class PostSender {
       messageId: s.message.message_id,
       fileId: s.post.media && !s.post.media.file_id ? fileId(s.message) : null,
     }));
+    // The record also appends each post's post.sent event, in the same statement (tenant_record_sent).
     await this.untilWritten(() => this.outbox.recordSent(tenantId, records));
-    await this.untilWritten(() =>
-      this.events.emitMany(
-        tenantId,
-        sent.map((s) => ({
-          type: EventType.PostSent,
-          data: { post_id: s.post.id, channel_id: s.post.channelId, message_id: s.message.message_id },
-          dedupeKey: `post.sent:${s.post.id}`,
-        })),
-      ),
-    );
+    if (records.length > 0) this.events.recordedElsewhere(tenantId);
     // The post is recorded; a file left behind here is reclaimed by the next quota check, so a failed delete
     // must not turn a sent post into an error.
     await this.media

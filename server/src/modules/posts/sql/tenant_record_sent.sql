@@ -1,6 +1,9 @@
 -- The send path's record (OutboxStore.recordSent): Telegram's message ids, and the file_id an
--- uploaded attachment got, for posts it accepted (p_ids[k] of tenant p_tenants[k]); answers how many
--- rows it marked. Same slices and same row-level security as tenant_claim_posts.
+-- uploaded attachment got, for posts it accepted (p_ids[k] of tenant p_tenants[k]), and each such
+-- post's `post.sent` event (events_append) in the same statement, so a sent post and its event
+-- commit together; answers how many rows it marked. Same slices and same row-level security as
+-- tenant_claim_posts. The tenants' event locks are taken first, in one order, so two records of
+-- overlapping tenants never wait on each other crosswise.
 CREATE OR REPLACE FUNCTION public.tenant_record_sent(p_tenants uuid[], p_ids uuid[], p_message_ids bigint[], p_file_ids text[])
  RETURNS integer
  LANGUAGE plpgsql
@@ -12,7 +15,12 @@ AS $function$
     t uuid;
     changed integer;
     total integer := 0;
+    types text[];
+    datas jsonb[];
+    keys text[];
   BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('events:' || u.t::text, 0))
+       FROM (SELECT DISTINCT x AS t FROM unnest(p_tenants) AS x ORDER BY 1) AS u;
     WHILE i <= n LOOP
       t := p_tenants[i];
       j := i;
@@ -20,13 +28,24 @@ AS $function$
         j := j + 1;
       END LOOP;
       PERFORM set_config('app.user_id', t::text, true);
-      UPDATE posts p
-         SET status = 'sent', telegram_message_id = s.message_id, sent_at = now(), error = NULL, updated_at = now(),
-             media = CASE WHEN s.file_id IS NULL OR p.media IS NULL THEN p.media
-                          ELSE jsonb_set(p.media, '{file_id}', to_jsonb(s.file_id)) END
-        FROM unnest(p_ids[i:j], p_message_ids[i:j], p_file_ids[i:j]) AS s(id, message_id, file_id)
-       WHERE p.id = s.id AND p.user_id = t;
-      GET DIAGNOSTICS changed = ROW_COUNT;
+      WITH sent AS (
+        UPDATE posts p
+           SET status = 'sent', telegram_message_id = s.message_id, sent_at = now(), error = NULL, updated_at = now(),
+               media = CASE WHEN s.file_id IS NULL OR p.media IS NULL THEN p.media
+                            ELSE jsonb_set(p.media, '{file_id}', to_jsonb(s.file_id)) END
+          FROM unnest(p_ids[i:j], p_message_ids[i:j], p_file_ids[i:j]) WITH ORDINALITY AS s(id, message_id, file_id, ord)
+         WHERE p.id = s.id AND p.user_id = t
+        RETURNING p.id, p.channel_id, p.telegram_message_id, s.ord
+      )
+      SELECT count(*)::integer,
+             array_agg('post.sent'::text ORDER BY sent.ord),
+             array_agg(jsonb_build_object('post_id', sent.id, 'channel_id', sent.channel_id, 'message_id', sent.telegram_message_id) ORDER BY sent.ord),
+             array_agg('post.sent:' || sent.id::text ORDER BY sent.ord)
+        INTO changed, types, datas, keys
+        FROM sent;
+      IF changed > 0 THEN
+        PERFORM events_append(t, types, datas, keys);
+      END IF;
       total := total + changed;
       i := j + 1;
     END LOOP;
