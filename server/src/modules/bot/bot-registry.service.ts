@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { CredentialsService } from '../credentials/credentials.service';
 import { UserStatus } from '../tenants/user.entity';
 import { BotOwnerLookup } from './bot-owner.lookup';
+import { BotUpdateEvents } from './bot-update-events';
 import { TelegramBotApi } from './telegram-bot-api';
 import { TENANT_BOT_UPDATE_KINDS } from '../events/event-types';
 import { TenantBotHandlers } from './tenant-bot-handlers';
@@ -41,6 +42,7 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly api: TelegramBotApi,
     private readonly owners: BotOwnerLookup,
     private readonly handlers: TenantBotHandlers,
+    private readonly updateEvents: BotUpdateEvents,
   ) {}
 
   private get polling(): boolean {
@@ -134,11 +136,29 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
       can_read_all_group_messages: false,
       supports_inline_queries: false,
     });
+    const polls = this.polling && roleRunsWorkers(this.config.role);
+    const botId = c.botId;
+    // A polled update is confirmed to Telegram by the next getUpdates, so it becomes its event before
+    // it is handled (as a webhook batch does in the worker), retried until stored: the loop waits.
+    if (polls) bot.use(async (ctx, next) => (await this.recordPolled(tenantId, botId, ctx.update), next()));
     this.handlers.install(bot, tenantId);
-    const entry: Entry = { tenantId, botId: c.botId, bot, lastUsed: Date.now(), polling: false };
+    const entry: Entry = { tenantId, botId, bot, lastUsed: Date.now(), polling: false };
     this.bots.set(tenantId, entry);
-    if (this.polling && roleRunsWorkers(this.config.role)) this.startPolling(entry);
+    if (polls) this.startPolling(entry);
     return entry;
+  }
+
+  private async recordPolled(tenantId: string, botId: string, update: Update): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.updateEvents.record([{ tenantId, botId, update }]);
+        return;
+      } catch (err) {
+        if (this.closed) throw err;
+        this.logger.warn(`update ${update.update_id} of bot ${botId} not recorded yet: ${safeErrorMessage(err)}`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt)));
+      }
+    }
   }
 
   private startPolling(entry: Entry): void {
@@ -151,6 +171,8 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Drops idle bots (pollers stay: they are how their updates arrive) and bots of suspended tenants. */
   private async sweep(idleMs: number): Promise<void> {
+    // A bot connected since (through any pod) starts polling here, within a sweep.
+    if (this.polling && roleRunsWorkers(this.config.role)) await this.restore();
     const now = Date.now();
     for (const entry of [...this.bots.values()]) {
       try {

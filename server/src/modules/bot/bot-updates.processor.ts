@@ -4,11 +4,10 @@ import type { Job } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { QueueName } from '../queue/queue-names';
-import { botUpdateEvent, type NewEvent } from '../events/event-types';
-import { EventsService } from '../events/events.service';
 import { InjectRedis, RedisClientName } from '../redis/redis-client-name';
 import type { RedisClient } from '../redis/redis-connection';
 import { BotRegistry } from './bot-registry.service';
+import { BotUpdateEvents } from './bot-update-events';
 import type { BotUpdatesBatch } from './webhook-ingest.service';
 import { safeErrorMessage } from './telegram-bot-api.failure';
 
@@ -29,14 +28,15 @@ export class BotUpdatesProcessor extends WorkerHost {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly registry: BotRegistry,
     @InjectRedis(RedisClientName.Commands) private readonly redis: RedisClient,
-    private readonly events: EventsService,
+    private readonly updateEvents: BotUpdateEvents,
   ) {
     super();
     this.prefix = `${config.redis.prefix}:handled-update`;
   }
 
   async process(job: Job<BotUpdatesBatch>): Promise<{ handled: number }> {
-    await this.emitEvents(job.data);
+    // Recorded as events before any is handled; a failure fails the job, which BullMQ retries: no event is lost.
+    await this.updateEvents.record(job.data.updates);
     let handled = 0;
     for (const { tenantId, botId, update } of job.data.updates) {
       const first = await this.redis.set(
@@ -54,22 +54,5 @@ export class BotUpdatesProcessor extends WorkerHost {
       }
     }
     return { handled };
-  }
-
-  /**
-   * Records the batch's updates as the tenants' events before handling any of them, each once
-   * (its dedupe key is the bot and the update id, so a batch that runs again, or an update Telegram
-   * delivers twice, adds nothing). A failure fails the job, which BullMQ retries: no event is lost.
-   */
-  private async emitEvents(batch: BotUpdatesBatch): Promise<void> {
-    const byTenant = new Map<string, NewEvent[]>();
-    for (const { tenantId, botId, update } of batch.updates) {
-      const type = botUpdateEvent(update);
-      if (!type) continue;
-      const events = byTenant.get(tenantId) ?? [];
-      events.push({ type, data: { bot_id: botId, update }, dedupeKey: `bot:${botId}:${update.update_id}` });
-      byTenant.set(tenantId, events);
-    }
-    await Promise.all([...byTenant].map(([tenantId, events]) => this.events.emitMany(tenantId, events)));
   }
 }

@@ -3,6 +3,7 @@ import { BotClients } from './bot-clients.service';
 import { BotOwnerLookup } from './bot-owner.lookup';
 import { BotRegistry } from './bot-registry.service';
 import { BotUpdatesProcessor } from './bot-updates.processor';
+import { BotUpdateEvents } from './bot-update-events';
 import { NotificationsService } from './notifications.service';
 import { TelegramBotApi } from './telegram-bot-api';
 import { TenantBotHandlers } from './tenant-bot-handlers';
@@ -23,9 +24,10 @@ import { RedisModule } from '../redis/redis.module';
  * the system bot delivers the notifications (system-bot/).
  */
 @Module({
-  imports: [CredentialsModule, QueueModule, RedisModule],
+  imports: [CredentialsModule, QueueModule, RedisModule, EventsModule],
   providers: [
     TelegramBotApi,
+    BotUpdateEvents,
     BotOwnerLookup,
     BotClients,
     BotRegistry,
@@ -36,6 +38,7 @@ import { RedisModule } from '../redis/redis.module';
   ],
   exports: [
     TelegramBotApi,
+    BotUpdateEvents,
     BotOwnerLookup,
     BotClients,
     BotRegistry,

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { botUpdateEvent, type NewEvent } from '../events/event-types';
+import { EventsService } from '../events/events.service';
+import type { BotUpdateJob } from './webhook-ingest.service';
+
+/**
+ * Tenant bot updates as their tenants' events, however they arrived (webhook batches in the
+ * worker, or long polling in development): each once, its dedupe key the bot and the update id, so
+ * an update recorded again (a batch that runs twice, Telegram delivering it again) adds nothing.
+ */
+@Injectable()
+export class BotUpdateEvents {
+  constructor(private readonly events: EventsService) {}
+
+  /** Records the updates, one transaction per tenant; updates of kinds without an event are skipped. */
+  async record(updates: readonly BotUpdateJob[]): Promise<void> {
+    const byTenant = new Map<string, NewEvent[]>();
+    for (const { tenantId, botId, update } of updates) {
+      const type = botUpdateEvent(update);
+      if (!type) continue;
+      const events = byTenant.get(tenantId) ?? [];
+      events.push({ type, data: { bot_id: botId, update }, dedupeKey: `bot:${botId}:${update.update_id}` });
+      byTenant.set(tenantId, events);
+    }
+    await Promise.all([...byTenant].map(([tenantId, events]) => this.events.emitMany(tenantId, events)));
+  }
+}
