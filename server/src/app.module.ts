@@ -17,6 +17,7 @@ import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module
 import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
+import { WorkerRecycleModule } from './modules/lifecycle/worker-recycle.module';
 import { dataSourceOptions } from './data-source-options';
 
 export interface AppModuleOptions {
@@ -51,7 +52,13 @@ export class AppModule {
           ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule, EventsHttpModule]
           : []),
         ...(roleRunsWorkers(config.role)
-          ? [BotWorkerModule, SystemBotWorkerModule, PostsWorkerModule.forRoot(config), EventsWorkerModule]
+          ? [
+              BotWorkerModule,
+              SystemBotWorkerModule,
+              PostsWorkerModule.forRoot(config),
+              EventsWorkerModule,
+              WorkerRecycleModule,
+            ]
           : []),
         UserMtprotoModule.forRoot(config),
         ...(options.extraModules ?? []),

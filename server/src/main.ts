@@ -1,6 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { AppConfig, ConfigError, loadConfig, roleServesHttpApi, TelegramMode } from './config/app-config';
+import {
+  AppConfig,
+  ConfigError,
+  loadConfig,
+  roleRunsWorkers,
+  roleServesHttpApi,
+  TelegramMode,
+} from './config/app-config';
+import { WorkerRecycle } from './modules/lifecycle/worker-recycle';
 import { createApp } from './app.factory';
 
 /** In sandbox mode the process hosts the Telegram sandbox too, unless one already listens on its port. */
@@ -52,6 +60,19 @@ async function bootstrap(): Promise<void> {
       await close();
       await stopSandbox();
     };
+  }
+  if (roleRunsWorkers(config.role)) {
+    // Past its memory or age limit a worker closes the app gracefully and exits 0; Kubernetes starts a fresh one.
+    void app.get(WorkerRecycle).due.then(async () => {
+      const closed = await app.close().then(
+        () => true,
+        (err: unknown) => {
+          process.stderr.write(`tenantgram: recycling did not close cleanly: ${String(err)}\n`);
+          return false;
+        },
+      );
+      process.exit(closed ? 0 : 1);
+    });
   }
   await app.listen(config.http.port, config.http.host);
   const base = `http://127.0.0.1:${config.http.port}`;

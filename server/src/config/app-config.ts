@@ -1,5 +1,16 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsEnum,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
 import { parseKeyring } from '../modules/crypto/keyring';
 
 export enum NodeEnv {
@@ -47,6 +58,8 @@ export const REQUIRED_IN_PRODUCTION = [
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toNumber = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
 
@@ -57,6 +70,34 @@ export class EnvSchema {
 
   @IsEnum(AppRole)
   ROLE: AppRole = AppRole.All;
+
+  /** A worker past this resident memory (MB) recycles itself gracefully; 0: never. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  WORKER_MAX_RSS_MB = 0;
+
+  /** A worker older than this (hours, fractions allowed) recycles itself gracefully; 0: never. */
+  @Transform(toNumber)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(8760)
+  WORKER_MAX_RUNTIME_HOURS = 0;
+
+  /** Up to this fraction of WORKER_MAX_RUNTIME_HOURS is taken off at random per worker, so workers never recycle together. */
+  @Transform(toNumber)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(0.9)
+  WORKER_RECYCLE_JITTER = 0.1;
+
+  /** How often a worker compares its memory and age with those limits. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WORKER_RECYCLE_CHECK_SECONDS = 15;
 
   @Transform(toInt)
   @IsInt()
@@ -388,6 +429,8 @@ export interface TelegramBotLimits {
 export interface AppConfig {
   env: NodeEnv;
   role: AppRole;
+  /** When a worker recycles itself (0: never); see WorkerRecycle. */
+  workerRecycle: { maxRssMb: number; maxRuntimeHours: number; jitter: number; checkSeconds: number };
   http: { port: number; host: string; publicUrl: string; bodyLimitBytes: number };
   database: { url: string; migrationUrl: string; adminUrl: string };
   redis: { url: string; prefix: string };
@@ -497,6 +540,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: parsed.NODE_ENV,
     role: parsed.ROLE,
+    workerRecycle: {
+      maxRssMb: parsed.WORKER_MAX_RSS_MB,
+      maxRuntimeHours: parsed.WORKER_MAX_RUNTIME_HOURS,
+      jitter: parsed.WORKER_RECYCLE_JITTER,
+      checkSeconds: parsed.WORKER_RECYCLE_CHECK_SECONDS,
+    },
     http: { port: parsed.PORT, host: parsed.HOST, publicUrl, bodyLimitBytes: 1024 * 1024 },
     database: {
       url: picked.DATABASE_URL,
