@@ -1,3 +1,5 @@
+// First: tracing patches the modules it instruments as they are loaded after it.
+import { tracing } from './tracing';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import {
@@ -54,11 +56,13 @@ async function bootstrap(): Promise<void> {
       `Development defaults in use for ${config.devDefaultsUsed.join(', ')}. Never run production like this (NODE_ENV=production refuses).`,
     );
   }
-  if (stopSandbox) {
+  if (stopSandbox || tracing) {
     const close = app.close.bind(app);
     app.close = async () => {
       await close();
-      await stopSandbox();
+      await stopSandbox?.();
+      // The spans of the last requests and jobs leave before the process does.
+      await tracing?.shutdown().catch(() => undefined);
     };
   }
   if (roleRunsWorkers(config.role)) {

@@ -71,6 +71,14 @@ export class EnvSchema {
   @IsEnum(AppRole)
   ROLE: AppRole = AppRole.All;
 
+  /**
+   * Where traces go (OpenTelemetry's OTLP over HTTP, e.g. `http://otel-collector:4318`); tracing is off
+   * when unset. The other `OTEL_*` variables of the OpenTelemetry SDK apply as documented there.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s):// URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
   /** A worker past this resident memory (MB) recycles itself gracefully; 0: never. */
   @Transform(toInt)
   @IsInt()
@@ -429,6 +437,8 @@ export interface TelegramBotLimits {
 export interface AppConfig {
   env: NodeEnv;
   role: AppRole;
+  /** Traces exported over OTLP (src/tracing.ts starts the SDK; queues carry the trace to workers). */
+  tracing: { enabled: boolean };
   /** When a worker recycles itself (0: never); see WorkerRecycle. */
   workerRecycle: { maxRssMb: number; maxRuntimeHours: number; jitter: number; checkSeconds: number };
   http: { port: number; host: string; publicUrl: string; bodyLimitBytes: number };
@@ -540,6 +550,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: parsed.NODE_ENV,
     role: parsed.ROLE,
+    tracing: { enabled: Boolean(parsed.OTEL_EXPORTER_OTLP_ENDPOINT) },
     workerRecycle: {
       maxRssMb: parsed.WORKER_MAX_RSS_MB,
       maxRuntimeHours: parsed.WORKER_MAX_RUNTIME_HOURS,

@@ -1,4 +1,5 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { BullMQOtel } from 'bullmq-otel';
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import type { Queue } from 'bullmq';
@@ -41,6 +42,8 @@ export class QueueConnectionModule {
           connection: redisConnectionOptions(config.redis.url, { maxRetriesPerRequest: null }),
           prefix: `${config.redis.prefix}:bull`,
           defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 },
+          // A job carries the trace of whatever queued it to the worker that runs it.
+          ...(config.tracing.enabled ? { telemetry: new BullMQOtel('tenantgram') } : {}),
         }),
       ],
     };
