@@ -652,7 +652,7 @@ const METHODS: Record<string, Method> = {
       return ok(2);
     }
     requireVisible(ctx, target.channel);
-    return ok(target.channel.members.size);
+    return ok(ctx.world.subscriberCount(target.channel));
   },
 
   sendChatAction: (ctx) => {
