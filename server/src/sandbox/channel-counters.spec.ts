@@ -160,6 +160,16 @@ describe('channel counters in the world', () => {
     expect(() => world.advanceClock(0)).toThrow(SandboxInvalidError);
   });
 
+  it('stands still while frozen, moves only when advanced, and never goes back when let run again', () => {
+    world.freezeClock(true);
+    clock += 60_000;
+    expect(world.now()).toBe(T0 * 1000);
+    world.advanceClock(HOUR);
+    expect(world.now()).toBe((T0 + HOUR) * 1000);
+    world.freezeClock(false);
+    expect(world.now()).toBe((T0 + HOUR + 60) * 1000);
+  });
+
   it('bases a post’s reach on the subscribers when it was posted', () => {
     const { channel: c } = channel();
     const early = world.postToChannel(c.id, { text: 'to nobody' });

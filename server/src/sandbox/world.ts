@@ -276,6 +276,8 @@ export class SandboxWorld extends EventEmitter {
    * `POST /sandbox/clock`). Message dates and the age of posts (their counters) follow the world's clock.
    */
   clockOffsetMs = 0;
+  /** Set while the world's clock stands still (`freezeClock`): the world's time it stands at, in ms. */
+  clockFrozenAtMs: number | undefined = undefined;
 
   private readonly defaultLimitsEnabled: boolean;
   private readonly users = new Map<number, SandboxUser>();
@@ -798,7 +800,7 @@ export class SandboxWorld extends EventEmitter {
 
   /** The world's time in ms: the machine's clock plus what `advanceClock` added. */
   now(): number {
-    return this.clock() + this.clockOffsetMs;
+    return this.clockFrozenAtMs ?? this.clock() + this.clockOffsetMs;
   }
 
   /** The world's time in unix seconds. */
@@ -809,7 +811,19 @@ export class SandboxWorld extends EventEmitter {
   /** Moves the world's clock forward (time never goes back): posts age, their counters move on. */
   advanceClock(seconds: number): number {
     if (!Number.isFinite(seconds) || seconds <= 0) throw new SandboxInvalidError('the clock only moves forward');
-    this.clockOffsetMs += Math.round(seconds * 1000);
+    const step = Math.round(seconds * 1000);
+    this.clockOffsetMs += step;
+    if (this.clockFrozenAtMs !== undefined) this.clockFrozenAtMs += step;
+    return this.now();
+  }
+
+  /**
+   * Stops the world's clock where it is (counters hold still, so reads made a moment apart agree exactly), or lets
+   * it run again: it then shows the time it would have shown had it never stopped, so it never goes back.
+   */
+  freezeClock(frozen: boolean): number {
+    if (frozen) this.clockFrozenAtMs ??= this.now();
+    else this.clockFrozenAtMs = undefined;
     return this.now();
   }
 

@@ -71,7 +71,7 @@ const MAX_COUNTER = 2 ** 31 - 1;
 const MAX_CLOCK_STEP_SECONDS = 366 * 24 * 3600;
 
 function clockJson(w: SandboxWorld): Body {
-  return { now: w.unixNow(), offset_seconds: Math.floor(w.clockOffsetMs / 1000) };
+  return { now: w.unixNow(), frozen: w.clockFrozenAtMs !== undefined };
 }
 
 /** A counter Telegram keeps as a 32-bit int. */
@@ -512,9 +512,13 @@ export class ControlApi {
 
     this.on('POST', '/sandbox/clock', ({ body }) => {
       const seconds = int(body, 'advance_seconds', 1);
-      if (seconds === undefined) throw invalid('advance_seconds is required');
-      if (seconds > MAX_CLOCK_STEP_SECONDS) throw invalid(`advance_seconds must be at most ${MAX_CLOCK_STEP_SECONDS}`);
-      w.advanceClock(seconds);
+      const frozen = bool(body, 'frozen');
+      if (seconds === undefined && frozen === undefined) throw invalid('give advance_seconds, frozen or both');
+      if (seconds !== undefined && seconds > MAX_CLOCK_STEP_SECONDS) {
+        throw invalid(`advance_seconds must be at most ${MAX_CLOCK_STEP_SECONDS}`);
+      }
+      if (frozen !== undefined) w.freezeClock(frozen);
+      if (seconds !== undefined) w.advanceClock(seconds);
       return { body: clockJson(w) };
     });
 
