@@ -72,8 +72,23 @@ function unitFractions(seed: string): number[] {
 
 const between = (u: number | undefined, low: number, high: number): number => low + (u ?? 0) * (high - low);
 
+/** Curves already drawn (a history page reads a hundred posts at once); emptied when it grows past this. */
+const CURVE_CACHE_SIZE = 50_000;
+const curves = new Map<string, PostCurve>();
+
 export function postCurve(channelId: number, messageId: number): PostCurve {
-  const [a, b, c, d, e, f, g] = unitFractions(`sandbox-post:${channelId}:${messageId}`);
+  const key = `${channelId}:${messageId}`;
+  let curve = curves.get(key);
+  if (!curve) {
+    if (curves.size >= CURVE_CACHE_SIZE) curves.clear();
+    curve = drawCurve(key);
+    curves.set(key, curve);
+  }
+  return curve;
+}
+
+function drawCurve(key: string): PostCurve {
+  const [a, b, c, d, e, f, g] = unitFractions(`sandbox-post:${key}`);
   // Three emoticons per post; the first is the most used.
   const start = Math.floor((g ?? 0) * SANDBOX_REACTIONS.length);
   const total = between(f, 0.01, 0.05);
