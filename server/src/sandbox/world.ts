@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { emptyUpdateState, UpdateState } from './updates/update-log';
+import { type CounterAnchor, countersAt, type MessageCounters, reachOf } from './channel-counters';
 
 /**
  * The sandbox's one shared world: users, bots, channels, messages, login codes, faults.
@@ -59,6 +60,12 @@ export interface ChannelMessage {
   views: number;
   forwards: number;
   replies: number;
+  /** Views the post gathers in all beyond its first ones (broadcast posts; see `channel-counters.ts`). */
+  reach?: number;
+  /** Counters set through the control API; the curve goes on from them. */
+  counters?: CounterAnchor;
+  /** Users whose `messages.getMessagesViews` with `increment` counted a view. */
+  viewedBy?: number[];
   editDate?: number;
   /** A user who posted (megagroup); undefined for channel posts. */
   fromUserId?: number;
@@ -87,6 +94,8 @@ export interface SandboxChannel {
   messages: ChannelMessage[];
   /** +1 per new, edited or deleted message. */
   pts: number;
+  /** Subscribers beyond `members` (people the sandbox does not model one by one); see `subscriberCount`. */
+  outsideSubscribers?: number;
 }
 
 export interface PrivateMessage {
@@ -234,7 +243,11 @@ const USERNAME_RE = /^[A-Za-z](?!.*__)[A-Za-z0-9_]{3,30}[A-Za-z0-9]$/;
 export const normalizePhone = (phone: string): string => phone.replace(/\D+/g, '');
 const normalizeUsername = (username: string): string => username.replace(/^@/, '').toLowerCase();
 const memberKey = (kind: 'user' | 'bot', id: number): string => `${kind}:${id}`;
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** Subscribers (participants) of a channel or supergroup: its members plus the audience set for it. */
+export function subscriberCount(channel: SandboxChannel): number {
+  return channel.members.size + (channel.outsideSubscribers ?? 0);
+}
 
 /** A random positive 63-bit integer, like Telegram's access hashes. */
 export function randomAccessHash(): bigint {
@@ -258,6 +271,13 @@ export class SandboxWorld extends EventEmitter {
   updateState: UpdateState = emptyUpdateState();
   /** How far each user has read each private chat: `${userId}:${peerKind}:${peerId}` → newest message id read. */
   privateReadMarks: Record<string, number> = {};
+  /**
+   * How far the world's clock is ahead of the machine's, moved by `advanceClock` (the control API's
+   * `POST /sandbox/clock`). Message dates and the age of posts (their counters) follow the world's clock.
+   */
+  clockOffsetMs = 0;
+  /** Set while the world's clock stands still (`freezeClock`): the world's time it stands at, in ms. */
+  clockFrozenAtMs: number | undefined = undefined;
 
   private readonly defaultLimitsEnabled: boolean;
   private readonly users = new Map<number, SandboxUser>();
@@ -274,8 +294,12 @@ export class SandboxWorld extends EventEmitter {
   private nextChannelId = FIRST_CHANNEL_ID;
   private nextPrivateMessageId = 1;
 
-  constructor(opts?: { codeTtlSeconds?: number; limitsEnabled?: boolean }) {
+  /** The machine's clock in ms (injectable for tests). */
+  private readonly clock: () => number;
+
+  constructor(opts?: { codeTtlSeconds?: number; limitsEnabled?: boolean; clock?: () => number }) {
     super();
+    this.clock = opts?.clock ?? Date.now;
     // Doors and tests subscribe freely; the default cap of 10 would only produce noise.
     this.setMaxListeners(0);
     this.codeTtlSeconds = opts?.codeTtlSeconds ?? 300;
@@ -515,12 +539,13 @@ export class SandboxWorld extends EventEmitter {
     const last = channel.messages[channel.messages.length - 1];
     const message: ChannelMessage = {
       id: (last?.id ?? 0) + 1,
-      date: nowSeconds(),
+      date: this.unixNow(),
       text: input.text,
       // A fresh broadcast post has been seen once, by whoever posted it; group messages carry no views.
       views: input.views ?? (channel.megagroup ? 0 : 1),
       forwards: 0,
       replies: 0,
+      reach: channel.megagroup ? undefined : reachOf(channel.id, (last?.id ?? 0) + 1, this.subscriberCount(channel)),
       fromUserId: input.fromUserId,
       viaBotId: input.viaBotId,
       media: input.media,
@@ -543,7 +568,7 @@ export class SandboxWorld extends EventEmitter {
     const channel = this.requireChannel(channelId);
     const message = this.requireMessage(channel, messageId);
     message.text = text;
-    message.editDate = nowSeconds();
+    message.editDate = this.unixNow();
     if (opts.replyMarkup !== undefined) message.replyMarkup = opts.replyMarkup ?? undefined;
     channel.pts += 1;
     const event: ChannelMessageEvent = { channel, message, editorBotId: opts.editorBotId };
@@ -558,6 +583,55 @@ export class SandboxWorld extends EventEmitter {
     channel.pts += 1;
     const event: ChannelMessageEvent = { channel, message };
     this.emit(WorldEvent.ChannelMessageDeleted, event);
+  }
+
+  /** Subscribers (participants) of a channel or supergroup: its members plus the audience set for it. */
+  subscriberCount(channel: SandboxChannel): number {
+    return subscriberCount(channel);
+  }
+
+  /** Sets the participant count; members join and leave on top of it. */
+  setSubscribers(channelId: number, subscribers: number): number {
+    const channel = this.requireChannel(channelId);
+    if (!Number.isSafeInteger(subscribers) || subscribers < channel.members.size) {
+      throw new SandboxInvalidError(
+        `subscribers must be an integer of at least ${channel.members.size}, the members the channel has`,
+      );
+    }
+    channel.outsideSubscribers = subscribers - channel.members.size;
+    return this.subscriberCount(channel);
+  }
+
+  /** A broadcast post's views, forwards and reactions now (group messages carry none). */
+  countersOf(channel: SandboxChannel, message: ChannelMessage): MessageCounters {
+    if (channel.megagroup) return { views: 0, forwards: 0, reactions: [] };
+    return countersAt(channel.id, message.id, message, this.unixNow());
+  }
+
+  /** Sets a post's current counters (each left out keeps its value); the curve goes on from them. */
+  setCounters(
+    channelId: number,
+    messageId: number,
+    values: { views?: number; forwards?: number; reactions?: Record<string, number> },
+  ): MessageCounters {
+    const channel = this.requireChannel(channelId);
+    if (channel.megagroup) throw new SandboxInvalidError("a supergroup's messages have no views or forwards");
+    const message = this.requireMessage(channel, messageId);
+    const now = this.countersOf(channel, message);
+    message.counters = {
+      at: this.unixNow(),
+      views: values.views ?? now.views,
+      viewers: message.viewedBy?.length ?? 0,
+      forwards: values.forwards ?? now.forwards,
+      reactions: values.reactions ?? Object.fromEntries(now.reactions.map((r) => [r.emoticon, r.count])),
+    };
+    return this.countersOf(channel, message);
+  }
+
+  /** The user opens the post: one view, once per user (`messages.getMessagesViews` with `increment`). */
+  markViewed(channel: SandboxChannel, message: ChannelMessage, userId: number): void {
+    if (channel.megagroup || message.viewedBy?.includes(userId)) return;
+    message.viewedBy = [...(message.viewedBy ?? []), userId];
   }
 
   // ---- private messages ----
@@ -579,7 +653,7 @@ export class SandboxWorld extends EventEmitter {
       toId: input.toId,
       toKind: input.toKind,
       text: input.text,
-      date: nowSeconds(),
+      date: this.unixNow(),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
@@ -592,7 +666,7 @@ export class SandboxWorld extends EventEmitter {
     if (!message) throw new SandboxNotFoundError('message not found');
     if (message.text === text) throw new SandboxInvalidError('message is not modified: the text is the same');
     message.text = text;
-    message.editDate = nowSeconds();
+    message.editDate = this.unixNow();
     this.emit(WorldEvent.PrivateMessageEdited, message);
     return message;
   }
@@ -720,6 +794,37 @@ export class SandboxWorld extends EventEmitter {
     fault.times -= 1;
     if (fault.times <= 0) this.faults.splice(index, 1);
     return fault.error;
+  }
+
+  // ---- time ----
+
+  /** The world's time in ms: the machine's clock plus what `advanceClock` added. */
+  now(): number {
+    return this.clockFrozenAtMs ?? this.clock() + this.clockOffsetMs;
+  }
+
+  /** The world's time in unix seconds. */
+  unixNow(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  /** Moves the world's clock forward (time never goes back): posts age, their counters move on. */
+  advanceClock(seconds: number): number {
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new SandboxInvalidError('the clock only moves forward');
+    const step = Math.round(seconds * 1000);
+    this.clockOffsetMs += step;
+    if (this.clockFrozenAtMs !== undefined) this.clockFrozenAtMs += step;
+    return this.now();
+  }
+
+  /**
+   * Stops the world's clock where it is (counters hold still, so reads made a moment apart agree exactly), or lets
+   * it run again: it then shows the time it would have shown had it never stopped, so it never goes back.
+   */
+  freezeClock(frozen: boolean): number {
+    if (frozen) this.clockFrozenAtMs ??= this.now();
+    else this.clockFrozenAtMs = undefined;
+    return this.now();
   }
 
   // ---- whole world ----

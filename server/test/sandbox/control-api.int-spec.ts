@@ -214,7 +214,9 @@ describe('sandbox control API', () => {
     const post = await control(sandbox, 'POST', `/sandbox/channels/@dailynews/messages`, { text: 'hello', views: 42 });
     expect(post).toEqual({ status: 200, body: { message_id: 1 } });
     const listed = await control(sandbox, 'GET', `/sandbox/channels/${channel_id}/messages`);
-    expect(listed.body).toEqual([{ message_id: 1, date: expect.any(Number), text: 'hello', views: 42 }]);
+    expect(listed.body).toEqual([
+      { message_id: 1, date: expect.any(Number), text: 'hello', views: 42, forwards: 0, reactions: {} },
+    ]);
     expect((await control(sandbox, 'POST', `/sandbox/channels/${id}/messages`, { text: 'x', views: -1 })).status).toBe(
       400,
     );

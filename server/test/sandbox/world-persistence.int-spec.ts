@@ -265,6 +265,38 @@ describe('the sandbox process keeps its world across restarts', () => {
     }
   });
 
+  it("keeps channel counters across a restart: subscribers, posts' views, forwards and reactions, and the world's clock", async () => {
+    const owner = await newUser(sb, 'Counted');
+    issued.users.push(owner.id);
+    const created = await control(sb, 'POST', '/sandbox/channels', { title: 'Counted', owner_phone: owner.phone });
+    issued.channels.push(created.body.channel_id);
+    const id = created.body.id as number;
+    expect((await control(sb, 'POST', `/sandbox/channels/${id}/audience`, { subscribers: 4000 })).status).toBe(200);
+    const posted = await control(sb, 'POST', `/sandbox/channels/${id}/messages`, { text: 'counted' });
+    const messageId = posted.body.message_id as number;
+    // A clock standing still: the values read after the restart must be exactly those read before it.
+    await control(sb, 'POST', '/sandbox/clock', { frozen: true, advance_seconds: 2 * 3600 });
+    const set = await control(sb, 'POST', `/sandbox/channels/${id}/messages/${messageId}/counters`, {
+      views: 1500,
+      forwards: 20,
+      reactions: { '🔥': 7 },
+    });
+    expect(set.status).toBe(200);
+    await control(sb, 'POST', '/sandbox/clock', { advance_seconds: 3600 });
+    const read = async () => ({
+      clock: (await control(sb, 'GET', '/sandbox/clock')).body,
+      subscribers: (await control(sb, 'GET', `/sandbox/channels/${id}`)).body.subscribers,
+      messages: (await control(sb, 'GET', `/sandbox/channels/${id}/messages`)).body,
+    });
+    const before = await read();
+    expect(before.subscribers).toBe(4000);
+    expect(before.messages[0].views).toBeGreaterThan(1500);
+
+    await restart('SIGTERM');
+    expect(await read()).toEqual(before);
+    await control(sb, 'POST', '/sandbox/clock', { frozen: false });
+  });
+
   it('empties the world on POST /sandbox/reset and on SANDBOX_RESET=true, and never issues an id twice', async () => {
     const keyBefore = (await control<{ pem: string }>(sb, 'GET', '/sandbox/mtproto/public-key')).body.pem;
     await control(sb, 'POST', '/sandbox/reset').then((r) => expect(r.status).toBe(200));

@@ -652,7 +652,7 @@ const METHODS: Record<string, Method> = {
       return ok(2);
     }
     requireVisible(ctx, target.channel);
-    return ok(target.channel.members.size);
+    return ok(ctx.world.subscriberCount(target.channel));
   },
 
   sendChatAction: (ctx) => {
@@ -718,7 +718,14 @@ function commandsKey(ctx: MethodContext): string {
   return `${JSON.stringify(scope)}|${lang}`;
 }
 
+/** Names Telegram renamed and still answers to (Bot API 5.3: getChatMembersCount became getChatMemberCount). */
+const OLD_NAMES: Record<string, string> = { getChatMembersCount: 'getChatMemberCount' };
+
 const BY_LOWER_NAME = new Map(Object.entries(METHODS).map(([name, fn]) => [name.toLowerCase(), { name, fn }]));
+for (const [old, current] of Object.entries(OLD_NAMES)) {
+  const method = BY_LOWER_NAME.get(current.toLowerCase());
+  if (method) BY_LOWER_NAME.set(old.toLowerCase(), method);
+}
 
 /** Method names are case-insensitive on the Bot API. */
 export function findMethod(name: string): { name: string; fn: Method } | undefined {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BotApiDoor } from '../bot-api/bot-api-door';
+import { type MessageCounters, splitReactions } from '../channel-counters';
 import {
   type ChannelMember,
   type FaultSpec,
@@ -63,6 +64,55 @@ function int(body: Body, name: string, min: number): number | undefined {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
     throw invalid(`${name} must be an integer ≥ ${min}`);
   return v;
+}
+
+const MAX_COUNTER = 2 ** 31 - 1;
+/** One step of the world's clock: at most a year. */
+const MAX_CLOCK_STEP_SECONDS = 366 * 24 * 3600;
+
+function clockJson(w: SandboxWorld): Body {
+  return { now: w.unixNow(), frozen: w.clockFrozenAtMs !== undefined };
+}
+
+/** A counter Telegram keeps as a 32-bit int. */
+function counter(body: Body, name: string): number | undefined {
+  const v = int(body, name, 0);
+  if (v !== undefined && v > MAX_COUNTER) throw invalid(`${name} must be at most ${MAX_COUNTER}`);
+  return v;
+}
+
+/** `reactions`: a total (split over the post's usual reactions) or counts by emoji, e.g. `{"👍": 10, "🔥": 2}`. */
+function reactionsParam(
+  body: Body,
+  split: (total: number) => Record<string, number>,
+): Record<string, number> | undefined {
+  const v = body.reactions;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return split(counter(body, 'reactions') ?? 0);
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    throw invalid('reactions must be a count or an object of counts by emoji, such as {"👍": 10}');
+  }
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > 20) throw invalid('reactions may name at most 20 emoji');
+  const out: Record<string, number> = {};
+  for (const [emoji, count] of entries) {
+    if (!emoji.trim() || emoji.length > 16 || /\s/.test(emoji)) {
+      throw invalid('each key of reactions must be one emoji');
+    }
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0 || count > MAX_COUNTER) {
+      throw invalid(`reactions["${emoji}"] must be an integer from 0 to ${MAX_COUNTER}`);
+    }
+    if (count > 0) out[emoji] = count;
+  }
+  return out;
+}
+
+function countersJson(c: MessageCounters): Body {
+  return {
+    views: c.views,
+    forwards: c.forwards,
+    reactions: Object.fromEntries(c.reactions.map((r) => [r.emoticon, r.count])),
+  };
 }
 
 function phoneParam(raw: string, name = 'phone'): string {
@@ -321,7 +371,34 @@ export class ControlApi {
 
     this.on('GET', '/sandbox/channels/:id', ({ params }) => {
       const channel = this.channel(param(params, 0));
-      return { body: { ...channelJson(channel), members: [...channel.members.values()].map(memberJson) } };
+      return {
+        body: {
+          ...channelJson(channel),
+          subscribers: w.subscriberCount(channel),
+          members: [...channel.members.values()].map(memberJson),
+        },
+      };
+    });
+
+    this.on('POST', '/sandbox/channels/:id/audience', ({ body, params }) => {
+      const channel = this.channel(param(params, 0));
+      const subscribers = counter(body, 'subscribers');
+      if (subscribers === undefined) throw invalid('subscribers is required');
+      return { body: { subscribers: w.setSubscribers(channel.id, subscribers) } };
+    });
+
+    this.on('POST', '/sandbox/channels/:id/messages/:message_id/counters', ({ body, params }) => {
+      const channel = this.channel(param(params, 0));
+      const messageId = messageIdParam(param(params, 1));
+      const views = counter(body, 'views');
+      const forwards = counter(body, 'forwards');
+      const reactions = reactionsParam(body, (total) => splitReactions(channel.id, messageId, total));
+      if (views === undefined && forwards === undefined && reactions === undefined) {
+        throw invalid('give at least one of views, forwards or reactions');
+      }
+      if (channel.megagroup) throw invalid("a supergroup's messages have no views or forwards");
+      if (!channel.messages.some((m) => m.id === messageId && !m.deleted)) throw notFound('message not found');
+      return { body: countersJson(w.setCounters(channel.id, messageId, { views, forwards, reactions })) };
     });
 
     this.on('POST', '/sandbox/channels/:id/members', ({ body, params }) => {
@@ -378,21 +455,23 @@ export class ControlApi {
       return { body: { message_id: message.id, edit_date: message.editDate } };
     });
 
-    this.on('GET', '/sandbox/channels/:id/messages', ({ params }) => ({
-      body: this.channel(param(params, 0))
-        .messages.filter((m) => !m.deleted)
+    this.on('GET', '/sandbox/channels/:id/messages', ({ params }) => {
+      const channel = this.channel(param(params, 0));
+      const body = channel.messages
+        .filter((m) => !m.deleted)
         .map((m) => ({
           message_id: m.id,
           date: m.date,
           text: m.text,
-          views: m.views,
+          ...(channel.megagroup ? { views: 0 } : countersJson(w.countersOf(channel, m))),
           ...(m.editDate ? { edit_date: m.editDate } : {}),
           ...(m.viaBotId ? { via_bot_id: m.viaBotId } : {}),
           ...(m.fromUserId ? { from_user_id: m.fromUserId } : {}),
           ...(m.media ? { media: { kind: m.media.kind, file_id: m.media.fileId, size: m.media.size } } : {}),
           ...(m.replyMarkup ? { reply_markup: m.replyMarkup } : {}),
-        })),
-    }));
+        }));
+      return { body };
+    });
 
     this.on('POST', '/sandbox/faults', ({ body }) => {
       const door = body.door;
@@ -427,6 +506,20 @@ export class ControlApi {
     this.on('GET', '/sandbox/mtproto/stats', () => {
       if (!this.mtproto) throw notFound('the MTProto door is not running');
       return { body: this.mtproto.stats() };
+    });
+
+    this.on('GET', '/sandbox/clock', () => ({ body: clockJson(w) }));
+
+    this.on('POST', '/sandbox/clock', ({ body }) => {
+      const seconds = int(body, 'advance_seconds', 1);
+      const frozen = bool(body, 'frozen');
+      if (seconds === undefined && frozen === undefined) throw invalid('give advance_seconds, frozen or both');
+      if (seconds !== undefined && seconds > MAX_CLOCK_STEP_SECONDS) {
+        throw invalid(`advance_seconds must be at most ${MAX_CLOCK_STEP_SECONDS}`);
+      }
+      if (frozen !== undefined) w.freezeClock(frozen);
+      if (seconds !== undefined) w.advanceClock(seconds);
+      return { body: clockJson(w) };
     });
 
     this.on('POST', '/sandbox/reset', () => {

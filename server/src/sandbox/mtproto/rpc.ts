@@ -7,6 +7,7 @@ import {
   SandboxNotFoundError,
   SandboxUser,
   SandboxWorld,
+  subscriberCount,
 } from '../world';
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
@@ -19,6 +20,7 @@ import {
   peerChannel,
   peerUser,
   privateMessageToTl,
+  reactionsToTl,
   SANDBOX_DC_ID,
   unixNow,
   userToTl,
@@ -180,6 +182,8 @@ export class RpcService {
     h('messages.editMessage', (k, r) => this.editMessage(k, r));
     h('messages.deleteMessages', (k, r) => this.deleteMessages(k, r));
     h('messages.readHistory', (k, r) => this.readHistory(k, r));
+    h('messages.getMessagesViews', (k, r) => this.getMessagesViews(k, r));
+    h('messages.getMessagesReactions', (k, r) => this.getMessagesReactions(k, r));
     h('channels.deleteMessages', (k, r) => this.deleteChannelMessages(k, r));
     h('channels.getChannels', (k, r) => this.getChannels(k, r));
     h('channels.getFullChannel', (k, r) => this.getFullChannel(k, r));
@@ -547,7 +551,7 @@ export class RpcService {
           notify_settings: emptyNotifySettings(),
           pts: channel.pts,
         },
-        message: top ? channelMessageToTl(channel, top) : undefined,
+        message: top ? channelMessageToTl(channel, top, this.world.countersOf(channel, top)) : undefined,
         date: top?.date ?? Math.floor(channel.createdAt.getTime() / 1000),
       });
     }
@@ -629,7 +633,7 @@ export class RpcService {
         _: 'messages.channelMessages',
         pts: channel.pts,
         count: visible.length,
-        messages: messages.map((m) => channelMessageToTl(channel, m)),
+        messages: messages.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
         topics: [],
         chats: [channelToTl(channel, me.id)],
         users: this.usersToTl(
@@ -682,7 +686,7 @@ export class RpcService {
           { _: 'updateMessageID', id: message.id, random_id: randomId },
           {
             _: 'updateNewChannelMessage',
-            message: channelMessageToTl(channel, message),
+            message: channelMessageToTl(channel, message, this.world.countersOf(channel, message)),
             pts: channel.pts,
             pts_count: 1,
           },
@@ -733,7 +737,7 @@ export class RpcService {
         can_view_participants: member?.admin ?? false,
         id: BigInt(channel.id),
         about: '',
-        participants_count: members.length,
+        participants_count: subscriberCount(channel),
         admins_count: members.filter((m) => m.admin).length,
         read_inbox_max_id: top,
         read_outbox_max_id: top,
@@ -751,6 +755,76 @@ export class RpcService {
     };
   }
 
+  /**
+   * The ids of a views or reactions query: at most 100, each a positive message id. Telegram answers MSG_ID_INVALID
+   * for an id that cannot be one.
+   */
+  private counterIds(req: TlObject): number[] {
+    const raw = Array.isArray(req.id) ? req.id : [];
+    if (raw.length > 100) throw new RpcError(400, 'MESSAGE_IDS_TOO_MANY');
+    const ids = raw.map(num);
+    if (ids.some((id) => !Number.isInteger(id) || id <= 0)) throw new RpcError(400, 'MSG_ID_INVALID');
+    return ids;
+  }
+
+  /** The channel a views or reactions query names; a private chat has no counters (undefined). */
+  private counterPeer(req: TlObject, me: SandboxUser): SandboxChannel | undefined {
+    const peer = obj(req.peer, 'PEER_ID');
+    if (peer._ === 'inputPeerChannel') return this.readableChannel(peer, me);
+    if (peer._ === 'inputPeerSelf' || peer._ === 'inputPeerUser') {
+      this.resolveUser(me, peer, 'PEER_ID_INVALID');
+      return undefined;
+    }
+    throw new RpcError(400, 'PEER_ID_INVALID');
+  }
+
+  /** Views and forwards per id, in the order asked; `increment` counts the caller's view once per post. */
+  private getMessagesViews(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const ids = this.counterIds(req);
+    const channel = this.counterPeer(req, me);
+    const views = ids.map((id): TlObject => {
+      const message = channel?.messages.find((m) => m.id === id && !m.deleted);
+      // A message that is not there, a private one and a group message carry no views: an empty entry.
+      if (!channel || !message || channel.megagroup) return { _: 'messageViews' };
+      if (req.increment === true) this.world.markViewed(channel, message, me.id);
+      const counters = this.world.countersOf(channel, message);
+      return { _: 'messageViews', views: counters.views, forwards: counters.forwards };
+    });
+    return {
+      _: 'messages.messageViews',
+      views,
+      chats: channel ? [channelToTl(channel, me.id)] : [],
+      users: [],
+    };
+  }
+
+  /** The reactions of each post asked for, as `updateMessageReactions` (what Telegram answers). */
+  private getMessagesReactions(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const ids = this.counterIds(req);
+    const channel = this.counterPeer(req, me);
+    const updates = channel
+      ? ids.flatMap((id) => {
+          const message = channel.messages.find((m) => m.id === id && !m.deleted);
+          if (!message) return [];
+          const reactions = reactionsToTl(this.world.countersOf(channel, message)) ?? {
+            _: 'messageReactions',
+            results: [],
+          };
+          return [{ _: 'updateMessageReactions', peer: peerChannel(channel.id), msg_id: id, reactions }];
+        })
+      : [];
+    return {
+      _: 'updates',
+      updates,
+      users: [],
+      chats: channel ? [channelToTl(channel, me.id)] : [],
+      date: unixNow(),
+      seq: 0,
+    };
+  }
+
   private getChannelMessages(key: AuthKeyRecord, req: TlObject): TlObject {
     const me = this.requireUser(key);
     const channel = this.readableChannel(req.channel, me);
@@ -758,7 +832,9 @@ export class RpcService {
     const messages = wanted.map((input) => {
       const id = isTlObject(input) && input._ === 'inputMessageID' ? num(input.id) : 0;
       const found = channel.messages.find((m) => m.id === id && !m.deleted);
-      return found ? channelMessageToTl(channel, found) : { _: 'messageEmpty', id };
+      return found
+        ? channelMessageToTl(channel, found, this.world.countersOf(channel, found))
+        : { _: 'messageEmpty', id };
     });
     const found = wanted.length ? channel.messages.filter((m) => messages.some((t) => t.id === m.id)) : [];
     return {
@@ -874,7 +950,7 @@ export class RpcService {
       const edited = this.world.editChannelMessage(channel.id, id, text);
       const update = {
         _: 'updateEditChannelMessage',
-        message: channelMessageToTl(channel, edited),
+        message: channelMessageToTl(channel, edited, this.world.countersOf(channel, edited)),
         pts: channel.pts,
         pts_count: 1,
       };

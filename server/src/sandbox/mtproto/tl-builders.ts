@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { ChannelMessage, PrivateMessage, SandboxBot, SandboxChannel, SandboxMessageMedia, SandboxUser } from '../world';
+import type { MessageCounters } from '../channel-counters';
+import {
+  ChannelMessage,
+  PrivateMessage,
+  SandboxBot,
+  SandboxChannel,
+  SandboxMessageMedia,
+  SandboxUser,
+  subscriberCount,
+} from '../world';
 import { TlObject } from './tl-codec';
 
 /** The one data centre the sandbox pretends to be. */
@@ -65,7 +74,7 @@ export function channelToTl(channel: SandboxChannel, viewerId: number | undefine
           other: true,
         }
       : undefined,
-    participants_count: channel.members.size,
+    participants_count: subscriberCount(channel),
   };
 }
 
@@ -106,7 +115,29 @@ function mediaToTl(media: SandboxMessageMedia, date: number): TlObject {
   };
 }
 
-export function channelMessageToTl(channel: SandboxChannel, message: ChannelMessage): TlObject {
+/** A post's reactions (`messageReactions`, in layers that have them); undefined when it has none. */
+export function reactionsToTl(counters: MessageCounters): TlObject | undefined {
+  if (!counters.reactions.length) return undefined;
+  return {
+    _: 'messageReactions',
+    // Layers 137-144 name the reaction by its emoji string; the codec writes `reactionEmoji` as that there.
+    results: counters.reactions.map((r) => ({
+      _: 'reactionCount',
+      reaction: { _: 'reactionEmoji', emoticon: r.emoticon },
+      count: r.count,
+    })),
+  };
+}
+
+/**
+ * A channel message as clients see it. `counters`: a broadcast post's views, forwards and reactions now (the
+ * world's `countersOf`); without them the post shows the counters it was posted with.
+ */
+export function channelMessageToTl(
+  channel: SandboxChannel,
+  message: ChannelMessage,
+  counters?: MessageCounters,
+): TlObject {
   if (message.deleted) return { _: 'messageEmpty', id: message.id, peer_id: peerChannel(channel.id) };
   const broadcast = !channel.megagroup;
   return {
@@ -120,8 +151,9 @@ export function channelMessageToTl(channel: SandboxChannel, message: ChannelMess
     message: message.text,
     media: message.media ? mediaToTl(message.media, message.date) : undefined,
     // views and forwards share one flag: both are present on broadcast posts.
-    views: broadcast ? message.views : undefined,
-    forwards: broadcast ? message.forwards : undefined,
+    views: broadcast ? (counters?.views ?? message.views) : undefined,
+    forwards: broadcast ? (counters?.forwards ?? message.forwards) : undefined,
+    reactions: broadcast && counters ? reactionsToTl(counters) : undefined,
     replies:
       message.replies > 0 ? { _: 'messageReplies', replies: message.replies, replies_pts: channel.pts } : undefined,
     edit_date: message.editDate,

@@ -297,6 +297,9 @@ export class TlCodec {
       case 'string':
       case 'bytes':
         if (value === undefined || value === null) w.bytes(Buffer.alloc(0));
+        // A reaction is `reactionEmoji` from layer 145 on and its plain emoji string before.
+        else if (isTlObject(value) && value._ === 'reactionEmoji' && typeof value.emoticon === 'string')
+          w.bytes(value.emoticon);
         else if (typeof value === 'string' || Buffer.isBuffer(value)) w.bytes(value);
         else throw new TlError(`${where}: expected ${type}`);
         return;

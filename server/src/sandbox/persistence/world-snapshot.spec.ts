@@ -186,6 +186,31 @@ describe('world snapshot', () => {
     }
   });
 
+  it("keeps channel counters: subscribers, each post's reach, counters set and views counted, and the world's clock", () => {
+    const world = populatedWorld();
+    const channel = world.findChannel('@shopnews');
+    if (!channel) throw new Error('no channel');
+    world.setSubscribers(channel.id, 4000);
+    const post = world.postToChannel(channel.id, { text: 'counted' });
+    world.freezeClock(true);
+    world.advanceClock(3 * 3600);
+    world.setCounters(channel.id, post.id, { views: 900, forwards: 9, reactions: { '👍': 4 } });
+    world.markViewed(channel, post, 100000002);
+    world.advanceClock(3600);
+    const before = world.countersOf(channel, post);
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const again = restored.findChannel('@shopnews');
+    const message = again?.messages.find((m) => m.id === post.id);
+    if (!again || !message) throw new Error('the channel or post did not come back');
+    expect(restored.subscriberCount(again)).toBe(4000);
+    expect(restored.now()).toBe(world.now());
+    expect(restored.countersOf(again, message)).toEqual(before);
+    expect(before.views).toBeGreaterThan(901);
+    expect(message.viewedBy).toEqual([100000002]);
+  });
+
   it('stores a field the world gains later without any change here (plain data found by walking the world)', () => {
     class GrownWorld extends SandboxWorld {
       updateLog: Record<string, { pts: number; seen: Set<bigint> }> = {};

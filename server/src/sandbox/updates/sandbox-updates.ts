@@ -236,7 +236,7 @@ export class SandboxUpdates {
       final,
       pts: final ? channel.pts : present(last, 'the last update of a partial difference').pts,
       timeout: final ? CHANNEL_POLL_TIMEOUT : undefined,
-      new_messages: newMessages.map((m) => channelMessageToTl(channel, m)),
+      new_messages: newMessages.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
       other_updates: otherUpdates,
       chats: [channelToTl(channel, userId)],
       users: this.usersTl(
@@ -433,7 +433,7 @@ export class SandboxUpdates {
     if (!message) return undefined;
     return {
       _: update.kind === 'newChannelMessage' ? 'updateNewChannelMessage' : 'updateEditChannelMessage',
-      message: channelMessageToTl(channel, message),
+      message: channelMessageToTl(channel, message, this.world.countersOf(channel, message)),
       pts: entry.pts,
       pts_count: entry.ptsCount,
     };
@@ -480,7 +480,7 @@ export class SandboxUpdates {
         notify_settings: emptyNotifySettings(),
         pts: channel.pts,
       },
-      messages: latest.map((m) => channelMessageToTl(channel, m)),
+      messages: latest.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
       chats: [channelToTl(channel, userId)],
       users: this.usersTl(
         latest.flatMap((m) => [m.fromUserId, m.viaBotId].filter((x): x is number => x !== undefined)),
