@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { QueueName } from '../queue/queue-names';
 import { botUpdateEvent, type NewEvent } from '../events/event-types';
 import { EventsService } from '../events/events.service';
+import { DomainMetrics } from '../health/domain-metrics';
 import { InjectRedis, RedisClientName } from '../redis/redis-client-name';
 import type { RedisClient } from '../redis/redis-connection';
 import { BotRegistry } from './bot-registry.service';
@@ -30,6 +31,7 @@ export class BotUpdatesProcessor extends WorkerHost {
     private readonly registry: BotRegistry,
     @InjectRedis(RedisClientName.Commands) private readonly redis: RedisClient,
     private readonly events: EventsService,
+    private readonly metrics: DomainMetrics,
   ) {
     super();
     this.prefix = `${config.redis.prefix}:handled-update`;
@@ -47,6 +49,7 @@ export class BotUpdatesProcessor extends WorkerHost {
         'NX',
       );
       if (!first) continue;
+      this.metrics.botUpdate();
       try {
         if (await this.registry.handleUpdate(tenantId, update)) handled++;
       } catch (err) {
