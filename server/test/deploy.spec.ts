@@ -76,7 +76,7 @@ function kustomize(dir: string): K8sObject[] {
 
 /** Problems kubernetes-models finds in the resources (an ES-module-only library, so run in its own Node process). */
 function schemaProblems(resources: unknown[]): { resource: string; error: string }[] {
-  const out = execFileSync('node', [path.join(__dirname, 'helpers', 'validate-manifests.mjs')], {
+  const out = execFileSync('node', [path.join(__dirname, '..', 'scripts', 'validate-manifests.mjs')], {
     input: JSON.stringify(resources),
     encoding: 'utf8',
     maxBuffer: 64 << 20,
