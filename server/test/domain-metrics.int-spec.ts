@@ -86,6 +86,37 @@ describe('domain metrics on /metrics', () => {
     expect(codeErrors(after) - codeErrors(before)).toBe(1);
   });
 
+  it('counts a QR login of a 2FA account: token issued, password needed, a wrong password, signed in', async () => {
+    const before = await scrape();
+    const qr = (s: Samples, result: string) => s.value('tenantgram_mtproto_logins_total', { flow: 'qr', result });
+    const tenant = await newTenant(app);
+    const user = await newSandboxUser(cluster.sandbox, { password: 'qr pass phrase' });
+    const started = await request(app.url)
+      .post('/api/user-mtproto/qr')
+      .set(tenant.headers)
+      .send({ telegram_api_id: API_ID, telegram_api_hash: API_HASH })
+      .expect(200);
+    const token = /^tg:\/\/login\?token=([A-Za-z0-9_-]+)$/.exec(started.body.qr_url as string)?.[1];
+    await control(cluster.sandbox, 'POST', `/sandbox/users/${user.phone}/accept-login-token`, { token });
+    const poll = () => request(app.url).get(`/api/user-mtproto/qr/${started.body.login_id}`).set(tenant.headers);
+    expect((await poll().expect(200)).body.state).toBe('password_needed');
+    expect((await poll().expect(200)).body.state).toBe('password_needed');
+    const password = (value: string) =>
+      request(app.url)
+        .post(`/api/user-mtproto/qr/${started.body.login_id}/password`)
+        .set(tenant.headers)
+        .send({ password: value });
+    await password('nope').expect(400);
+    await password('qr pass phrase').expect(200);
+
+    const after = await scrape();
+    expect(qr(after, 'sent_code') - qr(before, 'sent_code')).toBe(1);
+    // Polled twice, counted once: the login reached the step once.
+    expect(qr(after, 'password_needed') - qr(before, 'password_needed')).toBe(1);
+    expect(qr(after, 'invalid_code') - qr(before, 'invalid_code')).toBe(1);
+    expect(qr(after, 'signed_in') - qr(before, 'signed_in')).toBe(1);
+  });
+
   it('counts a FLOOD_WAIT answered to a login as flood_wait with its seconds, and one the client slept through', async () => {
     const before = await scrape();
     const floodSeconds = (s: Samples) => s.value('tenantgram_mtproto_flood_wait_seconds_total');
