@@ -4,6 +4,7 @@ import type { Job } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { QueueName } from '../queue/queue-names';
+import { DomainMetrics } from '../health/domain-metrics';
 import { InjectRedis, RedisClientName } from '../redis/redis-client-name';
 import type { RedisClient } from '../redis/redis-connection';
 import { BotRegistry } from './bot-registry.service';
@@ -29,6 +30,7 @@ export class BotUpdatesProcessor extends WorkerHost {
     private readonly registry: BotRegistry,
     @InjectRedis(RedisClientName.Commands) private readonly redis: RedisClient,
     private readonly updateEvents: BotUpdateEvents,
+    private readonly metrics: DomainMetrics,
   ) {
     super();
     this.prefix = `${config.redis.prefix}:handled-update`;
@@ -47,6 +49,7 @@ export class BotUpdatesProcessor extends WorkerHost {
         'NX',
       );
       if (!first) continue;
+      this.metrics.botUpdate();
       try {
         if (await this.registry.handleUpdate(tenantId, update)) handled++;
       } catch (err) {

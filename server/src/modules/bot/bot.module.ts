@@ -16,6 +16,7 @@ import { CredentialsModule } from '../credentials/credentials.module';
 import { QueueModule } from '../queue/queue.module';
 import { EventsModule } from '../events/events.module';
 import { RedisModule } from '../redis/redis.module';
+import { MetricsModule } from '../health/metrics.module';
 
 /**
  * Tenant bots and notifications, for every role: the Bot API adapter, the
@@ -24,7 +25,7 @@ import { RedisModule } from '../redis/redis.module';
  * the system bot delivers the notifications (system-bot/).
  */
 @Module({
-  imports: [CredentialsModule, QueueModule, RedisModule, EventsModule],
+  imports: [CredentialsModule, QueueModule, RedisModule, EventsModule, MetricsModule],
   providers: [
     TelegramBotApi,
     BotUpdateEvents,
@@ -54,5 +55,5 @@ export class BotModule {}
 @Module({ imports: [BotModule], controllers: [UserBotController, WebhookController], providers: [WebhookFastPath] })
 export class BotHttpModule {}
 
-@Module({ imports: [BotModule, RedisModule, EventsModule], providers: [BotUpdatesProcessor] })
+@Module({ imports: [BotModule, RedisModule, EventsModule, MetricsModule], providers: [BotUpdatesProcessor] })
 export class BotWorkerModule {}

@@ -31,6 +31,11 @@ export function telegramAnswer(err: unknown): { code: number; description: strin
   return err instanceof TelegramError ? { code: err.code, description: err.description } : undefined;
 }
 
+/** A failed call as a metric label: Telegram's status code, or `network` when no answer came. */
+export function failureCode(err: unknown): string {
+  return err instanceof TelegramError ? String(err.code) : 'network';
+}
+
 /** Telegram's own words, without anything that could carry a token. */
 export function describeFailure(f: TelegramFailure): string {
   switch (f.kind) {

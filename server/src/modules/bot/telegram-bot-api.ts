@@ -1,9 +1,11 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import * as http from 'node:http';
 import { Input, Telegraf, Telegram } from 'telegraf';
 import type { ChatMember, Message, Update, UserFromGetMe, WebhookInfo } from 'telegraf/types';
 import { type AppConfig, TelegramMode } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { DomainMetrics } from '../health/domain-metrics';
+import { failureCode } from './telegram-bot-api.failure';
 
 /** An update Telegram delivers to a bot (webhook body or long-polling result). */
 export type BotUpdate = Update;
@@ -139,7 +141,10 @@ export class TelegramBotApi implements OnModuleDestroy {
   private readonly plainAgent?: http.Agent;
   private readonly timeoutMs: number;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Optional() private readonly metrics?: DomainMetrics,
+  ) {
     this.timeoutMs = config.telegram.botApiTimeoutMs;
     this.apiRoot =
       config.telegram.mode === TelegramMode.Sandbox
@@ -173,23 +178,29 @@ export class TelegramBotApi implements OnModuleDestroy {
    * telegraf gives every call node-fetch's 500 s (fixed in its client), so a Telegram that accepts
    * the connection and never answers would hold a sender that long. Each call without a signal of
    * its own (long polling brings one) gets TELEGRAM_BOT_API_TIMEOUT_SECONDS and then fails like a
-   * network error, which callers treat as Telegram being unavailable.
+   * network error, which callers treat as Telegram being unavailable. Every failed call is counted
+   * here, by Telegram's status code (or network / timeout).
    */
   bound(telegram: Telegram): Telegram {
     const timeoutMs = this.timeoutMs;
+    const metrics = this.metrics;
     const call = telegram.callApi.bind(telegram);
     const bounded = async (
       method: Parameters<typeof call>[0],
       payload: Parameters<typeof call>[1],
       options: Parameters<typeof call>[2] = {},
     ): Promise<unknown> => {
-      if (options.signal) return call(method, payload, options);
-      const signal = AbortSignal.timeout(timeoutMs);
+      const signal = options.signal ? undefined : AbortSignal.timeout(timeoutMs);
       try {
         // telegraf types its option with the abort-controller shim; node-fetch takes the standard signal.
-        return await call(method, payload, { signal: signal as NonNullable<typeof options.signal> });
+        return await call(method, payload, signal ? { signal: signal as NonNullable<typeof options.signal> } : options);
       } catch (err) {
-        if (signal.aborted) throw new Error(`Telegram did not answer ${method} within ${timeoutMs / 1000} s`);
+        if (signal?.aborted) {
+          metrics?.botApiError('timeout');
+          throw new Error(`Telegram did not answer ${method} within ${timeoutMs / 1000} s`);
+        }
+        // A long poll its caller stopped is no failure.
+        if (!options.signal?.aborted) metrics?.botApiError(failureCode(err));
         throw err;
       }
     };

@@ -18,6 +18,8 @@ export interface DuePost {
   ownerStatus: string | null;
   /** Due, unsent posts in this channel, this one included. */
   dueInChannel: number;
+  /** Since when the post is due (epoch ms). */
+  dueAt: number;
 }
 
 /** What Telegram answered for a post it accepted. */
@@ -63,6 +65,7 @@ export class OutboxStore {
         chatId: r.chat_id ?? `@${r.chat_username ?? ''}`,
         ownerStatus: r.owner_status,
         dueInChannel: r.due_in_channel,
+        dueAt: new Date(r.due_at).getTime(),
       });
     }
     return out;

@@ -18,6 +18,7 @@ import { CredentialsService } from '../credentials/credentials.service';
 import { TenantDb } from '../database/tenant-db';
 import { EventType } from '../events/event-types';
 import { EventsService } from '../events/events.service';
+import { DomainMetrics } from '../health/domain-metrics';
 import { UserStatus } from '../tenants/user.entity';
 import { TelegramSendLimiter, type WaitScope } from '../rate-limit/telegram-send-limiter';
 import { type DuePost, OutboxStore } from './outbox-store';
@@ -76,6 +77,7 @@ export class PostSender {
     private readonly notifications: NotificationsService,
     private readonly events: EventsService,
     private readonly clock: Clock,
+    private readonly metrics: DomainMetrics,
   ) {}
 
   /** The next due, unsent post of each of the tenant's channels, oldest first. */
@@ -219,6 +221,8 @@ export class PostSender {
     // The record also appends each post's post.sent event, in the same statement (tenant_record_sent).
     await this.untilWritten(() => this.outbox.recordSent(tenantId, records));
     if (records.length > 0) this.events.recordedElsewhere(tenantId);
+    // due_at is Postgres's wall clock, so the delay is measured against the wall clock too.
+    this.metrics.postsSent(sent.map((s) => s.post.dueAt));
     // The post is recorded; a file left behind here is reclaimed by the next quota check, so a failed delete
     // must not turn a sent post into an error.
     await this.media
@@ -267,6 +271,7 @@ export class PostSender {
 
   private async requeue(tenantId: string, post: DuePost, error: string, uncounted: boolean): Promise<void> {
     await this.untilWritten(() => this.posts.requeue(tenantId, post.id, error, uncounted));
+    this.metrics.postRetried();
   }
 
   /** Marks the post failed and tells the tenant (unless the caller sends one notice for many). */
@@ -284,6 +289,7 @@ export class PostSender {
       });
       return this.channels.label(tenantId, post.channelId);
     });
+    this.metrics.postFailed();
     this.logger.warn(`post ${post.id} failed: ${error}`);
     if (!notify) return;
     await this.notifications.notify(tenantId, {

@@ -16,6 +16,7 @@ import { QueueModule } from '../queue/queue.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { RedisModule } from '../redis/redis.module';
 import { SendPathFunctions } from './send-path-functions';
+import { MetricsModule } from '../health/metrics.module';
 
 /**
  * A tenant's posts and their waiting uploads, for every role: PostsService is what other modules
@@ -50,6 +51,7 @@ export class PostsWorkerModule {
         QueueModule,
         RateLimitModule,
         RedisModule,
+        MetricsModule,
       ],
       providers: [
         PostSender,

@@ -19,6 +19,8 @@ export interface DuePostRow {
   chat_username: string | null;
   owner_status: string | null;
   due_in_channel: number;
+  /** Since when the post is due: its scheduled time, or its creation when it was not scheduled later. */
+  due_at: Date;
 }
 
 /**

@@ -8,6 +8,8 @@ import { ConnectionTCPFull } from 'telegram/network';
 import { StringSession } from 'telegram/sessions';
 import { AppConfig, TelegramMode } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { DomainMetrics } from '../health/domain-metrics';
+import type { TelegramCallError } from './telegram-errors';
 
 /** Where the sandbox's MTProto door listens, and the RSA key it signs its handshakes with. */
 export interface MtprotoSandboxEndpoint {
@@ -49,13 +51,26 @@ const SANDBOX_DC_ID = 2;
  */
 const SESSION_PLACEHOLDER_PORT = 443;
 
-/** Routes gramjs's own log lines to the application logger, warnings and errors only. */
+/** gramjs's line for a FLOOD_WAIT it sleeps through (floodSleepThreshold) instead of throwing. */
+const FLOOD_SLEEP_LINE = /^Sleeping for (\d+)s on flood wait/;
+
+/**
+ * Routes gramjs's own log lines to the application logger, warnings and errors only. A FLOOD_WAIT
+ * the client sleeps through is told to nobody but this logger, so its line is where it is counted.
+ */
 class RoutedGramLogger extends GramLogger {
   constructor(
     private readonly target: NestLogger,
     level: LogLevel,
+    private readonly floodSlept: (seconds: number) => void,
   ) {
     super(level);
+  }
+
+  override info(message: string): void {
+    const flood = FLOOD_SLEEP_LINE.exec(message);
+    if (flood) this.floodSlept(Number(flood[1]));
+    super.info(message);
   }
 
   override log(level: LogLevel, message: string): void {
@@ -75,7 +90,14 @@ export class MtprotoClientFactory {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(MTPROTO_SANDBOX_ENDPOINT) private readonly sandboxOverride?: MtprotoSandboxEndpoint,
+    @Optional() private readonly metrics?: DomainMetrics,
   ) {}
+
+  /** Counts a failed call by Telegram's error name (a FLOOD_WAIT with its seconds); answers the error. */
+  failed(err: TelegramCallError): TelegramCallError {
+    this.metrics?.mtprotoError(err.errorName, err.seconds);
+    return err;
+  }
 
   get sandboxMode(): boolean {
     return this.config.telegram.mode === TelegramMode.Sandbox;
@@ -157,7 +179,7 @@ export class MtprotoClientFactory {
 
   private gramLogger(): GramLogger {
     const level = this.config.log.level === 'silent' ? LogLevel.NONE : LogLevel.WARN;
-    return new RoutedGramLogger(this.log, level);
+    return new RoutedGramLogger(this.log, level, (seconds) => this.metrics?.mtprotoError('FLOOD_WAIT', seconds));
   }
 }
 

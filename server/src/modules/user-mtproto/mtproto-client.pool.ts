@@ -11,6 +11,7 @@ import { PoolEntries, PoolEntry } from './mtproto-pool/pool-entries';
 import { Meter, MtprotoRateMeter, SlotRelease } from './mtproto-pool/rate-meter';
 import { MtprotoSessionOpener } from './mtproto-pool/session-opener';
 import { MtprotoSessionEvents } from './mtproto-session-events';
+import { DomainMetrics } from '../health/domain-metrics';
 import { DEAD_SESSION_ERRORS, isDeadSession, TelegramCallError, toDomainError } from './telegram-errors';
 import { TelegramUserSession } from './telegram-user-session';
 import { telegramUnavailable } from './user-mtproto.errors';
@@ -65,6 +66,7 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
     private readonly deadSessions: MtprotoDeadSessions,
     private readonly lastUsed: MtprotoLastUsedStamps,
     private readonly events: MtprotoSessionEvents,
+    private readonly metrics: DomainMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -72,6 +74,10 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
     const idleMs = this.config.mtproto.idleSeconds * 1000;
     this.sweepTimer = setInterval(() => void this.sweepIdle(), Math.min(Math.max(250, Math.floor(idleMs / 4)), 30_000));
     this.keepAlive.start();
+    this.metrics.reportSessions(() => ({
+      connected: this.entries.all().filter((e) => e.session.connectionState === 'up').length,
+      leased: this.entries.size,
+    }));
     void this.events
       .subscribe((tenantId) => {
         // Another pod changed the stored session: drop the client that uses the old one.

@@ -5,6 +5,7 @@ import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { CredentialsService, TenantCredentials } from '../credentials/credentials.service';
 import { CryptoService } from '../crypto/crypto.service';
+import { DomainMetrics, type MtprotoLoginResult } from '../health/domain-metrics';
 import { MtprotoClientFactory } from './mtproto-client.factory';
 import { MtprotoLogin, MtprotoLoginFlow, MtprotoLoginState } from './mtproto-login.entity';
 import { MtprotoLoginKey, MtprotoLoginsInTransaction, MtprotoLoginsRepository } from './mtproto-logins.repository';
@@ -59,6 +60,21 @@ export interface QrResult {
   expires_at: string | null;
 }
 
+/** How a refused login step ended, for the login counter. */
+function loginResultOf(code: UserMtprotoErrorCode): MtprotoLoginResult {
+  switch (code) {
+    case UserMtprotoErrorCode.PhoneCodeInvalid:
+    case UserMtprotoErrorCode.PasswordInvalid:
+      return 'invalid_code';
+    case UserMtprotoErrorCode.PhoneCodeExpired:
+      return 'expired';
+    case UserMtprotoErrorCode.FloodWait:
+      return 'flood_wait';
+    default:
+      return 'error';
+  }
+}
+
 const qrUrl = (token: Buffer): string => `tg://login?token=${token.toString('base64url')}`;
 
 /**
@@ -78,6 +94,7 @@ export class MtprotoLoginService {
     private readonly factory: MtprotoClientFactory,
     private readonly audit: AuditService,
     private readonly events: MtprotoSessionEvents,
+    private readonly metrics: DomainMetrics,
   ) {}
 
   async setup(tenantId: string, input: SetupInput, actor: AuditActor): Promise<SetupResult> {
@@ -94,10 +111,10 @@ export class MtprotoLoginService {
         'telegram_phone must be in international E.164 form, e.g. +15551234567.',
       );
     }
-    const session = await this.openSession(input.apiId, input.apiHash);
+    const session = await this.openSession(input.apiId, input.apiHash, MtprotoLoginFlow.Code);
     try {
       const sent = await session.sendCode(phone).catch((err: unknown) => {
-        throw this.mapError(err);
+        throw this.mapError(err, MtprotoLoginFlow.Code);
       });
       const { id: loginId } = await this.storePendingLogin(tenantId, actor, {
         flow: MtprotoLoginFlow.Code,
@@ -123,12 +140,13 @@ export class MtprotoLoginService {
       if (login.state === MtprotoLoginState.Done) throw loginNotFound();
       if (login.state === MtprotoLoginState.Expired || login.expiresAt.getTime() <= Date.now()) {
         await this.setState(tx, login, MtprotoLoginState.Expired);
+        this.metrics.mtprotoLogin('code', 'expired');
         throw phoneCodeExpired();
       }
       if (login.state === MtprotoLoginState.PasswordNeeded && !input.password)
         return { next: 'password', verified: false };
       const creds = await this.apiCredentials(tenantId);
-      const session = await this.openSession(creds.apiId, creds.apiHash, this.pendingSessionOf(login));
+      const session = await this.openSession(creds.apiId, creds.apiHash, login.flow, this.pendingSessionOf(login));
       try {
         if (login.state === MtprotoLoginState.CodeSent) {
           const phone = this.crypto.decrypt(login.phone ?? '', this.place(tenantId, 'phone'));
@@ -140,6 +158,7 @@ export class MtprotoLoginService {
               login.state = MtprotoLoginState.PasswordNeeded;
               login.pendingSession = this.crypto.encrypt(session.save(), this.place(tenantId, 'pending_session'));
               await tx.save(login);
+              this.metrics.mtprotoLogin('code', 'password_needed');
               if (!input.password) return { next: 'password', verified: false };
             } else {
               throw await this.loginFailure(tx, login, err);
@@ -169,10 +188,10 @@ export class MtprotoLoginService {
       }
     }
     const creds = api ?? (await this.apiCredentials(tenantId));
-    const session = await this.openSession(creds.apiId, creds.apiHash);
+    const session = await this.openSession(creds.apiId, creds.apiHash, MtprotoLoginFlow.Qr);
     try {
       const token = await session.exportLoginToken().catch((err: unknown) => {
-        throw this.mapError(err);
+        throw this.mapError(err, MtprotoLoginFlow.Qr);
       });
       if (token.kind !== 'token') throw telegramUnavailable('unexpected login token answer');
       const row = await this.storePendingLogin(tenantId, actor, {
@@ -207,12 +226,13 @@ export class MtprotoLoginService {
       });
       if (login.state === MtprotoLoginState.Done) return answer('done');
       if (login.state === MtprotoLoginState.Expired || login.expiresAt.getTime() <= Date.now()) {
+        if (login.state !== MtprotoLoginState.Expired) this.metrics.mtprotoLogin('qr', 'expired');
         await this.setState(tx, login, MtprotoLoginState.Expired);
         return answer('expired');
       }
       if (login.state === MtprotoLoginState.PasswordNeeded) return answer('password_needed');
       const creds = await this.apiCredentials(tenantId);
-      const session = await this.openSession(creds.apiId, creds.apiHash, this.pendingSessionOf(login));
+      const session = await this.openSession(creds.apiId, creds.apiHash, login.flow, this.pendingSessionOf(login));
       try {
         let result;
         try {
@@ -222,9 +242,10 @@ export class MtprotoLoginService {
             login.state = MtprotoLoginState.PasswordNeeded;
             login.pendingSession = this.crypto.encrypt(session.save(), this.place(tenantId, 'pending_session'));
             await tx.save(login);
+            this.metrics.mtprotoLogin('qr', 'password_needed');
             return answer('password_needed');
           }
-          throw this.mapError(err);
+          throw this.mapError(err, MtprotoLoginFlow.Qr);
         }
         if (result.kind === 'token') return answer('pending', result);
         if (result.kind === 'migrate') {
@@ -253,7 +274,7 @@ export class MtprotoLoginService {
         );
       }
       const creds = await this.apiCredentials(tenantId);
-      const session = await this.openSession(creds.apiId, creds.apiHash, this.pendingSessionOf(login));
+      const session = await this.openSession(creds.apiId, creds.apiHash, login.flow, this.pendingSessionOf(login));
       try {
         await session.checkPassword(password).catch(async (err: unknown) => {
           throw await this.loginFailure(tx, login, err);
@@ -295,7 +316,7 @@ export class MtprotoLoginService {
     actor: AuditActor,
   ): Promise<void> {
     const me = await session.me().catch((err: unknown) => {
-      throw this.mapError(err);
+      throw this.mapError(err, login.flow);
     });
     await this.credentials.update(
       tenantId,
@@ -318,6 +339,7 @@ export class MtprotoLoginService {
       tx.em,
     );
     await this.events.sessionChanged(tenantId);
+    this.metrics.mtprotoLogin(login.flow, 'signed_in');
   }
 
   private async loginFailure(
@@ -333,17 +355,27 @@ export class MtprotoLoginService {
     } else if (name === 'PHONE_CODE_EXPIRED') {
       await this.setState(tx, login, MtprotoLoginState.Expired);
     }
-    return this.mapError(err);
+    return this.mapError(err, login.flow);
   }
 
-  /** A login step's failure as the API's error code; anything that is not Telegram's answer goes on as it is. */
-  private mapError(err: unknown): UserMtprotoError {
+  /**
+   * A login step's failure as the API's error code, counted by how it ended; anything that is not
+   * Telegram's answer goes on as it is.
+   */
+  private mapError(err: unknown, flow: MtprotoLoginFlow): UserMtprotoError {
     if (err instanceof UserMtprotoError) return err;
     if (!(err instanceof TelegramCallError)) throw err;
-    return toDomainError(err, 'login');
+    const domain = toDomainError(err, 'login');
+    this.metrics.mtprotoLogin(flow, loginResultOf(domain.code));
+    return domain;
   }
 
-  private async openSession(apiId: number, apiHash: string, session?: string): Promise<TelegramUserSession> {
+  private async openSession(
+    apiId: number,
+    apiHash: string,
+    flow: MtprotoLoginFlow,
+    session?: string,
+  ): Promise<TelegramUserSession> {
     try {
       return await TelegramUserSession.open(this.factory, {
         apiId,
@@ -352,7 +384,7 @@ export class MtprotoLoginService {
         floodSleepSeconds: this.config.mtproto.floodSleepSeconds,
       });
     } catch (err) {
-      throw this.mapError(err);
+      throw this.mapError(err, flow);
     }
   }
 
@@ -378,7 +410,7 @@ export class MtprotoLoginService {
    * Saves a new pending login (the only one of the tenant: older ones are dropped), with the
    * phone and the auth key that asked for the code sealed to this tenant and column, and audits it.
    */
-  private storePendingLogin(
+  private async storePendingLogin(
     tenantId: string,
     actor: AuditActor,
     login: {
@@ -389,7 +421,7 @@ export class MtprotoLoginService {
       pendingSession: string;
     },
   ): Promise<MtprotoLogin> {
-    return this.logins.transaction(tenantId, async (tx) => {
+    const stored = await this.logins.transaction(tenantId, async (tx) => {
       const row = await tx.replaceAll({
         flow: login.flow,
         phone: login.phone === null ? null : this.crypto.encrypt(login.phone, this.place(tenantId, 'phone')),
@@ -410,6 +442,8 @@ export class MtprotoLoginService {
       );
       return row;
     });
+    this.metrics.mtprotoLogin(login.flow, 'sent_code');
+    return stored;
   }
 
   private async setState(tx: MtprotoLoginsInTransaction, login: MtprotoLogin, state: MtprotoLoginState): Promise<void> {

@@ -373,7 +373,7 @@ export class TelegramUserSession {
       work.catch(() => undefined);
       return await Promise.race([work, failed]);
     } catch (err) {
-      throw toCallError(err);
+      throw this.factory.failed(toCallError(err));
     } finally {
       clearTimeout(timer);
       this.inFlight.delete(fail);

@@ -53,6 +53,7 @@ import { CryptoModule } from '../crypto/crypto.module';
 import { QueueModule } from '../queue/queue.module';
 import { RedisModule } from '../redis/redis.module';
 import { EventsModule } from '../events/events.module';
+import { MetricsModule } from '../health/metrics.module';
 
 /**
  * One module per app config: Nest tells dynamic modules apart by reference, so every importer of
@@ -104,6 +105,7 @@ export class UserMtprotoModule {
         MtprotoLoginsModule,
         RedisModule,
         EventsModule,
+        MetricsModule,
       ],
       controllers,
       providers,

@@ -1,10 +1,11 @@
 -- The send path's read (OutboxStore.due), one round trip for any number of tenants. For each
 -- requested tenant (ord: its position in p_tenants), scoped to that tenant (transaction-local
 -- app.user_id) before a row is read: the oldest due, unsent post of each of its channels, oldest
--- first, up to its own limit p_limits[ord], with how many are due in that channel. SECURITY INVOKER:
+-- first, up to its own limit p_limits[ord], with how many are due in that channel and since when it is
+-- due (its scheduled time, or its creation when it was not scheduled later). SECURITY INVOKER:
 -- row-level security applies as in a TenantDb.run transaction, and the query names the tenant too.
 CREATE OR REPLACE FUNCTION public.tenant_due_posts(p_tenants uuid[], p_limits integer[])
- RETURNS TABLE(ord integer, post_id uuid, channel_id uuid, status character varying, text text, parse_mode character varying, media jsonb, attempts integer, chat_id bigint, chat_username character varying, owner_status character varying, due_in_channel integer)
+ RETURNS TABLE(ord integer, post_id uuid, channel_id uuid, status character varying, text text, parse_mode character varying, media jsonb, attempts integer, chat_id bigint, chat_username character varying, owner_status character varying, due_in_channel integer, due_at timestamp with time zone)
  LANGUAGE plpgsql
 AS $function$
       DECLARE t uuid;
@@ -14,7 +15,8 @@ AS $function$
           PERFORM set_config('app.user_id', t::text, true);
           RETURN QUERY
             SELECT i, h.id, h.channel_id, h.status, h.text, h.parse_mode, h.media, h.attempts, c.telegram_id, c.username,
-                   (SELECT u.status FROM users u WHERE u.id = t), h.due::integer
+                   (SELECT u.status FROM users u WHERE u.id = t), h.due::integer,
+                   greatest(h.created_at, h.scheduled_at)
               FROM (SELECT DISTINCT ON (p.channel_id) p.*, count(*) OVER (PARTITION BY p.channel_id) AS due FROM posts p
                      WHERE p.user_id = t AND p.status IN ('scheduled', 'sending') AND p.telegram_message_id IS NULL
                        AND (p.scheduled_at IS NULL OR p.scheduled_at <= now())

@@ -4,6 +4,8 @@ import type { NotificationsService } from '../../bot/notifications.service';
 import type { CredentialsService } from '../../credentials/credentials.service';
 import { EventType } from '../../events/event-types';
 import type { EventsService } from '../../events/events.service';
+import { DomainMetrics } from '../../health/domain-metrics';
+import { MetricsService } from '../../health/metrics.service';
 import type { MtprotoLeaseService } from '../mtproto-lease.service';
 import { MtprotoDeadSessions } from './dead-sessions';
 
@@ -22,6 +24,7 @@ function setup(holds = true) {
     notifications as unknown as NotificationsService,
     leases as unknown as MtprotoLeaseService,
     events as unknown as EventsService,
+    new DomainMetrics(new MetricsService(), []),
   );
   return { dead, credentials, audit, notifications, leases, events };
 }

@@ -6,6 +6,7 @@ import { CredentialsService } from '../../credentials/credentials.service';
 import { MtprotoLease, MtprotoLeaseService } from '../mtproto-lease.service';
 import { EventType } from '../../events/event-types';
 import { EventsService } from '../../events/events.service';
+import { DomainMetrics } from '../../health/domain-metrics';
 
 /**
  * What follows when Telegram declares a tenant's session dead (revoked, expired, account
@@ -25,6 +26,7 @@ export class MtprotoDeadSessions {
     private readonly notifications: NotificationsService,
     private readonly leases: MtprotoLeaseService,
     private readonly events: EventsService,
+    private readonly metrics: DomainMetrics,
   ) {}
 
   /** `close` takes the client out of the pool and destroys it; `reason` is Telegram's error name. */
@@ -42,6 +44,7 @@ export class MtprotoDeadSessions {
       if (!(await this.leases.holds(lease))) return;
       const actor = systemActor();
       await this.credentials.update(tenantId, { sessionString: null, isMtprotoVerified: false }, actor);
+      this.metrics.sessionRevoked();
       await this.audit.record({
         action: AuditAction.MtprotoSessionRevoked,
         actor,
