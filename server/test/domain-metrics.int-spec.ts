@@ -12,6 +12,7 @@ import {
   latestCode,
   MtprotoCluster,
   newSandboxUser,
+  sleep,
   startCluster,
 } from './user-mtproto-kit';
 
@@ -84,6 +85,33 @@ describe('domain metrics on /metrics', () => {
     const codeErrors = (s: Samples) =>
       s.value('tenantgram_telegram_errors_total', { door: 'mtproto', code: 'PHONE_CODE_INVALID' });
     expect(codeErrors(after) - codeErrors(before)).toBe(1);
+  });
+
+  it('counts an expired code once, however often the spent login is tried again', async () => {
+    const before = await scrape();
+    const tenant = await newTenant(app);
+    const user = await newSandboxUser(cluster.sandbox);
+    const ttl = cluster.sandbox.world.codeTtlSeconds;
+    cluster.sandbox.world.codeTtlSeconds = 1;
+    let started: request.Response;
+    try {
+      started = await setup(tenant.headers, user.phone).expect(200);
+    } finally {
+      cluster.sandbox.world.codeTtlSeconds = ttl;
+    }
+    const code = await latestCode(cluster.sandbox, user.phone);
+    // The sandbox's code lives one second: wait it out.
+    await sleep(1200);
+    for (let i = 0; i < 2; i++) {
+      const res = await request(app.url)
+        .post('/api/user-mtproto/verify')
+        .set(tenant.headers)
+        .send({ login_id: started.body.login_id, verification_code: code })
+        .expect(400);
+      expect(res.body.error.code).toBe('PHONE_CODE_EXPIRED');
+    }
+    const after = await scrape();
+    expect(logins(after, 'expired') - logins(before, 'expired')).toBe(1);
   });
 
   it('counts a QR login of a 2FA account: token issued, password needed, a wrong password, signed in', async () => {

@@ -139,8 +139,8 @@ export class MtprotoLoginService {
       const login = await this.lockLogin(tx, MtprotoLoginFlow.Code, input);
       if (login.state === MtprotoLoginState.Done) throw loginNotFound();
       if (login.state === MtprotoLoginState.Expired || login.expiresAt.getTime() <= Date.now()) {
+        if (login.state !== MtprotoLoginState.Expired) this.metrics.mtprotoLogin('code', 'expired');
         await this.setState(tx, login, MtprotoLoginState.Expired);
-        this.metrics.mtprotoLogin('code', 'expired');
         throw phoneCodeExpired();
       }
       if (login.state === MtprotoLoginState.PasswordNeeded && !input.password)
