@@ -7,6 +7,7 @@ import { CredentialsService } from '../credentials/credentials.service';
 import { UserStatus } from '../tenants/user.entity';
 import { BotOwnerLookup } from './bot-owner.lookup';
 import { BotUpdateEvents } from './bot-update-events';
+import { DomainMetrics } from '../health/domain-metrics';
 import { TelegramBotApi } from './telegram-bot-api';
 import { TENANT_BOT_UPDATE_KINDS } from '../events/event-types';
 import { TenantBotHandlers } from './tenant-bot-handlers';
@@ -43,6 +44,7 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly owners: BotOwnerLookup,
     private readonly handlers: TenantBotHandlers,
     private readonly updateEvents: BotUpdateEvents,
+    private readonly metrics: DomainMetrics,
   ) {}
 
   private get polling(): boolean {
@@ -140,7 +142,13 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
     const botId = c.botId;
     // A polled update is confirmed to Telegram by the next getUpdates, so it becomes its event before
     // it is handled (as a webhook batch does in the worker), retried until stored: the loop waits.
-    if (polls) bot.use(async (ctx, next) => (await this.recordPolled(tenantId, botId, ctx.update), next()));
+    if (polls) {
+      bot.use(async (ctx, next) => {
+        await this.recordPolled(tenantId, botId, ctx.update);
+        this.metrics.botUpdate();
+        return next();
+      });
+    }
     this.handlers.install(bot, tenantId);
     const entry: Entry = { tenantId, botId, bot, lastUsed: Date.now(), polling: false };
     this.bots.set(tenantId, entry);
