@@ -66,21 +66,25 @@ export class WebhookDeliveriesRepository {
     @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,
   ) {}
 
-  /** The first attempts of a dispatch, due now, in the caller's transaction; answers their ids by event id. */
+  /**
+   * The first attempts of a dispatch, due now, in the caller's transaction; answers each one's id,
+   * keyed `<endpoint id>:<event id>`.
+   */
   async insertFirstAttempts(
     em: EntityManager,
     tenantId: string,
-    endpointId: string,
-    generation: number,
-    eventIds: string[],
+    attempts: { endpointId: string; generation: number; eventId: string }[],
   ): Promise<Map<string, string>> {
-    const rows = await em.query<{ id: string; event_id: string }[]>(
+    if (attempts.length === 0) return new Map();
+    const rows = await em.query<{ id: string; endpoint_id: string; event_id: string }[]>(
       `INSERT INTO "webhook_deliveries" ("user_id", "endpoint_id", "generation", "event_id", "attempt", "next_attempt_at")
-       SELECT $1, $2, $3, e, 1, now() FROM unnest($4::bigint[]) AS e
-       ON CONFLICT DO NOTHING RETURNING "id"::text AS "id", "event_id"::text AS "event_id"`,
-      [tenantId, endpointId, generation, eventIds],
+       SELECT $1, a.endpoint_id, a.generation, a.event_id, 1, now()
+         FROM unnest($2::uuid[], $3::int[], $4::bigint[]) AS a(endpoint_id, generation, event_id)
+       ON CONFLICT DO NOTHING
+       RETURNING "id"::text AS "id", "endpoint_id", "event_id"::text AS "event_id"`,
+      [tenantId, attempts.map((a) => a.endpointId), attempts.map((a) => a.generation), attempts.map((a) => a.eventId)],
     );
-    return new Map(rows.map((r) => [r.event_id, r.id]));
+    return new Map(rows.map((r) => [`${r.endpoint_id}:${r.event_id}`, r.id]));
   }
 
   /**
