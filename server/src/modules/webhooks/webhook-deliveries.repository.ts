@@ -131,6 +131,43 @@ export class WebhookDeliveriesRepository {
     return { recorded: true, nextId: inserted[0]?.id ?? null, nextAt: row.next_at };
   }
 
+  /**
+   * Records successful attempts of several tenants in one transaction (group commit: the delivery
+   * worker's hot path). Each tenant's attempts are one statement run in that tenant's row-level-security
+   * scope: the transaction starts in the first tenant's (TenantDb.run) and is scoped to each next tenant
+   * before its statement. A success also stops its endpoint's failure clock. Attempts no longer
+   * pending (a job run twice) are left as recorded.
+   */
+  async recordSuccesses(byTenant: Map<string, { deliveryId: string; result: AttemptResult }[]>): Promise<void> {
+    const [first] = byTenant.keys();
+    if (first === undefined) return;
+    await this.tenantDb.run(first, async (em) => {
+      for (const [tenantId, items] of byTenant) {
+        if (tenantId !== first) await em.query(`SELECT set_config('app.user_id', $1, true)`, [tenantId]);
+        await em.query(
+          `WITH done AS (
+             UPDATE "webhook_deliveries" d
+                SET "status" = 'succeeded', "status_code" = r.status_code, "duration_ms" = r.duration_ms,
+                    "error" = NULL, "response_body" = r.response_body, "delivered_at" = now(), "next_attempt_at" = NULL
+               FROM unnest($2::bigint[], $3::int[], $4::int[], $5::text[])
+                    AS r(id, status_code, duration_ms, response_body)
+              WHERE d."user_id" = $1 AND d."id" = r.id AND d."status" = 'pending'
+             RETURNING d."endpoint_id"
+           )
+           UPDATE "webhook_endpoints" SET "failing_since" = NULL
+            WHERE "user_id" = $1 AND "failing_since" IS NOT NULL AND "id" IN (SELECT "endpoint_id" FROM done)`,
+          [
+            tenantId,
+            items.map((i) => i.deliveryId),
+            items.map((i) => i.result.statusCode),
+            items.map((i) => i.result.durationMs),
+            items.map((i) => i.result.responseBody?.slice(0, 1024) ?? null),
+          ],
+        );
+      }
+    });
+  }
+
   /** The endpoint's attempts, newest first, of one status or all. */
   list(
     tenantId: string,

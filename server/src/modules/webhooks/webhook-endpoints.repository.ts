@@ -178,15 +178,6 @@ export class WebhookEndpointsRepository {
     return rows[0][0] ?? null;
   }
 
-  /** A success stops the failure clock. */
-  async clearFailing(em: EntityManager, tenantId: string, id: string): Promise<void> {
-    await em.query(
-      `UPDATE "webhook_endpoints" SET "failing_since" = NULL
-        WHERE "user_id" = $1 AND "id" = $2 AND "failing_since" IS NOT NULL`,
-      [tenantId, id],
-    );
-  }
-
   /**
    * A failure starts the failure clock (when not running) and, once it has run `disableAfterSeconds`,
    * disables the endpoint with `reason`. Answers whether this failure disabled it, and its url.
