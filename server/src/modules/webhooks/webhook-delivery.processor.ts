@@ -34,13 +34,18 @@ export class WebhookDeliveryProcessor extends WorkerHost {
     if (!target || target.status !== 'enabled') return { status: 'skipped' };
     const event = d.event ?? (await this.eventById(d.tenantId, d.eventId));
     if (!event) {
-      await this.webhooks.recordOutcome(d, { id: d.eventId } as TenantEvent, {
-        ok: false,
-        statusCode: null,
-        durationMs: 0,
-        error: 'the event is no longer kept (past the events retention)',
-        responseBody: null,
-      });
+      await this.webhooks.recordOutcome(
+        d,
+        { id: d.eventId } as TenantEvent,
+        {
+          ok: false,
+          statusCode: null,
+          durationMs: 0,
+          error: 'the event is no longer kept (past the events retention)',
+          responseBody: null,
+        },
+        { expired: true },
+      );
       return { status: 'expired' };
     }
     const body = JSON.stringify(event);

@@ -302,7 +302,12 @@ export class WebhooksService {
    * clock, and once it has run WEBHOOK_DISABLE_AFTER_SECONDS disables the endpoint, records
    * `endpoint.disabled` and tells the tenant through the system bot.
    */
-  async recordOutcome(job: DeliveryJob, event: TenantEvent, outcome: PostOutcome): Promise<void> {
+  async recordOutcome(
+    job: DeliveryJob,
+    event: TenantEvent,
+    outcome: PostOutcome,
+    options: { expired?: boolean } = {},
+  ): Promise<void> {
     const { tenantId, endpointId } = job;
     if (outcome.ok) {
       // Where a delivery's result is known (succeeded): the place to count it.
@@ -310,11 +315,13 @@ export class WebhooksService {
       return;
     }
     const schedule = this.config.webhooks.retryScheduleSeconds;
-    const delay = outcome.ok ? undefined : schedule[job.attempt - 1];
+    // An event past the retention cannot be sent: the attempt fails for good, and not against the endpoint.
+    const delay = options.expired ? undefined : schedule[job.attempt - 1];
     const next = delay === undefined ? null : { attempt: job.attempt + 1, afterSeconds: delay };
     const done = await this.tenantDb.run(tenantId, async (em) => {
       const recorded = await this.deliveries.recordAttempt(em, tenantId, job.deliveryId, 'failed', outcome, next);
       if (!recorded.recorded) return null;
+      if (options.expired) return { ...recorded, disabledUrl: null };
       const reason = `deliveries failed for ${this.config.webhooks.disableAfterSeconds} s without a success (last: ${outcome.error ?? 'failed'})`;
       const failure = await this.endpoints.recordFailure(
         em,
@@ -327,7 +334,7 @@ export class WebhooksService {
         await this.events.emit(
           tenantId,
           EventType.EndpointDisabled,
-          { endpoint_id: endpointId, url: failure.url, reason },
+          { endpoint_id: endpointId, url: failure.url && shownUrl(failure.url), reason },
           { em },
         );
         await this.record(AuditAction.WebhookEndpointDisabled, systemActor(), tenantId, endpointId, { reason }, em);
@@ -348,7 +355,7 @@ export class WebhooksService {
       await this.notifications.notify(tenantId, {
         kind: 'webhook_endpoint_disabled',
         endpoint_id: endpointId,
-        url: done.disabledUrl,
+        url: shownUrl(done.disabledUrl),
         reason: `no successful delivery for ${this.config.webhooks.disableAfterSeconds} s (last: ${outcome.error ?? 'failed'})`,
       });
     }
@@ -465,3 +472,11 @@ function statusChanges(
 }
 
 const hostOf = (url: string): string => new URL(url).host;
+
+/** An endpoint URL as events and notes show it: without credentials a tenant may have put in it. */
+const shownUrl = (url: string): string => {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
+};
