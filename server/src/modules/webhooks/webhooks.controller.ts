@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -25,6 +25,7 @@ import {
   WebhookSecretDto,
   WebhookTestDto,
 } from './dtos/webhook.dto';
+import { WebhookEndpointOwnershipGuard } from './webhook-endpoint-ownership.guard';
 import { WebhooksService } from './webhooks.service';
 
 const actorOf = (user: AuthUser, ip: string): AuditActor => ({ id: user.id, role: user.role, ip });
@@ -64,6 +65,7 @@ export class WebhooksController {
   }
 
   @Patch(':id')
+  @UseGuards(WebhookEndpointOwnershipGuard)
   @ApiOkResponse({ type: WebhookEndpointDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, WEBHOOK_URL_FORBIDDEN' })
   update(
@@ -115,6 +117,7 @@ export class WebhooksController {
   }
 
   @Post(':id/replay')
+  @UseGuards(WebhookEndpointOwnershipGuard)
   @HttpCode(202)
   @ApiAcceptedResponse({ type: WebhookReplayDto, description: 'The events from there are delivered again.' })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED (from_event_id)' })

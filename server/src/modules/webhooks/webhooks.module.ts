@@ -14,6 +14,7 @@ import { WebhookDispatchProcessor } from './webhook-dispatch.processor';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookEndpointsModule } from './webhook-endpoints.module';
 import { WebhookHttpClient } from './webhook-http';
+import { WebhookEndpointOwnershipGuard } from './webhook-endpoint-ownership.guard';
 import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
 
@@ -38,7 +39,11 @@ export class WebhooksModule implements OnModuleInit {
 }
 
 /** The tenant routes and the support console's (api role). */
-@Module({ imports: [WebhooksModule], controllers: [WebhooksController, AdminWebhooksController] })
+@Module({
+  imports: [WebhooksModule],
+  controllers: [WebhooksController, AdminWebhooksController],
+  providers: [WebhookEndpointOwnershipGuard],
+})
 export class WebhooksHttpModule {}
 
 /** Dispatch, the sweep and deliveries (worker role); delivery concurrency from the config. */

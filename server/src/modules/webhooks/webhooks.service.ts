@@ -120,6 +120,11 @@ export class WebhooksService {
     return (await this.endpoints.list(tenantId)).map(view);
   }
 
+  /** Whether the endpoint is the tenant's (another tenant's reads as missing). */
+  async owns(tenantId: string, id: string): Promise<boolean> {
+    return isUuid(id) && (await this.endpoints.find(tenantId, id)) !== null;
+  }
+
   async get(tenantId: string, id: string): Promise<WebhookEndpointDto> {
     return view(await this.find(tenantId, id));
   }
