@@ -159,9 +159,11 @@ describe('webhooks', () => {
       .send({ url: `${receiver.url}/cap3` })
       .expect(409);
     expect(over.body.error.code).toBe('TOO_MANY_WEBHOOK_ENDPOINTS');
+    const other = await newTenant(t);
+    const { id } = await create(other.headers, '/r');
     const replayBad = await request(t.url)
-      .post(`/api/webhook-endpoints/${(await create(await newTenant(t).then((u) => u.headers), '/r')).id}/replay`)
-      .set(headers)
+      .post(`/api/webhook-endpoints/${id}/replay`)
+      .set(other.headers)
       .send({ from_event_id: 'abc' })
       .expect(400);
     expect(replayBad.body.error.code).toBe('VALIDATION_FAILED');
