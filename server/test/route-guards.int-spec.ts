@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { IS_PUBLIC, Public } from '../src/common/http/public.decorator';
+import { systemActor } from '../src/modules/audit/audit-actions';
 import { CryptoService } from '../src/modules/crypto/crypto.service';
+import { WebhooksService } from '../src/modules/webhooks/webhooks.service';
 import { UserRole } from '../src/modules/tenants/user.entity';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { newStaff, newTenant, NewUser } from './factories/user.factory';
@@ -45,6 +47,8 @@ const STAFF_ALSO = new Set(['GET /api/me']);
  */
 type Fixture = (owner: NewUser) => Promise<string>;
 const ownChannel: Fixture = async (owner) => (await newChannel(t, owner.user.id)).id;
+const ownWebhookEndpoint: Fixture = async (owner) =>
+  (await t.app.get(WebhooksService).create(owner.user.id, { url: 'http://127.0.0.1:9/hook' }, systemActor())).id;
 /** A finished QR login of the owner (its pending session already emptied, as the product leaves it). */
 const ownQrLogin: Fixture = (owner) =>
   t.app.get(DataSource).transaction(async (em) => {
@@ -71,6 +75,11 @@ const OWNED_OBJECTS: Record<string, Fixture> = {
     const channel = await newChannel(t, owner.user.id);
     return (await newPost(t, owner.user.id, channel.id, { text: 'fixture' })).id;
   },
+  '/api/webhook-endpoints/:id': ownWebhookEndpoint,
+  '/api/webhook-endpoints/:id/rotate-secret': ownWebhookEndpoint,
+  '/api/webhook-endpoints/:id/test': ownWebhookEndpoint,
+  '/api/webhook-endpoints/:id/deliveries': ownWebhookEndpoint,
+  '/api/webhook-endpoints/:id/replay': ownWebhookEndpoint,
   '/api/files/:id/download': async (owner) => {
     const channel = await newChannel(t, owner.user.id);
     return (await newFile(t, owner.user.id, { channelId: channel.id })).id;
@@ -91,6 +100,8 @@ const OWNER_NEEDS_MORE = new Set([
   'POST /api/channels/:id/posts',
   'POST /api/channels/:id/files',
   'GET /api/files/:id/download',
+  // Needs from_event_id in the body.
+  'POST /api/webhook-endpoints/:id/replay',
 ]);
 
 interface Route {

@@ -57,6 +57,12 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
   // The send path's record appends each sent post's event through events_append, in its statement.
   events: { entity: 'Event', files: ['events/events.repository.ts', 'events/sql/events_append.sql'] },
   event_keys: { entity: 'EventKey', files: ['events/sql/events_append.sql', 'events/sql/events_maintain.sql'] },
+  webhook_endpoints: {
+    entity: 'WebhookEndpoint',
+    // The sweep reads which endpoints are enabled beside their pending attempts; both tables are the webhooks module's.
+    files: ['webhooks/webhook-endpoints.repository.ts', 'webhooks/webhook-deliveries.repository.ts'],
+  },
+  webhook_deliveries: { entity: 'WebhookDelivery', files: ['webhooks/webhook-deliveries.repository.ts'] },
 };
 
 /** Where a file reaches the table: through its entity's repository or query builder, or by name in SQL. */

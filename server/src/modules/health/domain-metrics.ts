@@ -124,7 +124,7 @@ export class DomainMetrics {
     });
     this.eventsLagSeconds = new Gauge({
       name: 'tenantgram_events_lag_seconds',
-      help: 'Age of the oldest event not yet delivered to its webhook: how far delivery is behind.',
+      help: 'Age of the last event delivered to a webhook when it was delivered: how far delivery is behind.',
       registers,
     });
     const jobs: Gauge<'queue' | 'state'> = new Gauge({
@@ -202,7 +202,7 @@ export class DomainMetrics {
     this.webhookDeliverySeconds.observe(seconds);
   }
 
-  /** The age of the oldest event not yet delivered (0 when delivery is caught up). */
+  /** The age of an event as it is delivered: how far delivery is behind. */
   eventsLag(seconds: number): void {
     this.eventsLagSeconds.set(Math.max(0, seconds));
   }
