@@ -15,6 +15,7 @@ import { SystemBotModule, SystemBotWorkerModule } from './modules/system-bot/sys
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
 import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
+import { WebhooksHttpModule, WebhooksModule, WebhooksWorkerModule } from './modules/webhooks/webhooks.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { dataSourceOptions } from './data-source-options';
@@ -48,11 +49,19 @@ export class AppModule {
         BotModule,
         ChannelAdminModule,
         ...(roleServesHttpApi(config.role)
-          ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule, EventsHttpModule]
+          ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule, EventsHttpModule, WebhooksHttpModule]
           : []),
         ...(roleRunsWorkers(config.role)
-          ? [BotWorkerModule, SystemBotWorkerModule, PostsWorkerModule.forRoot(config), EventsWorkerModule]
+          ? [
+              BotWorkerModule,
+              SystemBotWorkerModule,
+              PostsWorkerModule.forRoot(config),
+              EventsWorkerModule,
+              WebhooksWorkerModule.forRoot(config),
+            ]
           : []),
+        // Every role: wherever events are recorded, their webhook dispatch is woken.
+        WebhooksModule,
         UserMtprotoModule.forRoot(config),
         ...(options.extraModules ?? []),
       ],

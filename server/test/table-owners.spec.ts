@@ -30,6 +30,12 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
   mtproto_logins: { entity: 'MtprotoLogin', files: ['user-mtproto/mtproto-logins.repository.ts'] },
   events: { entity: 'Event', files: ['events/events.repository.ts'] },
   event_keys: { entity: 'EventKey', files: ['events/events.repository.ts'] },
+  webhook_endpoints: {
+    entity: 'WebhookEndpoint',
+    // The sweep reads which endpoints are enabled beside their pending attempts; both tables are the webhooks module's.
+    files: ['webhooks/webhook-endpoints.repository.ts', 'webhooks/webhook-deliveries.repository.ts'],
+  },
+  webhook_deliveries: { entity: 'WebhookDelivery', files: ['webhooks/webhook-deliveries.repository.ts'] },
 };
 
 /** Where a file reaches the table: through its entity's repository or query builder, or by name in SQL. */

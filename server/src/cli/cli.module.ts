@@ -7,6 +7,7 @@ import { CryptoModule } from '../modules/crypto/crypto.module';
 import { DatabaseModule } from '../modules/database/database.module';
 import { TenantsModule } from '../modules/tenants/tenants.module';
 import { MtprotoLoginsModule } from '../modules/user-mtproto/mtproto-logins.module';
+import { WebhookEndpointsModule } from '../modules/webhooks/webhook-endpoints.module';
 import { dataSourceOptions } from '../data-source-options';
 
 /** What the operator commands need: the database (the restricted pool, and the admin pool for cross-tenant work), audit, crypto, credentials, users. */
@@ -24,6 +25,7 @@ export class CliModule {
         CredentialsModule,
         TenantsModule,
         MtprotoLoginsModule,
+        WebhookEndpointsModule,
       ],
     };
   }

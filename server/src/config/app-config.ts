@@ -366,6 +366,64 @@ export class EnvSchema {
   @Max(86400)
   EVENTS_MAINTENANCE_SECONDS = 3600;
 
+  /** How long a tenant's webhook endpoint may take to answer a delivery before the attempt counts as failed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  WEBHOOK_TIMEOUT_SECONDS = 10;
+
+  /** Seconds before each retry of a failed delivery, in order (comma-separated); after the last, the delivery is failed. */
+  @Matches(/^\s*\d{1,6}\s*(,\s*\d{1,6}\s*){0,19}$/, {
+    message: 'WEBHOOK_RETRY_SCHEDULE_SECONDS must be 1 to 20 comma-separated whole numbers of seconds',
+  })
+  WEBHOOK_RETRY_SCHEDULE_SECONDS = '5,300,1800,7200,18000,36000,36000';
+
+  /** An endpoint whose deliveries keep failing this long (no success in between) is disabled. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365 * 86400)
+  WEBHOOK_DISABLE_AFTER_SECONDS = 259_200;
+
+  /** After a secret rotation, the old secret keeps signing (beside the new one) this long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86400)
+  WEBHOOK_SECRET_OVERLAP_SECONDS = 86_400;
+
+  /** How often a worker looks for events no wake-up dispatched and for deliveries whose job was lost. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WEBHOOK_SWEEP_SECONDS = 30;
+
+  /** How many webhook endpoints one tenant may have. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_ENDPOINTS_PER_TENANT = 20;
+
+  /** Deliveries one worker makes at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_DELIVERY_CONCURRENCY = 64;
+
+  /**
+   * Whether endpoints may be plain http and resolve to loopback, private, link-local or other
+   * internal addresses. Defaults to yes outside production (development, sandbox, tests) and no in
+   * production, where it cannot be turned on.
+   */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_TARGETS?: boolean;
+
   /** Telegram's Ed25519 key for Mini App `signature` (hex); the production key unless overridden. */
   @IsOptional()
   @Matches(/^[0-9a-f]{64}$/i, { message: 'TELEGRAM_WEBAPP_PUBLIC_KEY must be 64 hex characters' })
@@ -425,6 +483,17 @@ export interface AppConfig {
     callTimeoutSeconds: number;
   };
   events: { retentionDays: number; waitMaxSeconds: number; streamsPerTenant: number; maintenanceSeconds: number };
+  webhooks: {
+    timeoutMs: number;
+    retryScheduleSeconds: number[];
+    disableAfterSeconds: number;
+    secretOverlapSeconds: number;
+    sweepSeconds: number;
+    endpointsPerTenant: number;
+    deliveryConcurrency: number;
+    /** Plain http and internal addresses allowed (development, sandbox, tests); never in production. */
+    allowPrivateTargets: boolean;
+  };
   /** Variables that fell back to development defaults (for the one-time warning). */
   devDefaultsUsed: string[];
 }
@@ -489,6 +558,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const mode =
     parsed.TELEGRAM_MODE ?? (production || parsed.SYSTEM_BOT_TOKEN ? TelegramMode.Real : TelegramMode.Sandbox);
+  if (production && parsed.WEBHOOK_ALLOW_PRIVATE_TARGETS) {
+    throw new ConfigError('WEBHOOK_ALLOW_PRIVATE_TARGETS cannot be turned on in production.');
+  }
   if (production && mode === TelegramMode.Sandbox) {
     throw new ConfigError('TELEGRAM_MODE=sandbox is for development and tests; production talks to Telegram.');
   }
@@ -559,6 +631,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       waitMaxSeconds: parsed.EVENTS_WAIT_MAX_SECONDS,
       streamsPerTenant: parsed.EVENTS_STREAMS_PER_TENANT,
       maintenanceSeconds: parsed.EVENTS_MAINTENANCE_SECONDS,
+    },
+    webhooks: {
+      timeoutMs: parsed.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      retryScheduleSeconds: parsed.WEBHOOK_RETRY_SCHEDULE_SECONDS.split(',').map((s) => Number(s.trim())),
+      disableAfterSeconds: parsed.WEBHOOK_DISABLE_AFTER_SECONDS,
+      secretOverlapSeconds: parsed.WEBHOOK_SECRET_OVERLAP_SECONDS,
+      sweepSeconds: parsed.WEBHOOK_SWEEP_SECONDS,
+      endpointsPerTenant: parsed.WEBHOOK_ENDPOINTS_PER_TENANT,
+      deliveryConcurrency: parsed.WEBHOOK_DELIVERY_CONCURRENCY,
+      allowPrivateTargets: parsed.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? !production,
     },
     devDefaultsUsed,
   };

@@ -34,6 +34,8 @@ export class AdminQueuesService {
     @InjectQueue(QueueName.PostSend) postSend: Queue,
     @InjectQueue(QueueName.Notifications) notifications: Queue,
     @InjectQueue(QueueName.EventsMaintenance) eventsMaintenance: Queue,
+    @InjectQueue(QueueName.WebhookDispatch) webhookDispatch: Queue,
+    @InjectQueue(QueueName.WebhookDelivery) webhookDelivery: Queue,
     private readonly audit: AuditService,
   ) {
     this.queues = {
@@ -42,6 +44,8 @@ export class AdminQueuesService {
       [QueueName.PostSend]: postSend,
       [QueueName.Notifications]: notifications,
       [QueueName.EventsMaintenance]: eventsMaintenance,
+      [QueueName.WebhookDispatch]: webhookDispatch,
+      [QueueName.WebhookDelivery]: webhookDelivery,
     };
   }
 

@@ -20,6 +20,12 @@ export enum AuditAction {
   MtprotoDisconnected = 'mtproto.disconnected',
   MtprotoRemoved = 'mtproto.removed',
   MtprotoSessionRevoked = 'mtproto.session_revoked',
+  WebhookEndpointCreated = 'webhook_endpoint.created',
+  WebhookEndpointChanged = 'webhook_endpoint.changed',
+  WebhookEndpointDeleted = 'webhook_endpoint.deleted',
+  WebhookSecretRotated = 'webhook_endpoint.secret_rotated',
+  WebhookReplayed = 'webhook_endpoint.replayed',
+  WebhookEndpointDisabled = 'webhook_endpoint.disabled',
 }
 
 /** Who did it: a user (tenant or staff) or a named system process. */

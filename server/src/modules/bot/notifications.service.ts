@@ -7,7 +7,8 @@ export type TenantNotification =
   | { kind: 'post_failed'; post_id: string; channel_title: string; error: string }
   | { kind: 'session_revoked' }
   | { kind: 'bot_admin_lost'; channel_title: string }
-  | { kind: 'bot_token_revoked' };
+  | { kind: 'bot_token_revoked' }
+  | { kind: 'webhook_endpoint_disabled'; endpoint_id: string; url: string; reason: string };
 
 export interface NotificationJob {
   tenantId: string;
@@ -25,6 +26,8 @@ export function notificationText(n: TenantNotification): string {
       return `⚠️ Your bot can no longer post in "${n.channel_title}": it lost its administrator rights. Make it an administrator with "Post messages" again.`;
     case 'bot_token_revoked':
       return '⚠️ Telegram no longer accepts your bot token (revoked or the bot was deleted). Set a new token to keep posting.';
+    case 'webhook_endpoint_disabled':
+      return `⚠️ Your webhook endpoint ${n.url} was disabled: ${n.reason}\nFix it, enable it again (PATCH /api/webhook-endpoints/${n.endpoint_id} {"status":"enabled"}), and the events since then are delivered.`;
   }
 }
 

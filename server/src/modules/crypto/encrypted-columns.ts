@@ -7,4 +7,5 @@
 export const ENCRYPTED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   user_bot_credentials: ['bot_token', 'telegram_api_hash', 'telegram_phone', 'session_string', 'webhook_secret'],
   mtproto_logins: ['phone', 'pending_session'],
+  webhook_endpoints: ['secret', 'previous_secret'],
 };

@@ -6,7 +6,9 @@
  *   tenant's bot received it.
  * - `post.sent`: `{ post_id: string, channel_id: string, message_id: number }`, once Telegram accepted the post.
  * - `post.failed`: `{ post_id: string, channel_id: string, error: string }`, once the post ended `failed`.
- * - `ping`: `{}` (tests and endpoint checks).
+ * - `endpoint.disabled`: `{ endpoint_id: string, url: string, reason: string }`, once a webhook endpoint that kept
+ *   failing was disabled.
+ * - `ping`: `{}`, or `{ endpoint_id: string }` from a webhook endpoint's test, delivered to that endpoint only.
  */
 export enum EventType {
   BotMessage = 'bot.message',
@@ -20,6 +22,8 @@ export enum EventType {
   BotAdminRightsChanged = 'bot.admin_rights_changed',
   /** Telegram declared the tenant's account session dead; it was cleared and is never reopened. */
   MtprotoSessionRevoked = 'mtproto.session_revoked',
+  /** A webhook endpoint of the tenant was disabled after failing for WEBHOOK_DISABLE_AFTER_SECONDS. */
+  EndpointDisabled = 'endpoint.disabled',
   Ping = 'ping',
 }
 

@@ -96,6 +96,14 @@ export class EventsRepository {
     return rows.map(toEvent).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
+  /** The id of the tenant's newest kept event, '0' when none. */
+  async latestId(tenantId: string): Promise<string> {
+    const [row] = await this.tenantDb.run(tenantId, (em) =>
+      em.query<{ id: string | null }[]>(`SELECT max(id)::text AS id FROM events WHERE user_id = $1`, [tenantId]),
+    );
+    return row?.id ?? '0';
+  }
+
   /** The tenant's events after the cursor, oldest first, of the given types (all when empty). */
   async listAfter(tenantId: string, after: string, types: readonly EventType[], limit: number): Promise<TenantEvent[]> {
     const rows = await this.tenantDb.run(tenantId, (em) =>

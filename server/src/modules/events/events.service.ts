@@ -33,6 +33,7 @@ export class EventsService implements OnModuleDestroy {
   private readonly streams = new Map<string, number>();
   private readonly readers = new Set<AbortController>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly recordedHooks: ((tenantId: string) => void)[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -69,6 +70,7 @@ export class EventsService implements OnModuleDestroy {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
           void this.notifier.publish(tenantId);
+          this.runRecordedHooks(tenantId);
         }, delay);
         timer.unref();
         this.timers.add(timer);
@@ -76,8 +78,27 @@ export class EventsService implements OnModuleDestroy {
     } else {
       // Not awaited: recording is done, and a slow or absent Redis must not hold up the writer.
       void this.notifier.publish(tenantId);
+      this.runRecordedHooks(tenantId);
     }
     return recorded;
+  }
+
+  /**
+   * Calls `hook` with the tenant's id whenever this process records events for it (after the commit;
+   * for events written in a caller's transaction, at the deferred wake-ups). A hook must not throw
+   * and must not wait: webhook dispatch registers one to be woken at once.
+   */
+  onRecorded(hook: (tenantId: string) => void): void {
+    this.recordedHooks.push(hook);
+  }
+
+  private runRecordedHooks(tenantId: string): void {
+    for (const hook of this.recordedHooks) hook(tenantId);
+  }
+
+  /** The id of the tenant's newest kept event ('0' when none): where a new reader starts. */
+  latestId(tenantId: string): Promise<string> {
+    return this.repo.latestId(tenantId);
   }
 
   /** Partition upkeep for every tenant (the housekeeping job): see EventsRepository.maintainPartitions. */

@@ -10,4 +10,8 @@ export enum QueueName {
   EventsMaintenance = 'events-maintenance',
   /** Messages from the system bot to tenants. */
   Notifications = 'notifications',
+  /** Webhook dispatch: a tenant's new events handed to its endpoints' deliveries, and the periodic sweep. */
+  WebhookDispatch = 'webhook-dispatch',
+  /** Webhook delivery: one attempt to POST one event to one endpoint. */
+  WebhookDelivery = 'webhook-delivery',
 }

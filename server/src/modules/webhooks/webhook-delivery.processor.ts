@@ -1,0 +1,64 @@
+import { WorkerHost } from '@nestjs/bullmq';
+import { Injectable, type Type } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import type { AppConfig } from '../../config/app-config';
+import type { TenantEvent } from '../events/event-types';
+import { EventsService } from '../events/events.service';
+import { configuredProcessor } from '../queue/configured-processor';
+import { QueueName } from '../queue/queue-names';
+import { WebhookHttpClient } from './webhook-http';
+import type { DeliveryJob } from './webhook-jobs';
+import { signDelivery } from './webhook-signature';
+import { WebhooksService } from './webhooks.service';
+
+/**
+ * Makes one delivery attempt: the event's JSON (exactly as GET /api/events serves it) POSTed to the
+ * endpoint, signed per Standard Webhooks with `webhook-id` = the event id on every attempt, and the
+ * outcome recorded (WebhooksService.recordOutcome). An endpoint gone or disabled is skipped; its
+ * attempt stays pending, to go out when it is enabled again. Concurrency from the config
+ * (`webhookDeliveryProcessor(config)`).
+ */
+@Injectable()
+export class WebhookDeliveryProcessor extends WorkerHost {
+  constructor(
+    private readonly webhooks: WebhooksService,
+    private readonly events: EventsService,
+    private readonly http: WebhookHttpClient,
+  ) {
+    super();
+  }
+
+  async process(job: Job<DeliveryJob>): Promise<{ status: string }> {
+    const d = job.data;
+    const target = await this.webhooks.deliveryTarget(d.tenantId, d.endpointId);
+    if (!target || target.status !== 'enabled') return { status: 'skipped' };
+    const event = d.event ?? (await this.eventById(d.tenantId, d.eventId));
+    if (!event) {
+      await this.webhooks.recordOutcome(d, { id: d.eventId } as TenantEvent, {
+        ok: false,
+        statusCode: null,
+        durationMs: 0,
+        error: 'the event is no longer kept (past the events retention)',
+        responseBody: null,
+      });
+      return { status: 'expired' };
+    }
+    const body = JSON.stringify(event);
+    const headers = signDelivery(target.secrets, event.id, new Date(), body);
+    const outcome = await this.http.post(target.url, body, { ...headers });
+    await this.webhooks.recordOutcome(d, event, outcome);
+    return { status: outcome.ok ? 'succeeded' : 'failed' };
+  }
+
+  private async eventById(tenantId: string, id: string): Promise<TenantEvent | null> {
+    const [event] = await this.events.list(tenantId, { after: (BigInt(id) - 1n).toString(), types: [], limit: 1 });
+    return event?.id === id ? event : null;
+  }
+}
+
+export const webhookDeliveryProcessor = (config: AppConfig): Type<WebhookDeliveryProcessor> =>
+  configuredProcessor(WebhookDeliveryProcessor, QueueName.WebhookDelivery, {
+    concurrency: config.webhooks.deliveryConcurrency,
+    // Longer than the endpoint's deadline, so a slow endpoint is not taken for a stalled job.
+    lockDuration: config.webhooks.timeoutMs + 30_000,
+  });

@@ -1,0 +1,193 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { JobsOptions, Queue } from 'bullmq';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { TenantDb } from '../database/tenant-db';
+import { EventType, type TenantEvent } from '../events/event-types';
+import { EventsService, MAX_EVENTS_PER_READ } from '../events/events.service';
+import { QueueName } from '../queue/queue-names';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { type EndpointRow, WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import { DISPATCH_JOB, type DeliveryJob, deliveryJobId, type DispatchJob } from './webhook-jobs';
+
+/** Reads of the event log one dispatch makes per endpoint before it hands the rest to a next dispatch. */
+const MAX_READS_PER_DISPATCH = 20;
+/** A pending attempt due this long ago and still pending has lost its job: the sweep queues it again. */
+const LOST_AFTER_MS = 60_000;
+const SWEEP_BATCH = 500;
+
+/** Whether an event goes to an endpoint: its types (all when none), and pings only to the endpoint they name. */
+export function endpointWants(endpoint: Pick<EndpointRow, 'id' | 'event_types'>, event: TenantEvent): boolean {
+  if (event.type === EventType.Ping) return event.data.endpoint_id === endpoint.id;
+  return endpoint.event_types.length === 0 || endpoint.event_types.includes(event.type);
+}
+
+/** Delivery jobs retry themselves only for the platform's own failures (an endpoint's are new attempts). */
+export const DELIVERY_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: 1000,
+};
+
+/**
+ * Hands a tenant's new events to its endpoints, never losing one: each endpoint's dispatch cursor
+ * (the last event id handed to delivery) moves in the same transaction that records the attempts,
+ * and only from where it was read (a dispatch that raced another, or a replay, reads again). Jobs
+ * are queued after the commit under deterministic ids; an attempt whose job never made it is found
+ * pending by the sweep and queued again. Woken when events are recorded (EventsService.onRecorded:
+ * one deduplicated job per tenant) and by the sweep, so a lost wake-up only delays.
+ */
+@Injectable()
+export class WebhookDispatcher {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tenantDb: TenantDb,
+    private readonly events: EventsService,
+    private readonly endpoints: WebhookEndpointsRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    @InjectQueue(QueueName.WebhookDispatch) private readonly dispatchQueue: Queue<DispatchJob>,
+    @InjectQueue(QueueName.WebhookDelivery) private readonly deliveryQueue: Queue<DeliveryJob>,
+  ) {}
+
+  /**
+   * Asks a worker to dispatch the tenant's new events. One waiting job per tenant: the job drops its
+   * deduplication key as it starts, so events recorded while it runs get a job of their own.
+   */
+  wake(tenantId: string): void {
+    this.dispatchQueue
+      .add(
+        DISPATCH_JOB,
+        { tenantId },
+        { deduplication: { id: `dispatch.${tenantId}` }, removeOnComplete: true, removeOnFail: 100 },
+      )
+      .catch((err: unknown) =>
+        this.logger.warn(`webhook dispatch of tenant ${tenantId} not queued: ${(err as Error).message}`),
+      );
+  }
+
+  /** Dispatches the tenant's new events to each enabled endpoint; answers how many attempts it queued. */
+  async dispatch(tenantId: string): Promise<number> {
+    let queued = 0;
+    for (const endpoint of await this.endpoints.enabled(tenantId)) {
+      queued += await this.dispatchEndpoint(tenantId, endpoint);
+    }
+    return queued;
+  }
+
+  private async dispatchEndpoint(tenantId: string, endpoint: EndpointRow): Promise<number> {
+    let { dispatch_cursor: cursor, generation } = endpoint;
+    let queued = 0;
+    for (let read = 0; read < MAX_READS_PER_DISPATCH; read++) {
+      const events = await this.events.list(tenantId, { after: cursor, types: [], limit: MAX_EVENTS_PER_READ });
+      const last = events.at(-1);
+      if (!last) return queued;
+      const wanted = events.filter((e) => endpointWants(endpoint, e));
+      const jobs = await this.tenantDb.run(tenantId, async (em) => {
+        const moved = await this.endpoints.advanceCursor(
+          em,
+          tenantId,
+          endpoint.id,
+          { from: cursor, generation },
+          last.id,
+        );
+        if (!moved) return null;
+        if (wanted.length === 0) return [];
+        const ids = await this.deliveries.insertFirstAttempts(
+          em,
+          tenantId,
+          endpoint.id,
+          generation,
+          wanted.map((e) => e.id),
+        );
+        return wanted.flatMap((event): DeliveryJob[] => {
+          const deliveryId = ids.get(event.id);
+          return deliveryId
+            ? [{ tenantId, endpointId: endpoint.id, deliveryId, generation, eventId: event.id, attempt: 1, event }]
+            : [];
+        });
+      });
+      if (jobs === null) {
+        // Another dispatch or a replay moved the cursor: read again from where it is now.
+        const now = await this.endpoints.find(tenantId, endpoint.id);
+        if (!now || now.status !== 'enabled') return queued;
+        ({ dispatch_cursor: cursor, generation } = now);
+        continue;
+      }
+      await this.queueDeliveries(jobs);
+      queued += jobs.length;
+      cursor = last.id;
+      if (events.length < MAX_EVENTS_PER_READ) return queued;
+    }
+    // A long backlog: the rest goes to the next job, so one tenant does not hold a worker.
+    this.wake(tenantId);
+    return queued;
+  }
+
+  /** Queues attempts (a retry with its delay); an attempt queued twice is one job. */
+  async queueDeliveries(jobs: DeliveryJob[], delayMs = 0): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.deliveryQueue.addBulk(
+      jobs.map((data) => ({
+        name: 'deliver',
+        data,
+        opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryJobId(data), ...(delayMs > 0 ? { delay: delayMs } : {}) },
+      })),
+    );
+  }
+
+  /** Queues again the endpoint's attempts not made yet (it was enabled again); answers how many. */
+  async requeuePending(tenantId: string, endpointId: string): Promise<number> {
+    const pending = await this.deliveries.pending(tenantId, endpointId, SWEEP_BATCH);
+    await this.requeue(
+      pending.map((d) => ({ ...d, user_id: tenantId, next_attempt_at: d.next_attempt_at ?? new Date() })),
+    );
+    return pending.length;
+  }
+
+  /**
+   * The sweep (every WEBHOOK_SWEEP_SECONDS, one worker): wakes the dispatch of every tenant with an
+   * enabled endpoint, queues again the attempts whose job was lost, and deletes attempts older than
+   * the events' retention.
+   */
+  async sweep(now = new Date()): Promise<{ woken: number; requeued: number; purged: number }> {
+    const tenants = await this.endpoints.tenantsWithEnabledEndpoints();
+    for (const tenantId of tenants) this.wake(tenantId);
+    const lost = await this.deliveries.stalePending(new Date(now.getTime() - LOST_AFTER_MS), SWEEP_BATCH);
+    await this.requeue(lost);
+    const purged = await this.deliveries.purgeBefore(
+      new Date(now.getTime() - this.config.events.retentionDays * 86_400_000),
+    );
+    return { woken: tenants.length, requeued: lost.length, purged };
+  }
+
+  private async requeue(
+    rows: {
+      id: string;
+      user_id: string;
+      endpoint_id: string;
+      generation: number;
+      event_id: string;
+      attempt: number;
+      next_attempt_at: Date;
+    }[],
+  ): Promise<void> {
+    for (const d of rows) {
+      const data: DeliveryJob = {
+        tenantId: d.user_id,
+        endpointId: d.endpoint_id,
+        deliveryId: d.id,
+        generation: d.generation,
+        eventId: d.event_id,
+        attempt: d.attempt,
+      };
+      // A job that ended without recording (it failed for good) keeps its id: it goes, so the attempt is queued anew.
+      const old = await this.deliveryQueue.getJob(deliveryJobId(data));
+      if (old && ((await old.isFailed()) || (await old.isCompleted()))) await old.remove();
+      await this.queueDeliveries([data], Math.max(0, d.next_attempt_at.getTime() - Date.now()));
+    }
+  }
+}
