@@ -11,7 +11,7 @@ import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 
 import { ApiTesting } from '../../../testing/api-testing';
 import { WebhookEndpoints } from './webhook-endpoints';
-import { AdminWebhookEndpoint } from './webhook-endpoints-api';
+import { AdminWebhookEndpoint } from './webhook-endpoint';
 
 const TENANT = '00000000-0000-4000-8000-000000000001';
 const URL = `/api/admin/tenants/${TENANT}/webhook-endpoints`;

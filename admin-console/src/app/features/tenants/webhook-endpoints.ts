@@ -5,14 +5,15 @@ import { MatCard, MatCardContent, MatCardHeader, MatCardTitle } from '@angular/m
 import { MatChip, MatChipSet } from '@angular/material/chips';
 import { MatDialog } from '@angular/material/dialog';
 import { MatProgressBar } from '@angular/material/progress-bar';
-import { firstValueFrom } from 'rxjs';
+import { Observable, firstValueFrom } from 'rxjs';
 
+import { TenantgramApi } from '../../core/api/api.generated';
 import { confirmAction } from '../../core/confirm-dialog/confirm-dialog';
 import { apiResource } from '../../core/data/api-resource';
 import { LoadError } from '../../core/data/load-error';
 import { Notifier } from '../../core/notifier';
 import { askReplayFrom } from './replay-dialog';
-import { AdminWebhookEndpoint, WebhookEndpointsApi } from './webhook-endpoints-api';
+import { AdminWebhookEndpoint, AdminWebhookEndpointList } from './webhook-endpoint';
 
 /** A tenant's webhook endpoints with their delivery health, and the actions support staff take on them. */
 @Component({
@@ -37,13 +38,14 @@ import { AdminWebhookEndpoint, WebhookEndpointsApi } from './webhook-endpoints-a
 export class WebhookEndpoints {
   readonly tenantId = input.required<string>();
 
-  private readonly api = inject(WebhookEndpointsApi);
+  private readonly api = inject(TenantgramApi);
   private readonly notifier = inject(Notifier);
   private readonly dialog = inject(MatDialog);
 
   protected readonly list = apiResource({
     params: this.tenantId,
-    load: (tenantId) => this.api.list(tenantId),
+    // Read with the endpoint's health type (see AdminWebhookEndpoint): the route and its answer are the generated ones.
+    load: (tenantId) => this.api.adminWebhooksList(tenantId) as unknown as Observable<AdminWebhookEndpointList>,
     keepWhileLoadingNew: false,
   });
   protected readonly endpoints = computed(() => this.list.value()?.items ?? null);
@@ -64,8 +66,10 @@ export class WebhookEndpoints {
     );
     if (!confirmed) return;
     await this.act(endpoint, async (tenantId) => {
-      const updated = await firstValueFrom(this.api.setStatus(tenantId, endpoint.id, disable ? 'disabled' : 'enabled'));
-      // Shown at once, then the list is asked again: the health figures change with the status.
+      const updated = await firstValueFrom(
+        this.api.adminWebhooksSetStatus(tenantId, endpoint.id, { status: disable ? 'disabled' : 'enabled' }),
+      );
+      // The answer has no health: shown at once with the figures already known, then the list is asked again.
       this.replace({ ...endpoint, ...updated });
       this.notifier.info(disable ? 'Webhook endpoint disabled.' : 'Webhook endpoint enabled.');
       this.list.reload();
@@ -76,7 +80,9 @@ export class WebhookEndpoints {
     const fromEventId = await firstValueFrom(askReplayFrom(this.dialog, { url: endpoint.url }));
     if (fromEventId === undefined) return;
     await this.act(endpoint, async (tenantId) => {
-      const accepted = await firstValueFrom(this.api.replay(tenantId, endpoint.id, { from_event_id: fromEventId }));
+      const accepted = await firstValueFrom(
+        this.api.adminWebhooksReplay(tenantId, endpoint.id, { from_event_id: fromEventId }),
+      );
       this.notifier.info(`Events from ${accepted.from_event_id} on are being delivered again to ${endpoint.url}.`);
     });
   }
