@@ -154,7 +154,7 @@ describe("a tenant's webhook endpoints in the admin console, in Chromium against
     expect(await ok.getByTestId('webhook-url').innerText()).toBe(okUrl);
     expect(await ok.innerText()).toContain('Order sync');
     expect(await ok.getByTestId('webhook-status').innerText()).toBe('Enabled');
-    expect(lines(await ok.getByTestId('webhook-success').innerText())).toEqual(['100%', '1 of 1 attempts']);
+    expect(lines(await ok.getByTestId('webhook-success').innerText())).toEqual(['100%', '1 of 1 delivered']);
     expect(await ok.getByTestId('webhook-last-failure').innerText()).toBe('None');
     expect(await ok.getByTestId('webhook-failing-since').innerText()).toBe('Not failing');
     expect(lines(await ok.getByTestId('webhook-event-types').innerText())).toEqual([
@@ -166,7 +166,7 @@ describe("a tenant's webhook endpoints in the admin console, in Chromium against
 
     const broken = endpointBlock(brokenId);
     expect(await broken.getByTestId('webhook-status').innerText()).toBe('Enabled');
-    expect(lines(await broken.getByTestId('webhook-success').innerText())).toEqual(['0%', '0 of 1 attempts']);
+    expect(lines(await broken.getByTestId('webhook-success').innerText())).toEqual(['0%', '0 of 1 delivered']);
     expect(lines(await broken.getByTestId('webhook-last-failure').innerText())[0]).toBe('HTTP 500');
     expect(await broken.getByTestId('webhook-next-retry').innerText()).not.toBe('None scheduled');
     expect(await broken.getByTestId('webhook-failing-since').innerText()).not.toBe('Not failing');
@@ -183,12 +183,21 @@ describe("a tenant's webhook endpoints in the admin console, in Chromium against
     await dialog.getByRole('button', { name: 'Disable' }).click();
     await expectText(broken.getByTestId('webhook-status'), 'Disabled');
     await expectText(snackBar(), 'Webhook endpoint disabled.');
+    await expectText(broken.getByTestId('webhook-disabled-reason'), 'disabled by support');
     expect((await api('GET', `/api/webhook-endpoints/${brokenId}`, acme)).body.status).toBe('disabled');
 
     await page.getByRole('button', { name: `Enable ${brokenUrl}` }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Enable' }).click();
     await expectText(broken.getByTestId('webhook-status'), 'Enabled');
     expect((await api('GET', `/api/webhook-endpoints/${brokenId}`, acme)).body.status).toBe('enabled');
+    expect(await broken.getByTestId('webhook-disabled-reason').count()).toBe(0);
+    const audit = await api(
+      'GET',
+      `/api/admin/audit?tenant_id=${acme.user.id}&action=webhook_endpoint.changed`,
+      support,
+    );
+    const actors = (audit.body as { items: { actor_id: string }[] }).items.map((e) => e.actor_id);
+    expect(actors).toEqual([support.user.id, support.user.id]);
   });
 
   it('replays from an event id, refusing one that is not a number, and the endpoint gets the event again', async () => {
@@ -211,6 +220,21 @@ describe("a tenant's webhook endpoints in the admin console, in Chromium against
       () => to('/ok').filter((d) => d.headers['webhook-id'] === eventId).length >= 2,
       'the replayed event at the endpoint',
     );
+    const audit = await api(
+      'GET',
+      `/api/admin/audit?tenant_id=${acme.user.id}&action=webhook_endpoint.replayed`,
+      support,
+    );
+    expect(audit.body.items[0].actor_id).toBe(support.user.id);
+  });
+
+  it('stays usable on a narrow window: the endpoints reflow, nothing scrolls sideways', async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(consoleUrl(`tenants/${acme.user.id}`));
+    await endpointBlock(brokenId).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBe(0);
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it('says so when a tenant has no webhook endpoint', async () => {

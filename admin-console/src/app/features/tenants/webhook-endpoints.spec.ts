@@ -114,7 +114,7 @@ describe('WebhookEndpoints', () => {
     expect(field(FAILING_ID, 'webhook-url')).toBe('https://hooks.acme.example/tenantgram');
     expect(clean(endpoint(FAILING_ID)?.querySelector('.description')?.textContent)).toBe('Order sync');
     expect(field(FAILING_ID, 'webhook-status')).toBe('Enabled');
-    expect(lines(FAILING_ID, 'webhook-success')).toEqual(['98.5%', '197 of 200 attempts']);
+    expect(lines(FAILING_ID, 'webhook-success')).toEqual(['98.5%', '197 of 200 delivered']);
     expect(lines(FAILING_ID, 'webhook-last-failure')).toEqual([
       'HTTP 502',
       'Bad Gateway',
