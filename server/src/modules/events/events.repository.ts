@@ -105,9 +105,15 @@ export class EventsRepository {
   }
 
   /** The tenant's events after the cursor, oldest first, of the given types (all when empty). */
-  async listAfter(tenantId: string, after: string, types: readonly EventType[], limit: number): Promise<TenantEvent[]> {
-    const rows = await this.tenantDb.run(tenantId, (em) =>
-      em.query<EventRow[]>(
+  async listAfter(
+    tenantId: string,
+    after: string,
+    types: readonly EventType[],
+    limit: number,
+    em?: EntityManager,
+  ): Promise<TenantEvent[]> {
+    const rows = await this.tenantDb.inScope(tenantId, em, (m) =>
+      m.query<EventRow[]>(
         `SELECT id, type, data, created_at FROM events
           WHERE user_id = $1 AND id > $2::bigint AND (cardinality($3::text[]) = 0 OR type = ANY ($3::text[]))
           ORDER BY id LIMIT $4`,

@@ -106,9 +106,9 @@ export class EventsService implements OnModuleDestroy {
     return this.repo.maintainPartitions(retentionDays, daysAhead, now);
   }
 
-  /** The tenant's events after the cursor, oldest first. */
-  list(tenantId: string, q: EventsQuery): Promise<TenantEvent[]> {
-    return this.repo.listAfter(tenantId, q.after, q.types, Math.min(q.limit, MAX_EVENTS_PER_READ));
+  /** The tenant's events after the cursor, oldest first; in the caller's transaction `em` (this tenant's) when given. */
+  list(tenantId: string, q: EventsQuery, em?: EntityManager): Promise<TenantEvent[]> {
+    return this.repo.listAfter(tenantId, q.after, q.types, Math.min(q.limit, MAX_EVENTS_PER_READ), em);
   }
 
   /**

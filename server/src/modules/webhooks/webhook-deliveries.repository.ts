@@ -66,21 +66,25 @@ export class WebhookDeliveriesRepository {
     @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,
   ) {}
 
-  /** The first attempts of a dispatch, due now, in the caller's transaction; answers their ids by event id. */
+  /**
+   * The first attempts of a dispatch, due now, in the caller's transaction; answers each one's id,
+   * keyed `<endpoint id>:<event id>`.
+   */
   async insertFirstAttempts(
     em: EntityManager,
     tenantId: string,
-    endpointId: string,
-    generation: number,
-    eventIds: string[],
+    attempts: { endpointId: string; generation: number; eventId: string }[],
   ): Promise<Map<string, string>> {
-    const rows = await em.query<{ id: string; event_id: string }[]>(
+    if (attempts.length === 0) return new Map();
+    const rows = await em.query<{ id: string; endpoint_id: string; event_id: string }[]>(
       `INSERT INTO "webhook_deliveries" ("user_id", "endpoint_id", "generation", "event_id", "attempt", "next_attempt_at")
-       SELECT $1, $2, $3, e, 1, now() FROM unnest($4::bigint[]) AS e
-       ON CONFLICT DO NOTHING RETURNING "id"::text AS "id", "event_id"::text AS "event_id"`,
-      [tenantId, endpointId, generation, eventIds],
+       SELECT $1, a.endpoint_id, a.generation, a.event_id, 1, now()
+         FROM unnest($2::uuid[], $3::int[], $4::bigint[]) AS a(endpoint_id, generation, event_id)
+       ON CONFLICT DO NOTHING
+       RETURNING "id"::text AS "id", "endpoint_id", "event_id"::text AS "event_id"`,
+      [tenantId, attempts.map((a) => a.endpointId), attempts.map((a) => a.generation), attempts.map((a) => a.eventId)],
     );
-    return new Map(rows.map((r) => [r.event_id, r.id]));
+    return new Map(rows.map((r) => [`${r.endpoint_id}:${r.event_id}`, r.id]));
   }
 
   /**
@@ -125,6 +129,43 @@ export class WebhookDeliveriesRepository {
       [tenantId, row.endpoint_id, row.generation, row.event_id, next.attempt, row.next_at],
     );
     return { recorded: true, nextId: inserted[0]?.id ?? null, nextAt: row.next_at };
+  }
+
+  /**
+   * Records successful attempts of several tenants in one transaction (group commit: the delivery
+   * worker's hot path). Each tenant's attempts are one statement run in that tenant's row-level-security
+   * scope: the transaction starts in the first tenant's (TenantDb.run) and is scoped to each next tenant
+   * before its statement. A success also stops its endpoint's failure clock. Attempts no longer
+   * pending (a job run twice) are left as recorded.
+   */
+  async recordSuccesses(byTenant: Map<string, { deliveryId: string; result: AttemptResult }[]>): Promise<void> {
+    const [first] = byTenant.keys();
+    if (first === undefined) return;
+    await this.tenantDb.run(first, async (em) => {
+      for (const [tenantId, items] of byTenant) {
+        if (tenantId !== first) await em.query(`SELECT set_config('app.user_id', $1, true)`, [tenantId]);
+        await em.query(
+          `WITH done AS (
+             UPDATE "webhook_deliveries" d
+                SET "status" = 'succeeded', "status_code" = r.status_code, "duration_ms" = r.duration_ms,
+                    "error" = NULL, "response_body" = r.response_body, "delivered_at" = now(), "next_attempt_at" = NULL
+               FROM unnest($2::bigint[], $3::int[], $4::int[], $5::text[])
+                    AS r(id, status_code, duration_ms, response_body)
+              WHERE d."user_id" = $1 AND d."id" = r.id AND d."status" = 'pending'
+             RETURNING d."endpoint_id"
+           )
+           UPDATE "webhook_endpoints" SET "failing_since" = NULL
+            WHERE "user_id" = $1 AND "failing_since" IS NOT NULL AND "id" IN (SELECT "endpoint_id" FROM done)`,
+          [
+            tenantId,
+            items.map((i) => i.deliveryId),
+            items.map((i) => i.result.statusCode),
+            items.map((i) => i.result.durationMs),
+            items.map((i) => i.result.responseBody?.slice(0, 1024) ?? null),
+          ],
+        );
+      }
+    });
   }
 
   /** The endpoint's attempts, newest first, of one status or all. */

@@ -11,7 +11,7 @@ import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { type EndpointRow, WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { DISPATCH_JOB, type DeliveryJob, deliveryJobId, type DispatchJob } from './webhook-jobs';
 
-/** Reads of the event log one dispatch makes per endpoint before it hands the rest to a next dispatch. */
+/** Reads of the event log one dispatch makes before it hands the rest to a next dispatch. */
 const MAX_READS_PER_DISPATCH = 20;
 /** A pending attempt due this long ago and still pending has lost its job: the sweep queues it again. */
 const LOST_AFTER_MS = 60_000;
@@ -34,7 +34,7 @@ export const DELIVERY_JOB_OPTIONS: JobsOptions = {
 /**
  * Hands a tenant's new events to its endpoints, never losing one: each endpoint's dispatch cursor
  * (the last event id handed to delivery) moves in the same transaction that records the attempts,
- * and only from where it was read (a dispatch that raced another, or a replay, reads again). Jobs
+ * with the endpoints locked (a second dispatch, or a replay, waits and reads on from there). Jobs
  * are queued after the commit under deterministic ids; an attempt whose job never made it is found
  * pending by the sweep and queued again. Woken when events are recorded (EventsService.onRecorded:
  * one deduplicated job per tenant) and by the sweep, so a lost wake-up only delays.
@@ -69,58 +69,70 @@ export class WebhookDispatcher {
       );
   }
 
-  /** Dispatches the tenant's new events to each enabled endpoint; answers how many attempts it queued. */
+  /**
+   * Dispatches the tenant's new events to its enabled endpoints: one transaction per read of the log
+   * locks the endpoints, reads the events after the lowest cursor, records the attempts and moves the
+   * cursors; the jobs are queued after the commit. Answers how many attempts it queued.
+   */
   async dispatch(tenantId: string): Promise<number> {
     let queued = 0;
-    for (const endpoint of await this.endpoints.enabled(tenantId)) {
-      queued += await this.dispatchEndpoint(tenantId, endpoint);
-    }
-    return queued;
-  }
-
-  private async dispatchEndpoint(tenantId: string, endpoint: EndpointRow): Promise<number> {
-    let { dispatch_cursor: cursor, generation } = endpoint;
-    let queued = 0;
     for (let read = 0; read < MAX_READS_PER_DISPATCH; read++) {
-      const events = await this.events.list(tenantId, { after: cursor, types: [], limit: MAX_EVENTS_PER_READ });
-      const last = events.at(-1);
-      if (!last) return queued;
-      const wanted = events.filter((e) => endpointWants(endpoint, e));
-      const jobs = await this.tenantDb.run(tenantId, async (em) => {
-        const moved = await this.endpoints.advanceCursor(
+      const { jobs, more } = await this.tenantDb.run(tenantId, async (em) => {
+        const endpoints = await this.endpoints.lockEnabled(em, tenantId);
+        const from = endpoints.reduce<bigint | null>((low, e) => {
+          const c = BigInt(e.dispatch_cursor);
+          return low === null || c < low ? c : low;
+        }, null);
+        if (from === null) return { jobs: [], more: false };
+        const events = await this.events.list(
+          tenantId,
+          { after: from.toString(), types: [], limit: MAX_EVENTS_PER_READ },
+          em,
+        );
+        const last = events.at(-1);
+        if (!last) return { jobs: [], more: false };
+        const wanted = endpoints.flatMap((endpoint) => {
+          const cursor = BigInt(endpoint.dispatch_cursor);
+          return events
+            .filter((e) => BigInt(e.id) > cursor && endpointWants(endpoint, e))
+            .map((event) => ({ endpoint, event }));
+        });
+        await this.endpoints.advanceCursors(
           em,
           tenantId,
-          endpoint.id,
-          { from: cursor, generation },
+          endpoints.map((e) => e.id),
           last.id,
         );
-        if (!moved) return null;
-        if (wanted.length === 0) return [];
         const ids = await this.deliveries.insertFirstAttempts(
           em,
           tenantId,
-          endpoint.id,
-          generation,
-          wanted.map((e) => e.id),
+          wanted.map(({ endpoint, event }) => ({
+            endpointId: endpoint.id,
+            generation: endpoint.generation,
+            eventId: event.id,
+          })),
         );
-        return wanted.flatMap((event): DeliveryJob[] => {
-          const deliveryId = ids.get(event.id);
+        const jobs = wanted.flatMap(({ endpoint, event }): DeliveryJob[] => {
+          const deliveryId = ids.get(`${endpoint.id}:${event.id}`);
           return deliveryId
-            ? [{ tenantId, endpointId: endpoint.id, deliveryId, generation, eventId: event.id, attempt: 1, event }]
+            ? [
+                {
+                  tenantId,
+                  endpointId: endpoint.id,
+                  deliveryId,
+                  generation: endpoint.generation,
+                  eventId: event.id,
+                  attempt: 1,
+                  event,
+                },
+              ]
             : [];
         });
+        return { jobs, more: events.length === MAX_EVENTS_PER_READ };
       });
-      if (jobs === null) {
-        // Another dispatch or a replay moved the cursor: read again from where it is now.
-        const now = await this.endpoints.find(tenantId, endpoint.id);
-        if (!now || now.status !== 'enabled') return queued;
-        ({ dispatch_cursor: cursor, generation } = now);
-        continue;
-      }
       await this.queueDeliveries(jobs);
       queued += jobs.length;
-      cursor = last.id;
-      if (events.length < MAX_EVENTS_PER_READ) return queued;
+      if (!more) return queued;
     }
     // A long backlog: the rest goes to the next job, so one tenant does not hold a worker.
     this.wake(tenantId);

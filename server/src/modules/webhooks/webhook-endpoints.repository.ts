@@ -140,34 +140,25 @@ export class WebhookEndpointsRepository {
     return rows[0].length > 0;
   }
 
-  /** The tenant's enabled endpoints (dispatch reads their cursors). */
-  enabled(tenantId: string): Promise<EndpointRow[]> {
-    return this.tenantDb.run(tenantId, (em) =>
-      em.query<EndpointRow[]>(
-        `SELECT ${COLUMNS} FROM "webhook_endpoints" WHERE "user_id" = $1 AND "status" = 'enabled' ORDER BY "id"`,
-        [tenantId],
-      ),
+  /**
+   * The tenant's enabled endpoints, locked until the caller's transaction ends: one dispatch at a time
+   * moves their cursors, and a replay waits for it.
+   */
+  lockEnabled(em: EntityManager, tenantId: string): Promise<EndpointRow[]> {
+    return em.query<EndpointRow[]>(
+      `SELECT ${COLUMNS} FROM "webhook_endpoints" WHERE "user_id" = $1 AND "status" = 'enabled'
+        ORDER BY "id" FOR UPDATE`,
+      [tenantId],
     );
   }
 
-  /**
-   * Moves the endpoint's dispatch cursor from `from` to `to`, in the caller's transaction, only if it
-   * is still enabled, at `from` and in `generation` (no other dispatch or replay moved it meanwhile).
-   */
-  async advanceCursor(
-    em: EntityManager,
-    tenantId: string,
-    id: string,
-    expected: { from: string; generation: number },
-    to: string,
-  ): Promise<boolean> {
-    const [rows] = await em.query<[unknown[], number]>(
-      `UPDATE "webhook_endpoints" SET "dispatch_cursor" = $5::bigint
-        WHERE "user_id" = $1 AND "id" = $2 AND "status" = 'enabled'
-          AND "dispatch_cursor" = $3::bigint AND "generation" = $4 RETURNING "id"`,
-      [tenantId, id, expected.from, expected.generation, to],
+  /** Moves the endpoints' dispatch cursors up to `to` (never back), in the caller's transaction. */
+  async advanceCursors(em: EntityManager, tenantId: string, ids: string[], to: string): Promise<void> {
+    await em.query(
+      `UPDATE "webhook_endpoints" SET "dispatch_cursor" = GREATEST("dispatch_cursor", $3::bigint)
+        WHERE "user_id" = $1 AND "id" = ANY ($2::uuid[])`,
+      [tenantId, ids, to],
     );
-    return rows.length > 0;
   }
 
   /**
@@ -185,15 +176,6 @@ export class WebhookEndpointsRepository {
       ),
     );
     return rows[0][0] ?? null;
-  }
-
-  /** A success stops the failure clock. */
-  async clearFailing(em: EntityManager, tenantId: string, id: string): Promise<void> {
-    await em.query(
-      `UPDATE "webhook_endpoints" SET "failing_since" = NULL
-        WHERE "user_id" = $1 AND "id" = $2 AND "failing_since" IS NOT NULL`,
-      [tenantId, id],
-    );
   }
 
   /**

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { Coalescer } from '../../common/coalescer';
 import { validationFailed } from '../../common/http/input-shape';
 import { AuditAction, type AuditActor, systemActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
@@ -21,7 +22,7 @@ import type {
   WebhookDeliveryDto,
   WebhookEndpointDto,
 } from './dtos/webhook.dto';
-import { type DeliveryStatus, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { type AttemptResult, type DeliveryStatus, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { type EndpointChanges, type EndpointRow, WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import type { PostOutcome } from './webhook-http';
@@ -64,6 +65,11 @@ const view = (r: EndpointRow): WebhookEndpointDto => ({
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
   private readonly targets = new Map<string, { value: DeliveryTarget | null; expires: number }>();
+  /** Successes are recorded in batches: many deliveries share one transaction (group commit). */
+  private readonly successes = new Coalescer<{ tenantId: string; deliveryId: string; result: AttemptResult }, void>(
+    (batch) => this.recordSuccessBatch(batch),
+    { maxBatch: 200, maxInFlight: 2 },
+  );
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -298,23 +304,17 @@ export class WebhooksService {
    */
   async recordOutcome(job: DeliveryJob, event: TenantEvent, outcome: PostOutcome): Promise<void> {
     const { tenantId, endpointId } = job;
+    if (outcome.ok) {
+      // Where a delivery's result is known (succeeded): the place to count it.
+      await this.successes.call({ tenantId, deliveryId: job.deliveryId, result: outcome });
+      return;
+    }
     const schedule = this.config.webhooks.retryScheduleSeconds;
     const delay = outcome.ok ? undefined : schedule[job.attempt - 1];
     const next = delay === undefined ? null : { attempt: job.attempt + 1, afterSeconds: delay };
     const done = await this.tenantDb.run(tenantId, async (em) => {
-      const recorded = await this.deliveries.recordAttempt(
-        em,
-        tenantId,
-        job.deliveryId,
-        outcome.ok ? 'succeeded' : 'failed',
-        outcome,
-        next,
-      );
+      const recorded = await this.deliveries.recordAttempt(em, tenantId, job.deliveryId, 'failed', outcome, next);
       if (!recorded.recorded) return null;
-      if (outcome.ok) {
-        await this.endpoints.clearFailing(em, tenantId, endpointId);
-        return { ...recorded, disabledUrl: null };
-      }
       const reason = `deliveries failed for ${this.config.webhooks.disableAfterSeconds} s without a success (last: ${outcome.error ?? 'failed'})`;
       const failure = await this.endpoints.recordFailure(
         em,
@@ -334,7 +334,7 @@ export class WebhooksService {
       }
       return { ...recorded, disabledUrl: failure.disabled ? failure.url : null };
     });
-    // Where a delivery's result is known (succeeded, failed, retried, endpoint disabled): the place to count it.
+    // Where a failed delivery's result is known (retried, failed for good, endpoint disabled): the place to count it.
     if (!done) return;
     if (done.nextId && done.nextAt) {
       await this.dispatcher.queueDeliveries(
@@ -352,6 +352,15 @@ export class WebhooksService {
         reason: `no successful delivery for ${this.config.webhooks.disableAfterSeconds} s (last: ${outcome.error ?? 'failed'})`,
       });
     }
+  }
+
+  private async recordSuccessBatch(
+    batch: { tenantId: string; deliveryId: string; result: AttemptResult }[],
+  ): Promise<void[]> {
+    const byTenant = new Map<string, { deliveryId: string; result: AttemptResult }[]>();
+    for (const { tenantId, ...item } of batch) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), item]);
+    await this.deliveries.recordSuccesses(byTenant);
+    return batch.map(() => undefined);
   }
 
   private async applyChanges(

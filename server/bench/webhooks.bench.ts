@@ -1,0 +1,280 @@
+/**
+ * Webhook delivery, in one app (role all, real Postgres and Redis, loopback endpoints):
+ *
+ * (a) End to end: 100 tenants with a bot and an endpoint each; bot updates are POSTed to the product's
+ *     Telegram webhook route at 500 updates/s (open loop) for 10 s, and each update's latency runs from
+ *     that POST to its signed delivery reaching the tenant's endpoint (ingestion, bot-updates queue,
+ *     event, dispatch, delivery). p50/p99 and how many never arrived.
+ * (b) Throughput: events recorded for the 100 tenants and delivered to their endpoints, against raw
+ *     BullMQ no-op jobs (same Redis, same concurrency) in the same run.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue, Worker } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { systemActor } from '../src/modules/audit/audit-actions';
+import { CredentialsService } from '../src/modules/credentials/credentials.service';
+import { EventType } from '../src/modules/events/event-types';
+import { EventsService } from '../src/modules/events/events.service';
+import { QueueName } from '../src/modules/queue/queue-names';
+import { redisConnectionOptions } from '../src/modules/redis/redis-connection';
+import { User, UserRole } from '../src/modules/tenants/user.entity';
+import { WebhooksService } from '../src/modules/webhooks/webhooks.service';
+import { startTestApp, type TestApp } from '../test/helpers/test-app';
+import { TEST_REDIS_URL, uniqueRedisPrefix } from '../test/helpers/test-database';
+import { type BenchRow, ratioRow } from './lib/report';
+
+const TENANTS = 100;
+const RATE = 500;
+const SECONDS = 10;
+const DRAIN_MS = 30_000;
+const THROUGHPUT_EVENTS = 5_000;
+const CONCURRENCY = 64;
+const SECRET = 'bench-webhook-secret-0123456789';
+const BOT_BASE = 20_000;
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+
+/** The tenants' endpoints: one loopback server, a path per tenant; calls `onEvent` with each delivered event. */
+async function receiver(onEvent: (event: { type: string; data: Record<string, any> }) => void): Promise<{
+  url: string;
+  close(): Promise<void>;
+}> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      res.writeHead(200).end();
+      onEvent(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+async function tenantsWithEndpoints(t: TestApp, url: string): Promise<string[]> {
+  const users = await t.app
+    .get(DataSource)
+    .getRepository(User)
+    .save(Array.from({ length: TENANTS }, (_, i) => ({ email: `wh-bench-${i}@example.test`, role: UserRole.Tenant })));
+  const credentials = t.app.get(CredentialsService);
+  const webhooks = t.app.get(WebhooksService);
+  for (const [i, u] of users.entries()) {
+    await credentials.update(
+      u.id,
+      {
+        botToken: `${BOT_BASE + i}:${'W'.repeat(35)}`,
+        botId: String(BOT_BASE + i),
+        botUsername: `whbench${i}_bot`,
+        isBotVerified: true,
+        webhookSecret: SECRET,
+      },
+      systemActor(),
+    );
+    await webhooks.create(u.id, { url: `${url}/t/${i}` }, systemActor());
+  }
+  return users.map((u) => u.id);
+}
+
+const updateBody = (updateId: number): string =>
+  JSON.stringify({
+    update_id: updateId,
+    message: {
+      message_id: updateId,
+      date: 1_700_000_000,
+      chat: { id: 42, type: 'private', first_name: 'Bench' },
+      from: { id: 42, is_bot: false, first_name: 'Bench' },
+      text: `hello ${updateId}`,
+    },
+  });
+
+/** (a) Open loop: RATE updates/s for SECONDS, round-robin over the tenants' bots. */
+async function endToEnd(
+  t: TestApp,
+  arrivals: Map<number, number>,
+): Promise<{ sent: number; refused: number; latencies: number[]; lost: number }> {
+  const target = new URL(t.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const sentAt = new Map<number, number>();
+  let refused = 0;
+  const post = (updateId: number, bot: number): Promise<void> =>
+    new Promise((resolve) => {
+      const body = updateBody(updateId);
+      const req = http.request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: `/telegram/webhook/${bot}`,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-telegram-bot-api-secret-token': SECRET,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if ((res.statusCode ?? 500) >= 300) refused++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        refused++;
+        resolve();
+      });
+      sentAt.set(updateId, performance.now());
+      req.end(body);
+    });
+  const total = RATE * SECONDS;
+  const tickMs = 10;
+  const perTick = (RATE * tickMs) / 1000;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total;) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE) + perTick);
+    for (; i < due; i++) inFlight.push(post(1_000_000 + i, BOT_BASE + (i % TENANTS)));
+    await new Promise((r) => setTimeout(r, tickMs));
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  const deadline = Date.now() + DRAIN_MS;
+  while (arrivals.size < sentAt.size - refused && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const latencies: number[] = [];
+  for (const [id, at] of sentAt) {
+    const arrived = arrivals.get(id);
+    if (arrived !== undefined) latencies.push(arrived - at);
+  }
+  latencies.sort((a, b) => a - b);
+  return { sent: sentAt.size, refused, latencies, lost: sentAt.size - refused - latencies.length };
+}
+
+/** (b) Events recorded for the tenants and delivered, timed from the first record to the last arrival. */
+async function deliveryThroughput(t: TestApp, tenants: string[], delivered: () => number): Promise<number> {
+  const events = t.app.get(EventsService);
+  const start = delivered();
+  const started = performance.now();
+  const perTenant = THROUGHPUT_EVENTS / tenants.length;
+  await Promise.all(
+    tenants.map(async (tenantId) => {
+      for (let i = 0; i < perTenant; i += 10) {
+        await events.emitMany(
+          tenantId,
+          Array.from({ length: 10 }, (_, k) => ({
+            type: EventType.PostSent,
+            data: { post_id: `p${i + k}`, channel_id: 'bench', message_id: i + k },
+          })),
+        );
+      }
+    }),
+  );
+  const deadline = Date.now() + 120_000;
+  while (delivered() - start < THROUGHPUT_EVENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return (delivered() - start) / ((performance.now() - started) / 1000);
+}
+
+/** Raw BullMQ: the same number of no-op jobs through a queue and a worker of the same concurrency. */
+async function rawBullmq(): Promise<number> {
+  const connection = redisConnectionOptions(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  const prefix = `${uniqueRedisPrefix()}:bull`;
+  const queue = new Queue('bench-noop', { connection, prefix });
+  let done = 0;
+  const worker = new Worker('bench-noop', () => Promise.resolve(), {
+    connection,
+    prefix,
+    concurrency: CONCURRENCY,
+    removeOnComplete: { count: 0 },
+  });
+  try {
+    await worker.waitUntilReady();
+    const finished = new Promise<void>((resolve) =>
+      worker.on('completed', () => {
+        if (++done === THROUGHPUT_EVENTS) resolve();
+      }),
+    );
+    const started = performance.now();
+    for (let i = 0; i < THROUGHPUT_EVENTS; i += 500) {
+      await queue.addBulk(Array.from({ length: 500 }, (_, k) => ({ name: 'noop', data: { i: i + k } })));
+    }
+    await finished;
+    return THROUGHPUT_EVENTS / ((performance.now() - started) / 1000);
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+export default async function webhooksBench(): Promise<BenchRow[]> {
+  const arrivals = new Map<number, number>();
+  let delivered = 0;
+  const endpoint = await receiver((event) => {
+    delivered++;
+    const updateId = event.data?.update?.update_id as number | undefined;
+    if (typeof updateId === 'number' && !arrivals.has(updateId)) arrivals.set(updateId, performance.now());
+  });
+  const t = await startTestApp({
+    env: {
+      TELEGRAM_MODE: 'real',
+      SYSTEM_BOT_TOKEN: '',
+      TELEGRAM_BOT_API_URL: 'http://127.0.0.1:9',
+      WEBHOOK_DELIVERY_CONCURRENCY: String(CONCURRENCY),
+    },
+  });
+  try {
+    const tenants = await tenantsWithEndpoints(t, endpoint.url);
+    const e2e = await endToEnd(t, arrivals);
+    const ours = await deliveryThroughput(t, tenants, () => delivered);
+    const raw = await rawBullmq();
+    const p50 = percentile(e2e.latencies, 0.5);
+    const p99 = percentile(e2e.latencies, 0.99);
+    return [
+      {
+        name: `bot update → tenant endpoint p50 (${TENANTS} tenants, ${RATE} updates/s, ${SECONDS} s)`,
+        value: p50,
+        unit: 'ms',
+      },
+      {
+        name: `bot update → tenant endpoint p99 (${TENANTS} tenants, ${RATE} updates/s, ${SECONDS} s)`,
+        value: p99,
+        unit: 'ms',
+        goal: '≤ 100 ms',
+        met: p99 <= 100,
+        notes: `${e2e.sent} updates sent, ${e2e.refused} refused by the webhook route`,
+      },
+      {
+        name: 'bot updates never delivered',
+        value: e2e.lost,
+        unit: 'updates',
+        goal: '0',
+        met: e2e.lost === 0 && e2e.refused === 0,
+        notes: `waited up to ${DRAIN_MS / 1000} s after the last update`,
+      },
+      ratioRow(
+        `webhook deliveries (${THROUGHPUT_EVENTS} events, ${TENANTS} tenants) vs raw BullMQ no-op jobs`,
+        ours,
+        raw,
+        'jobs/s',
+        { min: 0.5, text: '≥ 0.5×' },
+        `concurrency ${CONCURRENCY} both; deliveries include recording, dispatch, signing, the POST and its record`,
+      ),
+    ];
+  } finally {
+    for (const name of [QueueName.BotUpdates, QueueName.WebhookDispatch, QueueName.WebhookDelivery]) {
+      await t.app.get<Queue>(getQueueToken(name)).obliterate({ force: true });
+    }
+    await t.close();
+    await endpoint.close();
+  }
+}
