@@ -4,7 +4,24 @@ import { HttpClient, HttpParams } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable } from 'rxjs';
 
-export const AUDIT_ACTION_VALUES = ['auth.registered', 'auth.login_succeeded', 'auth.login_failed', 'auth.telegram_webapp_login', 'auth.refresh_reuse_detected', 'auth.logout', 'credentials.changed', 'tenant.limits_changed', 'tenant.suspended', 'tenant.reactivated', 'admin.data_access', 'admin.staff_created', 'admin.mtproto_force_disconnected', 'admin.queue_job_retried', 'keys.rewrapped', 'mtproto.login_started', 'mtproto.connected', 'mtproto.disconnected', 'mtproto.removed', 'mtproto.session_revoked'] as const;
+export interface AdminWebhookEndpointDto {
+  created_at: string;
+  description: string | null;
+  /** Why the endpoint was disabled. */
+  disabled_reason: string | null;
+  /** Empty: every type. */
+  event_types: string[];
+  health: WebhookHealthDto;
+  id: string;
+  status: 'enabled' | 'disabled';
+  url: string;
+}
+
+export interface AdminWebhookEndpointListDto {
+  items: AdminWebhookEndpointDto[];
+}
+
+export const AUDIT_ACTION_VALUES = ['auth.registered', 'auth.login_succeeded', 'auth.login_failed', 'auth.telegram_webapp_login', 'auth.refresh_reuse_detected', 'auth.logout', 'credentials.changed', 'tenant.limits_changed', 'tenant.suspended', 'tenant.reactivated', 'admin.data_access', 'admin.staff_created', 'admin.mtproto_force_disconnected', 'admin.queue_job_retried', 'keys.rewrapped', 'mtproto.login_started', 'mtproto.connected', 'mtproto.disconnected', 'mtproto.removed', 'mtproto.session_revoked', 'webhook_endpoint.created', 'webhook_endpoint.changed', 'webhook_endpoint.deleted', 'webhook_endpoint.secret_rotated', 'webhook_endpoint.replayed', 'webhook_endpoint.disabled'] as const;
 export type AuditAction = (typeof AUDIT_ACTION_VALUES)[number];
 
 export interface AuditEventDto {
@@ -123,11 +140,20 @@ export interface RegisterDto {
   password: string;
 }
 
+export interface ReplayWebhookDto {
+  /** Re-deliver every kept event from this id on (an event id: digits) that the endpoint takes. */
+  from_event_id: string;
+}
+
 export interface RetriedJobDto {
   id: string;
   queue: string;
   /** The job's state after the retry (normally waiting or delayed). */
   state: string;
+}
+
+export interface SetWebhookEndpointStatusDto {
+  status: 'enabled' | 'disabled';
 }
 
 export interface TelegramWebAppLoginDto {
@@ -207,6 +233,18 @@ export interface UpdateTenantStatusDto {
   status: 'active' | 'suspended';
 }
 
+export interface WebhookEndpointDto {
+  created_at: string;
+  description: string | null;
+  /** Why the endpoint was disabled. */
+  disabled_reason: string | null;
+  /** Empty: every type. */
+  event_types: string[];
+  id: string;
+  status: 'enabled' | 'disabled';
+  url: string;
+}
+
 export interface WebhookHealthDto {
   /** Why the check itself failed, if it did. */
   check_error?: string | null;
@@ -221,6 +259,10 @@ export interface WebhookHealthDto {
   pending_update_count?: number | null;
   /** The webhook URL; null when none is set. */
   url?: string | null;
+}
+
+export interface WebhookReplayDto {
+  from_event_id: string;
 }
 
 type QueryValue = string | number | boolean | Date | null | undefined;
@@ -278,6 +320,21 @@ export class TenantgramApi {
   /** POST /api/admin/tenants/{id}/mtproto/disconnect */
   adminForceMtprotoDisconnect(id: string): Observable<MtprotoDisconnectDto> {
     return this.http.post<MtprotoDisconnectDto>(`/api/admin/tenants/${encodeURIComponent(id)}/mtproto/disconnect`, null);
+  }
+
+  /** GET /api/admin/tenants/{tenantId}/webhook-endpoints */
+  adminWebhooksList(tenantId: string): Observable<AdminWebhookEndpointListDto> {
+    return this.http.get<AdminWebhookEndpointListDto>(`/api/admin/tenants/${encodeURIComponent(tenantId)}/webhook-endpoints`);
+  }
+
+  /** PATCH /api/admin/tenants/{tenantId}/webhook-endpoints/{id} */
+  adminWebhooksSetStatus(tenantId: string, id: string, body: SetWebhookEndpointStatusDto): Observable<WebhookEndpointDto> {
+    return this.http.patch<WebhookEndpointDto>(`/api/admin/tenants/${encodeURIComponent(tenantId)}/webhook-endpoints/${encodeURIComponent(id)}`, body);
+  }
+
+  /** POST /api/admin/tenants/{tenantId}/webhook-endpoints/{id}/replay */
+  adminWebhooksReplay(tenantId: string, id: string, body: ReplayWebhookDto): Observable<WebhookReplayDto> {
+    return this.http.post<WebhookReplayDto>(`/api/admin/tenants/${encodeURIComponent(tenantId)}/webhook-endpoints/${encodeURIComponent(id)}/replay`, body);
   }
 
   /** POST /api/auth/login */

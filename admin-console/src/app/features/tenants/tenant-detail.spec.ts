@@ -14,6 +14,7 @@ import { TenantDetail } from './tenant-detail';
 
 const ID = '00000000-0000-4000-8000-000000000001';
 const URL = `/api/admin/tenants/${ID}`;
+const WEBHOOKS = `${URL}/webhook-endpoints`;
 
 const detail = (over: Partial<TenantDetailDto> = {}): TenantDetailDto => ({
   id: ID,
@@ -81,6 +82,12 @@ describe('TenantDetail', () => {
     await api.act(() => choice.click());
   }
 
+  /** Answers the tenant, then the webhook endpoints its page asks for once the tenant is shown. */
+  async function open(tenant: TenantDetailDto = detail()): Promise<void> {
+    await api.answer('GET', URL, tenant);
+    await api.answer('GET', WEBHOOKS, { items: [] });
+  }
+
   beforeEach(() => {
     TestBed.configureTestingModule({
       providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
@@ -98,12 +105,12 @@ describe('TenantDetail', () => {
     fixture.detectChanges();
     expect(element.querySelector('mat-progress-bar')).not.toBeNull();
     expect(element.querySelector('h1')).toBeNull();
-    await api.answer('GET', URL, detail());
+    await open();
     expect(element.querySelector('mat-progress-bar')).toBeNull();
   });
 
-  it("shows the profile, the bot's webhook health, the MTProto account, the channels and the limits", async () => {
-    await api.answer('GET', URL, detail());
+  it("shows the profile, the bot's webhook health, the MTProto account, the channels, the limits and the webhook endpoints", async () => {
+    await open();
     expect(text('[data-testid="tenant-name"]')).toBe('ops@acme.example');
     expect(text('[data-testid="tenant-status"]')).toBe('Active');
     expect(text('[data-testid="bot-facts"]')).toContain('@acme_news_bot');
@@ -117,6 +124,7 @@ describe('TenantDetail', () => {
     expect(cells).toEqual(['Acme News', '@acme_news', 'channel', 'Yes', 'No', 'Never']);
     const rps = await loader().getHarness(MatInputHarness.with({ selector: '[data-testid="limit-rps"]' }));
     expect(await rps.getValue()).toBe('30');
+    expect(text('[data-testid="webhooks-empty"]')).toBe('This tenant has no webhook endpoint.');
     expect(document.title).toContain('ops@acme.example');
   });
 
@@ -133,13 +141,13 @@ describe('TenantDetail', () => {
     expect(await snackBarMessage()).toBe('The database is not answering.');
     const retry = await loader().getHarness(MatButtonHarness.with({ text: 'Try again' }));
     await api.act(() => retry.click());
-    await api.answer('GET', URL, detail());
+    await open();
     expect(text('[data-testid="tenant-name"]')).toBe('ops@acme.example');
     expect(element.querySelector('[data-testid="load-error"]')).toBeNull();
   });
 
   it('suspends the tenant after confirmation and shows the new status', async () => {
-    await api.answer('GET', URL, detail());
+    await open();
     await clickAndConfirm('Suspend', 'Suspend');
     const req = await api.answer('PATCH', URL, detail({ status: 'suspended' }));
     expect(req.request.body).toEqual({ status: 'suspended' });
@@ -149,7 +157,7 @@ describe('TenantDetail', () => {
   });
 
   it('reactivates a suspended tenant', async () => {
-    await api.answer('GET', URL, detail({ status: 'suspended' }));
+    await open(detail({ status: 'suspended' }));
     await clickAndConfirm('Reactivate', 'Reactivate');
     const req = await api.answer('PATCH', URL, detail({ status: 'active' }));
     expect(req.request.body).toEqual({ status: 'active' });
@@ -157,7 +165,7 @@ describe('TenantDetail', () => {
   });
 
   it('does nothing when the suspension is cancelled', async () => {
-    await api.answer('GET', URL, detail());
+    await open();
     await clickAndConfirm('Suspend', 'Cancel');
     await fixture.whenStable();
     api.expectNone('PATCH', URL);
@@ -165,7 +173,7 @@ describe('TenantDetail', () => {
   });
 
   it("shows the API's message when the suspension is refused", async () => {
-    await api.answer('GET', URL, detail());
+    await open();
     await clickAndConfirm('Suspend', 'Suspend');
     await api.fail('PATCH', URL, 403, 'FORBIDDEN', 'Only admins can suspend a tenant.');
     expect(await snackBarMessage()).toBe('Only admins can suspend a tenant.');
@@ -173,7 +181,7 @@ describe('TenantDetail', () => {
   });
 
   it('forces an MTProto disconnect after confirmation, then reloads the tenant', async () => {
-    await api.answer('GET', URL, detail());
+    await open();
     await clickAndConfirm('Force MTProto disconnect', 'Disconnect');
     const disconnected = { configured: true, verified: false, connected: false, phone_masked: null };
     await api.answer('POST', `${URL}/mtproto/disconnect`, { had_session: true, mtproto: disconnected });
@@ -185,7 +193,7 @@ describe('TenantDetail', () => {
   });
 
   it('saves new limits, then reloads the tenant', async () => {
-    await api.answer('GET', URL, detail());
+    await open();
     const rps = await loader().getHarness(MatInputHarness.with({ selector: '[data-testid="limit-rps"]' }));
     await rps.setValue('50');
     const save = await loader().getHarness(MatButtonHarness.with({ text: 'Save limits' }));

@@ -16,6 +16,7 @@ import { LoadError } from '../../core/data/load-error';
 import { Notifier } from '../../core/notifier';
 import { pageTitle } from '../../product';
 import { LimitsForm } from './limits-form';
+import { WebhookEndpoints } from './webhook-endpoints';
 
 /** What user_bot_credentials starts with; a tenant without a row has these limits. */
 const DEFAULT_LIMITS: TenantLimitsDto = { rate_limit_rps: 10, max_concurrent_requests: 5 };
@@ -37,6 +38,7 @@ type WebhookState = 'healthy' | 'failing' | 'not-set' | 'unchecked';
     MatChipSet,
     MatProgressBar,
     RouterLink,
+    WebhookEndpoints,
   ],
   templateUrl: './tenant-detail.html',
   styleUrl: './tenant-detail.scss',
