@@ -11,7 +11,7 @@ export interface AdminWebhookEndpointDto {
   disabled_reason: string | null;
   /** Empty: every type. */
   event_types: string[];
-  health: WebhookHealthDto;
+  health: WebhookEndpointHealthDto;
   id: string;
   status: 'enabled' | 'disabled';
   url: string;
@@ -245,6 +245,17 @@ export interface WebhookEndpointDto {
   url: string;
 }
 
+export interface WebhookEndpointHealthDto {
+  attempts_24h: number;
+  /** Since when it has been failing. */
+  failing_since: string | null;
+  last_failure: WebhookLastFailureDto | null;
+  next_retry_at: string | null;
+  succeeded_24h: number;
+  /** succeeded_24h / attempts_24h; null without attempts. */
+  success_rate: number | null;
+}
+
 export interface WebhookHealthDto {
   /** Why the check itself failed, if it did. */
   check_error?: string | null;
@@ -259,6 +270,12 @@ export interface WebhookHealthDto {
   pending_update_count?: number | null;
   /** The webhook URL; null when none is set. */
   url?: string | null;
+}
+
+export interface WebhookLastFailureDto {
+  at: string;
+  error: string | null;
+  status_code: number | null;
 }
 
 export interface WebhookReplayDto {

@@ -11,14 +11,14 @@ import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 
 import { ApiTesting } from '../../../testing/api-testing';
 import { WebhookEndpoints } from './webhook-endpoints';
-import { AdminWebhookEndpoint } from './webhook-endpoint';
+import { AdminWebhookEndpointDto } from '../../core/api/api.generated';
 
 const TENANT = '00000000-0000-4000-8000-000000000001';
 const URL = `/api/admin/tenants/${TENANT}/webhook-endpoints`;
 const FAILING_ID = '10000000-0000-4000-8000-000000000001';
 const QUIET_ID = '10000000-0000-4000-8000-000000000002';
 
-const failing = (over: Partial<AdminWebhookEndpoint> = {}): AdminWebhookEndpoint => ({
+const failing = (over: Partial<AdminWebhookEndpointDto> = {}): AdminWebhookEndpointDto => ({
   id: FAILING_ID,
   url: 'https://hooks.acme.example/tenantgram',
   description: 'Order sync',
@@ -37,7 +37,7 @@ const failing = (over: Partial<AdminWebhookEndpoint> = {}): AdminWebhookEndpoint
   ...over,
 });
 
-const quiet = (over: Partial<AdminWebhookEndpoint> = {}): AdminWebhookEndpoint => ({
+const quiet = (over: Partial<AdminWebhookEndpointDto> = {}): AdminWebhookEndpointDto => ({
   id: QUIET_ID,
   url: 'http://10.0.0.7:8080/events',
   description: null,

@@ -5,15 +5,14 @@ import { MatCard, MatCardContent, MatCardHeader, MatCardTitle } from '@angular/m
 import { MatChip, MatChipSet } from '@angular/material/chips';
 import { MatDialog } from '@angular/material/dialog';
 import { MatProgressBar } from '@angular/material/progress-bar';
-import { Observable, firstValueFrom } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
 
-import { TenantgramApi } from '../../core/api/api.generated';
+import { AdminWebhookEndpointDto, TenantgramApi } from '../../core/api/api.generated';
 import { confirmAction } from '../../core/confirm-dialog/confirm-dialog';
 import { apiResource } from '../../core/data/api-resource';
 import { LoadError } from '../../core/data/load-error';
 import { Notifier } from '../../core/notifier';
 import { askReplayFrom } from './replay-dialog';
-import { AdminWebhookEndpoint, AdminWebhookEndpointList } from './webhook-endpoint';
 
 /** A tenant's webhook endpoints with their delivery health, and the actions support staff take on them. */
 @Component({
@@ -44,15 +43,14 @@ export class WebhookEndpoints {
 
   protected readonly list = apiResource({
     params: this.tenantId,
-    // Read with the endpoint's health type (see AdminWebhookEndpoint): the route and its answer are the generated ones.
-    load: (tenantId) => this.api.adminWebhooksList(tenantId) as unknown as Observable<AdminWebhookEndpointList>,
+    load: (tenantId) => this.api.adminWebhooksList(tenantId),
     keepWhileLoadingNew: false,
   });
   protected readonly endpoints = computed(() => this.list.value()?.items ?? null);
   /** The endpoint an action is on its way for; one action at a time. */
   protected readonly busy = signal<string | null>(null);
 
-  protected async toggle(endpoint: AdminWebhookEndpoint): Promise<void> {
+  protected async toggle(endpoint: AdminWebhookEndpointDto): Promise<void> {
     const disable = endpoint.status === 'enabled';
     const confirmed = await firstValueFrom(
       confirmAction(this.dialog, {
@@ -76,7 +74,7 @@ export class WebhookEndpoints {
     });
   }
 
-  protected async replay(endpoint: AdminWebhookEndpoint): Promise<void> {
+  protected async replay(endpoint: AdminWebhookEndpointDto): Promise<void> {
     const fromEventId = await firstValueFrom(askReplayFrom(this.dialog, { url: endpoint.url }));
     if (fromEventId === undefined) return;
     await this.act(endpoint, async (tenantId) => {
@@ -87,13 +85,13 @@ export class WebhookEndpoints {
     });
   }
 
-  private replace(endpoint: AdminWebhookEndpoint): void {
+  private replace(endpoint: AdminWebhookEndpointDto): void {
     const current = this.list.value();
     if (!current) return;
     this.list.set({ ...current, items: current.items.map((e) => (e.id === endpoint.id ? endpoint : e)) });
   }
 
-  private async act(endpoint: AdminWebhookEndpoint, fn: (tenantId: string) => Promise<void>): Promise<void> {
+  private async act(endpoint: AdminWebhookEndpointDto, fn: (tenantId: string) => Promise<void>): Promise<void> {
     if (this.busy()) return;
     this.busy.set(endpoint.id);
     try {
