@@ -30,6 +30,18 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
   mtproto_logins: { entity: 'MtprotoLogin', files: ['user-mtproto/mtproto-logins.repository.ts'] },
   events: { entity: 'Event', files: ['events/events.repository.ts'] },
   event_keys: { entity: 'EventKey', files: ['events/events.repository.ts'] },
+  mtproto_account_updates: {
+    entity: 'MtprotoAccountUpdates',
+    files: ['user-mtproto/account-updates/account-updates.repository.ts'],
+  },
+  mtproto_channel_states: {
+    entity: 'MtprotoChannelState',
+    files: ['user-mtproto/account-updates/account-updates.repository.ts'],
+  },
+  mtproto_known_peers: {
+    entity: 'MtprotoKnownPeer',
+    files: ['user-mtproto/account-updates/account-updates.repository.ts'],
+  },
 };
 
 /** Where a file reaches the table: through its entity's repository or query builder, or by name in SQL. */

@@ -5,6 +5,7 @@ import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { CredentialsService, TenantCredentials } from '../credentials/credentials.service';
 import { CryptoService } from '../crypto/crypto.service';
+import { AccountUpdatesRepository } from './account-updates/account-updates.repository';
 import { MtprotoClientFactory } from './mtproto-client.factory';
 import { MtprotoLogin, MtprotoLoginFlow, MtprotoLoginState } from './mtproto-login.entity';
 import { MtprotoLoginKey, MtprotoLoginsInTransaction, MtprotoLoginsRepository } from './mtproto-logins.repository';
@@ -78,6 +79,7 @@ export class MtprotoLoginService {
     private readonly factory: MtprotoClientFactory,
     private readonly audit: AuditService,
     private readonly events: MtprotoSessionEvents,
+    private readonly accountUpdates: AccountUpdatesRepository,
   ) {}
 
   async setup(tenantId: string, input: SetupInput, actor: AuditActor): Promise<SetupResult> {
@@ -317,6 +319,8 @@ export class MtprotoLoginService {
       },
       tx.em,
     );
+    // A new session (perhaps of another account) starts from its own update state.
+    await this.accountUpdates.forgetState(tenantId);
     await this.events.sessionChanged(tenantId);
   }
 

@@ -28,6 +28,7 @@
  */
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { AppConfig, roleRunsWorkers, roleServesHttpApi } from '../../config/app-config';
+import { AccountUpdatesRepository } from './account-updates/account-updates.repository';
 import { BotModule } from '../bot/bot.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
@@ -76,6 +77,7 @@ export class UserMtprotoModule {
     const worker = roleRunsWorkers(config.role);
     const providers: Provider[] = [
       MtprotoClientFactory,
+      AccountUpdatesRepository,
       MtprotoRedis,
       MtprotoLeaseService,
       MtprotoSessionEvents,
