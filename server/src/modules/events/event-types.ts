@@ -7,6 +7,20 @@
  * - `post.sent`: `{ post_id: string, channel_id: string, message_id: number }`, once Telegram accepted the post.
  * - `post.failed`: `{ post_id: string, channel_id: string, error: string }`, once the post ended `failed`.
  * - `ping`: `{}` (tests and endpoint checks).
+ *
+ * From the tenant's account, while it receives updates (`PATCH /api/user-mtproto/settings`). `peer` is the
+ * chat: `{ type: 'user' | 'group' | 'channel', id: string, username?: string, title?: string }` (a private
+ * chat is named by the other user; ids as the Bot API writes them, a channel's `-100…`); `from` is the sender: `{ id: string, username?: string, first_name?: string }`;
+ * dates are ISO 8601.
+ * - `account.message`: `{ peer, message_id: number, date, text, from }`, a new message to the account in a
+ *   private chat or a group.
+ * - `account.new_contact`: `{ user: from, peer, message_id: number, date }`, the first private message
+ *   from a user the account never talked to; once per person.
+ * - `account.channel_post`: `{ channel_id: string, peer, message_id: number, date, text }`, a new post in a
+ *   channel the account reads.
+ * - `account.message_edited`: `{ peer, message_id: number, date, edit_date, text, from, channel_id? }`.
+ * - `account.message_deleted`: `{ message_ids: number[], channel_id?, peer? }` (Telegram names the channel of
+ *   a channel's deletions only).
  */
 export enum EventType {
   BotMessage = 'bot.message',
@@ -20,6 +34,11 @@ export enum EventType {
   BotAdminRightsChanged = 'bot.admin_rights_changed',
   /** Telegram declared the tenant's account session dead; it was cleared and is never reopened. */
   MtprotoSessionRevoked = 'mtproto.session_revoked',
+  AccountMessage = 'account.message',
+  AccountNewContact = 'account.new_contact',
+  AccountChannelPost = 'account.channel_post',
+  AccountMessageEdited = 'account.message_edited',
+  AccountMessageDeleted = 'account.message_deleted',
   Ping = 'ping',
 }
 

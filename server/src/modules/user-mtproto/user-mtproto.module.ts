@@ -28,6 +28,7 @@
  */
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { AppConfig, roleRunsWorkers, roleServesHttpApi } from '../../config/app-config';
+import { AccountUpdatesReceiver } from './account-updates/account-updates.receiver';
 import { AccountUpdatesRepository } from './account-updates/account-updates.repository';
 import { BotModule } from '../bot/bot.module';
 import { ChannelsModule } from '../channels/channels.module';
@@ -88,7 +89,7 @@ export class UserMtprotoModule {
     ];
     if (worker) {
       providers.push(MtprotoClientPool, ...MTPROTO_POOL_PARTS);
-      providers.push(MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping);
+      providers.push(MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping, AccountUpdatesReceiver);
     }
     const controllers: Type<unknown>[] = api ? [UserMtprotoController, ChannelHistoryController] : [];
     if (api) providers.push(MtprotoLoginOwnershipGuard);
