@@ -41,6 +41,8 @@ export class AccountFeed {
   private common: CommonState | null = null;
   private readonly channels = new Map<string, ChannelState>();
   private retry?: NodeJS.Timeout;
+  /** Pushed batches not yet applied: those that arrive while a step runs are applied together by the next. */
+  private pending: UpdateBatch[] = [];
 
   constructor(
     readonly tenantId: string,
@@ -51,7 +53,10 @@ export class AccountFeed {
 
   /** Listens to the session at once (pushes are queued behind the first catch-up), then catches up. */
   start(): void {
-    this.session.onUpdates((batch) => this.enqueue(() => this.live(batch)));
+    this.session.onUpdates((batch) => {
+      this.pending.push(batch);
+      if (this.pending.length === 1) this.enqueue(() => this.live(this.pending.splice(0)));
+    });
     this.session.onReconnected(() => this.enqueue(() => this.catchUp()));
     this.enqueue(() => this.resync());
   }
@@ -107,20 +112,41 @@ export class AccountFeed {
     await this.catchUp();
   }
 
-  private async live(batch: UpdateBatch): Promise<void> {
-    const common = this.common;
-    if (!common) return; // Not started yet: the catch-up that follows brings these.
-    const plan = planLive({ common, channels: this.channels }, batch);
-    const moved =
-      plan.common.pts !== common.pts ||
-      plan.common.qts !== common.qts ||
-      plan.common.seq !== common.seq ||
-      plan.common.date !== common.date;
-    if (plan.apply.length > 0 || plan.channels.length > 0 || moved) {
-      await this.record(batch, plan.apply, plan.common, plan.channels);
+  /**
+   * Pushed batches, in the order they came, checked one after another against the state; what fits is
+   * recorded in one step, then a gap asks for the difference.
+   */
+  private async live(batches: UpdateBatch[]): Promise<void> {
+    const start = this.common;
+    if (!start) return; // Not started yet: the catch-up that follows brings these.
+    let common = start;
+    const channels = new Map(this.channels);
+    const moved = new Map<string, ChannelState>();
+    const merged = emptyBatch();
+    const applied: AccountUpdate[] = [];
+    let difference = false;
+    const gaps = new Set<string>();
+    for (const batch of batches) {
+      const plan = planLive({ common, channels }, batch);
+      common = plan.common;
+      for (const c of plan.channels) {
+        channels.set(c.channelId, c);
+        moved.set(c.channelId, c);
+      }
+      applied.push(...plan.apply);
+      merged.updates.push(...batch.updates);
+      merged.users.push(...batch.users);
+      merged.channels.push(...batch.channels);
+      difference ||= plan.difference;
+      for (const g of plan.channelGaps) gaps.add(g);
     }
-    if (plan.difference) await this.catchUpCommon();
-    for (const channelId of plan.channelGaps) await this.channelTooLong(batch, channelId);
+    const changed =
+      common.pts !== start.pts || common.qts !== start.qts || common.seq !== start.seq || common.date !== start.date;
+    if (applied.length > 0 || moved.size > 0 || changed) {
+      await this.record(merged, applied, common, [...moved.values()]);
+    }
+    if (difference) await this.catchUpCommon();
+    for (const channelId of gaps) await this.channelTooLong(merged, channelId);
   }
 
   /** The common box, then every tracked channel. Before the first state there is nothing to catch up on. */
