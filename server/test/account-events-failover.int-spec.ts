@@ -9,7 +9,6 @@ import { freePort } from './helpers/free-port';
 import { present } from './helpers/present';
 import type { TestApp } from './helpers/test-app';
 import { TEST_REDIS_URL } from './helpers/test-database';
-import { control } from './sandbox/bot-helpers';
 import { connectAccount, eventually, MtprotoCluster, newSandboxUser, startCluster } from './user-mtproto-kit';
 
 jest.setTimeout(120000);
@@ -153,34 +152,54 @@ describe('account events across a worker killed mid-stream (real gramjs, real wo
     const survivor = await cluster.start('worker', WORKER_ENV);
     const survivorId = survivor.app.get(MtprotoRedis).instanceId;
 
-    // 2,000 updates, each tenant's from its strangers in turn, sent by all tenants at once.
-    const sent = new Map<string, { text: string; messageId: number }[]>();
-    let total = 0;
-    let killed: Promise<void> | undefined;
-    await Promise.all(
-      tenants.map(async (t) => {
-        const mine: { text: string; messageId: number }[] = [];
-        sent.set(t.tenant.user.id, mine);
-        for (let i = 0; i < PER_TENANT; i++) {
+    // 2,000 updates in rounds of one message to every account: the world change the sandbox's control API
+    // makes (POST /sandbox/users/:phone/messages), without its HTTP round trip; each round's pushes leave
+    // before the next round starts.
+    const sent = new Map<string, { text: string; messageId: number }[]>(tenants.map((t) => [t.tenant.user.id, []]));
+    const rounds = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        for (const t of tenants) {
           const stranger = present(t.strangers[i % STRANGERS_PER_TENANT], 'a stranger');
           const text = `update ${i} to ${t.account.id}`;
-          const res = await control(cluster.sandbox, 'POST', `/sandbox/users/${t.account.phone}/messages`, {
-            from_phone: stranger.phone,
+          const m = cluster.sandbox.world.sendPrivateMessage({
+            fromKind: 'user',
+            fromId: stranger.id,
+            toKind: 'user',
+            toId: t.account.id,
             text,
           });
-          mine.push({ text, messageId: res.body.message_id });
-          total += 1;
-          if (total === KILL_AFTER) {
-            killed = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
-            child!.kill('SIGKILL');
-          }
+          present(sent.get(t.tenant.user.id), 'what was sent').push({ text, messageId: m.id });
         }
-      }),
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const killRound = KILL_AFTER / TENANTS;
+    await rounds(0, killRound);
+    // Killed mid-stream: once it has recorded some of them.
+    await eventually(
+      async () => ((await allEvents(present(tenants[0], 'a tenant').tenant)).length > 0 ? true : undefined),
+      {
+        timeoutMs: 20000,
+        what: 'the child worker to record events',
+      },
     );
-    await killed;
-    expect(total).toBe(TENANTS * PER_TENANT);
+    const exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
+    started.kill('SIGKILL');
+    // While it dies, and while its leases still hold the accounts.
+    await rounds(killRound, killRound + 25);
+    await exited;
+    await rounds(killRound + 25, killRound + 50);
+    // The survivor takes every account over once the dead worker's leases expire; the rest arrive live there.
+    await eventually(
+      async () => {
+        const owners = await Promise.all(tenants.map((t) => leaseOwner(t.tenant.user.id)));
+        return owners.every((o) => o === survivorId) ? true : undefined;
+      },
+      { timeoutMs: 20000, what: 'the survivor to hold every account' },
+    );
+    await rounds(killRound + 50, PER_TENANT);
 
-    // The survivor takes every account over once the dead worker's leases expire, and catches up.
+    // Every update in every pull API.
     const events = new Map<string, Event[]>();
     await eventually(
       async () => {
