@@ -189,6 +189,42 @@ describe('account events (real gramjs against the sandbox, real Postgres and Red
     });
   });
 
+  it('stops when turned off (what happens meanwhile gives nothing) and follows the open client again when turned on', async () => {
+    const { tenant, account } = await receivingTenant();
+    const receiver = worker!.app.get(AccountUpdatesReceiver);
+    expect(receiver.receivingTenants()).toContain(tenant.user.id);
+    await request(api.url)
+      .patch('/api/user-mtproto/settings')
+      .set(tenant.headers)
+      .send({ receive_updates: false })
+      .expect(200, { receive_updates: false });
+    await eventually(() => Promise.resolve(receiver.receivingTenants().includes(tenant.user.id) ? undefined : true), {
+      timeoutMs: 10000,
+      what: 'the worker to stop following the account',
+    });
+    const stranger = await newSandboxUser(cluster.sandbox);
+    const send = (text: string) =>
+      control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/messages`, {
+        from_phone: stranger.phone,
+        text,
+      });
+    await send('while off');
+
+    await request(api.url)
+      .patch('/api/user-mtproto/settings')
+      .set(tenant.headers)
+      .send({ receive_updates: true })
+      .expect(200, { receive_updates: true });
+    await startedReceiving(tenant);
+    await send('back on');
+    // The message sent while off was never seen: the stranger is new when they next write.
+    const events = await accountEvents(tenant, 2);
+    expect(events.map((e) => [e.type, e.data.text])).toEqual([
+      ['account.new_contact', undefined],
+      ['account.message', 'back on'],
+    ]);
+  });
+
   it('catches up on what happened while no worker held the account, exactly once, channels included', async () => {
     const { tenant, account } = await receivingTenant();
     const owner = await newSandboxUser(cluster.sandbox);

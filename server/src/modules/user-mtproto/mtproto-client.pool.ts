@@ -124,6 +124,12 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
     this.closedListeners.push(listener);
   }
 
+  /** The tenant's client in this worker, if it has one. */
+  session(tenantId: string): OpenedSession | undefined {
+    const entry = this.entries.get(tenantId);
+    return entry && { tenantId, session: entry.session, fence: entry.lease.fence };
+  }
+
   /** Opens the tenant's client here unless it is open already (NotOwnerError: another worker holds it). */
   async hold(tenantId: string): Promise<void> {
     await this.use(tenantId, () => Promise.resolve());

@@ -43,6 +43,7 @@ export class AccountFeed {
   private retry?: NodeJS.Timeout;
   /** Pushed batches not yet applied: those that arrive while a step runs are applied together by the next. */
   private pending: UpdateBatch[] = [];
+  private listening = false;
 
   constructor(
     readonly tenantId: string,
@@ -51,14 +52,23 @@ export class AccountFeed {
     private readonly deps: FeedDeps,
   ) {}
 
-  /** Listens to the session at once (pushes are queued behind the first catch-up), then catches up. */
+  /**
+   * Loads the stored state and, when the account receives updates, listens to the session and catches
+   * up. Pushes that came before the listening started are in the difference the catch-up asks for.
+   */
   start(): void {
+    this.enqueue(() => this.resync());
+  }
+
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
     this.session.onUpdates((batch) => {
+      if (this.stopped) return;
       this.pending.push(batch);
       if (this.pending.length === 1) this.enqueue(() => this.live(this.pending.splice(0)));
     });
     this.session.onReconnected(() => this.enqueue(() => this.catchUp()));
-    this.enqueue(() => this.resync());
   }
 
   stop(): void {
@@ -106,6 +116,7 @@ export class AccountFeed {
       this.deps.ended();
       return;
     }
+    this.listen();
     this.common = stored.common;
     this.channels.clear();
     for (const c of stored.channels) this.channels.set(c.channelId, c);

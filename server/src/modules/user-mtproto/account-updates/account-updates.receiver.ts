@@ -69,8 +69,22 @@ export class AccountUpdatesReceiver implements OnModuleInit, BeforeApplicationSh
     this.sweeping = true;
     try {
       const tenants = await this.repo.receivingTenants(SWEEP_LIMIT);
-      const open = new Set(this.pool.connectedTenants());
-      const wanted = tenants.filter((t) => !open.has(t));
+      const receiving = new Set(tenants);
+      // Turned off: the client goes back to closing when idle.
+      for (const [tenantId, feed] of this.feeds) {
+        if (receiving.has(tenantId)) continue;
+        feed.stop();
+        this.feeds.delete(tenantId);
+        this.pool.setReceiving(tenantId, feed.session, false);
+      }
+      const wanted: string[] = [];
+      for (const tenantId of tenants) {
+        if (this.feeds.has(tenantId)) continue;
+        // Turned on while its client was open here already (for history reads): it follows updates from now.
+        const open = this.pool.session(tenantId);
+        if (open) this.attach(open);
+        else wanted.push(tenantId);
+      }
       for (let i = 0; i < wanted.length && this.pool.hasRoom() && !this.stopping; i += SWEEP_PARALLEL) {
         await Promise.all(wanted.slice(i, i + SWEEP_PARALLEL).map((t) => this.connect(t)));
       }
