@@ -43,6 +43,9 @@ export interface OpenedSession {
  * is destroyed at once and the next call opens a fresh one from the stored session. Calls during an
  * outage answer TELEGRAM_UNAVAILABLE without waiting (MtprotoSessionOpener's back-off).
  *
+ * A client of an account that receives updates (AccountUpdatesReceiver) stays open while idle and makes
+ * room for another only after the other idle ones; listeners hear of every client opened and closed.
+ *
  * This class coordinates; each concern lives in `mtproto-pool/`: the entries in recency order,
  * opening, the rate budget, lease renewal, keep-alive, dead sessions and the `last_used` stamp.
  */

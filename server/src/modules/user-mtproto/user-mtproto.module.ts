@@ -25,6 +25,11 @@
  * for; when no answer comes in MTPROTO_CALL_TIMEOUT_SECONDS the caller gets 503
  * TELEGRAM_UNAVAILABLE and asks again, so BullMQ's persistence and retries would buy nothing.
  * A worker that is stopping hands the requests left in its list back to the shared list.
+ *
+ * Accounts that receive updates (`receive_updates`, account-updates/) are kept connected by the worker
+ * holding their lease: AccountUpdatesReceiver connects those no worker holds, and each open client of
+ * such an account gets an AccountFeed that catches up from the stored update state and records
+ * account.* events with the state they lead to.
  */
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { AppConfig, roleRunsWorkers, roleServesHttpApi } from '../../config/app-config';
