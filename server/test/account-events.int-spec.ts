@@ -40,10 +40,13 @@ describe('account events (real gramjs against the sandbox, real Postgres and Red
     });
   }
 
-  async function receivingTenant(): Promise<{ tenant: NewUser; account: { id: number; phone: string } }> {
+  async function receivingTenant(
+    before?: (account: { id: number; phone: string }) => Promise<void>,
+  ): Promise<{ tenant: NewUser; account: { id: number; phone: string } }> {
     const account = await newSandboxUser(cluster.sandbox, { username: `acc${Date.now() % 1e8}` });
     const tenant = await newTenant(api);
     await connectAccount(api, cluster.sandbox, tenant, account);
+    await before?.(account);
     await request(api.url)
       .patch('/api/user-mtproto/settings')
       .set(tenant.headers)
@@ -150,6 +153,36 @@ describe('account events (real gramjs against the sandbox, real Postgres and Red
     expect(deleted).toMatchObject({ type: 'account.message_deleted', data: { message_ids: [first.body.message_id] } });
   });
 
+  it('starts knowing whom the account talked to and which channels it reads before it was turned on', async () => {
+    const friend = await newSandboxUser(cluster.sandbox);
+    const owner = await newSandboxUser(cluster.sandbox);
+    const channel = await control(cluster.sandbox, 'POST', '/sandbox/channels', {
+      title: 'Older',
+      username: `older${Date.now() % 1e8}`,
+      owner_phone: owner.phone,
+    });
+    const { tenant, account } = await receivingTenant(async (acc) => {
+      await control(cluster.sandbox, 'POST', `/sandbox/users/${acc.phone}/messages`, {
+        from_phone: friend.phone,
+        text: 'before events were on',
+      });
+      await control(cluster.sandbox, 'POST', `/sandbox/channels/${channel.body.id}/members`, { phone: acc.phone });
+      await control(cluster.sandbox, 'POST', `/sandbox/channels/${channel.body.id}/messages`, { text: 'old post' });
+    });
+    const [row] = await asTenant(
+      tenant.user.id,
+      `SELECT channel_id::text AS channel_id FROM mtproto_channel_states WHERE user_id = $1`,
+      [tenant.user.id],
+    );
+    expect(row?.channel_id).toBe(String(channel.body.id).replace(/^-100/, ''));
+    await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/messages`, {
+      from_phone: friend.phone,
+      text: 'hello again',
+    });
+    const events = await accountEvents(tenant, 1);
+    expect(events.map((e) => [e.type, e.data.text])).toEqual([['account.message', 'hello again']]);
+  });
+
   it('gives channel posts, their edits and deletions', async () => {
     const { tenant, account } = await receivingTenant();
     const owner = await newSandboxUser(cluster.sandbox);
@@ -217,12 +250,9 @@ describe('account events (real gramjs against the sandbox, real Postgres and Red
       .expect(200, { receive_updates: true });
     await startedReceiving(tenant);
     await send('back on');
-    // The message sent while off was never seen: the stranger is new when they next write.
-    const events = await accountEvents(tenant, 2);
-    expect(events.map((e) => [e.type, e.data.text])).toEqual([
-      ['account.new_contact', undefined],
-      ['account.message', 'back on'],
-    ]);
+    // The message sent while off gives nothing; its chat makes the stranger known when receiving starts again.
+    const events = await accountEvents(tenant, 1);
+    expect(events.map((e) => [e.type, e.data.text])).toEqual([['account.message', 'back on']]);
   });
 
   it('catches up on what happened while no worker held the account, exactly once, channels included', async () => {

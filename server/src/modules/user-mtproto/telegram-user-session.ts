@@ -411,6 +411,29 @@ export class TelegramUserSession {
     return { pts: s.pts, qts: s.qts, date: s.date, seq: s.seq };
   }
 
+  /**
+   * The account's chats as of now (walking the dialog list): the users it has private chats with, and
+   * the channels it is in with their pts and access hash.
+   */
+  async dialogs(): Promise<{ userIds: string[]; channels: { channelId: string; accessHash: string; pts: number }[] }> {
+    return this.call(async () => {
+      const userIds: string[] = [];
+      const channels: { channelId: string; accessHash: string; pts: number }[] = [];
+      for await (const d of this.client.iterDialogs({})) {
+        const entity = d.entity;
+        if (entity instanceof Api.User && !entity.self && !entity.bot) userIds.push(entity.id.toString());
+        if (entity instanceof Api.Channel && entity.accessHash && typeof d.dialog.pts === 'number') {
+          channels.push({
+            channelId: entity.id.toString(),
+            accessHash: entity.accessHash.toString(),
+            pts: d.dialog.pts,
+          });
+        }
+      }
+      return { userIds, channels };
+    });
+  }
+
   /** What happened in the common box since `state` (`updates.getDifference`); a slice says where to ask next. */
   async difference(state: CommonState, ptsTotalLimit?: number): Promise<Difference> {
     const d = await this.call(() =>

@@ -163,8 +163,10 @@ export class AccountFeed {
   /** The common box, then every tracked channel. Before the first state there is nothing to catch up on. */
   private async catchUp(): Promise<void> {
     if (!this.common) {
+      // The start: from Telegram's state of now, knowing whom the account talked to and which channels it reads.
       const state = await this.deps.call((s) => s.updateState());
-      await this.record(emptyBatch(), [], state, []);
+      const { userIds, channels } = await this.deps.call((s) => s.dialogs());
+      await this.record(emptyBatch(), [], state, channels, userIds);
       return;
     }
     await this.catchUpCommon();
@@ -242,9 +244,11 @@ export class AccountFeed {
     updates: readonly AccountUpdate[],
     common: CommonState | null,
     channels: ChannelState[],
+    knownPeers: string[] = [],
   ): Promise<void> {
     await this.deps.repo.record(this.tenantId, async (tx) => {
       await tx.claim(this.fence);
+      await tx.addKnownPeers(knownPeers);
       const fresh = await tx.addKnownPeers(privatePeers(updates));
       const events = accountEvents(batch, updates, fresh);
       if (events.length > 0) await this.deps.events.emitMany(this.tenantId, events, tx.em);
