@@ -63,6 +63,18 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
     files: ['webhooks/webhook-endpoints.repository.ts', 'webhooks/webhook-deliveries.repository.ts'],
   },
   webhook_deliveries: { entity: 'WebhookDelivery', files: ['webhooks/webhook-deliveries.repository.ts'] },
+  mtproto_account_updates: {
+    entity: 'MtprotoAccountUpdates',
+    files: ['user-mtproto/account-updates/account-updates.repository.ts'],
+  },
+  mtproto_channel_states: {
+    entity: 'MtprotoChannelState',
+    files: ['user-mtproto/account-updates/account-updates.repository.ts'],
+  },
+  mtproto_known_peers: {
+    entity: 'MtprotoKnownPeer',
+    files: ['user-mtproto/account-updates/account-updates.repository.ts'],
+  },
 };
 
 /** Where a file reaches the table: through its entity's repository or query builder, or by name in SQL. */

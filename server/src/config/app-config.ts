@@ -387,6 +387,13 @@ export class EnvSchema {
   @Max(600)
   MTPROTO_CALL_TIMEOUT_SECONDS = 30;
 
+  /** How often a worker looks for accounts that receive updates and are connected nowhere, and connects them. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  MTPROTO_RECEIVE_SWEEP_SECONDS = 10;
+
   /** How many days a tenant's events are kept (whole days: expired daily partitions are dropped). */
   @Transform(toInt)
   @IsInt()
@@ -534,6 +541,7 @@ export interface AppConfig {
     loginSweepSeconds: number;
     loginReceiptSeconds: number;
     callTimeoutSeconds: number;
+    receiveSweepSeconds: number;
   };
   events: { retentionDays: number; waitMaxSeconds: number; streamsPerTenant: number; maintenanceSeconds: number };
   webhooks: {
@@ -685,6 +693,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       loginSweepSeconds: parsed.MTPROTO_LOGIN_SWEEP_SECONDS,
       loginReceiptSeconds: parsed.MTPROTO_LOGIN_RECEIPT_SECONDS,
       callTimeoutSeconds: parsed.MTPROTO_CALL_TIMEOUT_SECONDS,
+      receiveSweepSeconds: parsed.MTPROTO_RECEIVE_SWEEP_SECONDS,
     },
     events: {
       retentionDays: parsed.EVENTS_RETENTION_DAYS,

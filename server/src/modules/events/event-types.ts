@@ -9,6 +9,20 @@
  * - `endpoint.disabled`: `{ endpoint_id: string, url: string, reason: string }`, once a webhook endpoint that kept
  *   failing was disabled.
  * - `ping`: `{}`, or `{ endpoint_id: string }` from a webhook endpoint's test, delivered to that endpoint only.
+ *
+ * From the tenant's account, while it receives updates (`PATCH /api/user-mtproto/settings`). `peer` is the
+ * chat: `{ type: 'user' | 'group' | 'channel', id: string, username?: string, title?: string }` (a private
+ * chat is named by the other user; ids as the Bot API writes them, a channel's `-100…`); `from` is the sender: `{ id: string, username?: string, first_name?: string }`;
+ * dates are ISO 8601.
+ * - `account.message`: `{ peer, message_id: number, date, text, from }`, a new message to the account in a
+ *   private chat or a group.
+ * - `account.new_contact`: `{ user: from, peer, message_id: number, date }`, the first private message
+ *   from a user the account never talked to; once per person.
+ * - `account.channel_post`: `{ channel_id: string, peer, message_id: number, date, text }`, a new post in a
+ *   channel the account reads.
+ * - `account.message_edited`: `{ peer, message_id: number, date, edit_date, text, from, channel_id? }`.
+ * - `account.message_deleted`: `{ message_ids: number[], channel_id?, peer? }` (Telegram names the channel of
+ *   a channel's deletions only).
  */
 export enum EventType {
   BotMessage = 'bot.message',
@@ -24,6 +38,11 @@ export enum EventType {
   MtprotoSessionRevoked = 'mtproto.session_revoked',
   /** A webhook endpoint of the tenant was disabled after failing for WEBHOOK_DISABLE_AFTER_SECONDS. */
   EndpointDisabled = 'endpoint.disabled',
+  AccountMessage = 'account.message',
+  AccountNewContact = 'account.new_contact',
+  AccountChannelPost = 'account.channel_post',
+  AccountMessageEdited = 'account.message_edited',
+  AccountMessageDeleted = 'account.message_deleted',
   Ping = 'ping',
 }
 

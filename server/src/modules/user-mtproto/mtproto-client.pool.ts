@@ -24,6 +24,13 @@ const SLOT_WAIT_MS = 10_000;
 
 type Checkout = { entry: PoolEntry; slot?: SlotRelease };
 
+/** A client the pool just opened, under the lease with this fencing token. */
+export interface OpenedSession {
+  tenantId: string;
+  session: TelegramUserSession;
+  fence: number;
+}
+
 /**
  * The worker's gramjs clients, one per tenant, each held under that tenant's lease. Least
  * recently used clients make room when MTPROTO_POOL_MAX is reached; idle ones close after
@@ -36,6 +43,9 @@ type Checkout = { entry: PoolEntry; slot?: SlotRelease };
  * retryDelay) rides out short drops; when it gives up, or a call or ping gets no answer, the client
  * is destroyed at once and the next call opens a fresh one from the stored session. Calls during an
  * outage answer TELEGRAM_UNAVAILABLE without waiting (MtprotoSessionOpener's back-off).
+ *
+ * A client of an account that receives updates (AccountUpdatesReceiver) stays open while idle and makes
+ * room for another only after the other idle ones; listeners hear of every client opened and closed.
  *
  * This class coordinates; each concern lives in `mtproto-pool/`: the entries in recency order,
  * opening, the rate budget, lease renewal, keep-alive, dead sessions and the `last_used` stamp.
@@ -57,6 +67,8 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
   });
   private sweepTimer?: NodeJS.Timeout;
   private stopping = false;
+  private readonly openedListeners: ((opened: OpenedSession) => void)[] = [];
+  private readonly closedListeners: ((tenantId: string, session: TelegramUserSession) => void)[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -104,6 +116,38 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Whether one more client fits under MTPROTO_POOL_MAX without closing another. */
+  hasRoom(): boolean {
+    return this.entries.size + this.opening.size < this.config.mtproto.poolMax;
+  }
+
+  /** Runs `listener` for every client the pool opens, right after it joined the pool. */
+  onOpened(listener: (opened: OpenedSession) => void): void {
+    this.openedListeners.push(listener);
+  }
+
+  /** Runs `listener` for every client the pool closes, whatever the reason. */
+  onClosed(listener: (tenantId: string, session: TelegramUserSession) => void): void {
+    this.closedListeners.push(listener);
+  }
+
+  /** The tenant's client in this worker, if it has one. */
+  session(tenantId: string): OpenedSession | undefined {
+    const entry = this.entries.get(tenantId);
+    return entry && { tenantId, session: entry.session, fence: entry.lease.fence };
+  }
+
+  /** Opens the tenant's client here unless it is open already (NotOwnerError: another worker holds it). */
+  async hold(tenantId: string): Promise<void> {
+    await this.use(tenantId, () => Promise.resolve());
+  }
+
+  /** Marks the tenant's client as receiving updates: it then stays open while idle (see PoolEntries). */
+  setReceiving(tenantId: string, session: TelegramUserSession, receiving: boolean): void {
+    const entry = this.entries.get(tenantId);
+    if (entry?.session === session) entry.receiving = receiving;
   }
 
   /**
@@ -192,6 +236,7 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
       session.onLost(() => void this.evict(entry, 'connection lost'));
       this.entries.add(entry);
       this.opener.opened(tenantId);
+      for (const listener of this.openedListeners) listener({ tenantId, session, fence: lease.fence });
       return { entry, slot };
     } catch (err) {
       if (slot) await slot().catch(() => undefined);
@@ -217,6 +262,7 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
   private async evict(entry: PoolEntry, why: string, releaseLease = true): Promise<void> {
     if (!this.entries.remove(entry)) return;
     this.log.debug(`closing the session of tenant ${entry.tenantId} (${why})`);
+    this.closed(entry);
     await entry.session.destroy();
     if (releaseLease) await this.leases.release(entry.lease).catch(() => undefined);
   }
@@ -252,8 +298,13 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
   private sessionDied(entry: PoolEntry, reason: string): Promise<void> {
     return this.deadSessions.died(entry, reason, async () => {
       this.entries.removeTenant(entry.tenantId);
+      this.closed(entry);
       await entry.session.destroy();
     });
+  }
+
+  private closed(entry: PoolEntry): void {
+    for (const listener of this.closedListeners) listener(entry.tenantId, entry.session);
   }
 
   private async sweepIdle(): Promise<void> {

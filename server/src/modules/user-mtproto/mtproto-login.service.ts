@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { CredentialsService, TenantCredentials } from '../credentials/credentials.service';
 import { CryptoService } from '../crypto/crypto.service';
 import { DomainMetrics, type MtprotoLoginResult } from '../health/domain-metrics';
+import { AccountUpdatesRepository } from './account-updates/account-updates.repository';
 import { MtprotoClientFactory } from './mtproto-client.factory';
 import { MtprotoLogin, MtprotoLoginFlow, MtprotoLoginState } from './mtproto-login.entity';
 import { MtprotoLoginKey, MtprotoLoginsInTransaction, MtprotoLoginsRepository } from './mtproto-logins.repository';
@@ -95,6 +96,7 @@ export class MtprotoLoginService {
     private readonly audit: AuditService,
     private readonly events: MtprotoSessionEvents,
     private readonly metrics: DomainMetrics,
+    private readonly accountUpdates: AccountUpdatesRepository,
   ) {}
 
   async setup(tenantId: string, input: SetupInput, actor: AuditActor): Promise<SetupResult> {
@@ -338,6 +340,8 @@ export class MtprotoLoginService {
       },
       tx.em,
     );
+    // A new session (perhaps of another account) starts from its own update state.
+    await this.accountUpdates.forgetState(tenantId);
     await this.events.sessionChanged(tenantId);
     this.metrics.mtprotoLogin(login.flow, 'signed_in');
   }

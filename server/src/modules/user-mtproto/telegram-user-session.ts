@@ -3,6 +3,17 @@ import { Api, TelegramClient } from 'telegram';
 import { Raw } from 'telegram/events/Raw';
 import { returnBigInt } from 'telegram/Helpers';
 import { computeCheck } from 'telegram/Password';
+import type {
+  AccountChannel,
+  AccountMessage,
+  AccountUpdate,
+  AccountUser,
+  ChannelDifference,
+  CommonState,
+  Difference,
+  PeerRef,
+  UpdateBatch,
+} from './account-updates/account-update-types';
 import { MtprotoClientFactory } from './mtproto-client.factory';
 import { TelegramCallError, toCallError } from './telegram-errors';
 
@@ -62,6 +73,171 @@ const senderOf = (client: TelegramClient): SenderState | undefined =>
 
 const numOrNull = (v: number | undefined): number | null => (typeof v === 'number' ? v : null);
 
+/** crc32 of `Updates`: what Telegram pushes unasked (gramjs's sender hands it on with connection-state numbers). */
+const UPDATES_SUBCLASS = 0x8af52aac;
+
+/** The parts of gramjs's MTProtoSender that hand pushed updates on (set at connect, kept across reconnects). */
+interface SenderUpdates {
+  _updateCallback?: (client: TelegramClient, obj: unknown) => void;
+}
+
+function peerRefOf(p: Api.TypePeer): PeerRef {
+  if (p instanceof Api.PeerUser) return { type: 'user', id: p.userId.toString() };
+  if (p instanceof Api.PeerChat) return { type: 'group', id: p.chatId.toString() };
+  return { type: 'channel', id: p.channelId.toString() };
+}
+
+function messageOf(m: Api.TypeMessage): AccountMessage | null {
+  if (!(m instanceof Api.Message)) return null;
+  const peer = peerRefOf(m.peerId);
+  let fromId = m.fromId instanceof Api.PeerUser ? m.fromId.userId.toString() : null;
+  // A private chat's incoming message may leave its sender to the chat.
+  if (fromId === null && peer.type === 'user' && !m.out) fromId = peer.id;
+  return {
+    id: m.id,
+    date: m.date,
+    text: m.message,
+    out: Boolean(m.out),
+    peer,
+    fromId,
+    editDate: numOrNull(m.editDate),
+  };
+}
+
+/** A message as a new-message update of its box (a channel's own, or the common one). */
+function newMessageOf(m: Api.TypeMessage, pts?: number, ptsCount?: number): AccountUpdate | null {
+  const message = messageOf(m);
+  if (!message) return null;
+  if (message.peer.type === 'channel') {
+    return { kind: 'channelMessage', channelId: message.peer.id, message, pts, ptsCount };
+  }
+  return { kind: 'message', message, pts, ptsCount };
+}
+
+function updateOf(u: Api.TypeUpdate): AccountUpdate | null {
+  if (u instanceof Api.UpdateNewMessage || u instanceof Api.UpdateNewChannelMessage) {
+    return newMessageOf(u.message, u.pts, u.ptsCount);
+  }
+  if (u instanceof Api.UpdateEditMessage || u instanceof Api.UpdateEditChannelMessage) {
+    const message = messageOf(u.message);
+    if (!message) return null;
+    return message.peer.type === 'channel'
+      ? { kind: 'channelEdit', channelId: message.peer.id, message, pts: u.pts, ptsCount: u.ptsCount }
+      : { kind: 'edit', message, pts: u.pts, ptsCount: u.ptsCount };
+  }
+  if (u instanceof Api.UpdateDeleteMessages)
+    return { kind: 'delete', messageIds: u.messages, pts: u.pts, ptsCount: u.ptsCount };
+  if (u instanceof Api.UpdateDeleteChannelMessages) {
+    return {
+      kind: 'channelDelete',
+      channelId: u.channelId.toString(),
+      messageIds: u.messages,
+      pts: u.pts,
+      ptsCount: u.ptsCount,
+    };
+  }
+  if (u instanceof Api.UpdateChannelTooLong)
+    return { kind: 'channelTooLong', channelId: u.channelId.toString(), pts: u.pts };
+  // Any other update that moves a box: its pts must still be followed.
+  const moved = u as unknown as {
+    pts?: unknown;
+    ptsCount?: unknown;
+    qts?: unknown;
+    channelId?: { toString(): string };
+  };
+  if (typeof moved.pts === 'number' && typeof moved.ptsCount === 'number') {
+    return moved.channelId !== undefined
+      ? { kind: 'channelPts', channelId: moved.channelId.toString(), pts: moved.pts, ptsCount: moved.ptsCount }
+      : { kind: 'pts', pts: moved.pts, ptsCount: moved.ptsCount };
+  }
+  if (typeof moved.qts === 'number') return { kind: 'qts', qts: moved.qts };
+  return null;
+}
+
+function usersOf(users: Api.TypeUser[]): AccountUser[] {
+  return users.flatMap((u) =>
+    u instanceof Api.User
+      ? [
+          {
+            id: u.id.toString(),
+            username: u.username ?? undefined,
+            firstName: u.firstName ?? undefined,
+            self: Boolean(u.self),
+          },
+        ]
+      : [],
+  );
+}
+
+function channelsOf(chats: Api.TypeChat[]): AccountChannel[] {
+  return chats.flatMap((c): AccountChannel[] => {
+    if (c instanceof Api.Channel) {
+      return [
+        {
+          id: c.id.toString(),
+          accessHash: c.accessHash?.toString(),
+          username: c.username ?? undefined,
+          title: c.title,
+          megagroup: Boolean(c.megagroup),
+        },
+      ];
+    }
+    if (c instanceof Api.Chat) return [{ id: c.id.toString(), title: c.title, megagroup: false }];
+    return [];
+  });
+}
+
+const present = <T>(items: (T | null)[]): T[] => items.filter((x): x is T => x !== null);
+
+function batch(
+  updates: (AccountUpdate | null)[],
+  users: Api.TypeUser[] = [],
+  chats: Api.TypeChat[] = [],
+  seq = { seq: 0, seqStart: 0, date: 0 },
+): UpdateBatch {
+  return { updates: present(updates), users: usersOf(users), channels: channelsOf(chats), ...seq };
+}
+
+/** What Telegram pushed, as the product reads it. */
+function pushedBatch(obj: Api.TypeUpdates): UpdateBatch {
+  if (obj instanceof Api.UpdatesTooLong) return batch([{ kind: 'tooLong' }]);
+  if (obj instanceof Api.UpdateShortMessage || obj instanceof Api.UpdateShortChatMessage) {
+    const peer: PeerRef =
+      obj instanceof Api.UpdateShortMessage
+        ? { type: 'user', id: obj.userId.toString() }
+        : { type: 'group', id: obj.chatId.toString() };
+    const fromId =
+      obj instanceof Api.UpdateShortChatMessage ? obj.fromId.toString() : obj.out ? null : obj.userId.toString();
+    const message: AccountMessage = {
+      id: obj.id,
+      date: obj.date,
+      text: obj.message,
+      out: Boolean(obj.out),
+      peer,
+      fromId,
+      editDate: null,
+    };
+    return batch([{ kind: 'message', message, pts: obj.pts, ptsCount: obj.ptsCount }], [], [], {
+      seq: 0,
+      seqStart: 0,
+      date: obj.date,
+    });
+  }
+  if (obj instanceof Api.UpdateShortSentMessage) {
+    return batch([{ kind: 'pts', pts: obj.pts, ptsCount: obj.ptsCount }]);
+  }
+  if (obj instanceof Api.UpdateShort)
+    return batch([updateOf(obj.update)], [], [], { seq: 0, seqStart: 0, date: obj.date });
+  if (obj instanceof Api.UpdatesCombined) {
+    return batch(obj.updates.map(updateOf), obj.users, obj.chats, {
+      seq: obj.seq,
+      seqStart: obj.seqStart,
+      date: obj.date,
+    });
+  }
+  return batch(obj.updates.map(updateOf), obj.users, obj.chats, { seq: obj.seq, seqStart: obj.seq, date: obj.date });
+}
+
 /**
  * One Telegram user session, as the product uses it. Everything gramjs-shaped (requests,
  * result classes, error classes, big integers) stays in this file and the client factory, so a
@@ -72,6 +248,7 @@ export class TelegramUserSession {
   /** Calls in flight: each is failed at once when the connection is lost for good or the session is destroyed. */
   private readonly inFlight = new Set<(err: TelegramCallError) => void>();
   private readonly lostHandlers: (() => void)[] = [];
+  private readonly reconnectHandlers: (() => void)[] = [];
   /** Set once connect() succeeded: from then on a call on a connection known to be down fails at once. */
   private opened = false;
 
@@ -164,6 +341,7 @@ export class TelegramUserSession {
       }
       if (this.connectionState === 'up') {
         await original();
+        for (const handler of this.reconnectHandlers) handler();
         return;
       }
       this.lost();
@@ -204,6 +382,111 @@ export class TelegramUserSession {
       },
       new Raw({ types: [Api.UpdatesTooLong] }),
     );
+  }
+
+  /** Runs `handler` each time gramjs restored a dropped connection (updates may have been missed meanwhile). */
+  onReconnected(handler: () => void): void {
+    this.reconnectHandlers.push(handler);
+  }
+
+  /**
+   * Hands every batch of updates Telegram pushes to this connection to `handler`, whole (gramjs would
+   * split a container and drop its `seq`), before gramjs's own dispatch sees it.
+   */
+  onUpdates(handler: (batch: UpdateBatch) => void): void {
+    const sender = (this.client as unknown as { _sender?: SenderUpdates })._sender;
+    if (!sender) throw new TelegramCallError('NETWORK');
+    const original = sender._updateCallback;
+    sender._updateCallback = (client, obj) => {
+      if (!this.destroyed && (obj as { SUBCLASS_OF_ID?: number } | null)?.SUBCLASS_OF_ID === UPDATES_SUBCLASS) {
+        handler(pushedBatch(obj as Api.TypeUpdates));
+      }
+      original?.(client, obj);
+    };
+  }
+
+  /** The account's current common update state (`updates.getState`). */
+  async updateState(): Promise<CommonState> {
+    const s = await this.call(() => this.client.invoke(new Api.updates.GetState()));
+    return { pts: s.pts, qts: s.qts, date: s.date, seq: s.seq };
+  }
+
+  /**
+   * The account's chats as of now (walking the dialog list): the users it has private chats with, and
+   * the channels it is in with their pts and access hash.
+   */
+  async dialogs(): Promise<{ userIds: string[]; channels: { channelId: string; accessHash: string; pts: number }[] }> {
+    return this.call(async () => {
+      const userIds: string[] = [];
+      const channels: { channelId: string; accessHash: string; pts: number }[] = [];
+      for await (const d of this.client.iterDialogs({})) {
+        const entity = d.entity;
+        if (entity instanceof Api.User && !entity.self && !entity.bot) userIds.push(entity.id.toString());
+        if (entity instanceof Api.Channel && entity.accessHash && typeof d.dialog.pts === 'number') {
+          channels.push({
+            channelId: entity.id.toString(),
+            accessHash: entity.accessHash.toString(),
+            pts: d.dialog.pts,
+          });
+        }
+      }
+      return { userIds, channels };
+    });
+  }
+
+  /** What happened in the common box since `state` (`updates.getDifference`); a slice says where to ask next. */
+  async difference(state: CommonState, ptsTotalLimit?: number): Promise<Difference> {
+    const d = await this.call(() =>
+      this.client.invoke(
+        new Api.updates.GetDifference({ pts: state.pts, qts: state.qts, date: state.date, ptsTotalLimit }),
+      ),
+    );
+    if (d instanceof Api.updates.DifferenceEmpty) return { kind: 'empty', date: d.date, seq: d.seq };
+    if (d instanceof Api.updates.DifferenceTooLong) return { kind: 'tooLong', pts: d.pts };
+    const s = d instanceof Api.updates.Difference ? d.state : d.intermediateState;
+    return {
+      kind: 'difference',
+      final: d instanceof Api.updates.Difference,
+      batch: batch([...d.newMessages.map((m) => newMessageOf(m)), ...d.otherUpdates.map(updateOf)], d.users, d.chats),
+      state: { pts: s.pts, qts: s.qts, date: s.date, seq: s.seq },
+    };
+  }
+
+  /** What happened in a channel since `pts` (`updates.getChannelDifference`), at most `limit` messages. */
+  async channelDifference(ref: ChannelRef, pts: number, limit = 100): Promise<ChannelDifference> {
+    const d = await this.call(() =>
+      this.client.invoke(
+        new Api.updates.GetChannelDifference({
+          channel: new Api.InputChannel({
+            channelId: returnBigInt(ref.channelId),
+            accessHash: returnBigInt(ref.accessHash),
+          }),
+          filter: new Api.ChannelMessagesFilterEmpty(),
+          pts,
+          limit,
+        }),
+      ),
+    );
+    if (d instanceof Api.updates.ChannelDifferenceEmpty) return { kind: 'empty', pts: d.pts };
+    if (d instanceof Api.updates.ChannelDifferenceTooLong) {
+      const dialogPts = d.dialog instanceof Api.Dialog ? (d.dialog.pts ?? pts) : pts;
+      // Oldest first, like a difference.
+      return {
+        kind: 'tooLong',
+        pts: dialogPts,
+        batch: batch(
+          [...d.messages].reverse().map((m) => newMessageOf(m)),
+          d.users,
+          d.chats,
+        ),
+      };
+    }
+    return {
+      kind: 'difference',
+      final: Boolean(d.final),
+      pts: d.pts,
+      batch: batch([...d.newMessages.map((m) => newMessageOf(m)), ...d.otherUpdates.map(updateOf)], d.users, d.chats),
+    };
   }
 
   async sendCode(phone: string): Promise<{ phoneCodeHash: string; codeType: CodeType }> {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -16,6 +16,8 @@ import {
   MtprotoQrDto,
   MtprotoQrStartDto,
   MtprotoSetupDto,
+  MtprotoSettingsDto,
+  MtprotoSettingsPatchDto,
   MtprotoSetupResultDto,
   MtprotoStatusDto,
   MtprotoVerifyDto,
@@ -40,6 +42,19 @@ export class UserMtprotoController {
   @ApiOkResponse({ type: MtprotoStatusDto })
   status(@CurrentUser() user: AuthUser): Promise<MtprotoStatusDto> {
     return this.accounts.status(user.id);
+  }
+
+  @Get('settings')
+  @ApiOkResponse({ type: MtprotoSettingsDto })
+  settings(@CurrentUser() user: AuthUser): Promise<MtprotoSettingsDto> {
+    return this.accounts.settings(user.id);
+  }
+
+  @Patch('settings')
+  @ApiOkResponse({ type: MtprotoSettingsDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
+  updateSettings(@CurrentUser() user: AuthUser, @Body() dto: MtprotoSettingsPatchDto): Promise<MtprotoSettingsDto> {
+    return this.accounts.updateSettings(user.id, { receiveUpdates: dto.receive_updates });
   }
 
   @Post('setup')

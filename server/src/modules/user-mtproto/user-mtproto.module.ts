@@ -25,9 +25,16 @@
  * for; when no answer comes in MTPROTO_CALL_TIMEOUT_SECONDS the caller gets 503
  * TELEGRAM_UNAVAILABLE and asks again, so BullMQ's persistence and retries would buy nothing.
  * A worker that is stopping hands the requests left in its list back to the shared list.
+ *
+ * Accounts that receive updates (`receive_updates`, account-updates/) are kept connected by the worker
+ * holding their lease: AccountUpdatesReceiver connects those no worker holds, and each open client of
+ * such an account gets an AccountFeed that catches up from the stored update state and records
+ * account.* events with the state they lead to.
  */
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { AppConfig, roleRunsWorkers, roleServesHttpApi } from '../../config/app-config';
+import { AccountUpdatesReceiver } from './account-updates/account-updates.receiver';
+import { AccountUpdatesRepository } from './account-updates/account-updates.repository';
 import { BotModule } from '../bot/bot.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
@@ -77,6 +84,7 @@ export class UserMtprotoModule {
     const worker = roleRunsWorkers(config.role);
     const providers: Provider[] = [
       MtprotoClientFactory,
+      AccountUpdatesRepository,
       MtprotoRedis,
       MtprotoLeaseService,
       MtprotoSessionEvents,
@@ -87,7 +95,7 @@ export class UserMtprotoModule {
     ];
     if (worker) {
       providers.push(MtprotoClientPool, ...MTPROTO_POOL_PARTS);
-      providers.push(MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping);
+      providers.push(MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping, AccountUpdatesReceiver);
     }
     const controllers: Type<unknown>[] = api ? [UserMtprotoController, ChannelHistoryController] : [];
     if (api) providers.push(MtprotoLoginOwnershipGuard);

@@ -3,7 +3,8 @@ import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { CredentialsService } from '../credentials/credentials.service';
 import { maskPhone } from '../credentials/mask';
-import type { MtprotoStatusDto } from './dtos/user-mtproto.dto';
+import { AccountUpdatesRepository } from './account-updates/account-updates.repository';
+import type { MtprotoSettingsDto, MtprotoStatusDto } from './dtos/user-mtproto.dto';
 import { MtprotoLeaseService } from './mtproto-lease.service';
 import { MtprotoLoginsRepository } from './mtproto-logins.repository';
 import { MtprotoSessionEvents } from './mtproto-session-events';
@@ -17,7 +18,21 @@ export class UserMtprotoService {
     private readonly events: MtprotoSessionEvents,
     private readonly logins: MtprotoLoginsRepository,
     private readonly audit: AuditService,
+    private readonly accountUpdates: AccountUpdatesRepository,
   ) {}
+
+  async settings(tenantId: string): Promise<MtprotoSettingsDto> {
+    return { receive_updates: await this.accountUpdates.receiveUpdates(tenantId) };
+  }
+
+  /**
+   * Turns account events on or off. On, a worker keeps the account connected (within its pool) and
+   * records what happens to it from now on; off forgets where the updates stood.
+   */
+  async updateSettings(tenantId: string, patch: { receiveUpdates: boolean }): Promise<MtprotoSettingsDto> {
+    await this.accountUpdates.setReceiveUpdates(tenantId, patch.receiveUpdates);
+    return this.settings(tenantId);
+  }
 
   async status(tenantId: string): Promise<MtprotoStatusDto> {
     // Read fresh: another pod may have completed a login a moment ago.
@@ -71,6 +86,8 @@ export class UserMtprotoService {
       await logins.deleteAll();
       await this.audit.record({ action, actor, tenantId, target: `tenant:${tenantId}` }, logins.em);
     });
+    // The next session starts from its own update state.
+    await this.accountUpdates.forgetState(tenantId);
     await this.events.sessionChanged(tenantId);
   }
 }

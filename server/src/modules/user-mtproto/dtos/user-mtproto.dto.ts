@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, MinLength } from 'class-validator';
 import { INT32_MAX } from '../../../common/http/validators';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
@@ -144,4 +144,18 @@ export class MtprotoStatusDto {
 
   @ApiProperty()
   can_read_history!: boolean;
+}
+
+export class MtprotoSettingsDto {
+  @ApiProperty({
+    description:
+      'The account is kept connected and what happens to it becomes account.* events (README, "Events"). Off by default.',
+  })
+  receive_updates!: boolean;
+}
+
+export class MtprotoSettingsPatchDto {
+  @ApiProperty({ description: 'Turn account events on or off.' })
+  @IsBoolean()
+  receive_updates!: boolean;
 }

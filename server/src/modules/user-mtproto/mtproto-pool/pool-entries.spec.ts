@@ -33,6 +33,16 @@ describe('PoolEntries', () => {
     expect(entries.leastRecentlyUsedIdle()).toBeUndefined();
   });
 
+  it('keeps receiving entries open while idle, and offers them for room only after the other idle ones', () => {
+    const entries = new PoolEntries();
+    entries.add(entry('a', { receiving: true }));
+    entries.add(entry('b'));
+    expect([...entries.unusedSince(10)].map((e) => e.tenantId)).toEqual(['b']);
+    expect(entries.leastRecentlyUsedIdle()?.tenantId).toBe('b');
+    entries.removeTenant('b');
+    expect(entries.leastRecentlyUsedIdle()?.tenantId).toBe('a');
+  });
+
   it('removes an entry only while it is the current one', () => {
     const entries = new PoolEntries();
     const old = entry('a');

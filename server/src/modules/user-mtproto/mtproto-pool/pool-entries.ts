@@ -15,6 +15,8 @@ export interface PoolEntry {
   watching: boolean;
   /** Operations running on the client now: a busy client is never evicted for room or idleness. */
   busy: number;
+  /** The account receives updates: its client stays open while idle, and makes room only after other idle ones. */
+  receiving?: boolean;
 }
 
 /**
@@ -74,15 +76,16 @@ export class PoolEntries {
 
   /** The least recently used entry with no operation running, the one to close for room. */
   leastRecentlyUsedIdle(): PoolEntry | undefined {
-    return this.all().find((e) => e.busy === 0);
+    const idle = this.all().filter((e) => e.busy === 0);
+    return idle.find((e) => !e.receiving) ?? idle[0];
   }
 
   /**
-   * Entries with no operation running and unused since before `cutoff` (epoch ms), each judged
+   * Entries with no operation running, not receiving updates, and unused since before `cutoff` (epoch ms), each judged
    * when it is reached: one that got busy while an earlier one was being closed is passed over.
    */
   *unusedSince(cutoff: number): Generator<PoolEntry> {
-    for (const e of this.all()) if (e.busy === 0 && e.lastUsed < cutoff) yield e;
+    for (const e of this.all()) if (e.busy === 0 && !e.receiving && e.lastUsed < cutoff) yield e;
   }
 
   /** Entries whose connection has not proved alive since `due` (epoch ms). */
