@@ -1,15 +1,21 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { AccountUpdatesReceiver } from '../src/modules/user-mtproto/account-updates/account-updates.receiver';
 import { MtprotoRedis } from '../src/modules/user-mtproto/mtproto-redis';
 import { newTenant, NewUser } from './factories/user.factory';
-import { freePort } from './helpers/free-port';
 import { present } from './helpers/present';
 import type { TestApp } from './helpers/test-app';
 import { TEST_REDIS_URL } from './helpers/test-database';
-import { connectAccount, eventually, MtprotoCluster, newSandboxUser, startCluster } from './user-mtproto-kit';
+import {
+  connectAccount,
+  eventually,
+  leaseOwner,
+  MtprotoCluster,
+  newSandboxUser,
+  startCluster,
+  startWorkerProcess,
+} from './user-mtproto-kit';
 
 jest.setTimeout(120000);
 
@@ -52,41 +58,7 @@ describe('account events across a worker killed mid-stream (real gramjs, real wo
     await cluster?.close();
   });
 
-  async function leaseOwner(tenantId: string): Promise<string | null> {
-    const value = await redis.get(`${cluster.env.REDIS_PREFIX}:mtproto:lease:${tenantId}`);
-    return value ? value.slice(0, value.lastIndexOf('|')) : null;
-  }
-
-  /** A worker pod in a process of its own (the real entry point), so it can be killed without a shutdown. */
-  async function startWorkerProcess(): Promise<ChildProcess> {
-    const port = await freePort();
-    const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
-      cwd: path.resolve(__dirname, '..'),
-      env: {
-        ...process.env,
-        ...cluster.env,
-        ...WORKER_ENV,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        ROLE: 'worker',
-        DATABASE_URL: cluster.db.url,
-        REDIS_URL: TEST_REDIS_URL,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-      },
-      stdio: 'ignore',
-    });
-    // Killed in afterAll whatever happens next.
-    child = proc;
-    await eventually(
-      async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined);
-        return res?.ok ? true : undefined;
-      },
-      { timeoutMs: 60000, what: 'the worker process to start' },
-    );
-    return proc;
-  }
+  const owner = (tenantId: string): Promise<string | null> => leaseOwner(cluster, tenantId);
 
   async function receivingTenant(): Promise<Receiving> {
     const account = await newSandboxUser(cluster.sandbox);
@@ -117,7 +89,7 @@ describe('account events across a worker killed mid-stream (real gramjs, real wo
   it('records each of 2,000 updates to 20 accounts exactly once while the worker owning them is SIGKILLed', async () => {
     // The worker process starts while the tenants connect their accounts.
     const [started, tenants] = await Promise.all([
-      startWorkerProcess(),
+      startWorkerProcess(cluster, WORKER_ENV, (proc) => (child = proc)),
       (async () => {
         const out: Receiving[] = [];
         // A few logins at a time, as tenants sign up.
@@ -131,13 +103,13 @@ describe('account events across a worker killed mid-stream (real gramjs, real wo
     // The child worker connects every account and stores where its updates stand.
     await eventually(
       async () => {
-        const owners = await Promise.all(tenants.map((t) => leaseOwner(t.tenant.user.id)));
+        const owners = await Promise.all(tenants.map((t) => owner(t.tenant.user.id)));
         return owners.every((o) => o !== null) ? owners : undefined;
       },
       { timeoutMs: 30000, what: 'the child worker to hold every account' },
     );
-    const childOwner = await leaseOwner(present(tenants[0], 'a tenant').tenant.user.id);
-    for (const t of tenants) expect(await leaseOwner(t.tenant.user.id)).toBe(childOwner);
+    const childOwner = await owner(present(tenants[0], 'a tenant').tenant.user.id);
+    for (const t of tenants) expect(await owner(t.tenant.user.id)).toBe(childOwner);
     // Settled: each account's first catch-up recorded its state (messages sent now are live updates).
     await eventually(
       async () => {
@@ -192,7 +164,7 @@ describe('account events across a worker killed mid-stream (real gramjs, real wo
     // The survivor takes every account over once the dead worker's leases expire; the rest arrive live there.
     await eventually(
       async () => {
-        const owners = await Promise.all(tenants.map((t) => leaseOwner(t.tenant.user.id)));
+        const owners = await Promise.all(tenants.map((t) => owner(t.tenant.user.id)));
         return owners.every((o) => o === survivorId) ? true : undefined;
       },
       { timeoutMs: 20000, what: 'the survivor to hold every account' },
@@ -227,7 +199,7 @@ describe('account events across a worker killed mid-stream (real gramjs, real wo
       const contacts = got.filter((e) => e.type === 'account.new_contact').map((e) => e.data.user.id);
       expect(contacts.sort()).toEqual(t.strangers.map((s) => String(s.id)).sort());
       expect(got).toHaveLength(PER_TENANT + STRANGERS_PER_TENANT);
-      expect(await leaseOwner(t.tenant.user.id)).toBe(survivorId);
+      expect(await owner(t.tenant.user.id)).toBe(survivorId);
     }
     expect(survivor.app.get(AccountUpdatesReceiver).receivingTenants()).toHaveLength(TENANTS);
   });

@@ -1,8 +1,13 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import Redis from 'ioredis';
 import request from 'supertest';
 import type { SandboxHandle } from '../src/sandbox';
 import { startSandbox } from '../src/sandbox';
 import { startTestApp, TestApp } from './helpers/test-app';
-import { createMigratedDatabase, TestDatabase, uniqueRedisPrefix } from './helpers/test-database';
+import { createMigratedDatabase, TEST_REDIS_URL, TestDatabase, uniqueRedisPrefix } from './helpers/test-database';
+import { eventually } from './helpers/eventually';
+import { freePort } from './helpers/free-port';
 import { NewUser } from './factories/user.factory';
 import { control, nextPhone } from './sandbox/bot-helpers';
 
@@ -121,4 +126,51 @@ export async function channelWithPosts(
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Specs on MTProto sessions wait with the one polling helper. */
-export { eventually } from './helpers/eventually';
+export { eventually };
+
+/** The worker instance holding the tenant's MTProto lease (its instance id), or null when none does. */
+export async function leaseOwner(cluster: Pick<MtprotoCluster, 'env'>, tenantId: string): Promise<string | null> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    const value = await redis.get(`${cluster.env.REDIS_PREFIX}:mtproto:lease:${tenantId}`);
+    return value ? value.slice(0, value.lastIndexOf('|')) : null;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * A worker pod in a process of its own, through the product's entry point (`src/main.ts`), on the
+ * cluster's sandbox, database and Redis prefix: it can be killed without a shutdown, or leave on its
+ * own. Answers once its liveness probe does; `onSpawn` gets the process at once (to kill it in
+ * afterAll whatever happens next, or to watch its exit from the start).
+ */
+export async function startWorkerProcess(
+  cluster: Pick<MtprotoCluster, 'env' | 'db'>,
+  env: Record<string, string> = {},
+  onSpawn?: (proc: ChildProcess) => void,
+): Promise<ChildProcess> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+    cwd: path.resolve(__dirname, '..'),
+    env: {
+      ...process.env,
+      ...cluster.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      ROLE: 'worker',
+      DATABASE_URL: cluster.db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...env,
+    },
+    stdio: 'ignore',
+  });
+  onSpawn?.(proc);
+  await eventually(
+    async () => ((await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined))?.ok ? true : undefined),
+    { timeoutMs: 60_000, what: 'the worker process to start' },
+  );
+  return proc;
+}

@@ -1,8 +1,6 @@
 import { createHook } from 'node:async_hooks';
-import { ChildProcess, spawn } from 'node:child_process';
-import { AddressInfo, createServer, Socket } from 'node:net';
-import * as path from 'node:path';
-import Redis from 'ioredis';
+import type { ChildProcess } from 'node:child_process';
+import { Socket } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { systemActor } from '../src/modules/audit/audit-actions';
@@ -13,7 +11,6 @@ import { MtprotoClientPool } from '../src/modules/user-mtproto/mtproto-client.po
 import { MtprotoRedis } from '../src/modules/user-mtproto/mtproto-redis';
 import { newTenant, NewUser } from './factories/user.factory';
 import type { TestApp } from './helpers/test-app';
-import { TEST_REDIS_URL } from './helpers/test-database';
 import { control } from './sandbox/bot-helpers';
 import {
   API_HASH,
@@ -21,10 +18,12 @@ import {
   channelWithPosts,
   connectAccount,
   eventually,
+  leaseOwner,
   MtprotoCluster,
   newSandboxUser,
   sleep,
   startCluster,
+  startWorkerProcess,
 } from './user-mtproto-kit';
 import { present } from './helpers/present';
 
@@ -79,15 +78,7 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
     });
   }
 
-  async function leaseOwner(tenantId: string): Promise<string | null> {
-    const redis = new Redis(TEST_REDIS_URL);
-    try {
-      const value = await redis.get(`${cluster.env.REDIS_PREFIX}:mtproto:lease:${tenantId}`);
-      return value ? value.slice(0, value.lastIndexOf('|')) : null;
-    } finally {
-      redis.disconnect();
-    }
-  }
+  const leaseHolder = (tenantId: string): Promise<string | null> => leaseOwner(cluster, tenantId);
 
   it('answers TELEGRAM_UNAVAILABLE when no session worker answers in time', async () => {
     // An API instance with a short call timeout; the cluster closes it with the others at the end.
@@ -361,17 +352,17 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
             w.app.get(MtprotoClientPool).connectedTenants().includes(t.tenant.user.id),
           );
           expect(holders).toHaveLength(1);
-          expect(ids.get((await leaseOwner(t.tenant.user.id))!)).toBe(holders[0]);
+          expect(ids.get((await leaseHolder(t.tenant.user.id))!)).toBe(holders[0]);
         }
         expect((await sandboxStats()).connections - before).toBe(4);
 
         const moved = present(tenants[0], 'a connected tenant');
-        const owner = ids.get((await leaseOwner(moved.tenant.user.id))!)!;
+        const owner = ids.get((await leaseHolder(moved.tenant.user.id))!)!;
         const survivor = owner === w1 ? w2 : w1;
         await cluster.stop(owner);
         await history(moved).expect(200);
         expect(survivor.app.get(MtprotoClientPool).connectedTenants()).toContain(moved.tenant.user.id);
-        expect(await leaseOwner(moved.tenant.user.id)).toBe(survivor.app.get(MtprotoRedis).instanceId);
+        expect(await leaseHolder(moved.tenant.user.id)).toBe(survivor.app.get(MtprotoRedis).instanceId);
       } finally {
         await cluster.stop(w1);
         await cluster.stop(w2);
@@ -386,48 +377,11 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
       if (child && child.exitCode === null) child.kill('SIGKILL');
     });
 
-    async function freePort(): Promise<number> {
-      const srv = createServer();
-      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-      const { port } = srv.address() as AddressInfo;
-      await new Promise<void>((r) => srv.close(() => r()));
-      return port;
-    }
-
-    /** A worker pod in a process of its own (the real entry point), so it can be killed without a shutdown. */
-    async function startWorkerProcess(): Promise<ChildProcess> {
-      const port = await freePort();
-      const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
-        cwd: path.resolve(__dirname, '..'),
-        env: {
-          ...process.env,
-          ...cluster.env,
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          ROLE: 'worker',
-          DATABASE_URL: cluster.db.url,
-          REDIS_URL: TEST_REDIS_URL,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          MTPROTO_LEASE_SECONDS: '3',
-        },
-        stdio: 'ignore',
-      });
-      await eventually(
-        async () => {
-          const res = await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined);
-          return res?.ok ? true : undefined;
-        },
-        { timeoutMs: 60000, what: 'the worker process to start' },
-      );
-      return proc;
-    }
-
     it("moves a killed worker's session to another worker once its lease expires", async () => {
-      child = await startWorkerProcess();
+      child = await startWorkerProcess(cluster, { MTPROTO_LEASE_SECONDS: '3' });
       const t = await connectedTenant(['survives a crash']);
       await history(t).expect(200);
-      const childOwner = await leaseOwner(t.tenant.user.id);
+      const childOwner = await leaseHolder(t.tenant.user.id);
       expect(childOwner).not.toBeNull();
 
       const survivor = await cluster.start('worker', { MTPROTO_LEASE_SECONDS: '3' });
@@ -438,15 +392,15 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
         child.kill('SIGKILL');
         await exited;
         // Killed without a shutdown, the worker could not release its lease: the session stays put until it expires.
-        expect(await leaseOwner(t.tenant.user.id)).toBe(childOwner);
-        await eventually(async () => ((await leaseOwner(t.tenant.user.id)) === null ? true : undefined), {
+        expect(await leaseHolder(t.tenant.user.id)).toBe(childOwner);
+        await eventually(async () => ((await leaseHolder(t.tenant.user.id)) === null ? true : undefined), {
           timeoutMs: 10000,
           what: 'the lease to expire',
         });
         const res = await history(t).expect(200);
         expect(res.body.messages[0].text).toBe('survives a crash');
         expect(survivor.app.get(MtprotoClientPool).connectedTenants()).toContain(t.tenant.user.id);
-        expect(await leaseOwner(t.tenant.user.id)).toBe(survivorId);
+        expect(await leaseHolder(t.tenant.user.id)).toBe(survivorId);
       } finally {
         await cluster.stop(survivor);
       }

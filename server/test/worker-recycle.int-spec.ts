@@ -1,21 +1,19 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
-import Redis from 'ioredis';
+import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import { MtprotoClientPool } from '../src/modules/user-mtproto/mtproto-client.pool';
 import { MtprotoRedis } from '../src/modules/user-mtproto/mtproto-redis';
 import { newTenant } from './factories/user.factory';
 import { channelFor, connectBot, control } from './helpers/bot-world';
-import { freePort } from './helpers/free-port';
 import type { TestApp } from './helpers/test-app';
-import { TEST_REDIS_URL } from './helpers/test-database';
 import {
   channelWithPosts,
   connectAccount,
   eventually,
+  leaseOwner,
   type MtprotoCluster,
   newSandboxUser,
   startCluster,
+  startWorkerProcess,
 } from './user-mtproto-kit';
 
 jest.setTimeout(150_000);
@@ -46,44 +44,23 @@ describe('worker recycling (a real worker process)', () => {
   // Long enough that only a handover, not expiry, explains the session moving on.
   const LEASE_SECONDS = '120';
 
-  async function leaseOwner(tenantId: string): Promise<string | null> {
-    const redis = new Redis(TEST_REDIS_URL);
-    try {
-      const value = await redis.get(`${cluster.env.REDIS_PREFIX}:mtproto:lease:${tenantId}`);
-      return value ? value.slice(0, value.lastIndexOf('|')) : null;
-    } finally {
-      redis.disconnect();
-    }
-  }
+  const owner = (tenantId: string): Promise<string | null> => leaseOwner(cluster, tenantId);
 
   it('stops, hands back its session and its posts, and exits 0; another worker picks both up and nothing is lost or sent twice', async () => {
-    const port = await freePort();
-    child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
-      cwd: path.resolve(__dirname, '..'),
-      env: {
-        ...process.env,
-        ...cluster.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        ROLE: 'worker',
-        DATABASE_URL: cluster.db.url,
-        REDIS_URL: TEST_REDIS_URL,
-        PORT: String(port),
-        HOST: '127.0.0.1',
+    let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+    child = await startWorkerProcess(
+      cluster,
+      {
         MTPROTO_LEASE_SECONDS: LEASE_SECONDS,
         SEND_SWEEP_MS: '500',
         WORKER_MAX_RUNTIME_HOURS: String(RUNTIME_SECONDS / 3600),
         WORKER_RECYCLE_JITTER: '0',
         WORKER_RECYCLE_CHECK_SECONDS: '1',
       },
-      stdio: 'ignore',
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child?.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    await eventually(
-      async () => ((await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined))?.ok ? true : undefined),
-      { timeoutMs: 60_000, what: 'the worker process to start' },
+      // Watched from the start: it may leave before the test asks.
+      (proc) => {
+        exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+      },
     );
 
     // A tenant's account session, opened by the only worker there is: the child.
@@ -93,7 +70,7 @@ describe('worker recycling (a real worker process)', () => {
     const channel = await channelWithPosts(api, cluster.sandbox, reader, user, ['before the recycle']);
     const history = () => request(api.url).get(`/api/channels/${channel.id}/history`).set(reader.headers);
     await history().expect(200);
-    const childOwner = await leaseOwner(reader.user.id);
+    const childOwner = await owner(reader.user.id);
     expect(childOwner).not.toBeNull();
 
     // Posts falling due one after another, across the moment the child recycles.
@@ -119,11 +96,11 @@ describe('worker recycling (a real worker process)', () => {
     // It leaves on its own, with success, for Kubernetes to start a fresh one.
     expect(await exited).toEqual({ code: 0, signal: null });
     // Its session's lease was handed back, not left to expire.
-    expect(await leaseOwner(reader.user.id)).not.toBe(childOwner);
+    expect(await owner(reader.user.id)).not.toBe(childOwner);
     const res = await history().expect(200);
     expect(res.body.messages[0].text).toBe('before the recycle');
     expect(survivor.app.get(MtprotoClientPool).connectedTenants()).toContain(reader.user.id);
-    expect(await leaseOwner(reader.user.id)).toBe(survivor.app.get(MtprotoRedis).instanceId);
+    expect(await owner(reader.user.id)).toBe(survivor.app.get(MtprotoRedis).instanceId);
 
     // Every post went out, once.
     const texts = await eventually(

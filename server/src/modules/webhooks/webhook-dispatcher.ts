@@ -7,7 +7,7 @@ import { TenantDb } from '../database/tenant-db';
 import { EventType, type TenantEvent } from '../events/event-types';
 import { EventsService, MAX_EVENTS_PER_READ } from '../events/events.service';
 import { QueueName } from '../queue/queue-names';
-import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { type PendingDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { type EndpointRow, WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { DISPATCH_JOB, type DeliveryJob, deliveryJobId, type DispatchJob } from './webhook-jobs';
 
@@ -176,17 +176,7 @@ export class WebhookDispatcher {
     return { woken: tenants.length, requeued: lost.length, purged };
   }
 
-  private async requeue(
-    rows: {
-      id: string;
-      user_id: string;
-      endpoint_id: string;
-      generation: number;
-      event_id: string;
-      attempt: number;
-      next_attempt_at: Date;
-    }[],
-  ): Promise<void> {
+  private async requeue(rows: PendingDelivery[]): Promise<void> {
     for (const d of rows) {
       const data: DeliveryJob = {
         tenantId: d.user_id,
