@@ -39,9 +39,14 @@ export const DELIVERY_JOB_OPTIONS: JobsOptions = {
  * pending by the sweep and queued again. Woken when events are recorded (EventsService.onRecorded:
  * one deduplicated job per tenant) and by the sweep, so a lost wake-up only delays.
  */
+/** How long whether a tenant has an enabled endpoint is taken as known (see wakeIfListening). */
+const LISTENING_CACHE_MS = 5000;
+const LISTENING_CACHE_SIZE = 100_000;
+
 @Injectable()
 export class WebhookDispatcher {
   private readonly logger = new Logger(WebhookDispatcher.name);
+  private readonly listening = new Map<string, { answer: Promise<boolean>; until: number }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -52,6 +57,33 @@ export class WebhookDispatcher {
     @InjectQueue(QueueName.WebhookDispatch) private readonly dispatchQueue: Queue<DispatchJob>,
     @InjectQueue(QueueName.WebhookDelivery) private readonly deliveryQueue: Queue<DeliveryJob>,
   ) {}
+
+  /**
+   * Wakes dispatch for events just recorded, unless the tenant is known to have no enabled endpoint:
+   * most tenants' events (posts sent, bot updates) have no endpoint to go to, and a dispatch job with
+   * its transaction for each would cost more than the recording. What a tenant's endpoints are is
+   * kept for LISTENING_CACHE_MS here (forgotten at once when they change in this process), so an
+   * endpoint created through another pod is woken for within that time, and the sweep covers the rest:
+   * dispatch reads from each endpoint's cursor, so no event is skipped, only later.
+   */
+  wakeIfListening(tenantId: string): void {
+    const now = Date.now();
+    let known = this.listening.get(tenantId);
+    if (!known || known.until <= now) {
+      if (this.listening.size >= LISTENING_CACHE_SIZE) this.listening.clear();
+      // On a failed lookup, wake anyway: a dispatch that finds nothing costs less than a late event.
+      known = { answer: this.endpoints.hasEnabled(tenantId).catch(() => true), until: now + LISTENING_CACHE_MS };
+      this.listening.set(tenantId, known);
+    }
+    void known.answer.then((yes) => {
+      if (yes) this.wake(tenantId);
+    });
+  }
+
+  /** The tenant's endpoints changed in this process: the next recording looks again. */
+  forgetListening(tenantId: string): void {
+    this.listening.delete(tenantId);
+  }
 
   /**
    * Asks a worker to dispatch the tenant's new events. One waiting job per tenant: the job drops its

@@ -140,6 +140,16 @@ export class WebhookEndpointsRepository {
     return rows[0].length > 0;
   }
 
+  /** Whether the tenant has an enabled endpoint. */
+  async hasEnabled(tenantId: string): Promise<boolean> {
+    const rows = await this.tenantDb.run(tenantId, (em) =>
+      em.query<unknown[]>(`SELECT 1 FROM "webhook_endpoints" WHERE "user_id" = $1 AND "status" = 'enabled' LIMIT 1`, [
+        tenantId,
+      ]),
+    );
+    return rows.length > 0;
+  }
+
   /**
    * The tenant's enabled endpoints, locked until the caller's transaction ends: one dispatch at a time
    * moves their cursors, and a replay waits for it.

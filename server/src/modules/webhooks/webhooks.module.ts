@@ -44,7 +44,7 @@ export class WebhooksModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.events.onRecorded((tenantId) => this.dispatcher.wake(tenantId));
+    this.events.onRecorded((tenantId) => this.dispatcher.wakeIfListening(tenantId));
   }
 }
 

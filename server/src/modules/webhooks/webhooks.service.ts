@@ -111,6 +111,7 @@ export class WebhooksService {
         { limit: max },
       );
     }
+    this.dispatcher.forgetListening(tenantId);
     await this.record(AuditAction.WebhookEndpointCreated, actor, tenantId, row.id, {
       host: hostOf(url),
       event_types: types,
@@ -403,6 +404,7 @@ export class WebhooksService {
       return updated;
     });
     this.targets.delete(before.id);
+    this.dispatcher.forgetListening(tenantId);
     if (before.status === 'disabled' && row.status === 'enabled') {
       // Enabled again: what was held back goes out, the attempts not made first.
       await this.dispatcher.requeuePending(tenantId, row.id);

@@ -1,0 +1,64 @@
+import type { Queue } from 'bullmq';
+import type { AppConfig } from '../../config/app-config';
+import type { TenantDb } from '../database/tenant-db';
+import type { EventsService } from '../events/events.service';
+import type { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhookDispatcher } from './webhook-dispatcher';
+import type { WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import type { DeliveryJob, DispatchJob } from './webhook-jobs';
+
+/** The dispatcher's wake-up filter alone: which recordings become dispatch jobs. */
+describe('webhook dispatch wake-ups', () => {
+  function dispatcher(listening: Set<string>) {
+    const lookups: string[] = [];
+    const queued: string[] = [];
+    const endpoints = {
+      hasEnabled: (tenantId: string) => {
+        lookups.push(tenantId);
+        return Promise.resolve(listening.has(tenantId));
+      },
+    } as unknown as WebhookEndpointsRepository;
+    const dispatchQueue = {
+      add: (_name: string, data: DispatchJob) => {
+        queued.push(data.tenantId);
+        return Promise.resolve();
+      },
+    } as unknown as Queue<DispatchJob>;
+    const d = new WebhookDispatcher(
+      {} as AppConfig,
+      {} as TenantDb,
+      {} as EventsService,
+      endpoints,
+      {} as WebhookDeliveriesRepository,
+      dispatchQueue,
+      {} as Queue<DeliveryJob>,
+    );
+    return { d, lookups, queued };
+  }
+  const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('queues dispatch only for tenants with an enabled endpoint, looking each up once while it is known', async () => {
+    const { d, lookups, queued } = dispatcher(new Set(['with']));
+    for (let i = 0; i < 3; i++) {
+      d.wakeIfListening('with');
+      d.wakeIfListening('without');
+    }
+    await settled();
+    expect(queued).toEqual(['with', 'with', 'with']);
+    expect(lookups.sort()).toEqual(['with', 'without']);
+  });
+
+  it('looks again once the tenant’s endpoints changed in this process', async () => {
+    const listening = new Set<string>();
+    const { d, lookups, queued } = dispatcher(listening);
+    d.wakeIfListening('t');
+    await settled();
+    expect(queued).toEqual([]);
+    listening.add('t');
+    d.forgetListening('t');
+    d.wakeIfListening('t');
+    await settled();
+    expect(queued).toEqual(['t']);
+    expect(lookups).toEqual(['t', 't']);
+  });
+});
