@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { CipherPlace, CryptoService } from '../crypto/crypto.service';
@@ -106,9 +106,15 @@ export class CredentialsService {
   /**
    * Creates or changes a tenant's row. Secret fields are encrypted for this
    * tenant and column; `null` clears one. The audit event names the fields
-   * that changed, never their values.
+   * that changed, never their values. `alongside` runs in the same transaction, for what must be
+   * recorded with the change or not at all.
    */
-  async update(tenantId: string, patch: CredentialsPatch, actor: AuditActor): Promise<void> {
+  async update(
+    tenantId: string,
+    patch: CredentialsPatch,
+    actor: AuditActor,
+    alongside?: (em: EntityManager) => Promise<void>,
+  ): Promise<void> {
     const changes: StoredCredentialsChanges = {};
     for (const [key, value] of Object.entries(patch) as [keyof CredentialsPatch, unknown][]) {
       if (value === undefined) continue;
@@ -142,6 +148,7 @@ export class CredentialsService {
         },
         em,
       );
+      if (alongside) await alongside(em);
     });
     this.cache.delete(tenantId);
   }

@@ -43,18 +43,21 @@ export class MtprotoDeadSessions {
       // A holder that lost its lease leaves the cleanup to the new one.
       if (!(await this.leases.holds(lease))) return;
       const actor = systemActor();
-      await this.credentials.update(tenantId, { sessionString: null, isMtprotoVerified: false }, actor);
+      // The cleared session, its audit entry and the tenant's event are one fact: recorded together.
+      await this.credentials.update(tenantId, { sessionString: null, isMtprotoVerified: false }, actor, async (em) => {
+        await this.audit.record(
+          {
+            action: AuditAction.MtprotoSessionRevoked,
+            actor,
+            tenantId,
+            target: `tenant:${tenantId}`,
+            meta: { reason },
+          },
+          em,
+        );
+        await this.events.emit(tenantId, EventType.MtprotoSessionRevoked, { reason }, { em });
+      });
       this.metrics.sessionRevoked();
-      await this.audit.record({
-        action: AuditAction.MtprotoSessionRevoked,
-        actor,
-        tenantId,
-        target: `tenant:${tenantId}`,
-        meta: { reason },
-      });
-      await this.events.emit(tenantId, EventType.MtprotoSessionRevoked, { reason }).catch((e: unknown) => {
-        this.log.error(`session_revoked event not recorded: ${(e as Error).message}`);
-      });
       this.log.warn(`tenant ${tenantId}: Telegram answered ${reason}; the session was cleared`);
       await this.notifications.notify(tenantId, { kind: 'session_revoked' }).catch((e: unknown) => {
         this.log.error(`session_revoked notification failed: ${(e as Error).message}`);
