@@ -16,6 +16,11 @@ export const routes: Routes = [
     canActivateChild: [staffGuard],
     children: [
       {
+        path: 'overview',
+        title: pageTitle('Overview'),
+        loadComponent: () => import('./features/overview/overview').then((m) => m.Overview),
+      },
+      {
         path: 'tenants',
         title: pageTitle('Tenants'),
         loadComponent: () => import('./features/tenants/tenant-list').then((m) => m.TenantList),
