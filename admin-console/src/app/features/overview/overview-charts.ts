@@ -61,6 +61,7 @@ export function sessionsChartOptions(series: readonly OverviewHourDto[]): EChart
         name: 'Flood wait seconds',
         type: 'line',
         yAxisIndex: 1,
+        showSymbol: false,
         color: CHART_COLORS.flood,
         lineStyle: { type: 'dashed' },
         data: series.map((h) => h.flood_wait_seconds),
