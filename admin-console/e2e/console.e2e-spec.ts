@@ -145,9 +145,12 @@ describe('admin console in Chromium against the real server', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.type(SUPPORT_PASSWORD);
     await page.keyboard.press('Enter');
-    await page.waitForURL('**/admin/tenants');
+    // Staff land on the overview; the tenants are one link away.
+    await page.waitForURL('**/admin/overview');
     await page.getByTestId('signed-in-as').waitFor();
     expect(await page.getByTestId('signed-in-as').innerText()).toBe('dana@support.tenantgram.test · support');
+    await page.getByRole('link', { name: 'Tenants' }).click();
+    await page.waitForURL('**/admin/tenants');
     await until(async () => (await page.locator('tr.row').count()) === 4, 'four tenant rows');
     const suspendedRow = page.locator('tr.row', { hasText: 'billing@late.example' });
     expect(await suspendedRow.getByTestId('status-chip').innerText()).toBe('Suspended');

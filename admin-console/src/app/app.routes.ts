@@ -4,7 +4,7 @@ import { signedOutGuard, staffGuard } from './core/auth/guards';
 import { pageTitle } from './product';
 
 export const routes: Routes = [
-  { path: '', pathMatch: 'full', redirectTo: 'tenants' },
+  { path: '', pathMatch: 'full', redirectTo: 'overview' },
   {
     path: 'login',
     title: pageTitle('Sign in'),
