@@ -345,7 +345,7 @@ describe('admin console in Chromium against the real server', () => {
 
   it('stays usable on a narrow window: nothing but the tables scrolls sideways', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
-    for (const p of ['tenants', `tenants/${acme.user.id}`, 'audit', 'queues']) {
+    for (const p of ['overview', 'tenants', `tenants/${acme.user.id}`, 'audit', 'queues']) {
       await page.goto(consoleUrl(p));
       await page.locator('main h1').first().waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -357,8 +357,10 @@ describe('admin console in Chromium against the real server', () => {
   it('signs out, and the pages ask to sign in again', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/admin/login');
-    await page.goto(consoleUrl('tenants'));
+    await page.goto(consoleUrl('overview'));
     await page.waitForURL('**/admin/login');
+    await page.goto(consoleUrl('tenants'));
+    await page.waitForURL('**/admin/login?returnUrl=%2Ftenants');
   });
 });
 
