@@ -36,6 +36,8 @@ const RETENTION_SECONDS = (HOURLY_MAX_HOURS + 2) * 3600;
 export const HOURLY_FLUSH_MS = 1_000;
 /** A process's session report older than this is left out (the process is gone or cut off). */
 const SESSION_REPORT_TTL_MS = 30_000;
+/** The session reports' hash outlives its last writer by this much, then goes. */
+const SESSIONS_KEY_TTL_SECONDS = 3600;
 /** Increments kept while Redis is away, at most this many hours' worth (older ones are dropped). */
 const MAX_PENDING_HOURS = 3;
 
@@ -154,15 +156,19 @@ export class HourlyCounters implements OnModuleDestroy {
     const multi = this.redis.multi();
     for (const [bucket, fields] of batch) {
       const key = this.hourKey(bucket);
-      for (const [field, by] of fields) {
-        if (Number.isInteger(by)) multi.hincrby(key, field, by);
-        else multi.hincrbyfloat(key, field, by);
-      }
+      // HINCRBYFLOAT for every field: a count stays a whole number, a wait may not be, and a field never mixes both.
+      for (const [field, by] of fields) multi.hincrbyfloat(key, field, by);
       multi.expire(key, RETENTION_SECONDS);
     }
-    if (sessions !== undefined) multi.hset(this.sessionsKey, this.instanceId, `${sessions}:${Date.now()}`);
+    if (sessions !== undefined) {
+      multi.hset(this.sessionsKey, this.instanceId, `${sessions}:${Date.now()}`);
+      multi.expire(this.sessionsKey, SESSIONS_KEY_TTL_SECONDS);
+    }
     try {
-      await multi.exec();
+      const replies = (await multi.exec()) ?? [];
+      const failed = replies.find(([err]) => err);
+      // A command refused inside the transaction (the others applied): logged, not retried.
+      if (failed?.[0]) this.log.warn(`an hourly counter was not written: ${failed[0].message}`);
       if (this.failing) this.log.log('hourly counters written again');
       this.failing = false;
     } catch (err) {
