@@ -145,9 +145,12 @@ describe('admin console in Chromium against the real server', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.type(SUPPORT_PASSWORD);
     await page.keyboard.press('Enter');
-    await page.waitForURL('**/admin/tenants');
+    // Staff land on the overview; the tenants are one link away.
+    await page.waitForURL('**/admin/overview');
     await page.getByTestId('signed-in-as').waitFor();
     expect(await page.getByTestId('signed-in-as').innerText()).toBe('dana@support.tenantgram.test · support');
+    await page.getByRole('link', { name: 'Tenants' }).click();
+    await page.waitForURL('**/admin/tenants');
     await until(async () => (await page.locator('tr.row').count()) === 4, 'four tenant rows');
     const suspendedRow = page.locator('tr.row', { hasText: 'billing@late.example' });
     expect(await suspendedRow.getByTestId('status-chip').innerText()).toBe('Suspended');
@@ -342,7 +345,7 @@ describe('admin console in Chromium against the real server', () => {
 
   it('stays usable on a narrow window: nothing but the tables scrolls sideways', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
-    for (const p of ['tenants', `tenants/${acme.user.id}`, 'audit', 'queues']) {
+    for (const p of ['overview', 'tenants', `tenants/${acme.user.id}`, 'audit', 'queues']) {
       await page.goto(consoleUrl(p));
       await page.locator('main h1').first().waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -354,8 +357,10 @@ describe('admin console in Chromium against the real server', () => {
   it('signs out, and the pages ask to sign in again', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/admin/login');
-    await page.goto(consoleUrl('tenants'));
+    await page.goto(consoleUrl('overview'));
     await page.waitForURL('**/admin/login');
+    await page.goto(consoleUrl('tenants'));
+    await page.waitForURL('**/admin/login?returnUrl=%2Ftenants');
   });
 });
 

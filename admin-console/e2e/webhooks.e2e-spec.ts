@@ -145,7 +145,7 @@ describe("a tenant's webhook endpoints in the admin console, in Chromium against
     await page.getByLabel('Email').fill('dana@support.tenantgram.test');
     await page.getByLabel('Password').fill(SUPPORT_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/admin/tenants');
+    await page.waitForURL('**/admin/overview');
     await page.goto(consoleUrl(`tenants/${acme.user.id}`));
     await expectText(page.getByTestId('tenant-name'), 'ops@acme.example');
     await expectText(page.locator('app-webhook-endpoints h2'), 'Webhook endpoints (2)');

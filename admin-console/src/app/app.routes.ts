@@ -4,7 +4,7 @@ import { signedOutGuard, staffGuard } from './core/auth/guards';
 import { pageTitle } from './product';
 
 export const routes: Routes = [
-  { path: '', pathMatch: 'full', redirectTo: 'tenants' },
+  { path: '', pathMatch: 'full', redirectTo: 'overview' },
   {
     path: 'login',
     title: pageTitle('Sign in'),
@@ -15,6 +15,11 @@ export const routes: Routes = [
     path: '',
     canActivateChild: [staffGuard],
     children: [
+      {
+        path: 'overview',
+        title: pageTitle('Overview'),
+        loadComponent: () => import('./features/overview/overview').then((m) => m.Overview),
+      },
       {
         path: 'tenants',
         title: pageTitle('Tenants'),

@@ -101,4 +101,18 @@ export class AdminReadModel {
       { tenantId, target: `tenant:${tenantId}` },
     );
   }
+
+  /** Platform totals for the overview: tenants, and those with a verified bot or a signed-in account. */
+  platformTotals(actor: AuditActor): Promise<{ tenants: number; verified_bots: number; verified_accounts: number }> {
+    return this.adminDb.run(actor, 'platform overview', async (em) => {
+      const [row] = await em.query<{ tenants: number; verified_bots: number; verified_accounts: number }[]>(
+        `SELECT count(*)::int AS tenants,
+                count(*) FILTER (WHERE c."is_bot_verified")::int AS verified_bots,
+                count(*) FILTER (WHERE c."is_mtproto_verified")::int AS verified_accounts
+           FROM "users" u LEFT JOIN "user_bot_credentials" c ON c."user_id" = u."id"
+          WHERE u."role" = 'tenant'`,
+      );
+      return present(row, 'the platform totals');
+    });
+  }
 }

@@ -10,6 +10,7 @@ import {
 import type { AuditActor } from '../audit/audit-actions';
 import { AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
 import { Roles, STAFF_ROLES } from '../auth/roles.decorator';
+import { AdminOverviewService } from './admin-overview.service';
 import { AdminQueuesService } from './admin-queues.service';
 import { AdminService } from './admin.service';
 import {
@@ -25,6 +26,7 @@ import {
   UpdateTenantLimitsDto,
   UpdateTenantStatusDto,
 } from './dtos/admin.dto';
+import { OverviewDto, OverviewQueryDto } from './dtos/overview.dto';
 
 const actorOf = (user: AuthUser, ip: string): AuditActor => ({ id: user.id, role: user.role, ip });
 
@@ -37,7 +39,18 @@ export class AdminController {
   constructor(
     private readonly admin: AdminService,
     private readonly queues: AdminQueuesService,
+    private readonly overviews: AdminOverviewService,
   ) {}
+
+  @Get('overview')
+  @ApiOkResponse({
+    type: OverviewDto,
+    description:
+      'The platform at a glance: live totals, and per-hour counts over the last `hours` hours summed over every process.',
+  })
+  overview(@CurrentUser() user: AuthUser, @ClientIp() ip: string, @Query() q: OverviewQueryDto): Promise<OverviewDto> {
+    return this.overviews.overview(actorOf(user, ip), q.hours);
+  }
 
   @Get('tenants')
   @ApiOkResponse({ type: TenantPageDto })

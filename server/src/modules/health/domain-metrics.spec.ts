@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DomainMetrics, errorCodeLabel } from './domain-metrics';
+import type { HourlyCounters, HourlyField } from './hourly-counters';
 import { MetricsService } from './metrics.service';
 
 describe('DomainMetrics', () => {
@@ -34,5 +35,42 @@ describe('DomainMetrics', () => {
     new DomainMetrics(metrics, [silent as never]);
     const text = await metrics.registry.getSingleMetricAsString('tenantgram_queue_jobs');
     expect(text).not.toContain('post-send');
+  });
+
+  it('adds each count to the hourly figures under its name: logins by outcome, flood waits with their seconds', () => {
+    const added: [HourlyField, number][] = [];
+    const hourly = { add: (field: HourlyField, by = 1) => added.push([field, by]), reportSessions: () => undefined };
+    const m = new DomainMetrics(new MetricsService(), [], hourly as unknown as HourlyCounters);
+    m.mtprotoLogin('code', 'sent_code');
+    m.mtprotoLogin('qr', 'signed_in');
+    m.mtprotoLogin('code', 'invalid_code');
+    m.mtprotoLogin('code', 'password_needed');
+    m.mtprotoError('FLOOD_WAIT', 12);
+    m.botApiError('502');
+    m.sessionRevoked();
+    m.postsSent([Date.now(), Date.now()]);
+    m.postsSent([]);
+    m.postFailed();
+    m.postRetried();
+    m.botUpdate();
+    m.webhookDelivery('delivered', 0.1);
+    m.webhookDelivery('failed', 0.1);
+    m.webhookDelivery('gave_up', 0.1);
+    expect(added).toEqual([
+      ['logins_ok', 1],
+      ['logins_failed', 1],
+      ['telegram_errors', 1],
+      ['flood_waits', 1],
+      ['flood_wait_seconds', 12],
+      ['telegram_errors', 1],
+      ['revocations', 1],
+      ['posts_sent', 2],
+      ['posts_failed', 1],
+      ['posts_retried', 1],
+      ['bot_updates', 1],
+      ['webhook_delivered', 1],
+      ['webhook_failed', 1],
+      ['webhook_gave_up', 1],
+    ]);
   });
 });

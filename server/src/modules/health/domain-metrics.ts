@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import type { HourlyCounters } from './hourly-counters';
 import type { MetricsService } from './metrics.service';
 
 /** How one step of an MTProto login ended. */
@@ -34,10 +35,14 @@ interface QueueFigures {
   oldestWaitingSeconds: number;
 }
 
+/** Login steps that count as failed in the hourly figures. */
+const FAILED_LOGINS: ReadonlySet<MtprotoLoginResult> = new Set(['invalid_code', 'expired', 'flood_wait', 'error']);
+
 /**
  * The product's own metrics (logins, sessions, Telegram errors, posts, queues, updates, webhook
  * deliveries), declared once here on the app's registry. Code counts through the methods, at the
- * one place each thing happens; no label ever carries a tenant id.
+ * one place each thing happens; no label ever carries a tenant id. With an hourly store, the same
+ * calls also add to the shared per-hour counts the console's overview reads.
  */
 export class DomainMetrics {
   private readonly log = new Logger('DomainMetrics');
@@ -58,6 +63,7 @@ export class DomainMetrics {
   constructor(
     metrics: MetricsService,
     private readonly queues: readonly Queue[],
+    private readonly hourly?: HourlyCounters,
   ) {
     const registers = [metrics.registry];
     this.mtprotoLogins = new Counter({
@@ -155,50 +161,68 @@ export class DomainMetrics {
 
   mtprotoLogin(flow: 'code' | 'qr', result: MtprotoLoginResult): void {
     this.mtprotoLogins.inc({ flow, result });
+    if (result === 'signed_in') this.hourly?.add('logins_ok');
+    else if (FAILED_LOGINS.has(result)) this.hourly?.add('logins_failed');
   }
 
   /** The worker's session pool reports its counts through this when scraped. */
   reportSessions(source: () => MtprotoSessionCounts): void {
     this.sessionSource = source;
+    this.hourly?.reportSessions(() => source().connected);
   }
 
   sessionRevoked(): void {
     this.mtprotoSessionsRevoked.inc();
+    this.hourly?.add('revocations');
   }
 
   /** A failed MTProto call (its error name); a FLOOD_WAIT adds its seconds. */
   mtprotoError(name: string, floodWaitSeconds?: number): void {
     this.telegramErrors.inc({ door: 'mtproto', code: errorCodeLabel(name) });
-    if (name === 'FLOOD_WAIT') this.mtprotoFloodWaitSeconds.inc(Math.max(0, floodWaitSeconds ?? 0));
+    this.hourly?.add('telegram_errors');
+    if (name === 'FLOOD_WAIT') {
+      const seconds = Math.max(0, floodWaitSeconds ?? 0);
+      this.mtprotoFloodWaitSeconds.inc(seconds);
+      this.hourly?.add('flood_waits');
+      this.hourly?.add('flood_wait_seconds', seconds);
+    }
   }
 
   /** A failed Bot API call: Telegram's status code, or `network` / `timeout` when no answer came. */
   botApiError(code: string): void {
     this.telegramErrors.inc({ door: 'bot', code });
+    this.hourly?.add('telegram_errors');
   }
 
   /** Posts Telegram accepted, with when each was due (epoch ms). */
   postsSent(dueAt: readonly number[], now = Date.now()): void {
     if (dueAt.length === 0) return;
     this.posts.inc({ result: 'sent' }, dueAt.length);
+    this.hourly?.add('posts_sent', dueAt.length);
     for (const due of dueAt) this.postDelay.observe(Math.max(0, now - due) / 1000);
   }
 
   postFailed(): void {
     this.posts.inc({ result: 'failed' });
+    this.hourly?.add('posts_failed');
   }
 
   postRetried(): void {
     this.posts.inc({ result: 'retried' });
+    this.hourly?.add('posts_retried');
   }
 
   botUpdate(): void {
     this.botUpdates.inc();
+    this.hourly?.add('bot_updates');
   }
 
   /** One webhook delivery attempt: `delivered` (2xx), `failed` (to be retried) or `gave_up`, and how long it took. */
   webhookDelivery(result: 'delivered' | 'failed' | 'gave_up', seconds: number): void {
     this.webhookDeliveries.inc({ result });
+    this.hourly?.add(
+      result === 'delivered' ? 'webhook_delivered' : result === 'failed' ? 'webhook_failed' : 'webhook_gave_up',
+    );
     this.webhookDeliverySeconds.observe(seconds);
   }
 

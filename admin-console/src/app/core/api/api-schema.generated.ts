@@ -128,6 +128,15 @@ export const QUERY_SCHEMAS = {
       default: 50,
     },
   },
+  'GET /api/admin/overview': {
+    hours: {
+      required: false,
+      type: 'integer',
+      minimum: 1,
+      maximum: 168,
+      default: 24,
+    },
+  },
   'GET /api/admin/tenants': {
     page: {
       required: false,

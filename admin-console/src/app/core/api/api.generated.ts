@@ -103,6 +103,59 @@ export interface MtprotoIntegrationDto {
   verified: boolean;
 }
 
+export interface OverviewDto {
+  generated_at: string;
+  /** The window asked for, in hours. */
+  hours: number;
+  /** One entry per UTC hour of the window, oldest first, the current hour last; zeros where nothing happened. */
+  series: OverviewHourDto[];
+  totals: OverviewTotalsDto;
+}
+
+export interface OverviewHourDto {
+  /** Tenant bots' updates handled. */
+  bot_updates: number;
+  /** Seconds of FLOOD_WAIT those answers imposed. */
+  flood_wait_seconds: number;
+  /** FLOOD_WAIT answers Telegram gave MTProto calls. */
+  flood_waits: number;
+  /** Start of the UTC hour. */
+  hour: string;
+  /** MTProto login steps that failed (wrong or expired code, flood wait, error). */
+  logins_failed: number;
+  /** MTProto logins that signed in. */
+  logins_ok: number;
+  /** Posts that failed for good. */
+  posts_failed: number;
+  /** Post sends put back after a transient error or a 429. */
+  posts_retried: number;
+  /** Posts Telegram accepted. */
+  posts_sent: number;
+  /** MTProto sessions Telegram revoked and the product cleared. */
+  revocations: number;
+  /** Failed Telegram calls, Bot API and MTProto. */
+  telegram_errors: number;
+  /** Webhook deliveries answered with 2xx. */
+  webhook_delivered: number;
+  /** Webhook delivery attempts that failed and will be retried. */
+  webhook_failed: number;
+  /** Webhook deliveries given up after the last retry. */
+  webhook_gave_up: number;
+}
+
+export interface OverviewTotalsDto {
+  /** MTProto sessions the workers hold connected now, summed over the workers. */
+  connected_sessions: number;
+  /** Jobs waiting in each queue, by queue name. */
+  queue_backlog: Record<string, unknown>;
+  /** Tenant accounts (staff not counted). */
+  tenants: number;
+  /** Tenants with a signed-in Telegram account (MTProto session). */
+  verified_accounts: number;
+  /** Tenants whose bot token Telegram accepted. */
+  verified_bots: number;
+}
+
 export interface QueueFailureDto {
   attempts_made: number;
   created_at: string;
@@ -302,6 +355,11 @@ export class TenantgramApi {
   /** GET /api/admin/audit */
   adminAuditLog(query?: { tenant_id?: string; action?: AuditAction; from?: string; to?: string; page?: number; before?: string; limit?: number }): Observable<AuditPageDto> {
     return this.http.get<AuditPageDto>(`/api/admin/audit`, { params: queryParams(query) });
+  }
+
+  /** GET /api/admin/overview */
+  adminOverview(query?: { hours?: number }): Observable<OverviewDto> {
+    return this.http.get<OverviewDto>(`/api/admin/overview`, { params: queryParams(query) });
   }
 
   /** GET /api/admin/queues */

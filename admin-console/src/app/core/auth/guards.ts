@@ -8,12 +8,12 @@ export const staffGuard: CanActivateFn = async (_route, state) => {
   const session = inject(Session);
   const router = inject(Router);
   if (await session.restore()) return true;
-  return router.createUrlTree(['/login'], state.url === '/tenants' ? {} : { queryParams: { returnUrl: state.url } });
+  return router.createUrlTree(['/login'], state.url === '/overview' ? {} : { queryParams: { returnUrl: state.url } });
 };
 
 /** The sign-in page is pointless when already signed in. */
 export const signedOutGuard: CanActivateFn = async () => {
   const session = inject(Session);
   const router = inject(Router);
-  return (await session.restore()) ? router.createUrlTree(['/tenants']) : true;
+  return (await session.restore()) ? router.createUrlTree(['/overview']) : true;
 };

@@ -62,7 +62,7 @@ describe('Login', () => {
     expect(sessionStorage.length).toBe(0);
   });
 
-  it('signs support staff in and opens the tenants page', async () => {
+  it('signs support staff in and opens the overview', async () => {
     const navigate = vi.spyOn(TestBed.inject(Router), 'navigateByUrl').mockResolvedValue(true);
     await signIn('dana@support.example');
     await flush('/api/auth/login', tokens);
@@ -75,7 +75,7 @@ describe('Login', () => {
     });
     await fixture.whenStable();
     await new Promise((resolve) => setTimeout(resolve));
-    expect(navigate).toHaveBeenCalledWith('/tenants');
+    expect(navigate).toHaveBeenCalledWith('/overview');
   });
 
   it("shows the API's message for a wrong password", async () => {

@@ -62,7 +62,7 @@ export class Login {
       const { email, password } = this.form.getRawValue();
       await this.session.login(email, password);
       const target = this.returnUrl();
-      await this.router.navigateByUrl(target?.startsWith('/') && !target.startsWith('//') ? target : '/tenants');
+      await this.router.navigateByUrl(target?.startsWith('/') && !target.startsWith('//') ? target : '/overview');
     } catch (error: unknown) {
       this.problem.set(error instanceof TenantAccountRefused ? error.message : describeError(error));
     } finally {

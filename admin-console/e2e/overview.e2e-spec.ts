@@ -1,0 +1,181 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { UserRole } from '../../server/src/modules/tenants/user.entity';
+import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.factory';
+import { channelFor, connectBot, control } from '../../server/test/helpers/bot-world';
+import { startTestAppWithSandbox, type SandboxTestApp } from '../../server/test/helpers/test-app';
+import { API_HASH, API_ID, channelWithPosts, connectAccount, newSandboxUser } from '../../server/test/user-mtproto-kit';
+import { launchChromium } from './browser';
+import { ensureConsoleBuilt } from './console-build';
+
+const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const SUPPORT_PASSWORD = 'support-console-pass-1';
+
+/** Polls until `fn` holds; Playwright's own waits cover the DOM, this covers the API and the workers. */
+async function until(fn: () => Promise<boolean> | boolean, what: string, tries = 300): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+interface OverviewBody {
+  totals: { connected_sessions: number };
+  series: Record<string, number | string>[];
+}
+
+describe('the platform overview in the admin console, in Chromium against the real server', () => {
+  let t: SandboxTestApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let support: NewUser;
+
+  const consoleUrl = (p = '') => `${t.url}/admin/${p}`;
+  const api = async (
+    method: string,
+    p: string,
+    who: NewUser,
+    body?: object,
+  ): Promise<{ status: number; body: any }> => {
+    const res = await fetch(`${t.url}${p}`, {
+      method,
+      headers: { ...who.headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+  };
+  const overview = async (): Promise<OverviewBody> =>
+    (await api('GET', '/api/admin/overview?hours=24', support)).body as OverviewBody;
+  const sum = (o: OverviewBody, field: string) => o.series.reduce((n, h) => n + Number(h[field]), 0);
+  const stat = (name: string) => page.locator(`[data-stat="${name}"] .value`);
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    t = await startTestAppWithSandbox({ env: { SEND_SWEEP_MS: '300' } });
+    support = await newStaff(t, UserRole.Support, {
+      email: 'dana@support.tenantgram.test',
+      password: SUPPORT_PASSWORD,
+    });
+
+    // A tenant's bot posts three times; Telegram refuses the fourth for good.
+    const acme = await newTenant(t, { email: 'ops@acme.example' });
+    const bot = await connectBot(t, t.sandbox, acme.headers);
+    const channel = await channelFor(t, t.sandbox, acme.headers, bot.id);
+    const post = async (text: string) =>
+      expect(
+        (await api('POST', `/api/channels/${channel.id}/posts`, acme, { text, idempotency_key: text })).status,
+      ).toBe(201);
+    for (const text of ['launch', 'menu', 'hours']) await post(text);
+    await until(async () => sum(await overview(), 'posts_sent') === 3, 'three posts sent');
+    await control(t.sandbox, 'POST', '/sandbox/faults', { door: 'bot', method: 'sendMessage', error: 400 });
+    await post('refused');
+    await until(async () => sum(await overview(), 'posts_failed') === 1, 'a post failed');
+
+    // Another tenant's login meets a flood wait, then signs in; Telegram later revokes the session.
+    const bakery = await newTenant(t, { email: 'hello@bakery.example' });
+    const user = await newSandboxUser(t.sandbox);
+    await control(t.sandbox, 'POST', '/sandbox/faults', {
+      door: 'mtproto',
+      method: 'auth.sendCode',
+      error: 'FLOOD_WAIT_45',
+    });
+    const refused = await api('POST', '/api/user-mtproto/setup', bakery, {
+      telegram_api_id: API_ID,
+      telegram_api_hash: API_HASH,
+      telegram_phone: `+${user.phone}`,
+    });
+    expect(refused.status).toBe(429);
+    await connectAccount(t, t.sandbox, bakery, user);
+    const history = await channelWithPosts(t, t.sandbox, bakery, user, ['fresh bread']);
+    expect((await api('GET', `/api/channels/${history.id}/history`, bakery)).status).toBe(200);
+    await until(async () => (await overview()).totals.connected_sessions === 1, 'the connected session');
+    await control(t.sandbox, 'POST', `/sandbox/users/${user.phone}/revoke-sessions`);
+    await until(async () => {
+      const o = await overview();
+      return sum(o, 'revocations') === 1 && o.totals.connected_sessions === 0;
+    }, 'the revocation');
+
+    // A third tenant with a session still connected.
+    const cafe = await newTenant(t, { email: 'team@cafe.example' });
+    const owner = await newSandboxUser(t.sandbox);
+    await connectAccount(t, t.sandbox, cafe, owner);
+    const cafeChannel = await channelWithPosts(t, t.sandbox, cafe, owner, ['open late']);
+    expect((await api('GET', `/api/channels/${cafeChannel.id}/history`, cafe)).status).toBe(200);
+    await until(async () => (await overview()).totals.connected_sessions === 1, 'the second connected session');
+
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+    page = await context.newPage();
+  }, 300_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await t?.close();
+  });
+
+  it("shows the platform's totals and the last 24 hours' counts, with both charts drawn", async () => {
+    await page.goto(consoleUrl('login'));
+    await page.getByLabel('Email').fill('dana@support.tenantgram.test');
+    await page.getByLabel('Password').fill(SUPPORT_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Staff land on the overview.
+    await page.waitForURL('**/admin/overview');
+    expect(await page.title()).toContain('Overview');
+
+    await expectText(stat('tenants'), '3');
+    await expectText(stat('verified_bots'), '1');
+    await expectText(stat('verified_accounts'), '1');
+    await expectText(stat('connected_sessions'), '1');
+    await expectText(stat('posts_sent'), '3');
+    await expectText(stat('posts_failed'), '1');
+    await expectText(stat('revocations'), '1');
+    await expectText(stat('flood_waits'), '1');
+    await expectText(stat('logins'), '2 / 1');
+    expect(await page.locator('[data-stat="queue_backlog"]').innerText()).toContain('post-send');
+
+    // ECharts draws on a canvas inside each chart's box, sized to it.
+    for (const chart of ['posts', 'sessions']) {
+      const canvas = page.locator(`[data-chart="${chart}"] canvas`);
+      await canvas.first().waitFor({ state: 'visible' });
+      const box = await canvas.first().boundingBox();
+      expect(box?.width).toBeGreaterThan(200);
+      expect(box?.height).toBeGreaterThan(200);
+    }
+    await page.getByRole('heading', { name: 'Posts per hour' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'overview.png'), fullPage: true });
+  });
+
+  it('reads a longer window when support picks one', async () => {
+    const asked = page.waitForRequest((r) => r.url().includes('/api/admin/overview?hours=168'));
+    await page
+      .getByRole('radio', { name: '7 days' })
+      .or(page.getByRole('button', { name: '7 days' }))
+      .first()
+      .click();
+    await asked;
+    await expectText(page.locator('h2.section'), 'Last 7 days');
+    await expectText(stat('posts_sent'), '3');
+  });
+});
+
+async function expectText(locator: Locator, text: string, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (
+      await locator
+        .first()
+        .innerText({ timeout })
+        .catch(() => '')
+    ).trim();
+    if (last === text) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`expected "${text}", saw "${last}"`);
+}
