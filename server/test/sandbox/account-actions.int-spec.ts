@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Api, TelegramClient } from 'telegram';
 import { CustomFile } from 'telegram/client/uploads';
+import { FloodWaitError } from 'telegram/errors';
 import { returnBigInt } from 'telegram/Helpers';
 import { control, newBot, telegramFor } from './bot-helpers';
 import { errorOf, MtprotoKit, newUser, signedInClient, startMtprotoKit } from './mtproto-kit';
@@ -91,6 +92,35 @@ describe('sandbox: what an account does (real gramjs, and telegraf as the Bot AP
 
     const sent = (await messagesOf(me.phone)).filter((m) => m.out);
     expect(sent.map((m) => m.text)).toEqual(['exactly once']);
+  });
+
+  it("answers FLOOD_WAIT_X past the account's sends per minute; a repeated random_id is no new send", async () => {
+    const me = await newUser(kit);
+    const friend = await newUser(kit);
+    const client = await signedInClient(kit, me, undefined, { floodSleepThreshold: 0 });
+    const them = await (await signedInClient(kit, friend)).getMe();
+    const peer = new Api.InputPeerUser({ userId: them.id, accessHash: them.accessHash! });
+    const set = await control(kit.sandbox, 'POST', `/sandbox/users/${me.phone}/limits`, { sends_per_minute: 2 });
+    expect(set.body).toMatchObject({ sends_per_minute: 2 });
+    const randomId = returnBigInt(randomBytes(6).readUIntBE(0, 6));
+    const first = () => client.invoke(new Api.messages.SendMessage({ peer, message: 'one', randomId }));
+    await first();
+    await client.sendMessage(peer, { message: 'two' });
+    // The first send repeated is answered from what it made, within the limit.
+    await expect(first()).resolves.toBeInstanceOf(Api.Updates);
+    let caught: unknown;
+    try {
+      await client.sendMessage(peer, { message: 'three' });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(FloodWaitError);
+    expect((caught as FloodWaitError).seconds).toBeGreaterThanOrEqual(1);
+    expect((caught as FloodWaitError).seconds).toBeLessThanOrEqual(60);
+    expect((await messagesOf(me.phone)).map((m) => m.text)).toEqual(['one', 'two']);
+    // A minute later (the world's clock), the account may send again.
+    await control(kit.sandbox, 'POST', '/sandbox/clock', { advance_seconds: 61 });
+    await expect(client.sendMessage(peer, { message: 'three' })).resolves.toBeInstanceOf(Api.Message);
   });
 
   it('keeps the formatting and the reply a gramjs client sends', async () => {
@@ -307,7 +337,7 @@ describe('sandbox: what an account does (real gramjs, and telegraf as the Bot AP
     const client = await signedInClient(kit, me);
     await createChannel(client, 'first');
     const limited = await control(kit.sandbox, 'POST', `/sandbox/users/${me.phone}/limits`, { channels: 2 });
-    expect(limited.body).toEqual({ channels: 2, in_channels: 1 });
+    expect(limited.body).toMatchObject({ channels: 2, in_channels: 1 });
     await createChannel(client, 'second');
     expect(
       await errorOf(client.invoke(new Api.channels.CreateChannel({ title: 'third', about: '', broadcast: true }))),

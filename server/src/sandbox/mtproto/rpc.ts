@@ -138,6 +138,8 @@ export class RpcService {
   private readonly handlers = new Map<string, Handler>();
   private readonly verifiers = new Map<number, { password: string; verifier: Promise<SrpVerifier> }>();
   private readonly uploads: UploadStore;
+  /** Per user id, the world times (ms) of their sends in the last minute, for FLOOD_WAIT. */
+  private readonly recentSends = new Map<number, number[]>();
   /** QR login tokens issued per auth key (hex id), newest last. */
   private readonly tokensByKey = new Map<string, Buffer[]>();
 
@@ -239,6 +241,7 @@ export class RpcService {
   clear(): void {
     this.verifiers.clear();
     this.uploads.clear();
+    this.recentSends.clear();
     this.tokensByKey.clear();
   }
 
@@ -698,6 +701,7 @@ export class RpcService {
     if (randomId === 0n) throw new RpcError(400, 'RANDOM_ID_EMPTY');
     const previous = this.world.findSentByRandomId(me.id, randomId);
     if (previous) return this.repeatedSend(me, randomId, previous);
+    this.takeSend(me);
     const peer = obj(req.peer, 'PEER_ID');
     const replyRef = isTlObject(req.reply_to) ? num(req.reply_to.reply_to_msg_id) : num(req.reply_to_msg_id);
     const replyToId = Number.isInteger(replyRef) && replyRef > 0 ? replyRef : undefined;
@@ -759,6 +763,23 @@ export class RpcService {
       date: message.date,
       entities: entitiesToTl(message.entities),
     };
+  }
+
+  /**
+   * Counts one send against the account's per-minute budget, or refuses it with FLOOD_WAIT_X, X the whole seconds
+   * until the oldest send of the minute ages out. A refused send is not counted. Off while the world's limits are.
+   */
+  private takeSend(me: SandboxUser): void {
+    if (!this.world.limitsEnabled) return;
+    const now = this.world.now();
+    const recent = (this.recentSends.get(me.id) ?? []).filter((t) => t > now - 60_000);
+    const oldest = recent[0];
+    if (oldest !== undefined && recent.length >= this.world.sendsPerMinuteOf(me.id)) {
+      this.recentSends.set(me.id, recent);
+      throw new RpcError(420, `FLOOD_WAIT_${Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000))}`);
+    }
+    recent.push(now);
+    this.recentSends.set(me.id, recent);
   }
 
   /** A send's answer in full: `updateMessageID` tying the random_id to the message, then the message itself. */
