@@ -603,6 +603,30 @@ export class SandboxWorld extends EventEmitter {
     this.emit(WorldEvent.MemberChanged, event);
   }
 
+  /**
+   * The creator deletes the channel: every member leaves it (each told, as a removal), its invite links stop
+   * working, and it is gone for everyone.
+   */
+  deleteChannel(channelId: number): void {
+    const channel = this.requireChannel(channelId);
+    const members = [...channel.members.values()];
+    channel.members.clear();
+    this.channels.delete(channel.id);
+    for (const [hash, invite] of Object.entries(this.invites)) {
+      if (invite.channelId === channel.id) delete this.invites[hash];
+    }
+    for (const old of members) {
+      const event: MemberChangedEvent = {
+        channel,
+        member: { ...old, admin: false, canPostMessages: false, creator: false },
+        old: { ...old },
+        actorUserId: channel.creatorUserId,
+        left: true,
+      };
+      this.emit(WorldEvent.MemberChanged, event);
+    }
+  }
+
   getMember(channelId: number, kind: 'user' | 'bot', id: number): ChannelMember | undefined {
     return this.findChannel(channelId)?.members.get(memberKey(kind, id));
   }

@@ -408,6 +408,22 @@ describe('sandbox: what an account does (real gramjs, and telegraf as the Bot AP
     expect(state.body.members).toHaveLength(2);
   });
 
+  it('deletes a channel for its creator only: its links stop working and it is gone from the control API', async () => {
+    const { client, friendClient } = await pair();
+    const { channel, input, peer } = await createChannel(client, 'Short-lived');
+    const invite = (await client.invoke(new Api.messages.ExportChatInvite({ peer }))) as Api.ChatInviteExported;
+    const hash = invite.link.split('+')[1] ?? '';
+    await friendClient.invoke(new Api.messages.ImportChatInvite({ hash }));
+    expect(await errorOf(friendClient.invoke(new Api.channels.DeleteChannel({ channel: input })))).toBe(
+      'CHAT_ADMIN_REQUIRED',
+    );
+    const deleted = (await client.invoke(new Api.channels.DeleteChannel({ channel: input }))) as Api.Updates;
+    expect(deleted.chats[0]).toBeInstanceOf(Api.ChannelForbidden);
+    expect((await control(kit.sandbox, 'GET', `/sandbox/channels/${Number(channel.id)}`)).status).toBe(404);
+    expect(await errorOf(friendClient.invoke(new Api.messages.ImportChatInvite({ hash })))).toBe('INVITE_HASH_INVALID');
+    expect(await errorOf(client.invoke(new Api.channels.GetFullChannel({ channel: input })))).toBe('CHANNEL_INVALID');
+  });
+
   it('promotes a bot with post_messages: getChatMember says administrator, can post, and the bot posts', async () => {
     const me = await newUser(kit);
     const bot = await newBot(kit.sandbox, me.phone);

@@ -188,6 +188,7 @@ export class RpcService {
     h('messages.importChatInvite', (k, r) => this.importChatInvite(k, r));
     h('channels.joinChannel', (k, r) => this.joinChannel(k, r));
     h('channels.leaveChannel', (k, r) => this.leaveChannel(k, r));
+    h('channels.deleteChannel', (k, r) => this.deleteChannel(k, r));
     h('channels.readHistory', (k, r) => this.readChannelHistory(k, r));
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
     h('messages.getHistory', (k, r) => this.getHistory(k, r));
@@ -1157,6 +1158,31 @@ export class RpcService {
     if (member.creator) throw new RpcError(400, 'USER_CREATOR');
     this.world.removeMember(channel.id, 'user', me.id);
     return this.channelUpdates(channel, me);
+  }
+
+  /** Only the creator deletes a channel; the answer tells the channel is now out of reach. */
+  private deleteChannel(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    if (!channel.members.get(`user:${me.id}`)?.creator) throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+    this.world.deleteChannel(channel.id);
+    return {
+      _: 'updates',
+      updates: [{ _: 'updateChannel', channel_id: BigInt(channel.id) }],
+      users: [],
+      chats: [
+        {
+          _: 'channelForbidden',
+          broadcast: !channel.megagroup,
+          megagroup: channel.megagroup,
+          id: BigInt(channel.id),
+          access_hash: channel.accessHash,
+          title: channel.title,
+        },
+      ],
+      date: unixNow(),
+      seq: 0,
+    };
   }
 
   private readChannelHistory(key: AuthKeyRecord, req: TlObject): boolean {
