@@ -3,12 +3,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { TenantDb } from '../database/tenant-db';
-import { EventType, type TenantEvent } from '../events/event-types';
-import { EventsService, MAX_EVENTS_PER_READ } from '../events/events.service';
+import { Coalescer } from '../../common/coalescer';
+import { MAX_EVENTS_PER_READ } from '../events/events.service';
 import { QueueName } from '../queue/queue-names';
-import { type PendingDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
-import { type EndpointRow, WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import {
+  type DispatchedTenant,
+  type PendingDelivery,
+  WebhookDeliveriesRepository,
+} from './webhook-deliveries.repository';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { DISPATCH_JOB, type DeliveryJob, deliveryJobId, type DispatchJob } from './webhook-jobs';
 
 /** Reads of the event log one dispatch makes before it hands the rest to a next dispatch. */
@@ -16,12 +19,6 @@ const MAX_READS_PER_DISPATCH = 20;
 /** A pending attempt due this long ago and still pending has lost its job: the sweep queues it again. */
 const LOST_AFTER_MS = 60_000;
 const SWEEP_BATCH = 500;
-
-/** Whether an event goes to an endpoint: its types (all when none), and pings only to the endpoint they name. */
-export function endpointWants(endpoint: Pick<EndpointRow, 'id' | 'event_types'>, event: TenantEvent): boolean {
-  if (event.type === EventType.Ping) return event.data.endpoint_id === endpoint.id;
-  return endpoint.event_types.length === 0 || endpoint.event_types.includes(event.type);
-}
 
 /** Delivery jobs retry themselves only for the platform's own failures (an endpoint's are new attempts). */
 export const DELIVERY_JOB_OPTIONS: JobsOptions = {
@@ -31,27 +28,31 @@ export const DELIVERY_JOB_OPTIONS: JobsOptions = {
   removeOnFail: 1000,
 };
 
-/**
- * Hands a tenant's new events to its endpoints, never losing one: each endpoint's dispatch cursor
- * (the last event id handed to delivery) moves in the same transaction that records the attempts,
- * with the endpoints locked (a second dispatch, or a replay, waits and reads on from there). Jobs
- * are queued after the commit under deterministic ids; an attempt whose job never made it is found
- * pending by the sweep and queued again. Woken when events are recorded (EventsService.onRecorded:
- * one deduplicated job per tenant) and by the sweep, so a lost wake-up only delays.
- */
 /** How long whether a tenant has an enabled endpoint is taken as known (see wakeIfListening). */
 const LISTENING_CACHE_MS = 5000;
 const LISTENING_CACHE_SIZE = 100_000;
 
+/**
+ * Hands a tenant's new events to its endpoints, never losing one: each endpoint's dispatch cursor
+ * (the last event id handed to delivery) moves in the same statement that records the attempts
+ * (tenant_webhook_dispatch: an endpoint takes its event types, all when none, and pings naming it),
+ * with the endpoints locked (a second dispatch, or a replay, waits and reads on from there). Jobs
+ * are queued after it under deterministic ids; an attempt whose job never made it is found
+ * pending by the sweep and queued again. Woken when events are recorded (EventsService.onRecorded:
+ * one deduplicated job per tenant) and by the sweep, so a lost wake-up only delays.
+ */
 @Injectable()
 export class WebhookDispatcher {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly listening = new Map<string, { answer: Promise<boolean>; until: number }>();
+  /** Reads of the dispatch functions made at the same time share a statement (group commit). */
+  private readonly reads = new Coalescer<string, DispatchedTenant>((tenants) => this.readBatch(tenants), {
+    maxBatch: 100,
+    maxInFlight: 2,
+  });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly tenantDb: TenantDb,
-    private readonly events: EventsService,
     private readonly endpoints: WebhookEndpointsRepository,
     private readonly deliveries: WebhookDeliveriesRepository,
     @InjectQueue(QueueName.WebhookDispatch) private readonly dispatchQueue: Queue<DispatchJob>,
@@ -102,66 +103,24 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Dispatches the tenant's new events to its enabled endpoints: one transaction per read of the log
-   * locks the endpoints, reads the events after the lowest cursor, records the attempts and moves the
-   * cursors; the jobs are queued after the commit. Answers how many attempts it queued.
+   * Dispatches the tenant's new events to its enabled endpoints: each read of the log is one statement
+   * (tenant_webhook_dispatch: the endpoints locked, the events after their lowest cursor read, the
+   * attempts recorded and the cursors moved), shared with the dispatches of other tenants running at
+   * the same time; the jobs are queued after it. Answers how many attempts it queued.
    */
   async dispatch(tenantId: string): Promise<number> {
     let queued = 0;
     for (let read = 0; read < MAX_READS_PER_DISPATCH; read++) {
-      const { jobs, more } = await this.tenantDb.run(tenantId, async (em) => {
-        const endpoints = await this.endpoints.lockEnabled(em, tenantId);
-        const from = endpoints.reduce<bigint | null>((low, e) => {
-          const c = BigInt(e.dispatch_cursor);
-          return low === null || c < low ? c : low;
-        }, null);
-        if (from === null) return { jobs: [], more: false };
-        const events = await this.events.list(
-          tenantId,
-          { after: from.toString(), types: [], limit: MAX_EVENTS_PER_READ },
-          em,
-        );
-        const last = events.at(-1);
-        if (!last) return { jobs: [], more: false };
-        const wanted = endpoints.flatMap((endpoint) => {
-          const cursor = BigInt(endpoint.dispatch_cursor);
-          return events
-            .filter((e) => BigInt(e.id) > cursor && endpointWants(endpoint, e))
-            .map((event) => ({ endpoint, event }));
-        });
-        await this.endpoints.advanceCursors(
-          em,
-          tenantId,
-          endpoints.map((e) => e.id),
-          last.id,
-        );
-        const ids = await this.deliveries.insertFirstAttempts(
-          em,
-          tenantId,
-          wanted.map(({ endpoint, event }) => ({
-            endpointId: endpoint.id,
-            generation: endpoint.generation,
-            eventId: event.id,
-          })),
-        );
-        const jobs = wanted.flatMap(({ endpoint, event }): DeliveryJob[] => {
-          const deliveryId = ids.get(`${endpoint.id}:${event.id}`);
-          return deliveryId
-            ? [
-                {
-                  tenantId,
-                  endpointId: endpoint.id,
-                  deliveryId,
-                  generation: endpoint.generation,
-                  eventId: event.id,
-                  attempt: 1,
-                  event,
-                },
-              ]
-            : [];
-        });
-        return { jobs, more: events.length === MAX_EVENTS_PER_READ };
-      });
+      const { attempts, more } = await this.reads.call(tenantId);
+      const jobs = attempts.map((a): DeliveryJob => ({
+        tenantId,
+        endpointId: a.endpointId,
+        deliveryId: a.deliveryId,
+        generation: a.generation,
+        eventId: a.event.id,
+        attempt: 1,
+        event: a.event,
+      }));
       await this.queueDeliveries(jobs);
       queued += jobs.length;
       if (!more) return queued;
@@ -169,6 +128,19 @@ export class WebhookDispatcher {
     // A long backlog: the rest goes to the next job, so one tenant does not hold a worker.
     this.wake(tenantId);
     return queued;
+  }
+
+  /** One read for each tenant of the batch (each once), in one statement. */
+  private async readBatch(tenantIds: string[]): Promise<DispatchedTenant[]> {
+    const unique = [...new Set(tenantIds)];
+    const byTenant = await this.deliveries.dispatch(unique, MAX_EVENTS_PER_READ);
+    // A tenant asked twice in one batch reads once: its second caller reads again (finding what is left).
+    const seen = new Set<string>();
+    return tenantIds.map((t) => {
+      if (seen.has(t)) return { attempts: [], more: true };
+      seen.add(t);
+      return byTenant.get(t) ?? { attempts: [], more: false };
+    });
   }
 
   /** Queues attempts (a retry with its delay); an attempt queued twice is one job. */

@@ -151,27 +151,6 @@ export class WebhookEndpointsRepository {
   }
 
   /**
-   * The tenant's enabled endpoints, locked until the caller's transaction ends: one dispatch at a time
-   * moves their cursors, and a replay waits for it.
-   */
-  lockEnabled(em: EntityManager, tenantId: string): Promise<EndpointRow[]> {
-    return em.query<EndpointRow[]>(
-      `SELECT ${COLUMNS} FROM "webhook_endpoints" WHERE "user_id" = $1 AND "status" = 'enabled'
-        ORDER BY "id" FOR UPDATE`,
-      [tenantId],
-    );
-  }
-
-  /** Moves the endpoints' dispatch cursors up to `to` (never back), in the caller's transaction. */
-  async advanceCursors(em: EntityManager, tenantId: string, ids: string[], to: string): Promise<void> {
-    await em.query(
-      `UPDATE "webhook_endpoints" SET "dispatch_cursor" = GREATEST("dispatch_cursor", $3::bigint)
-        WHERE "user_id" = $1 AND "id" = ANY ($2::uuid[])`,
-      [tenantId, ids, to],
-    );
-  }
-
-  /**
    * Moves the cursor back to just before `fromEventId` (never forward: undispatched events stay) and
    * starts a new generation, so the events from there are dispatched again as attempts of their own.
    */
@@ -189,36 +168,27 @@ export class WebhookEndpointsRepository {
   }
 
   /**
-   * A failure starts the failure clock (when not running) and, once it has run `disableAfterSeconds`,
-   * disables the endpoint with `reason`. Answers whether this failure disabled it, and its url.
+   * Disables the endpoint with `reason` if it is enabled and its failure clock has run
+   * `disableAfterSeconds` (tenant_webhook_record runs the clock), in the caller's transaction. Answers
+   * whether this call disabled it (of two at once, one does), and its url.
    */
-  async recordFailure(
+  async disableIfDue(
     em: EntityManager,
     tenantId: string,
     id: string,
     disableAfterSeconds: number,
     reason: string,
   ): Promise<{ disabled: boolean; url: string | null }> {
-    const [rows] = await em.query<[{ url: string; newly_disabled: boolean }[], number]>(
-      `WITH before AS (
-         SELECT "id", "status", "failing_since" FROM "webhook_endpoints" WHERE "user_id" = $1 AND "id" = $2 FOR UPDATE
-       ), decided AS (
-         SELECT "id", "status" = 'enabled' AND "failing_since" IS NOT NULL
-                AND now() - "failing_since" >= make_interval(secs => $3) AS "disable"
-           FROM before
-       )
-       UPDATE "webhook_endpoints" w
-          SET "failing_since" = COALESCE(w."failing_since", now()),
-              "status" = CASE WHEN d."disable" THEN 'disabled' ELSE w."status" END,
-              "disabled_reason" = CASE WHEN d."disable" THEN $4 ELSE w."disabled_reason" END,
-              "updated_at" = CASE WHEN d."disable" THEN now() ELSE w."updated_at" END
-         FROM decided d
-        WHERE w."id" = d."id"
-        RETURNING w."url", d."disable" AS "newly_disabled"`,
+    const [rows] = await em.query<[{ url: string }[], number]>(
+      `UPDATE "webhook_endpoints"
+          SET "status" = 'disabled', "disabled_reason" = $4, "updated_at" = now()
+        WHERE "user_id" = $1 AND "id" = $2 AND "status" = 'enabled' AND "failing_since" IS NOT NULL
+          AND now() - "failing_since" >= make_interval(secs => $3)
+        RETURNING "url"`,
       [tenantId, id, disableAfterSeconds, reason],
     );
     const row = rows[0];
-    return { disabled: row?.newly_disabled ?? false, url: row?.url ?? null };
+    return { disabled: row !== undefined, url: row?.url ?? null };
   }
 
   /** Every tenant with an enabled endpoint (the sweep wakes their dispatch). Every tenant's: the admin pool. */

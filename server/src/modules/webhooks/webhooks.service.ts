@@ -23,7 +23,12 @@ import type {
   WebhookDeliveryDto,
   WebhookEndpointDto,
 } from './dtos/webhook.dto';
-import { type AttemptResult, type DeliveryStatus, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import {
+  type DeliveryStatus,
+  type OutcomeToRecord,
+  type RecordedOutcome,
+  WebhookDeliveriesRepository,
+} from './webhook-deliveries.repository';
 import { type EndpointChanges, type EndpointRow, WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import type { PostOutcome } from './webhook-http';
@@ -66,9 +71,9 @@ const view = (r: EndpointRow): WebhookEndpointDto => ({
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
   private readonly targets = new Map<string, { value: DeliveryTarget | null; expires: number }>();
-  /** Successes are recorded in batches: many deliveries share one transaction (group commit). */
-  private readonly successes = new Coalescer<{ tenantId: string; deliveryId: string; result: AttemptResult }, void>(
-    (batch) => this.recordSuccessBatch(batch),
+  /** Outcomes are recorded in batches: many deliveries share one statement (group commit). */
+  private readonly outcomes = new Coalescer<OutcomeToRecord, RecordedOutcome | null>(
+    (batch) => this.recordOutcomeBatch(batch),
     { maxBatch: 200, maxInFlight: 2 },
   );
 
@@ -308,7 +313,8 @@ export class WebhooksService {
    * Records an attempt's outcome: a success stops the failure clock; a failure schedules the next
    * attempt (WEBHOOK_RETRY_SCHEDULE_SECONDS; after the last the delivery stays failed), starts the
    * clock, and once it has run WEBHOOK_DISABLE_AFTER_SECONDS disables the endpoint, records
-   * `endpoint.disabled` and tells the tenant through the system bot.
+   * `endpoint.disabled` and tells the tenant through the system bot. Outcomes recorded at the same
+   * time share one statement (tenant_webhook_record).
    */
   async recordOutcome(
     job: DeliveryJob,
@@ -317,66 +323,68 @@ export class WebhooksService {
     options: { expired?: boolean } = {},
   ): Promise<void> {
     const { tenantId, endpointId } = job;
+    const schedule = this.config.webhooks.retryScheduleSeconds;
+    // An event past the retention cannot be sent: the attempt fails for good, and not against the endpoint.
+    const delay = outcome.ok || options.expired ? undefined : schedule[job.attempt - 1];
+    const recorded = await this.outcomes.call({
+      tenantId,
+      deliveryId: job.deliveryId,
+      outcome: outcome.ok ? 'succeeded' : options.expired ? 'expired' : 'failed',
+      result: outcome,
+      nextAfterSeconds: delay ?? null,
+    });
     if (outcome.ok) {
-      await this.successes.call({ tenantId, deliveryId: job.deliveryId, result: outcome });
       this.metrics.webhookDelivery('delivered', outcome.durationMs / 1000);
       this.metrics.eventsLag((Date.now() - Date.parse(event.created_at)) / 1000);
       return;
     }
-    const schedule = this.config.webhooks.retryScheduleSeconds;
-    // An event past the retention cannot be sent: the attempt fails for good, and not against the endpoint.
-    const delay = options.expired ? undefined : schedule[job.attempt - 1];
-    const next = delay === undefined ? null : { attempt: job.attempt + 1, afterSeconds: delay };
-    const done = await this.tenantDb.run(tenantId, async (em) => {
-      const recorded = await this.deliveries.recordAttempt(em, tenantId, job.deliveryId, 'failed', outcome, next);
-      if (!recorded.recorded) return null;
-      if (options.expired) return { ...recorded, disabledUrl: null };
-      const reason = `deliveries failed for ${this.config.webhooks.disableAfterSeconds} s without a success (last: ${outcome.error ?? 'failed'})`;
-      const failure = await this.endpoints.recordFailure(
+    if (!recorded) return;
+    this.metrics.webhookDelivery(recorded.nextId ? 'failed' : 'gave_up', outcome.durationMs / 1000);
+    if (recorded.nextId && recorded.nextAt) {
+      await this.dispatcher.queueDeliveries(
+        [{ ...job, deliveryId: recorded.nextId, attempt: job.attempt + 1, event }],
+        Math.max(0, recorded.nextAt.getTime() - Date.now()),
+      );
+    }
+    if (recorded.disableDue) await this.disableFailing(tenantId, endpointId, outcome);
+  }
+
+  /** The endpoint's failure clock has run out: disabled, `endpoint.disabled` and its audit entry in one transaction, then the note. */
+  private async disableFailing(tenantId: string, endpointId: string, outcome: PostOutcome): Promise<void> {
+    const reason = `deliveries failed for ${this.config.webhooks.disableAfterSeconds} s without a success (last: ${outcome.error ?? 'failed'})`;
+    const disabledUrl = await this.tenantDb.run(tenantId, async (em) => {
+      const failure = await this.endpoints.disableIfDue(
         em,
         tenantId,
         endpointId,
         this.config.webhooks.disableAfterSeconds,
         reason.slice(0, 500),
       );
-      if (failure.disabled) {
-        await this.events.emit(
-          tenantId,
-          EventType.EndpointDisabled,
-          { endpoint_id: endpointId, url: failure.url && shownUrl(failure.url), reason },
-          { em },
-        );
-        await this.record(AuditAction.WebhookEndpointDisabled, systemActor(), tenantId, endpointId, { reason }, em);
-      }
-      return { ...recorded, disabledUrl: failure.disabled ? failure.url : null };
-    });
-    if (!done) return;
-    this.metrics.webhookDelivery(done.nextId ? 'failed' : 'gave_up', outcome.durationMs / 1000);
-    if (done.nextId && done.nextAt) {
-      await this.dispatcher.queueDeliveries(
-        [{ ...job, deliveryId: done.nextId, attempt: job.attempt + 1, event }],
-        Math.max(0, done.nextAt.getTime() - Date.now()),
+      if (!failure.disabled || failure.url === null) return null;
+      await this.events.emit(
+        tenantId,
+        EventType.EndpointDisabled,
+        { endpoint_id: endpointId, url: shownUrl(failure.url), reason },
+        { em },
       );
-    }
-    if (done.disabledUrl !== null) {
-      this.targets.delete(endpointId);
-      this.logger.warn(`webhook endpoint ${endpointId} of tenant ${tenantId} disabled after failing`);
-      await this.notifications.notify(tenantId, {
-        kind: 'webhook_endpoint_disabled',
-        endpoint_id: endpointId,
-        url: shownUrl(done.disabledUrl),
-        reason: `no successful delivery for ${this.config.webhooks.disableAfterSeconds} s (last: ${outcome.error ?? 'failed'})`,
-      });
-    }
+      await this.record(AuditAction.WebhookEndpointDisabled, systemActor(), tenantId, endpointId, { reason }, em);
+      return failure.url;
+    });
+    if (disabledUrl === null) return;
+    this.targets.delete(endpointId);
+    this.dispatcher.forgetListening(tenantId);
+    this.logger.warn(`webhook endpoint ${endpointId} of tenant ${tenantId} disabled after failing`);
+    await this.notifications.notify(tenantId, {
+      kind: 'webhook_endpoint_disabled',
+      endpoint_id: endpointId,
+      url: shownUrl(disabledUrl),
+      reason: `no successful delivery for ${this.config.webhooks.disableAfterSeconds} s (last: ${outcome.error ?? 'failed'})`,
+    });
   }
 
-  private async recordSuccessBatch(
-    batch: { tenantId: string; deliveryId: string; result: AttemptResult }[],
-  ): Promise<void[]> {
-    const byTenant = new Map<string, { deliveryId: string; result: AttemptResult }[]>();
-    for (const { tenantId, ...item } of batch) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), item]);
-    await this.deliveries.recordSuccesses(byTenant);
-    return batch.map(() => undefined);
+  private async recordOutcomeBatch(batch: OutcomeToRecord[]): Promise<(RecordedOutcome | null)[]> {
+    const recorded = await this.deliveries.recordOutcomes(batch, this.config.webhooks.disableAfterSeconds);
+    return batch.map((o) => recorded.get(o.deliveryId) ?? null);
   }
 
   private async applyChanges(
