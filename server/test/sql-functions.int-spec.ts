@@ -193,6 +193,7 @@ AS $function$ SELECT c.user_id, c.bot_id FROM user_bot_credentials c $function$`
         'tenant_append_events',
         'tenant_webhook_dispatch',
         'tenant_webhook_record',
+        'tenant_webhook_targets',
       ];
       expect(before.map((d) => d.name).sort()).toEqual(
         SQL_FUNCTIONS.map((f) => f.name)

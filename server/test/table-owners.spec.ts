@@ -64,12 +64,13 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
   webhook_endpoints: {
     entity: 'WebhookEndpoint',
     // The sweep reads which endpoints are enabled beside their pending attempts; both tables are the webhooks module's.
-    // Dispatch and outcomes move the endpoints' cursors and failure clocks with their attempts.
+    // Dispatch and outcomes move the endpoints' cursors and failure clocks with their attempts; targets reads them.
     files: [
       'webhooks/webhook-endpoints.repository.ts',
       'webhooks/webhook-deliveries.repository.ts',
       'webhooks/sql/tenant_webhook_dispatch.sql',
       'webhooks/sql/tenant_webhook_record.sql',
+      'webhooks/sql/tenant_webhook_targets.sql',
     ],
   },
   webhook_deliveries: {

@@ -37,6 +37,7 @@ export const SQL_FUNCTIONS: readonly SqlFunctionSource[] = [
     executeBy: ['tenantgram_app'],
   },
   { name: 'tenant_webhook_record', file: 'webhooks/sql/tenant_webhook_record.sql', executeBy: ['tenantgram_app'] },
+  { name: 'tenant_webhook_targets', file: 'webhooks/sql/tenant_webhook_targets.sql', executeBy: ['tenantgram_app'] },
 ];
 
 /** Where the `.sql` files are, in the source tree and in the build (the build copies them). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { Coalescer } from '../../common/coalescer';
 import { present } from '../../common/present';
 import { ENCRYPTED_COLUMNS } from '../crypto/encrypted-columns';
 import { type EncryptedRowStore, SqlEncryptedRowStore } from '../crypto/encrypted-row-store';
@@ -31,6 +32,12 @@ export interface EndpointRow {
   updated_at: Date;
 }
 
+/** What a delivery reads of its endpoint (tenant_webhook_targets): secrets sealed, as stored. */
+export type EndpointTargetRow = Pick<
+  EndpointRow,
+  'id' | 'url' | 'status' | 'secret' | 'previous_secret' | 'previous_secret_until'
+>;
+
 /** Columns a change may set (values as stored). */
 export interface EndpointChanges {
   url?: string;
@@ -60,6 +67,12 @@ export class WebhookEndpointsRepository {
   readonly encryptedRows: EncryptedRowStore = new SqlEncryptedRowStore(
     TABLE,
     present(ENCRYPTED_COLUMNS[TABLE], 'the encrypted columns of webhook_endpoints'),
+  );
+
+  /** Endpoint lookups of deliveries and wake-ups made at the same time share a statement. */
+  private readonly lookups = new Coalescer<{ tenantId: string; id: string | null }, EndpointTargetRow[]>(
+    (batch) => this.lookupBatch(batch),
+    { maxBatch: 200, maxInFlight: 2 },
   );
 
   constructor(
@@ -140,14 +153,29 @@ export class WebhookEndpointsRepository {
     return rows[0].length > 0;
   }
 
-  /** Whether the tenant has an enabled endpoint. */
+  /** Whether the tenant has an enabled endpoint (a lookup shared with others at the same time). */
   async hasEnabled(tenantId: string): Promise<boolean> {
-    const rows = await this.tenantDb.run(tenantId, (em) =>
-      em.query<unknown[]>(`SELECT 1 FROM "webhook_endpoints" WHERE "user_id" = $1 AND "status" = 'enabled' LIMIT 1`, [
-        tenantId,
-      ]),
+    return (await this.lookups.call({ tenantId, id: null })).length > 0;
+  }
+
+  /**
+   * The endpoint as a delivery needs it (url, status, sealed secrets); null when the tenant has no
+   * such endpoint. Lookups made at the same time share one statement.
+   */
+  async findTarget(tenantId: string, id: string): Promise<EndpointTargetRow | null> {
+    return (await this.lookups.call({ tenantId, id }))[0] ?? null;
+  }
+
+  /** Lookup k: the endpoint `id` of its tenant, or with no id the tenant's enabled endpoints; one statement. */
+  private async lookupBatch(batch: { tenantId: string; id: string | null }[]): Promise<EndpointTargetRow[][]> {
+    const rows = await this.tenantDb.callFunction<EndpointTargetRow & { lookup: number }>(
+      'tenant_webhook_targets',
+      batch.map((b) => b.tenantId),
+      [batch.map((b) => b.id)],
     );
-    return rows.length > 0;
+    const out = batch.map((): EndpointTargetRow[] => []);
+    for (const { lookup, ...row } of rows) out[lookup - 1]?.push(row);
+    return out;
   }
 
   /**

@@ -70,7 +70,13 @@ const view = (r: EndpointRow): WebhookEndpointDto => ({
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
-  private readonly targets = new Map<string, { value: DeliveryTarget | null; expires: number }>();
+  private readonly targets = new Map<
+    string,
+    { value: DeliveryTarget | null; sealed: { envelope: string; secret: string }[]; expires: number }
+  >();
+  private readonly targetLookups = new Map<string, Promise<DeliveryTarget | null>>();
+  /** Counts changes made through this process, so a lookup that raced one is not cached. */
+  private targetChanges = 0;
   /** Outcomes are recorded in batches: many deliveries share one statement (group commit). */
   private readonly outcomes = new Coalescer<OutcomeToRecord, RecordedOutcome | null>(
     (batch) => this.recordOutcomeBatch(batch),
@@ -158,7 +164,7 @@ export class WebhooksService {
       if (!(await this.endpoints.delete(tenantId, id, em))) throw endpointNotFound(id);
       await this.record(AuditAction.WebhookEndpointDeleted, actor, tenantId, id, { host: hostOf(row.url) }, em);
     });
-    this.targets.delete(id);
+    this.forgetTarget(id);
   }
 
   /** A new secret; the old one keeps signing beside it for WEBHOOK_SECRET_OVERLAP_SECONDS. */
@@ -182,7 +188,7 @@ export class WebhooksService {
       if (!row) throw endpointNotFound(id);
       await this.record(AuditAction.WebhookSecretRotated, actor, tenantId, id, {}, em);
     });
-    this.targets.delete(id);
+    this.forgetTarget(id);
     return { secret };
   }
 
@@ -288,25 +294,56 @@ export class WebhooksService {
     return this.replay(tenantId, id, fromEventId, actor);
   }
 
-  /** The endpoint's url, status and secrets for a delivery; null when it is gone. Cached briefly per process. */
-  async deliveryTarget(tenantId: string, endpointId: string): Promise<DeliveryTarget | null> {
+  /**
+   * The endpoint's url, status and secrets for a delivery; null when it is gone. Cached briefly per
+   * process; deliveries that miss at the same time share one lookup, and a secret whose sealed value
+   * did not change is not opened again.
+   */
+  deliveryTarget(tenantId: string, endpointId: string): Promise<DeliveryTarget | null> {
     const hit = this.targets.get(endpointId);
-    if (hit && hit.expires > Date.now()) return hit.value;
-    const row = await this.endpoints.find(tenantId, endpointId);
+    if (hit && hit.expires > Date.now()) return Promise.resolve(hit.value);
+    let pending = this.targetLookups.get(endpointId);
+    if (!pending) {
+      pending = this.lookUpTarget(tenantId, endpointId).finally(() => this.targetLookups.delete(endpointId));
+      this.targetLookups.set(endpointId, pending);
+    }
+    return pending;
+  }
+
+  private async lookUpTarget(tenantId: string, endpointId: string): Promise<DeliveryTarget | null> {
+    const changesBefore = this.targetChanges;
+    const row = await this.endpoints.findTarget(tenantId, endpointId);
+    const before = this.targets.get(endpointId)?.sealed;
+    const opened = (column: 'secret' | 'previous_secret', envelope: string): string => {
+      const known = before?.find((s) => s.envelope === envelope);
+      return known ? known.secret : this.open(tenantId, column, envelope);
+    };
+    const sealed =
+      row === null
+        ? []
+        : [
+            { envelope: row.secret, secret: opened('secret', row.secret) },
+            ...(row.previous_secret && row.previous_secret_until && row.previous_secret_until.getTime() > Date.now()
+              ? [{ envelope: row.previous_secret, secret: opened('previous_secret', row.previous_secret) }]
+              : []),
+          ];
     const value: DeliveryTarget | null = row && {
       url: row.url,
       status: row.status,
-      secrets: [
-        this.open(tenantId, 'secret', row.secret),
-        ...(row.previous_secret && row.previous_secret_until && row.previous_secret_until.getTime() > Date.now()
-          ? [this.open(tenantId, 'previous_secret', row.previous_secret)]
-          : []),
-      ],
+      secrets: sealed.map((s) => s.secret),
     };
+    // Changed through this process meanwhile: answer what was read, but do not keep it.
+    if (changesBefore !== this.targetChanges) return value;
     if (this.targets.size >= TARGET_CACHE_MAX) this.targets.clear();
     const overlapEnds = row?.previous_secret_until?.getTime() ?? Infinity;
-    this.targets.set(endpointId, { value, expires: Math.min(Date.now() + TARGET_CACHE_MS, overlapEnds) });
+    this.targets.set(endpointId, { value, sealed, expires: Math.min(Date.now() + TARGET_CACHE_MS, overlapEnds) });
     return value;
+  }
+
+  /** The endpoint changed through this process: its next delivery reads it again. */
+  private forgetTarget(endpointId: string): void {
+    this.targets.delete(endpointId);
+    this.targetChanges++;
   }
 
   /**
@@ -371,7 +408,7 @@ export class WebhooksService {
       return failure.url;
     });
     if (disabledUrl === null) return;
-    this.targets.delete(endpointId);
+    this.forgetTarget(endpointId);
     this.dispatcher.forgetListening(tenantId);
     this.logger.warn(`webhook endpoint ${endpointId} of tenant ${tenantId} disabled after failing`);
     await this.notifications.notify(tenantId, {
@@ -411,7 +448,7 @@ export class WebhooksService {
       );
       return updated;
     });
-    this.targets.delete(before.id);
+    this.forgetTarget(before.id);
     this.dispatcher.forgetListening(tenantId);
     if (before.status === 'disabled' && row.status === 'enabled') {
       // Enabled again: what was held back goes out, the attempts not made first.
