@@ -7,6 +7,7 @@ import { Coalescer } from '../../common/coalescer';
 import { MAX_EVENTS_PER_READ } from '../events/events.service';
 import { QueueName } from '../queue/queue-names';
 import {
+  type DispatchedAttempt,
   type DispatchedTenant,
   type PendingDelivery,
   WebhookDeliveriesRepository,
@@ -19,6 +20,41 @@ const MAX_READS_PER_DISPATCH = 20;
 /** A pending attempt due this long ago and still pending has lost its job: the sweep queues it again. */
 const LOST_AFTER_MS = 60_000;
 const SWEEP_BATCH = 500;
+
+/** First attempts to one endpoint dispatched together go out in one delivery job, this many at most. */
+const ATTEMPTS_PER_DELIVERY_JOB = 20;
+
+/**
+ * A dispatch's delivery jobs: each endpoint's first attempts, in event order, ATTEMPTS_PER_DELIVERY_JOB
+ * to a job (one POST per event still); the job's id is its first attempt's.
+ */
+function deliveryJobs(tenantId: string, attempts: DispatchedAttempt[]): DeliveryJob[] {
+  const byEndpoint = new Map<string, DispatchedAttempt[]>();
+  for (const a of attempts) {
+    const key = `${a.endpointId}.${a.generation}`;
+    byEndpoint.set(key, [...(byEndpoint.get(key) ?? []), a]);
+  }
+  const jobs: DeliveryJob[] = [];
+  for (const list of byEndpoint.values()) {
+    for (let i = 0; i < list.length; i += ATTEMPTS_PER_DELIVERY_JOB) {
+      const [first, ...rest] = list.slice(i, i + ATTEMPTS_PER_DELIVERY_JOB);
+      if (!first) continue;
+      jobs.push({
+        tenantId,
+        endpointId: first.endpointId,
+        deliveryId: first.deliveryId,
+        generation: first.generation,
+        eventId: first.event.id,
+        attempt: 1,
+        event: first.event,
+        ...(rest.length > 0
+          ? { also: rest.map((a) => ({ deliveryId: a.deliveryId, eventId: a.event.id, event: a.event })) }
+          : {}),
+      });
+    }
+  }
+  return jobs;
+}
 
 /** Delivery jobs retry themselves only for the platform's own failures (an endpoint's are new attempts). */
 export const DELIVERY_JOB_OPTIONS: JobsOptions = {
@@ -166,17 +202,9 @@ export class WebhookDispatcher implements OnModuleDestroy {
     let queued = 0;
     for (let read = 0; read < MAX_READS_PER_DISPATCH; read++) {
       const { attempts, more } = await this.reads.call(tenantId);
-      const jobs = attempts.map((a): DeliveryJob => ({
-        tenantId,
-        endpointId: a.endpointId,
-        deliveryId: a.deliveryId,
-        generation: a.generation,
-        eventId: a.event.id,
-        attempt: 1,
-        event: a.event,
-      }));
+      const jobs = deliveryJobs(tenantId, attempts);
       await this.queueDeliveries(jobs);
-      queued += jobs.length;
+      queued += attempts.length;
       if (!more) return queued;
     }
     // A long backlog: the rest goes to the next job, so one tenant does not hold a worker.
