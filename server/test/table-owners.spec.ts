@@ -54,15 +54,33 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
     ],
   },
   mtproto_logins: { entity: 'MtprotoLogin', files: ['user-mtproto/mtproto-logins.repository.ts'] },
-  // The send path's record appends each sent post's event through events_append, in its statement.
-  events: { entity: 'Event', files: ['events/events.repository.ts', 'events/sql/events_append.sql'] },
+  // The send path's record appends each sent post's event through events_append, in its statement;
+  // webhook dispatch reads the events it hands to endpoints in the statement that moves their cursors.
+  events: {
+    entity: 'Event',
+    files: ['events/events.repository.ts', 'events/sql/events_append.sql', 'webhooks/sql/tenant_webhook_dispatch.sql'],
+  },
   event_keys: { entity: 'EventKey', files: ['events/sql/events_append.sql', 'events/sql/events_maintain.sql'] },
   webhook_endpoints: {
     entity: 'WebhookEndpoint',
     // The sweep reads which endpoints are enabled beside their pending attempts; both tables are the webhooks module's.
-    files: ['webhooks/webhook-endpoints.repository.ts', 'webhooks/webhook-deliveries.repository.ts'],
+    // Dispatch and outcomes move the endpoints' cursors and failure clocks with their attempts; targets reads them.
+    files: [
+      'webhooks/webhook-endpoints.repository.ts',
+      'webhooks/webhook-deliveries.repository.ts',
+      'webhooks/sql/tenant_webhook_dispatch.sql',
+      'webhooks/sql/tenant_webhook_record.sql',
+      'webhooks/sql/tenant_webhook_targets.sql',
+    ],
   },
-  webhook_deliveries: { entity: 'WebhookDelivery', files: ['webhooks/webhook-deliveries.repository.ts'] },
+  webhook_deliveries: {
+    entity: 'WebhookDelivery',
+    files: [
+      'webhooks/webhook-deliveries.repository.ts',
+      'webhooks/sql/tenant_webhook_dispatch.sql',
+      'webhooks/sql/tenant_webhook_record.sql',
+    ],
+  },
   mtproto_account_updates: {
     entity: 'MtprotoAccountUpdates',
     files: ['user-mtproto/account-updates/account-updates.repository.ts'],

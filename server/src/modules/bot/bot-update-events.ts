@@ -12,7 +12,7 @@ import type { BotUpdateJob } from './webhook-ingest.service';
 export class BotUpdateEvents {
   constructor(private readonly events: EventsService) {}
 
-  /** Records the updates, one transaction per tenant; updates of kinds without an event are skipped. */
+  /** Records the updates, every tenant's in one statement; updates of kinds without an event are skipped. */
   async record(updates: readonly BotUpdateJob[]): Promise<void> {
     const byTenant = new Map<string, NewEvent[]>();
     for (const { tenantId, botId, update } of updates) {
@@ -22,6 +22,7 @@ export class BotUpdateEvents {
       events.push({ type, data: { bot_id: botId, update }, dedupeKey: `bot:${botId}:${update.update_id}` });
       byTenant.set(tenantId, events);
     }
-    await Promise.all([...byTenant].map(([tenantId, events]) => this.events.emitMany(tenantId, events)));
+    if (byTenant.size === 0) return;
+    await this.events.emitForTenants([...byTenant].map(([tenantId, events]) => ({ tenantId, events })));
   }
 }

@@ -30,6 +30,14 @@ export const SQL_FUNCTIONS: readonly SqlFunctionSource[] = [
   { name: 'tg_active_bots', file: 'bot/sql/tg_active_bots.sql', executeBy: ['tenantgram_admin'] },
   { name: 'events_maintain', file: 'events/sql/events_maintain.sql', executeBy: ['tenantgram_admin'] },
   { name: 'events_append', file: 'events/sql/events_append.sql', executeBy: ['tenantgram_app'] },
+  { name: 'tenant_append_events', file: 'events/sql/tenant_append_events.sql', executeBy: ['tenantgram_app'] },
+  {
+    name: 'tenant_webhook_dispatch',
+    file: 'webhooks/sql/tenant_webhook_dispatch.sql',
+    executeBy: ['tenantgram_app'],
+  },
+  { name: 'tenant_webhook_record', file: 'webhooks/sql/tenant_webhook_record.sql', executeBy: ['tenantgram_app'] },
+  { name: 'tenant_webhook_targets', file: 'webhooks/sql/tenant_webhook_targets.sql', executeBy: ['tenantgram_app'] },
 ];
 
 /** Where the `.sql` files are, in the source tree and in the build (the build copies them). */

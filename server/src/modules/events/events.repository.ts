@@ -20,6 +20,8 @@ const toEvent = (r: EventRow): TenantEvent => ({
   data: r.data,
 });
 
+const byId = (a: TenantEvent, b: TenantEvent): number => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
+
 /** What one maintenance pass did: the partitions it created and dropped, by name. */
 export interface EventsMaintenanceResult {
   created: string[];
@@ -31,7 +33,9 @@ export interface EventsMaintenanceResult {
  * a tenant's row-level-security scope.
  *
  * Appending is one call of `events_append` (events/sql), which the send path's record also calls so
- * a sent post and its event commit together. It takes a per-tenant transaction lock first: ids come
+ * a sent post and its event commit together; outside a caller's transaction, one call of
+ * `tenant_append_events`, which scopes itself to each tenant and calls it (one round trip, no
+ * transaction around it). It takes a per-tenant transaction lock first: ids come
  * from one sequence, which numbers in the order transactions ask, not the order they commit, so a
  * tenant's events are numbered and committed one transaction at a time, and a cursor that has seen an
  * id has seen every lower one.
@@ -62,9 +66,29 @@ export class EventsRepository {
    */
   append(tenantId: string, events: NewEvent[], em?: EntityManager): Promise<TenantEvent[]> {
     if (events.length === 0) return Promise.resolve([]);
-    return em
-      ? this.appendIn(em, tenantId, events)
-      : this.tenantDb.run(tenantId, (tx) => this.appendIn(tx, tenantId, events));
+    if (em) return this.appendIn(em, tenantId, events);
+    return this.appendForTenants([{ tenantId, events }]).then((byTenant) => byTenant.get(tenantId) ?? []);
+  }
+
+  /**
+   * Appends several tenants' events, each tenant's in order, in one statement of its own
+   * (`tenant_append_events`, events/sql, which scopes itself to each tenant and appends through
+   * `events_append`); answers those recorded, by tenant. A tenant named twice is one run of events.
+   */
+  async appendForTenants(batches: { tenantId: string; events: NewEvent[] }[]): Promise<Map<string, TenantEvent[]>> {
+    const byTenant = new Map<string, NewEvent[]>();
+    for (const { tenantId, events } of batches) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), ...events]);
+    const all = [...byTenant].flatMap(([tenantId, events]) => events.map((e) => ({ tenantId, e })));
+    const recorded = new Map<string, TenantEvent[]>();
+    if (all.length === 0) return recorded;
+    const rows = await this.tenantDb.callFunction<EventRow & { tenant_id: string }>(
+      'tenant_append_events',
+      all.map((x) => x.tenantId),
+      [all.map((x) => x.e.type), all.map((x) => JSON.stringify(x.e.data)), all.map((x) => x.e.dedupeKey ?? null)],
+    );
+    for (const row of rows) recorded.set(row.tenant_id, [...(recorded.get(row.tenant_id) ?? []), toEvent(row)]);
+    for (const events of recorded.values()) events.sort(byId);
+    return recorded;
   }
 
   private async appendIn(em: EntityManager, tenantId: string, events: NewEvent[]): Promise<TenantEvent[]> {
@@ -77,7 +101,7 @@ export class EventsRepository {
         events.map((e) => e.dedupeKey ?? null),
       ],
     );
-    return rows.map(toEvent).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    return rows.map(toEvent).sort(byId);
   }
 
   /** The id of the tenant's newest kept event, '0' when none. */

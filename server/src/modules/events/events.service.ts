@@ -61,21 +61,30 @@ export class EventsService implements OnModuleDestroy {
     return event ?? null;
   }
 
-  /** Records events in order, one transaction (or the caller's `em`), and answers those recorded. */
+  /** Records events in order, one statement (or in the caller's `em`), and answers those recorded. */
   async emitMany(tenantId: string, events: NewEvent[], em?: EntityManager): Promise<TenantEvent[]> {
+    if (!em) return (await this.emitForTenants([{ tenantId, events }])).get(tenantId) ?? [];
     const recorded = await this.repo.append(tenantId, events, em);
     if (recorded.length === 0) return recorded;
-    if (em) {
-      for (const delay of DEFERRED_WAKE_MS) {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          void this.notifier.publish(tenantId);
-          this.runRecordedHooks(tenantId);
-        }, delay);
-        timer.unref();
-        this.timers.add(timer);
-      }
-    } else {
+    for (const delay of DEFERRED_WAKE_MS) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void this.notifier.publish(tenantId);
+        this.runRecordedHooks(tenantId);
+      }, delay);
+      timer.unref();
+      this.timers.add(timer);
+    }
+    return recorded;
+  }
+
+  /**
+   * Records several tenants' events (each tenant's in order) in one statement, and answers those
+   * recorded by tenant; each tenant with new events is woken at once.
+   */
+  async emitForTenants(batches: { tenantId: string; events: NewEvent[] }[]): Promise<Map<string, TenantEvent[]>> {
+    const recorded = await this.repo.appendForTenants(batches);
+    for (const tenantId of recorded.keys()) {
       // Not awaited: recording is done, and a slow or absent Redis must not hold up the writer.
       void this.notifier.publish(tenantId);
       this.runRecordedHooks(tenantId);

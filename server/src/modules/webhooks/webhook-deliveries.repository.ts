@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { EventType, TenantEvent } from '../events/event-types';
 import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { TenantDb } from '../database/tenant-db';
 
@@ -40,6 +41,49 @@ export interface AttemptResult {
   responseBody: string | null;
 }
 
+/** A dispatched attempt: its row and its event. */
+export interface DispatchedAttempt {
+  deliveryId: string;
+  endpointId: string;
+  generation: number;
+  event: TenantEvent;
+}
+
+/** What a dispatch did for one tenant. */
+export interface DispatchedTenant {
+  attempts: DispatchedAttempt[];
+  /** The read was full: more events may follow. */
+  more: boolean;
+}
+
+interface DispatchRow {
+  tenant_id: string;
+  delivery_id: string | null;
+  endpoint_id: string | null;
+  generation: number | null;
+  event_id: string | null;
+  event_type: string | null;
+  event_data: unknown;
+  event_created_at: Date | null;
+}
+
+/** An attempt's outcome to record: `expired` fails it for good without counting against the endpoint. */
+export interface OutcomeToRecord {
+  tenantId: string;
+  deliveryId: string;
+  outcome: 'succeeded' | 'failed' | 'expired';
+  result: AttemptResult;
+  /** A failure's next attempt is due this many seconds after now; null: no next attempt. */
+  nextAfterSeconds: number | null;
+}
+
+/** An attempt recorded: its next attempt, and whether its endpoint is due to be disabled. */
+export interface RecordedOutcome {
+  nextId: string | null;
+  nextAt: Date | null;
+  disableDue: boolean;
+}
+
 /** An endpoint's delivery health over the last day. */
 export interface EndpointHealthRow {
   endpoint_id: string;
@@ -57,7 +101,9 @@ const COLUMNS = `"id"::text AS "id", "endpoint_id", "generation", "event_id"::te
 /**
  * The only code that reads or writes `webhook_deliveries` (migration WebhookEndpoints1796500000000),
  * in the tenant's row-level-security scope; the sweep's reads and the retention purge cross tenants
- * on the admin pool. The sweep reads the endpoints' status beside their attempts, in one query.
+ * on the admin pool. Dispatch and outcomes are one statement each, for many tenants at once, through
+ * the self-scoping functions of webhooks/sql (which also move the endpoints' cursors and failure
+ * clocks, and read the events they dispatch). The sweep reads the endpoints' status beside their attempts, in one query.
  */
 @Injectable()
 export class WebhookDeliveriesRepository {
@@ -67,105 +113,74 @@ export class WebhookDeliveriesRepository {
   ) {}
 
   /**
-   * The first attempts of a dispatch, due now, in the caller's transaction; answers each one's id,
-   * keyed `<endpoint id>:<event id>`.
+   * Dispatches the tenants' new events, one statement (`tenant_webhook_dispatch`, webhooks/sql, which
+   * scopes itself to each tenant): each tenant's enabled endpoints locked, up to `limit` events read
+   * after their lowest cursor, the first attempts recorded and the cursors moved. Answers each
+   * tenant's attempts with their events, and whether it has more events to read.
    */
-  async insertFirstAttempts(
-    em: EntityManager,
-    tenantId: string,
-    attempts: { endpointId: string; generation: number; eventId: string }[],
-  ): Promise<Map<string, string>> {
-    if (attempts.length === 0) return new Map();
-    const rows = await em.query<{ id: string; endpoint_id: string; event_id: string }[]>(
-      `INSERT INTO "webhook_deliveries" ("user_id", "endpoint_id", "generation", "event_id", "attempt", "next_attempt_at")
-       SELECT $1, a.endpoint_id, a.generation, a.event_id, 1, now()
-         FROM unnest($2::uuid[], $3::int[], $4::bigint[]) AS a(endpoint_id, generation, event_id)
-       ON CONFLICT DO NOTHING
-       RETURNING "id"::text AS "id", "endpoint_id", "event_id"::text AS "event_id"`,
-      [tenantId, attempts.map((a) => a.endpointId), attempts.map((a) => a.generation), attempts.map((a) => a.eventId)],
-    );
-    return new Map(rows.map((r) => [`${r.endpoint_id}:${r.event_id}`, r.id]));
+  async dispatch(tenantIds: string[], limit: number): Promise<Map<string, DispatchedTenant>> {
+    const rows = await this.tenantDb.callFunction<DispatchRow>('tenant_webhook_dispatch', tenantIds, [limit]);
+    const out = new Map<string, DispatchedTenant>(tenantIds.map((t) => [t, { attempts: [], more: false }]));
+    for (const r of rows) {
+      const tenant = out.get(r.tenant_id) ?? { attempts: [], more: false };
+      out.set(r.tenant_id, tenant);
+      if (r.delivery_id === null || r.endpoint_id === null || r.generation === null || r.event_id === null) {
+        tenant.more = true;
+        continue;
+      }
+      tenant.attempts.push({
+        deliveryId: r.delivery_id,
+        endpointId: r.endpoint_id,
+        generation: r.generation,
+        event: {
+          id: r.event_id,
+          type: r.event_type as EventType,
+          created_at: (r.event_created_at as Date).toISOString(),
+          data: r.event_data as Record<string, unknown>,
+        },
+      });
+    }
+    return out;
   }
 
   /**
-   * Records an attempt's outcome on its row (still pending: a second run of the same job records
-   * nothing); with `next`, the failed attempt names when the next one is due, and that one's row is
-   * added. Answers false when the row was no longer pending, and the next attempt's id.
+   * Records attempts' outcomes, one statement for every tenant's (`tenant_webhook_record`,
+   * webhooks/sql, which scopes itself to each tenant): still-pending attempts get their result, a
+   * failure with `nextAfterSeconds` its next attempt, and each endpoint's failure clock follows its
+   * last outcome. Answers, by delivery id, the attempts recorded (a job run twice records nothing):
+   * the next attempt's id and due time, and whether the endpoint has failed for `disableAfterSeconds`.
    */
-  async recordAttempt(
-    em: EntityManager,
-    tenantId: string,
-    deliveryId: string,
-    status: 'succeeded' | 'failed',
-    result: AttemptResult,
-    next: { attempt: number; afterSeconds: number } | null,
-  ): Promise<{ recorded: boolean; nextId: string | null; nextAt: Date | null }> {
-    const [rows] = await em.query<
-      [{ endpoint_id: string; generation: number; event_id: string; next_at: Date | null }[], number]
-    >(
-      `UPDATE "webhook_deliveries"
-          SET "status" = $3, "status_code" = $4, "duration_ms" = $5, "error" = $6, "response_body" = $7,
-              "delivered_at" = now(),
-              "next_attempt_at" = CASE WHEN $8::int IS NULL THEN NULL ELSE now() + make_interval(secs => $8::int) END
-        WHERE "user_id" = $1 AND "id" = $2 AND "status" = 'pending'
-        RETURNING "endpoint_id", "generation", "event_id"::text AS "event_id", "next_attempt_at" AS "next_at"`,
+  async recordOutcomes(
+    outcomes: OutcomeToRecord[],
+    disableAfterSeconds: number,
+  ): Promise<Map<string, RecordedOutcome>> {
+    // A tenant's attempts next to each other: one slice each.
+    const order = new Map<string, OutcomeToRecord[]>();
+    for (const o of outcomes) order.set(o.tenantId, [...(order.get(o.tenantId) ?? []), o]);
+    const items = [...order.values()].flat();
+    if (items.length === 0) return new Map();
+    const rows = await this.tenantDb.callFunction<{
+      delivery_id: string;
+      next_id: string | null;
+      next_at: Date | null;
+      disable_due: boolean;
+    }>(
+      'tenant_webhook_record',
+      items.map((i) => i.tenantId),
       [
-        tenantId,
-        deliveryId,
-        status,
-        result.statusCode,
-        result.durationMs,
-        result.error?.slice(0, 1000) ?? null,
-        result.responseBody?.slice(0, 1024) ?? null,
-        next?.afterSeconds ?? null,
+        items.map((i) => i.deliveryId),
+        items.map((i) => i.outcome),
+        items.map((i) => i.result.statusCode),
+        items.map((i) => Math.round(i.result.durationMs)),
+        items.map((i) => i.result.error?.slice(0, 1000) ?? null),
+        items.map((i) => i.result.responseBody?.slice(0, 1024) ?? null),
+        items.map((i) => i.nextAfterSeconds),
+        disableAfterSeconds,
       ],
     );
-    const row = rows[0];
-    if (!row) return { recorded: false, nextId: null, nextAt: null };
-    if (!next || !row.next_at) return { recorded: true, nextId: null, nextAt: null };
-    const inserted = await em.query<{ id: string }[]>(
-      `INSERT INTO "webhook_deliveries" ("user_id", "endpoint_id", "generation", "event_id", "attempt", "next_attempt_at")
-       VALUES ($1, $2, $3, $4::bigint, $5, $6) ON CONFLICT DO NOTHING RETURNING "id"::text AS "id"`,
-      [tenantId, row.endpoint_id, row.generation, row.event_id, next.attempt, row.next_at],
+    return new Map(
+      rows.map((r) => [r.delivery_id, { nextId: r.next_id, nextAt: r.next_at, disableDue: r.disable_due }]),
     );
-    return { recorded: true, nextId: inserted[0]?.id ?? null, nextAt: row.next_at };
-  }
-
-  /**
-   * Records successful attempts of several tenants in one transaction (group commit: the delivery
-   * worker's hot path). Each tenant's attempts are one statement run in that tenant's row-level-security
-   * scope: the transaction starts in the first tenant's (TenantDb.run) and is scoped to each next tenant
-   * before its statement. A success also stops its endpoint's failure clock. Attempts no longer
-   * pending (a job run twice) are left as recorded.
-   */
-  async recordSuccesses(byTenant: Map<string, { deliveryId: string; result: AttemptResult }[]>): Promise<void> {
-    const [first] = byTenant.keys();
-    if (first === undefined) return;
-    await this.tenantDb.run(first, async (em) => {
-      for (const [tenantId, items] of byTenant) {
-        if (tenantId !== first) await em.query(`SELECT set_config('app.user_id', $1, true)`, [tenantId]);
-        await em.query(
-          `WITH done AS (
-             UPDATE "webhook_deliveries" d
-                SET "status" = 'succeeded', "status_code" = r.status_code, "duration_ms" = r.duration_ms,
-                    "error" = NULL, "response_body" = r.response_body, "delivered_at" = now(), "next_attempt_at" = NULL
-               FROM unnest($2::bigint[], $3::int[], $4::int[], $5::text[])
-                    AS r(id, status_code, duration_ms, response_body)
-              WHERE d."user_id" = $1 AND d."id" = r.id AND d."status" = 'pending'
-             RETURNING d."endpoint_id"
-           )
-           UPDATE "webhook_endpoints" SET "failing_since" = NULL
-            WHERE "user_id" = $1 AND "failing_since" IS NOT NULL AND "id" IN (SELECT "endpoint_id" FROM done)`,
-          [
-            tenantId,
-            items.map((i) => i.deliveryId),
-            items.map((i) => i.result.statusCode),
-            items.map((i) => i.result.durationMs),
-            items.map((i) => i.result.responseBody?.slice(0, 1024) ?? null),
-          ],
-        );
-      }
-    });
   }
 
   /** The endpoint's attempts, newest first, of one status or all. */

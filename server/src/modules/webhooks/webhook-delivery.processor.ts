@@ -9,12 +9,13 @@ import { QueueName } from '../queue/queue-names';
 import { WebhookHttpClient } from './webhook-http';
 import type { DeliveryJob } from './webhook-jobs';
 import { signDelivery } from './webhook-signature';
-import { WebhooksService } from './webhooks.service';
+import { type DeliveryTarget, WebhooksService } from './webhooks.service';
 
 /**
  * Makes one delivery attempt: the event's JSON (exactly as GET /api/events serves it) POSTed to the
  * endpoint, signed per Standard Webhooks with `webhook-id` = the event id on every attempt, and the
- * outcome recorded (WebhooksService.recordOutcome). An endpoint gone or disabled is skipped; its
+ * outcome recorded (WebhooksService.recordOutcome); a job may carry further first attempts to the
+ * same endpoint, made beside it, one POST each. An endpoint gone or disabled is skipped; its
  * attempt stays pending, to go out when it is enabled again. Concurrency from the config
  * (`webhookDeliveryProcessor(config)`).
  */
@@ -29,9 +30,21 @@ export class WebhookDeliveryProcessor extends WorkerHost {
   }
 
   async process(job: Job<DeliveryJob>): Promise<{ status: string }> {
-    const d = job.data;
+    const { also, ...d } = job.data;
     const target = await this.webhooks.deliveryTarget(d.tenantId, d.endpointId);
     if (!target || target.status !== 'enabled') return { status: 'skipped' };
+    // The attempts dispatched with this one go out beside it, each recorded on its own; a platform
+    // failure of any fails the job, whose retry records only what is still pending.
+    const results = await Promise.allSettled([
+      this.deliver(d, target),
+      ...(also ?? []).map((a) => this.deliver({ ...d, ...a }, target)),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { status: (results[0] as PromiseFulfilledResult<string>).value };
+  }
+
+  private async deliver(d: DeliveryJob, target: DeliveryTarget): Promise<string> {
     const event = d.event ?? (await this.eventById(d.tenantId, d.eventId));
     if (!event) {
       await this.webhooks.recordOutcome(
@@ -46,13 +59,13 @@ export class WebhookDeliveryProcessor extends WorkerHost {
         },
         { expired: true },
       );
-      return { status: 'expired' };
+      return 'expired';
     }
     const body = JSON.stringify(event);
     const headers = signDelivery(target.secrets, event.id, new Date(), body);
     const outcome = await this.http.post(target.url, body, { ...headers });
     await this.webhooks.recordOutcome(d, event, outcome);
-    return { status: outcome.ok ? 'succeeded' : 'failed' };
+    return outcome.ok ? 'succeeded' : 'failed';
   }
 
   private async eventById(tenantId: string, id: string): Promise<TenantEvent | null> {

@@ -10,7 +10,9 @@ import { DISPATCH_JOB, type DispatchJob, SWEEP_JOB } from './webhook-jobs';
 
 /**
  * The dispatch queue's worker: a tenant's dispatch (see WebhookDispatcher), and the sweep, a BullMQ
- * job scheduler running every WEBHOOK_SWEEP_SECONDS once for the whole deployment.
+ * job scheduler running every WEBHOOK_SWEEP_SECONDS once for the whole deployment. Its process
+ * dispatches its own wake-ups at once (WebhookDispatcher.dispatchInProcess); other processes' come
+ * as jobs.
  */
 @Processor(QueueName.WebhookDispatch, { concurrency: 8 })
 export class WebhookDispatchProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -25,6 +27,7 @@ export class WebhookDispatchProcessor extends WorkerHost implements OnApplicatio
   }
 
   onApplicationBootstrap(): void {
+    this.dispatcher.dispatchInProcess();
     scheduleRepeatingJob(this.queue, SWEEP_JOB, this.config.webhooks.sweepSeconds * 1000, (err) =>
       this.logger.warn(`could not schedule the webhook sweep: ${err.message}`),
     );

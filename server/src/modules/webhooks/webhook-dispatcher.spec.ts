@@ -1,7 +1,5 @@
 import type { Queue } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
-import type { TenantDb } from '../database/tenant-db';
-import type { EventsService } from '../events/events.service';
 import type { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import type { WebhookEndpointsRepository } from './webhook-endpoints.repository';
@@ -26,8 +24,6 @@ describe('webhook dispatch wake-ups', () => {
     } as unknown as Queue<DispatchJob>;
     const d = new WebhookDispatcher(
       {} as AppConfig,
-      {} as TenantDb,
-      {} as EventsService,
       endpoints,
       {} as WebhookDeliveriesRepository,
       dispatchQueue,

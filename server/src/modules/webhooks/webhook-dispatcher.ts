@@ -1,14 +1,18 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { TenantDb } from '../database/tenant-db';
-import { EventType, type TenantEvent } from '../events/event-types';
-import { EventsService, MAX_EVENTS_PER_READ } from '../events/events.service';
+import { Coalescer } from '../../common/coalescer';
+import { MAX_EVENTS_PER_READ } from '../events/events.service';
 import { QueueName } from '../queue/queue-names';
-import { type PendingDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
-import { type EndpointRow, WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import {
+  type DispatchedAttempt,
+  type DispatchedTenant,
+  type PendingDelivery,
+  WebhookDeliveriesRepository,
+} from './webhook-deliveries.repository';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { DISPATCH_JOB, type DeliveryJob, deliveryJobId, type DispatchJob } from './webhook-jobs';
 
 /** Reads of the event log one dispatch makes before it hands the rest to a next dispatch. */
@@ -17,10 +21,39 @@ const MAX_READS_PER_DISPATCH = 20;
 const LOST_AFTER_MS = 60_000;
 const SWEEP_BATCH = 500;
 
-/** Whether an event goes to an endpoint: its types (all when none), and pings only to the endpoint they name. */
-export function endpointWants(endpoint: Pick<EndpointRow, 'id' | 'event_types'>, event: TenantEvent): boolean {
-  if (event.type === EventType.Ping) return event.data.endpoint_id === endpoint.id;
-  return endpoint.event_types.length === 0 || endpoint.event_types.includes(event.type);
+/** First attempts to one endpoint dispatched together go out in one delivery job, this many at most. */
+const ATTEMPTS_PER_DELIVERY_JOB = 20;
+
+/**
+ * A dispatch's delivery jobs: each endpoint's first attempts, in event order, ATTEMPTS_PER_DELIVERY_JOB
+ * to a job (one POST per event still); the job's id is its first attempt's.
+ */
+function deliveryJobs(tenantId: string, attempts: DispatchedAttempt[]): DeliveryJob[] {
+  const byEndpoint = new Map<string, DispatchedAttempt[]>();
+  for (const a of attempts) {
+    const key = `${a.endpointId}.${a.generation}`;
+    byEndpoint.set(key, [...(byEndpoint.get(key) ?? []), a]);
+  }
+  const jobs: DeliveryJob[] = [];
+  for (const list of byEndpoint.values()) {
+    for (let i = 0; i < list.length; i += ATTEMPTS_PER_DELIVERY_JOB) {
+      const [first, ...rest] = list.slice(i, i + ATTEMPTS_PER_DELIVERY_JOB);
+      if (!first) continue;
+      jobs.push({
+        tenantId,
+        endpointId: first.endpointId,
+        deliveryId: first.deliveryId,
+        generation: first.generation,
+        eventId: first.event.id,
+        attempt: 1,
+        event: first.event,
+        ...(rest.length > 0
+          ? { also: rest.map((a) => ({ deliveryId: a.deliveryId, eventId: a.event.id, event: a.event })) }
+          : {}),
+      });
+    }
+  }
+  return jobs;
 }
 
 /** Delivery jobs retry themselves only for the platform's own failures (an endpoint's are new attempts). */
@@ -31,27 +64,36 @@ export const DELIVERY_JOB_OPTIONS: JobsOptions = {
   removeOnFail: 1000,
 };
 
-/**
- * Hands a tenant's new events to its endpoints, never losing one: each endpoint's dispatch cursor
- * (the last event id handed to delivery) moves in the same transaction that records the attempts,
- * with the endpoints locked (a second dispatch, or a replay, waits and reads on from there). Jobs
- * are queued after the commit under deterministic ids; an attempt whose job never made it is found
- * pending by the sweep and queued again. Woken when events are recorded (EventsService.onRecorded:
- * one deduplicated job per tenant) and by the sweep, so a lost wake-up only delays.
- */
 /** How long whether a tenant has an enabled endpoint is taken as known (see wakeIfListening). */
 const LISTENING_CACHE_MS = 5000;
 const LISTENING_CACHE_SIZE = 100_000;
 
+/**
+ * Hands a tenant's new events to its endpoints, never losing one: each endpoint's dispatch cursor
+ * (the last event id handed to delivery) moves in the same statement that records the attempts
+ * (tenant_webhook_dispatch: an endpoint takes its event types, all when none, and pings naming it),
+ * with the endpoints locked (a second dispatch, or a replay, waits and reads on from there). Jobs
+ * are queued after it under deterministic ids; an attempt whose job never made it is found
+ * pending by the sweep and queued again. Woken when events are recorded (EventsService.onRecorded:
+ * one deduplicated job per tenant) and by the sweep, so a lost wake-up only delays.
+ */
 @Injectable()
-export class WebhookDispatcher {
+export class WebhookDispatcher implements OnModuleDestroy {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly listening = new Map<string, { answer: Promise<boolean>; until: number }>();
+  /** Whether wake-ups dispatch in this process (it runs the dispatch worker). */
+  private inProcess = false;
+  /** Tenants being dispatched in this process, and whether they were woken again meanwhile. */
+  private readonly running = new Map<string, boolean>();
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Reads of the dispatch functions made at the same time share a statement (group commit). */
+  private readonly reads = new Coalescer<string, DispatchedTenant>((tenants) => this.readBatch(tenants), {
+    maxBatch: 100,
+    maxInFlight: 2,
+  });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly tenantDb: TenantDb,
-    private readonly events: EventsService,
     private readonly endpoints: WebhookEndpointsRepository,
     private readonly deliveries: WebhookDeliveriesRepository,
     @InjectQueue(QueueName.WebhookDispatch) private readonly dispatchQueue: Queue<DispatchJob>,
@@ -86,10 +128,59 @@ export class WebhookDispatcher {
   }
 
   /**
+   * This process runs the dispatch worker: from now on a wake-up dispatches here at once instead of
+   * through a queued job (one hop less between an event and its delivery). Nothing is lost if the
+   * process dies meanwhile: the events stay after the endpoints' cursors, and the sweep wakes every
+   * tenant with an endpoint.
+   */
+  dispatchInProcess(): void {
+    this.inProcess = true;
+  }
+
+  /**
+   * Dispatches the tenant's new events: here at once when this process runs the dispatch worker
+   * (one dispatch per tenant at a time; a wake-up meanwhile makes it read once more), else through
+   * a queued job.
+   */
+  wake(tenantId: string): void {
+    if (!this.inProcess) {
+      this.queueWake(tenantId);
+      return;
+    }
+    if (this.running.has(tenantId)) {
+      this.running.set(tenantId, true);
+      return;
+    }
+    this.running.set(tenantId, false);
+    const run = (async () => {
+      try {
+        do {
+          this.running.set(tenantId, false);
+          await this.dispatch(tenantId);
+        } while (this.running.get(tenantId) && this.inProcess);
+      } catch (err) {
+        if (!this.inProcess) return;
+        this.logger.warn(`webhook dispatch of tenant ${tenantId} failed, queued: ${(err as Error).message}`);
+        this.queueWake(tenantId);
+      } finally {
+        this.running.delete(tenantId);
+      }
+    })();
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+
+  /** Shutting down: no new dispatch here, and those running finish before the connections close. */
+  async onModuleDestroy(): Promise<void> {
+    this.inProcess = false;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
    * Asks a worker to dispatch the tenant's new events. One waiting job per tenant: the job drops its
    * deduplication key as it starts, so events recorded while it runs get a job of their own.
    */
-  wake(tenantId: string): void {
+  queueWake(tenantId: string): void {
     this.dispatchQueue
       .add(
         DISPATCH_JOB,
@@ -102,73 +193,36 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Dispatches the tenant's new events to its enabled endpoints: one transaction per read of the log
-   * locks the endpoints, reads the events after the lowest cursor, records the attempts and moves the
-   * cursors; the jobs are queued after the commit. Answers how many attempts it queued.
+   * Dispatches the tenant's new events to its enabled endpoints: each read of the log is one statement
+   * (tenant_webhook_dispatch: the endpoints locked, the events after their lowest cursor read, the
+   * attempts recorded and the cursors moved), shared with the dispatches of other tenants running at
+   * the same time; the jobs are queued after it. Answers how many attempts it queued.
    */
   async dispatch(tenantId: string): Promise<number> {
     let queued = 0;
     for (let read = 0; read < MAX_READS_PER_DISPATCH; read++) {
-      const { jobs, more } = await this.tenantDb.run(tenantId, async (em) => {
-        const endpoints = await this.endpoints.lockEnabled(em, tenantId);
-        const from = endpoints.reduce<bigint | null>((low, e) => {
-          const c = BigInt(e.dispatch_cursor);
-          return low === null || c < low ? c : low;
-        }, null);
-        if (from === null) return { jobs: [], more: false };
-        const events = await this.events.list(
-          tenantId,
-          { after: from.toString(), types: [], limit: MAX_EVENTS_PER_READ },
-          em,
-        );
-        const last = events.at(-1);
-        if (!last) return { jobs: [], more: false };
-        const wanted = endpoints.flatMap((endpoint) => {
-          const cursor = BigInt(endpoint.dispatch_cursor);
-          return events
-            .filter((e) => BigInt(e.id) > cursor && endpointWants(endpoint, e))
-            .map((event) => ({ endpoint, event }));
-        });
-        await this.endpoints.advanceCursors(
-          em,
-          tenantId,
-          endpoints.map((e) => e.id),
-          last.id,
-        );
-        const ids = await this.deliveries.insertFirstAttempts(
-          em,
-          tenantId,
-          wanted.map(({ endpoint, event }) => ({
-            endpointId: endpoint.id,
-            generation: endpoint.generation,
-            eventId: event.id,
-          })),
-        );
-        const jobs = wanted.flatMap(({ endpoint, event }): DeliveryJob[] => {
-          const deliveryId = ids.get(`${endpoint.id}:${event.id}`);
-          return deliveryId
-            ? [
-                {
-                  tenantId,
-                  endpointId: endpoint.id,
-                  deliveryId,
-                  generation: endpoint.generation,
-                  eventId: event.id,
-                  attempt: 1,
-                  event,
-                },
-              ]
-            : [];
-        });
-        return { jobs, more: events.length === MAX_EVENTS_PER_READ };
-      });
+      const { attempts, more } = await this.reads.call(tenantId);
+      const jobs = deliveryJobs(tenantId, attempts);
       await this.queueDeliveries(jobs);
-      queued += jobs.length;
+      queued += attempts.length;
       if (!more) return queued;
     }
     // A long backlog: the rest goes to the next job, so one tenant does not hold a worker.
-    this.wake(tenantId);
+    this.queueWake(tenantId);
     return queued;
+  }
+
+  /** One read for each tenant of the batch (each once), in one statement. */
+  private async readBatch(tenantIds: string[]): Promise<DispatchedTenant[]> {
+    const unique = [...new Set(tenantIds)];
+    const byTenant = await this.deliveries.dispatch(unique, MAX_EVENTS_PER_READ);
+    // A tenant asked twice in one batch reads once: its second caller reads again (finding what is left).
+    const seen = new Set<string>();
+    return tenantIds.map((t) => {
+      if (seen.has(t)) return { attempts: [], more: true };
+      seen.add(t);
+      return byTenant.get(t) ?? { attempts: [], more: false };
+    });
   }
 
   /** Queues attempts (a retry with its delay); an attempt queued twice is one job. */
@@ -199,7 +253,8 @@ export class WebhookDispatcher {
    */
   async sweep(now = new Date()): Promise<{ woken: number; requeued: number; purged: number }> {
     const tenants = await this.endpoints.tenantsWithEnabledEndpoints();
-    for (const tenantId of tenants) this.wake(tenantId);
+    // Through the queue: every worker takes a share.
+    for (const tenantId of tenants) this.queueWake(tenantId);
     const lost = await this.deliveries.stalePending(new Date(now.getTime() - LOST_AFTER_MS), SWEEP_BATCH);
     await this.requeue(lost);
     const purged = await this.deliveries.purgeBefore(

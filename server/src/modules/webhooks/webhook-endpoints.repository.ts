@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { Coalescer } from '../../common/coalescer';
 import { present } from '../../common/present';
 import { ENCRYPTED_COLUMNS } from '../crypto/encrypted-columns';
 import { type EncryptedRowStore, SqlEncryptedRowStore } from '../crypto/encrypted-row-store';
@@ -31,6 +32,12 @@ export interface EndpointRow {
   updated_at: Date;
 }
 
+/** What a delivery reads of its endpoint (tenant_webhook_targets): secrets sealed, as stored. */
+export type EndpointTargetRow = Pick<
+  EndpointRow,
+  'id' | 'url' | 'status' | 'secret' | 'previous_secret' | 'previous_secret_until'
+>;
+
 /** Columns a change may set (values as stored). */
 export interface EndpointChanges {
   url?: string;
@@ -60,6 +67,12 @@ export class WebhookEndpointsRepository {
   readonly encryptedRows: EncryptedRowStore = new SqlEncryptedRowStore(
     TABLE,
     present(ENCRYPTED_COLUMNS[TABLE], 'the encrypted columns of webhook_endpoints'),
+  );
+
+  /** Endpoint lookups of deliveries and wake-ups made at the same time share a statement. */
+  private readonly lookups = new Coalescer<{ tenantId: string; id: string | null }, EndpointTargetRow[]>(
+    (batch) => this.lookupBatch(batch),
+    { maxBatch: 200, maxInFlight: 2 },
   );
 
   constructor(
@@ -140,35 +153,29 @@ export class WebhookEndpointsRepository {
     return rows[0].length > 0;
   }
 
-  /** Whether the tenant has an enabled endpoint. */
+  /** Whether the tenant has an enabled endpoint (a lookup shared with others at the same time). */
   async hasEnabled(tenantId: string): Promise<boolean> {
-    const rows = await this.tenantDb.run(tenantId, (em) =>
-      em.query<unknown[]>(`SELECT 1 FROM "webhook_endpoints" WHERE "user_id" = $1 AND "status" = 'enabled' LIMIT 1`, [
-        tenantId,
-      ]),
-    );
-    return rows.length > 0;
+    return (await this.lookups.call({ tenantId, id: null })).length > 0;
   }
 
   /**
-   * The tenant's enabled endpoints, locked until the caller's transaction ends: one dispatch at a time
-   * moves their cursors, and a replay waits for it.
+   * The endpoint as a delivery needs it (url, status, sealed secrets); null when the tenant has no
+   * such endpoint. Lookups made at the same time share one statement.
    */
-  lockEnabled(em: EntityManager, tenantId: string): Promise<EndpointRow[]> {
-    return em.query<EndpointRow[]>(
-      `SELECT ${COLUMNS} FROM "webhook_endpoints" WHERE "user_id" = $1 AND "status" = 'enabled'
-        ORDER BY "id" FOR UPDATE`,
-      [tenantId],
-    );
+  async findTarget(tenantId: string, id: string): Promise<EndpointTargetRow | null> {
+    return (await this.lookups.call({ tenantId, id }))[0] ?? null;
   }
 
-  /** Moves the endpoints' dispatch cursors up to `to` (never back), in the caller's transaction. */
-  async advanceCursors(em: EntityManager, tenantId: string, ids: string[], to: string): Promise<void> {
-    await em.query(
-      `UPDATE "webhook_endpoints" SET "dispatch_cursor" = GREATEST("dispatch_cursor", $3::bigint)
-        WHERE "user_id" = $1 AND "id" = ANY ($2::uuid[])`,
-      [tenantId, ids, to],
+  /** Lookup k: the endpoint `id` of its tenant, or with no id the tenant's enabled endpoints; one statement. */
+  private async lookupBatch(batch: { tenantId: string; id: string | null }[]): Promise<EndpointTargetRow[][]> {
+    const rows = await this.tenantDb.callFunction<EndpointTargetRow & { lookup: number }>(
+      'tenant_webhook_targets',
+      batch.map((b) => b.tenantId),
+      [batch.map((b) => b.id)],
     );
+    const out = batch.map((): EndpointTargetRow[] => []);
+    for (const { lookup, ...row } of rows) out[lookup - 1]?.push(row);
+    return out;
   }
 
   /**
@@ -189,36 +196,27 @@ export class WebhookEndpointsRepository {
   }
 
   /**
-   * A failure starts the failure clock (when not running) and, once it has run `disableAfterSeconds`,
-   * disables the endpoint with `reason`. Answers whether this failure disabled it, and its url.
+   * Disables the endpoint with `reason` if it is enabled and its failure clock has run
+   * `disableAfterSeconds` (tenant_webhook_record runs the clock), in the caller's transaction. Answers
+   * whether this call disabled it (of two at once, one does), and its url.
    */
-  async recordFailure(
+  async disableIfDue(
     em: EntityManager,
     tenantId: string,
     id: string,
     disableAfterSeconds: number,
     reason: string,
   ): Promise<{ disabled: boolean; url: string | null }> {
-    const [rows] = await em.query<[{ url: string; newly_disabled: boolean }[], number]>(
-      `WITH before AS (
-         SELECT "id", "status", "failing_since" FROM "webhook_endpoints" WHERE "user_id" = $1 AND "id" = $2 FOR UPDATE
-       ), decided AS (
-         SELECT "id", "status" = 'enabled' AND "failing_since" IS NOT NULL
-                AND now() - "failing_since" >= make_interval(secs => $3) AS "disable"
-           FROM before
-       )
-       UPDATE "webhook_endpoints" w
-          SET "failing_since" = COALESCE(w."failing_since", now()),
-              "status" = CASE WHEN d."disable" THEN 'disabled' ELSE w."status" END,
-              "disabled_reason" = CASE WHEN d."disable" THEN $4 ELSE w."disabled_reason" END,
-              "updated_at" = CASE WHEN d."disable" THEN now() ELSE w."updated_at" END
-         FROM decided d
-        WHERE w."id" = d."id"
-        RETURNING w."url", d."disable" AS "newly_disabled"`,
+    const [rows] = await em.query<[{ url: string }[], number]>(
+      `UPDATE "webhook_endpoints"
+          SET "status" = 'disabled', "disabled_reason" = $4, "updated_at" = now()
+        WHERE "user_id" = $1 AND "id" = $2 AND "status" = 'enabled' AND "failing_since" IS NOT NULL
+          AND now() - "failing_since" >= make_interval(secs => $3)
+        RETURNING "url"`,
       [tenantId, id, disableAfterSeconds, reason],
     );
     const row = rows[0];
-    return { disabled: row?.newly_disabled ?? false, url: row?.url ?? null };
+    return { disabled: row !== undefined, url: row?.url ?? null };
   }
 
   /** Every tenant with an enabled endpoint (the sweep wakes their dispatch). Every tenant's: the admin pool. */

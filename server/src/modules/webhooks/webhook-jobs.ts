@@ -18,6 +18,11 @@ export interface DeliveryJob {
   attempt: number;
   /** The event as delivered; absent when the sweep queues a lost attempt again (then it is read). */
   event?: TenantEvent;
+  /**
+   * Further first attempts to the same endpoint (same generation), dispatched together with this one:
+   * the job makes them too, one POST per event, at once. Each is recorded on its own.
+   */
+  also?: { deliveryId: string; eventId: string; event: TenantEvent }[];
 }
 
 /** Deterministic: the same attempt of the same event to the same endpoint is one job, however often it is queued. */

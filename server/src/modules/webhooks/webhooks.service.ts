@@ -23,7 +23,12 @@ import type {
   WebhookDeliveryDto,
   WebhookEndpointDto,
 } from './dtos/webhook.dto';
-import { type AttemptResult, type DeliveryStatus, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import {
+  type DeliveryStatus,
+  type OutcomeToRecord,
+  type RecordedOutcome,
+  WebhookDeliveriesRepository,
+} from './webhook-deliveries.repository';
 import { type EndpointChanges, type EndpointRow, WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import type { PostOutcome } from './webhook-http';
@@ -65,10 +70,16 @@ const view = (r: EndpointRow): WebhookEndpointDto => ({
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
-  private readonly targets = new Map<string, { value: DeliveryTarget | null; expires: number }>();
-  /** Successes are recorded in batches: many deliveries share one transaction (group commit). */
-  private readonly successes = new Coalescer<{ tenantId: string; deliveryId: string; result: AttemptResult }, void>(
-    (batch) => this.recordSuccessBatch(batch),
+  private readonly targets = new Map<
+    string,
+    { value: DeliveryTarget | null; sealed: { envelope: string; secret: string }[]; expires: number }
+  >();
+  private readonly targetLookups = new Map<string, Promise<DeliveryTarget | null>>();
+  /** Counts changes made through this process, so a lookup that raced one is not cached. */
+  private targetChanges = 0;
+  /** Outcomes are recorded in batches: many deliveries share one statement (group commit). */
+  private readonly outcomes = new Coalescer<OutcomeToRecord, RecordedOutcome | null>(
+    (batch) => this.recordOutcomeBatch(batch),
     { maxBatch: 200, maxInFlight: 2 },
   );
 
@@ -153,7 +164,7 @@ export class WebhooksService {
       if (!(await this.endpoints.delete(tenantId, id, em))) throw endpointNotFound(id);
       await this.record(AuditAction.WebhookEndpointDeleted, actor, tenantId, id, { host: hostOf(row.url) }, em);
     });
-    this.targets.delete(id);
+    this.forgetTarget(id);
   }
 
   /** A new secret; the old one keeps signing beside it for WEBHOOK_SECRET_OVERLAP_SECONDS. */
@@ -177,7 +188,7 @@ export class WebhooksService {
       if (!row) throw endpointNotFound(id);
       await this.record(AuditAction.WebhookSecretRotated, actor, tenantId, id, {}, em);
     });
-    this.targets.delete(id);
+    this.forgetTarget(id);
     return { secret };
   }
 
@@ -283,32 +294,64 @@ export class WebhooksService {
     return this.replay(tenantId, id, fromEventId, actor);
   }
 
-  /** The endpoint's url, status and secrets for a delivery; null when it is gone. Cached briefly per process. */
-  async deliveryTarget(tenantId: string, endpointId: string): Promise<DeliveryTarget | null> {
+  /**
+   * The endpoint's url, status and secrets for a delivery; null when it is gone. Cached briefly per
+   * process; deliveries that miss at the same time share one lookup, and a secret whose sealed value
+   * did not change is not opened again.
+   */
+  deliveryTarget(tenantId: string, endpointId: string): Promise<DeliveryTarget | null> {
     const hit = this.targets.get(endpointId);
-    if (hit && hit.expires > Date.now()) return hit.value;
-    const row = await this.endpoints.find(tenantId, endpointId);
+    if (hit && hit.expires > Date.now()) return Promise.resolve(hit.value);
+    let pending = this.targetLookups.get(endpointId);
+    if (!pending) {
+      pending = this.lookUpTarget(tenantId, endpointId).finally(() => this.targetLookups.delete(endpointId));
+      this.targetLookups.set(endpointId, pending);
+    }
+    return pending;
+  }
+
+  private async lookUpTarget(tenantId: string, endpointId: string): Promise<DeliveryTarget | null> {
+    const changesBefore = this.targetChanges;
+    const row = await this.endpoints.findTarget(tenantId, endpointId);
+    const before = this.targets.get(endpointId)?.sealed;
+    const opened = (column: 'secret' | 'previous_secret', envelope: string): string => {
+      const known = before?.find((s) => s.envelope === envelope);
+      return known ? known.secret : this.open(tenantId, column, envelope);
+    };
+    const sealed =
+      row === null
+        ? []
+        : [
+            { envelope: row.secret, secret: opened('secret', row.secret) },
+            ...(row.previous_secret && row.previous_secret_until && row.previous_secret_until.getTime() > Date.now()
+              ? [{ envelope: row.previous_secret, secret: opened('previous_secret', row.previous_secret) }]
+              : []),
+          ];
     const value: DeliveryTarget | null = row && {
       url: row.url,
       status: row.status,
-      secrets: [
-        this.open(tenantId, 'secret', row.secret),
-        ...(row.previous_secret && row.previous_secret_until && row.previous_secret_until.getTime() > Date.now()
-          ? [this.open(tenantId, 'previous_secret', row.previous_secret)]
-          : []),
-      ],
+      secrets: sealed.map((s) => s.secret),
     };
+    // Changed through this process meanwhile: answer what was read, but do not keep it.
+    if (changesBefore !== this.targetChanges) return value;
     if (this.targets.size >= TARGET_CACHE_MAX) this.targets.clear();
     const overlapEnds = row?.previous_secret_until?.getTime() ?? Infinity;
-    this.targets.set(endpointId, { value, expires: Math.min(Date.now() + TARGET_CACHE_MS, overlapEnds) });
+    this.targets.set(endpointId, { value, sealed, expires: Math.min(Date.now() + TARGET_CACHE_MS, overlapEnds) });
     return value;
+  }
+
+  /** The endpoint changed through this process: its next delivery reads it again. */
+  private forgetTarget(endpointId: string): void {
+    this.targets.delete(endpointId);
+    this.targetChanges++;
   }
 
   /**
    * Records an attempt's outcome: a success stops the failure clock; a failure schedules the next
    * attempt (WEBHOOK_RETRY_SCHEDULE_SECONDS; after the last the delivery stays failed), starts the
    * clock, and once it has run WEBHOOK_DISABLE_AFTER_SECONDS disables the endpoint, records
-   * `endpoint.disabled` and tells the tenant through the system bot.
+   * `endpoint.disabled` and tells the tenant through the system bot. Outcomes recorded at the same
+   * time share one statement (tenant_webhook_record).
    */
   async recordOutcome(
     job: DeliveryJob,
@@ -317,66 +360,68 @@ export class WebhooksService {
     options: { expired?: boolean } = {},
   ): Promise<void> {
     const { tenantId, endpointId } = job;
+    const schedule = this.config.webhooks.retryScheduleSeconds;
+    // An event past the retention cannot be sent: the attempt fails for good, and not against the endpoint.
+    const delay = outcome.ok || options.expired ? undefined : schedule[job.attempt - 1];
+    const recorded = await this.outcomes.call({
+      tenantId,
+      deliveryId: job.deliveryId,
+      outcome: outcome.ok ? 'succeeded' : options.expired ? 'expired' : 'failed',
+      result: outcome,
+      nextAfterSeconds: delay ?? null,
+    });
     if (outcome.ok) {
-      await this.successes.call({ tenantId, deliveryId: job.deliveryId, result: outcome });
       this.metrics.webhookDelivery('delivered', outcome.durationMs / 1000);
       this.metrics.eventsLag((Date.now() - Date.parse(event.created_at)) / 1000);
       return;
     }
-    const schedule = this.config.webhooks.retryScheduleSeconds;
-    // An event past the retention cannot be sent: the attempt fails for good, and not against the endpoint.
-    const delay = options.expired ? undefined : schedule[job.attempt - 1];
-    const next = delay === undefined ? null : { attempt: job.attempt + 1, afterSeconds: delay };
-    const done = await this.tenantDb.run(tenantId, async (em) => {
-      const recorded = await this.deliveries.recordAttempt(em, tenantId, job.deliveryId, 'failed', outcome, next);
-      if (!recorded.recorded) return null;
-      if (options.expired) return { ...recorded, disabledUrl: null };
-      const reason = `deliveries failed for ${this.config.webhooks.disableAfterSeconds} s without a success (last: ${outcome.error ?? 'failed'})`;
-      const failure = await this.endpoints.recordFailure(
+    if (!recorded) return;
+    this.metrics.webhookDelivery(recorded.nextId ? 'failed' : 'gave_up', outcome.durationMs / 1000);
+    if (recorded.nextId && recorded.nextAt) {
+      await this.dispatcher.queueDeliveries(
+        [{ ...job, deliveryId: recorded.nextId, attempt: job.attempt + 1, event }],
+        Math.max(0, recorded.nextAt.getTime() - Date.now()),
+      );
+    }
+    if (recorded.disableDue) await this.disableFailing(tenantId, endpointId, outcome);
+  }
+
+  /** The endpoint's failure clock has run out: disabled, `endpoint.disabled` and its audit entry in one transaction, then the note. */
+  private async disableFailing(tenantId: string, endpointId: string, outcome: PostOutcome): Promise<void> {
+    const reason = `deliveries failed for ${this.config.webhooks.disableAfterSeconds} s without a success (last: ${outcome.error ?? 'failed'})`;
+    const disabledUrl = await this.tenantDb.run(tenantId, async (em) => {
+      const failure = await this.endpoints.disableIfDue(
         em,
         tenantId,
         endpointId,
         this.config.webhooks.disableAfterSeconds,
         reason.slice(0, 500),
       );
-      if (failure.disabled) {
-        await this.events.emit(
-          tenantId,
-          EventType.EndpointDisabled,
-          { endpoint_id: endpointId, url: failure.url && shownUrl(failure.url), reason },
-          { em },
-        );
-        await this.record(AuditAction.WebhookEndpointDisabled, systemActor(), tenantId, endpointId, { reason }, em);
-      }
-      return { ...recorded, disabledUrl: failure.disabled ? failure.url : null };
-    });
-    if (!done) return;
-    this.metrics.webhookDelivery(done.nextId ? 'failed' : 'gave_up', outcome.durationMs / 1000);
-    if (done.nextId && done.nextAt) {
-      await this.dispatcher.queueDeliveries(
-        [{ ...job, deliveryId: done.nextId, attempt: job.attempt + 1, event }],
-        Math.max(0, done.nextAt.getTime() - Date.now()),
+      if (!failure.disabled || failure.url === null) return null;
+      await this.events.emit(
+        tenantId,
+        EventType.EndpointDisabled,
+        { endpoint_id: endpointId, url: shownUrl(failure.url), reason },
+        { em },
       );
-    }
-    if (done.disabledUrl !== null) {
-      this.targets.delete(endpointId);
-      this.logger.warn(`webhook endpoint ${endpointId} of tenant ${tenantId} disabled after failing`);
-      await this.notifications.notify(tenantId, {
-        kind: 'webhook_endpoint_disabled',
-        endpoint_id: endpointId,
-        url: shownUrl(done.disabledUrl),
-        reason: `no successful delivery for ${this.config.webhooks.disableAfterSeconds} s (last: ${outcome.error ?? 'failed'})`,
-      });
-    }
+      await this.record(AuditAction.WebhookEndpointDisabled, systemActor(), tenantId, endpointId, { reason }, em);
+      return failure.url;
+    });
+    if (disabledUrl === null) return;
+    this.forgetTarget(endpointId);
+    this.dispatcher.forgetListening(tenantId);
+    this.logger.warn(`webhook endpoint ${endpointId} of tenant ${tenantId} disabled after failing`);
+    await this.notifications.notify(tenantId, {
+      kind: 'webhook_endpoint_disabled',
+      endpoint_id: endpointId,
+      url: shownUrl(disabledUrl),
+      reason: `no successful delivery for ${this.config.webhooks.disableAfterSeconds} s (last: ${outcome.error ?? 'failed'})`,
+    });
   }
 
-  private async recordSuccessBatch(
-    batch: { tenantId: string; deliveryId: string; result: AttemptResult }[],
-  ): Promise<void[]> {
-    const byTenant = new Map<string, { deliveryId: string; result: AttemptResult }[]>();
-    for (const { tenantId, ...item } of batch) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), item]);
-    await this.deliveries.recordSuccesses(byTenant);
-    return batch.map(() => undefined);
+  private async recordOutcomeBatch(batch: OutcomeToRecord[]): Promise<(RecordedOutcome | null)[]> {
+    const recorded = await this.deliveries.recordOutcomes(batch, this.config.webhooks.disableAfterSeconds);
+    return batch.map((o) => recorded.get(o.deliveryId) ?? null);
   }
 
   private async applyChanges(
@@ -403,7 +448,7 @@ export class WebhooksService {
       );
       return updated;
     });
-    this.targets.delete(before.id);
+    this.forgetTarget(before.id);
     this.dispatcher.forgetListening(tenantId);
     if (before.status === 'disabled' && row.status === 'enabled') {
       // Enabled again: what was held back goes out, the attempts not made first.
