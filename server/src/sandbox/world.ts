@@ -74,6 +74,10 @@ export interface ChannelMessage {
   media?: SandboxMessageMedia;
   /** The inline keyboard a bot attached (Bot API `InlineKeyboardMarkup`), shown with the message. */
   replyMarkup?: Record<string, unknown>;
+  /** Formatting of the text (bold, links...), offsets in UTF-16 units. */
+  entities?: SandboxEntity[];
+  /** The message of the same channel it answers. */
+  replyToId?: number;
   deleted?: boolean;
 }
 
@@ -110,7 +114,65 @@ export interface PrivateMessage {
   editDate?: number;
   /** Users who deleted it from their side of the chat (both, when deleted for everyone). */
   deletedFor?: number[];
+  /** A document or photo sent with it (the text is then its caption). */
+  media?: SandboxMessageMedia;
+  entities?: SandboxEntity[];
+  /** The message of the same chat it answers. */
+  replyToId?: number;
 }
+
+/**
+ * A formatting entity of a message's text, in the Bot API's terms (`bold`, `text_link`, `pre`...): offset and
+ * length in UTF-16 units. The MTProto door turns them into `messageEntity*` objects and back.
+ */
+export interface SandboxEntity {
+  type: string;
+  offset: number;
+  length: number;
+  url?: string;
+  language?: string;
+  /** `text_mention`: the user it names. */
+  userId?: number;
+  customEmojiId?: string;
+}
+
+/** Who may write to a user first: Telegram's "who can send me messages" setting. */
+export type MessagePrivacy = 'everybody' | 'contacts' | 'nobody';
+export const MESSAGE_PRIVACY_VALUES: readonly MessagePrivacy[] = ['everybody', 'contacts', 'nobody'];
+
+/** One entry of a user's contact list, under the name the user gave it. */
+export interface SandboxContact {
+  userId: number;
+  firstName: string;
+  lastName: string;
+  /** Unix seconds. */
+  addedAt: number;
+}
+
+/** An invite link of a channel (`https://t.me/+<hash>`), made by one of its admins. */
+export interface ChannelInvite {
+  hash: string;
+  channelId: number;
+  adminUserId: number;
+  /** Unix seconds. */
+  date: number;
+  /** Unix seconds; the link stops working then. */
+  expireDate?: number;
+  usageLimit?: number;
+  usage: number;
+  revoked: boolean;
+  title?: string;
+}
+
+/** What a user's send with one `random_id` produced: the message a repeat of it answers with. */
+export interface SentRandomId {
+  /** The channel the message went to; undefined for a private message. */
+  channelId?: number;
+  messageId: number;
+}
+
+/** Telegram's limit on the channels and supergroups one account is in (created or joined). */
+export const DEFAULT_CHANNEL_LIMIT = 500;
 
 /** Payload of {@link WorldEvent.PrivateHistoryRead}: `userId` has read their chat with the peer up to `maxId`. */
 export interface PrivateHistoryReadEvent {
@@ -271,6 +333,18 @@ export class SandboxWorld extends EventEmitter {
   updateState: UpdateState = emptyUpdateState();
   /** How far each user has read each private chat: `${userId}:${peerKind}:${peerId}` → newest message id read. */
   privateReadMarks: Record<string, number> = {};
+  /** How far each user has read each channel they are in: `${userId}:${channelId}` → newest message id read. */
+  channelReadMarks: Record<string, number> = {};
+  /** Each user's "who can send me messages" setting by user id (missing: everybody). */
+  messagePrivacy: Record<string, MessagePrivacy> = {};
+  /** Each user's contact list by user id. */
+  contactLists: Record<string, SandboxContact[]> = {};
+  /** Per user id, how many channels and supergroups they may be in (missing: {@link DEFAULT_CHANNEL_LIMIT}). */
+  channelLimits: Record<string, number> = {};
+  /** Invite links by hash. */
+  invites: Record<string, ChannelInvite> = {};
+  /** What each user's sends produced, by `${userId}:${random_id}`: a repeated send answers with the first. */
+  sentByRandomId: Record<string, SentRandomId> = {};
   /**
    * How far the world's clock is ahead of the machine's, moved by `advanceClock` (the control API's
    * `POST /sandbox/clock`). Message dates and the age of posts (their counters) follow the world's clock.
@@ -491,6 +565,8 @@ export class SandboxWorld extends EventEmitter {
         joinedAt: existing?.joinedAt ?? new Date(),
       };
       channel.members.set(key, member);
+      // A newcomer starts with everything posted before they came counted as read.
+      if (!existing && m.kind === 'user') this.channelReadMarks[`${m.id}:${channel.id}`] = this.topMessageId(channel);
     }
     const event: MemberChangedEvent = {
       channel,
@@ -533,6 +609,8 @@ export class SandboxWorld extends EventEmitter {
       viaBotId?: number;
       media?: SandboxMessageMedia;
       replyMarkup?: Record<string, unknown>;
+      entities?: SandboxEntity[];
+      replyToId?: number;
     },
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
@@ -550,6 +628,8 @@ export class SandboxWorld extends EventEmitter {
       viaBotId: input.viaBotId,
       media: input.media,
       replyMarkup: input.replyMarkup,
+      entities: input.entities?.length ? input.entities : undefined,
+      replyToId: input.replyToId,
     };
     channel.messages.push(message);
     channel.pts += 1;
@@ -642,6 +722,9 @@ export class SandboxWorld extends EventEmitter {
     toKind: 'user' | 'bot';
     toId: number;
     text: string;
+    media?: SandboxMessageMedia;
+    entities?: SandboxEntity[];
+    replyToId?: number;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -654,6 +737,9 @@ export class SandboxWorld extends EventEmitter {
       toKind: input.toKind,
       text: input.text,
       date: this.unixNow(),
+      media: input.media,
+      entities: input.entities?.length ? input.entities : undefined,
+      replyToId: input.replyToId,
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
@@ -733,6 +819,150 @@ export class SandboxWorld extends EventEmitter {
       this.emit(WorldEvent.PrivateMessagesDeleted, event);
     }
     return byUser.get(userId) ?? [];
+  }
+
+  // ---- privacy and contacts ----
+
+  messagePrivacyOf(userId: number): MessagePrivacy {
+    return this.messagePrivacy[String(userId)] ?? 'everybody';
+  }
+
+  setMessagePrivacy(userId: number, value: MessagePrivacy): void {
+    if (!this.users.has(userId)) throw new SandboxNotFoundError('user not found');
+    if (!MESSAGE_PRIVACY_VALUES.includes(value)) {
+      throw new SandboxInvalidError(`messages must be one of ${MESSAGE_PRIVACY_VALUES.join(', ')}`);
+    }
+    this.messagePrivacy[String(userId)] = value;
+  }
+
+  /**
+   * Whether `fromUserId` may write to `toUserId` in private: their setting allows it, or the two already share a
+   * conversation (the recipient wrote first, or accepted before), as on Telegram.
+   */
+  mayWritePrivately(fromUserId: number, toUserId: number): boolean {
+    if (fromUserId === toUserId) return true;
+    const privacy = this.messagePrivacyOf(toUserId);
+    if (privacy === 'everybody') return true;
+    if (privacy === 'contacts' && this.isContact(toUserId, fromUserId)) return true;
+    return this.privateMessages.some(
+      (m) => m.fromKind === 'user' && m.fromId === toUserId && m.toKind === 'user' && m.toId === fromUserId,
+    );
+  }
+
+  contactsOf(ownerId: number): SandboxContact[] {
+    return [...(this.contactLists[String(ownerId)] ?? [])];
+  }
+
+  isContact(ownerId: number, userId: number): boolean {
+    return (this.contactLists[String(ownerId)] ?? []).some((c) => c.userId === userId);
+  }
+
+  /**
+   * Adds to the owner's contacts every phone that belongs to a user (a contact already there takes the new name);
+   * returns, in the order given, the index and user of each phone found. Phones of nobody are left out.
+   */
+  importContacts(
+    ownerId: number,
+    contacts: { phone: string; firstName: string; lastName?: string }[],
+  ): { index: number; user: SandboxUser }[] {
+    if (!this.users.has(ownerId)) throw new SandboxNotFoundError('user not found');
+    const list = this.contactLists[String(ownerId)] ?? [];
+    const found: { index: number; user: SandboxUser }[] = [];
+    contacts.forEach((c, index) => {
+      const user = this.findUserByPhone(c.phone);
+      if (!user || user.id === ownerId) return;
+      const entry: SandboxContact = {
+        userId: user.id,
+        firstName: c.firstName.trim() || user.firstName,
+        lastName: c.lastName?.trim() ?? '',
+        addedAt: this.unixNow(),
+      };
+      const at = list.findIndex((x) => x.userId === user.id);
+      if (at >= 0) list[at] = entry;
+      else list.push(entry);
+      found.push({ index, user });
+    });
+    this.contactLists[String(ownerId)] = list;
+    return found;
+  }
+
+  // ---- channel membership limits, invites, read marks ----
+
+  channelLimitOf(userId: number): number {
+    return this.channelLimits[String(userId)] ?? DEFAULT_CHANNEL_LIMIT;
+  }
+
+  setChannelLimit(userId: number, limit: number): void {
+    if (!this.users.has(userId)) throw new SandboxNotFoundError('user not found');
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new SandboxInvalidError('channels must be an integer ≥ 0');
+    this.channelLimits[String(userId)] = limit;
+  }
+
+  /** The channels and supergroups the user is in (created or joined). */
+  channelsOfUser(userId: number): SandboxChannel[] {
+    return [...this.channels.values()].filter((c) => c.members.has(memberKey('user', userId)));
+  }
+
+  createInvite(
+    channelId: number,
+    adminUserId: number,
+    opts: { expireDate?: number; usageLimit?: number; title?: string } = {},
+  ): ChannelInvite {
+    const channel = this.requireChannel(channelId);
+    const invite: ChannelInvite = {
+      hash: randomBytes(12).toString('base64url'),
+      channelId: channel.id,
+      adminUserId,
+      date: this.unixNow(),
+      expireDate: opts.expireDate,
+      usageLimit: opts.usageLimit,
+      usage: 0,
+      revoked: false,
+      title: opts.title,
+    };
+    this.invites[invite.hash] = invite;
+    return invite;
+  }
+
+  findInvite(hash: string): ChannelInvite | undefined {
+    return Object.prototype.hasOwnProperty.call(this.invites, hash) ? this.invites[hash] : undefined;
+  }
+
+  /** The newest message of the channel that is still there (0: none). */
+  topMessageId(channel: SandboxChannel): number {
+    return [...channel.messages].reverse().find((m) => !m.deleted)?.id ?? 0;
+  }
+
+  /** The newest message of the channel the user has read (a member who never read: what was there when they came). */
+  channelReadMark(userId: number, channelId: number): number {
+    return this.channelReadMarks[`${userId}:${channelId}`] ?? 0;
+  }
+
+  /** The user reads the channel up to `maxId` (0: everything); returns the new mark, or undefined when unchanged. */
+  readChannelHistory(userId: number, channelId: number, maxId: number): number | undefined {
+    const channel = this.requireChannel(channelId);
+    const top = this.topMessageId(channel);
+    const upTo = maxId <= 0 ? top : Math.min(maxId, top);
+    if (upTo <= this.channelReadMark(userId, channel.id)) return undefined;
+    this.channelReadMarks[`${userId}:${channel.id}`] = upTo;
+    return upTo;
+  }
+
+  /** Messages of the channel newer than what the user read, their own left out. */
+  channelUnreadCount(userId: number, channel: SandboxChannel): number {
+    const mark = this.channelReadMark(userId, channel.id);
+    return channel.messages.filter((m) => !m.deleted && m.id > mark && m.fromUserId !== userId).length;
+  }
+
+  // ---- random_id of sends ----
+
+  findSentByRandomId(userId: number, randomId: bigint): SentRandomId | undefined {
+    const key = `${userId}:${randomId}`;
+    return Object.prototype.hasOwnProperty.call(this.sentByRandomId, key) ? this.sentByRandomId[key] : undefined;
+  }
+
+  recordRandomId(userId: number, randomId: bigint, sent: SentRandomId): void {
+    this.sentByRandomId[`${userId}:${randomId}`] = sent;
   }
 
   // ---- login codes, sessions, QR tokens ----
@@ -840,6 +1070,12 @@ export class SandboxWorld extends EventEmitter {
     this.faults = [];
     this.updateState = emptyUpdateState();
     this.privateReadMarks = {};
+    this.channelReadMarks = {};
+    this.messagePrivacy = {};
+    this.contactLists = {};
+    this.channelLimits = {};
+    this.invites = {};
+    this.sentByRandomId = {};
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);
   }

@@ -20,7 +20,16 @@ import { channelMessageJson, findMethod, type MethodContext, privateMessageJson 
 import { BotSession, type CallbackQueryRecord, type RefusalRecord, type SentRecord } from './bot-session';
 import { Params } from './params';
 import { readParams } from './request-body';
-import { channelChatJson, chatMemberJson, commandEntities, type Json, privateChatJson, userJson } from './serializers';
+import {
+  channelChatJson,
+  chatMemberJson,
+  commandEntities,
+  entitiesJson,
+  type Json,
+  mediaJson,
+  privateChatJson,
+  userJson,
+} from './serializers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The fault that makes a Bot API call hang instead of answering (`POST /sandbox/faults {"error": "timeout"}`). */
@@ -195,10 +204,26 @@ export class BotApiDoor {
       from: userJson(user),
       chat: privateChatJson(user),
       date: m.date,
-      text: m.text,
     };
-    const entities = commandEntities(m.text);
-    if (entities.length > 0) message.entities = entities;
+    const file = m.media ? this.world.files.get(m.media.fileId) : undefined;
+    if (file) {
+      // A file from the user's app: its document or photo, the text as its caption.
+      Object.assign(
+        message,
+        mediaJson(file, file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined),
+      );
+      if (m.text) message.caption = m.text;
+      if (m.entities?.length) message.caption_entities = entitiesJson(this.world, m.entities);
+    } else {
+      message.text = m.text;
+      const entities = m.entities?.length ? entitiesJson(this.world, m.entities) : commandEntities(m.text);
+      if (entities.length > 0) message.entities = entities;
+    }
+    if (m.replyToId !== undefined) {
+      const replied = this.world.findPrivateMessage(m.replyToId);
+      if (replied)
+        message.reply_to_message = { message_id: replied.id, date: replied.date, chat: privateChatJson(user) };
+    }
     if (m.editDate) message.edit_date = m.editDate;
     return message;
   }

@@ -10,6 +10,7 @@ import {
   botUserJson,
   channelChatJson,
   commandEntities,
+  entitiesJson,
   channelFullInfoJson,
   chatMemberJson,
   fileJson,
@@ -204,7 +205,9 @@ export function channelMessageJson(world: SandboxWorld, channel: SandboxChannel,
   } else {
     json.text = message.text;
   }
-  if (channel.megagroup && message.fromUserId !== undefined && !message.media) {
+  if (message.entities?.length) {
+    json[message.media ? 'caption_entities' : 'entities'] = entitiesJson(world, message.entities);
+  } else if (channel.megagroup && message.fromUserId !== undefined && !message.media) {
     const entities = commandEntities(message.text);
     if (entities.length > 0) json.entities = entities;
   }

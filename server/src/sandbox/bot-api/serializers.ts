@@ -1,4 +1,12 @@
-import type { ChannelMember, SandboxBot, SandboxChannel, SandboxFile, SandboxUser, SandboxWorld } from '../world';
+import type {
+  ChannelMember,
+  SandboxBot,
+  SandboxChannel,
+  SandboxEntity,
+  SandboxFile,
+  SandboxUser,
+  SandboxWorld,
+} from '../world';
 
 /** Bot API object shapes (core.telegram.org/bots/api), built from world entities. */
 
@@ -112,6 +120,19 @@ export function chatMemberJson(
 
 export function fileJson(file: SandboxFile): Json {
   return { file_id: file.fileId, file_unique_id: file.fileUniqueId, file_size: file.size, file_path: file.filePath };
+}
+
+/** A message's formatting entities as the Bot API writes them (`text_mention` carries its user). */
+export function entitiesJson(world: SandboxWorld, entities: SandboxEntity[] | undefined): Json[] {
+  return (entities ?? []).map((e) => {
+    const json: Json = { type: e.type, offset: e.offset, length: e.length };
+    if (e.url !== undefined) json.url = e.url;
+    if (e.language !== undefined) json.language = e.language;
+    if (e.customEmojiId !== undefined) json.custom_emoji_id = e.customEmojiId;
+    const user = e.userId === undefined ? undefined : world.findUserById(e.userId);
+    if (user) json.user = userJson(user);
+    return json;
+  });
 }
 
 /** The message part describing an attachment: `photo` (sizes) or `document`. */

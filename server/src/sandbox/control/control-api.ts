@@ -4,7 +4,10 @@ import { type MessageCounters, splitReactions } from '../channel-counters';
 import {
   type ChannelMember,
   type FaultSpec,
+  MESSAGE_PRIVACY_VALUES,
+  type MessagePrivacy,
   normalizePhone,
+  type SandboxMessageMedia,
   type SandboxChannel,
   SandboxConflictError,
   SandboxInvalidError,
@@ -141,6 +144,16 @@ function messageIdParam(raw: string): number {
 
 const iso = (d: Date): string => d.toISOString();
 
+function mediaInfoJson(m: SandboxMessageMedia): Body {
+  return {
+    kind: m.kind,
+    file_id: m.fileId,
+    size: m.size,
+    ...(m.fileName !== undefined ? { file_name: m.fileName } : {}),
+    ...(m.mimeType !== undefined ? { mime_type: m.mimeType } : {}),
+  };
+}
+
 function memberJson(m: ChannelMember): Body {
   const status = m.creator ? 'creator' : m.admin ? 'administrator' : 'member';
   return {
@@ -259,6 +272,66 @@ export class ControlApi {
       if (!/^[A-Za-z0-9_-]+={0,2}$/.test(token)) throw invalid('token must be base64url');
       w.acceptLoginToken(user.id, Buffer.from(token, 'base64url'));
       return { body: { accepted: true } };
+    });
+
+    this.on('POST', '/sandbox/users/:phone/privacy', ({ body, params }) => {
+      const user = this.user(param(params, 0));
+      const messages = body.messages;
+      if (typeof messages !== 'string' || !MESSAGE_PRIVACY_VALUES.includes(messages as MessagePrivacy)) {
+        throw invalid(`messages must be one of ${MESSAGE_PRIVACY_VALUES.join(', ')}`);
+      }
+      w.setMessagePrivacy(user.id, messages as MessagePrivacy);
+      return { body: { messages: w.messagePrivacyOf(user.id) } };
+    });
+
+    this.on('GET', '/sandbox/users/:phone/privacy', ({ params }) => ({
+      body: { messages: w.messagePrivacyOf(this.user(param(params, 0)).id) },
+    }));
+
+    this.on('POST', '/sandbox/users/:phone/limits', ({ body, params }) => {
+      const user = this.user(param(params, 0));
+      const channels = int(body, 'channels', 0);
+      if (channels === undefined) throw invalid('channels is required');
+      if (channels > 100000) throw invalid('channels must be at most 100000');
+      w.setChannelLimit(user.id, channels);
+      return { body: { channels: w.channelLimitOf(user.id), in_channels: w.channelsOfUser(user.id).length } };
+    });
+
+    this.on('GET', '/sandbox/users/:phone/contacts', ({ params }) => {
+      const user = this.user(param(params, 0));
+      return {
+        body: w.contactsOf(user.id).flatMap((c) => {
+          const contact = w.findUserById(c.userId);
+          if (!contact) return [];
+          return [
+            {
+              user_id: c.userId,
+              phone: contact.phone,
+              first_name: c.firstName,
+              last_name: c.lastName,
+              mutual: w.isContact(c.userId, user.id),
+            },
+          ];
+        }),
+      };
+    });
+
+    this.on('GET', '/sandbox/users/:phone/messages', ({ params }) => {
+      const user = this.user(param(params, 0));
+      return {
+        body: w.privateMessagesOf('user', user.id).map((m) => ({
+          message_id: m.id,
+          date: m.date,
+          from: { kind: m.fromKind, id: m.fromId },
+          to: { kind: m.toKind, id: m.toId },
+          out: m.fromKind === 'user' && m.fromId === user.id,
+          text: m.text,
+          ...(m.entities?.length ? { entities: m.entities } : {}),
+          ...(m.replyToId !== undefined ? { reply_to_message_id: m.replyToId } : {}),
+          ...(m.media ? { media: mediaInfoJson(m.media) } : {}),
+          ...(m.editDate ? { edit_date: m.editDate } : {}),
+        })),
+      };
     });
 
     this.on('POST', '/sandbox/users/:phone/messages', ({ body, params }) => {
@@ -467,7 +540,9 @@ export class ControlApi {
           ...(m.editDate ? { edit_date: m.editDate } : {}),
           ...(m.viaBotId ? { via_bot_id: m.viaBotId } : {}),
           ...(m.fromUserId ? { from_user_id: m.fromUserId } : {}),
-          ...(m.media ? { media: { kind: m.media.kind, file_id: m.media.fileId, size: m.media.size } } : {}),
+          ...(m.media ? { media: mediaInfoJson(m.media) } : {}),
+          ...(m.entities?.length ? { entities: m.entities } : {}),
+          ...(m.replyToId !== undefined ? { reply_to_message_id: m.replyToId } : {}),
           ...(m.replyMarkup ? { reply_markup: m.replyMarkup } : {}),
         }));
       return { body };

@@ -3,10 +3,14 @@ import {
   LoginCode,
   normalizePhone,
   SandboxBot,
+  type ChannelInvite,
   SandboxChannel,
+  type SandboxContact,
+  type SandboxMessageMedia,
   SandboxNotFoundError,
   SandboxUser,
   SandboxWorld,
+  type SentRandomId,
   subscriberCount,
 } from '../world';
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
@@ -17,6 +21,8 @@ import {
   channelToTl,
   configToTl,
   emptyNotifySettings,
+  entitiesFromTl,
+  entitiesToTl,
   peerChannel,
   peerUser,
   privateMessageToTl,
@@ -28,16 +34,10 @@ import {
 import { isTlObject, TlCodec, TlObject } from './tl-codec';
 import { DH_G, DH_PRIME } from './crypto';
 
-/** An error answered as rpc_error (core.telegram.org/api/errors). */
-export class RpcError extends Error {
-  constructor(
-    readonly code: number,
-    readonly errorMessage: string,
-  ) {
-    super(`${code} ${errorMessage}`);
-    this.name = 'RpcError';
-  }
-}
+import { RpcError } from './rpc-error';
+import { UploadStore } from './uploads';
+
+export { RpcError } from './rpc-error';
 
 /** What the door remembers about one auth key, for the server's lifetime. */
 export interface AuthKeyRecord {
@@ -137,7 +137,7 @@ export class RpcService {
 
   private readonly handlers = new Map<string, Handler>();
   private readonly verifiers = new Map<number, { password: string; verifier: Promise<SrpVerifier> }>();
-  private readonly sentByRandomId = new Map<string, TlObject>();
+  private readonly uploads: UploadStore;
   /** QR login tokens issued per auth key (hex id), newest last. */
   private readonly tokensByKey = new Map<string, Buffer[]>();
 
@@ -147,6 +147,7 @@ export class RpcService {
     private readonly endpoint: () => { host: string; port: number },
     private readonly updates: SandboxUpdates,
   ) {
+    this.uploads = new UploadStore(world);
     const h = (name: string, fn: Handler): void => {
       this.handlers.set(name, fn);
     };
@@ -175,7 +176,17 @@ export class RpcService {
     h('updates.getDifference', (k, r) => this.difference(k, r, false));
     h('updates.getChannelDifference', (k, r) => this.difference(k, r, true));
     h('contacts.resolveUsername', (k, r) => this.resolveUsername(k, r));
-    h('contacts.getContacts', () => ({ _: 'contacts.contacts', contacts: [], saved_count: 0, users: [] }));
+    h('contacts.getContacts', (k) => this.getContacts(k));
+    h('contacts.importContacts', (k, r) => this.importContacts(k, r));
+    h('upload.saveFilePart', (k, r) => this.uploads.savePart(this.requireUser(k).id, r, false));
+    h('upload.saveBigFilePart', (k, r) => this.uploads.savePart(this.requireUser(k).id, r, true));
+    h('messages.sendMedia', (k, r) => this.sendMedia(k, r));
+    h('messages.exportChatInvite', (k, r) => this.exportChatInvite(k, r));
+    h('messages.checkChatInvite', (k, r) => this.checkChatInvite(k, r));
+    h('messages.importChatInvite', (k, r) => this.importChatInvite(k, r));
+    h('channels.joinChannel', (k, r) => this.joinChannel(k, r));
+    h('channels.leaveChannel', (k, r) => this.leaveChannel(k, r));
+    h('channels.readHistory', (k, r) => this.readChannelHistory(k, r));
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
     h('messages.getHistory', (k, r) => this.getHistory(k, r));
     h('messages.sendMessage', (k, r) => this.sendMessage(k, r));
@@ -227,7 +238,7 @@ export class RpcService {
   /** Forgets what this door derived from the world (after a world reset). */
   clear(): void {
     this.verifiers.clear();
-    this.sentByRandomId.clear();
+    this.uploads.clear();
     this.tokensByKey.clear();
   }
 
@@ -543,9 +554,9 @@ export class RpcService {
           _: 'dialog',
           peer: peerChannel(channel.id),
           top_message: top?.id ?? 0,
-          read_inbox_max_id: top?.id ?? 0,
+          read_inbox_max_id: this.world.channelReadMark(me.id, channel.id),
           read_outbox_max_id: top?.id ?? 0,
-          unread_count: 0,
+          unread_count: this.world.channelUnreadCount(me.id, channel),
           unread_mentions_count: 0,
           unread_reactions_count: 0,
           notify_settings: emptyNotifySettings(),
@@ -663,24 +674,105 @@ export class RpcService {
     const text = typeof req.message === 'string' ? req.message : '';
     if (!text.trim()) throw new RpcError(400, 'MESSAGE_EMPTY');
     if (text.length > 4096) throw new RpcError(400, 'MESSAGE_TOO_LONG');
+    return this.send(me, req, text, () => undefined);
+  }
+
+  private sendMedia(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const caption = typeof req.message === 'string' ? req.message : '';
+    if (caption.length > 1024) throw new RpcError(400, 'MEDIA_CAPTION_TOO_LONG');
+    const input = obj(req.media, 'MEDIA');
+    if (input._ !== 'inputMediaUploadedDocument' && input._ !== 'inputMediaUploadedPhoto') {
+      throw new RpcError(400, 'MEDIA_INVALID');
+    }
+    return this.send(me, req, caption, () => this.uploads.mediaOf(me.id, input));
+  }
+
+  /**
+   * Sends as the user to a private chat or a channel, once per `random_id`: a repeat of a send that went through
+   * answers with the message it made (`updateMessageID` and the message, pts_count 0) and sends nothing, as
+   * Telegram does. `media` is read only once the send is allowed, so a refused send leaves the upload in place.
+   */
+  private send(me: SandboxUser, req: TlObject, text: string, media: () => SandboxMessageMedia | undefined): TlObject {
     const randomId = typeof req.random_id === 'bigint' ? req.random_id : 0n;
-    const dedupeKey = `${me.id}:${randomId}`;
-    // A retried send with the same random_id must not post twice.
-    const previous = this.sentByRandomId.get(dedupeKey);
-    if (previous) return previous;
+    if (randomId === 0n) throw new RpcError(400, 'RANDOM_ID_EMPTY');
+    const previous = this.world.findSentByRandomId(me.id, randomId);
+    if (previous) return this.repeatedSend(me, randomId, previous);
     const peer = obj(req.peer, 'PEER_ID');
-    let result: TlObject;
+    const replyRef = isTlObject(req.reply_to) ? num(req.reply_to.reply_to_msg_id) : num(req.reply_to_msg_id);
+    const replyToId = Number.isInteger(replyRef) && replyRef > 0 ? replyRef : undefined;
+    const entities = entitiesFromTl(req.entities, text);
     if (peer._ === 'inputPeerChannel') {
       const channel = this.resolveChannel(peer);
       const member = channel.members.get(`user:${me.id}`);
-      if (!member) throw new RpcError(403, 'CHAT_WRITE_FORBIDDEN');
-      if (!channel.megagroup && !(member.admin && member.canPostMessages))
-        throw new RpcError(403, 'CHAT_ADMIN_REQUIRED');
+      // Outside the channel, or a subscriber of a broadcast channel without the right to post: Telegram refuses both.
+      if (!member || (!channel.megagroup && !(member.admin && member.canPostMessages))) {
+        throw new RpcError(403, 'CHAT_WRITE_FORBIDDEN');
+      }
+      if (replyToId !== undefined && !channel.messages.some((m) => m.id === replyToId && !m.deleted)) {
+        throw new RpcError(400, 'REPLY_MESSAGE_ID_INVALID');
+      }
       const message = this.world.postToChannel(channel.id, {
         text,
         fromUserId: channel.megagroup ? me.id : undefined,
+        media: media(),
+        entities,
+        replyToId,
       });
-      result = {
+      // What one posts oneself is read.
+      this.world.readChannelHistory(me.id, channel.id, message.id);
+      this.world.recordRandomId(me.id, randomId, { channelId: channel.id, messageId: message.id });
+      return this.sentUpdates(me, randomId, { channel, message: message.id }, 1);
+    }
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
+    if (other.kind === 'user' && !this.world.mayWritePrivately(me.id, otherId)) {
+      throw new RpcError(403, 'USER_PRIVACY_RESTRICTED');
+    }
+    if (
+      replyToId !== undefined &&
+      !this.world
+        .privateMessagesOf('user', me.id)
+        .some((m) => m.id === replyToId && (m.fromId === me.id ? m.toId : m.fromId) === otherId)
+    ) {
+      throw new RpcError(400, 'REPLY_MESSAGE_ID_INVALID');
+    }
+    const attached = media();
+    const message = this.world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: me.id,
+      toKind: other.kind,
+      toId: otherId,
+      text,
+      media: attached,
+      entities,
+      replyToId,
+    });
+    this.world.recordRandomId(me.id, randomId, { messageId: message.id });
+    if (attached) return this.sentUpdates(me, randomId, { message: message.id }, 1);
+    return {
+      _: 'updateShortSentMessage',
+      out: true,
+      id: message.id,
+      pts: this.updates.userPts(me.id),
+      pts_count: 1,
+      date: message.date,
+      entities: entitiesToTl(message.entities),
+    };
+  }
+
+  /** A send's answer in full: `updateMessageID` tying the random_id to the message, then the message itself. */
+  private sentUpdates(
+    me: SandboxUser,
+    randomId: bigint,
+    sent: { channel?: SandboxChannel; message: number },
+    ptsCount: number,
+  ): TlObject {
+    const { channel } = sent;
+    if (channel) {
+      const message = channel.messages.find((m) => m.id === sent.message);
+      if (!message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
+      return {
         _: 'updates',
         updates: [
           { _: 'updateMessageID', id: message.id, random_id: randomId },
@@ -688,7 +780,7 @@ export class RpcService {
             _: 'updateNewChannelMessage',
             message: channelMessageToTl(channel, message, this.world.countersOf(channel, message)),
             pts: channel.pts,
-            pts_count: 1,
+            pts_count: ptsCount,
           },
         ],
         users: [userToTl(me, me.id)],
@@ -696,26 +788,41 @@ export class RpcService {
         date: message.date,
         seq: 0,
       };
-    } else {
-      const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
-      const message = this.world.sendPrivateMessage({
-        fromKind: 'user',
-        fromId: me.id,
-        toKind: other.kind,
-        toId: other.kind === 'user' ? other.user.id : other.bot.id,
-        text,
-      });
-      result = {
-        _: 'updateShortSentMessage',
-        out: true,
-        id: message.id,
-        pts: this.updates.userPts(me.id),
-        pts_count: 1,
-        date: message.date,
-      };
     }
-    this.sentByRandomId.set(dedupeKey, result);
-    return result;
+    const message = this.world.findPrivateMessage(sent.message);
+    if (!message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
+    return {
+      _: 'updates',
+      updates: [
+        { _: 'updateMessageID', id: message.id, random_id: randomId },
+        {
+          _: 'updateNewMessage',
+          message: privateMessageToTl(message, me.id),
+          pts: this.updates.userPts(me.id),
+          pts_count: ptsCount,
+        },
+      ],
+      users: this.usersToTl([me.id, message.toId], me.id),
+      chats: [],
+      date: message.date,
+      seq: 0,
+    };
+  }
+
+  /**
+   * A send repeated with a random_id already used: the first send's message, as Telegram answers it (nothing is
+   * sent again). Once that message is gone there is nothing to answer with but RANDOM_ID_DUPLICATE.
+   */
+  private repeatedSend(me: SandboxUser, randomId: bigint, previous: SentRandomId): TlObject {
+    if (previous.channelId === undefined) {
+      const message = this.world.findPrivateMessage(previous.messageId);
+      if (!message || message.deletedFor?.includes(me.id)) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
+      return this.sentUpdates(me, randomId, { message: message.id }, 0);
+    }
+    const channel = this.world.findChannel(previous.channelId);
+    const message = channel?.messages.find((m) => m.id === previous.messageId && !m.deleted);
+    if (!channel || !message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
+    return this.sentUpdates(me, randomId, { channel, message: message.id }, 0);
   }
 
   private getChannels(key: AuthKeyRecord, req: TlObject): TlObject {
@@ -739,9 +846,9 @@ export class RpcService {
         about: '',
         participants_count: subscriberCount(channel),
         admins_count: members.filter((m) => m.admin).length,
-        read_inbox_max_id: top,
+        read_inbox_max_id: member ? this.world.channelReadMark(me.id, channel.id) : top,
         read_outbox_max_id: top,
-        unread_count: 0,
+        unread_count: member ? this.world.channelUnreadCount(me.id, channel) : 0,
         chat_photo: { _: 'photoEmpty', id: 0n },
         notify_settings: emptyNotifySettings(),
         bot_info: [],
@@ -867,6 +974,7 @@ export class RpcService {
     const title = typeof req.title === 'string' ? req.title.trim() : '';
     if (!title) throw new RpcError(400, 'CHAT_TITLE_EMPTY');
     if (req.broadcast !== true && req.megagroup !== true) throw new RpcError(400, 'CHANNEL_INVALID');
+    this.requireRoomForChannel(me);
     const channel = this.world.createChannel({ title, ownerPhone: me.phone, megagroup: req.megagroup === true });
     return this.channelUpdates(channel, me);
   }
@@ -919,6 +1027,182 @@ export class RpcService {
       throw e;
     }
     return this.channelUpdates(channel, me, [this.entityToTl(target, me.id)]);
+  }
+
+  /** Telegram refuses to let an account be in more channels and supergroups than its limit. */
+  private requireRoomForChannel(me: SandboxUser): void {
+    if (this.world.channelsOfUser(me.id).length >= this.world.channelLimitOf(me.id)) {
+      throw new RpcError(400, 'CHANNELS_TOO_MUCH');
+    }
+  }
+
+  private inviteToTl(invite: ChannelInvite): TlObject {
+    return {
+      _: 'chatInviteExported',
+      revoked: invite.revoked || undefined,
+      link: `https://t.me/+${invite.hash}`,
+      admin_id: BigInt(invite.adminUserId),
+      date: invite.date,
+      expire_date: invite.expireDate,
+      usage_limit: invite.usageLimit,
+      usage: invite.usage || undefined,
+      title: invite.title,
+    };
+  }
+
+  /** A new invite link of a channel, made by an admin who may invite. */
+  private exportChatInvite(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const peer = obj(req.peer, 'PEER_ID');
+    if (peer._ !== 'inputPeerChannel') throw new RpcError(400, 'PEER_ID_INVALID');
+    const channel = this.resolveChannel(peer);
+    this.requireAdmin(channel, me);
+    const expireDate = num(req.expire_date);
+    const usageLimit = num(req.usage_limit);
+    if (Number.isFinite(expireDate) && expireDate > 0 && expireDate <= this.world.unixNow()) {
+      throw new RpcError(400, 'EXPIRE_DATE_INVALID');
+    }
+    if (Number.isFinite(usageLimit) && (usageLimit < 0 || usageLimit > 99999)) {
+      throw new RpcError(400, 'USAGE_LIMIT_INVALID');
+    }
+    const title = typeof req.title === 'string' && req.title ? req.title.slice(0, 32) : undefined;
+    const invite = this.world.createInvite(channel.id, me.id, {
+      expireDate: expireDate > 0 ? expireDate : undefined,
+      usageLimit: usageLimit > 0 ? usageLimit : undefined,
+      title,
+    });
+    return this.inviteToTl(invite);
+  }
+
+  /** The invite of a hash taken from a link (`t.me/+hash`, `t.me/joinchat/hash`) and still usable. */
+  private usableInvite(req: TlObject): { invite: ChannelInvite; channel: SandboxChannel } {
+    const hash = str(req.hash).trim();
+    if (!hash) throw new RpcError(400, 'INVITE_HASH_EMPTY');
+    const invite = this.world.findInvite(hash);
+    const channel = invite && this.world.findChannel(invite.channelId);
+    if (!invite || !channel) throw new RpcError(400, 'INVITE_HASH_INVALID');
+    const used = invite.usageLimit !== undefined && invite.usage >= invite.usageLimit;
+    const expired = invite.expireDate !== undefined && invite.expireDate <= this.world.unixNow();
+    if (invite.revoked || used || expired) throw new RpcError(406, 'INVITE_HASH_EXPIRED');
+    return { invite, channel };
+  }
+
+  private checkChatInvite(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const { channel } = this.usableInvite(req);
+    if (channel.members.has(`user:${me.id}`)) return { _: 'chatInviteAlready', chat: channelToTl(channel, me.id) };
+    return {
+      _: 'chatInvite',
+      channel: true,
+      broadcast: !channel.megagroup || undefined,
+      megagroup: channel.megagroup || undefined,
+      public: channel.username !== undefined || undefined,
+      title: channel.title,
+      photo: { _: 'photoEmpty', id: 0n },
+      participants_count: subscriberCount(channel),
+      color: 0,
+    };
+  }
+
+  private joined(channel: SandboxChannel, me: SandboxUser): TlObject {
+    this.world.setMember(channel.id, { kind: 'user', id: me.id }, me.id);
+    return this.channelUpdates(channel, me, [userToTl(me, me.id)]);
+  }
+
+  private importChatInvite(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const { invite, channel } = this.usableInvite(req);
+    if (channel.members.has(`user:${me.id}`)) throw new RpcError(400, 'USER_ALREADY_PARTICIPANT');
+    this.requireRoomForChannel(me);
+    invite.usage += 1;
+    return this.joined(channel, me);
+  }
+
+  /** Joins a public channel; a private one is joined through its invite link only. */
+  private joinChannel(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    if (channel.members.has(`user:${me.id}`)) throw new RpcError(400, 'USER_ALREADY_PARTICIPANT');
+    if (channel.username === undefined) throw new RpcError(406, 'CHANNEL_PRIVATE');
+    this.requireRoomForChannel(me);
+    return this.joined(channel, me);
+  }
+
+  private leaveChannel(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    const member = channel.members.get(`user:${me.id}`);
+    if (!member) throw new RpcError(400, 'USER_NOT_PARTICIPANT');
+    if (member.creator) throw new RpcError(400, 'USER_CREATOR');
+    this.world.removeMember(channel.id, 'user', me.id);
+    return this.channelUpdates(channel, me);
+  }
+
+  private readChannelHistory(key: AuthKeyRecord, req: TlObject): boolean {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    if (!channel.members.has(`user:${me.id}`)) throw new RpcError(406, 'CHANNEL_PRIVATE');
+    this.world.readChannelHistory(me.id, channel.id, num(req.max_id) || 0);
+    return true;
+  }
+
+  // ---- contacts ----
+
+  private contactTl(ownerId: number, entry: SandboxContact): TlObject | undefined {
+    const user = this.world.findUserById(entry.userId);
+    if (!user) return undefined;
+    return userToTl(user, ownerId, { entry, mutual: this.world.isContact(entry.userId, ownerId) });
+  }
+
+  private getContacts(key: AuthKeyRecord): TlObject {
+    const me = this.requireUser(key);
+    const entries = this.world.contactsOf(me.id).filter((c) => this.world.findUserById(c.userId));
+    return {
+      _: 'contacts.contacts',
+      contacts: entries.map((c) => ({
+        _: 'contact',
+        user_id: BigInt(c.userId),
+        mutual: this.world.isContact(c.userId, me.id),
+      })),
+      saved_count: entries.length,
+      users: entries.flatMap((c) => this.contactTl(me.id, c) ?? []),
+    };
+  }
+
+  /**
+   * Adds the phones that belong to Telegram users to the account's contacts. Each one found comes back under the
+   * client_id it was given, with its user; phones of nobody are simply not among them, as on Telegram.
+   */
+  private importContacts(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const raw = Array.isArray(req.contacts) ? req.contacts : [];
+    if (raw.length > 1000) throw new RpcError(400, 'CONTACTS_TOO_MUCH');
+    const inputs = raw.map((c) => {
+      const contact = obj(c, 'CONTACT');
+      if (contact._ !== 'inputPhoneContact') throw new RpcError(400, 'CONTACT_ID_INVALID');
+      return {
+        clientId: typeof contact.client_id === 'bigint' ? contact.client_id : 0n,
+        phone: str(contact.phone),
+        firstName: str(contact.first_name).slice(0, 64),
+        lastName: str(contact.last_name).slice(0, 64),
+      };
+    });
+    const found = this.world.importContacts(me.id, inputs);
+    const entries = this.world.contactsOf(me.id);
+    return {
+      _: 'contacts.importedContacts',
+      imported: found.map(({ index, user }) => ({
+        _: 'importedContact',
+        user_id: BigInt(user.id),
+        client_id: inputs[index]?.clientId ?? 0n,
+      })),
+      popular_invites: [],
+      retry_contacts: [],
+      users: found.flatMap(({ user }) => {
+        const entry = entries.find((c) => c.userId === user.id);
+        return entry ? (this.contactTl(me.id, entry) ?? []) : [];
+      }),
+    };
   }
 
   // ---- edits and deletions (each one an update for every side that sees the message) ----

@@ -5,6 +5,8 @@ import {
   PrivateMessage,
   SandboxBot,
   SandboxChannel,
+  SandboxContact,
+  SandboxEntity,
   SandboxMessageMedia,
   SandboxUser,
   subscriberCount,
@@ -17,21 +19,126 @@ export const SANDBOX_DC_ID = 2;
 export const unixNow = (): number => Math.floor(Date.now() / 1000);
 const toUnix = (d: Date): number => Math.floor(d.getTime() / 1000);
 
-export function userToTl(user: SandboxUser, viewerId: number | undefined): TlObject {
+/**
+ * A user as `viewerId` sees them. `contact`: the viewer's contact entry for them, whose name the viewer sees;
+ * `mutual` when they have the viewer among their contacts too.
+ */
+export function userToTl(
+  user: SandboxUser,
+  viewerId: number | undefined,
+  contact?: { entry: SandboxContact; mutual: boolean },
+): TlObject {
   const self = viewerId === user.id;
   return {
     _: 'user',
     self,
+    contact: contact ? true : undefined,
+    mutual_contact: contact?.mutual ? true : undefined,
     id: BigInt(user.id),
     access_hash: user.accessHash,
-    first_name: user.firstName,
-    last_name: user.lastName || undefined,
+    first_name: contact ? contact.entry.firstName : user.firstName,
+    last_name: (contact ? contact.entry.lastName : user.lastName) || undefined,
     username: user.username,
-    // Telegram shows a phone number to its owner only (the sandbox has no contact lists).
-    phone: self ? user.phone : undefined,
+    // Telegram shows a phone number to its owner and to those who have it in their contacts.
+    phone: self || contact ? user.phone : undefined,
     status: { _: 'userStatusRecently' },
   };
 }
+
+/** Bot API entity type → MTProto constructor (the fields beyond offset and length follow in `entitiesToTl`). */
+const ENTITY_TL: Record<string, string> = {
+  mention: 'messageEntityMention',
+  hashtag: 'messageEntityHashtag',
+  cashtag: 'messageEntityCashtag',
+  bot_command: 'messageEntityBotCommand',
+  url: 'messageEntityUrl',
+  email: 'messageEntityEmail',
+  phone_number: 'messageEntityPhone',
+  bold: 'messageEntityBold',
+  italic: 'messageEntityItalic',
+  underline: 'messageEntityUnderline',
+  strikethrough: 'messageEntityStrike',
+  spoiler: 'messageEntitySpoiler',
+  code: 'messageEntityCode',
+  pre: 'messageEntityPre',
+  text_link: 'messageEntityTextUrl',
+  text_mention: 'messageEntityMentionName',
+  custom_emoji: 'messageEntityCustomEmoji',
+  blockquote: 'messageEntityBlockquote',
+  expandable_blockquote: 'messageEntityBlockquote',
+};
+const ENTITY_TYPE: Record<string, string> = Object.fromEntries(
+  Object.entries(ENTITY_TL)
+    .filter(([type]) => type !== 'expandable_blockquote')
+    .map(([type, tl]) => [tl, type]),
+);
+
+/** Entities as `messageEntity*` objects; undefined when there are none. */
+export function entitiesToTl(entities: SandboxEntity[] | undefined): TlObject[] | undefined {
+  if (!entities?.length) return undefined;
+  return entities.map((e): TlObject => {
+    const base = { _: ENTITY_TL[e.type] ?? 'messageEntityUnknown', offset: e.offset, length: e.length };
+    switch (e.type) {
+      case 'pre':
+        return { ...base, language: e.language ?? '' };
+      case 'text_link':
+        return { ...base, url: e.url ?? '' };
+      case 'text_mention':
+        return { ...base, user_id: BigInt(e.userId ?? 0) };
+      case 'custom_emoji':
+        return { ...base, document_id: BigInt(e.customEmojiId ?? 0) };
+      case 'expandable_blockquote':
+        return { ...base, collapsed: true };
+      default:
+        return base;
+    }
+  });
+}
+
+const entityNum = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : NaN);
+
+/**
+ * A client's `messageEntity*` objects as the world keeps them, checked against the text as Telegram does: those
+ * outside it or of a kind the sandbox does not know are dropped, `inputMessageEntityMentionName` becomes a
+ * text mention.
+ */
+export function entitiesFromTl(raw: unknown, text: string): SandboxEntity[] {
+  if (!Array.isArray(raw)) return [];
+  const out: SandboxEntity[] = [];
+  for (const item of raw.slice(0, 100)) {
+    if (typeof item !== 'object' || item === null) continue;
+    const e = item as TlObject;
+    const offset = entityNum(e.offset);
+    const length = entityNum(e.length);
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length <= 0) continue;
+    if (offset + length > text.length) continue;
+    if (e._ === 'inputMessageEntityMentionName') {
+      const userRef = e.user_id as TlObject | undefined;
+      const userId = entityNum(userRef?.user_id);
+      if (Number.isSafeInteger(userId)) out.push({ type: 'text_mention', offset, length, userId });
+      continue;
+    }
+    const type = ENTITY_TYPE[e._];
+    if (!type) continue;
+    const entity: SandboxEntity = {
+      type: type === 'blockquote' && e.collapsed === true ? 'expandable_blockquote' : type,
+      offset,
+      length,
+    };
+    if (type === 'pre' && typeof e.language === 'string' && e.language) entity.language = e.language;
+    if (type === 'text_link') {
+      if (typeof e.url !== 'string' || !e.url) continue;
+      entity.url = e.url;
+    }
+    if (type === 'text_mention') entity.userId = entityNum(e.user_id);
+    if (type === 'custom_emoji') entity.customEmojiId = String(e.document_id);
+    out.push(entity);
+  }
+  return out;
+}
+
+const replyHeader = (replyToId: number | undefined): TlObject | undefined =>
+  replyToId === undefined ? undefined : { _: 'messageReplyHeader', reply_to_msg_id: replyToId };
 
 export function botToTl(bot: SandboxBot): TlObject {
   return {
@@ -83,7 +190,7 @@ function fileNumericId(fileId: string): bigint {
   return createHash('sha256').update(fileId).digest().readBigInt64LE(0);
 }
 
-function mediaToTl(media: SandboxMessageMedia, date: number): TlObject {
+export function mediaToTl(media: SandboxMessageMedia, date: number): TlObject {
   const id = fileNumericId(media.fileId);
   if (media.kind === 'photo') {
     return {
@@ -150,6 +257,8 @@ export function channelMessageToTl(
     date: message.date,
     message: message.text,
     media: message.media ? mediaToTl(message.media, message.date) : undefined,
+    entities: entitiesToTl(message.entities),
+    reply_to: replyHeader(message.replyToId),
     // views and forwards share one flag: both are present on broadcast posts.
     views: broadcast ? (counters?.views ?? message.views) : undefined,
     forwards: broadcast ? (counters?.forwards ?? message.forwards) : undefined,
@@ -172,6 +281,10 @@ export function privateMessageToTl(message: PrivateMessage, viewerId: number): T
     peer_id: peerUser(otherId),
     date: message.date,
     message: message.text,
+    media: message.media ? mediaToTl(message.media, message.date) : undefined,
+    entities: entitiesToTl(message.entities),
+    reply_to: replyHeader(message.replyToId),
+    edit_date: message.editDate,
   };
 }
 

@@ -16,6 +16,7 @@ import {
   emptyNotifySettings,
   peerChannel,
   peerUser,
+  entitiesToTl,
   privateMessageToTl,
   unixNow,
   userToTl,
@@ -394,7 +395,8 @@ export class SandboxUpdates {
     const known = this.world
       .privateMessagesOf('user', viewerId)
       .some((m) => m.id < message.id && (m.fromId === otherId || m.toId === otherId));
-    if (entry.update.kind === 'newMessage' && known) {
+    // updateShortMessage has no room for media: a file goes out in full.
+    if (entry.update.kind === 'newMessage' && known && !message.media) {
       return {
         _: 'updateShortMessage',
         out,
@@ -404,6 +406,9 @@ export class SandboxUpdates {
         pts: entry.pts,
         pts_count: entry.ptsCount,
         date: message.date,
+        entities: entitiesToTl(message.entities),
+        reply_to:
+          message.replyToId === undefined ? undefined : { _: 'messageReplyHeader', reply_to_msg_id: message.replyToId },
       };
     }
     const update = this.userUpdateTl(entry, viewerId);
