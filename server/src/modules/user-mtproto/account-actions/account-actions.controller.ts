@@ -5,6 +5,7 @@ import {
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
+  ApiCreatedResponse,
   ApiExtraModels,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -115,7 +116,7 @@ export class AccountActionsController {
   }
 
   @Post('user-mtproto/channels')
-  @ApiOkResponse({
+  @ApiCreatedResponse({
     type: AccountChannelDto,
     description:
       'A private channel created by the account, your bot its admin (may post), added to /api/channels; with an invite link.',
