@@ -37,6 +37,7 @@ describe('acting as the tenant account (real gramjs through the worker, against 
   let api: TestApp;
   let tenant: NewUser;
   let account: { id: number; phone: string };
+  let bot: { id: number };
 
   beforeAll(async () => {
     cluster = await startCluster();
@@ -44,6 +45,7 @@ describe('acting as the tenant account (real gramjs through the worker, against 
     await cluster.start('worker');
     account = await newSandboxUser(cluster.sandbox);
     tenant = await newTenant(api);
+    bot = await connectBot(api, cluster.sandbox, tenant.headers);
     await connectAccount(api, cluster.sandbox, tenant, account);
   });
 
@@ -164,7 +166,6 @@ describe('acting as the tenant account (real gramjs through the worker, against 
   });
 
   it('creates a private channel with the bot as admin, in one call; the bot then posts there through the posting API', async () => {
-    const bot = await connectBot(api, cluster.sandbox, tenant.headers);
     const res = await request(api.url)
       .post('/api/user-mtproto/channels')
       .set(tenant.headers)
@@ -194,10 +195,11 @@ describe('acting as the tenant account (real gramjs through the worker, against 
       .set(tenant.headers)
       .send({ text: 'first post by the bot', idempotency_key: 'post-1' })
       .expect(201);
-    await eventually(async () => {
+    const settled = await eventually(async () => {
       const p = await request(api.url).get(`/api/posts/${post.body.id}`).set(tenant.headers).expect(200);
-      return p.body.status === 'sent' ? p.body : undefined;
-    });
+      return ['sent', 'failed'].includes(p.body.status as string) ? p.body : undefined;
+    }, 30_000);
+    expect(settled).toMatchObject({ status: 'sent', error: null });
     // The account can write there too, by the channel's id.
     await send({ peer: res.body.id, text: 'and the owner', idempotency_key: 'ch-1' }).expect(200);
     const posted = await control<{ text: string }[]>(
@@ -245,8 +247,8 @@ describe('acting as the tenant account (real gramjs through the worker, against 
 
     it('PEER_NOT_FOUND for a username nobody has, a phone that is no contact and an unknown user id', async () => {
       for (const peer of [`@${uniqueName('nobody')}`, '+15550000001', '999999991']) {
-        const res = await send({ peer, text: 'x', idempotency_key: `nf-${peer}` }).expect(404);
-        expect(res.body.error.code).toBe('PEER_NOT_FOUND');
+        const res = await send({ peer, text: 'x', idempotency_key: `nf-${peer.replace(/\W/g, '')}` });
+        expect([peer, res.status, res.body.error?.code]).toEqual([peer, 404, 'PEER_NOT_FOUND']);
       }
     });
 
@@ -272,7 +274,7 @@ describe('acting as the tenant account (real gramjs through the worker, against 
         error: 'FLOOD_WAIT_120',
       });
       const res = await send({ peer: `@${username}`, text: 'x', idempotency_key: 'flood-1' }).expect(429);
-      expect(res.body.error).toMatchObject({ code: 'FLOOD_WAIT', details: { retry_after: 120 } });
+      expect(res.body.error).toMatchObject({ code: 'FLOOD_WAIT', retry_after: 120 });
     });
 
     it('CHANNELS_TOO_MUCH when the account is in as many channels as allowed', async () => {
