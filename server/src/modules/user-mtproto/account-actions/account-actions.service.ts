@@ -34,6 +34,8 @@ import {
 import { AccountSendsRepository } from './account-sends.repository';
 
 const CHANNEL_PREFIX = '-100';
+/** How long the API waits for a send with a file: its upload runs in the worker (up to 50 MB). */
+const UPLOAD_WAIT_MS = 300_000;
 /** Answers that mean Telegram sent nothing and will send nothing for this request as it is. */
 const REFUSALS = new Set<string>([
   UserMtprotoErrorCode.PeerNotFound,
@@ -142,7 +144,9 @@ export class AccountActionsService {
     };
     let sent: SendResult;
     try {
-      sent = await this.calls.call<SendResult>(tenantId, AccountOps.send, args);
+      sent = await this.calls.call<SendResult>(tenantId, AccountOps.send, args, {
+        timeoutMs: file ? UPLOAD_WAIT_MS : undefined,
+      });
     } catch (err) {
       // Telegram refused the message (nothing was sent): the key and its file go. An outage or a flood wait
       // keeps them, for the retry that follows.
