@@ -13,8 +13,11 @@ export const AccountOps = {
 } as const;
 
 export interface SendArgs {
-  /** The idempotency key: the worker reads the row (random_id, file, a previous answer) by it. */
+  /** The idempotency key: the worker reads the file (if any) of its row. */
   key: string;
+  /** Derived from the key (randomIdOf): Telegram sends a message once per random_id. */
+  randomId: string;
+  hasFile: boolean;
   peer: PeerSpec;
   /** The tenant's channel row, when the peer is one (its access hash is recorded once found). */
   channelRowId: string | null;

@@ -136,6 +136,8 @@ export class AccountActionsService {
     if (send.result) return answer({ messageId: send.result.message_id, date: send.result.date });
     const args: SendArgs = {
       key: dto.idempotency_key,
+      randomId: send.randomId,
+      hasFile: send.hasFile,
       peer: spec,
       channelRowId: channel?.id ?? null,
       text: dto.text,
@@ -154,13 +156,21 @@ export class AccountActionsService {
         await this.sends.forget(tenantId, dto.idempotency_key);
       throw err;
     }
-    await this.audit.record({
-      action: AuditAction.MtprotoMessageSent,
-      actor,
-      tenantId,
-      target: send.id,
-      meta: { peer_kind: spec.kind, with_file: Boolean(file), file_bytes: file?.buffer.length ?? 0 },
-    });
+    // The answer is recorded (the file let go) and the send audited at once: neither needs the other.
+    await Promise.all([
+      this.sends.recordSent(tenantId, dto.idempotency_key, {
+        peer: spec.kind,
+        message_id: sent.messageId,
+        date: sent.date,
+      }),
+      this.audit.record({
+        action: AuditAction.MtprotoMessageSent,
+        actor,
+        tenantId,
+        target: send.id,
+        meta: { peer_kind: spec.kind, with_file: Boolean(file), file_bytes: file?.buffer.length ?? 0 },
+      }),
+    ]);
     return answer(sent);
   }
 

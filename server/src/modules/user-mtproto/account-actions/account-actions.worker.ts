@@ -35,10 +35,10 @@ const CHANNEL_PREFIX = '-100';
  * The worker side of acting as the tenant's account: every operation runs with the pooled session
  * under the tenant's rate limits (MtprotoClientPool.use; each request after the first takes a token).
  *
- * A send is idempotent by its key: the row the API wrote holds the random_id (and the file); sends of one
- * key run one after another here (the lease holder is the only worker that sends for the tenant), a
- * recorded answer is returned as is, and a send whose answer was lost goes to Telegram again with the
- * same random_id, which answers the message already sent instead of sending another.
+ * A send is idempotent by its key: the API derives the random_id from it and records the key (with the
+ * file) before asking and the answer after; sends of one key run one after another here (the lease holder
+ * is the only worker that sends for the tenant), and a send whose answer was lost goes to Telegram again
+ * with the same random_id, which answers the message already sent instead of sending another.
  */
 @Injectable()
 export class AccountActionsWorker implements OnModuleInit {
@@ -74,22 +74,20 @@ export class AccountActionsWorker implements OnModuleInit {
     return run;
   }
 
+  /**
+   * Sends under the key's random_id. The API recorded the key before asking and records the answer after;
+   * a repeat that reaches this far (the answer was lost on the way) is answered by Telegram with the
+   * message it sent the first time.
+   */
   private async sendOnce(tenantId: string, args: SendArgs): Promise<SendResult> {
-    const row = await this.sends.find(tenantId, args.key);
-    if (!row) throw new CommonError(CommonErrorCode.Internal, 'the message to send was not recorded');
-    if (row.result) return { messageId: row.result.message_id, date: row.result.date };
-    const file = row.hasFile ? await this.sends.file(tenantId, args.key) : null;
+    const file = args.hasFile ? await this.sends.file(tenantId, args.key) : null;
+    if (args.hasFile && !file) throw new CommonError(CommonErrorCode.Internal, 'the file to send was not found');
     const sent = await this.pool.use(tenantId, (session, meter) =>
       this.withPeer(tenantId, session, meter, args.peer, args.channelRowId, (peer) => {
-        const msg = { text: args.text, parseMode: args.parseMode, replyTo: args.replyTo, randomId: row.randomId };
+        const msg = { text: args.text, parseMode: args.parseMode, replyTo: args.replyTo, randomId: args.randomId };
         return file ? session.sendFile(peer, file, msg) : session.sendMessage(peer, msg);
       }),
     );
-    await this.sends.recordSent(tenantId, args.key, {
-      peer: args.peer.kind,
-      message_id: sent.messageId,
-      date: sent.date,
-    });
     return sent;
   }
 

@@ -96,18 +96,6 @@ export class AccountSendsRepository {
     });
   }
 
-  async find(tenantId: string, key: string): Promise<AccountSend | null> {
-    const rows: SendRow[] = await this.tenantDb.run(tenantId, (em) =>
-      em.query(
-        `SELECT "id", "random_id", "fingerprint", "result", ("file_bytes" IS NOT NULL) AS "has_file"
-           FROM "mtproto_account_sends" WHERE "user_id" = $1 AND "idempotency_key" = $2`,
-        [tenantId, key],
-      ),
-    );
-    const [row] = rows;
-    return row ? toSend(row) : null;
-  }
-
   async file(tenantId: string, key: string): Promise<StagedFile | null> {
     const rows: { file_bytes: Buffer | null; file_name: string | null; mime_type: string | null }[] =
       await this.tenantDb.run(tenantId, (em) =>
