@@ -245,4 +245,49 @@ describe('SandboxWorld', () => {
       { userId: b.id, peerKind: 'user', peerId: a.id, maxId: m1.id + 1 },
     ]);
   });
+
+  it('imports only phones of registered users, renames a contact imported again, and keeps one entry per user', () => {
+    const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const found = world.importContacts(a.id, [
+      { phone: '+1 555 000 9999', firstName: 'Nobody' },
+      { phone: '+1 555 000 2222', firstName: 'Bobby' },
+      { phone: '15550001111', firstName: 'Myself' },
+    ]);
+    expect(found.map((f) => [f.index, f.user.id])).toEqual([[1, b.id]]);
+    world.importContacts(a.id, [{ phone: '15550002222', firstName: 'Robert', lastName: 'B' }]);
+    expect(world.contactsOf(a.id)).toMatchObject([{ userId: b.id, firstName: 'Robert', lastName: 'B' }]);
+    expect(world.isContact(a.id, b.id)).toBe(true);
+    expect(world.isContact(b.id, a.id)).toBe(false);
+  });
+
+  it('lets a user be written to by everybody, by contacts only, or by those they wrote to, per their setting', () => {
+    const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    expect(world.mayWritePrivately(a.id, b.id)).toBe(true);
+    world.setMessagePrivacy(b.id, 'contacts');
+    expect(world.mayWritePrivately(a.id, b.id)).toBe(false);
+    world.importContacts(b.id, [{ phone: '15550001111', firstName: 'Ann' }]);
+    expect(world.mayWritePrivately(a.id, b.id)).toBe(true);
+    world.setMessagePrivacy(b.id, 'nobody');
+    expect(world.mayWritePrivately(a.id, b.id)).toBe(false);
+    world.sendPrivateMessage({ fromKind: 'user', fromId: b.id, toKind: 'user', toId: a.id, text: 'hi' });
+    expect(world.mayWritePrivately(a.id, b.id)).toBe(true);
+    expect(() => world.setMessagePrivacy(b.id, 'friends' as never)).toThrow(SandboxInvalidError);
+  });
+
+  it("counts a newcomer's unread channel messages from when they joined, leaving out their own", () => {
+    const owner = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const reader = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const group = world.createChannel({ title: 'Group', ownerPhone: owner.phone, megagroup: true });
+    world.postToChannel(group.id, { text: 'before', fromUserId: owner.id });
+    world.setMember(group.id, { kind: 'user', id: reader.id });
+    const after = world.postToChannel(group.id, { text: 'after', fromUserId: owner.id });
+    world.postToChannel(group.id, { text: 'own', fromUserId: reader.id });
+    expect(world.channelUnreadCount(reader.id, group)).toBe(1);
+    expect(world.readChannelHistory(reader.id, group.id, after.id)).toBe(after.id);
+    expect(world.readChannelHistory(reader.id, group.id, after.id)).toBeUndefined();
+    expect(world.channelUnreadCount(reader.id, group)).toBe(0);
+    expect(world.channelsOfUser(reader.id).map((c) => c.id)).toEqual([group.id]);
+  });
 });

@@ -173,6 +173,11 @@ export interface SentRandomId {
 
 /** Telegram's limit on the channels and supergroups one account is in (created or joined). */
 export const DEFAULT_CHANNEL_LIMIT = 500;
+/**
+ * Messages one account may send in any minute before Telegram answers FLOOD_WAIT_X (Telegram publishes no figure
+ * for user accounts; about one a second is what accounts are known to sustain). Applies while limits are on.
+ */
+export const DEFAULT_SENDS_PER_MINUTE = 60;
 
 /** Payload of {@link WorldEvent.PrivateHistoryRead}: `userId` has read their chat with the peer up to `maxId`. */
 export interface PrivateHistoryReadEvent {
@@ -341,6 +346,8 @@ export class SandboxWorld extends EventEmitter {
   contactLists: Record<string, SandboxContact[]> = {};
   /** Per user id, how many channels and supergroups they may be in (missing: {@link DEFAULT_CHANNEL_LIMIT}). */
   channelLimits: Record<string, number> = {};
+  /** Per user id, the sends per minute allowed before FLOOD_WAIT (missing: {@link DEFAULT_SENDS_PER_MINUTE}). */
+  sendLimits: Record<string, number> = {};
   /** Invite links by hash. */
   invites: Record<string, ChannelInvite> = {};
   /** What each user's sends produced, by `${userId}:${random_id}`: a repeated send answers with the first. */
@@ -594,6 +601,30 @@ export class SandboxWorld extends EventEmitter {
       left: true,
     };
     this.emit(WorldEvent.MemberChanged, event);
+  }
+
+  /**
+   * The creator deletes the channel: every member leaves it (each told, as a removal), its invite links stop
+   * working, and it is gone for everyone.
+   */
+  deleteChannel(channelId: number): void {
+    const channel = this.requireChannel(channelId);
+    const members = [...channel.members.values()];
+    channel.members.clear();
+    this.channels.delete(channel.id);
+    for (const [hash, invite] of Object.entries(this.invites)) {
+      if (invite.channelId === channel.id) delete this.invites[hash];
+    }
+    for (const old of members) {
+      const event: MemberChangedEvent = {
+        channel,
+        member: { ...old, admin: false, canPostMessages: false, creator: false },
+        old: { ...old },
+        actorUserId: channel.creatorUserId,
+        left: true,
+      };
+      this.emit(WorldEvent.MemberChanged, event);
+    }
   }
 
   getMember(channelId: number, kind: 'user' | 'bot', id: number): ChannelMember | undefined {
@@ -898,6 +929,17 @@ export class SandboxWorld extends EventEmitter {
     this.channelLimits[String(userId)] = limit;
   }
 
+  sendsPerMinuteOf(userId: number): number {
+    return this.sendLimits[String(userId)] ?? DEFAULT_SENDS_PER_MINUTE;
+  }
+
+  setSendsPerMinute(userId: number, limit: number): void {
+    if (!this.users.has(userId)) throw new SandboxNotFoundError('user not found');
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new SandboxInvalidError('sends_per_minute must be an integer ≥ 1');
+    this.sendLimits[String(userId)] = limit;
+  }
+
   /** The channels and supergroups the user is in (created or joined). */
   channelsOfUser(userId: number): SandboxChannel[] {
     return [...this.channels.values()].filter((c) => c.members.has(memberKey('user', userId)));
@@ -1074,6 +1116,7 @@ export class SandboxWorld extends EventEmitter {
     this.messagePrivacy = {};
     this.contactLists = {};
     this.channelLimits = {};
+    this.sendLimits = {};
     this.invites = {};
     this.sentByRandomId = {};
     this.limitsEnabled = this.defaultLimitsEnabled;

@@ -291,10 +291,23 @@ export class ControlApi {
     this.on('POST', '/sandbox/users/:phone/limits', ({ body, params }) => {
       const user = this.user(param(params, 0));
       const channels = int(body, 'channels', 0);
-      if (channels === undefined) throw invalid('channels is required');
-      if (channels > 100000) throw invalid('channels must be at most 100000');
-      w.setChannelLimit(user.id, channels);
-      return { body: { channels: w.channelLimitOf(user.id), in_channels: w.channelsOfUser(user.id).length } };
+      const sendsPerMinute = int(body, 'sends_per_minute', 1);
+      if (channels === undefined && sendsPerMinute === undefined) {
+        throw invalid('give channels, sends_per_minute or both');
+      }
+      if (channels !== undefined && channels > 100000) throw invalid('channels must be at most 100000');
+      if (sendsPerMinute !== undefined && sendsPerMinute > 100000) {
+        throw invalid('sends_per_minute must be at most 100000');
+      }
+      if (channels !== undefined) w.setChannelLimit(user.id, channels);
+      if (sendsPerMinute !== undefined) w.setSendsPerMinute(user.id, sendsPerMinute);
+      return {
+        body: {
+          channels: w.channelLimitOf(user.id),
+          in_channels: w.channelsOfUser(user.id).length,
+          sends_per_minute: w.sendsPerMinuteOf(user.id),
+        },
+      };
     });
 
     this.on('GET', '/sandbox/users/:phone/contacts', ({ params }) => {

@@ -138,6 +138,8 @@ export class RpcService {
   private readonly handlers = new Map<string, Handler>();
   private readonly verifiers = new Map<number, { password: string; verifier: Promise<SrpVerifier> }>();
   private readonly uploads: UploadStore;
+  /** Per user id, the world times (ms) of their sends in the last minute, for FLOOD_WAIT. */
+  private readonly recentSends = new Map<number, number[]>();
   /** QR login tokens issued per auth key (hex id), newest last. */
   private readonly tokensByKey = new Map<string, Buffer[]>();
 
@@ -186,6 +188,7 @@ export class RpcService {
     h('messages.importChatInvite', (k, r) => this.importChatInvite(k, r));
     h('channels.joinChannel', (k, r) => this.joinChannel(k, r));
     h('channels.leaveChannel', (k, r) => this.leaveChannel(k, r));
+    h('channels.deleteChannel', (k, r) => this.deleteChannel(k, r));
     h('channels.readHistory', (k, r) => this.readChannelHistory(k, r));
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
     h('messages.getHistory', (k, r) => this.getHistory(k, r));
@@ -239,6 +242,7 @@ export class RpcService {
   clear(): void {
     this.verifiers.clear();
     this.uploads.clear();
+    this.recentSends.clear();
     this.tokensByKey.clear();
   }
 
@@ -698,6 +702,7 @@ export class RpcService {
     if (randomId === 0n) throw new RpcError(400, 'RANDOM_ID_EMPTY');
     const previous = this.world.findSentByRandomId(me.id, randomId);
     if (previous) return this.repeatedSend(me, randomId, previous);
+    this.takeSend(me);
     const peer = obj(req.peer, 'PEER_ID');
     const replyRef = isTlObject(req.reply_to) ? num(req.reply_to.reply_to_msg_id) : num(req.reply_to_msg_id);
     const replyToId = Number.isInteger(replyRef) && replyRef > 0 ? replyRef : undefined;
@@ -759,6 +764,23 @@ export class RpcService {
       date: message.date,
       entities: entitiesToTl(message.entities),
     };
+  }
+
+  /**
+   * Counts one send against the account's per-minute budget, or refuses it with FLOOD_WAIT_X, X the whole seconds
+   * until the oldest send of the minute ages out. A refused send is not counted. Off while the world's limits are.
+   */
+  private takeSend(me: SandboxUser): void {
+    if (!this.world.limitsEnabled) return;
+    const now = this.world.now();
+    const recent = (this.recentSends.get(me.id) ?? []).filter((t) => t > now - 60_000);
+    const oldest = recent[0];
+    if (oldest !== undefined && recent.length >= this.world.sendsPerMinuteOf(me.id)) {
+      this.recentSends.set(me.id, recent);
+      throw new RpcError(420, `FLOOD_WAIT_${Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000))}`);
+    }
+    recent.push(now);
+    this.recentSends.set(me.id, recent);
   }
 
   /** A send's answer in full: `updateMessageID` tying the random_id to the message, then the message itself. */
@@ -1136,6 +1158,31 @@ export class RpcService {
     if (member.creator) throw new RpcError(400, 'USER_CREATOR');
     this.world.removeMember(channel.id, 'user', me.id);
     return this.channelUpdates(channel, me);
+  }
+
+  /** Only the creator deletes a channel; the answer tells the channel is now out of reach. */
+  private deleteChannel(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    if (!channel.members.get(`user:${me.id}`)?.creator) throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+    this.world.deleteChannel(channel.id);
+    return {
+      _: 'updates',
+      updates: [{ _: 'updateChannel', channel_id: BigInt(channel.id) }],
+      users: [],
+      chats: [
+        {
+          _: 'channelForbidden',
+          broadcast: !channel.megagroup,
+          megagroup: channel.megagroup,
+          id: BigInt(channel.id),
+          access_hash: channel.accessHash,
+          title: channel.title,
+        },
+      ],
+      date: unixNow(),
+      seq: 0,
+    };
   }
 
   private readChannelHistory(key: AuthKeyRecord, req: TlObject): boolean {
