@@ -42,11 +42,13 @@ describe('acting as the tenant account (real gramjs through the worker, against 
   beforeAll(async () => {
     cluster = await startCluster();
     api = await cluster.start('api', { MTPROTO_CALL_TIMEOUT_SECONDS: '15' });
-    await cluster.start('worker');
+    // Flood waits are answered, never slept through, so the spec sees Telegram's own.
+    await cluster.start('worker', { MTPROTO_FLOOD_SLEEP_SECONDS: '0' });
     account = await newSandboxUser(cluster.sandbox);
     tenant = await newTenant(api);
     bot = await connectBot(api, cluster.sandbox, tenant.headers);
     await connectAccount(api, cluster.sandbox, tenant, account);
+    await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/limits`, { sends_per_minute: 100000 });
   });
 
   afterAll(async () => {
@@ -264,17 +266,19 @@ describe('acting as the tenant account (real gramjs through the worker, against 
       await send({ peer: `@${username}`, text: 'hi', idempotency_key: 'priv-1' }).expect(200);
     });
 
-    it('FLOOD_WAIT with retry_after when Telegram asks to wait', async () => {
+    it('FLOOD_WAIT with retry_after when the account sends more in a minute than Telegram tolerates', async () => {
       const username = uniqueName('flood');
-      await newSandboxUser(cluster.sandbox, { username });
-      // The sandbox has no flood counter for user sends: the wait is injected, the one cause it cannot produce.
-      await control(cluster.sandbox, 'POST', '/sandbox/faults', {
-        door: 'mtproto',
-        method: 'messages.sendMessage',
-        error: 'FLOOD_WAIT_120',
-      });
-      const res = await send({ peer: `@${username}`, text: 'x', idempotency_key: 'flood-1' }).expect(429);
-      expect(res.body.error).toMatchObject({ code: 'FLOOD_WAIT', retry_after: 120 });
+      const to = await newSandboxUser(cluster.sandbox, { username });
+      // One send a minute: the account sent more than that in this minute already.
+      await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/limits`, { sends_per_minute: 1 });
+      try {
+        const res = await send({ peer: `@${username}`, text: 'x', idempotency_key: 'flood-1' }).expect(429);
+        expect(res.body.error).toMatchObject({ code: 'FLOOD_WAIT', retry_after: expect.any(Number) });
+        expect(res.body.error.retry_after).toBeGreaterThan(0);
+        expect(await messagesOf(cluster, to.phone)).toEqual([]);
+      } finally {
+        await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/limits`, { sends_per_minute: 100000 });
+      }
     });
 
     it('CHANNELS_TOO_MUCH when the account is in as many channels as allowed', async () => {
