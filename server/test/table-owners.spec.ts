@@ -93,6 +93,10 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
     entity: 'MtprotoKnownPeer',
     files: ['user-mtproto/account-updates/account-updates.repository.ts'],
   },
+  mtproto_account_sends: {
+    entity: 'MtprotoAccountSend',
+    files: ['user-mtproto/account-actions/account-sends.repository.ts'],
+  },
 };
 
 /** Where a file reaches the table: through its entity's repository or query builder, or by name in SQL. */

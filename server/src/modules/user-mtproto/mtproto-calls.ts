@@ -82,9 +82,10 @@ export class MtprotoCallClient implements OnModuleDestroy {
     return this.redis.key('replies', this.redis.instanceId);
   }
 
-  async call<T>(tenantId: string, op: string, args: unknown): Promise<T> {
+  /** `timeoutMs`: a longer wait for an operation known to take long (an upload), instead of the configured one. */
+  async call<T>(tenantId: string, op: string, args: unknown, opts: { timeoutMs?: number } = {}): Promise<T> {
     await this.ensureSubscribed();
-    const timeoutMs = this.config.mtproto.callTimeoutSeconds * 1000;
+    const timeoutMs = Math.max(opts.timeoutMs ?? 0, this.config.mtproto.callTimeoutSeconds * 1000);
     const req: MtprotoCallRequest = {
       id: randomUUID(),
       tenantId,

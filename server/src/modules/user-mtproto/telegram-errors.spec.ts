@@ -90,4 +90,14 @@ describe('toDomainError', () => {
       expect(toDomainError(answer('INTERNAL'), during).code).toBe('TELEGRAM_UNAVAILABLE');
     }
   });
+
+  it('names what the account may not do to someone, on an account call', () => {
+    const code = (name: string, invalid = true) => toDomainError(answer(name, { invalid }), 'account').code;
+    expect(code('PEER_ID_INVALID')).toBe('PEER_NOT_FOUND');
+    expect(code('USERNAME_NOT_OCCUPIED')).toBe('PEER_NOT_FOUND');
+    expect(code('USER_PRIVACY_RESTRICTED', false)).toBe('PRIVACY_RESTRICTED');
+    expect(code('CHAT_WRITE_FORBIDDEN', false)).toBe('PRIVACY_RESTRICTED');
+    expect(code('CHANNELS_TOO_MUCH')).toBe('CHANNELS_TOO_MUCH');
+    expect(toDomainError(answer('PEER_ID_INVALID', { invalid: true }), 'account').httpStatus).toBe(404);
+  });
 });

@@ -112,6 +112,38 @@ function loginStepError(err: TelegramCallError): UserMtprotoError | undefined {
   }
 }
 
+/** What Telegram answers when the account acts on someone (a message, a channel, a contact), as the API's code. */
+function accountActionError(err: TelegramCallError): UserMtprotoError | undefined {
+  switch (err.errorName) {
+    case 'PEER_ID_INVALID':
+    case 'USERNAME_NOT_OCCUPIED':
+    case 'USERNAME_INVALID':
+    case 'USER_ID_INVALID':
+    case 'CHANNEL_INVALID':
+    case 'CHANNEL_PRIVATE':
+      return new UserMtprotoError(
+        UserMtprotoErrorCode.PeerNotFound,
+        `The connected Telegram account cannot find this user or chat (${err.errorName}); check the username, phone or id.`,
+      );
+    case 'USER_PRIVACY_RESTRICTED':
+    case 'CHAT_WRITE_FORBIDDEN':
+    case 'CHAT_ADMIN_REQUIRED':
+    case 'USER_IS_BLOCKED':
+      return new UserMtprotoError(
+        UserMtprotoErrorCode.PrivacyRestricted,
+        `Telegram does not let the connected account write there (${err.errorName}).`,
+      );
+    case 'CHANNELS_TOO_MUCH':
+    case 'CHANNELS_ADMIN_PUBLIC_TOO_MUCH':
+      return new UserMtprotoError(
+        UserMtprotoErrorCode.ChannelsTooMuch,
+        'The connected account is in as many channels as Telegram allows; leave one first.',
+      );
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Telegram's answer as the API's error code. The caller still acts on what the answer means
  * for its session (a dead one is cleared, a silent connection replaced); this only names it.
@@ -122,6 +154,9 @@ export function toDomainError(err: TelegramCallError, during: TelegramCallContex
     if (login) return login;
   } else if (DEAD_SESSION_ERRORS.has(err.errorName)) {
     return sessionRevoked();
+  } else {
+    const action = accountActionError(err);
+    if (action) return action;
   }
   if (err.errorName === 'FLOOD_WAIT') return floodWait(err.seconds ?? 0);
   if (err.errorName === 'NETWORK') return telegramUnavailable('no answer');

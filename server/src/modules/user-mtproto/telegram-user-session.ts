@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Api, TelegramClient } from 'telegram';
 import { Raw } from 'telegram/events/Raw';
+import { _parseMessageText } from 'telegram/client/messageParse';
+import { CustomFile } from 'telegram/client/uploads';
 import { returnBigInt } from 'telegram/Helpers';
 import { computeCheck } from 'telegram/Password';
 import type {
@@ -42,6 +44,113 @@ export interface HistoryMessage {
   editDate: number | null;
 }
 
+/** Who a message goes to, as the tenant named it (see AccountActionsWorker). */
+export type PeerSpec =
+  | { kind: 'username'; username: string }
+  /** Digits only: a contact of the account. */
+  | { kind: 'phone'; phone: string }
+  | { kind: 'user'; userId: string }
+  | { kind: 'channel'; channelId: string | null; accessHash: string | null; username: string | null };
+
+/** A peer resolved for this session (opaque outside this file). */
+export class PeerHandle {
+  constructor(
+    readonly label: string,
+    /** gramjs's input peer; only this file reads it. */
+    readonly input: unknown,
+  ) {}
+}
+
+export interface SentMessageRef {
+  messageId: number;
+  date: number;
+}
+
+export interface OutgoingMessage {
+  text: string;
+  parseMode: 'markdown' | 'html' | null;
+  replyTo: number | null;
+  /** Signed 64-bit, decimal: Telegram sends a message once per random_id. */
+  randomId: string;
+}
+
+export interface OutgoingFile {
+  bytes: Buffer;
+  fileName: string;
+  mimeType: string;
+}
+
+export interface DialogItem {
+  peer: { type: 'user' | 'group' | 'channel'; id: string };
+  title: string;
+  username: string | null;
+  unreadCount: number;
+  lastMessageDate: number | null;
+}
+
+export interface ContactItem {
+  userId: string;
+  firstName: string;
+  lastName: string | null;
+  username: string | null;
+  phone: string | null;
+}
+
+export interface ImportedContact {
+  phone: string;
+  userId: string | null;
+}
+
+/** Photos Telegram recompresses and shows inline; anything else goes as a document. */
+const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+/** Parallel upload.saveFilePart / saveBigFilePart requests of one upload. */
+const UPLOAD_WORKERS = 4;
+
+function sentMessageOf(result: Api.TypeUpdates, randomId: string): SentMessageRef {
+  if (result instanceof Api.UpdateShortSentMessage) return { messageId: result.id, date: result.date };
+  if (result instanceof Api.Updates || result instanceof Api.UpdatesCombined) {
+    const idUpdate = result.updates.find(
+      (u): u is Api.UpdateMessageID => u instanceof Api.UpdateMessageID && u.randomId?.toString() === randomId,
+    );
+    const messages = result.updates.flatMap((u) =>
+      u instanceof Api.UpdateNewMessage || u instanceof Api.UpdateNewChannelMessage ? [u.message] : [],
+    );
+    const message = idUpdate ? messages.find((m) => m.id === idUpdate.id) : messages[0];
+    const messageId = idUpdate?.id ?? message?.id;
+    if (messageId !== undefined) {
+      const date = message instanceof Api.Message ? message.date : result.date;
+      return { messageId, date };
+    }
+  }
+  throw new TelegramCallError('SENT_MESSAGE_UNEXPECTED');
+}
+
+function inputChannelOf(ref: ChannelRef): Api.InputChannel {
+  return new Api.InputChannel({ channelId: returnBigInt(ref.channelId), accessHash: returnBigInt(ref.accessHash) });
+}
+
+function inputPeerChannelOf(ref: ChannelRef): Api.InputPeerChannel {
+  return new Api.InputPeerChannel({ channelId: returnBigInt(ref.channelId), accessHash: returnBigInt(ref.accessHash) });
+}
+
+function inputPeerOfUser(u: Api.User): Api.InputPeerUser {
+  return new Api.InputPeerUser({ userId: u.id, accessHash: u.accessHash ?? returnBigInt(0) });
+}
+
+function peerRefOfEntity(e: unknown): { type: 'user' | 'group' | 'channel'; id: string } | null {
+  if (e instanceof Api.User) return { type: 'user', id: e.id.toString() };
+  if (e instanceof Api.Chat) return { type: 'group', id: e.id.toString() };
+  if (e instanceof Api.Channel) return { type: 'channel', id: e.id.toString() };
+  return null;
+}
+
+function titleOf(e: unknown): string {
+  if (e instanceof Api.User) return [e.firstName, e.lastName].filter(Boolean).join(' ');
+  if (e instanceof Api.Chat || e instanceof Api.Channel) return e.title;
+  return '';
+}
+
 function codeTypeOf(type: Api.auth.TypeSentCodeType | undefined): CodeType {
   if (type instanceof Api.auth.SentCodeTypeApp) return 'app';
   if (type instanceof Api.auth.SentCodeTypeSms) return 'sms';
@@ -60,6 +169,10 @@ function codeTypeOf(type: Api.auth.TypeSentCodeType | undefined): CodeType {
 const CALL_TIMEOUT_MS = 60_000;
 /** A keep-alive ping unanswered this long means the connection went silent. */
 const PING_TIMEOUT_MS = 10_000;
+/** The longest one upload and send of a file (up to 50 MB) may take. */
+const UPLOAD_TIMEOUT_MS = 300_000;
+/** Peers one session keeps resolved. */
+const PEER_CACHE_MAX = 1_000;
 
 /** The parts of gramjs's MTProtoSender that tell its connection state (no public accessor exists). */
 interface SenderState {
@@ -251,6 +364,8 @@ export class TelegramUserSession {
   private readonly reconnectHandlers: (() => void)[] = [];
   /** Set once connect() succeeded: from then on a call on a connection known to be down fails at once. */
   private opened = false;
+  /** Peers resolved on this session (they stay valid for the account). */
+  private readonly peers = new Map<string, PeerHandle>();
 
   private constructor(
     private readonly factory: MtprotoClientFactory,
@@ -620,6 +735,263 @@ export class TelegramUserSession {
       }
     }
     return out;
+  }
+
+  // ---- acting as the account (account-actions/) ----
+
+  /** The peer, if an earlier call on this session resolved it already (no request needed). */
+  cachedPeer(spec: PeerSpec): PeerHandle | undefined {
+    return this.peers.get(JSON.stringify(spec));
+  }
+
+  /**
+   * Finds the peer the tenant named (PEER_ID_INVALID when the account cannot reach it): a username with
+   * `contacts.resolveUsername`, a phone among the account's contacts, a user id among its contacts and
+   * dialogs, a channel by its cached access hash, its username or the dialogs. One or more requests.
+   */
+  async resolvePeer(spec: PeerSpec): Promise<PeerHandle> {
+    const input = await this.call(async (): Promise<Api.TypeInputPeer | null> => {
+      switch (spec.kind) {
+        case 'username': {
+          const r = await this.client.invoke(new Api.contacts.ResolveUsername({ username: spec.username }));
+          const user = r.users.find((u): u is Api.User => u instanceof Api.User);
+          if (r.peer instanceof Api.PeerUser && user) return inputPeerOfUser(user);
+          const channel = r.chats.find((c): c is Api.Channel => c instanceof Api.Channel);
+          if (channel?.accessHash) {
+            return inputPeerChannelOf({ channelId: channel.id.toString(), accessHash: channel.accessHash.toString() });
+          }
+          return null;
+        }
+        case 'phone': {
+          const contacts = await this.client.invoke(new Api.contacts.GetContacts({ hash: returnBigInt(0) }));
+          if (!(contacts instanceof Api.contacts.Contacts)) return null;
+          const user = contacts.users.find(
+            (u): u is Api.User => u instanceof Api.User && (u.phone ?? '').replace(/\D/g, '') === spec.phone,
+          );
+          return user ? inputPeerOfUser(user) : null;
+        }
+        case 'user': {
+          const contacts = await this.client.invoke(new Api.contacts.GetContacts({ hash: returnBigInt(0) }));
+          if (contacts instanceof Api.contacts.Contacts) {
+            const user = contacts.users.find(
+              (u): u is Api.User => u instanceof Api.User && u.id.toString() === spec.userId,
+            );
+            if (user) return inputPeerOfUser(user);
+          }
+          for await (const d of this.client.iterDialogs({})) {
+            if (d.entity instanceof Api.User && d.entity.id.toString() === spec.userId)
+              return inputPeerOfUser(d.entity);
+          }
+          return null;
+        }
+        case 'channel': {
+          if (spec.channelId && spec.accessHash) {
+            return inputPeerChannelOf({ channelId: spec.channelId, accessHash: spec.accessHash });
+          }
+          if (spec.username) {
+            const r = await this.client.invoke(new Api.contacts.ResolveUsername({ username: spec.username }));
+            const channel = r.chats.find((c): c is Api.Channel => c instanceof Api.Channel);
+            if (channel?.accessHash && (!spec.channelId || channel.id.toString() === spec.channelId)) {
+              return inputPeerChannelOf({
+                channelId: channel.id.toString(),
+                accessHash: channel.accessHash.toString(),
+              });
+            }
+          }
+          if (spec.channelId) {
+            for await (const d of this.client.iterDialogs({})) {
+              const e = d.entity;
+              if (e instanceof Api.Channel && e.id.toString() === spec.channelId && e.accessHash) {
+                return inputPeerChannelOf({ channelId: spec.channelId, accessHash: e.accessHash.toString() });
+              }
+            }
+          }
+          return null;
+        }
+      }
+    });
+    if (!input) throw new TelegramCallError('PEER_ID_INVALID', undefined, true);
+    const handle = new PeerHandle(spec.kind, input);
+    if (this.peers.size >= PEER_CACHE_MAX) this.peers.clear();
+    this.peers.set(JSON.stringify(spec), handle);
+    return handle;
+  }
+
+  /** Forgets a resolved peer Telegram no longer accepts (a stale access hash). */
+  forgetPeer(spec: PeerSpec): void {
+    this.peers.delete(JSON.stringify(spec));
+  }
+
+  /** `messages.sendMessage` with the caller's random_id: a repeat answers the message already sent. */
+  async sendMessage(peer: PeerHandle, msg: OutgoingMessage): Promise<SentMessageRef> {
+    return this.call(async () => {
+      const [message, entities] = await _parseMessageText(this.client, msg.text, msg.parseMode ?? false);
+      const result = await this.client.invoke(
+        new Api.messages.SendMessage({
+          peer: peer.input as Api.TypeInputPeer,
+          message,
+          entities: entities.length > 0 ? entities : undefined,
+          randomId: returnBigInt(msg.randomId),
+          replyTo: msg.replyTo ? new Api.InputReplyToMessage({ replyToMsgId: msg.replyTo }) : undefined,
+        }),
+      );
+      return sentMessageOf(result, msg.randomId);
+    });
+  }
+
+  /**
+   * Uploads the file (`upload.saveFilePart`, or `saveBigFilePart` past 10 MB) and sends it with
+   * `messages.sendMedia` under the caller's random_id: a photo when it is one Telegram shows inline,
+   * else a document.
+   */
+  async sendFile(peer: PeerHandle, file: OutgoingFile, msg: OutgoingMessage): Promise<SentMessageRef> {
+    return this.call(async () => {
+      const uploaded = await this.client.uploadFile({
+        file: new CustomFile(file.fileName, file.bytes.length, '', file.bytes),
+        workers: UPLOAD_WORKERS,
+      });
+      const photo = PHOTO_TYPES.has(file.mimeType) && file.bytes.length <= MAX_PHOTO_BYTES;
+      const media = photo
+        ? new Api.InputMediaUploadedPhoto({ file: uploaded })
+        : new Api.InputMediaUploadedDocument({
+            file: uploaded,
+            mimeType: file.mimeType,
+            attributes: [new Api.DocumentAttributeFilename({ fileName: file.fileName })],
+          });
+      const [message, entities] = await _parseMessageText(this.client, msg.text, msg.parseMode ?? false);
+      const result = await this.client.invoke(
+        new Api.messages.SendMedia({
+          peer: peer.input as Api.TypeInputPeer,
+          media,
+          message,
+          entities: entities.length > 0 ? entities : undefined,
+          randomId: returnBigInt(msg.randomId),
+          replyTo: msg.replyTo ? new Api.InputReplyToMessage({ replyToMsgId: msg.replyTo }) : undefined,
+        }),
+      );
+      return sentMessageOf(result, msg.randomId);
+    }, UPLOAD_TIMEOUT_MS);
+  }
+
+  /** One page of the account's chats, newest first, with unread counts. */
+  async dialogPage(limit: number, offset: number): Promise<DialogItem[]> {
+    return this.call(async () => {
+      const out: DialogItem[] = [];
+      let index = 0;
+      for await (const d of this.client.iterDialogs({ limit: offset + limit })) {
+        if (index++ < offset) continue;
+        const peer = peerRefOfEntity(d.entity);
+        if (!peer) continue;
+        const e = d.entity;
+        out.push({
+          peer,
+          title: titleOf(e),
+          username: (e instanceof Api.User || e instanceof Api.Channel ? e.username : undefined) ?? null,
+          unreadCount: d.unreadCount,
+          lastMessageDate: numOrNull(d.message?.date),
+        });
+      }
+      return out;
+    });
+  }
+
+  /** The account's contacts (`contacts.getContacts`). */
+  async contacts(): Promise<ContactItem[]> {
+    const r = await this.call(() => this.client.invoke(new Api.contacts.GetContacts({ hash: returnBigInt(0) })));
+    if (!(r instanceof Api.contacts.Contacts)) return [];
+    return r.users.flatMap((u) =>
+      u instanceof Api.User
+        ? [
+            {
+              userId: u.id.toString(),
+              firstName: u.firstName ?? '',
+              lastName: u.lastName ?? null,
+              username: u.username ?? null,
+              phone: u.phone ?? null,
+            },
+          ]
+        : [],
+    );
+  }
+
+  /** `contacts.importContacts`: which phones belong to a Telegram user (now a contact of the account). */
+  async importContacts(
+    list: { phone: string; firstName: string; lastName: string | null }[],
+  ): Promise<ImportedContact[]> {
+    const r = await this.call(() =>
+      this.client.invoke(
+        new Api.contacts.ImportContacts({
+          contacts: list.map(
+            (c, i) =>
+              new Api.InputPhoneContact({
+                clientId: returnBigInt(i),
+                phone: c.phone,
+                firstName: c.firstName,
+                lastName: c.lastName ?? '',
+              }),
+          ),
+        }),
+      ),
+    );
+    const byIndex = new Map(r.imported.map((i) => [i.clientId.toString(), i.userId.toString()]));
+    return list.map((c, i) => ({ phone: c.phone, userId: byIndex.get(String(i)) ?? null }));
+  }
+
+  /** `channels.createChannel`: a private broadcast channel the account owns. */
+  async createChannel(title: string, about: string): Promise<ChannelRef> {
+    const r = await this.call(() =>
+      this.client.invoke(new Api.channels.CreateChannel({ title, about, broadcast: true })),
+    );
+    const chats = r instanceof Api.Updates || r instanceof Api.UpdatesCombined ? r.chats : [];
+    const channel = chats.find((c): c is Api.Channel => c instanceof Api.Channel);
+    if (!channel?.accessHash) throw new TelegramCallError('CREATED_CHANNEL_UNEXPECTED');
+    return { channelId: channel.id.toString(), accessHash: channel.accessHash.toString() };
+  }
+
+  /** `channels.editAdmin`: makes the bot (by username) an admin that may post, edit and delete posts. */
+  async makeBotAdmin(ref: ChannelRef, botUsername: string): Promise<void> {
+    await this.call(async () => {
+      const r = await this.client.invoke(new Api.contacts.ResolveUsername({ username: botUsername }));
+      const bot = r.users.find((u): u is Api.User => u instanceof Api.User);
+      if (!bot) throw new TelegramCallError('USER_ID_INVALID', undefined, true);
+      await this.client.invoke(
+        new Api.channels.EditAdmin({
+          channel: inputChannelOf(ref),
+          userId: new Api.InputUser({ userId: bot.id, accessHash: bot.accessHash ?? returnBigInt(0) }),
+          adminRights: new Api.ChatAdminRights({ postMessages: true, editMessages: true, deleteMessages: true }),
+          rank: '',
+        }),
+      );
+    });
+  }
+
+  /** `messages.exportChatInvite`: an invite link to the channel. */
+  async exportInvite(ref: ChannelRef): Promise<string> {
+    const r = await this.call(() =>
+      this.client.invoke(new Api.messages.ExportChatInvite({ peer: inputPeerChannelOf(ref) })),
+    );
+    if (!(r instanceof Api.ChatInviteExported)) throw new TelegramCallError('INVITE_UNEXPECTED');
+    return r.link;
+  }
+
+  /** `channels.deleteChannel`: undoes a channel the account created. */
+  async deleteChannel(ref: ChannelRef): Promise<void> {
+    await this.call(() => this.client.invoke(new Api.channels.DeleteChannel({ channel: inputChannelOf(ref) })));
+  }
+
+  async joinChannel(ref: ChannelRef): Promise<void> {
+    await this.call(() => this.client.invoke(new Api.channels.JoinChannel({ channel: inputChannelOf(ref) })));
+  }
+
+  async leaveChannel(ref: ChannelRef): Promise<void> {
+    await this.call(() => this.client.invoke(new Api.channels.LeaveChannel({ channel: inputChannelOf(ref) })));
+  }
+
+  /** The channel ref of a resolved channel peer, or null for another kind of peer. */
+  channelOf(peer: PeerHandle): ChannelRef | null {
+    const input = peer.input;
+    if (!(input instanceof Api.InputPeerChannel)) return null;
+    return { channelId: input.channelId.toString(), accessHash: input.accessHash.toString() };
   }
 
   /** Stops the client for good (socket, update loop and timers); safe to call twice. */

@@ -12,6 +12,10 @@ export enum UserMtprotoErrorCode {
   TelegramUnavailable = 'TELEGRAM_UNAVAILABLE',
   TelegramRequestInvalid = 'TELEGRAM_REQUEST_INVALID',
   ChannelUnreachable = 'CHANNEL_UNREACHABLE',
+  PeerNotFound = 'PEER_NOT_FOUND',
+  PrivacyRestricted = 'PRIVACY_RESTRICTED',
+  ChannelsTooMuch = 'CHANNELS_TOO_MUCH',
+  IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
 }
 
 export const UserMtprotoError = defineDomainError<UserMtprotoErrorCode>('UserMtprotoError', {
@@ -26,6 +30,10 @@ export const UserMtprotoError = defineDomainError<UserMtprotoErrorCode>('UserMtp
   [UserMtprotoErrorCode.TelegramUnavailable]: 503,
   [UserMtprotoErrorCode.TelegramRequestInvalid]: 400,
   [UserMtprotoErrorCode.ChannelUnreachable]: 404,
+  [UserMtprotoErrorCode.PeerNotFound]: 404,
+  [UserMtprotoErrorCode.PrivacyRestricted]: 403,
+  [UserMtprotoErrorCode.ChannelsTooMuch]: 409,
+  [UserMtprotoErrorCode.IdempotencyKeyReused]: 409,
 });
 export type UserMtprotoError = InstanceType<typeof UserMtprotoError>;
 

@@ -38,6 +38,10 @@ import { AccountUpdatesRepository } from './account-updates/account-updates.repo
 import { BotModule } from '../bot/bot.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { AccountActionsController } from './account-actions/account-actions.controller';
+import { AccountActionsService } from './account-actions/account-actions.service';
+import { AccountActionsWorker } from './account-actions/account-actions.worker';
+import { AccountSendsRepository } from './account-actions/account-sends.repository';
 import { ChannelHistoryController } from './channel-history.controller';
 import { ChannelHistoryService } from './channel-history.service';
 import { ChannelHistoryWorker } from './channel-history.worker';
@@ -92,12 +96,17 @@ export class UserMtprotoModule {
       UserMtprotoService,
       MtprotoCallClient,
       ChannelHistoryService,
+      AccountSendsRepository,
+      AccountActionsService,
     ];
     if (worker) {
       providers.push(MtprotoClientPool, ...MTPROTO_POOL_PARTS);
       providers.push(MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping, AccountUpdatesReceiver);
+      providers.push(AccountActionsWorker);
     }
-    const controllers: Type<unknown>[] = api ? [UserMtprotoController, ChannelHistoryController] : [];
+    const controllers: Type<unknown>[] = api
+      ? [UserMtprotoController, ChannelHistoryController, AccountActionsController]
+      : [];
     if (api) providers.push(MtprotoLoginOwnershipGuard);
     return {
       module: UserMtprotoModule,

@@ -21,7 +21,7 @@ export interface AdminWebhookEndpointListDto {
   items: AdminWebhookEndpointDto[];
 }
 
-export const AUDIT_ACTION_VALUES = ['auth.registered', 'auth.login_succeeded', 'auth.login_failed', 'auth.telegram_webapp_login', 'auth.refresh_reuse_detected', 'auth.logout', 'credentials.changed', 'tenant.limits_changed', 'tenant.suspended', 'tenant.reactivated', 'admin.data_access', 'admin.staff_created', 'admin.mtproto_force_disconnected', 'admin.queue_job_retried', 'keys.rewrapped', 'mtproto.login_started', 'mtproto.connected', 'mtproto.disconnected', 'mtproto.removed', 'mtproto.session_revoked', 'webhook_endpoint.created', 'webhook_endpoint.changed', 'webhook_endpoint.deleted', 'webhook_endpoint.secret_rotated', 'webhook_endpoint.replayed', 'webhook_endpoint.disabled'] as const;
+export const AUDIT_ACTION_VALUES = ['auth.registered', 'auth.login_succeeded', 'auth.login_failed', 'auth.telegram_webapp_login', 'auth.refresh_reuse_detected', 'auth.logout', 'credentials.changed', 'tenant.limits_changed', 'tenant.suspended', 'tenant.reactivated', 'admin.data_access', 'admin.staff_created', 'admin.mtproto_force_disconnected', 'admin.queue_job_retried', 'keys.rewrapped', 'mtproto.login_started', 'mtproto.connected', 'mtproto.disconnected', 'mtproto.removed', 'mtproto.session_revoked', 'mtproto.message_sent', 'mtproto.dialogs_read', 'mtproto.contacts_read', 'mtproto.contacts_imported', 'mtproto.channel_created', 'mtproto.channel_joined', 'mtproto.channel_left', 'webhook_endpoint.created', 'webhook_endpoint.changed', 'webhook_endpoint.deleted', 'webhook_endpoint.secret_rotated', 'webhook_endpoint.replayed', 'webhook_endpoint.disabled'] as const;
 export type AuditAction = (typeof AUDIT_ACTION_VALUES)[number];
 
 export interface AuditEventDto {

@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { TenantDb } from '../../database/tenant-db';
+
+/** The answer a send gave, kept for the idempotency key's repeats. */
+export interface SentMessage {
+  peer: string;
+  message_id: number;
+  date: number;
+}
+
+/** One idempotency key's row, without its file bytes. */
+export interface AccountSend {
+  id: string;
+  randomId: string;
+  fingerprint: string;
+  result: SentMessage | null;
+  hasFile: boolean;
+}
+
+export interface StagedFile {
+  bytes: Buffer;
+  fileName: string;
+  mimeType: string;
+}
+
+/** How long an idempotency key is remembered: a retry comes within minutes, a day is plenty. */
+const KEEP_DAYS = 7;
+
+interface SendRow {
+  id: string;
+  random_id: string;
+  fingerprint: string;
+  result: SentMessage | null;
+  has_file: boolean;
+}
+
+const toSend = (r: SendRow): AccountSend => ({
+  id: r.id,
+  randomId: String(r.random_id),
+  fingerprint: r.fingerprint,
+  result: r.result,
+  hasFile: r.has_file,
+});
+
+/**
+ * The only code that reads or writes `mtproto_account_sends`: messages sent as the tenant's account,
+ * one row per idempotency key (random_id, the answer, and the file until it is sent).
+ */
+@Injectable()
+export class AccountSendsRepository {
+  constructor(private readonly tenantDb: TenantDb) {}
+
+  /**
+   * The row of this key: written now (with its file) if the key is new, else the one a previous
+   * request wrote (its file untouched). Keys older than KEEP_DAYS are forgotten on the way.
+   */
+  async claim(
+    tenantId: string,
+    key: string,
+    row: { randomId: string; fingerprint: string; file?: StagedFile },
+  ): Promise<{ send: AccountSend; created: boolean }> {
+    return this.tenantDb.run(tenantId, async (em) => {
+      const inserted: SendRow[] = await em.query(
+        `INSERT INTO "mtproto_account_sends" ("user_id", "idempotency_key", "random_id", "fingerprint", "file_bytes", "file_name", "mime_type")
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT ("user_id", "idempotency_key") DO NOTHING
+         RETURNING "id", "random_id", "fingerprint", "result", ("file_bytes" IS NOT NULL) AS "has_file"`,
+        [
+          tenantId,
+          key,
+          row.randomId,
+          row.fingerprint,
+          row.file?.bytes ?? null,
+          row.file?.fileName ?? null,
+          row.file?.mimeType ?? null,
+        ],
+      );
+      const [fresh] = inserted;
+      if (fresh) {
+        if (Math.random() < 0.01) {
+          await em.query(
+            `DELETE FROM "mtproto_account_sends" WHERE "user_id" = $1 AND "created_at" < now() - make_interval(days => $2)`,
+            [tenantId, KEEP_DAYS],
+          );
+        }
+        return { send: toSend(fresh), created: true };
+      }
+      const existing: SendRow[] = await em.query(
+        `SELECT "id", "random_id", "fingerprint", "result", ("file_bytes" IS NOT NULL) AS "has_file"
+           FROM "mtproto_account_sends" WHERE "user_id" = $1 AND "idempotency_key" = $2`,
+        [tenantId, key],
+      );
+      const [found] = existing;
+      if (!found) throw new Error('an idempotency key row vanished between insert and read');
+      return { send: toSend(found), created: false };
+    });
+  }
+
+  async file(tenantId: string, key: string): Promise<StagedFile | null> {
+    const rows: { file_bytes: Buffer | null; file_name: string | null; mime_type: string | null }[] =
+      await this.tenantDb.run(tenantId, (em) =>
+        em.query(
+          `SELECT "file_bytes", "file_name", "mime_type" FROM "mtproto_account_sends"
+            WHERE "user_id" = $1 AND "idempotency_key" = $2`,
+          [tenantId, key],
+        ),
+      );
+    const [row] = rows;
+    if (!row?.file_bytes) return null;
+    return {
+      bytes: row.file_bytes,
+      fileName: row.file_name ?? 'file',
+      mimeType: row.mime_type ?? 'application/octet-stream',
+    };
+  }
+
+  /** Records Telegram's answer and lets the file go (Telegram holds it now). */
+  async recordSent(tenantId: string, key: string, result: SentMessage): Promise<void> {
+    await this.tenantDb.run(tenantId, (em) =>
+      em.query(
+        `UPDATE "mtproto_account_sends" SET "result" = $3, "sent_at" = now(), "file_bytes" = NULL
+          WHERE "user_id" = $1 AND "idempotency_key" = $2`,
+        [tenantId, key, JSON.stringify(result)],
+      ),
+    );
+  }
+
+  /** Forgets a key whose message Telegram refused (nothing was sent): the key, and its file, are free again. */
+  async forget(tenantId: string, key: string): Promise<void> {
+    await this.tenantDb.run(tenantId, (em) =>
+      em.query(
+        `DELETE FROM "mtproto_account_sends" WHERE "user_id" = $1 AND "idempotency_key" = $2 AND "result" IS NULL`,
+        [tenantId, key],
+      ),
+    );
+  }
+}
