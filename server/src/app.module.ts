@@ -17,6 +17,7 @@ import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module
 import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
 import { WebhooksHttpModule, WebhooksModule, WebhooksWorkerModule } from './modules/webhooks/webhooks.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
+import { AnalyticsCollectorModule } from './modules/analytics/collector/analytics-collector.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { WorkerRecycleModule } from './modules/lifecycle/worker-recycle.module';
 import { dataSourceOptions } from './data-source-options';
@@ -65,6 +66,7 @@ export class AppModule {
         // Every role: wherever events are recorded, their webhook dispatch is woken.
         WebhooksModule,
         UserMtprotoModule.forRoot(config),
+        AnalyticsCollectorModule.forRoot(config),
         ...(options.extraModules ?? []),
       ],
     };

@@ -394,6 +394,55 @@ export class EnvSchema {
   @Max(3600)
   MTPROTO_RECEIVE_SWEEP_SECONDS = 10;
 
+  /** Channel analytics: how often a post is sampled in its first 24 hours. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(86400)
+  ANALYTICS_FIRST_DAY_INTERVAL_SECONDS = 900;
+
+  /** Channel analytics: how often a post is sampled from its second day to its seventh. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(7 * 86400)
+  ANALYTICS_FIRST_WEEK_INTERVAL_SECONDS = 3600;
+
+  /** Channel analytics: how often a post is sampled from its eighth day to its thirtieth (older ones are not). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(30 * 86400)
+  ANALYTICS_FIRST_MONTH_INTERVAL_SECONDS = 86400;
+
+  /** Channel analytics: a channel's subscribers are sampled at least this often, posts due or not. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(7 * 86400)
+  ANALYTICS_SUBSCRIBERS_INTERVAL_SECONDS = 3600;
+
+  /** Channel analytics: each next sample time is moved later by up to this many seconds, to spread the work. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  ANALYTICS_JITTER_SECONDS = 60;
+
+  /** Channel analytics: how often a worker looks for channels due for a sample. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  ANALYTICS_TICK_SECONDS = 15;
+
+  /** Channel analytics: Telegram calls collection may make for one tenant per hour (a refresh counts too). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  ANALYTICS_TENANT_CALLS_PER_HOUR = 1200;
+
   /** How many days a tenant's events are kept (whole days: expired daily partitions are dropped). */
   @Transform(toInt)
   @IsInt()
@@ -542,6 +591,15 @@ export interface AppConfig {
     loginReceiptSeconds: number;
     callTimeoutSeconds: number;
     receiveSweepSeconds: number;
+  };
+  analyticsCollection: {
+    firstDayIntervalSeconds: number;
+    firstWeekIntervalSeconds: number;
+    firstMonthIntervalSeconds: number;
+    subscribersIntervalSeconds: number;
+    jitterSeconds: number;
+    tickSeconds: number;
+    tenantCallsPerHour: number;
   };
   events: { retentionDays: number; waitMaxSeconds: number; streamsPerTenant: number; maintenanceSeconds: number };
   webhooks: {
@@ -694,6 +752,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       loginReceiptSeconds: parsed.MTPROTO_LOGIN_RECEIPT_SECONDS,
       callTimeoutSeconds: parsed.MTPROTO_CALL_TIMEOUT_SECONDS,
       receiveSweepSeconds: parsed.MTPROTO_RECEIVE_SWEEP_SECONDS,
+    },
+    analyticsCollection: {
+      firstDayIntervalSeconds: parsed.ANALYTICS_FIRST_DAY_INTERVAL_SECONDS,
+      firstWeekIntervalSeconds: parsed.ANALYTICS_FIRST_WEEK_INTERVAL_SECONDS,
+      firstMonthIntervalSeconds: parsed.ANALYTICS_FIRST_MONTH_INTERVAL_SECONDS,
+      subscribersIntervalSeconds: parsed.ANALYTICS_SUBSCRIBERS_INTERVAL_SECONDS,
+      jitterSeconds: parsed.ANALYTICS_JITTER_SECONDS,
+      tickSeconds: parsed.ANALYTICS_TICK_SECONDS,
+      tenantCallsPerHour: parsed.ANALYTICS_TENANT_CALLS_PER_HOUR,
     },
     events: {
       retentionDays: parsed.EVENTS_RETENTION_DAYS,

@@ -117,7 +117,12 @@ export class UserMtprotoModule {
       ],
       controllers,
       providers,
-      exports: [UserMtprotoService, MtprotoClientFactory, ...(worker ? [MtprotoClientPool] : [])],
+      exports: [
+        UserMtprotoService,
+        MtprotoClientFactory,
+        MtprotoCallClient,
+        ...(worker ? [MtprotoClientPool, MtprotoCallServer, ChannelHistoryWorker] : []),
+      ],
     };
   }
 }
