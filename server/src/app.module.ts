@@ -15,6 +15,7 @@ import { SystemBotModule, SystemBotWorkerModule } from './modules/system-bot/sys
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
 import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
+import { AnalyticsModule } from './modules/analytics/analytics.module';
 import { WebhooksHttpModule, WebhooksModule, WebhooksWorkerModule } from './modules/webhooks/webhooks.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
 import { AnalyticsCollectorModule } from './modules/analytics/collector/analytics-collector.module';
@@ -66,6 +67,8 @@ export class AppModule {
         // Every role: wherever events are recorded, their webhook dispatch is woken.
         WebhooksModule,
         UserMtprotoModule.forRoot(config),
+        // Every role: the collector (worker) records samples, the routes (api) read them.
+        AnalyticsModule,
         AnalyticsCollectorModule.forRoot(config),
         ...(options.extraModules ?? []),
       ],
