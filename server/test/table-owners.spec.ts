@@ -83,6 +83,14 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
     entity: 'PostViewSample',
     files: ['analytics/analytics.repository.ts', 'analytics/sql/analytics_maintain.sql'],
   },
+  channel_analytics_schedule: {
+    entity: 'ChannelAnalyticsSchedule',
+    files: ['analytics/collector/collection-schedule.repository.ts'],
+  },
+  channel_analytics_posts: {
+    entity: 'ChannelAnalyticsPost',
+    files: ['analytics/collector/collection-schedule.repository.ts'],
+  },
 };
 
 /** Where a file reaches the table: through its entity's repository or query builder, or by name in SQL. */

@@ -69,7 +69,13 @@ export class ChannelSampler implements OnModuleInit {
   async collect(tenantId: string, args: CollectArgs): Promise<CollectResult> {
     const wait = this.budget.waitSeconds(tenantId);
     if (wait > 0) {
-      await this.schedule.reschedule(tenantId, args.channelId, this.policy.after(new Date(), wait), 'waiting', 'budget');
+      await this.schedule.reschedule(
+        tenantId,
+        args.channelId,
+        this.policy.after(new Date(), wait),
+        'waiting',
+        'budget',
+      );
       throw new RateLimitError(wait, `This account's analytics budget for the hour is spent; retry after ${wait} s.`);
     }
     const wasOpen = this.pool.session(tenantId) !== undefined;
@@ -94,7 +100,7 @@ export class ChannelSampler implements OnModuleInit {
     // How far down the history must be read: every young post on the first sample or a refresh, else down to
     // the oldest due post (or to the newest post already known, to see the new ones).
     const everything = args.force || lastMessageId === 0;
-    const downTo = everything ? 0 : Math.min(lastMessageId, ...dueIds);
+    const downTo = everything ? 0 : dueIds.reduce((low, id) => Math.min(low, id), lastMessageId);
 
     let calls = 0;
     const read = await this.channels.withChannel(tenantId, args.channelId, async (session, meter, ref) => {
@@ -158,7 +164,13 @@ export class ChannelSampler implements OnModuleInit {
       forgetPostedBefore: youngSince,
       nextDueAt,
     });
-    return { sampledAt: sampledAt.toISOString(), source: 'account', subscribers: read.subscribers, posts: posts.length, calls };
+    return {
+      sampledAt: sampledAt.toISOString(),
+      source: 'account',
+      subscribers: read.subscribers,
+      posts: posts.length,
+      calls,
+    };
   }
 
   /** What a failed sample means for the schedule; the error goes on to the caller either way. */

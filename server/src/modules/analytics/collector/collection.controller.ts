@@ -28,7 +28,9 @@ export class CollectionController {
   })
   @ApiNotFoundResponse({ description: "NOT_FOUND (also another tenant's channel), CHANNEL_UNREACHABLE" })
   @ApiConflictResponse({ description: 'COLLECTION_STOPPED (details.reason says why), MTPROTO_NOT_CONFIGURED' })
-  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (refreshed less than a minute ago), FLOOD_WAIT (retry_after)' })
+  @ApiTooManyRequestsResponse({
+    description: 'RATE_LIMITED (refreshed less than a minute ago), FLOOD_WAIT (retry_after)',
+  })
   @ApiServiceUnavailableResponse({ description: 'TELEGRAM_UNAVAILABLE' })
   async refresh(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<RefreshResultDto> {
     const r = await this.collection.refresh(user.id, id);
@@ -37,7 +39,10 @@ export class CollectionController {
 
   @Get(':id/stats/collection')
   @UseGuards(ChannelOwnershipGuard)
-  @ApiOkResponse({ type: CollectionStatusDto, description: "Where the channel's analytics collection stands, and why." })
+  @ApiOkResponse({
+    type: CollectionStatusDto,
+    description: "Where the channel's analytics collection stands, and why.",
+  })
   @ApiNotFoundResponse({ description: "NOT_FOUND (also another tenant's channel)" })
   async status(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<CollectionStatusDto> {
     const s = await this.collection.status(user.id, id);

@@ -6,7 +6,8 @@ export class RefreshResultDto {
 
   @ApiProperty({
     enum: ['account', 'bot'],
-    description: "`account`: the tenant's own session (subscribers, views, forwards, reactions); `bot`: subscribers only.",
+    description:
+      "`account`: the tenant's own session (subscribers, views, forwards, reactions); `bot`: subscribers only.",
   })
   source!: 'account' | 'bot';
 

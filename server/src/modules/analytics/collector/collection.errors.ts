@@ -10,7 +10,8 @@ export const CollectionError = defineDomainError<CollectionErrorCode>('Collectio
 export type CollectionError = InstanceType<typeof CollectionError>;
 
 const WHY: Record<string, string> = {
-  session_revoked: 'Telegram revoked the connected account session; connect the account again (POST /api/user-mtproto/setup).',
+  session_revoked:
+    'Telegram revoked the connected account session; connect the account again (POST /api/user-mtproto/setup).',
   account_not_connected: 'The Telegram account is not connected; finish connecting it (POST /api/user-mtproto/setup).',
   no_telegram_access: 'Neither a Telegram account nor a bot is connected; connect one to collect analytics.',
 };

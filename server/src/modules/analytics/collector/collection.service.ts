@@ -49,7 +49,8 @@ export class CollectionService {
    */
   async refresh(tenantId: string, channelId: string): Promise<CollectResult> {
     const wait = await this.schedule.claimRefresh(tenantId, channelId, REFRESH_MIN_SECONDS);
-    if (wait > 0) throw new RateLimitError(wait, `This channel was refreshed less than a minute ago; retry after ${wait} s.`);
+    if (wait > 0)
+      throw new RateLimitError(wait, `This channel was refreshed less than a minute ago; retry after ${wait} s.`);
     return this.sampleNow(tenantId, channelId, true);
   }
 
