@@ -116,7 +116,8 @@ export class ChannelSampler implements OnModuleInit {
         messages.push(...got);
         const oldest = got.at(-1);
         if (!oldest || got.length < PAGE) break;
-        if (oldest.date * 1000 < youngSince.getTime() || oldest.id <= downTo) break;
+        // Channel message ids start at 1: below the first there is nothing to read.
+        if (oldest.date * 1000 < youngSince.getTime() || oldest.id <= Math.max(downTo, 1)) break;
         offsetId = oldest.id;
       }
       return { subscribers: full.subscribers, messages };
