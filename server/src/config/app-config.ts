@@ -429,10 +429,10 @@ export class EnvSchema {
   @Max(3600)
   ANALYTICS_JITTER_SECONDS = 60;
 
-  /** Channel analytics: how often a worker looks for channels due for a sample. */
+  /** Channel analytics: how often a worker looks for channels due for a sample (0: no scheduled sampling). */
   @Transform(toInt)
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(3600)
   ANALYTICS_TICK_SECONDS = 15;
 

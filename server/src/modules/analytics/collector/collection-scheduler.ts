@@ -36,6 +36,7 @@ export class CollectionScheduler implements OnModuleInit, OnApplicationShutdown 
   ) {}
 
   onModuleInit(): void {
+    if (this.config.analyticsCollection.tickSeconds === 0) return;
     this.timer = setInterval(() => {
       if (!this.running) this.running = this.tick().finally(() => (this.running = undefined));
     }, this.config.analyticsCollection.tickSeconds * 1000);
