@@ -2,11 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../../../config/config.module';
 import type { AppConfig } from '../../../config/app-config';
 import { BotClients } from '../../bot/bot-clients.service';
+import { classifyTelegramFailure, describeFailure } from '../../bot/telegram-bot-api.failure';
+import { RateLimitError } from '../../rate-limit/rate-limit.errors';
+import { telegramUnavailable } from '../../user-mtproto/user-mtproto.errors';
 import { ChannelsService } from '../../channels/channels.service';
 import { AnalyticsService } from '../analytics.service';
 import type { CollectResult } from './channel-sampler';
 import { CollectionScheduleRepository } from './collection-schedule.repository';
-import { collectionStopped } from './collection.errors';
+import { botCannotSeeChannel, collectionStopped } from './collection.errors';
 import { SamplingPolicy } from './sampling-policy';
 
 /**
@@ -37,7 +40,18 @@ export class BotSampler {
       await this.schedule.reschedule(tenantId, channelId, recheck, 'stopped', 'no_telegram_access');
       throw collectionStopped('no_telegram_access');
     }
-    const subscribers = await bot.api.memberCount(chat);
+    let subscribers: number;
+    try {
+      subscribers = await bot.api.memberCount(chat);
+    } catch (err) {
+      // The bot cannot see the channel (or Telegram did not answer): tried again at the channel's next interval.
+      const later = this.policy.after(new Date(), this.config.analyticsCollection.subscribersIntervalSeconds);
+      await this.schedule.reschedule(tenantId, channelId, later, 'waiting', 'bot_unavailable');
+      const failure = classifyTelegramFailure(err);
+      if (failure.kind === 'flood') throw new RateLimitError(failure.retryAfter);
+      if (failure.kind === 'unavailable') throw telegramUnavailable('the Bot API did not answer');
+      throw botCannotSeeChannel(describeFailure(failure));
+    }
     const sampledAt = new Date();
     await this.analytics.recordSample(tenantId, { channelId, sampledAt, subscribers, source: 'bot', posts: [] });
     await this.schedule.sampled(tenantId, channelId, {

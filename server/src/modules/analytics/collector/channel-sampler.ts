@@ -152,6 +152,14 @@ export class ChannelSampler implements OnModuleInit {
       source: 'account',
       posts,
     });
+    // A due post the read did not return (deleted, or past the pages read) moves on as if sampled, so a
+    // channel never stays due because of it.
+    const sampledIds = new Set(posts.map((p) => p.messageId));
+    for (const p of known.values()) {
+      if (sampledIds.has(p.messageId) || p.nextDueAt > started) continue;
+      const nextDueAt = this.policy.nextPostDue(p.postedAt, sampledAt);
+      if (nextDueAt) next.push({ messageId: p.messageId, postedAt: p.postedAt, nextDueAt });
+    }
     const pending = [...known.values()].filter((p) => !next.some((n) => n.messageId === p.messageId));
     const nextDueAt = this.policy.nextChannelDue(
       sampledAt,

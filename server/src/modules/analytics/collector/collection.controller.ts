@@ -27,7 +27,9 @@ export class CollectionController {
     description: 'Samples the channel now; answers once the sample is stored. At most once a minute per channel.',
   })
   @ApiNotFoundResponse({ description: "NOT_FOUND (also another tenant's channel), CHANNEL_UNREACHABLE" })
-  @ApiConflictResponse({ description: 'COLLECTION_STOPPED (details.reason says why), MTPROTO_NOT_CONFIGURED' })
+  @ApiConflictResponse({
+    description: 'COLLECTION_STOPPED (details.reason says why), BOT_CANNOT_SEE_CHANNEL, MTPROTO_NOT_CONFIGURED',
+  })
   @ApiTooManyRequestsResponse({
     description: 'RATE_LIMITED (refreshed less than a minute ago), FLOOD_WAIT (retry_after)',
   })

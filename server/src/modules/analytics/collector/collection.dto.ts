@@ -28,7 +28,8 @@ export class CollectionStatusDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: '`flood_wait`, `budget`, `session_revoked`, `account_not_connected`, `no_telegram_access`',
+    description:
+      '`flood_wait`, `budget`, `bot_unavailable`, `session_revoked`, `account_not_connected`, `no_telegram_access`',
   })
   reason!: string | null;
 

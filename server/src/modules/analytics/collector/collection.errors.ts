@@ -2,10 +2,12 @@ import { defineDomainError } from '../../../common/errors/domain-error';
 
 export enum CollectionErrorCode {
   Stopped = 'COLLECTION_STOPPED',
+  BotCannotSeeChannel = 'BOT_CANNOT_SEE_CHANNEL',
 }
 
 export const CollectionError = defineDomainError<CollectionErrorCode>('CollectionError', {
   [CollectionErrorCode.Stopped]: 409,
+  [CollectionErrorCode.BotCannotSeeChannel]: 409,
 });
 export type CollectionError = InstanceType<typeof CollectionError>;
 
@@ -22,3 +24,9 @@ export const reasonText = (reason: string | null): string =>
 
 export const collectionStopped = (reason: string | null): CollectionError =>
   new CollectionError(CollectionErrorCode.Stopped, reasonText(reason), { reason });
+
+export const botCannotSeeChannel = (telegramSays: string): CollectionError =>
+  new CollectionError(
+    CollectionErrorCode.BotCannotSeeChannel,
+    `The bot cannot read this channel's member count (Telegram: ${telegramSays}); add the bot to the channel, or connect a Telegram account.`,
+  );

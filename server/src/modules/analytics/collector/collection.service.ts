@@ -16,7 +16,7 @@ export const REFRESH_MIN_SECONDS = 60;
 /** Where a channel's collection stands, for the API (the stats routes may show it beside their series). */
 export interface CollectionStatus {
   state: CollectionState | 'pending';
-  /** Why it waits or stopped: `flood_wait`, `budget`, `session_revoked`, `account_not_connected`, `no_telegram_access`. */
+  /** Why it waits or stopped: `flood_wait`, `budget`, `bot_unavailable`, `session_revoked`, `account_not_connected`, `no_telegram_access`. */
   reason: string | null;
   message: string | null;
   source: SampleSource | null;
