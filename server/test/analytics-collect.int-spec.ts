@@ -2,7 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { newTenant, NewUser } from './factories/user.factory';
 import type { TestApp } from './helpers/test-app';
-import { addBotToChannel, control, newBot } from './sandbox/bot-helpers';
+import { addBotToChannel, control, newBot, newChannel } from './sandbox/bot-helpers';
 import {
   channelWithPosts,
   connectAccount,
@@ -280,5 +280,20 @@ describe('channel analytics collection (real gramjs through the worker, real san
     const posts = await asTenant(tenant.user.id, `SELECT 1 FROM post_view_samples WHERE channel_id = $1`, [channel.id]);
     expect(posts).toEqual([]);
     expect((await status(t).expect(200)).body).toMatchObject({ state: 'active', source: 'bot' });
+
+    // A private channel the bot is not in: Telegram does not show it the count, and the tenant is told what to do.
+    const secret = await newChannel(cluster.sandbox, owner.phone);
+    const row = await request(api.url)
+      .post('/api/channels')
+      .set(tenant.headers)
+      .send({ telegram_id: String(secret.id) })
+      .expect(201);
+    const hidden = { id: row.body.id as string };
+    const refused = await refresh({ tenant, channel: hidden }).expect(409);
+    expect(refused.body.error.code).toBe('BOT_CANNOT_SEE_CHANNEL');
+    expect((await status({ tenant, channel: hidden }).expect(200)).body).toMatchObject({
+      state: 'waiting',
+      reason: 'bot_unavailable',
+    });
   });
 });
