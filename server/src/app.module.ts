@@ -15,7 +15,7 @@ import { SystemBotModule, SystemBotWorkerModule } from './modules/system-bot/sys
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
 import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
-import { AnalyticsModule } from './modules/analytics/analytics.module';
+import { AnalyticsModule, AnalyticsWorkerModule } from './modules/analytics/analytics.module';
 import { WebhooksHttpModule, WebhooksModule, WebhooksWorkerModule } from './modules/webhooks/webhooks.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
@@ -59,6 +59,7 @@ export class AppModule {
               SystemBotWorkerModule,
               PostsWorkerModule.forRoot(config),
               EventsWorkerModule,
+              AnalyticsWorkerModule,
               WebhooksWorkerModule.forRoot(config),
               WorkerRecycleModule,
             ]

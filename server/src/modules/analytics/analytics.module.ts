@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ChannelsModule } from '../channels/channels.module';
+import { QueueModule } from '../queue/queue.module';
+import { AnalyticsHousekeeping } from './analytics.housekeeping';
 import { AnalyticsRepository } from './analytics.repository';
 import { AnalyticsService } from './analytics.service';
 
@@ -10,3 +12,7 @@ import { AnalyticsService } from './analytics.service';
   exports: [AnalyticsService],
 })
 export class AnalyticsModule {}
+
+/** Partition upkeep and retention (worker role). */
+@Module({ imports: [QueueModule, AnalyticsModule], providers: [AnalyticsHousekeeping] })
+export class AnalyticsWorkerModule {}
