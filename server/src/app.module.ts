@@ -15,7 +15,7 @@ import { SystemBotModule, SystemBotWorkerModule } from './modules/system-bot/sys
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
 import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
-import { AnalyticsModule, AnalyticsWorkerModule } from './modules/analytics/analytics.module';
+import { AnalyticsHttpModule, AnalyticsModule, AnalyticsWorkerModule } from './modules/analytics/analytics.module';
 import { WebhooksHttpModule, WebhooksModule, WebhooksWorkerModule } from './modules/webhooks/webhooks.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
@@ -51,7 +51,15 @@ export class AppModule {
         BotModule,
         ChannelAdminModule,
         ...(roleServesHttpApi(config.role)
-          ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule, EventsHttpModule, WebhooksHttpModule]
+          ? [
+              BotHttpModule,
+              SystemBotModule,
+              PostsHttpModule,
+              FilesModule,
+              EventsHttpModule,
+              WebhooksHttpModule,
+              AnalyticsHttpModule,
+            ]
           : []),
         ...(roleRunsWorkers(config.role)
           ? [
