@@ -15,7 +15,7 @@ import { SystemBotModule, SystemBotWorkerModule } from './modules/system-bot/sys
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
 import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
-import { AnalyticsModule } from './modules/analytics/analytics.module';
+import { AnalyticsHttpModule, AnalyticsModule, AnalyticsWorkerModule } from './modules/analytics/analytics.module';
 import { WebhooksHttpModule, WebhooksModule, WebhooksWorkerModule } from './modules/webhooks/webhooks.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
 import { AnalyticsCollectorModule } from './modules/analytics/collector/analytics-collector.module';
@@ -52,7 +52,15 @@ export class AppModule {
         BotModule,
         ChannelAdminModule,
         ...(roleServesHttpApi(config.role)
-          ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule, EventsHttpModule, WebhooksHttpModule]
+          ? [
+              BotHttpModule,
+              SystemBotModule,
+              PostsHttpModule,
+              FilesModule,
+              EventsHttpModule,
+              WebhooksHttpModule,
+              AnalyticsHttpModule,
+            ]
           : []),
         ...(roleRunsWorkers(config.role)
           ? [
@@ -60,6 +68,7 @@ export class AppModule {
               SystemBotWorkerModule,
               PostsWorkerModule.forRoot(config),
               EventsWorkerModule,
+              AnalyticsWorkerModule,
               WebhooksWorkerModule.forRoot(config),
               WorkerRecycleModule,
             ]

@@ -4,7 +4,25 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { present } from '../../common/present';
 import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { TenantDb } from '../database/tenant-db';
-import type { AnalyticsMaintenanceResult, ChannelSample } from './analytics.types';
+import type {
+  AnalyticsMaintenanceResult,
+  ChannelSample,
+  CurvePoint,
+  GainsBucket,
+  HourCell,
+  PostsBucket,
+  StatsInterval,
+  SubscribersBucket,
+  TopPost,
+  TopPostsSort,
+} from './analytics.types';
+
+/**
+ * A post's first sample in a bucket that begins after it was published: what it had then was gained
+ * before, not in this bucket. `unit` is the SQL of the bucket's date_trunc unit.
+ */
+const FROM_ELSEWHERE = (unit: string): string =>
+  `s.first_sample AND s.posted_at < date_trunc(${unit}, s.sampled_at, 'UTC')`;
 
 /**
  * The one writer and reader of `channel_subscriber_samples` and `post_view_samples` (migration
@@ -97,6 +115,134 @@ export class AnalyticsRepository {
       ),
     );
     return row?.at ?? null;
+  }
+
+  /**
+   * A channel's series between `from` and `to` (`from` on a bucket boundary), in one transaction:
+   * what its posts gained in each bucket, the posts published in each, the last subscriber count in
+   * each and the one before `from`, and whether any sample came from the tenant's account.
+   *
+   * A bucket's gains are the sum of its samples' gains, which is each post's latest counts at the
+   * bucket's end less those at its start. A post first seen in the bucket counts from zero when it was
+   * published in the bucket, and from its first sample otherwise (its earlier views were not gained in
+   * this bucket, wherever they were).
+   */
+  series(
+    tenantId: string,
+    channelId: string,
+    from: Date,
+    to: Date,
+    interval: StatsInterval,
+  ): Promise<{
+    gains: GainsBucket[];
+    posts: PostsBucket[];
+    subscribers: SubscribersBucket[];
+    subscribersBefore: number | null;
+    viewsAvailable: boolean;
+  }> {
+    return this.tenantDb.run(tenantId, async (em) => {
+      const gains = await em.query<GainsBucket[]>(
+        `SELECT date_trunc($4, s.sampled_at, 'UTC') AS at,
+                sum(CASE WHEN ${FROM_ELSEWHERE('$4')} THEN 0 ELSE s.views_gained END)::float8 AS views,
+                sum(CASE WHEN ${FROM_ELSEWHERE('$4')} THEN 0 ELSE s.forwards_gained END)::float8 AS forwards,
+                sum(CASE WHEN ${FROM_ELSEWHERE('$4')} THEN 0 ELSE s.reactions_gained END)::float8 AS reactions
+           FROM post_view_samples s
+          WHERE s.channel_id = $1 AND s.sampled_at >= $2 AND s.sampled_at < $3
+          GROUP BY 1`,
+        [channelId, from, to, interval],
+      );
+      // A post's first sample comes after its publication, within the 30 days young posts are sampled.
+      const posts = await em.query<PostsBucket[]>(
+        `SELECT date_trunc($4, s.posted_at, 'UTC') AS at, count(*)::int AS posts
+           FROM post_view_samples s
+          WHERE s.channel_id = $1 AND s.first_sample AND s.sampled_at >= $2 AND s.sampled_at < $3::timestamptz + interval '31 days'
+            AND s.posted_at >= $2 AND s.posted_at < $3
+          GROUP BY 1`,
+        [channelId, from, to, interval],
+      );
+      const subscribers = await em.query<SubscribersBucket[]>(
+        `SELECT DISTINCT ON (1) date_trunc($4, c.sampled_at, 'UTC') AS at, c.subscribers
+           FROM channel_subscriber_samples c
+          WHERE c.channel_id = $1 AND c.sampled_at >= $2 AND c.sampled_at < $3 AND c.subscribers IS NOT NULL
+          ORDER BY 1, c.sampled_at DESC`,
+        [channelId, from, to, interval],
+      );
+      const [before] = await em.query<{ subscribers: number }[]>(
+        `SELECT c.subscribers FROM channel_subscriber_samples c
+          WHERE c.channel_id = $1 AND c.sampled_at < $2 AND c.subscribers IS NOT NULL
+          ORDER BY c.sampled_at DESC LIMIT 1`,
+        [channelId, from],
+      );
+      const [available] = await em.query<{ yes: boolean }[]>(
+        `SELECT EXISTS (SELECT 1 FROM channel_subscriber_samples c WHERE c.channel_id = $1 AND c.source = 'account') AS yes`,
+        [channelId],
+      );
+      return {
+        gains,
+        posts,
+        subscribers,
+        subscribersBefore: before?.subscribers ?? null,
+        viewsAvailable: available?.yes ?? false,
+      };
+    });
+  }
+
+  /** Posts published between `from` and `to`, with their latest counts, the best `limit` by `sort`. */
+  topPosts(
+    tenantId: string,
+    channelId: string,
+    from: Date,
+    to: Date,
+    sort: TopPostsSort,
+    limit: number,
+  ): Promise<TopPost[]> {
+    // `sort` is one of three column names, checked by the caller; never text from a request.
+    const column = { views: 'views', forwards: 'forwards', reactions: 'reactions' }[sort];
+    return this.tenantDb.run(tenantId, (em) =>
+      em.query<TopPost[]>(
+        `SELECT * FROM (
+           SELECT DISTINCT ON (s.message_id) s.message_id, s.posted_at, s.views, s.forwards, s.reactions, s.sampled_at
+             FROM post_view_samples s
+            WHERE s.channel_id = $1 AND s.posted_at >= $2 AND s.posted_at < $3 AND s.sampled_at >= $2
+            ORDER BY s.message_id, s.sampled_at DESC
+         ) latest
+         ORDER BY latest.${column} DESC, latest.message_id DESC
+         LIMIT $4`,
+        [channelId, from, to, limit],
+      ),
+    );
+  }
+
+  /** Every sample of one post, oldest first (at most `limit`). */
+  curve(tenantId: string, channelId: string, messageId: number, limit: number): Promise<CurvePoint[]> {
+    return this.tenantDb.run(tenantId, (em) =>
+      em.query<CurvePoint[]>(
+        `SELECT s.sampled_at AS at, s.views, s.forwards, s.reactions FROM post_view_samples s
+          WHERE s.channel_id = $1 AND s.message_id = $2
+          ORDER BY s.sampled_at LIMIT $3`,
+        [channelId, messageId, limit],
+      ),
+    );
+  }
+
+  /**
+   * Views gained between `from` and `to` by weekday (0 = Sunday) and hour of day, UTC, counting only
+   * gains measured while a post is younger than `maxPostAgeDays` (sampled at least hourly then: an older
+   * post's daily sample would pile a whole day's views on one hour).
+   */
+  hours(tenantId: string, channelId: string, from: Date, to: Date, maxPostAgeDays: number): Promise<HourCell[]> {
+    return this.tenantDb.run(tenantId, (em) =>
+      em.query<HourCell[]>(
+        `SELECT extract(dow FROM s.sampled_at AT TIME ZONE 'UTC')::int AS weekday,
+                extract(hour FROM s.sampled_at AT TIME ZONE 'UTC')::int AS hour,
+                sum(CASE WHEN ${FROM_ELSEWHERE("'hour'")} THEN 0 ELSE s.views_gained END)::float8 AS views
+           FROM post_view_samples s
+          WHERE s.channel_id = $1 AND s.sampled_at >= $2 AND s.sampled_at < $3
+            AND s.sampled_at < s.posted_at + make_interval(days => $4)
+          GROUP BY 1, 2`,
+        [channelId, from, to, maxPostAgeDays],
+      ),
+    );
   }
 
   /**
