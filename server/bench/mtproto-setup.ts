@@ -38,6 +38,8 @@ export async function startBenchWorld(): Promise<BenchWorld> {
     DATABASE_URL: db.url,
     HOST: '127.0.0.1',
     PORT: '0',
+    // No channel sampled on the workers' own schedule: it would add Telegram calls to what a bench measures.
+    ANALYTICS_TICK_SECONDS: '0',
   };
   return {
     sandbox,

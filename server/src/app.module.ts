@@ -15,8 +15,10 @@ import { SystemBotModule, SystemBotWorkerModule } from './modules/system-bot/sys
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
 import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
+import { AnalyticsHttpModule, AnalyticsModule, AnalyticsWorkerModule } from './modules/analytics/analytics.module';
 import { WebhooksHttpModule, WebhooksModule, WebhooksWorkerModule } from './modules/webhooks/webhooks.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
+import { AnalyticsCollectorModule } from './modules/analytics/collector/analytics-collector.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { WorkerRecycleModule } from './modules/lifecycle/worker-recycle.module';
 import { dataSourceOptions } from './data-source-options';
@@ -50,7 +52,15 @@ export class AppModule {
         BotModule,
         ChannelAdminModule,
         ...(roleServesHttpApi(config.role)
-          ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule, EventsHttpModule, WebhooksHttpModule]
+          ? [
+              BotHttpModule,
+              SystemBotModule,
+              PostsHttpModule,
+              FilesModule,
+              EventsHttpModule,
+              WebhooksHttpModule,
+              AnalyticsHttpModule,
+            ]
           : []),
         ...(roleRunsWorkers(config.role)
           ? [
@@ -58,6 +68,7 @@ export class AppModule {
               SystemBotWorkerModule,
               PostsWorkerModule.forRoot(config),
               EventsWorkerModule,
+              AnalyticsWorkerModule,
               WebhooksWorkerModule.forRoot(config),
               WorkerRecycleModule,
             ]
@@ -65,6 +76,9 @@ export class AppModule {
         // Every role: wherever events are recorded, their webhook dispatch is woken.
         WebhooksModule,
         UserMtprotoModule.forRoot(config),
+        // Every role: the collector (worker) records samples, the routes (api) read them.
+        AnalyticsModule,
+        AnalyticsCollectorModule.forRoot(config),
         ...(options.extraModules ?? []),
       ],
     };

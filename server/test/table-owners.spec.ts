@@ -97,6 +97,22 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
     entity: 'MtprotoAccountSend',
     files: ['user-mtproto/account-actions/account-sends.repository.ts'],
   },
+  channel_subscriber_samples: {
+    entity: 'ChannelSubscriberSample',
+    files: ['analytics/analytics.repository.ts', 'analytics/sql/analytics_maintain.sql'],
+  },
+  post_view_samples: {
+    entity: 'PostViewSample',
+    files: ['analytics/analytics.repository.ts', 'analytics/sql/analytics_maintain.sql'],
+  },
+  channel_analytics_schedule: {
+    entity: 'ChannelAnalyticsSchedule',
+    files: ['analytics/collector/collection-schedule.repository.ts'],
+  },
+  channel_analytics_posts: {
+    entity: 'ChannelAnalyticsPost',
+    files: ['analytics/collector/collection-schedule.repository.ts'],
+  },
 };
 
 /** Where a file reaches the table: through its entity's repository or query builder, or by name in SQL. */

@@ -394,6 +394,55 @@ export class EnvSchema {
   @Max(3600)
   MTPROTO_RECEIVE_SWEEP_SECONDS = 10;
 
+  /** Channel analytics: how often a post is sampled in its first 24 hours. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(86400)
+  ANALYTICS_FIRST_DAY_INTERVAL_SECONDS = 900;
+
+  /** Channel analytics: how often a post is sampled from its second day to its seventh. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(7 * 86400)
+  ANALYTICS_FIRST_WEEK_INTERVAL_SECONDS = 3600;
+
+  /** Channel analytics: how often a post is sampled from its eighth day to its thirtieth (older ones are not). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(30 * 86400)
+  ANALYTICS_FIRST_MONTH_INTERVAL_SECONDS = 86400;
+
+  /** Channel analytics: a channel's subscribers are sampled at least this often, posts due or not. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(7 * 86400)
+  ANALYTICS_SUBSCRIBERS_INTERVAL_SECONDS = 3600;
+
+  /** Channel analytics: each next sample time is moved later by up to this many seconds, to spread the work. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  ANALYTICS_JITTER_SECONDS = 60;
+
+  /** Channel analytics: how often a worker looks for channels due for a sample (0: no scheduled sampling). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  ANALYTICS_TICK_SECONDS = 15;
+
+  /** Channel analytics: Telegram calls collection may make for one tenant per hour (a refresh counts too). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  ANALYTICS_TENANT_CALLS_PER_HOUR = 1200;
+
   /** How many days a tenant's events are kept (whole days: expired daily partitions are dropped). */
   @Transform(toInt)
   @IsInt()
@@ -421,6 +470,20 @@ export class EnvSchema {
   @Min(1)
   @Max(86400)
   EVENTS_MAINTENANCE_SECONDS = 3600;
+
+  /** How many days channel analytics samples are kept (whole months: expired monthly partitions are dropped). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  ANALYTICS_RETENTION_DAYS = 400;
+
+  /** How often a worker creates the coming months' analytics partitions and drops expired ones. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  ANALYTICS_MAINTENANCE_SECONDS = 3600;
 
   /** How long a tenant's webhook endpoint may take to answer a delivery before the attempt counts as failed. */
   @Transform(toInt)
@@ -543,7 +606,18 @@ export interface AppConfig {
     callTimeoutSeconds: number;
     receiveSweepSeconds: number;
   };
+  analyticsCollection: {
+    firstDayIntervalSeconds: number;
+    firstWeekIntervalSeconds: number;
+    firstMonthIntervalSeconds: number;
+    subscribersIntervalSeconds: number;
+    jitterSeconds: number;
+    tickSeconds: number;
+    tenantCallsPerHour: number;
+  };
   events: { retentionDays: number; waitMaxSeconds: number; streamsPerTenant: number; maintenanceSeconds: number };
+  /** Channel analytics storage: how long samples are kept, how often their partitions are kept up. */
+  analyticsStorage: { retentionDays: number; maintenanceSeconds: number };
   webhooks: {
     timeoutMs: number;
     retryScheduleSeconds: number[];
@@ -695,11 +769,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       callTimeoutSeconds: parsed.MTPROTO_CALL_TIMEOUT_SECONDS,
       receiveSweepSeconds: parsed.MTPROTO_RECEIVE_SWEEP_SECONDS,
     },
+    analyticsCollection: {
+      firstDayIntervalSeconds: parsed.ANALYTICS_FIRST_DAY_INTERVAL_SECONDS,
+      firstWeekIntervalSeconds: parsed.ANALYTICS_FIRST_WEEK_INTERVAL_SECONDS,
+      firstMonthIntervalSeconds: parsed.ANALYTICS_FIRST_MONTH_INTERVAL_SECONDS,
+      subscribersIntervalSeconds: parsed.ANALYTICS_SUBSCRIBERS_INTERVAL_SECONDS,
+      jitterSeconds: parsed.ANALYTICS_JITTER_SECONDS,
+      tickSeconds: parsed.ANALYTICS_TICK_SECONDS,
+      tenantCallsPerHour: parsed.ANALYTICS_TENANT_CALLS_PER_HOUR,
+    },
     events: {
       retentionDays: parsed.EVENTS_RETENTION_DAYS,
       waitMaxSeconds: parsed.EVENTS_WAIT_MAX_SECONDS,
       streamsPerTenant: parsed.EVENTS_STREAMS_PER_TENANT,
       maintenanceSeconds: parsed.EVENTS_MAINTENANCE_SECONDS,
+    },
+    analyticsStorage: {
+      retentionDays: parsed.ANALYTICS_RETENTION_DAYS,
+      maintenanceSeconds: parsed.ANALYTICS_MAINTENANCE_SECONDS,
     },
     webhooks: {
       timeoutMs: parsed.WEBHOOK_TIMEOUT_SECONDS * 1000,

@@ -7,3 +7,5 @@ process.env.LOG_LEVEL ??= 'silent';
 // environment (a child process, `loadConfig()`) must never reach it, so every port points at a
 // free one (0) or a closed one unless a test names its own.
 Object.assign(process.env, TEST_SAFE_PORTS);
+// Worker processes a spec starts sample no channel on their own unless it asks (see testConfig).
+process.env.ANALYTICS_TICK_SECONDS ??= '0';

@@ -36,6 +36,8 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     TELEGRAM_MODE: 'sandbox',
     ...TEST_SAFE_PORTS,
     HOST: '127.0.0.1',
+    // Workers sample no channel on their own unless a spec asks (analytics-collect sets its own tick).
+    ANALYTICS_TICK_SECONDS: '0',
     ...env,
   });
 }

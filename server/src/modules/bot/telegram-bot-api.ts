@@ -106,6 +106,11 @@ export class BotApiClient {
     return membershipOf(await this.telegram.getChatMember(chatId, botId), isChannel);
   }
 
+  /** How many members a chat has, subscribers for a channel (getChatMemberCount). */
+  memberCount(chatId: number | string): Promise<number> {
+    return this.telegram.getChatMembersCount(chatId);
+  }
+
   /** A chat's title and public username (getChat), where it has them. */
   async chatName(chatId: number | string): Promise<{ title?: string; username?: string }> {
     const chat = await this.telegram.getChat(chatId);

@@ -1,4 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { TenantDb } from '../database/tenant-db';
 import { Channel } from './channel.entity';
 
@@ -16,7 +19,19 @@ export interface BotRights {
  */
 @Injectable()
 export class ChannelsRepository {
-  constructor(private readonly tenantDb: TenantDb) {}
+  constructor(
+    private readonly tenantDb: TenantDb,
+    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,
+  ) {}
+
+  /** Channels of every tenant (the admin pool), by id after `afterId`, at most `limit`: for workers sweeping them. */
+  async pageAcrossTenants(afterId: string | null, limit: number): Promise<{ id: string; userId: string }[]> {
+    const rows: { id: string; user_id: string }[] = await this.adminDs.query(
+      `SELECT id, user_id FROM channels WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, userId: r.user_id }));
+  }
 
   insert(tenantId: string, row: Pick<Channel, 'telegramId' | 'username' | 'title'>): Promise<Channel> {
     return this.tenantDb.run(tenantId, (em) => {

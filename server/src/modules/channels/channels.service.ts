@@ -92,6 +92,11 @@ export class ChannelsService {
     return this.repo.count(tenantId);
   }
 
+  /** Channel ids of every tenant, in id order after `afterId` (null: from the first), at most `limit`. */
+  pageAcrossTenants(afterId: string | null, limit: number): Promise<{ id: string; userId: string }[]> {
+    return this.repo.pageAcrossTenants(afterId, limit);
+  }
+
   /** The channel's label (see channelLabel), or its id when it is gone. */
   async label(tenantId: string, id: string): Promise<string> {
     const channel = await this.repo.findById(tenantId, id);

@@ -45,37 +45,51 @@ export class ChannelHistoryWorker implements OnModuleInit {
     this.calls.register(HISTORY_OP, (tenantId, args) => this.history(tenantId, args as HistoryArgs));
   }
 
-  async history(tenantId: string, args: HistoryArgs): Promise<HistoryMessage[]> {
-    if (!isUuid(args.channelId)) throw channelNotFound(args.channelId);
-    const key = `${tenantId}:${args.channelId}`;
+  history(tenantId: string, args: HistoryArgs): Promise<HistoryMessage[]> {
+    return this.withChannel(tenantId, args.channelId, (session, meter, ref) => this.pages(session, meter, ref, args));
+  }
+
+  /**
+   * Runs `fn` with the tenant's client and the channel's ref, in this worker (the lease holder): the ref is
+   * found once and cached; when Telegram stops accepting it, it is looked up again and `fn` runs once more.
+   * `fn`'s first Telegram request runs on the operation's own rate token; it takes `meter()` before each
+   * further one. Throws NotOwnerError (via the pool) when another worker holds the session.
+   */
+  async withChannel<T>(
+    tenantId: string,
+    channelId: string,
+    fn: (session: TelegramUserSession, meter: Meter, ref: ChannelRef) => Promise<T>,
+  ): Promise<T> {
+    if (!isUuid(channelId)) throw channelNotFound(channelId);
+    const key = `${tenantId}:${channelId}`;
     const known = this.refs.get(key);
     if (known) {
       // The API pod checked ownership for this request, and the ref was found under this tenant.
-      const messages = await this.pool.use(tenantId, async (session, meter): Promise<HistoryMessage[] | null> => {
+      const done = await this.pool.use(tenantId, async (session, meter): Promise<{ out: T } | null> => {
         try {
-          return await this.pages(session, meter, known, args);
+          return { out: await fn(session, meter, known) };
         } catch (err) {
           if (err instanceof TelegramCallError && STALE_REF_ERRORS.has(err.errorName)) return null;
           throw err;
         }
       });
-      if (messages) return messages;
+      if (done) return done.out;
       this.refs.delete(key);
     }
-    const channel = await this.channels.find(tenantId, args.channelId);
+    const channel = await this.channels.find(tenantId, channelId);
     return this.pool.use(tenantId, async (session, meter) => {
       let ref = this.cachedRef(channel);
       const fresh = !ref;
       ref ??= await this.resolve(tenantId, channel, session, meter);
       try {
-        const out = await this.pages(session, meter, ref, args);
+        const out = await fn(session, meter, ref);
         this.remember(key, ref);
         return out;
       } catch (err) {
         if (fresh || !(err instanceof TelegramCallError) || !STALE_REF_ERRORS.has(err.errorName)) throw err;
         ref = await this.resolve(tenantId, channel, session, meter);
         try {
-          const out = await this.pages(session, meter, ref, args);
+          const out = await fn(session, meter, ref);
           this.remember(key, ref);
           return out;
         } catch (again) {

@@ -191,6 +191,15 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
   }
 
   /**
+   * Closes the tenant's client here if nothing uses it now and it does not receive updates: for work that
+   * opened a client only for itself (analytics sampling), so it does not wait MTPROTO_IDLE_SECONDS in the pool.
+   */
+  async closeIfIdle(tenantId: string): Promise<void> {
+    const entry = this.entries.get(tenantId);
+    if (entry && entry.busy === 0 && !entry.receiving) await this.evict(entry, 'done');
+  }
+
+  /**
    * The tenant's entry, opened if needed. The caller that opened it also gets the rate slot for
    * its first call, taken while the client connected.
    */

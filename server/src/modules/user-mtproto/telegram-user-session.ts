@@ -42,6 +42,14 @@ export interface HistoryMessage {
   forwards: number | null;
   replies: number | null;
   editDate: number | null;
+  /** All reactions on the post, summed over emoji (null where the layer or the message has none). */
+  reactions: number | null;
+}
+
+/** What `channels.getFullChannel` tells about a channel that analytics reads. */
+export interface ChannelFullInfo {
+  /** Subscribers (participants_count); null when Telegram does not show it to this account. */
+  subscribers: number | null;
 }
 
 /** Who a message goes to, as the tenant named it (see AccountActionsWorker). */
@@ -729,9 +737,19 @@ export class TelegramUserSession {
           forwards: numOrNull(m.forwards),
           replies: numOrNull(m.replies?.replies),
           editDate: numOrNull(m.editDate),
+          reactions: m.reactions ? m.reactions.results.reduce((sum, r) => sum + r.count, 0) : null,
         });
       } else if (m instanceof Api.MessageService) {
-        out.push({ id: m.id, date: m.date, text: '', views: null, forwards: null, replies: null, editDate: null });
+        out.push({
+          id: m.id,
+          date: m.date,
+          text: '',
+          views: null,
+          forwards: null,
+          replies: null,
+          editDate: null,
+          reactions: null,
+        });
       }
     }
     return out;
@@ -992,6 +1010,22 @@ export class TelegramUserSession {
     const input = peer.input;
     if (!(input instanceof Api.InputPeerChannel)) return null;
     return { channelId: input.channelId.toString(), accessHash: input.accessHash.toString() };
+  }
+
+  /** A channel's full description (`channels.getFullChannel`), reduced to what analytics samples. */
+  async channelFull(ref: ChannelRef): Promise<ChannelFullInfo> {
+    const full = await this.call(() =>
+      this.client.invoke(
+        new Api.channels.GetFullChannel({
+          channel: new Api.InputChannel({
+            channelId: returnBigInt(ref.channelId),
+            accessHash: returnBigInt(ref.accessHash),
+          }),
+        }),
+      ),
+    );
+    const chat = full.fullChat;
+    return { subscribers: chat instanceof Api.ChannelFull ? numOrNull(chat.participantsCount) : null };
   }
 
   /** Stops the client for good (socket, update loop and timers); safe to call twice. */

@@ -126,7 +126,12 @@ export class UserMtprotoModule {
       ],
       controllers,
       providers,
-      exports: [UserMtprotoService, MtprotoClientFactory, ...(worker ? [MtprotoClientPool] : [])],
+      exports: [
+        UserMtprotoService,
+        MtprotoClientFactory,
+        MtprotoCallClient,
+        ...(worker ? [MtprotoClientPool, MtprotoCallServer, ChannelHistoryWorker] : []),
+      ],
     };
   }
 }

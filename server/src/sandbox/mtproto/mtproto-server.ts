@@ -22,6 +22,8 @@ export interface MtprotoServerStats {
   /** Temporary (PFS) keys alive, and how many of them are bound to a permanent key. */
   temporaryKeys: number;
   boundTemporaryKeys: number;
+  /** API calls per method since the door started (`{"channels.getFullChannel": 3, ...}`), faults included. */
+  callsByMethod: Record<string, number>;
 }
 
 /**
@@ -116,6 +118,7 @@ export class MtprotoServer {
       handshakesByEncryption: { ...this.handshakesByEncryption },
       temporaryKeys,
       boundTemporaryKeys,
+      callsByMethod: { ...this.rpc.callsByMethod },
     };
   }
 

@@ -136,6 +136,8 @@ export class RpcService {
   revokeOtherKeys?: (userId: number, keepKeyHex: string) => void;
 
   private readonly handlers = new Map<string, Handler>();
+  /** API calls answered or refused so far, by method (`messages.getHistory`...), wrappers left out. */
+  readonly callsByMethod: Record<string, number> = {};
   private readonly verifiers = new Map<number, { password: string; verifier: Promise<SrpVerifier> }>();
   private readonly uploads: UploadStore;
   /** Per user id, the world times (ms) of their sends in the last minute, for FLOOD_WAIT. */
@@ -225,6 +227,7 @@ export class RpcService {
       fn = codec.schema.functions.get(call._);
     }
     if (!fn) throw new RpcError(400, 'INPUT_METHOD_INVALID');
+    this.callsByMethod[call._] = (this.callsByMethod[call._] ?? 0) + 1;
     const fault = this.world.takeFault('mtproto', call._);
     if (fault !== undefined) throw faultToRpcError(fault);
     const handler = this.handlers.get(call._);
