@@ -11,7 +11,7 @@ import { systemActor } from '../src/modules/audit/audit-actions';
 import { newTenant } from './factories/user.factory';
 import { channelFor, connectBot, control, ownerQuery } from './helpers/bot-world';
 import { eventually } from './helpers/eventually';
-import { startTestAppWithSandbox, type SandboxTestApp } from './helpers/test-app';
+import { startTestApp, startTestAppWithSandbox, type SandboxTestApp } from './helpers/test-app';
 import { present } from './helpers/present';
 
 type Sent = { message_id: number; chat_id: number; text?: string; caption?: string; method: string; date: number };
@@ -60,6 +60,35 @@ describe('posting', () => {
     });
     const list = await request(t.url).get(`/api/channels/${ch.id}/posts`).set(headers).expect(200);
     expect(list.body.items.map((p: { id: string }) => p.id)).toEqual([created.body.id]);
+  });
+
+  it("sends the first post of a bot connected through another pod while this worker still holds the tenant's bot-less credentials", async () => {
+    const api = await startTestApp({
+      db: t.db,
+      sandbox,
+      env: { ROLE: 'api', REDIS_PREFIX: t.config.redis.prefix, SEND_SWEEP_MS: '500' },
+    });
+    try {
+      const tenant = await newTenant(api);
+      // The worker read this tenant's credentials before any bot was connected, and keeps that copy a while.
+      const before = await t.app.get(CredentialsService).get(tenant.user.id);
+      expect(before?.botToken ?? null).toBeNull();
+      const bot = await connectBot(api, sandbox, tenant.headers);
+      const ch = await channelFor(api, sandbox, tenant.headers, bot.id);
+      const created = await request(api.url)
+        .post(`/api/channels/${ch.id}/posts`)
+        .set(tenant.headers)
+        .send({ text: 'first words', idempotency_key: 'first' })
+        .expect(201);
+      const done = await eventually(async () => {
+        const res = await request(api.url).get(`/api/posts/${created.body.id}`).set(tenant.headers);
+        return res.body.status === 'sent' || res.body.status === 'failed' ? res.body : undefined;
+      }, 30_000);
+      expect(done).toMatchObject({ status: 'sent' });
+      expect((await sentBy(bot.id)).map((m) => m.text)).toEqual(['first words']);
+    } finally {
+      await api.close();
+    }
   });
 
   it('refuses a post without text or file, and a missing idempotency_key, with 400', async () => {

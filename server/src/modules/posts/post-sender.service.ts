@@ -116,8 +116,15 @@ export class PostSender {
       return progressed ? { kind: 'progress' } : { kind: 'wait', ms: retryAt - now, scope: 'retry' };
     }
 
-    const client = await this.clients.forTenant(tenantId);
-    const creds = await this.credentials.get(tenantId);
+    let client = await this.clients.forTenant(tenantId);
+    let creds = await this.credentials.get(tenantId);
+    if (!client || !creds) {
+      // This process may hold a copy read before the tenant connected their bot in another pod:
+      // read it afresh before failing anything.
+      this.credentials.forget(tenantId);
+      client = await this.clients.forTenant(tenantId);
+      creds = await this.credentials.get(tenantId);
+    }
     if (!client || !creds) {
       for (const post of ready)
         await this.fail(tenantId, post, 'No bot is connected; connect your bot and post again.');
