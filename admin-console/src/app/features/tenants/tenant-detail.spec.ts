@@ -9,12 +9,16 @@ import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { provideRouter } from '@angular/router';
 
 import { ApiTesting } from '../../../testing/api-testing';
+import { FakeChart } from '../../../testing/fake-chart';
 import { TenantDetailDto } from '../../core/api/api.generated';
+import { Chart } from '../../core/charts/chart';
+import { ChannelAnalytics } from './channel-analytics';
 import { TenantDetail } from './tenant-detail';
 
 const ID = '00000000-0000-4000-8000-000000000001';
 const URL = `/api/admin/tenants/${ID}`;
 const WEBHOOKS = `${URL}/webhook-endpoints`;
+const CHANNEL_STATS = `${URL}/channels/c1/stats`;
 
 const detail = (over: Partial<TenantDetailDto> = {}): TenantDetailDto => ({
   id: ID,
@@ -82,9 +86,13 @@ describe('TenantDetail', () => {
     await api.act(() => choice.click());
   }
 
-  /** Answers the tenant, then the webhook endpoints its page asks for once the tenant is shown. */
+  /** Answers the tenant, then what its page asks for once the tenant is shown: channel analytics, webhook endpoints. */
   async function open(tenant: TenantDetailDto = detail()): Promise<void> {
     await api.answer('GET', URL, tenant);
+    if (tenant.channels.length > 0) {
+      await api.answer('GET', CHANNEL_STATS, { views_available: true, series: [] });
+      await api.answer('GET', `${CHANNEL_STATS}/posts`, { posts: [] });
+    }
     await api.answer('GET', WEBHOOKS, { items: [] });
   }
 
@@ -92,6 +100,7 @@ describe('TenantDetail', () => {
     TestBed.configureTestingModule({
       providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
     });
+    TestBed.overrideComponent(ChannelAnalytics, { remove: { imports: [Chart] }, add: { imports: [FakeChart] } });
     fixture = TestBed.createComponent(TenantDetail);
     fixture.componentRef.setInput('id', ID);
     element = fixture.nativeElement as HTMLElement;
@@ -124,8 +133,15 @@ describe('TenantDetail', () => {
     expect(cells).toEqual(['Acme News', '@acme_news', 'channel', 'Yes', 'No', 'Never']);
     const rps = await loader().getHarness(MatInputHarness.with({ selector: '[data-testid="limit-rps"]' }));
     expect(await rps.getValue()).toBe('30');
+    expect(text('app-channel-analytics h2')).toBe('Channel analytics');
     expect(text('[data-testid="webhooks-empty"]')).toBe('This tenant has no webhook endpoint.');
     expect(document.title).toContain('ops@acme.example');
+  });
+
+  it('has no channel analytics for a tenant without a channel', async () => {
+    await open(detail({ channels: [], channels_count: 0 }));
+    expect(text('.channels p.empty')).toBe('This tenant has not added a channel.');
+    expect(element.querySelector('app-channel-analytics')).toBeNull();
   });
 
   it('says there is no such tenant on 404, without an error snack bar', async () => {
