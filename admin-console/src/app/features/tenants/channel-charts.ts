@@ -136,7 +136,7 @@ function frame(window: StatsWindow): ChartOption {
   return {
     animation: false,
     backgroundColor: 'transparent',
-    grid: { left: 16, right: 24, top: 40, bottom: 8 },
+    grid: { left: 16, right: 24, top: 40, bottom: 28 },
     xAxis: {
       type: 'time',
       min: Date.parse(window.from),
@@ -182,7 +182,7 @@ export function full(n: number | null): string {
   return n === null ? '—' : fullFormat.format(n);
 }
 
-/** 12.3K, for axis labels. */
+/** An axis label: 1,234 in full (compact would make 1,180 and 1,230 both "1.2K"), 12.3K from five digits on. */
 function compact(n: number): string {
-  return compactFormat.format(n);
+  return Math.abs(n) < 10_000 ? fullFormat.format(n) : compactFormat.format(n);
 }
