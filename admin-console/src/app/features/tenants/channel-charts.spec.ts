@@ -79,6 +79,16 @@ describe('channel charts', () => {
     expect(axis(option, 'yAxis')).toMatchObject({ type: 'value', name: 'Subscribers', scale: true, minInterval: 1 });
   });
 
+  it('labels the value axis in full below five digits, compactly above', () => {
+    const option = subscribersChart(stats([point('2026-12-01T00:00:00.000Z')]), DAY_WINDOW);
+    const label = (axis(option, 'yAxis')['axisLabel'] as { formatter: (n: number) => string }).formatter;
+    expect(label(1180)).toBe((1180).toLocaleString());
+    expect(label(1230)).not.toBe(label(1180));
+    expect(label(12_345)).toBe(
+      new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 }).format(12_345),
+    );
+  });
+
   it('has no subscribers chart when no sample fell in the window', () => {
     expect(subscribersChart(stats([]), DAY_WINDOW)).toBeNull();
     expect(subscribersChart(stats([point('2026-12-01T00:00:00.000Z', { subscribers: null })]), DAY_WINDOW)).toBeNull();
