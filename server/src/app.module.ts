@@ -15,6 +15,7 @@ import { SystemBotModule, SystemBotWorkerModule } from './modules/system-bot/sys
 import { FilesModule } from './modules/files/files.module';
 import { PostsHttpModule, PostsWorkerModule } from './modules/posts/posts.module';
 import { EventsHttpModule, EventsWorkerModule } from './modules/events/events.module';
+import { AnalyticsHttpModule, AnalyticsModule, AnalyticsWorkerModule } from './modules/analytics/analytics.module';
 import { WebhooksHttpModule, WebhooksModule, WebhooksWorkerModule } from './modules/webhooks/webhooks.module';
 import { UserMtprotoModule } from './modules/user-mtproto/user-mtproto.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
@@ -50,7 +51,15 @@ export class AppModule {
         BotModule,
         ChannelAdminModule,
         ...(roleServesHttpApi(config.role)
-          ? [BotHttpModule, SystemBotModule, PostsHttpModule, FilesModule, EventsHttpModule, WebhooksHttpModule]
+          ? [
+              BotHttpModule,
+              SystemBotModule,
+              PostsHttpModule,
+              FilesModule,
+              EventsHttpModule,
+              WebhooksHttpModule,
+              AnalyticsHttpModule,
+            ]
           : []),
         ...(roleRunsWorkers(config.role)
           ? [
@@ -58,6 +67,7 @@ export class AppModule {
               SystemBotWorkerModule,
               PostsWorkerModule.forRoot(config),
               EventsWorkerModule,
+              AnalyticsWorkerModule,
               WebhooksWorkerModule.forRoot(config),
               WorkerRecycleModule,
             ]
@@ -65,6 +75,8 @@ export class AppModule {
         // Every role: wherever events are recorded, their webhook dispatch is woken.
         WebhooksModule,
         UserMtprotoModule.forRoot(config),
+        // Every role: the collector (worker) records samples, the routes (api) read them.
+        AnalyticsModule,
         ...(options.extraModules ?? []),
       ],
     };

@@ -1,8 +1,6 @@
 import { AuditEvent } from './modules/audit/audit-event.entity';
 import { RefreshToken } from './modules/auth/refresh-token.entity';
 import { Channel } from './modules/channels/channel.entity';
-import { ChannelMessage } from './modules/channels/channel-message.entity';
-import { ChannelStats } from './modules/channels/channel-stats.entity';
 import { UserBotCredentials } from './modules/credentials/user-bot-credentials.entity';
 import { StoredFile } from './modules/files/stored-file.entity';
 import { Post } from './modules/posts/post.entity';
@@ -17,8 +15,6 @@ export const ENTITIES = [
   MtprotoLogin,
   Channel,
   Post,
-  ChannelMessage,
-  ChannelStats,
   AuditEvent,
   RefreshToken,
   StoredFile,

@@ -33,8 +33,8 @@ describe('migrations', () => {
         'mtproto_logins',
         'channels',
         'posts',
-        'channel_messages',
-        'channel_stats',
+        'channel_subscriber_samples',
+        'post_view_samples',
         'audit_events',
       ]),
     );

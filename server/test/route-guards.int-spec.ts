@@ -71,6 +71,14 @@ const OWNED_OBJECTS: Record<string, Fixture> = {
   '/api/channels/:id/admin-status': ownChannel,
   '/api/channels/:id/posts': ownChannel,
   '/api/channels/:id/files': ownChannel,
+  '/api/channels/:id/stats': ownChannel,
+  '/api/channels/:id/stats/posts': ownChannel,
+  '/api/channels/:id/stats/hours': ownChannel,
+  '/api/channels/:id/messages/:message_id/stats': ownChannel,
+  '/api/posts/:id/stats': async (owner) => {
+    const channel = await newChannel(t, owner.user.id);
+    return (await newPost(t, owner.user.id, channel.id, { text: 'fixture' })).id;
+  },
   '/api/posts/:id': async (owner) => {
     const channel = await newChannel(t, owner.user.id);
     return (await newPost(t, owner.user.id, channel.id, { text: 'fixture' })).id;
@@ -100,6 +108,8 @@ const OWNER_NEEDS_MORE = new Set([
   'POST /api/channels/:id/posts',
   'POST /api/channels/:id/files',
   'GET /api/files/:id/download',
+  // The fixture puts the channel's uuid in message_id too, which is no message id.
+  'GET /api/channels/:id/messages/:message_id/stats',
   // Needs from_event_id in the body.
   'POST /api/webhook-endpoints/:id/replay',
 ]);

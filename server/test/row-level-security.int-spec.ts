@@ -51,8 +51,7 @@ describe('row-level security through the runtime role', () => {
     const tables = await tenantTables(ds);
     expect(tables.map((r) => r.table)).toEqual(
       expect.arrayContaining([
-        'channel_messages',
-        'channel_stats',
+        'channel_subscriber_samples_default',
         'channels',
         'mtproto_logins',
         'posts',

@@ -75,6 +75,14 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
     entity: 'MtprotoKnownPeer',
     files: ['user-mtproto/account-updates/account-updates.repository.ts'],
   },
+  channel_subscriber_samples: {
+    entity: 'ChannelSubscriberSample',
+    files: ['analytics/analytics.repository.ts', 'analytics/sql/analytics_maintain.sql'],
+  },
+  post_view_samples: {
+    entity: 'PostViewSample',
+    files: ['analytics/analytics.repository.ts', 'analytics/sql/analytics_maintain.sql'],
+  },
 };
 
 /** Where a file reaches the table: through its entity's repository or query builder, or by name in SQL. */

@@ -422,6 +422,20 @@ export class EnvSchema {
   @Max(86400)
   EVENTS_MAINTENANCE_SECONDS = 3600;
 
+  /** How many days channel analytics samples are kept (whole months: expired monthly partitions are dropped). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  ANALYTICS_RETENTION_DAYS = 400;
+
+  /** How often a worker creates the coming months' analytics partitions and drops expired ones. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  ANALYTICS_MAINTENANCE_SECONDS = 3600;
+
   /** How long a tenant's webhook endpoint may take to answer a delivery before the attempt counts as failed. */
   @Transform(toInt)
   @IsInt()
@@ -544,6 +558,8 @@ export interface AppConfig {
     receiveSweepSeconds: number;
   };
   events: { retentionDays: number; waitMaxSeconds: number; streamsPerTenant: number; maintenanceSeconds: number };
+  /** Channel analytics storage: how long samples are kept, how often their partitions are kept up. */
+  analyticsStorage: { retentionDays: number; maintenanceSeconds: number };
   webhooks: {
     timeoutMs: number;
     retryScheduleSeconds: number[];
@@ -700,6 +716,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       waitMaxSeconds: parsed.EVENTS_WAIT_MAX_SECONDS,
       streamsPerTenant: parsed.EVENTS_STREAMS_PER_TENANT,
       maintenanceSeconds: parsed.EVENTS_MAINTENANCE_SECONDS,
+    },
+    analyticsStorage: {
+      retentionDays: parsed.ANALYTICS_RETENTION_DAYS,
+      maintenanceSeconds: parsed.ANALYTICS_MAINTENANCE_SECONDS,
     },
     webhooks: {
       timeoutMs: parsed.WEBHOOK_TIMEOUT_SECONDS * 1000,

@@ -34,6 +34,7 @@ export class AdminQueuesService {
     @InjectQueue(QueueName.PostSend) postSend: Queue,
     @InjectQueue(QueueName.Notifications) notifications: Queue,
     @InjectQueue(QueueName.EventsMaintenance) eventsMaintenance: Queue,
+    @InjectQueue(QueueName.AnalyticsMaintenance) analyticsMaintenance: Queue,
     @InjectQueue(QueueName.WebhookDispatch) webhookDispatch: Queue,
     @InjectQueue(QueueName.WebhookDelivery) webhookDelivery: Queue,
     private readonly audit: AuditService,
@@ -44,6 +45,7 @@ export class AdminQueuesService {
       [QueueName.PostSend]: postSend,
       [QueueName.Notifications]: notifications,
       [QueueName.EventsMaintenance]: eventsMaintenance,
+      [QueueName.AnalyticsMaintenance]: analyticsMaintenance,
       [QueueName.WebhookDispatch]: webhookDispatch,
       [QueueName.WebhookDelivery]: webhookDelivery,
     };

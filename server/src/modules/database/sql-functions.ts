@@ -30,6 +30,7 @@ export const SQL_FUNCTIONS: readonly SqlFunctionSource[] = [
   { name: 'tg_active_bots', file: 'bot/sql/tg_active_bots.sql', executeBy: ['tenantgram_admin'] },
   { name: 'events_maintain', file: 'events/sql/events_maintain.sql', executeBy: ['tenantgram_admin'] },
   { name: 'events_append', file: 'events/sql/events_append.sql', executeBy: ['tenantgram_app'] },
+  { name: 'analytics_maintain', file: 'analytics/sql/analytics_maintain.sql', executeBy: ['tenantgram_admin'] },
 ];
 
 /** Where the `.sql` files are, in the source tree and in the build (the build copies them). */

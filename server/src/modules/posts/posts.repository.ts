@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
 import { ADMIN_DATA_SOURCE } from '../database/admin-data-source';
 import { TenantDb } from '../database/tenant-db';
@@ -66,6 +66,18 @@ export class PostsRepository {
 
   findById(tenantId: string, id: string): Promise<Post | null> {
     return this.tenantDb.run(tenantId, (em) => em.getRepository(Post).findOneBy({ id, userId: tenantId }));
+  }
+
+  /** The channel's sent posts among these Telegram message ids: post id by message id. */
+  async idsByMessage(tenantId: string, channelId: string, messageIds: number[]): Promise<Map<number, string>> {
+    if (messageIds.length === 0) return new Map();
+    const rows = await this.tenantDb.run(tenantId, (em) =>
+      em.getRepository(Post).find({
+        select: { id: true, telegramMessageId: true },
+        where: { userId: tenantId, channelId, telegramMessageId: In(messageIds.map(String)) },
+      }),
+    );
+    return new Map(rows.map((p) => [Number(p.telegramMessageId), p.id]));
   }
 
   /** A page of a channel's posts, newest first, and the channel's total. */

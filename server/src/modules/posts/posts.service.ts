@@ -108,6 +108,23 @@ export class PostsService {
     return PostDto.from(post);
   }
 
+  /**
+   * Where a post went out: its channel and Telegram message id (null while not sent). NOT_FOUND for
+   * another tenant's post, like `get`.
+   */
+  async sentMessage(tenantId: string, id: string): Promise<{ channelId: string; messageId: number | null }> {
+    const post = await this.get(tenantId, id);
+    return {
+      channelId: post.channel_id,
+      messageId: post.telegram_message_id === null ? null : Number(post.telegram_message_id),
+    };
+  }
+
+  /** The channel's posts made through the platform among these Telegram message ids: post id by message id. */
+  idsByMessage(tenantId: string, channelId: string, messageIds: number[]): Promise<Map<number, string>> {
+    return this.posts.idsByMessage(tenantId, channelId, messageIds);
+  }
+
   /** Cancels a post that has not started sending; it is then never sent. */
   async cancel(tenantId: string, id: string): Promise<PostDto> {
     if (!isUuid(id)) throw postNotFound(id);

@@ -8,6 +8,8 @@ export enum QueueName {
   PostSend = 'post-send',
   /** Events housekeeping: the coming days' partitions, and dropping expired ones. */
   EventsMaintenance = 'events-maintenance',
+  /** Channel analytics housekeeping: the coming months' partitions, and dropping expired ones. */
+  AnalyticsMaintenance = 'analytics-maintenance',
   /** Messages from the system bot to tenants. */
   Notifications = 'notifications',
   /** Webhook dispatch: a tenant's new events handed to its endpoints' deliveries, and the periodic sweep. */

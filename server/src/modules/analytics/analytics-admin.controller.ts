@@ -1,0 +1,59 @@
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Roles, STAFF_ROLES } from '../auth/roles.decorator';
+import { answer } from './analytics-csv';
+import { parseStatsQuery, parseTopPostsQuery } from './analytics-query';
+import { statsCsv, topPostsCsv } from './analytics.controller';
+import { AnalyticsService } from './analytics.service';
+import { StatsDto, StatsQueryDto, TopPostsDto, TopPostsQueryDto } from './dtos/analytics.dto';
+
+/** Support's view of a tenant's channel analytics: the tenant routes' answers, for any tenant's channel. */
+@ApiTags('admin')
+@ApiBearerAuth('bearer')
+@ApiForbiddenResponse({ description: 'FORBIDDEN for tenants: support staff and admins only.' })
+@ApiProduces('application/json', 'text/csv')
+@Roles(...STAFF_ROLES)
+@Controller('api/admin/tenants/:tenantId/channels/:channelId')
+export class AnalyticsAdminController {
+  constructor(private readonly analytics: AnalyticsService) {}
+
+  @Get('stats')
+  @ApiOkResponse({ type: StatsDto, description: 'As GET /api/channels/{id}/stats, for the tenant.' })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED (as the tenant route)' })
+  @ApiNotFoundResponse({ description: "NOT_FOUND (no such tenant, or the channel is not that tenant's)" })
+  async stats(
+    @Param('tenantId') tenantId: string,
+    @Param('channelId') channelId: string,
+    @Query() q: StatsQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StatsDto | string> {
+    const query = parseStatsQuery(q, new Date());
+    await this.analytics.assertChannel(tenantId, channelId);
+    return answer(res, q.format, await this.analytics.stats(tenantId, channelId, query), statsCsv, 'channel-stats');
+  }
+
+  @Get('stats/posts')
+  @ApiOkResponse({ type: TopPostsDto, description: 'As GET /api/channels/{id}/stats/posts, for the tenant.' })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED (as the tenant route)' })
+  @ApiNotFoundResponse({ description: "NOT_FOUND (no such tenant, or the channel is not that tenant's)" })
+  async topPosts(
+    @Param('tenantId') tenantId: string,
+    @Param('channelId') channelId: string,
+    @Query() q: TopPostsQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TopPostsDto | string> {
+    const query = parseTopPostsQuery(q, new Date());
+    await this.analytics.assertChannel(tenantId, channelId);
+    const posts = await this.analytics.topPosts(tenantId, channelId, query);
+    return answer(res, q.format, posts, topPostsCsv, 'channel-top-posts');
+  }
+}
