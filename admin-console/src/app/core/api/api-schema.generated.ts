@@ -160,4 +160,59 @@ export const QUERY_SCHEMAS = {
       default: 'desc',
     },
   },
+  'GET /api/admin/tenants/{tenantId}/channels/{channelId}/stats': {
+    format: {
+      required: false,
+      type: 'string',
+      enum: ['json', 'csv'],
+      default: 'json',
+    },
+    from: {
+      required: false,
+      type: 'string',
+      format: 'date-time',
+    },
+    to: {
+      required: false,
+      type: 'string',
+      format: 'date-time',
+    },
+    interval: {
+      required: false,
+      type: 'string',
+      enum: ['hour', 'day', 'week'],
+      default: 'day',
+    },
+  },
+  'GET /api/admin/tenants/{tenantId}/channels/{channelId}/stats/posts': {
+    format: {
+      required: false,
+      type: 'string',
+      enum: ['json', 'csv'],
+      default: 'json',
+    },
+    from: {
+      required: false,
+      type: 'string',
+      format: 'date-time',
+    },
+    to: {
+      required: false,
+      type: 'string',
+      format: 'date-time',
+    },
+    sort: {
+      required: false,
+      type: 'string',
+      enum: ['views', 'forwards', 'reactions'],
+      default: 'views',
+    },
+    limit: {
+      required: false,
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 10,
+    },
+  },
 } as const;

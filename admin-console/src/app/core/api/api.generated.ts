@@ -156,6 +156,28 @@ export interface SetWebhookEndpointStatusDto {
   status: 'enabled' | 'disabled';
 }
 
+export interface StatsDto {
+  /** One point per bucket, oldest first, empty buckets included. */
+  series: StatsPointDto[];
+  /** False when the channel was never sampled through the tenant's own account (only the bot's member count): no views, forwards or reactions then. */
+  views_available: boolean;
+}
+
+export interface StatsPointDto {
+  /** Start of the bucket. */
+  at: string;
+  /** Forwards gained in the bucket. */
+  forwards: number | null;
+  /** Posts published in the bucket. */
+  posts: number;
+  /** Reactions gained in the bucket (may be negative). */
+  reactions: number | null;
+  /** The last subscriber count known at the end of the bucket (null before the first sample). */
+  subscribers: number | null;
+  /** Views the channel's posts gained in the bucket; null when views are not available. */
+  views: number | null;
+}
+
 export interface TelegramWebAppLoginDto {
   /** Telegram.WebApp.initData, exactly as the Mini App received it. */
   init_data: string;
@@ -220,6 +242,24 @@ export interface TokenPairDto {
   /** Opaque, single-use; exchange at POST /api/auth/refresh. */
   refresh_token: string;
   token_type: 'Bearer';
+}
+
+export interface TopPostDto {
+  forwards: number;
+  /** The post's Telegram message id in the channel. */
+  message_id: number;
+  /** The platform post that sent it, null for a message posted otherwise. */
+  post_id: string | null;
+  posted_at: string;
+  reactions: number;
+  /** When these counts were sampled. */
+  sampled_at: string;
+  views: number;
+}
+
+export interface TopPostsDto {
+  /** Best first. */
+  posts: TopPostDto[];
 }
 
 export interface UpdateTenantLimitsDto {
@@ -337,6 +377,16 @@ export class TenantgramApi {
   /** POST /api/admin/tenants/{id}/mtproto/disconnect */
   adminForceMtprotoDisconnect(id: string): Observable<MtprotoDisconnectDto> {
     return this.http.post<MtprotoDisconnectDto>(`/api/admin/tenants/${encodeURIComponent(id)}/mtproto/disconnect`, null);
+  }
+
+  /** GET /api/admin/tenants/{tenantId}/channels/{channelId}/stats */
+  analyticsAdminStats(tenantId: string, channelId: string, query?: { format?: 'json' | 'csv'; from?: string; to?: string; interval?: 'hour' | 'day' | 'week' }): Observable<StatsDto> {
+    return this.http.get<StatsDto>(`/api/admin/tenants/${encodeURIComponent(tenantId)}/channels/${encodeURIComponent(channelId)}/stats`, { params: queryParams(query) });
+  }
+
+  /** GET /api/admin/tenants/{tenantId}/channels/{channelId}/stats/posts */
+  analyticsAdminTopPosts(tenantId: string, channelId: string, query?: { format?: 'json' | 'csv'; from?: string; to?: string; sort?: 'views' | 'forwards' | 'reactions'; limit?: number }): Observable<TopPostsDto> {
+    return this.http.get<TopPostsDto>(`/api/admin/tenants/${encodeURIComponent(tenantId)}/channels/${encodeURIComponent(channelId)}/stats/posts`, { params: queryParams(query) });
   }
 
   /** GET /api/admin/tenants/{tenantId}/webhook-endpoints */

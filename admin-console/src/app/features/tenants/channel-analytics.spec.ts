@@ -9,10 +9,9 @@ import { MatSortHarness } from '@angular/material/sort/testing';
 
 import { ApiTesting, paramsOf } from '../../../testing/api-testing';
 import { FakeChart } from '../../../testing/fake-chart';
-import { TenantChannelDto } from '../../core/api/api.generated';
+import { StatsDto, TenantChannelDto, TopPostsDto } from '../../core/api/api.generated';
 import { Chart } from '../../core/charts/chart';
 import { ChannelAnalytics } from './channel-analytics';
-import { ChannelStatsDto, ChannelTopPostsDto } from './channel-stats-api';
 
 const TENANT = '00000000-0000-4000-8000-000000000001';
 const NEWS = '20000000-0000-4000-8000-000000000001';
@@ -34,7 +33,7 @@ const channel = (id: string, title: string, username: string | null): TenantChan
 
 const CHANNELS = [channel(NEWS, 'Acme News', 'acme_news'), channel(DEALS, 'Acme Deals', null)];
 
-const newsStats = (): ChannelStatsDto => ({
+const newsStats = (): StatsDto => ({
   views_available: true,
   series: [
     { at: '2026-12-04T08:00:00.000Z', subscribers: 1200, views: 0, forwards: 0, reactions: 0, posts: 0 },
@@ -43,7 +42,7 @@ const newsStats = (): ChannelStatsDto => ({
   ],
 });
 
-const newsPosts = (): ChannelTopPostsDto => ({
+const newsPosts = (): TopPostsDto => ({
   posts: [
     {
       message_id: 812,
@@ -85,8 +84,8 @@ describe('ChannelAnalytics', () => {
   /** Answers the stats and the top posts the section asks for `channel`; returns both requests. */
   async function answer(
     channelId = NEWS,
-    stats: ChannelStatsDto = newsStats(),
-    posts: ChannelTopPostsDto = newsPosts(),
+    stats: StatsDto = newsStats(),
+    posts: TopPostsDto = newsPosts(),
   ): Promise<{ stats: TestRequest; posts: TestRequest }> {
     const statsReq = await api.answer('GET', statsUrl(channelId), stats);
     const postsReq = await api.answer('GET', postsUrl(channelId), posts);
@@ -210,7 +209,7 @@ describe('ChannelAnalytics', () => {
             views: null,
             forwards: null,
             reactions: null,
-            posts: null,
+            posts: 0,
           },
           {
             at: '2026-12-04T10:00:00.000Z',
@@ -218,7 +217,7 @@ describe('ChannelAnalytics', () => {
             views: null,
             forwards: null,
             reactions: null,
-            posts: null,
+            posts: 0,
           },
         ],
       },

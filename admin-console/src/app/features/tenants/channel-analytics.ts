@@ -19,7 +19,7 @@ import {
   MatTable,
 } from '@angular/material/table';
 
-import { TenantChannelDto } from '../../core/api/api.generated';
+import { TenantChannelDto, TenantgramApi } from '../../core/api/api.generated';
 import { Chart } from '../../core/charts/chart';
 import { apiResource } from '../../core/data/api-resource';
 import { LoadError } from '../../core/data/load-error';
@@ -33,9 +33,9 @@ import {
   summarize,
   viewsChart,
 } from './channel-charts';
-import { ChannelStatsApi, TopPostsSort } from './channel-stats-api';
 
 const TOP_POSTS = 10;
+type TopPostsSort = 'views' | 'forwards' | 'reactions';
 const SORTS: readonly TopPostsSort[] = ['views', 'forwards', 'reactions'];
 
 /** A tenant's channel over time: subscribers, views gained, and the posts that did best, for one channel at a time. */
@@ -79,7 +79,7 @@ export class ChannelAnalytics {
   /** The tenant's channels; the first is shown until another is picked. */
   readonly channels = input.required<readonly TenantChannelDto[]>();
 
-  private readonly api = inject(ChannelStatsApi);
+  private readonly api = inject(TenantgramApi);
 
   protected readonly ranges = STATS_RANGES;
   protected readonly columns = ['post', 'posted_at', 'views', 'forwards', 'reactions'];
@@ -111,7 +111,7 @@ export class ChannelAnalytics {
 
   protected readonly stats = apiResource({
     params: this.query,
-    load: ({ tenantId, channelId, window }) => this.api.stats(tenantId, channelId, window),
+    load: ({ tenantId, channelId, window }) => this.api.analyticsAdminStats(tenantId, channelId, window),
     keepWhileLoadingNew: false,
   });
   protected readonly posts = apiResource({
@@ -120,7 +120,12 @@ export class ChannelAnalytics {
       return query && { ...query, sort: this.sort() };
     }),
     load: ({ tenantId, channelId, window, sort }) =>
-      this.api.topPosts(tenantId, channelId, { from: window.from, to: window.to, sort, limit: TOP_POSTS }),
+      this.api.analyticsAdminTopPosts(tenantId, channelId, {
+        from: window.from,
+        to: window.to,
+        sort,
+        limit: TOP_POSTS,
+      }),
   });
 
   protected readonly summary = computed(() => {

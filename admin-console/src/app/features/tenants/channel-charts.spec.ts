@@ -1,14 +1,14 @@
 import type { TooltipComponentFormatterCallbackParams } from 'echarts';
 
+import { StatsDto, StatsPointDto } from '../../core/api/api.generated';
 import { ChartOption } from '../../core/charts/charts';
 import { STATS_RANGES, StatsWindow, statsWindow, subscribersChart, summarize, viewsChart } from './channel-charts';
-import { ChannelStatsDto, ChannelStatsPoint } from './channel-stats-api';
 
 const HOUR = 3_600_000;
 const DAY_WINDOW: StatsWindow = { from: '2026-11-04T12:00:00.000Z', to: '2026-12-04T12:00:00.000Z', interval: 'day' };
 const HOUR_WINDOW: StatsWindow = { from: '2026-12-03T12:00:00.000Z', to: '2026-12-04T12:00:00.000Z', interval: 'hour' };
 
-const point = (at: string, over: Partial<ChannelStatsPoint> = {}): ChannelStatsPoint => ({
+const point = (at: string, over: Partial<StatsPointDto> = {}): StatsPointDto => ({
   at,
   subscribers: 1000,
   views: 0,
@@ -18,7 +18,7 @@ const point = (at: string, over: Partial<ChannelStatsPoint> = {}): ChannelStatsP
   ...over,
 });
 
-const stats = (series: ChannelStatsPoint[], viewsAvailable = true): ChannelStatsDto => ({
+const stats = (series: StatsPointDto[], viewsAvailable = true): StatsDto => ({
   views_available: viewsAvailable,
   series,
 });
@@ -115,6 +115,17 @@ describe('channel charts', () => {
     expect(axis(viewsChart(stats([point('2026-12-01T00:00:00.000Z')]), DAY_WINDOW), 'yAxis')['name']).toBe(
       'Views per day',
     );
+  });
+
+  it("starts the time axis at the first interval's start when the API moved it back to a whole day", () => {
+    const option = viewsChart(stats([point('2026-11-04T00:00:00.000Z', { views: 9 })]), DAY_WINDOW);
+    expect(axis(option, 'xAxis')).toMatchObject({
+      min: Date.parse('2026-11-04T00:00:00.000Z'),
+      max: Date.parse(DAY_WINDOW.to),
+    });
+    expect(onlySeries(option)['data']).toEqual([
+      { name: '2026-11-04T00:00:00.000Z', value: [Date.parse('2026-11-04T12:00:00.000Z'), 9] },
+    ]);
   });
 
   it('has no views chart when views are not available, or none was sampled', () => {

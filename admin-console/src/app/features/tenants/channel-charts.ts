@@ -1,7 +1,7 @@
 import type { TooltipComponentFormatterCallbackParams } from 'echarts';
 
 import { ChartOption } from '../../core/charts/charts';
-import { ChannelStatsDto, ChannelStatsPoint } from './channel-stats-api';
+import { StatsDto, StatsPointDto } from '../../core/api/api.generated';
 
 export type StatsRangeKey = '24h' | '7d' | '30d' | '90d';
 export type ChartInterval = 'hour' | 'day';
@@ -50,11 +50,11 @@ export interface StatsSummary {
   reactions: number | null;
 }
 
-export function summarize(stats: ChannelStatsDto): StatsSummary {
+export function summarize(stats: StatsDto): StatsSummary {
   const counts = stats.series.map((p) => p.subscribers).filter((n): n is number => n !== null);
   const first = counts[0];
   const last = counts[counts.length - 1];
-  const total = (pick: (p: ChannelStatsPoint) => number | null) =>
+  const total = (pick: (p: StatsPointDto) => number | null) =>
     stats.views_available ? stats.series.reduce((sum, p) => sum + (pick(p) ?? 0), 0) : null;
   return {
     subscribers: last ?? null,
@@ -71,11 +71,11 @@ const SUBSCRIBERS_COLOR = '#2f6fd6';
 const VIEWS_COLOR = '#1e9e8a';
 
 /** A line of the subscriber count over the window; null when no sample fell in it. */
-export function subscribersChart(stats: ChannelStatsDto, window: StatsWindow): ChartOption | null {
+export function subscribersChart(stats: StatsDto, window: StatsWindow): ChartOption | null {
   const points = stats.series.filter((p) => p.subscribers !== null);
   if (points.length === 0) return null;
   return {
-    ...frame(window),
+    ...frame(window, stats.series),
     tooltip: tooltip(window.interval),
     yAxis: {
       type: 'value',
@@ -105,13 +105,13 @@ export function subscribersChart(stats: ChannelStatsDto, window: StatsWindow): C
  * Bars of the views gained in each interval, each bar over the middle of its interval. Null when views are not
  * available, or when no interval of the window has a view count.
  */
-export function viewsChart(stats: ChannelStatsDto, window: StatsWindow): ChartOption | null {
+export function viewsChart(stats: StatsDto, window: StatsWindow): ChartOption | null {
   if (!stats.views_available) return null;
   const points = stats.series.filter((p) => p.views !== null);
   if (points.length === 0) return null;
   const half = INTERVAL_MS[window.interval] / 2;
   return {
-    ...frame(window),
+    ...frame(window, stats.series),
     tooltip: tooltip(window.interval),
     yAxis: {
       type: 'value',
@@ -131,15 +131,20 @@ export function viewsChart(stats: ChannelStatsDto, window: StatsWindow): ChartOp
   };
 }
 
-/** The parts both charts share: the time axis over the whole window, and the room for axis names. */
-function frame(window: StatsWindow): ChartOption {
+/**
+ * The parts both charts share: the time axis over the whole window (from the start of its first interval, which the
+ * API moves back to a whole hour or day), and the room for axis names.
+ */
+function frame(window: StatsWindow, series: readonly StatsPointDto[]): ChartOption {
+  const first = series[0];
+  const from = Date.parse(window.from);
   return {
     animation: false,
     backgroundColor: 'transparent',
     grid: { left: 16, right: 24, top: 40, bottom: 28 },
     xAxis: {
       type: 'time',
-      min: Date.parse(window.from),
+      min: first ? Math.min(from, Date.parse(first.at)) : from,
       max: Date.parse(window.to),
       axisLabel: { hideOverlap: true },
       splitLine: { show: false },
