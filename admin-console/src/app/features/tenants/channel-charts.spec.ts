@@ -66,6 +66,7 @@ describe('channel charts', () => {
     const series = onlySeries(option);
     expect(series['type']).toBe('line');
     expect(series['name']).toBe('Subscribers');
+    expect(series['showSymbol']).toBe(false);
     expect(series['data']).toEqual([
       { name: '2026-12-01T00:00:00.000Z', value: [Date.parse('2026-12-01T00:00:00.000Z'), 1200] },
       { name: '2026-12-03T00:00:00.000Z', value: [Date.parse('2026-12-03T00:00:00.000Z'), 1260] },
@@ -81,6 +82,8 @@ describe('channel charts', () => {
 
   it('labels the value axis in full below five digits, compactly above', () => {
     const option = subscribersChart(stats([point('2026-12-01T00:00:00.000Z')]), DAY_WINDOW);
+    // A lone sample shows as a dot.
+    expect(onlySeries(option)['showSymbol']).toBe(true);
     const label = (axis(option, 'yAxis')['axisLabel'] as { formatter: (n: number) => string }).formatter;
     expect(label(1180)).toBe((1180).toLocaleString());
     expect(label(1230)).not.toBe(label(1180));

@@ -92,7 +92,8 @@ export function subscribersChart(stats: StatsDto, window: StatsWindow): ChartOpt
         color: SUBSCRIBERS_COLOR,
         // A missed sample leaves the count where it was, so the line runs on through it.
         connectNulls: true,
-        showSymbol: points.length <= 31,
+        // A lone sample would not show as a line.
+        showSymbol: points.length === 1,
         symbolSize: 5,
         lineStyle: { width: 2 },
         data: points.map((p) => ({ name: p.at, value: [Date.parse(p.at), p.subscribers] })),
