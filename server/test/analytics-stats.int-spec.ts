@@ -1,8 +1,12 @@
 import { ANALYTICS_MONTHS_AHEAD, AnalyticsHousekeeping } from '../src/modules/analytics/analytics.housekeeping';
+import request from 'supertest';
 import { AnalyticsService, type ChannelSample } from '../src/modules/analytics/analytics.service';
+import { PostStatus } from '../src/modules/posts/post.entity';
+import { UserRole } from '../src/modules/tenants/user.entity';
 import { TenantDb } from '../src/modules/database/tenant-db';
 import { startTestApp, TestApp } from './helpers/test-app';
-import { newTenant, NewUser } from './factories/user.factory';
+import { newStaff, newTenant, NewUser } from './factories/user.factory';
+import { newPost } from './factories/post.factory';
 import { newChannel } from './factories/channel.factory';
 import { ownerQuery } from './helpers/bot-world';
 
@@ -34,6 +38,286 @@ describe('channel analytics', () => {
         [channelId],
       ),
     );
+
+  describe('reading them back', () => {
+    // Message 1 was posted the day before sampling began; message 2 (a platform post) between samples.
+    const OLD = '2026-11-01T08:00:00.000Z';
+    const NEW = '2026-11-02T10:20:00.000Z';
+    const SAMPLES: [string, number, [number, number, number], [number, number, number] | null][] = [
+      // sampled at, subscribers, message 1's views/forwards/reactions, message 2's
+      ['2026-11-02T10:05:00.000Z', 100, [50, 2, 1], null],
+      ['2026-11-02T10:35:00.000Z', 101, [60, 3, 1], [5, 0, 0]],
+      ['2026-11-02T11:10:00.000Z', 103, [70, 3, 2], [20, 1, 1]],
+      ['2026-11-02T13:00:00.000Z', 102, [75, 3, 2], [40, 5, 1]],
+    ];
+    let channelId: string;
+    let postId: string;
+    const get = (path: string, query: Record<string, string> = {}, user: NewUser = owner): request.Test =>
+      request(t.url).get(path).query(query).set(user.headers);
+
+    beforeAll(async () => {
+      channelId = (await newChannel(t, owner.user.id)).id;
+      postId = (
+        await newPost(t, owner.user.id, channelId, {
+          status: PostStatus.Sent,
+          scheduledAt: null,
+          telegramMessageId: '2',
+        })
+      ).id;
+      for (const [sampledAt, subscribers, one, two] of SAMPLES) {
+        const counts = ([views, forwards, reactions]: [number, number, number]) => ({ views, forwards, reactions });
+        await analytics.recordSample(owner.user.id, {
+          channelId,
+          sampledAt: at(sampledAt),
+          subscribers,
+          source: 'account',
+          posts: [
+            { messageId: 1, postedAt: at(OLD), ...counts(one) },
+            ...(two ? [{ messageId: 2, postedAt: at(NEW), ...counts(two) }] : []),
+          ],
+        });
+      }
+    });
+
+    it('answers an hourly series: views gained per hour, the last subscriber count known, posts published', async () => {
+      const res = await get(`/api/channels/${channelId}/stats`, {
+        from: '2026-11-02T10:30:00Z',
+        to: '2026-11-02T14:00:00Z',
+        interval: 'hour',
+      }).expect(200);
+      expect(res.body).toEqual({
+        views_available: true,
+        series: [
+          // Message 1's views before its first sample were not gained this hour; message 2's were (posted 10:20).
+          { at: '2026-11-02T10:00:00.000Z', subscribers: 101, views: 15, forwards: 1, reactions: 0, posts: 1 },
+          { at: '2026-11-02T11:00:00.000Z', subscribers: 103, views: 25, forwards: 1, reactions: 2, posts: 0 },
+          { at: '2026-11-02T12:00:00.000Z', subscribers: 103, views: 0, forwards: 0, reactions: 0, posts: 0 },
+          { at: '2026-11-02T13:00:00.000Z', subscribers: 102, views: 25, forwards: 4, reactions: 0, posts: 0 },
+        ],
+      });
+    });
+
+    it('answers a daily series whose views are the difference of the latest counts between the day ends', async () => {
+      const res = await get(`/api/channels/${channelId}/stats`, {
+        from: '2026-11-01T00:00:00Z',
+        to: '2026-11-03T00:00:00Z',
+        interval: 'day',
+      }).expect(200);
+      expect(res.body.series).toEqual([
+        // Message 1 was published that day, but its first sample came the next: nothing was measured that day.
+        { at: '2026-11-01T00:00:00.000Z', subscribers: null, views: 0, forwards: 0, reactions: 0, posts: 1 },
+        // (75 - 50) for message 1, first seen the day after it was posted; 40 for message 2, posted that day.
+        { at: '2026-11-02T00:00:00.000Z', subscribers: 102, views: 65, forwards: 6, reactions: 2, posts: 1 },
+      ]);
+    });
+
+    it('answers the series as CSV', async () => {
+      const res = await get(`/api/channels/${channelId}/stats`, {
+        from: '2026-11-02T10:00:00Z',
+        to: '2026-11-02T12:00:00Z',
+        interval: 'hour',
+        format: 'csv',
+      }).expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/csv/);
+      expect(res.text.split('\r\n')).toEqual([
+        'at,subscribers,views,forwards,reactions,posts',
+        '2026-11-02T10:00:00.000Z,101,15,1,0,1',
+        '2026-11-02T11:00:00.000Z,103,25,1,2,0',
+        '',
+      ]);
+    });
+
+    it('ranks the posts of the range by their latest counts, naming the platform post that sent one', async () => {
+      const range = { from: '2026-11-01T00:00:00Z', to: '2026-11-03T00:00:00Z' };
+      const byViews = await get(`/api/channels/${channelId}/stats/posts`, range).expect(200);
+      expect(byViews.body).toEqual({
+        posts: [
+          {
+            message_id: 1,
+            post_id: null,
+            posted_at: OLD,
+            views: 75,
+            forwards: 3,
+            reactions: 2,
+            sampled_at: '2026-11-02T13:00:00.000Z',
+          },
+          {
+            message_id: 2,
+            post_id: postId,
+            posted_at: NEW,
+            views: 40,
+            forwards: 5,
+            reactions: 1,
+            sampled_at: '2026-11-02T13:00:00.000Z',
+          },
+        ],
+      });
+      const byForwards = await get(`/api/channels/${channelId}/stats/posts`, {
+        ...range,
+        sort: 'forwards',
+        limit: '1',
+      }).expect(200);
+      expect(byForwards.body.posts.map((p: { message_id: number }) => p.message_id)).toEqual([2]);
+      // Only posts published in the range.
+      const later = await get(`/api/channels/${channelId}/stats/posts`, {
+        from: '2026-11-02T00:00:00Z',
+        to: '2026-11-03T00:00:00Z',
+      }).expect(200);
+      expect(later.body.posts.map((p: { message_id: number }) => p.message_id)).toEqual([2]);
+      const csv = await get(`/api/channels/${channelId}/stats/posts`, { ...range, format: 'csv' }).expect(200);
+      expect(csv.text.split('\r\n')[2]).toBe(`2,${postId},${NEW},40,5,1,2026-11-02T13:00:00.000Z`);
+    });
+
+    it("answers a post's curve by channel message and by platform post", async () => {
+      const byMessage = await get(`/api/channels/${channelId}/messages/2/stats`).expect(200);
+      const expected = [
+        { at: '2026-11-02T10:35:00.000Z', views: 5, forwards: 0, reactions: 0 },
+        { at: '2026-11-02T11:10:00.000Z', views: 20, forwards: 1, reactions: 1 },
+        { at: '2026-11-02T13:00:00.000Z', views: 40, forwards: 5, reactions: 1 },
+      ];
+      expect(byMessage.body).toEqual({ points: expected });
+      expect((await get(`/api/posts/${postId}/stats`).expect(200)).body).toEqual({ points: expected });
+      expect((await get(`/api/channels/${channelId}/messages/1/stats`).expect(200)).body.points).toHaveLength(4);
+      expect((await get(`/api/channels/${channelId}/messages/99/stats`).expect(200)).body).toEqual({ points: [] });
+      const unsent = await newPost(t, owner.user.id, channelId);
+      expect((await get(`/api/posts/${unsent.id}/stats`).expect(200)).body).toEqual({ points: [] });
+      const csv = await get(`/api/posts/${postId}/stats`, { format: 'csv' }).expect(200);
+      expect(csv.text.split('\r\n').slice(0, 2)).toEqual([
+        'at,views,forwards,reactions',
+        '2026-11-02T10:35:00.000Z,5,0,0',
+      ]);
+    });
+
+    it('answers views gained by weekday and hour, every cell present', async () => {
+      const res = await get(`/api/channels/${channelId}/stats/hours`, {
+        from: '2026-11-01T00:00:00Z',
+        to: '2026-11-03T00:00:00Z',
+      }).expect(200);
+      const cells = res.body.cells as { weekday: number; hour: number; views: number }[];
+      expect(cells).toHaveLength(168);
+      const day = at('2026-11-02T00:00:00Z').getUTCDay();
+      expect(cells.filter((c) => c.views !== 0)).toEqual([
+        { weekday: day, hour: 10, views: 15 },
+        { weekday: day, hour: 11, views: 25 },
+        { weekday: day, hour: 13, views: 25 },
+      ]);
+      const csv = await get(`/api/channels/${channelId}/stats/hours`, { format: 'csv' }).expect(200);
+      expect(csv.text.split('\r\n')[0]).toBe('weekday,hour,views');
+    });
+
+    it('says views are unavailable for a channel only the bot has sampled', async () => {
+      const botOnly = await newChannel(t, owner.user.id);
+      await analytics.recordSample(owner.user.id, {
+        channelId: botOnly.id,
+        sampledAt: at('2026-11-02T10:00:00Z'),
+        subscribers: 42,
+        source: 'bot',
+        posts: [],
+      });
+      const res = await get(`/api/channels/${botOnly.id}/stats`, {
+        from: '2026-11-02T10:00:00Z',
+        to: '2026-11-02T11:00:00Z',
+        interval: 'hour',
+      }).expect(200);
+      expect(res.body).toEqual({
+        views_available: false,
+        series: [
+          { at: '2026-11-02T10:00:00.000Z', subscribers: 42, views: null, forwards: null, reactions: null, posts: 0 },
+        ],
+      });
+    });
+
+    it('refuses a bad query with what to fix', async () => {
+      const path = `/api/channels/${channelId}/stats`;
+      const bad: [string, Record<string, string>, string][] = [
+        [path, { interval: 'minute' }, 'interval'],
+        [path, { from: 'yesterday' }, 'from'],
+        [path, { from: '2026-11-03T00:00:00Z', to: '2026-11-02T00:00:00Z' }, 'from'],
+        [path, { from: '2020-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z', interval: 'hour' }, 'interval'],
+        [path, { format: 'xml' }, 'format'],
+        [path, { to: '2026-13-45T00:00:00Z' }, 'to'],
+        [`${path}/posts`, { sort: 'likes' }, 'sort'],
+        [`${path}/posts`, { limit: '0' }, 'limit'],
+        [`${path}/posts`, { limit: '101' }, 'limit'],
+        [`${path}/hours`, { from: '2000-01-01T00:00:00Z' }, 'from'],
+        [`/api/channels/${channelId}/messages/-3/stats`, {}, 'message_id'],
+      ];
+      for (const [url, query, field] of bad) {
+        const res = await get(url, query);
+        expect({ url, query, status: res.status, code: res.body.error?.code }).toEqual({
+          url,
+          query,
+          status: 400,
+          code: 'VALIDATION_FAILED',
+        });
+        expect(res.body.error.message).toContain(field);
+      }
+    });
+
+    it("answers 404 for another tenant's channel and post, and shows them no samples (row-level security)", async () => {
+      const other = await newTenant(t);
+      for (const path of [
+        `/api/channels/${channelId}/stats`,
+        `/api/channels/${channelId}/stats/posts`,
+        `/api/channels/${channelId}/stats/hours`,
+        `/api/channels/${channelId}/messages/1/stats`,
+        `/api/posts/${postId}/stats`,
+      ]) {
+        const res = await get(path, {}, other);
+        expect({ path, status: res.status, code: res.body.error?.code }).toEqual({
+          path,
+          status: 404,
+          code: 'NOT_FOUND',
+        });
+      }
+      const count = (tenantId: string): Promise<{ n: number }[]> =>
+        t.app
+          .get(TenantDb)
+          .run(tenantId, (em) =>
+            em.query<{ n: number }[]>(
+              `SELECT (SELECT count(*) FROM post_view_samples)::int + (SELECT count(*) FROM channel_subscriber_samples)::int AS n`,
+            ),
+          );
+      expect(await count(other.user.id)).toEqual([{ n: 0 }]);
+      expect((await count(owner.user.id))[0]?.n).toBeGreaterThan(0);
+      // Nor can a write in another tenant's name get through.
+      await expect(
+        t.app.get(TenantDb).run(other.user.id, (em) =>
+          em.query(
+            `INSERT INTO channel_subscriber_samples (user_id, channel_id, sampled_at, subscribers, source)
+             VALUES ($1, $2, now(), 1, 'bot')`,
+            [owner.user.id, channelId],
+          ),
+        ),
+      ).rejects.toThrow(/row-level security/);
+    });
+
+    it("shows support the tenant's channel stats, and only the tenant's channel under that tenant", async () => {
+      const support = await newStaff(t, UserRole.Support);
+      const query = { from: '2026-11-02T10:30:00Z', to: '2026-11-02T14:00:00Z', interval: 'hour' };
+      const mine = await get(`/api/channels/${channelId}/stats`, query).expect(200);
+      const theirs = await get(
+        `/api/admin/tenants/${owner.user.id}/channels/${channelId}/stats`,
+        query,
+        support,
+      ).expect(200);
+      expect(theirs.body).toEqual(mine.body);
+      const posts = await get(
+        `/api/admin/tenants/${owner.user.id}/channels/${channelId}/stats/posts`,
+        {
+          from: '2026-11-01T00:00:00Z',
+          to: '2026-11-03T00:00:00Z',
+          format: 'csv',
+        },
+        support,
+      ).expect(200);
+      expect(posts.headers['content-type']).toMatch(/^text\/csv/);
+      const other = await newTenant(t);
+      await get(`/api/admin/tenants/${other.user.id}/channels/${channelId}/stats`, {}, support).expect(404);
+      await get(`/api/admin/tenants/not-a-uuid/channels/${channelId}/stats`, {}, support).expect(404);
+      await get(`/api/admin/tenants/${owner.user.id}/channels/${channelId}/stats`, {}, owner).expect(403);
+    });
+  });
 
   describe('recording samples', () => {
     it('stores each post with what it gained since its previous sample, and knows the latest sample', async () => {

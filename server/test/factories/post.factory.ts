@@ -10,6 +10,8 @@ export interface PostOverrides {
   scheduledAt?: Date | null;
   media?: PostMedia | null;
   idempotencyKey?: string | null;
+  /** A sent post's message id in its channel. */
+  telegramMessageId?: string | null;
 }
 
 /** A post of `tenantId` in `channelId`, written inside that tenant's row-level-security scope. */
@@ -27,5 +29,6 @@ export async function newPost(
     scheduledAt: overrides.scheduledAt === undefined ? new Date(Date.now() + 24 * 3600_000) : overrides.scheduledAt,
     media: overrides.media ?? null,
     idempotencyKey: overrides.idempotencyKey === undefined ? randomUUID() : overrides.idempotencyKey,
+    telegramMessageId: overrides.telegramMessageId ?? null,
   });
 }
