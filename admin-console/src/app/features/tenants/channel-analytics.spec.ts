@@ -191,7 +191,7 @@ describe('ChannelAnalytics', () => {
     expect(await select.getValueText()).toBe('Acme Deals');
     expect(text('subscribers-empty')).toBe('No subscriber count was sampled in these 7 days.');
     expect(text('views-empty')).toBe('No views were sampled in these 7 days.');
-    expect(text('top-posts-empty')).toBe('No post was sampled in these 7 days.');
+    expect(text('top-posts-empty')).toBe('No post was published in these 7 days.');
     expect(chart('subscribers-chart')).toBeUndefined();
     expect(chart('views-chart')).toBeUndefined();
     expect(text('figure-subscribers')).toBe('—');
