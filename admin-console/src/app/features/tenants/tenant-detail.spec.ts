@@ -1,4 +1,5 @@
 import { provideHttpClient } from '@angular/common/http';
+import { ChangeDetectionStrategy, Component, input } from '@angular/core';
 import { provideHttpClientTesting } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
@@ -6,15 +7,24 @@ import { MatButtonHarness } from '@angular/material/button/testing';
 import { MatDialogHarness } from '@angular/material/dialog/testing';
 import { MatInputHarness } from '@angular/material/input/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
+import { By } from '@angular/platform-browser';
 import { provideRouter } from '@angular/router';
 
 import { ApiTesting } from '../../../testing/api-testing';
-import { TenantDetailDto } from '../../core/api/api.generated';
+import { TenantChannelDto, TenantDetailDto } from '../../core/api/api.generated';
+import { ChannelAnalytics } from './channel-analytics';
 import { TenantDetail } from './tenant-detail';
 
 const ID = '00000000-0000-4000-8000-000000000001';
 const URL = `/api/admin/tenants/${ID}`;
 const WEBHOOKS = `${URL}/webhook-endpoints`;
+
+/** The channel analytics section has a spec of its own; here only what the page gives it matters. */
+@Component({ selector: 'app-channel-analytics', template: '', changeDetection: ChangeDetectionStrategy.OnPush })
+class FakeChannelAnalytics {
+  readonly tenantId = input.required<string>();
+  readonly channels = input.required<readonly TenantChannelDto[]>();
+}
 
 const detail = (over: Partial<TenantDetailDto> = {}): TenantDetailDto => ({
   id: ID,
@@ -92,6 +102,10 @@ describe('TenantDetail', () => {
     TestBed.configureTestingModule({
       providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
     });
+    TestBed.overrideComponent(TenantDetail, {
+      remove: { imports: [ChannelAnalytics] },
+      add: { imports: [FakeChannelAnalytics] },
+    });
     fixture = TestBed.createComponent(TenantDetail);
     fixture.componentRef.setInput('id', ID);
     element = fixture.nativeElement as HTMLElement;
@@ -124,8 +138,19 @@ describe('TenantDetail', () => {
     expect(cells).toEqual(['Acme News', '@acme_news', 'channel', 'Yes', 'No', 'Never']);
     const rps = await loader().getHarness(MatInputHarness.with({ selector: '[data-testid="limit-rps"]' }));
     expect(await rps.getValue()).toBe('30');
+    const analytics = fixture.debugElement
+      .query(By.directive(FakeChannelAnalytics))
+      ?.injector.get(FakeChannelAnalytics);
+    expect(analytics?.tenantId()).toBe(ID);
+    expect(analytics?.channels().map((c) => c.title)).toEqual(['Acme News']);
     expect(text('[data-testid="webhooks-empty"]')).toBe('This tenant has no webhook endpoint.');
     expect(document.title).toContain('ops@acme.example');
+  });
+
+  it('has no channel analytics for a tenant without a channel', async () => {
+    await open(detail({ channels: [], channels_count: 0 }));
+    expect(text('.channels p.empty')).toBe('This tenant has not added a channel.');
+    expect(element.querySelector('app-channel-analytics')).toBeNull();
   });
 
   it('says there is no such tenant on 404, without an error snack bar', async () => {

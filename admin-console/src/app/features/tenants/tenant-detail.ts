@@ -15,6 +15,7 @@ import { apiResource } from '../../core/data/api-resource';
 import { LoadError } from '../../core/data/load-error';
 import { Notifier } from '../../core/notifier';
 import { pageTitle } from '../../product';
+import { ChannelAnalytics } from './channel-analytics';
 import { LimitsForm } from './limits-form';
 import { WebhookEndpoints } from './webhook-endpoints';
 
@@ -26,6 +27,7 @@ type WebhookState = 'healthy' | 'failing' | 'not-set' | 'unchecked';
 @Component({
   selector: 'app-tenant-detail',
   imports: [
+    ChannelAnalytics,
     DatePipe,
     LimitsForm,
     LoadError,
