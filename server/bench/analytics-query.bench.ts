@@ -115,11 +115,12 @@ export default async function bench(): Promise<BenchRow[]> {
       if (i >= WARMUP) timings.push(ms);
     }
     timings.sort((a, b) => a - b);
+    console.log(`  series: median ${percentile(timings, 0.5).toFixed(1)} ms over ${RUNS} runs`);
 
     const plan = await t.app.get(TenantDb).run(tenant.user.id, async (em) => {
       const rows = await em.query<{ 'QUERY PLAN': string }[]>(
         `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${SERIES_GAINS_SQL}`,
-        [channelId, query.from, query.to, 'hour'],
+        [channelId, query.from, query.to, '1 hour'],
       );
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     });
