@@ -110,7 +110,7 @@ describe("a tenant's channel analytics in the admin console, in Chromium against
     await page.getByLabel('Email').fill('dana@support.tenantgram.test');
     await page.getByLabel('Password').fill(SUPPORT_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/admin/tenants');
+    await page.waitForURL('**/admin/overview');
   }, 300_000);
 
   afterAll(async () => {

@@ -75,6 +75,10 @@ const OWNED_OBJECTS: Record<string, Fixture> = {
   '/api/channels/:id/stats/posts': ownChannel,
   '/api/channels/:id/stats/hours': ownChannel,
   '/api/channels/:id/messages/:message_id/stats': ownChannel,
+  '/api/channels/:id/stats/refresh': ownChannel,
+  '/api/channels/:id/stats/collection': ownChannel,
+  '/api/channels/:id/join': ownChannel,
+  '/api/channels/:id/leave': ownChannel,
   '/api/posts/:id/stats': async (owner) => {
     const channel = await newChannel(t, owner.user.id);
     return (await newPost(t, owner.user.id, channel.id, { text: 'fixture' })).id;
@@ -110,6 +114,10 @@ const OWNER_NEEDS_MORE = new Set([
   'GET /api/files/:id/download',
   // The fixture puts the channel's uuid in message_id too, which is no message id.
   'GET /api/channels/:id/messages/:message_id/stats',
+  // Need a connected Telegram account (or, for a refresh, a bot that sees the channel).
+  'POST /api/channels/:id/join',
+  'POST /api/channels/:id/leave',
+  'POST /api/channels/:id/stats/refresh',
   // Needs from_event_id in the body.
   'POST /api/webhook-endpoints/:id/replay',
 ]);

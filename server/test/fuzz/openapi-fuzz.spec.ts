@@ -56,6 +56,7 @@ describe('OpenAPI fuzz generators', () => {
     expect(uploads).toEqual({
       'POST /api/channels/{id}/files': ['file'],
       'POST /api/channels/{id}/posts': ['photo', 'document'],
+      'POST /api/user-mtproto/messages': ['file'],
     });
   });
 

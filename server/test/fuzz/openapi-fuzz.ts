@@ -27,6 +27,8 @@ export interface Schema {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
   description?: string;
   default?: unknown;
   additionalProperties?: boolean | Schema;
@@ -195,8 +197,12 @@ export function validValue(doc: OpenApiDocument, raw: Schema, depth = 0): fc.Arb
         );
       case 'boolean':
         return fc.boolean();
-      case 'array':
-        return depth > 4 ? fc.constant([]) : fc.array(validValue(doc, schema.items ?? {}, depth + 1), { maxLength: 3 });
+      case 'array': {
+        const minLength = schema.minItems ?? 0;
+        const maxLength = Math.max(minLength, Math.min(schema.maxItems ?? 3, 3));
+        if (depth > 4 && minLength === 0) return fc.constant([]);
+        return fc.array(validValue(doc, schema.items ?? {}, depth + 1), { minLength, maxLength });
+      }
       case 'object':
       case undefined: {
         if (!schema.properties) return schema.type === 'object' ? fc.constant({}) : fc.anything({ maxDepth: 2 });
