@@ -11,9 +11,18 @@ import { MtprotoDeadSessions } from './dead-sessions';
 
 const TENANT = '00000000-0000-4000-8000-000000000001';
 const lease = { tenantId: TENANT, fence: 3, value: 'w|3' };
+/** The transaction the credentials change runs in. */
+const TX = { transaction: 'credentials-change' };
 
 function setup(holds = true) {
-  const credentials = { update: jest.fn(() => Promise.resolve()) };
+  // Runs what must be recorded with the change inside the same (stand-in) transaction.
+  const credentials = {
+    update: jest.fn(
+      async (_tenant: string, _patch: unknown, _actor: unknown, alongside?: (em: unknown) => Promise<void>) => {
+        if (alongside) await alongside(TX);
+      },
+    ),
+  };
   const audit = { record: jest.fn(() => Promise.resolve()) };
   const notifications = { notify: jest.fn(() => Promise.resolve()) };
   const leases = { holds: jest.fn(() => Promise.resolve(holds)), release: jest.fn(() => Promise.resolve()) };
@@ -39,18 +48,24 @@ describe('MtprotoDeadSessions', () => {
       TENANT,
       { sessionString: null, isMtprotoVerified: false },
       expect.anything(),
+      expect.any(Function),
     );
+    // The audit entry and the event are written in the transaction that clears the session.
     expect(audit.record).toHaveBeenCalledWith(
       expect.objectContaining({
         action: AuditAction.MtprotoSessionRevoked,
         tenantId: TENANT,
         meta: { reason: 'AUTH_KEY_UNREGISTERED' },
       }),
+      TX,
     );
     expect(notifications.notify).toHaveBeenCalledWith(TENANT, { kind: 'session_revoked' });
-    expect(events.emit).toHaveBeenCalledWith(TENANT, EventType.MtprotoSessionRevoked, {
-      reason: 'AUTH_KEY_UNREGISTERED',
-    });
+    expect(events.emit).toHaveBeenCalledWith(
+      TENANT,
+      EventType.MtprotoSessionRevoked,
+      { reason: 'AUTH_KEY_UNREGISTERED' },
+      { em: TX },
+    );
     expect(leases.release).toHaveBeenCalledWith(lease);
   });
 

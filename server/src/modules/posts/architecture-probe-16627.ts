@@ -1,8 +1,0 @@
-import 'telegraf';
-import 'telegraf/types';
-import 'telegram';
-import 'telegram/tl';
-import 'ioredis';
-import 'bullmq';
-import 'pg';
-import 'busboy';
