@@ -7,10 +7,10 @@ import { newChannel } from '../../server/test/factories/channel.factory';
 import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.factory';
 import { startTestApp, type TestApp } from '../../server/test/helpers/test-app';
 import { launchChromium } from './browser';
+import { signInAsStaff, SUPPORT_EMAIL, SUPPORT_PASSWORD } from './console-session';
 import { ensureConsoleBuilt } from './console-build';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-const SUPPORT_PASSWORD = 'support-console-pass-1';
 const HOUR = 3_600_000;
 
 /** A post's counters at each sample, oldest first; null before it was posted. */
@@ -68,7 +68,7 @@ describe("a tenant's channel analytics in the admin console, in Chromium against
     // The api role runs no collector: the samples below are the only ones.
     t = await startTestApp({ env: { ROLE: 'api' } });
     support = await newStaff(t, UserRole.Support, {
-      email: 'dana@support.tenantgram.test',
+      email: SUPPORT_EMAIL,
       password: SUPPORT_PASSWORD,
     });
     acme = await newTenant(t, { email: 'ops@acme.example' });
@@ -106,11 +106,7 @@ describe("a tenant's channel analytics in the admin console, in Chromium against
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
     page = await context.newPage();
-    await page.goto(consoleUrl('login'));
-    await page.getByLabel('Email').fill('dana@support.tenantgram.test');
-    await page.getByLabel('Password').fill(SUPPORT_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/admin/overview');
+    await signInAsStaff(page, t.url);
   }, 300_000);
 
   afterAll(async () => {

@@ -7,10 +7,10 @@ import { channelFor, connectBot, control } from '../../server/test/helpers/bot-w
 import { startTestAppWithSandbox, type SandboxTestApp } from '../../server/test/helpers/test-app';
 import { API_HASH, API_ID, channelWithPosts, connectAccount, newSandboxUser } from '../../server/test/user-mtproto-kit';
 import { launchChromium } from './browser';
+import { apiCaller, signInAsStaff, SUPPORT_EMAIL, SUPPORT_PASSWORD } from './console-session';
 import { ensureConsoleBuilt } from './console-build';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-const SUPPORT_PASSWORD = 'support-console-pass-1';
 
 /** Polls until `fn` holds; Playwright's own waits cover the DOM, this covers the API and the workers. */
 async function until(fn: () => Promise<boolean> | boolean, what: string, tries = 300): Promise<void> {
@@ -33,21 +33,7 @@ describe('the platform overview in the admin console, in Chromium against the re
   let page: Page;
   let support: NewUser;
 
-  const consoleUrl = (p = '') => `${t.url}/admin/${p}`;
-  const api = async (
-    method: string,
-    p: string,
-    who: NewUser,
-    body?: object,
-  ): Promise<{ status: number; body: any }> => {
-    const res = await fetch(`${t.url}${p}`, {
-      method,
-      headers: { ...who.headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
-  };
+  const api = apiCaller(() => t.url);
   const overview = async (): Promise<OverviewBody> =>
     (await api('GET', '/api/admin/overview?hours=24', support)).body as OverviewBody;
   const sum = (o: OverviewBody, field: string) => o.series.reduce((n, h) => n + Number(h[field]), 0);
@@ -58,7 +44,7 @@ describe('the platform overview in the admin console, in Chromium against the re
     mkdirSync(SCREENSHOTS, { recursive: true });
     t = await startTestAppWithSandbox({ env: { SEND_SWEEP_MS: '300' } });
     support = await newStaff(t, UserRole.Support, {
-      email: 'dana@support.tenantgram.test',
+      email: SUPPORT_EMAIL,
       password: SUPPORT_PASSWORD,
     });
 
@@ -120,12 +106,8 @@ describe('the platform overview in the admin console, in Chromium against the re
   });
 
   it("shows the platform's totals and the last 24 hours' counts, with both charts drawn", async () => {
-    await page.goto(consoleUrl('login'));
-    await page.getByLabel('Email').fill('dana@support.tenantgram.test');
-    await page.getByLabel('Password').fill(SUPPORT_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
     // Staff land on the overview.
-    await page.waitForURL('**/admin/overview');
+    await signInAsStaff(page, t.url);
     expect(await page.title()).toContain('Overview');
 
     await expectText(stat('tenants'), '3');

@@ -7,10 +7,10 @@ import { UserRole } from '../../server/src/modules/tenants/user.entity';
 import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.factory';
 import { startTestAppWithSandbox, type SandboxTestApp } from '../../server/test/helpers/test-app';
 import { launchChromium } from './browser';
+import { apiCaller, signInAsStaff, SUPPORT_EMAIL, SUPPORT_PASSWORD } from './console-session';
 import { ensureConsoleBuilt } from './console-build';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-const SUPPORT_PASSWORD = 'support-console-pass-1';
 
 /** Polls until `fn` holds; Playwright's own waits cover the DOM, this covers the API and the receiving server. */
 async function until(fn: () => Promise<boolean> | boolean, what: string, tries = 300): Promise<void> {
@@ -68,20 +68,7 @@ describe("a tenant's webhook endpoints in the admin console, in Chromium against
   let brokenId: string;
 
   const consoleUrl = (p = '') => `${t.url}/admin/${p}`;
-  const api = async (
-    method: string,
-    p: string,
-    who: NewUser,
-    body?: object,
-  ): Promise<{ status: number; body: any }> => {
-    const res = await fetch(`${t.url}${p}`, {
-      method,
-      headers: { ...who.headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
-  };
+  const api = apiCaller(() => t.url);
   const adminEndpoints = async (): Promise<AdminEndpoint[]> =>
     (
       (await api('GET', `/api/admin/tenants/${acme.user.id}/webhook-endpoints`, support)).body as {
@@ -102,7 +89,7 @@ describe("a tenant's webhook endpoints in the admin console, in Chromium against
     t = await startTestAppWithSandbox({ env: { WEBHOOK_RETRY_SCHEDULE_SECONDS: '3600' } });
 
     support = await newStaff(t, UserRole.Support, {
-      email: 'dana@support.tenantgram.test',
+      email: SUPPORT_EMAIL,
       password: SUPPORT_PASSWORD,
     });
     acme = await newTenant(t, { email: 'ops@acme.example' });
@@ -141,11 +128,7 @@ describe("a tenant's webhook endpoints in the admin console, in Chromium against
   });
 
   it("shows each endpoint's delivery health on the tenant's page", async () => {
-    await page.goto(consoleUrl('login'));
-    await page.getByLabel('Email').fill('dana@support.tenantgram.test');
-    await page.getByLabel('Password').fill(SUPPORT_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/admin/overview');
+    await signInAsStaff(page, t.url);
     await page.goto(consoleUrl(`tenants/${acme.user.id}`));
     await expectText(page.getByTestId('tenant-name'), 'ops@acme.example');
     await expectText(page.locator('app-webhook-endpoints h2'), 'Webhook endpoints (2)');
