@@ -1,5 +1,6 @@
 import { ANALYTICS_MONTHS_AHEAD, AnalyticsHousekeeping } from '../src/modules/analytics/analytics.housekeeping';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { AnalyticsService, type ChannelSample } from '../src/modules/analytics/analytics.service';
 import { PostStatus } from '../src/modules/posts/post.entity';
 import { UserRole } from '../src/modules/tenants/user.entity';
@@ -312,6 +313,16 @@ describe('channel analytics', () => {
         support,
       ).expect(200);
       expect(posts.headers['content-type']).toMatch(/^text\/csv/);
+      // Both reads are in the audit trail under the staff member's name, for that tenant's channel.
+      const reads = await t.app.get(DataSource).query<{ tenant_id: string; target: string; reason: string }[]>(
+        `SELECT tenant_id, target, meta->>'reason' AS reason FROM audit_events
+            WHERE action = 'admin.data_access' AND actor_id = $1 ORDER BY id`,
+        [support.user.id],
+      );
+      expect(reads).toEqual([
+        { tenant_id: owner.user.id, target: channelId, reason: 'channel stats' },
+        { tenant_id: owner.user.id, target: channelId, reason: 'channel top posts' },
+      ]);
       const other = await newTenant(t);
       await get(`/api/admin/tenants/${other.user.id}/channels/${channelId}/stats`, {}, support).expect(404);
       await get(`/api/admin/tenants/not-a-uuid/channels/${channelId}/stats`, {}, support).expect(404);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { PostsModule } from '../posts/posts.module';
 import { QueueModule } from '../queue/queue.module';
@@ -22,7 +23,7 @@ export class AnalyticsWorkerModule {}
 
 /** The stats routes, the tenant's and support's mirror (api role). */
 @Module({
-  imports: [AnalyticsModule, ChannelsModule],
+  imports: [AnalyticsModule, AuditModule, ChannelsModule],
   controllers: [AnalyticsController, AnalyticsAdminController],
 })
 export class AnalyticsHttpModule {}

@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import type { AuditActor } from '../audit/audit-actions';
 import type { UserRole } from '../tenants/user.entity';
 
 /** The caller, as the JWT guard puts it on the request (role read from the database, not the token). */
@@ -19,4 +20,11 @@ export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionC
 export const ClientIp = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
   const req = ctx.switchToHttp().getRequest<Request>();
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+});
+
+/** The caller as the audit trail names them: who, in which role, from which address. */
+export const CallerActor = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuditActor => {
+  const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+  if (!req.user) throw new Error('CallerActor used on a route without an authenticated caller');
+  return { id: req.user.id, role: req.user.role, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown' };
 });
