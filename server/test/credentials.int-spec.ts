@@ -6,6 +6,7 @@ import { DomainError } from '../src/common/errors/domain-error';
 import { systemActor } from '../src/modules/audit/audit-actions';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';
 import { UserRole } from '../src/modules/tenants/user.entity';
+import { eventually } from './helpers/eventually';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { newStaff, newTenant } from './factories/user.factory';
 
@@ -131,6 +132,24 @@ describe('credentials at rest', () => {
     expect((await creds.get(user.id))?.botToken).toBe(SECRETS.botToken);
     await creds.update(user.id, { botToken: null }, systemActor());
     expect((await creds.get(user.id))?.botToken).toBeNull();
+  });
+
+  it('makes every pod drop its cached copy when another pod changes the row', async () => {
+    const other = await startTestApp({ db: t.db, env: { ROLE: 'api', REDIS_PREFIX: t.config.redis.prefix } });
+    try {
+      const { user } = await newTenant(t);
+      const theirs = other.app.get(CredentialsService);
+      // The other pod read the tenant before the bot was connected, and would keep that copy a while.
+      expect((await theirs.get(user.id))?.botToken ?? null).toBeNull();
+      await creds.update(user.id, { botToken: SECRETS.botToken }, systemActor());
+      expect(await eventually(async () => (await theirs.get(user.id))?.botToken ?? undefined)).toBe(SECRETS.botToken);
+      await creds.setLimits(user.id, { rateLimitRps: 7, maxConcurrentRequests: 3 }, systemActor());
+      expect(await eventually(async () => ((await theirs.get(user.id))?.rateLimitRps === 7 ? true : undefined))).toBe(
+        true,
+      );
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses to connect a bot that another tenant already has, with 409 BOT_ALREADY_CONNECTED', async () => {

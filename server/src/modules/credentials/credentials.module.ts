@@ -1,12 +1,13 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { CryptoModule } from '../crypto/crypto.module';
+import { RedisModule } from '../redis/redis.module';
 import { KeyRewrapService } from '../crypto/key-rewrap.service';
 import { CredentialsRepository } from './credentials.repository';
 import { CredentialsService } from './credentials.service';
 
 @Module({
-  imports: [AuditModule, CryptoModule],
+  imports: [AuditModule, CryptoModule, RedisModule],
   providers: [CredentialsRepository, CredentialsService],
   exports: [CredentialsService],
 })

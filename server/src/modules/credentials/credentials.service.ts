@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EntityManager, QueryFailedError } from 'typeorm';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { CipherPlace, CryptoService } from '../crypto/crypto.service';
 import { TenantDb } from '../database/tenant-db';
+import { RedisNotices } from '../redis/redis-notices';
 import { CredentialsRepository, StoredCredentialsChanges } from './credentials.repository';
 import { CredentialsStatus, UserBotCredentials } from './user-bot-credentials.entity';
 import { CredentialsError, CredentialsErrorCode } from './credentials.errors';
@@ -75,19 +78,45 @@ const CACHE_MAX = 1000;
  * works in that tenant's row-level-security scope; the rows are read and
  * written by CredentialsRepository only. Values are encrypted and decrypted
  * here because the envelope is bound to the row's tenant, which a column
- * transformer cannot see. Decrypted rows are kept briefly per process and
- * dropped on every change made through this process.
+ * transformer cannot see. Decrypted rows are kept briefly per process; every
+ * change is announced to every pod, which drop their copy at once (the short
+ * lifetime bounds what a pod cut off from Redis can miss).
  */
 @Injectable()
-export class CredentialsService {
+export class CredentialsService implements OnModuleInit {
+  private readonly log = new Logger('CredentialsService');
   private readonly cache = new Map<string, { value: TenantCredentials | null; expires: number }>();
+  private readonly changedChannel: string;
 
   constructor(
     private readonly tenantDb: TenantDb,
     private readonly repo: CredentialsRepository,
     private readonly crypto: CryptoService,
     private readonly audit: AuditService,
-  ) {}
+    private readonly notices: RedisNotices,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.changedChannel = `${config.redis.prefix}:credentials-changed`;
+  }
+
+  onModuleInit(): void {
+    // Not awaited: a pod starts (and reports Redis in its readiness) even while Redis is away.
+    this.notices
+      .listen(this.changedChannel, (tenantId) => {
+        this.cache.delete(tenantId);
+      })
+      .catch(() => undefined);
+  }
+
+  /** Tells every pod (this one included) to drop its copy of the tenant's row; the change is already committed. */
+  private async announce(tenantId: string): Promise<void> {
+    this.cache.delete(tenantId);
+    try {
+      await this.notices.publish(this.changedChannel, tenantId);
+    } catch (err) {
+      this.log.warn(`could not announce a credentials change: ${(err as Error).message}`);
+    }
+  }
 
   private place(tenantId: string, field: SecretField): CipherPlace {
     return { tenantId, table: TABLE, column: SECRET_FIELDS[field] };
@@ -150,7 +179,7 @@ export class CredentialsService {
       );
       if (alongside) await alongside(em);
     });
-    this.cache.delete(tenantId);
+    await this.announce(tenantId);
   }
 
   async setLimits(tenantId: string, limits: TenantLimits, actor: AuditActor): Promise<TenantLimits> {
@@ -178,7 +207,7 @@ export class CredentialsService {
         em,
       );
     });
-    this.cache.delete(tenantId);
+    await this.announce(tenantId);
     return limits;
   }
 
@@ -243,7 +272,7 @@ export class CredentialsService {
     this.cache.set(tenantId, { value, expires: Date.now() + CACHE_TTL_MS });
   }
 
-  /** Drops what this process holds for one tenant (another pod changed the row). */
+  /** Drops what this process holds for one tenant (a notice from another pod may still be on its way). */
   forget(tenantId: string): void {
     this.cache.delete(tenantId);
   }

@@ -96,7 +96,7 @@ export class MtprotoClientPool implements OnModuleInit, BeforeApplicationShutdow
         const entry = this.entries.get(tenantId);
         if (entry) void this.evict(entry, 'session changed');
       })
-      .catch(() => undefined); // MtprotoSessionEvents reports its own subscription failures.
+      .catch(() => undefined); // RedisNotices reports its own subscription failures.
   }
 
   /** After the call server stopped taking requests and finished the running ones (its onModuleDestroy). */
