@@ -39,6 +39,16 @@ export const SQL_FUNCTIONS: readonly SqlFunctionSource[] = [
   { name: 'tenant_webhook_record', file: 'webhooks/sql/tenant_webhook_record.sql', executeBy: ['tenantgram_app'] },
   { name: 'tenant_webhook_targets', file: 'webhooks/sql/tenant_webhook_targets.sql', executeBy: ['tenantgram_app'] },
   { name: 'analytics_maintain', file: 'analytics/sql/analytics_maintain.sql', executeBy: ['tenantgram_admin'] },
+  {
+    name: 'tenant_account_send_claim',
+    file: 'user-mtproto/account-actions/sql/tenant_account_send_claim.sql',
+    executeBy: ['tenantgram_app'],
+  },
+  {
+    name: 'tenant_account_send_record',
+    file: 'user-mtproto/account-actions/sql/tenant_account_send_record.sql',
+    executeBy: ['tenantgram_app'],
+  },
 ];
 
 /** Where the `.sql` files are, in the source tree and in the build (the build copies them). */

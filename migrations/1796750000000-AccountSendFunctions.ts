@@ -1,0 +1,33 @@
+import * as path from 'node:path';
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { applySqlFunctions } from '../server/src/modules/database/sql-functions';
+
+/** The frozen versions of SQL functions (README, "Changing a SQL function"). */
+const FROZEN = path.join(__dirname, 'sql-functions');
+
+const FUNCTIONS = ['tenant_account_send_claim', 'tenant_account_send_record'];
+
+/**
+ * Sending as the tenant's account in single statements that scope themselves to the tenant:
+ * `tenant_account_send_claim` (the idempotency key's row, written or found) and
+ * `tenant_account_send_record` (Telegram's answer kept, the file let go). Executed by the app role only.
+ */
+export class AccountSendFunctions1796750000000 implements MigrationInterface {
+  name = 'AccountSendFunctions1796750000000';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await applySqlFunctions(
+      queryRunner,
+      { tenant_account_send_claim: 'fbb06d6f8b13accb', tenant_account_send_record: 'ed526a31c1cd6cd8' },
+      FROZEN,
+    );
+    for (const fn of FUNCTIONS) {
+      await queryRunner.query(`REVOKE EXECUTE ON FUNCTION public.${fn} FROM PUBLIC`);
+      await queryRunner.query(`GRANT EXECUTE ON FUNCTION public.${fn} TO "tenantgram_app"`);
+    }
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    for (const fn of [...FUNCTIONS].reverse()) await queryRunner.query(`DROP FUNCTION public.${fn}`);
+  }
+}
