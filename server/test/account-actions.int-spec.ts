@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
+import { CredentialsService } from '../src/modules/credentials/credentials.service';
 import { WorldEvent } from '../src/sandbox/world';
-import type { PrivateMessage } from '../src/sandbox/world';
+import type { MemberChangedEvent, PrivateMessage } from '../src/sandbox/world';
 import { newTenant, NewUser } from './factories/user.factory';
-import { connectBot } from './helpers/bot-world';
+import { connectBot, ownerQuery } from './helpers/bot-world';
+import { present } from './helpers/present';
 import type { TestApp } from './helpers/test-app';
 import { control } from './sandbox/bot-helpers';
 import {
@@ -292,6 +294,49 @@ describe('acting as the tenant account (real gramjs through the worker, against 
         expect(res.body.error.code).toBe('CHANNELS_TOO_MUCH');
       } finally {
         await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/limits`, { channels: 500 });
+      }
+    });
+
+    it('leaves nothing half-made when the bot cannot be made admin: the channel made is deleted, no channel row', async () => {
+      const title = uniqueName('Half made ');
+      // The tenant's bot is gone from Telegram under the name stored when it was connected: resolving it fails
+      // after the channel exists.
+      const rows = await ownerQuery<{ bot_username: string }>(
+        api,
+        'SELECT bot_username FROM user_bot_credentials WHERE user_id = $1',
+        [tenant.user.id],
+      );
+      const stored = present(rows[0], "the tenant's bot").bot_username;
+      await ownerQuery(api, 'UPDATE user_bot_credentials SET bot_username = $2 WHERE user_id = $1', [
+        tenant.user.id,
+        uniqueName('gonebot'),
+      ]);
+      api.app.get(CredentialsService).clearCache();
+      const made = new Map<number, { left: boolean }>();
+      const watch = (e: MemberChangedEvent): void => {
+        if (e.channel.title !== title || e.member.kind !== 'user' || e.member.id !== account.id) return;
+        made.set(e.channel.id, { left: (made.get(e.channel.id)?.left ?? false) || e.left === true });
+      };
+      cluster.sandbox.world.on(WorldEvent.MemberChanged, watch);
+      try {
+        const res = await request(api.url)
+          .post('/api/user-mtproto/channels')
+          .set(tenant.headers)
+          .send({ title })
+          .expect(404);
+        expect(res.body.error.code).toBe('PEER_NOT_FOUND');
+        // Telegram made the channel, and it was deleted again before the answer.
+        expect([...made.values()]).toEqual([{ left: true }]);
+        expect(cluster.sandbox.world.channelsOfUser(account.id).map((c) => c.title)).not.toContain(title);
+        const listed = await request(api.url).get('/api/channels').set(tenant.headers).expect(200);
+        expect(JSON.stringify(listed.body)).not.toContain(title);
+      } finally {
+        cluster.sandbox.world.off(WorldEvent.MemberChanged, watch);
+        await ownerQuery(api, 'UPDATE user_bot_credentials SET bot_username = $2 WHERE user_id = $1', [
+          tenant.user.id,
+          stored,
+        ]);
+        api.app.get(CredentialsService).clearCache();
       }
     });
 
