@@ -240,6 +240,61 @@ describe('acting as the tenant account (real gramjs through the worker, against 
     expect(await memberIds()).not.toContain(account.id);
   });
 
+  it('joins a private channel through its invite link (again: still one member), refuses a link to another channel, then leaves', async () => {
+    const owner = await newSandboxUser(cluster.sandbox);
+    const privateChannel = async (title: string) => {
+      const created = await control<{ id: string; channel_id: number }>(cluster.sandbox, 'POST', '/sandbox/channels', {
+        title,
+        owner_phone: owner.phone,
+      });
+      const invite = cluster.sandbox.world.createInvite(created.body.channel_id, owner.id);
+      return { ...created.body, link: `https://t.me/+${invite.hash}` };
+    };
+    const mine = await privateChannel(uniqueName('Private '));
+    const other = await privateChannel(uniqueName('Other '));
+    const row = await request(api.url)
+      .post('/api/channels')
+      .set(tenant.headers)
+      .send({ telegram_id: mine.id, title: 'Private' })
+      .expect(201);
+    const members = async (channelId: number): Promise<number[]> =>
+      (
+        await control<{ members: { kind: string; id: number }[] }>(
+          cluster.sandbox,
+          'GET',
+          `/sandbox/channels/${channelId}`,
+        )
+      ).body.members
+        .filter((m) => m.kind === 'user')
+        .map((m) => m.id);
+    const join = (body: Record<string, unknown>) =>
+      request(api.url).post(`/api/channels/${row.body.id}/join`).set(tenant.headers).send(body);
+
+    // Without the link the account cannot reach a private channel.
+    const refused = await join({});
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    expect((await join({ invite_link: 'https://example.com/+abc' }).expect(400)).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
+
+    expect((await join({ invite_link: mine.link }).expect(200)).body).toEqual({
+      channel_id: row.body.id,
+      member: true,
+    });
+    expect(await members(mine.channel_id)).toContain(account.id);
+    await join({ invite_link: mine.link.replace('https://t.me/+', 't.me/joinchat/') }).expect(200);
+    expect((await members(mine.channel_id)).filter((id) => id === account.id)).toHaveLength(1);
+
+    const wrong = await join({ invite_link: other.link }).expect(400);
+    expect(wrong.body.error.code).toBe('TELEGRAM_REQUEST_INVALID');
+    expect(await members(other.channel_id)).not.toContain(account.id);
+
+    // The access hash the join found is what leaving uses.
+    await request(api.url).post(`/api/channels/${row.body.id}/leave`).set(tenant.headers).expect(200);
+    expect(await members(mine.channel_id)).not.toContain(account.id);
+  });
+
   describe('errors, from what the sandbox does', () => {
     it('MTPROTO_NOT_CONFIGURED without a connected account', async () => {
       const other = await newTenant(api);

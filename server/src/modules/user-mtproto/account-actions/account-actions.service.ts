@@ -288,16 +288,18 @@ export class AccountActionsService {
     actor: AuditActor,
     channelId: string,
     what: 'join' | 'leave',
+    inviteHash: string | null = null,
   ): Promise<ChannelMembershipDto> {
     await this.requireAccount(tenantId);
     const channel = await this.channels.find(tenantId, channelId);
-    const args: ChannelArgs = { channelRowId: channel.id, peer: channelSpec(channel) };
+    const args: ChannelArgs = { channelRowId: channel.id, peer: channelSpec(channel), inviteHash };
     await this.calls.call(tenantId, what === 'join' ? AccountOps.join : AccountOps.leave, args);
     await this.audit.record({
       action: what === 'join' ? AuditAction.MtprotoChannelJoined : AuditAction.MtprotoChannelLeft,
       actor,
       tenantId,
       target: channel.id,
+      meta: what === 'join' ? { by_invite: inviteHash !== null } : undefined,
     });
     return { channel_id: channel.id, member: what === 'join' };
   }
