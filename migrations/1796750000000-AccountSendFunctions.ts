@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { applySqlFunctions } from '../server/src/modules/database/sql-functions';
+import { applySqlFunctions, dropSqlFunctions, grantExecuteTo } from '../server/src/modules/database/sql-functions';
 
 /** The frozen versions of SQL functions (README, "Changing a SQL function"). */
 const FROZEN = path.join(__dirname, 'sql-functions');
@@ -21,13 +21,10 @@ export class AccountSendFunctions1796750000000 implements MigrationInterface {
       { tenant_account_send_claim: 'fbb06d6f8b13accb', tenant_account_send_record: 'ed526a31c1cd6cd8' },
       FROZEN,
     );
-    for (const fn of FUNCTIONS) {
-      await queryRunner.query(`REVOKE EXECUTE ON FUNCTION public.${fn} FROM PUBLIC`);
-      await queryRunner.query(`GRANT EXECUTE ON FUNCTION public.${fn} TO "tenantgram_app"`);
-    }
+    await grantExecuteTo(queryRunner, FUNCTIONS, 'tenantgram_app');
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    for (const fn of [...FUNCTIONS].reverse()) await queryRunner.query(`DROP FUNCTION public.${fn}`);
+    await dropSqlFunctions(queryRunner, FUNCTIONS);
   }
 }

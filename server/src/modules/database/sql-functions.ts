@@ -107,6 +107,26 @@ export async function applySqlFunctions(
   }
 }
 
+/** Lets `role` alone (besides the owner) execute each named function, instead of everyone. */
+export async function grantExecuteTo(
+  runner: { query(sql: string): Promise<unknown> },
+  names: readonly string[],
+  role: string,
+): Promise<void> {
+  for (const fn of names) {
+    await runner.query(`REVOKE EXECUTE ON FUNCTION public.${fn} FROM PUBLIC`);
+    await runner.query(`GRANT EXECUTE ON FUNCTION public.${fn} TO "${role}"`);
+  }
+}
+
+/** Drops the named functions, the last named first. */
+export async function dropSqlFunctions(
+  runner: { query(sql: string): Promise<unknown> },
+  names: readonly string[],
+): Promise<void> {
+  for (const fn of [...names].reverse()) await runner.query(`DROP FUNCTION public.${fn}`);
+}
+
 function resolveVersion(name: string, version: string, frozenDir: string, modulesDir: string): string {
   const source = SQL_FUNCTIONS.find((fn) => fn.name === name);
   if (source) {
