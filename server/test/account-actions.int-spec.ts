@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';
+import { MtprotoClientPool } from '../src/modules/user-mtproto/mtproto-client.pool';
 import { WorldEvent } from '../src/sandbox/world';
 import type { MemberChangedEvent, PrivateMessage } from '../src/sandbox/world';
 import { newTenant, NewUser } from './factories/user.factory';
@@ -466,5 +467,56 @@ describe('a send whose answer is lost (the worker dies right after Telegram took
     const got = await messagesOf(cluster, to.phone);
     expect(got.map((m) => m.text)).toEqual(['sent once']);
     expect(retried.body.message_id).toBe(got[0]?.message_id);
+  });
+});
+
+describe('one process running both roles (ROLE=all)', () => {
+  let cluster: MtprotoCluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+  });
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('sends through whoever holds the lease: another worker through Redis, then itself directly, once per key', async () => {
+    const both = await cluster.start('all');
+    const worker = await cluster.start('worker');
+    const account = await newSandboxUser(cluster.sandbox);
+    const tenant = await newTenant(both);
+    await connectAccount(both, cluster.sandbox, tenant, account);
+    const username = uniqueName('both');
+    const to = await newSandboxUser(cluster.sandbox, { username });
+    const send = (text: string, key: string) =>
+      request(both.url)
+        .post('/api/user-mtproto/messages')
+        .set(tenant.headers)
+        .send({ peer: `@${username}`, text, idempotency_key: key })
+        .expect(200);
+    const holds = (app: TestApp): boolean => app.app.get(MtprotoClientPool).session(tenant.user.id) !== undefined;
+
+    // The other worker holds the session: the process running both roles asks it and does not open its own.
+    await worker.app.get(MtprotoClientPool).hold(tenant.user.id);
+    const first = await send('through the holder', 'both-1');
+    expect(holds(both)).toBe(false);
+    expect(holds(worker)).toBe(true);
+
+    // The holder stops (its lease is given back): the next call opens the session here, and later ones run here.
+    await cluster.stop(worker);
+    await send('opened here', 'both-2');
+    expect(holds(both)).toBe(true);
+    const direct = await send('sent here', 'both-3');
+    const again = await send('sent here', 'both-3');
+    expect(again.body).toEqual(direct.body);
+    expect((await send('through the holder', 'both-1')).body).toEqual(first.body);
+
+    const got = await messagesOf(cluster, to.phone);
+    expect(got.map((m) => [m.from.id, m.text])).toEqual([
+      [account.id, 'through the holder'],
+      [account.id, 'opened here'],
+      [account.id, 'sent here'],
+    ]);
   });
 });
