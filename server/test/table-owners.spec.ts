@@ -95,7 +95,11 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
   },
   mtproto_account_sends: {
     entity: 'MtprotoAccountSend',
-    files: ['user-mtproto/account-actions/account-sends.repository.ts'],
+    files: [
+      'user-mtproto/account-actions/account-sends.repository.ts',
+      'user-mtproto/account-actions/sql/tenant_account_send_claim.sql',
+      'user-mtproto/account-actions/sql/tenant_account_send_record.sql',
+    ],
   },
   channel_subscriber_samples: {
     entity: 'ChannelSubscriberSample',
