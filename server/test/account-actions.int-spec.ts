@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
+import { AuditAction } from '../src/modules/audit/audit-actions';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';
 import { MtprotoClientPool } from '../src/modules/user-mtproto/mtproto-client.pool';
 import { WorldEvent } from '../src/sandbox/world';
@@ -77,6 +78,15 @@ describe('acting as the tenant account (real gramjs through the worker, against 
     expect(got.map((m) => [m.from, m.text])).toEqual([[{ kind: 'user', id: account.id }, 'hello from the account']]);
     const mine = (await messagesOf(cluster, account.phone)).filter((m) => m.to.id === to.id);
     expect(mine.map((m) => m.message_id)).toEqual([res.body.message_id]);
+    // Audited with the answer, without its content.
+    const audited = await ownerQuery<{ tenant_id: string; meta: Record<string, unknown> }>(
+      api,
+      'SELECT tenant_id, meta FROM audit_events WHERE action = $1 AND target = $2',
+      [AuditAction.MtprotoMessageSent, res.body.id],
+    );
+    expect(audited).toEqual([
+      { tenant_id: tenant.user.id, meta: { peer_kind: 'username', with_file: false, file_bytes: 0 } },
+    ]);
   });
 
   it('sends one message for a key given twice, one after the other and at once', async () => {

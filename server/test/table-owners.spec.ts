@@ -42,7 +42,7 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
     ],
   },
   refresh_tokens: { entity: 'RefreshToken', files: ['auth/refresh-tokens.repository.ts'] },
-  audit_events: { entity: 'AuditEvent', files: ['audit/audit.repository.ts'] },
+  audit_events: { entity: 'AuditEvent', files: ['audit/audit.repository.ts', 'audit/sql/audit_append.sql'] },
   user_bot_credentials: {
     entity: 'UserBotCredentials',
     files: [

@@ -156,21 +156,19 @@ export class AccountActionsService {
         await this.sends.forget(tenantId, dto.idempotency_key);
       throw err;
     }
-    // The answer is recorded (the file let go) and the send audited at once: neither needs the other.
-    await Promise.all([
-      this.sends.recordSent(tenantId, dto.idempotency_key, {
-        peer: spec.kind,
-        message_id: sent.messageId,
-        date: sent.date,
-      }),
-      this.audit.record({
+    // The answer is recorded (the file let go) and the send audited in one statement.
+    await this.sends.recordSent(
+      tenantId,
+      dto.idempotency_key,
+      { peer: spec.kind, message_id: sent.messageId, date: sent.date },
+      this.audit.event({
         action: AuditAction.MtprotoMessageSent,
         actor,
         tenantId,
         target: send.id,
         meta: { peer_kind: spec.kind, with_file: Boolean(file), file_bytes: file?.buffer.length ?? 0 },
       }),
-    ]);
+    );
     return answer(sent);
   }
 

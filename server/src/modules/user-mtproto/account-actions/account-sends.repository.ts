@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditEventJson } from '../../audit/audit.service';
 import { TenantDb } from '../../database/tenant-db';
 
 /** The answer a send gave, kept for the idempotency key's repeats. */
@@ -96,9 +97,16 @@ export class AccountSendsRepository {
     };
   }
 
-  /** Records Telegram's answer and lets the file go (Telegram holds it now), in one statement. */
-  async recordSent(tenantId: string, key: string, result: SentMessage): Promise<void> {
-    await this.tenantDb.callFunction('tenant_account_send_record', [tenantId], [key, JSON.stringify(result)]);
+  /**
+   * Records Telegram's answer, lets the file go (Telegram holds it now) and appends the send's audit event
+   * (AuditService.event), in one statement: the answer and its event commit together.
+   */
+  async recordSent(tenantId: string, key: string, result: SentMessage, audit: AuditEventJson): Promise<void> {
+    await this.tenantDb.callFunction(
+      'tenant_account_send_record',
+      [tenantId],
+      [key, JSON.stringify(result), JSON.stringify(audit)],
+    );
   }
 
   /** Forgets a key whose message Telegram refused (nothing was sent): the key, and its file, are free again. */
