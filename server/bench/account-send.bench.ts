@@ -1,7 +1,10 @@
 /**
  * Sending a message as the tenant's account through the HTTP API (JWT, idempotency row in Postgres,
- * Redis call to the worker owning the session, pooled gramjs client, the answer recorded) against
- * plain gramjs invoking the same messages.sendMessage against the same sandbox, in the same run.
+ * the call to whoever holds the session, pooled gramjs client, the answer recorded) against plain
+ * gramjs invoking the same messages.sendMessage against the same sandbox, alternating in the same run.
+ * Two topologies, one after the other: one process running both roles (`ROLE=all`: the API holds the
+ * session and sends directly), and the default deployment's split (`ROLE=api` and `ROLE=worker`: the
+ * call crosses Redis to the worker holding the session). Both apps of the split run in this process.
  */
 import { Api } from 'telegram';
 import { randomBytes } from 'node:crypto';
@@ -10,23 +13,60 @@ import { systemActor } from '../src/modules/audit/audit-actions';
 import { CredentialsService } from '../src/modules/credentials/credentials.service';
 import { MtprotoClientFactory } from '../src/modules/user-mtproto/mtproto-client.factory';
 import { BenchRow, ratioRow } from './lib/report';
-import { API_HASH, API_ID, median, seedTenants, signInAccounts, startBenchApp, startBenchWorld } from './mtproto-setup';
+import {
+  API_HASH,
+  API_ID,
+  BenchApp,
+  BenchWorld,
+  median,
+  seedTenants,
+  signInAccounts,
+  startBenchApp,
+  startBenchWorld,
+} from './mtproto-setup';
 import { present } from '../test/helpers/present';
 
 const SENDS = 100;
 const WARM_UP = 5;
 
+type Timed = () => Promise<number>;
+
+/** `SENDS` of each, alternating, after `WARM_UP` unmeasured rounds (opening the pooled client, resolving the peer, JIT). */
+async function alternate(ours: Timed, plain: Timed): Promise<{ ours: number; plain: number }> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < WARM_UP; i++) {
+    await ours();
+    await plain();
+  }
+  for (let i = 0; i < SENDS; i++) {
+    a.push(await ours());
+    b.push(await plain());
+  }
+  return { ours: median(a), plain: median(b) };
+}
+
 export default async function accountSendBench(): Promise<BenchRow[]> {
-  const world = await startBenchWorld();
-  const app = await startBenchApp(world, { ROLE: 'all' });
-  const factory = app.app.get(MtprotoClientFactory);
+  const world: BenchWorld = await startBenchWorld();
+  const apps: BenchApp[] = [];
+  const start = async (role: string): Promise<BenchApp> => {
+    const app = await startBenchApp(world, { ROLE: role });
+    apps.push(app);
+    return app;
+  };
+  const stop = async (app: BenchApp): Promise<void> => {
+    apps.splice(apps.indexOf(app), 1);
+    await app.app.close();
+  };
   try {
+    const both = await start('all');
+    const factory = both.app.get(MtprotoClientFactory);
     const accounts = await signInAccounts(world, factory, 2, 2);
     const sender = present(accounts[0], 'the sending account');
     const plainAccount = present(accounts[1], 'the plain gramjs account');
-    const tenant = present((await seedTenants(app, world, [sender], 0))[0], 'the seeded tenant');
+    const tenant = present((await seedTenants(both, world, [sender], 0))[0], 'the seeded tenant');
     // The comparison is about overhead, not the tenant's own throttle: give it the highest limits allowed.
-    await app.app
+    await both.app
       .get(CredentialsService)
       .setLimits(tenant.tenantId, { rateLimitRps: 1000, maxConcurrentRequests: 100 }, systemActor());
     // Telegram's per-minute send budget is not what is compared either.
@@ -39,65 +79,78 @@ export default async function accountSendBench(): Promise<BenchRow[]> {
     });
 
     let n = 0;
-    const viaApi = async (): Promise<number> => {
-      const t0 = performance.now();
-      const res = await fetch(`${app.url}/api/user-mtproto/messages`, {
-        method: 'POST',
-        headers: { ...tenant.headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ peer: `@${username}`, text: `api ${n}`, idempotency_key: `bench-${n++}` }),
-      });
-      if (res.status !== 200) throw new Error(`send answered ${res.status}: ${await res.text()}`);
-      await res.json();
-      return performance.now() - t0;
-    };
+    const viaApi =
+      (url: string): Timed =>
+      async () => {
+        const t0 = performance.now();
+        const res = await fetch(`${url}/api/user-mtproto/messages`, {
+          method: 'POST',
+          headers: { ...tenant.headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ peer: `@${username}`, text: `api ${n}`, idempotency_key: `bench-${n++}` }),
+        });
+        if (res.status !== 200) throw new Error(`send answered ${res.status}: ${await res.text()}`);
+        await res.json();
+        return performance.now() - t0;
+      };
 
     const client = await factory.createClient({ apiId: API_ID, apiHash: API_HASH, session: plainAccount.session });
     await client.connect();
-    const resolved = await client.invoke(new Api.contacts.ResolveUsername({ username }));
-    const user = present(
-      resolved.users.find((u): u is Api.User => u instanceof Api.User),
-      'the resolved recipient',
-    );
-    const peer = new Api.InputPeerUser({ userId: user.id, accessHash: present(user.accessHash, 'an access hash') });
-    const viaGram = async (): Promise<number> => {
-      const t0 = performance.now();
-      await client.invoke(
-        new Api.messages.SendMessage({
-          peer,
-          message: `plain ${n++}`,
-          randomId: returnBigInt(randomBytes(8).readBigInt64LE().toString()),
-        }),
-      );
-      return performance.now() - t0;
-    };
-
-    const ours: number[] = [];
-    const plain: number[] = [];
+    const rows: BenchRow[] = [];
     try {
-      // Unmeasured: opening the pooled client, resolving the peer once, JIT.
-      for (let i = 0; i < WARM_UP; i++) {
-        await viaApi();
-        await viaGram();
-      }
-      for (let i = 0; i < SENDS; i++) {
-        ours.push(await viaApi());
-        plain.push(await viaGram());
-      }
+      const resolved = await client.invoke(new Api.contacts.ResolveUsername({ username }));
+      const user = present(
+        resolved.users.find((u): u is Api.User => u instanceof Api.User),
+        'the resolved recipient',
+      );
+      const peer = new Api.InputPeerUser({ userId: user.id, accessHash: present(user.accessHash, 'an access hash') });
+      const viaGram: Timed = async () => {
+        const t0 = performance.now();
+        await client.invoke(
+          new Api.messages.SendMessage({
+            peer,
+            message: `plain ${n++}`,
+            randomId: returnBigInt(randomBytes(8).readBigInt64LE().toString()),
+          }),
+        );
+        return performance.now() - t0;
+      };
+      const notes = (topology: string): string =>
+        `${topology}; ${SENDS} sends each, alternating, after ${WARM_UP} warm-ups; ours: HTTP + idempotency row + ` +
+        `call to the session holder + messages.sendMessage + answer recorded and audited; tenant limits 1000 rps / 100 concurrent`;
+      const goal = { max: 1.5, text: '<= 1.5x plain gramjs' };
+
+      const one = await alternate(viaApi(both.url), viaGram);
+      rows.push(
+        ratioRow(
+          'send as the account, api+worker in one process (median)',
+          one.ours,
+          one.plain,
+          'ms',
+          goal,
+          notes('ROLE=all: the API process holds the session and sends directly'),
+        ),
+      );
+      // The split: the session moves to the worker app (the first call reaches it through the shared list).
+      await stop(both);
+      await start('worker');
+      const api = await start('api');
+      const split = await alternate(viaApi(api.url), viaGram);
+      rows.push(
+        ratioRow(
+          'send as the account, api and worker split (median)',
+          split.ours,
+          split.plain,
+          'ms',
+          goal,
+          notes('ROLE=api + ROLE=worker (the default deployment): the call crosses Redis to the worker'),
+        ),
+      );
     } finally {
       await factory.destroyClient(client);
     }
-    return [
-      ratioRow(
-        'send a message as the account (median)',
-        median(ours),
-        median(plain),
-        'ms',
-        { max: 1.5, text: '<= 1.5x plain gramjs' },
-        `${SENDS} sends each, alternating, after ${WARM_UP} warm-ups; ours: HTTP + idempotency row + worker call + messages.sendMessage + answer recorded; tenant limits 1000 rps / 100 concurrent`,
-      ),
-    ];
+    return rows;
   } finally {
-    await app.app.close();
+    for (const app of [...apps].reverse()) await app.app.close();
     await world.close();
   }
 }

@@ -1,9 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
+import { AuditAction } from '../src/modules/audit/audit-actions';
+import { CredentialsService } from '../src/modules/credentials/credentials.service';
+import { MtprotoClientPool } from '../src/modules/user-mtproto/mtproto-client.pool';
 import { WorldEvent } from '../src/sandbox/world';
-import type { PrivateMessage } from '../src/sandbox/world';
+import type { MemberChangedEvent, PrivateMessage } from '../src/sandbox/world';
 import { newTenant, NewUser } from './factories/user.factory';
-import { connectBot } from './helpers/bot-world';
+import { connectBot, ownerQuery } from './helpers/bot-world';
+import { present } from './helpers/present';
 import type { TestApp } from './helpers/test-app';
 import { control } from './sandbox/bot-helpers';
 import {
@@ -74,6 +78,15 @@ describe('acting as the tenant account (real gramjs through the worker, against 
     expect(got.map((m) => [m.from, m.text])).toEqual([[{ kind: 'user', id: account.id }, 'hello from the account']]);
     const mine = (await messagesOf(cluster, account.phone)).filter((m) => m.to.id === to.id);
     expect(mine.map((m) => m.message_id)).toEqual([res.body.message_id]);
+    // Audited with the answer, without its content.
+    const audited = await ownerQuery<{ tenant_id: string; meta: Record<string, unknown> }>(
+      api,
+      'SELECT tenant_id, meta FROM audit_events WHERE action = $1 AND target = $2',
+      [AuditAction.MtprotoMessageSent, res.body.id],
+    );
+    expect(audited).toEqual([
+      { tenant_id: tenant.user.id, meta: { peer_kind: 'username', with_file: false, file_bytes: 0 } },
+    ]);
   });
 
   it('sends one message for a key given twice, one after the other and at once', async () => {
@@ -238,6 +251,61 @@ describe('acting as the tenant account (real gramjs through the worker, against 
     expect(await memberIds()).not.toContain(account.id);
   });
 
+  it('joins a private channel through its invite link (again: still one member), refuses a link to another channel, then leaves', async () => {
+    const owner = await newSandboxUser(cluster.sandbox);
+    const privateChannel = async (title: string) => {
+      const created = await control<{ id: string; channel_id: number }>(cluster.sandbox, 'POST', '/sandbox/channels', {
+        title,
+        owner_phone: owner.phone,
+      });
+      const invite = cluster.sandbox.world.createInvite(created.body.channel_id, owner.id);
+      return { ...created.body, link: `https://t.me/+${invite.hash}` };
+    };
+    const mine = await privateChannel(uniqueName('Private '));
+    const other = await privateChannel(uniqueName('Other '));
+    const row = await request(api.url)
+      .post('/api/channels')
+      .set(tenant.headers)
+      .send({ telegram_id: mine.id, title: 'Private' })
+      .expect(201);
+    const members = async (channelId: number): Promise<number[]> =>
+      (
+        await control<{ members: { kind: string; id: number }[] }>(
+          cluster.sandbox,
+          'GET',
+          `/sandbox/channels/${channelId}`,
+        )
+      ).body.members
+        .filter((m) => m.kind === 'user')
+        .map((m) => m.id);
+    const join = (body: Record<string, unknown>) =>
+      request(api.url).post(`/api/channels/${row.body.id}/join`).set(tenant.headers).send(body);
+
+    // Without the link the account cannot reach a private channel.
+    const refused = await join({});
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    expect((await join({ invite_link: 'https://example.com/+abc' }).expect(400)).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
+
+    expect((await join({ invite_link: mine.link }).expect(200)).body).toEqual({
+      channel_id: row.body.id,
+      member: true,
+    });
+    expect(await members(mine.channel_id)).toContain(account.id);
+    await join({ invite_link: mine.link.replace('https://t.me/+', 't.me/joinchat/') }).expect(200);
+    expect((await members(mine.channel_id)).filter((id) => id === account.id)).toHaveLength(1);
+
+    const wrong = await join({ invite_link: other.link }).expect(400);
+    expect(wrong.body.error.code).toBe('TELEGRAM_REQUEST_INVALID');
+    expect(await members(other.channel_id)).not.toContain(account.id);
+
+    // The access hash the join found is what leaving uses.
+    await request(api.url).post(`/api/channels/${row.body.id}/leave`).set(tenant.headers).expect(200);
+    expect(await members(mine.channel_id)).not.toContain(account.id);
+  });
+
   describe('errors, from what the sandbox does', () => {
     it('MTPROTO_NOT_CONFIGURED without a connected account', async () => {
       const other = await newTenant(api);
@@ -292,6 +360,49 @@ describe('acting as the tenant account (real gramjs through the worker, against 
         expect(res.body.error.code).toBe('CHANNELS_TOO_MUCH');
       } finally {
         await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/limits`, { channels: 500 });
+      }
+    });
+
+    it('leaves nothing half-made when the bot cannot be made admin: the channel made is deleted, no channel row', async () => {
+      const title = uniqueName('Half made ');
+      // The tenant's bot is gone from Telegram under the name stored when it was connected: resolving it fails
+      // after the channel exists.
+      const rows = await ownerQuery<{ bot_username: string }>(
+        api,
+        'SELECT bot_username FROM user_bot_credentials WHERE user_id = $1',
+        [tenant.user.id],
+      );
+      const stored = present(rows[0], "the tenant's bot").bot_username;
+      await ownerQuery(api, 'UPDATE user_bot_credentials SET bot_username = $2 WHERE user_id = $1', [
+        tenant.user.id,
+        uniqueName('gonebot'),
+      ]);
+      api.app.get(CredentialsService).clearCache();
+      const made = new Map<number, { left: boolean }>();
+      const watch = (e: MemberChangedEvent): void => {
+        if (e.channel.title !== title || e.member.kind !== 'user' || e.member.id !== account.id) return;
+        made.set(e.channel.id, { left: (made.get(e.channel.id)?.left ?? false) || e.left === true });
+      };
+      cluster.sandbox.world.on(WorldEvent.MemberChanged, watch);
+      try {
+        const res = await request(api.url)
+          .post('/api/user-mtproto/channels')
+          .set(tenant.headers)
+          .send({ title })
+          .expect(404);
+        expect(res.body.error.code).toBe('PEER_NOT_FOUND');
+        // Telegram made the channel, and it was deleted again before the answer.
+        expect([...made.values()]).toEqual([{ left: true }]);
+        expect(cluster.sandbox.world.channelsOfUser(account.id).map((c) => c.title)).not.toContain(title);
+        const listed = await request(api.url).get('/api/channels').set(tenant.headers).expect(200);
+        expect(JSON.stringify(listed.body)).not.toContain(title);
+      } finally {
+        cluster.sandbox.world.off(WorldEvent.MemberChanged, watch);
+        await ownerQuery(api, 'UPDATE user_bot_credentials SET bot_username = $2 WHERE user_id = $1', [
+          tenant.user.id,
+          stored,
+        ]);
+        api.app.get(CredentialsService).clearCache();
       }
     });
 
@@ -366,5 +477,56 @@ describe('a send whose answer is lost (the worker dies right after Telegram took
     const got = await messagesOf(cluster, to.phone);
     expect(got.map((m) => m.text)).toEqual(['sent once']);
     expect(retried.body.message_id).toBe(got[0]?.message_id);
+  });
+});
+
+describe('one process running both roles (ROLE=all)', () => {
+  let cluster: MtprotoCluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+  });
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('sends through whoever holds the lease: another worker through Redis, then itself directly, once per key', async () => {
+    const both = await cluster.start('all');
+    const worker = await cluster.start('worker');
+    const account = await newSandboxUser(cluster.sandbox);
+    const tenant = await newTenant(both);
+    await connectAccount(both, cluster.sandbox, tenant, account);
+    const username = uniqueName('both');
+    const to = await newSandboxUser(cluster.sandbox, { username });
+    const send = (text: string, key: string) =>
+      request(both.url)
+        .post('/api/user-mtproto/messages')
+        .set(tenant.headers)
+        .send({ peer: `@${username}`, text, idempotency_key: key })
+        .expect(200);
+    const holds = (app: TestApp): boolean => app.app.get(MtprotoClientPool).session(tenant.user.id) !== undefined;
+
+    // The other worker holds the session: the process running both roles asks it and does not open its own.
+    await worker.app.get(MtprotoClientPool).hold(tenant.user.id);
+    const first = await send('through the holder', 'both-1');
+    expect(holds(both)).toBe(false);
+    expect(holds(worker)).toBe(true);
+
+    // The holder stops (its lease is given back): the next call opens the session here, and later ones run here.
+    await cluster.stop(worker);
+    await send('opened here', 'both-2');
+    expect(holds(both)).toBe(true);
+    const direct = await send('sent here', 'both-3');
+    const again = await send('sent here', 'both-3');
+    expect(again.body).toEqual(direct.body);
+    expect((await send('through the holder', 'both-1')).body).toEqual(first.body);
+
+    const got = await messagesOf(cluster, to.phone);
+    expect(got.map((m) => [m.from.id, m.text])).toEqual([
+      [account.id, 'through the holder'],
+      [account.id, 'opened here'],
+      [account.id, 'sent here'],
+    ]);
   });
 });

@@ -195,6 +195,9 @@ AS $function$ SELECT c.user_id, c.bot_id FROM user_bot_credentials c $function$`
         'tenant_webhook_record',
         'tenant_webhook_targets',
         'analytics_maintain',
+        'audit_append',
+        'tenant_account_send_claim',
+        'tenant_account_send_record',
       ];
       expect(before.map((d) => d.name).sort()).toEqual(
         SQL_FUNCTIONS.map((f) => f.name)

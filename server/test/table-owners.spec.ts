@@ -42,7 +42,7 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
     ],
   },
   refresh_tokens: { entity: 'RefreshToken', files: ['auth/refresh-tokens.repository.ts'] },
-  audit_events: { entity: 'AuditEvent', files: ['audit/audit.repository.ts'] },
+  audit_events: { entity: 'AuditEvent', files: ['audit/audit.repository.ts', 'audit/sql/audit_append.sql'] },
   user_bot_credentials: {
     entity: 'UserBotCredentials',
     files: [
@@ -95,7 +95,11 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
   },
   mtproto_account_sends: {
     entity: 'MtprotoAccountSend',
-    files: ['user-mtproto/account-actions/account-sends.repository.ts'],
+    files: [
+      'user-mtproto/account-actions/account-sends.repository.ts',
+      'user-mtproto/account-actions/sql/tenant_account_send_claim.sql',
+      'user-mtproto/account-actions/sql/tenant_account_send_record.sql',
+    ],
   },
   channel_subscriber_samples: {
     entity: 'ChannelSubscriberSample',

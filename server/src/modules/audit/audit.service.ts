@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { AuditEvent } from './audit-event.entity';
 import { AuditAction, AuditActor } from './audit-actions';
 import { sanitizeAuditMeta } from './audit-meta';
-import { AuditFilter, AuditRepository } from './audit.repository';
+import { AuditFilter, AuditRepository, NewAuditEvent } from './audit.repository';
 
 export type { AuditFilter } from './audit.repository';
 
@@ -15,6 +15,29 @@ export interface AuditRecord {
   meta?: Record<string, unknown>;
 }
 
+/** One event as audit_append takes it (column names). */
+export interface AuditEventJson {
+  actor_id: string | null;
+  actor_role: string | null;
+  tenant_id: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  meta: Record<string, unknown>;
+}
+
+function auditRow(rec: AuditRecord): NewAuditEvent {
+  return {
+    actorId: rec.actor.id,
+    actorRole: rec.actor.role,
+    tenantId: rec.tenantId ?? null,
+    action: rec.action,
+    target: rec.target ?? null,
+    ip: rec.actor.ip?.slice(0, 64) ?? null,
+    meta: sanitizeAuditMeta(rec.meta),
+  };
+}
+
 /** The append-only trail. Writes never carry a secret: meta is sanitized here. */
 @Injectable()
 export class AuditService {
@@ -22,18 +45,24 @@ export class AuditService {
 
   /** Inside `em` when given, so the event commits or rolls back with the change it describes. */
   async record(rec: AuditRecord, em?: EntityManager): Promise<void> {
-    await this.repo.insert(
-      {
-        actorId: rec.actor.id,
-        actorRole: rec.actor.role,
-        tenantId: rec.tenantId ?? null,
-        action: rec.action,
-        target: rec.target ?? null,
-        ip: rec.actor.ip?.slice(0, 64) ?? null,
-        meta: sanitizeAuditMeta(rec.meta),
-      },
-      em,
-    );
+    await this.repo.insert(auditRow(rec), em);
+  }
+
+  /**
+   * The event as audit_append (audit/sql/audit_append.sql) takes it, for a module whose own SQL function
+   * records a change and its event in one statement. Sanitized like every other event.
+   */
+  event(rec: AuditRecord): AuditEventJson {
+    const row = auditRow(rec);
+    return {
+      actor_id: row.actorId,
+      actor_role: row.actorRole,
+      tenant_id: row.tenantId,
+      action: row.action,
+      target: row.target,
+      ip: row.ip,
+      meta: row.meta,
+    };
   }
 
   /** Every tenant's events, newest first, for the support console: one page and the number matching. */

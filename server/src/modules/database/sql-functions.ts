@@ -21,6 +21,7 @@ export interface SqlFunctionSource {
 
 export const SQL_FUNCTIONS: readonly SqlFunctionSource[] = [
   { name: 'audit_events_append_only', file: 'audit/sql/audit_events_append_only.sql', executeBy: ['PUBLIC'] },
+  { name: 'audit_append', file: 'audit/sql/audit_append.sql', executeBy: ['tenantgram_app'] },
   { name: 'tenant_credentials', file: 'credentials/sql/tenant_credentials.sql', executeBy: ['tenantgram_app'] },
   { name: 'tenant_due_posts', file: 'posts/sql/tenant_due_posts.sql', executeBy: ['tenantgram_app'] },
   { name: 'tenant_claim_posts', file: 'posts/sql/tenant_claim_posts.sql', executeBy: ['tenantgram_app'] },
@@ -39,6 +40,16 @@ export const SQL_FUNCTIONS: readonly SqlFunctionSource[] = [
   { name: 'tenant_webhook_record', file: 'webhooks/sql/tenant_webhook_record.sql', executeBy: ['tenantgram_app'] },
   { name: 'tenant_webhook_targets', file: 'webhooks/sql/tenant_webhook_targets.sql', executeBy: ['tenantgram_app'] },
   { name: 'analytics_maintain', file: 'analytics/sql/analytics_maintain.sql', executeBy: ['tenantgram_admin'] },
+  {
+    name: 'tenant_account_send_claim',
+    file: 'user-mtproto/account-actions/sql/tenant_account_send_claim.sql',
+    executeBy: ['tenantgram_app'],
+  },
+  {
+    name: 'tenant_account_send_record',
+    file: 'user-mtproto/account-actions/sql/tenant_account_send_record.sql',
+    executeBy: ['tenantgram_app'],
+  },
 ];
 
 /** Where the `.sql` files are, in the source tree and in the build (the build copies them). */
@@ -95,6 +106,26 @@ export async function applySqlFunctions(
   for (const [name, version] of Object.entries(versions)) {
     await runner.query(resolveVersion(name, version, frozenDir, modulesDir));
   }
+}
+
+/** Lets `role` alone (besides the owner) execute each named function, instead of everyone. */
+export async function grantExecuteTo(
+  runner: { query(sql: string): Promise<unknown> },
+  names: readonly string[],
+  role: string,
+): Promise<void> {
+  for (const fn of names) {
+    await runner.query(`REVOKE EXECUTE ON FUNCTION public.${fn} FROM PUBLIC`);
+    await runner.query(`GRANT EXECUTE ON FUNCTION public.${fn} TO "${role}"`);
+  }
+}
+
+/** Drops the named functions, the last named first. */
+export async function dropSqlFunctions(
+  runner: { query(sql: string): Promise<unknown> },
+  names: readonly string[],
+): Promise<void> {
+  for (const fn of [...names].reverse()) await runner.query(`DROP FUNCTION public.${fn}`);
 }
 
 function resolveVersion(name: string, version: string, frozenDir: string, modulesDir: string): string {

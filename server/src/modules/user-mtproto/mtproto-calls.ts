@@ -6,7 +6,7 @@ import { CommonError, CommonErrorCode } from '../../common/errors/common-errors'
 import { DomainError } from '../../common/errors/domain-error';
 import { ChannelsError, ChannelsErrorCode } from '../channels/channels.errors';
 import { RateLimitError } from '../rate-limit/rate-limit.errors';
-import { NotOwnerError } from './mtproto-client.pool';
+import { MtprotoClientPool, NotOwnerError } from './mtproto-client.pool';
 import { MtprotoLeaseService } from './mtproto-lease.service';
 import { MtprotoRedis } from './mtproto-redis';
 import type { RedisClient } from '../redis/redis-connection';
@@ -32,12 +32,33 @@ interface WireError {
   details?: Record<string, unknown>;
 }
 
-type MtprotoCallReply = { id: string; ok: true; result: unknown } | { id: string; ok: false; error: WireError };
+export type MtprotoCallReply = { id: string; ok: true; result: unknown } | { id: string; ok: false; error: WireError };
 
 /** One operation a worker runs with a tenant's session. */
 export type MtprotoOpHandler = (tenantId: string, args: unknown) => Promise<unknown>;
 
 const MAX_HOPS = 3;
+
+/**
+ * Puts a request on the list of the worker holding the tenant's lease (KEYS[1], value
+ * `<instance id>|<fence>`), or on the shared list (KEYS[2]) when nobody holds it, and bounds the
+ * list's life: the owner lookup and the push in one round trip. ARGV: the per-worker list prefix,
+ * the request, the list's expiry in ms.
+ */
+const ENQUEUE = `local owner = redis.call('get', KEYS[1])
+local queue = KEYS[2]
+if owner then queue = ARGV[1] .. string.match(owner, '^(.*)|[^|]*$') end
+redis.call('lpush', queue, ARGV[2])
+redis.call('pexpire', queue, ARGV[3])
+return queue`;
+
+/** Runs calls in this process when it holds the tenant's session (a process with both roles). */
+export interface LocalCalls {
+  /** Whether this process holds the tenant's session now. */
+  holds(tenantId: string): boolean;
+  /** The answer, or null when the session is not (or no longer) held here: then the call goes through Redis. */
+  run(tenantId: string, op: string, args: unknown): Promise<MtprotoCallReply | null>;
+}
 
 /** Where requests wait: one list per worker for sessions it owns, one shared list for unowned ones. */
 export function callQueues(redis: MtprotoRedis): { any: string; of: (instanceId: string) => string } {
@@ -49,6 +70,12 @@ function toWire(err: unknown): WireError {
   if (err instanceof DomainError) return { code: String(err.code), message: err.message, details: err.details };
   return { code: CommonErrorCode.Internal, message: 'The session worker failed to run the request.' };
 }
+
+const unanswered = (id: string): MtprotoCallReply => ({
+  id,
+  ok: false,
+  error: toWire(telegramUnavailable('no session worker answered in time')),
+});
 
 function fromWire(e: WireError): Error {
   if (isUserMtprotoCode(e.code)) return new UserMtprotoError(e.code, e.message, e.details);
@@ -71,6 +98,7 @@ export class MtprotoCallClient implements OnModuleDestroy {
   private sub?: RedisClient;
   private subscribed?: Promise<void>;
   private readonly waiting = new Map<string, { settle: (reply: MtprotoCallReply) => void }>();
+  private local?: LocalCalls;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -82,10 +110,45 @@ export class MtprotoCallClient implements OnModuleDestroy {
     return this.redis.key('replies', this.redis.instanceId);
   }
 
-  /** `timeoutMs`: a longer wait for an operation known to take long (an upload), instead of the configured one. */
+  /** Lets calls for sessions this process holds run here, without the Redis round trips (MtprotoCallServer). */
+  serveLocally(local: LocalCalls): void {
+    this.local = local;
+  }
+
+  /**
+   * `timeoutMs`: a longer wait for an operation known to take long (an upload), instead of the configured one.
+   * When this process holds the tenant's session (it runs both roles), the operation runs here directly; the
+   * lease decides who sends either way.
+   */
   async call<T>(tenantId: string, op: string, args: unknown, opts: { timeoutMs?: number } = {}): Promise<T> {
-    await this.ensureSubscribed();
     const timeoutMs = Math.max(opts.timeoutMs ?? 0, this.config.mtproto.callTimeoutSeconds * 1000);
+    const here = this.local?.holds(tenantId) ? await this.runHere(this.local, tenantId, op, args, timeoutMs) : null;
+    const answer = here ?? (await this.callThroughRedis(tenantId, op, args, timeoutMs));
+    if (answer.ok) return answer.result as T;
+    throw fromWire(answer.error);
+  }
+
+  private runHere(
+    local: LocalCalls,
+    tenantId: string,
+    op: string,
+    args: unknown,
+    timeoutMs: number,
+  ): Promise<MtprotoCallReply | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<MtprotoCallReply>((resolve) => {
+      timer = setTimeout(() => resolve(unanswered('')), timeoutMs);
+    });
+    return Promise.race([local.run(tenantId, op, args), late]).finally(() => clearTimeout(timer));
+  }
+
+  private async callThroughRedis(
+    tenantId: string,
+    op: string,
+    args: unknown,
+    timeoutMs: number,
+  ): Promise<MtprotoCallReply> {
+    await this.ensureSubscribed();
     const req: MtprotoCallRequest = {
       id: randomUUID(),
       tenantId,
@@ -95,13 +158,11 @@ export class MtprotoCallClient implements OnModuleDestroy {
       deadline: Date.now() + timeoutMs,
       hops: 0,
     };
-    const owner = await this.leases.owner(tenantId);
     const queues = callQueues(this.redis);
-    const queue = owner ? queues.of(owner) : queues.any;
     const reply = new Promise<MtprotoCallReply>((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(req.id);
-        resolve({ id: req.id, ok: false, error: toWire(telegramUnavailable('no session worker answered in time')) });
+        resolve(unanswered(req.id));
       }, timeoutMs);
       this.waiting.set(req.id, {
         settle: (r) => {
@@ -112,14 +173,16 @@ export class MtprotoCallClient implements OnModuleDestroy {
       });
     });
     // A worker's list outlives it only briefly, so requests left for a dead worker are not kept.
-    await this.redis.cmd
-      .multi()
-      .lpush(queue, JSON.stringify(req))
-      .pexpire(queue, timeoutMs * 2)
-      .exec();
-    const answer = await reply;
-    if (answer.ok) return answer.result as T;
-    throw fromWire(answer.error);
+    await this.redis.cmd.eval(
+      ENQUEUE,
+      2,
+      this.leases.leaseKey(tenantId),
+      queues.any,
+      queues.of(''),
+      JSON.stringify(req),
+      String(timeoutMs * 2),
+    );
+    return reply;
   }
 
   private ensureSubscribed(): Promise<void> {
@@ -165,7 +228,16 @@ export class MtprotoCallServer implements OnModuleInit, OnModuleDestroy {
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly redis: MtprotoRedis) {}
+  constructor(
+    private readonly redis: MtprotoRedis,
+    client: MtprotoCallClient,
+    private readonly pool: MtprotoClientPool,
+  ) {
+    client.serveLocally({
+      holds: (tenantId) => !this.stopping && this.pool.session(tenantId) !== undefined,
+      run: (tenantId, op, args) => this.runHere(tenantId, op, args),
+    });
+  }
 
   register(op: string, handler: MtprotoOpHandler): void {
     this.handlers.set(op, handler);
@@ -226,26 +298,47 @@ export class MtprotoCallServer implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async handle(req: MtprotoCallRequest): Promise<void> {
-    if (Date.now() > req.deadline) return;
+  /** A call from this process for a session it holds: run here, counted with the requests in flight. */
+  private async runHere(tenantId: string, op: string, args: unknown): Promise<MtprotoCallReply | null> {
+    if (this.stopping) return null;
+    const run = this.answer({ id: '', tenantId, op, args });
+    const task = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+    const out = await run;
+    // The session moved away meanwhile: the call goes to its new holder through Redis.
+    return out instanceof NotOwnerError ? null : out;
+  }
+
+  /** Runs one request with its handler: the reply, or the NotOwnerError saying who holds the session. */
+  private async answer(
+    req: Pick<MtprotoCallRequest, 'id' | 'tenantId' | 'op' | 'args'>,
+  ): Promise<MtprotoCallReply | NotOwnerError> {
     const handler = this.handlers.get(req.op);
-    let reply: MtprotoCallReply;
     try {
       if (!handler) throw new CommonError(CommonErrorCode.Internal, `unknown session operation ${req.op}`);
-      reply = { id: req.id, ok: true, result: await handler(req.tenantId, req.args) };
+      return { id: req.id, ok: true, result: await handler(req.tenantId, req.args) };
     } catch (err) {
-      if (err instanceof NotOwnerError && req.hops < MAX_HOPS) {
-        await this.forward(req, err.ownerId);
-        return;
-      }
-      if (!(err instanceof DomainError) && !(err instanceof NotOwnerError)) {
+      if (err instanceof NotOwnerError) return err;
+      if (!(err instanceof DomainError)) {
         this.log.error(`session operation ${req.op} failed: ${(err as Error).message}`);
       }
-      reply = {
-        id: req.id,
-        ok: false,
-        error: err instanceof NotOwnerError ? toWire(telegramUnavailable('the session is moving')) : toWire(err),
-      };
+      return { id: req.id, ok: false, error: toWire(err) };
+    }
+  }
+
+  private async handle(req: MtprotoCallRequest): Promise<void> {
+    if (Date.now() > req.deadline) return;
+    let reply = await this.answer(req);
+    if (reply instanceof NotOwnerError) {
+      if (req.hops < MAX_HOPS) {
+        await this.forward(req, reply.ownerId);
+        return;
+      }
+      reply = { id: req.id, ok: false, error: toWire(telegramUnavailable('the session is moving')) };
     }
     await this.redis.cmd.publish(req.replyTo, JSON.stringify(reply));
   }

@@ -37,7 +37,8 @@ export class MtprotoLeaseService {
     return this.config.mtproto.leaseSeconds * 1000;
   }
 
-  private leaseKey(tenantId: string): string {
+  /** The Redis key of the tenant's lease: its value is `<instance id>|<fence>`. */
+  leaseKey(tenantId: string): string {
     return this.redis.key('lease', tenantId);
   }
 

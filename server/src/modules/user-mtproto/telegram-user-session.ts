@@ -997,6 +997,27 @@ export class TelegramUserSession {
     await this.call(() => this.client.invoke(new Api.channels.DeleteChannel({ channel: inputChannelOf(ref) })));
   }
 
+  /**
+   * `messages.importChatInvite`: joins a channel by its invite link's hash and answers it (`joined`: the account
+   * was not in it before). An account in the channel already (USER_ALREADY_PARTICIPANT) gets it from
+   * `messages.checkChatInvite` instead.
+   */
+  async joinByInvite(hash: string): Promise<{ ref: ChannelRef; joined: boolean }> {
+    const { chats, joined } = await this.call(async () => {
+      try {
+        const r = await this.client.invoke(new Api.messages.ImportChatInvite({ hash }));
+        return { chats: r instanceof Api.Updates || r instanceof Api.UpdatesCombined ? r.chats : [], joined: true };
+      } catch (err) {
+        if (toCallError(err).errorName !== 'USER_ALREADY_PARTICIPANT') throw err;
+        const r = await this.client.invoke(new Api.messages.CheckChatInvite({ hash }));
+        return { chats: r instanceof Api.ChatInviteAlready ? [r.chat] : [], joined: false };
+      }
+    });
+    const channel = chats.find((c): c is Api.Channel => c instanceof Api.Channel);
+    if (!channel?.accessHash) throw new TelegramCallError('CHANNEL_INVALID', undefined, true);
+    return { ref: { channelId: channel.id.toString(), accessHash: channel.accessHash.toString() }, joined };
+  }
+
   async joinChannel(ref: ChannelRef): Promise<void> {
     await this.call(() => this.client.invoke(new Api.channels.JoinChannel({ channel: inputChannelOf(ref) })));
   }

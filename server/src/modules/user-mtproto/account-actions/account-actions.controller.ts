@@ -32,6 +32,8 @@ import {
   DialogsQueryDto,
   ImportContactsDto,
   ImportContactsResultDto,
+  INVITE_LINK,
+  JoinChannelDto,
   SendAccountMessageDto,
 } from './account-actions.dto';
 import { AccountActionsService } from './account-actions.service';
@@ -138,13 +140,28 @@ export class AccountActionsController {
   @HttpCode(200)
   @UseGuards(ChannelOwnershipGuard)
   @ApiTags('channels')
-  @ApiOkResponse({ type: ChannelMembershipDto, description: 'The connected account joined the channel.' })
-  @ApiNotFoundResponse({ description: "NOT_FOUND (also another tenant's channel), PEER_NOT_FOUND" })
+  @ApiOkResponse({
+    type: ChannelMembershipDto,
+    description:
+      'The connected account joined the channel (a public one by its username or id, a private one through invite_link).',
+  })
+  @ApiBadRequestResponse({
+    description: 'VALIDATION_FAILED, TELEGRAM_REQUEST_INVALID (the invite link leads to another channel)',
+  })
+  @ApiNotFoundResponse({
+    description: "NOT_FOUND (also another tenant's channel), PEER_NOT_FOUND (also an expired or revoked invite link)",
+  })
   @ApiConflictResponse({ description: `${NOT_CONFIGURED}, CHANNELS_TOO_MUCH` })
   @ApiTooManyRequestsResponse({ description: LIMITS })
   @ApiServiceUnavailableResponse({ description: UNAVAILABLE })
-  join(@CurrentUser() user: AuthUser, @ClientIp() ip: string, @Param('id') id: string): Promise<ChannelMembershipDto> {
-    return this.actions.membership(user.id, actorOf(user, ip), id, 'join');
+  join(
+    @CurrentUser() user: AuthUser,
+    @ClientIp() ip: string,
+    @Param('id') id: string,
+    @Body() dto: JoinChannelDto,
+  ): Promise<ChannelMembershipDto> {
+    const hash = dto.invite_link === undefined ? null : (INVITE_LINK.exec(dto.invite_link)?.[1] ?? null);
+    return this.actions.membership(user.id, actorOf(user, ip), id, 'join', hash);
   }
 
   @Post('channels/:id/leave')

@@ -232,6 +232,24 @@ export class CreateAccountChannelDto {
   add_bot_as_admin?: boolean;
 }
 
+/** An invite link as Telegram gives it: t.me/+HASH, t.me/joinchat/HASH (http or https, or none) or tg://join?invite=HASH. */
+export const INVITE_LINK =
+  /^(?:(?:https?:\/\/)?(?:t\.me|telegram\.me)\/(?:\+|joinchat\/)|tg:\/\/join\?invite=)([A-Za-z0-9_-]{1,64})$/;
+
+export class JoinChannelDto {
+  @ApiPropertyOptional({
+    maxLength: 128,
+    example: 'https://t.me/+AbCdEf0123456789',
+    description: 'For a private channel: its invite link (the account joins through it). Not needed for a public one.',
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(128)
+  @Matches(INVITE_LINK, { message: 'invite_link must be a Telegram invite link such as https://t.me/+AbCdEf0123' })
+  invite_link?: string;
+}
+
 export class AccountChannelDto {
   @ApiProperty({ format: 'uuid', description: 'The channel in /api/channels.' })
   id!: string;

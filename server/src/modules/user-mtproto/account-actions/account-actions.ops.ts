@@ -56,6 +56,8 @@ export interface CreatedChannelResult {
 export interface ChannelArgs {
   channelRowId: string;
   peer: Extract<PeerSpec, { kind: 'channel' }>;
+  /** Joining a private channel: the hash of its invite link. */
+  inviteHash?: string | null;
 }
 
 export interface ChannelRefArgs {

@@ -156,21 +156,19 @@ export class AccountActionsService {
         await this.sends.forget(tenantId, dto.idempotency_key);
       throw err;
     }
-    // The answer is recorded (the file let go) and the send audited at once: neither needs the other.
-    await Promise.all([
-      this.sends.recordSent(tenantId, dto.idempotency_key, {
-        peer: spec.kind,
-        message_id: sent.messageId,
-        date: sent.date,
-      }),
-      this.audit.record({
+    // The answer is recorded (the file let go) and the send audited in one statement.
+    await this.sends.recordSent(
+      tenantId,
+      dto.idempotency_key,
+      { peer: spec.kind, message_id: sent.messageId, date: sent.date },
+      this.audit.event({
         action: AuditAction.MtprotoMessageSent,
         actor,
         tenantId,
         target: send.id,
         meta: { peer_kind: spec.kind, with_file: Boolean(file), file_bytes: file?.buffer.length ?? 0 },
       }),
-    ]);
+    );
     return answer(sent);
   }
 
@@ -288,16 +286,18 @@ export class AccountActionsService {
     actor: AuditActor,
     channelId: string,
     what: 'join' | 'leave',
+    inviteHash: string | null = null,
   ): Promise<ChannelMembershipDto> {
     await this.requireAccount(tenantId);
     const channel = await this.channels.find(tenantId, channelId);
-    const args: ChannelArgs = { channelRowId: channel.id, peer: channelSpec(channel) };
+    const args: ChannelArgs = { channelRowId: channel.id, peer: channelSpec(channel), inviteHash };
     await this.calls.call(tenantId, what === 'join' ? AccountOps.join : AccountOps.leave, args);
     await this.audit.record({
       action: what === 'join' ? AuditAction.MtprotoChannelJoined : AuditAction.MtprotoChannelLeft,
       actor,
       tenantId,
       target: channel.id,
+      meta: what === 'join' ? { by_invite: inviteHash !== null } : undefined,
     });
     return { channel_id: channel.id, member: what === 'join' };
   }

@@ -125,6 +125,34 @@ export class AccountActionsWorker implements OnModuleInit {
     }
   }
 
+  /**
+   * Joins a private channel through its invite link and records its access hash (and its id, if the row had
+   * none) on the tenant's channel row. A link that leads to another channel than the row's is refused, and
+   * that channel left again if the account just joined it.
+   */
+  private joinByInvite(tenantId: string, args: ChannelArgs, hash: string): Promise<void> {
+    return this.pool.use(tenantId, async (session, meter) => {
+      const { ref, joined } = await session.joinByInvite(hash);
+      const known = args.peer.channelId;
+      if (known && known !== ref.channelId) {
+        if (joined) {
+          await meter();
+          await session.leaveChannel(ref).catch(() => undefined);
+        }
+        throw new UserMtprotoError(
+          UserMtprotoErrorCode.TelegramRequestInvalid,
+          'This invite link leads to another channel than this one.',
+        );
+      }
+      await this.channels.recordAccessHash(
+        tenantId,
+        args.channelRowId,
+        ref.accessHash,
+        known ? undefined : `${CHANNEL_PREFIX}${ref.channelId}`,
+      );
+    });
+  }
+
   dialogs(tenantId: string, args: DialogsArgs): Promise<DialogItem[]> {
     return this.pool.use(tenantId, (session) => session.dialogPage(args.limit, args.offset));
   }
@@ -184,6 +212,7 @@ export class AccountActionsWorker implements OnModuleInit {
   }
 
   membership(tenantId: string, args: ChannelArgs, what: 'join' | 'leave'): Promise<void> {
+    if (what === 'join' && args.inviteHash) return this.joinByInvite(tenantId, args, args.inviteHash);
     return this.pool.use(tenantId, (session, meter) =>
       this.withPeer(tenantId, session, meter, args.peer, args.channelRowId, async (peer) => {
         const ref = session.channelOf(peer);

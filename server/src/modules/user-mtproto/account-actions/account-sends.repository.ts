@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditEventJson } from '../../audit/audit.service';
 import { TenantDb } from '../../database/tenant-db';
 
 /** The answer a send gave, kept for the idempotency key's repeats. */
@@ -52,48 +53,30 @@ export class AccountSendsRepository {
 
   /**
    * The row of this key: written now (with its file) if the key is new, else the one a previous
-   * request wrote (its file untouched). Keys older than KEEP_DAYS are forgotten on the way.
+   * request wrote (its file untouched). Keys older than KEEP_DAYS are forgotten on the way. One
+   * statement (sql/tenant_account_send_claim.sql), no transaction around it.
    */
   async claim(
     tenantId: string,
     key: string,
     row: { randomId: string; fingerprint: string; file?: StagedFile },
   ): Promise<{ send: AccountSend; created: boolean }> {
-    return this.tenantDb.run(tenantId, async (em) => {
-      const inserted: SendRow[] = await em.query(
-        `INSERT INTO "mtproto_account_sends" ("user_id", "idempotency_key", "random_id", "fingerprint", "file_bytes", "file_name", "mime_type")
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT ("user_id", "idempotency_key") DO NOTHING
-         RETURNING "id", "random_id", "fingerprint", "result", ("file_bytes" IS NOT NULL) AS "has_file"`,
-        [
-          tenantId,
-          key,
-          row.randomId,
-          row.fingerprint,
-          row.file?.bytes ?? null,
-          row.file?.fileName ?? null,
-          row.file?.mimeType ?? null,
-        ],
-      );
-      const [fresh] = inserted;
-      if (fresh) {
-        if (Math.random() < 0.01) {
-          await em.query(
-            `DELETE FROM "mtproto_account_sends" WHERE "user_id" = $1 AND "created_at" < now() - make_interval(days => $2)`,
-            [tenantId, KEEP_DAYS],
-          );
-        }
-        return { send: toSend(fresh), created: true };
-      }
-      const existing: SendRow[] = await em.query(
-        `SELECT "id", "random_id", "fingerprint", "result", ("file_bytes" IS NOT NULL) AS "has_file"
-           FROM "mtproto_account_sends" WHERE "user_id" = $1 AND "idempotency_key" = $2`,
-        [tenantId, key],
-      );
-      const [found] = existing;
-      if (!found) throw new Error('an idempotency key row vanished between insert and read');
-      return { send: toSend(found), created: false };
-    });
+    const rows = await this.tenantDb.callFunction<SendRow & { created: boolean }>(
+      'tenant_account_send_claim',
+      [tenantId],
+      [
+        key,
+        row.randomId,
+        row.fingerprint,
+        row.file?.bytes ?? null,
+        row.file?.fileName ?? null,
+        row.file?.mimeType ?? null,
+        KEEP_DAYS,
+      ],
+    );
+    const [found] = rows;
+    if (!found) throw new Error('an idempotency key row vanished between insert and read');
+    return { send: toSend(found), created: found.created };
   }
 
   async file(tenantId: string, key: string): Promise<StagedFile | null> {
@@ -114,14 +97,15 @@ export class AccountSendsRepository {
     };
   }
 
-  /** Records Telegram's answer and lets the file go (Telegram holds it now). */
-  async recordSent(tenantId: string, key: string, result: SentMessage): Promise<void> {
-    await this.tenantDb.run(tenantId, (em) =>
-      em.query(
-        `UPDATE "mtproto_account_sends" SET "result" = $3, "sent_at" = now(), "file_bytes" = NULL
-          WHERE "user_id" = $1 AND "idempotency_key" = $2`,
-        [tenantId, key, JSON.stringify(result)],
-      ),
+  /**
+   * Records Telegram's answer, lets the file go (Telegram holds it now) and appends the send's audit event
+   * (AuditService.event), in one statement: the answer and its event commit together.
+   */
+  async recordSent(tenantId: string, key: string, result: SentMessage, audit: AuditEventJson): Promise<void> {
+    await this.tenantDb.callFunction(
+      'tenant_account_send_record',
+      [tenantId],
+      [key, JSON.stringify(result), JSON.stringify(audit)],
     );
   }
 
