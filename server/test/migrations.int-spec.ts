@@ -35,6 +35,7 @@ describe('migrations', () => {
         'posts',
         'channel_subscriber_samples',
         'post_view_samples',
+        'channel_hourly_stats',
         'audit_events',
       ]),
     );
