@@ -23,6 +23,9 @@ import type {
  */
 const BUCKET = (stride: string, ts: string): string => `date_bin(${stride}, ${ts}, '2000-01-03 00:00:00+00')`;
 
+/** A bucket start (SQL of a timestamptz) in epoch milliseconds, as the series' rows carry it. */
+const EPOCH_MS = (ts: string): string => `date_part('epoch', ${ts}) * 1000`;
+
 /** Bucket widths as SQL intervals. */
 const STRIDE: Record<StatsInterval, string> = { hour: '1 hour', day: '1 day', week: '7 days' };
 
@@ -32,22 +35,24 @@ const STRIDE: Record<StatsInterval, string> = { hour: '1 hour', day: '1 day', we
  */
 const FROM_ELSEWHERE = (stride: string): string => `s.first_sample AND s.posted_at < ${BUCKET(stride, 's.sampled_at')}`;
 
-/** A sample's gains as a bucket of width `stride` counts them (the first sample of a post published before it: none). */
-const SAMPLE_GAINS = (stride: string): string =>
-  ['views', 'forwards', 'reactions']
-    .map((g) => `CASE WHEN ${FROM_ELSEWHERE(stride)} THEN 0 ELSE s.${g}_gained END AS ${g}`)
-    .join(', ');
+const GAINS = ['views', 'forwards', 'reactions'];
 
 /**
- * An hour of `channel_hourly_stats` as a bucket of each width counts it: the hour's own gains, and for a
- * day or a week also the first samples of posts published earlier in that day or week.
+ * A sample's gains as a bucket of width `stride` counts them (the first sample of a post published before
+ * it: none), as float8, which sums faster than Postgres' numeric and holds any count exactly.
+ */
+const SAMPLE_GAINS = (stride: string): string =>
+  GAINS.map((g) => `(CASE WHEN ${FROM_ELSEWHERE(stride)} THEN 0 ELSE s.${g}_gained END)::float8 AS ${g}`).join(', ');
+
+/**
+ * An hour of `channel_hourly_stats` as a bucket of each width counts it (float8, as SAMPLE_GAINS): the
+ * hour's own gains, and for a day or a week also the first samples of posts published earlier in that day
+ * or week.
  */
 const ROLLUP_GAINS: Record<StatsInterval, string> = {
-  hour: 'r.views_gained AS views, r.forwards_gained AS forwards, r.reactions_gained AS reactions',
-  day: ['views', 'forwards', 'reactions'].map((g) => `r.${g}_gained + r.${g}_first_in_day AS ${g}`).join(', '),
-  week: ['views', 'forwards', 'reactions']
-    .map((g) => `r.${g}_gained + r.${g}_first_in_day + r.${g}_first_in_week AS ${g}`)
-    .join(', '),
+  hour: GAINS.map((g) => `r.${g}_gained::float8 AS ${g}`).join(', '),
+  day: GAINS.map((g) => `(r.${g}_gained + r.${g}_first_in_day)::float8 AS ${g}`).join(', '),
+  week: GAINS.map((g) => `(r.${g}_gained + r.${g}_first_in_day + r.${g}_first_in_week)::float8 AS ${g}`).join(', '),
 };
 
 /**
@@ -56,7 +61,7 @@ const ROLLUP_GAINS: Record<StatsInterval, string> = {
  * each; the samples of the hour `to` cuts are summed as they are. Exported for the benchmark's plan.
  */
 export const seriesGainsSql = (interval: StatsInterval): string =>
-  `SELECT g.at, sum(g.views)::float8 AS views, sum(g.forwards)::float8 AS forwards, sum(g.reactions)::float8 AS reactions
+  `SELECT ${EPOCH_MS('g.at')} AS at, sum(g.views) AS views, sum(g.forwards) AS forwards, sum(g.reactions) AS reactions
      FROM (SELECT ${BUCKET('$4::interval', 'r.hour')} AS at, ${ROLLUP_GAINS[interval]}
              FROM channel_hourly_stats r
             WHERE r.channel_id = $1 AND r.hour >= $2 AND r.hour < $5
@@ -64,7 +69,7 @@ export const seriesGainsSql = (interval: StatsInterval): string =>
            SELECT ${BUCKET('$4::interval', 's.sampled_at')}, ${SAMPLE_GAINS('$4::interval')}
              FROM post_view_samples s
             WHERE s.channel_id = $1 AND s.sampled_at >= $5 AND s.sampled_at < $3) g
-    GROUP BY 1`;
+    GROUP BY g.at`;
 
 /** Gains of posts younger than this count in the hours of the week: the rollup's `views_young` (analytics_rollup). */
 export const YOUNG_POST_DAYS = 7;
@@ -223,7 +228,7 @@ export class AnalyticsRepository {
       );
       // A post's first sample comes after its publication, within the 30 days young posts are sampled.
       const posts = await em.query<PostsBucket[]>(
-        `SELECT ${BUCKET('$4::interval', 's.posted_at')} AS at, count(*)::int AS posts
+        `SELECT ${EPOCH_MS(BUCKET('$4::interval', 's.posted_at'))} AS at, count(*)::int AS posts
            FROM post_view_samples s
           WHERE s.channel_id = $1 AND s.first_sample AND s.sampled_at >= $2 AND s.sampled_at < $3::timestamptz + interval '31 days'
             AND s.posted_at >= $2 AND s.posted_at < $3
@@ -231,7 +236,7 @@ export class AnalyticsRepository {
         [channelId, from, to, stride],
       );
       const subscribers = await em.query<SubscribersBucket[]>(
-        `SELECT DISTINCT ON (1) ${BUCKET('$4::interval', 'c.sampled_at')} AS at, c.subscribers
+        `SELECT DISTINCT ON (1) ${EPOCH_MS(BUCKET('$4::interval', 'c.sampled_at'))} AS at, c.subscribers
            FROM channel_subscriber_samples c
           WHERE c.channel_id = $1 AND c.sampled_at >= $2 AND c.sampled_at < $3 AND c.subscribers IS NOT NULL
           ORDER BY 1, c.sampled_at DESC`,

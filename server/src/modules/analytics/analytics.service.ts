@@ -46,10 +46,9 @@ export class AnalyticsService {
    */
   async stats(tenantId: string, channelId: string, q: StatsQuery): Promise<StatsDto> {
     const data = await this.repo.series(tenantId, channelId, q.from, q.to, q.interval);
-    const key = (d: Date): number => d.getTime();
-    const gains = new Map(data.gains.map((g) => [key(g.at), g]));
-    const posts = new Map(data.posts.map((p) => [key(p.at), p.posts]));
-    const subscribers = new Map(data.subscribers.map((s) => [key(s.at), s.subscribers]));
+    const gains = new Map(data.gains.map((g) => [g.at, g]));
+    const posts = new Map(data.posts.map((p) => [p.at, p.posts]));
+    const subscribers = new Map(data.subscribers.map((s) => [s.at, s.subscribers]));
     const series: StatsPointDto[] = [];
     let known = data.subscribersBefore;
     const step = INTERVAL_MS[q.interval];
