@@ -9,7 +9,8 @@ import { newStaff, newTenant, NewUser } from './factories/user.factory';
 import { newPost } from './factories/post.factory';
 import { newChannel } from './factories/channel.factory';
 import { ownerQuery } from './helpers/bot-world';
-import { rollupDisagreements, rollupHours } from './helpers/analytics-rollup';
+import { rawHourViews, rawSeriesGains, rollupDisagreements, rollupHours } from './helpers/analytics-rollup';
+import { bucketStart } from '../src/modules/analytics/analytics-query';
 
 const at = (iso: string): Date => new Date(iso);
 
@@ -395,6 +396,45 @@ describe('channel analytics', () => {
       await record('2026-11-10T12:00:00Z', [1, 2, 3, 5]);
       expect(await rollupDisagreements(t, channel.id)).toEqual([]);
       expect(await rollupHours(t, channel.id)).toBe(8);
+
+      // Series and hours of the week read the rollup for whole hours and the samples for the hours a range's
+      // ends cut: they answer what the samples alone give, for ranges ending (and, for hours, starting) mid-hour.
+      const RANGES: [string, string][] = [
+        ['2026-11-09T10:30:00Z', '2026-11-16T09:30:00Z'],
+        ['2026-11-09T11:15:00Z', '2026-11-09T11:50:00Z'],
+        ['2026-11-09T09:40:00Z', '2026-11-09T11:20:00Z'],
+        ['2026-11-09T09:00:00Z', '2026-11-09T13:45:00Z'],
+        ['2026-11-01T00:00:00Z', '2026-11-20T00:00:00Z'],
+      ];
+      for (const [a, b] of RANGES) {
+        for (const interval of ['hour', 'day', 'week'] as const) {
+          const from = bucketStart(at(a), interval);
+          const stats = await analytics.stats(owner.user.id, channel.id, { from, to: at(b), interval });
+          const raw = await rawSeriesGains(
+            t,
+            channel.id,
+            from,
+            at(b),
+            { hour: '1 hour', day: '1 day', week: '7 days' }[interval],
+          );
+          const answered = stats.series
+            .filter((p) => p.views !== 0 || p.forwards !== 0 || p.reactions !== 0)
+            .map((p) => [p.at.getTime(), p.views, p.forwards, p.reactions]);
+          expect({ range: [a, b], interval, gains: answered }).toEqual({
+            range: [a, b],
+            interval,
+            gains: raw.filter(([, v, f, r]) => v !== 0 || f !== 0 || r !== 0),
+          });
+        }
+        const hours = await analytics.hours(owner.user.id, channel.id, { from: at(a), to: at(b) });
+        const rawHours = await rawHourViews(t, channel.id, at(a), at(b));
+        expect({ range: [a, b], cells: hours.cells.filter((c) => c.views !== 0) }).toEqual({
+          range: [a, b],
+          cells: hours.cells
+            .filter((c) => (rawHours.get(c.weekday * 24 + c.hour) ?? 0) !== 0)
+            .map((c) => ({ ...c, views: rawHours.get(c.weekday * 24 + c.hour) })),
+        });
+      }
     });
 
     it("refuses a sample of another tenant's channel", async () => {

@@ -63,3 +63,48 @@ export async function rollupHours(t: TestApp, channelId: string): Promise<number
   );
   return row?.n ?? 0;
 }
+
+/** A bucket's gains as the samples alone define them: `[bucket start (epoch ms), views, forwards, reactions]`. */
+export type RawGains = [number, number, number, number];
+
+/**
+ * A channel's gains per bucket of `stride` (SQL interval) between `from` and `to`, summed from
+ * `post_view_samples` alone, with no rollup: what a series must answer. Only buckets with samples.
+ */
+export async function rawSeriesGains(
+  t: TestApp,
+  channelId: string,
+  from: Date,
+  to: Date,
+  stride: string,
+): Promise<RawGains[]> {
+  const gain = (g: string): string =>
+    `sum(CASE WHEN s.first_sample AND s.posted_at < date_bin($4::interval, s.sampled_at, ${ORIGIN}) THEN 0 ELSE s.${g} END)::float8`;
+  const rows = await ownerQuery<{ at: number; v: number; f: number; r: number }>(
+    t,
+    `SELECT date_part('epoch', date_bin($4::interval, s.sampled_at, ${ORIGIN})) * 1000 AS at,
+            ${gain('views_gained')} AS v, ${gain('forwards_gained')} AS f, ${gain('reactions_gained')} AS r
+       FROM post_view_samples s WHERE s.channel_id = $1 AND s.sampled_at >= $2 AND s.sampled_at < $3
+      GROUP BY 1 ORDER BY 1`,
+    [channelId, from, to, stride],
+  );
+  return rows.map((x) => [x.at, x.v, x.f, x.r]);
+}
+
+/**
+ * Views by weekday and hour between `from` and `to` from `post_view_samples` alone (posts younger than 7
+ * days, first samples judged by the hour): `weekday * 24 + hour` to views, only cells with samples.
+ */
+export async function rawHourViews(t: TestApp, channelId: string, from: Date, to: Date): Promise<Map<number, number>> {
+  const rows = await ownerQuery<{ cell: number; views: number }>(
+    t,
+    `SELECT (extract(dow FROM s.sampled_at AT TIME ZONE 'UTC') * 24 + extract(hour FROM s.sampled_at AT TIME ZONE 'UTC'))::int AS cell,
+            sum(CASE WHEN s.first_sample AND s.posted_at < date_trunc('hour', s.sampled_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                     THEN 0 ELSE s.views_gained END)::float8 AS views
+       FROM post_view_samples s
+      WHERE s.channel_id = $1 AND s.sampled_at >= $2 AND s.sampled_at < $3 AND s.sampled_at < s.posted_at + interval '7 days'
+      GROUP BY 1`,
+    [channelId, from, to],
+  );
+  return new Map(rows.map((r) => [r.cell, r.views]));
+}

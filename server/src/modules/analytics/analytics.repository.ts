@@ -90,7 +90,7 @@ export const seriesGainsParams = (channelId: string, from: Date, to: Date, inter
  * The whole hours between `from` and `to` (the rollup's part of a range), `[start, end)`; empty (both `to`)
  * when the range holds none. The samples before `start` and from `end` on are read as they are.
  */
-export function wholeHours(from: Date, to: Date): { start: Date; end: Date } {
+function wholeHours(from: Date, to: Date): { start: Date; end: Date } {
   const f = floorHour(from);
   const start = f.getTime() === from.getTime() ? from : new Date(f.getTime() + HOUR_MS);
   const end = floorHour(to);
@@ -98,15 +98,16 @@ export function wholeHours(from: Date, to: Date): { start: Date; end: Date } {
 }
 
 /**
- * The one writer and reader of `channel_subscriber_samples` and `post_view_samples` (migration
- * ChannelAnalytics1796700000000), always in a tenant's row-level-security scope, except partition
+ * The one writer and reader of `channel_subscriber_samples`, `post_view_samples` (migration
+ * ChannelAnalytics1796700000000) and `channel_hourly_stats`, always in a tenant's row-level-security scope, except partition
  * upkeep (`analytics_maintain`, analytics/sql), which crosses tenants on the admin pool.
  *
  * A post's row stores what it gained since the post's previous sample, and `channel_hourly_stats`
  * (migration ChannelHourlyStats1796740000000) sums a channel's samples by hour, recomputed by
  * `analytics_rollup` (analytics/sql) for the hours each recording touches, in its transaction: a series
- * reads one rollup row an hour, and the samples only in the hour its end cuts. Writing a channel's sample takes a per-channel transaction lock, so two samples of one channel
- * (the schedule's and a refresh) never compute their gains from the same previous row.
+ * reads one rollup row an hour, and the samples only in the hour its end cuts. Writing a channel's
+ * sample takes a per-channel transaction lock, so two samples of one channel (the schedule's and a
+ * refresh) never compute their gains from the same previous row.
  */
 @Injectable()
 export class AnalyticsRepository {
