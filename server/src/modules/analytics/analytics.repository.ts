@@ -58,7 +58,8 @@ const ROLLUP_GAINS: Record<StatsInterval, string> = {
 /**
  * A series' gains per bucket: $1 channel, $2 from (an hour), $3 to, $4 the bucket width as an interval
  * (STRIDE), $5 the start of the hour holding `to` (at least $2). Whole hours come from the rollup, one row
- * each; the samples of the hour `to` cuts are summed as they are. Exported for the benchmark's plan.
+ * each; the samples of the hour `to` cuts are summed as they are. Part of a series' statement; exported
+ * for the benchmark's plan.
  */
 export const seriesGainsSql = (interval: StatsInterval): string =>
   `SELECT ${EPOCH_MS('g.at')} AS at, sum(g.views) AS views, sum(g.forwards) AS forwards, sum(g.reactions) AS reactions
@@ -85,6 +86,40 @@ export const seriesGainsParams = (channelId: string, from: Date, to: Date, inter
   STRIDE[interval],
   new Date(Math.max(from.getTime(), floorHour(to).getTime())),
 ];
+
+/** A series' one row: each part's rows as JSON arrays (the driver parses one JSON text per part). */
+interface SeriesRow {
+  gains: GainsBucket[] | null;
+  posts: PostsBucket[] | null;
+  subscribers: SubscribersBucket[] | null;
+  subscribers_before: number | null;
+  views_available: boolean;
+}
+
+/**
+ * A whole series in one statement, with seriesGainsParams: the gains (seriesGainsSql); the posts
+ * published in each bucket (each post's first sample comes after its publication, within the 30 days
+ * young posts are sampled); the last subscriber count in each bucket and the one before `from`; and
+ * whether any sample came from the tenant's account.
+ */
+const seriesSql = (interval: StatsInterval): string =>
+  `SELECT (SELECT json_agg(g) FROM (${seriesGainsSql(interval)}) g) AS gains,
+          (SELECT json_agg(p) FROM (
+             SELECT ${EPOCH_MS(BUCKET('$4::interval', 's.posted_at'))} AS at, count(*)::int AS posts
+               FROM post_view_samples s
+              WHERE s.channel_id = $1 AND s.first_sample AND s.sampled_at >= $2
+                AND s.sampled_at < $3::timestamptz + interval '31 days' AND s.posted_at >= $2 AND s.posted_at < $3
+              GROUP BY 1) p) AS posts,
+          (SELECT json_agg(c) FROM (
+             SELECT DISTINCT ON (1) ${EPOCH_MS(BUCKET('$4::interval', 'c.sampled_at'))} AS at, c.subscribers
+               FROM channel_subscriber_samples c
+              WHERE c.channel_id = $1 AND c.sampled_at >= $2 AND c.sampled_at < $3 AND c.subscribers IS NOT NULL
+              ORDER BY 1, c.sampled_at DESC) c) AS subscribers,
+          (SELECT c.subscribers FROM channel_subscriber_samples c
+            WHERE c.channel_id = $1 AND c.sampled_at < $2 AND c.subscribers IS NOT NULL
+            ORDER BY c.sampled_at DESC LIMIT 1) AS subscribers_before,
+          EXISTS (SELECT 1 FROM channel_subscriber_samples c WHERE c.channel_id = $1 AND c.source = 'account')
+            AS views_available`;
 
 /**
  * The whole hours between `from` and `to` (the rollup's part of a range), `[start, end)`; empty (both `to`)
@@ -199,7 +234,7 @@ export class AnalyticsRepository {
   }
 
   /**
-   * A channel's series between `from` and `to` (`from` on a bucket boundary), in one transaction:
+   * A channel's series between `from` and `to` (`from` on a bucket boundary), in one statement:
    * what its posts gained in each bucket, the posts published in each, the last subscriber count in
    * each and the one before `from`, and whether any sample came from the tenant's account.
    *
@@ -222,43 +257,13 @@ export class AnalyticsRepository {
     viewsAvailable: boolean;
   }> {
     return this.tenantDb.run(tenantId, async (em) => {
-      const stride = STRIDE[interval];
-      const gains = await em.query<GainsBucket[]>(
-        seriesGainsSql(interval),
-        seriesGainsParams(channelId, from, to, interval),
-      );
-      // A post's first sample comes after its publication, within the 30 days young posts are sampled.
-      const posts = await em.query<PostsBucket[]>(
-        `SELECT ${EPOCH_MS(BUCKET('$4::interval', 's.posted_at'))} AS at, count(*)::int AS posts
-           FROM post_view_samples s
-          WHERE s.channel_id = $1 AND s.first_sample AND s.sampled_at >= $2 AND s.sampled_at < $3::timestamptz + interval '31 days'
-            AND s.posted_at >= $2 AND s.posted_at < $3
-          GROUP BY 1`,
-        [channelId, from, to, stride],
-      );
-      const subscribers = await em.query<SubscribersBucket[]>(
-        `SELECT DISTINCT ON (1) ${EPOCH_MS(BUCKET('$4::interval', 'c.sampled_at'))} AS at, c.subscribers
-           FROM channel_subscriber_samples c
-          WHERE c.channel_id = $1 AND c.sampled_at >= $2 AND c.sampled_at < $3 AND c.subscribers IS NOT NULL
-          ORDER BY 1, c.sampled_at DESC`,
-        [channelId, from, to, stride],
-      );
-      const [before] = await em.query<{ subscribers: number }[]>(
-        `SELECT c.subscribers FROM channel_subscriber_samples c
-          WHERE c.channel_id = $1 AND c.sampled_at < $2 AND c.subscribers IS NOT NULL
-          ORDER BY c.sampled_at DESC LIMIT 1`,
-        [channelId, from],
-      );
-      const [available] = await em.query<{ yes: boolean }[]>(
-        `SELECT EXISTS (SELECT 1 FROM channel_subscriber_samples c WHERE c.channel_id = $1 AND c.source = 'account') AS yes`,
-        [channelId],
-      );
+      const [row] = await em.query<SeriesRow[]>(seriesSql(interval), seriesGainsParams(channelId, from, to, interval));
       return {
-        gains,
-        posts,
-        subscribers,
-        subscribersBefore: before?.subscribers ?? null,
-        viewsAvailable: available?.yes ?? false,
+        gains: row?.gains ?? [],
+        posts: row?.posts ?? [],
+        subscribers: row?.subscribers ?? [],
+        subscribersBefore: row?.subscribers_before ?? null,
+        viewsAvailable: row?.views_available ?? false,
       };
     });
   }
