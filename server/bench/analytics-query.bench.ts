@@ -18,6 +18,7 @@ import { seriesGainsParams, seriesGainsSql } from '../src/modules/analytics/anal
 import { AnalyticsService } from '../src/modules/analytics/analytics.service';
 import { TenantDb } from '../src/modules/database/tenant-db';
 import { startTestApp } from '../test/helpers/test-app';
+import { RAW_SERIES_GAINS_SQL } from '../test/helpers/analytics-rollup';
 import { newChannel } from '../test/factories/channel.factory';
 import { newTenant } from '../test/factories/user.factory';
 import type { BenchRow } from './lib/report';
@@ -117,14 +118,34 @@ export default async function bench(): Promise<BenchRow[]> {
     const query = { from: new Date(now.getTime() - SERIES_DAYS * DAY_MS), to: now, interval: 'hour' as const };
     query.from = bucketStart(query.from, 'hour');
     const timings: number[] = [];
+    // The gains alone, through the rollup and (the baseline) from the samples alone, interleaved with the
+    // series so that all three meet the same machine load.
+    const tenantDb = t.app.get(TenantDb);
+    const gainsTimings: number[] = [];
+    const rawTimings: number[] = [];
+    const timed = async (into: number[], i: number, fn: () => Promise<unknown>): Promise<void> => {
+      const t0 = performance.now();
+      await fn();
+      if (i >= WARMUP) into.push(performance.now() - t0);
+    };
     let points = 0;
     for (let i = 0; i < WARMUP + RUNS; i++) {
-      const t0 = performance.now();
-      const stats = await analytics.stats(tenant.user.id, channelId, query);
-      const ms = performance.now() - t0;
-      points = stats.series.length;
-      if (i >= WARMUP) timings.push(ms);
+      await timed(timings, i, async () => {
+        points = (await analytics.stats(tenant.user.id, channelId, query)).series.length;
+      });
+      await timed(gainsTimings, i, () =>
+        tenantDb.run(tenant.user.id, (em) =>
+          em.query(seriesGainsSql('hour'), seriesGainsParams(channelId, query.from, query.to, 'hour')),
+        ),
+      );
+      await timed(rawTimings, i, () =>
+        tenantDb.run(tenant.user.id, (em) =>
+          em.query(RAW_SERIES_GAINS_SQL, [channelId, query.from, query.to, '1 hour']),
+        ),
+      );
     }
+    gainsTimings.sort((a, b) => a - b);
+    rawTimings.sort((a, b) => a - b);
     timings.sort((a, b) => a - b);
     console.log(`  series: median ${percentile(timings, 0.5).toFixed(1)} ms over ${RUNS} runs`);
 
@@ -162,6 +183,14 @@ export default async function bench(): Promise<BenchRow[]> {
         notes: `AnalyticsService.stats, ${RUNS} runs after ${WARMUP} warm-ups`,
       },
       { name: '90-day hourly series, p95', value: percentile(timings, 0.95), unit: 'ms' },
+      {
+        name: "90-day hourly series' gains, median (baseline: from the samples alone)",
+        value: percentile(gainsTimings, 0.5),
+        unit: 'ms',
+        baseline: percentile(rawTimings, 0.5),
+        ratio: percentile(gainsTimings, 0.5) / percentile(rawTimings, 0.5),
+        notes: 'the statement of the gains: rollup hours plus the samples of the hour `to` cuts',
+      },
       {
         name: `partitions the plan scans (of ${partitions[0]?.n})`,
         value: scanned,

@@ -68,9 +68,20 @@ export async function rollupHours(t: TestApp, channelId: string): Promise<number
 export type RawGains = [number, number, number, number];
 
 /**
- * A channel's gains per bucket of `stride` (SQL interval) between `from` and `to`, summed from
- * `post_view_samples` alone, with no rollup: what a series must answer. Only buckets with samples.
+ * A channel's gains per bucket between two instants summed from `post_view_samples` alone, with no rollup:
+ * $1 channel, $2 from, $3 to, $4 the bucket width (an interval). Rows `at` (epoch ms), `v`, `f`, `r`; only
+ * buckets with samples. Also the benchmark's baseline.
  */
+export const RAW_SERIES_GAINS_SQL = ((): string => {
+  const gain = (g: string): string =>
+    `sum(CASE WHEN s.first_sample AND s.posted_at < date_bin($4::interval, s.sampled_at, ${ORIGIN}) THEN 0 ELSE s.${g} END)::float8`;
+  return `SELECT date_part('epoch', date_bin($4::interval, s.sampled_at, ${ORIGIN})) * 1000 AS at,
+                 ${gain('views_gained')} AS v, ${gain('forwards_gained')} AS f, ${gain('reactions_gained')} AS r
+            FROM post_view_samples s WHERE s.channel_id = $1 AND s.sampled_at >= $2 AND s.sampled_at < $3
+           GROUP BY 1 ORDER BY 1`;
+})();
+
+/** RAW_SERIES_GAINS_SQL between `from` and `to` by buckets of `stride`, as the tables' owner. */
 export async function rawSeriesGains(
   t: TestApp,
   channelId: string,
@@ -78,16 +89,12 @@ export async function rawSeriesGains(
   to: Date,
   stride: string,
 ): Promise<RawGains[]> {
-  const gain = (g: string): string =>
-    `sum(CASE WHEN s.first_sample AND s.posted_at < date_bin($4::interval, s.sampled_at, ${ORIGIN}) THEN 0 ELSE s.${g} END)::float8`;
-  const rows = await ownerQuery<{ at: number; v: number; f: number; r: number }>(
-    t,
-    `SELECT date_part('epoch', date_bin($4::interval, s.sampled_at, ${ORIGIN})) * 1000 AS at,
-            ${gain('views_gained')} AS v, ${gain('forwards_gained')} AS f, ${gain('reactions_gained')} AS r
-       FROM post_view_samples s WHERE s.channel_id = $1 AND s.sampled_at >= $2 AND s.sampled_at < $3
-      GROUP BY 1 ORDER BY 1`,
-    [channelId, from, to, stride],
-  );
+  const rows = await ownerQuery<{ at: number; v: number; f: number; r: number }>(t, RAW_SERIES_GAINS_SQL, [
+    channelId,
+    from,
+    to,
+    stride,
+  ]);
   return rows.map((x) => [x.at, x.v, x.f, x.r]);
 }
 
