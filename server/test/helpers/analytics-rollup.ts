@@ -19,7 +19,7 @@ const ORIGIN = `'2000-01-03 00:00:00+00'::timestamptz`;
  * posts younger than 7 days). A rollup row without samples, or samples without a rollup row, disagree too.
  * Empty when they agree. Reads as the tables' owner, every partition.
  */
-export async function rollupDisagreements(t: TestApp, channelId: string): Promise<RollupDisagreement[]> {
+export async function rollupDisagreements(t: Pick<TestApp, 'db'>, channelId: string): Promise<RollupDisagreement[]> {
   const bin = (ts: string): string => `date_bin(w.stride, ${ts}, ${ORIGIN})`;
   const counted = (stride: string, gain: string): string =>
     `CASE WHEN s.first_sample AND s.posted_at < date_bin(${stride}, s.sampled_at, ${ORIGIN}) THEN 0 ELSE s.${gain} END`;
@@ -55,7 +55,7 @@ export async function rollupDisagreements(t: TestApp, channelId: string): Promis
 }
 
 /** How many rollup rows a channel has (a check that a comparison compared something). */
-export async function rollupHours(t: TestApp, channelId: string): Promise<number> {
+export async function rollupHours(t: Pick<TestApp, 'db'>, channelId: string): Promise<number> {
   const [row] = await ownerQuery<{ n: number }>(
     t,
     `SELECT count(*)::int AS n FROM channel_hourly_stats WHERE channel_id = $1`,
