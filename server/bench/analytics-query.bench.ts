@@ -3,20 +3,22 @@
  * `post_view_samples`, 21 channels of one tenant with three posts a day for 120 days, each post sampled on
  * the collection schedule (every 15 minutes on its first day, hourly until day 7, daily until day 30:
  * 263 samples a post, about 95 000 rows a channel), in monthly partitions made the way the housekeeping
- * job makes them.
+ * job makes them, and their hourly rollup `channel_hourly_stats` filled by `analytics_rollup`, the function
+ * each recording runs (here once per channel for every hour).
  *
  * Measured: a 90-day hourly series of one channel through AnalyticsService.stats (every statement of
  * GET /api/channels/:id/stats, in the tenant's row-level-security scope), median and p95 of 30 runs after
- * 3 warm-ups; and the plan of its main statement (EXPLAIN ANALYZE, printed), which must scan only the
- * partitions the 90 days touch, through an index.
+ * 3 warm-ups; and the plan of its main statement (EXPLAIN ANALYZE, printed: the rollup's whole hours and the
+ * samples of the hour `to` cuts), which must scan only the partitions the 90 days touch, through an index.
  */
 import { Client } from 'pg';
 import { ANALYTICS_MONTHS_AHEAD } from '../src/modules/analytics/analytics.housekeeping';
 import { bucketStart } from '../src/modules/analytics/analytics-query';
-import { SERIES_GAINS_SQL } from '../src/modules/analytics/analytics.repository';
+import { seriesGainsParams, seriesGainsSql } from '../src/modules/analytics/analytics.repository';
 import { AnalyticsService } from '../src/modules/analytics/analytics.service';
 import { TenantDb } from '../src/modules/database/tenant-db';
 import { startTestApp } from '../test/helpers/test-app';
+import { RAW_SERIES_GAINS_SQL } from '../test/helpers/analytics-rollup';
 import { newChannel } from '../test/factories/channel.factory';
 import { newTenant } from '../test/factories/user.factory';
 import type { BenchRow } from './lib/report';
@@ -96,8 +98,18 @@ export default async function bench(): Promise<BenchRow[]> {
       );
     }
     await owner.query(`SET session_replication_role = DEFAULT`);
+    // The hourly rollup, by the function each recording runs for the hours it touches: here every hour.
+    const rolled = performance.now();
+    for (const channelId of channels) {
+      await owner.query(
+        `SELECT analytics_rollup($1, $2, array(SELECT generate_series($3::timestamptz, $4::timestamptz, interval '1 hour')))`,
+        [tenant.user.id, channelId, start, now],
+      );
+    }
+    console.log(`  rolled up by hour in ${((performance.now() - rolled) / 1000).toFixed(1)} s`);
     await owner.query(`VACUUM ANALYZE post_view_samples`);
     await owner.query(`VACUUM ANALYZE channel_subscriber_samples`);
+    await owner.query(`VACUUM ANALYZE channel_hourly_stats`);
     const counted = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM post_view_samples`);
     const total = counted.rows[0]?.n ?? 0;
     const channelId = channels[0] as string;
@@ -106,29 +118,52 @@ export default async function bench(): Promise<BenchRow[]> {
     const query = { from: new Date(now.getTime() - SERIES_DAYS * DAY_MS), to: now, interval: 'hour' as const };
     query.from = bucketStart(query.from, 'hour');
     const timings: number[] = [];
+    // The gains alone, through the rollup and (the baseline) from the samples alone, interleaved with the
+    // series so that all three meet the same machine load.
+    const tenantDb = t.app.get(TenantDb);
+    const gainsTimings: number[] = [];
+    const rawTimings: number[] = [];
+    const timed = async (into: number[], i: number, fn: () => Promise<unknown>): Promise<void> => {
+      const t0 = performance.now();
+      await fn();
+      if (i >= WARMUP) into.push(performance.now() - t0);
+    };
     let points = 0;
     for (let i = 0; i < WARMUP + RUNS; i++) {
-      const t0 = performance.now();
-      const stats = await analytics.stats(tenant.user.id, channelId, query);
-      const ms = performance.now() - t0;
-      points = stats.series.length;
-      if (i >= WARMUP) timings.push(ms);
+      await timed(timings, i, async () => {
+        points = (await analytics.stats(tenant.user.id, channelId, query)).series.length;
+      });
+      await timed(gainsTimings, i, () =>
+        tenantDb.run(tenant.user.id, (em) =>
+          em.query(seriesGainsSql('hour'), seriesGainsParams(channelId, query.from, query.to, 'hour')),
+        ),
+      );
+      await timed(rawTimings, i, () =>
+        tenantDb.run(tenant.user.id, (em) =>
+          em.query(RAW_SERIES_GAINS_SQL, [channelId, query.from, query.to, '1 hour']),
+        ),
+      );
     }
+    gainsTimings.sort((a, b) => a - b);
+    rawTimings.sort((a, b) => a - b);
     timings.sort((a, b) => a - b);
     console.log(`  series: median ${percentile(timings, 0.5).toFixed(1)} ms over ${RUNS} runs`);
 
     const plan = await t.app.get(TenantDb).run(tenant.user.id, async (em) => {
       const rows = await em.query<{ 'QUERY PLAN': string }[]>(
-        `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${SERIES_GAINS_SQL}`,
-        [channelId, query.from, query.to, '1 hour'],
+        `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${seriesGainsSql('hour')}`,
+        seriesGainsParams(channelId, query.from, query.to, 'hour'),
       );
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     });
     console.log(`\n  plan of the series' gains (90 days, hourly, one channel):\n${plan.replace(/^/gm, '    ')}\n`);
     const partitions = (
-      await owner.query(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'post_view_samples'::regclass`)
+      await owner.query(
+        `SELECT count(*)::int AS n FROM pg_inherits
+          WHERE inhparent IN ('post_view_samples'::regclass, 'channel_hourly_stats'::regclass)`,
+      )
     ).rows as { n: number }[];
-    const scanned = new Set(plan.match(/post_view_samples_(p\d{6}|default)/g) ?? []).size;
+    const scanned = new Set(plan.match(/(post_view_samples|channel_hourly_stats)_(p\d{6}|default)/g) ?? []).size;
     const indexed = /Index (Only )?Scan/.test(plan) && !/Seq Scan/.test(plan);
     const channelRows = (
       await owner.query(
@@ -148,6 +183,14 @@ export default async function bench(): Promise<BenchRow[]> {
         notes: `AnalyticsService.stats, ${RUNS} runs after ${WARMUP} warm-ups`,
       },
       { name: '90-day hourly series, p95', value: percentile(timings, 0.95), unit: 'ms' },
+      {
+        name: "90-day hourly series' gains, median (baseline: from the samples alone)",
+        value: percentile(gainsTimings, 0.5),
+        unit: 'ms',
+        baseline: percentile(rawTimings, 0.5),
+        ratio: percentile(gainsTimings, 0.5) / percentile(rawTimings, 0.5),
+        notes: 'the statement of the gains: rollup hours plus the samples of the hour `to` cuts',
+      },
       {
         name: `partitions the plan scans (of ${partitions[0]?.n})`,
         value: scanned,

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { newTenant, NewUser } from './factories/user.factory';
 import type { TestApp } from './helpers/test-app';
+import { rollupDisagreements, rollupHours } from './helpers/analytics-rollup';
 import { addBotToChannel, control, newBot, newChannel } from './sandbox/bot-helpers';
 import {
   channelWithPosts,
@@ -160,6 +161,9 @@ describe('channel analytics collection (real gramjs through the worker, real san
     const stored = await storedAt(t, sampledAt);
     expect(stored.map((p) => p.message_id)).toEqual([1, 2, 3]);
     expect((await status(t).expect(200)).body).toMatchObject({ state: 'active', reason: null, source: 'account' });
+    // The rescheduled sample is in the hourly rollup as it is in the samples.
+    expect(await rollupDisagreements(api, t.channel.id)).toEqual([]);
+    expect(await rollupHours(api, t.channel.id)).toBeGreaterThan(0);
   });
 
   describe('samples', () => {
@@ -225,6 +229,7 @@ describe('channel analytics collection (real gramjs through the worker, real san
       expect(await subscribersAt(t, at)).toEqual([{ subscribers: 1500, source: 'account' }]);
       expect(await storedAt(t, at)).toEqual(now);
       expect(now.map((p) => p.message_id)).toEqual([1, 2, 3, 4]);
+      expect(await rollupDisagreements(api, t.channel.id)).toEqual([]);
     });
 
     it("answers 404 for another tenant's channel", async () => {

@@ -10,6 +10,8 @@ import { newStaff, newTenant, NewUser } from './factories/user.factory';
 import { newPost } from './factories/post.factory';
 import { newChannel } from './factories/channel.factory';
 import { ownerQuery } from './helpers/bot-world';
+import { rawHourViews, rawSeriesGains, rollupDisagreements, rollupHours } from './helpers/analytics-rollup';
+import { bucketStart } from '../src/modules/analytics/analytics-query';
 
 const at = (iso: string): Date => new Date(iso);
 
@@ -362,6 +364,90 @@ describe('channel analytics', () => {
       expect(await analytics.latestSampleAt(owner.user.id, channel.id)).toEqual(at('2026-11-01T13:00:00Z'));
     });
 
+    it('keeps the hourly rollup equal to the samples: across hours, days and weeks, late and repeated writes', async () => {
+      const channel = await newChannel(t, owner.user.id);
+      // Published: in the hour of its first sample (1), earlier that day (2), the week before (3), earlier that
+      // week (4), long before (5). Monday 2026-11-09 starts a week.
+      const POSTED: Record<number, string> = {
+        1: '2026-11-09T10:05:00Z',
+        2: '2026-11-09T08:00:00Z',
+        3: '2026-11-08T22:00:00Z',
+        4: '2026-11-10T01:00:00Z',
+        5: '2026-10-20T06:00:00Z',
+      };
+      const record = (sampledAt: string, messages: number[]): Promise<void> =>
+        analytics.recordSample(owner.user.id, {
+          channelId: channel.id,
+          sampledAt: at(sampledAt),
+          subscribers: 100,
+          source: 'account',
+          posts: messages.map((messageId) => {
+            const minutes = Math.floor((at(sampledAt).getTime() - at(POSTED[messageId] ?? '').getTime()) / 60_000);
+            const views = minutes * messageId;
+            return {
+              messageId,
+              postedAt: at(POSTED[messageId] ?? ''),
+              views,
+              forwards: views >> 4,
+              reactions: views >> 3,
+            };
+          }),
+        });
+      await record('2026-11-09T10:20:00Z', [1, 5]);
+      await record('2026-11-09T11:10:00Z', [1, 2, 3, 5]);
+      await record('2026-11-09T11:40:00Z', [1, 2, 3]);
+      await record('2026-11-10T12:00:00Z', [1, 2, 3, 5]);
+      await record('2026-11-11T02:00:00Z', [1, 2, 3, 4, 5]);
+      await record('2026-11-16T09:00:00Z', [1, 4]);
+      await record('2026-11-17T09:00:00Z', [1, 4, 5]);
+      // Late writes: one between recorded samples, one before a post's first sample (which then is not first).
+      await record('2026-11-09T13:30:00Z', [1, 2, 3]);
+      await record('2026-11-09T09:30:00Z', [2]);
+      // A retried write stores nothing twice.
+      await record('2026-11-10T12:00:00Z', [1, 2, 3, 5]);
+      expect(await rollupDisagreements(t, channel.id)).toEqual([]);
+      expect(await rollupHours(t, channel.id)).toBe(8);
+
+      // Series and hours of the week read the rollup for whole hours and the samples for the hours a range's
+      // ends cut: they answer what the samples alone give, for ranges ending (and, for hours, starting) mid-hour.
+      const RANGES: [string, string][] = [
+        ['2026-11-09T10:30:00Z', '2026-11-16T09:30:00Z'],
+        ['2026-11-09T11:15:00Z', '2026-11-09T11:50:00Z'],
+        ['2026-11-09T09:40:00Z', '2026-11-09T11:20:00Z'],
+        ['2026-11-09T09:00:00Z', '2026-11-09T13:45:00Z'],
+        ['2026-11-01T00:00:00Z', '2026-11-20T00:00:00Z'],
+      ];
+      for (const [a, b] of RANGES) {
+        for (const interval of ['hour', 'day', 'week'] as const) {
+          const from = bucketStart(at(a), interval);
+          const stats = await analytics.stats(owner.user.id, channel.id, { from, to: at(b), interval });
+          const raw = await rawSeriesGains(
+            t,
+            channel.id,
+            from,
+            at(b),
+            { hour: '1 hour', day: '1 day', week: '7 days' }[interval],
+          );
+          const answered = stats.series
+            .filter((p) => p.views !== 0 || p.forwards !== 0 || p.reactions !== 0)
+            .map((p) => [p.at.getTime(), p.views, p.forwards, p.reactions]);
+          expect({ range: [a, b], interval, gains: answered }).toEqual({
+            range: [a, b],
+            interval,
+            gains: raw.filter(([, v, f, r]) => v !== 0 || f !== 0 || r !== 0),
+          });
+        }
+        const hours = await analytics.hours(owner.user.id, channel.id, { from: at(a), to: at(b) });
+        const rawHours = await rawHourViews(t, channel.id, at(a), at(b));
+        expect({ range: [a, b], cells: hours.cells.filter((c) => c.views !== 0) }).toEqual({
+          range: [a, b],
+          cells: hours.cells
+            .filter((c) => (rawHours.get(c.weekday * 24 + c.hour) ?? 0) !== 0)
+            .map((c) => ({ ...c, views: rawHours.get(c.weekday * 24 + c.hour) })),
+        });
+      }
+    });
+
     it("refuses a sample of another tenant's channel", async () => {
       const other = await newTenant(t);
       const theirs = await newChannel(t, other.user.id);
@@ -397,7 +483,8 @@ describe('channel analytics housekeeping (a short retention)', () => {
       await ownerQuery<{ name: string }>(
         t,
         `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent IN ('channel_subscriber_samples'::regclass, 'post_view_samples'::regclass) ORDER BY 1`,
+          WHERE i.inhparent IN ('channel_subscriber_samples'::regclass, 'post_view_samples'::regclass,
+                                'channel_hourly_stats'::regclass) ORDER BY 1`,
       )
     ).map((r) => r.name);
 
@@ -405,45 +492,75 @@ describe('channel analytics housekeeping (a short retention)', () => {
     const now = new Date();
     await t.app.get(AnalyticsHousekeeping).maintain(now);
     const names = await partitions();
-    for (const table of ['channel_subscriber_samples', 'post_view_samples']) {
+    for (const table of ['channel_subscriber_samples', 'post_view_samples', 'channel_hourly_stats']) {
       for (let i = 0; i <= ANALYTICS_MONTHS_AHEAD; i++) expect(names).toContain(monthPartition(table, now, i));
       expect(names).toContain(`${table}_default`);
     }
     const unguarded = await ownerQuery<{ name: string }>(
       t,
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent IN ('channel_subscriber_samples'::regclass, 'post_view_samples'::regclass)
+        WHERE i.inhparent IN ('channel_subscriber_samples'::regclass, 'post_view_samples'::regclass,
+                              'channel_hourly_stats'::regclass)
           AND NOT (c.relrowsecurity AND c.relforcerowsecurity
                    AND EXISTS (SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname))`,
     );
     expect(unguarded).toEqual([]);
   });
 
-  it('drops the partitions past the retention with their samples, and gives the month its partition back', async () => {
+  it('drops the partitions past the retention with their samples and rollup, and gives the month its partition back', async () => {
     const owner = await newTenant(t);
     const channel = await newChannel(t, owner.user.id);
     const analytics = t.app.get(AnalyticsService);
     const now = new Date();
-    await analytics.recordSample(owner.user.id, {
-      channelId: channel.id,
-      sampledAt: now,
-      subscribers: 7,
-      source: 'account',
-      posts: [{ messageId: 1, postedAt: now, views: 3, forwards: 0, reactions: 0 }],
-    });
+    const HOUR = 3_600_000;
+    // Samples of this month's partition, and older ones the default partition holds (no partition for their
+    // month), some past the retention of 31 days and one in the hour it begins in.
+    const thisMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 12));
+    const moments = [
+      new Date(now.getTime() - 40 * 86_400_000),
+      new Date(now.getTime() - 31 * 86_400_000 - 5 * 60_000),
+      new Date(now.getTime() - 31 * 86_400_000 + 5 * 60_000),
+      new Date(now.getTime() - 20 * 86_400_000),
+      thisMonth,
+      new Date(Math.max(thisMonth.getTime() + HOUR, now.getTime() - HOUR)),
+      now,
+    ].sort((a, b) => a.getTime() - b.getTime());
+    const postedAt = new Date(now.getTime() - 45 * 86_400_000);
+    for (const [i, sampledAt] of moments.entries()) {
+      await analytics.recordSample(owner.user.id, {
+        channelId: channel.id,
+        sampledAt,
+        subscribers: 7,
+        source: 'account',
+        posts: [
+          { messageId: 1, postedAt, views: 3 + i * 10, forwards: i, reactions: 0 },
+          { messageId: 2 + i, postedAt: new Date(sampledAt.getTime() - 60_000), views: 5, forwards: 0, reactions: 1 },
+        ],
+      });
+    }
     const housekeeping = t.app.get(AnalyticsHousekeeping);
-    // Two months on, with a retention of 31 days, this month's partitions have expired.
+    const hoursBefore = await rollupHours(t, channel.id);
+    // Today, with a retention of 31 days: the default partition loses what is past it, by whole hours.
+    await housekeeping.maintain(now);
+    expect(await rollupDisagreements(t, channel.id)).toEqual([]);
+    expect(await rollupHours(t, channel.id)).toBeLessThan(hoursBefore);
+    expect(await rollupHours(t, channel.id)).toBeGreaterThan(0);
+    // Two months on, this month's partitions have expired.
     const later = new Date(now.getTime() + 62 * 86_400_000);
     const result = await housekeeping.maintain(later);
     expect(result.dropped).toEqual(
       expect.arrayContaining([
         monthPartition('channel_subscriber_samples', now),
         monthPartition('post_view_samples', now),
+        monthPartition('channel_hourly_stats', now),
       ]),
     );
     expect(result.created).toContain(monthPartition('post_view_samples', later, ANALYTICS_MONTHS_AHEAD));
+    expect(result.created).toContain(monthPartition('channel_hourly_stats', later, ANALYTICS_MONTHS_AHEAD));
     expect(await partitions()).not.toContain(monthPartition('post_view_samples', now));
     expect(await analytics.latestSampleAt(owner.user.id, channel.id)).toBeNull();
+    expect(await rollupDisagreements(t, channel.id)).toEqual([]);
+    expect(await rollupHours(t, channel.id)).toBe(0);
 
     // Back at today: the month is within the retention again and gets its partitions back.
     const again = await housekeeping.maintain(now);
@@ -451,6 +568,7 @@ describe('channel analytics housekeeping (a short retention)', () => {
       expect.arrayContaining([
         monthPartition('channel_subscriber_samples', now),
         monthPartition('post_view_samples', now),
+        monthPartition('channel_hourly_stats', now),
       ]),
     );
     expect(again.dropped).toEqual([]);

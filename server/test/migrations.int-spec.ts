@@ -2,6 +2,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { dataSourceOptions } from '../src/data-source-options';
 import { pendingSchemaChanges } from '../src/modules/database/schema-drift';
 import { createEmptyDatabase, TestDatabase } from './helpers/test-database';
+import { rollupDisagreements, rollupHours } from './helpers/analytics-rollup';
 
 async function userTables(ds: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await ds.query(
@@ -35,6 +36,7 @@ describe('migrations', () => {
         'posts',
         'channel_subscriber_samples',
         'post_view_samples',
+        'channel_hourly_stats',
         'audit_events',
       ]),
     );
@@ -89,5 +91,41 @@ describe('migrations', () => {
     await ds.query(`INSERT INTO audit_events (action) VALUES ('probe')`);
     await expect(ds.query(`UPDATE audit_events SET action = 'changed'`)).rejects.toThrow(/append-only/);
     await expect(ds.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
+  });
+
+  it('fill the hourly rollup of channel analytics from the samples stored before it, in partitions of their months', async () => {
+    await ds.runMigrations({ transaction: 'each' });
+    const rollup = 'ChannelHourlyStats1796740000000';
+    const applied = async (): Promise<boolean> =>
+      (await ds.query<unknown[]>(`SELECT 1 FROM migrations WHERE name = $1`, [rollup])).length > 0;
+    while (await applied()) await ds.undoLastMigration({ transaction: 'each' });
+    // October has a partition, November's samples sit in the default one. Three posts, each sampled every 25
+    // minutes 100 times, gaining 7 views times its number each time.
+    await ds.query(`SELECT * FROM analytics_maintain(400, 0, '2026-10-15T00:00:00Z')`);
+    const [user] = await ds.query<{ id: string }[]>(
+      `INSERT INTO users (email) VALUES ('rollup-backfill@example.test') RETURNING id`,
+    );
+    const [channel] = await ds.query<{ id: string }[]>(
+      `INSERT INTO channels (user_id, telegram_id) VALUES ($1, 1) RETURNING id`,
+      [user?.id],
+    );
+    const channelId = channel?.id ?? '';
+    await ds.query(
+      `INSERT INTO post_view_samples (user_id, channel_id, message_id, posted_at, sampled_at, views, forwards,
+              reactions, views_gained, forwards_gained, reactions_gained, first_sample)
+       SELECT $1, $2, p, x.posted_at, x.posted_at + k * interval '25 minutes', k * p * 7, k * p, k, p * 7, p, 1, k = 1
+         FROM generate_series(1, 3) p CROSS JOIN generate_series(1, 100) k
+        CROSS JOIN LATERAL (SELECT '2026-10-30T20:00:00Z'::timestamptz + (p - 1) * interval '5 hours' AS posted_at) x`,
+      [user?.id, channelId],
+    );
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await applied()).toBe(true);
+    const parts = await ds.query<{ name: string }[]>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'channel_hourly_stats'::regclass`,
+    );
+    expect(parts.map((r) => r.name)).toEqual(expect.arrayContaining(['channel_hourly_stats_p202610']));
+    expect(await rollupDisagreements({ db }, channelId)).toEqual([]);
+    expect(await rollupHours({ db }, channelId)).toBe(52);
   });
 });

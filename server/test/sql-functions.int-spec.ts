@@ -195,6 +195,7 @@ AS $function$ SELECT c.user_id, c.bot_id FROM user_bot_credentials c $function$`
         'tenant_webhook_record',
         'tenant_webhook_targets',
         'analytics_maintain',
+        'analytics_rollup',
         'audit_append',
         'tenant_account_send_claim',
         'tenant_account_send_record',

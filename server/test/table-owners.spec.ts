@@ -107,7 +107,20 @@ const OWNERS: Record<string, { entity: string; files: string[] }> = {
   },
   post_view_samples: {
     entity: 'PostViewSample',
-    files: ['analytics/analytics.repository.ts', 'analytics/sql/analytics_maintain.sql'],
+    files: [
+      'analytics/analytics.repository.ts',
+      'analytics/sql/analytics_maintain.sql',
+      'analytics/sql/analytics_rollup.sql',
+    ],
+  },
+  // The hourly rollup of post_view_samples: written by analytics_rollup in the transaction that records a sample.
+  channel_hourly_stats: {
+    entity: 'ChannelHourlyStats',
+    files: [
+      'analytics/analytics.repository.ts',
+      'analytics/sql/analytics_rollup.sql',
+      'analytics/sql/analytics_maintain.sql',
+    ],
   },
   channel_analytics_schedule: {
     entity: 'ChannelAnalyticsSchedule',

@@ -39,7 +39,7 @@ export async function channelFor(
 
 /** Runs SQL as the database owner (outside row-level security), for assertions on stored rows. */
 export async function ownerQuery<T = Record<string, unknown>>(
-  t: TestApp,
+  t: Pick<TestApp, 'db'>,
   sql: string,
   params: unknown[] = [],
 ): Promise<T[]> {

@@ -13,8 +13,6 @@ export type { ChannelSample, PostCounts, SampleSource } from './analytics.types'
 
 /** The most samples one curve answers (a post sampled on the default schedule has about 270). */
 const MAX_CURVE_POINTS = 5000;
-/** Hours of the week count gains measured while posts are this young (sampled at least hourly). */
-export const HOURS_POST_AGE_DAYS = 7;
 
 /** Counters are Postgres integers. */
 const MAX_COUNT = 2_147_483_647;
@@ -48,10 +46,9 @@ export class AnalyticsService {
    */
   async stats(tenantId: string, channelId: string, q: StatsQuery): Promise<StatsDto> {
     const data = await this.repo.series(tenantId, channelId, q.from, q.to, q.interval);
-    const key = (d: Date): number => d.getTime();
-    const gains = new Map(data.gains.map((g) => [key(g.at), g]));
-    const posts = new Map(data.posts.map((p) => [key(p.at), p.posts]));
-    const subscribers = new Map(data.subscribers.map((s) => [key(s.at), s.subscribers]));
+    const gains = new Map(data.gains.map((g) => [g.at, g]));
+    const posts = new Map(data.posts.map((p) => [p.at, p.posts]));
+    const subscribers = new Map(data.subscribers.map((s) => [s.at, s.subscribers]));
     const series: StatsPointDto[] = [];
     let known = data.subscribersBefore;
     const step = INTERVAL_MS[q.interval];
@@ -96,7 +93,7 @@ export class AnalyticsService {
 
   /** Views gained in each hour of the week (UTC) over the range: all 168 cells, Sunday 00:00 first. */
   async hours(tenantId: string, channelId: string, q: StatsRange): Promise<HoursDto> {
-    const rows = await this.repo.hours(tenantId, channelId, q.from, q.to, HOURS_POST_AGE_DAYS);
+    const rows = await this.repo.hours(tenantId, channelId, q.from, q.to);
     const views = new Map(rows.map((r) => [r.weekday * 24 + r.hour, r.views]));
     const cells = Array.from({ length: 7 * 24 }, (_, i) => ({
       weekday: Math.floor(i / 24),

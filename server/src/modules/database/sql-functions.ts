@@ -40,6 +40,7 @@ export const SQL_FUNCTIONS: readonly SqlFunctionSource[] = [
   { name: 'tenant_webhook_record', file: 'webhooks/sql/tenant_webhook_record.sql', executeBy: ['tenantgram_app'] },
   { name: 'tenant_webhook_targets', file: 'webhooks/sql/tenant_webhook_targets.sql', executeBy: ['tenantgram_app'] },
   { name: 'analytics_maintain', file: 'analytics/sql/analytics_maintain.sql', executeBy: ['tenantgram_admin'] },
+  { name: 'analytics_rollup', file: 'analytics/sql/analytics_rollup.sql', executeBy: ['tenantgram_app'] },
   {
     name: 'tenant_account_send_claim',
     file: 'user-mtproto/account-actions/sql/tenant_account_send_claim.sql',

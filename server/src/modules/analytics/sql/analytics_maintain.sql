@@ -1,8 +1,9 @@
--- Partition maintenance of the analytics tables, channel_subscriber_samples and post_view_samples
--- (AnalyticsHousekeeping): creates the monthly partitions of this month and the coming months (moving
--- rows the default partition caught for such a month into it first), each with the tenant policy
--- every tenant table has, drops the partitions wholly older than the retention, and purges the
--- default partition past it. Runs on the admin pool; SECURITY DEFINER because only the tables' owner
+-- Partition maintenance of the analytics tables, channel_subscriber_samples, post_view_samples and
+-- their hourly rollup channel_hourly_stats (AnalyticsHousekeeping): creates the monthly partitions of
+-- this month and the coming months (moving rows the default partition caught for such a month into it
+-- first), each with the tenant policy every tenant table has, drops the partitions wholly older than
+-- the retention, and purges the default partition before the hour the retention begins in (whole
+-- hours, so the rollup keeps agreeing with the samples). Runs on the admin pool; SECURITY DEFINER because only the tables' owner
 -- may create and drop partitions, and executable by tenantgram_admin alone. p_now is a parameter so a
 -- test can stand at any moment.
 CREATE OR REPLACE FUNCTION public.analytics_maintain(p_retention_days integer, p_months_ahead integer, p_now timestamp with time zone)
@@ -14,7 +15,9 @@ AS $function$
   DECLARE
     this_month date := date_trunc('month', p_now AT TIME ZONE 'UTC')::date;
     cutoff timestamptz := p_now - make_interval(days => p_retention_days);
+    purge_before timestamptz := date_bin('01:00:00'::interval, cutoff, '2000-01-03 00:00:00+00'::timestamp with time zone);
     tbl text;
+    col text;
     m date;
     lo timestamptz;
     hi timestamptz;
@@ -25,17 +28,18 @@ AS $function$
   BEGIN
     created := ARRAY[]::text[];
     dropped := ARRAY[]::text[];
-    FOREACH tbl IN ARRAY ARRAY['channel_subscriber_samples', 'post_view_samples'] LOOP
+    FOREACH tbl IN ARRAY ARRAY['channel_subscriber_samples', 'post_view_samples', 'channel_hourly_stats'] LOOP
+      col := CASE tbl WHEN 'channel_hourly_stats' THEN 'hour' ELSE 'sampled_at' END;
       FOR i IN 0 .. p_months_ahead LOOP
         m := (this_month + make_interval(months => i))::date;
         part := tbl || '_p' || to_char(m, 'YYYYMM');
         lo := m::timestamp AT TIME ZONE 'UTC';
         hi := (m + interval '1 month')::timestamp AT TIME ZONE 'UTC';
         CONTINUE WHEN to_regclass(part) IS NOT NULL OR hi <= cutoff;
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I d WHERE d.sampled_at >= $1 AND d.sampled_at < $2)', tbl || '_default') INTO caught USING lo, hi;
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I d WHERE d.%I >= $1 AND d.%I < $2)', tbl || '_default', col, col) INTO caught USING lo, hi;
         IF caught THEN
           EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part, tbl);
-          EXECUTE format('WITH moved AS (DELETE FROM %I d WHERE d.sampled_at >= $1 AND d.sampled_at < $2 RETURNING d.*) INSERT INTO %I SELECT * FROM moved', tbl || '_default', part) USING lo, hi;
+          EXECUTE format('WITH moved AS (DELETE FROM %I d WHERE d.%I >= $1 AND d.%I < $2 RETURNING d.*) INSERT INTO %I SELECT * FROM moved', tbl || '_default', col, col, part) USING lo, hi;
           EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', tbl, part, lo, hi);
         ELSE
           EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', part, tbl, lo, hi);
@@ -56,7 +60,7 @@ AS $function$
           dropped := dropped || r.relname::text;
         END IF;
       END LOOP;
-      EXECUTE format('DELETE FROM %I d WHERE d.sampled_at < $1', tbl || '_default') USING cutoff;
+      EXECUTE format('DELETE FROM %I d WHERE d.%I < $1', tbl || '_default', col) USING purge_before;
     END LOOP;
     RETURN NEXT;
   END $function$
