@@ -7,8 +7,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { AuditActor } from '../audit/audit-actions';
-import { AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
+import { actorOf, AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
 import { Roles, STAFF_ROLES } from '../auth/roles.decorator';
 import { AdminOverviewService } from './admin-overview.service';
 import { AdminQueuesService } from './admin-queues.service';
@@ -27,8 +26,6 @@ import {
   UpdateTenantStatusDto,
 } from './dtos/admin.dto';
 import { OverviewDto, OverviewQueryDto } from './dtos/overview.dto';
-
-const actorOf = (user: AuthUser, ip: string): AuditActor => ({ id: user.id, role: user.role, ip });
 
 @ApiTags('admin')
 @ApiBearerAuth('bearer')

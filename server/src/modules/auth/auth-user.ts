@@ -23,8 +23,11 @@ export const ClientIp = createParamDecorator((_data: unknown, ctx: ExecutionCont
 });
 
 /** The caller as the audit trail names them: who, in which role, from which address. */
+export const actorOf = (user: AuthUser, ip: string): AuditActor => ({ id: user.id, role: user.role, ip });
+
+/** `actorOf` the authenticated caller, for routes that need nothing else of them. */
 export const CallerActor = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuditActor => {
   const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
   if (!req.user) throw new Error('CallerActor used on a route without an authenticated caller');
-  return { id: req.user.id, role: req.user.role, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown' };
+  return actorOf(req.user, req.ip ?? req.socket.remoteAddress ?? 'unknown');
 });

@@ -9,8 +9,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
-import type { AuditActor } from '../audit/audit-actions';
+import { actorOf, AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
 import {
   MtprotoPasswordDto,
   MtprotoQrDto,
@@ -26,8 +25,6 @@ import {
 import { MtprotoLoginOwnershipGuard } from './mtproto-login-ownership.guard';
 import { MtprotoLoginService } from './mtproto-login.service';
 import { UserMtprotoService } from './user-mtproto.service';
-
-const actorOf = (user: AuthUser, ip: string): AuditActor => ({ id: user.id, role: user.role, ip });
 
 @ApiTags('user-mtproto')
 @ApiBearerAuth('bearer')

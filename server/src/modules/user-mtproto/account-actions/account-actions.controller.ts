@@ -18,8 +18,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { validateInput } from '../../../common/http/validation';
-import type { AuditActor } from '../../audit/audit-actions';
-import { AuthUser, ClientIp, CurrentUser } from '../../auth/auth-user';
+import { actorOf, AuthUser, ClientIp, CurrentUser } from '../../auth/auth-user';
 import { ChannelOwnershipGuard } from '../../channels/channel-ownership.guard';
 import { readMultipart } from '../../posts/multipart';
 import {
@@ -37,8 +36,6 @@ import {
   SendAccountMessageDto,
 } from './account-actions.dto';
 import { AccountActionsService } from './account-actions.service';
-
-const actorOf = (user: AuthUser, ip: string): AuditActor => ({ id: user.id, role: user.role, ip });
 
 const NOT_CONFIGURED = 'MTPROTO_NOT_CONFIGURED (no Telegram account connected)';
 const LIMITS = 'FLOOD_WAIT (Telegram asks to wait) or RATE_LIMITED (your rate limit), with retry_after';
