@@ -8,7 +8,7 @@ interface ParserError extends Error {
 }
 
 /** Body-parser failures as domain errors, so the one filter answers them with their own codes. */
-function toDomainError(err: ParserError, limitBytes: number): Error {
+export function toDomainError(err: ParserError, limitBytes: number): Error {
   switch (err.type) {
     case 'entity.parse.failed':
       return new CommonError(
