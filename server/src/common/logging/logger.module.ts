@@ -2,7 +2,7 @@ import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule } from '@
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
-import { createRequestLog, REQUEST_LOG, type RequestLog } from './request-log';
+import { createRequestLog, REQUEST_LOG, requestLogMiddleware, type RequestLog } from './request-log';
 import type { AppConfig } from '../../config/app-config';
 import { isSecretKey, REDACTED, redactDeep, scrubText } from './redaction';
 
@@ -41,6 +41,8 @@ function serializeRes(res: ServerResponse) {
   return { status_code: res.statusCode };
 }
 
+const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
 /** The app's root logger: structured JSON with redaction; `stream` lets tests capture it. */
 function rootLogger(config: AppConfig, stream?: DestinationStream): PinoLogger {
   const options: LoggerOptions = {
@@ -75,7 +77,10 @@ function rootLogger(config: AppConfig, stream?: DestinationStream): PinoLogger {
 
 @Module({})
 export class AppLoggerModule implements NestModule {
-  constructor(@Inject(REQUEST_LOG) private readonly requestLog: RequestLog) {}
+  constructor(
+    @Inject(ROOT_LOGGER) private readonly root: PinoLogger,
+    @Inject(REQUEST_LOG) private readonly requestLog: RequestLog,
+  ) {}
 
   /** Structured JSON logs with request ids and redaction; `stream` lets tests capture them. */
   static forRoot(config: AppConfig, stream?: DestinationStream): DynamicModule {
@@ -86,12 +91,15 @@ export class AppLoggerModule implements NestModule {
       global: true,
       // nestjs-pino gives Nest's logger the root logger, or the request's while one is handled (set by requestLog).
       imports: [LoggerModule.forRoot({ pinoHttp: { logger: root }, useExisting: true, forRoutes: [] })],
-      providers: [{ provide: REQUEST_LOG, useValue: requestLog }],
+      providers: [
+        { provide: ROOT_LOGGER, useValue: root },
+        { provide: REQUEST_LOG, useValue: requestLog },
+      ],
       exports: [REQUEST_LOG],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(this.requestLog).forRoutes('*path');
+    consumer.apply(requestLogMiddleware(this.root, this.requestLog)).forRoutes('*path');
   }
 }

@@ -54,7 +54,8 @@ export class WebhookFastPath implements OnApplicationBootstrap {
       if (match) {
         const botId = present(match[1], 'the webhook path id');
         this.metrics.trackRequest(req, res, () => WEBHOOK_ROUTE);
-        this.requestLog(req, res, () => this.handle(botId, req, res));
+        this.requestLog(req, res);
+        this.handle(botId, req, res);
         return;
       }
       for (const listener of rest) listener.call(server, req, res);
