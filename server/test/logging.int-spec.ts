@@ -1,20 +1,12 @@
-import { Writable } from 'node:stream';
 import request from 'supertest';
 import { eventually } from './helpers/eventually';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { ProbeModule } from './probes/probe.module';
-
-class Capture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    done();
-  }
-}
+import { LogCapture } from './helpers/log-capture';
 
 describe('logging', () => {
   let t: TestApp;
-  const capture = new Capture();
+  const capture = new LogCapture();
   beforeAll(async () => {
     t = await startTestApp({ extraModules: [ProbeModule], logStream: capture, env: { LOG_LEVEL: 'info' } });
   });

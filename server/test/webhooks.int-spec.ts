@@ -1,6 +1,5 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { Writable } from 'node:stream';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import type { SandboxHandle } from '../src/sandbox';
@@ -15,16 +14,9 @@ import { eventually } from './helpers/eventually';
 import { startTestApp, startTestAppWithSandbox, type SandboxTestApp, type TestApp } from './helpers/test-app';
 import { type ReceivedWebhook, WebhookReceiver } from './helpers/webhook-receiver';
 import { telegramFor } from './sandbox/bot-helpers';
+import { LogCapture } from './helpers/log-capture';
 
 type Headers = { Authorization: string };
-
-class Capture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    done();
-  }
-}
 
 interface Delivery {
   event_id: string;
@@ -41,7 +33,7 @@ describe('webhooks', () => {
   let sandbox: SandboxHandle;
   let t: SandboxTestApp;
   const receiver = new WebhookReceiver();
-  const logs = new Capture();
+  const logs = new LogCapture();
   /** Every secret the API showed: none may appear in the logs. */
   const secrets: string[] = [];
 

@@ -8,7 +8,7 @@ interface ParserError extends Error {
 }
 
 /** Body-parser failures as domain errors, so the one filter answers them with their own codes. */
-function toDomainError(err: ParserError, limitBytes: number): Error {
+export function toDomainError(err: ParserError, limitBytes: number): Error {
   switch (err.type) {
     case 'entity.parse.failed':
       return new CommonError(
@@ -35,6 +35,8 @@ function toDomainError(err: ParserError, limitBytes: number): Error {
  * route, guard or validator sees it, so even the unauthenticated routes refuse
  * a hostile shape with a 400 instead of recursing on it.
  */
+const inspected = new WeakSet<Request>();
+
 function wrap(parser: RequestHandler, limitBytes: number): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     void parser(req, res, (err?: unknown) => {
@@ -42,7 +44,14 @@ function wrap(parser: RequestHandler, limitBytes: number): RequestHandler {
         next(toDomainError(err as ParserError, limitBytes));
         return;
       }
-      const problems = inspectInput(req.body as unknown);
+      // One look per body: no body yet, or one the previous parser read (and looked at), passes through.
+      const body = req.body as unknown;
+      if (body === undefined || inspected.has(req)) {
+        next();
+        return;
+      }
+      inspected.add(req);
+      const problems = inspectInput(body);
       next(problems.length > 0 ? validationFailed(problems) : undefined);
     });
   };

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError } from '../errors/domain-error';
 import { CommonErrorCode } from '../errors/common-errors';
 import { outageOf } from '../errors/outage';
@@ -20,6 +20,14 @@ const STATUS_CODES: Record<number, CommonErrorCode> = {
   429: CommonErrorCode.TooManyRequests,
 };
 
+/** What the filter reads of the request that failed (an Express request is one). */
+export interface FailedRequest {
+  method?: string;
+  /** The URL's path, without the query string (which may carry secrets). */
+  path: string;
+  id?: unknown;
+}
+
 /** How long a client is told to wait before retrying during an outage of Postgres or Redis. */
 const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
@@ -36,16 +44,23 @@ export class GlobalExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
-    const { status, body } = this.toResponse(exception, req);
-    if (res.headersSent) return;
-    const retryAfter = body.error.retry_after;
-    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
-    res.status(status).json(body);
+    this.answer(exception, ctx.getRequest<IncomingMessage & FailedRequest>(), ctx.getResponse<ServerResponse>());
   }
 
-  toResponse(exception: unknown, req: Request): { status: number; body: ErrorBody } {
+  /** Answers `exception` on `res`: what catch() does for a routed request, for a request served outside the router too. */
+  answer(exception: unknown, req: FailedRequest, res: ServerResponse): void {
+    const { status, body } = this.toResponse(exception, req);
+    if (res.headersSent) return;
+    const payload = JSON.stringify(body);
+    const retryAfter = body.error.retry_after;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(payload));
+    res.end(payload);
+  }
+
+  toResponse(exception: unknown, req: FailedRequest): { status: number; body: ErrorBody } {
     if (exception instanceof DomainError) {
       const e = exception as DomainError<string>;
       return { status: e.httpStatus, body: { error: { code: e.code, message: e.message, ...e.details } } };

@@ -1,17 +1,15 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DestinationStream } from 'pino';
+import pino, { type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import { createRequestLog, REQUEST_LOG, requestLogMiddleware, type RequestLog } from './request-log';
 import type { AppConfig } from '../../config/app-config';
 import { isSecretKey, REDACTED, redactDeep, scrubText } from './redaction';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
 /**
  * Headers are flat (a string, or a list of strings for a few): one pass that
  * redacts secret names and scrubs values, the same result as redactDeep on
- * them. It runs for every request, when the request's logger is made.
+ * them. It runs when a request's line is written.
  */
 function serializeHeaders(headers: IncomingMessage['headers'] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -28,11 +26,12 @@ function serializeHeaders(headers: IncomingMessage['headers'] | undefined): Reco
   return out;
 }
 
-function serializeReq(req: IncomingMessage & { id?: unknown; raw?: IncomingMessage }) {
+/** The URL as received: a mounted router may have cut its prefix off by the time the line is written. */
+function serializeReq(req: IncomingMessage & { id?: unknown; originalUrl?: string }) {
   return {
     id: req.id,
     method: req.method,
-    url: scrubText(req.url ?? ''),
+    url: scrubText(req.originalUrl ?? req.url ?? ''),
     headers: serializeHeaders(req.headers),
     remote_address: req.socket?.remoteAddress,
   };
@@ -42,53 +41,65 @@ function serializeRes(res: ServerResponse) {
   return { status_code: res.statusCode };
 }
 
+const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/** The app's root logger: structured JSON with redaction; `stream` lets tests capture it. */
+function rootLogger(config: AppConfig, stream?: DestinationStream): PinoLogger {
+  const options: LoggerOptions = {
+    level: config.log.level,
+    serializers: { req: serializeReq, res: serializeRes },
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-telegram-bot-api-secret-token"]',
+        'res.headers["set-cookie"]',
+      ],
+      censor: '[redacted]',
+    },
+    formatters: {
+      log: (obj: Record<string, unknown>) => redactDeep(obj) as Record<string, unknown>,
+    },
+    hooks: {
+      logMethod(args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? scrubText(a) : a)),
+        );
+      },
+    },
+  };
+  if (config.log.pretty && !stream) {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { singleLine: true } } });
+  }
+  return pino(options, stream ?? process.stdout);
+}
+
 @Module({})
-export class AppLoggerModule {
+export class AppLoggerModule implements NestModule {
+  constructor(
+    @Inject(ROOT_LOGGER) private readonly root: PinoLogger,
+    @Inject(REQUEST_LOG) private readonly requestLog: RequestLog,
+  ) {}
+
   /** Structured JSON logs with request ids and redaction; `stream` lets tests capture them. */
   static forRoot(config: AppConfig, stream?: DestinationStream): DynamicModule {
+    const root = rootLogger(config, stream);
+    const requestLog = createRequestLog(root, (req) => (req.url ?? '').startsWith('/health/live'));
     return {
       module: AppLoggerModule,
-      imports: [
-        LoggerModule.forRoot({
-          pinoHttp: [
-            {
-              level: config.log.level,
-              genReqId: (req: IncomingMessage, res: ServerResponse) => {
-                const given = req.headers['x-request-id'];
-                const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-                res.setHeader('x-request-id', id);
-                return id;
-              },
-              serializers: { req: serializeReq, res: serializeRes },
-              redact: {
-                paths: [
-                  'req.headers.authorization',
-                  'req.headers.cookie',
-                  'req.headers["x-telegram-bot-api-secret-token"]',
-                  'res.headers["set-cookie"]',
-                ],
-                censor: '[redacted]',
-              },
-              formatters: {
-                log: (obj: Record<string, unknown>) => redactDeep(obj) as Record<string, unknown>,
-              },
-              hooks: {
-                logMethod(args: unknown[], method: (...a: unknown[]) => void) {
-                  method.apply(
-                    this,
-                    args.map((a) => (typeof a === 'string' ? scrubText(a) : a)),
-                  );
-                },
-              },
-              autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health/live') },
-              transport:
-                config.log.pretty && !stream ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-            },
-            stream ?? process.stdout,
-          ],
-          forRoutes: ['*path'],
-        }),
+      global: true,
+      // nestjs-pino gives Nest's logger the root logger, or the request's while one is handled (set by requestLog).
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger: root }, useExisting: true, forRoutes: [] })],
+      providers: [
+        { provide: ROOT_LOGGER, useValue: root },
+        { provide: REQUEST_LOG, useValue: requestLog },
       ],
+      exports: [REQUEST_LOG],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(requestLogMiddleware(this.root, this.requestLog)).forRoutes('*path');
   }
 }

@@ -52,7 +52,11 @@ import { MetricsModule } from '../health/metrics.module';
 export class BotModule {}
 
 /** The tenant bot routes: /api/user-bot and the webhook (api role). */
-@Module({ imports: [BotModule], controllers: [UserBotController, WebhookController], providers: [WebhookFastPath] })
+@Module({
+  imports: [BotModule, MetricsModule],
+  controllers: [UserBotController, WebhookController],
+  providers: [WebhookFastPath],
+})
 export class BotHttpModule {}
 
 @Module({ imports: [BotModule, RedisModule, EventsModule, MetricsModule], providers: [BotUpdatesProcessor] })

@@ -1,42 +1,48 @@
 import { present } from '../../common/present';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { DomainError } from '../../common/errors/domain-error';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { toDomainError } from '../../common/http/body-parsers';
+import { GlobalExceptionFilter } from '../../common/http/global-exception.filter';
 import { inspectInput, validationFailed } from '../../common/http/input-shape';
+import { REQUEST_LOG, type RequestLog } from '../../common/logging/request-log';
+import { MetricsService } from '../health/metrics.service';
 import { WebhookIngestService } from './webhook-ingest.service';
-import { safeErrorMessage } from './telegram-bot-api.failure';
 
 const WEBHOOK_PATH = /^\/telegram\/webhook\/(\d{1,19})\/?(?:\?.*)?$/;
-/** Telegram's updates are small; anything near this is not one. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** The route's label in the HTTP metrics, the same as WebhookController's. */
+const WEBHOOK_ROUTE = '/telegram/webhook/:bot_id';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 const OK = JSON.stringify({ ok: true });
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  const payload = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
-}
-
 /**
  * Tenant webhooks answered straight from the HTTP server, ahead of the
- * framework's per-request pipeline (request logging, metrics, guards), which
- * costs more than the ingestion itself at Telegram's delivery rates. The
- * checks are the same as the WebhookController's (the documented route, and
- * the one used when this path is not mounted): per-bot secret, update shape,
- * once per update_id, queued before the 200.
+ * framework's router and per-request pipeline, which cost more than the
+ * ingestion itself at Telegram's delivery rates. What every route has, this
+ * one has too: the request log and request id, the HTTP metrics under the
+ * route's pattern, and errors answered by the global exception filter. The
+ * checks are the WebhookController's (the route used when this path is not
+ * mounted): per-bot secret, update shape, once per update_id, queued before
+ * the 200.
  */
 @Injectable()
 export class WebhookFastPath implements OnApplicationBootstrap {
-  private readonly logger = new Logger(WebhookFastPath.name);
+  private readonly errors = new GlobalExceptionFilter();
+  private readonly bodyLimitBytes: number;
 
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly ingest: WebhookIngestService,
-  ) {}
+    private readonly metrics: MetricsService,
+    @Inject(REQUEST_LOG) private readonly requestLog: RequestLog,
+  ) {
+    this.bodyLimitBytes = config.http.bodyLimitBytes;
+  }
 
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
@@ -46,55 +52,49 @@ export class WebhookFastPath implements OnApplicationBootstrap {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const match = req.method === 'POST' ? WEBHOOK_PATH.exec(req.url ?? '') : null;
       if (match) {
-        this.handle(present(match[1], 'the webhook path id'), req, res);
+        const botId = present(match[1], 'the webhook path id');
+        this.metrics.trackRequest(req, res, () => WEBHOOK_ROUTE);
+        this.requestLog(req, res);
+        this.handle(botId, req, res);
         return;
       }
       for (const listener of rest) listener.call(server, req, res);
     });
   }
 
-  private handle(botId: string, req: IncomingMessage, res: ServerResponse): void {
+  private handle(botId: string, req: IncomingMessage & { id?: unknown }, res: ServerResponse): void {
+    const fail = (err: unknown) =>
+      this.errors.answer(err, { method: req.method, path: (req.url ?? '').split('?')[0] ?? '', id: req.id }, res);
+    const parserFailure = (type: string, message: string) =>
+      fail(toDomainError(Object.assign(new Error(message), { type }), this.bodyLimitBytes));
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
+      if (size <= this.bodyLimitBytes) chunks.push(chunk);
     });
     req.on('end', () => {
-      if (tooLarge) {
-        reply(res, 413, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'An update is never this large.' } });
+      if (size > this.bodyLimitBytes) {
+        parserFailure('entity.too.large', 'request entity too large');
         return;
       }
       let body: unknown;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        reply(res, 400, { error: { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' } });
+      } catch (err) {
+        parserFailure('entity.parse.failed', (err as Error).message);
         return;
       }
       const problems = inspectInput(body);
       if (problems.length > 0) {
-        const err = validationFailed(problems);
-        reply(res, 400, { error: { code: err.code, message: err.message, ...err.details } });
+        fail(validationFailed(problems));
         return;
       }
       const secret = req.headers['x-telegram-bot-api-secret-token'];
-      this.ingest.ingest(botId, typeof secret === 'string' ? secret : undefined, body).then(
-        () => reply(res, 200, OK),
-        (err: unknown) => {
-          if (err instanceof DomainError) {
-            const code = (err as DomainError<string>).code;
-            reply(res, err.httpStatus, { error: { code, message: err.message } });
-            return;
-          }
-          this.logger.error(`webhook for bot ${botId}: ${safeErrorMessage(err)}`);
-          reply(res, 500, {
-            error: { code: 'INTERNAL', message: 'The update could not be queued; Telegram will retry.' },
-          });
-        },
-      );
+      this.ingest.ingest(botId, typeof secret === 'string' ? secret : undefined, body).then(() => {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': OK.length });
+        res.end(OK);
+      }, fail);
     });
     req.on('error', () => res.destroy());
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** One registry per app instance (tests start many apps in one process). */
@@ -21,5 +22,19 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Counts a request and its duration once its response is sent. `route` is
+   * asked then: the matched route pattern, never the raw URL (ids would
+   * explode label cardinality).
+   */
+  trackRequest(req: IncomingMessage, res: ServerResponse, route: () => string): void {
+    const end = this.httpDuration.startTimer();
+    res.once('finish', () => {
+      const labels = { method: req.method ?? '', route: route(), status: String(res.statusCode) };
+      end(labels);
+      this.httpRequests.inc(labels);
+    });
   }
 }
