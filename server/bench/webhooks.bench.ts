@@ -2,8 +2,8 @@
  * Webhook delivery, in one app (role all, real Postgres and Redis, loopback endpoints):
  *
  * (a) End to end: 100 tenants with a bot and an endpoint each; after a warm-up (one update per tenant,
- *     each delivered before the run starts, so the run measures the warm app and not its first
- *     lookups and connections), bot updates are POSTed to the product's Telegram webhook route at 500
+ *     then 1 s at the rate, all delivered before the run starts, so the run measures the warm app and
+ *     not its first lookups, connections and compilations), bot updates are POSTed to the product's Telegram webhook route at 500
  *     updates/s (open loop) for 10 s, and each update's latency runs from that POST to its signed
  *     delivery reaching the tenant's endpoint (ingestion, bot-updates queue, event, dispatch,
  *     delivery). p50/p99, the slowest half second's p99, and how many never arrived.
@@ -38,6 +38,7 @@ const CONCURRENCY = 64;
 const SECRET = 'bench-webhook-secret-0123456789';
 const BOT_BASE = 20_000;
 const WARM_UP_BASE = 500_000;
+const WARM_UP_SECONDS = 1;
 const RUN_BASE = 1_000_000;
 const WINDOW_MS = 500;
 
@@ -107,18 +108,19 @@ const updateBody = (updateId: number): string =>
     },
   });
 
-/** POSTs bot updates to the product's webhook route, noting when each was sent and how many were refused. */
-function poster(t: TestApp): {
-  post(updateId: number, bot: number): Promise<void>;
+/** Updates sent in one phase: when each was sent, and how many the webhook route refused. */
+interface Phase {
   sentAt: Map<number, number>;
-  refused(): number;
-  close(): void;
-} {
+  refused: number;
+}
+
+const newPhase = (): Phase => ({ sentAt: new Map(), refused: 0 });
+
+/** POSTs bot updates to the product's webhook route over one set of keep-alive connections. */
+function poster(t: TestApp): { post(phase: Phase, updateId: number, bot: number): Promise<void>; close(): void } {
   const target = new URL(t.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const sentAt = new Map<number, number>();
-  let refused = 0;
-  const post = (updateId: number, bot: number): Promise<void> =>
+  const post = (phase: Phase, updateId: number, bot: number): Promise<void> =>
     new Promise((resolve) => {
       const body = updateBody(updateId);
       const req = http.request(
@@ -137,19 +139,37 @@ function poster(t: TestApp): {
         (res) => {
           res.resume();
           res.on('end', () => {
-            if ((res.statusCode ?? 500) >= 300) refused++;
+            if ((res.statusCode ?? 500) >= 300) phase.refused++;
             resolve();
           });
         },
       );
       req.on('error', () => {
-        refused++;
+        phase.refused++;
         resolve();
       });
-      sentAt.set(updateId, performance.now());
+      phase.sentAt.set(updateId, performance.now());
       req.end(body);
     });
-  return { post, sentAt, refused: () => refused, close: () => agent.destroy() };
+  return { post, close: () => agent.destroy() };
+}
+
+type Poster = ReturnType<typeof poster>;
+
+/** Open loop: RATE updates/s for `seconds`, round-robin over the tenants' bots; answers when it started. */
+async function openLoop(p: Poster, phase: Phase, firstId: number, seconds: number): Promise<number> {
+  const total = RATE * seconds;
+  const tickMs = 10;
+  const perTick = (RATE * tickMs) / 1000;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total;) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE) + perTick);
+    for (; i < due; i++) inFlight.push(p.post(phase, firstId + i, BOT_BASE + (i % TENANTS)));
+    await new Promise((r) => setTimeout(r, tickMs));
+  }
+  await Promise.all(inFlight);
+  return started;
 }
 
 async function until(done: () => boolean, ms: number): Promise<void> {
@@ -157,13 +177,23 @@ async function until(done: () => boolean, ms: number): Promise<void> {
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** One update per tenant, each delivered before the measured run starts; answers the slowest, in ms. */
-async function warmUp(t: TestApp, arrivals: Map<number, number>): Promise<number> {
-  const p = poster(t);
-  await Promise.all(Array.from({ length: TENANTS }, (_, i) => p.post(WARM_UP_BASE + i, BOT_BASE + i)));
-  p.close();
-  await until(() => [...p.sentAt.keys()].every((id) => arrivals.has(id)), DRAIN_MS);
-  return Math.max(...[...p.sentAt].map(([id, at]) => (arrivals.get(id) ?? Number.POSITIVE_INFINITY) - at));
+/** Waits until every update of the phase the route took has arrived (or DRAIN_MS). */
+const drained = (phase: Phase, arrivals: Map<number, number>): Promise<void> =>
+  until(
+    () => [...phase.sentAt.keys()].filter((id) => arrivals.has(id)).length >= phase.sentAt.size - phase.refused,
+    DRAIN_MS,
+  );
+
+/**
+ * The warm-up: one update per tenant, then WARM_UP_SECONDS at the rate, all delivered before the
+ * measured run starts; answers the slowest, in ms.
+ */
+async function warmUp(p: Poster, arrivals: Map<number, number>): Promise<number> {
+  const phase = newPhase();
+  await Promise.all(Array.from({ length: TENANTS }, (_, i) => p.post(phase, WARM_UP_BASE + i, BOT_BASE + i)));
+  await openLoop(p, phase, WARM_UP_BASE + TENANTS, WARM_UP_SECONDS);
+  await drained(phase, arrivals);
+  return Math.max(...[...phase.sentAt].map(([id, at]) => (arrivals.get(id) ?? Number.POSITIVE_INFINITY) - at));
 }
 
 interface EndToEnd {
@@ -173,35 +203,26 @@ interface EndToEnd {
   lost: number;
   /** The slowest half second of sending: its p99, and when it started (s into the run). */
   worstWindow: { p99: number; at: number };
+  /** CPU time of this process (the app, the senders and the endpoint) per update sent, in ms. */
+  cpuMsPerUpdate: number;
 }
 
-/** (a) Open loop: RATE updates/s for SECONDS, round-robin over the tenants' bots. */
-async function endToEnd(t: TestApp, arrivals: Map<number, number>): Promise<EndToEnd> {
-  const p = poster(t);
-  const total = RATE * SECONDS;
-  const tickMs = 10;
-  const perTick = (RATE * tickMs) / 1000;
-  const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total;) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE) + perTick);
-    for (; i < due; i++) inFlight.push(p.post(RUN_BASE + i, BOT_BASE + (i % TENANTS)));
-    await new Promise((r) => setTimeout(r, tickMs));
-  }
-  await Promise.all(inFlight);
-  p.close();
-  const refused = p.refused();
-  const arrived = (): number => [...p.sentAt.keys()].filter((id) => arrivals.has(id)).length;
-  await until(() => arrived() >= p.sentAt.size - refused, DRAIN_MS);
+/** (a) RATE updates/s for SECONDS, after the warm-up, on its connections. */
+async function endToEnd(p: Poster, arrivals: Map<number, number>): Promise<EndToEnd> {
+  const phase = newPhase();
+  const cpuBefore = process.cpuUsage();
+  const started = await openLoop(p, phase, RUN_BASE, SECONDS);
+  await drained(phase, arrivals);
   const latencies: number[] = [];
   const windows = new Map<number, number[]>();
-  for (const [id, at] of p.sentAt) {
+  for (const [id, at] of phase.sentAt) {
     const arrived = arrivals.get(id);
     if (arrived === undefined) continue;
     latencies.push(arrived - at);
     const w = Math.floor((at - started) / WINDOW_MS);
     windows.set(w, [...(windows.get(w) ?? []), arrived - at]);
   }
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
   let worstWindow = { p99: Number.NaN, at: 0 };
   for (const [w, list] of windows) {
@@ -211,7 +232,14 @@ async function endToEnd(t: TestApp, arrivals: Map<number, number>): Promise<EndT
     );
     if (!(p99 <= worstWindow.p99)) worstWindow = { p99, at: (w * WINDOW_MS) / 1000 };
   }
-  return { sent: p.sentAt.size, refused, latencies, lost: p.sentAt.size - refused - latencies.length, worstWindow };
+  return {
+    sent: phase.sentAt.size,
+    refused: phase.refused,
+    latencies,
+    lost: phase.sentAt.size - phase.refused - latencies.length,
+    worstWindow,
+    cpuMsPerUpdate: (cpu.user + cpu.system) / 1000 / phase.sentAt.size,
+  };
 }
 
 /** (b) Events recorded for the tenants and delivered, timed from the first record to the last arrival. */
@@ -288,9 +316,10 @@ export default async function webhooksBench(): Promise<BenchRow[]> {
   });
   try {
     const tenants = await tenantsWithEndpoints(t, endpoint.url);
-    const warmUpMs = await warmUp(t, arrivals);
+    const p = poster(t);
+    const warmUpMs = await warmUp(p, arrivals);
     const e2eLoad = load();
-    const e2e = await endToEnd(t, arrivals);
+    const e2e = await endToEnd(p, arrivals).finally(() => p.close());
     const e2eLoadAfter = load();
     const ours = await deliveryThroughput(t, tenants, () => delivered);
     const raw = await rawBullmq();
@@ -312,7 +341,8 @@ export default async function webhooksBench(): Promise<BenchRow[]> {
         notes:
           `${e2e.sent} updates sent, ${e2e.refused} refused by the webhook route; slowest half second p99 ` +
           `${e2e.worstWindow.p99.toFixed(0)} ms (at ${e2e.worstWindow.at} s); warm-up (one update per tenant, ` +
-          `cold app) slowest ${warmUpMs.toFixed(0)} ms; load ${e2eLoad} before, ${e2eLoadAfter} after`,
+          `then ${WARM_UP_SECONDS} s at the rate) slowest ${warmUpMs.toFixed(0)} ms; ` +
+          `${e2e.cpuMsPerUpdate.toFixed(2)} ms CPU per update in the bench process (app, senders, endpoint); load ${e2eLoad} before, ${e2eLoadAfter} after`,
       },
       {
         name: 'bot updates never delivered',
