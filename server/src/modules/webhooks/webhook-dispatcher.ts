@@ -67,7 +67,7 @@ export const DELIVERY_JOB_OPTIONS: JobsOptions = {
 /** A first attempt made here that failed for the platform's own reasons goes to the queue this much later. */
 const LOCAL_FAILURE_RETRY_MS = 1000;
 
-/** Makes a delivery job's attempts in this process (WebhookDeliveryProcessor.deliver). */
+/** Makes a delivery job's attempts in this process (WebhookDeliveryProcessor.deliverJob). */
 export type LocalDelivery = (job: DeliveryJob) => Promise<unknown>;
 
 /** How long whether a tenant has an enabled endpoint is taken as known (see wakeIfListening). */
