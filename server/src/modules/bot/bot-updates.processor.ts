@@ -45,7 +45,9 @@ export class BotUpdatesProcessor extends WorkerHost {
     for (const { botId, update } of updates) {
       marks.set(`${this.prefix}:${botId}:${update.update_id}`, '1', 'EX', HANDLED_TTL_SECONDS, 'NX');
     }
-    const firsts = (await marks.exec()) ?? [];
+    const firsts = await marks.exec();
+    // Marks not answered: the job fails (BullMQ retries it) rather than take the updates as handled.
+    if (!firsts || firsts.length !== updates.length) throw new Error('the handled-update marks were not answered');
     let handled = 0;
     for (const [i, { tenantId, botId, update }] of updates.entries()) {
       const [err, first] = firsts[i] ?? [null, null];
