@@ -86,7 +86,8 @@ const LISTENING_CACHE_SIZE = 100_000;
 @Injectable()
 export class WebhookDispatcher implements OnModuleDestroy {
   private readonly logger = new Logger(WebhookDispatcher.name);
-  private readonly listening = new Map<string, { answer: Promise<boolean>; until: number }>();
+  /** Whether each tenant has an enabled endpoint: the lookup, until when it holds, and its answer once in. */
+  private readonly listening = new Map<string, { answer: Promise<boolean>; until: number; known?: boolean }>();
   /** Whether wake-ups dispatch in this process (it runs the dispatch worker). */
   private inProcess = false;
   /** Tenants being dispatched in this process, and whether they were woken again meanwhile. */
@@ -118,14 +119,27 @@ export class WebhookDispatcher implements OnModuleDestroy {
    */
   wakeIfListening(tenantId: string): void {
     const now = Date.now();
-    let known = this.listening.get(tenantId);
-    if (!known || known.until <= now) {
+    let entry = this.listening.get(tenantId);
+    if (!entry || entry.until <= now) {
+      const previous = entry;
       if (this.listening.size >= LISTENING_CACHE_SIZE) this.listening.clear();
       // On a failed lookup, wake anyway: a dispatch that finds nothing costs less than a late event.
-      known = { answer: this.endpoints.hasEnabled(tenantId).catch(() => true), until: now + LISTENING_CACHE_MS };
-      this.listening.set(tenantId, known);
+      const answer = this.endpoints.hasEnabled(tenantId).catch(() => true);
+      const fresh: { answer: Promise<boolean>; until: number; known?: boolean } = {
+        answer,
+        until: now + LISTENING_CACHE_MS,
+      };
+      void answer.then((yes) => (fresh.known = yes));
+      this.listening.set(tenantId, fresh);
+      entry = fresh;
+      // Listening when last looked: woken at once, while the lookup runs for the next recordings (a
+      // dispatch for a tenant whose endpoints went meanwhile finds nothing to do).
+      if (previous?.known) {
+        this.wake(tenantId);
+        return;
+      }
     }
-    void known.answer.then((yes) => {
+    void entry.answer.then((yes) => {
       if (yes) this.wake(tenantId);
     });
   }
