@@ -252,6 +252,35 @@ describe('events', () => {
     expect(none).toEqual({ events: [], next_after: rest.next_after });
   });
 
+  it('shares one append among callers recording at the same time, answers each its own events, and wakes every tenant recorded', async () => {
+    const [a, b] = [await newTenant(t), await newTenant(t)];
+    const notifier = t.app.get(EventsNotifier);
+    const woken = new Set<string>();
+    const stops = [a, b].map(({ user }) => notifier.listen(user.id, () => woken.add(user.id)));
+    const events = t.app.get(EventsService);
+    const pings = (...ns: number[]) => ns.map((n) => ({ type: EventType.Ping, data: { n } }));
+    try {
+      // Three callers at once, two of them naming the same tenant.
+      const [one, two, three] = await Promise.all([
+        events.emitMany(a.user.id, pings(1, 2)),
+        events.emitMany(a.user.id, pings(3)),
+        events.emitForTenants([
+          { tenantId: b.user.id, events: pings(4) },
+          { tenantId: a.user.id, events: pings(5) },
+        ]),
+      ]);
+      expect(one.map((e) => e.data.n)).toEqual([1, 2]);
+      expect(two.map((e) => e.data.n)).toEqual([3]);
+      expect(three.get(b.user.id)?.map((e) => e.data.n)).toEqual([4]);
+      expect(three.get(a.user.id)?.map((e) => e.data.n)).toEqual([5]);
+      expect((await pull(a.headers, { limit: 500 })).events.map((e) => e.data.n).sort()).toEqual([1, 2, 3, 5]);
+      expect((await pull(b.headers, { limit: 500 })).events.map((e) => e.data.n)).toEqual([4]);
+      await eventually(() => woken.has(a.user.id) && woken.has(b.user.id));
+    } finally {
+      for (const stop of stops) stop();
+    }
+  });
+
   it('long-polls: answers with the event that arrives while it waits, and with nothing after wait when none does', async () => {
     const { user, headers } = await newTenant(t);
     const start = await ping(user.id, 0);

@@ -8,6 +8,9 @@ import { EventType, type TenantEvent } from '../src/modules/events/event-types';
 import { EventsService } from '../src/modules/events/events.service';
 import type { NotificationJob } from '../src/modules/bot/notifications.service';
 import { QueueName } from '../src/modules/queue/queue-names';
+import { WebhookDeliveryProcessor } from '../src/modules/webhooks/webhook-delivery.processor';
+import { WebhookDispatcher } from '../src/modules/webhooks/webhook-dispatcher';
+import type { DeliveryJob } from '../src/modules/webhooks/webhook-jobs';
 import { newStaff, newTenant } from './factories/user.factory';
 import { channelFor, connectBot, control, newUser } from './helpers/bot-world';
 import { eventually } from './helpers/eventually';
@@ -260,6 +263,37 @@ describe('webhooks', () => {
     expect((await deliveries(headers, id, { status: 'failed', limit: 2 })).map((d) => d.attempt)).toEqual([3, 2]);
     await request(t.url).get(`/api/webhook-endpoints/${id}/deliveries`).query({ limit: 101 }).set(headers).expect(400);
     await request(t.url).get(`/api/webhook-endpoints/${id}/deliveries`).query({ status: 'x' }).set(headers).expect(400);
+  });
+
+  it('delivers through the sweep, with the same webhook-id, a first attempt whose process died while making it', async () => {
+    const { user, headers } = await newTenant(t);
+    const { id, secret } = await create(headers, '/orphan');
+    const dispatcher = t.app.get(WebhookDispatcher);
+    let started: DeliveryJob | undefined;
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The process making first attempts here "dies" in the middle of one: it neither POSTs nor records.
+    dispatcher.deliverInProcess(async (job) => {
+      started = job;
+      await held;
+    }, 64);
+    try {
+      const event = await ping(user.id);
+      await eventually(() => started?.eventId === event?.id);
+      expect((await deliveries(headers, id)).map((d) => [d.event_id, d.attempt, d.status])).toEqual([
+        [event?.id, 1, 'pending'],
+      ]);
+      expect(receiver.at('/orphan')).toHaveLength(0);
+      // A minute on, the sweep finds the attempt still pending and queues it for the delivery workers.
+      expect((await dispatcher.sweep(new Date(Date.now() + 61_000))).requeued).toBeGreaterThanOrEqual(1);
+      const [got] = await eventually(() => receiver.at('/orphan').length > 0 && receiver.at('/orphan'));
+      expect(got?.headers['webhook-id']).toBe(event?.id);
+      expect(got && verify(secret, got)).toEqual(event);
+      await eventually(async () => (await deliveries(headers, id))[0]?.status === 'succeeded');
+    } finally {
+      release();
+      t.app.get(WebhookDeliveryProcessor).onApplicationBootstrap();
+    }
   });
 
   it('disables a dead endpoint after the configured time, records endpoint.disabled for the pull API and queues a system bot note', async () => {

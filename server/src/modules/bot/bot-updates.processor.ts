@@ -16,9 +16,10 @@ const HANDLED_TTL_SECONDS = 24 * 3600;
 
 /**
  * Runs queued tenant bot updates through each tenant's Telegraf instance. A
- * batch that runs again (a worker died in the middle) skips the updates it
- * had already started, so no update is handled twice; one update's failure
- * is logged and does not replay the others.
+ * batch marks its updates as started together (one Redis round trip) before
+ * handling them in order; a batch that runs again (a worker died in the
+ * middle) skips the updates marked before, so no update is handled twice; one
+ * update's failure is logged and does not replay the others.
  */
 @Processor(QueueName.BotUpdates, { concurrency: 16 })
 export class BotUpdatesProcessor extends WorkerHost {
@@ -39,15 +40,18 @@ export class BotUpdatesProcessor extends WorkerHost {
   async process(job: Job<BotUpdatesBatch>): Promise<{ handled: number }> {
     // Recorded as events before any is handled; a failure fails the job, which BullMQ retries: no event is lost.
     await this.updateEvents.record(job.data.updates);
+    const updates = job.data.updates;
+    const marks = this.redis.pipeline();
+    for (const { botId, update } of updates) {
+      marks.set(`${this.prefix}:${botId}:${update.update_id}`, '1', 'EX', HANDLED_TTL_SECONDS, 'NX');
+    }
+    const firsts = await marks.exec();
+    // Marks not answered: the job fails (BullMQ retries it) rather than take the updates as handled.
+    if (!firsts || firsts.length !== updates.length) throw new Error('the handled-update marks were not answered');
     let handled = 0;
-    for (const { tenantId, botId, update } of job.data.updates) {
-      const first = await this.redis.set(
-        `${this.prefix}:${botId}:${update.update_id}`,
-        '1',
-        'EX',
-        HANDLED_TTL_SECONDS,
-        'NX',
-      );
+    for (const [i, { tenantId, botId, update }] of updates.entries()) {
+      const [err, first] = firsts[i] ?? [null, null];
+      if (err) throw err;
       if (!first) continue;
       this.metrics.botUpdate();
       try {

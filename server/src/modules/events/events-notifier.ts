@@ -9,7 +9,8 @@ type Listener = () => void;
 
 /**
  * Wakes the long polls and event streams of a tenant, on every pod, when its events are recorded:
- * one Redis pub/sub channel per deployment carrying tenant ids. A wake-up carries no event: the
+ * one Redis pub/sub channel per deployment carrying tenant ids, comma-separated: the wake-ups asked
+ * for in one turn of the event loop go out in one message. A wake-up carries no event: the
  * woken reader reads from its cursor, so a lost or duplicated wake-up costs a late or an extra read,
  * never a lost or repeated event. Publishes on the app's shared client; subscribes on a dedicated
  * connection (a subscribed connection can do nothing else), released on shutdown.
@@ -20,6 +21,8 @@ export class EventsNotifier implements OnModuleInit, OnModuleDestroy {
   private readonly channel: string;
   private readonly subscriber: RedisClient;
   private readonly byTenant = new Map<string, Set<Listener>>();
+  /** Tenants to wake in the next message, and the promise that message settles. */
+  private outgoing: { tenants: Set<string>; sent: Promise<void> } | null = null;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -28,7 +31,9 @@ export class EventsNotifier implements OnModuleInit, OnModuleDestroy {
   ) {
     this.channel = `${config.redis.prefix}:events:wake`;
     this.subscriber = connections.dedicated('subscriber');
-    this.subscriber.on('message', (_channel: string, tenantId: string) => this.dispatch(tenantId));
+    this.subscriber.on('message', (_channel: string, tenantIds: string) => {
+      for (const tenantId of tenantIds.split(',')) this.dispatch(tenantId);
+    });
   }
 
   onModuleInit(): void {
@@ -44,13 +49,26 @@ export class EventsNotifier implements OnModuleInit, OnModuleDestroy {
     this.connections.release(this.subscriber);
   }
 
-  /** Tells every pod that the tenant has new events. Best effort: readers also wake at their deadline. */
-  async publish(tenantId: string): Promise<void> {
-    try {
-      await this.publisher.publish(this.channel, tenantId);
-    } catch (err) {
-      this.logger.warn(`event wake-up for tenant ${tenantId} not sent: ${(err as Error).message}`);
+  /**
+   * Tells every pod that the tenant has new events, with the other wake-ups of this turn of the event
+   * loop in one message. Best effort: readers also wake at their deadline.
+   */
+  publish(tenantId: string): Promise<void> {
+    if (this.outgoing) {
+      this.outgoing.tenants.add(tenantId);
+      return this.outgoing.sent;
     }
+    const tenants = new Set([tenantId]);
+    const sent = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      this.outgoing = null;
+      try {
+        await this.publisher.publish(this.channel, [...tenants].join(','));
+      } catch (err) {
+        this.logger.warn(`event wake-up for ${tenants.size} tenant(s) not sent: ${(err as Error).message}`);
+      }
+    });
+    this.outgoing = { tenants, sent };
+    return sent;
   }
 
   /** Calls `listener` on each wake-up of the tenant until the returned function is called. */

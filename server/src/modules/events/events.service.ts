@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { Coalescer } from '../../common/coalescer';
 import { EventsError, EventsErrorCode } from './events.errors';
 import { EventsNotifier } from './events-notifier';
 import { type EventsMaintenanceResult, EventsRepository } from './events.repository';
@@ -24,6 +25,12 @@ export interface EventsQuery {
  */
 const DEFERRED_WAKE_MS = [200, 2000];
 
+/** Some tenants' events to append, each tenant's in order. */
+type TenantBatches = { tenantId: string; events: NewEvent[] }[];
+
+/** One caller's share of a shared append: its events by tenant, or why its statement failed. */
+type AppendResult = { recorded: Map<string, TenantEvent[]> } | { error: unknown };
+
 /**
  * A tenant's events: recording them (once per dedupe key), reading them from a cursor, waiting for
  * the next ones. Every pod's long polls and streams wake through EventsNotifier.
@@ -34,6 +41,11 @@ export class EventsService implements OnModuleDestroy {
   private readonly readers = new Set<AbortController>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly recordedHooks: ((tenantId: string) => void)[] = [];
+  /** Appends asked for at the same time share a statement (group commit; see appendTogether). */
+  private readonly appends = new Coalescer<TenantBatches, AppendResult>((calls) => this.appendTogether(calls), {
+    maxBatch: 100,
+    maxInFlight: 2,
+  });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -79,17 +91,58 @@ export class EventsService implements OnModuleDestroy {
   }
 
   /**
-   * Records several tenants' events (each tenant's in order) in one statement, and answers those
-   * recorded by tenant; each tenant with new events is woken at once.
+   * Records several tenants' events (each tenant's in order) in one statement, shared with the other
+   * appends asked for meanwhile, and answers those recorded by tenant; each tenant with new events is
+   * woken at once.
    */
-  async emitForTenants(batches: { tenantId: string; events: NewEvent[] }[]): Promise<Map<string, TenantEvent[]>> {
-    const recorded = await this.repo.appendForTenants(batches);
+  async emitForTenants(batches: TenantBatches): Promise<Map<string, TenantEvent[]>> {
+    const result = await this.appends.call(batches);
+    if ('error' in result) throw result.error;
+    const recorded = result.recorded;
     for (const tenantId of recorded.keys()) {
       // Not awaited: recording is done, and a slow or absent Redis must not hold up the writer.
       void this.notifier.publish(tenantId);
       this.runRecordedHooks(tenantId);
     }
     return recorded;
+  }
+
+  /**
+   * Appends several callers' events: callers with no tenant in common share one statement (its answer
+   * is split by tenant), so a caller naming a tenant another one names goes in a statement of its own,
+   * run beside. Each statement's failure is its callers' only: the others' events are recorded.
+   */
+  private async appendTogether(calls: TenantBatches[]): Promise<AppendResult[]> {
+    const groups: { tenants: Set<string>; calls: number[] }[] = [];
+    calls.forEach((batches, k) => {
+      const tenants = batches.map((b) => b.tenantId);
+      let group = groups.find((g) => !tenants.some((t) => g.tenants.has(t)));
+      if (!group) {
+        group = { tenants: new Set(), calls: [] };
+        groups.push(group);
+      }
+      for (const t of tenants) group.tenants.add(t);
+      group.calls.push(k);
+    });
+    const results: AppendResult[] = calls.map(() => ({ recorded: new Map() }));
+    await Promise.all(
+      groups.map(async (group) => {
+        try {
+          const recorded = await this.repo.appendForTenants(group.calls.flatMap((k) => calls[k] ?? []));
+          for (const k of group.calls) {
+            const mine = new Map<string, TenantEvent[]>();
+            for (const { tenantId } of calls[k] ?? []) {
+              const events = recorded.get(tenantId);
+              if (events) mine.set(tenantId, events);
+            }
+            results[k] = { recorded: mine };
+          }
+        } catch (error) {
+          for (const k of group.calls) results[k] = { error };
+        }
+      }),
+    );
+    return results;
   }
 
   /**

@@ -1,12 +1,14 @@
 import { WorkerHost } from '@nestjs/bullmq';
-import { Injectable, type Type } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy, type Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
 import type { TenantEvent } from '../events/event-types';
 import { EventsService } from '../events/events.service';
 import { configuredProcessor } from '../queue/configured-processor';
 import { QueueName } from '../queue/queue-names';
 import { WebhookHttpClient } from './webhook-http';
+import { WebhookDispatcher } from './webhook-dispatcher';
 import type { DeliveryJob } from './webhook-jobs';
 import { signDelivery } from './webhook-signature';
 import { type DeliveryTarget, WebhooksService } from './webhooks.service';
@@ -17,20 +19,37 @@ import { type DeliveryTarget, WebhooksService } from './webhooks.service';
  * outcome recorded (WebhooksService.recordOutcome); a job may carry further first attempts to the
  * same endpoint, made beside it, one POST each. An endpoint gone or disabled is skipped; its
  * attempt stays pending, to go out when it is enabled again. Concurrency from the config
- * (`webhookDeliveryProcessor(config)`).
+ * (`webhookDeliveryProcessor(config)`). The first attempts this process dispatches are made here
+ * without a job (WebhookDispatcher.deliverInProcess), as many at once besides the worker's.
  */
 @Injectable()
-export class WebhookDeliveryProcessor extends WorkerHost {
+export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly webhooks: WebhooksService,
     private readonly events: EventsService,
     private readonly http: WebhookHttpClient,
+    private readonly dispatcher: WebhookDispatcher,
   ) {
     super();
   }
 
-  async process(job: Job<DeliveryJob>): Promise<{ status: string }> {
-    const { also, ...d } = job.data;
+  onApplicationBootstrap(): void {
+    this.dispatcher.deliverInProcess((job) => this.deliverJob(job), this.config.webhooks.deliveryConcurrency);
+  }
+
+  /** Before the HTTP client and the connections close: the attempts being made here finish. */
+  async onModuleDestroy(): Promise<void> {
+    await this.dispatcher.stopDeliveringInProcess();
+  }
+
+  process(job: Job<DeliveryJob>): Promise<{ status: string }> {
+    return this.deliverJob(job.data);
+  }
+
+  /** Makes a job's attempts (see the class); throws for a platform failure of any of them. */
+  async deliverJob(job: DeliveryJob): Promise<{ status: string }> {
+    const { also, ...d } = job;
     const target = await this.webhooks.deliveryTarget(d.tenantId, d.endpointId);
     if (!target || target.status !== 'enabled') return { status: 'skipped' };
     // The attempts dispatched with this one go out beside it, each recorded on its own; a platform

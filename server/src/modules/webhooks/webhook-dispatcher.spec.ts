@@ -57,4 +57,27 @@ describe('webhook dispatch wake-ups', () => {
     expect(queued).toEqual(['t']);
     expect(lookups).toEqual(['t', 't']);
   });
+
+  it('wakes a tenant listening when last looked at once while it looks again, and follows the new answer after', async () => {
+    const listening = new Set(['t']);
+    const { d, lookups, queued } = dispatcher(listening);
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      d.wakeIfListening('t');
+      await settled();
+      expect(queued).toEqual(['t']);
+      listening.delete('t');
+      clock.mockReturnValue(Date.now() + 60_000);
+      // The answer held is stale: woken on it, and looked up again.
+      d.wakeIfListening('t');
+      expect(queued).toEqual(['t', 't']);
+      await settled();
+      expect(lookups).toEqual(['t', 't']);
+      d.wakeIfListening('t');
+      await settled();
+      expect(queued).toEqual(['t', 't']);
+    } finally {
+      clock.mockRestore();
+    }
+  });
 });

@@ -64,6 +64,12 @@ export const DELIVERY_JOB_OPTIONS: JobsOptions = {
   removeOnFail: 1000,
 };
 
+/** A first attempt made here that failed for the platform's own reasons goes to the queue this much later. */
+const LOCAL_FAILURE_RETRY_MS = 1000;
+
+/** Makes a delivery job's attempts in this process (WebhookDeliveryProcessor.deliverJob). */
+export type LocalDelivery = (job: DeliveryJob) => Promise<unknown>;
+
 /** How long whether a tenant has an enabled endpoint is taken as known (see wakeIfListening). */
 const LISTENING_CACHE_MS = 5000;
 const LISTENING_CACHE_SIZE = 100_000;
@@ -80,12 +86,15 @@ const LISTENING_CACHE_SIZE = 100_000;
 @Injectable()
 export class WebhookDispatcher implements OnModuleDestroy {
   private readonly logger = new Logger(WebhookDispatcher.name);
-  private readonly listening = new Map<string, { answer: Promise<boolean>; until: number }>();
+  /** Whether each tenant has an enabled endpoint: the lookup, until when it holds, and its answer once in. */
+  private readonly listening = new Map<string, { answer: Promise<boolean>; until: number; known?: boolean }>();
   /** Whether wake-ups dispatch in this process (it runs the dispatch worker). */
   private inProcess = false;
   /** Tenants being dispatched in this process, and whether they were woken again meanwhile. */
   private readonly running = new Map<string, boolean>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Makes first attempts here, when this process runs the delivery worker, up to `capacity` jobs at once. */
+  private local: { deliver: LocalDelivery; capacity: number; running: Set<Promise<void>> } | null = null;
   /** Reads of the dispatch functions made at the same time share a statement (group commit). */
   private readonly reads = new Coalescer<string, DispatchedTenant>((tenants) => this.readBatch(tenants), {
     maxBatch: 100,
@@ -110,14 +119,27 @@ export class WebhookDispatcher implements OnModuleDestroy {
    */
   wakeIfListening(tenantId: string): void {
     const now = Date.now();
-    let known = this.listening.get(tenantId);
-    if (!known || known.until <= now) {
+    let entry = this.listening.get(tenantId);
+    if (!entry || entry.until <= now) {
+      const previous = entry;
       if (this.listening.size >= LISTENING_CACHE_SIZE) this.listening.clear();
       // On a failed lookup, wake anyway: a dispatch that finds nothing costs less than a late event.
-      known = { answer: this.endpoints.hasEnabled(tenantId).catch(() => true), until: now + LISTENING_CACHE_MS };
-      this.listening.set(tenantId, known);
+      const answer = this.endpoints.hasEnabled(tenantId).catch(() => true);
+      const fresh: { answer: Promise<boolean>; until: number; known?: boolean } = {
+        answer,
+        until: now + LISTENING_CACHE_MS,
+      };
+      void answer.then((yes) => (fresh.known = yes));
+      this.listening.set(tenantId, fresh);
+      entry = fresh;
+      // Listening when last looked: woken at once, while the lookup runs for the next recordings (a
+      // dispatch for a tenant whose endpoints went meanwhile finds nothing to do).
+      if (previous?.known) {
+        this.wake(tenantId);
+        return;
+      }
     }
-    void known.answer.then((yes) => {
+    void entry.answer.then((yes) => {
       if (yes) this.wake(tenantId);
     });
   }
@@ -135,6 +157,47 @@ export class WebhookDispatcher implements OnModuleDestroy {
    */
   dispatchInProcess(): void {
     this.inProcess = true;
+  }
+
+  /**
+   * This process runs the delivery worker: from now on the first attempts it dispatches are made here
+   * at once, up to `capacity` jobs at a time, instead of going through the delivery queue (three Redis
+   * scripts and a hop less per job); the rest are queued as before. Nothing is lost if the process
+   * dies meanwhile: the attempts were recorded pending by the dispatch, and the sweep queues those
+   * still pending LOST_AFTER_MS after they were due. An attempt that fails for the platform's own
+   * reasons (not the endpoint's answer, which is recorded) is queued, and its job retries it.
+   */
+  deliverInProcess(deliver: LocalDelivery, capacity: number): void {
+    this.local = { deliver, capacity, running: new Set() };
+  }
+
+  /** Shutting down the delivery worker: no new attempt here, and those running finish. */
+  async stopDeliveringInProcess(): Promise<void> {
+    const local = this.local;
+    this.local = null;
+    if (local) await Promise.allSettled([...local.running]);
+  }
+
+  /** Starts here the jobs this process has room for; answers the others. */
+  private deliverHere(jobs: DeliveryJob[]): DeliveryJob[] {
+    const local = this.local;
+    if (!local) return jobs;
+    const room = Math.max(0, local.capacity - local.running.size);
+    for (const job of jobs.slice(0, room)) {
+      const run = local.deliver(job).then(
+        () => undefined,
+        (err: unknown) => {
+          this.logger.warn(`webhook delivery ${deliveryJobId(job)} failed here, queued: ${(err as Error).message}`);
+          return this.queueDeliveries([job], LOCAL_FAILURE_RETRY_MS).catch((queueErr: unknown) =>
+            // Still pending in the database: the sweep queues it.
+            this.logger.warn(`webhook delivery ${deliveryJobId(job)} not queued: ${(queueErr as Error).message}`),
+          );
+        },
+      );
+      local.running.add(run);
+      void run.finally(() => local.running.delete(run));
+    }
+    return jobs.slice(room);
   }
 
   /**
@@ -196,14 +259,14 @@ export class WebhookDispatcher implements OnModuleDestroy {
    * Dispatches the tenant's new events to its enabled endpoints: each read of the log is one statement
    * (tenant_webhook_dispatch: the endpoints locked, the events after their lowest cursor read, the
    * attempts recorded and the cursors moved), shared with the dispatches of other tenants running at
-   * the same time; the jobs are queued after it. Answers how many attempts it queued.
+   * the same time; the jobs are started here (deliverInProcess) or queued after it. Answers how many
+   * attempts it handed on.
    */
   async dispatch(tenantId: string): Promise<number> {
     let queued = 0;
     for (let read = 0; read < MAX_READS_PER_DISPATCH; read++) {
       const { attempts, more } = await this.reads.call(tenantId);
-      const jobs = deliveryJobs(tenantId, attempts);
-      await this.queueDeliveries(jobs);
+      await this.queueDeliveries(this.deliverHere(deliveryJobs(tenantId, attempts)));
       queued += attempts.length;
       if (!more) return queued;
     }

@@ -35,7 +35,7 @@ describe('webhook delivery over HTTP', () => {
       expect(failed).toMatchObject({ ok: false, statusCode: 500, error: 'the endpoint answered 500' });
       expect(failed.responseBody).toHaveLength(1024);
     } finally {
-      client.onModuleDestroy();
+      await client.onModuleDestroy();
     }
   });
 
@@ -48,7 +48,7 @@ describe('webhook delivery over HTTP', () => {
         error: 'no answer within 0.3 s',
       });
     } finally {
-      client.onModuleDestroy();
+      await client.onModuleDestroy();
     }
   });
 
@@ -65,7 +65,7 @@ describe('webhook delivery over HTTP', () => {
       expect((await client.post(`${base}/ok`, '{}', {})).error).toMatch(/not https/);
       expect(hits).toBe(before);
     } finally {
-      client.onModuleDestroy();
+      await client.onModuleDestroy();
     }
   });
 });

@@ -28,6 +28,8 @@ export class WebhookHttpClient implements OnModuleDestroy {
   private readonly timeoutMs: number;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  /** POSTs under way: shutting down waits for them (each ends by its deadline). */
+  private readonly inFlight = new Set<Promise<PostOutcome>>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.policy = { allowPrivateTargets: config.webhooks.allowPrivateTargets };
@@ -37,7 +39,8 @@ export class WebhookHttpClient implements OnModuleDestroy {
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, lookup });
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
@@ -54,7 +57,7 @@ export class WebhookHttpClient implements OnModuleDestroy {
     const refused = checkTargetAddress(url, this.policy);
     if (refused) return Promise.resolve(failure(elapsed(), refused));
     const secure = url.protocol === 'https:';
-    return new Promise<PostOutcome>((resolve) => {
+    const posted = new Promise<PostOutcome>((resolve) => {
       let settled = false;
       const settle = (outcome: PostOutcome): void => {
         if (settled) return;
@@ -111,6 +114,9 @@ export class WebhookHttpClient implements OnModuleDestroy {
       req.on('error', (err: NodeJS.ErrnoException) => settle(failure(elapsed(), describeError(err))));
       req.end(body);
     });
+    this.inFlight.add(posted);
+    void posted.finally(() => this.inFlight.delete(posted));
+    return posted;
   }
 }
 

@@ -19,4 +19,13 @@ describe('webhook signatures', () => {
     expect(() => new Webhook(stranger).verify(body, { ...headers })).toThrow();
     expect(() => new Webhook(current).verify(`${body} `, { ...headers })).toThrow();
   });
+
+  it('signs bodies beyond ASCII exactly as standardwebhooks does, for secrets with and without the prefix', () => {
+    const secret = newWebhookSecret();
+    const at = new Date();
+    const body = JSON.stringify({ id: '9', type: 'bot.message', data: { text: 'héllo — 你好 👋' } });
+    for (const s of [secret, secret.slice('whsec_'.length)]) {
+      expect(signDelivery([s], '9', at, body)['webhook-signature']).toBe(new Webhook(secret).sign('9', at, body));
+    }
+  });
 });

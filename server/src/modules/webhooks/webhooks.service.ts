@@ -297,11 +297,24 @@ export class WebhooksService {
   /**
    * The endpoint's url, status and secrets for a delivery; null when it is gone. Cached briefly per
    * process; deliveries that miss at the same time share one lookup, and a secret whose sealed value
-   * did not change is not opened again.
+   * did not change is not opened again. An answer past half its time is looked up again in the
+   * background while it is still served, so a busy endpoint's deliveries do not wait for the lookup.
    */
   deliveryTarget(tenantId: string, endpointId: string): Promise<DeliveryTarget | null> {
     const hit = this.targets.get(endpointId);
-    if (hit && hit.expires > Date.now()) return Promise.resolve(hit.value);
+    const now = Date.now();
+    if (hit && hit.expires > now) {
+      if (hit.expires - now < TARGET_CACHE_MS / 2) {
+        // A failed lookup here is forgotten: the next delivery past the expiry looks up and waits.
+        this.lookUpTargetShared(tenantId, endpointId).catch(() => undefined);
+      }
+      return Promise.resolve(hit.value);
+    }
+    return this.lookUpTargetShared(tenantId, endpointId);
+  }
+
+  /** One lookup of the endpoint at a time in this process; callers meanwhile share it. */
+  private lookUpTargetShared(tenantId: string, endpointId: string): Promise<DeliveryTarget | null> {
     let pending = this.targetLookups.get(endpointId);
     if (!pending) {
       pending = this.lookUpTarget(tenantId, endpointId).finally(() => this.targetLookups.delete(endpointId));
