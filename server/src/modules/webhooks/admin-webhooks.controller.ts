@@ -7,8 +7,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { AuditActor } from '../audit/audit-actions';
-import { AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
+import { actorOf, AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
 import { Roles, STAFF_ROLES } from '../auth/roles.decorator';
 import {
   AdminWebhookEndpointListDto,
@@ -18,8 +17,6 @@ import {
   WebhookReplayDto,
 } from './dtos/webhook.dto';
 import { WebhooksService } from './webhooks.service';
-
-const actorOf = (user: AuthUser, ip: string): AuditActor => ({ id: user.id, role: user.role, ip });
 
 /** The support console's view of a tenant's webhook endpoints (never a secret). */
 @ApiTags('admin')

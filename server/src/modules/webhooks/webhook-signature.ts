@@ -24,7 +24,9 @@ const keyOf = (secret: string): Buffer =>
  * rotation's overlap), as Standard Webhooks defines it: `v1,` and the base64 HMAC-SHA256 of
  * `id.timestamp.body`, computed by node:crypto, once per secret. The signatures are space-separated,
  * so a receiver holding either secret verifies it (webhook-signature.spec checks against the
- * `standardwebhooks` package).
+ * `standardwebhooks` package). Written here rather than calling that package's `Webhook.sign`
+ * because the package computes the HMAC in JavaScript, a cost paid on every delivery at the
+ * worker's busiest path, where node:crypto's native HMAC gives the same bytes for less.
  */
 export function signDelivery(secrets: readonly string[], id: string, at: Date, body: string): SignedHeaders {
   const timestamp = String(Math.floor(at.getTime() / 1000));

@@ -10,8 +10,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { AuditActor } from '../audit/audit-actions';
-import { AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
+import { actorOf, AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
 import {
   CreatedWebhookEndpointDto,
   CreateWebhookEndpointDto,
@@ -27,8 +26,6 @@ import {
 } from './dtos/webhook.dto';
 import { WebhookEndpointOwnershipGuard } from './webhook-endpoint-ownership.guard';
 import { WebhooksService } from './webhooks.service';
-
-const actorOf = (user: AuthUser, ip: string): AuditActor => ({ id: user.id, role: user.role, ip });
 
 @ApiTags('webhooks')
 @ApiBearerAuth('bearer')
