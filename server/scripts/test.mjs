@@ -1,5 +1,4 @@
 // `npm test`: install if needed, then lint, type checks and every test (server and console).
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,84 +19,43 @@ ensureTelethon();
 await ensureServices(process.env.TEST_DATABASE_URL, process.env.TEST_REDIS_URL);
 
 const results = [];
-const record = (name, started, status) => {
-  results.push({ name, ok: status === 0, seconds: Math.round((Date.now() - started) / 1000) });
-  return status === 0;
-};
 const step = (name, cmd, args, opts) => {
   log(`${name}…`);
   const started = Date.now();
-  return record(name, started, run(cmd, args, opts));
-};
-
-/** Runs a step in the background; its output is held back and printed whole when it ends, so lanes never interleave. */
-const backgroundStep = (name, cmd, args, opts = {}) =>
-  new Promise((resolve) => {
-    const started = Date.now();
-    const output = [];
-    const child = spawn(cmd, args, {
-      cwd: ROOT,
-      ...opts,
-      env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.on('data', (d) => output.push(d));
-    child.stderr.on('data', (d) => output.push(d));
-    const done = (status) => {
-      log(`${name} (${Math.round((Date.now() - started) / 1000)}s)`);
-      process.stdout.write(Buffer.concat(output));
-      resolve(record(name, started, status));
-    };
-    child.once('error', (err) => {
-      output.push(Buffer.from(`${cmd} could not start: ${err.message}\n`));
-      done(1);
-    });
-    child.once('close', (code) => done(code ?? 1));
-  });
-/** Steps one after another, in the background. */
-const lane = async (steps) => {
-  for (const s of steps) await backgroundStep(...s);
+  const status = run(cmd, args, opts);
+  results.push({ name, ok: status === 0, seconds: Math.round((Date.now() - started) / 1000) });
+  return status === 0;
 };
 
 const env = { NG_CLI_ANALYTICS: 'false', CI: process.env.CI ?? 'true' };
-// The static checks and the console build are single-threaded Node processes: two lanes keep both
-// cores busy, each lane about as long as the other. Jest waits for them (its e2e project drives the build).
-log('Lint, format, type check and console build, in two lanes…');
-await Promise.all([
-  lane([
-    ['Lint (server)', 'npx', ['eslint', '--max-warnings', '0', 'src', 'test'], { cwd: SERVER }],
-    // The migrations sit in the repository's root, outside the server's ESLint base path: run from the root
-    // with the server's config (its tsconfig includes them), so they are linted like the server's sources.
-    [
-      'Lint (migrations)',
-      'npx',
-      ['eslint', '--config', 'server/eslint.config.mjs', '--max-warnings', '0', 'migrations'],
-    ],
-    [
-      'Format (prettier --check)',
-      'npx',
-      [
-        'prettier',
-        '--check',
-        '--log-level',
-        'warn',
-        'server/src',
-        'server/test',
-        'server/bench',
-        'server/scripts',
-        'migrations',
-        'admin-console/src',
-        'admin-console/e2e',
-      ],
-    ],
-    // Built before Jest: its e2e project (admin-console/e2e) drives this build in Chromium through the real server.
-    ['Admin console build', 'npm', ['run', 'build', '-w', 'admin-console'], { env }],
-  ]),
-  lane([
-    ['Type check (server)', 'npx', ['tsc', '-p', 'tsconfig.json'], { cwd: SERVER }],
-    ['Lint (admin console)', 'npm', ['run', 'lint', '-w', 'admin-console'], { env }],
-  ]),
+step('Lint (server)', 'npx', ['eslint', '--max-warnings', '0', 'src', 'test'], { cwd: SERVER });
+// The migrations sit in the repository's root, outside the server's ESLint base path: run from the root
+// with the server's config (its tsconfig includes them), so they are linted like the server's sources.
+step('Lint (migrations)', 'npx', [
+  'eslint',
+  '--config',
+  'server/eslint.config.mjs',
+  '--max-warnings',
+  '0',
+  'migrations',
 ]);
+step('Lint (admin console)', 'npm', ['run', 'lint', '-w', 'admin-console'], { env });
+step('Format (prettier --check)', 'npx', [
+  'prettier',
+  '--check',
+  '--log-level',
+  'warn',
+  'server/src',
+  'server/test',
+  'server/bench',
+  'server/scripts',
+  'migrations',
+  'admin-console/src',
+  'admin-console/e2e',
+]);
+step('Type check (server)', 'npx', ['tsc', '-p', 'tsconfig.json'], { cwd: SERVER });
+// Built before Jest: its e2e project (admin-console/e2e) drives this build in Chromium through the real server.
+step('Admin console build', 'npm', ['run', 'build', '-w', 'admin-console'], { env });
 const jestJson = path.join(tmpdir(), `tenantgram-jest-${process.pid}.json`);
 step('Server tests (unit + integration)', 'npx', ['jest', '--json', `--outputFile=${jestJson}`], { cwd: SERVER });
 step('Admin console tests', 'npm', ['test', '-w', 'admin-console'], { env });
