@@ -3,6 +3,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const swc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
 const transform = { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] };
+// Every spec's database is a copy of one template the migrations build once per run (see test-database.ts).
+const globalSetup = '<rootDir>/test/helpers/migrated-template.setup.ts';
 
 module.exports = {
   // Spec files run side by side even on a 2-core machine: they wait on I/O, and isolation is tested.
@@ -23,6 +25,7 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       setupFiles: ['<rootDir>/test/helpers/env.setup.ts'],
+      globalSetup,
     },
     {
       // The admin console in Chromium against the real server (see admin-console/e2e/).
@@ -33,6 +36,7 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       setupFiles: ['<rootDir>/test/helpers/env.setup.ts'],
+      globalSetup,
     },
   ],
 };

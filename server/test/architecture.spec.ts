@@ -98,33 +98,62 @@ describe('architecture', () => {
 
   describe('the outside-systems import rule', () => {
     /**
-     * ESLint's CLI on a probe file written beside a feature module for the length of one run (jest's
-     * module loader cannot load the flat config, and type-aware linting reads the file from disk).
+     * ESLint's CLI on probe files written beside a feature module for the length of one run (jest's
+     * module loader cannot load the flat config, and type-aware linting reads the files from disk).
+     * Every probe goes through the same run: the type-aware program is built once, not once per probe.
      */
-    const lintProbe = (text: string): { ruleId: string | null; message: string }[] => {
-      const file = path.join(MODULES, 'posts', `architecture-probe-${process.pid}.ts`);
-      fs.writeFileSync(file, text);
-      try {
-        const bin = path.join(path.dirname(require.resolve('eslint')), '..', 'bin', 'eslint.js');
-        const run = spawnSync(process.execPath, [bin, '--format', 'json', file], { cwd: SERVER, encoding: 'utf8' });
-        const [report] = JSON.parse(run.stdout) as { messages: { ruleId: string | null; message: string }[] }[];
-        return report?.messages ?? [];
-      } finally {
-        fs.rmSync(file, { force: true });
-      }
+    const OUTSIDE_PACKAGES = [
+      'telegraf',
+      'telegraf/types',
+      'telegram',
+      'telegram/tl',
+      'ioredis',
+      'bullmq',
+      'pg',
+      'busboy',
+    ];
+    const PROBES = {
+      outside: OUTSIDE_PACKAGES.map((name) => `import '${name}';\n`).join(''),
+      bullmqTypes: "import type { Job } from 'bullmq';\n\nexport type ProbeJob = Job;\n",
     };
+    type Message = { ruleId: string | null; message: string };
+    let reports: Record<keyof typeof PROBES, Message[]>;
+
+    beforeAll(() => {
+      const files = Object.fromEntries(
+        Object.keys(PROBES).map((k) => [k, path.join(MODULES, 'posts', `architecture-probe-${k}-${process.pid}.ts`)]),
+      ) as Record<keyof typeof PROBES, string>;
+      try {
+        for (const [k, file] of Object.entries(files)) fs.writeFileSync(file, PROBES[k as keyof typeof PROBES]);
+        const bin = path.join(path.dirname(require.resolve('eslint')), '..', 'bin', 'eslint.js');
+        const run = spawnSync(process.execPath, [bin, '--format', 'json', ...Object.values(files)], {
+          cwd: SERVER,
+          encoding: 'utf8',
+        });
+        const byFile = new Map(
+          (JSON.parse(run.stdout) as { filePath: string; messages: Message[] }[]).map((r) => [r.filePath, r.messages]),
+        );
+        reports = Object.fromEntries(
+          Object.entries(files).map(([k, file]) => {
+            const messages = byFile.get(file);
+            if (!messages) throw new Error(`ESLint did not lint ${file}: ${run.stderr}`);
+            return [k, messages];
+          }),
+        ) as typeof reports;
+      } finally {
+        for (const file of Object.values(files)) fs.rmSync(file, { force: true });
+      }
+    }, 90_000);
 
     it('fails the lint on a telegraf, gramjs, ioredis, bullmq, pg or busboy import outside its adapter', () => {
-      const packages = ['telegraf', 'telegraf/types', 'telegram', 'telegram/tl', 'ioredis', 'bullmq', 'pg', 'busboy'];
-      const flagged = lintProbe(packages.map((name) => `import '${name}';\n`).join(''))
+      const flagged = reports.outside
         .filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports')
         .map((m) => /'([^']+)'/.exec(m.message)?.[1]);
-      expect(flagged).toEqual(packages);
-    }, 60_000);
+      expect(flagged).toEqual(OUTSIDE_PACKAGES);
+    });
 
     it('lets anyone import bullmq types', () => {
-      const messages = lintProbe("import type { Job } from 'bullmq';\n\nexport type ProbeJob = Job;\n");
-      expect(messages).toEqual([]);
-    }, 60_000);
+      expect(reports.bullmqTypes).toEqual([]);
+    });
   });
 });

@@ -24,7 +24,7 @@ import {
   sourceDefinitions,
   sqlFunctionDrift,
 } from '../src/modules/database/sql-functions';
-import { createMigratedDatabase, TestDatabase } from './helpers/test-database';
+import { createDatabaseByMigrations, TestDatabase } from './helpers/test-database';
 
 const MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
 const FROZEN_DIR = path.join(MIGRATIONS_DIR, 'sql-functions');
@@ -44,7 +44,7 @@ describe('SQL functions: one source each', () => {
   let db: TestDatabase;
   let ds: DataSource;
   beforeAll(async () => {
-    db = await createMigratedDatabase('tg_sqlfn');
+    db = await createDatabaseByMigrations('tg_sqlfn');
     ds = new DataSource(dataSourceOptions(db.url));
     await ds.initialize();
   });
