@@ -180,6 +180,12 @@ export const DEFAULT_CHANNEL_LIMIT = 500;
 export const DEFAULT_SENDS_PER_MINUTE = 60;
 
 /** Payload of {@link WorldEvent.PrivateHistoryRead}: `userId` has read their chat with the peer up to `maxId`. */
+/** Payload of {@link WorldEvent.ContactAdded}: `userId` is now in `ownerId`'s contacts (added, or renamed there). */
+export interface ContactAddedEvent {
+  ownerId: number;
+  userId: number;
+}
+
 export interface PrivateHistoryReadEvent {
   userId: number;
   peerKind: 'user' | 'bot';
@@ -256,6 +262,8 @@ export enum WorldEvent {
   PrivateMessagesDeleted = 'privateMessagesDeleted',
   /** Payload {@link PrivateHistoryReadEvent}. */
   PrivateHistoryRead = 'privateHistoryRead',
+  /** Payload {@link ContactAddedEvent}. */
+  ContactAdded = 'contactAdded',
 }
 
 export interface ChannelMessageEvent {
@@ -914,6 +922,10 @@ export class SandboxWorld extends EventEmitter {
       found.push({ index, user });
     });
     this.contactLists[String(ownerId)] = list;
+    for (const { user } of found) {
+      const event: ContactAddedEvent = { ownerId, userId: user.id };
+      this.emit(WorldEvent.ContactAdded, event);
+    }
     return found;
   }
 

@@ -329,6 +329,21 @@ export class ControlApi {
       };
     });
 
+    // The user adds a contact in its Telegram app: every session of the account hears of it.
+    this.on('POST', '/sandbox/users/:phone/contacts', ({ body, params }) => {
+      const owner = this.user(param(params, 0));
+      const contact = this.user(str(body, 'phone', { max: 32 }), 'phone');
+      if (contact.id === owner.id) throw invalid('a user cannot add itself');
+      const [found] = w.importContacts(owner.id, [
+        {
+          phone: contact.phone,
+          firstName: str(body, 'first_name', { optional: true, max: 64 }) ?? '',
+          lastName: str(body, 'last_name', { optional: true, max: 64 }),
+        },
+      ]);
+      return { status: 201, body: { user_id: found?.user.id ?? contact.id } };
+    });
+
     this.on('GET', '/sandbox/users/:phone/messages', ({ params }) => {
       const user = this.user(param(params, 0));
       return {
