@@ -460,6 +460,41 @@ export class ControlApi {
       body: this.door.statsOf(this.bot(param(params, 0)).id),
     }));
 
+    // A basic group (not a supergroup) the owner creates with users and bots in it.
+    this.on('POST', '/sandbox/groups', ({ body }) => {
+      const list = (name: string): unknown[] => {
+        const v = body[name];
+        if (v === undefined || v === null) return [];
+        if (!Array.isArray(v) || v.length > 200) throw invalid(`${name} must be an array of at most 200`);
+        return v;
+      };
+      const group = w.createBasicGroup({
+        title: str(body, 'title', { max: 128 }),
+        ownerPhone: phoneParam(str(body, 'owner_phone', { max: 32 }), 'owner_phone'),
+        userPhones: list('member_phones').map((p) => {
+          if (typeof p !== 'string') throw invalid('member_phones must be phone strings');
+          return phoneParam(p, 'member_phones');
+        }),
+        bots: list('bots').map((b) => {
+          if (typeof b !== 'object' || b === null) throw invalid('bots must be objects {id, admin?}');
+          const bot = this.bot(String((b as Body).id), 'bots[].id');
+          return { id: bot.id, admin: bool(b as Body, 'admin') ?? false };
+        }),
+      });
+      return {
+        status: 201,
+        body: { id: group.id, bot_api_id: -group.id, title: group.title, type: 'group' },
+      };
+    });
+
+    this.on('POST', '/sandbox/groups/:id/messages', ({ body, params }) => {
+      const group = w.findBasicGroup(idParam(param(params, 0), 'id'));
+      if (!group) throw notFound('group not found');
+      const from = this.user(str(body, 'from_phone', { max: 32 }), 'from_phone');
+      const m = w.sendBasicGroupMessage(group.id, from.id, str(body, 'text', { max: 4096 }));
+      return { body: { message_id: m.id } };
+    });
+
     this.on('POST', '/sandbox/channels', ({ body }) => {
       const channel = w.createChannel({
         title: str(body, 'title', { max: 128 }),
