@@ -235,8 +235,9 @@ describe('account events (real gramjs against the sandbox, real Postgres and Red
     expect(all[2]?.data).toMatchObject({ user: { id: String(away.id) }, peer: { type: 'user', id: String(away.id) } });
   });
 
-  it('starts knowing whom the account talked to and which channels it reads before it was turned on', async () => {
+  it('starts knowing whom the account talked to, its contacts and which channels it reads before it was turned on', async () => {
     const friend = await newSandboxUser(cluster.sandbox);
+    const contact = await newSandboxUser(cluster.sandbox);
     const owner = await newSandboxUser(cluster.sandbox);
     const channel = await control(cluster.sandbox, 'POST', '/sandbox/channels', {
       title: 'Older',
@@ -250,6 +251,7 @@ describe('account events (real gramjs against the sandbox, real Postgres and Red
       });
       await control(cluster.sandbox, 'POST', `/sandbox/channels/${channel.body.id}/members`, { phone: acc.phone });
       await control(cluster.sandbox, 'POST', `/sandbox/channels/${channel.body.id}/messages`, { text: 'old post' });
+      await control(cluster.sandbox, 'POST', `/sandbox/users/${acc.phone}/contacts`, { phone: contact.phone });
     });
     const [row] = await asTenant(
       tenant.user.id,
@@ -261,8 +263,20 @@ describe('account events (real gramjs against the sandbox, real Postgres and Red
       from_phone: friend.phone,
       text: 'hello again',
     });
-    const events = await accountEvents(tenant, 1);
-    expect(events.map((e) => [e.type, e.data.text])).toEqual([['account.message', 'hello again']]);
+    // A contact from before, renamed and then writing: no lead.
+    await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/contacts`, {
+      phone: contact.phone,
+      first_name: 'Renamed',
+    });
+    await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/messages`, {
+      from_phone: contact.phone,
+      text: 'from a contact',
+    });
+    const events = await accountEvents(tenant, 2);
+    expect(events.map((e) => [e.type, e.data.text])).toEqual([
+      ['account.message', 'hello again'],
+      ['account.message', 'from a contact'],
+    ]);
   });
 
   it('gives channel posts, their edits and deletions', async () => {
