@@ -153,8 +153,91 @@ describe('account events (real gramjs against the sandbox, real Postgres and Red
     expect(deleted).toMatchObject({ type: 'account.message_deleted', data: { message_ids: [first.body.message_id] } });
   });
 
-  it('starts knowing whom the account talked to and which channels it reads before it was turned on', async () => {
+  /** The account's stored common seq (contacts added move it: Telegram sequences them, with no pts). */
+  async function storedSeq(tenant: NewUser): Promise<number> {
+    const [row] = await asTenant(tenant.user.id, `SELECT seq FROM mtproto_account_updates WHERE user_id = $1`, [
+      tenant.user.id,
+    ]);
+    return Number(row.seq);
+  }
+
+  it('gives a contact imported through the API account.new_contact at once, and its later messages only account.message', async () => {
+    const { tenant, account } = await receivingTenant();
+    const lead = await newSandboxUser(cluster.sandbox, { username: `lead${Date.now() % 1e8}` });
+    const imported = await request(api.url)
+      .post('/api/user-mtproto/contacts/import')
+      .set(tenant.headers)
+      .send({ contacts: [{ phone: `+${lead.phone}`, first_name: 'Lead', last_name: 'From CRM' }] })
+      .expect(200);
+    expect(imported.body.items).toEqual([{ phone: `+${lead.phone}`, found: true, user_id: String(lead.id) }]);
+
+    const [contact] = await accountEvents(tenant, 1);
+    expect(contact).toMatchObject({
+      type: 'account.new_contact',
+      // The account sees its contact under the name it gave.
+      data: { user: { id: String(lead.id), first_name: 'Lead' }, peer: { type: 'user', id: String(lead.id) } },
+    });
+    expect(contact?.data.user.username).toMatch(/^lead/);
+    expect(contact?.data.message_id).toBeUndefined();
+    expect(new Date(contact!.data.date).getTime()).toBeGreaterThan(0);
+
+    // Added again (renamed) in the app, then writing: no second lead.
+    const seq = await storedSeq(tenant);
+    const again = await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/contacts`, {
+      phone: lead.phone,
+      first_name: 'Lead (renamed)',
+    });
+    expect(again).toEqual({ status: 201, body: { user_id: lead.id } });
+    await eventually(async () => ((await storedSeq(tenant)) > seq ? true : undefined), {
+      timeoutMs: 20000,
+      what: 'the second addition to be applied',
+    });
+    const first = await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/messages`, {
+      from_phone: lead.phone,
+      text: 'hi, got your number',
+    });
+    const all = await accountEvents(tenant, 2);
+    expect(all.map((e) => e.type)).toEqual(['account.new_contact', 'account.message']);
+    expect(all[1]?.data).toMatchObject({ message_id: first.body.message_id, text: 'hi, got your number' });
+  });
+
+  it('gives a person who wrote first and is added later one account.new_contact, and one added while no worker held the account one', async () => {
+    const { tenant, account } = await receivingTenant();
+    const writer = await newSandboxUser(cluster.sandbox);
+    await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/messages`, {
+      from_phone: writer.phone,
+      text: 'hello',
+    });
+    await accountEvents(tenant, 2);
+    const seq = await storedSeq(tenant);
+    // Added in the Telegram app, on another device of the account.
+    const added = await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/contacts`, {
+      phone: writer.phone,
+      first_name: 'Writer',
+    });
+    expect(added.status).toBe(201);
+    await eventually(async () => ((await storedSeq(tenant)) > seq ? true : undefined), {
+      timeoutMs: 20000,
+      what: 'the addition to be applied',
+    });
+    const after = await accountEvents(tenant, 2);
+    expect(after.map((e) => e.type)).toEqual(['account.new_contact', 'account.message']);
+    expect(after[0]?.data.message_id).toEqual(expect.any(Number));
+
+    // Added while away: the catch-up's difference brings the addition.
+    await cluster.stop(worker!);
+    worker = undefined;
+    const away = await newSandboxUser(cluster.sandbox);
+    await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/contacts`, { phone: away.phone });
+    worker = await cluster.start('worker', WORKER_ENV);
+    const all = await accountEvents(tenant, 3);
+    expect(all.map((e) => e.type)).toEqual(['account.new_contact', 'account.message', 'account.new_contact']);
+    expect(all[2]?.data).toMatchObject({ user: { id: String(away.id) }, peer: { type: 'user', id: String(away.id) } });
+  });
+
+  it('starts knowing whom the account talked to, its contacts and which channels it reads before it was turned on', async () => {
     const friend = await newSandboxUser(cluster.sandbox);
+    const contact = await newSandboxUser(cluster.sandbox);
     const owner = await newSandboxUser(cluster.sandbox);
     const channel = await control(cluster.sandbox, 'POST', '/sandbox/channels', {
       title: 'Older',
@@ -168,6 +251,7 @@ describe('account events (real gramjs against the sandbox, real Postgres and Red
       });
       await control(cluster.sandbox, 'POST', `/sandbox/channels/${channel.body.id}/members`, { phone: acc.phone });
       await control(cluster.sandbox, 'POST', `/sandbox/channels/${channel.body.id}/messages`, { text: 'old post' });
+      await control(cluster.sandbox, 'POST', `/sandbox/users/${acc.phone}/contacts`, { phone: contact.phone });
     });
     const [row] = await asTenant(
       tenant.user.id,
@@ -179,8 +263,20 @@ describe('account events (real gramjs against the sandbox, real Postgres and Red
       from_phone: friend.phone,
       text: 'hello again',
     });
-    const events = await accountEvents(tenant, 1);
-    expect(events.map((e) => [e.type, e.data.text])).toEqual([['account.message', 'hello again']]);
+    // A contact from before, renamed and then writing: no lead.
+    await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/contacts`, {
+      phone: contact.phone,
+      first_name: 'Renamed',
+    });
+    await control(cluster.sandbox, 'POST', `/sandbox/users/${account.phone}/messages`, {
+      from_phone: contact.phone,
+      text: 'from a contact',
+    });
+    const events = await accountEvents(tenant, 2);
+    expect(events.map((e) => [e.type, e.data.text])).toEqual([
+      ['account.message', 'hello again'],
+      ['account.message', 'from a contact'],
+    ]);
   });
 
   it('gives channel posts, their edits and deletions', async () => {

@@ -182,6 +182,51 @@ describe('events', () => {
     expect(stored[0]?.n).toBe(1);
   });
 
+  it("gives a basic group's messages the bot hears bot.message with the update as received (chat.type group, negative id)", async () => {
+    const { headers } = await newTenant(t);
+    const bot = await connectBot(t, sandbox, headers);
+    const alice = await newUser(sandbox, 'Alice');
+    const bob = await newUser(sandbox, 'Bob');
+    const group = await control(sandbox, 'POST', '/sandbox/groups', {
+      title: 'Team chat',
+      owner_phone: alice.phone,
+      member_phones: [bob.phone],
+      bots: [{ id: bot.id }],
+    });
+    expect(group).toMatchObject({ status: 201, body: { type: 'group', bot_api_id: -group.body.id } });
+    const say = (from: string, text: string) =>
+      control(sandbox, 'POST', `/sandbox/groups/${group.body.id}/messages`, { from_phone: from, text });
+    // In privacy mode the bot hears commands meant for it, not the chatter.
+    expect((await say(alice.phone, 'hello everyone')).status).toBe(200);
+    const command = await say(bob.phone, `/price@${bot.username} tomorrow`);
+    await eventsWhen(headers, (es) => es.length === 1);
+    await say(alice.phone, '/price');
+    const events = await eventsWhen(headers, (es) => es.length === 2);
+    expect(events.map((e) => e.type)).toEqual([EventType.BotMessage, EventType.BotMessage]);
+    const update = events[0]?.data.update as Record<string, any>;
+    expect(update).toEqual({
+      update_id: expect.any(Number),
+      message: {
+        message_id: command.body.message_id,
+        from: expect.objectContaining({ id: bob.id, is_bot: false, first_name: 'Bob' }),
+        chat: { id: -group.body.id, title: 'Team chat', type: 'group' },
+        date: expect.any(Number),
+        text: `/price@${bot.username} tomorrow`,
+        entities: [{ offset: 0, length: `/price@${bot.username}`.length, type: 'bot_command' }],
+      },
+    });
+    expect(events[1]?.data).toMatchObject({
+      bot_id: String(bot.id),
+      update: { message: { text: '/price', chat: { id: -group.body.id, type: 'group' } } },
+    });
+
+    const missing = await control(sandbox, 'POST', '/sandbox/groups/999/messages', {
+      from_phone: alice.phone,
+      text: 'x',
+    });
+    expect(missing.status).toBe(404);
+  });
+
   it('records post.sent and post.failed, and answers only the types asked for', async () => {
     const { headers } = await newTenant(t);
     const bot = await connectBot(t, sandbox, headers);

@@ -249,6 +249,8 @@ describe('SandboxWorld', () => {
   it('imports only phones of registered users, renames a contact imported again, and keeps one entry per user', () => {
     const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
     const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const added: unknown[] = [];
+    world.on(WorldEvent.ContactAdded, (e) => added.push(e));
     const found = world.importContacts(a.id, [
       { phone: '+1 555 000 9999', firstName: 'Nobody' },
       { phone: '+1 555 000 2222', firstName: 'Bobby' },
@@ -257,8 +259,36 @@ describe('SandboxWorld', () => {
     expect(found.map((f) => [f.index, f.user.id])).toEqual([[1, b.id]]);
     world.importContacts(a.id, [{ phone: '15550002222', firstName: 'Robert', lastName: 'B' }]);
     expect(world.contactsOf(a.id)).toMatchObject([{ userId: b.id, firstName: 'Robert', lastName: 'B' }]);
+    // Each found phone tells the owner's devices, a rename too.
+    expect(added).toEqual([
+      { ownerId: a.id, userId: b.id },
+      { ownerId: a.id, userId: b.id },
+    ]);
     expect(world.isContact(a.id, b.id)).toBe(true);
     expect(world.isContact(b.id, a.id)).toBe(false);
+  });
+
+  it('keeps basic groups apart from channels: members write, each message is told once, by id or Bot API id', () => {
+    const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const stranger = world.createUser({ phone: '15550003333', firstName: 'Cy' });
+    const bot = world.createBot({ username: 'group_helper_bot' });
+    const group = world.createBasicGroup({
+      title: 'Team',
+      ownerPhone: a.phone,
+      userPhones: [b.phone, a.phone],
+      bots: [{ id: bot.id, admin: false }],
+    });
+    expect(group).toMatchObject({ userIds: [a.id, b.id], bots: [{ id: bot.id, admin: false }] });
+    expect(world.findBasicGroup(-group.id)).toBe(group);
+    expect(world.findChannel(-group.id)).toBeUndefined();
+    const told: unknown[] = [];
+    world.on(WorldEvent.BasicGroupMessage, (e) => told.push(e));
+    const m = world.sendBasicGroupMessage(group.id, b.id, 'hi all');
+    expect(told).toEqual([{ group, message: m }]);
+    expect(() => world.sendBasicGroupMessage(group.id, stranger.id, 'let me in')).toThrow(SandboxInvalidError);
+    expect(() => world.sendBasicGroupMessage(group.id + 1, a.id, 'x')).toThrow(SandboxNotFoundError);
+    expect(() => world.createBasicGroup({ title: ' ', ownerPhone: a.phone })).toThrow(SandboxInvalidError);
   });
 
   it('lets a user be written to by everybody, by contacts only, or by those they wrote to, per their setting', () => {

@@ -180,6 +180,40 @@ export const DEFAULT_CHANNEL_LIMIT = 500;
 export const DEFAULT_SENDS_PER_MINUTE = 60;
 
 /** Payload of {@link WorldEvent.PrivateHistoryRead}: `userId` has read their chat with the peer up to `maxId`. */
+/**
+ * A basic group (Telegram's `chat`, not a supergroup): a small group whose messages live in each member's
+ * own message box. The Bot API names it by its negative id, `chat.type` "group".
+ */
+export interface SandboxBasicGroup {
+  id: number;
+  title: string;
+  creatorUserId: number;
+  userIds: number[];
+  /** Bots in it; an administrator bot hears every message, any other (privacy mode) only commands meant for it. */
+  bots: { id: number; admin: boolean }[];
+  messages: BasicGroupMessage[];
+}
+
+export interface BasicGroupMessage {
+  id: number;
+  fromUserId: number;
+  text: string;
+  /** Unix seconds. */
+  date: number;
+}
+
+/** Payload of {@link WorldEvent.BasicGroupMessage}. */
+export interface BasicGroupMessageEvent {
+  group: SandboxBasicGroup;
+  message: BasicGroupMessage;
+}
+
+/** Payload of {@link WorldEvent.ContactAdded}: `userId` is now in `ownerId`'s contacts (added, or renamed there). */
+export interface ContactAddedEvent {
+  ownerId: number;
+  userId: number;
+}
+
 export interface PrivateHistoryReadEvent {
   userId: number;
   peerKind: 'user' | 'bot';
@@ -256,6 +290,10 @@ export enum WorldEvent {
   PrivateMessagesDeleted = 'privateMessagesDeleted',
   /** Payload {@link PrivateHistoryReadEvent}. */
   PrivateHistoryRead = 'privateHistoryRead',
+  /** Payload {@link ContactAddedEvent}. */
+  ContactAdded = 'contactAdded',
+  /** Payload {@link BasicGroupMessageEvent}. */
+  BasicGroupMessage = 'basicGroupMessage',
 }
 
 export interface ChannelMessageEvent {
@@ -300,6 +338,7 @@ export class SandboxInvalidError extends Error {
 const FIRST_USER_ID = 100000001;
 const FIRST_BOT_ID = 7000000001;
 const FIRST_CHANNEL_ID = 1000000001;
+const FIRST_BASIC_GROUP_ID = 400000001;
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
 /**
  * Telegram's rule for a username one can claim (the 4-character ones are auction-only collectibles):
@@ -344,6 +383,8 @@ export class SandboxWorld extends EventEmitter {
   messagePrivacy: Record<string, MessagePrivacy> = {};
   /** Each user's contact list by user id. */
   contactLists: Record<string, SandboxContact[]> = {};
+  /** Basic groups by id. */
+  basicGroups: Record<string, SandboxBasicGroup> = {};
   /** Per user id, how many channels and supergroups they may be in (missing: {@link DEFAULT_CHANNEL_LIMIT}). */
   channelLimits: Record<string, number> = {};
   /** Per user id, the sends per minute allowed before FLOOD_WAIT (missing: {@link DEFAULT_SENDS_PER_MINUTE}). */
@@ -374,6 +415,7 @@ export class SandboxWorld extends EventEmitter {
   private nextBotId = FIRST_BOT_ID;
   private nextChannelId = FIRST_CHANNEL_ID;
   private nextPrivateMessageId = 1;
+  private nextBasicGroupId = FIRST_BASIC_GROUP_ID;
 
   /** The machine's clock in ms (injectable for tests). */
   private readonly clock: () => number;
@@ -914,7 +956,64 @@ export class SandboxWorld extends EventEmitter {
       found.push({ index, user });
     });
     this.contactLists[String(ownerId)] = list;
+    for (const { user } of found) {
+      const event: ContactAddedEvent = { ownerId, userId: user.id };
+      this.emit(WorldEvent.ContactAdded, event);
+    }
     return found;
+  }
+
+  // ---- basic groups ----
+
+  /** A basic group the owner creates with the users and bots given in it. */
+  createBasicGroup(input: {
+    title: string;
+    ownerPhone: string;
+    userPhones?: string[];
+    bots?: { id: number; admin: boolean }[];
+  }): SandboxBasicGroup {
+    if (!input.title.trim()) throw new SandboxInvalidError('title must not be empty');
+    const owner = this.findUserByPhone(input.ownerPhone);
+    if (!owner) throw new SandboxNotFoundError('owner user not found');
+    const userIds = [owner.id];
+    for (const phone of input.userPhones ?? []) {
+      const user = this.findUserByPhone(phone);
+      if (!user) throw new SandboxNotFoundError(`user ${phone} not found`);
+      if (!userIds.includes(user.id)) userIds.push(user.id);
+    }
+    const bots: SandboxBasicGroup['bots'] = [];
+    for (const b of input.bots ?? []) {
+      if (!this.findBotById(b.id)) throw new SandboxNotFoundError(`bot ${b.id} not found`);
+      if (!bots.some((x) => x.id === b.id)) bots.push({ id: b.id, admin: b.admin });
+    }
+    const group: SandboxBasicGroup = {
+      id: this.nextBasicGroupId++,
+      title: input.title,
+      creatorUserId: owner.id,
+      userIds,
+      bots,
+      messages: [],
+    };
+    this.basicGroups[String(group.id)] = group;
+    return group;
+  }
+
+  /** By its id, or by the Bot API's (negative) one. */
+  findBasicGroup(id: number): SandboxBasicGroup | undefined {
+    return Number.isSafeInteger(id) ? this.basicGroups[String(Math.abs(id))] : undefined;
+  }
+
+  /** A member's message to the group; its id is from the same sequence as private messages (the common box). */
+  sendBasicGroupMessage(groupId: number, fromUserId: number, text: string): BasicGroupMessage {
+    const group = this.findBasicGroup(groupId);
+    if (!group) throw new SandboxNotFoundError('group not found');
+    if (!group.userIds.includes(fromUserId)) throw new SandboxInvalidError('the sender is not in the group');
+    if (!text.trim()) throw new SandboxInvalidError('text must not be empty');
+    const message: BasicGroupMessage = { id: this.nextPrivateMessageId++, fromUserId, text, date: this.unixNow() };
+    group.messages.push(message);
+    const event: BasicGroupMessageEvent = { group, message };
+    this.emit(WorldEvent.BasicGroupMessage, event);
+    return message;
   }
 
   // ---- channel membership limits, invites, read marks ----
@@ -1115,6 +1214,7 @@ export class SandboxWorld extends EventEmitter {
     this.channelReadMarks = {};
     this.messagePrivacy = {};
     this.contactLists = {};
+    this.basicGroups = {};
     this.channelLimits = {};
     this.sendLimits = {};
     this.invites = {};

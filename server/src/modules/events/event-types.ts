@@ -16,8 +16,9 @@
  * dates are ISO 8601.
  * - `account.message`: `{ peer, message_id: number, date, text, from }`, a new message to the account in a
  *   private chat or a group.
- * - `account.new_contact`: `{ user: from, peer, message_id: number, date }`, the first private message
- *   from a user the account never talked to; once per person.
+ * - `account.new_contact`: `{ user: from, peer, message_id?: number, date }`, the first private message
+ *   from a user the account never talked to, or the account adding such a user to its contacts (then
+ *   without `message_id`, `date` when the account learned of it); once per person.
  * - `account.channel_post`: `{ channel_id: string, peer, message_id: number, date, text }`, a new post in a
  *   channel the account reads.
  * - `account.message_edited`: `{ peer, message_id: number, date, edit_date, text, from, channel_id? }`.

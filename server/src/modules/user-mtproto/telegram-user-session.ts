@@ -257,6 +257,10 @@ function updateOf(u: Api.TypeUpdate): AccountUpdate | null {
       ptsCount: u.ptsCount,
     };
   }
+  // A contact added: the user's chat has nothing left to offer (no "add contact" bar); the user comes flagged.
+  if (u instanceof Api.UpdatePeerSettings && u.peer instanceof Api.PeerUser && !u.settings.addContact) {
+    return { kind: 'contact', userId: u.peer.userId.toString() };
+  }
   if (u instanceof Api.UpdateChannelTooLong)
     return { kind: 'channelTooLong', channelId: u.channelId.toString(), pts: u.pts };
   // Any other update that moves a box: its pts must still be followed.
@@ -284,6 +288,7 @@ function usersOf(users: Api.TypeUser[]): AccountUser[] {
             username: u.username ?? undefined,
             firstName: u.firstName ?? undefined,
             self: Boolean(u.self),
+            ...(u.contact ? { contact: true } : {}),
           },
         ]
       : [],
@@ -370,6 +375,7 @@ export class TelegramUserSession {
   private readonly inFlight = new Set<(err: TelegramCallError) => void>();
   private readonly lostHandlers: (() => void)[] = [];
   private readonly reconnectHandlers: (() => void)[] = [];
+  private readonly updateHandlers: ((batch: UpdateBatch) => void)[] = [];
   /** Set once connect() succeeded: from then on a call on a connection known to be down fails at once. */
   private opened = false;
   /** Peers resolved on this session (they stay valid for the account). */
@@ -519,6 +525,7 @@ export class TelegramUserSession {
   onUpdates(handler: (batch: UpdateBatch) => void): void {
     const sender = (this.client as unknown as { _sender?: SenderUpdates })._sender;
     if (!sender) throw new TelegramCallError('NETWORK');
+    this.updateHandlers.push(handler);
     const original = sender._updateCallback;
     sender._updateCallback = (client, obj) => {
       if (!this.destroyed && (obj as { SUBCLASS_OF_ID?: number } | null)?.SUBCLASS_OF_ID === UPDATES_SUBCLASS) {
@@ -952,6 +959,17 @@ export class TelegramUserSession {
       ),
     );
     const byIndex = new Map(r.imported.map((i) => [i.clientId.toString(), i.userId.toString()]));
+    // Telegram tells the account's other sessions of the contacts added (updatePeerSettings), not the one
+    // that added them: this session's update listeners hear of them from the answer, as if pushed.
+    const added = new Set(byIndex.values());
+    const contacts = r.users.filter((u) => u instanceof Api.User && u.contact && added.has(u.id.toString()));
+    if (contacts.length > 0 && !this.destroyed) {
+      const news = batch(
+        contacts.map((u) => ({ kind: 'contact', userId: u.id.toString() })),
+        contacts,
+      );
+      for (const handler of this.updateHandlers) handler(news);
+    }
     return list.map((c, i) => ({ phone: c.phone, userId: byIndex.get(String(i)) ?? null }));
   }
 

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { present } from '../../common/present';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import {
+  type BasicGroupMessageEvent,
   type ChannelMember,
   type ChannelMessage,
   type ChannelMessageEvent,
@@ -74,6 +75,7 @@ export class BotApiDoor {
   private readonly onChannelMessage = (e: ChannelMessageEvent): void => this.channelMessage(e, false);
   private readonly onChannelMessageEdited = (e: ChannelMessageEvent): void => this.channelMessage(e, true);
   private readonly onMemberChanged = (e: MemberChangedEvent): void => this.memberChanged(e);
+  private readonly onBasicGroupMessage = (e: BasicGroupMessageEvent): void => this.basicGroupMessage(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -82,6 +84,7 @@ export class BotApiDoor {
     world.on(WorldEvent.ChannelMessage, this.onChannelMessage);
     world.on(WorldEvent.ChannelMessageEdited, this.onChannelMessageEdited);
     world.on(WorldEvent.MemberChanged, this.onMemberChanged);
+    world.on(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -179,6 +182,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.ChannelMessage, this.onChannelMessage);
     this.world.off(WorldEvent.ChannelMessageEdited, this.onChannelMessageEdited);
     this.world.off(WorldEvent.MemberChanged, this.onMemberChanged);
+    this.world.off(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -273,12 +277,30 @@ export class BotApiDoor {
 
   private hearsInChannel(bot: SandboxBot, member: ChannelMember, channel: SandboxChannel, m: ChannelMessage): boolean {
     if (member.admin) return true;
-    if (!channel.megagroup) return false;
-    const mention = new RegExp(`^/[A-Za-z0-9_]+(@${bot.username})?$`, 'i');
-    return commandEntities(m.text).some((en) => {
-      const offset = en.offset as number;
-      return mention.test(m.text.slice(offset, offset + (en.length as number)));
-    });
+    return channel.megagroup && hasCommandFor(bot, m.text);
+  }
+
+  /**
+   * A member's message in a basic group, to each bot in it that hears it (an administrator every message, any
+   * other only commands meant for it): `chat.type` "group", the group's negative id.
+   */
+  private basicGroupMessage({ group, message }: BasicGroupMessageEvent): void {
+    if (this.closed) return;
+    const user = this.world.findUserById(message.fromUserId);
+    if (!user) return;
+    const entities = commandEntities(message.text);
+    const json: Json = {
+      message_id: message.id,
+      from: userJson(user),
+      chat: { id: -group.id, title: group.title, type: 'group' },
+      date: message.date,
+      text: message.text,
+      ...(entities.length > 0 ? { entities } : {}),
+    };
+    for (const member of group.bots) {
+      const bot = this.world.findBotById(member.id);
+      if (bot && (member.admin || hasCommandFor(bot, message.text))) this.session(bot).enqueue('message', json);
+    }
   }
 
   private memberChanged(e: MemberChangedEvent): void {
@@ -381,6 +403,15 @@ export class BotApiDoor {
     });
     res.end(file.data);
   }
+}
+
+/** Whether the text has a command meant for the bot (`/cmd`, or `/cmd@bot` naming it): what a bot in privacy mode hears. */
+function hasCommandFor(bot: SandboxBot, text: string): boolean {
+  const mention = new RegExp(`^/[A-Za-z0-9_]+(@${bot.username})?$`, 'i');
+  return commandEntities(text).some((en) => {
+    const offset = en.offset as number;
+    return mention.test(text.slice(offset, offset + (en.length as number)));
+  });
 }
 
 /** The callback_data of the pressed button; a press of data not on the keyboard is refused as DATA_INVALID. */

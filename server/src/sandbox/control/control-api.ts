@@ -329,6 +329,21 @@ export class ControlApi {
       };
     });
 
+    // The user adds a contact in its Telegram app: every session of the account hears of it.
+    this.on('POST', '/sandbox/users/:phone/contacts', ({ body, params }) => {
+      const owner = this.user(param(params, 0));
+      const contact = this.user(str(body, 'phone', { max: 32 }), 'phone');
+      if (contact.id === owner.id) throw invalid('a user cannot add itself');
+      const [found] = w.importContacts(owner.id, [
+        {
+          phone: contact.phone,
+          firstName: str(body, 'first_name', { optional: true, max: 64 }) ?? '',
+          lastName: str(body, 'last_name', { optional: true, max: 64 }),
+        },
+      ]);
+      return { status: 201, body: { user_id: found?.user.id ?? contact.id } };
+    });
+
     this.on('GET', '/sandbox/users/:phone/messages', ({ params }) => {
       const user = this.user(param(params, 0));
       return {
@@ -444,6 +459,41 @@ export class ControlApi {
     this.on('GET', '/sandbox/bots/:id/stats', ({ params }) => ({
       body: this.door.statsOf(this.bot(param(params, 0)).id),
     }));
+
+    // A basic group (not a supergroup) the owner creates with users and bots in it.
+    this.on('POST', '/sandbox/groups', ({ body }) => {
+      const list = (name: string): unknown[] => {
+        const v = body[name];
+        if (v === undefined || v === null) return [];
+        if (!Array.isArray(v) || v.length > 200) throw invalid(`${name} must be an array of at most 200`);
+        return v;
+      };
+      const group = w.createBasicGroup({
+        title: str(body, 'title', { max: 128 }),
+        ownerPhone: phoneParam(str(body, 'owner_phone', { max: 32 }), 'owner_phone'),
+        userPhones: list('member_phones').map((p) => {
+          if (typeof p !== 'string') throw invalid('member_phones must be phone strings');
+          return phoneParam(p, 'member_phones');
+        }),
+        bots: list('bots').map((b) => {
+          if (typeof b !== 'object' || b === null) throw invalid('bots must be objects {id, admin?}');
+          const bot = this.bot(String((b as Body).id), 'bots[].id');
+          return { id: bot.id, admin: bool(b as Body, 'admin') ?? false };
+        }),
+      });
+      return {
+        status: 201,
+        body: { id: group.id, bot_api_id: -group.id, title: group.title, type: 'group' },
+      };
+    });
+
+    this.on('POST', '/sandbox/groups/:id/messages', ({ body, params }) => {
+      const group = w.findBasicGroup(idParam(param(params, 0), 'id'));
+      if (!group) throw notFound('group not found');
+      const from = this.user(str(body, 'from_phone', { max: 32 }), 'from_phone');
+      const m = w.sendBasicGroupMessage(group.id, from.id, str(body, 'text', { max: 4096 }));
+      return { body: { message_id: m.id } };
+    });
 
     this.on('POST', '/sandbox/channels', ({ body }) => {
       const channel = w.createChannel({

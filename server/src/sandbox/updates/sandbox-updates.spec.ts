@@ -29,6 +29,40 @@ describe('SandboxUpdates', () => {
     updates.close();
   });
 
+  it("tells the owner's devices of a contact added with updatePeerSettings in a sequenced container, and the difference again", () => {
+    const world = new SandboxWorld();
+    const pushed: [number, TlObject | undefined][] = [];
+    const updates = attach(world, pushed);
+    const ann = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const bob = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const before = updates.getState(ann.id);
+    world.importContacts(ann.id, [{ phone: bob.phone, firstName: 'Bobby' }]);
+    expect(pushed).toHaveLength(1);
+    const [to, push] = pushed[0]!;
+    expect(to).toBe(ann.id);
+    expect(push).toMatchObject({
+      _: 'updates',
+      updates: [{ _: 'updatePeerSettings', peer: { _: 'peerUser' }, settings: { _: 'peerSettings' } }],
+      users: [{ _: 'user', contact: true, first_name: 'Bobby', phone: bob.phone }],
+      seq: (before.seq as number) + 1,
+    });
+    // No pts moved: the contact is sequenced only.
+    expect(updates.userPts(ann.id)).toBe(before.pts);
+    const diff = updates.getDifference(ann.id, {
+      _: 'updates.getDifference',
+      pts: before.pts,
+      date: before.date,
+      qts: 0,
+    });
+    expect(diff).toMatchObject({
+      _: 'updates.difference',
+      other_updates: [{ _: 'updatePeerSettings' }],
+      users: expect.arrayContaining([expect.objectContaining({ contact: true, first_name: 'Bobby' })]),
+      state: { seq: (before.seq as number) + 1 },
+    });
+    updates.close();
+  });
+
   it('keeps its state in the world, so a stored and restored world answers the same difference and counts on', () => {
     const world = new SandboxWorld();
     attach(world);

@@ -1,6 +1,7 @@
 import {
   ChannelMessage,
   ChannelMessageEvent,
+  ContactAddedEvent,
   MemberChangedEvent,
   PrivateMessage,
   PrivateHistoryReadEvent,
@@ -103,6 +104,7 @@ export class SandboxUpdates {
       this.onChannel(channel, { kind: 'deleteChannelMessages', messageIds: [message.id] }),
     );
     this.listen(WorldEvent.MemberChanged, (e: MemberChangedEvent) => this.onMemberChanged(e));
+    this.listen(WorldEvent.ContactAdded, (e: ContactAddedEvent) => this.onContactAdded(e));
   }
 
   close(): void {
@@ -164,6 +166,11 @@ export class SandboxUpdates {
         const channel = this.world.findChannel(update.channelId);
         if (channel) channels.set(channel.id, channel);
         otherUpdates.push({ _: 'updateChannel', channel_id: BigInt(update.channelId) });
+        continue;
+      }
+      if (update.kind === 'contact') {
+        userIds.push(update.userId);
+        otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
         continue;
       }
       if (update.kind === 'deleteMessages' || update.kind === 'readInbox' || update.kind === 'readOutbox') {
@@ -340,6 +347,23 @@ export class SandboxUpdates {
     }));
   }
 
+  /**
+   * A contact added (or renamed) by the user, on any of its devices: Telegram tells every session of the
+   * account with `updatePeerSettings` for that user (nothing left to offer: no "add contact" bar), the
+   * user now flagged as a contact, in a sequenced container.
+   */
+  private onContactAdded({ ownerId, userId }: ContactAddedEvent): void {
+    const entry = recordUserSeq(this.box(ownerId), { kind: 'contact', userId }, unixNow(), this.limits.userLogSize);
+    this.push(ownerId, () => ({
+      _: 'updates',
+      updates: [this.userUpdateTl(entry, ownerId)],
+      users: this.usersTl([userId], ownerId),
+      chats: [],
+      date: entry.date,
+      seq: entry.seq,
+    }));
+  }
+
   // ---- TL ----
 
   private shortTl(update: TlObject | undefined, date: number): TlObject | undefined {
@@ -353,6 +377,9 @@ export class SandboxUpdates {
   private userUpdateTl(entry: LogEntry<UserUpdate>, viewerId: number): TlObject | undefined {
     const { update } = entry;
     if (update.kind === 'channel') return { _: 'updateChannel', channel_id: BigInt(update.channelId) };
+    if (update.kind === 'contact') {
+      return { _: 'updatePeerSettings', peer: peerUser(update.userId), settings: { _: 'peerSettings' } };
+    }
     if (update.kind === 'deleteMessages') {
       return { _: 'updateDeleteMessages', messages: update.messageIds, pts: entry.pts, pts_count: entry.ptsCount };
     }
@@ -499,7 +526,13 @@ export class SandboxUpdates {
     for (const id of new Set(ids)) {
       if (id === undefined) continue;
       const user = this.world.findUserById(id);
-      if (user) out.push(userToTl(user, viewerId));
+      // The viewer's contacts come as Telegram shows them to it: flagged, under the name it gave them.
+      const entry = user && this.world.contactsOf(viewerId).find((c) => c.userId === user.id);
+      if (user) {
+        out.push(
+          userToTl(user, viewerId, entry ? { entry, mutual: this.world.isContact(user.id, viewerId) } : undefined),
+        );
+      }
       const bot = user ? undefined : this.world.findBotById(id);
       if (bot) out.push(botToTl(bot));
     }

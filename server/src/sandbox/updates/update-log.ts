@@ -9,7 +9,7 @@
  * stays JSON-serialisable with the world.
  */
 
-/** A change in a user's common box. `channel` (membership) carries no pts: it is sequenced by `seq`. */
+/** A change in a user's common box. `channel` (membership) and `contact` carry no pts: they are sequenced by `seq`. */
 export type UserUpdate =
   | { kind: 'newMessage'; messageId: number }
   | { kind: 'editMessage'; messageId: number }
@@ -18,7 +18,9 @@ export type UserUpdate =
   | { kind: 'readInbox'; peerId: number; maxId: number }
   /** The peer read what the user wrote up to `maxId`. */
   | { kind: 'readOutbox'; peerId: number; maxId: number }
-  | { kind: 'channel'; channelId: number };
+  | { kind: 'channel'; channelId: number }
+  /** `userId` was added to the user's contacts (seq only, like `channel`). */
+  | { kind: 'contact'; userId: number };
 
 /** A change in a channel's (or supergroup's) own box. */
 export type ChannelUpdate =

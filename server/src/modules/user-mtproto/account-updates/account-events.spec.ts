@@ -40,6 +40,39 @@ describe('account events from updates', () => {
     });
   });
 
+  it('gives a contact added before any message account.new_contact, once per person, and only when flagged a contact', () => {
+    const contacts = [
+      { id: '7', username: 'ann', firstName: 'Ann', self: false, contact: true },
+      { id: '8', firstName: 'Bo', self: false },
+    ];
+    const updates: AccountUpdate[] = [
+      { kind: 'contact', userId: '7' },
+      { kind: 'message', message: incoming(1, '7') },
+      { kind: 'contact', userId: '8' },
+    ];
+    expect(privatePeers(updates)).toEqual(['7', '7', '8']);
+    const events = accountEvents({ users: contacts, channels: [] }, updates, new Set(['7', '8']));
+    expect(events.map((e) => e.type)).toEqual([EventType.AccountNewContact, EventType.AccountMessage]);
+    expect(events[0]).toMatchObject({
+      data: { user: { id: '7', username: 'ann', first_name: 'Ann' }, peer: { type: 'user', id: '7' } },
+      dedupeKey: 'account.new_contact:7',
+    });
+    expect(events[0]?.data).not.toHaveProperty('message_id');
+    // Written to first, then added: the message was the lead.
+    const later = accountEvents(
+      { users: contacts, channels: [] },
+      [
+        { kind: 'message', message: incoming(2, '7') },
+        { kind: 'contact', userId: '7' },
+      ],
+      new Set(['7']),
+    );
+    expect(later.map((e) => e.type)).toEqual([EventType.AccountNewContact, EventType.AccountMessage]);
+    expect(later[0]?.data).toMatchObject({ message_id: 2 });
+    // Known already: nothing.
+    expect(accountEvents({ users: contacts, channels: [] }, [{ kind: 'contact', userId: '7' }], new Set())).toEqual([]);
+  });
+
   it('gives no event for what the account sent, and no new contact to someone it wrote to first', () => {
     const updates: AccountUpdate[] = [
       { kind: 'message', message: incoming(1, '7', true) },

@@ -19,16 +19,23 @@ export function botApiId(type: PeerRef['type'], mtprotoId: string, megagroup = f
   return mtprotoId;
 }
 
-/** Users the account exchanged private messages with in these updates, in order (known peers to remember). */
+/**
+ * Users the account exchanged private messages with or added to its contacts in these updates, in order
+ * (known peers to remember).
+ */
 export function privatePeers(updates: readonly AccountUpdate[]): string[] {
   const out: string[] = [];
-  for (const u of updates) if (u.kind === 'message' && u.message.peer.type === 'user') out.push(u.message.peer.id);
+  for (const u of updates) {
+    if (u.kind === 'message' && u.message.peer.type === 'user') out.push(u.message.peer.id);
+    if (u.kind === 'contact') out.push(u.userId);
+  }
   return out;
 }
 
 /**
- * The events of the updates, in order. `newPeers`: users first talked to in these updates; the first
- * message of such a user that the user sent (not the account) also gives `account.new_contact`.
+ * The events of the updates, in order. `newPeers`: users first talked to (or added) in these updates;
+ * the first message of such a user that the user sent (not the account) gives `account.new_contact`,
+ * and so does adding such a user to the account's contacts before any message: once per person.
  */
 export function accountEvents(
   batch: Pick<UpdateBatch, 'users' | 'channels'>,
@@ -53,15 +60,15 @@ export function accountEvents(
       ...(c?.title ? { title: c.title } : {}),
     };
   };
-  const fromOf = (m: AccountMessage): Record<string, unknown> | null => {
-    if (m.fromId === null) return null;
-    const u = users.get(m.fromId);
+  const userOf = (id: string): Record<string, unknown> => {
+    const u = users.get(id);
     return {
-      id: m.fromId,
+      id,
       ...(u?.username ? { username: u.username } : {}),
       ...(u?.firstName ? { first_name: u.firstName } : {}),
     };
   };
+  const fromOf = (m: AccountMessage): Record<string, unknown> | null => (m.fromId === null ? null : userOf(m.fromId));
   /** A supergroup's messages are group messages; a broadcast channel's are posts. */
   const inChannel = (channelId: string, m: AccountMessage): AccountMessage => ({
     ...m,
@@ -91,6 +98,22 @@ export function accountEvents(
           type: EventType.AccountMessage,
           data: { peer: peerOf(m.peer), message_id: m.id, date: iso(m.date), text: m.text, from: fromOf(m) },
           dedupeKey: messageKey(m),
+        });
+        break;
+      }
+      case 'contact': {
+        const first = newPeers.has(u.userId) && !talked.has(u.userId);
+        talked.add(u.userId);
+        // Telegram flags the user as a contact in the same container; anything else is not an addition.
+        if (!first || !users.get(u.userId)?.contact) break;
+        out.push({
+          type: EventType.AccountNewContact,
+          data: {
+            user: userOf(u.userId),
+            peer: peerOf({ type: 'user', id: u.userId }),
+            date: new Date().toISOString(),
+          },
+          dedupeKey: `account.new_contact:${u.userId}`,
         });
         break;
       }

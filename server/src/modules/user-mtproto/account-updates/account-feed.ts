@@ -163,10 +163,12 @@ export class AccountFeed {
   /** The common box, then every tracked channel. Before the first state there is nothing to catch up on. */
   private async catchUp(): Promise<void> {
     if (!this.common) {
-      // The start: from Telegram's state of now, knowing whom the account talked to and which channels it reads.
+      // The start: from Telegram's state of now, knowing whom the account talked to or has in its contacts
+      // (no lead when one of them is added again) and which channels it reads.
       const state = await this.deps.call((s) => s.updateState());
       const { userIds, channels } = await this.deps.call((s) => s.dialogs());
-      await this.record(emptyBatch(), [], state, channels, userIds);
+      const contacts = await this.deps.call((s) => s.contacts());
+      await this.record(emptyBatch(), [], state, channels, [...userIds, ...contacts.map((c) => c.userId)]);
       return;
     }
     await this.catchUpCommon();

@@ -36,6 +36,8 @@ export interface AccountUser {
   firstName?: string;
   /** The account itself. */
   self: boolean;
+  /** In the account's contacts. */
+  contact?: boolean;
 }
 
 export interface AccountChannel {
@@ -55,6 +57,11 @@ export type AccountUpdate =
   /** Another common-box update that moves pts (read receipts and the like): nothing to record but its pts. */
   | { kind: 'pts'; pts: number; ptsCount: number }
   | { kind: 'qts'; qts: number }
+  /**
+   * The account added (or imported) the user to its contacts: Telegram's `updatePeerSettings` with
+   * nothing left to offer for that user, who comes flagged as a contact. Sequenced by `seq`, no pts.
+   */
+  | { kind: 'contact'; userId: string }
   | { kind: 'channelMessage'; channelId: string; message: AccountMessage; pts?: number; ptsCount?: number }
   | { kind: 'channelEdit'; channelId: string; message: AccountMessage; pts: number; ptsCount: number }
   | { kind: 'channelDelete'; channelId: string; messageIds: number[]; pts: number; ptsCount: number }

@@ -96,6 +96,17 @@ describe('update gaps (core.telegram.org/api/updates)', () => {
     expect(fits.common).toMatchObject({ qts: 4, seq: 5 });
   });
 
+  it('applies a contact added with its sequenced container, drops it when replayed, and leaves it to the difference at a gap', () => {
+    const added: AccountUpdate = { kind: 'contact', userId: '7' };
+    const next = planLive(state(), batch([added], { seq: 5, seqStart: 5, date: 600 }));
+    expect(next).toMatchObject({ apply: [added], common: { seq: 5, date: 600 }, difference: false });
+    expect(planLive(state(), batch([added], { seq: 4, seqStart: 4, date: 600 })).apply).toEqual([]);
+    const gap = planLive(state(), batch([added], { seq: 7, seqStart: 7, date: 600 }));
+    expect(gap).toMatchObject({ apply: [], common: { seq: 4 }, difference: true });
+    // An answer the session heard itself is not sequenced.
+    expect(planLive(state(), batch([added])).apply).toEqual([added]);
+  });
+
   it("keeps each channel's own pts: a gap in one channel fetches that channel only", () => {
     const tracked = [
       { channelId: '100', accessHash: 'h100', pts: 20 },

@@ -74,6 +74,11 @@ export function planLive(
       else if (fit === 'apply') common.qts = u.qts;
       continue;
     }
+    if (u.kind === 'contact') {
+      // Seq only: it comes with its container, which a gap leaves to the difference.
+      if (seq === 'apply' && !difference) apply.push(u);
+      continue;
+    }
     if (u.kind === 'message' || u.kind === 'edit' || u.kind === 'delete' || u.kind === 'pts') {
       if (u.pts === undefined || u.ptsCount === undefined) continue;
       const fit = difference ? 'gap' : checkPts(common.pts, u.pts, u.ptsCount);
