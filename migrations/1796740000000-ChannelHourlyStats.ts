@@ -57,10 +57,10 @@ export class ChannelHourlyStats1796740000000 implements MigrationInterface {
     await queryRunner.query(`REVOKE EXECUTE ON FUNCTION public.analytics_rollup FROM PUBLIC`);
     await queryRunner.query(`GRANT EXECUTE ON FUNCTION public.analytics_rollup TO "tenantgram_app"`);
     // The rollup's partitions: one for each month the samples have one, then this month's and the next.
-    const months: { mid: Date }[] = await queryRunner.query(
+    const months = (await queryRunner.query(
       `SELECT to_date(right(c.relname, 6), 'YYYYMM') + 14 AS mid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'post_view_samples'::regclass AND c.relname ~ '^post_view_samples_p[0-9]{6}$' ORDER BY 1`,
-    );
+    )) as { mid: Date }[];
     for (const m of months)
       await queryRunner.query(`SELECT * FROM analytics_maintain($1, 0, $2)`, [KEEP_ALL_DAYS, m.mid]);
     await queryRunner.query(`SELECT * FROM analytics_maintain($1, 3, now())`, [KEEP_ALL_DAYS]);
