@@ -10,7 +10,6 @@ import {
   eventually,
   MtprotoCluster,
   newSandboxUser,
-  sleep,
   startCluster,
 } from './user-mtproto-kit';
 
@@ -244,6 +243,8 @@ describe('channel analytics collection (real gramjs through the worker, real san
   });
 
   it('stops collecting when the session is revoked, and says why', async () => {
+    // A tenant whose collection goes on: its samples show the worker's rounds passing.
+    const live = await connectedTenant(['still collected']);
     const t = await connectedTenant(['kept']);
     await eventually(() => latestSample(t).then((at) => at ?? undefined), {
       timeoutMs: 20000,
@@ -260,8 +261,20 @@ describe('channel analytics collection (real gramjs through the worker, real san
     expect(['session_revoked', 'account_not_connected']).toContain(stopped.reason);
     expect(stopped.message).toMatch(/connect/i);
     const last = await latestSample(t);
-    // Several of the worker's rounds later, nothing more was sampled.
-    await sleep(3000);
+    // Two of the live channel's samples later (a whole interval of the schedule, when the stopped channel would
+    // have been due again), nothing more was sampled of the stopped one.
+    const since = new Date();
+    await eventually(
+      async () => {
+        const [row] = await asTenant<{ n: number }>(
+          live.tenant.user.id,
+          `SELECT count(*)::int AS n FROM channel_subscriber_samples WHERE channel_id = $1 AND sampled_at > $2`,
+          [live.channel.id, since],
+        );
+        return (row?.n ?? 0) >= 2 ? true : undefined;
+      },
+      { timeoutMs: 60000, what: "two more samples of the live tenant's channel" },
+    );
     expect(await latestSample(t)).toBe(last);
     const res = await refresh(t).expect(409);
     expect(res.body.error).toMatchObject({ code: 'COLLECTION_STOPPED' });

@@ -15,6 +15,8 @@ export interface MtprotoServerStats {
   authKeys: number;
   /** Per auth key id (hex): connections that presented the key plus API requests made with it. */
   attemptsByAuthKey: Record<string, number>;
+  /** Live connections per auth key id (hex) they last presented; a key no connection uses is absent. */
+  connectionsByAuthKey: Record<string, number>;
   /** Live connections per transport, e.g. `{ "intermediate": 1, "obfuscated/padded": 2 }`. */
   transports: Record<string, number>;
   /** Completed key exchanges per encryption of p_q_inner_data: `rsa_pad` or the older `rsa_sha1`. */
@@ -105,15 +107,19 @@ export class MtprotoServer {
       temporaryKeys += 1;
       if (key.boundToHex) boundTemporaryKeys += 1;
     }
+    const connectionsByAuthKey: Record<string, number> = {};
     for (const conn of this.connections) {
       const kind = conn.transportKind;
       if (kind) transports[kind] = (transports[kind] ?? 0) + 1;
+      const keyId = conn.key?.idHex;
+      if (keyId) connectionsByAuthKey[keyId] = (connectionsByAuthKey[keyId] ?? 0) + 1;
     }
     return {
       connections: this.connections.size,
       handshakes: this.handshakes,
       authKeys: this.authKeys.size,
       attemptsByAuthKey,
+      connectionsByAuthKey,
       transports,
       handshakesByEncryption: { ...this.handshakesByEncryption },
       temporaryKeys,
