@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../../server/test/helpers/test-app';
 import { launchChromium } from './browser';
 import { signInAsStaff, SUPPORT_EMAIL, SUPPORT_PASSWORD } from './console-session';
 import { ensureConsoleBuilt } from './console-build';
+import { expectText, until } from './waits';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
 const HOUR = 3_600_000;
@@ -221,29 +222,4 @@ async function painted(canvas: Locator): Promise<boolean> {
     for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
     return false;
   });
-}
-
-/** Polls until `fn` holds; Playwright's own waits cover the DOM, this covers what the page does after a click. */
-async function until(fn: () => Promise<boolean>, what: string, tries = 100): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-async function expectText(locator: Locator, text: string, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = (
-      await locator
-        .first()
-        .innerText({ timeout })
-        .catch(() => '')
-    ).trim();
-    if (last.includes(text)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`expected "${text}", last saw "${last}"`);
 }

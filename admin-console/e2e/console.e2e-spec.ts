@@ -17,21 +17,13 @@ import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.f
 import { startTestAppWithSandbox, type SandboxTestApp, type TestApp } from '../../server/test/helpers/test-app';
 import { launchChromium } from './browser';
 import { ensureConsoleBuilt } from './console-build';
+import { expectText, until } from './waits';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
 const SUPPORT_PASSWORD = 'support-console-pass-1';
 const TENANT_PASSWORD = 'tenant-console-pass-1';
 const TENANT_REFUSED =
   'This console is for Tenantgram support staff. Tenant accounts cannot sign in here; use the Tenantgram API or app.';
-
-/** Polls until `fn` holds; Playwright's own waits cover the DOM, this covers the API and Redis. */
-async function until(fn: () => Promise<boolean>, what: string, tries = 200): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('admin console in Chromium against the real server', () => {
   let t: SandboxTestApp;
@@ -363,22 +355,6 @@ describe('admin console in Chromium against the real server', () => {
     await page.waitForURL('**/admin/login?returnUrl=%2Ftenants');
   });
 });
-
-async function expectText(locator: import('playwright-core').Locator, text: string, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = (
-      await locator
-        .first()
-        .innerText({ timeout })
-        .catch(() => '')
-    ).trim();
-    if (last.includes(text)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`expected "${text}", last saw "${last}"`);
-}
 
 async function failJob(t: TestApp, reason: string): Promise<Job> {
   const queue = t.app.get<Queue>(getQueueToken(QueueName.Maintenance), { strict: false });

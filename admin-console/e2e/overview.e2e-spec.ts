@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { UserRole } from '../../server/src/modules/tenants/user.entity';
 import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.factory';
 import { channelFor, connectBot, control } from '../../server/test/helpers/bot-world';
@@ -9,17 +9,9 @@ import { API_HASH, API_ID, channelWithPosts, connectAccount, newSandboxUser } fr
 import { launchChromium } from './browser';
 import { apiCaller, signInAsStaff, SUPPORT_EMAIL, SUPPORT_PASSWORD } from './console-session';
 import { ensureConsoleBuilt } from './console-build';
+import { expectExactText, until } from './waits';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-
-/** Polls until `fn` holds; Playwright's own waits cover the DOM, this covers the API and the workers. */
-async function until(fn: () => Promise<boolean> | boolean, what: string, tries = 300): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 interface OverviewBody {
   totals: { connected_sessions: number };
@@ -110,15 +102,15 @@ describe('the platform overview in the admin console, in Chromium against the re
     await signInAsStaff(page, t.url);
     expect(await page.title()).toContain('Overview');
 
-    await expectText(stat('tenants'), '3');
-    await expectText(stat('verified_bots'), '1');
-    await expectText(stat('verified_accounts'), '1');
-    await expectText(stat('connected_sessions'), '1');
-    await expectText(stat('posts_sent'), '3');
-    await expectText(stat('posts_failed'), '1');
-    await expectText(stat('revocations'), '1');
-    await expectText(stat('flood_waits'), '1');
-    await expectText(stat('logins'), '2 / 1');
+    await expectExactText(stat('tenants'), '3');
+    await expectExactText(stat('verified_bots'), '1');
+    await expectExactText(stat('verified_accounts'), '1');
+    await expectExactText(stat('connected_sessions'), '1');
+    await expectExactText(stat('posts_sent'), '3');
+    await expectExactText(stat('posts_failed'), '1');
+    await expectExactText(stat('revocations'), '1');
+    await expectExactText(stat('flood_waits'), '1');
+    await expectExactText(stat('logins'), '2 / 1');
     expect(await page.locator('[data-stat="queue_backlog"]').innerText()).toContain('post-send');
 
     // ECharts draws on a canvas inside each chart's box, sized to it.
@@ -141,23 +133,7 @@ describe('the platform overview in the admin console, in Chromium against the re
       .first()
       .click();
     await asked;
-    await expectText(page.locator('h2.section'), 'Last 7 days');
-    await expectText(stat('posts_sent'), '3');
+    await expectExactText(page.locator('h2.section'), 'Last 7 days');
+    await expectExactText(stat('posts_sent'), '3');
   });
 });
-
-async function expectText(locator: Locator, text: string, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = (
-      await locator
-        .first()
-        .innerText({ timeout })
-        .catch(() => '')
-    ).trim();
-    if (last === text) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`expected "${text}", saw "${last}"`);
-}

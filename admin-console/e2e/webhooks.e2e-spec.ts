@@ -2,24 +2,16 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { UserRole } from '../../server/src/modules/tenants/user.entity';
 import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.factory';
 import { startTestAppWithSandbox, type SandboxTestApp } from '../../server/test/helpers/test-app';
 import { launchChromium } from './browser';
 import { apiCaller, signInAsStaff, SUPPORT_EMAIL, SUPPORT_PASSWORD } from './console-session';
 import { ensureConsoleBuilt } from './console-build';
+import { expectText, until } from './waits';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-
-/** Polls until `fn` holds; Playwright's own waits cover the DOM, this covers the API and the receiving server. */
-async function until(fn: () => Promise<boolean> | boolean, what: string, tries = 300): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 /** The part of the admin API's endpoint this test waits on. */
 interface AdminEndpoint {
@@ -233,20 +225,4 @@ function lines(text: string): string[] {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-}
-
-async function expectText(locator: Locator, text: string, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = (
-      await locator
-        .first()
-        .innerText({ timeout })
-        .catch(() => '')
-    ).trim();
-    if (last.includes(text)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`expected "${text}", last saw "${last}"`);
 }
