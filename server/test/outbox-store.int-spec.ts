@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/data-source-options';
 import { APP_DB_ROLE } from '../src/modules/database/runtime-role';
 import { TenantDb } from '../src/modules/database/tenant-db';
+import { PooledStatements } from '../src/modules/database/pooled-statements';
 import { OutboxStore } from '../src/modules/posts/outbox-store';
 import { PostMedia, PostStatus } from '../src/modules/posts/post.entity';
 import { ScopedSendFunction, SendPathFunctions } from '../src/modules/posts/send-path-functions';
@@ -125,7 +126,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
     appA = appDataSource();
     appB = appDataSource();
     await Promise.all([owner.initialize(), appA.initialize(), appB.initialize()]);
-    sendPath = new RecordingSendPath(new TenantDb(appA));
+    sendPath = new RecordingSendPath(new TenantDb(appA, new PooledStatements(appA)));
     store = new OutboxStore(sendPath);
   });
   afterAll(async () => {
@@ -211,7 +212,7 @@ describe('OutboxStore on a real database: tenants interleaved in one statement',
       for (const channel of t.channels) for (let i = 0; i < 6; i++) ids.push(await newPost(t.id, channel));
       posts.set(t.id, ids);
     }
-    const other = new OutboxStore(new SendPathFunctions(new TenantDb(appB)));
+    const other = new OutboxStore(new SendPathFunctions(new TenantDb(appB, new PooledStatements(appB))));
     const claims = tenants.flatMap((t) => {
       const ids = posts.get(t.id) ?? [];
       // Both senders go for every post, in opposite orders, at once.

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { createSecretKey } from 'node:crypto';
 import passport from 'passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-jwt';
@@ -50,7 +51,9 @@ export class JwtStrategy extends PassportStrategy(Strategy) implements OnModuleD
   ) {
     super({
       jwtFromRequest: bearerToken,
-      secretOrKey: config.jwt.secret,
+      // A KeyObject, which jsonwebtoken takes as it is (the types say string | Buffer): given a string, it first
+      // tries the string as a PEM public key and throws, about a millisecond of every authenticated request.
+      secretOrKey: createSecretKey(Buffer.from(config.jwt.secret, 'utf8')) as unknown as Buffer,
       algorithms: [JWT_ALGORITHM],
       issuer: JWT_ISSUER,
       audience: JWT_AUDIENCE,
@@ -81,7 +84,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) implements OnModuleD
       throw tokenInvalid('The access token claims to be issued in the future; log in again.');
     }
     if (payload.exp <= now) throw tokenExpired();
-    const user = await this.users.findById(payload.sub);
+    const user = await this.users.findForAuth(payload.sub);
     if (!user) throw tokenInvalid('The access token names an account that no longer exists.');
     if (user.status === UserStatus.Suspended) {
       throw new AuthError(AuthErrorCode.TenantSuspended, 'This account is suspended; contact support.');

@@ -4,6 +4,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { ADMIN_DATA_SOURCE } from './admin-data-source';
 import { resolveAdminRole, resolveRuntimeRole } from './runtime-role';
+import { PooledStatements } from './pooled-statements';
 import { TenantDb } from './tenant-db';
 
 /** Few connections: support requests, boot-time lookups, sweeps and housekeeping. */
@@ -24,8 +25,8 @@ export class DatabaseModule {
   static forRoot(config: AppConfig, dataSourceOptions: (url: string) => DataSourceOptions): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [TenantDb],
-      exports: [TenantDb],
+      providers: [TenantDb, PooledStatements],
+      exports: [TenantDb, PooledStatements],
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: async () => {

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
+import { PooledStatements } from './pooled-statements';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -19,7 +18,10 @@ const SQL_NAME = /^[a-z_][a-z0-9_]*$/;
  */
 @Injectable()
 export class TenantDb {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly statements: PooledStatements,
+  ) {}
 
   /** `fn` in the caller's transaction `em` when given (already this tenant's scope), else in a `run` of its own. */
   inScope<T>(tenantId: string, em: EntityManager | undefined, fn: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -74,15 +76,8 @@ export class TenantDb {
       throw new CommonError(CommonErrorCode.Internal, 'TenantDb.callFunction needs tenant uuids.');
     }
     const params = ['$1', ...args.map((_, i) => `$${i + 2}`)].join(', ');
-    // Straight to the driver's pool: one statement needs none of a query runner's transaction handling.
-    const pool = (this.ds.driver as PostgresDriver).master as Pool;
     // Named: each connection parses and plans the call once, not on every round.
-    const result = await pool.query({
-      name: `scoped:${fn}`,
-      text: `SELECT * FROM "${fn}"(${params})`,
-      values: [tenantIds, ...args],
-    });
-    return result.rows as R[];
+    return this.statements.run<R>(`scoped:${fn}`, `SELECT * FROM "${fn}"(${params})`, [tenantIds, ...args]);
   }
 }
 

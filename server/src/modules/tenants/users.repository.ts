@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PooledStatements } from '../database/pooled-statements';
 import { User, UserRole, UserStatus } from './user.entity';
 
 /**
@@ -10,7 +11,10 @@ import { User, UserRole, UserStatus } from './user.entity';
  */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly statements: PooledStatements,
+  ) {}
 
   private get repo() {
     return this.ds.getRepository(User);
@@ -18,6 +22,19 @@ export class UsersRepository {
 
   findById(id: string): Promise<User | null> {
     return this.repo.findOneBy({ id });
+  }
+
+  /**
+   * What an access token's check needs of its user, on every authenticated request: one prepared
+   * statement on the pool rather than the ORM's query (a third of the request's time on its own).
+   */
+  async findForAuth(id: string): Promise<Pick<User, 'id' | 'role' | 'email' | 'status'> | null> {
+    const [row] = await this.statements.run<Pick<User, 'id' | 'role' | 'email' | 'status'>>(
+      'users:for-auth',
+      'SELECT "id", "role", "email", "status" FROM "users" WHERE "id" = $1',
+      [id],
+    );
+    return row ?? null;
   }
 
   /** `email` as stored: already normalised by the caller. */

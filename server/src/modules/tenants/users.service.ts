@@ -23,6 +23,11 @@ export class UsersService {
     return this.repo.findById(id);
   }
 
+  /** The fields an access token's check reads (AuthUser and the status), on every authenticated request. */
+  findForAuth(id: string): Promise<Pick<User, 'id' | 'role' | 'email' | 'status'> | null> {
+    return this.repo.findForAuth(id);
+  }
+
   findByEmail(email: string): Promise<User | null> {
     return this.repo.findByEmail(normaliseEmail(email));
   }
