@@ -90,6 +90,35 @@ describe('MTProto login housekeeping, triggered directly', () => {
     expect(await remaining(t, all)).toEqual([live, waitingForPassword, freshReceipt].sort());
   });
 
+  it("forgets sends' idempotency keys older than 7 days, across tenants, and keeps younger ones", async () => {
+    const now = new Date(Date.now() + 24 * 3600_000);
+    const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
+    const admin = t.app.get<DataSource>(getDataSourceToken(ADMIN_DATA_SOURCE));
+    const keys: Record<string, string> = {};
+    for (const [name, createdAt] of [
+      ['old-a', daysAgo(7.01)],
+      ['old-b', daysAgo(30)],
+      ['young', daysAgo(6.99)],
+    ] as const) {
+      const tenant = await newTenant(t);
+      keys[name] = tenant.user.id;
+      await admin.query(
+        `INSERT INTO mtproto_account_sends (user_id, idempotency_key, random_id, fingerprint, created_at)
+         VALUES ($1, $2, 1, 'f', $3)`,
+        [tenant.user.id, name, createdAt],
+      );
+    }
+
+    const result = await t.app.get(MtprotoLoginHousekeeping).sweep(now);
+
+    expect(result.forgottenSendKeys).toBeGreaterThanOrEqual(2);
+    const left = await admin.query<{ idempotency_key: string }[]>(
+      'SELECT idempotency_key FROM mtproto_account_sends WHERE user_id = ANY($1::uuid[]) ORDER BY 1',
+      [Object.values(keys)],
+    );
+    expect(left.map((r) => r.idempotency_key)).toEqual(['young']);
+  });
+
   it('keeps a login just started through the API until it expires', async () => {
     const live = await insertLogin(t, {
       state: MtprotoLoginState.CodeSent,

@@ -5,6 +5,7 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { QueueName } from '../queue/queue-names';
 import { scheduleRepeatingJob } from '../queue/repeating-job';
+import { ACCOUNT_SEND_KEY_DAYS, AccountSendsRepository } from './account-actions/account-sends.repository';
 import { MtprotoLoginState } from './mtproto-login.entity';
 import { MtprotoLoginsRepository } from './mtproto-logins.repository';
 
@@ -15,13 +16,17 @@ export const MTPROTO_LOGINS_SWEEP_JOB = 'mtproto-logins:sweep';
 const ENDED = [MtprotoLoginState.Done, MtprotoLoginState.Failed, MtprotoLoginState.Expired];
 
 export interface LoginSweepResult {
+  /** Pending logins deleted. */
   deleted: number;
+  /** Idempotency keys of sends as the account forgotten (older than ACCOUNT_SEND_KEY_DAYS). */
+  forgottenSendKeys: number;
 }
 
 /**
  * Deletes pending MTProto logins once they are of no use: past their expiry, or finished,
  * failed or expired longer ago than the receipt period. They hold an encrypted auth key that
- * Telegram still honours, so they should not wait for the tenant's next login.
+ * Telegram still honours, so they should not wait for the tenant's next login. The same pass forgets
+ * the idempotency keys of sends as the account older than ACCOUNT_SEND_KEY_DAYS.
  *
  * A BullMQ job scheduler runs it every MTPROTO_LOGIN_SWEEP_SECONDS: the scheduler makes one job
  * per period for the whole deployment, so however many workers there are, one runs it. It
@@ -35,6 +40,7 @@ export class MtprotoLoginHousekeeping extends WorkerHost implements OnApplicatio
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QueueName.Maintenance) private readonly queue: Queue,
     private readonly logins: MtprotoLoginsRepository,
+    private readonly sends: AccountSendsRepository,
   ) {
     super();
   }
@@ -55,6 +61,11 @@ export class MtprotoLoginHousekeeping extends WorkerHost implements OnApplicatio
     const receiptEnd = new Date(now.getTime() - this.config.mtproto.loginReceiptSeconds * 1000);
     const deleted = await this.logins.deleteEnded(now, ENDED, receiptEnd);
     if (deleted > 0) this.logger.log(`deleted ${deleted} ended MTProto login(s)`);
-    return { deleted };
+    const forgottenSendKeys = await this.sends.forgetOlderThan(
+      new Date(now.getTime() - ACCOUNT_SEND_KEY_DAYS * 86_400_000),
+    );
+    if (forgottenSendKeys > 0)
+      this.logger.log(`forgot ${forgottenSendKeys} idempotency key(s) of sends as the account`);
+    return { deleted, forgottenSendKeys };
   }
 }

@@ -1,4 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ADMIN_DATA_SOURCE } from '../../database/admin-data-source';
 import type { AuditEventJson } from '../../audit/audit.service';
 import { TenantDb } from '../../database/tenant-db';
 
@@ -24,8 +27,8 @@ export interface StagedFile {
   mimeType: string;
 }
 
-/** How long an idempotency key is remembered: a retry comes within minutes, a day is plenty. */
-const KEEP_DAYS = 7;
+/** How long an idempotency key is remembered: a retry comes within minutes, a week is plenty. */
+export const ACCOUNT_SEND_KEY_DAYS = 7;
 
 interface SendRow {
   id: string;
@@ -49,12 +52,15 @@ const toSend = (r: SendRow): AccountSend => ({
  */
 @Injectable()
 export class AccountSendsRepository {
-  constructor(private readonly tenantDb: TenantDb) {}
+  constructor(
+    private readonly tenantDb: TenantDb,
+    @InjectDataSource(ADMIN_DATA_SOURCE) private readonly adminDs: DataSource,
+  ) {}
 
   /**
    * The row of this key: written now (with its file) if the key is new, else the one a previous
-   * request wrote (its file untouched). Keys older than KEEP_DAYS are forgotten on the way. One
-   * statement (sql/tenant_account_send_claim.sql), no transaction around it.
+   * request wrote (its file untouched). One statement (sql/tenant_account_send_claim.sql), no
+   * transaction around it.
    */
   async claim(
     tenantId: string,
@@ -71,7 +77,6 @@ export class AccountSendsRepository {
         row.file?.bytes ?? null,
         row.file?.fileName ?? null,
         row.file?.mimeType ?? null,
-        KEEP_DAYS,
       ],
     );
     const [found] = rows;
@@ -117,5 +122,19 @@ export class AccountSendsRepository {
         [tenantId, key],
       ),
     );
+  }
+
+  /**
+   * Forgets, across tenants, the keys claimed before `cutoff` (their answers and any file never sent):
+   * the worker's sweep, on the admin pool. Answers how many went.
+   */
+  async forgetOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.adminDs
+      .createQueryBuilder()
+      .delete()
+      .from('mtproto_account_sends')
+      .where('created_at < :cutoff', { cutoff })
+      .execute();
+    return result.affected ?? 0;
   }
 }
