@@ -6,7 +6,10 @@
  * session and sends directly), and the default deployment's split (`ROLE=api` and `ROLE=worker`: the
  * call crosses Redis to the worker holding the session). Both apps of the split run in this process.
  */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Api } from 'telegram';
+import { DataSource } from 'typeorm';
 import { randomBytes } from 'node:crypto';
 import { returnBigInt } from 'telegram/Helpers';
 import { systemActor } from '../src/modules/audit/audit-actions';
@@ -44,6 +47,64 @@ async function alternate(ours: Timed, plain: Timed): Promise<{ ours: number; pla
     b.push(await plain());
   }
   return { ours: median(a), plain: median(b) };
+}
+
+/**
+ * What any HTTP API that keeps its answer durably adds to the call, whatever its code: the same fetch to a
+ * node:http handler that answers at once, and one durable commit (a transaction id taken and committed, which
+ * waits for the WAL flush) on the app's pool. Measured alternating with plain gramjs; reported against it.
+ */
+async function floorRow(app: BenchApp, plain: Timed): Promise<BenchRow> {
+  const server = http.createServer((req, res) => {
+    req.on('error', () => res.destroy());
+    req.resume();
+    req.on('end', () => res.end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const ds = app.app.get(DataSource);
+  const emptyHttp: Timed = async () => {
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ peer: '@someone', text: 'floor', idempotency_key: 'floor' }),
+    });
+    await res.json();
+    return performance.now() - t0;
+  };
+  const durableCommit: Timed = async () => {
+    const t0 = performance.now();
+    await ds.query('SELECT txid_current()');
+    return performance.now() - t0;
+  };
+  try {
+    const h: number[] = [];
+    const c: number[] = [];
+    const g: number[] = [];
+    for (let i = 0; i < WARM_UP + SENDS; i++) {
+      const round = { http: await emptyHttp(), commit: await durableCommit(), plain: await plain() };
+      if (i < WARM_UP) continue;
+      h.push(round.http);
+      c.push(round.commit);
+      g.push(round.plain);
+    }
+    const floor = median(h) + median(c) + median(g);
+    const plainMs = median(g);
+    return {
+      name: 'floor: empty HTTP round trip + one durable commit + plain gramjs (medians)',
+      value: floor,
+      baseline: plainMs,
+      ratio: floor / plainMs,
+      unit: 'ms',
+      notes:
+        `reference, no goal: HTTP ${median(h).toFixed(2)} ms + durable commit ${median(c).toFixed(2)} ms + ` +
+        `plain gramjs ${plainMs.toFixed(2)} ms; what the send's goal leaves for everything else`,
+    };
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }
 
 export default async function accountSendBench(): Promise<BenchRow[]> {
@@ -130,6 +191,7 @@ export default async function accountSendBench(): Promise<BenchRow[]> {
           notes('ROLE=all: the API process holds the session and sends directly'),
         ),
       );
+      rows.push(await floorRow(both, viaGram));
       // The split: the session moves to the worker app (the first call reaches it through the shared list).
       await stop(both);
       await start('worker');
