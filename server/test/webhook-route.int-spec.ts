@@ -85,6 +85,14 @@ describe('the webhook route, like every route', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe('MALFORMED_JSON');
 
+    const oversized = await request(t.url)
+      .post(PATH)
+      .set('Content-Type', 'application/json')
+      .set('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .send(JSON.stringify({ update_id: 6, message: { text: 'x'.repeat(1024 * 1024 + 10) } }));
+    expect(oversized.status).toBe(413);
+    expect(oversized.body).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) } });
+
     const noUpdate = await request(t.url).post(PATH).set('X-Telegram-Bot-Api-Secret-Token', SECRET).send({ x: 1 });
     expect(noUpdate.status).toBe(400);
     expect(noUpdate.body.error.code).toBe('VALIDATION_FAILED');
