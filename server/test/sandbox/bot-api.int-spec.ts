@@ -4,7 +4,8 @@ import { type AddressInfo, connect } from 'node:net';
 import { Telegraf, TelegramError } from 'telegraf';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox';
 import { eventually } from '../helpers/eventually';
-import { addBotToChannel, control, newBot, newChannel, newUser, rawBotCall, sleep, telegramFor } from './bot-helpers';
+import type { BotStats } from '../../src/sandbox/bot-api/bot-api-door';
+import { addBotToChannel, control, newBot, newChannel, newUser, rawBotCall, telegramFor } from './bot-helpers';
 import { present } from '../helpers/present';
 
 /** A local webhook receiver answering each delivery with the next status of `statuses` (then 200). */
@@ -34,6 +35,18 @@ async function startReceiver(statuses: number[] = []): Promise<{
         server.closeAllConnections();
       }),
   };
+}
+
+/** What the control API shows of a bot's calls. */
+async function botStats(sandbox: SandboxHandle, botId: number): Promise<BotStats> {
+  return (await control<BotStats>(sandbox, 'GET', `/sandbox/bots/${botId}/stats`)).body;
+}
+
+/** Until the bot's getUpdates is held open by the door, waiting for updates. */
+async function waitForPoll(sandbox: SandboxHandle, botId: number): Promise<void> {
+  await eventually(async () => ((await botStats(sandbox, botId)).polling ? true : undefined), {
+    what: 'a getUpdates call to be waiting',
+  });
 }
 
 async function catchTelegramError(p: Promise<unknown>): Promise<TelegramError> {
@@ -82,9 +95,19 @@ describe('sandbox Bot API door (real telegraf)', () => {
     socket.write(
       `POST /bot${bot.token}/sendMessage HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"chat_id":`,
     );
-    await sleep(50);
+    // The door took the call and waits for the rest of its body.
+    await eventually(async () => ((await botStats(sandbox, bot.id)).in_flight === 1 ? true : undefined), {
+      what: 'the call to be in flight',
+    });
     socket.destroy();
-    await sleep(50);
+    // The door saw the client go and is done with the call: nothing of it is left in flight.
+    await eventually(
+      async () => {
+        const stats = await botStats(sandbox, bot.id);
+        return stats.dropped === 1 && stats.in_flight === 0 ? true : undefined;
+      },
+      { what: 'the call to be dropped' },
+    );
     expect(await telegramFor(sandbox, bot.token).getMe()).toMatchObject({ id: bot.id });
   });
 
@@ -273,7 +296,7 @@ describe('sandbox Bot API door (real telegraf)', () => {
     const tg = telegramFor(sandbox, bot.token);
     let answered = false;
     const poll = tg.getUpdates(10, 100, 0, undefined).finally(() => (answered = true));
-    await sleep(300);
+    await waitForPoll(sandbox, bot.id);
     // Still waiting with nothing to answer: the poll is held open until the update comes.
     expect(answered).toBe(false);
     await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: user.phone, text: 'meanwhile' });
@@ -524,7 +547,7 @@ describe('sandbox Bot API door (real telegraf)', () => {
   it('ends a waiting getUpdates with 409 when a second poller starts', async () => {
     const bot = await newBot(sandbox);
     const first = telegramFor(sandbox, bot.token).getUpdates(20, 100, 0, undefined);
-    await sleep(200);
+    await waitForPoll(sandbox, bot.id);
     const second = telegramFor(sandbox, bot.token).getUpdates(0, 100, 0, undefined);
     const err = await catchTelegramError(first);
     expect(err.code).toBe(409);
@@ -573,7 +596,7 @@ describe('startSandbox lifecycle', () => {
     const tg = telegramFor(sandbox, bot.token);
     await tg.getMe();
     const poll = tg.getUpdates(30, 100, 0, undefined).catch((err: unknown) => err);
-    await sleep(100);
+    await waitForPoll(sandbox, bot.id);
     await sandbox.close();
     await poll;
     await eventually(() => (tcpHandles() <= before ? true : undefined));

@@ -85,5 +85,3 @@ export async function addBotToChannel(
   const res = await control(sandbox, 'POST', `/sandbox/channels/${channelId}/members`, { bot_id: botId, ...rights });
   if (res.status !== 200) throw new Error(`member not set: ${JSON.stringify(res.body)}`);
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

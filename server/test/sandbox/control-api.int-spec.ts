@@ -159,7 +159,7 @@ describe('sandbox control API', () => {
       ],
     });
     const stats = await control(sandbox, 'GET', `/sandbox/bots/${bot.id}/stats`);
-    expect(stats.body).toEqual({ sent: 1, throttled: 0, refusals: [] });
+    expect(stats.body).toEqual({ sent: 1, throttled: 0, refusals: [], polling: false, in_flight: 0, dropped: 0 });
 
     expect((await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { text: 'x' })).status).toBe(400);
     expect((await control(sandbox, 'GET', '/sandbox/bots/abc/sent')).status).toBe(400);

@@ -3,6 +3,9 @@ import { FloodWaitError } from 'telegram/errors';
 import { NewMessage, NewMessageEvent } from 'telegram/events';
 import { Raw } from 'telegram/events/Raw';
 import { returnBigInt } from 'telegram/Helpers';
+import type { MtprotoServerStats } from '../../src/sandbox/mtproto/mtproto-server';
+import { eventually } from '../helpers/eventually';
+import { present } from '../helpers/present';
 import { control, newBot, telegramFor } from './bot-helpers';
 import {
   API_HASH,
@@ -30,6 +33,10 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
   afterAll(async () => {
     await kit.close();
   });
+
+  async function mtprotoStats(): Promise<MtprotoServerStats> {
+    return (await control<MtprotoServerStats>(kit.sandbox, 'GET', '/sandbox/mtproto/stats')).body;
+  }
 
   it('completes the handshake and answers help.getConfig', async () => {
     const client = await kit.client();
@@ -87,7 +94,8 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
     const client = await kit.client();
     await client.connect();
     const ttl = kit.sandbox.world.codeTtlSeconds;
-    kit.sandbox.world.codeTtlSeconds = 1;
+    // A code that lives no time at all: expired as soon as it is sent, with no wait.
+    kit.sandbox.world.codeTtlSeconds = 0;
     let hash: string;
     try {
       hash = await sendCode(client, user.phone);
@@ -95,7 +103,6 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
       kit.sandbox.world.codeTtlSeconds = ttl;
     }
     const code = await latestCode(kit, user.phone);
-    await new Promise((r) => setTimeout(r, 1200));
     expect(await errorOf(signInCall(client, user.phone, hash, code))).toBe('PHONE_CODE_EXPIRED');
     await kit.destroy(client);
   });
@@ -199,9 +206,13 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
     await told;
     expect(await errorOf(client.getMe())).toBe('AUTH_KEY_UNREGISTERED');
     await kit.destroy(client);
-    const before = (await control(kit.sandbox, 'GET', '/sandbox/mtproto/stats')).body.attemptsByAuthKey[keyId!];
-    await new Promise((r) => setTimeout(r, 300));
-    const after = (await control(kit.sandbox, 'GET', '/sandbox/mtproto/stats')).body.attemptsByAuthKey[keyId!];
+    const before = (await mtprotoStats()).attemptsByAuthKey[keyId!];
+    // The door saw the destroyed client's connection close, and no connection came back with its key.
+    await eventually(
+      async () => ((await mtprotoStats()).connectionsByAuthKey[keyId!] === undefined ? true : undefined),
+      { what: 'no connection to use the revoked key' },
+    );
+    const after = (await mtprotoStats()).attemptsByAuthKey[keyId!];
     expect(before).toBeGreaterThan(0);
     expect(after).toBe(before);
   });
@@ -316,8 +327,11 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
     await Promise.all([quiet.getMe(), live.getMe()]);
     await control(kit.sandbox, 'POST', `/sandbox/channels/${channel.id}/messages`, { text: 'only for live' });
     expect(await received).toBe('only for live');
-    // Both pushes would leave the server in the same tick; give the quiet one time to (not) arrive.
-    await new Promise((r) => setTimeout(r, 300));
+    // Both connections' pushes for the post are decided together: the live key's count shows the moment has passed,
+    // and the quiet key was sent nothing.
+    const pushed = (await mtprotoStats()).updatesPushedByAuthKey;
+    expect(pushed[present(kit.factory.authKeyId(live), "the live client's key")]).toBeGreaterThanOrEqual(1);
+    expect(pushed[present(kit.factory.authKeyId(quiet), "the quiet client's key")]).toBeUndefined();
     expect(quietEvents).toEqual([]);
     // Its requests still work.
     expect(Number((await quiet.getMe()).id)).toBe(owner.id);

@@ -60,6 +60,18 @@ export interface BotStats {
   sent: number;
   throttled: number;
   refusals: RefusalRecord[];
+  /** A getUpdates call is waiting for updates. */
+  polling: boolean;
+  /** Calls taken and not yet answered (a held long poll, a body still arriving, a delay or timeout fault). */
+  in_flight: number;
+  /** Calls whose client went away before their answer was written. */
+  dropped: number;
+}
+
+/** The Bot API calls of one bot that are in flight now, and those whose client left before the answer. */
+interface BotCalls {
+  inFlight: number;
+  dropped: number;
 }
 
 /**
@@ -69,6 +81,8 @@ export interface BotStats {
  */
 export class BotApiDoor {
   private readonly sessions = new Map<number, BotSession>();
+  /** Kept apart from the sessions: a reset drops those while calls are still being answered. */
+  private readonly calls = new Map<number, BotCalls>();
   private closed = false;
   private readonly onPrivateMessage = (m: PrivateMessage): void => this.privateMessageArrived(m);
   private readonly onPrivateMessageEdited = (m: PrivateMessage): void => this.privateMessageEdited(m);
@@ -106,8 +120,9 @@ export class BotApiDoor {
       sendError(res, BotApiError.notFound());
       return;
     }
+    const bot = this.world.findBotByToken(decodeURIComponent(group(call, 1)));
+    const calls = bot ? this.takeCall(bot.id, res) : undefined;
     try {
-      const bot = this.world.findBotByToken(decodeURIComponent(group(call, 1)));
       if (!bot) throw BotApiError.unauthorized();
       const fault = this.world.takeFault('bot', group(call, 2));
       if (fault === TIMEOUT_FAULT) {
@@ -141,7 +156,20 @@ export class BotApiDoor {
       if (!(err instanceof BotApiError)) throw err;
       req.resume();
       sendError(res, err);
+    } finally {
+      if (calls) calls.inFlight -= 1;
     }
+  }
+
+  /** Counts a call of the bot as in flight (the caller ends that), and as dropped if its client leaves unanswered. */
+  private takeCall(botId: number, res: ServerResponse): BotCalls {
+    const calls = this.calls.get(botId) ?? { inFlight: 0, dropped: 0 };
+    this.calls.set(botId, calls);
+    calls.inFlight += 1;
+    res.once('close', () => {
+      if (!res.writableFinished) calls.dropped += 1;
+    });
+    return calls;
   }
 
   /** The messages a bot sent, in order. */
@@ -151,7 +179,15 @@ export class BotApiDoor {
 
   statsOf(botId: number): BotStats {
     const s = this.sessions.get(botId);
-    return { sent: s?.sent.length ?? 0, throttled: s?.refusals.length ?? 0, refusals: [...(s?.refusals ?? [])] };
+    const calls = this.calls.get(botId);
+    return {
+      sent: s?.sent.length ?? 0,
+      throttled: s?.refusals.length ?? 0,
+      refusals: [...(s?.refusals ?? [])],
+      polling: s?.polling ?? false,
+      in_flight: calls?.inFlight ?? 0,
+      dropped: calls?.dropped ?? 0,
+    };
   }
 
   /** The update_id a user's private message to a bot became (undefined when the bot filtered it out). */

@@ -143,6 +143,11 @@ export class BotSession {
     }
   }
 
+  /** Whether a getUpdates call is waiting for updates (a long poll held open). */
+  get polling(): boolean {
+    return this.poller !== undefined;
+  }
+
   pendingCount(): number {
     this.prune();
     return this.updates.length;

@@ -635,15 +635,16 @@ export class MtprotoConnection {
     this.disconnectTimer.unref();
   }
 
-  /** Sends an update the client did not ask for (unless the connection opted out of updates). */
-  push(obj: TlObject): void {
+  /** Sends an update the client did not ask for, unless the connection opted out of updates; true when it is sent. */
+  push(obj: TlObject): boolean {
     const key = this.key;
-    if (!key || this.closed || this.sessionId === undefined || !this.updatesEnabled) return;
+    if (!key || this.closed || this.sessionId === undefined || !this.updatesEnabled) return false;
     const sessionId = this.sessionId;
     // Queued behind answers in flight so a push never overtakes the reply that caused it.
     this.queue = this.queue
       .then(() => this.flush(key, sessionId, [{ body: this.codec.encode(obj), contentRelated: true }], 3))
       .catch(() => this.close());
+    return true;
   }
 
   private flush(key: AuthKeyRecord, sessionId: bigint, out: Outgoing[], kind: 1 | 3): void {

@@ -17,6 +17,11 @@ export interface MtprotoServerStats {
   attemptsByAuthKey: Record<string, number>;
   /** Live connections per auth key id (hex) they last presented; a key no connection uses is absent. */
   connectionsByAuthKey: Record<string, number>;
+  /**
+   * Updates sent unasked per auth key id (hex) of the connection they went to; a key never sent one is absent (as is
+   * one whose connections opted out of updates). Every connection's pushes for one change are counted together.
+   */
+  updatesPushedByAuthKey: Record<string, number>;
   /** Live connections per transport, e.g. `{ "intermediate": 1, "obfuscated/padded": 2 }`. */
   transports: Record<string, number>;
   /** Completed key exchanges per encryption of p_q_inner_data: `rsa_pad` or the older `rsa_sha1`. */
@@ -47,6 +52,7 @@ export class MtprotoServer {
   // Auth keys live as long as the server: a forgotten key leaves the client hanging.
   private readonly authKeys = new Map<string, AuthKeyRecord>();
   private readonly connectionsByKey = new Map<string, Set<MtprotoConnection>>();
+  private readonly pushesByKey = new Map<string, number>();
   private handshakes = 0;
   private readonly handshakesByEncryption: Record<string, number> = {};
   private boundPort = 0;
@@ -120,6 +126,7 @@ export class MtprotoServer {
       authKeys: this.authKeys.size,
       attemptsByAuthKey,
       connectionsByAuthKey,
+      updatesPushedByAuthKey: Object.fromEntries(this.pushesByKey),
       transports,
       handshakesByEncryption: { ...this.handshakesByEncryption },
       temporaryKeys,
@@ -253,7 +260,7 @@ export class MtprotoServer {
   private subscribe(): void {
     this.on<{ token: LoginToken; userId: number }>(WorldEvent.LoginTokenAccepted, ({ token }) => {
       for (const conn of this.connectionsByKey.get(token.authKeyId) ?? []) {
-        conn.push({ _: 'updateShort', update: { _: 'updateLoginToken' }, date: unixNow() });
+        this.push(conn, { _: 'updateShort', update: { _: 'updateLoginToken' }, date: unixNow() });
       }
     });
     this.on<{ userId: number }>(WorldEvent.SessionsRevoked, ({ userId }) => this.revokeKeys(userId));
@@ -268,7 +275,7 @@ export class MtprotoServer {
       key.srp = undefined;
       key.passwordUserId = undefined;
       // Tell live sessions their state is stale; the getDifference they answer with gets 401.
-      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) conn.push({ _: 'updatesTooLong' });
+      for (const conn of this.connectionsByKey.get(key.idHex) ?? []) this.push(conn, { _: 'updatesTooLong' });
     }
   }
 
@@ -306,8 +313,14 @@ export class MtprotoServer {
     const batches = [...this.pending];
     this.pending.clear();
     for (const [conn, updates] of batches) {
-      if (updates.length > this.updates.limits.pushBatchLimit) conn.push({ _: 'updatesTooLong' });
-      else for (const update of updates) conn.push(update);
+      if (updates.length > this.updates.limits.pushBatchLimit) this.push(conn, { _: 'updatesTooLong' });
+      else for (const update of updates) this.push(conn, update);
     }
+  }
+
+  /** Pushes one update to the connection, counting it under the connection's auth key when it went out. */
+  private push(conn: MtprotoConnection, update: TlObject): void {
+    const keyId = conn.key?.idHex;
+    if (conn.push(update) && keyId) this.pushesByKey.set(keyId, (this.pushesByKey.get(keyId) ?? 0) + 1);
   }
 }
