@@ -64,6 +64,21 @@ describe('tenant bots', () => {
       await request(t.url).post('/api/user-bot/test').set(headers).expect(409);
     });
 
+    it('answers 409 BOT_ALREADY_CONNECTED for a bot another account has, saying to disconnect it there or use another', async () => {
+      const owner = await newTenant(t);
+      const bot = await connectBot(t, sandbox, owner.headers);
+      const { headers } = await newTenant(t);
+      const res = await request(t.url).put('/api/user-bot').set(headers).send({ bot_token: bot.token }).expect(409);
+      expect(res.body.error.code).toBe('BOT_ALREADY_CONNECTED');
+      expect(res.body.error.message).toMatch(
+        /connected to another account.*disconnect it there.*or connect another bot/,
+      );
+      expect(JSON.stringify(res.body)).not.toContain(bot.token);
+      // Disconnected there, it connects here.
+      await request(t.url).delete('/api/user-bot').set(owner.headers).expect(204);
+      await request(t.url).put('/api/user-bot').set(headers).send({ bot_token: bot.token }).expect(200);
+    });
+
     it('answers 400 BOT_TOKEN_INVALID_FORMAT for a token of the wrong shape', async () => {
       const { headers } = await newTenant(t);
       const res = await request(t.url).put('/api/user-bot').set(headers).send({ bot_token: '123:short' }).expect(400);

@@ -199,6 +199,7 @@ AS $function$ SELECT c.user_id, c.bot_id FROM user_bot_credentials c $function$`
         'audit_append',
         'tenant_account_send_claim',
         'tenant_account_send_record',
+        'tenant_slices',
       ];
       expect(before.map((d) => d.name).sort()).toEqual(
         SQL_FUNCTIONS.map((f) => f.name)

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { BotApiDoor } from './bot-api/bot-api-door';
 import { ControlApi } from './control/control-api';
@@ -6,7 +7,7 @@ import { MtprotoServer } from './mtproto/mtproto-server';
 import type { UpdateLimits } from './updates/sandbox-updates';
 import { loadOrCreateServerRsaKey } from './persistence/rsa-key-store';
 import { type LoadResult, WorldStore } from './persistence/world-store';
-import { SandboxWorld, WorldEvent } from './world';
+import { ID_BLOCKS, SandboxWorld, WorldEvent } from './world';
 
 export interface SandboxOptions {
   /** Both doors bind here; 127.0.0.1 unless told otherwise. */
@@ -76,6 +77,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     // sandbox serving this directory) leaves the file alone.
     loaded = await store.load();
   }
+  // A world with nothing stored (in memory, or a new or lost directory) issues its ids from a block picked at random,
+  // never the first one, where every world began before blocks: a product's database may still hold the bots, users
+  // and channels of an earlier world, which must not meet new ones under the same ids.
+  if (loaded?.state !== 'loaded' && store?.countersFound !== true) world.startIdsAt(randomInt(1, ID_BLOCKS));
   const mtprotoPort = await mtproto.listen().catch(async (err: unknown) => {
     door.close();
     await mtproto.close();

@@ -1,4 +1,5 @@
 import {
+  ID_BLOCKS,
   type MemberChangedEvent,
   SandboxConflictError,
   SandboxInvalidError,
@@ -71,6 +72,24 @@ describe('SandboxWorld', () => {
     expect(world.findBotByUsername('@weather_bot')).toBe(bot);
     expect(() => world.createBot({ username: 'weather' })).toThrow(SandboxInvalidError);
     expect(() => world.createBot({ username: 'x_bot', ownerPhone: '19999999999' })).toThrow(SandboxNotFoundError);
+  });
+
+  it('issues ids from a block of its own: block b is b × 100000 further on for users, bots, channels and groups', () => {
+    world.startIdsAt(37);
+    const user = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const bot = world.createBot({ username: 'block_bot', ownerPhone: user.phone });
+    const channel = world.createChannel({ title: 'News', ownerPhone: user.phone });
+    const group = world.createBasicGroup({ title: 'Team', ownerPhone: user.phone });
+    expect([user.id, bot.id, channel.id, group.id]).toEqual([103700001, 7003700001, 1003700001, 403700001]);
+    expect(bot.token).toMatch(/^7003700001:/);
+    expect(channel.botApiId).toBe(-1001003700001);
+    // A counter never goes down, and the last block keeps bot and channel ids at 10 digits.
+    world.startIdsAt(0);
+    expect(world.createBot({ username: 'next_bot' }).id).toBe(7003700002);
+    world.startIdsAt(ID_BLOCKS - 1);
+    expect(world.createBot({ username: 'last_bot' }).id).toBe(9999900001);
+    expect(world.createChannel({ title: 'Last', ownerPhone: user.phone }).id).toBe(3999900001);
+    for (const bad of [-1, ID_BLOCKS, 1.5]) expect(() => world.startIdsAt(bad)).toThrow(RangeError);
   });
 
   it('creates channels with the creator as admin, found by channel_id, Bot API id or username', () => {

@@ -339,6 +339,14 @@ const FIRST_USER_ID = 100000001;
 const FIRST_BOT_ID = 7000000001;
 const FIRST_CHANNEL_ID = 1000000001;
 const FIRST_BASIC_GROUP_ID = 400000001;
+/** How many ids of each kind one block holds (see {@link SandboxWorld.startIdsAt}). */
+export const ID_BLOCK_SIZE = 100_000;
+/**
+ * How many blocks a world can start its ids in. Block b issues users from 100000001 + b × 100000, bots from
+ * 7000000001 + b × 100000, channels from 1000000001 + b × 100000: bot and channel ids keep Telegram's 10 digits
+ * (a channel's Bot API id stays "-100" and its id).
+ */
+export const ID_BLOCKS = 30_000;
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
 /**
  * Telegram's rule for a username one can claim (the 4-character ones are auction-only collectibles):
@@ -428,6 +436,22 @@ export class SandboxWorld extends EventEmitter {
     this.codeTtlSeconds = opts?.codeTtlSeconds ?? 300;
     this.defaultLimitsEnabled = opts?.limitsEnabled ?? true;
     this.limitsEnabled = this.defaultLimitsEnabled;
+  }
+
+  /**
+   * Issues ids from block `block` (0 to {@link ID_BLOCKS} - 1) of each kind's range on: a world with nothing stored
+   * starts in a block of its own (`startSandbox` picks it at random), so its users, bots and channels do not take
+   * ids an earlier world issued, which a product's database may still hold. A counter never goes down.
+   */
+  startIdsAt(block: number): void {
+    if (!Number.isSafeInteger(block) || block < 0 || block >= ID_BLOCKS) {
+      throw new RangeError(`an id block is an integer from 0 to ${ID_BLOCKS - 1}`);
+    }
+    const offset = block * ID_BLOCK_SIZE;
+    this.nextUserId = Math.max(this.nextUserId, FIRST_USER_ID + offset);
+    this.nextBotId = Math.max(this.nextBotId, FIRST_BOT_ID + offset);
+    this.nextChannelId = Math.max(this.nextChannelId, FIRST_CHANNEL_ID + offset);
+    this.nextBasicGroupId = Math.max(this.nextBasicGroupId, FIRST_BASIC_GROUP_ID + offset);
   }
 
   // ---- users ----

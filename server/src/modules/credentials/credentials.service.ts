@@ -162,7 +162,8 @@ export class CredentialsService implements OnModuleInit {
         if (isUniqueViolation(err)) {
           throw new CredentialsError(
             CredentialsErrorCode.BotTaken,
-            'This bot is already connected to another account; each bot serves one tenant.',
+            'This bot is already connected to another account, and a bot serves one account: disconnect it there ' +
+              '(DELETE /api/user-bot signed in as that account), or connect another bot.',
           );
         }
         throw err;

@@ -22,6 +22,7 @@ export interface SqlFunctionSource {
 export const SQL_FUNCTIONS: readonly SqlFunctionSource[] = [
   { name: 'audit_events_append_only', file: 'audit/sql/audit_events_append_only.sql', executeBy: ['PUBLIC'] },
   { name: 'audit_append', file: 'audit/sql/audit_append.sql', executeBy: ['tenantgram_app'] },
+  { name: 'tenant_slices', file: 'database/sql/tenant_slices.sql', executeBy: ['tenantgram_app'] },
   { name: 'tenant_credentials', file: 'credentials/sql/tenant_credentials.sql', executeBy: ['tenantgram_app'] },
   { name: 'tenant_due_posts', file: 'posts/sql/tenant_due_posts.sql', executeBy: ['tenantgram_app'] },
   { name: 'tenant_claim_posts', file: 'posts/sql/tenant_claim_posts.sql', executeBy: ['tenantgram_app'] },

@@ -42,6 +42,8 @@ export class WorldStore {
   readonly idsFile: string;
   /** Time of the last successful write, for the control API and tests. */
   savedAt?: Date;
+  /** Whether `load` found the stored id counters (`ids.json`) and took them. */
+  countersFound = false;
 
   private readonly saveDelayMs: number;
   private readonly log: (message: string) => void;
@@ -111,6 +113,7 @@ export class WorldStore {
     }
     try {
       raiseCounters(this.world, JSON.parse(text));
+      this.countersFound = true;
     } catch (err) {
       this.log(`The sandbox id counters ${this.idsFile} are not valid JSON${jsonErrorPosition(err)}; ignoring them.`);
     }

@@ -9,8 +9,7 @@ CREATE OR REPLACE FUNCTION public.tenant_record_sent(p_tenants uuid[], p_ids uui
  LANGUAGE plpgsql
 AS $function$
   DECLARE
-    n integer := coalesce(array_length(p_tenants, 1), 0);
-    i integer := 1;
+    i integer;
     j integer;
     t uuid;
     changed integer;
@@ -21,12 +20,7 @@ AS $function$
   BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('events:' || u.t::text, 0))
        FROM (SELECT DISTINCT x AS t FROM unnest(p_tenants) AS x ORDER BY 1) AS u;
-    WHILE i <= n LOOP
-      t := p_tenants[i];
-      j := i;
-      WHILE j < n AND p_tenants[j + 1] = t LOOP
-        j := j + 1;
-      END LOOP;
+    FOR t, i, j IN SELECT s.tenant, s.first_index, s.last_index FROM tenant_slices(p_tenants) AS s LOOP
       PERFORM set_config('app.user_id', t::text, true);
       WITH sent AS (
         UPDATE posts p
@@ -47,7 +41,6 @@ AS $function$
         PERFORM events_append(t, types, datas, keys);
       END IF;
       total := total + changed;
-      i := j + 1;
     END LOOP;
     RETURN total;
   END $function$

@@ -4,26 +4,21 @@
 -- job run twice records nothing the second time); a failure with p_next_after[k] seconds records
 -- when the next attempt is due and adds that attempt. Each endpoint's failure clock follows its last
 -- outcome here: a success stops it, a failure starts it when not running. Callers pass a tenant's
--- attempts next to each other: each run of equal tenants is one slice, scoped to that tenant
--- (row-level security). Answers one row per attempt recorded: the next attempt's id and due time, and
--- whether its endpoint is enabled and has been failing for p_disable_after seconds (to disable now).
+-- attempts next to each other: each run of equal tenants is one slice (tenant_slices), scoped to that
+-- tenant (row-level security). Answers one row per attempt recorded: the next attempt's id and due
+-- time, and whether its endpoint is enabled and has been failing for p_disable_after seconds (to
+-- disable now).
 CREATE OR REPLACE FUNCTION public.tenant_webhook_record(p_tenants uuid[], p_ids bigint[], p_outcomes text[], p_status_codes integer[], p_durations integer[], p_errors text[], p_bodies text[], p_next_after integer[], p_disable_after integer)
  RETURNS TABLE(delivery_id bigint, next_id bigint, next_at timestamp with time zone, disable_due boolean)
  LANGUAGE plpgsql
 AS $function$
   #variable_conflict use_column
   DECLARE
-    n integer := coalesce(array_length(p_tenants, 1), 0);
-    i integer := 1;
+    i integer;
     j integer;
     t uuid;
   BEGIN
-    WHILE i <= n LOOP
-      t := p_tenants[i];
-      j := i;
-      WHILE j < n AND p_tenants[j + 1] = t LOOP
-        j := j + 1;
-      END LOOP;
+    FOR t, i, j IN SELECT s.tenant, s.first_index, s.last_index FROM tenant_slices(p_tenants) AS s LOOP
       PERFORM set_config('app.user_id', t::text, true);
       RETURN QUERY
         WITH r AS (
@@ -70,6 +65,5 @@ AS $function$
                          AND added.event_id = done.event_id
           LEFT JOIN before ON before.id = done.endpoint_id
          ORDER BY done.ord;
-      i := j + 1;
     END LOOP;
   END $function$
