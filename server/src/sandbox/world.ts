@@ -196,7 +196,10 @@ export interface SandboxBasicGroup {
 
 export interface BasicGroupMessage {
   id: number;
-  fromUserId: number;
+  /** The member who wrote it; undefined for a bot's message. */
+  fromUserId?: number;
+  /** The bot in the group that sent it, if a bot did. */
+  fromBotId?: number;
   text: string;
   /** Unix seconds. */
   date: number;
@@ -1008,8 +1011,23 @@ export class SandboxWorld extends EventEmitter {
     const group = this.findBasicGroup(groupId);
     if (!group) throw new SandboxNotFoundError('group not found');
     if (!group.userIds.includes(fromUserId)) throw new SandboxInvalidError('the sender is not in the group');
-    if (!text.trim()) throw new SandboxInvalidError('text must not be empty');
-    const message: BasicGroupMessage = { id: this.nextPrivateMessageId++, fromUserId, text, date: this.unixNow() };
+    return this.addBasicGroupMessage(group, { fromUserId, text });
+  }
+
+  /** A bot's message to a group it is in; ids come from the same sequence as members' messages. */
+  sendBasicGroupBotMessage(groupId: number, botId: number, text: string): BasicGroupMessage {
+    const group = this.findBasicGroup(groupId);
+    if (!group) throw new SandboxNotFoundError('group not found');
+    if (!group.bots.some((b) => b.id === botId)) throw new SandboxInvalidError('the bot is not in the group');
+    return this.addBasicGroupMessage(group, { fromBotId: botId, text });
+  }
+
+  private addBasicGroupMessage(
+    group: SandboxBasicGroup,
+    input: { fromUserId?: number; fromBotId?: number; text: string },
+  ): BasicGroupMessage {
+    if (!input.text.trim()) throw new SandboxInvalidError('text must not be empty');
+    const message: BasicGroupMessage = { id: this.nextPrivateMessageId++, ...input, date: this.unixNow() };
     group.messages.push(message);
     const event: BasicGroupMessageEvent = { group, message };
     this.emit(WorldEvent.BasicGroupMessage, event);

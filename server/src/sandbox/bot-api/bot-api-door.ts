@@ -26,6 +26,7 @@ import {
   chatMemberJson,
   commandEntities,
   entitiesJson,
+  groupChatJson,
   type Json,
   mediaJson,
   privateChatJson,
@@ -282,17 +283,17 @@ export class BotApiDoor {
 
   /**
    * A member's message in a basic group, to each bot in it that hears it (an administrator every message, any
-   * other only commands meant for it): `chat.type` "group", the group's negative id.
+   * other only commands meant for it): `chat.type` "group", the group's negative id. Bots never hear bots.
    */
   private basicGroupMessage({ group, message }: BasicGroupMessageEvent): void {
-    if (this.closed) return;
+    if (this.closed || message.fromUserId === undefined) return;
     const user = this.world.findUserById(message.fromUserId);
     if (!user) return;
     const entities = commandEntities(message.text);
     const json: Json = {
       message_id: message.id,
       from: userJson(user),
-      chat: { id: -group.id, title: group.title, type: 'group' },
+      chat: groupChatJson(group),
       date: message.date,
       text: message.text,
       ...(entities.length > 0 ? { entities } : {}),

@@ -1,5 +1,6 @@
 import type {
   ChannelMember,
+  SandboxBasicGroup,
   SandboxBot,
   SandboxChannel,
   SandboxEntity,
@@ -57,6 +58,16 @@ export function channelChatJson(channel: SandboxChannel): Json {
     username: channel.username,
     type: channel.megagroup ? 'supergroup' : 'channel',
   });
+}
+
+/** A basic group: its negative id, `type` "group". */
+export function groupChatJson(group: SandboxBasicGroup): Json {
+  return { id: -group.id, title: group.title, type: 'group' };
+}
+
+/** getChat's ChatFullInfo of a basic group. */
+export function groupFullInfoJson(group: SandboxBasicGroup): Json {
+  return { ...groupChatJson(group), accent_color_id: 0, max_reaction_count: 11 };
 }
 
 /** getChat's ChatFullInfo. */
