@@ -297,6 +297,8 @@ export enum WorldEvent {
   ContactAdded = 'contactAdded',
   /** Payload {@link BasicGroupMessageEvent}. */
   BasicGroupMessage = 'basicGroupMessage',
+  /** Payload {@link SandboxBasicGroup}: a group was created with its members in it. */
+  BasicGroupCreated = 'basicGroupCreated',
 }
 
 export interface ChannelMessageEvent {
@@ -998,6 +1000,7 @@ export class SandboxWorld extends EventEmitter {
       messages: [],
     };
     this.basicGroups[String(group.id)] = group;
+    this.emit(WorldEvent.BasicGroupCreated, group);
     return group;
   }
 

@@ -29,6 +29,31 @@ describe('sandbox basic groups through the Bot API (real telegraf)', () => {
     return res.body;
   }
 
+  it('tells each bot put in a new group, from its creator, as a member or an administrator', async () => {
+    const owner = await newUser(sandbox, 'Owner');
+    const plain = await newBot(sandbox);
+    const admin = await newBot(sandbox);
+    const group = await newGroup(owner.phone, [], [{ id: plain.id }, { id: admin.id, admin: true }]);
+
+    const changeOf = async (token: string): Promise<any> => {
+      const updates = (await telegramFor(sandbox, token).getUpdates(0, 100, 0, undefined)) as any[];
+      expect(updates).toHaveLength(1);
+      return updates[0].my_chat_member;
+    };
+    const [plainChange, adminChange] = [await changeOf(plain.token), await changeOf(admin.token)];
+    for (const [change, bot] of [
+      [plainChange, plain],
+      [adminChange, admin],
+    ] as const) {
+      expect(change.chat).toEqual({ id: group.bot_api_id, title: 'Book club', type: 'group' });
+      expect(change.from).toMatchObject({ id: owner.id, first_name: 'Owner', is_bot: false });
+      expect(change.old_chat_member).toMatchObject({ status: 'left', user: { id: bot.id, is_bot: true } });
+      expect(change.new_chat_member.user).toMatchObject({ id: bot.id, is_bot: true });
+    }
+    expect(plainChange.new_chat_member.status).toBe('member');
+    expect(adminChange.new_chat_member).toMatchObject({ status: 'administrator', can_pin_messages: true });
+  });
+
   it("sends a bot's message to its group, where other bots do not hear it and members' messages still arrive", async () => {
     const owner = await newUser(sandbox, 'Owner');
     const member = await newUser(sandbox, 'Bea');
@@ -60,8 +85,11 @@ describe('sandbox basic groups through the Bot API (real telegraf)', () => {
     });
     expect(posted.status).toBe(200);
     const heard = (await telegramFor(sandbox, listener.token).getUpdates(0, 100, 0, undefined)) as any[];
-    expect(heard.map((u) => Object.keys(u).filter((k) => k !== 'update_id'))).toEqual([['message']]);
-    expect(heard[0]?.message).toMatchObject({
+    expect(heard.map((u) => Object.keys(u).filter((k) => k !== 'update_id'))).toEqual([
+      ['my_chat_member'],
+      ['message'],
+    ]);
+    expect(heard[1].message).toMatchObject({
       message_id: posted.body.message_id,
       from: { id: member.id, is_bot: false },
       text: 'see you',

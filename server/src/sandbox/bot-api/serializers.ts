@@ -95,11 +95,11 @@ function memberUserJson(world: SandboxWorld, kind: 'user' | 'bot', id: number): 
 
 /**
  * A ChatMember object. `undefined` (no membership) is ChatMemberLeft; a member without admin
- * rights is ChatMemberMember.
+ * rights is ChatMemberMember. A group's administrators (a basic group counts as `megagroup`) carry a group's rights.
  */
 export function chatMemberJson(
   world: SandboxWorld,
-  channel: SandboxChannel,
+  channel: Pick<SandboxChannel, 'megagroup'>,
   kind: 'user' | 'bot',
   id: number,
   member: ChannelMember | undefined,
