@@ -192,6 +192,7 @@ export interface SandboxBasicGroup {
   /** Bots in it; an administrator bot hears every message, any other (privacy mode) only commands meant for it. */
   bots: { id: number; admin: boolean }[];
   messages: BasicGroupMessage[];
+  createdAt: Date;
 }
 
 export interface BasicGroupMessage {
@@ -998,6 +999,7 @@ export class SandboxWorld extends EventEmitter {
       userIds,
       bots,
       messages: [],
+      createdAt: new Date(this.now()),
     };
     this.basicGroups[String(group.id)] = group;
     this.emit(WorldEvent.BasicGroupCreated, group);
@@ -1007,6 +1009,11 @@ export class SandboxWorld extends EventEmitter {
   /** By its id, or by the Bot API's (negative) one. */
   findBasicGroup(id: number): SandboxBasicGroup | undefined {
     return Number.isSafeInteger(id) ? this.basicGroups[String(Math.abs(id))] : undefined;
+  }
+
+  /** The basic groups the user is in. */
+  basicGroupsOfUser(userId: number): SandboxBasicGroup[] {
+    return Object.values(this.basicGroups).filter((g) => g.userIds.includes(userId));
   }
 
   /** A member's message to the group; its id is from the same sequence as private messages (the common box). */

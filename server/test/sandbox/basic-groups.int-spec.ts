@@ -1,5 +1,10 @@
+import { Api, type TelegramClient } from 'telegram';
+import { Raw } from 'telegram/events/Raw';
+import { returnBigInt } from 'telegram/Helpers';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { eventually } from '../helpers/eventually';
 import { control, newBot, newUser, telegramFor } from './bot-helpers';
+import { errorOf, type MtprotoKit, newUser as newMtprotoUser, signedInClient, startMtprotoKit } from './mtproto-kit';
 
 /** What telegraf's TelegramError carries of Telegram's answer. */
 const refusal = (error_code: number, description: string) => ({ response: { ok: false, error_code, description } });
@@ -118,5 +123,97 @@ describe('sandbox basic groups through the Bot API (real telegraf)', () => {
     const unknownId = -(group.id + 1000);
     await expect(tg.sendMessage(unknownId, 'anyone?')).rejects.toMatchObject(chatNotFound);
     await expect(tg.getChat(unknownId)).rejects.toMatchObject(chatNotFound);
+  });
+});
+
+describe("sandbox basic groups in members' MTProto sessions (real gramjs)", () => {
+  let kit: MtprotoKit;
+
+  beforeAll(async () => {
+    kit = await startMtprotoKit();
+  });
+  afterAll(async () => {
+    await kit.close();
+  });
+
+  /** The new messages a live session is pushed, in order. */
+  function newMessages(client: TelegramClient): Api.UpdateNewMessage[] {
+    const seen: Api.UpdateNewMessage[] = [];
+    client.addEventHandler((u: Api.UpdateNewMessage) => seen.push(u), new Raw({ types: [Api.UpdateNewMessage] }));
+    return seen;
+  }
+
+  it('shows the group as a chat and pushes its messages, from members and bots, to every member', async () => {
+    const ann = await newMtprotoUser(kit, { firstName: 'Ann' });
+    const bea = await newMtprotoUser(kit, { firstName: 'Bea' });
+    const bot = await newBot(kit.sandbox);
+    const created = await control(kit.sandbox, 'POST', '/sandbox/groups', {
+      title: 'Book club',
+      owner_phone: ann.phone,
+      member_phones: [bea.phone],
+      bots: [{ id: bot.id }],
+    });
+    expect(created.status).toBe(201);
+    const groupId: number = created.body.id;
+    const [annClient, beaClient] = [await signedInClient(kit, ann), await signedInClient(kit, bea)];
+    const [annSeen, beaSeen] = [newMessages(annClient), newMessages(beaClient)];
+    await Promise.all([annClient.getMe(), beaClient.getMe()]);
+
+    const chats = await annClient.invoke(new Api.messages.GetChats({ id: [returnBigInt(groupId)] }));
+    expect(chats.chats).toHaveLength(1);
+    expect(chats.chats[0]).toBeInstanceOf(Api.Chat);
+    expect(chats.chats[0]).toMatchObject({ title: 'Book club', creator: true, participantsCount: 3 });
+    expect(await errorOf(annClient.invoke(new Api.messages.GetChats({ id: [returnBigInt(groupId + 1000)] })))).toBe(
+      'CHAT_ID_INVALID',
+    );
+
+    const posted = await control(kit.sandbox, 'POST', `/sandbox/groups/${groupId}/messages`, {
+      from_phone: ann.phone,
+      text: 'Chapter 3 tonight',
+    });
+    expect(posted.status).toBe(200);
+    const fromBot = await telegramFor(kit.sandbox, bot.token).sendMessage(-groupId, 'reminder set');
+
+    const view = (u: Api.UpdateNewMessage) => {
+      const m = u.message as Api.Message;
+      const peer = m.peerId as Api.PeerChat;
+      const from = m.fromId as Api.PeerUser;
+      return {
+        pts: u.pts,
+        id: m.id,
+        out: m.out,
+        chat: Number(peer.chatId),
+        from: Number(from.userId),
+        text: m.message,
+      };
+    };
+    const expected = (out: boolean) => [
+      { pts: 1, id: posted.body.message_id, out, chat: groupId, from: ann.id, text: 'Chapter 3 tonight' },
+      { pts: 2, id: fromBot.message_id, out: false, chat: groupId, from: bot.id, text: 'reminder set' },
+    ];
+    expect(await eventually(() => beaSeen.length >= 2 && beaSeen.map(view))).toEqual(expected(false));
+    expect(await eventually(() => annSeen.length >= 2 && annSeen.map(view))).toEqual(expected(true));
+
+    const dialogs = (await beaClient.invoke(
+      new Api.messages.GetDialogs({ offsetPeer: new Api.InputPeerEmpty(), limit: 10, hash: returnBigInt(0) }),
+    )) as Api.messages.Dialogs;
+    const dialog = dialogs.dialogs.find((d) => d.peer instanceof Api.PeerChat);
+    expect(dialog && Number((dialog.peer as Api.PeerChat).chatId)).toBe(groupId);
+    expect(dialog?.topMessage).toBe(fromBot.message_id);
+    expect(dialogs.chats.find((c) => c instanceof Api.Chat)).toMatchObject({ title: 'Book club', creator: false });
+
+    const history = (await beaClient.invoke(
+      new Api.messages.GetHistory({ peer: new Api.InputPeerChat({ chatId: returnBigInt(groupId) }), limit: 10 }),
+    )) as Api.messages.Messages;
+    expect(history.messages.map((m) => (m as Api.Message).message)).toEqual(['reminder set', 'Chapter 3 tonight']);
+    expect(history.users.map((u) => Number(u.id)).sort()).toEqual([ann.id, bea.id, bot.id].sort());
+
+    const state = await beaClient.invoke(new Api.updates.GetState());
+    const difference = await beaClient.invoke(new Api.updates.GetDifference({ pts: 0, date: state.date - 60, qts: 0 }));
+    expect(difference).toBeInstanceOf(Api.updates.Difference);
+    expect((difference as Api.updates.Difference).newMessages.map((m) => (m as Api.Message).message)).toEqual([
+      'Chapter 3 tonight',
+      'reminder set',
+    ]);
   });
 });
