@@ -196,14 +196,27 @@ describe('events', () => {
     expect(group).toMatchObject({ status: 201, body: { type: 'group', bot_api_id: -group.body.id } });
     const say = (from: string, text: string) =>
       control(sandbox, 'POST', `/sandbox/groups/${group.body.id}/messages`, { from_phone: from, text });
+    // Put in the group, the bot hears of it first.
+    await eventsWhen(headers, (es) => es.length === 1);
     // In privacy mode the bot hears commands meant for it, not the chatter.
     expect((await say(alice.phone, 'hello everyone')).status).toBe(200);
     const command = await say(bob.phone, `/price@${bot.username} tomorrow`);
-    await eventsWhen(headers, (es) => es.length === 1);
+    await eventsWhen(headers, (es) => es.length === 2);
     await say(alice.phone, '/price');
-    const events = await eventsWhen(headers, (es) => es.length === 2);
-    expect(events.map((e) => e.type)).toEqual([EventType.BotMessage, EventType.BotMessage]);
-    const update = events[0]?.data.update as Record<string, any>;
+    const events = await eventsWhen(headers, (es) => es.length === 3);
+    expect(events.map((e) => e.type)).toEqual([EventType.BotMemberChanged, EventType.BotMessage, EventType.BotMessage]);
+    expect(events[0]?.data).toMatchObject({
+      bot_id: String(bot.id),
+      update: {
+        my_chat_member: {
+          chat: { id: -group.body.id, title: 'Team chat', type: 'group' },
+          from: { id: alice.id },
+          old_chat_member: { status: 'left' },
+          new_chat_member: { status: 'member', user: { id: bot.id } },
+        },
+      },
+    });
+    const update = events[1]?.data.update as Record<string, any>;
     expect(update).toEqual({
       update_id: expect.any(Number),
       message: {
@@ -215,7 +228,7 @@ describe('events', () => {
         entities: [{ offset: 0, length: `/price@${bot.username}`.length, type: 'bot_command' }],
       },
     });
-    expect(events[1]?.data).toMatchObject({
+    expect(events[2]?.data).toMatchObject({
       bot_id: String(bot.id),
       update: { message: { text: '/price', chat: { id: -group.body.id, type: 'group' } } },
     });

@@ -310,6 +310,27 @@ describe('SandboxWorld', () => {
     expect(() => world.createBasicGroup({ title: ' ', ownerPhone: a.phone })).toThrow(SandboxInvalidError);
   });
 
+  it("tells of a new basic group once, and takes a bot's message only from a bot in it", () => {
+    const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const inside = world.createBot({ username: 'inside_bot' });
+    const outside = world.createBot({ username: 'outside_bot' });
+    const created: unknown[] = [];
+    world.on(WorldEvent.BasicGroupCreated, (g) => created.push(g));
+    const group = world.createBasicGroup({
+      title: 'Team',
+      ownerPhone: a.phone,
+      bots: [{ id: inside.id, admin: true }],
+    });
+    expect(created).toEqual([group]);
+    const fromUser = world.sendBasicGroupMessage(group.id, a.id, 'first');
+    const fromBot = world.sendBasicGroupBotMessage(-group.id, inside.id, 'second');
+    expect(fromBot).toMatchObject({ id: fromUser.id + 1, fromBotId: inside.id, text: 'second' });
+    expect(fromBot.fromUserId).toBeUndefined();
+    expect(() => world.sendBasicGroupBotMessage(group.id, outside.id, 'x')).toThrow(SandboxInvalidError);
+    expect(() => world.sendBasicGroupBotMessage(group.id + 1, inside.id, 'x')).toThrow(SandboxNotFoundError);
+    expect(group.messages).toEqual([fromUser, fromBot]);
+  });
+
   it('lets a user be written to by everybody, by contacts only, or by those they wrote to, per their setting', () => {
     const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
     const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });

@@ -192,11 +192,15 @@ export interface SandboxBasicGroup {
   /** Bots in it; an administrator bot hears every message, any other (privacy mode) only commands meant for it. */
   bots: { id: number; admin: boolean }[];
   messages: BasicGroupMessage[];
+  createdAt: Date;
 }
 
 export interface BasicGroupMessage {
   id: number;
-  fromUserId: number;
+  /** The member who wrote it; undefined for a bot's message. */
+  fromUserId?: number;
+  /** The bot in the group that sent it, if a bot did. */
+  fromBotId?: number;
   text: string;
   /** Unix seconds. */
   date: number;
@@ -294,6 +298,8 @@ export enum WorldEvent {
   ContactAdded = 'contactAdded',
   /** Payload {@link BasicGroupMessageEvent}. */
   BasicGroupMessage = 'basicGroupMessage',
+  /** Payload {@link SandboxBasicGroup}: a group was created with its members in it. */
+  BasicGroupCreated = 'basicGroupCreated',
 }
 
 export interface ChannelMessageEvent {
@@ -1017,8 +1023,10 @@ export class SandboxWorld extends EventEmitter {
       userIds,
       bots,
       messages: [],
+      createdAt: new Date(this.now()),
     };
     this.basicGroups[String(group.id)] = group;
+    this.emit(WorldEvent.BasicGroupCreated, group);
     return group;
   }
 
@@ -1027,13 +1035,33 @@ export class SandboxWorld extends EventEmitter {
     return Number.isSafeInteger(id) ? this.basicGroups[String(Math.abs(id))] : undefined;
   }
 
+  /** The basic groups the user is in. */
+  basicGroupsOfUser(userId: number): SandboxBasicGroup[] {
+    return Object.values(this.basicGroups).filter((g) => g.userIds.includes(userId));
+  }
+
   /** A member's message to the group; its id is from the same sequence as private messages (the common box). */
   sendBasicGroupMessage(groupId: number, fromUserId: number, text: string): BasicGroupMessage {
     const group = this.findBasicGroup(groupId);
     if (!group) throw new SandboxNotFoundError('group not found');
     if (!group.userIds.includes(fromUserId)) throw new SandboxInvalidError('the sender is not in the group');
-    if (!text.trim()) throw new SandboxInvalidError('text must not be empty');
-    const message: BasicGroupMessage = { id: this.nextPrivateMessageId++, fromUserId, text, date: this.unixNow() };
+    return this.addBasicGroupMessage(group, { fromUserId, text });
+  }
+
+  /** A bot's message to a group it is in; ids come from the same sequence as members' messages. */
+  sendBasicGroupBotMessage(groupId: number, botId: number, text: string): BasicGroupMessage {
+    const group = this.findBasicGroup(groupId);
+    if (!group) throw new SandboxNotFoundError('group not found');
+    if (!group.bots.some((b) => b.id === botId)) throw new SandboxInvalidError('the bot is not in the group');
+    return this.addBasicGroupMessage(group, { fromBotId: botId, text });
+  }
+
+  private addBasicGroupMessage(
+    group: SandboxBasicGroup,
+    input: { fromUserId?: number; fromBotId?: number; text: string },
+  ): BasicGroupMessage {
+    if (!input.text.trim()) throw new SandboxInvalidError('text must not be empty');
+    const message: BasicGroupMessage = { id: this.nextPrivateMessageId++, ...input, date: this.unixNow() };
     group.messages.push(message);
     const event: BasicGroupMessageEvent = { group, message };
     this.emit(WorldEvent.BasicGroupMessage, event);

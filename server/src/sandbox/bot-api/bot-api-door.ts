@@ -8,6 +8,7 @@ import {
   type ChannelMessageEvent,
   type MemberChangedEvent,
   type PrivateMessage,
+  type SandboxBasicGroup,
   type SandboxBot,
   type SandboxChannel,
   SandboxInvalidError,
@@ -26,6 +27,7 @@ import {
   chatMemberJson,
   commandEntities,
   entitiesJson,
+  groupChatJson,
   type Json,
   mediaJson,
   privateChatJson,
@@ -90,6 +92,7 @@ export class BotApiDoor {
   private readonly onChannelMessageEdited = (e: ChannelMessageEvent): void => this.channelMessage(e, true);
   private readonly onMemberChanged = (e: MemberChangedEvent): void => this.memberChanged(e);
   private readonly onBasicGroupMessage = (e: BasicGroupMessageEvent): void => this.basicGroupMessage(e);
+  private readonly onBasicGroupCreated = (g: SandboxBasicGroup): void => this.basicGroupCreated(g);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -99,6 +102,7 @@ export class BotApiDoor {
     world.on(WorldEvent.ChannelMessageEdited, this.onChannelMessageEdited);
     world.on(WorldEvent.MemberChanged, this.onMemberChanged);
     world.on(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
+    world.on(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -219,6 +223,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.ChannelMessageEdited, this.onChannelMessageEdited);
     this.world.off(WorldEvent.MemberChanged, this.onMemberChanged);
     this.world.off(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
+    this.world.off(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -318,17 +323,17 @@ export class BotApiDoor {
 
   /**
    * A member's message in a basic group, to each bot in it that hears it (an administrator every message, any
-   * other only commands meant for it): `chat.type` "group", the group's negative id.
+   * other only commands meant for it): `chat.type` "group", the group's negative id. Bots never hear bots.
    */
   private basicGroupMessage({ group, message }: BasicGroupMessageEvent): void {
-    if (this.closed) return;
+    if (this.closed || message.fromUserId === undefined) return;
     const user = this.world.findUserById(message.fromUserId);
     if (!user) return;
     const entities = commandEntities(message.text);
     const json: Json = {
       message_id: message.id,
       from: userJson(user),
-      chat: { id: -group.id, title: group.title, type: 'group' },
+      chat: groupChatJson(group),
       date: message.date,
       text: message.text,
       ...(entities.length > 0 ? { entities } : {}),
@@ -342,24 +347,68 @@ export class BotApiDoor {
   private memberChanged(e: MemberChangedEvent): void {
     if (this.closed) return;
     const { kind, id } = e.member;
-    const oldMember = chatMemberJson(this.world, e.channel, kind, id, e.old);
-    const newMember = chatMemberJson(this.world, e.channel, kind, id, e.left ? undefined : e.member);
-    // Telegram reports a change only when something changed.
-    if (JSON.stringify(oldMember) === JSON.stringify(newMember)) return;
-    const actor = e.actorUserId !== undefined ? this.world.findUserById(e.actorUserId) : undefined;
-    const change: Json = {
+    this.tellMemberChange({
       chat: channelChatJson(e.channel),
-      from: actor ? userJson(actor) : { id: e.channel.creatorUserId, is_bot: false, first_name: 'Admin' },
+      chatKind: e.channel,
+      creatorUserId: e.channel.creatorUserId,
+      actorUserId: e.actorUserId,
+      member: { kind, id },
+      old: e.old,
+      now: e.left ? undefined : e.member,
+      adminBotIds: [...e.channel.members.values()].filter((m) => m.kind === 'bot' && m.admin).map((m) => m.id),
+    });
+  }
+
+  /** Each bot put in a basic group at its creation hears it from the creator, as a member or an administrator. */
+  private basicGroupCreated(group: SandboxBasicGroup): void {
+    if (this.closed) return;
+    const joinedAt = new Date();
+    for (const b of group.bots) {
+      this.tellMemberChange({
+        chat: groupChatJson(group),
+        chatKind: { megagroup: true },
+        creatorUserId: group.creatorUserId,
+        actorUserId: group.creatorUserId,
+        member: { kind: 'bot', id: b.id },
+        old: undefined,
+        now: { kind: 'bot', id: b.id, admin: b.admin, canPostMessages: false, creator: false, joinedAt },
+        // Everyone comes in together with the group: no one was there to hear the others join.
+        adminBotIds: [],
+      });
+    }
+  }
+
+  /**
+   * A membership change in a chat: the member, if a bot, hears it as my_chat_member; the chat's other
+   * administrator bots as chat_member, when they asked for it. Telegram reports a change only when something changed.
+   */
+  private tellMemberChange(c: {
+    chat: Json;
+    chatKind: Pick<SandboxChannel, 'megagroup'>;
+    creatorUserId: number;
+    actorUserId: number | undefined;
+    member: { kind: 'user' | 'bot'; id: number };
+    old: ChannelMember | undefined;
+    now: ChannelMember | undefined;
+    adminBotIds: number[];
+  }): void {
+    const { kind, id } = c.member;
+    const oldMember = chatMemberJson(this.world, c.chatKind, kind, id, c.old);
+    const newMember = chatMemberJson(this.world, c.chatKind, kind, id, c.now);
+    if (JSON.stringify(oldMember) === JSON.stringify(newMember)) return;
+    const actor = c.actorUserId !== undefined ? this.world.findUserById(c.actorUserId) : undefined;
+    const change: Json = {
+      chat: c.chat,
+      from: actor ? userJson(actor) : { id: c.creatorUserId, is_bot: false, first_name: 'Admin' },
       date: Math.floor(Date.now() / 1000),
       old_chat_member: oldMember,
       new_chat_member: newMember,
     };
     const self = kind === 'bot' ? this.world.findBotById(id) : undefined;
     if (self) this.session(self).enqueue('my_chat_member', change);
-    // Other administrator bots hear of it as chat_member, when they asked for it.
-    for (const m of e.channel.members.values()) {
-      if (m.kind !== 'bot' || !m.admin || (kind === 'bot' && m.id === id)) continue;
-      const bot = this.world.findBotById(m.id);
+    for (const botId of c.adminBotIds) {
+      if (kind === 'bot' && botId === id) continue;
+      const bot = this.world.findBotById(botId);
       if (bot) this.session(bot).enqueue('chat_member', change);
     }
   }

@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { ChannelMessage, SandboxBot, SandboxChannel, SandboxFile, SandboxUser, SandboxWorld } from '../world';
+import type {
+  BasicGroupMessage,
+  ChannelMessage,
+  SandboxBasicGroup,
+  SandboxBot,
+  SandboxChannel,
+  SandboxFile,
+  SandboxUser,
+  SandboxWorld,
+} from '../world';
 import { BotApiError } from './bot-api-error';
 import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
@@ -15,6 +24,8 @@ import {
   chatMemberJson,
   fileJson,
   getMeJson,
+  groupChatJson,
+  groupFullInfoJson,
   type Json,
   mediaJson,
   privateChatJson,
@@ -39,6 +50,8 @@ export interface MethodAnswer {
 type Method = (ctx: MethodContext) => Promise<MethodAnswer> | MethodAnswer;
 
 type Target = { kind: 'private'; user: SandboxUser } | { kind: 'channel'; channel: SandboxChannel };
+/** Where a bot may send: a private chat, a channel or supergroup, or a basic group. */
+type SendTarget = Target | { kind: 'group'; group: SandboxBasicGroup };
 
 const MAX_TEXT = 4096;
 const MAX_CAPTION = 1024;
@@ -110,11 +123,26 @@ function requireVisible(ctx: MethodContext, channel: SandboxChannel): void {
   if (!botMember(ctx, channel) && !channel.username) throw BotApiError.chatNotFound();
 }
 
+/**
+ * The basic group a chat_id names (a negative id above the -100… channel range); undefined when it names
+ * no group's id range. An unknown group is "chat not found".
+ */
+function findGroup(ctx: MethodContext, chatId: number | string): SandboxBasicGroup | undefined {
+  if (typeof chatId !== 'number' || chatId >= 0 || chatId <= -1000000000000) return undefined;
+  const group = ctx.world.findBasicGroup(chatId);
+  if (!group) throw BotApiError.chatNotFound();
+  return group;
+}
+
+const inGroup = (ctx: MethodContext, group: SandboxBasicGroup): boolean =>
+  group.bots.some((b) => b.id === ctx.session.bot.id);
+
 function requireConversation(ctx: MethodContext, user: SandboxUser): void {
   if (!ctx.session.knownUsers.has(user.id)) throw BotApiError.forbidden("bot can't initiate conversation with a user");
 }
 
-function targetChatId(target: Target): number {
+function targetChatId(target: SendTarget): number {
+  if (target.kind === 'group') return -target.group.id;
   return target.kind === 'private' ? target.user.id : target.channel.botApiId;
 }
 
@@ -216,6 +244,18 @@ export function channelMessageJson(world: SandboxWorld, channel: SandboxChannel,
   return json;
 }
 
+/** A bot's message in a basic group. */
+function groupBotMessageJson(world: SandboxWorld, group: SandboxBasicGroup, message: BasicGroupMessage): Json {
+  const bot = message.fromBotId === undefined ? undefined : world.findBotById(message.fromBotId);
+  return {
+    message_id: message.id,
+    ...(bot ? { from: botUserJson(bot) } : {}),
+    chat: groupChatJson(group),
+    date: message.date,
+    text: message.text,
+  };
+}
+
 /** A message the bot sent in a private chat. */
 export function privateMessageJson(
   world: SandboxWorld,
@@ -242,10 +282,10 @@ export function privateMessageJson(
 
 // ---- limits ----
 
-function throttle(ctx: MethodContext, method: string, target: Target): void {
+function throttle(ctx: MethodContext, method: string, target: SendTarget): void {
   if (!ctx.world.limitsEnabled) return;
   const chatId = targetChatId(target);
-  const verdict = ctx.session.limiter.tryTake(chatId, target.kind === 'channel');
+  const verdict = ctx.session.limiter.tryTake(chatId, target.kind !== 'private');
   if (verdict.ok) return;
   ctx.session.refusals.push({ method, chat_id: chatId, retry_after: verdict.retryAfter, date: now() });
   throw BotApiError.tooManyRequests(verdict.retryAfter);
@@ -262,7 +302,7 @@ interface Outgoing {
   file?: SandboxFile;
 }
 
-function deliver(ctx: MethodContext, target: Target, out: Outgoing): Json {
+function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
   const { world, session } = ctx;
   const replyMarkup = replyMarkupJson(ctx);
   throttle(ctx, out.method, target);
@@ -283,6 +323,9 @@ function deliver(ctx: MethodContext, target: Target, out: Outgoing): Json {
       replyMarkup,
     });
     json = channelMessageJson(world, target.channel, message);
+  } else if (target.kind === 'group') {
+    const message = world.sendBasicGroupBotMessage(target.group.id, session.bot.id, out.text ?? '');
+    json = groupBotMessageJson(world, target.group, message);
   } else {
     const pm = world.sendPrivateMessage({
       fromKind: 'bot',
@@ -316,8 +359,14 @@ function deliver(ctx: MethodContext, target: Target, out: Outgoing): Json {
   return json;
 }
 
-function resolveSendTarget(ctx: MethodContext): Target {
-  const target = resolveChat(ctx, ctx.params.chatId());
+function resolveSendTarget(ctx: MethodContext): SendTarget {
+  const chatId = ctx.params.chatId();
+  const group = findGroup(ctx, chatId);
+  if (group) {
+    if (!inGroup(ctx, group)) throw BotApiError.forbidden('bot is not a member of the group chat');
+    return { kind: 'group', group };
+  }
+  const target = resolveChat(ctx, chatId);
   if (target.kind === 'channel') requirePostRight(ctx, target.channel);
   else requireConversation(ctx, target.user);
   return target;
@@ -424,6 +473,7 @@ async function inputFile(ctx: MethodContext, field: string, kind: 'photo' | 'doc
 function sendFileMethod(kind: 'photo' | 'document', method: string): Method {
   return async (ctx) => {
     const target = resolveSendTarget(ctx);
+    if (target.kind === 'group') throw BotApiError.badRequest('the sandbox takes only text messages in basic groups');
     const caption = readCaption(ctx);
     const file = await inputFile(ctx, kind, kind);
     return ok(deliver(ctx, target, { method, caption: caption?.text, entities: caption?.entities, file }));
@@ -615,7 +665,14 @@ const METHODS: Record<string, Method> = {
   },
 
   getChat: (ctx) => {
-    const target = resolveChat(ctx, ctx.params.chatId());
+    const chatId = ctx.params.chatId();
+    const group = findGroup(ctx, chatId);
+    if (group) {
+      // A group the bot is not in does not exist for it.
+      if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
+      return ok(groupFullInfoJson(group));
+    }
+    const target = resolveChat(ctx, chatId);
     if (target.kind === 'private') {
       if (!ctx.session.knownUsers.has(target.user.id)) throw BotApiError.chatNotFound();
       return ok(privateFullInfoJson(target.user));

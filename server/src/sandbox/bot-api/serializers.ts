@@ -1,5 +1,6 @@
 import type {
   ChannelMember,
+  SandboxBasicGroup,
   SandboxBot,
   SandboxChannel,
   SandboxEntity,
@@ -59,6 +60,16 @@ export function channelChatJson(channel: SandboxChannel): Json {
   });
 }
 
+/** A basic group: its negative id, `type` "group". */
+export function groupChatJson(group: SandboxBasicGroup): Json {
+  return { id: -group.id, title: group.title, type: 'group' };
+}
+
+/** getChat's ChatFullInfo of a basic group. */
+export function groupFullInfoJson(group: SandboxBasicGroup): Json {
+  return { ...groupChatJson(group), accent_color_id: 0, max_reaction_count: 11 };
+}
+
 /** getChat's ChatFullInfo. */
 export function channelFullInfoJson(channel: SandboxChannel): Json {
   return compact({
@@ -84,11 +95,11 @@ function memberUserJson(world: SandboxWorld, kind: 'user' | 'bot', id: number): 
 
 /**
  * A ChatMember object. `undefined` (no membership) is ChatMemberLeft; a member without admin
- * rights is ChatMemberMember.
+ * rights is ChatMemberMember. A group's administrators (a basic group counts as `megagroup`) carry a group's rights.
  */
 export function chatMemberJson(
   world: SandboxWorld,
-  channel: SandboxChannel,
+  channel: Pick<SandboxChannel, 'megagroup'>,
   kind: 'user' | 'bot',
   id: number,
   member: ChannelMember | undefined,

@@ -16,14 +16,18 @@ import {
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
+  basicGroupMessageToTl,
+  basicGroupToTl,
   botToTl,
   channelMessageToTl,
   channelToTl,
   configToTl,
+  groupMessageAuthorIds,
   emptyNotifySettings,
   entitiesFromTl,
   entitiesToTl,
   peerChannel,
+  peerChat,
   peerUser,
   privateMessageToTl,
   reactionsToTl,
@@ -202,6 +206,7 @@ export class RpcService {
     h('messages.getMessagesReactions', (k, r) => this.getMessagesReactions(k, r));
     h('channels.deleteMessages', (k, r) => this.deleteChannelMessages(k, r));
     h('channels.getChannels', (k, r) => this.getChannels(k, r));
+    h('messages.getChats', (k, r) => this.getChats(k, r));
     h('channels.getFullChannel', (k, r) => this.getFullChannel(k, r));
     h('channels.getMessages', (k, r) => this.getChannelMessages(k, r));
     h('channels.createChannel', (k, r) => this.createChannel(k, r));
@@ -573,6 +578,26 @@ export class RpcService {
         date: top?.date ?? Math.floor(channel.createdAt.getTime() / 1000),
       });
     }
+    for (const group of this.world.basicGroupsOfUser(me.id)) {
+      const top = group.messages.at(-1);
+      chats.push(basicGroupToTl(group, me.id));
+      if (top) userIds.push(...groupMessageAuthorIds(top));
+      rows.push({
+        dialog: {
+          _: 'dialog',
+          peer: peerChat(group.id),
+          top_message: top?.id ?? 0,
+          read_inbox_max_id: top?.id ?? 0,
+          read_outbox_max_id: top?.id ?? 0,
+          unread_count: 0,
+          unread_mentions_count: 0,
+          unread_reactions_count: 0,
+          notify_settings: emptyNotifySettings(),
+        },
+        message: top ? basicGroupMessageToTl(group, top, me.id) : undefined,
+        date: top?.date ?? Math.floor(group.createdAt.getTime() / 1000),
+      });
+    }
     const lastByPeer = new Map<number, ReturnType<SandboxWorld['privateMessagesOf']>[number]>();
     const mine = this.world.privateMessagesOf('user', me.id);
     for (const m of mine) {
@@ -659,6 +684,19 @@ export class RpcService {
           me.id,
         ),
       };
+    }
+    if (peer._ === 'inputPeerChat') {
+      const group = this.world.findBasicGroup(num(peer.chat_id));
+      if (!group || !group.userIds.includes(me.id)) throw new RpcError(400, 'CHAT_ID_INVALID');
+      const messages = this.page(group.messages, req);
+      const body = {
+        messages: messages.map((m) => basicGroupMessageToTl(group, m, me.id)),
+        chats: [basicGroupToTl(group, me.id)],
+        users: this.usersToTl([me.id, ...messages.flatMap(groupMessageAuthorIds)], me.id),
+      };
+      return messages.length < group.messages.length
+        ? { _: 'messages.messagesSlice', count: group.messages.length, ...body }
+        : { _: 'messages.messages', ...body };
     }
     const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
     const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
@@ -848,6 +886,18 @@ export class RpcService {
     const message = channel?.messages.find((m) => m.id === previous.messageId && !m.deleted);
     if (!channel || !message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
     return this.sentUpdates(me, randomId, { channel, message: message.id }, 0);
+  }
+
+  /** Basic groups by id: one the user is not in is `chatForbidden`, an unknown id CHAT_ID_INVALID. */
+  private getChats(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const ids = Array.isArray(req.id) ? req.id : [];
+    const chats = ids.map((id) => {
+      const group = this.world.findBasicGroup(num(id));
+      if (!group || num(id) <= 0) throw new RpcError(400, 'CHAT_ID_INVALID');
+      return basicGroupToTl(group, me.id);
+    });
+    return { _: 'messages.chats', chats };
   }
 
   private getChannels(key: AuthKeyRecord, req: TlObject): TlObject {

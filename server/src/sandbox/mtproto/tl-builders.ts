@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { MessageCounters } from '../channel-counters';
 import {
+  BasicGroupMessage,
   ChannelMessage,
   PrivateMessage,
+  SandboxBasicGroup,
   SandboxBot,
   SandboxChannel,
   SandboxContact,
@@ -185,6 +187,44 @@ export function channelToTl(channel: SandboxChannel, viewerId: number | undefine
   };
 }
 
+/** A basic group (`chat`) as `viewerId` sees it: one they are not in is `chatForbidden`. */
+export function basicGroupToTl(group: SandboxBasicGroup, viewerId: number): TlObject {
+  if (!group.userIds.includes(viewerId)) return { _: 'chatForbidden', id: BigInt(group.id), title: group.title };
+  return {
+    _: 'chat',
+    creator: group.creatorUserId === viewerId,
+    id: BigInt(group.id),
+    title: group.title,
+    photo: { _: 'chatPhotoEmpty' },
+    participants_count: group.userIds.length + group.bots.length,
+    date: toUnix(group.createdAt),
+    version: 1,
+  };
+}
+
+/** The user or bot who wrote a basic group's message. */
+export function groupMessageAuthorIds(message: BasicGroupMessage): number[] {
+  return [message.fromUserId, message.fromBotId].filter((x): x is number => x !== undefined);
+}
+
+/** A message of a basic group as one of its members (`viewerId`) sees it. */
+export function basicGroupMessageToTl(
+  group: SandboxBasicGroup,
+  message: BasicGroupMessage,
+  viewerId: number,
+): TlObject {
+  const authorId = message.fromUserId ?? message.fromBotId;
+  return {
+    _: 'message',
+    out: message.fromUserId === viewerId,
+    id: message.id,
+    from_id: authorId === undefined ? undefined : peerUser(authorId),
+    peer_id: peerChat(group.id),
+    date: message.date,
+    message: message.text,
+  };
+}
+
 /** A stable 64-bit id for a file, derived from its Bot API file_id. */
 function fileNumericId(fileId: string): bigint {
   return createHash('sha256').update(fileId).digest().readBigInt64LE(0);
@@ -290,6 +330,7 @@ export function privateMessageToTl(message: PrivateMessage, viewerId: number): T
 
 export const peerUser = (id: number): TlObject => ({ _: 'peerUser', user_id: BigInt(id) });
 export const peerChannel = (id: number): TlObject => ({ _: 'peerChannel', channel_id: BigInt(id) });
+export const peerChat = (id: number): TlObject => ({ _: 'peerChat', chat_id: BigInt(id) });
 
 export const emptyNotifySettings = (): TlObject => ({ _: 'peerNotifySettings' });
 

@@ -1,4 +1,6 @@
 import {
+  type BasicGroupMessage,
+  BasicGroupMessageEvent,
   ChannelMessage,
   ChannelMessageEvent,
   ContactAddedEvent,
@@ -6,13 +8,17 @@ import {
   PrivateMessage,
   PrivateHistoryReadEvent,
   PrivateMessagesDeletedEvent,
+  SandboxBasicGroup,
   SandboxChannel,
   SandboxWorld,
   WorldEvent,
 } from '../world';
 import {
+  basicGroupMessageToTl,
+  basicGroupToTl,
   botToTl,
   channelMessageToTl,
+  groupMessageAuthorIds,
   channelToTl,
   emptyNotifySettings,
   peerChannel,
@@ -105,6 +111,7 @@ export class SandboxUpdates {
     );
     this.listen(WorldEvent.MemberChanged, (e: MemberChangedEvent) => this.onMemberChanged(e));
     this.listen(WorldEvent.ContactAdded, (e: ContactAddedEvent) => this.onContactAdded(e));
+    this.listen(WorldEvent.BasicGroupMessage, (e: BasicGroupMessageEvent) => this.onBasicGroupMessage(e));
   }
 
   close(): void {
@@ -160,8 +167,17 @@ export class SandboxUpdates {
     const otherUpdates: TlObject[] = [];
     const userIds: number[] = [userId];
     const channels = new Map<number, SandboxChannel>();
+    const groups = new Map<number, TlObject>();
     for (const entry of entries) {
       const { update } = entry;
+      if (update.kind === 'newGroupMessage') {
+        const found = this.groupMessage(update.groupId, update.messageId);
+        if (!found) continue;
+        userIds.push(...groupMessageAuthorIds(found.message));
+        groups.set(found.group.id, basicGroupToTl(found.group, userId));
+        newMessages.push(basicGroupMessageToTl(found.group, found.message, userId));
+        continue;
+      }
       if (update.kind === 'channel') {
         const channel = this.world.findChannel(update.channelId);
         if (channel) channels.set(channel.id, channel);
@@ -192,7 +208,7 @@ export class SandboxUpdates {
       new_messages: newMessages,
       new_encrypted_messages: [],
       other_updates: [...otherUpdates, ...tooLong],
-      chats: [...channels.values()].map((c) => channelToTl(c, userId)),
+      chats: [...channels.values()].map((c) => channelToTl(c, userId)).concat([...groups.values()]),
       users: this.usersTl(userIds, userId),
     };
     return final
@@ -295,6 +311,28 @@ export class SandboxUpdates {
     }
   }
 
+  /** A basic group's message goes into each member's common box, and out to their sessions. */
+  private onBasicGroupMessage({ group, message }: BasicGroupMessageEvent): void {
+    const update: UserUpdate = { kind: 'newGroupMessage', groupId: group.id, messageId: message.id };
+    for (const userId of group.userIds) {
+      if (!this.world.findUserById(userId)) continue;
+      const entry = recordUserPts(this.box(userId), update, 1, message.date, this.limits.userLogSize);
+      this.push(userId, () => {
+        const tl = this.userUpdateTl(entry, userId);
+        return (
+          tl && {
+            _: 'updates',
+            updates: [tl],
+            users: this.usersTl(groupMessageAuthorIds(message), userId),
+            chats: [basicGroupToTl(group, userId)],
+            date: entry.date,
+            seq: 0,
+          }
+        );
+      });
+    }
+  }
+
   private onRead({ userId, peerKind, peerId, maxId }: PrivateHistoryReadEvent): void {
     const sides: [number, UserUpdate][] = [[userId, { kind: 'readInbox', peerId, maxId }]];
     if (peerKind === 'user' && peerId !== userId) sides.push([peerId, { kind: 'readOutbox', peerId: userId, maxId }]);
@@ -379,6 +417,16 @@ export class SandboxUpdates {
     if (update.kind === 'channel') return { _: 'updateChannel', channel_id: BigInt(update.channelId) };
     if (update.kind === 'contact') {
       return { _: 'updatePeerSettings', peer: peerUser(update.userId), settings: { _: 'peerSettings' } };
+    }
+    if (update.kind === 'newGroupMessage') {
+      const found = this.groupMessage(update.groupId, update.messageId);
+      if (!found) return undefined;
+      return {
+        _: 'updateNewMessage',
+        message: basicGroupMessageToTl(found.group, found.message, viewerId),
+        pts: entry.pts,
+        pts_count: entry.ptsCount,
+      };
     }
     if (update.kind === 'deleteMessages') {
       return { _: 'updateDeleteMessages', messages: update.messageIds, pts: entry.pts, pts_count: entry.ptsCount };
@@ -519,6 +567,15 @@ export class SandboxUpdates {
         userId,
       ),
     };
+  }
+
+  private groupMessage(
+    groupId: number,
+    messageId: number,
+  ): { group: SandboxBasicGroup; message: BasicGroupMessage } | undefined {
+    const group = this.world.findBasicGroup(groupId);
+    const message = group?.messages.find((m) => m.id === messageId);
+    return group && message ? { group, message } : undefined;
   }
 
   private usersTl(ids: Iterable<number | undefined>, viewerId: number): TlObject[] {

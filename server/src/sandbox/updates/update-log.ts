@@ -12,6 +12,8 @@
 /** A change in a user's common box. `channel` (membership) and `contact` carry no pts: they are sequenced by `seq`. */
 export type UserUpdate =
   | { kind: 'newMessage'; messageId: number }
+  /** A message in a basic group the user is in: basic groups share the common box. */
+  | { kind: 'newGroupMessage'; groupId: number; messageId: number }
   | { kind: 'editMessage'; messageId: number }
   | { kind: 'deleteMessages'; messageIds: number[] }
   /** The user read what the peer wrote up to `maxId` (on this or another device). */

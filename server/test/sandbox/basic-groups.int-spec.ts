@@ -1,0 +1,219 @@
+import { Api, type TelegramClient } from 'telegram';
+import { Raw } from 'telegram/events/Raw';
+import { returnBigInt } from 'telegram/Helpers';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { eventually } from '../helpers/eventually';
+import { control, newBot, newUser, telegramFor } from './bot-helpers';
+import { errorOf, type MtprotoKit, newUser as newMtprotoUser, signedInClient, startMtprotoKit } from './mtproto-kit';
+
+/** What telegraf's TelegramError carries of Telegram's answer. */
+const refusal = (error_code: number, description: string) => ({ response: { ok: false, error_code, description } });
+
+describe('sandbox basic groups through the Bot API (real telegraf)', () => {
+  let sandbox: SandboxHandle;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ httpPort: 0, mtprotoPort: 0 });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  async function newGroup(
+    ownerPhone: string,
+    memberPhones: string[],
+    bots: { id: number; admin?: boolean }[],
+  ): Promise<{ id: number; bot_api_id: number }> {
+    const res = await control(sandbox, 'POST', '/sandbox/groups', {
+      title: 'Book club',
+      owner_phone: ownerPhone,
+      member_phones: memberPhones,
+      bots,
+    });
+    if (res.status !== 201) throw new Error(`group not created: ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  it('tells each bot put in a new group, from its creator, as a member or an administrator', async () => {
+    const owner = await newUser(sandbox, 'Owner');
+    const plain = await newBot(sandbox);
+    const admin = await newBot(sandbox);
+    const group = await newGroup(owner.phone, [], [{ id: plain.id }, { id: admin.id, admin: true }]);
+
+    const changeOf = async (token: string): Promise<any> => {
+      const updates = (await telegramFor(sandbox, token).getUpdates(0, 100, 0, undefined)) as any[];
+      expect(updates).toHaveLength(1);
+      return updates[0].my_chat_member;
+    };
+    const [plainChange, adminChange] = [await changeOf(plain.token), await changeOf(admin.token)];
+    for (const [change, bot] of [
+      [plainChange, plain],
+      [adminChange, admin],
+    ] as const) {
+      expect(change.chat).toEqual({ id: group.bot_api_id, title: 'Book club', type: 'group' });
+      expect(change.from).toMatchObject({ id: owner.id, first_name: 'Owner', is_bot: false });
+      expect(change.old_chat_member).toMatchObject({ status: 'left', user: { id: bot.id, is_bot: true } });
+      expect(change.new_chat_member.user).toMatchObject({ id: bot.id, is_bot: true });
+    }
+    expect(plainChange.new_chat_member.status).toBe('member');
+    expect(adminChange.new_chat_member).toMatchObject({ status: 'administrator', can_pin_messages: true });
+  });
+
+  it("sends a bot's message to its group, where other bots do not hear it and members' messages still arrive", async () => {
+    const owner = await newUser(sandbox, 'Owner');
+    const member = await newUser(sandbox, 'Bea');
+    const sender = await newBot(sandbox);
+    const listener = await newBot(sandbox);
+    const group = await newGroup(owner.phone, [member.phone], [{ id: sender.id }, { id: listener.id, admin: true }]);
+    const tg = telegramFor(sandbox, sender.token);
+
+    const sent = (await tg.sendMessage(group.bot_api_id, 'Chapter 3 tonight')) as any;
+    expect(sent).toMatchObject({
+      message_id: expect.any(Number),
+      from: { id: sender.id, is_bot: true },
+      chat: { id: group.bot_api_id, type: 'group', title: 'Book club' },
+      date: expect.any(Number),
+      text: 'Chapter 3 tonight',
+    });
+    expect(sandbox.world.findBasicGroup(group.id)?.messages).toEqual([
+      expect.objectContaining({ id: sent.message_id, fromBotId: sender.id, text: 'Chapter 3 tonight' }),
+    ]);
+    const record = await control(sandbox, 'GET', `/sandbox/bots/${sender.id}/sent`);
+    expect(record.body).toEqual([
+      expect.objectContaining({ message_id: sent.message_id, chat_id: group.bot_api_id, method: 'sendMessage' }),
+    ]);
+
+    // A member writes after the bot: the administrator bot hears the member, never the bot before it.
+    const posted = await control(sandbox, 'POST', `/sandbox/groups/${group.id}/messages`, {
+      from_phone: member.phone,
+      text: 'see you',
+    });
+    expect(posted.status).toBe(200);
+    const heard = (await telegramFor(sandbox, listener.token).getUpdates(0, 100, 0, undefined)) as any[];
+    expect(heard.map((u) => Object.keys(u).filter((k) => k !== 'update_id'))).toEqual([
+      ['my_chat_member'],
+      ['message'],
+    ]);
+    expect(heard[1].message).toMatchObject({
+      message_id: posted.body.message_id,
+      from: { id: member.id, is_bot: false },
+      text: 'see you',
+    });
+
+    expect(await tg.getChat(group.bot_api_id)).toMatchObject({
+      id: group.bot_api_id,
+      type: 'group',
+      title: 'Book club',
+    });
+  });
+
+  it("answers Telegram's errors for a group the bot is not in and for an unknown group", async () => {
+    const owner = await newUser(sandbox);
+    const outsider = await newBot(sandbox);
+    const group = await newGroup(owner.phone, [], []);
+    const tg = telegramFor(sandbox, outsider.token);
+
+    await expect(tg.sendMessage(group.bot_api_id, 'let me in')).rejects.toMatchObject(
+      refusal(403, 'Forbidden: bot is not a member of the group chat'),
+    );
+    expect(sandbox.world.findBasicGroup(group.id)?.messages).toEqual([]);
+    const chatNotFound = refusal(400, 'Bad Request: chat not found');
+    await expect(tg.getChat(group.bot_api_id)).rejects.toMatchObject(chatNotFound);
+
+    const unknownId = -(group.id + 1000);
+    await expect(tg.sendMessage(unknownId, 'anyone?')).rejects.toMatchObject(chatNotFound);
+    await expect(tg.getChat(unknownId)).rejects.toMatchObject(chatNotFound);
+  });
+});
+
+describe("sandbox basic groups in members' MTProto sessions (real gramjs)", () => {
+  let kit: MtprotoKit;
+
+  beforeAll(async () => {
+    kit = await startMtprotoKit();
+  });
+  afterAll(async () => {
+    await kit.close();
+  });
+
+  /** The new messages a live session is pushed, in order. */
+  function newMessages(client: TelegramClient): Api.UpdateNewMessage[] {
+    const seen: Api.UpdateNewMessage[] = [];
+    client.addEventHandler((u: Api.UpdateNewMessage) => seen.push(u), new Raw({ types: [Api.UpdateNewMessage] }));
+    return seen;
+  }
+
+  it('shows the group as a chat and pushes its messages, from members and bots, to every member', async () => {
+    const ann = await newMtprotoUser(kit, { firstName: 'Ann' });
+    const bea = await newMtprotoUser(kit, { firstName: 'Bea' });
+    const bot = await newBot(kit.sandbox);
+    const created = await control(kit.sandbox, 'POST', '/sandbox/groups', {
+      title: 'Book club',
+      owner_phone: ann.phone,
+      member_phones: [bea.phone],
+      bots: [{ id: bot.id }],
+    });
+    expect(created.status).toBe(201);
+    const groupId: number = created.body.id;
+    const [annClient, beaClient] = [await signedInClient(kit, ann), await signedInClient(kit, bea)];
+    const [annSeen, beaSeen] = [newMessages(annClient), newMessages(beaClient)];
+    await Promise.all([annClient.getMe(), beaClient.getMe()]);
+
+    const chats = await annClient.invoke(new Api.messages.GetChats({ id: [returnBigInt(groupId)] }));
+    expect(chats.chats).toHaveLength(1);
+    expect(chats.chats[0]).toBeInstanceOf(Api.Chat);
+    expect(chats.chats[0]).toMatchObject({ title: 'Book club', creator: true, participantsCount: 3 });
+    expect(await errorOf(annClient.invoke(new Api.messages.GetChats({ id: [returnBigInt(groupId + 1000)] })))).toBe(
+      'CHAT_ID_INVALID',
+    );
+
+    const posted = await control(kit.sandbox, 'POST', `/sandbox/groups/${groupId}/messages`, {
+      from_phone: ann.phone,
+      text: 'Chapter 3 tonight',
+    });
+    expect(posted.status).toBe(200);
+    const fromBot = await telegramFor(kit.sandbox, bot.token).sendMessage(-groupId, 'reminder set');
+
+    const view = (u: Api.UpdateNewMessage) => {
+      const m = u.message as Api.Message;
+      const peer = m.peerId as Api.PeerChat;
+      const from = m.fromId as Api.PeerUser;
+      return {
+        pts: u.pts,
+        id: m.id,
+        out: m.out,
+        chat: Number(peer.chatId),
+        from: Number(from.userId),
+        text: m.message,
+      };
+    };
+    const expected = (out: boolean) => [
+      { pts: 1, id: posted.body.message_id, out, chat: groupId, from: ann.id, text: 'Chapter 3 tonight' },
+      { pts: 2, id: fromBot.message_id, out: false, chat: groupId, from: bot.id, text: 'reminder set' },
+    ];
+    expect(await eventually(() => beaSeen.length >= 2 && beaSeen.map(view))).toEqual(expected(false));
+    expect(await eventually(() => annSeen.length >= 2 && annSeen.map(view))).toEqual(expected(true));
+
+    const dialogs = (await beaClient.invoke(
+      new Api.messages.GetDialogs({ offsetPeer: new Api.InputPeerEmpty(), limit: 10, hash: returnBigInt(0) }),
+    )) as Api.messages.Dialogs;
+    const dialog = dialogs.dialogs.find((d) => d.peer instanceof Api.PeerChat);
+    expect(dialog && Number((dialog.peer as Api.PeerChat).chatId)).toBe(groupId);
+    expect(dialog?.topMessage).toBe(fromBot.message_id);
+    expect(dialogs.chats.find((c) => c instanceof Api.Chat)).toMatchObject({ title: 'Book club', creator: false });
+
+    const history = (await beaClient.invoke(
+      new Api.messages.GetHistory({ peer: new Api.InputPeerChat({ chatId: returnBigInt(groupId) }), limit: 10 }),
+    )) as Api.messages.Messages;
+    expect(history.messages.map((m) => (m as Api.Message).message)).toEqual(['reminder set', 'Chapter 3 tonight']);
+    expect(history.users.map((u) => Number(u.id)).sort()).toEqual([ann.id, bea.id, bot.id].sort());
+
+    const state = await beaClient.invoke(new Api.updates.GetState());
+    const difference = await beaClient.invoke(new Api.updates.GetDifference({ pts: 0, date: state.date - 60, qts: 0 }));
+    expect(difference).toBeInstanceOf(Api.updates.Difference);
+    expect((difference as Api.updates.Difference).newMessages.map((m) => (m as Api.Message).message)).toEqual([
+      'Chapter 3 tonight',
+      'reminder set',
+    ]);
+  });
+});
