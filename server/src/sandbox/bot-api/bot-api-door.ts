@@ -362,7 +362,8 @@ export class BotApiDoor {
   /** Each bot put in a basic group at its creation hears it from the creator, as a member or an administrator. */
   private basicGroupCreated(group: SandboxBasicGroup): void {
     if (this.closed) return;
-    const joinedAt = new Date();
+    // They joined as the group was made, by the world's clock (which tests may move).
+    const joinedAt = group.createdAt;
     for (const b of group.bots) {
       this.tellMemberChange({
         chat: groupChatJson(group),
