@@ -3,7 +3,7 @@ import { QueryFailedError } from 'typeorm';
 import { User, UserRole, UserStatus } from './user.entity';
 import { assertAcceptablePassword, hashPassword } from './password';
 import { TenantsError, TenantsErrorCode } from './tenants.errors';
-import { UsersRepository } from './users.repository';
+import { UserForAuth, UsersRepository } from './users.repository';
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
@@ -24,7 +24,7 @@ export class UsersService {
   }
 
   /** The fields an access token's check reads (AuthUser and the status), on every authenticated request. */
-  findForAuth(id: string): Promise<Pick<User, 'id' | 'role' | 'email' | 'status'> | null> {
+  findForAuth(id: string): Promise<UserForAuth | null> {
     return this.repo.findForAuth(id);
   }
 
