@@ -190,6 +190,19 @@ describe('user MTProto login (real gramjs against the sandbox, two API instances
     }
   });
 
+  it('asks for login_id when verify names no login', async () => {
+    const tenant = await newTenant(a);
+    const res = await request(a.url)
+      .post('/api/user-mtproto/verify')
+      .set(tenant.headers)
+      .send({ verification_code: '12345' })
+      .expect(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.fields).toEqual([
+      { field: 'login_id', problems: ['give login_id (or phone_code_hash), as POST /api/user-mtproto/setup answered'] },
+    ]);
+  });
+
   it('refuses malformed api credentials and phone numbers with their own codes, before calling Telegram', async () => {
     const tenant = await newTenant(a);
     const bad = [

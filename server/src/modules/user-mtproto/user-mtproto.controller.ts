@@ -9,6 +9,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
+import { validationFailed } from '../../common/http/input-shape';
 import { actorOf, AuthUser, ClientIp, CurrentUser } from '../auth/auth-user';
 import {
   MtprotoPasswordDto,
@@ -87,6 +88,15 @@ export class UserMtprotoController {
     @ClientIp() ip: string,
     @Body() dto: MtprotoVerifyDto,
   ): Promise<MtprotoVerifyResultDto> {
+    // Either names the login: with neither, say which to send rather than answer that no login matches.
+    if (dto.login_id === undefined && dto.phone_code_hash === undefined) {
+      throw validationFailed([
+        {
+          field: 'login_id',
+          problems: ['give login_id (or phone_code_hash), as POST /api/user-mtproto/setup answered'],
+        },
+      ]);
+    }
     return this.logins.verify(
       user.id,
       {
