@@ -2,7 +2,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ADMIN_DATA_SOURCE } from '../src/modules/database/admin-data-source';
 import { MtprotoLoginState } from '../src/modules/user-mtproto/mtproto-login.entity';
-import { MtprotoLoginHousekeeping } from '../src/modules/user-mtproto/mtproto-login.housekeeping';
+import { UserMtprotoHousekeeping } from '../src/modules/user-mtproto/user-mtproto.housekeeping';
 import { newTenant } from './factories/user.factory';
 import { eventually } from './helpers/eventually';
 import { startTestApp, TestApp } from './helpers/test-app';
@@ -84,7 +84,7 @@ describe('MTProto login housekeeping, triggered directly', () => {
     });
     const all = [live, waitingForPassword, freshReceipt, pastExpiry, finished, failed, expired];
 
-    const result = await t.app.get(MtprotoLoginHousekeeping).sweep(now);
+    const result = await t.app.get(UserMtprotoHousekeeping).sweep(now);
 
     expect(result.deleted).toBeGreaterThanOrEqual(4);
     expect(await remaining(t, all)).toEqual([live, waitingForPassword, freshReceipt].sort());
@@ -109,7 +109,7 @@ describe('MTProto login housekeeping, triggered directly', () => {
       );
     }
 
-    const result = await t.app.get(MtprotoLoginHousekeeping).sweep(now);
+    const result = await t.app.get(UserMtprotoHousekeeping).sweep(now);
 
     expect(result.forgottenSendKeys).toBeGreaterThanOrEqual(2);
     const left = await admin.query<{ idempotency_key: string }[]>(
@@ -125,9 +125,9 @@ describe('MTProto login housekeeping, triggered directly', () => {
       expiresAt: new Date(Date.now() + 600_000),
       updatedAt: new Date(),
     });
-    await t.app.get(MtprotoLoginHousekeeping).sweep();
+    await t.app.get(UserMtprotoHousekeeping).sweep();
     expect(await remaining(t, [live])).toEqual([live]);
-    await t.app.get(MtprotoLoginHousekeeping).sweep(new Date(Date.now() + 601_000));
+    await t.app.get(UserMtprotoHousekeeping).sweep(new Date(Date.now() + 601_000));
     expect(await remaining(t, [live])).toEqual([]);
   });
 });

@@ -6,8 +6,9 @@
  * expiry), and each step resumes exactly that key in a short-lived client that is destroyed
  * before the answer goes out.
  *
- * Workers delete pending logins soon after they expire, fail or finish (MtprotoLoginHousekeeping, a
- * BullMQ job scheduler on the maintenance queue): they hold an auth key Telegram still honours.
+ * Workers delete pending logins soon after they expire, fail or finish (UserMtprotoHousekeeping, a
+ * BullMQ job scheduler on the maintenance queue): they hold an auth key Telegram still honours. The
+ * same sweep forgets sends' idempotency keys after a week.
  *
  * A verified session is used by one worker at a time. A worker that needs a tenant's client
  * takes the tenant's lease in Redis (set only if free, with an expiry, renewed every third of it,
@@ -50,7 +51,7 @@ import { MtprotoClientFactory } from './mtproto-client.factory';
 import { MtprotoClientPool } from './mtproto-client.pool';
 import { MTPROTO_POOL_PARTS } from './mtproto-pool/pool-parts';
 import { MtprotoLeaseService } from './mtproto-lease.service';
-import { MtprotoLoginHousekeeping } from './mtproto-login.housekeeping';
+import { UserMtprotoHousekeeping } from './user-mtproto.housekeeping';
 import { MtprotoLoginOwnershipGuard } from './mtproto-login-ownership.guard';
 import { MtprotoLoginService } from './mtproto-login.service';
 import { MtprotoLoginsModule } from './mtproto-logins.module';
@@ -101,7 +102,7 @@ export class UserMtprotoModule {
     ];
     if (worker) {
       providers.push(MtprotoClientPool, ...MTPROTO_POOL_PARTS);
-      providers.push(MtprotoCallServer, ChannelHistoryWorker, MtprotoLoginHousekeeping, AccountUpdatesReceiver);
+      providers.push(MtprotoCallServer, ChannelHistoryWorker, UserMtprotoHousekeeping, AccountUpdatesReceiver);
       providers.push(AccountActionsWorker);
     }
     const controllers: Type<unknown>[] = api

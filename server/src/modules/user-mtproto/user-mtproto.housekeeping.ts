@@ -15,7 +15,7 @@ export const MTPROTO_LOGINS_SWEEP_JOB = 'mtproto-logins:sweep';
 /** States after which a login can no longer be completed: kept only as a short receipt. */
 const ENDED = [MtprotoLoginState.Done, MtprotoLoginState.Failed, MtprotoLoginState.Expired];
 
-export interface LoginSweepResult {
+export interface UserMtprotoSweepResult {
   /** Pending logins deleted. */
   deleted: number;
   /** Idempotency keys of sends as the account forgotten (older than ACCOUNT_SEND_KEY_DAYS). */
@@ -23,7 +23,7 @@ export interface LoginSweepResult {
 }
 
 /**
- * Deletes pending MTProto logins once they are of no use: past their expiry, or finished,
+ * What the module leaves behind, swept on one schedule. Deletes pending MTProto logins once they are of no use: past their expiry, or finished,
  * failed or expired longer ago than the receipt period. They hold an encrypted auth key that
  * Telegram still honours, so they should not wait for the tenant's next login. The same pass forgets
  * the idempotency keys of sends as the account older than ACCOUNT_SEND_KEY_DAYS.
@@ -33,8 +33,8 @@ export interface LoginSweepResult {
  * crosses tenants, so the repository runs it on the admin pool; it logs only how many rows went.
  */
 @Processor(QueueName.Maintenance)
-export class MtprotoLoginHousekeeping extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger(MtprotoLoginHousekeeping.name);
+export class UserMtprotoHousekeeping extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UserMtprotoHousekeeping.name);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -51,13 +51,13 @@ export class MtprotoLoginHousekeeping extends WorkerHost implements OnApplicatio
     );
   }
 
-  async process(job: Job): Promise<LoginSweepResult> {
+  async process(job: Job): Promise<UserMtprotoSweepResult> {
     if (job.name !== MTPROTO_LOGINS_SWEEP_JOB) throw new Error(`No maintenance task named ${job.name}.`);
     return this.sweep();
   }
 
   /** One pass, as of `now` (a parameter so a test can stand at any moment). */
-  async sweep(now: Date = new Date()): Promise<LoginSweepResult> {
+  async sweep(now: Date = new Date()): Promise<UserMtprotoSweepResult> {
     const receiptEnd = new Date(now.getTime() - this.config.mtproto.loginReceiptSeconds * 1000);
     const deleted = await this.logins.deleteEnded(now, ENDED, receiptEnd);
     if (deleted > 0) this.logger.log(`deleted ${deleted} ended MTProto login(s)`);
