@@ -100,7 +100,19 @@ export class StatsDto {
   series!: StatsPointDto[];
 }
 
-export class TopPostDto {
+/** One post's counts at one sample: what the top list ranks by and what its curve plots. */
+export class PostCountsDto {
+  @ApiProperty({ type: 'integer' })
+  views!: number;
+
+  @ApiProperty({ type: 'integer' })
+  forwards!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Reactions of every kind, summed.' })
+  reactions!: number;
+}
+
+export class TopPostDto extends PostCountsDto {
   @ApiProperty({ type: 'integer', description: "The post's Telegram message id in the channel." })
   message_id!: number;
 
@@ -115,15 +127,6 @@ export class TopPostDto {
   @ApiProperty({ type: String, format: 'date-time' })
   posted_at!: Date;
 
-  @ApiProperty({ type: 'integer' })
-  views!: number;
-
-  @ApiProperty({ type: 'integer' })
-  forwards!: number;
-
-  @ApiProperty({ type: 'integer' })
-  reactions!: number;
-
   @ApiProperty({ type: String, format: 'date-time', description: 'When these counts were sampled.' })
   sampled_at!: Date;
 }
@@ -133,18 +136,9 @@ export class TopPostsDto {
   posts!: TopPostDto[];
 }
 
-export class CurvePointDto {
+export class CurvePointDto extends PostCountsDto {
   @ApiProperty({ type: String, format: 'date-time', description: 'When the sample was taken.' })
   at!: Date;
-
-  @ApiProperty({ type: 'integer' })
-  views!: number;
-
-  @ApiProperty({ type: 'integer' })
-  forwards!: number;
-
-  @ApiProperty({ type: 'integer' })
-  reactions!: number;
 }
 
 export class CurveDto {
