@@ -62,14 +62,39 @@ step('Admin console tests', 'npm', ['test', '-w', 'admin-console'], { env });
 
 let passed = 0;
 let failed = 0;
+// Each failing test by file and name, with the first lines of its message: the summary is the part of a
+// long log that is always read, so a failure must be identifiable from it alone.
+const failures = [];
 try {
   const report = JSON.parse(readFileSync(jestJson, 'utf8'));
   passed = report.numPassedTests;
   failed = report.numFailedTests;
+  for (const file of report.testResults) {
+    const where = path.relative(ROOT, file.name);
+    const failedTests = file.assertionResults.filter((t) => t.status === 'failed');
+    for (const t of failedTests) failures.push({ where, name: t.fullName, message: t.failureMessages.join('\n') });
+    // A spec file that fails outside any test (a hook, a syntax error, an open handle) has no failed test.
+    if (file.status === 'failed' && failedTests.length === 0) {
+      failures.push({ where, name: '(the file itself)', message: file.message });
+    }
+  }
   rmSync(jestJson, { force: true });
 } catch {
   failed += 1;
 }
+// Failing tests first, then the step table and the totals: the end of a long log is the part always read.
+// The first failures say what broke; a wall of the same error would push the table off the screen.
+const SHOWN = 20;
+for (const f of failures.slice(0, SHOWN)) {
+  // Jest's messages carry colour codes and long stacks: keep the words and the first frames.
+  const plain = f.message
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  const excerpt = plain.slice(0, 8).map((l) => `  ${l}`);
+  process.stdout.write(`\nFAIL ${f.where} › ${f.name}\n${excerpt.join('\n')}\n`);
+}
+if (failures.length > SHOWN) process.stdout.write(`\n… and ${failures.length - SHOWN} more failing tests.\n`);
 process.stdout.write('\n');
 for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds}s)\n`);
 const stepFailures = results.filter((r) => !r.ok).length;
