@@ -490,7 +490,7 @@ describe('channel analytics housekeeping (a short retention)', () => {
 
   it('has this month and the coming months partitioned, each partition under row-level security', async () => {
     const now = new Date();
-    await t.app.get(AnalyticsHousekeeping).maintain(now);
+    await t.app.get(AnalyticsHousekeeping).runPass(now);
     const names = await partitions();
     for (const table of ['channel_subscriber_samples', 'post_view_samples', 'channel_hourly_stats']) {
       for (let i = 0; i <= ANALYTICS_MONTHS_AHEAD; i++) expect(names).toContain(monthPartition(table, now, i));
@@ -541,13 +541,13 @@ describe('channel analytics housekeeping (a short retention)', () => {
     const housekeeping = t.app.get(AnalyticsHousekeeping);
     const hoursBefore = await rollupHours(t, channel.id);
     // Today, with a retention of 31 days: the default partition loses what is past it, by whole hours.
-    await housekeeping.maintain(now);
+    await housekeeping.runPass(now);
     expect(await rollupDisagreements(t, channel.id)).toEqual([]);
     expect(await rollupHours(t, channel.id)).toBeLessThan(hoursBefore);
     expect(await rollupHours(t, channel.id)).toBeGreaterThan(0);
     // Two months on, this month's partitions have expired.
     const later = new Date(now.getTime() + 62 * 86_400_000);
-    const result = await housekeeping.maintain(later);
+    const result = await housekeeping.runPass(later);
     expect(result.dropped).toEqual(
       expect.arrayContaining([
         monthPartition('channel_subscriber_samples', now),
@@ -563,7 +563,7 @@ describe('channel analytics housekeeping (a short retention)', () => {
     expect(await rollupHours(t, channel.id)).toBe(0);
 
     // Back at today: the month is within the retention again and gets its partitions back.
-    const again = await housekeeping.maintain(now);
+    const again = await housekeeping.runPass(now);
     expect(again.created).toEqual(
       expect.arrayContaining([
         monthPartition('channel_subscriber_samples', now),
@@ -597,7 +597,7 @@ describe('channel analytics housekeeping (a short retention)', () => {
         )
       )[0]?.part;
     expect(await where()).toBe('channel_subscriber_samples_default');
-    await housekeeping.maintain(far);
+    await housekeeping.runPass(far);
     expect(await where()).toBe(monthPartition('channel_subscriber_samples', far));
     expect(await analytics.latestSampleAt(owner.user.id, channel.id)).toEqual(far);
   });

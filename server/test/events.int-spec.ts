@@ -500,7 +500,7 @@ describe('events', () => {
     const partition = await todaysPartition();
     const housekeeping = t.app.get(EventsHousekeeping);
     // Three days on, with a retention of one day, today's partition has expired.
-    const later = await housekeeping.maintain(new Date(Date.now() + 3 * 86_400_000));
+    const later = await housekeeping.runPass(new Date(Date.now() + 3 * 86_400_000));
     expect(later.dropped).toContain(partition);
     expect(later.created.length).toBeGreaterThan(0);
     expect((await pull(headers)).events).toEqual([]);
@@ -508,7 +508,7 @@ describe('events', () => {
     // Today's events now go to the default partition; the next pass gives today its partition back, with them.
     const kept = await ping(user.id, 2);
     expect(BigInt(kept.id)).toBeGreaterThan(BigInt(old.id));
-    const now = await housekeeping.maintain();
+    const now = await housekeeping.runPass();
     expect(now.created).toContain(partition);
     expect(now.dropped).toEqual([]);
     expect((await pull(headers)).events).toEqual([kept]);

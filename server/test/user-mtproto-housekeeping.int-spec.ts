@@ -84,7 +84,7 @@ describe('MTProto login housekeeping, triggered directly', () => {
     });
     const all = [live, waitingForPassword, freshReceipt, pastExpiry, finished, failed, expired];
 
-    const result = await t.app.get(UserMtprotoHousekeeping).sweep(now);
+    const result = await t.app.get(UserMtprotoHousekeeping).runPass(now);
 
     expect(result.deleted).toBeGreaterThanOrEqual(4);
     expect(await remaining(t, all)).toEqual([live, waitingForPassword, freshReceipt].sort());
@@ -109,7 +109,7 @@ describe('MTProto login housekeeping, triggered directly', () => {
       );
     }
 
-    const result = await t.app.get(UserMtprotoHousekeeping).sweep(now);
+    const result = await t.app.get(UserMtprotoHousekeeping).runPass(now);
 
     expect(result.forgottenSendKeys).toBeGreaterThanOrEqual(2);
     const left = await admin.query<{ idempotency_key: string }[]>(
@@ -125,9 +125,9 @@ describe('MTProto login housekeeping, triggered directly', () => {
       expiresAt: new Date(Date.now() + 600_000),
       updatedAt: new Date(),
     });
-    await t.app.get(UserMtprotoHousekeeping).sweep();
+    await t.app.get(UserMtprotoHousekeeping).runPass();
     expect(await remaining(t, [live])).toEqual([live]);
-    await t.app.get(UserMtprotoHousekeeping).sweep(new Date(Date.now() + 601_000));
+    await t.app.get(UserMtprotoHousekeeping).runPass(new Date(Date.now() + 601_000));
     expect(await remaining(t, [live])).toEqual([]);
   });
 });

@@ -71,16 +71,28 @@ class Telethon {
   private readonly proc: ChildProcessWithoutNullStreams;
   private readonly lines: ReturnType<typeof createInterface>;
   private readonly waiting: ((line: string) => void)[] = [];
+  /** Why Python is gone, once it is. */
+  private exited: string | undefined;
 
   constructor() {
     this.proc = spawn('/usr/bin/python3', ['-c', TELETHON]);
-    this.proc.on('error', (err) => this.waiting.splice(0).forEach((w) => w(JSON.stringify({ error: err.message }))));
+    const fail = (why: string) => this.waiting.splice(0).forEach((w) => w(JSON.stringify({ error: why })));
+    this.proc.on('error', (err) => fail(err.message));
+    // Python gone (Telethon not installed, a crash): every question still waiting fails with what it printed,
+    // and so does every later one, instead of waiting for the test's timeout.
+    let stderr = '';
+    this.proc.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    this.proc.on('close', (code) => {
+      this.exited = `Telethon's Python exited (${code}): ${stderr.trim() || 'no output'}`;
+      fail(this.exited);
+    });
     this.proc.stdin.on('error', () => undefined);
     this.lines = createInterface({ input: this.proc.stdout });
     this.lines.on('line', (line) => this.waiting.shift()?.(line));
   }
 
   private ask(cmd: object): Promise<unknown> {
+    if (this.exited) return Promise.reject(new Error(this.exited));
     return new Promise((resolve, reject) => {
       this.waiting.push((line) => {
         const answer = JSON.parse(line) as { ok?: unknown; error?: string };

@@ -1,10 +1,10 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { Job, Queue } from 'bullmq';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { Inject, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { HousekeepingHost } from '../queue/housekeeping-host';
 import { QueueName } from '../queue/queue-names';
-import { scheduleRepeatingJob } from '../queue/repeating-job';
 import { ACCOUNT_SEND_KEY_DAYS, AccountSendsRepository } from './account-actions/account-sends.repository';
 import { MtprotoLoginState } from './mtproto-login.entity';
 import { MtprotoLoginsRepository } from './mtproto-logins.repository';
@@ -28,36 +28,28 @@ export interface UserMtprotoSweepResult {
  * Telegram still honours, so they should not wait for the tenant's next login. The same pass forgets
  * the idempotency keys of sends as the account older than ACCOUNT_SEND_KEY_DAYS.
  *
- * A BullMQ job scheduler runs it every MTPROTO_LOGIN_SWEEP_SECONDS: the scheduler makes one job
- * per period for the whole deployment, so however many workers there are, one runs it. It
+ * A BullMQ job scheduler runs it every MTPROTO_LOGIN_SWEEP_SECONDS, one job per period for the
+ * whole deployment (see HousekeepingHost). It
  * crosses tenants, so the repository runs it on the admin pool; it logs only how many rows went.
  */
 @Processor(QueueName.Maintenance)
-export class UserMtprotoHousekeeping extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger(UserMtprotoHousekeeping.name);
+export class UserMtprotoHousekeeping extends HousekeepingHost<UserMtprotoSweepResult> {
+  protected readonly logger = new Logger(UserMtprotoHousekeeping.name);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectQueue(QueueName.Maintenance) private readonly queue: Queue,
+    @InjectQueue(QueueName.Maintenance) queue: Queue,
     private readonly logins: MtprotoLoginsRepository,
     private readonly sends: AccountSendsRepository,
   ) {
-    super();
+    super(queue, {
+      job: MTPROTO_LOGINS_SWEEP_JOB,
+      everyMs: config.mtproto.loginSweepSeconds * 1000,
+      what: 'MTProto login sweep',
+    });
   }
 
-  onApplicationBootstrap(): void {
-    scheduleRepeatingJob(this.queue, MTPROTO_LOGINS_SWEEP_JOB, this.config.mtproto.loginSweepSeconds * 1000, (err) =>
-      this.logger.warn(`could not schedule the MTProto login sweep: ${err.message}`),
-    );
-  }
-
-  async process(job: Job): Promise<UserMtprotoSweepResult> {
-    if (job.name !== MTPROTO_LOGINS_SWEEP_JOB) throw new Error(`No maintenance task named ${job.name}.`);
-    return this.sweep();
-  }
-
-  /** One pass, as of `now` (a parameter so a test can stand at any moment). */
-  async sweep(now: Date = new Date()): Promise<UserMtprotoSweepResult> {
+  async runPass(now: Date = new Date()): Promise<UserMtprotoSweepResult> {
     const receiptEnd = new Date(now.getTime() - this.config.mtproto.loginReceiptSeconds * 1000);
     const deleted = await this.logins.deleteEnded(now, ENDED, receiptEnd);
     if (deleted > 0) this.logger.log(`deleted ${deleted} ended MTProto login(s)`);
