@@ -530,3 +530,45 @@ describe('one process running both roles (ROLE=all)', () => {
     ]);
   });
 });
+
+describe('a session that sent a file, once it is closed', () => {
+  let cluster: MtprotoCluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+  });
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it("leaves no connection to Telegram behind: the upload's extra connection closes with the session", async () => {
+    const api = await cluster.start('api');
+    const worker = await cluster.start('worker', { MTPROTO_IDLE_SECONDS: '2' });
+    const account = await newSandboxUser(cluster.sandbox);
+    const tenant = await newTenant(api);
+    await connectAccount(api, cluster.sandbox, tenant, account);
+    const username = uniqueName('upload');
+    const to = await newSandboxUser(cluster.sandbox, { username });
+    const connections = async (): Promise<number> =>
+      (await control<{ connections: number }>(cluster.sandbox, 'GET', '/sandbox/mtproto/stats')).body.connections;
+
+    await request(api.url)
+      .post('/api/user-mtproto/messages')
+      .set(tenant.headers)
+      .field('peer', `@${username}`)
+      .field('idempotency_key', 'upload-1')
+      .attach('file', Buffer.alloc(4096, 1), { filename: 'note.bin', contentType: 'application/octet-stream' })
+      .expect(200);
+    expect((await messagesOf(cluster, to.phone)).map((m) => m.media?.file_name)).toEqual(['note.bin']);
+
+    // The idle session is closed; gramjs keeps an upload's connection for 30 s after its last part unless the
+    // client's closing also ends it.
+    const pool = worker.app.get(MtprotoClientPool);
+    await eventually(() => (pool.size === 0 ? true : undefined), { timeoutMs: 15_000, what: 'idle eviction' });
+    await eventually(async () => ((await connections()) === 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'no connection to the sandbox',
+    });
+  });
+});

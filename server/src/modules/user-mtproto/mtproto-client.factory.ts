@@ -131,9 +131,24 @@ export class MtprotoClientFactory {
     return client;
   }
 
-  /** Stops the client for good: `destroy()` also ends its ping loop, which `disconnect()` leaves running. */
+  /**
+   * Stops the client for good: `destroy()` also ends its ping loop, which `disconnect()` leaves running.
+   * It also closes what gramjs's own disconnect leaves open: the extra connections an upload borrows
+   * (`getSender`, one per DC) and their 30-second release timers. gramjs walks those two Maps with
+   * `Object.values`, which sees no entries, so without this each upload left a live connection to Telegram
+   * and a timer holding the process for up to 30 s after its session ended.
+   */
   async destroyClient(client: TelegramClient): Promise<void> {
+    const borrowed = client as unknown as {
+      _exportedSenderPromises: Map<number, Promise<{ disconnect(): Promise<void> } | undefined>>;
+      _exportedSenderReleaseTimeouts: Map<number, ReturnType<typeof setTimeout>>;
+    };
+    // Taken before destroy(), which empties the senders' Map without closing them.
+    const senders = [...borrowed._exportedSenderPromises.values()];
     await client.destroy();
+    for (const timer of borrowed._exportedSenderReleaseTimeouts.values()) clearTimeout(timer);
+    borrowed._exportedSenderReleaseTimeouts.clear();
+    await Promise.all(senders.map((sender) => sender.then((s) => s?.disconnect()).catch(() => undefined)));
   }
 
   /** The client's saved StringSession. */
