@@ -294,8 +294,8 @@ export class BotApiDoor {
 
   /**
    * New and edited posts in channels and supergroups. In a channel every administrator bot hears
-   * every post but its own. In a supergroup bots never hear bots; an administrator bot hears every
-   * message, a plain member (privacy mode) only commands meant for it.
+   * every post but its own. In a supergroup bots never hear bots; an administrator bot, or one with privacy mode
+   * off, hears every message, a plain member in privacy mode only commands, mentions of it and replies to it.
    */
   private channelMessage(e: ChannelMessageEvent, edited: boolean): void {
     if (this.closed || e.message.deleted) return;
@@ -318,7 +318,19 @@ export class BotApiDoor {
 
   private hearsInChannel(bot: SandboxBot, member: ChannelMember, channel: SandboxChannel, m: ChannelMessage): boolean {
     if (member.admin) return true;
-    return channel.megagroup && hasCommandFor(bot, m.text);
+    if (!channel.megagroup) return false;
+    const replied = m.replyToId === undefined ? undefined : channel.messages.find((x) => x.id === m.replyToId);
+    return this.hearsInGroup(bot, m.text, replied?.viaBotId);
+  }
+
+  /**
+   * Whether a bot that is not an administrator hears a member's message in a group: every message with privacy
+   * mode off; in privacy mode (Telegram's default) only commands, mentions of its username and replies to its own
+   * messages (`repliedToBotId`: the bot that wrote the message replied to).
+   */
+  private hearsInGroup(bot: SandboxBot, text: string, repliedToBotId: number | undefined): boolean {
+    if (!this.world.groupPrivacyOf(bot)) return true;
+    return hasCommandFor(bot, text) || mentions(bot, text) || repliedToBotId === bot.id;
   }
 
   /**
@@ -358,13 +370,9 @@ export class BotApiDoor {
     for (const member of group.bots) {
       const bot = this.world.findBotById(member.id);
       if (!bot) continue;
-      const hears =
-        member.admin ||
-        !this.world.groupPrivacyOf(bot) ||
-        hasCommandFor(bot, message.text) ||
-        mentions(bot, message.text) ||
-        replied?.fromBotId === bot.id;
-      if (hears) this.session(bot).enqueue('message', json);
+      if (member.admin || this.hearsInGroup(bot, message.text, replied?.fromBotId)) {
+        this.session(bot).enqueue('message', json);
+      }
     }
   }
 
