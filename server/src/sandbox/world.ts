@@ -30,6 +30,11 @@ export interface SandboxBot {
   username: string;
   firstName: string;
   ownerUserId?: number;
+  /**
+   * BotFather's /setprivacy: false (privacy mode off) lets the bot hear every message of the groups it is in.
+   * Undefined is privacy mode on, Telegram's default (and what bots stored before the setting existed have).
+   */
+  groupPrivacy?: boolean;
   createdAt: Date;
 }
 
@@ -166,8 +171,10 @@ export interface ChannelInvite {
 
 /** What a user's send with one `random_id` produced: the message a repeat of it answers with. */
 export interface SentRandomId {
-  /** The channel the message went to; undefined for a private message. */
+  /** The channel the message went to; undefined for a private or basic group message. */
   channelId?: number;
+  /** The basic group the message went to. */
+  groupId?: number;
   messageId: number;
 }
 
@@ -189,7 +196,10 @@ export interface SandboxBasicGroup {
   title: string;
   creatorUserId: number;
   userIds: number[];
-  /** Bots in it; an administrator bot hears every message, any other (privacy mode) only commands meant for it. */
+  /**
+   * Bots in it; an administrator bot, or one with privacy mode off, hears every message, any other only commands,
+   * mentions of it and replies to its messages.
+   */
   bots: { id: number; admin: boolean }[];
   messages: BasicGroupMessage[];
   createdAt: Date;
@@ -201,9 +211,21 @@ export interface BasicGroupMessage {
   fromUserId?: number;
   /** The bot in the group that sent it, if a bot did. */
   fromBotId?: number;
+  /** The text, or the caption of the media. */
   text: string;
   /** Unix seconds. */
   date: number;
+  media?: SandboxMessageMedia;
+  entities?: SandboxEntity[];
+  /** The message of the same group it answers. */
+  replyToId?: number;
+}
+
+/** What a basic group's message carries beyond its text. */
+export interface BasicGroupMessageExtras {
+  media?: SandboxMessageMedia;
+  entities?: SandboxEntity[];
+  replyToId?: number;
 }
 
 /** Payload of {@link WorldEvent.BasicGroupMessage}. */
@@ -558,6 +580,19 @@ export class SandboxWorld extends EventEmitter {
 
   listBots(): SandboxBot[] {
     return [...this.bots.values()];
+  }
+
+  /** Whether the bot hears only what is meant for it in groups (privacy mode, on unless turned off). */
+  groupPrivacyOf(bot: SandboxBot): boolean {
+    return bot.groupPrivacy ?? true;
+  }
+
+  /** BotFather's /setprivacy: turns the bot's privacy mode in groups on or off. */
+  setGroupPrivacy(botId: number, enabled: boolean): SandboxBot {
+    const bot = this.bots.get(botId);
+    if (!bot) throw new SandboxNotFoundError('bot not found');
+    bot.groupPrivacy = enabled;
+    return bot;
   }
 
   // ---- channels ----
@@ -1041,27 +1076,49 @@ export class SandboxWorld extends EventEmitter {
   }
 
   /** A member's message to the group; its id is from the same sequence as private messages (the common box). */
-  sendBasicGroupMessage(groupId: number, fromUserId: number, text: string): BasicGroupMessage {
+  sendBasicGroupMessage(
+    groupId: number,
+    fromUserId: number,
+    text: string,
+    extras: BasicGroupMessageExtras = {},
+  ): BasicGroupMessage {
     const group = this.findBasicGroup(groupId);
     if (!group) throw new SandboxNotFoundError('group not found');
     if (!group.userIds.includes(fromUserId)) throw new SandboxInvalidError('the sender is not in the group');
-    return this.addBasicGroupMessage(group, { fromUserId, text });
+    return this.addBasicGroupMessage(group, { fromUserId, text }, extras);
   }
 
   /** A bot's message to a group it is in; ids come from the same sequence as members' messages. */
-  sendBasicGroupBotMessage(groupId: number, botId: number, text: string): BasicGroupMessage {
+  sendBasicGroupBotMessage(
+    groupId: number,
+    botId: number,
+    text: string,
+    extras: BasicGroupMessageExtras = {},
+  ): BasicGroupMessage {
     const group = this.findBasicGroup(groupId);
     if (!group) throw new SandboxNotFoundError('group not found');
     if (!group.bots.some((b) => b.id === botId)) throw new SandboxInvalidError('the bot is not in the group');
-    return this.addBasicGroupMessage(group, { fromBotId: botId, text });
+    return this.addBasicGroupMessage(group, { fromBotId: botId, text }, extras);
   }
 
   private addBasicGroupMessage(
     group: SandboxBasicGroup,
     input: { fromUserId?: number; fromBotId?: number; text: string },
+    extras: BasicGroupMessageExtras,
   ): BasicGroupMessage {
-    if (!input.text.trim()) throw new SandboxInvalidError('text must not be empty');
-    const message: BasicGroupMessage = { id: this.nextPrivateMessageId++, ...input, date: this.unixNow() };
+    // A photo or document may go without a caption; a message of text only may not be blank.
+    if (!extras.media && !input.text.trim()) throw new SandboxInvalidError('text must not be empty');
+    if (extras.replyToId !== undefined && !group.messages.some((m) => m.id === extras.replyToId)) {
+      throw new SandboxNotFoundError('the message replied to is not in the group');
+    }
+    const message: BasicGroupMessage = {
+      id: this.nextPrivateMessageId++,
+      ...input,
+      date: this.unixNow(),
+      ...(extras.media ? { media: extras.media } : {}),
+      ...(extras.entities?.length ? { entities: extras.entities } : {}),
+      ...(extras.replyToId !== undefined ? { replyToId: extras.replyToId } : {}),
+    };
     group.messages.push(message);
     const event: BasicGroupMessageEvent = { group, message };
     this.emit(WorldEvent.BasicGroupMessage, event);

@@ -1,10 +1,17 @@
 import { Api, type TelegramClient } from 'telegram';
+import { CustomFile } from 'telegram/client/uploads';
 import { Raw } from 'telegram/events/Raw';
 import { returnBigInt } from 'telegram/Helpers';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox';
 import { eventually } from '../helpers/eventually';
 import { control, newBot, newUser, telegramFor } from './bot-helpers';
 import { errorOf, type MtprotoKit, newUser as newMtprotoUser, signedInClient, startMtprotoKit } from './mtproto-kit';
+
+/** A 1×1 PNG: a real image, so the sandbox takes it as a photo. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 /** What telegraf's TelegramError carries of Telegram's answer. */
 const refusal = (error_code: number, description: string) => ({ response: { ok: false, error_code, description } });
@@ -215,5 +222,241 @@ describe("sandbox basic groups in members' MTProto sessions (real gramjs)", () =
       'Chapter 3 tonight',
       'reminder set',
     ]);
+  });
+
+  /** A group of the given users (the first its owner) and bots; its MTProto id. */
+  async function newGroup(users: { phone: string }[], bots: { id: number; admin?: boolean }[]): Promise<number> {
+    const [owner, ...members] = users;
+    const created = await control(kit.sandbox, 'POST', '/sandbox/groups', {
+      title: 'Book club',
+      owner_phone: owner?.phone,
+      member_phones: members.map((m) => m.phone),
+      bots,
+    });
+    if (created.status !== 201) throw new Error(`group not created: ${JSON.stringify(created.body)}`);
+    return created.body.id;
+  }
+
+  const chatPeer = (groupId: number) => new Api.InputPeerChat({ chatId: returnBigInt(groupId) });
+
+  async function historyOf(client: TelegramClient, groupId: number): Promise<Api.Message[]> {
+    const history = (await client.invoke(
+      new Api.messages.GetHistory({ peer: chatPeer(groupId), limit: 10 }),
+    )) as Api.messages.Messages;
+    return history.messages as Api.Message[];
+  }
+
+  it("puts a bot's photo and document, with their captions, in its group's history and pushes them to members", async () => {
+    const ann = await newMtprotoUser(kit, { firstName: 'Ann' });
+    const bot = await newBot(kit.sandbox);
+    const groupId = await newGroup([ann], [{ id: bot.id }]);
+    const annClient = await signedInClient(kit, ann);
+    const annSeen = newMessages(annClient);
+    await annClient.getMe();
+    const tg = telegramFor(kit.sandbox, bot.token);
+
+    const photo = (await tg.sendPhoto(
+      -groupId,
+      { source: PNG, filename: 'cover.png' },
+      { caption: 'the cover' },
+    )) as any;
+    expect(photo).toMatchObject({
+      from: { id: bot.id, is_bot: true },
+      chat: { id: -groupId, type: 'group' },
+      photo: [expect.objectContaining({ width: 1, height: 1 })],
+      caption: 'the cover',
+    });
+    const document = (await tg.sendDocument(
+      -groupId,
+      { source: Buffer.from('chapter 3'), filename: 'notes.txt' },
+      { caption: 'my notes' },
+    )) as any;
+    expect(document).toMatchObject({ document: { file_name: 'notes.txt' }, caption: 'my notes' });
+
+    const view = (m: Api.Message) => ({
+      id: m.id,
+      chat: Number((m.peerId as Api.PeerChat).chatId),
+      from: Number((m.fromId as Api.PeerUser).userId),
+      caption: m.message,
+      media: m.media?.className,
+      fileName: (
+        (m.media as Api.MessageMediaDocument | undefined)?.document as Api.Document | undefined
+      )?.attributes.find((a): a is Api.DocumentAttributeFilename => a instanceof Api.DocumentAttributeFilename)
+        ?.fileName,
+    });
+    const expected = [
+      { id: photo.message_id, chat: groupId, from: bot.id, caption: 'the cover', media: 'MessageMediaPhoto' },
+      {
+        id: document.message_id,
+        chat: groupId,
+        from: bot.id,
+        caption: 'my notes',
+        media: 'MessageMediaDocument',
+        fileName: 'notes.txt',
+      },
+    ];
+    const pushed = await eventually(() => annSeen.length >= 2 && annSeen.map((u) => view(u.message as Api.Message)));
+    expect(pushed).toEqual(expected.map((e) => ({ fileName: undefined, ...e })));
+    expect((await historyOf(annClient, groupId)).map(view)).toEqual(
+      [...expected].reverse().map((e) => ({ fileName: undefined, ...e })),
+    );
+  });
+
+  it("sends a member's text and file to the group over MTProto, once per random_id, and pushes them to the others", async () => {
+    const ann = await newMtprotoUser(kit, { firstName: 'Ann' });
+    const bea = await newMtprotoUser(kit, { firstName: 'Bea' });
+    const outsider = await newMtprotoUser(kit, { firstName: 'Cid' });
+    const groupId = await newGroup([ann, bea], []);
+    const [annClient, beaClient, cidClient] = [
+      await signedInClient(kit, ann),
+      await signedInClient(kit, bea),
+      await signedInClient(kit, outsider),
+    ];
+    const beaSeen = newMessages(beaClient);
+    await beaClient.getMe();
+
+    const send = () =>
+      annClient.invoke(
+        new Api.messages.SendMessage({
+          peer: chatPeer(groupId),
+          message: 'Chapter 3 tonight',
+          randomId: returnBigInt(77),
+        }),
+      ) as Promise<Api.Updates>;
+    const [first, again] = [await send(), await send()];
+    const sentId = (u: Api.Updates) =>
+      u.updates.find((x): x is Api.UpdateMessageID => x instanceof Api.UpdateMessageID)?.id;
+    const newMessage = first.updates.find((x): x is Api.UpdateNewMessage => x instanceof Api.UpdateNewMessage);
+    expect(newMessage?.message).toMatchObject({ id: sentId(first), out: true, message: 'Chapter 3 tonight' });
+    expect(Number(((newMessage?.message as Api.Message).peerId as Api.PeerChat).chatId)).toBe(groupId);
+    const state = await annClient.invoke(new Api.updates.GetState());
+    expect(newMessage).toMatchObject({ pts: state.pts, ptsCount: 1 });
+    expect(sentId(again)).toBe(sentId(first));
+    expect(kit.sandbox.world.findBasicGroup(groupId)?.messages.map((m) => m.text)).toEqual(['Chapter 3 tonight']);
+
+    const file = await annClient.sendFile(chatPeer(groupId), {
+      file: new CustomFile('minutes.txt', 7, '', Buffer.from('minutes')),
+      caption: 'the minutes',
+      forceDocument: true,
+    });
+    expect(file.media).toBeInstanceOf(Api.MessageMediaDocument);
+
+    const seen = await eventually(
+      () => beaSeen.length >= 2 && beaSeen.map((u) => u.message as Api.Message).map((m) => [m.id, m.out, m.message]),
+    );
+    expect(seen).toEqual([
+      [sentId(first), false, 'Chapter 3 tonight'],
+      [file.id, false, 'the minutes'],
+    ]);
+    const history = await historyOf(beaClient, groupId);
+    expect(history.map((m) => [m.message, m.media?.className])).toEqual([
+      ['the minutes', 'MessageMediaDocument'],
+      ['Chapter 3 tonight', undefined],
+    ]);
+
+    const reply = (await beaClient.invoke(
+      new Api.messages.SendMessage({
+        peer: chatPeer(groupId),
+        message: 'see you',
+        replyTo: new Api.InputReplyToMessage({ replyToMsgId: file.id }),
+        randomId: returnBigInt(78),
+      }),
+    )) as Api.Updates;
+    const replied = reply.updates.find((x): x is Api.UpdateNewMessage => x instanceof Api.UpdateNewMessage);
+    expect((replied?.message as Api.Message).replyTo?.replyToMsgId).toBe(file.id);
+    expect(
+      await errorOf(
+        beaClient.invoke(
+          new Api.messages.SendMessage({
+            peer: chatPeer(groupId),
+            message: 'to nothing',
+            replyTo: new Api.InputReplyToMessage({ replyToMsgId: 999_999_999 }),
+            randomId: returnBigInt(79),
+          }),
+        ),
+      ),
+    ).toBe('REPLY_MESSAGE_ID_INVALID');
+    expect(
+      await errorOf(
+        cidClient.invoke(
+          new Api.messages.SendMessage({ peer: chatPeer(groupId), message: 'let me in', randomId: returnBigInt(80) }),
+        ),
+      ),
+    ).toBe('PEER_ID_INVALID');
+    expect(kit.sandbox.world.findBasicGroup(groupId)?.messages.map((m) => m.text)).toEqual([
+      'Chapter 3 tonight',
+      'the minutes',
+      'see you',
+    ]);
+  });
+
+  it('gives a bot in privacy mode only commands, mentions and replies to it; an administrator or a bot with privacy off hears all', async () => {
+    const ann = await newMtprotoUser(kit, { firstName: 'Ann' });
+    const [privateBot, adminBot, openBot] = [
+      await newBot(kit.sandbox),
+      await newBot(kit.sandbox),
+      await newBot(kit.sandbox),
+    ];
+    const off = await control(kit.sandbox, 'POST', `/sandbox/bots/${openBot.id}/privacy`, { enabled: false });
+    expect(off.body).toEqual({ enabled: false });
+    expect(await telegramFor(kit.sandbox, openBot.token).getMe()).toMatchObject({ can_read_all_group_messages: true });
+    expect(await telegramFor(kit.sandbox, privateBot.token).getMe()).toMatchObject({
+      can_read_all_group_messages: false,
+    });
+    const groupId = await newGroup(
+      [ann],
+      [{ id: privateBot.id }, { id: adminBot.id, admin: true }, { id: openBot.id }],
+    );
+    const fromBot = await telegramFor(kit.sandbox, privateBot.token).sendMessage(-groupId, 'ask me anything');
+    const annClient = await signedInClient(kit, ann);
+    let randomId = 100;
+    const say = (message: string, replyToMsgId?: number) =>
+      annClient.invoke(
+        new Api.messages.SendMessage({
+          peer: chatPeer(groupId),
+          message,
+          randomId: returnBigInt(++randomId),
+          ...(replyToMsgId ? { replyTo: new Api.InputReplyToMessage({ replyToMsgId }) } : {}),
+        }),
+      );
+    await say('just chatting');
+    await say('/start');
+    await say(`/help@${privateBot.username}`);
+    await say(`/help@${adminBot.username}`);
+    await say(`hey @${privateBot.username}, are you there?`);
+    await say(`@${privateBot.username}s is someone else`);
+    await say('thanks', fromBot.message_id);
+    // A member's message through the control API follows the same rule.
+    const posted = await control(kit.sandbox, 'POST', `/sandbox/groups/${groupId}/messages`, {
+      from_phone: ann.phone,
+      text: `and again, @${privateBot.username}`,
+    });
+    expect(posted.status).toBe(200);
+    await control(kit.sandbox, 'POST', `/sandbox/groups/${groupId}/messages`, { from_phone: ann.phone, text: 'bye' });
+
+    const heard = async (token: string): Promise<string[]> => {
+      const updates = (await telegramFor(kit.sandbox, token).getUpdates(0, 100, 0, undefined)) as any[];
+      return updates.filter((u) => u.message).map((u) => u.message.text as string);
+    };
+    const everything = [
+      'just chatting',
+      '/start',
+      `/help@${privateBot.username}`,
+      `/help@${adminBot.username}`,
+      `hey @${privateBot.username}, are you there?`,
+      `@${privateBot.username}s is someone else`,
+      'thanks',
+      `and again, @${privateBot.username}`,
+      'bye',
+    ];
+    expect(await heard(privateBot.token)).toEqual([
+      '/start',
+      `/help@${privateBot.username}`,
+      `hey @${privateBot.username}, are you there?`,
+      'thanks',
+      `and again, @${privateBot.username}`,
+    ]);
+    expect(await heard(adminBot.token)).toEqual(everything);
+    expect(await heard(openBot.token)).toEqual(everything);
   });
 });

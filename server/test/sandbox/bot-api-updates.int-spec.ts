@@ -616,6 +616,31 @@ describe('sandbox Bot API door: every update kind, through telegraf and grammY',
     ]);
   });
 
+  it('in a supergroup a bot in privacy mode also hears mentions of it and replies to it; one with privacy off hears all', async () => {
+    const user = await newUser(sandbox, 'Max');
+    const quiet = await newBot(sandbox);
+    const open = await newBot(sandbox);
+    expect((await control(sandbox, 'POST', `/sandbox/bots/${open.id}/privacy`, { enabled: false })).status).toBe(200);
+    const group = await newChannel(sandbox, owner.phone, { megagroup: true });
+    await control(sandbox, 'POST', `/sandbox/channels/${group.id}/members`, { phone: user.phone });
+    await addBotToChannel(sandbox, group.id, quiet.id, { admin: false });
+    await addBotToChannel(sandbox, group.id, open.id, { admin: false });
+    const fromBot = await telegramFor(sandbox, quiet.token).sendMessage(group.id, 'ask me');
+    const say = (text: string) =>
+      control(sandbox, 'POST', `/sandbox/channels/${group.id}/messages`, { from_phone: user.phone, text });
+
+    await say('just chatting');
+    await say(`hi @${quiet.username}`);
+    sandbox.world.postToChannel(group.id, { text: 'an answer', fromUserId: user.id, replyToId: fromBot.message_id });
+
+    const texts = async (token: string): Promise<string[]> =>
+      ((await rawBotCall(sandbox, token, 'getUpdates', { timeout: 0 })).body.result as Update[])
+        .filter((u) => u.message)
+        .map((u) => u.message.text as string);
+    expect(await texts(quiet.token)).toEqual([`hi @${quiet.username}`, 'an answer']);
+    expect(await texts(open.token)).toEqual(['just chatting', `hi @${quiet.username}`, 'an answer']);
+  });
+
   it("refuses usernames outside Telegram's rule for users, bots and channels", async () => {
     const stamp = String(Date.now() % 100000).padStart(5, '0');
     const user = (username: string) =>

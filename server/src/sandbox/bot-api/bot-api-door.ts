@@ -294,8 +294,8 @@ export class BotApiDoor {
 
   /**
    * New and edited posts in channels and supergroups. In a channel every administrator bot hears
-   * every post but its own. In a supergroup bots never hear bots; an administrator bot hears every
-   * message, a plain member (privacy mode) only commands meant for it.
+   * every post but its own. In a supergroup bots never hear bots; an administrator bot, or one with privacy mode
+   * off, hears every message, a plain member in privacy mode only commands, mentions of it and replies to it.
    */
   private channelMessage(e: ChannelMessageEvent, edited: boolean): void {
     if (this.closed || e.message.deleted) return;
@@ -318,29 +318,61 @@ export class BotApiDoor {
 
   private hearsInChannel(bot: SandboxBot, member: ChannelMember, channel: SandboxChannel, m: ChannelMessage): boolean {
     if (member.admin) return true;
-    return channel.megagroup && hasCommandFor(bot, m.text);
+    if (!channel.megagroup) return false;
+    const replied = m.replyToId === undefined ? undefined : channel.messages.find((x) => x.id === m.replyToId);
+    return this.hearsInGroup(bot, m.text, replied?.viaBotId);
   }
 
   /**
-   * A member's message in a basic group, to each bot in it that hears it (an administrator every message, any
-   * other only commands meant for it): `chat.type` "group", the group's negative id. Bots never hear bots.
+   * Whether a bot that is not an administrator hears a member's message in a group: every message with privacy
+   * mode off; in privacy mode (Telegram's default) only commands, mentions of its username and replies to its own
+   * messages (`repliedToBotId`: the bot that wrote the message replied to).
+   */
+  private hearsInGroup(bot: SandboxBot, text: string, repliedToBotId: number | undefined): boolean {
+    if (!this.world.groupPrivacyOf(bot)) return true;
+    return hasCommandFor(bot, text) || mentions(bot, text) || repliedToBotId === bot.id;
+  }
+
+  /**
+   * A member's message in a basic group, to each bot in it that hears it: `chat.type` "group", the group's negative
+   * id. An administrator bot, or one with privacy mode off, hears every message; any other (privacy mode, the
+   * default) only commands, messages that mention it by username and replies to its own messages. Bots never hear
+   * bots.
    */
   private basicGroupMessage({ group, message }: BasicGroupMessageEvent): void {
     if (this.closed || message.fromUserId === undefined) return;
     const user = this.world.findUserById(message.fromUserId);
     if (!user) return;
-    const entities = commandEntities(message.text);
     const json: Json = {
       message_id: message.id,
       from: userJson(user),
       chat: groupChatJson(group),
       date: message.date,
-      text: message.text,
-      ...(entities.length > 0 ? { entities } : {}),
     };
+    const file = message.media ? this.world.files.get(message.media.fileId) : undefined;
+    if (file) {
+      Object.assign(
+        json,
+        mediaJson(file, file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined),
+      );
+      if (message.text) json.caption = message.text;
+      if (message.entities?.length) json.caption_entities = entitiesJson(this.world, message.entities);
+    } else {
+      json.text = message.text;
+      const entities = message.entities?.length
+        ? entitiesJson(this.world, message.entities)
+        : commandEntities(message.text);
+      if (entities.length > 0) json.entities = entities;
+    }
+    const replied =
+      message.replyToId === undefined ? undefined : group.messages.find((m) => m.id === message.replyToId);
+    if (replied) json.reply_to_message = { message_id: replied.id, date: replied.date, chat: groupChatJson(group) };
     for (const member of group.bots) {
       const bot = this.world.findBotById(member.id);
-      if (bot && (member.admin || hasCommandFor(bot, message.text))) this.session(bot).enqueue('message', json);
+      if (!bot) continue;
+      if (member.admin || this.hearsInGroup(bot, message.text, replied?.fromBotId)) {
+        this.session(bot).enqueue('message', json);
+      }
     }
   }
 
@@ -498,6 +530,21 @@ function hasCommandFor(bot: SandboxBot, text: string): boolean {
     const offset = en.offset as number;
     return mention.test(text.slice(offset, offset + (en.length as number)));
   });
+}
+
+/** Whether the text names the bot by its username (`@name`, any case), as a mention a bot in privacy mode hears. */
+function mentions(bot: SandboxBot, text: string): boolean {
+  const at = `@${bot.username.toLowerCase()}`;
+  const lower = text.toLowerCase();
+  for (let i = lower.indexOf(at); i >= 0; i = lower.indexOf(at, i + 1)) {
+    const before = lower[i - 1];
+    const after = lower[i + at.length];
+    // Inside a longer name (or a command's `/cmd@name`, heard as a command) it is no mention.
+    if ((before === undefined || !/[a-z0-9_]/.test(before)) && (after === undefined || !/[a-z0-9_]/.test(after))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** The callback_data of the pressed button; a press of data not on the keyboard is refused as DATA_INVALID. */

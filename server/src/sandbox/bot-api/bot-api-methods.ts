@@ -6,6 +6,7 @@ import type {
   SandboxBot,
   SandboxChannel,
   SandboxFile,
+  SandboxMessageMedia,
   SandboxUser,
   SandboxWorld,
 } from '../world';
@@ -244,16 +245,22 @@ export function channelMessageJson(world: SandboxWorld, channel: SandboxChannel,
   return json;
 }
 
-/** A bot's message in a basic group. */
+/** A bot's message in a basic group: its text, or its photo or document with the text as caption. */
 function groupBotMessageJson(world: SandboxWorld, group: SandboxBasicGroup, message: BasicGroupMessage): Json {
   const bot = message.fromBotId === undefined ? undefined : world.findBotById(message.fromBotId);
-  return {
+  const json: Json = {
     message_id: message.id,
     ...(bot ? { from: botUserJson(bot) } : {}),
     chat: groupChatJson(group),
     date: message.date,
-    text: message.text,
   };
+  if (message.media) {
+    Object.assign(json, attachmentJson(world, message.media.fileId));
+    if (message.text) json.caption = message.text;
+  } else {
+    json.text = message.text;
+  }
+  return json;
 }
 
 /** A message the bot sent in a private chat. */
@@ -307,24 +314,27 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
   const replyMarkup = replyMarkupJson(ctx);
   throttle(ctx, out.method, target);
   let json: Json;
+  const media: SandboxMessageMedia | undefined = out.file
+    ? {
+        kind: out.file.kind,
+        fileId: out.file.fileId,
+        fileName: out.file.fileName,
+        mimeType: out.file.mimeType,
+        size: out.file.size,
+      }
+    : undefined;
   if (target.kind === 'channel') {
     const message = world.postToChannel(target.channel.id, {
       text: out.text ?? out.caption ?? '',
       viaBotId: session.bot.id,
-      media: out.file
-        ? {
-            kind: out.file.kind,
-            fileId: out.file.fileId,
-            fileName: out.file.fileName,
-            mimeType: out.file.mimeType,
-            size: out.file.size,
-          }
-        : undefined,
+      media,
       replyMarkup,
     });
     json = channelMessageJson(world, target.channel, message);
   } else if (target.kind === 'group') {
-    const message = world.sendBasicGroupBotMessage(target.group.id, session.bot.id, out.text ?? '');
+    const message = world.sendBasicGroupBotMessage(target.group.id, session.bot.id, out.text ?? out.caption ?? '', {
+      media,
+    });
     json = groupBotMessageJson(world, target.group, message);
   } else {
     const pm = world.sendPrivateMessage({
@@ -473,7 +483,6 @@ async function inputFile(ctx: MethodContext, field: string, kind: 'photo' | 'doc
 function sendFileMethod(kind: 'photo' | 'document', method: string): Method {
   return async (ctx) => {
     const target = resolveSendTarget(ctx);
-    if (target.kind === 'group') throw BotApiError.badRequest('the sandbox takes only text messages in basic groups');
     const caption = readCaption(ctx);
     const file = await inputFile(ctx, kind, kind);
     return ok(deliver(ctx, target, { method, caption: caption?.text, entities: caption?.entities, file }));

@@ -34,7 +34,8 @@ export function getMeJson(bot: SandboxBot): Json {
   return {
     ...botUserJson(bot),
     can_join_groups: true,
-    can_read_all_group_messages: false,
+    // True once privacy mode is off (BotFather's /setprivacy).
+    can_read_all_group_messages: bot.groupPrivacy === false,
     supports_inline_queries: false,
     can_connect_to_business: false,
     has_main_web_app: false,

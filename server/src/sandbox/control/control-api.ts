@@ -380,6 +380,15 @@ export class ControlApi {
       return { status: 201, body: { id: bot.id, token: bot.token, username: bot.username } };
     });
 
+    // BotFather's /setprivacy: with privacy mode off the bot hears every message of its groups.
+    this.on('POST', '/sandbox/bots/:id/privacy', ({ body, params }) => {
+      const bot = this.bot(param(params, 0));
+      const enabled = bool(body, 'enabled');
+      if (enabled === undefined) throw invalid('enabled must be a boolean');
+      w.setGroupPrivacy(bot.id, enabled);
+      return { body: { enabled: w.groupPrivacyOf(bot) } };
+    });
+
     this.on('POST', '/sandbox/bots/:id/messages', ({ body, params }) => {
       const bot = this.bot(param(params, 0));
       const from = this.user(str(body, 'from_phone', { max: 32 }), 'from_phone');

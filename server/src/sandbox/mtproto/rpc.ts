@@ -4,6 +4,7 @@ import {
   normalizePhone,
   SandboxBot,
   type ChannelInvite,
+  SandboxBasicGroup,
   SandboxChannel,
   type SandboxContact,
   type SandboxMessageMedia,
@@ -734,7 +735,7 @@ export class RpcService {
   }
 
   /**
-   * Sends as the user to a private chat or a channel, once per `random_id`: a repeat of a send that went through
+   * Sends as the user to a private chat, a basic group or a channel, once per `random_id`: a repeat of a send that went through
    * answers with the message it made (`updateMessageID` and the message, pts_count 0) and sends nothing, as
    * Telegram does. `media` is read only once the send is allowed, so a refused send leaves the upload in place.
    */
@@ -769,6 +770,24 @@ export class RpcService {
       this.world.readChannelHistory(me.id, channel.id, message.id);
       this.world.recordRandomId(me.id, randomId, { channelId: channel.id, messageId: message.id });
       return this.sentUpdates(me, randomId, { channel, message: message.id }, 1);
+    }
+    if (peer._ === 'inputPeerChat') {
+      const group = this.world.findBasicGroup(num(peer.chat_id));
+      // A chat the account is not in is no peer it can address: Telegram resolves the peer before anything else and
+      // answers PEER_ID_INVALID (CHAT_ID_INVALID is the answer of the methods that take a bare chat_id, getChats).
+      if (!group || num(peer.chat_id) <= 0 || !group.userIds.includes(me.id)) {
+        throw new RpcError(400, 'PEER_ID_INVALID');
+      }
+      if (replyToId !== undefined && !group.messages.some((m) => m.id === replyToId)) {
+        throw new RpcError(400, 'REPLY_MESSAGE_ID_INVALID');
+      }
+      const message = this.world.sendBasicGroupMessage(group.id, me.id, text, {
+        media: media(),
+        entities,
+        replyToId,
+      });
+      this.world.recordRandomId(me.id, randomId, { groupId: group.id, messageId: message.id });
+      return this.sentUpdates(me, randomId, { group, message: message.id }, 1);
     }
     const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
     const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
@@ -828,10 +847,31 @@ export class RpcService {
   private sentUpdates(
     me: SandboxUser,
     randomId: bigint,
-    sent: { channel?: SandboxChannel; message: number },
+    sent: { channel?: SandboxChannel; group?: SandboxBasicGroup; message: number },
     ptsCount: number,
   ): TlObject {
-    const { channel } = sent;
+    const { channel, group } = sent;
+    if (group) {
+      const message = group.messages.find((m) => m.id === sent.message);
+      if (!message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
+      return {
+        _: 'updates',
+        updates: [
+          { _: 'updateMessageID', id: message.id, random_id: randomId },
+          {
+            _: 'updateNewMessage',
+            message: basicGroupMessageToTl(group, message, me.id),
+            // The group's messages live in the common box: its pts, as for private messages.
+            pts: this.updates.userPts(me.id),
+            pts_count: ptsCount,
+          },
+        ],
+        users: this.usersToTl([me.id], me.id),
+        chats: [basicGroupToTl(group, me.id)],
+        date: message.date,
+        seq: 0,
+      };
+    }
     if (channel) {
       const message = channel.messages.find((m) => m.id === sent.message);
       if (!message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
@@ -877,6 +917,12 @@ export class RpcService {
    * sent again). Once that message is gone there is nothing to answer with but RANDOM_ID_DUPLICATE.
    */
   private repeatedSend(me: SandboxUser, randomId: bigint, previous: SentRandomId): TlObject {
+    if (previous.groupId !== undefined) {
+      const group = this.world.findBasicGroup(previous.groupId);
+      const message = group?.messages.find((m) => m.id === previous.messageId);
+      if (!group || !message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
+      return this.sentUpdates(me, randomId, { group, message: message.id }, 0);
+    }
     if (previous.channelId === undefined) {
       const message = this.world.findPrivateMessage(previous.messageId);
       if (!message || message.deletedFor?.includes(me.id)) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');

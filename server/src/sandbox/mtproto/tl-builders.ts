@@ -222,6 +222,9 @@ export function basicGroupMessageToTl(
     peer_id: peerChat(group.id),
     date: message.date,
     message: message.text,
+    media: message.media ? mediaToTl(message.media, message.date) : undefined,
+    entities: entitiesToTl(message.entities),
+    reply_to: replyHeader(message.replyToId),
   };
 }
 

@@ -225,6 +225,34 @@ describe('world snapshot', () => {
     expect(restored.nextThingId).toBe(42);
   });
 
+  it("keeps a bot's privacy mode, reads a bot stored before the setting as in privacy mode, and keeps group media", () => {
+    const world = new SandboxWorld();
+    const owner = world.createUser({ phone: '15550004444', firstName: 'Ann' });
+    const open = world.setGroupPrivacy(world.createBot({ username: 'open_bot' }).id, false);
+    // A bot made before the setting existed was stored without the field.
+    const older = world.createBot({ username: 'older_bot' });
+    const group = world.createBasicGroup({
+      title: 'Club',
+      ownerPhone: owner.phone,
+      bots: [{ id: open.id, admin: false }],
+    });
+    const media = { kind: 'document' as const, fileId: 'file-9', fileName: 'notes.txt', size: 5 };
+    world.sendBasicGroupBotMessage(group.id, open.id, 'notes', { media });
+    const stored = throughFile(world, door(world));
+    expect(JSON.stringify(stored)).not.toContain('"groupPrivacy":true');
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(stored), restored, { mtproto: door(restored) });
+    const bot = (id: number) => {
+      const found = restored.findBotById(id);
+      if (!found) throw new Error(`bot ${id} not restored`);
+      return found;
+    };
+    expect(restored.groupPrivacyOf(bot(open.id))).toBe(false);
+    expect(restored.groupPrivacyOf(bot(older.id))).toBe(true);
+    expect(restored.findBasicGroup(group.id)?.messages).toEqual([expect.objectContaining({ text: 'notes', media })]);
+  });
+
   it('keeps QR login tokens as bytes', () => {
     const world = new SandboxWorld();
     const token = world.createLoginToken('aa', 30);
