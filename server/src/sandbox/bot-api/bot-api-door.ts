@@ -11,6 +11,7 @@ import {
   type SandboxBasicGroup,
   type SandboxBot,
   type SandboxChannel,
+  type SandboxEntity,
   SandboxInvalidError,
   SandboxNotFoundError,
   type SandboxUser,
@@ -242,6 +243,25 @@ export class BotApiDoor {
     return s;
   }
 
+  /**
+   * What a user's message carries, as a bot sees it: a file from the user's app as its document or photo with the
+   * text as its caption, or the text with its entities (commands marked even when the app sent none).
+   */
+  private contentJson(m: { text: string; media?: { fileId: string }; entities?: SandboxEntity[] }): Json {
+    const file = m.media ? this.world.files.get(m.media.fileId) : undefined;
+    if (!file) {
+      const entities = m.entities?.length ? entitiesJson(this.world, m.entities) : commandEntities(m.text);
+      return entities.length > 0 ? { text: m.text, entities } : { text: m.text };
+    }
+    const json: Json = mediaJson(
+      file,
+      file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined,
+    );
+    if (m.text) json.caption = m.text;
+    if (m.entities?.length) json.caption_entities = entitiesJson(this.world, m.entities);
+    return json;
+  }
+
   /** A user's message to a bot, as the bot sees it. */
   private userMessageJson(m: PrivateMessage, user: SandboxUser): Json {
     const message: Json = {
@@ -250,20 +270,7 @@ export class BotApiDoor {
       chat: privateChatJson(user),
       date: m.date,
     };
-    const file = m.media ? this.world.files.get(m.media.fileId) : undefined;
-    if (file) {
-      // A file from the user's app: its document or photo, the text as its caption.
-      Object.assign(
-        message,
-        mediaJson(file, file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined),
-      );
-      if (m.text) message.caption = m.text;
-      if (m.entities?.length) message.caption_entities = entitiesJson(this.world, m.entities);
-    } else {
-      message.text = m.text;
-      const entities = m.entities?.length ? entitiesJson(this.world, m.entities) : commandEntities(m.text);
-      if (entities.length > 0) message.entities = entities;
-    }
+    Object.assign(message, this.contentJson(m));
     if (m.replyToId !== undefined) {
       const replied = this.world.findPrivateMessage(m.replyToId);
       if (replied)
@@ -349,21 +356,7 @@ export class BotApiDoor {
       chat: groupChatJson(group),
       date: message.date,
     };
-    const file = message.media ? this.world.files.get(message.media.fileId) : undefined;
-    if (file) {
-      Object.assign(
-        json,
-        mediaJson(file, file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined),
-      );
-      if (message.text) json.caption = message.text;
-      if (message.entities?.length) json.caption_entities = entitiesJson(this.world, message.entities);
-    } else {
-      json.text = message.text;
-      const entities = message.entities?.length
-        ? entitiesJson(this.world, message.entities)
-        : commandEntities(message.text);
-      if (entities.length > 0) json.entities = entities;
-    }
+    Object.assign(json, this.contentJson(message));
     const replied =
       message.replyToId === undefined ? undefined : group.messages.find((m) => m.id === message.replyToId);
     if (replied) json.reply_to_message = { message_id: replied.id, date: replied.date, chat: groupChatJson(group) };

@@ -851,65 +851,51 @@ export class RpcService {
     ptsCount: number,
   ): TlObject {
     const { channel, group } = sent;
+    const answer = (
+      message: { id: number; date: number },
+      update: TlObject,
+      users: TlObject[],
+      chats: TlObject[],
+    ): TlObject => ({
+      _: 'updates',
+      updates: [{ _: 'updateMessageID', id: message.id, random_id: randomId }, update],
+      users,
+      chats,
+      date: message.date,
+      seq: 0,
+    });
     if (group) {
       const message = group.messages.find((m) => m.id === sent.message);
       if (!message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
-      return {
-        _: 'updates',
-        updates: [
-          { _: 'updateMessageID', id: message.id, random_id: randomId },
-          {
-            _: 'updateNewMessage',
-            message: basicGroupMessageToTl(group, message, me.id),
-            // The group's messages live in the common box: its pts, as for private messages.
-            pts: this.updates.userPts(me.id),
-            pts_count: ptsCount,
-          },
-        ],
-        users: this.usersToTl([me.id], me.id),
-        chats: [basicGroupToTl(group, me.id)],
-        date: message.date,
-        seq: 0,
+      // The group's messages live in the common box: its pts, as for private messages.
+      const update = {
+        _: 'updateNewMessage',
+        message: basicGroupMessageToTl(group, message, me.id),
+        pts: this.updates.userPts(me.id),
+        pts_count: ptsCount,
       };
+      return answer(message, update, this.usersToTl([me.id], me.id), [basicGroupToTl(group, me.id)]);
     }
     if (channel) {
       const message = channel.messages.find((m) => m.id === sent.message);
       if (!message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
-      return {
-        _: 'updates',
-        updates: [
-          { _: 'updateMessageID', id: message.id, random_id: randomId },
-          {
-            _: 'updateNewChannelMessage',
-            message: channelMessageToTl(channel, message, this.world.countersOf(channel, message)),
-            pts: channel.pts,
-            pts_count: ptsCount,
-          },
-        ],
-        users: [userToTl(me, me.id)],
-        chats: [channelToTl(channel, me.id)],
-        date: message.date,
-        seq: 0,
+      const update = {
+        _: 'updateNewChannelMessage',
+        message: channelMessageToTl(channel, message, this.world.countersOf(channel, message)),
+        pts: channel.pts,
+        pts_count: ptsCount,
       };
+      return answer(message, update, [userToTl(me, me.id)], [channelToTl(channel, me.id)]);
     }
     const message = this.world.findPrivateMessage(sent.message);
     if (!message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
-    return {
-      _: 'updates',
-      updates: [
-        { _: 'updateMessageID', id: message.id, random_id: randomId },
-        {
-          _: 'updateNewMessage',
-          message: privateMessageToTl(message, me.id),
-          pts: this.updates.userPts(me.id),
-          pts_count: ptsCount,
-        },
-      ],
-      users: this.usersToTl([me.id, message.toId], me.id),
-      chats: [],
-      date: message.date,
-      seq: 0,
+    const update = {
+      _: 'updateNewMessage',
+      message: privateMessageToTl(message, me.id),
+      pts: this.updates.userPts(me.id),
+      pts_count: ptsCount,
     };
+    return answer(message, update, this.usersToTl([me.id, message.toId], me.id), []);
   }
 
   /**
