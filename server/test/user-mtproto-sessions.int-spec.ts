@@ -319,7 +319,7 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
       expect(pool.size).toBe(5);
       expect(pool.connectedTenants()).toEqual(tenants.slice(3).map((t) => t.tenant.user.id));
       await eventually(async () => ((await sandboxStats()).connections === 5 ? true : undefined), {
-        timeoutMs: 5000,
+        timeoutMs: 15_000,
         what: '5 connections',
       });
       // The detector saw gramjs's timers (the login clients' update loops, at least).
@@ -329,7 +329,7 @@ describe('user MTProto sessions: owners, pool, history, revocation (real gramjs 
       await eventually(() => (pool.size === 0 ? true : undefined), { timeoutMs: 15000, what: 'idle eviction' });
       expect(mtprotoSockets()).toBe(0);
       await eventually(async () => ((await sandboxStats()).connections === 0 ? true : undefined), {
-        timeoutMs: 5000,
+        timeoutMs: 15_000,
         what: 'no connections',
       });
       await eventually(() => (liveGramTimers.size === 0 ? true : undefined), {
