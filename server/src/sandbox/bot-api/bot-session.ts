@@ -53,6 +53,10 @@ export interface BotPrivateMessage {
   text?: string;
   caption?: string;
   fileId?: string;
+  /** Entities of the text, or of the caption. */
+  entities?: Json[];
+  /** The message of the chat it answers. */
+  replyToId?: number;
   editDate?: number;
   replyMarkup?: Json;
 }
