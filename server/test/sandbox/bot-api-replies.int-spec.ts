@@ -194,8 +194,11 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
             { type: 'italic', offset: 0, length: 8 },
             { type: 'text_link', offset: 14, length: 11, url: 'https://example.com/' },
           ],
+          // telegraf leaves an object out of an upload's form: JSON text goes through as Telegram reads it.
+          reply_parameters: JSON.stringify({ message_id: questionId }) as never,
         },
       )) as any;
+      expect(document.reply_to_message).toMatchObject({ message_id: questionId });
       expect(document.caption_entities).toEqual([
         { type: 'italic', offset: 0, length: 8 },
         { type: 'text_link', offset: 14, length: 11, url: 'https://example.com/' },
@@ -227,7 +230,7 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
       const expectedDocument = {
         caption: 'my notes, see example.com',
         media: 'MessageMediaDocument',
-        replyTo: undefined,
+        replyTo: questionId,
         entities: [
           { kind: 'MessageEntityItalic', offset: 0, length: 8 },
           { kind: 'MessageEntityTextUrl', offset: 14, length: 11, url: 'https://example.com/' },
