@@ -26,6 +26,8 @@ interface Chat {
   bot: { id: number; token: string; username: string };
   tg: Telegram;
   app: TelegramClient;
+  /** The chat as the app names it. */
+  peer: Api.TypeInputPeer;
   /** The messages of the chat pushed to the app, as gramjs reads them. */
   pushed: Api.Message[];
   /** The chat's history as the app reads it, newest first. */
@@ -101,7 +103,7 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
     app.addEventHandler((e: NewMessageEvent) => pushed.push(e.message), new NewMessage({}));
     // The app has read the chat once, as an app does before it follows a chat's updates.
     await history();
-    return { kind, chatId, bot, tg: telegramFor(sandbox, bot.token), app, pushed, history, write };
+    return { kind, chatId, bot, tg: telegramFor(sandbox, bot.token), app, peer, pushed, history, write };
   }
 
   /** The pushed message with this id, once it has arrived. */
@@ -137,6 +139,16 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
       const history = await chat.history();
       expect(replyToOf(history.find((m) => m.id === earlier.message_id))).toBe(questionId);
       expect(replyToOf(history.find((m) => m.id === again.message_id))).toBe(earlier.message_id);
+
+      // The member answers the bot's reply from the app: the bot hears it with the bot's message nested in full.
+      const thanks = await chat.app.sendMessage(chat.peer, { message: 'thanks', replyTo: earlier.message_id });
+      const heard = await eventually(async () =>
+        (await chat.tg.getUpdates(0, 100, 0, undefined))
+          .map((u: any) => u.message ?? u.channel_post)
+          .find((m: any) => m?.message_id === thanks.id),
+      );
+      expect(heard.reply_to_message).toMatchObject({ message_id: earlier.message_id, text: 'chapter 3' });
+      expect(heard.reply_to_message.reply_to_message).toBeUndefined();
     });
 
     it('refuses a reply to a message the chat does not have, unless allow_sending_without_reply', async () => {
@@ -332,6 +344,12 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
     const byJson = await json({ chat_id: chat.chatId, text: 'me too', reply_to_message_id: askedId });
     expect(byJson.body.result.reply_to_message).toMatchObject({ message_id: askedId });
     expect(replyToOf(await pushedMessage(chat, byJson.body.result.message_id))).toBe(askedId);
+    // The control API's record of what the bot sent names the message it answered.
+    const sent = await control(kit.sandbox, 'GET', `/sandbox/bots/${chat.bot.id}/sent`);
+    expect(sent.body).toEqual([
+      expect.objectContaining({ message_id: byForm.body.result.message_id, reply_to_message_id: askedId }),
+      expect.objectContaining({ message_id: byJson.body.result.message_id, reply_to_message_id: askedId }),
+    ]);
 
     const notFound = { ok: false, error_code: 400, description: 'Bad Request: message to be replied not found' };
     expect(await form({ chat_id: chatId, text: 'lost', reply_to_message_id: '999999' })).toEqual({

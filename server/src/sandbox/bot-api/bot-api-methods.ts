@@ -510,6 +510,7 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
     method: out.method,
     date: json.date as number,
     ...(out.file ? { file_id: out.file.fileId } : {}),
+    ...(replyTo !== undefined ? { reply_to_message_id: replyTo } : {}),
   });
   return json;
 }

@@ -36,6 +36,8 @@ export interface SentRecord {
   method: string;
   date: number;
   file_id?: string;
+  /** The message of the chat it answers. */
+  reply_to_message_id?: number;
 }
 
 export interface RefusalRecord {
