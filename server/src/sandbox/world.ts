@@ -780,14 +780,15 @@ export class SandboxWorld extends EventEmitter {
     channelId: number,
     messageId: number,
     text: string,
-    /** `replyMarkup`: undefined keeps the keyboard, null removes it. */
-    opts: { editorBotId?: number; replyMarkup?: Record<string, unknown> | null } = {},
+    /** `replyMarkup`: undefined keeps the keyboard, null removes it; `entities`, when given, replace the formatting. */
+    opts: { editorBotId?: number; replyMarkup?: Record<string, unknown> | null; entities?: SandboxEntity[] } = {},
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
     const message = this.requireMessage(channel, messageId);
     message.text = text;
     message.editDate = this.unixNow();
     if (opts.replyMarkup !== undefined) message.replyMarkup = opts.replyMarkup ?? undefined;
+    if (opts.entities !== undefined) message.entities = opts.entities.length ? opts.entities : undefined;
     channel.pts += 1;
     const event: ChannelMessageEvent = { channel, message, editorBotId: opts.editorBotId };
     this.emit(WorldEvent.ChannelMessageEdited, event);

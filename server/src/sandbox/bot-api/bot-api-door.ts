@@ -11,7 +11,6 @@ import {
   type SandboxBasicGroup,
   type SandboxBot,
   type SandboxChannel,
-  type SandboxEntity,
   SandboxInvalidError,
   SandboxNotFoundError,
   type SandboxUser,
@@ -19,7 +18,14 @@ import {
   WorldEvent,
 } from '../world';
 import { BotApiError, faultToError } from './bot-api-error';
-import { channelMessageJson, findMethod, type MethodContext, privateMessageJson } from './bot-api-methods';
+import {
+  channelMessageJson,
+  findMethod,
+  groupMessageJson,
+  type MethodContext,
+  privateMessageJson,
+  privateRepliedJson,
+} from './bot-api-methods';
 import { BotSession, type CallbackQueryRecord, type RefusalRecord, type SentRecord } from './bot-session';
 import { Params } from './params';
 import { readParams } from './request-body';
@@ -27,10 +33,9 @@ import {
   channelChatJson,
   chatMemberJson,
   commandEntities,
-  entitiesJson,
+  contentJson,
   groupChatJson,
   type Json,
-  mediaJson,
   privateChatJson,
   userJson,
 } from './serializers';
@@ -243,39 +248,20 @@ export class BotApiDoor {
     return s;
   }
 
-  /**
-   * What a user's message carries, as a bot sees it: a file from the user's app as its document or photo with the
-   * text as its caption, or the text with its entities (commands marked even when the app sent none).
-   */
-  private contentJson(m: { text: string; media?: { fileId: string }; entities?: SandboxEntity[] }): Json {
-    const file = m.media ? this.world.files.get(m.media.fileId) : undefined;
-    if (!file) {
-      const entities = m.entities?.length ? entitiesJson(this.world, m.entities) : commandEntities(m.text);
-      return entities.length > 0 ? { text: m.text, entities } : { text: m.text };
-    }
-    const json: Json = mediaJson(
-      file,
-      file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined,
-    );
-    if (m.text) json.caption = m.text;
-    if (m.entities?.length) json.caption_entities = entitiesJson(this.world, m.entities);
-    return json;
-  }
-
-  /** A user's message to a bot, as the bot sees it. */
-  private userMessageJson(m: PrivateMessage, user: SandboxUser): Json {
+  /** A user's message to a bot, as the bot sees it; a reply carries the message it answers. */
+  private userMessageJson(m: PrivateMessage, user: SandboxUser, bot: SandboxBot): Json {
     const message: Json = {
       message_id: m.id,
       from: userJson(user),
       chat: privateChatJson(user),
       date: m.date,
     };
-    Object.assign(message, this.contentJson(m));
-    if (m.replyToId !== undefined) {
-      const replied = this.world.findPrivateMessage(m.replyToId);
-      if (replied)
-        message.reply_to_message = { message_id: replied.id, date: replied.date, chat: privateChatJson(user) };
-    }
+    Object.assign(message, contentJson(this.world, m));
+    const replied =
+      m.replyToId === undefined
+        ? undefined
+        : privateRepliedJson(this.world, bot, user, m.replyToId, this.session(bot).privateMessages);
+    if (replied) message.reply_to_message = replied;
     if (m.editDate) message.edit_date = m.editDate;
     return message;
   }
@@ -287,7 +273,7 @@ export class BotApiDoor {
     if (!bot || !user) return;
     const session = this.session(bot);
     session.knownUsers.add(user.id);
-    const updateId = session.enqueue('message', this.userMessageJson(m, user));
+    const updateId = session.enqueue('message', this.userMessageJson(m, user, bot));
     if (updateId !== undefined) session.updateIdByPrivateMessage.set(m.id, updateId);
   }
 
@@ -296,7 +282,7 @@ export class BotApiDoor {
     const bot = this.world.findBotById(m.toId);
     const user = this.world.findUserById(m.fromId);
     if (!bot || !user) return;
-    this.session(bot).enqueue('edited_message', this.userMessageJson(m, user));
+    this.session(bot).enqueue('edited_message', this.userMessageJson(m, user, bot));
   }
 
   /**
@@ -350,16 +336,9 @@ export class BotApiDoor {
     if (this.closed || message.fromUserId === undefined) return;
     const user = this.world.findUserById(message.fromUserId);
     if (!user) return;
-    const json: Json = {
-      message_id: message.id,
-      from: userJson(user),
-      chat: groupChatJson(group),
-      date: message.date,
-    };
-    Object.assign(json, this.contentJson(message));
+    const json = groupMessageJson(this.world, group, message);
     const replied =
       message.replyToId === undefined ? undefined : group.messages.find((m) => m.id === message.replyToId);
-    if (replied) json.reply_to_message = { message_id: replied.id, date: replied.date, chat: groupChatJson(group) };
     for (const member of group.bots) {
       const bot = this.world.findBotById(member.id);
       if (!bot) continue;
@@ -457,7 +436,7 @@ export class BotApiDoor {
         throw new SandboxNotFoundError('message not found in the chat of this user and bot (MESSAGE_ID_INVALID)');
       }
       markup = record.replyMarkup;
-      message = privateMessageJson(this.world, bot, user, record);
+      message = privateMessageJson(this.world, bot, user, record, session.privateMessages);
       chatId = user.id;
     } else {
       const channel = this.world.findChannel(press.channelId);

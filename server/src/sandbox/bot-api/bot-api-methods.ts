@@ -20,6 +20,8 @@ import {
   botUserJson,
   channelChatJson,
   commandEntities,
+  contentJson,
+  entitiesFromJson,
   entitiesJson,
   channelFullInfoJson,
   chatMemberJson,
@@ -216,7 +218,16 @@ function attachmentJson(world: SandboxWorld, fileId: string | undefined): Json {
     : {};
 }
 
-export function channelMessageJson(world: SandboxWorld, channel: SandboxChannel, message: ChannelMessage): Json {
+/**
+ * A message of a channel or supergroup as a bot sees it; a reply carries the message it answers as
+ * `reply_to_message` (unless `nested`: Telegram nests one level only).
+ */
+export function channelMessageJson(
+  world: SandboxWorld,
+  channel: SandboxChannel,
+  message: ChannelMessage,
+  nested = false,
+): Json {
   const chat = channelChatJson(channel);
   const json: Json = { message_id: message.id, date: message.date, chat };
   if (channel.megagroup) {
@@ -240,35 +251,60 @@ export function channelMessageJson(world: SandboxWorld, channel: SandboxChannel,
     const entities = commandEntities(message.text);
     if (entities.length > 0) json.entities = entities;
   }
+  const replied =
+    nested || message.replyToId === undefined
+      ? undefined
+      : channel.messages.find((m) => m.id === message.replyToId && !m.deleted);
+  if (replied) json.reply_to_message = channelMessageJson(world, channel, replied, true);
   if (message.editDate) json.edit_date = message.editDate;
   if (message.replyMarkup) json.reply_markup = message.replyMarkup;
   return json;
 }
 
-/** A bot's message in a basic group: its text, or its photo or document with the text as caption. */
-function groupBotMessageJson(world: SandboxWorld, group: SandboxBasicGroup, message: BasicGroupMessage): Json {
+/**
+ * A message of a basic group as a bot sees it: a member's (commands marked), or a bot's text, or its photo or
+ * document with the text as caption. A reply carries the message it answers, one level deep.
+ */
+export function groupMessageJson(
+  world: SandboxWorld,
+  group: SandboxBasicGroup,
+  message: BasicGroupMessage,
+  nested = false,
+): Json {
   const bot = message.fromBotId === undefined ? undefined : world.findBotById(message.fromBotId);
+  const user = message.fromUserId === undefined ? undefined : world.findUserById(message.fromUserId);
   const json: Json = {
     message_id: message.id,
-    ...(bot ? { from: botUserJson(bot) } : {}),
+    ...(bot ? { from: botUserJson(bot) } : user ? { from: userJson(user) } : {}),
     chat: groupChatJson(group),
     date: message.date,
   };
-  if (message.media) {
+  if (user) {
+    Object.assign(json, contentJson(world, message));
+  } else if (message.media) {
     Object.assign(json, attachmentJson(world, message.media.fileId));
     if (message.text) json.caption = message.text;
+    if (message.entities?.length) json.caption_entities = entitiesJson(world, message.entities);
   } else {
     json.text = message.text;
+    if (message.entities?.length) json.entities = entitiesJson(world, message.entities);
   }
+  const replied =
+    nested || message.replyToId === undefined ? undefined : group.messages.find((m) => m.id === message.replyToId);
+  if (replied) json.reply_to_message = groupMessageJson(world, group, replied, true);
   return json;
 }
 
-/** A message the bot sent in a private chat. */
+/**
+ * A message the bot sent in a private chat. Given the bot's sent messages (`records`), a reply carries the message
+ * it answers as `reply_to_message`; without them (a message nested in another) it carries none.
+ */
 export function privateMessageJson(
   world: SandboxWorld,
   bot: SandboxBot,
   user: SandboxUser,
   m: BotPrivateMessage,
+  records?: ReadonlyMap<number, BotPrivateMessage>,
 ): Json {
   const json: Json = {
     message_id: m.messageId,
@@ -282,8 +318,33 @@ export function privateMessageJson(
   } else {
     json.text = m.text ?? '';
   }
+  if (m.entities?.length) json[m.fileId ? 'caption_entities' : 'entities'] = m.entities;
+  const replied =
+    records && m.replyToId !== undefined ? privateRepliedJson(world, bot, user, m.replyToId, records) : undefined;
+  if (replied) json.reply_to_message = replied;
   if (m.editDate) json.edit_date = m.editDate;
   if (m.replyMarkup) json.reply_markup = m.replyMarkup;
+  return json;
+}
+
+/**
+ * A message of the private chat between a bot and a user, as it is nested in a reply to it: one the bot sent
+ * (found in its `records`), or one the user wrote. Undefined when the chat has no such message.
+ */
+export function privateRepliedJson(
+  world: SandboxWorld,
+  bot: SandboxBot,
+  user: SandboxUser,
+  messageId: number,
+  records: ReadonlyMap<number, BotPrivateMessage>,
+): Json | undefined {
+  const own = records.get(messageId);
+  if (own) return own.userId === user.id ? privateMessageJson(world, bot, user, own) : undefined;
+  const m = world.findPrivateMessage(messageId);
+  if (!m || m.fromKind !== 'user' || m.fromId !== user.id || m.toKind !== 'bot' || m.toId !== bot.id) return undefined;
+  const json: Json = { message_id: m.id, from: userJson(user), chat: privateChatJson(user), date: m.date };
+  Object.assign(json, contentJson(world, m));
+  if (m.editDate) json.edit_date = m.editDate;
   return json;
 }
 
@@ -309,9 +370,85 @@ interface Outgoing {
   file?: SandboxFile;
 }
 
+/** Which message a send answers, as the caller asked for it. */
+interface ReplyRequest {
+  messageId: number;
+  /** The chat of that message, when the caller named one. */
+  chatId?: unknown;
+  /** Send as a plain message when there is no such message. */
+  allowWithoutReply: boolean;
+}
+
+/** `reply_parameters` (a ReplyParameters object, or its JSON), or the older `reply_to_message_id` and its flag. */
+function readReplyRequest(ctx: MethodContext): ReplyRequest | undefined {
+  const { params } = ctx;
+  if (!params.has('reply_parameters')) {
+    const messageId = params.integer('reply_to_message_id');
+    if (messageId === undefined || messageId <= 0) return undefined;
+    return { messageId, allowWithoutReply: params.boolean('allow_sending_without_reply') };
+  }
+  const cantParse = BotApiError.badRequest("can't parse reply parameters JSON object");
+  let value: unknown;
+  try {
+    value = params.json('reply_parameters');
+  } catch {
+    throw cantParse;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw BotApiError.badRequest('object expected as reply parameters');
+  }
+  const { message_id: rawId, chat_id: chatId, allow_sending_without_reply: allow } = value as Json;
+  const messageId =
+    typeof rawId === 'number' ? rawId : typeof rawId === 'string' && /^\s*-?\d+\s*$/.test(rawId) ? Number(rawId) : NaN;
+  if (!Number.isSafeInteger(messageId)) throw cantParse;
+  if (allow !== undefined && typeof allow !== 'boolean') throw cantParse;
+  if (messageId <= 0) return undefined;
+  return { messageId, chatId: chatId ?? undefined, allowWithoutReply: allow === true };
+}
+
+/** Whether a reply's chat_id names the chat the message goes to (by id, or a channel's @username). */
+function namesTarget(chatId: unknown, target: SendTarget): boolean {
+  if (typeof chatId === 'number') return chatId === targetChatId(target);
+  if (typeof chatId !== 'string') return false;
+  const s = chatId.trim();
+  if (/^-?\d+$/.test(s)) return Number(s) === targetChatId(target);
+  const username = target.kind === 'channel' ? target.channel.username : undefined;
+  return username !== undefined && s.toLowerCase() === `@${username.toLowerCase()}`;
+}
+
+function messageInChat(ctx: MethodContext, target: SendTarget, messageId: number): boolean {
+  if (target.kind === 'channel') return target.channel.messages.some((m) => m.id === messageId && !m.deleted);
+  if (target.kind === 'group') return target.group.messages.some((m) => m.id === messageId);
+  const { bot } = ctx.session;
+  if (ctx.session.deletedPrivateIds.has(messageId)) return false;
+  const m = ctx.world.findPrivateMessage(messageId);
+  if (!m) return false;
+  const between = (a: { kind: string; id: number }, b: { kind: string; id: number }): boolean =>
+    m.fromKind === a.kind && m.fromId === a.id && m.toKind === b.kind && m.toId === b.id;
+  const user = { kind: 'user', id: target.user.id };
+  const self = { kind: 'bot', id: bot.id };
+  return between(user, self) || between(self, user);
+}
+
+/**
+ * The id of the message a send answers, checked as Telegram checks it: a message that is not in the chat (or was
+ * deleted) is refused, unless allow_sending_without_reply sends a plain message instead. A reply to a message of
+ * another chat (reply_parameters.chat_id) is not offered: it reads as a message not found.
+ */
+function replyToId(ctx: MethodContext, target: SendTarget): number | undefined {
+  const request = readReplyRequest(ctx);
+  if (!request) return undefined;
+  const sameChat = request.chatId === undefined || namesTarget(request.chatId, target);
+  if (sameChat && messageInChat(ctx, target, request.messageId)) return request.messageId;
+  if (request.allowWithoutReply) return undefined;
+  throw BotApiError.badRequest('message to be replied not found');
+}
+
 function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
   const { world, session } = ctx;
   const replyMarkup = replyMarkupJson(ctx);
+  const replyTo = replyToId(ctx, target);
+  const entities = out.entities?.length ? entitiesFromJson(out.entities) : undefined;
   throttle(ctx, out.method, target);
   let json: Json;
   const media: SandboxMessageMedia | undefined = out.file
@@ -329,13 +466,17 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
       viaBotId: session.bot.id,
       media,
       replyMarkup,
+      entities,
+      replyToId: replyTo,
     });
     json = channelMessageJson(world, target.channel, message);
   } else if (target.kind === 'group') {
     const message = world.sendBasicGroupBotMessage(target.group.id, session.bot.id, out.text ?? out.caption ?? '', {
       media,
+      entities,
+      replyToId: replyTo,
     });
-    json = groupBotMessageJson(world, target.group, message);
+    json = groupMessageJson(world, target.group, message);
   } else {
     const pm = world.sendPrivateMessage({
       fromKind: 'bot',
@@ -343,6 +484,9 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
       toKind: 'user',
       toId: target.user.id,
       text: out.text ?? out.caption ?? '',
+      media,
+      entities,
+      replyToId: replyTo,
     });
     const record: BotPrivateMessage = {
       messageId: pm.id,
@@ -351,12 +495,13 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
       text: out.text,
       caption: out.caption,
       fileId: out.file?.fileId,
+      ...(pm.entities ? { entities: entitiesJson(world, pm.entities) } : {}),
+      ...(replyTo !== undefined ? { replyToId: replyTo } : {}),
       replyMarkup,
     };
     session.privateMessages.set(pm.id, record);
-    json = privateMessageJson(world, session.bot, target.user, record);
+    json = privateMessageJson(world, session.bot, target.user, record, session.privateMessages);
   }
-  if (out.entities?.length) json[out.text !== undefined ? 'entities' : 'caption_entities'] = out.entities;
   session.sent.push({
     message_id: json.message_id as number,
     chat_id: targetChatId(target),
@@ -365,6 +510,7 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
     method: out.method,
     date: json.date as number,
     ...(out.file ? { file_id: out.file.fileId } : {}),
+    ...(replyTo !== undefined ? { reply_to_message_id: replyTo } : {}),
   });
   return json;
 }
@@ -591,7 +737,6 @@ const METHODS: Record<string, Method> = {
     const replyMarkup = replyMarkupJson(ctx);
     const sameMarkup = (current: Json | undefined): boolean =>
       replyMarkup === undefined || JSON.stringify(replyMarkup) === JSON.stringify(current);
-    const withEntities = (json: Json): Json => (entities.length > 0 ? { ...json, entities } : json);
     if (target.kind === 'channel') {
       requirePostRight(ctx, target.channel);
       const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
@@ -602,8 +747,9 @@ const METHODS: Record<string, Method> = {
       const edited = world.editChannelMessage(target.channel.id, messageId, text, {
         editorBotId: ctx.session.bot.id,
         replyMarkup,
+        entities: entitiesFromJson(entities),
       });
-      return ok(withEntities(channelMessageJson(world, target.channel, edited)));
+      return ok(channelMessageJson(world, target.channel, edited));
     }
     requireConversation(ctx, target.user);
     const record = ctx.session.privateMessages.get(messageId);
@@ -613,9 +759,10 @@ const METHODS: Record<string, Method> = {
     if (record.fileId) throw BotApiError.badRequest('there is no text in the message to edit');
     if (record.text === text && sameMarkup(record.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
     record.text = text;
+    record.entities = entities.length > 0 ? entities : undefined;
     record.editDate = now();
     if (replyMarkup !== undefined) record.replyMarkup = replyMarkup;
-    return ok(withEntities(privateMessageJson(world, ctx.session.bot, target.user, record)));
+    return ok(privateMessageJson(world, ctx.session.bot, target.user, record, ctx.session.privateMessages));
   },
 
   editMessageReplyMarkup: (ctx) => {
@@ -647,7 +794,7 @@ const METHODS: Record<string, Method> = {
     if (same(record.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
     record.replyMarkup = markup;
     record.editDate = now();
-    return ok(privateMessageJson(world, session.bot, target.user, record));
+    return ok(privateMessageJson(world, session.bot, target.user, record, session.privateMessages));
   },
 
   deleteMessage: (ctx) => {

@@ -36,6 +36,8 @@ export interface SentRecord {
   method: string;
   date: number;
   file_id?: string;
+  /** The message of the chat it answers. */
+  reply_to_message_id?: number;
 }
 
 export interface RefusalRecord {
@@ -53,6 +55,10 @@ export interface BotPrivateMessage {
   text?: string;
   caption?: string;
   fileId?: string;
+  /** Entities of the text, or of the caption. */
+  entities?: Json[];
+  /** The message of the chat it answers. */
+  replyToId?: number;
   editDate?: number;
   replyMarkup?: Json;
 }

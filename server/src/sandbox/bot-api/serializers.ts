@@ -147,6 +147,48 @@ export function entitiesJson(world: SandboxWorld, entities: SandboxEntity[] | un
   });
 }
 
+/**
+ * Entities a bot sent (Bot API `MessageEntity` objects, after its parse_mode) as the world keeps them; entries
+ * without a type, an offset or a length are left out.
+ */
+export function entitiesFromJson(entities: Json[]): SandboxEntity[] {
+  const out: SandboxEntity[] = [];
+  for (const e of entities) {
+    const { type, offset, length } = e;
+    if (typeof type !== 'string' || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length)) continue;
+    const entity: SandboxEntity = { type, offset: offset as number, length: length as number };
+    if (typeof e.url === 'string') entity.url = e.url;
+    if (typeof e.language === 'string') entity.language = e.language;
+    if (typeof e.custom_emoji_id === 'string') entity.customEmojiId = e.custom_emoji_id;
+    const user = e.user as Json | undefined;
+    if (typeof user?.id === 'number') entity.userId = user.id;
+    out.push(entity);
+  }
+  return out;
+}
+
+/**
+ * What a message carries, as a bot sees it: a file as its document or photo with the text as its caption and
+ * caption entities, or the text with its entities (commands marked when the message has none of its own).
+ */
+export function contentJson(
+  world: SandboxWorld,
+  m: { text: string; media?: { fileId: string }; entities?: SandboxEntity[] },
+): Json {
+  const file = m.media ? world.files.get(m.media.fileId) : undefined;
+  if (!file) {
+    const entities = m.entities?.length ? entitiesJson(world, m.entities) : commandEntities(m.text);
+    return entities.length > 0 ? { text: m.text, entities } : { text: m.text };
+  }
+  const json: Json = mediaJson(
+    file,
+    file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined,
+  );
+  if (m.text) json.caption = m.text;
+  if (m.entities?.length) json.caption_entities = entitiesJson(world, m.entities);
+  return json;
+}
+
 /** The message part describing an attachment: `photo` (sizes) or `document`. */
 export function mediaJson(file: SandboxFile, dims?: { width: number; height: number }): Json {
   if (file.kind === 'photo') {
