@@ -304,6 +304,7 @@ export interface TopPostDto {
   /** The platform post that sent it, null for a message posted otherwise. */
   post_id: string | null;
   posted_at: string;
+  /** Reactions of every kind, summed. */
   reactions: number;
   /** When these counts were sampled. */
   sampled_at: string;
