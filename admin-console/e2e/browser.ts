@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,4 +27,18 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Where the specs' screenshots go: README's pictures in docs/screenshots when UPDATE_SCREENSHOTS=1, else a
+ * temporary directory, so `npm test` takes every screenshot (a page that cannot render still fails) and leaves the
+ * work tree as it found it (a pixel of a date or a font's rendering would otherwise change the committed files).
+ */
+export function screenshotsDir(): string {
+  const dir =
+    process.env.UPDATE_SCREENSHOTS === '1'
+      ? path.resolve(__dirname, '..', '..', 'docs', 'screenshots')
+      : path.join(tmpdir(), 'tenantgram-screenshots');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }

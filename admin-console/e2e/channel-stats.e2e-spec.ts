@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { AnalyticsService, type ChannelSample } from '../../server/src/modules/analytics/analytics.service';
@@ -6,12 +5,12 @@ import { UserRole } from '../../server/src/modules/tenants/user.entity';
 import { newChannel } from '../../server/test/factories/channel.factory';
 import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.factory';
 import { startTestApp, type TestApp } from '../../server/test/helpers/test-app';
-import { launchChromium } from './browser';
+import { launchChromium, screenshotsDir } from './browser';
 import { signInAsStaff, SUPPORT_EMAIL, SUPPORT_PASSWORD } from './console-session';
 import { ensureConsoleBuilt } from './console-build';
 import { expectText, until } from './waits';
 
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const SCREENSHOTS = screenshotsDir();
 const HOUR = 3_600_000;
 
 /** A post's counters at each sample, oldest first; null before it was posted. */
@@ -65,7 +64,6 @@ describe("a tenant's channel analytics in the admin console, in Chromium against
 
   beforeAll(async () => {
     ensureConsoleBuilt();
-    mkdirSync(SCREENSHOTS, { recursive: true });
     // The api role runs no collector: the samples below are the only ones.
     t = await startTestApp({ env: { ROLE: 'api' } });
     support = await newStaff(t, UserRole.Support, {

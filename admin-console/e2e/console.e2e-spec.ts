@@ -1,6 +1,5 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Job, Queue, Worker } from 'bullmq';
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
@@ -15,11 +14,11 @@ import type { SandboxHandle } from '../../server/src/sandbox';
 import { newChannel } from '../../server/test/factories/channel.factory';
 import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.factory';
 import { startTestAppWithSandbox, type SandboxTestApp, type TestApp } from '../../server/test/helpers/test-app';
-import { launchChromium } from './browser';
+import { launchChromium, screenshotsDir } from './browser';
 import { ensureConsoleBuilt } from './console-build';
 import { expectText, until } from './waits';
 
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const SCREENSHOTS = screenshotsDir();
 const SUPPORT_PASSWORD = 'support-console-pass-1';
 const TENANT_PASSWORD = 'tenant-console-pass-1';
 const TENANT_REFUSED =
@@ -44,7 +43,6 @@ describe('admin console in Chromium against the real server', () => {
 
   beforeAll(async () => {
     ensureConsoleBuilt();
-    mkdirSync(SCREENSHOTS, { recursive: true });
     // The api role runs no queue processors, so the failed job made below stays failed until retried.
     t = await startTestAppWithSandbox({ env: { ROLE: 'api' } });
     sandbox = t.sandbox;

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { UserRole } from '../../server/src/modules/tenants/user.entity';
@@ -6,12 +5,12 @@ import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.f
 import { channelFor, connectBot, control } from '../../server/test/helpers/bot-world';
 import { startTestAppWithSandbox, type SandboxTestApp } from '../../server/test/helpers/test-app';
 import { API_HASH, API_ID, channelWithPosts, connectAccount, newSandboxUser } from '../../server/test/user-mtproto-kit';
-import { launchChromium } from './browser';
+import { launchChromium, screenshotsDir } from './browser';
 import { apiCaller, signInAsStaff, SUPPORT_EMAIL, SUPPORT_PASSWORD } from './console-session';
 import { ensureConsoleBuilt } from './console-build';
 import { expectExactText, until } from './waits';
 
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const SCREENSHOTS = screenshotsDir();
 
 interface OverviewBody {
   totals: { connected_sessions: number };
@@ -33,7 +32,6 @@ describe('the platform overview in the admin console, in Chromium against the re
 
   beforeAll(async () => {
     ensureConsoleBuilt();
-    mkdirSync(SCREENSHOTS, { recursive: true });
     t = await startTestAppWithSandbox({ env: { SEND_SWEEP_MS: '300' } });
     support = await newStaff(t, UserRole.Support, {
       email: SUPPORT_EMAIL,

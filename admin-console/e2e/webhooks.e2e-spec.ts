@@ -1,17 +1,16 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { UserRole } from '../../server/src/modules/tenants/user.entity';
 import { newStaff, newTenant, NewUser } from '../../server/test/factories/user.factory';
 import { startTestAppWithSandbox, type SandboxTestApp } from '../../server/test/helpers/test-app';
-import { launchChromium } from './browser';
+import { launchChromium, screenshotsDir } from './browser';
 import { apiCaller, signInAsStaff, SUPPORT_EMAIL, SUPPORT_PASSWORD } from './console-session';
 import { ensureConsoleBuilt } from './console-build';
 import { expectText, until } from './waits';
 
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const SCREENSHOTS = screenshotsDir();
 
 /** The part of the admin API's endpoint this test waits on. */
 interface AdminEndpoint {
@@ -73,7 +72,6 @@ describe("a tenant's webhook endpoints in the admin console, in Chromium against
 
   beforeAll(async () => {
     ensureConsoleBuilt();
-    mkdirSync(SCREENSHOTS, { recursive: true });
     receiver = await startReceiver();
     okUrl = `${receiver.url}/ok`;
     brokenUrl = `${receiver.url}/broken`;
