@@ -15,7 +15,7 @@ import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
 import { extensionOf, imageSize, mimeTypeFor } from './media';
 import { formatText, type FormattedText } from './parse-mode';
-import type { Params } from './params';
+import { type Params, parseChatId } from './params';
 import {
   botUserJson,
   channelChatJson,
@@ -407,13 +407,10 @@ function readReplyRequest(ctx: MethodContext): ReplyRequest | undefined {
 }
 
 /** Whether a reply's chat_id names the chat the message goes to (by id, or a channel's @username). */
-function namesTarget(chatId: unknown, target: SendTarget): boolean {
-  if (typeof chatId === 'number') return chatId === targetChatId(target);
-  if (typeof chatId !== 'string') return false;
-  const s = chatId.trim();
-  if (/^-?\d+$/.test(s)) return Number(s) === targetChatId(target);
-  const username = target.kind === 'channel' ? target.channel.username : undefined;
-  return username !== undefined && s.toLowerCase() === `@${username.toLowerCase()}`;
+function namesTarget(ctx: MethodContext, chatId: unknown, target: SendTarget): boolean {
+  const id = parseChatId(chatId);
+  if (typeof id === 'number') return id === targetChatId(target);
+  return id !== undefined && target.kind === 'channel' && ctx.world.findChannel(id) === target.channel;
 }
 
 function messageInChat(ctx: MethodContext, target: SendTarget, messageId: number): boolean {
@@ -438,7 +435,7 @@ function messageInChat(ctx: MethodContext, target: SendTarget, messageId: number
 function replyToId(ctx: MethodContext, target: SendTarget): number | undefined {
   const request = readReplyRequest(ctx);
   if (!request) return undefined;
-  const sameChat = request.chatId === undefined || namesTarget(request.chatId, target);
+  const sameChat = request.chatId === undefined || namesTarget(ctx, request.chatId, target);
   if (sameChat && messageInChat(ctx, target, request.messageId)) return request.messageId;
   if (request.allowWithoutReply) return undefined;
   throw BotApiError.badRequest('message to be replied not found');

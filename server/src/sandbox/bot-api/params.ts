@@ -51,16 +51,21 @@ export class Params {
   chatId(name = 'chat_id'): number | string {
     const v = this.raw.fields[name];
     if (v === undefined || v === null || v === '') throw BotApiError.badRequest(`${name} is empty`);
-    if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
-    if (typeof v === 'string') {
-      const s = v.trim();
-      if (/^-?\d+$/.test(s)) return Number(s);
-      if (/^@[A-Za-z0-9_]{1,32}$/.test(s)) return s;
-    }
-    throw BotApiError.chatNotFound();
+    const id = parseChatId(v);
+    if (id === undefined) throw BotApiError.chatNotFound();
+    return id;
   }
 
   file(name: string): UploadedFile | undefined {
     return this.raw.files.get(name);
   }
+}
+
+/** A chat_id as Telegram reads one (a number, its digits as text, or '@username'); undefined when it is none. */
+export function parseChatId(v: unknown): number | string | undefined {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v !== 'string') return undefined;
+  const s = v.trim();
+  if (/^-?\d+$/.test(s)) return Number(s);
+  return /^@[A-Za-z0-9_]{1,32}$/.test(s) ? s : undefined;
 }
