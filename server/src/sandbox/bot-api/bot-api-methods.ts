@@ -19,7 +19,6 @@ import { type Params, parseChatId } from './params';
 import {
   botUserJson,
   channelChatJson,
-  commandEntities,
   contentJson,
   entitiesFromJson,
   entitiesJson,
@@ -239,18 +238,8 @@ export function channelMessageJson(
   } else {
     json.sender_chat = chat;
   }
-  if (message.media) {
-    Object.assign(json, attachmentJson(world, message.media.fileId));
-    if (message.text) json.caption = message.text;
-  } else {
-    json.text = message.text;
-  }
-  if (message.entities?.length) {
-    json[message.media ? 'caption_entities' : 'entities'] = entitiesJson(world, message.entities);
-  } else if (channel.megagroup && message.fromUserId !== undefined && !message.media) {
-    const entities = commandEntities(message.text);
-    if (entities.length > 0) json.entities = entities;
-  }
+  // A member's text in a supergroup has its commands marked; a channel post or a bot's text is as it was sent.
+  Object.assign(json, contentJson(world, message, channel.megagroup && message.fromUserId !== undefined));
   const replied =
     nested || message.replyToId === undefined
       ? undefined
@@ -279,16 +268,7 @@ export function groupMessageJson(
     chat: groupChatJson(group),
     date: message.date,
   };
-  if (user) {
-    Object.assign(json, contentJson(world, message));
-  } else if (message.media) {
-    Object.assign(json, attachmentJson(world, message.media.fileId));
-    if (message.text) json.caption = message.text;
-    if (message.entities?.length) json.caption_entities = entitiesJson(world, message.entities);
-  } else {
-    json.text = message.text;
-    if (message.entities?.length) json.entities = entitiesJson(world, message.entities);
-  }
+  Object.assign(json, contentJson(world, message, user !== undefined));
   const replied =
     nested || message.replyToId === undefined ? undefined : group.messages.find((m) => m.id === message.replyToId);
   if (replied) json.reply_to_message = groupMessageJson(world, group, replied, true);

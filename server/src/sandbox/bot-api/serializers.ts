@@ -169,15 +169,18 @@ export function entitiesFromJson(entities: Json[]): SandboxEntity[] {
 
 /**
  * What a message carries, as a bot sees it: a file as its document or photo with the text as its caption and
- * caption entities, or the text with its entities (commands marked when the message has none of its own).
+ * caption entities, or the text with its entities. A person's text without entities of its own still has its
+ * commands marked, as Telegram's apps send them (`markCommands`; a bot's text is taken as it sent it).
  */
 export function contentJson(
   world: SandboxWorld,
   m: { text: string; media?: { fileId: string }; entities?: SandboxEntity[] },
+  markCommands = true,
 ): Json {
   const file = m.media ? world.files.get(m.media.fileId) : undefined;
   if (!file) {
-    const entities = m.entities?.length ? entitiesJson(world, m.entities) : commandEntities(m.text);
+    const own = m.entities?.length ? entitiesJson(world, m.entities) : undefined;
+    const entities = own ?? (markCommands ? commandEntities(m.text) : []);
     return entities.length > 0 ? { text: m.text, entities } : { text: m.text };
   }
   const json: Json = mediaJson(
