@@ -84,6 +84,8 @@ export interface ChannelMessage {
   /** The message of the same channel it answers. */
   replyToId?: number;
   deleted?: boolean;
+  /** Pinned in the channel. */
+  pinned?: boolean;
 }
 
 export interface SandboxChannel {
@@ -124,6 +126,8 @@ export interface PrivateMessage {
   entities?: SandboxEntity[];
   /** The message of the same chat it answers. */
   replyToId?: number;
+  /** Pinned in the chat (for both sides). */
+  pinned?: boolean;
 }
 
 /**
@@ -219,6 +223,9 @@ export interface BasicGroupMessage {
   entities?: SandboxEntity[];
   /** The message of the same group it answers. */
   replyToId?: number;
+  editDate?: number;
+  /** Pinned in the group. */
+  pinned?: boolean;
 }
 
 /** What a basic group's message carries beyond its text. */
@@ -232,6 +239,26 @@ export interface BasicGroupMessageExtras {
 export interface BasicGroupMessageEvent {
   group: SandboxBasicGroup;
   message: BasicGroupMessage;
+}
+
+/** A chat whose messages can be pinned: a channel or supergroup, a basic group, or a user's private chat with a peer. */
+export type PinChat =
+  | { kind: 'channel'; channel: SandboxChannel }
+  | { kind: 'group'; group: SandboxBasicGroup }
+  | { kind: 'private'; userId: number; peerKind: 'user' | 'bot'; peerId: number };
+
+/** Payload of {@link WorldEvent.MessagesPinned}: the messages of the chat that were pinned, or unpinned. */
+export interface MessagesPinnedEvent {
+  chat: PinChat;
+  messageIds: number[];
+  pinned: boolean;
+}
+
+/** Payload of {@link WorldEvent.BasicGroupBotLeft}: the bot is no longer in the group. */
+export interface BasicGroupBotLeftEvent {
+  group: SandboxBasicGroup;
+  /** The bot as it was in the group. */
+  bot: { id: number; admin: boolean };
 }
 
 /** Payload of {@link WorldEvent.ContactAdded}: `userId` is now in `ownerId`'s contacts (added, or renamed there). */
@@ -322,6 +349,12 @@ export enum WorldEvent {
   BasicGroupMessage = 'basicGroupMessage',
   /** Payload {@link SandboxBasicGroup}: a group was created with its members in it. */
   BasicGroupCreated = 'basicGroupCreated',
+  /** Payload {@link BasicGroupMessageEvent} (the message carries `editDate`). */
+  BasicGroupMessageEdited = 'basicGroupMessageEdited',
+  /** Payload {@link BasicGroupBotLeftEvent}. */
+  BasicGroupBotLeft = 'basicGroupBotLeft',
+  /** Payload {@link MessagesPinnedEvent}. */
+  MessagesPinned = 'messagesPinned',
 }
 
 export interface ChannelMessageEvent {
@@ -337,6 +370,8 @@ export interface MemberChangedEvent {
   member: ChannelMember;
   old?: ChannelMember;
   actorUserId?: number;
+  /** A bot that made the change itself (a bot leaving the chat). */
+  actorBotId?: number;
   /** True when the member was removed from the channel. */
   left: boolean;
 }
@@ -693,7 +728,8 @@ export class SandboxWorld extends EventEmitter {
     return member;
   }
 
-  removeMember(channelId: number, kind: 'user' | 'bot', id: number): void {
+  /** `leaving`: the member goes of its own accord (a bot's leaveChat), rather than removed by the creator. */
+  removeMember(channelId: number, kind: 'user' | 'bot', id: number, leaving = false): void {
     const channel = this.requireChannel(channelId);
     const key = memberKey(kind, id);
     const old = channel.members.get(key);
@@ -704,7 +740,8 @@ export class SandboxWorld extends EventEmitter {
       channel,
       member: { ...old, admin: false, canPostMessages: false },
       old: { ...old },
-      actorUserId: channel.creatorUserId,
+      actorUserId: leaving && kind === 'user' ? id : channel.creatorUserId,
+      ...(leaving && kind === 'bot' ? { actorBotId: id } : {}),
       left: true,
     };
     this.emit(WorldEvent.MemberChanged, event);
@@ -891,6 +928,17 @@ export class SandboxWorld extends EventEmitter {
     if (!message) throw new SandboxNotFoundError('message not found');
     if (message.text === text) throw new SandboxInvalidError('message is not modified: the text is the same');
     message.text = text;
+    message.editDate = this.unixNow();
+    this.emit(WorldEvent.PrivateMessageEdited, message);
+    return message;
+  }
+
+  /** The author changes a private message's text (a media message's caption) and its formatting. */
+  editPrivateMessageContent(messageId: number, text: string, entities: SandboxEntity[]): PrivateMessage {
+    const message = this.privateMessages.find((m) => m.id === messageId);
+    if (!message) throw new SandboxNotFoundError('message not found');
+    message.text = text;
+    message.entities = entities.length ? entities : undefined;
     message.editDate = this.unixNow();
     this.emit(WorldEvent.PrivateMessageEdited, message);
     return message;
@@ -1124,6 +1172,78 @@ export class SandboxWorld extends EventEmitter {
     const event: BasicGroupMessageEvent = { group, message };
     this.emit(WorldEvent.BasicGroupMessage, event);
     return message;
+  }
+
+  /** The author changes a group message's text (a media message's caption); `entities` replace its formatting. */
+  editBasicGroupMessage(
+    groupId: number,
+    messageId: number,
+    text: string,
+    entities: SandboxEntity[],
+  ): BasicGroupMessage {
+    const group = this.findBasicGroup(groupId);
+    if (!group) throw new SandboxNotFoundError('group not found');
+    const message = group.messages.find((m) => m.id === messageId);
+    if (!message) throw new SandboxNotFoundError('message not found');
+    message.text = text;
+    message.entities = entities.length ? entities : undefined;
+    message.editDate = this.unixNow();
+    const event: BasicGroupMessageEvent = { group, message };
+    this.emit(WorldEvent.BasicGroupMessageEdited, event);
+    return message;
+  }
+
+  /** A bot leaves a basic group it is in. */
+  removeBasicGroupBot(groupId: number, botId: number): void {
+    const group = this.findBasicGroup(groupId);
+    if (!group) throw new SandboxNotFoundError('group not found');
+    const bot = group.bots.find((b) => b.id === botId);
+    if (!bot) throw new SandboxNotFoundError('the bot is not in the group');
+    group.bots.splice(group.bots.indexOf(bot), 1);
+    const event: BasicGroupBotLeftEvent = { group, bot };
+    this.emit(WorldEvent.BasicGroupBotLeft, event);
+  }
+
+  // ---- pinned messages ----
+
+  /**
+   * Pins (or unpins) messages of a chat: ids that are not there, or already so, are skipped. Returns the ids that
+   * changed; when some did, a channel's pts moves on and the change is told as one event.
+   */
+  pinMessages(chat: PinChat, messageIds: number[], pinned: boolean): number[] {
+    const changed: number[] = [];
+    for (const message of this.pinnableMessages(chat, messageIds)) {
+      if ((message.pinned ?? false) === pinned) continue;
+      message.pinned = pinned || undefined;
+      changed.push(message.id);
+    }
+    if (!changed.length) return changed;
+    if (chat.kind === 'channel') chat.channel.pts += 1;
+    const event: MessagesPinnedEvent = { chat, messageIds: changed, pinned };
+    this.emit(WorldEvent.MessagesPinned, event);
+    return changed;
+  }
+
+  /** The chat's pinned messages that are still there, newest (by sending) first. */
+  pinnedMessageIds(chat: PinChat): number[] {
+    return this.pinnableMessages(chat)
+      .filter((m) => m.pinned)
+      .map((m) => m.id)
+      .sort((a, b) => b - a);
+  }
+
+  /** The chat's messages that are still there (of those ids, when given). */
+  private pinnableMessages(chat: PinChat, ids?: number[]): { id: number; pinned?: boolean }[] {
+    const wanted = (id: number): boolean => ids === undefined || ids.includes(id);
+    if (chat.kind === 'channel') return chat.channel.messages.filter((m) => !m.deleted && wanted(m.id));
+    if (chat.kind === 'group') return chat.group.messages.filter((m) => wanted(m.id));
+    const { userId, peerKind, peerId } = chat;
+    return this.privateMessagesOf('user', userId).filter(
+      (m) =>
+        wanted(m.id) &&
+        ((m.fromKind === 'user' && m.fromId === userId && m.toKind === peerKind && m.toId === peerId) ||
+          (m.fromKind === peerKind && m.fromId === peerId && m.toKind === 'user' && m.toId === userId)),
+    );
   }
 
   // ---- channel membership limits, invites, read marks ----

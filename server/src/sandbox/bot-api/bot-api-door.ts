@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { present } from '../../common/present';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import {
+  type BasicGroupBotLeftEvent,
   type BasicGroupMessageEvent,
   type ChannelMember,
   type ChannelMessage,
@@ -30,6 +31,7 @@ import { BotSession, type CallbackQueryRecord, type RefusalRecord, type SentReco
 import { Params } from './params';
 import { readParams } from './request-body';
 import {
+  botUserJson,
   channelChatJson,
   chatMemberJson,
   commandEntities,
@@ -99,6 +101,7 @@ export class BotApiDoor {
   private readonly onMemberChanged = (e: MemberChangedEvent): void => this.memberChanged(e);
   private readonly onBasicGroupMessage = (e: BasicGroupMessageEvent): void => this.basicGroupMessage(e);
   private readonly onBasicGroupCreated = (g: SandboxBasicGroup): void => this.basicGroupCreated(g);
+  private readonly onBasicGroupBotLeft = (e: BasicGroupBotLeftEvent): void => this.basicGroupBotLeft(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -109,6 +112,7 @@ export class BotApiDoor {
     world.on(WorldEvent.MemberChanged, this.onMemberChanged);
     world.on(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
     world.on(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
+    world.on(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -230,6 +234,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.MemberChanged, this.onMemberChanged);
     this.world.off(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
     this.world.off(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
+    this.world.off(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -356,6 +361,7 @@ export class BotApiDoor {
       chatKind: e.channel,
       creatorUserId: e.channel.creatorUserId,
       actorUserId: e.actorUserId,
+      actorBotId: e.actorBotId,
       member: { kind, id },
       old: e.old,
       now: e.left ? undefined : e.member,
@@ -383,6 +389,29 @@ export class BotApiDoor {
     }
   }
 
+  /** A bot that left a basic group hears it (my_chat_member), from itself; the group's other admin bots do not ask. */
+  private basicGroupBotLeft({ group, bot }: BasicGroupBotLeftEvent): void {
+    if (this.closed) return;
+    this.tellMemberChange({
+      chat: groupChatJson(group),
+      chatKind: { megagroup: true },
+      creatorUserId: group.creatorUserId,
+      actorUserId: undefined,
+      actorBotId: bot.id,
+      member: { kind: 'bot', id: bot.id },
+      old: {
+        kind: 'bot',
+        id: bot.id,
+        admin: bot.admin,
+        canPostMessages: false,
+        creator: false,
+        joinedAt: group.createdAt,
+      },
+      now: undefined,
+      adminBotIds: [],
+    });
+  }
+
   /**
    * A membership change in a chat: the member, if a bot, hears it as my_chat_member; the chat's other
    * administrator bots as chat_member, when they asked for it. Telegram reports a change only when something changed.
@@ -392,6 +421,8 @@ export class BotApiDoor {
     chatKind: Pick<SandboxChannel, 'megagroup'>;
     creatorUserId: number;
     actorUserId: number | undefined;
+    /** A bot that made the change itself (leaving). */
+    actorBotId?: number;
     member: { kind: 'user' | 'bot'; id: number };
     old: ChannelMember | undefined;
     now: ChannelMember | undefined;
@@ -402,9 +433,14 @@ export class BotApiDoor {
     const newMember = chatMemberJson(this.world, c.chatKind, kind, id, c.now);
     if (JSON.stringify(oldMember) === JSON.stringify(newMember)) return;
     const actor = c.actorUserId !== undefined ? this.world.findUserById(c.actorUserId) : undefined;
+    const actorBot = c.actorBotId !== undefined ? this.world.findBotById(c.actorBotId) : undefined;
     const change: Json = {
       chat: c.chat,
-      from: actor ? userJson(actor) : { id: c.creatorUserId, is_bot: false, first_name: 'Admin' },
+      from: actorBot
+        ? botUserJson(actorBot)
+        : actor
+          ? userJson(actor)
+          : { id: c.creatorUserId, is_bot: false, first_name: 'Admin' },
       date: Math.floor(Date.now() / 1000),
       old_chat_member: oldMember,
       new_chat_member: newMember,

@@ -11,6 +11,7 @@ import type {
   SandboxWorld,
 } from '../world';
 import { BotApiError } from './bot-api-error';
+import { CHAT_MANAGEMENT_METHODS, withPinnedMessage } from './chat-management';
 import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
 import { extensionOf, imageSize, mimeTypeFor } from './media';
@@ -49,11 +50,11 @@ export interface MethodAnswer {
   description?: string;
 }
 
-type Method = (ctx: MethodContext) => Promise<MethodAnswer> | MethodAnswer;
+export type Method = (ctx: MethodContext) => Promise<MethodAnswer> | MethodAnswer;
 
 type Target = { kind: 'private'; user: SandboxUser } | { kind: 'channel'; channel: SandboxChannel };
 /** Where a bot may send: a private chat, a channel or supergroup, or a basic group. */
-type SendTarget = Target | { kind: 'group'; group: SandboxBasicGroup };
+export type SendTarget = Target | { kind: 'group'; group: SandboxBasicGroup };
 
 const MAX_TEXT = 4096;
 const MAX_CAPTION = 1024;
@@ -88,13 +89,13 @@ const ALL_UPDATE_TYPES = new Set([
   'removed_chat_boost',
 ]);
 
-const now = (): number => Math.floor(Date.now() / 1000);
-const ok = (result: unknown, description?: string): MethodAnswer => ({ result, description });
+export const now = (): number => Math.floor(Date.now() / 1000);
+export const ok = (result: unknown, description?: string): MethodAnswer => ({ result, description });
 
 // ---- chats and rights ----
 
 /** Resolves chat_id as Telegram does for a bot: user ids, -100… channel ids (number or string), '@username'. */
-function resolveChat(ctx: MethodContext, chatId: number | string): Target {
+export function resolveChat(ctx: MethodContext, chatId: number | string): Target {
   const { world } = ctx;
   if (typeof chatId === 'number' && chatId > 0) {
     const user = world.findUserById(chatId);
@@ -107,21 +108,21 @@ function resolveChat(ctx: MethodContext, chatId: number | string): Target {
   return { kind: 'channel', channel };
 }
 
-const notMember = (channel: SandboxChannel): BotApiError =>
+export const notMember = (channel: SandboxChannel): BotApiError =>
   BotApiError.forbidden(`bot is not a member of the ${channel.megagroup ? 'supergroup' : 'channel'} chat`);
 
-function botMember(ctx: MethodContext, channel: SandboxChannel) {
+export function botMember(ctx: MethodContext, channel: SandboxChannel) {
   return channel.members.get(`bot:${ctx.session.bot.id}`);
 }
 
 /** Posting to a broadcast channel needs an admin with can_post_messages; a supergroup needs membership. */
-function requirePostRight(ctx: MethodContext, channel: SandboxChannel): void {
+export function requirePostRight(ctx: MethodContext, channel: SandboxChannel): void {
   const member = botMember(ctx, channel);
   if (channel.megagroup ? !member : !member?.admin || !member.canPostMessages) throw notMember(channel);
 }
 
 /** A private channel the bot is not in does not exist for it; a public one can be looked at. */
-function requireVisible(ctx: MethodContext, channel: SandboxChannel): void {
+export function requireVisible(ctx: MethodContext, channel: SandboxChannel): void {
   if (!botMember(ctx, channel) && !channel.username) throw BotApiError.chatNotFound();
 }
 
@@ -129,17 +130,17 @@ function requireVisible(ctx: MethodContext, channel: SandboxChannel): void {
  * The basic group a chat_id names (a negative id above the -100… channel range); undefined when it names
  * no group's id range. An unknown group is "chat not found".
  */
-function findGroup(ctx: MethodContext, chatId: number | string): SandboxBasicGroup | undefined {
+export function findGroup(ctx: MethodContext, chatId: number | string): SandboxBasicGroup | undefined {
   if (typeof chatId !== 'number' || chatId >= 0 || chatId <= -1000000000000) return undefined;
   const group = ctx.world.findBasicGroup(chatId);
   if (!group) throw BotApiError.chatNotFound();
   return group;
 }
 
-const inGroup = (ctx: MethodContext, group: SandboxBasicGroup): boolean =>
+export const inGroup = (ctx: MethodContext, group: SandboxBasicGroup): boolean =>
   group.bots.some((b) => b.id === ctx.session.bot.id);
 
-function requireConversation(ctx: MethodContext, user: SandboxUser): void {
+export function requireConversation(ctx: MethodContext, user: SandboxUser): void {
   if (!ctx.session.knownUsers.has(user.id)) throw BotApiError.forbidden("bot can't initiate conversation with a user");
 }
 
@@ -166,7 +167,7 @@ const INLINE_BUTTON_ACTIONS = [
 const MAX_CALLBACK_DATA_BYTES = 64;
 const MAX_INLINE_BUTTONS = 100;
 
-function replyMarkupJson(ctx: MethodContext): Json | undefined {
+export function replyMarkupJson(ctx: MethodContext): Json | undefined {
   const markup = ctx.params.json('reply_markup');
   if (markup === undefined) return undefined;
   if (typeof markup !== 'object' || markup === null || Array.isArray(markup)) {
@@ -272,6 +273,7 @@ export function groupMessageJson(
   const replied =
     nested || message.replyToId === undefined ? undefined : group.messages.find((m) => m.id === message.replyToId);
   if (replied) json.reply_to_message = groupMessageJson(world, group, replied, true);
+  if (message.editDate) json.edit_date = message.editDate;
   return json;
 }
 
@@ -393,7 +395,7 @@ function namesTarget(ctx: MethodContext, chatId: unknown, target: SendTarget): b
   return id !== undefined && target.kind === 'channel' && ctx.world.findChannel(id) === target.channel;
 }
 
-function messageInChat(ctx: MethodContext, target: SendTarget, messageId: number): boolean {
+export function messageInChat(ctx: MethodContext, target: SendTarget, messageId: number): boolean {
   if (target.kind === 'channel') return target.channel.messages.some((m) => m.id === messageId && !m.deleted);
   if (target.kind === 'group') return target.group.messages.some((m) => m.id === messageId);
   const { bot } = ctx.session;
@@ -505,7 +507,7 @@ function resolveSendTarget(ctx: MethodContext): SendTarget {
   return target;
 }
 
-function readCaption(ctx: MethodContext): FormattedText | undefined {
+export function readCaption(ctx: MethodContext): FormattedText | undefined {
   const raw = ctx.params.string('caption');
   if (raw === undefined) return undefined;
   const caption = formatText(raw, ctx.params.string('parse_mode'), ctx.params.json('caption_entities'));
@@ -614,13 +616,13 @@ function sendFileMethod(kind: 'photo' | 'document', method: string): Method {
 
 // ---- editing and deleting ----
 
-function messageIdParam(ctx: MethodContext): number {
+export function messageIdParam(ctx: MethodContext): number {
   const id = ctx.params.integer('message_id');
   if (id === undefined) throw BotApiError.badRequest('message identifier is not specified');
   return id;
 }
 
-const NOT_MODIFIED =
+export const NOT_MODIFIED =
   'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
 
 // ---- the methods ----
@@ -803,15 +805,15 @@ const METHODS: Record<string, Method> = {
     if (group) {
       // A group the bot is not in does not exist for it.
       if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
-      return ok(groupFullInfoJson(group));
+      return ok(withPinnedMessage(ctx, { kind: 'group', group }, groupFullInfoJson(group)));
     }
     const target = resolveChat(ctx, chatId);
     if (target.kind === 'private') {
       if (!ctx.session.knownUsers.has(target.user.id)) throw BotApiError.chatNotFound();
-      return ok(privateFullInfoJson(target.user));
+      return ok(withPinnedMessage(ctx, target, privateFullInfoJson(target.user)));
     }
     requireVisible(ctx, target.channel);
-    return ok(channelFullInfoJson(target.channel));
+    return ok(withPinnedMessage(ctx, target, channelFullInfoJson(target.channel)));
   },
 
   getChatMember: (ctx) => {
@@ -898,6 +900,8 @@ const METHODS: Record<string, Method> = {
     query.answer = { text: text || undefined, showAlert: params.boolean('show_alert'), url, cacheTime, date: now() };
     return ok(true);
   },
+
+  ...CHAT_MANAGEMENT_METHODS,
 };
 
 function readAllowedUpdates(value: unknown): string[] {

@@ -225,6 +225,8 @@ export function basicGroupMessageToTl(
     media: message.media ? mediaToTl(message.media, message.date) : undefined,
     entities: entitiesToTl(message.entities),
     reply_to: replyHeader(message.replyToId),
+    edit_date: message.editDate,
+    pinned: message.pinned,
   };
 }
 
@@ -309,6 +311,7 @@ export function channelMessageToTl(
     replies:
       message.replies > 0 ? { _: 'messageReplies', replies: message.replies, replies_pts: channel.pts } : undefined,
     edit_date: message.editDate,
+    pinned: message.pinned,
   };
 }
 
@@ -328,6 +331,7 @@ export function privateMessageToTl(message: PrivateMessage, viewerId: number): T
     entities: entitiesToTl(message.entities),
     reply_to: replyHeader(message.replyToId),
     edit_date: message.editDate,
+    pinned: message.pinned,
   };
 }
 

@@ -5,6 +5,7 @@ import {
   ChannelMessageEvent,
   ContactAddedEvent,
   MemberChangedEvent,
+  MessagesPinnedEvent,
   PrivateMessage,
   PrivateHistoryReadEvent,
   PrivateMessagesDeletedEvent,
@@ -22,6 +23,7 @@ import {
   channelToTl,
   emptyNotifySettings,
   peerChannel,
+  peerChat,
   peerUser,
   entitiesToTl,
   privateMessageToTl,
@@ -112,6 +114,8 @@ export class SandboxUpdates {
     this.listen(WorldEvent.MemberChanged, (e: MemberChangedEvent) => this.onMemberChanged(e));
     this.listen(WorldEvent.ContactAdded, (e: ContactAddedEvent) => this.onContactAdded(e));
     this.listen(WorldEvent.BasicGroupMessage, (e: BasicGroupMessageEvent) => this.onBasicGroupMessage(e));
+    this.listen(WorldEvent.BasicGroupMessageEdited, (e: BasicGroupMessageEvent) => this.onBasicGroupMessage(e, true));
+    this.listen(WorldEvent.MessagesPinned, (e: MessagesPinnedEvent) => this.onPinned(e));
   }
 
   close(): void {
@@ -176,6 +180,21 @@ export class SandboxUpdates {
         userIds.push(...groupMessageAuthorIds(found.message));
         groups.set(found.group.id, basicGroupToTl(found.group, userId));
         newMessages.push(basicGroupMessageToTl(found.group, found.message, userId));
+        continue;
+      }
+      if (update.kind === 'editGroupMessage') {
+        const found = this.groupMessage(update.groupId, update.messageId);
+        if (!found) continue;
+        userIds.push(...groupMessageAuthorIds(found.message));
+        groups.set(found.group.id, basicGroupToTl(found.group, userId));
+        otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
+        continue;
+      }
+      if (update.kind === 'pinnedMessages') {
+        const group = update.peer.kind === 'chat' ? this.world.findBasicGroup(update.peer.id) : undefined;
+        if (group) groups.set(group.id, basicGroupToTl(group, userId));
+        else userIds.push(update.peer.id);
+        otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
         continue;
       }
       if (update.kind === 'channel') {
@@ -312,11 +331,16 @@ export class SandboxUpdates {
   }
 
   /** A basic group's message goes into each member's common box, and out to their sessions. */
-  private onBasicGroupMessage({ group, message }: BasicGroupMessageEvent): void {
-    const update: UserUpdate = { kind: 'newGroupMessage', groupId: group.id, messageId: message.id };
+  private onBasicGroupMessage({ group, message }: BasicGroupMessageEvent, edited = false): void {
+    const update: UserUpdate = {
+      kind: edited ? 'editGroupMessage' : 'newGroupMessage',
+      groupId: group.id,
+      messageId: message.id,
+    };
+    const date = edited ? (message.editDate ?? unixNow()) : message.date;
     for (const userId of group.userIds) {
       if (!this.world.findUserById(userId)) continue;
-      const entry = recordUserPts(this.box(userId), update, 1, message.date, this.limits.userLogSize);
+      const entry = recordUserPts(this.box(userId), update, 1, date, this.limits.userLogSize);
       this.push(userId, () => {
         const tl = this.userUpdateTl(entry, userId);
         return (
@@ -330,6 +354,35 @@ export class SandboxUpdates {
           }
         );
       });
+    }
+  }
+
+  /**
+   * Pinning or unpinning: a channel's own box moves (`updatePinnedChannelMessages`); in a basic group every member's
+   * common box, in a private chat each user side's (`updatePinnedMessages`, the peer being the chat).
+   */
+  private onPinned({ chat, messageIds, pinned }: MessagesPinnedEvent): void {
+    if (chat.kind === 'channel') {
+      this.onChannel(chat.channel, { kind: 'pinnedChannelMessages', messageIds, pinned });
+      return;
+    }
+    const sides: [number, UserUpdate][] =
+      chat.kind === 'group'
+        ? chat.group.userIds.map((uid) => [
+            uid,
+            { kind: 'pinnedMessages', peer: { kind: 'chat', id: chat.group.id }, messageIds, pinned },
+          ])
+        : [[chat.userId, { kind: 'pinnedMessages', peer: { kind: 'user', id: chat.peerId }, messageIds, pinned }]];
+    if (chat.kind === 'private' && chat.peerKind === 'user' && chat.peerId !== chat.userId) {
+      sides.push([
+        chat.peerId,
+        { kind: 'pinnedMessages', peer: { kind: 'user', id: chat.userId }, messageIds, pinned },
+      ]);
+    }
+    for (const [uid, update] of sides) {
+      if (!this.world.findUserById(uid)) continue;
+      const entry = recordUserPts(this.box(uid), update, 1, unixNow(), this.limits.userLogSize);
+      this.push(uid, () => this.shortTl(this.userUpdateTl(entry, uid), entry.date));
     }
   }
 
@@ -418,11 +471,22 @@ export class SandboxUpdates {
     if (update.kind === 'contact') {
       return { _: 'updatePeerSettings', peer: peerUser(update.userId), settings: { _: 'peerSettings' } };
     }
-    if (update.kind === 'newGroupMessage') {
+    if (update.kind === 'pinnedMessages') {
+      const { peer } = update;
+      return {
+        _: 'updatePinnedMessages',
+        pinned: update.pinned,
+        peer: peer.kind === 'user' ? peerUser(peer.id) : peerChat(peer.id),
+        messages: update.messageIds,
+        pts: entry.pts,
+        pts_count: entry.ptsCount,
+      };
+    }
+    if (update.kind === 'newGroupMessage' || update.kind === 'editGroupMessage') {
       const found = this.groupMessage(update.groupId, update.messageId);
       if (!found) return undefined;
       return {
-        _: 'updateNewMessage',
+        _: update.kind === 'newGroupMessage' ? 'updateNewMessage' : 'updateEditMessage',
         message: basicGroupMessageToTl(found.group, found.message, viewerId),
         pts: entry.pts,
         pts_count: entry.ptsCount,
@@ -509,6 +573,16 @@ export class SandboxUpdates {
         pts_count: entry.ptsCount,
       };
     }
+    if (update.kind === 'pinnedChannelMessages') {
+      return {
+        _: 'updatePinnedChannelMessages',
+        pinned: update.pinned,
+        channel_id: BigInt(channel.id),
+        messages: update.messageIds,
+        pts: entry.pts,
+        pts_count: entry.ptsCount,
+      };
+    }
     const message = channel.messages.find((m) => m.id === update.messageId);
     if (!message) return undefined;
     return {
@@ -527,7 +601,9 @@ export class SandboxUpdates {
     const update = this.channelUpdateTl(channel, entry);
     if (!update) return undefined;
     const changed = entry.update;
-    if (changed.kind === 'deleteChannelMessages') return { _: 'updateShort', update, date: entry.date };
+    if (changed.kind === 'deleteChannelMessages' || changed.kind === 'pinnedChannelMessages') {
+      return { _: 'updateShort', update, date: entry.date };
+    }
     const message = channel.messages.find((m) => m.id === changed.messageId);
     return {
       _: 'updates',

@@ -15,6 +15,10 @@ export type UserUpdate =
   /** A message in a basic group the user is in: basic groups share the common box. */
   | { kind: 'newGroupMessage'; groupId: number; messageId: number }
   | { kind: 'editMessage'; messageId: number }
+  /** A basic group's message changed (a bot edited its caption). */
+  | { kind: 'editGroupMessage'; groupId: number; messageId: number }
+  /** Messages of a private chat (`peer`: the other side) or basic group pinned or unpinned. */
+  | { kind: 'pinnedMessages'; peer: { kind: 'user' | 'chat'; id: number }; messageIds: number[]; pinned: boolean }
   | { kind: 'deleteMessages'; messageIds: number[] }
   /** The user read what the peer wrote up to `maxId` (on this or another device). */
   | { kind: 'readInbox'; peerId: number; maxId: number }
@@ -28,7 +32,8 @@ export type UserUpdate =
 export type ChannelUpdate =
   | { kind: 'newChannelMessage'; messageId: number }
   | { kind: 'editChannelMessage'; messageId: number }
-  | { kind: 'deleteChannelMessages'; messageIds: number[] };
+  | { kind: 'deleteChannelMessages'; messageIds: number[] }
+  | { kind: 'pinnedChannelMessages'; messageIds: number[]; pinned: boolean };
 
 export interface LogEntry<U> {
   /** The box's pts after this update. */
