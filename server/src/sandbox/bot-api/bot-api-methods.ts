@@ -11,7 +11,6 @@ import type {
   SandboxWorld,
 } from '../world';
 import { BotApiError } from './bot-api-error';
-import { CHAT_MANAGEMENT_METHODS, withPinnedMessage } from './chat-management';
 import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
 import { extensionOf, imageSize, mimeTypeFor } from './media';
@@ -89,7 +88,7 @@ const ALL_UPDATE_TYPES = new Set([
   'removed_chat_boost',
 ]);
 
-export const now = (): number => Math.floor(Date.now() / 1000);
+const now = (): number => Math.floor(Date.now() / 1000);
 export const ok = (result: unknown, description?: string): MethodAnswer => ({ result, description });
 
 // ---- chats and rights ----
@@ -805,15 +804,15 @@ const METHODS: Record<string, Method> = {
     if (group) {
       // A group the bot is not in does not exist for it.
       if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
-      return ok(withPinnedMessage(ctx, { kind: 'group', group }, groupFullInfoJson(group)));
+      return ok(groupFullInfoJson(group));
     }
     const target = resolveChat(ctx, chatId);
     if (target.kind === 'private') {
       if (!ctx.session.knownUsers.has(target.user.id)) throw BotApiError.chatNotFound();
-      return ok(withPinnedMessage(ctx, target, privateFullInfoJson(target.user)));
+      return ok(privateFullInfoJson(target.user));
     }
     requireVisible(ctx, target.channel);
-    return ok(withPinnedMessage(ctx, target, channelFullInfoJson(target.channel)));
+    return ok(channelFullInfoJson(target.channel));
   },
 
   getChatMember: (ctx) => {
@@ -900,8 +899,6 @@ const METHODS: Record<string, Method> = {
     query.answer = { text: text || undefined, showAlert: params.boolean('show_alert'), url, cacheTime, date: now() };
     return ok(true);
   },
-
-  ...CHAT_MANAGEMENT_METHODS,
 };
 
 function readAllowedUpdates(value: unknown): string[] {

@@ -4,6 +4,7 @@ import {
   botMember,
   channelMessageJson,
   findGroup,
+  findMethod,
   groupMessageJson,
   inGroup,
   type Method,
@@ -27,7 +28,8 @@ import { entitiesFromJson, type Json } from './serializers';
 
 /**
  * Methods that change a chat's messages or the bot's place in it, beyond sending: editMessageCaption, pinning and
- * unpinning, leaveChat; and the `pinned_message` getChat shows.
+ * unpinning, leaveChat; and getChat, which shows the chat's `pinned_message`. Built on the helpers of
+ * `bot-api-methods.ts`, which never imports this file: the door looks a method up here first, then there.
  */
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -171,7 +173,7 @@ function pinnedIds(ctx: MethodContext, chat: PinChat): number[] {
 }
 
 /** getChat's `pinned_message`: the most recent pinned message (by sending date), without the message it answers. */
-export function withPinnedMessage(ctx: MethodContext, target: SendTarget, info: Json): Json {
+function withPinnedMessage(ctx: MethodContext, target: SendTarget, info: Json): Json {
   const { world, session } = ctx;
   const [id] = pinnedIds(ctx, pinChatOf(ctx, target));
   if (id === undefined) return info;
@@ -207,10 +209,26 @@ const leaveChat: Method = (ctx) => {
   return ok(true);
 };
 
-export const CHAT_MANAGEMENT_METHODS: Record<string, Method> = {
+/** getChat as `bot-api-methods.ts` answers it (which checks the chat can be seen), with the chat's pinned message. */
+const getChat: Method = async (ctx) => {
+  const base = findMethod('getChat');
+  if (!base) throw new Error('getChat is missing from the Bot API methods');
+  const answer = await base.fn(ctx);
+  const target = chatTarget(ctx, () => BotApiError.chatNotFound());
+  return { ...answer, result: withPinnedMessage(ctx, target, answer.result as Json) };
+};
+
+const METHODS: Record<string, Method> = {
   editMessageCaption,
   pinChatMessage,
   unpinChatMessage,
   unpinAllChatMessages,
   leaveChat,
+  getChat,
 };
+const BY_LOWER_NAME = new Map(Object.entries(METHODS).map(([name, fn]) => [name.toLowerCase(), { name, fn }]));
+
+/** One of these methods, by its case-insensitive name (as the Bot API takes them). */
+export function findChatManagementMethod(name: string): { name: string; fn: Method } | undefined {
+  return BY_LOWER_NAME.get(name.toLowerCase());
+}

@@ -253,6 +253,37 @@ describe('world snapshot', () => {
     expect(restored.findBasicGroup(group.id)?.messages).toEqual([expect.objectContaining({ text: 'notes', media })]);
   });
 
+  it('keeps pinned messages of channels, basic groups and private chats, and edited group captions', () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111')!;
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const channel = world.findChannel('@shopnews')!;
+    const group = world.createBasicGroup({ title: 'Club', ownerPhone: ann.phone, bots: [{ id: bot.id, admin: true }] });
+    const media = { kind: 'photo' as const, fileId: 'file-1', size: 1 };
+    const photo = world.sendBasicGroupBotMessage(group.id, bot.id, 'cover', { media });
+    world.editBasicGroupMessage(group.id, photo.id, 'new cover', [{ type: 'bold', offset: 0, length: 3 }]);
+    const [start] = world.privateMessagesOf('bot', bot.id);
+    const privateChat = { kind: 'private' as const, userId: bob.id, peerKind: 'bot' as const, peerId: bot.id };
+    world.pinMessages({ kind: 'channel', channel }, [1], true);
+    world.pinMessages({ kind: 'group', group }, [photo.id], true);
+    world.pinMessages(privateChat, [start!.id], true);
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+
+    const channelBack = restored.findChannel('@shopnews')!;
+    const groupBack = restored.findBasicGroup(group.id)!;
+    expect(restored.pinnedMessageIds({ kind: 'channel', channel: channelBack })).toEqual([1]);
+    expect(restored.pinnedMessageIds({ kind: 'group', group: groupBack })).toEqual([photo.id]);
+    expect(restored.pinnedMessageIds(privateChat)).toEqual([start!.id]);
+    expect(groupBack.messages.find((m) => m.id === photo.id)).toMatchObject({
+      text: 'new cover',
+      editDate: expect.any(Number),
+      entities: [{ type: 'bold', offset: 0, length: 3 }],
+    });
+  });
+
   it('keeps QR login tokens as bytes', () => {
     const world = new SandboxWorld();
     const token = world.createLoginToken('aa', 30);

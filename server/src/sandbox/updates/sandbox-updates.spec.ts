@@ -63,6 +63,56 @@ describe('SandboxUpdates', () => {
     updates.close();
   });
 
+  it('gives a client that missed pins and a group caption edit the updates in its difference', () => {
+    const world = new SandboxWorld();
+    const updates = attach(world);
+    const ann = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const bot = world.createBot({ username: 'club_bot' });
+    const group = world.createBasicGroup({ title: 'Club', ownerPhone: ann.phone, bots: [{ id: bot.id, admin: true }] });
+    const channel = world.createChannel({ title: 'News', ownerPhone: ann.phone });
+    const photo = world.sendBasicGroupBotMessage(group.id, bot.id, 'cover', {
+      media: { kind: 'photo', fileId: 'f', size: 1 },
+    });
+    world.postToChannel(channel.id, { text: 'rules' });
+    const before = updates.getState(ann.id);
+    const channelPts = channel.pts;
+
+    world.editBasicGroupMessage(group.id, photo.id, 'new cover', []);
+    world.pinMessages({ kind: 'group', group }, [photo.id], true);
+    world.pinMessages({ kind: 'channel', channel }, [1], true);
+
+    const diff = updates.getDifference(ann.id, {
+      _: 'updates.getDifference',
+      pts: before.pts,
+      date: before.date,
+      qts: 0,
+    });
+    expect(diff).toMatchObject({
+      _: 'updates.difference',
+      other_updates: expect.arrayContaining([
+        expect.objectContaining({ _: 'updateEditMessage', message: expect.objectContaining({ message: 'new cover' }) }),
+        expect.objectContaining({
+          _: 'updatePinnedMessages',
+          pinned: true,
+          peer: { _: 'peerChat', chat_id: BigInt(group.id) },
+          messages: [photo.id],
+        }),
+      ]),
+      chats: expect.arrayContaining([expect.objectContaining({ _: 'chat', id: BigInt(group.id) })]),
+    });
+    const channelDiff = updates.getChannelDifference(ann.id, channel, {
+      _: 'updates.getChannelDifference',
+      pts: channelPts,
+      limit: 100,
+    });
+    expect(channelDiff).toMatchObject({
+      _: 'updates.channelDifference',
+      pts: channelPts + 1,
+      other_updates: [{ _: 'updatePinnedChannelMessages', pinned: true, messages: [1], pts: channelPts + 1 }],
+    });
+    updates.close();
+  });
+
   it('keeps its state in the world, so a stored and restored world answers the same difference and counts on', () => {
     const world = new SandboxWorld();
     attach(world);
