@@ -1,10 +1,9 @@
-import { Api, type TelegramClient } from 'telegram';
+import { Api } from 'telegram';
 import { Raw } from 'telegram/events';
-import { returnBigInt } from 'telegram/Helpers';
-import type { Telegram } from 'telegraf';
 import { eventually } from '../helpers/eventually';
-import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
-import { type MtprotoKit, newUser, signedInClient, startMtprotoKit } from './mtproto-kit';
+import { type BotChat, botChatOf, CHAT_KINDS, type ChatKind, sandboxForSuite } from './bot-chats';
+import { rawBotCall } from './bot-helpers';
+import type { MtprotoKit } from './mtproto-kit';
 
 /** A 1×1 PNG: a real image, so the sandbox takes it as a photo. */
 const PNG = Buffer.from(
@@ -12,25 +11,12 @@ const PNG = Buffer.from(
   'base64',
 );
 
-const KINDS = ['private', 'channel', 'supergroup', 'group'] as const;
-type Kind = (typeof KINDS)[number];
-
-/** A chat with the bot in it (an administrator where there are any) and a member's signed-in gramjs app. */
-interface Chat {
-  kind: Kind;
-  /** The chat's Bot API id. */
-  chatId: number;
-  bot: { id: number; token: string; username: string };
-  tg: Telegram;
-  app: TelegramClient;
-  peer: Api.TypeInputPeer;
-  /** Every update pushed to the app, as gramjs reads it. */
+/** A chat of the bot's, with every update pushed to the member's app, as gramjs reads them. */
+type Chat = BotChat & {
   pushed: Api.TypeUpdate[];
   /** A message of the chat as the app reads it now. */
   read(id: number): Promise<Api.Message | undefined>;
-  /** A text message someone other than the bot writes in the chat; its id. */
-  write(text: string): Promise<number>;
-}
+};
 
 /** Telegram's answer to a raw call, as `{ status, description }`. */
 async function refusalOf(
@@ -44,80 +30,22 @@ async function refusalOf(
 }
 
 describe('sandbox: bots edit captions, pin messages and leave chats (real telegraf and gramjs)', () => {
-  let kit: MtprotoKit;
+  const suite = sandboxForSuite();
 
-  beforeAll(async () => {
-    kit = await startMtprotoKit();
-    // Several calls a test to one chat: Telegram's per-chat pace is not what these tests are about.
-    await control(kit.sandbox, 'POST', '/sandbox/limits', { enabled: false });
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-
-  async function chatOf(kind: Kind, botRights?: { admin?: boolean; can_post_messages?: boolean }): Promise<Chat> {
-    const { sandbox } = kit;
-    const member = await newUser(kit, { firstName: 'Ann' });
-    const bot = await newBot(sandbox);
-    const app = await signedInClient(kit, member);
-    let chatId: number;
-    let peer: Api.TypeInputPeer;
-    let write: (text: string) => Promise<number>;
-    if (kind === 'private') {
-      write = async (text) =>
-        (await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: member.phone, text })).body
-          .message_id;
-      // The user writes first: a bot cannot start a conversation.
-      await write('/start');
-      const botUser = (await app.invoke(new Api.contacts.ResolveUsername({ username: bot.username })))
-        .users[0] as Api.User;
-      chatId = member.id;
-      peer = new Api.InputPeerUser({ userId: botUser.id, accessHash: returnBigInt(botUser.accessHash ?? 0) });
-    } else if (kind === 'group') {
-      const created = await control(sandbox, 'POST', '/sandbox/groups', {
-        title: 'Book club',
-        owner_phone: member.phone,
-        bots: [{ id: bot.id, admin: botRights?.admin ?? true }],
-      });
-      if (created.status !== 201) throw new Error(`group not created: ${JSON.stringify(created.body)}`);
-      const groupId: number = created.body.id;
-      chatId = created.body.bot_api_id;
-      peer = new Api.InputPeerChat({ chatId: returnBigInt(groupId) });
-      write = async (text) =>
-        (await control(sandbox, 'POST', `/sandbox/groups/${groupId}/messages`, { from_phone: member.phone, text })).body
-          .message_id;
-    } else {
-      const channel = await newChannel(sandbox, member.phone, { megagroup: kind === 'supergroup' });
-      await addBotToChannel(sandbox, channel.id, bot.id, botRights);
-      chatId = channel.id;
-      peer = new Api.InputPeerChannel({
-        channelId: returnBigInt(channel.channel_id),
-        accessHash: returnBigInt(channel.access_hash),
-      });
-      write = async (text) =>
-        (
-          await control(sandbox, 'POST', `/sandbox/channels/${channel.id}/messages`, {
-            text,
-            ...(kind === 'supergroup' ? { from_phone: member.phone } : {}),
-          })
-        ).body.message_id;
-    }
-    const read = async (id: number): Promise<Api.Message | undefined> => {
-      const history = (await app.invoke(new Api.messages.GetHistory({ peer, limit: 50 }))) as Api.messages.Messages;
-      return (history.messages as Api.Message[]).find((m) => m.id === id);
-    };
+  async function chatOf(kind: ChatKind, botRights?: { admin?: boolean; can_post_messages?: boolean }): Promise<Chat> {
+    const chat = await botChatOf(suite.kit, kind, botRights);
     const pushed: Api.TypeUpdate[] = [];
-    app.addEventHandler((u: Api.TypeUpdate) => pushed.push(u), new Raw({}));
-    // The app has read the chat once, as an app does before it follows a chat's updates.
-    await read(0);
-    return { kind, chatId, bot, tg: telegramFor(sandbox, bot.token), app, peer, pushed, read, write };
+    chat.app.addEventHandler((u: Api.TypeUpdate) => pushed.push(u), new Raw({}));
+    const read = async (id: number): Promise<Api.Message | undefined> =>
+      (await chat.history()).find((m) => m.id === id);
+    return { ...chat, pushed, read };
   }
 
   const sendPhoto = async (chat: Chat, caption: string): Promise<any> =>
     chat.tg.sendPhoto(chat.chatId, { source: PNG, filename: 'cover.png' }, { caption });
 
   describe('editMessageCaption', () => {
-    describe.each(KINDS)('in a %s', (kind) => {
+    describe.each(CHAT_KINDS)('in a %s', (kind) => {
       it("edits the caption of the bot's photo, and the member's app is pushed the edit and reads the new caption", async () => {
         const chat = await chatOf(kind);
         const sent = await sendPhoto(chat, 'old cover');
@@ -155,7 +83,7 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
       it('takes the caption away when none is given, and answers "message is not modified" for the same caption', async () => {
         const chat = await chatOf(kind);
         const sent = await sendPhoto(chat, 'cover');
-        const same = await refusalOf(kit, chat.bot.token, 'editMessageCaption', {
+        const same = await refusalOf(suite.kit, chat.bot.token, 'editMessageCaption', {
           chat_id: chat.chatId,
           message_id: sent.message_id,
           caption: 'cover',
@@ -177,7 +105,11 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
         const text = (await chat.tg.sendMessage(chat.chatId, 'just text')) as any;
         const theirs = await chat.write('written by the member');
         const call = (message_id: number) =>
-          refusalOf(kit, chat.bot.token, 'editMessageCaption', { chat_id: chat.chatId, message_id, caption: 'x' });
+          refusalOf(suite.kit, chat.bot.token, 'editMessageCaption', {
+            chat_id: chat.chatId,
+            message_id,
+            caption: 'x',
+          });
 
         expect(await call(999_999)).toEqual({ status: 400, description: 'Bad Request: message to edit not found' });
         expect(await call(text.message_id)).toEqual({
@@ -192,14 +124,14 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
       const chat = await chatOf('channel');
       const sent = await sendPhoto(chat, 'cover');
       expect(
-        await refusalOf(kit, chat.bot.token, 'editMessageCaption', {
+        await refusalOf(suite.kit, chat.bot.token, 'editMessageCaption', {
           chat_id: chat.chatId,
           message_id: sent.message_id,
           caption: 'a'.repeat(1025),
         }),
       ).toEqual({ status: 400, description: 'Bad Request: message caption is too long' });
       expect(
-        await refusalOf(kit, chat.bot.token, 'editMessageCaption', { inline_message_id: 'AAAA', caption: 'x' }),
+        await refusalOf(suite.kit, chat.bot.token, 'editMessageCaption', { inline_message_id: 'AAAA', caption: 'x' }),
       ).toEqual({ status: 400, description: 'Bad Request: MESSAGE_ID_INVALID' });
       // A caption of exactly 1024 characters is fine.
       const long = (await chat.tg.editMessageCaption(chat.chatId, sent.message_id, undefined, 'b'.repeat(1024))) as any;
@@ -208,7 +140,7 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
   });
 
   describe('pinChatMessage, unpinChatMessage, unpinAllChatMessages', () => {
-    describe.each(KINDS)('in a %s', (kind) => {
+    describe.each(CHAT_KINDS)('in a %s', (kind) => {
       it("pins and unpins: getChat shows the most recent pinned message, and the member's app sees the pins", async () => {
         const chat = await chatOf(kind);
         const older = await chat.write('house rules');
@@ -265,9 +197,9 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
       it('refuses to pin a missing message, and to unpin when nothing is pinned', async () => {
         const chat = await chatOf(kind);
         expect(
-          await refusalOf(kit, chat.bot.token, 'pinChatMessage', { chat_id: chat.chatId, message_id: 999_999 }),
+          await refusalOf(suite.kit, chat.bot.token, 'pinChatMessage', { chat_id: chat.chatId, message_id: 999_999 }),
         ).toEqual({ status: 400, description: 'Bad Request: message to pin not found' });
-        expect(await refusalOf(kit, chat.bot.token, 'unpinChatMessage', { chat_id: chat.chatId })).toEqual({
+        expect(await refusalOf(suite.kit, chat.bot.token, 'unpinChatMessage', { chat_id: chat.chatId })).toEqual({
           status: 400,
           description: 'Bad Request: message to unpin not found',
         });
@@ -285,11 +217,15 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
         status: 400,
         description: 'Bad Request: not enough rights to manage pinned messages in the chat',
       };
-      expect(await refusalOf(kit, chat.bot.token, 'pinChatMessage', { chat_id: chat.chatId, message_id: id })).toEqual(
+      expect(
+        await refusalOf(suite.kit, chat.bot.token, 'pinChatMessage', { chat_id: chat.chatId, message_id: id }),
+      ).toEqual(notEnough);
+      expect(await refusalOf(suite.kit, chat.bot.token, 'unpinChatMessage', { chat_id: chat.chatId })).toEqual(
         notEnough,
       );
-      expect(await refusalOf(kit, chat.bot.token, 'unpinChatMessage', { chat_id: chat.chatId })).toEqual(notEnough);
-      expect(await refusalOf(kit, chat.bot.token, 'unpinAllChatMessages', { chat_id: chat.chatId })).toEqual(notEnough);
+      expect(await refusalOf(suite.kit, chat.bot.token, 'unpinAllChatMessages', { chat_id: chat.chatId })).toEqual(
+        notEnough,
+      );
     });
   });
 
@@ -309,13 +245,16 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
           new_chat_member: { user: { id: chat.bot.id }, status: 'left' },
         });
 
-        const send = await refusalOf(kit, chat.bot.token, 'sendMessage', { chat_id: chat.chatId, text: 'still here?' });
+        const send = await refusalOf(suite.kit, chat.bot.token, 'sendMessage', {
+          chat_id: chat.chatId,
+          text: 'still here?',
+        });
         expect(send).toEqual({
           status: 403,
           description: `Forbidden: bot is not a member of the ${kind === 'group' ? 'group' : kind} chat`,
         });
         // The chat is private: once out, the bot cannot see it, nor leave it again.
-        expect(await refusalOf(kit, chat.bot.token, 'leaveChat', { chat_id: chat.chatId })).toEqual({
+        expect(await refusalOf(suite.kit, chat.bot.token, 'leaveChat', { chat_id: chat.chatId })).toEqual({
           status: 400,
           description: 'Bad Request: chat not found',
         });
@@ -324,11 +263,11 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
 
     it("refuses a private chat and a chat that does not exist, in Telegram's words", async () => {
       const chat = await chatOf('private');
-      expect(await refusalOf(kit, chat.bot.token, 'leaveChat', { chat_id: chat.chatId })).toEqual({
+      expect(await refusalOf(suite.kit, chat.bot.token, 'leaveChat', { chat_id: chat.chatId })).toEqual({
         status: 400,
         description: "Bad Request: chat member status can't be changed in private chats",
       });
-      expect(await refusalOf(kit, chat.bot.token, 'leaveChat', { chat_id: -1009999999999 })).toEqual({
+      expect(await refusalOf(suite.kit, chat.bot.token, 'leaveChat', { chat_id: -1009999999999 })).toEqual({
         status: 400,
         description: 'Bad Request: chat not found',
       });

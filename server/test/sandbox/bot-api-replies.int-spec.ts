@@ -1,10 +1,9 @@
-import { Api, type TelegramClient } from 'telegram';
+import { Api } from 'telegram';
 import { NewMessage, type NewMessageEvent } from 'telegram/events';
-import { returnBigInt } from 'telegram/Helpers';
-import { Telegraf, type Telegram } from 'telegraf';
+import { Telegraf } from 'telegraf';
 import { eventually } from '../helpers/eventually';
-import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
-import { type MtprotoKit, newUser, signedInClient, startMtprotoKit } from './mtproto-kit';
+import { addBotToChannel, control, newBot, rawBotCall, telegramFor } from './bot-helpers';
+import { type BotChat, botChatOf, CHAT_KINDS, type ChatKind, sandboxForSuite } from './bot-chats';
 
 /** A 1×1 PNG: a real image, so the sandbox takes it as a photo. */
 const PNG = Buffer.from(
@@ -15,95 +14,17 @@ const PNG = Buffer.from(
 /** What telegraf's TelegramError carries of Telegram's answer. */
 const refusal = (error_code: number, description: string) => ({ response: { ok: false, error_code, description } });
 
-const KINDS = ['private', 'channel', 'supergroup', 'group'] as const;
-type Kind = (typeof KINDS)[number];
-
-/** A chat a bot may write to, with a member's signed-in gramjs app that reads it. */
-interface Chat {
-  kind: Kind;
-  /** The chat's Bot API id. */
-  chatId: number;
-  bot: { id: number; token: string; username: string };
-  tg: Telegram;
-  app: TelegramClient;
-  /** The chat as the app names it. */
-  peer: Api.TypeInputPeer;
-  /** The messages of the chat pushed to the app, as gramjs reads them. */
-  pushed: Api.Message[];
-  /** The chat's history as the app reads it, newest first. */
-  history(): Promise<Api.Message[]>;
-  /** A message someone else writes in the chat (the member, or the channel itself); its id. */
-  write(text: string): Promise<number>;
-}
+/** A chat of the bot's, with the messages of it pushed to the member's app, as gramjs reads them. */
+type Chat = BotChat & { pushed: Api.Message[] };
 
 describe('sandbox: bots reply to messages and keep their formatting (real telegraf and gramjs)', () => {
-  let kit: MtprotoKit;
+  const suite = sandboxForSuite();
 
-  beforeAll(async () => {
-    kit = await startMtprotoKit();
-    // Several sends a test to one chat: Telegram's per-chat pace is not what these tests are about.
-    await control(kit.sandbox, 'POST', '/sandbox/limits', { enabled: false });
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-
-  async function chatOf(kind: Kind): Promise<Chat> {
-    const { sandbox } = kit;
-    const member = await newUser(kit, { firstName: 'Ann' });
-    const bot = await newBot(sandbox);
-    const app = await signedInClient(kit, member);
-    let chatId: number;
-    let peer: Api.TypeInputPeer;
-    let write: (text: string) => Promise<number>;
-    if (kind === 'private') {
-      const toBot = async (text: string): Promise<number> =>
-        (await control(sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: member.phone, text })).body
-          .message_id;
-      // The user writes first: a bot cannot start a conversation.
-      await toBot('/start');
-      const botUser = (await app.invoke(new Api.contacts.ResolveUsername({ username: bot.username })))
-        .users[0] as Api.User;
-      chatId = member.id;
-      peer = new Api.InputPeerUser({ userId: botUser.id, accessHash: returnBigInt(botUser.accessHash ?? 0) });
-      write = toBot;
-    } else if (kind === 'group') {
-      const created = await control(sandbox, 'POST', '/sandbox/groups', {
-        title: 'Book club',
-        owner_phone: member.phone,
-        bots: [{ id: bot.id, admin: true }],
-      });
-      if (created.status !== 201) throw new Error(`group not created: ${JSON.stringify(created.body)}`);
-      const groupId: number = created.body.id;
-      chatId = created.body.bot_api_id;
-      peer = new Api.InputPeerChat({ chatId: returnBigInt(groupId) });
-      write = async (text) =>
-        (await control(sandbox, 'POST', `/sandbox/groups/${groupId}/messages`, { from_phone: member.phone, text })).body
-          .message_id;
-    } else {
-      const channel = await newChannel(sandbox, member.phone, { megagroup: kind === 'supergroup' });
-      await addBotToChannel(sandbox, channel.id, bot.id);
-      chatId = channel.id;
-      peer = new Api.InputPeerChannel({
-        channelId: returnBigInt(channel.channel_id),
-        accessHash: returnBigInt(channel.access_hash),
-      });
-      write = async (text) =>
-        (
-          await control(sandbox, 'POST', `/sandbox/channels/${channel.id}/messages`, {
-            text,
-            ...(kind === 'supergroup' ? { from_phone: member.phone } : {}),
-          })
-        ).body.message_id;
-    }
-    const history = async (): Promise<Api.Message[]> =>
-      ((await app.invoke(new Api.messages.GetHistory({ peer, limit: 20 }))) as Api.messages.Messages)
-        .messages as Api.Message[];
+  async function chatOf(kind: ChatKind): Promise<Chat> {
+    const chat = await botChatOf(suite.kit, kind);
     const pushed: Api.Message[] = [];
-    app.addEventHandler((e: NewMessageEvent) => pushed.push(e.message), new NewMessage({}));
-    // The app has read the chat once, as an app does before it follows a chat's updates.
-    await history();
-    return { kind, chatId, bot, tg: telegramFor(sandbox, bot.token), app, peer, pushed, history, write };
+    chat.app.addEventHandler((e: NewMessageEvent) => pushed.push(e.message), new NewMessage({}));
+    return { ...chat, pushed };
   }
 
   /** The pushed message with this id, once it has arrived. */
@@ -112,7 +33,7 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
 
   const replyToOf = (m: Api.Message | undefined): number | undefined => m?.replyTo?.replyToMsgId;
 
-  describe.each(KINDS)('in a %s', (kind) => {
+  describe.each(CHAT_KINDS)('in a %s', (kind) => {
     it('answers a message with reply_parameters: the answer nests it, and the app shows the reply', async () => {
       const chat = await chatOf(kind);
       const questionId = await chat.write('which chapter?');
@@ -260,7 +181,7 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
 
   it("answers with ctx.reply in a Telegraf bot's handler, and the user's reply to it nests the bot's message", async () => {
     const chat = await chatOf('private');
-    const bot = new Telegraf(chat.bot.token, { telegram: { apiRoot: kit.sandbox.httpUrl, webhookReply: false } });
+    const bot = new Telegraf(chat.bot.token, { telegram: { apiRoot: suite.kit.sandbox.httpUrl, webhookReply: false } });
     const answers: any[] = [];
     bot.on('message', async (ctx) => {
       answers.push(await ctx.reply('got it', { reply_parameters: { message_id: ctx.message.message_id } }));
@@ -295,14 +216,14 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
 
   it("tells another administrator bot of a channel the post the bot's post answers", async () => {
     const chat = await chatOf('channel');
-    const other = await newBot(kit.sandbox);
-    await addBotToChannel(kit.sandbox, chat.chatId, other.id);
+    const other = await newBot(suite.kit.sandbox);
+    await addBotToChannel(suite.kit.sandbox, chat.chatId, other.id);
     const firstId = await chat.write('first post');
     const reply = (await chat.tg.sendMessage(chat.chatId, 'a follow-up', {
       reply_parameters: { message_id: firstId },
     })) as any;
 
-    const posts = await telegramFor(kit.sandbox, other.token).getUpdates(0, 100, 0, ['channel_post']);
+    const posts = await telegramFor(suite.kit.sandbox, other.token).getUpdates(0, 100, 0, ['channel_post']);
     const heard = posts.find((u) => 'channel_post' in u && u.channel_post.message_id === reply.message_id) as any;
     expect(heard?.channel_post.reply_to_message).toMatchObject({ message_id: firstId, text: 'first post' });
   });
@@ -310,7 +231,11 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
   it("answers Telegram's errors for a reply_parameters that is not an object", async () => {
     const chat = await chatOf('channel');
     const call = (reply_parameters: unknown) =>
-      rawBotCall(kit.sandbox, chat.bot.token, 'sendMessage', { chat_id: chat.chatId, text: 'hi', reply_parameters });
+      rawBotCall(suite.kit.sandbox, chat.bot.token, 'sendMessage', {
+        chat_id: chat.chatId,
+        text: 'hi',
+        reply_parameters,
+      });
     expect((await call('{not json')).body).toEqual({
       ok: false,
       error_code: 400,
@@ -330,13 +255,14 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
   it('takes reply_to_message_id and allow_sending_without_reply as an older client sends them, form or JSON', async () => {
     const chat = await chatOf('supergroup');
     const askedId = await chat.write('anyone there?');
-    const url = `${kit.sandbox.httpUrl}/bot${chat.bot.token}/sendMessage`;
+    const url = `${suite.kit.sandbox.httpUrl}/bot${chat.bot.token}/sendMessage`;
     const form = (fields: Record<string, string>) =>
       fetch(url, { method: 'POST', body: new URLSearchParams(fields) }).then(async (r) => ({
         status: r.status,
         body: (await r.json()) as any,
       }));
-    const json = (fields: Record<string, unknown>) => rawBotCall(kit.sandbox, chat.bot.token, 'sendMessage', fields);
+    const json = (fields: Record<string, unknown>) =>
+      rawBotCall(suite.kit.sandbox, chat.bot.token, 'sendMessage', fields);
     const chatId = String(chat.chatId);
 
     const byForm = await form({ chat_id: chatId, text: 'here', reply_to_message_id: String(askedId) });
@@ -345,7 +271,7 @@ describe('sandbox: bots reply to messages and keep their formatting (real telegr
     expect(byJson.body.result.reply_to_message).toMatchObject({ message_id: askedId });
     expect(replyToOf(await pushedMessage(chat, byJson.body.result.message_id))).toBe(askedId);
     // The control API's record of what the bot sent names the message it answered.
-    const sent = await control(kit.sandbox, 'GET', `/sandbox/bots/${chat.bot.id}/sent`);
+    const sent = await control(suite.kit.sandbox, 'GET', `/sandbox/bots/${chat.bot.id}/sent`);
     expect(sent.body).toEqual([
       expect.objectContaining({ message_id: byForm.body.result.message_id, reply_to_message_id: askedId }),
       expect.objectContaining({ message_id: byJson.body.result.message_id, reply_to_message_id: askedId }),

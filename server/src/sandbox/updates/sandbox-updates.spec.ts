@@ -9,6 +9,10 @@ function attach(world: SandboxWorld, pushed: [number, TlObject | undefined][] = 
   return new SandboxUpdates(world, DEFAULT_UPDATE_LIMITS, (userId, build) => pushed.push([userId, build()]));
 }
 
+/** What a client that last saw `state` is missing. */
+const differenceSince = (updates: SandboxUpdates, userId: number, state: TlObject): TlObject =>
+  updates.getDifference(userId, { _: 'updates.getDifference', pts: state.pts, date: state.date, qts: 0 });
+
 describe('SandboxUpdates', () => {
   it('records each side of a private message in its own box and hands every side a push', () => {
     const world = new SandboxWorld();
@@ -48,12 +52,7 @@ describe('SandboxUpdates', () => {
     });
     // No pts moved: the contact is sequenced only.
     expect(updates.userPts(ann.id)).toBe(before.pts);
-    const diff = updates.getDifference(ann.id, {
-      _: 'updates.getDifference',
-      pts: before.pts,
-      date: before.date,
-      qts: 0,
-    });
+    const diff = differenceSince(updates, ann.id, before);
     expect(diff).toMatchObject({
       _: 'updates.difference',
       other_updates: [{ _: 'updatePeerSettings' }],
@@ -81,12 +80,7 @@ describe('SandboxUpdates', () => {
     world.pinMessages({ kind: 'group', group }, [photo.id], true);
     world.pinMessages({ kind: 'channel', channel }, [1], true);
 
-    const diff = updates.getDifference(ann.id, {
-      _: 'updates.getDifference',
-      pts: before.pts,
-      date: before.date,
-      qts: 0,
-    });
+    const diff = differenceSince(updates, ann.id, before);
     expect(diff).toMatchObject({
       _: 'updates.difference',
       other_updates: expect.arrayContaining([
