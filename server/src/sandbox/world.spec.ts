@@ -1,6 +1,7 @@
 import {
   ID_BLOCKS,
   type MemberChangedEvent,
+  type MessagesPinnedEvent,
   SandboxConflictError,
   SandboxInvalidError,
   SandboxNotFoundError,
@@ -359,5 +360,46 @@ describe('SandboxWorld', () => {
     expect(world.readChannelHistory(reader.id, group.id, after.id)).toBeUndefined();
     expect(world.channelUnreadCount(reader.id, group)).toBe(0);
     expect(world.channelsOfUser(reader.id).map((c) => c.id)).toEqual([group.id]);
+  });
+
+  it("pins messages once each, newest first, tells each change once and moves a channel's pts only on a change", () => {
+    const owner = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const bot = world.createBot({ username: 'pin_bot' });
+    const channel = world.createChannel({ title: 'News', ownerPhone: owner.phone });
+    const [first, second, third] = ['a', 'b', 'c'].map((text) => world.postToChannel(channel.id, { text }));
+    const told: number[][] = [];
+    world.on(WorldEvent.MessagesPinned, (e: MessagesPinnedEvent) => told.push(e.messageIds));
+    const chat = { kind: 'channel' as const, channel };
+    const pts = channel.pts;
+
+    expect(world.pinMessages(chat, [first!.id, third!.id, 999], true)).toEqual([first!.id, third!.id]);
+    expect(world.pinMessages(chat, [first!.id], true)).toEqual([]);
+    expect(channel.pts).toBe(pts + 1);
+    expect(world.pinnedMessageIds(chat)).toEqual([third!.id, first!.id]);
+    // A deleted message is pinned no more.
+    world.deleteChannelMessage(channel.id, third!.id);
+    expect(world.pinnedMessageIds(chat)).toEqual([first!.id]);
+    expect(world.pinMessages(chat, [first!.id, second!.id], false)).toEqual([first!.id]);
+    expect(world.pinnedMessageIds(chat)).toEqual([]);
+    expect(told).toEqual([[first!.id, third!.id], [first!.id]]);
+
+    // A private chat's pins are the chat's, whichever side wrote the message.
+    const mine = world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: owner.id,
+      toKind: 'bot',
+      toId: bot.id,
+      text: 'hi',
+    });
+    const theirs = world.sendPrivateMessage({
+      fromKind: 'bot',
+      fromId: bot.id,
+      toKind: 'user',
+      toId: owner.id,
+      text: 'yo',
+    });
+    const dm = { kind: 'private' as const, userId: owner.id, peerKind: 'bot' as const, peerId: bot.id };
+    world.pinMessages(dm, [mine.id, theirs.id], true);
+    expect(world.pinnedMessageIds(dm)).toEqual([theirs.id, mine.id]);
   });
 });

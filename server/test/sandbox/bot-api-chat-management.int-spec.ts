@@ -41,6 +41,23 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
     return { ...chat, pushed, read };
   }
 
+  /** The message the app's pinned bar shows: the chat's full info's `pinned_msg_id`. */
+  async function pinnedBarOf(chat: Chat): Promise<number | undefined> {
+    if (chat.peer instanceof Api.InputPeerChannel) {
+      const { channelId, accessHash } = chat.peer;
+      const full = await chat.app.invoke(
+        new Api.channels.GetFullChannel({ channel: new Api.InputChannel({ channelId, accessHash }) }),
+      );
+      return (full.fullChat as Api.ChannelFull).pinnedMsgId ?? undefined;
+    }
+    if (chat.peer instanceof Api.InputPeerUser) {
+      const { userId, accessHash } = chat.peer;
+      const full = await chat.app.invoke(new Api.users.GetFullUser({ id: new Api.InputUser({ userId, accessHash }) }));
+      return full.fullUser.pinnedMsgId ?? undefined;
+    }
+    return undefined;
+  }
+
   const sendPhoto = async (chat: Chat, caption: string): Promise<any> =>
     chat.tg.sendPhoto(chat.chatId, { source: PNG, filename: 'cover.png' }, { caption });
 
@@ -168,6 +185,8 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
         );
         expect((await chat.read(older))?.pinned).toBe(true);
         expect((await chat.read(newer))?.pinned).toBe(true);
+        // The app's pinned bar shows the most recent one too (a basic group's full info is not served).
+        if (chat.kind !== 'group') expect(await pinnedBarOf(chat)).toBe(newer);
 
         // Without a message_id, the most recent pinned message goes.
         expect(await chat.tg.unpinChatMessage(chat.chatId)).toBe(true);
@@ -190,6 +209,7 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
         await chat.tg.pinChatMessage(chat.chatId, older);
         expect(await chat.tg.unpinAllChatMessages(chat.chatId)).toBe(true);
         expect(await pinnedOf()).toBeUndefined();
+        expect(await pinnedBarOf(chat)).toBeUndefined();
         expect((await chat.read(older))?.pinned).toBeFalsy();
         expect((await chat.read(newer))?.pinned).toBeFalsy();
       });

@@ -512,6 +512,8 @@ export class RpcService {
         notify_settings: emptyNotifySettings(),
         common_chats_count: id === me.id ? 0 : commonChats,
         bot_info: e.kind === 'bot' ? { _: 'botInfo', user_id: BigInt(id), description: '', commands: [] } : undefined,
+        // The pinned bar of the private chat with them: its most recent pinned message.
+        pinned_msg_id: this.world.pinnedMessageIds({ kind: 'private', userId: me.id, peerKind: e.kind, peerId: id })[0],
       },
       chats: [],
       users: [this.entityToTl(e, me.id)],
@@ -959,6 +961,7 @@ export class RpcService {
         chat_photo: { _: 'photoEmpty', id: 0n },
         notify_settings: emptyNotifySettings(),
         bot_info: [],
+        pinned_msg_id: this.world.pinnedMessageIds({ kind: 'channel', channel })[0],
         pts: channel.pts,
       },
       chats: [channelToTl(channel, me.id)],
