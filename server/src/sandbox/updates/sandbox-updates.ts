@@ -24,6 +24,7 @@ import {
   peerChannel,
   peerUser,
   entitiesToTl,
+  fwdHeaderToTl,
   privateMessageToTl,
   unixNow,
   userToTl,
@@ -481,6 +482,7 @@ export class SandboxUpdates {
         pts: entry.pts,
         pts_count: entry.ptsCount,
         date: message.date,
+        fwd_from: fwdHeaderToTl(message.forwardOrigin),
         entities: entitiesToTl(message.entities),
         reply_to:
           message.replyToId === undefined ? undefined : { _: 'messageReplyHeader', reply_to_msg_id: message.replyToId },
