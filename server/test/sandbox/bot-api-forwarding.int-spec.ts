@@ -35,9 +35,8 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
   let kit: MtprotoKit;
 
   beforeAll(async () => {
-    kit = await startMtprotoKit();
     // Several sends to one chat per test: Telegram's per-chat pace is not what these tests are about.
-    await control(kit.sandbox, 'POST', '/sandbox/limits', { enabled: false });
+    kit = await startMtprotoKit({ limitsEnabled: false });
   });
   afterAll(async () => {
     await kit.close();
@@ -73,6 +72,22 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
   async function historyOf(app: App, peer: Api.TypeInputPeer): Promise<Api.Message[]> {
     const res = (await app.client.invoke(new Api.messages.GetHistory({ peer, limit: 20 }))) as Api.messages.Messages;
     return res.messages as Api.Message[];
+  }
+
+  /** A channel with the bot as its administrator, and a reader who has written to the bot (so it may answer). */
+  async function channelAndReader(): Promise<{
+    bot: Bot;
+    tg: Telegram;
+    reader: { id: number; phone: string };
+    channel: { id: number; channel_id: number; access_hash: string };
+  }> {
+    const owner = await newUser(kit, { firstName: 'Olga' });
+    const reader = await newUser(kit, { firstName: 'Rita' });
+    const bot = await newBot(kit.sandbox);
+    const channel = await newChannel(kit.sandbox, owner.phone);
+    await addBotToChannel(kit.sandbox, channel.id, bot.id);
+    await writeToBot(bot, reader, '/start');
+    return { bot, tg: telegramFor(kit.sandbox, bot.token), reader, channel };
   }
 
   async function updatesOf(bot: Bot): Promise<Record<string, any>[]> {
@@ -120,15 +135,9 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
   });
 
   it("forwards a channel post to a private chat with the channel and the post's id as origin; a forward of that forward keeps it", async () => {
-    const owner = await newUser(kit, { firstName: 'Olga' });
-    const reader = await newUser(kit, { firstName: 'Rita' });
-    const bot = await newBot(kit.sandbox);
-    const channel = await newChannel(kit.sandbox, owner.phone);
-    await addBotToChannel(kit.sandbox, channel.id, bot.id);
+    const { bot, tg, reader, channel } = await channelAndReader();
     const postId = await channelPost(channel.id, 'Timetable changes on Monday');
-    await writeToBot(bot, reader, '/start');
     const app = await appOf(reader);
-    const tg = telegramFor(kit.sandbox, bot.token);
 
     const forwarded = (await tg.forwardMessage(reader.id, channel.id, postId)) as Message.TextMessage;
 
@@ -154,14 +163,8 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
   });
 
   it('forwards a photo with its file and formatted caption; copies it with a new caption and answers only its message_id', async () => {
-    const owner = await newUser(kit, { firstName: 'Olga' });
-    const reader = await newUser(kit, { firstName: 'Rita' });
-    const bot = await newBot(kit.sandbox);
-    const channel = await newChannel(kit.sandbox, owner.phone);
-    await addBotToChannel(kit.sandbox, channel.id, bot.id);
-    await writeToBot(bot, reader, '/start');
+    const { bot, tg, reader, channel } = await channelAndReader();
     const app = await appOf(reader);
-    const tg = telegramFor(kit.sandbox, bot.token);
     const photo = await tg.sendPhoto(
       channel.id,
       { source: PNG, filename: 'map.png' },
@@ -258,7 +261,7 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
     expect(seen.fwdFrom?.fromId).toEqual(new Api.PeerUser({ userId: returnBigInt(reader.id) }));
   });
 
-  it("copies a bot's own private message as it last edited it, with a new keyboard and as a reply", async () => {
+  it("copies a bot's own private message as it last edited it, as a reply to the user", async () => {
     const reader = await newUser(kit, { firstName: 'Rita' });
     const bot = await newBot(kit.sandbox);
     const question = await writeToBot(bot, reader, 'what is on?');
@@ -293,6 +296,25 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
     });
   });
 
+  it('takes no reply and no keyboard for a forward, as Telegram reads forwardMessage', async () => {
+    const { bot, reader, channel } = await channelAndReader();
+    const question = await writeToBot(bot, reader, 'any news?');
+    const postId = await channelPost(channel.id, 'Bridge reopened');
+    const res = await rawBotCall(kit.sandbox, bot.token, 'forwardMessage', {
+      chat_id: reader.id,
+      from_chat_id: channel.id,
+      message_id: postId,
+      reply_parameters: { message_id: question },
+      reply_markup: { inline_keyboard: [[{ text: 'More', callback_data: 'more' }]] },
+      disable_notification: true,
+      protect_content: false,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.result).toMatchObject({ text: 'Bridge reopened', forward_origin: { message_id: postId } });
+    expect(res.body.result).not.toHaveProperty('reply_to_message');
+    expect(res.body.result).not.toHaveProperty('reply_markup');
+  });
+
   describe('refusals, as Telegram words them', () => {
     let bot: Bot;
     let tg: Telegram;
@@ -301,14 +323,8 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
     let postId: number;
 
     beforeAll(async () => {
-      const owner = await newUser(kit, { firstName: 'Olga' });
-      reader = await newUser(kit, { firstName: 'Rita' });
-      bot = await newBot(kit.sandbox);
-      channel = await newChannel(kit.sandbox, owner.phone);
-      await addBotToChannel(kit.sandbox, channel.id, bot.id);
+      ({ bot, tg, reader, channel } = await channelAndReader());
       postId = await channelPost(channel.id, 'hello');
-      await writeToBot(bot, reader, '/start');
-      tg = telegramFor(kit.sandbox, bot.token);
     });
 
     it('refuses a message that is not there, or was deleted', async () => {

@@ -120,7 +120,18 @@ function contentOf(ctx: MethodContext, method: string, source: SourceMessage, re
   return { method, caption: source.text || undefined, entities, file };
 }
 
-const forwardMessage: Method = (ctx) => {
+/** What sends take and forwardMessage does not: a forward answers no message and carries no keyboard. */
+const NOT_FORWARD_PARAMS = ['reply_parameters', 'reply_to_message_id', 'reply_markup'];
+
+const forwardMessage: Method = (given) => {
+  const ctx: MethodContext = {
+    world: given.world,
+    session: given.session,
+    params: given.params.without(...NOT_FORWARD_PARAMS),
+    get signal() {
+      return given.signal;
+    },
+  };
   const target = resolveSendTarget(ctx);
   const source = findSource(ctx, 'message to forward not found');
   // disable_notification and protect_content are taken: the sandbox has no notifications and no saving to refuse.
