@@ -160,6 +160,21 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
     // The forward sent on again, back into the channel: still the first post's origin.
     const again = (await tg.forwardMessage(channel.id, reader.id, forwarded.message_id)) as Message.TextMessage;
     expect(again.forward_origin).toEqual(forwarded.forward_origin);
+
+    // The control API lists both with where they came from.
+    const stored = { kind: 'channel', channel_id: channel.channel_id, message_id: postId, date: expect.any(Number) };
+    const inbox = await control(kit.sandbox, 'GET', `/sandbox/users/${reader.phone}/messages`);
+    expect(inbox.body.find((m: { message_id: number }) => m.message_id === forwarded.message_id)).toMatchObject({
+      text: 'Timetable changes on Monday',
+      forward_origin: stored,
+    });
+    const posts = await control(kit.sandbox, 'GET', `/sandbox/channels/${channel.id}/messages`);
+    expect(posts.body.find((m: { message_id: number }) => m.message_id === again.message_id)).toMatchObject({
+      forward_origin: stored,
+    });
+    expect(posts.body.find((m: { message_id: number }) => m.message_id === postId)).not.toHaveProperty(
+      'forward_origin',
+    );
   });
 
   it('forwards a photo with its file and formatted caption; copies it with a new caption and answers only its message_id', async () => {
