@@ -132,6 +132,8 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
     expect(seen.fwdFrom?.fromId).toEqual(new Api.PeerUser({ userId: returnBigInt(writer.id) }));
     expect(seen.fwdFrom?.date).toBe((forwarded.forward_origin as unknown as { date: number }).date);
     expect(seen.fwdFrom?.channelPost ?? null).toBeNull();
+    // The update carries the first author, so the app names them.
+    expect((seen.forward?.sender as Api.User | undefined)?.firstName).toBe('Wes');
   });
 
   it("forwards a channel post to a private chat with the channel and the post's id as origin; a forward of that forward keeps it", async () => {
@@ -274,6 +276,7 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
     expect(toGroup.forward_origin).toMatchObject({ type: 'user', sender_user: { id: reader.id } });
     const seen = await pushedMessage(app, (m) => m.id === toGroup.message_id, 'the forward pushed to the member');
     expect(seen.fwdFrom?.fromId).toEqual(new Api.PeerUser({ userId: returnBigInt(reader.id) }));
+    expect((seen.forward?.sender as Api.User | undefined)?.firstName).toBe('Rita');
   });
 
   it("copies a bot's own private message as it last edited it, as a reply to the user", async () => {

@@ -226,9 +226,29 @@ export function basicGroupToTl(group: SandboxBasicGroup, viewerId: number): TlOb
   };
 }
 
-/** The user or bot who wrote a basic group's message. */
+/**
+ * The person or bot a forward names as its first author, to go in the `users` beside the message (a channel or
+ * supergroup origin names none).
+ */
+export function forwardAuthorIds(message: { forwardOrigin?: SandboxForwardOrigin }): number[] {
+  const origin = message.forwardOrigin;
+  if (origin?.kind === 'user') return [origin.userId];
+  if (origin?.kind === 'bot') return [origin.botId];
+  return [];
+}
+
+/** The user or bot who wrote a basic group's message, and a forward's first author. */
 export function groupMessageAuthorIds(message: BasicGroupMessage): number[] {
-  return [message.fromUserId, message.fromBotId].filter((x): x is number => x !== undefined);
+  return [message.fromUserId, message.fromBotId, ...forwardAuthorIds(message)].filter(
+    (x): x is number => x !== undefined,
+  );
+}
+
+/** The user who wrote a channel's or supergroup's message, the bot that posted it, and a forward's first author. */
+export function channelMessageUserIds(message: ChannelMessage): number[] {
+  return [message.fromUserId, message.viaBotId, ...forwardAuthorIds(message)].filter(
+    (x): x is number => x !== undefined,
+  );
 }
 
 /** A message of a basic group as one of its members (`viewerId`) sees it. */
