@@ -6,6 +6,7 @@ import type {
   SandboxBot,
   SandboxChannel,
   SandboxFile,
+  SandboxForwardOrigin,
   SandboxMessageMedia,
   SandboxUser,
   SandboxWorld,
@@ -15,6 +16,7 @@ import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
 import { extensionOf, imageSize, mimeTypeFor } from './media';
 import { formatText, type FormattedText } from './parse-mode';
+import { FORWARDING_METHODS } from './forwarding';
 import { type Params, parseChatId } from './params';
 import {
   botUserJson,
@@ -25,6 +27,7 @@ import {
   channelFullInfoJson,
   chatMemberJson,
   fileJson,
+  forwardOriginJson,
   getMeJson,
   groupChatJson,
   groupFullInfoJson,
@@ -49,11 +52,11 @@ export interface MethodAnswer {
   description?: string;
 }
 
-type Method = (ctx: MethodContext) => Promise<MethodAnswer> | MethodAnswer;
+export type Method = (ctx: MethodContext) => Promise<MethodAnswer> | MethodAnswer;
 
 type Target = { kind: 'private'; user: SandboxUser } | { kind: 'channel'; channel: SandboxChannel };
 /** Where a bot may send: a private chat, a channel or supergroup, or a basic group. */
-type SendTarget = Target | { kind: 'group'; group: SandboxBasicGroup };
+export type SendTarget = Target | { kind: 'group'; group: SandboxBasicGroup };
 
 const MAX_TEXT = 4096;
 const MAX_CAPTION = 1024;
@@ -89,12 +92,12 @@ const ALL_UPDATE_TYPES = new Set([
 ]);
 
 const now = (): number => Math.floor(Date.now() / 1000);
-const ok = (result: unknown, description?: string): MethodAnswer => ({ result, description });
+export const ok = (result: unknown, description?: string): MethodAnswer => ({ result, description });
 
 // ---- chats and rights ----
 
 /** Resolves chat_id as Telegram does for a bot: user ids, -100… channel ids (number or string), '@username'. */
-function resolveChat(ctx: MethodContext, chatId: number | string): Target {
+export function resolveChat(ctx: MethodContext, chatId: number | string): Target {
   const { world } = ctx;
   if (typeof chatId === 'number' && chatId > 0) {
     const user = world.findUserById(chatId);
@@ -110,7 +113,7 @@ function resolveChat(ctx: MethodContext, chatId: number | string): Target {
 const notMember = (channel: SandboxChannel): BotApiError =>
   BotApiError.forbidden(`bot is not a member of the ${channel.megagroup ? 'supergroup' : 'channel'} chat`);
 
-function botMember(ctx: MethodContext, channel: SandboxChannel) {
+export function botMember(ctx: MethodContext, channel: SandboxChannel) {
   return channel.members.get(`bot:${ctx.session.bot.id}`);
 }
 
@@ -129,14 +132,14 @@ function requireVisible(ctx: MethodContext, channel: SandboxChannel): void {
  * The basic group a chat_id names (a negative id above the -100… channel range); undefined when it names
  * no group's id range. An unknown group is "chat not found".
  */
-function findGroup(ctx: MethodContext, chatId: number | string): SandboxBasicGroup | undefined {
+export function findGroup(ctx: MethodContext, chatId: number | string): SandboxBasicGroup | undefined {
   if (typeof chatId !== 'number' || chatId >= 0 || chatId <= -1000000000000) return undefined;
   const group = ctx.world.findBasicGroup(chatId);
   if (!group) throw BotApiError.chatNotFound();
   return group;
 }
 
-const inGroup = (ctx: MethodContext, group: SandboxBasicGroup): boolean =>
+export const inGroup = (ctx: MethodContext, group: SandboxBasicGroup): boolean =>
   group.bots.some((b) => b.id === ctx.session.bot.id);
 
 function requireConversation(ctx: MethodContext, user: SandboxUser): void {
@@ -292,6 +295,8 @@ export function privateMessageJson(
     chat: privateChatJson(user),
     date: m.date,
   };
+  const origin = world.findPrivateMessage(m.messageId)?.forwardOrigin;
+  if (origin) json.forward_origin = forwardOriginJson(world, origin);
   if (m.fileId) {
     Object.assign(json, attachmentJson(world, m.fileId));
     if (m.caption) json.caption = m.caption;
@@ -341,13 +346,15 @@ function throttle(ctx: MethodContext, method: string, target: SendTarget): void 
 
 // ---- sending ----
 
-interface Outgoing {
+export interface Outgoing {
   method: string;
   text?: string;
   caption?: string;
   /** Entities of the text, or of the caption. */
   entities?: Json[];
   file?: SandboxFile;
+  /** Where a forwarded message was first written. */
+  forwardOrigin?: SandboxForwardOrigin;
 }
 
 /** Which message a send answers, as the caller asked for it. */
@@ -421,7 +428,7 @@ function replyToId(ctx: MethodContext, target: SendTarget): number | undefined {
   throw BotApiError.badRequest('message to be replied not found');
 }
 
-function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
+export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
   const { world, session } = ctx;
   const replyMarkup = replyMarkupJson(ctx);
   const replyTo = replyToId(ctx, target);
@@ -445,6 +452,7 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
       replyMarkup,
       entities,
       replyToId: replyTo,
+      forwardOrigin: out.forwardOrigin,
     });
     json = channelMessageJson(world, target.channel, message);
   } else if (target.kind === 'group') {
@@ -452,6 +460,7 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
       media,
       entities,
       replyToId: replyTo,
+      forwardOrigin: out.forwardOrigin,
     });
     json = groupMessageJson(world, target.group, message);
   } else {
@@ -464,6 +473,7 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
       media,
       entities,
       replyToId: replyTo,
+      forwardOrigin: out.forwardOrigin,
     });
     const record: BotPrivateMessage = {
       messageId: pm.id,
@@ -492,7 +502,7 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
   return json;
 }
 
-function resolveSendTarget(ctx: MethodContext): SendTarget {
+export function resolveSendTarget(ctx: MethodContext): SendTarget {
   const chatId = ctx.params.chatId();
   const group = findGroup(ctx, chatId);
   if (group) {
@@ -505,7 +515,7 @@ function resolveSendTarget(ctx: MethodContext): SendTarget {
   return target;
 }
 
-function readCaption(ctx: MethodContext): FormattedText | undefined {
+export function readCaption(ctx: MethodContext): FormattedText | undefined {
   const raw = ctx.params.string('caption');
   if (raw === undefined) return undefined;
   const caption = formatText(raw, ctx.params.string('parse_mode'), ctx.params.json('caption_entities'));
@@ -614,7 +624,7 @@ function sendFileMethod(kind: 'photo' | 'document', method: string): Method {
 
 // ---- editing and deleting ----
 
-function messageIdParam(ctx: MethodContext): number {
+export function messageIdParam(ctx: MethodContext): number {
   const id = ctx.params.integer('message_id');
   if (id === undefined) throw BotApiError.badRequest('message identifier is not specified');
   return id;
@@ -626,6 +636,7 @@ const NOT_MODIFIED =
 // ---- the methods ----
 
 const METHODS: Record<string, Method> = {
+  ...FORWARDING_METHODS,
   getMe: (ctx) => ok(getMeJson(ctx.session.bot)),
 
   getUpdates: async (ctx) => {
