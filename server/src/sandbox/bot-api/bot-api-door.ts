@@ -20,12 +20,12 @@ import {
 import { BotApiError, faultToError } from './bot-api-error';
 import {
   channelMessageJson,
-  findMethod,
   groupMessageJson,
   type MethodContext,
   privateMessageJson,
   privateRepliedJson,
 } from './bot-api-methods';
+import { findMethod } from './method-table';
 import { BotSession, type CallbackQueryRecord, type RefusalRecord, type SentRecord } from './bot-session';
 import { Params } from './params';
 import { readParams } from './request-body';

@@ -16,7 +16,6 @@ import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
 import { extensionOf, imageSize, mimeTypeFor } from './media';
 import { formatText, type FormattedText } from './parse-mode';
-import { FORWARDING_METHODS } from './forwarding';
 import { type Params, parseChatId } from './params';
 import {
   botUserJson,
@@ -635,8 +634,8 @@ const NOT_MODIFIED =
 
 // ---- the methods ----
 
-const METHODS: Record<string, Method> = {
-  ...FORWARDING_METHODS,
+/** The methods written here; `method-table.ts` adds those of the other files and looks them up. */
+export const CORE_METHODS: Record<string, Method> = {
   getMe: (ctx) => ok(getMeJson(ctx.session.bot)),
 
   getUpdates: async (ctx) => {
@@ -920,18 +919,4 @@ function commandsKey(ctx: MethodContext): string {
   const scope = ctx.params.json('scope') ?? { type: 'default' };
   const lang = ctx.params.string('language_code') ?? '';
   return `${JSON.stringify(scope)}|${lang}`;
-}
-
-/** Names Telegram renamed and still answers to (Bot API 5.3: getChatMembersCount became getChatMemberCount). */
-const OLD_NAMES: Record<string, string> = { getChatMembersCount: 'getChatMemberCount' };
-
-const BY_LOWER_NAME = new Map(Object.entries(METHODS).map(([name, fn]) => [name.toLowerCase(), { name, fn }]));
-for (const [old, current] of Object.entries(OLD_NAMES)) {
-  const method = BY_LOWER_NAME.get(current.toLowerCase());
-  if (method) BY_LOWER_NAME.set(old.toLowerCase(), method);
-}
-
-/** Method names are case-insensitive on the Bot API. */
-export function findMethod(name: string): { name: string; fn: Method } | undefined {
-  return BY_LOWER_NAME.get(name.toLowerCase());
 }
