@@ -28,6 +28,7 @@ const ADAPTERS = [
       'src/modules/bot/telegram-bot-api.ts',
       'src/modules/bot/telegram-bot-api.failure.ts',
       'src/modules/bot/bot-registry.service.ts',
+      'src/modules/bot/bot-poller.ts',
       'src/modules/bot/tenant-bot-handlers.ts',
       'src/modules/system-bot/system-bot.launcher.ts',
       'src/modules/system-bot/system-bot.update.ts',

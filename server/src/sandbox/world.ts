@@ -56,6 +56,17 @@ export interface SandboxMessageMedia {
   size: number;
 }
 
+/**
+ * Where a forwarded message was first written (Bot API `MessageOrigin`, MTProto `messageFwdHeader`): a person's or
+ * a bot's message, a channel's post (with its id there), or a supergroup's message posted as the group itself. A
+ * forward of a forward keeps the first origin.
+ */
+export type SandboxForwardOrigin =
+  | { kind: 'user'; userId: number; date: number }
+  | { kind: 'bot'; botId: number; date: number }
+  | { kind: 'channel'; channelId: number; messageId: number; date: number }
+  | { kind: 'chat'; channelId: number; date: number };
+
 export interface ChannelMessage {
   /** Per channel, from 1. */
   id: number;
@@ -83,6 +94,8 @@ export interface ChannelMessage {
   entities?: SandboxEntity[];
   /** The message of the same channel it answers. */
   replyToId?: number;
+  /** Set on a forwarded message: where it was first written. */
+  forwardOrigin?: SandboxForwardOrigin;
   deleted?: boolean;
   /** Pinned in the channel. */
   pinned?: boolean;
@@ -126,6 +139,8 @@ export interface PrivateMessage {
   entities?: SandboxEntity[];
   /** The message of the same chat it answers. */
   replyToId?: number;
+  /** Set on a forwarded message: where it was first written. */
+  forwardOrigin?: SandboxForwardOrigin;
   /** Pinned in the chat (for both sides). */
   pinned?: boolean;
 }
@@ -223,6 +238,8 @@ export interface BasicGroupMessage {
   entities?: SandboxEntity[];
   /** The message of the same group it answers. */
   replyToId?: number;
+  /** Set on a forwarded message: where it was first written. */
+  forwardOrigin?: SandboxForwardOrigin;
   editDate?: number;
   /** Pinned in the group. */
   pinned?: boolean;
@@ -233,6 +250,7 @@ export interface BasicGroupMessageExtras {
   media?: SandboxMessageMedia;
   entities?: SandboxEntity[];
   replyToId?: number;
+  forwardOrigin?: SandboxForwardOrigin;
 }
 
 /** Payload of {@link WorldEvent.BasicGroupMessage}. */
@@ -786,6 +804,7 @@ export class SandboxWorld extends EventEmitter {
       replyMarkup?: Record<string, unknown>;
       entities?: SandboxEntity[];
       replyToId?: number;
+      forwardOrigin?: SandboxForwardOrigin;
     },
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
@@ -805,6 +824,7 @@ export class SandboxWorld extends EventEmitter {
       replyMarkup: input.replyMarkup,
       entities: input.entities?.length ? input.entities : undefined,
       replyToId: input.replyToId,
+      ...(input.forwardOrigin ? { forwardOrigin: input.forwardOrigin } : {}),
     };
     channel.messages.push(message);
     channel.pts += 1;
@@ -901,6 +921,7 @@ export class SandboxWorld extends EventEmitter {
     media?: SandboxMessageMedia;
     entities?: SandboxEntity[];
     replyToId?: number;
+    forwardOrigin?: SandboxForwardOrigin;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -916,6 +937,7 @@ export class SandboxWorld extends EventEmitter {
       media: input.media,
       entities: input.entities?.length ? input.entities : undefined,
       replyToId: input.replyToId,
+      ...(input.forwardOrigin ? { forwardOrigin: input.forwardOrigin } : {}),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
@@ -1167,6 +1189,7 @@ export class SandboxWorld extends EventEmitter {
       ...(extras.media ? { media: extras.media } : {}),
       ...(extras.entities?.length ? { entities: extras.entities } : {}),
       ...(extras.replyToId !== undefined ? { replyToId: extras.replyToId } : {}),
+      ...(extras.forwardOrigin ? { forwardOrigin: extras.forwardOrigin } : {}),
     };
     group.messages.push(message);
     const event: BasicGroupMessageEvent = { group, message };

@@ -25,13 +25,14 @@ export interface MtprotoKit {
  * the app would be (sandbox mode, ports from config), so every client goes through the adapter.
  */
 export async function startMtprotoKit(
-  opts: { codeTtlSeconds?: number; updateLimits?: SandboxOptions['updateLimits'] } = {},
+  opts: Pick<SandboxOptions, 'codeTtlSeconds' | 'updateLimits' | 'limitsEnabled'> = {},
 ): Promise<MtprotoKit> {
   const sandbox = await startSandbox({
     httpPort: 0,
     mtprotoPort: 0,
     codeTtlSeconds: opts.codeTtlSeconds,
     updateLimits: opts.updateLimits,
+    limitsEnabled: opts.limitsEnabled,
   });
   const config = loadConfig({
     NODE_ENV: 'test',

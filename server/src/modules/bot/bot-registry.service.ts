@@ -12,13 +12,15 @@ import { TelegramBotApi } from './telegram-bot-api';
 import { TENANT_BOT_UPDATE_KINDS } from '../events/event-types';
 import { TenantBotHandlers } from './tenant-bot-handlers';
 import { safeErrorMessage } from './telegram-bot-api.failure';
+import { BotPoller } from './bot-poller';
 
 interface Entry {
   tenantId: string;
   botId: string;
   bot: Telegraf;
   lastUsed: number;
-  polling: boolean;
+  /** The bot's long polling, while it runs (polling mode, worker role). */
+  poller?: BotPoller;
 }
 
 /**
@@ -77,7 +79,10 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
     this.closed = true;
     clearInterval(this.sweepTimer);
     await this.restoring;
+    const polling = [...this.bots.values()].flatMap((entry) => (entry.poller ? [entry.poller] : []));
     for (const tenantId of [...this.bots.keys()]) this.drop(tenantId);
+    // Each poller ends once its batch in hand is handled and its last updates are confirmed to Telegram.
+    await Promise.all(polling.map((poller) => poller.done));
   }
 
   /** The tenant's running bot, created from its credentials when needed; null when it has none. */
@@ -102,13 +107,7 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
     if (!entry) return;
     this.bots.delete(tenantId);
     this.owners.forget(entry.botId);
-    if (entry.polling) {
-      try {
-        entry.bot.stop('dropped');
-      } catch {
-        // Already stopped: nothing to do.
-      }
-    }
+    void entry.poller?.stop();
   }
 
   size(): number {
@@ -150,7 +149,7 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
       });
     }
     this.handlers.install(bot, tenantId);
-    const entry: Entry = { tenantId, botId, bot, lastUsed: Date.now(), polling: false };
+    const entry: Entry = { tenantId, botId, bot, lastUsed: Date.now() };
     this.bots.set(tenantId, entry);
     if (polls) this.startPolling(entry);
     return entry;
@@ -170,10 +169,16 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private startPolling(entry: Entry): void {
-    entry.polling = true;
-    entry.bot.launch({ allowedUpdates: [...TENANT_BOT_UPDATE_KINDS] }).catch((err: unknown) => {
-      entry.polling = false;
-      this.logger.warn(`polling for bot ${entry.botId} stopped: ${safeErrorMessage(err)}`);
+    entry.poller = new BotPoller(entry.bot, {
+      allowedUpdates: TENANT_BOT_UPDATE_KINDS,
+      onHandlerError: (err, update) =>
+        this.logger.warn(`update ${update.update_id} of bot ${entry.botId} not handled: ${safeErrorMessage(err)}`),
+      onRetry: (reason, waitMs) =>
+        this.logger.warn(`polling for bot ${entry.botId}: ${reason}; asking again in ${Math.ceil(waitMs / 1000)} s`),
+      onEnded: (reason) => {
+        entry.poller = undefined;
+        this.logger.warn(`polling for bot ${entry.botId} stopped: ${reason}`);
+      },
     });
   }
 
@@ -188,7 +193,7 @@ export class BotRegistry implements OnApplicationBootstrap, OnModuleDestroy {
         const owner = await this.owners.find(entry.botId);
         if (!owner || owner.tenantId !== entry.tenantId || owner.status === UserStatus.Suspended) {
           this.drop(entry.tenantId);
-        } else if (!entry.polling && now - entry.lastUsed > idleMs) {
+        } else if (!entry.poller && now - entry.lastUsed > idleMs) {
           this.drop(entry.tenantId);
         }
       } catch (err) {

@@ -8,6 +8,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { SystemBotToken } from './system-bot-token';
 import { safeErrorMessage } from '../bot/telegram-bot-api.failure';
 import { TelegramBotApi } from '../bot/telegram-bot-api';
+import { BotPoller } from '../bot/bot-poller';
 
 export const SYSTEM_BOT_NAME = 'system';
 export const SYSTEM_WEBHOOK_PATH = '/telegram/system-webhook';
@@ -21,7 +22,7 @@ export const SYSTEM_WEBHOOK_PATH = '/telegram/system-webhook';
 @Injectable()
 export class SystemBotLauncher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SystemBotLauncher.name);
-  private polling = false;
+  private poller?: BotPoller;
   private token: string | null = null;
 
   constructor(
@@ -31,13 +32,14 @@ export class SystemBotLauncher implements OnApplicationBootstrap, OnApplicationS
     api: TelegramBotApi,
   ) {
     api.bound(bot.telegram);
-    // nestjs-telegraf stops the bot at shutdown and telegraf throws when it never ran (webhook mode, no system bot).
-    const stop = bot.stop.bind(bot);
-    bot.stop = (reason?: string) => {
-      if (!this.polling) return;
-      this.polling = false;
-      stop(reason);
-    };
+    // The bot polls through BotPoller, never telegraf's launch(): nestjs-telegraf's stop() at shutdown, which
+    // telegraf would refuse for a bot it never launched, stops the poller instead.
+    bot.stop = () => void this.poller?.stop();
+    // A failed handler's error goes to whoever handed the update over (the poller logs it, the webhook route
+    // answers it); telegraf's default handler would also set the process's exit code to 1.
+    bot.catch((err) => {
+      throw err;
+    });
   }
 
   get webhookSecret(): string | null {
@@ -50,10 +52,13 @@ export class SystemBotLauncher implements OnApplicationBootstrap, OnApplicationS
     const polling =
       this.config.telegram.mode === TelegramMode.Sandbox || this.config.bots.updatesMode === BotUpdatesMode.Polling;
     if (polling) {
-      this.polling = true;
-      this.bot.launch({ dropPendingUpdates: false, allowedUpdates: ['message'] }).catch((err: unknown) => {
-        this.polling = false;
-        this.logger.warn(`system bot polling stopped: ${safeErrorMessage(err)}`);
+      this.poller = new BotPoller(this.bot, {
+        allowedUpdates: ['message'],
+        onHandlerError: (err, update) =>
+          this.logger.warn(`system bot update ${update.update_id} not handled: ${safeErrorMessage(err)}`),
+        onRetry: (reason, waitMs) =>
+          this.logger.warn(`system bot polling: ${reason}; asking again in ${Math.ceil(waitMs / 1000)} s`),
+        onEnded: (reason) => this.logger.warn(`system bot polling stopped: ${reason}`),
       });
       return;
     }
@@ -67,8 +72,8 @@ export class SystemBotLauncher implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  onApplicationShutdown(): void {
-    this.bot.stop('shutdown');
+  async onApplicationShutdown(): Promise<void> {
+    await this.poller?.stop();
   }
 
   /** Handles an update delivered to the system bot's webhook. */

@@ -21,13 +21,12 @@ import {
 import { BotApiError, faultToError } from './bot-api-error';
 import {
   channelMessageJson,
-  findMethod,
   groupMessageJson,
   type MethodContext,
   privateMessageJson,
   privateRepliedJson,
 } from './bot-api-methods';
-import { findChatManagementMethod } from './chat-management';
+import { findMethod } from './method-table';
 import { BotSession, type CallbackQueryRecord, type RefusalRecord, type SentRecord } from './bot-session';
 import { Params } from './params';
 import { readParams } from './request-body';
@@ -149,7 +148,7 @@ export class BotApiDoor {
       const delay = typeof fault === 'string' ? DELAY_FAULT.exec(fault) : null;
       if (delay) await sleep(Number(group(delay, 1)));
       else if (fault !== undefined) throw faultToError(fault);
-      const method = findChatManagementMethod(group(call, 2)) ?? findMethod(group(call, 2));
+      const method = findMethod(group(call, 2));
       if (!method) throw BotApiError.notFound();
       const params = new Params(await readParams(req, url));
       const ctx: MethodContext = {

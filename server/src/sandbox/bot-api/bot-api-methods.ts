@@ -6,6 +6,7 @@ import type {
   SandboxBot,
   SandboxChannel,
   SandboxFile,
+  SandboxForwardOrigin,
   SandboxMessageMedia,
   SandboxUser,
   SandboxWorld,
@@ -25,6 +26,7 @@ import {
   channelFullInfoJson,
   chatMemberJson,
   fileJson,
+  forwardOriginJson,
   getMeJson,
   groupChatJson,
   groupFullInfoJson,
@@ -293,6 +295,8 @@ export function privateMessageJson(
     chat: privateChatJson(user),
     date: m.date,
   };
+  const origin = world.findPrivateMessage(m.messageId)?.forwardOrigin;
+  if (origin) json.forward_origin = forwardOriginJson(world, origin);
   if (m.fileId) {
     Object.assign(json, attachmentJson(world, m.fileId));
     if (m.caption) json.caption = m.caption;
@@ -342,13 +346,15 @@ function throttle(ctx: MethodContext, method: string, target: SendTarget): void 
 
 // ---- sending ----
 
-interface Outgoing {
+export interface Outgoing {
   method: string;
   text?: string;
   caption?: string;
   /** Entities of the text, or of the caption. */
   entities?: Json[];
   file?: SandboxFile;
+  /** Where a forwarded message was first written. */
+  forwardOrigin?: SandboxForwardOrigin;
 }
 
 /** Which message a send answers, as the caller asked for it. */
@@ -422,7 +428,7 @@ function replyToId(ctx: MethodContext, target: SendTarget): number | undefined {
   throw BotApiError.badRequest('message to be replied not found');
 }
 
-function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
+export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
   const { world, session } = ctx;
   const replyMarkup = replyMarkupJson(ctx);
   const replyTo = replyToId(ctx, target);
@@ -446,6 +452,7 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
       replyMarkup,
       entities,
       replyToId: replyTo,
+      forwardOrigin: out.forwardOrigin,
     });
     json = channelMessageJson(world, target.channel, message);
   } else if (target.kind === 'group') {
@@ -453,6 +460,7 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
       media,
       entities,
       replyToId: replyTo,
+      forwardOrigin: out.forwardOrigin,
     });
     json = groupMessageJson(world, target.group, message);
   } else {
@@ -465,6 +473,7 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
       media,
       entities,
       replyToId: replyTo,
+      forwardOrigin: out.forwardOrigin,
     });
     const record: BotPrivateMessage = {
       messageId: pm.id,
@@ -493,7 +502,7 @@ function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
   return json;
 }
 
-function resolveSendTarget(ctx: MethodContext): SendTarget {
+export function resolveSendTarget(ctx: MethodContext): SendTarget {
   const chatId = ctx.params.chatId();
   const group = findGroup(ctx, chatId);
   if (group) {
@@ -626,7 +635,8 @@ export const NOT_MODIFIED =
 
 // ---- the methods ----
 
-const METHODS: Record<string, Method> = {
+/** The methods written here; `method-table.ts` adds those of the other files and looks them up. */
+export const CORE_METHODS: Record<string, Method> = {
   getMe: (ctx) => ok(getMeJson(ctx.session.bot)),
 
   getUpdates: async (ctx) => {
@@ -910,18 +920,4 @@ function commandsKey(ctx: MethodContext): string {
   const scope = ctx.params.json('scope') ?? { type: 'default' };
   const lang = ctx.params.string('language_code') ?? '';
   return `${JSON.stringify(scope)}|${lang}`;
-}
-
-/** Names Telegram renamed and still answers to (Bot API 5.3: getChatMembersCount became getChatMemberCount). */
-const OLD_NAMES: Record<string, string> = { getChatMembersCount: 'getChatMemberCount' };
-
-const BY_LOWER_NAME = new Map(Object.entries(METHODS).map(([name, fn]) => [name.toLowerCase(), { name, fn }]));
-for (const [old, current] of Object.entries(OLD_NAMES)) {
-  const method = BY_LOWER_NAME.get(current.toLowerCase());
-  if (method) BY_LOWER_NAME.set(old.toLowerCase(), method);
-}
-
-/** Method names are case-insensitive on the Bot API. */
-export function findMethod(name: string): { name: string; fn: Method } | undefined {
-  return BY_LOWER_NAME.get(name.toLowerCase());
 }

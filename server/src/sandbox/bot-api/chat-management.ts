@@ -3,8 +3,8 @@ import { BotApiError } from './bot-api-error';
 import {
   botMember,
   channelMessageJson,
+  CORE_METHODS,
   findGroup,
-  findMethod,
   groupMessageJson,
   inGroup,
   type Method,
@@ -28,8 +28,7 @@ import { entitiesFromJson, type Json } from './serializers';
 
 /**
  * Methods that change a chat's messages or the bot's place in it, beyond sending: editMessageCaption, pinning and
- * unpinning, leaveChat; and getChat, which shows the chat's `pinned_message`. Built on the helpers of
- * `bot-api-methods.ts`, which never imports this file: the door looks a method up here first, then there.
+ * unpinning, leaveChat; and getChat, the core one with the chat's `pinned_message`. Gathered by `method-table.ts`.
  */
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -211,14 +210,14 @@ const leaveChat: Method = (ctx) => {
 
 /** getChat as `bot-api-methods.ts` answers it (which checks the chat can be seen), with the chat's pinned message. */
 const getChat: Method = async (ctx) => {
-  const base = findMethod('getChat');
+  const base = CORE_METHODS.getChat;
   if (!base) throw new Error('getChat is missing from the Bot API methods');
-  const answer = await base.fn(ctx);
+  const answer = await base(ctx);
   const target = chatTarget(ctx, () => BotApiError.chatNotFound());
   return { ...answer, result: withPinnedMessage(ctx, target, answer.result as Json) };
 };
 
-const METHODS: Record<string, Method> = {
+export const CHAT_MANAGEMENT_METHODS: Record<string, Method> = {
   editMessageCaption,
   pinChatMessage,
   unpinChatMessage,
@@ -226,9 +225,3 @@ const METHODS: Record<string, Method> = {
   leaveChat,
   getChat,
 };
-const BY_LOWER_NAME = new Map(Object.entries(METHODS).map(([name, fn]) => [name.toLowerCase(), { name, fn }]));
-
-/** One of these methods, by its case-insensitive name (as the Bot API takes them). */
-export function findChatManagementMethod(name: string): { name: string; fn: Method } | undefined {
-  return BY_LOWER_NAME.get(name.toLowerCase());
-}

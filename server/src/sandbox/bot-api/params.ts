@@ -59,6 +59,12 @@ export class Params {
   file(name: string): UploadedFile | undefined {
     return this.raw.files.get(name);
   }
+
+  /** The same call without some parameters: for a method that does not take them, so they are not read. */
+  without(...names: string[]): Params {
+    const fields = Object.fromEntries(Object.entries(this.raw.fields).filter(([name]) => !names.includes(name)));
+    return new Params({ fields, files: this.raw.files });
+  }
 }
 
 /** A chat_id as Telegram reads one (a number, its digits as text, or '@username'); undefined when it is none. */

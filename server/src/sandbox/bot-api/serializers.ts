@@ -5,6 +5,7 @@ import type {
   SandboxChannel,
   SandboxEntity,
   SandboxFile,
+  SandboxForwardOrigin,
   SandboxUser,
   SandboxWorld,
 } from '../world';
@@ -168,25 +169,61 @@ export function entitiesFromJson(entities: Json[]): SandboxEntity[] {
 }
 
 /**
- * What a message carries, as a bot sees it: a file as its document or photo with the text as its caption and
- * caption entities, or the text with its entities. A person's text without entities of its own still has its
- * commands marked, as Telegram's apps send them (`markCommands`; a bot's text is taken as it sent it).
+ * A forwarded message's `forward_origin` (Bot API `MessageOrigin`): `user` for a person's or a bot's message,
+ * `channel` for a channel's post, `chat` for a supergroup's message posted as the group itself.
+ */
+export function forwardOriginJson(world: SandboxWorld, origin: SandboxForwardOrigin): Json {
+  switch (origin.kind) {
+    case 'user': {
+      const user = world.findUserById(origin.userId);
+      const sender = user ? userJson(user) : { id: origin.userId, is_bot: false, first_name: 'Deleted Account' };
+      return { type: 'user', date: origin.date, sender_user: sender };
+    }
+    case 'bot': {
+      const bot = world.findBotById(origin.botId);
+      const sender = bot ? botUserJson(bot) : { id: origin.botId, is_bot: true, first_name: 'Deleted bot' };
+      return { type: 'user', date: origin.date, sender_user: sender };
+    }
+    case 'channel':
+      return {
+        type: 'channel',
+        date: origin.date,
+        chat: originChatJson(world, origin.channelId, 'channel'),
+        message_id: origin.messageId,
+      };
+    case 'chat':
+      return { type: 'chat', date: origin.date, sender_chat: originChatJson(world, origin.channelId, 'supergroup') };
+  }
+}
+
+/** The chat a forward came from; one deleted since is still named by its id. */
+function originChatJson(world: SandboxWorld, channelId: number, type: string): Json {
+  const channel = world.findChannel(channelId);
+  return channel ? channelChatJson(channel) : { id: -(1000000000000 + channelId), title: 'Deleted chat', type };
+}
+
+/**
+ * What a message carries, as a bot sees it: where it was forwarded from, then a file as its document or photo
+ * with the text as its caption and caption entities, or the text with its entities. A person's text without
+ * entities of its own still has its commands marked, as Telegram's apps send them (`markCommands`; a bot's text is
+ * taken as it sent it).
  */
 export function contentJson(
   world: SandboxWorld,
-  m: { text: string; media?: { fileId: string }; entities?: SandboxEntity[] },
+  m: { text: string; media?: { fileId: string }; entities?: SandboxEntity[]; forwardOrigin?: SandboxForwardOrigin },
   markCommands = true,
 ): Json {
+  const origin = m.forwardOrigin ? { forward_origin: forwardOriginJson(world, m.forwardOrigin) } : {};
   const file = m.media ? world.files.get(m.media.fileId) : undefined;
   if (!file) {
     const own = m.entities?.length ? entitiesJson(world, m.entities) : undefined;
     const entities = own ?? (markCommands ? commandEntities(m.text) : []);
-    return entities.length > 0 ? { text: m.text, entities } : { text: m.text };
+    return entities.length > 0 ? { ...origin, text: m.text, entities } : { ...origin, text: m.text };
   }
-  const json: Json = mediaJson(
-    file,
-    file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined,
-  );
+  const json: Json = {
+    ...origin,
+    ...mediaJson(file, file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined),
+  };
   if (m.text) json.caption = m.text;
   if (m.entities?.length) json.caption_entities = entitiesJson(world, m.entities);
   return json;

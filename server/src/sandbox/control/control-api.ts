@@ -9,6 +9,7 @@ import {
   normalizePhone,
   type SandboxMessageMedia,
   type SandboxChannel,
+  type SandboxForwardOrigin,
   SandboxConflictError,
   SandboxInvalidError,
   SandboxNotFoundError,
@@ -152,6 +153,20 @@ function mediaInfoJson(m: SandboxMessageMedia): Body {
     ...(m.fileName !== undefined ? { file_name: m.fileName } : {}),
     ...(m.mimeType !== undefined ? { mime_type: m.mimeType } : {}),
   };
+}
+
+/** Where a forwarded message was first written: `kind` user, bot, channel (with the post's id) or chat. */
+function forwardOriginInfoJson(o: SandboxForwardOrigin): Body {
+  switch (o.kind) {
+    case 'user':
+      return { kind: o.kind, user_id: o.userId, date: o.date };
+    case 'bot':
+      return { kind: o.kind, bot_id: o.botId, date: o.date };
+    case 'channel':
+      return { kind: o.kind, channel_id: o.channelId, message_id: o.messageId, date: o.date };
+    case 'chat':
+      return { kind: o.kind, channel_id: o.channelId, date: o.date };
+  }
 }
 
 function memberJson(m: ChannelMember): Body {
@@ -357,6 +372,7 @@ export class ControlApi {
           ...(m.entities?.length ? { entities: m.entities } : {}),
           ...(m.replyToId !== undefined ? { reply_to_message_id: m.replyToId } : {}),
           ...(m.media ? { media: mediaInfoJson(m.media) } : {}),
+          ...(m.forwardOrigin ? { forward_origin: forwardOriginInfoJson(m.forwardOrigin) } : {}),
           ...(m.editDate ? { edit_date: m.editDate } : {}),
         })),
       };
@@ -616,6 +632,7 @@ export class ControlApi {
           ...(m.entities?.length ? { entities: m.entities } : {}),
           ...(m.replyToId !== undefined ? { reply_to_message_id: m.replyToId } : {}),
           ...(m.replyMarkup ? { reply_markup: m.replyMarkup } : {}),
+          ...(m.forwardOrigin ? { forward_origin: forwardOriginInfoJson(m.forwardOrigin) } : {}),
         }));
       return { body };
     });

@@ -21,8 +21,10 @@ import {
   basicGroupToTl,
   botToTl,
   channelMessageToTl,
+  channelMessageUserIds,
   channelToTl,
   configToTl,
+  forwardAuthorIds,
   groupMessageAuthorIds,
   emptyNotifySettings,
   entitiesFromTl,
@@ -682,10 +684,7 @@ export class RpcService {
         messages: messages.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
         topics: [],
         chats: [channelToTl(channel, me.id)],
-        users: this.usersToTl(
-          messages.flatMap((m) => [m.fromUserId, m.viaBotId].filter((x): x is number => x !== undefined)),
-          me.id,
-        ),
+        users: this.usersToTl(messages.flatMap(channelMessageUserIds), me.id),
       };
     }
     if (peer._ === 'inputPeerChat') {
@@ -710,7 +709,7 @@ export class RpcService {
     const body = {
       messages: messages.map((m) => privateMessageToTl(m, me.id)),
       chats: [],
-      users: this.usersToTl([me.id, otherId], me.id),
+      users: this.usersToTl([me.id, otherId, ...messages.flatMap(forwardAuthorIds)], me.id),
     };
     return messages.length < conversation.length
       ? { _: 'messages.messagesSlice', count: conversation.length, ...body }
@@ -1061,10 +1060,7 @@ export class RpcService {
       messages,
       topics: [],
       chats: [channelToTl(channel, me.id)],
-      users: this.usersToTl(
-        found.flatMap((m) => [m.fromUserId, m.viaBotId].filter((x): x is number => x !== undefined)),
-        me.id,
-      ),
+      users: this.usersToTl(found.flatMap(channelMessageUserIds), me.id),
     };
   }
 

@@ -9,6 +9,7 @@ import {
   SandboxChannel,
   SandboxContact,
   SandboxEntity,
+  SandboxForwardOrigin,
   SandboxMessageMedia,
   SandboxUser,
   subscriberCount,
@@ -142,6 +143,29 @@ export function entitiesFromTl(raw: unknown, text: string): SandboxEntity[] {
 const replyHeader = (replyToId: number | undefined): TlObject | undefined =>
   replyToId === undefined ? undefined : { _: 'messageReplyHeader', reply_to_msg_id: replyToId };
 
+/**
+ * A forwarded message's `messageFwdHeader`: the person or bot who wrote it, or the channel (with the post's id)
+ * or supergroup it was posted as, and when.
+ */
+export function fwdHeaderToTl(origin: SandboxForwardOrigin | undefined): TlObject | undefined {
+  if (!origin) return undefined;
+  switch (origin.kind) {
+    case 'user':
+      return { _: 'messageFwdHeader', from_id: peerUser(origin.userId), date: origin.date };
+    case 'bot':
+      return { _: 'messageFwdHeader', from_id: peerUser(origin.botId), date: origin.date };
+    case 'channel':
+      return {
+        _: 'messageFwdHeader',
+        from_id: peerChannel(origin.channelId),
+        date: origin.date,
+        channel_post: origin.messageId,
+      };
+    case 'chat':
+      return { _: 'messageFwdHeader', from_id: peerChannel(origin.channelId), date: origin.date };
+  }
+}
+
 export function botToTl(bot: SandboxBot): TlObject {
   return {
     _: 'user',
@@ -202,9 +226,29 @@ export function basicGroupToTl(group: SandboxBasicGroup, viewerId: number): TlOb
   };
 }
 
-/** The user or bot who wrote a basic group's message. */
+/**
+ * The person or bot a forward names as its first author, to go in the `users` beside the message (a channel or
+ * supergroup origin names none).
+ */
+export function forwardAuthorIds(message: { forwardOrigin?: SandboxForwardOrigin }): number[] {
+  const origin = message.forwardOrigin;
+  if (origin?.kind === 'user') return [origin.userId];
+  if (origin?.kind === 'bot') return [origin.botId];
+  return [];
+}
+
+/** The user or bot who wrote a basic group's message, and a forward's first author. */
 export function groupMessageAuthorIds(message: BasicGroupMessage): number[] {
-  return [message.fromUserId, message.fromBotId].filter((x): x is number => x !== undefined);
+  return [message.fromUserId, message.fromBotId, ...forwardAuthorIds(message)].filter(
+    (x): x is number => x !== undefined,
+  );
+}
+
+/** The user who wrote a channel's or supergroup's message, the bot that posted it, and a forward's first author. */
+export function channelMessageUserIds(message: ChannelMessage): number[] {
+  return [message.fromUserId, message.viaBotId, ...forwardAuthorIds(message)].filter(
+    (x): x is number => x !== undefined,
+  );
 }
 
 /** A message of a basic group as one of its members (`viewerId`) sees it. */
@@ -220,6 +264,7 @@ export function basicGroupMessageToTl(
     id: message.id,
     from_id: authorId === undefined ? undefined : peerUser(authorId),
     peer_id: peerChat(group.id),
+    fwd_from: fwdHeaderToTl(message.forwardOrigin),
     date: message.date,
     message: message.text,
     media: message.media ? mediaToTl(message.media, message.date) : undefined,
@@ -298,6 +343,7 @@ export function channelMessageToTl(
     id: message.id,
     from_id: !broadcast && message.fromUserId !== undefined ? peerUser(message.fromUserId) : undefined,
     peer_id: peerChannel(channel.id),
+    fwd_from: fwdHeaderToTl(message.forwardOrigin),
     via_bot_id: message.viaBotId === undefined ? undefined : BigInt(message.viaBotId),
     date: message.date,
     message: message.text,
@@ -325,6 +371,7 @@ export function privateMessageToTl(message: PrivateMessage, viewerId: number): T
     id: message.id,
     from_id: peerUser(message.fromId),
     peer_id: peerUser(otherId),
+    fwd_from: fwdHeaderToTl(message.forwardOrigin),
     date: message.date,
     message: message.text,
     media: message.media ? mediaToTl(message.media, message.date) : undefined,

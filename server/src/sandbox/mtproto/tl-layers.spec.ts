@@ -75,9 +75,17 @@ describe('world objects written in each layer', () => {
     media: { kind: 'document', fileId: 'f-1', fileName: 'a.pdf', mimeType: 'application/pdf', size: 10 },
   });
   const dm = w.sendPrivateMessage({ fromKind: 'user', fromId: owner.id, toKind: 'user', toId: friend.id, text: 'hi' });
+  const forward = w.sendPrivateMessage({
+    fromKind: 'user',
+    fromId: owner.id,
+    toKind: 'user',
+    toId: friend.id,
+    text: 'report',
+    forwardOrigin: { kind: 'channel', channelId: channel.id, messageId: post.id, date: post.date },
+  });
 
   it.each(publishedLayers().map((l) => l.layer))(
-    'layer %i writes a user, bot, channel, post, private message and config that read back',
+    'layer %i writes a user, bot, channel, post, private message, forward and config that read back',
     (layer) => {
       const codec = new TlCodec(loadLayerSchema(layer));
       const objects: [string, TlObject][] = [
@@ -86,6 +94,7 @@ describe('world objects written in each layer', () => {
         ['Chat', channelToTl(channel, owner.id)],
         ['Message', channelMessageToTl(channel, post)],
         ['Message', privateMessageToTl(dm, friend.id)],
+        ['Message', privateMessageToTl(forward, friend.id)],
         ['Config', configToTl('127.0.0.1', 1234)],
       ];
       for (const [type, obj] of objects) {
@@ -96,6 +105,14 @@ describe('world objects written in each layer', () => {
         if (obj._ === 'user') expect(back.id).toBe(obj.id);
         if (obj._ === 'channel') expect(back.title).toBe('News');
         if (obj._ === 'message') expect(back.message).toBe(obj.message);
+        if (obj.fwd_from) {
+          expect(back.fwd_from).toMatchObject({
+            _: 'messageFwdHeader',
+            from_id: { _: 'peerChannel', channel_id: BigInt(channel.id) },
+            channel_post: post.id,
+            date: post.date,
+          });
+        }
       }
     },
   );

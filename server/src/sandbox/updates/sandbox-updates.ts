@@ -20,12 +20,15 @@ import {
   botToTl,
   channelMessageToTl,
   groupMessageAuthorIds,
+  channelMessageUserIds,
   channelToTl,
+  forwardAuthorIds,
   emptyNotifySettings,
   peerChannel,
   peerChat,
   peerUser,
   entitiesToTl,
+  fwdHeaderToTl,
   privateMessageToTl,
   unixNow,
   userToTl,
@@ -216,7 +219,7 @@ export class SandboxUpdates {
       const message = this.world.findPrivateMessage(update.messageId);
       // Deleted since: the deletion that follows in the log says so.
       if (!message || message.deletedFor?.includes(userId)) continue;
-      userIds.push(message.fromId, message.toId);
+      userIds.push(message.fromId, message.toId, ...forwardAuthorIds(message));
       if (update.kind === 'newMessage') newMessages.push(privateMessageToTl(message, userId));
       // An edit of a message that is itself new in this difference is already in its current text.
       else if (!newIds.has(update.messageId)) otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
@@ -282,10 +285,7 @@ export class SandboxUpdates {
       new_messages: newMessages.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
       other_updates: otherUpdates,
       chats: [channelToTl(channel, userId)],
-      users: this.usersTl(
-        newMessages.flatMap((m) => [m.fromUserId, m.viaBotId].filter((x): x is number => x !== undefined)),
-        userId,
-      ),
+      users: this.usersTl(newMessages.flatMap(channelMessageUserIds), userId),
     };
   }
 
@@ -534,8 +534,8 @@ export class SandboxUpdates {
     const known = this.world
       .privateMessagesOf('user', viewerId)
       .some((m) => m.id < message.id && (m.fromId === otherId || m.toId === otherId));
-    // updateShortMessage has no room for media: a file goes out in full.
-    if (entry.update.kind === 'newMessage' && known && !message.media) {
+    // updateShortMessage has no room for media, nor for the author a forward names: those go out in full.
+    if (entry.update.kind === 'newMessage' && known && !message.media && !message.forwardOrigin) {
       return {
         _: 'updateShortMessage',
         out,
@@ -545,6 +545,7 @@ export class SandboxUpdates {
         pts: entry.pts,
         pts_count: entry.ptsCount,
         date: message.date,
+        fwd_from: fwdHeaderToTl(message.forwardOrigin),
         entities: entitiesToTl(message.entities),
         reply_to:
           message.replyToId === undefined ? undefined : { _: 'messageReplyHeader', reply_to_msg_id: message.replyToId },
@@ -555,7 +556,7 @@ export class SandboxUpdates {
     return {
       _: 'updates',
       updates: [update],
-      users: this.usersTl([message.fromId, message.toId], viewerId),
+      users: this.usersTl([message.fromId, message.toId, ...forwardAuthorIds(message)], viewerId),
       chats: [],
       date: entry.date,
       seq: 0,
@@ -608,7 +609,7 @@ export class SandboxUpdates {
     return {
       _: 'updates',
       updates: [update],
-      users: this.usersTl([message?.fromUserId, message?.viaBotId], viewerId),
+      users: this.usersTl(message ? channelMessageUserIds(message) : [], viewerId),
       chats: [channelToTl(channel, viewerId)],
       date: entry.date,
       seq: 0,
@@ -638,10 +639,7 @@ export class SandboxUpdates {
       },
       messages: latest.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
       chats: [channelToTl(channel, userId)],
-      users: this.usersTl(
-        latest.flatMap((m) => [m.fromUserId, m.viaBotId].filter((x): x is number => x !== undefined)),
-        userId,
-      ),
+      users: this.usersTl(latest.flatMap(channelMessageUserIds), userId),
     };
   }
 

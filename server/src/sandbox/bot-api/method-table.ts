@@ -1,0 +1,26 @@
+import type { Method } from './bot-api-methods';
+import { CORE_METHODS } from './bot-api-methods';
+import { CHAT_MANAGEMENT_METHODS } from './chat-management';
+import { FORWARDING_METHODS } from './forwarding';
+
+/**
+ * Every Bot API method the sandbox serves, by name. The methods live in files by subject and share the
+ * helpers of bot-api-methods.ts; this table is the one place that gathers them, so no method file
+ * imports another's table.
+ */
+// Last: chat management's getChat is the core one with the chat's pinned_message added.
+const METHODS: Record<string, Method> = { ...CORE_METHODS, ...FORWARDING_METHODS, ...CHAT_MANAGEMENT_METHODS };
+
+/** Names Telegram renamed and still answers to (Bot API 5.3: getChatMembersCount became getChatMemberCount). */
+const OLD_NAMES: Record<string, string> = { getChatMembersCount: 'getChatMemberCount' };
+
+const BY_LOWER_NAME = new Map(Object.entries(METHODS).map(([name, fn]) => [name.toLowerCase(), { name, fn }]));
+for (const [old, current] of Object.entries(OLD_NAMES)) {
+  const method = BY_LOWER_NAME.get(current.toLowerCase());
+  if (method) BY_LOWER_NAME.set(old.toLowerCase(), method);
+}
+
+/** Method names are case-insensitive on the Bot API. */
+export function findMethod(name: string): { name: string; fn: Method } | undefined {
+  return BY_LOWER_NAME.get(name.toLowerCase());
+}
