@@ -156,6 +156,29 @@ describe('sandbox: bots edit captions, pin messages and leave chats (real telegr
     });
   });
 
+  it("edits the bot's text in a private chat with editMessageText, and the user's app is pushed the edit", async () => {
+    const chat = await chatOf('private');
+    const sent = await chat.tg.sendMessage(chat.chatId, 'Order received');
+    const edited = (await chat.tg.editMessageText(chat.chatId, sent.message_id, undefined, '<b>Order</b> shipped', {
+      parse_mode: 'HTML',
+    })) as any;
+    expect(edited).toMatchObject({ message_id: sent.message_id, text: 'Order shipped' });
+
+    const push = await eventually(
+      () =>
+        chat.pushed.find(
+          (u): u is Api.UpdateEditMessage =>
+            u instanceof Api.UpdateEditMessage && u.message instanceof Api.Message && u.message.id === sent.message_id,
+        ),
+      { what: 'the edit pushed to the app' },
+    );
+    expect((push.message as Api.Message).message).toBe('Order shipped');
+    const read = await chat.read(sent.message_id);
+    expect(read?.message).toBe('Order shipped');
+    expect(read?.editDate).toBe(edited.edit_date);
+    expect(read?.entities?.[0]).toBeInstanceOf(Api.MessageEntityBold);
+  });
+
   describe('pinChatMessage, unpinChatMessage, unpinAllChatMessages', () => {
     describe.each(CHAT_KINDS)('in a %s', (kind) => {
       it("pins and unpins: getChat shows the most recent pinned message, and the member's app sees the pins", async () => {

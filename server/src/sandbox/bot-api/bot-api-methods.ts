@@ -746,9 +746,11 @@ export const CORE_METHODS: Record<string, Method> = {
     }
     if (record.fileId) throw BotApiError.badRequest('there is no text in the message to edit');
     if (record.text === text && sameMarkup(record.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
+    // The world's message is what the user's apps show (they are pushed the edit); the record is what the bot reads.
+    const edited = world.editPrivateMessageContent(messageId, text, entitiesFromJson(entities));
     record.text = text;
     record.entities = entities.length > 0 ? entities : undefined;
-    record.editDate = now();
+    record.editDate = edited.editDate;
     if (replyMarkup !== undefined) record.replyMarkup = replyMarkup;
     return ok(privateMessageJson(world, ctx.session.bot, target.user, record, ctx.session.privateMessages));
   },
