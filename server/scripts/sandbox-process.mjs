@@ -30,7 +30,8 @@ export async function superviseSandbox({ entry, execArgv = [], env, cwd }) {
       const startedAt = Date.now();
       let listening = false;
       // SANDBOX_RESET empties the world at the first start only: a sandbox started again after a crash keeps it.
-      const childEnv = restarts > 0 ? { ...env, SANDBOX_RESET: 'false' } : env;
+      // SANDBOX_SUPERVISED: a Ctrl-C does not stop it; stop() does, after the product (see src/sandbox/main.ts).
+      const childEnv = { ...env, SANDBOX_SUPERVISED: 'true', ...(restarts > 0 ? { SANDBOX_RESET: 'false' } : {}) };
       restarts += 1;
       child = spawn(process.execPath, [...execArgv, entry], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
       const current = child;

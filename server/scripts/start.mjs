@@ -88,11 +88,10 @@ const child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space
     SANDBOX_EMBED: embedSandbox ? 'true' : 'false',
   },
 });
+// The product stops first, while Telegram (the sandbox) is still there to end its sessions with; the sandbox
+// is stopped when the product has exited (below).
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    child.kill(signal);
-    void sandbox?.stop?.(signal);
-  });
+  process.on(signal, () => child.kill(signal));
 }
 child.on('exit', async (code, signal) => {
   await sandbox?.stop?.();

@@ -64,7 +64,14 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
+  // Under `npm start` a Ctrl-C reaches every process of the terminal's group at once. The supervisor stops the
+  // sandbox (SIGTERM) once the product has stopped, so the product's sessions and pollers end while Telegram is
+  // still there, as they would in production; the sandbox alone (`npm run sandbox`) stops on SIGINT.
+  if (flagFromEnv('SANDBOX_SUPERVISED')) {
+    process.on('SIGINT', () => console.log('SIGINT received: stopping after the product'));
+  } else {
+    process.on('SIGINT', () => stop('SIGINT'));
+  }
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
