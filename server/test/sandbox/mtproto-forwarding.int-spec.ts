@@ -3,9 +3,11 @@ import { CustomFile } from 'telegram/client/uploads';
 import { returnBigInt } from 'telegram/Helpers';
 import { eventually } from '../helpers/eventually';
 import { present } from '../helpers/present';
+import { mtcuteClient } from './mtcute-kit';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
 import {
   errorOf,
+  latestCode,
   type MtprotoKit,
   newUser,
   pushedMessage,
@@ -57,7 +59,7 @@ async function forward(
   return (await client.forwardMessages(to, opts)).flat();
 }
 
-describe("sandbox: members' apps forward messages over MTProto (messages.forwardMessages, real gramjs)", () => {
+describe("sandbox: members' apps forward messages over MTProto (messages.forwardMessages, real gramjs and mtcute)", () => {
   let kit: MtprotoKit;
   let seq = 0;
 
@@ -213,6 +215,52 @@ describe("sandbox: members' apps forward messages over MTProto (messages.forward
         ),
       ),
     ).toBe('RANDOM_ID_INVALID');
+  });
+
+  it("forwards a basic group member's message with mtcute (layer 227) to a person and back into the group, naming its author", async () => {
+    const alice = await named('Alice');
+    const bob = await named('Bob');
+    const created = await control(kit.sandbox, 'POST', '/sandbox/groups', {
+      title: 'Book club',
+      owner_phone: alice.phone,
+      member_phones: [bob.phone],
+    });
+    const groupId = created.body.id as number;
+    const said = (
+      await control(kit.sandbox, 'POST', `/sandbox/groups/${groupId}/messages`, {
+        from_phone: alice.phone,
+        text: 'next book: Dune',
+      })
+    ).body.message_id as number;
+    const aliceApp = await appOf(alice);
+    const tg = mtcuteClient(kit.sandbox);
+    try {
+      const sent = await tg.sendCode({ phone: bob.phone });
+      if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
+      await tg.signIn({
+        phone: bob.phone,
+        phoneCodeHash: sent.phoneCodeHash,
+        phoneCode: await latestCode(kit, bob.phone),
+      });
+
+      const [toAlice] = await tg.forwardMessagesById({
+        fromChatId: -groupId,
+        messages: [said],
+        toChatId: alice.username,
+      });
+      expect(toAlice?.text).toBe('next book: Dune');
+      expect(toAlice?.forward?.sender).toMatchObject({ id: alice.id });
+      const seen = await pushedMessage(aliceApp, (m) => m.id === toAlice?.id, 'the forward pushed to Alice');
+      expect(seen.fwdFrom?.fromId).toEqual(new Api.PeerUser({ userId: returnBigInt(alice.id) }));
+
+      const [inGroup] = await tg.forwardMessagesById({ fromChatId: -groupId, messages: [said], toChatId: -groupId });
+      expect(inGroup?.forward?.sender).toMatchObject({ id: alice.id });
+      const pushed = await pushedMessage(aliceApp, (m) => m.id === inGroup?.id, 'the forward in the group pushed');
+      expect(pushed.peerId).toEqual(new Api.PeerChat({ chatId: returnBigInt(groupId) }));
+      expect(pushed.fwdFrom?.fromId).toEqual(new Api.PeerUser({ userId: returnBigInt(alice.id) }));
+    } finally {
+      await tg.destroy();
+    }
   });
 
   it('with drop_author sends copies without fwd_from, and with drop_media_captions leaves the photo without its caption', async () => {
