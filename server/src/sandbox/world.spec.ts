@@ -402,4 +402,24 @@ describe('SandboxWorld', () => {
     world.pinMessages(dm, [mine.id, theirs.id], true);
     expect(world.pinnedMessageIds(dm)).toEqual([theirs.id, mine.id]);
   });
+
+  it("counts a forward of a broadcast post as one more on its forwards, the curve going on from there; a supergroup's never", () => {
+    const owner = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const channel = world.createChannel({ title: 'News', ownerPhone: owner.phone });
+    world.setSubscribers(channel.id, 200_000);
+    const post = world.postToChannel(channel.id, { text: 'big news' });
+    world.freezeClock(true);
+    world.advanceClock(6 * 3600);
+    const before = world.countersOf(channel, post);
+    world.countForward(channel.id, post.id);
+    world.countForward(channel.id, post.id);
+    expect(world.countersOf(channel, post)).toEqual({ ...before, forwards: before.forwards + 2 });
+    world.advanceClock(3 * 24 * 3600);
+    expect(world.countersOf(channel, post).forwards).toBeGreaterThan(before.forwards + 2);
+
+    const group = world.createChannel({ title: 'Chat', ownerPhone: owner.phone, megagroup: true });
+    const said = world.postToChannel(group.id, { text: 'hi', fromUserId: owner.id });
+    world.countForward(group.id, said.id);
+    expect(world.countersOf(group, said).forwards).toBe(0);
+  });
 });

@@ -904,6 +904,17 @@ export class SandboxWorld extends EventEmitter {
     return this.countersOf(channel, message);
   }
 
+  /**
+   * Someone forwarded the post: its forwards counter goes up by one, the curve going on from there. A supergroup's
+   * messages count no forwards.
+   */
+  countForward(channelId: number, messageId: number): void {
+    const channel = this.requireChannel(channelId);
+    if (channel.megagroup) return;
+    const message = this.requireMessage(channel, messageId);
+    this.setCounters(channelId, messageId, { forwards: this.countersOf(channel, message).forwards + 1 });
+  }
+
   /** The user opens the post: one view, once per user (`messages.getMessagesViews` with `increment`). */
   markViewed(channel: SandboxChannel, message: ChannelMessage, userId: number): void {
     if (channel.megagroup || message.viewedBy?.includes(userId)) return;

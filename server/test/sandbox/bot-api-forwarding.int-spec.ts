@@ -1,15 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Api, type TelegramClient } from 'telegram';
-import { NewMessage, type NewMessageEvent } from 'telegram/events';
+import { Api } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers';
 import type { Telegram } from 'telegraf';
 import type { Message } from 'telegraf/types';
 import { startSandbox } from '../../src/sandbox';
 import { eventually } from '../helpers/eventually';
 import { addBotToChannel, control, newBot, newChannel, nextPhone, rawBotCall, telegramFor } from './bot-helpers';
-import { type MtprotoKit, newUser, signedInClient, startMtprotoKit } from './mtproto-kit';
+import { type MtprotoKit, newUser, pushedMessage, type WatchingApp, watchingApp, startMtprotoKit } from './mtproto-kit';
 
 /** A 1×1 PNG: a real image, so the sandbox takes it as a photo. */
 const PNG = Buffer.from(
@@ -25,11 +24,7 @@ const refusal = (error_code: number, description: string) => ({ response: { ok: 
 const channelPeer = (c: { channel_id: number; access_hash: string }): Api.InputPeerChannel =>
   new Api.InputPeerChannel({ channelId: returnBigInt(c.channel_id), accessHash: returnBigInt(c.access_hash) });
 
-/** A member's signed-in gramjs app, with the messages pushed to it. */
-interface App {
-  client: TelegramClient;
-  pushed: Api.Message[];
-}
+type App = WatchingApp;
 
 describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and gramjs)', () => {
   let kit: MtprotoKit;
@@ -42,17 +37,7 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
     await kit.close();
   });
 
-  /** The user's app, having read the chat (`peer`) once, as an app does before it follows a chat's updates. */
-  async function appOf(user: { phone: string }, peer?: Api.TypeInputPeer): Promise<App> {
-    const client = await signedInClient(kit, user);
-    const pushed: Api.Message[] = [];
-    client.addEventHandler((e: NewMessageEvent) => pushed.push(e.message), new NewMessage({}));
-    if (peer) await client.invoke(new Api.messages.GetHistory({ peer, limit: 20 }));
-    return { client, pushed };
-  }
-
-  const pushedMessage = (app: App, test: (m: Api.Message) => boolean, what: string): Promise<Api.Message> =>
-    eventually(() => app.pushed.find(test), { what });
+  const appOf = (user: { phone: string }, peer?: Api.TypeInputPeer): Promise<App> => watchingApp(kit, user, peer);
 
   /** A user who wrote to the bot (a bot cannot start a conversation); the id of what they wrote. */
   async function writeToBot(bot: Bot, user: { phone: string }, text: string): Promise<number> {

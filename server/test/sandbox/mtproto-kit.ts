@@ -1,8 +1,10 @@
 import { Api, TelegramClient } from 'telegram';
+import { NewMessage, type NewMessageEvent } from 'telegram/events';
 import { computeCheck } from 'telegram/Password';
 import { loadConfig, TelegramMode } from '../../src/config/app-config';
 import { MtprotoClientFactory } from '../../src/modules/user-mtproto/mtproto-client.factory';
 import { SandboxHandle, SandboxOptions, startSandbox } from '../../src/sandbox';
+import { eventually } from '../helpers/eventually';
 import { control, nextPhone } from './bot-helpers';
 
 export const API_ID = 94575;
@@ -129,3 +131,29 @@ export async function errorOf(promise: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected the call to fail');
 }
+
+/** A member's signed-in gramjs app, with the messages pushed to it. */
+export interface WatchingApp {
+  client: TelegramClient;
+  pushed: Api.Message[];
+}
+
+/** The user's app, having read the chat (`peer`) once, as an app does before it follows a chat's updates. */
+export async function watchingApp(
+  kit: MtprotoKit,
+  user: { phone: string },
+  peer?: Api.TypeInputPeer,
+): Promise<WatchingApp> {
+  const client = await signedInClient(kit, user);
+  const pushed: Api.Message[] = [];
+  client.addEventHandler((e: NewMessageEvent) => pushed.push(e.message), new NewMessage({}));
+  if (peer) await client.invoke(new Api.messages.GetHistory({ peer, limit: 20 }));
+  return { client, pushed };
+}
+
+/** The first message pushed to the app that passes `test`, once it is there. */
+export const pushedMessage = (
+  app: WatchingApp,
+  test: (m: Api.Message) => boolean,
+  what: string,
+): Promise<Api.Message> => eventually(() => app.pushed.find(test), { what });

@@ -1,11 +1,5 @@
-import type {
-  ChannelMessage,
-  SandboxChannel,
-  SandboxEntity,
-  SandboxForwardOrigin,
-  SandboxMessageMedia,
-  SandboxUser,
-} from '../world';
+import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
+import type { SandboxEntity, SandboxForwardOrigin, SandboxMessageMedia, SandboxUser } from '../world';
 import { BotApiError } from './bot-api-error';
 import {
   botMember,
@@ -41,14 +35,8 @@ interface SourceMessage {
   entities?: SandboxEntity[];
   /** Where it was first written: the origin it was forwarded with, or its own chat and author. */
   origin: SandboxForwardOrigin;
-}
-
-/** The author of a channel's or supergroup's message, as a forward of it names them. */
-function channelOrigin(channel: SandboxChannel, m: ChannelMessage): SandboxForwardOrigin {
-  if (!channel.megagroup) return { kind: 'channel', channelId: channel.id, messageId: m.id, date: m.date };
-  if (m.viaBotId !== undefined) return { kind: 'bot', botId: m.viaBotId, date: m.date };
-  if (m.fromUserId !== undefined) return { kind: 'user', userId: m.fromUserId, date: m.date };
-  return { kind: 'chat', channelId: channel.id, date: m.date };
+  /** A broadcast channel's post: a forward of it counts in its `forwards`. */
+  post?: { channelId: number; messageId: number };
 }
 
 /** A message of the bot's private chat with the user: one either of them wrote and the bot has not deleted. */
@@ -60,9 +48,7 @@ function privateSource(ctx: MethodContext, user: SandboxUser, messageId: number)
   const fromUser = m.fromKind === 'user' && m.fromId === user.id && m.toKind === 'bot' && m.toId === session.bot.id;
   const fromBot = m.fromKind === 'bot' && m.fromId === session.bot.id && m.toKind === 'user' && m.toId === user.id;
   if (!fromUser && !fromBot) return undefined;
-  const origin: SandboxForwardOrigin =
-    m.forwardOrigin ??
-    (fromBot ? { kind: 'bot', botId: m.fromId, date: m.date } : { kind: 'user', userId: m.fromId, date: m.date });
+  const origin = privateMessageOrigin(m);
   // The bot's own message reads as the bot last edited it.
   const own = fromBot ? session.privateMessages.get(messageId) : undefined;
   if (!own) return { text: m.text, media: m.media, entities: m.entities, origin };
@@ -84,12 +70,7 @@ function findSource(ctx: MethodContext, notFound: string): SourceMessage {
     if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
     const m = group.messages.find((x) => x.id === messageId);
     if (!m) throw missing();
-    const origin: SandboxForwardOrigin =
-      m.forwardOrigin ??
-      (m.fromBotId !== undefined
-        ? { kind: 'bot', botId: m.fromBotId, date: m.date }
-        : { kind: 'user', userId: m.fromUserId ?? 0, date: m.date });
-    return { text: m.text, media: m.media, entities: m.entities, origin };
+    return { text: m.text, media: m.media, entities: m.entities, origin: groupMessageOrigin(m) };
   }
   const chat = resolveChat(ctx, fromChatId);
   if (chat.kind === 'private') {
@@ -107,7 +88,8 @@ function findSource(ctx: MethodContext, notFound: string): SourceMessage {
     text: m.text,
     media: m.media,
     entities: m.entities,
-    origin: m.forwardOrigin ?? channelOrigin(channel, m),
+    origin: channelMessageOrigin(channel, m),
+    post: channel.megagroup ? undefined : { channelId: channel.id, messageId: m.id },
   };
 }
 
@@ -136,7 +118,9 @@ const forwardMessage: Method = (given) => {
   const source = findSource(ctx, 'message to forward not found');
   // disable_notification and protect_content are taken: the sandbox has no notifications and no saving to refuse.
   const out = contentOf(ctx, 'forwardMessage', source, "message can't be forwarded");
-  return ok(deliver(ctx, target, { ...out, forwardOrigin: source.origin }));
+  const sent = deliver(ctx, target, { ...out, forwardOrigin: source.origin });
+  if (source.post) ctx.world.countForward(source.post.channelId, source.post.messageId);
+  return ok(sent);
 };
 
 const copyMessage: Method = (ctx) => {

@@ -7,6 +7,8 @@ import {
   SandboxBasicGroup,
   SandboxChannel,
   type SandboxContact,
+  type SandboxEntity,
+  type SandboxForwardOrigin,
   type SandboxMessageMedia,
   SandboxNotFoundError,
   SandboxUser,
@@ -14,6 +16,7 @@ import {
   type SentRandomId,
   subscriberCount,
 } from '../world';
+import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
@@ -128,6 +131,38 @@ export interface RpcAnswer {
 type Entity = { kind: 'user'; user: SandboxUser } | { kind: 'bot'; bot: SandboxBot };
 type Handler = (key: AuthKeyRecord, req: TlObject) => unknown;
 
+/** Where a send or forward goes: a channel or supergroup, a basic group, or a private chat. */
+type SendTarget =
+  | { kind: 'channel'; channel: SandboxChannel }
+  | { kind: 'group'; group: SandboxBasicGroup }
+  | { kind: 'private'; toKind: 'user' | 'bot'; toId: number };
+
+/** One message a send or forward writes. */
+interface OutgoingMessage {
+  text: string;
+  media?: SandboxMessageMedia;
+  entities?: SandboxEntity[];
+  replyToId?: number;
+  forwardOrigin?: SandboxForwardOrigin;
+}
+
+/** A message a forward takes: its content, where it was first written, and the broadcast post it is, if one. */
+interface ForwardedMessage {
+  text: string;
+  media?: SandboxMessageMedia;
+  entities?: SandboxEntity[];
+  origin: SandboxForwardOrigin;
+  post?: { channelId: number; messageId: number };
+}
+
+/** One message of a send's answer: its random_id, where it is, and the pts it was written at (none: a repeat). */
+interface SentItem {
+  randomId: bigint;
+  sent: SentRandomId;
+  ptsCount: number;
+  pts?: number;
+}
+
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : NaN);
 const obj = (v: unknown, what: string): TlObject => {
@@ -202,6 +237,7 @@ export class RpcService {
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
     h('messages.getHistory', (k, r) => this.getHistory(k, r));
     h('messages.sendMessage', (k, r) => this.sendMessage(k, r));
+    h('messages.forwardMessages', (k, r) => this.forwardMessages(k, r));
     h('messages.editMessage', (k, r) => this.editMessage(k, r));
     h('messages.deleteMessages', (k, r) => this.deleteMessages(k, r));
     h('messages.readHistory', (k, r) => this.readHistory(k, r));
@@ -744,87 +780,105 @@ export class RpcService {
     const randomId = typeof req.random_id === 'bigint' ? req.random_id : 0n;
     if (randomId === 0n) throw new RpcError(400, 'RANDOM_ID_EMPTY');
     const previous = this.world.findSentByRandomId(me.id, randomId);
-    if (previous) return this.repeatedSend(me, randomId, previous);
+    if (previous) return this.sentUpdates(me, [{ randomId, sent: previous, ptsCount: 0 }]);
     this.takeSend(me);
-    const peer = obj(req.peer, 'PEER_ID');
+    const target = this.sendTarget(me, req.peer);
     const replyRef = isTlObject(req.reply_to) ? num(req.reply_to.reply_to_msg_id) : num(req.reply_to_msg_id);
     const replyToId = Number.isInteger(replyRef) && replyRef > 0 ? replyRef : undefined;
-    const entities = entitiesFromTl(req.entities, text);
-    if (peer._ === 'inputPeerChannel') {
-      const channel = this.resolveChannel(peer);
-      const member = channel.members.get(`user:${me.id}`);
-      // Outside the channel, or a subscriber of a broadcast channel without the right to post: Telegram refuses both.
-      if (!member || (!channel.megagroup && !(member.admin && member.canPostMessages))) {
-        throw new RpcError(403, 'CHAT_WRITE_FORBIDDEN');
-      }
-      if (replyToId !== undefined && !channel.messages.some((m) => m.id === replyToId && !m.deleted)) {
-        throw new RpcError(400, 'REPLY_MESSAGE_ID_INVALID');
-      }
-      const message = this.world.postToChannel(channel.id, {
-        text,
-        fromUserId: channel.megagroup ? me.id : undefined,
-        media: media(),
-        entities,
-        replyToId,
-      });
-      // What one posts oneself is read.
-      this.world.readChannelHistory(me.id, channel.id, message.id);
-      this.world.recordRandomId(me.id, randomId, { channelId: channel.id, messageId: message.id });
-      return this.sentUpdates(me, randomId, { channel, message: message.id }, 1);
-    }
-    if (peer._ === 'inputPeerChat') {
-      const group = this.world.findBasicGroup(num(peer.chat_id));
-      // A chat the account is not in is no peer it can address: Telegram resolves the peer before anything else and
-      // answers PEER_ID_INVALID (CHAT_ID_INVALID is the answer of the methods that take a bare chat_id, getChats).
-      if (!group || num(peer.chat_id) <= 0 || !group.userIds.includes(me.id)) {
-        throw new RpcError(400, 'PEER_ID_INVALID');
-      }
-      if (replyToId !== undefined && !group.messages.some((m) => m.id === replyToId)) {
-        throw new RpcError(400, 'REPLY_MESSAGE_ID_INVALID');
-      }
-      const message = this.world.sendBasicGroupMessage(group.id, me.id, text, {
-        media: media(),
-        entities,
-        replyToId,
-      });
-      this.world.recordRandomId(me.id, randomId, { groupId: group.id, messageId: message.id });
-      return this.sentUpdates(me, randomId, { group, message: message.id }, 1);
-    }
-    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
-    const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
-    if (other.kind === 'user' && !this.world.mayWritePrivately(me.id, otherId)) {
-      throw new RpcError(403, 'USER_PRIVACY_RESTRICTED');
-    }
-    if (
-      replyToId !== undefined &&
-      !this.world
-        .privateMessagesOf('user', me.id)
-        .some((m) => m.id === replyToId && (m.fromId === me.id ? m.toId : m.fromId) === otherId)
-    ) {
+    if (replyToId !== undefined && !this.hasMessage(me, target, replyToId)) {
       throw new RpcError(400, 'REPLY_MESSAGE_ID_INVALID');
     }
     const attached = media();
-    const message = this.world.sendPrivateMessage({
-      fromKind: 'user',
-      fromId: me.id,
-      toKind: other.kind,
-      toId: otherId,
+    const { sent, pts } = this.deliver(me, target, {
       text,
       media: attached,
-      entities,
+      entities: entitiesFromTl(req.entities, text),
       replyToId,
     });
-    this.world.recordRandomId(me.id, randomId, { messageId: message.id });
-    if (attached) return this.sentUpdates(me, randomId, { message: message.id }, 1);
+    this.world.recordRandomId(me.id, randomId, sent);
+    if (target.kind !== 'private' || attached) return this.sentUpdates(me, [{ randomId, sent, ptsCount: 1, pts }]);
+    const message = this.world.findPrivateMessage(sent.messageId);
     return {
       _: 'updateShortSentMessage',
       out: true,
-      id: message.id,
-      pts: this.updates.userPts(me.id),
+      id: sent.messageId,
+      pts,
       pts_count: 1,
-      date: message.date,
-      entities: entitiesToTl(message.entities),
+      date: message?.date ?? unixNow(),
+      entities: entitiesToTl(message?.entities),
     };
+  }
+
+  /**
+   * The chat a send or forward goes to, checked as Telegram checks it: outside a channel, or a subscriber of a
+   * broadcast channel without the right to post, CHAT_WRITE_FORBIDDEN; a basic group the account is not in is no
+   * peer it can address (PEER_ID_INVALID: Telegram resolves the peer before anything else; CHAT_ID_INVALID is the
+   * answer of the methods that take a bare chat_id, getChats); a person who lets no one write, USER_PRIVACY_RESTRICTED.
+   */
+  private sendTarget(me: SandboxUser, input: unknown): SendTarget {
+    const peer = obj(input, 'PEER_ID');
+    if (peer._ === 'inputPeerChannel') {
+      const channel = this.resolveChannel(peer);
+      const member = channel.members.get(`user:${me.id}`);
+      if (!member || (!channel.megagroup && !(member.admin && member.canPostMessages))) {
+        throw new RpcError(403, 'CHAT_WRITE_FORBIDDEN');
+      }
+      return { kind: 'channel', channel };
+    }
+    if (peer._ === 'inputPeerChat') return { kind: 'group', group: this.memberGroup(me, peer) };
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    const toId = other.kind === 'user' ? other.user.id : other.bot.id;
+    if (other.kind === 'user' && !this.world.mayWritePrivately(me.id, toId)) {
+      throw new RpcError(403, 'USER_PRIVACY_RESTRICTED');
+    }
+    return { kind: 'private', toKind: other.kind, toId };
+  }
+
+  /** The basic group an `inputPeerChat` names, if the user is in it; any other is no peer it can address. */
+  private memberGroup(me: SandboxUser, peer: TlObject): SandboxBasicGroup {
+    const group = this.world.findBasicGroup(num(peer.chat_id));
+    if (!group || num(peer.chat_id) <= 0 || !group.userIds.includes(me.id)) throw new RpcError(400, 'PEER_ID_INVALID');
+    return group;
+  }
+
+  /** Whether the chat holds a message of that id the user can see (one to answer). */
+  private hasMessage(me: SandboxUser, target: SendTarget, id: number): boolean {
+    if (target.kind === 'channel') return target.channel.messages.some((m) => m.id === id && !m.deleted);
+    if (target.kind === 'group') return target.group.messages.some((m) => m.id === id);
+    return this.world
+      .privateMessagesOf('user', me.id)
+      .some((m) => m.id === id && (m.fromId === me.id ? m.toId : m.fromId) === target.toId);
+  }
+
+  /**
+   * Writes one message as the user into the chat (the world tells the other members, bots and apps), and answers
+   * where it went and the pts of the box it went in once it is there.
+   */
+  private deliver(me: SandboxUser, target: SendTarget, out: OutgoingMessage): { sent: SentRandomId; pts: number } {
+    if (target.kind === 'channel') {
+      const { channel } = target;
+      // A broadcast channel's post is the channel's; a supergroup's message is its author's.
+      const message = this.world.postToChannel(channel.id, {
+        ...out,
+        fromUserId: channel.megagroup ? me.id : undefined,
+      });
+      // What one posts oneself is read.
+      this.world.readChannelHistory(me.id, channel.id, message.id);
+      return { sent: { channelId: channel.id, messageId: message.id }, pts: channel.pts };
+    }
+    if (target.kind === 'group') {
+      const message = this.world.sendBasicGroupMessage(target.group.id, me.id, out.text, out);
+      // The group's messages live in the common box: its pts, as for private messages.
+      return { sent: { groupId: target.group.id, messageId: message.id }, pts: this.updates.userPts(me.id) };
+    }
+    const message = this.world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: me.id,
+      toKind: target.toKind,
+      toId: target.toId,
+      ...out,
+    });
+    return { sent: { messageId: message.id }, pts: this.updates.userPts(me.id) };
   }
 
   /**
@@ -844,81 +898,168 @@ export class RpcService {
     this.recentSends.set(me.id, recent);
   }
 
-  /** A send's answer in full: `updateMessageID` tying the random_id to the message, then the message itself. */
-  private sentUpdates(
-    me: SandboxUser,
-    randomId: bigint,
-    sent: { channel?: SandboxChannel; group?: SandboxBasicGroup; message: number },
-    ptsCount: number,
-  ): TlObject {
-    const { channel, group } = sent;
-    const answer = (
-      message: { id: number; date: number },
-      update: TlObject,
-      users: TlObject[],
-      chats: TlObject[],
-    ): TlObject => ({
-      _: 'updates',
-      updates: [{ _: 'updateMessageID', id: message.id, random_id: randomId }, update],
-      users,
-      chats,
-      date: message.date,
-      seq: 0,
-    });
-    if (group) {
-      const message = group.messages.find((m) => m.id === sent.message);
-      if (!message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
-      // The group's messages live in the common box: its pts, as for private messages.
-      const update = {
-        _: 'updateNewMessage',
-        message: basicGroupMessageToTl(group, message, me.id),
-        pts: this.updates.userPts(me.id),
-        pts_count: ptsCount,
-      };
-      return answer(message, update, this.usersToTl([me.id], me.id), [basicGroupToTl(group, me.id)]);
-    }
-    if (channel) {
-      const message = channel.messages.find((m) => m.id === sent.message);
-      if (!message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
-      const update = {
-        _: 'updateNewChannelMessage',
-        message: channelMessageToTl(channel, message, this.world.countersOf(channel, message)),
-        pts: channel.pts,
-        pts_count: ptsCount,
-      };
-      return answer(message, update, [userToTl(me, me.id)], [channelToTl(channel, me.id)]);
-    }
-    const message = this.world.findPrivateMessage(sent.message);
-    if (!message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
-    const update = {
-      _: 'updateNewMessage',
-      message: privateMessageToTl(message, me.id),
-      pts: this.updates.userPts(me.id),
-      pts_count: ptsCount,
+  /**
+   * The one builder of a send's or forward's answer: per message, `updateMessageID` tying its random_id to it, then
+   * the message itself (updateNewMessage, or updateNewChannelMessage) at the pts it was written at (`pts`, else the
+   * box's current pts: a repeat, pts_count 0). A message gone since a repeat's first send leaves nothing to answer
+   * with but RANDOM_ID_DUPLICATE.
+   */
+  private sentUpdates(me: SandboxUser, items: SentItem[]): TlObject {
+    const ids: TlObject[] = [];
+    const messages: TlObject[] = [];
+    const userIds = new Set<number>([me.id]);
+    const chats = new Map<string, TlObject>();
+    const addChannel = (id: number): void => {
+      const channel = this.world.findChannel(id);
+      if (channel && !chats.has(`channel:${id}`)) chats.set(`channel:${id}`, channelToTl(channel, me.id));
     };
-    return answer(message, update, this.usersToTl([me.id, message.toId], me.id), []);
+    const addOrigin = (origin: SandboxForwardOrigin | undefined): void => {
+      if (origin?.kind === 'channel' || origin?.kind === 'chat') addChannel(origin.channelId);
+    };
+    let date = unixNow();
+    for (const { randomId, sent, ptsCount, pts } of items) {
+      const duplicate = (): RpcError => new RpcError(500, 'RANDOM_ID_DUPLICATE');
+      let update: TlObject;
+      if (sent.groupId !== undefined) {
+        const group = this.world.findBasicGroup(sent.groupId);
+        const message = group?.messages.find((m) => m.id === sent.messageId);
+        if (!group || !message) throw duplicate();
+        update = {
+          _: 'updateNewMessage',
+          message: basicGroupMessageToTl(group, message, me.id),
+          pts: pts ?? this.updates.userPts(me.id),
+          pts_count: ptsCount,
+        };
+        groupMessageAuthorIds(message).forEach((id) => userIds.add(id));
+        chats.set(`chat:${group.id}`, basicGroupToTl(group, me.id));
+        addOrigin(message.forwardOrigin);
+        date = message.date;
+      } else if (sent.channelId !== undefined) {
+        const channel = this.world.findChannel(sent.channelId);
+        const message = channel?.messages.find((m) => m.id === sent.messageId && !m.deleted);
+        if (!channel || !message) throw duplicate();
+        update = {
+          _: 'updateNewChannelMessage',
+          message: channelMessageToTl(channel, message, this.world.countersOf(channel, message)),
+          pts: pts ?? channel.pts,
+          pts_count: ptsCount,
+        };
+        channelMessageUserIds(message).forEach((id) => userIds.add(id));
+        addChannel(channel.id);
+        addOrigin(message.forwardOrigin);
+        date = message.date;
+      } else {
+        const message = this.world.findPrivateMessage(sent.messageId);
+        if (!message || message.deletedFor?.includes(me.id)) throw duplicate();
+        update = {
+          _: 'updateNewMessage',
+          message: privateMessageToTl(message, me.id),
+          pts: pts ?? this.updates.userPts(me.id),
+          pts_count: ptsCount,
+        };
+        [message.fromId, message.toId, ...forwardAuthorIds(message)].forEach((id) => userIds.add(id));
+        addOrigin(message.forwardOrigin);
+        date = message.date;
+      }
+      ids.push({ _: 'updateMessageID', id: sent.messageId, random_id: randomId });
+      messages.push(update);
+    }
+    return {
+      _: 'updates',
+      updates: [...ids, ...messages],
+      users: this.usersToTl(userIds, me.id),
+      chats: [...chats.values()],
+      date,
+      seq: 0,
+    };
   }
 
   /**
-   * A send repeated with a random_id already used: the first send's message, as Telegram answers it (nothing is
-   * sent again). Once that message is gone there is nothing to answer with but RANDOM_ID_DUPLICATE.
+   * messages.forwardMessages: the user sends again messages it can read (of a private chat, a basic group it is in,
+   * a channel or supergroup it is in or that is public) to a chat it may write to, each with `fwd_from` naming where
+   * it was first written; `drop_author` sends copies instead (no fwd_from), `drop_media_captions` then leaves the
+   * media's captions out (Telegram ignores it on forwards, as TDLib's `remove_caption` says). One `random_id` per id:
+   * a pair already sent answers with its message again and sends nothing. Ids that are not there are passed over;
+   * none at all is MESSAGE_ID_INVALID. A forward of a broadcast channel's post counts in the post's `forwards`.
+   * silent, background, noforwards, top_msg_id, schedule_date and send_as are taken: the sandbox has no
+   * notifications, protected content, topics, scheduled messages or sending as a channel.
    */
-  private repeatedSend(me: SandboxUser, randomId: bigint, previous: SentRandomId): TlObject {
-    if (previous.groupId !== undefined) {
-      const group = this.world.findBasicGroup(previous.groupId);
-      const message = group?.messages.find((m) => m.id === previous.messageId);
-      if (!group || !message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
-      return this.sentUpdates(me, randomId, { group, message: message.id }, 0);
+  private forwardMessages(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const ids = (Array.isArray(req.id) ? req.id : []).map(num);
+    const randomIds = (Array.isArray(req.random_id) ? req.random_id : []).map((r) => (typeof r === 'bigint' ? r : 0n));
+    if (ids.length === 0) throw new RpcError(400, 'MESSAGE_IDS_EMPTY');
+    if (ids.length > 100) throw new RpcError(400, 'MESSAGE_IDS_TOO_MANY');
+    if (randomIds.length !== ids.length || randomIds.includes(0n)) throw new RpcError(400, 'RANDOM_ID_INVALID');
+    if (new Set(randomIds).size !== randomIds.length) throw new RpcError(400, 'RANDOM_ID_DUPLICATE');
+    const previous = randomIds.map((randomId) => this.world.findSentByRandomId(me.id, randomId));
+    if (previous.every((p) => p !== undefined)) {
+      return this.sentUpdates(
+        me,
+        previous.map((sent, i) => ({ randomId: randomIds[i] ?? 0n, sent, ptsCount: 0 })),
+      );
     }
-    if (previous.channelId === undefined) {
-      const message = this.world.findPrivateMessage(previous.messageId);
-      if (!message || message.deletedFor?.includes(me.id)) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
-      return this.sentUpdates(me, randomId, { message: message.id }, 0);
+    const source = this.forwardSource(me, req.from_peer);
+    const target = this.sendTarget(me, req.to_peer);
+    const copy = req.drop_author === true;
+    const found = ids.map((id) => (Number.isInteger(id) && id > 0 ? source(id) : undefined));
+    if (found.every((m, i) => m === undefined && previous[i] === undefined)) {
+      throw new RpcError(400, 'MESSAGE_ID_INVALID');
     }
-    const channel = this.world.findChannel(previous.channelId);
-    const message = channel?.messages.find((m) => m.id === previous.messageId && !m.deleted);
-    if (!channel || !message) throw new RpcError(500, 'RANDOM_ID_DUPLICATE');
-    return this.sentUpdates(me, randomId, { channel, message: message.id }, 0);
+    this.takeSend(me);
+    const items: SentItem[] = [];
+    found.forEach((message, i) => {
+      const randomId = randomIds[i] ?? 0n;
+      const before = previous[i];
+      if (before) {
+        items.push({ randomId, sent: before, ptsCount: 0 });
+        return;
+      }
+      if (!message) return;
+      const dropCaption = copy && req.drop_media_captions === true && message.media !== undefined;
+      const { sent, pts } = this.deliver(me, target, {
+        text: dropCaption ? '' : message.text,
+        media: message.media,
+        entities: dropCaption ? undefined : message.entities,
+        forwardOrigin: copy ? undefined : message.origin,
+      });
+      this.world.recordRandomId(me.id, randomId, sent);
+      if (!copy && message.post) this.world.countForward(message.post.channelId, message.post.messageId);
+      items.push({ randomId, sent, ptsCount: 1, pts });
+    });
+    return this.sentUpdates(me, items);
+  }
+
+  /**
+   * The chat messages are forwarded from, as a lookup of its messages by id: a channel the user cannot see is
+   * CHANNEL_PRIVATE, a basic group it is not in or a person it does not know PEER_ID_INVALID.
+   */
+  private forwardSource(me: SandboxUser, input: unknown): (id: number) => ForwardedMessage | undefined {
+    const peer = obj(input, 'PEER_ID');
+    if (peer._ === 'inputPeerChannel') {
+      const channel = this.readableChannel(peer, me);
+      return (id) => {
+        const m = channel.messages.find((x) => x.id === id && !x.deleted);
+        if (!m) return undefined;
+        const post = channel.megagroup ? undefined : { channelId: channel.id, messageId: m.id };
+        return { ...m, origin: channelMessageOrigin(channel, m), post };
+      };
+    }
+    if (peer._ === 'inputPeerChat') {
+      const group = this.memberGroup(me, peer);
+      return (id) => {
+        const m = group.messages.find((x) => x.id === id);
+        return m && { ...m, origin: groupMessageOrigin(m) };
+      };
+    }
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
+    return (id) => {
+      const m = this.world
+        .privateMessagesOf('user', me.id)
+        .find((x) => x.id === id && (x.fromId === me.id ? x.toId : x.fromId) === otherId);
+      return m && { ...m, origin: privateMessageOrigin(m) };
+    };
   }
 
   /** Basic groups by id: one the user is not in is `chatForbidden`, an unknown id CHAT_ID_INVALID. */
