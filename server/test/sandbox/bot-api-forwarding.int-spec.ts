@@ -75,6 +75,14 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
     return { bot, tg: telegramFor(kit.sandbox, bot.token), reader, channel };
   }
 
+  /** A private channel of someone the bot never met, with a post: a chat the bot cannot see. */
+  async function strangersChannel() {
+    const other = await newUser(kit, { firstName: 'Otto' });
+    const hidden = await newChannel(kit.sandbox, other.phone);
+    const hiddenPost = await channelPost(hidden.id, 'members only');
+    return { other, hidden, hiddenPost };
+  }
+
   async function updatesOf(bot: Bot): Promise<Record<string, any>[]> {
     const res = await rawBotCall(kit.sandbox, bot.token, 'getUpdates', { timeout: 0 });
     return res.body.result as Record<string, any>[];
@@ -345,9 +353,7 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
     });
 
     it("refuses a source chat the bot can't see: a private channel it is not in, a user who never wrote to it", async () => {
-      const other = await newUser(kit, { firstName: 'Otto' });
-      const hidden = await newChannel(kit.sandbox, other.phone);
-      const hiddenPost = await channelPost(hidden.id, 'members only');
+      const { other, hidden, hiddenPost } = await strangersChannel();
       await expect(tg.forwardMessage(reader.id, hidden.id, hiddenPost)).rejects.toMatchObject(
         refusal(400, 'Bad Request: chat not found'),
       );
@@ -388,6 +394,173 @@ describe('sandbox: bots forward and copy messages (real telegraf, raw HTTP and g
       expect((await call({ from_chat_id: channel.id, message_id: postId })).body.description).toBe(
         'Bad Request: chat_id is empty',
       );
+    });
+  });
+
+  describe('forwardMessages and copyMessages: several messages at once', () => {
+    async function forwardsOfPosts(channelId: number): Promise<Map<number, number>> {
+      const posts = await control(kit.sandbox, 'GET', `/sandbox/channels/${channelId}/messages`);
+      return new Map((posts.body as { message_id: number; forwards: number }[]).map((m) => [m.message_id, m.forwards]));
+    }
+
+    it("forwards channel posts in order, skipping one that is gone, each with the channel and its post's id as origin, and counts each forward", async () => {
+      const { bot, tg, reader, channel } = await channelAndReader();
+      const first = await channelPost(channel.id, 'Road works: north bridge');
+      const gone = await channelPost(channel.id, 'retracted');
+      const last = await channelPost(channel.id, 'Road works: ring road');
+      await tg.deleteMessage(channel.id, gone);
+      const before = await forwardsOfPosts(channel.id);
+      const app = await appOf(reader);
+
+      const sent = await tg.forwardMessages(reader.id, channel.id, [first, gone, last]);
+
+      expect(sent).toEqual([{ message_id: expect.any(Number) }, { message_id: expect.any(Number) }]);
+      const [toFirst, toLast] = sent.map((m) => m.message_id) as [number, number];
+      expect(toLast).toBeGreaterThan(toFirst);
+      const inbox = await control(kit.sandbox, 'GET', `/sandbox/users/${reader.phone}/messages`);
+      const shown = (id: number) => inbox.body.find((m: { message_id: number }) => m.message_id === id);
+      expect(shown(toFirst)).toMatchObject({
+        text: 'Road works: north bridge',
+        forward_origin: { kind: 'channel', channel_id: channel.channel_id, message_id: first },
+      });
+      expect(shown(toLast)).toMatchObject({
+        text: 'Road works: ring road',
+        forward_origin: { kind: 'channel', channel_id: channel.channel_id, message_id: last },
+      });
+      const pushed = await pushedMessage(app, (m) => m.id === toLast, 'the second forward pushed to the reader');
+      expect(pushed.fwdFrom?.channelPost).toBe(last);
+      expect(pushed.fwdFrom?.fromId).toEqual(new Api.PeerChannel({ channelId: returnBigInt(channel.channel_id) }));
+
+      const after = await forwardsOfPosts(channel.id);
+      expect(after.get(first)).toBe((before.get(first) ?? 0) + 1);
+      expect(after.get(last)).toBe((before.get(last) ?? 0) + 1);
+      const log = await control(kit.sandbox, 'GET', `/sandbox/bots/${bot.id}/sent`);
+      expect(
+        log.body
+          .filter((s: { method: string }) => s.method === 'forwardMessages')
+          .map((s: { message_id: number }) => s.message_id),
+      ).toEqual([toFirst, toLast]);
+    });
+
+    it('copies a photo without its caption when remove_caption is set (raw HTTP), and a text post as it is, with no trace of the origin', async () => {
+      const { bot, tg, reader, channel } = await channelAndReader();
+      const photo = await tg.sendPhoto(
+        channel.id,
+        { source: PNG, filename: 'map.png' },
+        { caption: 'Route <b>B</b>', parse_mode: 'HTML' },
+      );
+      const text = await channelPost(channel.id, 'Route B runs again');
+      const app = await appOf(reader);
+
+      const res = await rawBotCall(kit.sandbox, bot.token, 'copyMessages', {
+        chat_id: reader.id,
+        from_chat_id: channel.id,
+        message_ids: [photo.message_id, text],
+        remove_caption: true,
+      });
+
+      expect(res).toEqual({
+        status: 200,
+        body: { ok: true, result: [{ message_id: expect.any(Number) }, { message_id: expect.any(Number) }] },
+      });
+      const [photoCopy, textCopy] = (res.body.result as { message_id: number }[]).map((m) => m.message_id) as [
+        number,
+        number,
+      ];
+      const log = await control(kit.sandbox, 'GET', `/sandbox/bots/${bot.id}/sent`);
+      const logged = (id: number) => log.body.find((s: { message_id: number }) => s.message_id === id);
+      expect(logged(photoCopy)).toMatchObject({ method: 'copyMessages', file_id: photo.photo[0]?.file_id });
+      expect(logged(photoCopy)).not.toHaveProperty('caption');
+      expect(logged(textCopy)).toMatchObject({ method: 'copyMessages', text: 'Route B runs again' });
+
+      const seenPhoto = await pushedMessage(app, (m) => m.id === photoCopy, 'the photo copy pushed to the reader');
+      expect(seenPhoto.media).toBeInstanceOf(Api.MessageMediaPhoto);
+      expect(seenPhoto.message).toBe('');
+      expect(seenPhoto.fwdFrom ?? null).toBeNull();
+      const seenText = await pushedMessage(app, (m) => m.id === textCopy, 'the text copy pushed to the reader');
+      expect(seenText.message).toBe('Route B runs again');
+      expect(seenText.fwdFrom ?? null).toBeNull();
+
+      // Without remove_caption, a copy keeps the media's caption and its entities.
+      const [kept] = await tg.copyMessages(reader.id, channel.id, [photo.message_id]);
+      const keptShown = await pushedMessage(app, (m) => m.id === kept?.message_id, 'the captioned copy pushed');
+      expect(keptShown.message).toBe('Route B');
+      expect(keptShown.entities?.map((e) => e.className)).toEqual(['MessageEntityBold']);
+    });
+
+    describe('refusals, worded as the Bot API server words them', () => {
+      let bot: Bot;
+      let tg: Telegram;
+      let reader: { id: number; phone: string };
+      let channel: { id: number; channel_id: number; access_hash: string };
+      let posts: [number, number];
+
+      beforeAll(async () => {
+        ({ bot, tg, reader, channel } = await channelAndReader());
+        posts = [await channelPost(channel.id, 'one'), await channelPost(channel.id, 'two')];
+      });
+
+      const refused = (description: string) => ({
+        status: 400,
+        body: { ok: false, error_code: 400, description: `Bad Request: ${description}` },
+      });
+      const call = (method: string, params: Record<string, unknown>) =>
+        rawBotCall(kit.sandbox, bot.token, method, { chat_id: reader.id, from_chat_id: channel.id, ...params });
+
+      it('refuses message_ids that are missing, empty, not a JSON array, or more than 100', async () => {
+        for (const method of ['forwardMessages', 'copyMessages']) {
+          expect(await call(method, {})).toEqual(refused('message identifiers are not specified'));
+          expect(await call(method, { message_ids: [] })).toEqual(refused('message identifiers are not specified'));
+          expect(await call(method, { message_ids: '[1,' })).toEqual(refused("can't parse message_ids JSON object"));
+          expect(await call(method, { message_ids: posts[0] })).toEqual(
+            refused('expected an Array of message identifiers'),
+          );
+          expect(await call(method, { message_ids: [0] })).toEqual(refused('invalid message identifier specified'));
+          const many = Array.from({ length: 101 }, (_, i) => i + 1);
+          expect(await call(method, { message_ids: many })).toEqual(refused('too many message identifiers specified'));
+        }
+        // A hundred is allowed: those not there are skipped.
+        const hundred = Array.from({ length: 100 }, (_, i) => posts[0] + i);
+        expect((await call('forwardMessages', { message_ids: hundred })).body.result).toHaveLength(2);
+      });
+
+      it('refuses ids out of strictly increasing order, sending none of them', async () => {
+        const sentBefore = (await control(kit.sandbox, 'GET', `/sandbox/bots/${bot.id}/sent`)).body.length as number;
+        const reversed = [posts[1], posts[0]];
+        await expect(tg.forwardMessages(reader.id, channel.id, reversed)).rejects.toMatchObject(
+          refusal(400, 'Bad Request: message identifiers must be in a strictly increasing order'),
+        );
+        await expect(tg.copyMessages(reader.id, channel.id, [posts[0], posts[0]])).rejects.toMatchObject(
+          refusal(400, 'Bad Request: message identifiers must be in a strictly increasing order'),
+        );
+        expect((await control(kit.sandbox, 'GET', `/sandbox/bots/${bot.id}/sent`)).body).toHaveLength(sentBefore);
+      });
+
+      it('refuses a call that finds none of the messages', async () => {
+        const missing = [posts[1] + 50, posts[1] + 51];
+        await expect(tg.forwardMessages(reader.id, channel.id, missing)).rejects.toMatchObject(
+          refusal(400, 'Bad Request: there are no messages to forward'),
+        );
+        await expect(tg.copyMessages(reader.id, channel.id, missing)).rejects.toMatchObject(
+          refusal(400, 'Bad Request: there are no messages to forward'),
+        );
+      });
+
+      it("refuses a source chat the bot can't see and a target it may not write to, as the single methods do", async () => {
+        const { other, hidden, hiddenPost } = await strangersChannel();
+        await expect(tg.forwardMessages(reader.id, hidden.id, [hiddenPost])).rejects.toMatchObject(
+          refusal(400, 'Bad Request: chat not found'),
+        );
+        await expect(tg.copyMessages(reader.id, other.id, [1])).rejects.toMatchObject(
+          refusal(400, 'Bad Request: chat not found'),
+        );
+        await expect(tg.forwardMessages(other.id, channel.id, posts)).rejects.toMatchObject(
+          refusal(403, "Forbidden: bot can't initiate conversation with a user"),
+        );
+        expect(await call('copyMessages', { from_chat_id: undefined, message_ids: posts })).toEqual(
+          refused('from_chat_id is empty'),
+        );
+      });
     });
   });
 });

@@ -14,14 +14,16 @@ import {
   readCaption,
   resolveChat,
   resolveSendTarget,
+  type SendTarget,
 } from './bot-api-methods';
-import { entitiesFromJson, entitiesJson } from './serializers';
+import type { FormattedText } from './parse-mode';
+import { entitiesFromJson, entitiesJson, type Json } from './serializers';
 
 /**
- * forwardMessage and copyMessage: a bot sends again a message it can read (in its private chat with a user, a
- * channel or supergroup it is in or that is public, a basic group it is in) to a chat it may write to. A forward
- * shows where the message was first written (`forward_origin`, and `fwd_from` in members' apps); a copy is a new
- * message of the same content with no trace of the first.
+ * forwardMessage and copyMessage, and their plural forwardMessages and copyMessages (Bot API 7.0): a bot sends again
+ * messages it can read (in its private chat with a user, a channel or supergroup it is in or that is public, a basic
+ * group it is in) to a chat it may write to. A forward shows where the message was first written (`forward_origin`,
+ * and `fwd_from` in members' apps); a copy is a new message of the same content with no trace of the first.
  *
  * The world has no service messages and no protected content, so Telegram's refusals for those ("message can't be
  * forwarded", "message can't be copied") never arise from them.
@@ -56,85 +58,173 @@ function privateSource(ctx: MethodContext, user: SandboxUser, messageId: number)
   return { text: own.text ?? own.caption ?? '', media: m.media, entities, origin };
 }
 
+/** Reads the messages of one source chat: a message that is not there (or was deleted) is undefined. */
+type SourceReader = (messageId: number) => SourceMessage | undefined;
+
 /**
- * The message from_chat_id and message_id name, checked as Telegram checks it: a chat the bot cannot see is "chat
- * not found" (a user who never wrote to it, a private channel or a group it is not in); a message that is not
- * there, or was deleted, is `notFound`.
+ * The chat from_chat_id names, checked as Telegram checks it: a chat the bot cannot see is "chat not found" (a user
+ * who never wrote to it, a private channel or a group it is not in).
  */
-function findSource(ctx: MethodContext, notFound: string): SourceMessage {
+function sourceChat(ctx: MethodContext): SourceReader {
   const fromChatId = ctx.params.chatId('from_chat_id');
-  const messageId = messageIdParam(ctx);
-  const missing = (): BotApiError => BotApiError.badRequest(notFound);
   const group = findGroup(ctx, fromChatId);
   if (group) {
     if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
-    const m = group.messages.find((x) => x.id === messageId);
-    if (!m) throw missing();
-    return { text: m.text, media: m.media, entities: m.entities, origin: groupMessageOrigin(m) };
+    return (messageId) => {
+      const m = group.messages.find((x) => x.id === messageId);
+      return m && { text: m.text, media: m.media, entities: m.entities, origin: groupMessageOrigin(m) };
+    };
   }
   const chat = resolveChat(ctx, fromChatId);
   if (chat.kind === 'private') {
     if (!ctx.session.knownUsers.has(chat.user.id)) throw BotApiError.chatNotFound();
-    const found = privateSource(ctx, chat.user, messageId);
-    if (!found) throw missing();
-    return found;
+    return (messageId) => privateSource(ctx, chat.user, messageId);
   }
   const { channel } = chat;
   // A private channel the bot is not in does not exist for it; a public one anyone may read.
   if (!botMember(ctx, channel) && !channel.username) throw BotApiError.chatNotFound();
-  const m = channel.messages.find((x) => x.id === messageId && !x.deleted);
-  if (!m) throw missing();
-  return {
-    text: m.text,
-    media: m.media,
-    entities: m.entities,
-    origin: channelMessageOrigin(channel, m),
-    post: channel.megagroup ? undefined : { channelId: channel.id, messageId: m.id },
+  return (messageId) => {
+    const m = channel.messages.find((x) => x.id === messageId && !x.deleted);
+    if (!m) return undefined;
+    return {
+      text: m.text,
+      media: m.media,
+      entities: m.entities,
+      origin: channelMessageOrigin(channel, m),
+      post: channel.megagroup ? undefined : { channelId: channel.id, messageId: m.id },
+    };
   };
 }
 
-/** The send that repeats a message's content: its file with the text as caption, or its text. */
-function contentOf(ctx: MethodContext, method: string, source: SourceMessage, refusal: string): Outgoing {
-  const entities = source.entities?.length ? entitiesJson(ctx.world, source.entities) : undefined;
-  if (!source.media) return { method, text: source.text, entities };
-  const file = ctx.world.files.get(source.media.fileId);
-  if (!file) throw BotApiError.badRequest(refusal);
-  return { method, caption: source.text || undefined, entities, file };
+/** How a message is sent again. */
+interface Resend {
+  method: 'forwardMessage' | 'forwardMessages' | 'copyMessage' | 'copyMessages';
+  /** A copy is the bot's own new message, with no trace of the first; a forward names where it was written. */
+  copy: boolean;
+  /** For a copy of a media: the caption that replaces the media's (`null` takes it away). */
+  caption?: FormattedText | null;
 }
 
-/** What sends take and forwardMessage does not: a forward answers no message and carries no keyboard. */
-const NOT_FORWARD_PARAMS = ['reply_parameters', 'reply_to_message_id', 'reply_markup'];
+/**
+ * Sends one message again to the target, as every forward and copy method does: the same text or file and
+ * caption; a forward carries its origin and counts on a broadcast post.
+ */
+function resend(ctx: MethodContext, target: SendTarget, source: SourceMessage, how: Resend): Json {
+  const entities = source.entities?.length ? entitiesJson(ctx.world, source.entities) : undefined;
+  let out: Outgoing = { method: how.method, text: source.text, entities };
+  if (source.media) {
+    const file = ctx.world.files.get(source.media.fileId);
+    if (!file) throw BotApiError.badRequest(how.copy ? "message can't be copied" : "message can't be forwarded");
+    out = { method: how.method, caption: source.text || undefined, entities, file };
+    if (how.copy && how.caption !== undefined) {
+      out.caption = how.caption?.text;
+      out.entities = how.caption?.entities;
+    }
+  }
+  if (how.copy) return deliver(ctx, target, out);
+  const sent = deliver(ctx, target, { ...out, forwardOrigin: source.origin });
+  if (source.post) ctx.world.countForward(source.post.channelId, source.post.messageId);
+  return sent;
+}
 
-const forwardMessage: Method = (given) => {
-  const ctx: MethodContext = {
+/** The call without the parameters a method does not take, so they are not read. */
+function withoutParams(given: MethodContext, names: string[]): MethodContext {
+  return {
     world: given.world,
     session: given.session,
-    params: given.params.without(...NOT_FORWARD_PARAMS),
+    params: given.params.without(...names),
     get signal() {
       return given.signal;
     },
   };
+}
+
+/** What sends take and forwardMessage does not: a forward answers no message and carries no keyboard. */
+const NOT_FORWARD_PARAMS = ['reply_parameters', 'reply_to_message_id', 'reply_markup'];
+/** forwardMessages and copyMessages answer no message and carry no keyboard or new caption. */
+const NOT_PLURAL_PARAMS = [...NOT_FORWARD_PARAMS, 'caption', 'parse_mode', 'caption_entities'];
+
+// disable_notification and protect_content are taken by all four: the sandbox has no notifications and no saving to
+// refuse. message_thread_id is taken and ignored: the sandbox has no forum topics.
+
+const forwardMessage: Method = (given) => {
+  const ctx = withoutParams(given, NOT_FORWARD_PARAMS);
   const target = resolveSendTarget(ctx);
-  const source = findSource(ctx, 'message to forward not found');
-  // disable_notification and protect_content are taken: the sandbox has no notifications and no saving to refuse.
-  const out = contentOf(ctx, 'forwardMessage', source, "message can't be forwarded");
-  const sent = deliver(ctx, target, { ...out, forwardOrigin: source.origin });
-  if (source.post) ctx.world.countForward(source.post.channelId, source.post.messageId);
-  return ok(sent);
+  const read = sourceChat(ctx);
+  const source = read(messageIdParam(ctx));
+  if (!source) throw BotApiError.badRequest('message to forward not found');
+  return ok(resend(ctx, target, source, { method: 'forwardMessage', copy: false }));
 };
 
 const copyMessage: Method = (ctx) => {
   const target = resolveSendTarget(ctx);
-  const source = findSource(ctx, 'message to copy not found');
-  const out = contentOf(ctx, 'copyMessage', source, "message can't be copied");
-  if (out.file && ctx.params.string('caption') !== undefined) {
-    // A new caption (with its parse_mode or caption_entities) replaces the media's; an empty one takes it away.
-    const caption = readCaption(ctx);
-    out.caption = caption?.text;
-    out.entities = caption?.entities;
-  }
-  const sent = deliver(ctx, target, out);
+  const read = sourceChat(ctx);
+  const source = read(messageIdParam(ctx));
+  if (!source) throw BotApiError.badRequest('message to copy not found');
+  // A new caption (with its parse_mode or caption_entities) replaces the media's; an empty one takes it away.
+  const caption = ctx.params.string('caption') !== undefined ? (readCaption(ctx) ?? null) : undefined;
+  const sent = resend(ctx, target, source, { method: 'copyMessage', copy: true, caption });
   return ok({ message_id: sent.message_id });
 };
 
-export const FORWARDING_METHODS: Record<string, Method> = { forwardMessage, copyMessage };
+/** forwardMessages and copyMessages take at most 100 messages at a time. */
+const MAX_MESSAGE_IDS = 100;
+
+/**
+ * message_ids as the Bot API reads it: a JSON array of 1 to 100 positive ids, each a number or its digits. The
+ * refusals are worded as the Bot API server words them (tdlib/telegram-bot-api, `Client::get_message_ids`).
+ */
+function messageIdsParam(ctx: MethodContext): number[] {
+  const notSpecified = BotApiError.badRequest('message identifiers are not specified');
+  if (!ctx.params.has('message_ids')) throw notSpecified;
+  const value = ctx.params.json('message_ids');
+  if (!Array.isArray(value)) throw BotApiError.badRequest('expected an Array of message identifiers');
+  if (value.length > MAX_MESSAGE_IDS) throw BotApiError.badRequest('too many message identifiers specified');
+  if (value.length === 0) throw notSpecified;
+  return value.map((v: unknown) => {
+    if (typeof v !== 'number' && typeof v !== 'string') {
+      throw BotApiError.badRequest('message identifier must be a Number');
+    }
+    const id = typeof v === 'number' ? v : /^-?\d+$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(id) || Math.abs(id) > 2 ** 31 - 1) {
+      throw BotApiError.badRequest("can't parse message identifier as a Number");
+    }
+    if (id <= 0) throw BotApiError.badRequest('invalid message identifier specified');
+    return id;
+  });
+}
+
+/**
+ * forwardMessages and copyMessages: the messages of message_ids found in the source chat, each sent again as the
+ * single method sends it, in order; those not there are skipped. As Telegram (TDLib's forward_messages), a call that
+ * finds none of them is refused, and so is one whose found ids are not in strictly increasing order, before anything
+ * is sent. copyMessages is refused in the same words: Telegram copies with the same call that forwards.
+ */
+function resendMany(method: 'forwardMessages' | 'copyMessages'): Method {
+  return (given) => {
+    const ctx = withoutParams(given, NOT_PLURAL_PARAMS);
+    const ids = messageIdsParam(ctx);
+    const target = resolveSendTarget(ctx);
+    const read = sourceChat(ctx);
+    const found = ids.flatMap((id) => {
+      const source = read(id);
+      return source ? [{ id, source }] : [];
+    });
+    if (found.length === 0) throw BotApiError.badRequest('there are no messages to forward');
+    if (found.some((f, i) => i > 0 && f.id <= (found[i - 1]?.id ?? 0))) {
+      throw BotApiError.badRequest('message identifiers must be in a strictly increasing order');
+    }
+    const copy = method === 'copyMessages';
+    // remove_caption drops the media's captions; otherwise each copy keeps its own.
+    const caption = copy && ctx.params.boolean('remove_caption') ? null : undefined;
+    const sent = found.map((f) => resend(ctx, target, f.source, { method, copy, caption }));
+    return ok(sent.map((m) => ({ message_id: m.message_id })));
+  };
+}
+
+export const FORWARDING_METHODS: Record<string, Method> = {
+  forwardMessage,
+  copyMessage,
+  forwardMessages: resendMany('forwardMessages'),
+  copyMessages: resendMany('copyMessages'),
+};
