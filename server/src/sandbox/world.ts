@@ -96,6 +96,8 @@ export interface ChannelMessage {
   replyToId?: number;
   /** Set on a forwarded message: where it was first written. */
   forwardOrigin?: SandboxForwardOrigin;
+  /** Set on each message of an album (sendMediaGroup): the id the album's messages share (MTProto `grouped_id`). */
+  mediaGroupId?: string;
   deleted?: boolean;
   /** Pinned in the channel. */
   pinned?: boolean;
@@ -141,6 +143,8 @@ export interface PrivateMessage {
   replyToId?: number;
   /** Set on a forwarded message: where it was first written. */
   forwardOrigin?: SandboxForwardOrigin;
+  /** Set on each message of an album (sendMediaGroup): the id the album's messages share (MTProto `grouped_id`). */
+  mediaGroupId?: string;
   /** Pinned in the chat (for both sides). */
   pinned?: boolean;
 }
@@ -240,6 +244,8 @@ export interface BasicGroupMessage {
   replyToId?: number;
   /** Set on a forwarded message: where it was first written. */
   forwardOrigin?: SandboxForwardOrigin;
+  /** Set on each message of an album (sendMediaGroup): the id the album's messages share (MTProto `grouped_id`). */
+  mediaGroupId?: string;
   editDate?: number;
   /** Pinned in the group. */
   pinned?: boolean;
@@ -251,6 +257,7 @@ export interface BasicGroupMessageExtras {
   entities?: SandboxEntity[];
   replyToId?: number;
   forwardOrigin?: SandboxForwardOrigin;
+  mediaGroupId?: string;
 }
 
 /** Payload of {@link WorldEvent.BasicGroupMessage}. */
@@ -805,6 +812,7 @@ export class SandboxWorld extends EventEmitter {
       entities?: SandboxEntity[];
       replyToId?: number;
       forwardOrigin?: SandboxForwardOrigin;
+      mediaGroupId?: string;
     },
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
@@ -825,6 +833,7 @@ export class SandboxWorld extends EventEmitter {
       entities: input.entities?.length ? input.entities : undefined,
       replyToId: input.replyToId,
       ...(input.forwardOrigin ? { forwardOrigin: input.forwardOrigin } : {}),
+      ...(input.mediaGroupId ? { mediaGroupId: input.mediaGroupId } : {}),
     };
     channel.messages.push(message);
     channel.pts += 1;
@@ -933,6 +942,7 @@ export class SandboxWorld extends EventEmitter {
     entities?: SandboxEntity[];
     replyToId?: number;
     forwardOrigin?: SandboxForwardOrigin;
+    mediaGroupId?: string;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -949,6 +959,7 @@ export class SandboxWorld extends EventEmitter {
       entities: input.entities?.length ? input.entities : undefined,
       replyToId: input.replyToId,
       ...(input.forwardOrigin ? { forwardOrigin: input.forwardOrigin } : {}),
+      ...(input.mediaGroupId ? { mediaGroupId: input.mediaGroupId } : {}),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
@@ -1201,6 +1212,7 @@ export class SandboxWorld extends EventEmitter {
       ...(extras.entities?.length ? { entities: extras.entities } : {}),
       ...(extras.replyToId !== undefined ? { replyToId: extras.replyToId } : {}),
       ...(extras.forwardOrigin ? { forwardOrigin: extras.forwardOrigin } : {}),
+      ...(extras.mediaGroupId ? { mediaGroupId: extras.mediaGroupId } : {}),
     };
     group.messages.push(message);
     const event: BasicGroupMessageEvent = { group, message };

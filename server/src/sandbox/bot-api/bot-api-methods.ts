@@ -295,8 +295,9 @@ export function privateMessageJson(
     chat: privateChatJson(user),
     date: m.date,
   };
-  const origin = world.findPrivateMessage(m.messageId)?.forwardOrigin;
-  if (origin) json.forward_origin = forwardOriginJson(world, origin);
+  const stored = world.findPrivateMessage(m.messageId);
+  if (stored?.forwardOrigin) json.forward_origin = forwardOriginJson(world, stored.forwardOrigin);
+  if (stored?.mediaGroupId) json.media_group_id = stored.mediaGroupId;
   if (m.fileId) {
     Object.assign(json, attachmentJson(world, m.fileId));
     if (m.caption) json.caption = m.caption;
@@ -355,6 +356,8 @@ export interface Outgoing {
   file?: SandboxFile;
   /** Where a forwarded message was first written. */
   forwardOrigin?: SandboxForwardOrigin;
+  /** The album (sendMediaGroup) the message is one of. */
+  mediaGroupId?: string;
 }
 
 /** Which message a send answers, as the caller asked for it. */
@@ -453,6 +456,7 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
       entities,
       replyToId: replyTo,
       forwardOrigin: out.forwardOrigin,
+      mediaGroupId: out.mediaGroupId,
     });
     json = channelMessageJson(world, target.channel, message);
   } else if (target.kind === 'group') {
@@ -461,6 +465,7 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
       entities,
       replyToId: replyTo,
       forwardOrigin: out.forwardOrigin,
+      mediaGroupId: out.mediaGroupId,
     });
     json = groupMessageJson(world, target.group, message);
   } else {
@@ -474,6 +479,7 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
       entities,
       replyToId: replyTo,
       forwardOrigin: out.forwardOrigin,
+      mediaGroupId: out.mediaGroupId,
     });
     const record: BotPrivateMessage = {
       messageId: pm.id,
@@ -518,7 +524,16 @@ export function resolveSendTarget(ctx: MethodContext): SendTarget {
 export function readCaption(ctx: MethodContext): FormattedText | undefined {
   const raw = ctx.params.string('caption');
   if (raw === undefined) return undefined;
-  const caption = formatText(raw, ctx.params.string('parse_mode'), ctx.params.json('caption_entities'));
+  return formatCaption(raw, ctx.params.string('parse_mode'), ctx.params.json('caption_entities'));
+}
+
+/** A caption with its parse_mode or caption_entities read; undefined when it is empty. */
+export function formatCaption(
+  raw: string,
+  parseMode: string | undefined,
+  entities: unknown,
+): FormattedText | undefined {
+  const caption = formatText(raw, parseMode, entities);
   if (caption.text.length > MAX_CAPTION) throw BotApiError.badRequest('message caption is too long');
   return caption.text ? caption : undefined;
 }
@@ -594,9 +609,22 @@ async function inputFile(ctx: MethodContext, field: string, kind: 'photo' | 'doc
   if (upload) return storeFile(ctx, kind, upload.data, upload.fileName, upload.mimeType);
   const ref = ctx.params.string(field)?.trim();
   if (!ref) throw BotApiError.badRequest(`there is no ${kind} in the request`);
+  return inputFileRef(ctx, ref, kind, `there is no ${kind} in the request`);
+}
+
+/**
+ * A file named by text: 'attach://<part>' (refused with `missing` when the request has no such part), a file_id
+ * already on the server, or an HTTP URL Telegram fetches.
+ */
+export async function inputFileRef(
+  ctx: MethodContext,
+  ref: string,
+  kind: 'photo' | 'document',
+  missing: string,
+): Promise<SandboxFile> {
   if (ref.startsWith('attach://')) {
     const attached = ctx.params.file(ref.slice('attach://'.length));
-    if (!attached) throw BotApiError.badRequest(`there is no ${kind} in the request`);
+    if (!attached) throw BotApiError.badRequest(missing);
     return storeFile(ctx, kind, attached.data, attached.fileName, attached.mimeType);
   }
   if (/^https?:\/\//i.test(ref)) {

@@ -2,6 +2,7 @@ import type { Method } from './bot-api-methods';
 import { CORE_METHODS } from './bot-api-methods';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { FORWARDING_METHODS } from './forwarding';
+import { MEDIA_GROUP_METHODS } from './media-groups';
 
 /**
  * Every Bot API method the sandbox serves, by name. The methods live in files by subject and share the
@@ -9,7 +10,12 @@ import { FORWARDING_METHODS } from './forwarding';
  * imports another's table.
  */
 // Last: chat management's getChat is the core one with the chat's pinned_message added.
-const METHODS: Record<string, Method> = { ...CORE_METHODS, ...FORWARDING_METHODS, ...CHAT_MANAGEMENT_METHODS };
+const METHODS: Record<string, Method> = {
+  ...CORE_METHODS,
+  ...FORWARDING_METHODS,
+  ...MEDIA_GROUP_METHODS,
+  ...CHAT_MANAGEMENT_METHODS,
+};
 
 /** Names Telegram renamed and still answers to (Bot API 5.3: getChatMembersCount became getChatMemberCount). */
 const OLD_NAMES: Record<string, string> = { getChatMembersCount: 'getChatMemberCount' };

@@ -210,10 +210,17 @@ function originChatJson(world: SandboxWorld, channelId: number, type: string): J
  */
 export function contentJson(
   world: SandboxWorld,
-  m: { text: string; media?: { fileId: string }; entities?: SandboxEntity[]; forwardOrigin?: SandboxForwardOrigin },
+  m: {
+    text: string;
+    media?: { fileId: string };
+    entities?: SandboxEntity[];
+    forwardOrigin?: SandboxForwardOrigin;
+    mediaGroupId?: string;
+  },
   markCommands = true,
 ): Json {
   const origin = m.forwardOrigin ? { forward_origin: forwardOriginJson(world, m.forwardOrigin) } : {};
+  const album = m.mediaGroupId ? { media_group_id: m.mediaGroupId } : {};
   const file = m.media ? world.files.get(m.media.fileId) : undefined;
   if (!file) {
     const own = m.entities?.length ? entitiesJson(world, m.entities) : undefined;
@@ -222,6 +229,7 @@ export function contentJson(
   }
   const json: Json = {
     ...origin,
+    ...album,
     ...mediaJson(file, file.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined),
   };
   if (m.text) json.caption = m.text;

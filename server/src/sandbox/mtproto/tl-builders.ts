@@ -268,11 +268,17 @@ export function basicGroupMessageToTl(
     date: message.date,
     message: message.text,
     media: message.media ? mediaToTl(message.media, message.date) : undefined,
+    grouped_id: groupedIdToTl(message.mediaGroupId),
     entities: entitiesToTl(message.entities),
     reply_to: replyHeader(message.replyToId),
     edit_date: message.editDate,
     pinned: message.pinned,
   };
+}
+
+/** An album's id (the Bot API's media_group_id, a decimal string) as the message's `grouped_id`. */
+export function groupedIdToTl(mediaGroupId: string | undefined): bigint | undefined {
+  return mediaGroupId === undefined ? undefined : BigInt(mediaGroupId);
 }
 
 /** A stable 64-bit id for a file, derived from its Bot API file_id. */
@@ -348,6 +354,7 @@ export function channelMessageToTl(
     date: message.date,
     message: message.text,
     media: message.media ? mediaToTl(message.media, message.date) : undefined,
+    grouped_id: groupedIdToTl(message.mediaGroupId),
     entities: entitiesToTl(message.entities),
     reply_to: replyHeader(message.replyToId),
     // views and forwards share one flag: both are present on broadcast posts.
@@ -375,6 +382,7 @@ export function privateMessageToTl(message: PrivateMessage, viewerId: number): T
     date: message.date,
     message: message.text,
     media: message.media ? mediaToTl(message.media, message.date) : undefined,
+    grouped_id: groupedIdToTl(message.mediaGroupId),
     entities: entitiesToTl(message.entities),
     reply_to: replyHeader(message.replyToId),
     edit_date: message.editDate,

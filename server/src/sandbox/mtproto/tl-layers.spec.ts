@@ -84,8 +84,18 @@ describe('world objects written in each layer', () => {
     forwardOrigin: { kind: 'channel', channelId: channel.id, messageId: post.id, date: post.date },
   });
 
+  const albumPhoto = w.sendPrivateMessage({
+    fromKind: 'user',
+    fromId: owner.id,
+    toKind: 'user',
+    toId: friend.id,
+    text: 'first of two',
+    media: { kind: 'photo', fileId: 'f-2', size: 10 },
+    mediaGroupId: '9223372036854775807',
+  });
+
   it.each(publishedLayers().map((l) => l.layer))(
-    'layer %i writes a user, bot, channel, post, private message, forward and config that read back',
+    'layer %i writes a user, bot, channel, post, private message, forward, album photo and config that read back',
     (layer) => {
       const codec = new TlCodec(loadLayerSchema(layer));
       const objects: [string, TlObject][] = [
@@ -95,6 +105,7 @@ describe('world objects written in each layer', () => {
         ['Message', channelMessageToTl(channel, post)],
         ['Message', privateMessageToTl(dm, friend.id)],
         ['Message', privateMessageToTl(forward, friend.id)],
+        ['Message', privateMessageToTl(albumPhoto, friend.id)],
         ['Config', configToTl('127.0.0.1', 1234)],
       ];
       for (const [type, obj] of objects) {
@@ -105,6 +116,7 @@ describe('world objects written in each layer', () => {
         if (obj._ === 'user') expect(back.id).toBe(obj.id);
         if (obj._ === 'channel') expect(back.title).toBe('News');
         if (obj._ === 'message') expect(back.message).toBe(obj.message);
+        if (obj.grouped_id !== undefined) expect(back.grouped_id).toBe(9223372036854775807n);
         if (obj.fwd_from) {
           expect(back.fwd_from).toMatchObject({
             _: 'messageFwdHeader',

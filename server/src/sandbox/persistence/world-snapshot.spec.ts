@@ -284,6 +284,36 @@ describe('world snapshot', () => {
     });
   });
 
+  it("keeps an album's grouping in channels, basic groups and private chats", () => {
+    const world = populatedWorld();
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const channel = world.findChannel('@shopnews')!;
+    const group = world.createBasicGroup({ title: 'Club', ownerPhone: bob.phone, bots: [{ id: bot.id, admin: true }] });
+    const media = { kind: 'photo' as const, fileId: 'file-1', size: 1 };
+    const mediaGroupId = '1234567890123456789';
+    const post = world.postToChannel(channel.id, { text: 'one', viaBotId: bot.id, media, mediaGroupId });
+    const groupPhoto = world.sendBasicGroupBotMessage(group.id, bot.id, 'two', { media, mediaGroupId });
+    const dm = world.sendPrivateMessage({
+      fromKind: 'bot',
+      fromId: bot.id,
+      toKind: 'user',
+      toId: bob.id,
+      text: 'three',
+      media,
+      mediaGroupId,
+    });
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+
+    const postBack = restored.findChannel('@shopnews')!.messages.find((m) => m.id === post.id);
+    expect(postBack?.mediaGroupId).toBe(mediaGroupId);
+    const groupBack = restored.findBasicGroup(group.id)!.messages.find((m) => m.id === groupPhoto.id);
+    expect(groupBack?.mediaGroupId).toBe(mediaGroupId);
+    expect(restored.findPrivateMessage(dm.id)?.mediaGroupId).toBe(mediaGroupId);
+  });
+
   it('keeps QR login tokens as bytes', () => {
     const world = new SandboxWorld();
     const token = world.createLoginToken('aa', 30);
