@@ -264,6 +264,19 @@ export function basicGroupMessageToTl(
     id: message.id,
     from_id: authorId === undefined ? undefined : peerUser(authorId),
     peer_id: peerChat(group.id),
+    ...messageContentToTl(message),
+  };
+}
+
+/** What a message of any chat carries of its own (the fields are written in the schema's order, not this one's). */
+type MessageContent = Pick<
+  BasicGroupMessage,
+  'date' | 'text' | 'media' | 'entities' | 'replyToId' | 'forwardOrigin' | 'mediaGroupId' | 'editDate' | 'pinned'
+>;
+
+/** The fields of a `message` that come from its content, the same in channels, basic groups and private chats. */
+function messageContentToTl(message: MessageContent): Record<string, unknown> {
+  return {
     fwd_from: fwdHeaderToTl(message.forwardOrigin),
     date: message.date,
     message: message.text,
@@ -349,22 +362,14 @@ export function channelMessageToTl(
     id: message.id,
     from_id: !broadcast && message.fromUserId !== undefined ? peerUser(message.fromUserId) : undefined,
     peer_id: peerChannel(channel.id),
-    fwd_from: fwdHeaderToTl(message.forwardOrigin),
+    ...messageContentToTl(message),
     via_bot_id: message.viaBotId === undefined ? undefined : BigInt(message.viaBotId),
-    date: message.date,
-    message: message.text,
-    media: message.media ? mediaToTl(message.media, message.date) : undefined,
-    grouped_id: groupedIdToTl(message.mediaGroupId),
-    entities: entitiesToTl(message.entities),
-    reply_to: replyHeader(message.replyToId),
     // views and forwards share one flag: both are present on broadcast posts.
     views: broadcast ? (counters?.views ?? message.views) : undefined,
     forwards: broadcast ? (counters?.forwards ?? message.forwards) : undefined,
     reactions: broadcast && counters ? reactionsToTl(counters) : undefined,
     replies:
       message.replies > 0 ? { _: 'messageReplies', replies: message.replies, replies_pts: channel.pts } : undefined,
-    edit_date: message.editDate,
-    pinned: message.pinned,
   };
 }
 
@@ -378,15 +383,7 @@ export function privateMessageToTl(message: PrivateMessage, viewerId: number): T
     id: message.id,
     from_id: peerUser(message.fromId),
     peer_id: peerUser(otherId),
-    fwd_from: fwdHeaderToTl(message.forwardOrigin),
-    date: message.date,
-    message: message.text,
-    media: message.media ? mediaToTl(message.media, message.date) : undefined,
-    grouped_id: groupedIdToTl(message.mediaGroupId),
-    entities: entitiesToTl(message.entities),
-    reply_to: replyHeader(message.replyToId),
-    edit_date: message.editDate,
-    pinned: message.pinned,
+    ...messageContentToTl(message),
   };
 }
 
