@@ -23,17 +23,14 @@ import {
   contentJson,
   entitiesFromJson,
   entitiesJson,
-  channelFullInfoJson,
   chatMemberJson,
   fileJson,
   forwardOriginJson,
   getMeJson,
   groupChatJson,
-  groupFullInfoJson,
   type Json,
   mediaJson,
   privateChatJson,
-  privateFullInfoJson,
   userJson,
 } from './serializers';
 
@@ -836,23 +833,6 @@ export const CORE_METHODS: Record<string, Method> = {
       throw BotApiError.badRequest('message to delete not found');
     session.deletedPrivateIds.add(messageId);
     return ok(true);
-  },
-
-  getChat: (ctx) => {
-    const chatId = ctx.params.chatId();
-    const group = findGroup(ctx, chatId);
-    if (group) {
-      // A group the bot is not in does not exist for it.
-      if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
-      return ok(groupFullInfoJson(group));
-    }
-    const target = resolveChat(ctx, chatId);
-    if (target.kind === 'private') {
-      if (!ctx.session.knownUsers.has(target.user.id)) throw BotApiError.chatNotFound();
-      return ok(privateFullInfoJson(target.user));
-    }
-    requireVisible(ctx, target.channel);
-    return ok(channelFullInfoJson(target.channel));
   },
 
   getChatMember: (ctx) => {

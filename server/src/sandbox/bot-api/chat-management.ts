@@ -3,7 +3,6 @@ import { BotApiError } from './bot-api-error';
 import {
   botMember,
   channelMessageJson,
-  CORE_METHODS,
   findGroup,
   groupMessageJson,
   inGroup,
@@ -24,11 +23,17 @@ import {
   resolveChat,
   type SendTarget,
 } from './bot-api-methods';
-import { entitiesFromJson, type Json } from './serializers';
+import {
+  channelFullInfoJson,
+  entitiesFromJson,
+  groupFullInfoJson,
+  type Json,
+  privateFullInfoJson,
+} from './serializers';
 
 /**
  * Methods that change a chat's messages or the bot's place in it, beyond sending: editMessageCaption, pinning and
- * unpinning, leaveChat; and getChat, the core one with the chat's `pinned_message`. Gathered by `method-table.ts`.
+ * unpinning, leaveChat; and getChat, which shows the chat's `pinned_message`. Gathered by `method-table.ts`.
  */
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -208,13 +213,25 @@ const leaveChat: Method = (ctx) => {
   return ok(true);
 };
 
-/** getChat as `bot-api-methods.ts` answers it (which checks the chat can be seen), with the chat's pinned message. */
-const getChat: Method = async (ctx) => {
-  const base = CORE_METHODS.getChat;
-  if (!base) throw new Error('getChat is missing from the Bot API methods');
-  const answer = await base(ctx);
-  const target = chatTarget(ctx, () => BotApiError.chatNotFound());
-  return { ...answer, result: withPinnedMessage(ctx, target, answer.result as Json) };
+/**
+ * getChat: the chat's full info, if the bot can see the chat (a group it is in, a user who wrote to it, a channel it
+ * is in or a public one), with the chat's most recent pinned message as `pinned_message`.
+ */
+const getChat: Method = (ctx) => {
+  const chatId = ctx.params.chatId();
+  const group = findGroup(ctx, chatId);
+  if (group) {
+    // A group the bot is not in does not exist for it.
+    if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
+    return ok(withPinnedMessage(ctx, { kind: 'group', group }, groupFullInfoJson(group)));
+  }
+  const target = resolveChat(ctx, chatId);
+  if (target.kind === 'private') {
+    if (!ctx.session.knownUsers.has(target.user.id)) throw BotApiError.chatNotFound();
+    return ok(withPinnedMessage(ctx, target, privateFullInfoJson(target.user)));
+  }
+  requireVisible(ctx, target.channel);
+  return ok(withPinnedMessage(ctx, target, channelFullInfoJson(target.channel)));
 };
 
 export const CHAT_MANAGEMENT_METHODS: Record<string, Method> = {

@@ -9,13 +9,15 @@ import { MEDIA_GROUP_METHODS } from './media-groups';
  * helpers of bot-api-methods.ts; this table is the one place that gathers them, so no method file
  * imports another's table.
  */
-// Last: chat management's getChat is the core one with the chat's pinned_message added.
-const METHODS: Record<string, Method> = {
-  ...CORE_METHODS,
-  ...FORWARDING_METHODS,
-  ...MEDIA_GROUP_METHODS,
-  ...CHAT_MANAGEMENT_METHODS,
-};
+const TABLES = [CORE_METHODS, FORWARDING_METHODS, MEDIA_GROUP_METHODS, CHAT_MANAGEMENT_METHODS];
+const METHODS: Record<string, Method> = {};
+for (const table of TABLES) {
+  for (const [name, fn] of Object.entries(table)) {
+    // Each method has one file: a second definition would silently replace the first.
+    if (name in METHODS) throw new Error(`the Bot API method ${name} is defined twice`);
+    METHODS[name] = fn;
+  }
+}
 
 /** Names Telegram renamed and still answers to (Bot API 5.3: getChatMembersCount became getChatMemberCount). */
 const OLD_NAMES: Record<string, string> = { getChatMembersCount: 'getChatMemberCount' };
