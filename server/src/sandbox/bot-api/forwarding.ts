@@ -17,7 +17,7 @@ import {
   type SendTarget,
 } from './bot-api-methods';
 import type { FormattedText } from './parse-mode';
-import { entitiesFromJson, entitiesJson, type Json } from './serializers';
+import { entitiesJson, type Json } from './serializers';
 
 /**
  * forwardMessage and copyMessage, and their plural forwardMessages and copyMessages (Bot API 7.0): a bot sends again
@@ -50,12 +50,8 @@ function privateSource(ctx: MethodContext, user: SandboxUser, messageId: number)
   const fromUser = m.fromKind === 'user' && m.fromId === user.id && m.toKind === 'bot' && m.toId === session.bot.id;
   const fromBot = m.fromKind === 'bot' && m.fromId === session.bot.id && m.toKind === 'user' && m.toId === user.id;
   if (!fromUser && !fromBot) return undefined;
-  const origin = privateMessageOrigin(m);
-  // The bot's own message reads as the bot last edited it.
-  const own = fromBot ? session.privateMessages.get(messageId) : undefined;
-  if (!own) return { text: m.text, media: m.media, entities: m.entities, origin };
-  const entities = own.entities ? entitiesFromJson(own.entities) : undefined;
-  return { text: own.text ?? own.caption ?? '', media: m.media, entities, origin };
+  // The bot's edits of its own text and captions are the world's message's too, so it reads as last edited.
+  return { text: m.text, media: m.media, entities: m.entities, origin: privateMessageOrigin(m) };
 }
 
 /** Reads the messages of one source chat: a message that is not there (or was deleted) is undefined. */
