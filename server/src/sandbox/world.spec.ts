@@ -2,6 +2,7 @@ import {
   ID_BLOCKS,
   type MemberChangedEvent,
   type MessagesPinnedEvent,
+  PRIVACY_KEY_FORWARDS,
   SandboxConflictError,
   SandboxInvalidError,
   SandboxNotFoundError,
@@ -345,6 +346,44 @@ describe('SandboxWorld', () => {
     world.sendPrivateMessage({ fromKind: 'user', fromId: b.id, toKind: 'user', toId: a.id, text: 'hi' });
     expect(world.mayWritePrivately(a.id, b.id)).toBe(true);
     expect(() => world.setMessagePrivacy(b.id, 'friends' as never)).toThrow(SandboxInvalidError);
+  });
+
+  it('decides a privacy key by the first rule that matches: listed users, chat members, bots, contacts, then everybody', () => {
+    const a = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const b = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const c = world.createUser({ phone: '15550003333', firstName: 'Cid' });
+    const bot = world.createBot({ username: 'rules_bot' });
+    // Never set: everybody, and a user always passes their own rules.
+    expect(world.linksForwardTo(a.id, b.id)).toBe(true);
+    world.setPrivacyRules(a.id, PRIVACY_KEY_FORWARDS, [{ allow: false, who: 'all' }]);
+    expect(world.linksForwardTo(a.id, b.id)).toBe(false);
+    expect(world.linksForwardTo(a.id, a.id)).toBe(true);
+
+    world.setPrivacyRules(a.id, PRIVACY_KEY_FORWARDS, [
+      { allow: false, who: 'users', ids: [c.id] },
+      { allow: true, who: 'contacts' },
+      { allow: true, who: 'bots' },
+    ]);
+    expect(world.linksForwardTo(a.id, b.id)).toBe(false);
+    expect(world.linksForwardTo(a.id, bot.id)).toBe(true);
+    world.importContacts(a.id, [
+      { phone: '15550002222', firstName: 'Bob' },
+      { phone: '15550003333', firstName: 'Cid' },
+    ]);
+    expect(world.linksForwardTo(a.id, b.id)).toBe(true);
+    // Cid is a contact too, but the rule naming him comes first.
+    expect(world.linksForwardTo(a.id, c.id)).toBe(false);
+
+    const group = world.createBasicGroup({ title: 'Friends', ownerPhone: a.phone, userPhones: [c.phone] });
+    world.setPrivacyRules(a.id, PRIVACY_KEY_FORWARDS, [{ allow: true, who: 'chat_participants', ids: [group.id] }]);
+    expect(world.linksForwardTo(a.id, c.id)).toBe(true);
+    // No rule matches Bob: a refusal.
+    expect(world.linksForwardTo(a.id, b.id)).toBe(false);
+    expect(world.privacyRulesOf(a.id, PRIVACY_KEY_FORWARDS)).toEqual([
+      { allow: true, who: 'chat_participants', ids: [group.id] },
+    ]);
+    expect(world.privacyRulesOf(b.id, 'status_timestamp')).toEqual([{ allow: true, who: 'all' }]);
+    expect(() => world.setPrivacyRules(999_999, PRIVACY_KEY_FORWARDS, [])).toThrow(SandboxNotFoundError);
   });
 
   it("counts a newcomer's unread channel messages from when they joined, leaving out their own", () => {

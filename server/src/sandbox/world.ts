@@ -65,7 +65,9 @@ export type SandboxForwardOrigin =
   | { kind: 'user'; userId: number; date: number }
   | { kind: 'bot'; botId: number; date: number }
   | { kind: 'channel'; channelId: number; messageId: number; date: number }
-  | { kind: 'chat'; channelId: number; date: number };
+  | { kind: 'chat'; channelId: number; date: number }
+  /** A person whose forwards privacy forbids a link to their account: only the name they had then. */
+  | { kind: 'hidden'; senderName: string; date: number };
 
 export interface ChannelMessage {
   /** Per channel, from 1. */
@@ -167,6 +169,27 @@ export interface SandboxEntity {
 /** Who may write to a user first: Telegram's "who can send me messages" setting. */
 export type MessagePrivacy = 'everybody' | 'contacts' | 'nobody';
 export const MESSAGE_PRIVACY_VALUES: readonly MessagePrivacy[] = ['everybody', 'contacts', 'nobody'];
+
+/**
+ * One rule of a user's privacy setting (MTProto `privacyValue*`), as their app gave it: everybody, contacts, listed
+ * users or members of listed chats, bots; allowed or not. Premium and close-friends rules are kept but match nobody
+ * here (the sandbox has neither).
+ */
+export interface PrivacyRule {
+  allow: boolean;
+  who: 'all' | 'contacts' | 'users' | 'chat_participants' | 'bots' | 'premium' | 'close_friends';
+  /** User (or bot) ids for `users`; basic group or channel ids for `chat_participants`. */
+  ids?: number[];
+}
+
+/**
+ * The privacy keys the world applies; any other key a client sets is kept and given back, with no effect. `forwards`:
+ * "who can add a link to my account when forwarding my messages".
+ */
+export const PRIVACY_KEY_FORWARDS = 'forwards';
+
+/** A key the user never set: everybody (a rule list with no rule matching is a refusal). */
+const PRIVACY_DEFAULT: PrivacyRule[] = [{ allow: true, who: 'all' }];
 
 /** One entry of a user's contact list, under the name the user gave it. */
 export interface SandboxContact {
@@ -477,6 +500,8 @@ export class SandboxWorld extends EventEmitter {
   channelReadMarks: Record<string, number> = {};
   /** Each user's "who can send me messages" setting by user id (missing: everybody). */
   messagePrivacy: Record<string, MessagePrivacy> = {};
+  /** Each user's privacy rules by user id, then by key (e.g. {@link PRIVACY_KEY_FORWARDS}); missing: everybody. */
+  privacyRules: Record<string, Record<string, PrivacyRule[]>> = {};
   /** Each user's contact list by user id. */
   contactLists: Record<string, SandboxContact[]> = {};
   /** Basic groups by id. */
@@ -1080,6 +1105,58 @@ export class SandboxWorld extends EventEmitter {
     );
   }
 
+  /** A user's rules for one privacy key, in order; everybody when they never set it (Telegram's default here). */
+  privacyRulesOf(userId: number, key: string): PrivacyRule[] {
+    const rules = this.privacyRules[String(userId)]?.[key] ?? PRIVACY_DEFAULT;
+    return rules.map((r) => ({ ...r, ...(r.ids ? { ids: [...r.ids] } : {}) }));
+  }
+
+  setPrivacyRules(userId: number, key: string, rules: PrivacyRule[]): void {
+    if (!this.users.has(userId)) throw new SandboxNotFoundError('user not found');
+    const own = (this.privacyRules[String(userId)] ??= {});
+    own[key] = rules.map((r) => ({ ...r, ...(r.ids ? { ids: [...new Set(r.ids)] } : {}) }));
+  }
+
+  /**
+   * Whether a user's rules for `key` let `otherId` (a user or a bot) through: the first rule that matches them
+   * decides, as Telegram reads a rule list; none matching is a refusal. A user always passes their own rules.
+   */
+  privacyAllows(userId: number, key: string, otherId: number): boolean {
+    if (userId === otherId) return true;
+    for (const rule of this.privacyRulesOf(userId, key)) {
+      if (this.privacyRuleMatches(userId, rule, otherId)) return rule.allow;
+    }
+    return false;
+  }
+
+  private privacyRuleMatches(userId: number, rule: PrivacyRule, otherId: number): boolean {
+    switch (rule.who) {
+      case 'all':
+        return true;
+      case 'contacts':
+        return this.isContact(userId, otherId);
+      case 'users':
+        return rule.ids?.includes(otherId) ?? false;
+      case 'bots':
+        return this.bots.has(otherId);
+      case 'chat_participants':
+        return (rule.ids ?? []).some((chatId) => {
+          const group = this.basicGroups[String(chatId)];
+          if (group) return group.userIds.includes(otherId) || group.bots.some((b) => b.id === otherId);
+          const channel = this.channels.get(chatId);
+          return (channel?.members.has(`user:${otherId}`) || channel?.members.has(`bot:${otherId}`)) ?? false;
+        });
+      case 'premium':
+      case 'close_friends':
+        return false;
+    }
+  }
+
+  /** Whether a forward of `authorId`'s message made by `forwarderId` links to the author's account. */
+  linksForwardTo(authorId: number, forwarderId: number): boolean {
+    return this.privacyAllows(authorId, PRIVACY_KEY_FORWARDS, forwarderId);
+  }
+
   contactsOf(ownerId: number): SandboxContact[] {
     return [...(this.contactLists[String(ownerId)] ?? [])];
   }
@@ -1489,6 +1566,7 @@ export class SandboxWorld extends EventEmitter {
     this.privateReadMarks = {};
     this.channelReadMarks = {};
     this.messagePrivacy = {};
+    this.privacyRules = {};
     this.contactLists = {};
     this.basicGroups = {};
     this.channelLimits = {};

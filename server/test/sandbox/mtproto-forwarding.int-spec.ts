@@ -129,6 +129,104 @@ describe("sandbox: members' apps forward messages over MTProto (messages.forward
     expect(seen.out).toBe(false);
   });
 
+  it("keeps a person's account out of forwards of their messages when their forwards privacy says so, except for the people they allow", async () => {
+    const alice = await named('Alice');
+    const bob = await named('Bob');
+    const carol = await named('Carol');
+    const aliceApp = await appOf(alice);
+    const said = await aliceApp.client.sendMessage(bob.username, { message: 'not for sharing' });
+    const bobApp = await appOf(bob);
+    const carolApp = await appOf(carol);
+    const bobPeer = (await aliceApp.client.getInputEntity(bob.username)) as Api.InputPeerUser;
+    const bobUser = new Api.InputUser({ userId: bobPeer.userId, accessHash: bobPeer.accessHash });
+
+    // Nobody may link to Alice when forwarding her messages.
+    const set = await aliceApp.client.invoke(
+      new Api.account.SetPrivacy({
+        key: new Api.InputPrivacyKeyForwards(),
+        rules: [new Api.InputPrivacyValueDisallowAll()],
+      }),
+    );
+    expect(set.rules).toEqual([new Api.PrivacyValueDisallowAll()]);
+    const [hidden] = await forward(bobApp.client, carol.username, { messages: [said.id], fromPeer: alice.username });
+    // gramjs reads a field its flags leave out as null.
+    expect(hidden?.fwdFrom?.fromId ?? undefined).toBeUndefined();
+    expect(hidden?.fwdFrom?.fromName).toBe('Alice');
+    expect(hidden?.fwdFrom?.date).toBe(said.date);
+    const seen = await pushedMessage(carolApp, (m) => m.id === hidden?.id, 'the hidden forward pushed to Carol');
+    expect(seen.fwdFrom?.fromId ?? undefined).toBeUndefined();
+    expect(seen.fwdFrom?.fromName).toBe('Alice');
+    expect((await control(kit.sandbox, 'GET', `/sandbox/users/${alice.phone}/privacy`)).body).toMatchObject({
+      forwards: 'nobody',
+    });
+
+    // Bob is the exception: the first rule that matches decides.
+    await aliceApp.client.invoke(
+      new Api.account.SetPrivacy({
+        key: new Api.InputPrivacyKeyForwards(),
+        rules: [new Api.InputPrivacyValueAllowUsers({ users: [bobUser] }), new Api.InputPrivacyValueDisallowAll()],
+      }),
+    );
+    const rules = await aliceApp.client.invoke(new Api.account.GetPrivacy({ key: new Api.InputPrivacyKeyForwards() }));
+    expect(rules.rules).toEqual([
+      new Api.PrivacyValueAllowUsers({ users: [returnBigInt(bob.id)] }),
+      new Api.PrivacyValueDisallowAll(),
+    ]);
+    expect(rules.users.map((u) => (u as Api.User).firstName)).toEqual(['Bob']);
+    expect((await control(kit.sandbox, 'GET', `/sandbox/users/${alice.phone}/privacy`)).body).toMatchObject({
+      forwards: 'custom',
+    });
+    const [linked] = await forward(bobApp.client, carol.username, { messages: [said.id], fromPeer: alice.username });
+    expect(linked?.fwdFrom?.fromId).toEqual(new Api.PeerUser({ userId: returnBigInt(alice.id) }));
+    expect(linked?.fwdFrom?.fromName ?? undefined).toBeUndefined();
+
+    // A key the sandbox does not apply is kept and given back as set; a key that is not one is refused.
+    const lastSeen = await aliceApp.client.invoke(
+      new Api.account.SetPrivacy({
+        key: new Api.InputPrivacyKeyStatusTimestamp(),
+        rules: [new Api.InputPrivacyValueAllowContacts()],
+      }),
+    );
+    expect(lastSeen.rules).toEqual([new Api.PrivacyValueAllowContacts()]);
+    expect(
+      (await aliceApp.client.invoke(new Api.account.GetPrivacy({ key: new Api.InputPrivacyKeyStatusTimestamp() })))
+        .rules,
+    ).toEqual([new Api.PrivacyValueAllowContacts()]);
+  });
+
+  it("names a person who forbids the link by name alone in a bot's forward (Bot API hidden_user)", async () => {
+    const dora = await newUser(kit, { firstName: 'Dora' });
+    const owner = await newUser(kit, { firstName: 'Olga' });
+    const channel = await newChannel(kit.sandbox, owner.phone);
+    const bot = await newBot(kit.sandbox);
+    await addBotToChannel(kit.sandbox, channel.id, bot.id);
+    const privacy = await control(kit.sandbox, 'POST', `/sandbox/users/${dora.phone}/privacy`, { forwards: 'nobody' });
+    expect(privacy.body).toEqual({ messages: 'everybody', forwards: 'nobody' });
+    const wrong = await control(kit.sandbox, 'POST', `/sandbox/users/${dora.phone}/privacy`, { forwards: 'friends' });
+    expect(wrong.status).toBe(400);
+    expect(JSON.stringify(wrong.body)).toContain('forwards must be one of everybody, contacts, nobody');
+    expect((await control(kit.sandbox, 'POST', `/sandbox/users/${dora.phone}/privacy`, {})).status).toBe(400);
+    const wrote = await control(kit.sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, {
+      from_phone: dora.phone,
+      text: 'please pass this on',
+    });
+    const messageId = wrote.body.message_id as number;
+
+    const res = await rawBotCall(kit.sandbox, bot.token, 'forwardMessage', {
+      chat_id: channel.id,
+      from_chat_id: dora.id,
+      message_id: messageId,
+    });
+
+    expect(res.body.result.forward_origin).toEqual({
+      type: 'hidden_user',
+      sender_user_name: 'Dora',
+      date: expect.any(Number),
+    });
+    const stored = (await control(kit.sandbox, 'GET', `/sandbox/channels/${channel.id}/messages`)).body as any[];
+    expect(stored.at(-1).forward_origin).toEqual({ kind: 'hidden', sender_name: 'Dora', date: expect.any(Number) });
+  });
+
   it('forwards a channel post into a supergroup whose members and bots get it with the channel as origin; a forward of that forward keeps it', async () => {
     const owner = await newUser(kit, { firstName: 'Olga' });
     const reader = await newUser(kit, { firstName: 'Rita' });

@@ -1,4 +1,4 @@
-import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
+import { channelMessageOrigin, type Forwarder, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
 import type { SandboxEntity, SandboxForwardOrigin, SandboxMessageMedia, SandboxUser } from '../world';
 import { BotApiError } from './bot-api-error';
 import {
@@ -51,7 +51,12 @@ function privateSource(ctx: MethodContext, user: SandboxUser, messageId: number)
   const fromBot = m.fromKind === 'bot' && m.fromId === session.bot.id && m.toKind === 'user' && m.toId === user.id;
   if (!fromUser && !fromBot) return undefined;
   // The bot's edits of its own text and captions are the world's message's too, so it reads as last edited.
-  return { text: m.text, media: m.media, entities: m.entities, origin: privateMessageOrigin(m) };
+  return { text: m.text, media: m.media, entities: m.entities, origin: privateMessageOrigin(forwarder(ctx), m) };
+}
+
+/** The bot forwarding, for its authors' forwards privacy. */
+function forwarder(ctx: MethodContext): Forwarder {
+  return { world: ctx.world, id: ctx.session.bot.id };
 }
 
 /** Reads the messages of one source chat: a message that is not there (or was deleted) is undefined. */
@@ -68,7 +73,7 @@ function sourceChat(ctx: MethodContext): SourceReader {
     if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
     return (messageId) => {
       const m = group.messages.find((x) => x.id === messageId);
-      return m && { text: m.text, media: m.media, entities: m.entities, origin: groupMessageOrigin(m) };
+      return m && { text: m.text, media: m.media, entities: m.entities, origin: groupMessageOrigin(forwarder(ctx), m) };
     };
   }
   const chat = resolveChat(ctx, fromChatId);
@@ -86,7 +91,7 @@ function sourceChat(ctx: MethodContext): SourceReader {
       text: m.text,
       media: m.media,
       entities: m.entities,
-      origin: channelMessageOrigin(channel, m),
+      origin: channelMessageOrigin(forwarder(ctx), channel, m),
       post: channel.megagroup ? undefined : { channelId: channel.id, messageId: m.id },
     };
   };

@@ -170,7 +170,8 @@ export function entitiesFromJson(entities: Json[]): SandboxEntity[] {
 
 /**
  * A forwarded message's `forward_origin` (Bot API `MessageOrigin`): `user` for a person's or a bot's message,
- * `channel` for a channel's post, `chat` for a supergroup's message posted as the group itself.
+ * `channel` for a channel's post, `chat` for a supergroup's message posted as the group itself, `hidden_user` for a
+ * person whose forwards privacy keeps their account out of it.
  */
 export function forwardOriginJson(world: SandboxWorld, origin: SandboxForwardOrigin): Json {
   switch (origin.kind) {
@@ -193,6 +194,8 @@ export function forwardOriginJson(world: SandboxWorld, origin: SandboxForwardOri
       };
     case 'chat':
       return { type: 'chat', date: origin.date, sender_chat: originChatJson(world, origin.channelId, 'supergroup') };
+    case 'hidden':
+      return { type: 'hidden_user', date: origin.date, sender_user_name: origin.senderName };
   }
 }
 

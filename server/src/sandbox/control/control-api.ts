@@ -6,6 +6,8 @@ import {
   type FaultSpec,
   MESSAGE_PRIVACY_VALUES,
   type MessagePrivacy,
+  PRIVACY_KEY_FORWARDS,
+  type PrivacyRule,
   normalizePhone,
   type SandboxMessageMedia,
   type SandboxChannel,
@@ -145,6 +147,23 @@ function messageIdParam(raw: string): number {
 
 const iso = (d: Date): string => d.toISOString();
 
+/** A privacy level of the control API as the one rule a user's app would send for it. */
+const LEVEL_RULES: Record<MessagePrivacy, PrivacyRule> = {
+  everybody: { allow: true, who: 'all' },
+  contacts: { allow: true, who: 'contacts' },
+  nobody: { allow: false, who: 'all' },
+};
+
+/** A rule list as a level: one of the three when it is that level's single rule, `custom` when it has exceptions. */
+function privacyLevel(rules: PrivacyRule[]): MessagePrivacy | 'custom' {
+  const [only, ...rest] = rules;
+  if (!only || rest.length > 0 || only.ids) return 'custom';
+  const level = MESSAGE_PRIVACY_VALUES.find(
+    (l) => LEVEL_RULES[l].allow === only.allow && LEVEL_RULES[l].who === only.who,
+  );
+  return level ?? 'custom';
+}
+
 function mediaInfoJson(m: SandboxMessageMedia): Body {
   return {
     kind: m.kind,
@@ -155,7 +174,10 @@ function mediaInfoJson(m: SandboxMessageMedia): Body {
   };
 }
 
-/** Where a forwarded message was first written: `kind` user, bot, channel (with the post's id) or chat. */
+/**
+ * Where a forwarded message was first written: `kind` user, bot, channel (with the post's id), chat, or hidden (a
+ * person whose forwards privacy leaves only their name).
+ */
 function forwardOriginInfoJson(o: SandboxForwardOrigin): Body {
   switch (o.kind) {
     case 'user':
@@ -166,6 +188,8 @@ function forwardOriginInfoJson(o: SandboxForwardOrigin): Body {
       return { kind: o.kind, channel_id: o.channelId, message_id: o.messageId, date: o.date };
     case 'chat':
       return { kind: o.kind, channel_id: o.channelId, date: o.date };
+    case 'hidden':
+      return { kind: o.kind, sender_name: o.senderName, date: o.date };
   }
 }
 
@@ -291,16 +315,30 @@ export class ControlApi {
 
     this.on('POST', '/sandbox/users/:phone/privacy', ({ body, params }) => {
       const user = this.user(param(params, 0));
-      const messages = body.messages;
-      if (typeof messages !== 'string' || !MESSAGE_PRIVACY_VALUES.includes(messages as MessagePrivacy)) {
-        throw invalid(`messages must be one of ${MESSAGE_PRIVACY_VALUES.join(', ')}`);
-      }
-      w.setMessagePrivacy(user.id, messages as MessagePrivacy);
-      return { body: { messages: w.messagePrivacyOf(user.id) } };
+      const level = (field: 'messages' | 'forwards'): MessagePrivacy | undefined => {
+        const value = body[field];
+        if (value === undefined) return undefined;
+        if (typeof value !== 'string' || !MESSAGE_PRIVACY_VALUES.includes(value as MessagePrivacy)) {
+          throw invalid(`${field} must be one of ${MESSAGE_PRIVACY_VALUES.join(', ')}`);
+        }
+        return value as MessagePrivacy;
+      };
+      const messages = level('messages');
+      const forwards = level('forwards');
+      if (messages === undefined && forwards === undefined) throw invalid('give messages, forwards or both');
+      if (messages !== undefined) w.setMessagePrivacy(user.id, messages);
+      // One rule for everyone; the app's exceptions (MTProto account.setPrivacy) are replaced, as a level is all here.
+      if (forwards !== undefined) w.setPrivacyRules(user.id, PRIVACY_KEY_FORWARDS, [LEVEL_RULES[forwards]]);
+      return { body: privacyJson(user.id) };
+    });
+
+    const privacyJson = (userId: number): Body => ({
+      messages: w.messagePrivacyOf(userId),
+      forwards: privacyLevel(w.privacyRulesOf(userId, PRIVACY_KEY_FORWARDS)),
     });
 
     this.on('GET', '/sandbox/users/:phone/privacy', ({ params }) => ({
-      body: { messages: w.messagePrivacyOf(this.user(param(params, 0)).id) },
+      body: privacyJson(this.user(param(params, 0)).id),
     }));
 
     this.on('POST', '/sandbox/users/:phone/limits', ({ body, params }) => {

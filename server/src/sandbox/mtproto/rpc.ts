@@ -44,6 +44,7 @@ import {
 import { isTlObject, TlCodec, TlObject } from './tl-codec';
 import { DH_G, DH_PRIME } from './crypto';
 
+import { getPrivacy, setPrivacy } from './privacy';
 import { RpcError } from './rpc-error';
 import { UploadStore } from './uploads';
 
@@ -222,6 +223,14 @@ export class RpcService {
     h('updates.getDifference', (k, r) => this.difference(k, r, false));
     h('updates.getChannelDifference', (k, r) => this.difference(k, r, true));
     h('contacts.resolveUsername', (k, r) => this.resolveUsername(k, r));
+    h('account.setPrivacy', (k, r) => {
+      const me = this.requireUser(k);
+      return setPrivacy(this.world, me, r, (ref) => {
+        const e = this.resolveUser(me, ref, 'USER_ID_INVALID');
+        return e.kind === 'user' ? e.user.id : e.bot.id;
+      });
+    });
+    h('account.getPrivacy', (k, r) => getPrivacy(this.world, this.requireUser(k), r));
     h('contacts.getContacts', (k) => this.getContacts(k));
     h('contacts.importContacts', (k, r) => this.importContacts(k, r));
     h('upload.saveFilePart', (k, r) => this.uploads.savePart(this.requireUser(k).id, r, false));
@@ -1036,20 +1045,21 @@ export class RpcService {
    */
   private forwardSource(me: SandboxUser, input: unknown): (id: number) => ForwardedMessage | undefined {
     const peer = obj(input, 'PEER_ID');
+    const by = { world: this.world, id: me.id };
     if (peer._ === 'inputPeerChannel') {
       const channel = this.readableChannel(peer, me);
       return (id) => {
         const m = channel.messages.find((x) => x.id === id && !x.deleted);
         if (!m) return undefined;
         const post = channel.megagroup ? undefined : { channelId: channel.id, messageId: m.id };
-        return { ...m, origin: channelMessageOrigin(channel, m), post };
+        return { ...m, origin: channelMessageOrigin(by, channel, m), post };
       };
     }
     if (peer._ === 'inputPeerChat') {
       const group = this.memberGroup(me, peer);
       return (id) => {
         const m = group.messages.find((x) => x.id === id);
-        return m && { ...m, origin: groupMessageOrigin(m) };
+        return m && { ...m, origin: groupMessageOrigin(by, m) };
       };
     }
     const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
@@ -1058,7 +1068,7 @@ export class RpcService {
       const m = this.world
         .privateMessagesOf('user', me.id)
         .find((x) => x.id === id && (x.fromId === me.id ? x.toId : x.fromId) === otherId);
-      return m && { ...m, origin: privateMessageOrigin(m) };
+      return m && { ...m, origin: privateMessageOrigin(by, m) };
     };
   }
 

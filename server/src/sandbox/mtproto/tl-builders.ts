@@ -163,6 +163,8 @@ export function fwdHeaderToTl(origin: SandboxForwardOrigin | undefined): TlObjec
       };
     case 'chat':
       return { _: 'messageFwdHeader', from_id: peerChannel(origin.channelId), date: origin.date };
+    case 'hidden':
+      return { _: 'messageFwdHeader', from_name: origin.senderName, date: origin.date };
   }
 }
 

@@ -84,6 +84,15 @@ describe('world objects written in each layer', () => {
     forwardOrigin: { kind: 'channel', channelId: channel.id, messageId: post.id, date: post.date },
   });
 
+  const hiddenForward = w.sendPrivateMessage({
+    fromKind: 'user',
+    fromId: owner.id,
+    toKind: 'user',
+    toId: friend.id,
+    text: 'from someone who keeps their account out of forwards',
+    forwardOrigin: { kind: 'hidden', senderName: 'Dora', date: 1_700_000_000 },
+  });
+
   const albumPhoto = w.sendPrivateMessage({
     fromKind: 'user',
     fromId: owner.id,
@@ -105,6 +114,7 @@ describe('world objects written in each layer', () => {
         ['Message', channelMessageToTl(channel, post)],
         ['Message', privateMessageToTl(dm, friend.id)],
         ['Message', privateMessageToTl(forward, friend.id)],
+        ['Message', privateMessageToTl(hiddenForward, friend.id)],
         ['Message', privateMessageToTl(albumPhoto, friend.id)],
         ['Config', configToTl('127.0.0.1', 1234)],
       ];
@@ -117,7 +127,10 @@ describe('world objects written in each layer', () => {
         if (obj._ === 'channel') expect(back.title).toBe('News');
         if (obj._ === 'message') expect(back.message).toBe(obj.message);
         if (obj.grouped_id !== undefined) expect(back.grouped_id).toBe(9223372036854775807n);
-        if (obj.fwd_from) {
+        if ((obj.fwd_from as TlObject | undefined)?.from_name) {
+          expect(back.fwd_from).toMatchObject({ _: 'messageFwdHeader', from_name: 'Dora', date: 1_700_000_000 });
+          expect((back.fwd_from as TlObject).from_id).toBeUndefined();
+        } else if (obj.fwd_from) {
           expect(back.fwd_from).toMatchObject({
             _: 'messageFwdHeader',
             from_id: { _: 'peerChannel', channel_id: BigInt(channel.id) },

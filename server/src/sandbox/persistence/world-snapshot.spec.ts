@@ -6,7 +6,7 @@ import { BotApiDoor } from '../bot-api/bot-api-door';
 import type { BotSession } from '../bot-api/bot-session';
 import { MtprotoServer } from '../mtproto/mtproto-server';
 import type { AuthKeyRecord } from '../mtproto/rpc';
-import { SandboxWorld } from '../world';
+import { PRIVACY_KEY_FORWARDS, SandboxWorld } from '../world';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -251,6 +251,34 @@ describe('world snapshot', () => {
     expect(restored.groupPrivacyOf(bot(open.id))).toBe(false);
     expect(restored.groupPrivacyOf(bot(older.id))).toBe(true);
     expect(restored.findBasicGroup(group.id)?.messages).toEqual([expect.objectContaining({ text: 'notes', media })]);
+  });
+
+  it("keeps each user's privacy rules and the hidden origin of a forward", () => {
+    const world = new SandboxWorld();
+    const ann = world.createUser({ phone: '15550004444', firstName: 'Ann' });
+    const bob = world.createUser({ phone: '15550005555', firstName: 'Bob' });
+    world.setPrivacyRules(ann.id, PRIVACY_KEY_FORWARDS, [
+      { allow: true, who: 'users', ids: [bob.id] },
+      { allow: false, who: 'all' },
+    ]);
+    const origin = { kind: 'hidden' as const, senderName: 'Cid', date: 1_700_000_000 };
+    const forward = world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: ann.id,
+      toKind: 'user',
+      toId: bob.id,
+      text: 'passed on',
+      forwardOrigin: origin,
+    });
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    expect(restored.privacyRulesOf(ann.id, PRIVACY_KEY_FORWARDS)).toEqual(
+      world.privacyRulesOf(ann.id, PRIVACY_KEY_FORWARDS),
+    );
+    expect(restored.linksForwardTo(ann.id, bob.id)).toBe(true);
+    expect(restored.linksForwardTo(ann.id, 12345)).toBe(false);
+    expect(restored.findPrivateMessage(forward.id)?.forwardOrigin).toEqual(origin);
   });
 
   it('keeps pinned messages of channels, basic groups and private chats, and edited group captions', () => {
