@@ -277,6 +277,18 @@ describe("sandbox: members' apps forward messages over MTProto (messages.forward
     expect(again?.fwdFrom?.channelPost).toBe(postId);
     const received = await pushedMessage(friendApp, (m) => m.id === again?.id, 'the second forward pushed to Fred');
     expect(received.fwdFrom?.channelPost).toBe(postId);
+    // Fred is not in the channel; the push brings it beside the message, so his app can name it.
+    expect((received.forward?.chat as Api.Channel | undefined)?.id.toString()).toBe(String(channel.channel_id));
+    const history = (await friendApp.client.invoke(
+      new Api.messages.GetHistory({ peer: present(received.peerId, 'the chat with Rita'), limit: 10 }),
+    )) as Api.messages.Messages;
+    expect(history.chats.map((c) => c.id.toString())).toContain(String(channel.channel_id));
+    const groupHistory = (await ownerApp.client.invoke(
+      new Api.messages.GetHistory({ peer: channelPeer(group), limit: 10 }),
+    )) as Api.messages.ChannelMessages;
+    expect(groupHistory.chats.map((c) => c.id.toString()).sort()).toEqual(
+      [String(group.channel_id), String(channel.channel_id)].sort(),
+    );
   });
 
   it('answers a repeat of a forward with the same random_ids with the same messages and sends nothing new', async () => {

@@ -28,6 +28,7 @@ import {
   channelToTl,
   configToTl,
   forwardAuthorIds,
+  forwardOriginChatsToTl,
   groupMessageAuthorIds,
   emptyNotifySettings,
   entitiesFromTl,
@@ -728,7 +729,7 @@ export class RpcService {
         count: visible.length,
         messages: messages.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
         topics: [],
-        chats: [channelToTl(channel, me.id)],
+        chats: [channelToTl(channel, me.id), ...this.originChats(messages, me, [channel.id])],
         users: this.usersToTl(messages.flatMap(channelMessageUserIds), me.id),
       };
     }
@@ -738,7 +739,7 @@ export class RpcService {
       const messages = this.page(group.messages, req);
       const body = {
         messages: messages.map((m) => basicGroupMessageToTl(group, m, me.id)),
-        chats: [basicGroupToTl(group, me.id)],
+        chats: [basicGroupToTl(group, me.id), ...this.originChats(messages, me)],
         users: this.usersToTl([me.id, ...messages.flatMap(groupMessageAuthorIds)], me.id),
       };
       return messages.length < group.messages.length
@@ -753,7 +754,7 @@ export class RpcService {
     const messages = this.page(conversation, req);
     const body = {
       messages: messages.map((m) => privateMessageToTl(m, me.id)),
-      chats: [],
+      chats: this.originChats(messages, me),
       users: this.usersToTl([me.id, otherId, ...messages.flatMap(forwardAuthorIds)], me.id),
     };
     return messages.length < conversation.length
@@ -1210,9 +1211,18 @@ export class RpcService {
       count: messages.length,
       messages,
       topics: [],
-      chats: [channelToTl(channel, me.id)],
+      chats: [channelToTl(channel, me.id), ...this.originChats(found, me, [channel.id])],
       users: this.usersToTl(found.flatMap(channelMessageUserIds), me.id),
     };
+  }
+
+  /** The channels forwards among `messages` name as their origin, for the answer's `chats`. */
+  private originChats(
+    messages: readonly { forwardOrigin?: SandboxForwardOrigin }[],
+    me: SandboxUser,
+    known: readonly number[] = [],
+  ): TlObject[] {
+    return forwardOriginChatsToTl(messages, (id) => this.world.findChannel(id), me.id, known);
   }
 
   private channelUpdates(channel: SandboxChannel, me: SandboxUser, users: TlObject[] = []): TlObject {

@@ -239,6 +239,32 @@ export function forwardAuthorIds(message: { forwardOrigin?: SandboxForwardOrigin
   return [];
 }
 
+/** The channels and supergroups the given messages' forwards name as their origin, each once. */
+export function forwardOriginChannelIds(messages: readonly { forwardOrigin?: SandboxForwardOrigin }[]): number[] {
+  const ids = new Set<number>();
+  for (const { forwardOrigin: origin } of messages) {
+    if (origin?.kind === 'channel' || origin?.kind === 'chat') ids.add(origin.channelId);
+  }
+  return [...ids];
+}
+
+/**
+ * The origin channels of forwards among `messages`, as `viewerId` sees them, to go in the `chats` beside them (so an
+ * app can name "Forwarded from …" without asking again); channels already in those chats (`known`) and ones deleted
+ * since are left out.
+ */
+export function forwardOriginChatsToTl(
+  messages: readonly { forwardOrigin?: SandboxForwardOrigin }[],
+  findChannel: (id: number) => SandboxChannel | undefined,
+  viewerId: number,
+  known: readonly number[] = [],
+): TlObject[] {
+  return forwardOriginChannelIds(messages).flatMap((id) => {
+    const channel = known.includes(id) ? undefined : findChannel(id);
+    return channel ? [channelToTl(channel, viewerId)] : [];
+  });
+}
+
 /** The user or bot who wrote a basic group's message, and a forward's first author. */
 export function groupMessageAuthorIds(message: BasicGroupMessage): number[] {
   return [message.fromUserId, message.fromBotId, ...forwardAuthorIds(message)].filter(

@@ -107,6 +107,33 @@ describe('SandboxUpdates', () => {
     updates.close();
   });
 
+  it('puts the channel a forward names as its origin in the chats of the push and of the difference', () => {
+    const world = new SandboxWorld();
+    const pushed: [number, TlObject | undefined][] = [];
+    const updates = attach(world, pushed);
+    const ann = world.createUser({ phone: '15550001111', firstName: 'Ann' });
+    const bob = world.createUser({ phone: '15550002222', firstName: 'Bob' });
+    const channel = world.createChannel({ title: 'Bulletin', ownerPhone: ann.phone });
+    const post = world.postToChannel(channel.id, { text: 'post' });
+    const before = updates.getState(bob.id);
+    world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: ann.id,
+      toKind: 'user',
+      toId: bob.id,
+      text: 'post',
+      forwardOrigin: { kind: 'channel', channelId: channel.id, messageId: post.id, date: post.date },
+    });
+
+    const chatIds = (tl: TlObject | undefined) => ((tl?.chats ?? []) as TlObject[]).map((c) => c.id);
+    const push = pushed.find(([id]) => id === bob.id)?.[1];
+    expect(chatIds(push)).toEqual([BigInt(channel.id)]);
+    // Bob is not in the channel: he sees it as one he has left, with its title.
+    expect((push?.chats as TlObject[])[0]).toMatchObject({ _: 'channel', title: 'Bulletin', left: true });
+    expect(chatIds(differenceSince(updates, bob.id, before))).toEqual([BigInt(channel.id)]);
+    updates.close();
+  });
+
   it('keeps its state in the world, so a stored and restored world answers the same difference and counts on', () => {
     const world = new SandboxWorld();
     attach(world);

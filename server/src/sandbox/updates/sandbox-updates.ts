@@ -11,6 +11,7 @@ import {
   PrivateMessagesDeletedEvent,
   SandboxBasicGroup,
   SandboxChannel,
+  type SandboxForwardOrigin,
   SandboxWorld,
   WorldEvent,
 } from '../world';
@@ -23,6 +24,8 @@ import {
   channelMessageUserIds,
   channelToTl,
   forwardAuthorIds,
+  forwardOriginChannelIds,
+  forwardOriginChatsToTl,
   emptyNotifySettings,
   peerChannel,
   peerChat,
@@ -175,6 +178,13 @@ export class SandboxUpdates {
     const userIds: number[] = [userId];
     const channels = new Map<number, SandboxChannel>();
     const groups = new Map<number, TlObject>();
+    // The channels forwards name as their origin go in the chats too.
+    const addOriginChannels = (message: { forwardOrigin?: SandboxForwardOrigin }): void => {
+      for (const id of forwardOriginChannelIds([message])) {
+        const origin = this.world.findChannel(id);
+        if (origin) channels.set(origin.id, origin);
+      }
+    };
     for (const entry of entries) {
       const { update } = entry;
       if (update.kind === 'newGroupMessage') {
@@ -182,6 +192,7 @@ export class SandboxUpdates {
         if (!found) continue;
         userIds.push(...groupMessageAuthorIds(found.message));
         groups.set(found.group.id, basicGroupToTl(found.group, userId));
+        addOriginChannels(found.message);
         newMessages.push(basicGroupMessageToTl(found.group, found.message, userId));
         continue;
       }
@@ -220,6 +231,7 @@ export class SandboxUpdates {
       // Deleted since: the deletion that follows in the log says so.
       if (!message || message.deletedFor?.includes(userId)) continue;
       userIds.push(message.fromId, message.toId, ...forwardAuthorIds(message));
+      addOriginChannels(message);
       if (update.kind === 'newMessage') newMessages.push(privateMessageToTl(message, userId));
       // An edit of a message that is itself new in this difference is already in its current text.
       else if (!newIds.has(update.messageId)) otherUpdates.push(this.userUpdateTl(entry, userId) as TlObject);
@@ -284,7 +296,7 @@ export class SandboxUpdates {
       timeout: final ? CHANNEL_POLL_TIMEOUT : undefined,
       new_messages: newMessages.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
       other_updates: otherUpdates,
-      chats: [channelToTl(channel, userId)],
+      chats: [channelToTl(channel, userId), ...this.originChats(newMessages, userId, [channel.id])],
       users: this.usersTl(newMessages.flatMap(channelMessageUserIds), userId),
     };
   }
@@ -348,7 +360,7 @@ export class SandboxUpdates {
             _: 'updates',
             updates: [tl],
             users: this.usersTl(groupMessageAuthorIds(message), userId),
-            chats: [basicGroupToTl(group, userId)],
+            chats: [basicGroupToTl(group, userId), ...this.originChats([message], userId)],
             date: entry.date,
             seq: 0,
           }
@@ -557,7 +569,7 @@ export class SandboxUpdates {
       _: 'updates',
       updates: [update],
       users: this.usersTl([message.fromId, message.toId, ...forwardAuthorIds(message)], viewerId),
-      chats: [],
+      chats: this.originChats([message], viewerId),
       date: entry.date,
       seq: 0,
     };
@@ -610,7 +622,7 @@ export class SandboxUpdates {
       _: 'updates',
       updates: [update],
       users: this.usersTl(message ? channelMessageUserIds(message) : [], viewerId),
-      chats: [channelToTl(channel, viewerId)],
+      chats: [channelToTl(channel, viewerId), ...this.originChats(message ? [message] : [], viewerId, [channel.id])],
       date: entry.date,
       seq: 0,
     };
@@ -650,6 +662,15 @@ export class SandboxUpdates {
     const group = this.world.findBasicGroup(groupId);
     const message = group?.messages.find((m) => m.id === messageId);
     return group && message ? { group, message } : undefined;
+  }
+
+  /** The channels forwards among `messages` name as their origin, for the `chats` beside them. */
+  private originChats(
+    messages: readonly { forwardOrigin?: SandboxForwardOrigin }[],
+    viewerId: number,
+    known: readonly number[] = [],
+  ): TlObject[] {
+    return forwardOriginChatsToTl(messages, (id) => this.world.findChannel(id), viewerId, known);
   }
 
   private usersTl(ids: Iterable<number | undefined>, viewerId: number): TlObject[] {
