@@ -3,7 +3,9 @@ import { CustomFile } from 'telegram/client/uploads';
 import { Input } from 'telegraf';
 import { eventually } from '../helpers/eventually';
 import { botChatOf, type ChatKind, sandboxForSuite } from './bot-chats';
-import { addBotToChannel, newBot, rawBotCall } from './bot-helpers';
+import { addBotToChannel, control, newBot, rawBotCall, telegramFor } from './bot-helpers';
+import { mtcuteClient } from './mtcute-kit';
+import { latestCode, newUser } from './mtproto-kit';
 
 /** A 1×1 PNG: a real image, so the sandbox takes it as a photo. */
 const PNG = Buffer.from(
@@ -193,6 +195,46 @@ describe('sandbox: bots send videos, audio, voice notes and animations (real tel
     expect(seen.message).toBe('again');
   });
 
+  it("shows a member's mtcute app (layer 227) the four kinds with their attributes", async () => {
+    const { kit } = suite;
+    const username = `mk_member_${Date.now() % 100000}`;
+    const member = await newUser(kit, { username });
+    const bot = await newBot(kit.sandbox);
+    await control(kit.sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, {
+      from_phone: member.phone,
+      text: '/start',
+    });
+    const tg = telegramFor(kit.sandbox, bot.token);
+    await tg.sendVideo(member.id, Input.fromBuffer(CLIP, 'clip.mp4'), { duration: 30, width: 640, height: 480 });
+    await tg.sendAudio(member.id, Input.fromBuffer(SONG, 'song.mp3'), {
+      duration: 90,
+      performer: 'Band',
+      title: 'Hit',
+    });
+    await tg.sendVoice(member.id, Input.fromBuffer(NOTE, 'note.ogg'), { duration: 4 });
+    await tg.sendAnimation(member.id, Input.fromBuffer(CLIP, 'loop.mp4'), { width: 200, height: 100 });
+
+    const app = mtcuteClient(kit.sandbox);
+    try {
+      const sent = await app.sendCode({ phone: member.phone });
+      if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
+      await app.signIn({
+        phone: member.phone,
+        phoneCodeHash: sent.phoneCodeHash,
+        phoneCode: await latestCode(kit, member.phone),
+      });
+      const [animation, voice, audio, video] = (await app.getHistory(`@${bot.username}`, { limit: 4 })).map(
+        (m) => m.media,
+      );
+      expect(video).toMatchObject({ type: 'video', duration: 30, width: 640, height: 480, isAnimation: false });
+      expect(audio).toMatchObject({ type: 'audio', duration: 90, performer: 'Band', title: 'Hit' });
+      expect(voice).toMatchObject({ type: 'voice', duration: 4 });
+      expect(animation).toMatchObject({ type: 'video', isAnimation: true, width: 200, height: 100 });
+    } finally {
+      await app.destroy();
+    }
+  });
+
   it.each<ChatKind>(['group', 'private'])(
     "a member's app sending a video and a voice note to a %s: the bot's update shows `video` and `voice`",
     async (kind) => {
@@ -229,6 +271,20 @@ describe('sandbox: bots send videos, audio, voice notes and animations (real tel
       const heardVoice = messages.find((m) => m.message_id === voice.id);
       expect(heardVoice?.voice).toMatchObject({ duration: 5, mime_type: 'audio/ogg', file_size: NOTE.length });
       expect(heardVoice?.audio).toBeUndefined();
+
+      if (kind === 'private') {
+        // The control API lists the member's messages with the media's kind and attributes.
+        const { phone } = await chat.app.getMe();
+        const listed = (await control(suite.kit.sandbox, 'GET', `/sandbox/users/${phone}/messages`)).body as Json[];
+        expect(listed.find((m) => m.message_id === video.id)?.media).toMatchObject({
+          kind: 'video',
+          duration: 12,
+          width: 640,
+          height: 360,
+          supports_streaming: true,
+        });
+        expect(listed.find((m) => m.message_id === voice.id)?.media).toMatchObject({ kind: 'voice', duration: 5 });
+      }
 
       // The bot sends the member's video on by its file_id.
       const again = await chat.tg.sendVideo(chat.chatId, heardVideo?.video.file_id as string);

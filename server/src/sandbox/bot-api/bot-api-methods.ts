@@ -651,7 +651,8 @@ export async function inputFileRef(
   }
   const existing = ctx.world.files.get(ref);
   if (!existing) throw BotApiError.badRequest('wrong file identifier/HTTP URL specified');
-  // A file sent again keeps the attributes it was first sent with.
+  // A file sent again keeps the attributes it was first sent with. Every mismatch of kinds is refused, in the words
+  // Telegram uses for one (its servers may let one kind of document stand in for another; that is not modelled).
   if (existing.kind !== kind) throw BotApiError.badRequest(wrongKindMessage(existing.kind, kind));
   return existing;
 }
