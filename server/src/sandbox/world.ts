@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { emptyUpdateState, UpdateState } from './updates/update-log';
 import { type CounterAnchor, countersAt, type MessageCounters, reachOf } from './channel-counters';
+import type { MediaAttributes, MediaKind } from './media-kinds';
 
 /**
  * The sandbox's one shared world: users, bots, channels, messages, login codes, faults.
@@ -47,8 +48,9 @@ export interface ChannelMember {
   joinedAt: Date;
 }
 
-export interface SandboxMessageMedia {
-  kind: 'photo' | 'document';
+/** A message's file; a video, audio, voice note or animation also keeps its attributes (see media-kinds.ts). */
+export interface SandboxMessageMedia extends MediaAttributes {
+  kind: MediaKind;
   /** Bot API file_id, resolvable through `world.files`. */
   fileId: string;
   fileName?: string;
@@ -349,10 +351,10 @@ export interface LoginToken {
 }
 
 /** Bytes uploaded through either door, addressed by their Bot API file_id. */
-export interface SandboxFile {
+export interface SandboxFile extends MediaAttributes {
   fileId: string;
   fileUniqueId: string;
-  kind: 'photo' | 'document';
+  kind: MediaKind;
   data: Buffer;
   size: number;
   fileName?: string;

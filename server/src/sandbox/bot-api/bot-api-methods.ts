@@ -15,6 +15,15 @@ import { BotApiError } from './bot-api-error';
 import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
 import { extensionOf, imageSize, mimeTypeFor } from './media';
+import {
+  definedAttributes,
+  isPlayable,
+  type MediaAttributes,
+  type MediaKind,
+  mediaKindTraits,
+  mediaOfFile,
+  wrongKindMessage,
+} from '../media-kinds';
 import { formatText, type FormattedText } from './parse-mode';
 import { type Params, parseChatId } from './params';
 import {
@@ -435,15 +444,7 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
   const entities = out.entities?.length ? entitiesFromJson(out.entities) : undefined;
   throttle(ctx, out.method, target);
   let json: Json;
-  const media: SandboxMessageMedia | undefined = out.file
-    ? {
-        kind: out.file.kind,
-        fileId: out.file.fileId,
-        fileName: out.file.fileName,
-        mimeType: out.file.mimeType,
-        size: out.file.size,
-      }
-    : undefined;
+  const media: SandboxMessageMedia | undefined = out.file ? mediaOfFile(out.file) : undefined;
   if (target.kind === 'channel') {
     const message = world.postToChannel(target.channel.id, {
       text: out.text ?? out.caption ?? '',
@@ -548,12 +549,17 @@ function readText(ctx: MethodContext): FormattedText {
 
 const randomId = (prefix: string, bytes: number): string => prefix + randomBytes(bytes).toString('base64url');
 
+/**
+ * Keeps an uploaded file in the world under a fresh file_id of its kind. A photo must be an image (its size is read
+ * from it); a video, audio, voice note or animation keeps the attributes its sender gave.
+ */
 function storeFile(
   ctx: MethodContext,
-  kind: 'photo' | 'document',
+  kind: MediaKind,
   data: Buffer,
   fileName: string,
   mime: string,
+  attributes: MediaAttributes = {},
 ): SandboxFile {
   if (data.length === 0) throw BotApiError.badRequest('file must be non-empty');
   let dims: { width: number; height: number } | undefined;
@@ -561,25 +567,34 @@ function storeFile(
     dims = imageSize(data);
     if (!dims || dims.width === 0 || dims.height === 0) throw BotApiError.badRequest('IMAGE_PROCESS_FAILED');
   }
+  const traits = mediaKindTraits(kind);
+  const named = kind !== 'photo' && kind !== 'voice';
   const file: SandboxFile = {
-    fileId: randomId(kind === 'photo' ? 'AgACAgIAAxkBAA' : 'BQACAgIAAxkBAA', 36),
+    fileId: randomId(traits.fileIdPrefix, 36),
     fileUniqueId: randomId('AQAD', 9),
     kind,
     data,
     size: data.length,
-    fileName: kind === 'document' ? fileName : undefined,
-    mimeType: kind === 'document' ? mimeTypeFor(fileName, mime) : undefined,
-    filePath:
-      kind === 'photo'
-        ? `photos/file_${randomBytes(8).toString('hex')}.jpg`
-        : `documents/file_${randomBytes(8).toString('hex')}.${extensionOf(fileName, 'dat')}`,
+    fileName: named ? fileName : undefined,
+    mimeType: kind === 'photo' ? undefined : playableMime(kind, fileName, mime),
+    filePath: `${traits.folder}/file_${randomBytes(8).toString('hex')}.${
+      kind === 'photo' ? 'jpg' : extensionOf(fileName, traits.extension)
+    }`,
     ownerBotId: ctx.session.bot.id,
     width: dims?.width,
     height: dims?.height,
+    ...(isPlayable(kind) ? definedAttributes(attributes) : {}),
     createdAt: new Date(),
   };
   ctx.world.files.set(file.fileId, file);
   return file;
+}
+
+/** A file's MIME type: as uploaded or as its name says; for a player kind, the kind's own when neither tells. */
+function playableMime(kind: MediaKind, fileName: string, declared: string): string {
+  const mime = mimeTypeFor(fileName, declared);
+  const fallback = mediaKindTraits(kind).defaultMime;
+  return fallback && (mime === 'application/octet-stream' || mime === 'text/plain') ? fallback : mime;
 }
 
 async function fetchUrl(url: string, signal: AbortSignal): Promise<{ data: Buffer; fileName: string; mime: string }> {
@@ -601,12 +616,17 @@ async function fetchUrl(url: string, signal: AbortSignal): Promise<{ data: Buffe
 }
 
 /** An InputFile: an upload, 'attach://<part>', a file_id already on the server, or an HTTP URL Telegram fetches. */
-async function inputFile(ctx: MethodContext, field: string, kind: 'photo' | 'document'): Promise<SandboxFile> {
+export async function inputFile(
+  ctx: MethodContext,
+  field: string,
+  kind: MediaKind,
+  attributes?: MediaAttributes,
+): Promise<SandboxFile> {
   const upload = ctx.params.file(field);
-  if (upload) return storeFile(ctx, kind, upload.data, upload.fileName, upload.mimeType);
+  if (upload) return storeFile(ctx, kind, upload.data, upload.fileName, upload.mimeType, attributes);
   const ref = ctx.params.string(field)?.trim();
-  if (!ref) throw BotApiError.badRequest(`there is no ${kind} in the request`);
-  return inputFileRef(ctx, ref, kind, `there is no ${kind} in the request`);
+  if (!ref) throw BotApiError.badRequest(`there is no ${field} in the request`);
+  return inputFileRef(ctx, ref, kind, `there is no ${field} in the request`, attributes);
 }
 
 /**
@@ -616,25 +636,24 @@ async function inputFile(ctx: MethodContext, field: string, kind: 'photo' | 'doc
 export async function inputFileRef(
   ctx: MethodContext,
   ref: string,
-  kind: 'photo' | 'document',
+  kind: MediaKind,
   missing: string,
+  attributes?: MediaAttributes,
 ): Promise<SandboxFile> {
   if (ref.startsWith('attach://')) {
     const attached = ctx.params.file(ref.slice('attach://'.length));
     if (!attached) throw BotApiError.badRequest(missing);
-    return storeFile(ctx, kind, attached.data, attached.fileName, attached.mimeType);
+    return storeFile(ctx, kind, attached.data, attached.fileName, attached.mimeType, attributes);
   }
   if (/^https?:\/\//i.test(ref)) {
     const fetched = await fetchUrl(ref, ctx.signal);
-    return storeFile(ctx, kind, fetched.data, fetched.fileName, fetched.mime);
+    return storeFile(ctx, kind, fetched.data, fetched.fileName, fetched.mime, attributes);
   }
   const existing = ctx.world.files.get(ref);
   if (!existing) throw BotApiError.badRequest('wrong file identifier/HTTP URL specified');
-  if (existing.kind !== kind) {
-    throw BotApiError.badRequest(
-      `can't use file of type ${existing.kind === 'photo' ? 'Photo' : 'Document'} as ${kind === 'photo' ? 'Photo' : 'Document'}`,
-    );
-  }
+  // A file sent again keeps the attributes it was first sent with. Every mismatch of kinds is refused, in the words
+  // Telegram uses for one (its servers may let one kind of document stand in for another; that is not modelled).
+  if (existing.kind !== kind) throw BotApiError.badRequest(wrongKindMessage(existing.kind, kind));
   return existing;
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { MediaAttributes } from '../media-kinds';
 import type { SandboxFile } from '../world';
 import { BotApiError } from './bot-api-error';
 import {
@@ -10,11 +11,13 @@ import {
   ok,
   resolveSendTarget,
 } from './bot-api-methods';
+import { readMediaAttributes } from './media-kinds';
 import type { FormattedText } from './parse-mode';
 import type { Json } from './serializers';
 
 /**
- * sendMediaGroup: a bot sends an album of 2-10 photos, or of 2-10 documents (documents group only with documents).
+ * sendMediaGroup: a bot sends an album of 2-10 photos and videos, or of 2-10 documents, or of 2-10 audio files
+ * (Bot API: documents and audio files group only with their own kind).
  * Each item becomes its own message with its own caption, in order, all sharing one `media_group_id` (the
  * `grouped_id` members' apps see). The sandbox models no notifications and no protected content, so
  * disable_notification and protect_content are taken and have no effect.
@@ -28,13 +31,17 @@ const MIN_ITEMS = 2;
 const MAX_ITEMS = 10;
 const INPUT_MEDIA = "can't parse InputMedia: ";
 
-type MediaKind = 'photo' | 'document';
+/** The InputMedia types an album takes. */
+type AlbumKind = 'photo' | 'video' | 'document' | 'audio';
+const ALBUM_KINDS: readonly string[] = ['photo', 'video', 'document', 'audio'];
 
-/** One InputMediaPhoto or InputMediaDocument as the request names it, its file not yet read. */
+/** One InputMediaPhoto, InputMediaVideo, InputMediaDocument or InputMediaAudio as the request names it. */
 interface AlbumItem {
-  kind: MediaKind;
+  kind: AlbumKind;
   ref: string;
   caption?: FormattedText;
+  /** A video's or an audio file's duration, size and tags. */
+  attributes: MediaAttributes;
 }
 
 function readItem(ctx: MethodContext, value: unknown): AlbumItem {
@@ -43,9 +50,8 @@ function readItem(ctx: MethodContext, value: unknown): AlbumItem {
   }
   const { type, media, caption, parse_mode: parseMode, caption_entities: entities } = value as Json;
   if (typeof type !== 'string') throw BotApiError.badRequest(`${INPUT_MEDIA}Can't find field "type"`);
-  if (type !== 'photo' && type !== 'document') {
-    throw BotApiError.badRequest(`${INPUT_MEDIA}type "${type}" is unsupported`);
-  }
+  if (!ALBUM_KINDS.includes(type)) throw BotApiError.badRequest(`${INPUT_MEDIA}type "${type}" is unsupported`);
+  const kind = type as AlbumKind;
   const ref = typeof media === 'string' ? media.trim() : '';
   // An attach:// naming no part of the request is refused before any file of the album is stored.
   if (!ref || (ref.startsWith('attach://') && !ctx.params.file(ref.slice('attach://'.length)))) {
@@ -53,8 +59,9 @@ function readItem(ctx: MethodContext, value: unknown): AlbumItem {
   }
   const text = typeof caption === 'string' ? caption : undefined;
   return {
-    kind: type,
+    kind,
     ref,
+    attributes: readMediaAttributes(kind, (name) => (value as Json)[name]),
     caption:
       text === undefined
         ? undefined
@@ -62,7 +69,7 @@ function readItem(ctx: MethodContext, value: unknown): AlbumItem {
   };
 }
 
-/** The album's items, checked as a whole: their number, and no documents among photos. */
+/** The album's items, checked as a whole: their number, and documents or audio files only among their own kind. */
 function readAlbum(ctx: MethodContext): AlbumItem[] {
   if (!ctx.params.has('media')) throw BotApiError.badRequest('parameter "media" is required');
   const value = ctx.params.json('media');
@@ -71,7 +78,10 @@ function readAlbum(ctx: MethodContext): AlbumItem[] {
   if (items.length < MIN_ITEMS) throw BotApiError.badRequest('an album must have at least 2 media');
   if (items.length > MAX_ITEMS) throw BotApiError.badRequest('too many messages to send as an album');
   const kinds = new Set(items.map((i) => i.kind));
-  if (kinds.size > 1) throw BotApiError.badRequest("document can't be mixed with other media types");
+  for (const alone of ['document', 'audio'] as const) {
+    if (kinds.has(alone) && kinds.size > 1)
+      throw BotApiError.badRequest(`${alone} can't be mixed with other media types`);
+  }
   return items;
 }
 
@@ -88,7 +98,7 @@ export const MEDIA_GROUP_METHODS: Record<string, Method> = {
     const items = readAlbum(ctx);
     const files: SandboxFile[] = [];
     for (const item of items) {
-      files.push(await inputFileRef(ctx, item.ref, item.kind, `${INPUT_MEDIA}media not found`));
+      files.push(await inputFileRef(ctx, item.ref, item.kind, `${INPUT_MEDIA}media not found`, item.attributes));
     }
     const mediaGroupId = newMediaGroupId();
     const sent = items.map((item, i) =>

@@ -3,13 +3,14 @@ import { CORE_METHODS } from './bot-api-methods';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { FORWARDING_METHODS } from './forwarding';
 import { MEDIA_GROUP_METHODS } from './media-groups';
+import { MEDIA_KIND_METHODS } from './media-kinds';
 
 /**
  * Every Bot API method the sandbox serves, by name. The methods live in files by subject and share the
  * helpers of bot-api-methods.ts; this table is the one place that gathers them, so no method file
  * imports another's table.
  */
-const TABLES = [CORE_METHODS, FORWARDING_METHODS, MEDIA_GROUP_METHODS, CHAT_MANAGEMENT_METHODS];
+const TABLES = [CORE_METHODS, FORWARDING_METHODS, MEDIA_GROUP_METHODS, CHAT_MANAGEMENT_METHODS, MEDIA_KIND_METHODS];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {
   for (const [name, fn] of Object.entries(table)) {

@@ -9,6 +9,7 @@ import type {
   SandboxUser,
   SandboxWorld,
 } from '../world';
+import { isPlayable, playableMediaJson } from '../media-kinds';
 
 /** Bot API object shapes (core.telegram.org/bots/api), built from world entities. */
 
@@ -240,8 +241,9 @@ export function contentJson(
   return json;
 }
 
-/** The message part describing an attachment: `photo` (sizes) or `document`. */
+/** The message part describing an attachment: `photo` (sizes), `document`, or a player kind's (media-kinds.ts). */
 export function mediaJson(file: SandboxFile, dims?: { width: number; height: number }): Json {
+  if (isPlayable(file.kind)) return playableMediaJson(file);
   if (file.kind === 'photo') {
     return {
       photo: [

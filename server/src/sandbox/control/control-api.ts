@@ -171,6 +171,12 @@ function mediaInfoJson(m: SandboxMessageMedia): Body {
     size: m.size,
     ...(m.fileName !== undefined ? { file_name: m.fileName } : {}),
     ...(m.mimeType !== undefined ? { mime_type: m.mimeType } : {}),
+    // A video, audio file, voice note or animation: the attributes its sender stated.
+    ...(m.duration !== undefined ? { duration: m.duration } : {}),
+    ...(m.width !== undefined ? { width: m.width, height: m.height ?? 0 } : {}),
+    ...(m.performer !== undefined ? { performer: m.performer } : {}),
+    ...(m.title !== undefined ? { title: m.title } : {}),
+    ...(m.supportsStreaming ? { supports_streaming: true } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import {
   SandboxUser,
   subscriberCount,
 } from '../world';
+import { documentAttributesToTl } from '../media-kinds';
 import { TlObject } from './tl-codec';
 
 /** The one data centre the sandbox pretends to be. */
@@ -354,7 +355,7 @@ export function mediaToTl(media: SandboxMessageMedia, date: number): TlObject {
       mime_type: media.mimeType ?? 'application/octet-stream',
       size: BigInt(media.size),
       dc_id: SANDBOX_DC_ID,
-      attributes: media.fileName ? [{ _: 'documentAttributeFilename', file_name: media.fileName }] : [],
+      attributes: documentAttributesToTl(media),
     },
   };
 }

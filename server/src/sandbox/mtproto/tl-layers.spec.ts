@@ -142,6 +142,56 @@ describe('world objects written in each layer', () => {
     },
   );
 
+  const played = (
+    [
+      { kind: 'video', fileName: 'clip.mp4', duration: 42, width: 1280, height: 720, supportsStreaming: true },
+      { kind: 'audio', fileName: 'song.mp3', duration: 185, performer: 'Band', title: 'Hit' },
+      { kind: 'voice', duration: 7 },
+      { kind: 'animation', fileName: 'loop.mp4', duration: 2, width: 320, height: 240 },
+    ] as const
+  ).map((media, i) =>
+    w.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: owner.id,
+      toKind: 'user',
+      toId: friend.id,
+      text: media.kind,
+      media: { ...media, fileId: `played-${i}`, mimeType: 'video/mp4', size: 10 },
+    }),
+  );
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i writes a video, an audio file, a voice note and an animation as documents whose attributes read back',
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const attributesOf = (index: number): Record<string, TlObject> => {
+        const message = played[index];
+        if (!message) throw new Error('no such message');
+        const back = codec.decode(codec.encodeAs('Message', privateMessageToTl(message, friend.id)));
+        const media = back.media as TlObject;
+        expect(media._).toBe('messageMediaDocument');
+        const attributes = (media.document as TlObject).attributes as TlObject[];
+        return Object.fromEntries(attributes.map((a) => [a._, a]));
+      };
+      const video = attributesOf(0);
+      expect(video.documentAttributeVideo).toMatchObject({ duration: 42, w: 1280, h: 720, supports_streaming: true });
+      expect(video.documentAttributeFilename).toMatchObject({ file_name: 'clip.mp4' });
+      const audio = attributesOf(1);
+      expect(audio.documentAttributeAudio).toMatchObject({ duration: 185, performer: 'Band', title: 'Hit' });
+      expect(audio.documentAttributeAudio?.voice).toBeFalsy();
+      const voice = attributesOf(2);
+      expect(voice.documentAttributeAudio).toMatchObject({ voice: true, duration: 7 });
+      expect(Object.keys(voice)).toEqual(['documentAttributeAudio']);
+      const animation = attributesOf(3);
+      expect(Object.keys(animation)).toEqual([
+        'documentAttributeAnimated',
+        'documentAttributeVideo',
+        'documentAttributeFilename',
+      ]);
+      expect(animation.documentAttributeVideo).toMatchObject({ duration: 2, w: 320, h: 240 });
+    },
+  );
+
   it('leaves out fields a layer lacks and defaults the ones it requires', () => {
     const old = new TlCodec(loadLayerSchema(144));
     // `stories_max_id` came after 144; `photo` is required in 144's channel and missing here.

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { extensionOf, imageSize, mimeTypeFor } from '../bot-api/media';
+import { kindFromTlAttributes, mediaKindTraits, mediaOfFile } from '../media-kinds';
 import type { SandboxFile, SandboxMessageMedia, SandboxWorld } from '../world';
 import { isTlObject, type TlObject } from './tl-codec';
 import { RpcError } from './rpc-error';
@@ -116,13 +117,7 @@ export class UploadStore {
     const stored =
       input._ === 'inputMediaUploadedPhoto' ? this.storePhoto(data) : this.storeDocument(data, name, input);
     this.uploads.delete(key);
-    return {
-      kind: stored.kind,
-      fileId: stored.fileId,
-      fileName: stored.fileName,
-      mimeType: stored.mimeType,
-      size: stored.size,
-    };
+    return mediaOfFile(stored);
   }
 
   private storePhoto(data: Buffer): SandboxFile {
@@ -142,12 +137,18 @@ export class UploadStore {
     const named = attributes.find((a) => isTlObject(a) && a._ === 'documentAttributeFilename') as TlObject | undefined;
     const fileName = (typeof named?.file_name === 'string' && named.file_name) || uploadName || 'file';
     const declared = typeof input.mime_type === 'string' && input.mime_type ? input.mime_type : undefined;
+    // A video, audio, voice note or animation is told by its attributes, as Telegram tells it.
+    const { kind, attributes: played } = kindFromTlAttributes(attributes);
+    const traits = mediaKindTraits(kind);
+    const mime = mimeTypeFor(fileName, declared);
     return this.store({
-      kind: 'document',
+      kind,
       data,
-      fileName,
-      mimeType: mimeTypeFor(fileName, declared),
-      filePath: `documents/file_${randomBytes(8).toString('hex')}.${extensionOf(fileName, 'dat')}`,
+      // Telegram keeps no file name for a voice note.
+      fileName: kind === 'voice' ? undefined : fileName,
+      mimeType: traits.defaultMime && mime === 'application/octet-stream' ? traits.defaultMime : mime,
+      filePath: `${traits.folder}/file_${randomBytes(8).toString('hex')}.${extensionOf(fileName, traits.extension)}`,
+      ...played,
     });
   }
 
@@ -155,7 +156,7 @@ export class UploadStore {
     const file: SandboxFile = {
       ...f,
       // Shaped like the Bot API's file ids, so a bot can name it in getFile.
-      fileId: (f.kind === 'photo' ? 'AgACAgIAAxkBAA' : 'BQACAgIAAxkBAA') + randomBytes(36).toString('base64url'),
+      fileId: mediaKindTraits(f.kind).fileIdPrefix + randomBytes(36).toString('base64url'),
       fileUniqueId: 'AQAD' + randomBytes(9).toString('base64url'),
       size: f.data.length,
       createdAt: new Date(),

@@ -6,7 +6,9 @@ import { BotApiDoor } from '../bot-api/bot-api-door';
 import type { BotSession } from '../bot-api/bot-session';
 import { MtprotoServer } from '../mtproto/mtproto-server';
 import type { AuthKeyRecord } from '../mtproto/rpc';
-import { PRIVACY_KEY_FORWARDS, SandboxWorld } from '../world';
+import { mediaJson } from '../bot-api/serializers';
+import { documentAttributesToTl, mediaOfFile } from '../media-kinds';
+import { PRIVACY_KEY_FORWARDS, type SandboxFile, SandboxWorld } from '../world';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -340,6 +342,61 @@ describe('world snapshot', () => {
     const groupBack = restored.findBasicGroup(group.id)!.messages.find((m) => m.id === groupPhoto.id);
     expect(groupBack?.mediaGroupId).toBe(mediaGroupId);
     expect(restored.findPrivateMessage(dm.id)?.mediaGroupId).toBe(mediaGroupId);
+  });
+
+  it('keeps videos, audio, voice notes and animations with their attributes, as both doors show them after a restart', () => {
+    const world = populatedWorld();
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const channel = world.findChannel('@shopnews')!;
+    const played: SandboxFile[] = [
+      { kind: 'video', fileName: 'clip.mp4', mimeType: 'video/mp4', duration: 42, width: 1280, height: 720 },
+      { kind: 'audio', fileName: 'song.mp3', mimeType: 'audio/mpeg', duration: 185, performer: 'Band', title: 'Hit' },
+      { kind: 'voice', mimeType: 'audio/ogg', duration: 7 },
+      { kind: 'animation', fileName: 'loop.mp4', mimeType: 'video/mp4', duration: 2, width: 320, height: 240 },
+    ].map((f, i) => {
+      const data = randomBytes(10 + i);
+      const file = {
+        ...f,
+        fileId: `played-${i}`,
+        fileUniqueId: `pu${i}`,
+        data,
+        size: data.length,
+        filePath: `media/file_${i}`,
+        createdAt: new Date(),
+      } as SandboxFile;
+      if (f.kind === 'video') file.supportsStreaming = true;
+      world.files.set(file.fileId, file);
+      return file;
+    });
+    const [video, audio, voice, animation] = played as [SandboxFile, SandboxFile, SandboxFile, SandboxFile];
+    const post = world.postToChannel(channel.id, { text: 'clip', viaBotId: bot.id, media: mediaOfFile(video) });
+    const dm = world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: bob.id,
+      toKind: 'bot',
+      toId: bot.id,
+      text: '',
+      media: mediaOfFile(voice),
+    });
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+
+    const json = (fileId: string) => mediaJson(restored.files.get(fileId)!);
+    expect(json(video.fileId).video).toMatchObject({ duration: 42, width: 1280, height: 720, file_name: 'clip.mp4' });
+    expect(json(audio.fileId).audio).toMatchObject({ duration: 185, performer: 'Band', title: 'Hit' });
+    expect(json(voice.fileId).voice).toMatchObject({ duration: 7, mime_type: 'audio/ogg' });
+    expect(json(animation.fileId)).toMatchObject({ animation: { width: 320 }, document: { file_name: 'loop.mp4' } });
+
+    const postBack = restored.findChannel('@shopnews')!.messages.find((m) => m.id === post.id)!;
+    expect(postBack.media).toEqual(mediaOfFile(video));
+    expect(documentAttributesToTl(postBack.media!)).toEqual([
+      { _: 'documentAttributeVideo', supports_streaming: true, duration: 42, w: 1280, h: 720 },
+      { _: 'documentAttributeFilename', file_name: 'clip.mp4' },
+    ]);
+    const dmBack = restored.findPrivateMessage(dm.id)!;
+    expect(documentAttributesToTl(dmBack.media!)).toEqual([{ _: 'documentAttributeAudio', voice: true, duration: 7 }]);
   });
 
   it('keeps QR login tokens as bytes', () => {
