@@ -61,7 +61,7 @@ function readItem(ctx: MethodContext, value: unknown): AlbumItem {
   return {
     kind,
     ref,
-    attributes: readMediaAttributes(kind, (name) => (value as Json)[name]),
+    attributes: readMediaAttributes(kind, (name) => (value as Json)[name], 'input-media'),
     caption:
       text === undefined
         ? undefined

@@ -19,23 +19,28 @@ const FIELDS: Record<Exclude<MediaKind, 'photo' | 'document'>, readonly string[]
   animation: ['duration', 'width', 'height'],
 };
 
-/** Telegram's attribute fields are 32-bit. */
-const MAX_INT32 = 2 ** 31 - 1;
+/** The Bot API server's bounds: durations up to a day, sides up to 10,000 pixels; values outside are clamped. */
+const MAX_DURATION = 24 * 60 * 60;
+const MAX_SIDE = 10_000;
 /** The longest performer or title Telegram keeps. */
 const MAX_TAG = 255;
 
+/** Where the attributes come from: a method's own parameters, or an InputMedia object of sendMediaGroup. */
+export type AttributeSource = 'parameters' | 'input-media';
+
 /**
- * A duration, width or height: an integer (numbers may arrive as text, as elsewhere on the Bot API), never below 0.
- * The official server's handling of a negative value is not documented; the sandbox refuses it rather than
- * storing a length no player can show.
+ * A duration, width or height, read as the official Bot API server reads it and clamped to its bounds (a negative
+ * value becomes 0, it is not refused). A method's parameters are read as text: the leading integer counts and
+ * anything else is 0. An InputMedia object's field must be a number or a numeric string.
  */
-function attributeInteger(value: unknown, name: string): number | undefined {
+function attributeInteger(value: unknown, name: string, max: number, source: AttributeSource): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const n =
-    typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw BotApiError.badRequest(`field "${name}" must be of type Integer`);
-  if (n < 0 || n > MAX_INT32) throw BotApiError.badRequest(`field "${name}" must be a non-negative Integer`);
-  return n;
+  let n: number;
+  if (typeof value === 'number' && Number.isFinite(value)) n = Math.trunc(value);
+  else if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) n = Number(value.trim());
+  else if (source === 'input-media') throw BotApiError.badRequest(`Field "${name}" must be of type Number`);
+  else n = typeof value === 'string' ? Number(/^-?\d+/.exec(value)?.[0] ?? 0) : 0;
+  return Math.min(Math.max(n, 0), max);
 }
 
 function attributeString(value: unknown, name: string): string | undefined {
@@ -52,13 +57,18 @@ const isTrue = (value: unknown): boolean =>
  * The attributes a kind takes, read from a request's parameters or an InputMedia object (`get` gives a field's
  * raw value). Fields the kind does not take are not read.
  */
-export function readMediaAttributes(kind: MediaKind, get: (name: string) => unknown): MediaAttributes {
+export function readMediaAttributes(
+  kind: MediaKind,
+  get: (name: string) => unknown,
+  source: AttributeSource,
+): MediaAttributes {
   if (kind === 'photo' || kind === 'document') return {};
   const fields = FIELDS[kind];
-  const attributes: MediaAttributes = { duration: attributeInteger(get('duration'), 'duration') ?? 0 };
+  const int = (name: string, max: number) => attributeInteger(get(name), name, max, source) ?? 0;
+  const attributes: MediaAttributes = { duration: int('duration', MAX_DURATION) };
   if (fields.includes('width')) {
-    attributes.width = attributeInteger(get('width'), 'width') ?? 0;
-    attributes.height = attributeInteger(get('height'), 'height') ?? 0;
+    attributes.width = int('width', MAX_SIDE);
+    attributes.height = int('height', MAX_SIDE);
   }
   if (fields.includes('supports_streaming') && isTrue(get('supports_streaming'))) attributes.supportsStreaming = true;
   if (fields.includes('performer')) {
@@ -75,7 +85,7 @@ function sendPlayableMethod(kind: Exclude<MediaKind, 'photo' | 'document'>, meth
     const target = resolveSendTarget(ctx);
     const caption = readCaption(ctx);
     const raw = (name: string): unknown => (ctx.params.has(name) ? ctx.params.string(name) : undefined);
-    const attributes = readMediaAttributes(kind, raw);
+    const attributes = readMediaAttributes(kind, raw, 'parameters');
     const file = await inputFile(ctx, kind, kind, attributes);
     return ok(deliver(ctx, target, { method, caption: caption?.text, entities: caption?.entities, file }));
   };
