@@ -360,7 +360,10 @@ describe('sandbox: bots send videos, audio, voice notes and animations (real tel
         { type: 'video', media: Input.fromBuffer(CLIP, 'd.mp4') },
       ]),
     ).rejects.toMatchObject({
-      response: { error_code: 400, description: 'Bad Request: Field "duration" must be of type Number' },
+      response: {
+        error_code: 400,
+        description: 'Bad Request: can\'t parse InputMedia: Field "duration" must be of type Number',
+      },
     });
   });
 

@@ -38,8 +38,10 @@ function attributeInteger(value: unknown, name: string, max: number, source: Att
   let n: number;
   if (typeof value === 'number' && Number.isFinite(value)) n = Math.trunc(value);
   else if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) n = Number(value.trim());
-  else if (source === 'input-media') throw BotApiError.badRequest(`Field "${name}" must be of type Number`);
-  else n = typeof value === 'string' ? Number(/^-?\d+/.exec(value)?.[0] ?? 0) : 0;
+  // The official server's JSON reader words this refusal; sendMediaGroup puts it after "can't parse InputMedia: ".
+  else if (source === 'input-media') {
+    throw BotApiError.badRequest(`can't parse InputMedia: Field "${name}" must be of type Number`);
+  } else n = typeof value === 'string' ? Number(/^-?\d+/.exec(value)?.[0] ?? 0) : 0;
   return Math.min(Math.max(n, 0), max);
 }
 
