@@ -102,6 +102,8 @@ export interface ChannelMessage {
   forwardOrigin?: SandboxForwardOrigin;
   /** Set on each message of an album (sendMediaGroup): the id the album's messages share (MTProto `grouped_id`). */
   mediaGroupId?: string;
+  /** Sent with protect_content: it can be neither forwarded nor saved (MTProto `noforwards`). */
+  noForwards?: boolean;
   deleted?: boolean;
   /** Pinned in the channel. */
   pinned?: boolean;
@@ -125,7 +127,8 @@ export interface SandboxChannel {
   /** +1 per new, edited or deleted message. */
   pts: number;
   /** Subscribers beyond `members` (people the sandbox does not model one by one); see `subscriberCount`. */
-  outsideSubscribers?: number;
+  outsideSubscribers?: number; /** "Restrict saving content": no message of it can be forwarded or saved (MTProto `noforwards`). */
+  noForwards?: boolean;
 }
 
 export interface PrivateMessage {
@@ -149,6 +152,8 @@ export interface PrivateMessage {
   forwardOrigin?: SandboxForwardOrigin;
   /** Set on each message of an album (sendMediaGroup): the id the album's messages share (MTProto `grouped_id`). */
   mediaGroupId?: string;
+  /** Sent with protect_content: it can be neither forwarded nor saved (MTProto `noforwards`). */
+  noForwards?: boolean;
   /** Pinned in the chat (for both sides). */
   pinned?: boolean;
 }
@@ -251,6 +256,8 @@ export interface SandboxBasicGroup {
   bots: { id: number; admin: boolean }[];
   messages: BasicGroupMessage[];
   createdAt: Date;
+  /** "Restrict saving content": no message of it can be forwarded or saved (MTProto `noforwards`). */
+  noForwards?: boolean;
 }
 
 export interface BasicGroupMessage {
@@ -271,6 +278,8 @@ export interface BasicGroupMessage {
   forwardOrigin?: SandboxForwardOrigin;
   /** Set on each message of an album (sendMediaGroup): the id the album's messages share (MTProto `grouped_id`). */
   mediaGroupId?: string;
+  /** Sent with protect_content: it can be neither forwarded nor saved (MTProto `noforwards`). */
+  noForwards?: boolean;
   editDate?: number;
   /** Pinned in the group. */
   pinned?: boolean;
@@ -283,6 +292,7 @@ export interface BasicGroupMessageExtras {
   replyToId?: number;
   forwardOrigin?: SandboxForwardOrigin;
   mediaGroupId?: string;
+  noForwards?: boolean;
 }
 
 /** Payload of {@link WorldEvent.BasicGroupMessage}. */
@@ -840,6 +850,7 @@ export class SandboxWorld extends EventEmitter {
       replyToId?: number;
       forwardOrigin?: SandboxForwardOrigin;
       mediaGroupId?: string;
+      noForwards?: boolean;
     },
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
@@ -861,6 +872,7 @@ export class SandboxWorld extends EventEmitter {
       replyToId: input.replyToId,
       ...(input.forwardOrigin ? { forwardOrigin: input.forwardOrigin } : {}),
       ...(input.mediaGroupId ? { mediaGroupId: input.mediaGroupId } : {}),
+      ...(input.noForwards ? { noForwards: true } : {}),
     };
     channel.messages.push(message);
     channel.pts += 1;
@@ -970,6 +982,7 @@ export class SandboxWorld extends EventEmitter {
     replyToId?: number;
     forwardOrigin?: SandboxForwardOrigin;
     mediaGroupId?: string;
+    noForwards?: boolean;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -987,6 +1000,7 @@ export class SandboxWorld extends EventEmitter {
       replyToId: input.replyToId,
       ...(input.forwardOrigin ? { forwardOrigin: input.forwardOrigin } : {}),
       ...(input.mediaGroupId ? { mediaGroupId: input.mediaGroupId } : {}),
+      ...(input.noForwards ? { noForwards: true } : {}),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
@@ -1077,6 +1091,20 @@ export class SandboxWorld extends EventEmitter {
       this.emit(WorldEvent.PrivateMessagesDeleted, event);
     }
     return byUser.get(userId) ?? [];
+  }
+
+  /**
+   * "Restrict saving content" of a channel, supergroup or basic group, switched by its creator: while on, none of its
+   * messages can be forwarded or saved. False when it was already so (Telegram's CHAT_NOT_MODIFIED).
+   */
+  setNoForwards(chat: { kind: 'channel' | 'chat'; id: number }, byUserId: number, enabled: boolean): boolean {
+    const target = chat.kind === 'channel' ? this.requireChannel(chat.id) : this.findBasicGroup(chat.id);
+    if (!target) throw new SandboxNotFoundError('group not found');
+    if (target.creatorUserId !== byUserId)
+      throw new SandboxInvalidError('only the creator may restrict saving content');
+    if ((target.noForwards ?? false) === enabled) return false;
+    target.noForwards = enabled || undefined;
+    return true;
   }
 
   // ---- privacy and contacts ----
@@ -1292,6 +1320,7 @@ export class SandboxWorld extends EventEmitter {
       ...(extras.replyToId !== undefined ? { replyToId: extras.replyToId } : {}),
       ...(extras.forwardOrigin ? { forwardOrigin: extras.forwardOrigin } : {}),
       ...(extras.mediaGroupId ? { mediaGroupId: extras.mediaGroupId } : {}),
+      ...(extras.noForwards ? { noForwards: true } : {}),
     };
     group.messages.push(message);
     const event: BasicGroupMessageEvent = { group, message };

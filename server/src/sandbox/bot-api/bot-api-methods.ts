@@ -247,7 +247,10 @@ export function channelMessageJson(
     json.sender_chat = chat;
   }
   // A member's text in a supergroup has its commands marked; a channel post or a bot's text is as it was sent.
-  Object.assign(json, contentJson(world, message, channel.megagroup && message.fromUserId !== undefined));
+  Object.assign(
+    json,
+    contentJson(world, message, channel.megagroup && message.fromUserId !== undefined, channel.noForwards),
+  );
   const replied =
     nested || message.replyToId === undefined
       ? undefined
@@ -276,7 +279,7 @@ export function groupMessageJson(
     chat: groupChatJson(group),
     date: message.date,
   };
-  Object.assign(json, contentJson(world, message, user !== undefined));
+  Object.assign(json, contentJson(world, message, user !== undefined, group.noForwards));
   const replied =
     nested || message.replyToId === undefined ? undefined : group.messages.find((m) => m.id === message.replyToId);
   if (replied) json.reply_to_message = groupMessageJson(world, group, replied, true);
@@ -304,6 +307,7 @@ export function privateMessageJson(
   const stored = world.findPrivateMessage(m.messageId);
   if (stored?.forwardOrigin) json.forward_origin = forwardOriginJson(world, stored.forwardOrigin);
   if (stored?.mediaGroupId) json.media_group_id = stored.mediaGroupId;
+  if (stored?.noForwards) json.has_protected_content = true;
   if (m.fileId) {
     Object.assign(json, attachmentJson(world, m.fileId));
     if (m.caption) json.caption = m.caption;
@@ -443,6 +447,8 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
   const replyTo = replyToId(ctx, target);
   const entities = out.entities?.length ? entitiesFromJson(out.entities) : undefined;
   throttle(ctx, out.method, target);
+  // protect_content: the message can be neither forwarded nor saved.
+  const noForwards = ctx.params.has('protect_content') && ctx.params.boolean('protect_content') ? true : undefined;
   let json: Json;
   const media: SandboxMessageMedia | undefined = out.file ? mediaOfFile(out.file) : undefined;
   if (target.kind === 'channel') {
@@ -455,6 +461,7 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
       replyToId: replyTo,
       forwardOrigin: out.forwardOrigin,
       mediaGroupId: out.mediaGroupId,
+      noForwards,
     });
     json = channelMessageJson(world, target.channel, message);
   } else if (target.kind === 'group') {
@@ -464,6 +471,7 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
       replyToId: replyTo,
       forwardOrigin: out.forwardOrigin,
       mediaGroupId: out.mediaGroupId,
+      noForwards,
     });
     json = groupMessageJson(world, target.group, message);
   } else {
@@ -478,6 +486,7 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
       replyToId: replyTo,
       forwardOrigin: out.forwardOrigin,
       mediaGroupId: out.mediaGroupId,
+      noForwards,
     });
     const record: BotPrivateMessage = {
       messageId: pm.id,

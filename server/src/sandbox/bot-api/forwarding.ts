@@ -25,8 +25,9 @@ import { entitiesJson, type Json } from './serializers';
  * group it is in) to a chat it may write to. A forward shows where the message was first written (`forward_origin`,
  * and `fwd_from` in members' apps); a copy is a new message of the same content with no trace of the first.
  *
- * The world has no service messages and no protected content, so Telegram's refusals for those ("message can't be
- * forwarded", "message can't be copied") never arise from them.
+ * A protected message (sent with protect_content, or in a chat that restricts saving content) is refused as Telegram
+ * refuses it: "message can't be forwarded" / "message can't be copied"; the plural methods pass over it as over a
+ * message that is not there (TDLib forwards what it may of a batch).
  */
 
 /** A message the bot can read, as forwarding and copying take it. */
@@ -37,6 +38,8 @@ interface SourceMessage {
   entities?: SandboxEntity[];
   /** Where it was first written: the origin it was forwarded with, or its own chat and author. */
   origin: SandboxForwardOrigin;
+  /** Protected from forwarding and saving, by its sender or its chat. */
+  noForwards: boolean;
   /** A broadcast channel's post: a forward of it counts in its `forwards`. */
   post?: { channelId: number; messageId: number };
 }
@@ -51,7 +54,13 @@ function privateSource(ctx: MethodContext, user: SandboxUser, messageId: number)
   const fromBot = m.fromKind === 'bot' && m.fromId === session.bot.id && m.toKind === 'user' && m.toId === user.id;
   if (!fromUser && !fromBot) return undefined;
   // The bot's edits of its own text and captions are the world's message's too, so it reads as last edited.
-  return { text: m.text, media: m.media, entities: m.entities, origin: privateMessageOrigin(forwarder(ctx), m) };
+  return {
+    text: m.text,
+    media: m.media,
+    entities: m.entities,
+    origin: privateMessageOrigin(forwarder(ctx), m),
+    noForwards: m.noForwards === true,
+  };
 }
 
 /** The bot forwarding, for its authors' forwards privacy. */
@@ -73,7 +82,15 @@ function sourceChat(ctx: MethodContext): SourceReader {
     if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
     return (messageId) => {
       const m = group.messages.find((x) => x.id === messageId);
-      return m && { text: m.text, media: m.media, entities: m.entities, origin: groupMessageOrigin(forwarder(ctx), m) };
+      return (
+        m && {
+          text: m.text,
+          media: m.media,
+          entities: m.entities,
+          origin: groupMessageOrigin(forwarder(ctx), m),
+          noForwards: m.noForwards === true || group.noForwards === true,
+        }
+      );
     };
   }
   const chat = resolveChat(ctx, fromChatId);
@@ -92,6 +109,7 @@ function sourceChat(ctx: MethodContext): SourceReader {
       media: m.media,
       entities: m.entities,
       origin: channelMessageOrigin(forwarder(ctx), channel, m),
+      noForwards: m.noForwards === true || channel.noForwards === true,
       post: channel.megagroup ? undefined : { channelId: channel.id, messageId: m.id },
     };
   };
@@ -111,6 +129,8 @@ interface Resend {
  * caption; a forward carries its origin and counts on a broadcast post.
  */
 function resend(ctx: MethodContext, target: SendTarget, source: SourceMessage, how: Resend): Json {
+  if (source.noForwards)
+    throw BotApiError.badRequest(how.copy ? "message can't be copied" : "message can't be forwarded");
   const entities = source.entities?.length ? entitiesJson(ctx.world, source.entities) : undefined;
   let out: Outgoing = { method: how.method, text: source.text, entities };
   if (source.media) {
@@ -145,8 +165,8 @@ const NOT_FORWARD_PARAMS = ['reply_parameters', 'reply_to_message_id', 'reply_ma
 /** forwardMessages and copyMessages answer no message and carry no keyboard or new caption. */
 const NOT_PLURAL_PARAMS = [...NOT_FORWARD_PARAMS, 'caption', 'parse_mode', 'caption_entities'];
 
-// disable_notification and protect_content are taken by all four: the sandbox has no notifications and no saving to
-// refuse. message_thread_id is taken and ignored: the sandbox has no forum topics.
+// protect_content protects the new messages (deliver reads it); disable_notification is taken and has no effect (the
+// sandbox has no notifications). message_thread_id is taken and ignored: the sandbox has no forum topics.
 
 const forwardMessage: Method = (given) => {
   const ctx = withoutParams(given, NOT_FORWARD_PARAMS);
@@ -209,7 +229,7 @@ function resendMany(method: 'forwardMessages' | 'copyMessages'): Method {
     const read = sourceChat(ctx);
     const found = ids.flatMap((id) => {
       const source = read(id);
-      return source ? [{ id, source }] : [];
+      return source && !source.noForwards ? [{ id, source }] : [];
     });
     if (found.length === 0) throw BotApiError.badRequest('there are no messages to forward');
     if (found.some((f, i) => i > 0 && f.id <= (found[i - 1]?.id ?? 0))) {

@@ -19,8 +19,8 @@ import type { Json } from './serializers';
  * sendMediaGroup: a bot sends an album of 2-10 photos and videos, or of 2-10 documents, or of 2-10 audio files
  * (Bot API: documents and audio files group only with their own kind).
  * Each item becomes its own message with its own caption, in order, all sharing one `media_group_id` (the
- * `grouped_id` members' apps see). The sandbox models no notifications and no protected content, so
- * disable_notification and protect_content are taken and have no effect.
+ * `grouped_id` members' apps see). protect_content protects every message of the album; the sandbox models no
+ * notifications, so disable_notification is taken and has no effect.
  *
  * The refusals read as the official Bot API server and TDLib word them as far as known ("can't parse media JSON
  * object", "expected an Array of InputMedia", "can't parse InputMedia: ..."); the counts' wording is the sandbox's

@@ -8,7 +8,7 @@ import { deliver, inputFile, type Method, ok, readCaption, resolveSendTarget } f
  * other send methods take it (an upload, attach://, a file_id of the same kind, or an HTTP URL); a file_id sent
  * again keeps the attributes it was first sent with. The sandbox reads no video or audio headers, so what the bot
  * leaves out is 0. Thumbnails, cover, start_timestamp, has_spoiler and show_caption_above_media are taken and not
- * kept; disable_notification and protect_content have no effect, as with the other send methods.
+ * kept; protect_content protects the message and disable_notification has no effect, as with the other send methods.
  */
 
 /** The attributes each method takes, by their Bot API parameter names. */

@@ -70,7 +70,12 @@ export function groupChatJson(group: SandboxBasicGroup): Json {
 
 /** getChat's ChatFullInfo of a basic group. */
 export function groupFullInfoJson(group: SandboxBasicGroup): Json {
-  return { ...groupChatJson(group), accent_color_id: 0, max_reaction_count: 11 };
+  return {
+    ...groupChatJson(group),
+    accent_color_id: 0,
+    max_reaction_count: 11,
+    ...(group.noForwards ? { has_protected_content: true } : {}),
+  };
 }
 
 /** getChat's ChatFullInfo. */
@@ -80,6 +85,7 @@ export function channelFullInfoJson(channel: SandboxChannel): Json {
     accent_color_id: 0,
     max_reaction_count: 11,
     has_visible_history: channel.megagroup ? true : undefined,
+    has_protected_content: channel.noForwards ? true : undefined,
   });
 }
 
@@ -207,7 +213,9 @@ function originChatJson(world: SandboxWorld, channelId: number, type: string): J
 }
 
 /**
- * What a message carries, as a bot sees it: where it was forwarded from, then a file as its document or photo
+ * What a message carries, as a bot sees it: where it was forwarded from and whether it is protected from forwarding
+ * and saving (`has_protected_content`: sent with protect_content, or in a chat that restricts saving content), then a
+ * file as its document or photo
  * with the text as its caption and caption entities, or the text with its entities. A person's text without
  * entities of its own still has its commands marked, as Telegram's apps send them (`markCommands`; a bot's text is
  * taken as it sent it).
@@ -220,10 +228,16 @@ export function contentJson(
     entities?: SandboxEntity[];
     forwardOrigin?: SandboxForwardOrigin;
     mediaGroupId?: string;
+    noForwards?: boolean;
   },
   markCommands = true,
+  /** The chat restricts saving content: every message of it is protected. */
+  chatNoForwards = false,
 ): Json {
-  const origin = m.forwardOrigin ? { forward_origin: forwardOriginJson(world, m.forwardOrigin) } : {};
+  const origin = {
+    ...(m.forwardOrigin ? { forward_origin: forwardOriginJson(world, m.forwardOrigin) } : {}),
+    ...(m.noForwards || chatNoForwards ? { has_protected_content: true } : {}),
+  };
   const album = m.mediaGroupId ? { media_group_id: m.mediaGroupId } : {};
   const file = m.media ? world.files.get(m.media.fileId) : undefined;
   if (!file) {

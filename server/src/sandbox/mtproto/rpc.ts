@@ -10,6 +10,7 @@ import {
   type SandboxEntity,
   type SandboxForwardOrigin,
   type SandboxMessageMedia,
+  SandboxInvalidError,
   SandboxNotFoundError,
   SandboxUser,
   SandboxWorld,
@@ -155,6 +156,8 @@ interface ForwardedMessage {
   entities?: SandboxEntity[];
   origin: SandboxForwardOrigin;
   post?: { channelId: number; messageId: number };
+  /** Protected from forwarding and saving, by its sender or its chat. */
+  noForwards: boolean;
 }
 
 /** One message of a send's answer: its random_id, where it is, and the pts it was written at (none: a repeat). */
@@ -261,6 +264,7 @@ export class RpcService {
     h('channels.createChannel', (k, r) => this.createChannel(k, r));
     h('channels.inviteToChannel', (k, r) => this.inviteToChannel(k, r));
     h('channels.editAdmin', (k, r) => this.editAdmin(k, r));
+    h('messages.toggleNoForwards', (k, r) => this.toggleNoForwards(k, r));
   }
 
   /**
@@ -1016,6 +1020,8 @@ export class RpcService {
     if (found.every((m, i) => m === undefined && previous[i] === undefined)) {
       throw new RpcError(400, 'MESSAGE_ID_INVALID');
     }
+    // A protected message (sent with protect_content, or in a chat that restricts saving content) goes nowhere.
+    if (found.some((m) => m?.noForwards)) throw new RpcError(400, 'CHAT_FORWARDS_RESTRICTED');
     this.takeSend(me);
     const items: SentItem[] = [];
     found.forEach((message, i) => {
@@ -1053,14 +1059,21 @@ export class RpcService {
         const m = channel.messages.find((x) => x.id === id && !x.deleted);
         if (!m) return undefined;
         const post = channel.megagroup ? undefined : { channelId: channel.id, messageId: m.id };
-        return { ...m, origin: channelMessageOrigin(by, channel, m), post };
+        const noForwards = m.noForwards === true || channel.noForwards === true;
+        return { ...m, origin: channelMessageOrigin(by, channel, m), post, noForwards };
       };
     }
     if (peer._ === 'inputPeerChat') {
       const group = this.memberGroup(me, peer);
       return (id) => {
         const m = group.messages.find((x) => x.id === id);
-        return m && { ...m, origin: groupMessageOrigin(by, m) };
+        return (
+          m && {
+            ...m,
+            origin: groupMessageOrigin(by, m),
+            noForwards: m.noForwards === true || group.noForwards === true,
+          }
+        );
       };
     }
     const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
@@ -1069,7 +1082,7 @@ export class RpcService {
       const m = this.world
         .privateMessagesOf('user', me.id)
         .find((x) => x.id === id && (x.fromId === me.id ? x.toId : x.fromId) === otherId);
-      return m && { ...m, origin: privateMessageOrigin(by, m) };
+      return m && { ...m, origin: privateMessageOrigin(by, m), noForwards: m.noForwards === true };
     };
   }
 
@@ -1223,6 +1236,41 @@ export class RpcService {
     known: readonly number[] = [],
   ): TlObject[] {
     return forwardOriginChatsToTl(messages, (id) => this.world.findChannel(id), me.id, known);
+  }
+
+  /**
+   * "Restrict saving content" of a channel, supergroup or basic group, by its creator: while on, its messages cannot
+   * be forwarded or saved. The answer tells the caller's app of the changed chat (`updateChannel` / `updateChat`).
+   */
+  private toggleNoForwards(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const peer = obj(req.peer, 'PEER_ID');
+    const enabled = req.enabled === true;
+    const chat =
+      peer._ === 'inputPeerChannel'
+        ? { kind: 'channel' as const, id: this.readableChannel(peer, me).id }
+        : peer._ === 'inputPeerChat'
+          ? { kind: 'chat' as const, id: this.memberGroup(me, peer).id }
+          : undefined;
+    if (!chat) throw new RpcError(400, 'PEER_ID_INVALID');
+    let changed: boolean;
+    try {
+      changed = this.world.setNoForwards(chat, me.id, enabled);
+    } catch (err) {
+      if (err instanceof SandboxInvalidError) throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+      throw err;
+    }
+    if (!changed) throw new RpcError(400, 'CHAT_NOT_MODIFIED');
+    if (chat.kind === 'channel') return this.channelUpdates(this.readableChannel(peer, me), me);
+    const group = this.memberGroup(me, peer);
+    return {
+      _: 'updates',
+      updates: [{ _: 'updateChat', chat_id: BigInt(group.id) }],
+      users: [],
+      chats: [basicGroupToTl(group, me.id)],
+      date: unixNow(),
+      seq: 0,
+    };
   }
 
   private channelUpdates(channel: SandboxChannel, me: SandboxUser, users: TlObject[] = []): TlObject {

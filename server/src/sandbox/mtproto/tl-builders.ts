@@ -211,6 +211,7 @@ export function channelToTl(channel: SandboxChannel, viewerId: number | undefine
         }
       : undefined,
     participants_count: subscriberCount(channel),
+    noforwards: channel.noForwards,
   };
 }
 
@@ -226,6 +227,7 @@ export function basicGroupToTl(group: SandboxBasicGroup, viewerId: number): TlOb
     participants_count: group.userIds.length + group.bots.length,
     date: toUnix(group.createdAt),
     version: 1,
+    noforwards: group.noForwards,
   };
 }
 
@@ -300,7 +302,16 @@ export function basicGroupMessageToTl(
 /** What a message of any chat carries of its own (the fields are written in the schema's order, not this one's). */
 type MessageContent = Pick<
   BasicGroupMessage,
-  'date' | 'text' | 'media' | 'entities' | 'replyToId' | 'forwardOrigin' | 'mediaGroupId' | 'editDate' | 'pinned'
+  | 'date'
+  | 'text'
+  | 'media'
+  | 'entities'
+  | 'replyToId'
+  | 'forwardOrigin'
+  | 'mediaGroupId'
+  | 'editDate'
+  | 'pinned'
+  | 'noForwards'
 >;
 
 /** The fields of a `message` that come from its content, the same in channels, basic groups and private chats. */
@@ -315,6 +326,7 @@ function messageContentToTl(message: MessageContent): Record<string, unknown> {
     reply_to: replyHeader(message.replyToId),
     edit_date: message.editDate,
     pinned: message.pinned,
+    noforwards: message.noForwards,
   };
 }
 
