@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { emptyUpdateState, UpdateState } from './updates/update-log';
 import { type CounterAnchor, countersAt, type MessageCounters, reachOf } from './channel-counters';
+import type { AdminRights, ChannelBan } from './channel-administration';
 
 /**
  * The sandbox's one shared world: users, bots, channels, messages, login codes, faults.
@@ -45,6 +46,10 @@ export interface ChannelMember {
   canPostMessages: boolean;
   creator: boolean;
   joinedAt: Date;
+  /** An administrator's rights one by one (see `channel-administration.ts`); undefined for an admin set without. */
+  rights?: Partial<AdminRights>;
+  /** Who made the member an administrator with `rights` (only they, and the creator, may change them). */
+  promotedBy?: { kind: 'user' | 'bot'; id: number };
 }
 
 export interface SandboxMessageMedia {
@@ -122,6 +127,10 @@ export interface SandboxChannel {
   pts: number;
   /** Subscribers beyond `members` (people the sandbox does not model one by one); see `subscriberCount`. */
   outsideSubscribers?: number;
+  /** The chat's description (Bot API `description`, MTProto `about`). */
+  about?: string;
+  /** Users and bots banned from it, keyed `${kind}:${id}`. */
+  banned?: Record<string, ChannelBan>;
 }
 
 export interface PrivateMessage {
@@ -190,6 +199,10 @@ export interface ChannelInvite {
   usage: number;
   revoked: boolean;
   title?: string;
+  /** The chat's primary link (one at a time: a new one revokes the old). */
+  primary?: boolean;
+  /** Joining through it asks the chat's administrators first. */
+  createsJoinRequest?: boolean;
 }
 
 /** What a user's send with one `random_id` produced: the message a repeat of it answers with. */
@@ -226,6 +239,8 @@ export interface SandboxBasicGroup {
   bots: { id: number; admin: boolean }[];
   messages: BasicGroupMessage[];
   createdAt: Date;
+  /** The group's description. */
+  about?: string;
 }
 
 export interface BasicGroupMessage {
@@ -380,6 +395,8 @@ export enum WorldEvent {
   BasicGroupBotLeft = 'basicGroupBotLeft',
   /** Payload {@link MessagesPinnedEvent}. */
   MessagesPinned = 'messagesPinned',
+  /** Payload {@link SandboxChannel}: its title or description changed. */
+  ChannelEdited = 'channelEdited',
 }
 
 export interface ChannelMessageEvent {
@@ -399,6 +416,10 @@ export interface MemberChangedEvent {
   actorBotId?: number;
   /** True when the member was removed from the channel. */
   left: boolean;
+  /** The ban the member is now under (removed by a ban). */
+  ban?: ChannelBan;
+  /** The ban the member was under before the change (a ban lifted, or replaced). */
+  oldBan?: ChannelBan;
 }
 
 export class SandboxConflictError extends Error {
@@ -710,8 +731,18 @@ export class SandboxWorld extends EventEmitter {
 
   setMember(
     channelId: number,
-    m: { kind: 'user' | 'bot'; id: number; admin?: boolean; canPostMessages?: boolean },
+    m: {
+      kind: 'user' | 'bot';
+      id: number;
+      admin?: boolean;
+      canPostMessages?: boolean;
+      /** With `promotedBy`: the administrator's rights one by one; undefined keeps those it had. */
+      rights?: Partial<AdminRights>;
+      promotedBy?: { kind: 'user' | 'bot'; id: number };
+    },
     actorUserId?: number,
+    /** A bot that made the change (promoteChatMember). */
+    actorBotId?: number,
   ): ChannelMember {
     const channel = this.requireChannel(channelId);
     if (m.kind === 'user' ? !this.users.has(m.id) : !this.bots.has(m.id)) {
@@ -738,6 +769,11 @@ export class SandboxWorld extends EventEmitter {
         creator: false,
         joinedAt: existing?.joinedAt ?? new Date(),
       };
+      const rights = m.rights ? m : existing;
+      if (admin && rights?.rights) {
+        member.rights = rights.rights;
+        if (rights.promotedBy) member.promotedBy = rights.promotedBy;
+      }
       channel.members.set(key, member);
       // A newcomer starts with everything posted before they came counted as read.
       if (!existing && m.kind === 'user') this.channelReadMarks[`${m.id}:${channel.id}`] = this.topMessageId(channel);
@@ -747,6 +783,7 @@ export class SandboxWorld extends EventEmitter {
       member,
       old,
       actorUserId: actorUserId ?? channel.creatorUserId,
+      ...(actorBotId !== undefined ? { actorBotId } : {}),
       left: false,
     };
     this.emit(WorldEvent.MemberChanged, event);
@@ -1323,9 +1360,21 @@ export class SandboxWorld extends EventEmitter {
   createInvite(
     channelId: number,
     adminUserId: number,
-    opts: { expireDate?: number; usageLimit?: number; title?: string } = {},
+    opts: {
+      expireDate?: number;
+      usageLimit?: number;
+      title?: string;
+      primary?: boolean;
+      createsJoinRequest?: boolean;
+    } = {},
   ): ChannelInvite {
     const channel = this.requireChannel(channelId);
+    if (opts.primary) {
+      // A chat has one primary link: a new one revokes the one before.
+      for (const old of Object.values(this.invites)) {
+        if (old.channelId === channel.id && old.primary) old.revoked = true;
+      }
+    }
     const invite: ChannelInvite = {
       hash: randomBytes(12).toString('base64url'),
       channelId: channel.id,
@@ -1336,6 +1385,8 @@ export class SandboxWorld extends EventEmitter {
       usage: 0,
       revoked: false,
       title: opts.title,
+      ...(opts.primary ? { primary: true } : {}),
+      ...(opts.createsJoinRequest ? { createsJoinRequest: true } : {}),
     };
     this.invites[invite.hash] = invite;
     return invite;
