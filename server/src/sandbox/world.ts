@@ -777,6 +777,9 @@ export class SandboxWorld extends EventEmitter {
       channel.members.set(key, member);
       // A newcomer starts with everything posted before they came counted as read.
       if (!existing && m.kind === 'user') this.channelReadMarks[`${m.id}:${channel.id}`] = this.topMessageId(channel);
+      // An administrator adding a banned user back lifts the ban, as on Telegram.
+      if (!existing && channel.banned?.[key])
+        channel.banned = Object.fromEntries(Object.entries(channel.banned).filter(([k]) => k !== key));
     }
     const event: MemberChangedEvent = {
       channel,

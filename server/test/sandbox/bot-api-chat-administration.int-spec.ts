@@ -78,9 +78,9 @@ describe('sandbox: bots administer their chats (real telegraf and gramjs)', () =
   }
 
   /** A user outside the chat, with their signed-in app. */
-  async function outsider(firstName: string): Promise<{ id: number; app: TelegramClient }> {
+  async function outsider(firstName: string): Promise<{ id: number; phone: string; app: TelegramClient }> {
     const user = await newUser(suite.kit, { firstName });
-    return { id: user.id, app: await signedInClient(suite.kit, user) };
+    return { ...user, app: await signedInClient(suite.kit, user) };
   }
 
   /** The chat as the app reads it now. */
@@ -272,6 +272,13 @@ describe('sandbox: bots administer their chats (real telegraf and gramjs)', () =
       expect(await chat.tg.unbanChatMember(named.body.id, user.id, { only_if_banned: true })).toBe(true);
       await user.app.invoke(new Api.channels.JoinChannel({ channel }));
       expect(await chat.tg.getChatMember(named.body.id, user.id)).toMatchObject({ status: 'member' });
+
+      // Banned again, then added back by the owner: that lifts the ban, so leaving leaves them free to come back.
+      await chat.tg.banChatMember(named.body.id, user.id);
+      await control(suite.kit.sandbox, 'POST', `/sandbox/channels/${named.body.id}/members`, { phone: user.phone });
+      await user.app.invoke(new Api.channels.LeaveChannel({ channel }));
+      expect(await chat.tg.getChatMember(named.body.id, user.id)).toMatchObject({ status: 'left' });
+      await user.app.invoke(new Api.channels.JoinChannel({ channel }));
     });
 
     it("refuses to ban the owner, and a bot without the right to restrict members, in Telegram's words", async () => {
