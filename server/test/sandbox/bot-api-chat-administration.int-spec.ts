@@ -1,7 +1,9 @@
 import { Api, type TelegramClient } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers';
 import type { Telegram } from 'telegraf';
-import { sandboxForSuite } from './bot-chats';
+import { Raw } from 'telegram/events';
+import { eventually } from '../helpers/eventually';
+import { botChatOf, sandboxForSuite } from './bot-chats';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
 import { errorOf, newUser, signedInClient } from './mtproto-kit';
 
@@ -302,8 +304,16 @@ describe('sandbox: bots administer their chats (real telegraf and gramjs)', () =
     it("changes the title and description for everyone: getChat and the member's app show them", async () => {
       const chat = await adminChat({ megagroup: true });
       const member = await memberOf(chat, 'Tess');
+      const pushed: Api.TypeUpdate[] = [];
+      member.app.addEventHandler((u: Api.TypeUpdate) => pushed.push(u), new Raw({}));
+      await member.app.invoke(new Api.messages.GetHistory({ peer: chat.peer, limit: 5 }));
 
       expect(await chat.tg.setChatTitle(chat.chatId, 'Book club, autumn')).toBe(true);
+      // The member's app is told the chat changed, and reads its new title.
+      await eventually(
+        () => pushed.find((u) => u instanceof Api.UpdateChannel && u.channelId.equals(chat.channel.channelId)) && true,
+        { what: 'updateChannel pushed to the member' },
+      );
       expect(await chat.tg.setChatDescription(chat.chatId, 'We read one novel a month.')).toBe(true);
 
       expect(await chat.tg.getChat(chat.chatId)).toMatchObject({
@@ -315,7 +325,16 @@ describe('sandbox: bots administer their chats (real telegraf and gramjs)', () =
       expect((full.fullChat as Api.ChannelFull).about).toBe('We read one novel a month.');
     });
 
-    it("refuses an empty or over-long title, a same description, and a bot that may not change info, in Telegram's words", async () => {
+    it("changes a basic group's title: getChat and the member's app show it", async () => {
+      const chat = await botChatOf(suite.kit, 'group', { admin: true });
+      expect(await chat.tg.setChatTitle(chat.chatId, 'Poetry circle')).toBe(true);
+      expect(await chat.tg.getChat(chat.chatId)).toMatchObject({ title: 'Poetry circle', type: 'group' });
+      const { chatId } = chat.peer as Api.InputPeerChat;
+      const seen = await chat.app.invoke(new Api.messages.GetChats({ id: [chatId] }));
+      expect((seen.chats[0] as Api.Chat).title).toBe('Poetry circle');
+    });
+
+    it("refuses an empty title, a same or over-long description, and a bot that may not change info, in Telegram's words", async () => {
       const chat = await adminChat();
       const call = (method: string, params: Record<string, unknown>) =>
         refusal(chat.bot.token, method, { chat_id: chat.chatId, ...params });
@@ -323,14 +342,19 @@ describe('sandbox: bots administer their chats (real telegraf and gramjs)', () =
         status: 400,
         description: 'Bad Request: chat title is empty',
       });
-      expect((await call('setChatTitle', { title: 'x'.repeat(129) })).status).toBe(400);
-      expect(await chat.tg.setChatTitle(chat.chatId, 'y'.repeat(128))).toBe(true);
+      // A title over 128 characters is cut to them.
+      expect(await chat.tg.setChatTitle(chat.chatId, 'y'.repeat(130))).toBe(true);
+      expect(((await chat.tg.getChat(chat.chatId)) as any).title).toBe('y'.repeat(128));
       await chat.tg.setChatDescription(chat.chatId, 'About us');
       expect(await call('setChatDescription', { description: 'About us' })).toEqual({
         status: 400,
         description: 'Bad Request: chat description is not modified',
       });
-      expect((await call('setChatDescription', { description: 'z'.repeat(256) })).status).toBe(400);
+      expect(await call('setChatDescription', { description: 'z'.repeat(256) })).toEqual({
+        status: 400,
+        description: 'Bad Request: CHAT_ABOUT_TOO_LONG',
+      });
+      expect(await chat.tg.setChatDescription(chat.chatId, 'z'.repeat(255))).toBe(true);
 
       const weak = await adminChat({ rights: { postMessages: true, other: true } });
       expect(await refusal(weak.bot.token, 'setChatTitle', { chat_id: weak.chatId, title: 'Mine now' })).toEqual({

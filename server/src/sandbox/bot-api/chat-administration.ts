@@ -197,10 +197,10 @@ const setChatTitle: Method = (ctx) => {
   const target = infoTarget(ctx, 'not enough rights to change chat title');
   const title = (ctx.params.string('title') ?? '').trim();
   if (!title) throw BotApiError.badRequest('chat title is empty');
-  // Telegram allows 1-128 characters; the wording beyond them is not checked.
-  if ([...title].length > MAX_TITLE) throw BotApiError.badRequest('chat title is too long');
-  if (target.kind === 'group') target.group.title = title;
-  else setChannelInfo(ctx.world, target.channel.id, { title });
+  // Telegram takes 1-128 characters and cuts a longer title to them (as TDLib cleans a chat's name).
+  const kept = [...title].slice(0, MAX_TITLE).join('');
+  if (target.kind === 'group') target.group.title = kept;
+  else setChannelInfo(ctx.world, target.channel.id, { title: kept });
   return ok(true);
 };
 
@@ -208,7 +208,8 @@ const setChatDescription: Method = (ctx) => {
   // Wording of the refusal without the right not checked.
   const target = infoTarget(ctx, 'not enough rights to change chat description');
   const description = ctx.params.string('description') ?? '';
-  if ([...description].length > MAX_DESCRIPTION) throw BotApiError.badRequest('chat description is too long');
+  // MTProto's CHAT_ABOUT_TOO_LONG, as the Bot API passes it on (not checked).
+  if ([...description].length > MAX_DESCRIPTION) throw BotApiError.badRequest('CHAT_ABOUT_TOO_LONG');
   const current = target.kind === 'group' ? target.group.about : target.channel.about;
   if ((current ?? '') === description) throw BotApiError.badRequest('chat description is not modified');
   if (target.kind === 'group') target.group.about = description || undefined;
@@ -247,7 +248,7 @@ function inviteLinkJson(ctx: MethodContext, invite: ChannelInvite): Json {
 function inviteTarget(ctx: MethodContext): SandboxChannel {
   const channel = channelOnly(ctx, "can't invite members to a private chat");
   if (!botMember(ctx, channel)) throw notMember(channel);
-  // Wording not checked.
+  // TDLib's wording for a chat's links (older servers said "not enough rights to export chat invite link").
   if (!botRights(ctx, channel).can_invite_users)
     throw BotApiError.badRequest('not enough rights to manage chat invite link');
   return channel;
