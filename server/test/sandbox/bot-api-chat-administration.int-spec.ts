@@ -298,6 +298,26 @@ describe('sandbox: bots administer their chats (real telegraf and gramjs)', () =
       });
       expect(await weak.tg.getChatMember(weak.chatId, member.id)).toMatchObject({ status: 'member' });
     });
+    it("ends a ban at its until_date by the world's clock: the user may then come back by a link", async () => {
+      const chat = await adminChat({ megagroup: true });
+      const member = await memberOf(chat, 'Ida');
+      const link = hashOf(await chat.tg.exportChatInviteLink(chat.chatId));
+      const until = ((await control(suite.kit.sandbox, 'GET', '/sandbox/clock')).body.now as number) + 60;
+
+      await chat.tg.banChatMember(chat.chatId, member.id, until);
+      expect(await chat.tg.getChatMember(chat.chatId, member.id)).toMatchObject({
+        status: 'kicked',
+        until_date: until,
+      });
+      expect(await errorOf(member.app.invoke(new Api.messages.ImportChatInvite({ hash: link })))).toBe(
+        'CHANNEL_PRIVATE',
+      );
+
+      await control(suite.kit.sandbox, 'POST', '/sandbox/clock', { advance_seconds: 120 });
+      expect(await chat.tg.getChatMember(chat.chatId, member.id)).toMatchObject({ status: 'left' });
+      await member.app.invoke(new Api.messages.ImportChatInvite({ hash: link }));
+      expect(await chat.tg.getChatMember(chat.chatId, member.id)).toMatchObject({ status: 'member' });
+    });
   });
 
   describe('setChatTitle and setChatDescription', () => {
