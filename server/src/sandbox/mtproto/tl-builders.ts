@@ -233,12 +233,16 @@ export function adminRightsToTl(r: AdminRights): TlObject {
   };
 }
 
-/** `chatAdminRights` flags as the Bot API's rights (a right it does not name is not given). */
+/**
+ * `chatAdminRights` flags as the Bot API's rights (a right it does not name is not given); any right implies managing
+ * the chat (`other`), as Telegram sets it for every administrator.
+ */
 export function adminRightsFromTl(tl: Record<string, unknown>): AdminRights {
   const on = (flag: string): boolean => tl[flag] === true;
+  const any = Object.entries(tl).some(([k, v]) => k !== '_' && k !== 'flags' && v === true);
   return {
     is_anonymous: on('anonymous'),
-    can_manage_chat: on('other'),
+    can_manage_chat: any,
     can_delete_messages: on('delete_messages'),
     can_manage_video_chats: on('manage_call'),
     can_restrict_members: on('ban_users'),
