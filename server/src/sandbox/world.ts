@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { emptyUpdateState, UpdateState } from './updates/update-log';
 import { type CounterAnchor, countersAt, type MessageCounters, reachOf } from './channel-counters';
 import type { MediaAttributes, MediaKind } from './media-kinds';
+import type { AdminRights, ChannelBan } from './channel-administration';
 
 /**
  * The sandbox's one shared world: users, bots, channels, messages, login codes, faults.
@@ -46,6 +47,10 @@ export interface ChannelMember {
   canPostMessages: boolean;
   creator: boolean;
   joinedAt: Date;
+  /** An administrator's rights one by one (see `channel-administration.ts`); undefined for an admin set without. */
+  rights?: Partial<AdminRights>;
+  /** Who made the member an administrator with `rights` (only they, and the creator, may change them). */
+  promotedBy?: { kind: 'user' | 'bot'; id: number };
 }
 
 /** A message's file; a video, audio, voice note or animation also keeps its attributes (see media-kinds.ts). */
@@ -127,7 +132,12 @@ export interface SandboxChannel {
   /** +1 per new, edited or deleted message. */
   pts: number;
   /** Subscribers beyond `members` (people the sandbox does not model one by one); see `subscriberCount`. */
-  outsideSubscribers?: number; /** "Restrict saving content": no message of it can be forwarded or saved (MTProto `noforwards`). */
+  outsideSubscribers?: number;
+  /** The chat's description (Bot API `description`, MTProto `about`). */
+  about?: string;
+  /** Users and bots banned from it, keyed `${kind}:${id}`. */
+  banned?: Record<string, ChannelBan>;
+  /** "Restrict saving content": no message of it can be forwarded or saved (MTProto `noforwards`). */
   noForwards?: boolean;
 }
 
@@ -220,6 +230,10 @@ export interface ChannelInvite {
   usage: number;
   revoked: boolean;
   title?: string;
+  /** The chat's primary link (one at a time: a new one revokes the old). */
+  primary?: boolean;
+  /** Joining through it asks the chat's administrators first. */
+  createsJoinRequest?: boolean;
 }
 
 /** What a user's send with one `random_id` produced: the message a repeat of it answers with. */
@@ -256,6 +270,8 @@ export interface SandboxBasicGroup {
   bots: { id: number; admin: boolean }[];
   messages: BasicGroupMessage[];
   createdAt: Date;
+  /** The group's description. */
+  about?: string;
   /** "Restrict saving content": no message of it can be forwarded or saved (MTProto `noforwards`). */
   noForwards?: boolean;
 }
@@ -415,6 +431,8 @@ export enum WorldEvent {
   BasicGroupBotLeft = 'basicGroupBotLeft',
   /** Payload {@link MessagesPinnedEvent}. */
   MessagesPinned = 'messagesPinned',
+  /** Payload {@link SandboxChannel}: its title or description changed. */
+  ChannelEdited = 'channelEdited',
 }
 
 export interface ChannelMessageEvent {
@@ -434,6 +452,10 @@ export interface MemberChangedEvent {
   actorBotId?: number;
   /** True when the member was removed from the channel. */
   left: boolean;
+  /** The ban the member is now under (removed by a ban). */
+  ban?: ChannelBan;
+  /** The ban the member was under before the change (a ban lifted, or replaced). */
+  oldBan?: ChannelBan;
 }
 
 export class SandboxConflictError extends Error {
@@ -747,8 +769,18 @@ export class SandboxWorld extends EventEmitter {
 
   setMember(
     channelId: number,
-    m: { kind: 'user' | 'bot'; id: number; admin?: boolean; canPostMessages?: boolean },
+    m: {
+      kind: 'user' | 'bot';
+      id: number;
+      admin?: boolean;
+      canPostMessages?: boolean;
+      /** With `promotedBy`: the administrator's rights one by one; undefined keeps those it had. */
+      rights?: Partial<AdminRights>;
+      promotedBy?: { kind: 'user' | 'bot'; id: number };
+    },
     actorUserId?: number,
+    /** A bot that made the change (promoteChatMember). */
+    actorBotId?: number,
   ): ChannelMember {
     const channel = this.requireChannel(channelId);
     if (m.kind === 'user' ? !this.users.has(m.id) : !this.bots.has(m.id)) {
@@ -775,15 +807,24 @@ export class SandboxWorld extends EventEmitter {
         creator: false,
         joinedAt: existing?.joinedAt ?? new Date(),
       };
+      const rights = m.rights ? m : existing;
+      if (admin && rights?.rights) {
+        member.rights = rights.rights;
+        if (rights.promotedBy) member.promotedBy = rights.promotedBy;
+      }
       channel.members.set(key, member);
       // A newcomer starts with everything posted before they came counted as read.
       if (!existing && m.kind === 'user') this.channelReadMarks[`${m.id}:${channel.id}`] = this.topMessageId(channel);
+      // An administrator adding a banned user back lifts the ban, as on Telegram.
+      if (!existing && channel.banned?.[key])
+        channel.banned = Object.fromEntries(Object.entries(channel.banned).filter(([k]) => k !== key));
     }
     const event: MemberChangedEvent = {
       channel,
       member,
       old,
       actorUserId: actorUserId ?? channel.creatorUserId,
+      ...(actorBotId !== undefined ? { actorBotId } : {}),
       left: false,
     };
     this.emit(WorldEvent.MemberChanged, event);
@@ -1431,9 +1472,21 @@ export class SandboxWorld extends EventEmitter {
   createInvite(
     channelId: number,
     adminUserId: number,
-    opts: { expireDate?: number; usageLimit?: number; title?: string } = {},
+    opts: {
+      expireDate?: number;
+      usageLimit?: number;
+      title?: string;
+      primary?: boolean;
+      createsJoinRequest?: boolean;
+    } = {},
   ): ChannelInvite {
     const channel = this.requireChannel(channelId);
+    if (opts.primary) {
+      // A chat has one primary link: a new one revokes the one before.
+      for (const old of Object.values(this.invites)) {
+        if (old.channelId === channel.id && old.primary) old.revoked = true;
+      }
+    }
     const invite: ChannelInvite = {
       hash: randomBytes(12).toString('base64url'),
       channelId: channel.id,
@@ -1444,6 +1497,8 @@ export class SandboxWorld extends EventEmitter {
       usage: 0,
       revoked: false,
       title: opts.title,
+      ...(opts.primary ? { primary: true } : {}),
+      ...(opts.createsJoinRequest ? { createsJoinRequest: true } : {}),
     };
     this.invites[invite.hash] = invite;
     return invite;

@@ -18,6 +18,7 @@ import {
   type SandboxWorld,
   WorldEvent,
 } from '../world';
+import type { ChannelBan } from '../channel-administration';
 import { BotApiError, faultToError } from './bot-api-error';
 import {
   channelMessageJson,
@@ -365,6 +366,8 @@ export class BotApiDoor {
       member: { kind, id },
       old: e.old,
       now: e.left ? undefined : e.member,
+      oldBan: e.oldBan,
+      nowBan: e.ban,
       adminBotIds: [...e.channel.members.values()].filter((m) => m.kind === 'bot' && m.admin).map((m) => m.id),
     });
   }
@@ -426,11 +429,14 @@ export class BotApiDoor {
     member: { kind: 'user' | 'bot'; id: number };
     old: ChannelMember | undefined;
     now: ChannelMember | undefined;
+    /** A ban the member was, or is now, under (shown as `kicked`). */
+    oldBan?: ChannelBan;
+    nowBan?: ChannelBan;
     adminBotIds: number[];
   }): void {
     const { kind, id } = c.member;
-    const oldMember = chatMemberJson(this.world, c.chatKind, kind, id, c.old);
-    const newMember = chatMemberJson(this.world, c.chatKind, kind, id, c.now);
+    const oldMember = chatMemberJson(this.world, c.chatKind, kind, id, c.old, c.oldBan);
+    const newMember = chatMemberJson(this.world, c.chatKind, kind, id, c.now, c.nowBan);
     if (JSON.stringify(oldMember) === JSON.stringify(newMember)) return;
     const actor = c.actorUserId !== undefined ? this.world.findUserById(c.actorUserId) : undefined;
     const actorBot = c.actorBotId !== undefined ? this.world.findBotById(c.actorBotId) : undefined;

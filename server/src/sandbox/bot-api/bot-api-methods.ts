@@ -11,6 +11,7 @@ import type {
   SandboxUser,
   SandboxWorld,
 } from '../world';
+import { activeBan } from '../channel-administration';
 import { BotApiError } from './bot-api-error';
 import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
@@ -876,7 +877,9 @@ export const CORE_METHODS: Record<string, Method> = {
       return ok({ user: kind === 'bot' ? botUserJson(ctx.session.bot) : userJson(target.user), status: 'member' });
     }
     requireVisible(ctx, target.channel);
-    return ok(chatMemberJson(world, target.channel, kind, userId, target.channel.members.get(`${kind}:${userId}`)));
+    const member = target.channel.members.get(`${kind}:${userId}`);
+    const ban = member ? undefined : activeBan(world, target.channel, kind, userId);
+    return ok(chatMemberJson(world, target.channel, kind, userId, member, ban));
   },
 
   getChatAdministrators: (ctx) => {

@@ -1,5 +1,6 @@
 import type { Method } from './bot-api-methods';
 import { CORE_METHODS } from './bot-api-methods';
+import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { FORWARDING_METHODS } from './forwarding';
 import { MEDIA_GROUP_METHODS } from './media-groups';
@@ -10,7 +11,14 @@ import { MEDIA_KIND_METHODS } from './media-kinds';
  * helpers of bot-api-methods.ts; this table is the one place that gathers them, so no method file
  * imports another's table.
  */
-const TABLES = [CORE_METHODS, FORWARDING_METHODS, MEDIA_GROUP_METHODS, CHAT_MANAGEMENT_METHODS, MEDIA_KIND_METHODS];
+const TABLES = [
+  CORE_METHODS,
+  FORWARDING_METHODS,
+  MEDIA_GROUP_METHODS,
+  CHAT_MANAGEMENT_METHODS,
+  MEDIA_KIND_METHODS,
+  CHAT_ADMINISTRATION_METHODS,
+];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {
   for (const [name, fn] of Object.entries(table)) {
@@ -20,8 +28,11 @@ for (const table of TABLES) {
   }
 }
 
-/** Names Telegram renamed and still answers to (Bot API 5.3: getChatMembersCount became getChatMemberCount). */
-const OLD_NAMES: Record<string, string> = { getChatMembersCount: 'getChatMemberCount' };
+/** Names Telegram renamed and still answers to (Bot API 5.3: getChatMembersCount, kickChatMember). */
+const OLD_NAMES: Record<string, string> = {
+  getChatMembersCount: 'getChatMemberCount',
+  kickChatMember: 'banChatMember',
+};
 
 const BY_LOWER_NAME = new Map(Object.entries(METHODS).map(([name, fn]) => [name.toLowerCase(), { name, fn }]));
 for (const [old, current] of Object.entries(OLD_NAMES)) {

@@ -10,6 +10,7 @@ import type {
   SandboxWorld,
 } from '../world';
 import { isPlayable, playableMediaJson } from '../media-kinds';
+import { adminRightsOf, type ChannelBan } from '../channel-administration';
 
 /** Bot API object shapes (core.telegram.org/bots/api), built from world entities. */
 
@@ -70,12 +71,13 @@ export function groupChatJson(group: SandboxBasicGroup): Json {
 
 /** getChat's ChatFullInfo of a basic group. */
 export function groupFullInfoJson(group: SandboxBasicGroup): Json {
-  return {
+  return compact({
     ...groupChatJson(group),
     accent_color_id: 0,
     max_reaction_count: 11,
-    ...(group.noForwards ? { has_protected_content: true } : {}),
-  };
+    description: group.about || undefined,
+    has_protected_content: group.noForwards ? true : undefined,
+  });
 }
 
 /** getChat's ChatFullInfo. */
@@ -84,6 +86,7 @@ export function channelFullInfoJson(channel: SandboxChannel): Json {
     ...channelChatJson(channel),
     accent_color_id: 0,
     max_reaction_count: 11,
+    description: channel.about || undefined,
     has_visible_history: channel.megagroup ? true : undefined,
     has_protected_content: channel.noForwards ? true : undefined,
   });
@@ -112,30 +115,33 @@ export function chatMemberJson(
   kind: 'user' | 'bot',
   id: number,
   member: ChannelMember | undefined,
+  /** The ban a user who is not a member is under: ChatMemberBanned. */
+  ban?: ChannelBan,
 ): Json {
   const user = memberUserJson(world, kind, id);
-  if (!member) return { user, status: 'left' };
+  if (!member) return ban ? { user, status: 'kicked', until_date: ban.untilDate } : { user, status: 'left' };
   if (member.creator) return { user, status: 'creator', is_anonymous: false };
   if (!member.admin) return { user, status: 'member' };
+  const r = adminRightsOf(member);
   const common = {
     user,
     status: 'administrator',
     can_be_edited: false,
-    is_anonymous: false,
-    can_manage_chat: true,
-    can_delete_messages: true,
-    can_manage_video_chats: true,
-    can_restrict_members: true,
-    can_promote_members: false,
-    can_change_info: true,
-    can_invite_users: true,
-    can_post_stories: true,
-    can_edit_stories: true,
-    can_delete_stories: true,
+    is_anonymous: r.is_anonymous,
+    can_manage_chat: r.can_manage_chat,
+    can_delete_messages: r.can_delete_messages,
+    can_manage_video_chats: r.can_manage_video_chats,
+    can_restrict_members: r.can_restrict_members,
+    can_promote_members: r.can_promote_members,
+    can_change_info: r.can_change_info,
+    can_invite_users: r.can_invite_users,
+    can_post_stories: r.can_post_stories,
+    can_edit_stories: r.can_edit_stories,
+    can_delete_stories: r.can_delete_stories,
   };
   return channel.megagroup
-    ? { ...common, can_pin_messages: true, can_manage_topics: false }
-    : { ...common, can_post_messages: member.canPostMessages, can_edit_messages: member.canPostMessages };
+    ? { ...common, can_pin_messages: r.can_pin_messages, can_manage_topics: r.can_manage_topics }
+    : { ...common, can_post_messages: r.can_post_messages, can_edit_messages: r.can_edit_messages };
 }
 
 export function fileJson(file: SandboxFile): Json {

@@ -18,9 +18,11 @@ import {
   subscriberCount,
 } from '../world';
 import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
+import { activeBan } from '../channel-administration';
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
+  adminRightsFromTl,
   basicGroupMessageToTl,
   basicGroupToTl,
   botToTl,
@@ -526,8 +528,18 @@ export class RpcService {
     throw new RpcError(400, 'CHANNEL_INVALID');
   }
 
+  /** A member reads the channel; anyone else a public one, unless banned from it. */
   private canRead(channel: SandboxChannel, userId: number): boolean {
-    return channel.members.has(`user:${userId}`) || channel.username !== undefined;
+    if (channel.members.has(`user:${userId}`)) return true;
+    return channel.username !== undefined && !activeBan(this.world, channel, 'user', userId);
+  }
+
+  /**
+   * A user banned from the channel cannot come back, by joining or by a link: Telegram answers CHANNEL_PRIVATE, whose
+   * documented meaning includes "you were banned from it".
+   */
+  private requireNotBanned(channel: SandboxChannel, me: SandboxUser): void {
+    if (activeBan(this.world, channel, 'user', me.id)) throw new RpcError(400, 'CHANNEL_PRIVATE');
   }
 
   private readableChannel(input: unknown, me: SandboxUser): SandboxChannel {
@@ -1116,7 +1128,7 @@ export class RpcService {
         _: 'channelFull',
         can_view_participants: member?.admin ?? false,
         id: BigInt(channel.id),
-        about: '',
+        about: channel.about ?? '',
         participants_count: subscriberCount(channel),
         admins_count: members.filter((m) => m.admin).length,
         read_inbox_max_id: member ? this.world.channelReadMark(me.id, channel.id) : top,
@@ -1334,7 +1346,14 @@ export class RpcService {
     try {
       this.world.setMember(
         channel.id,
-        { kind: target.kind, id: targetId, admin: granted, canPostMessages: granted && rights.post_messages === true },
+        {
+          kind: target.kind,
+          id: targetId,
+          admin: granted,
+          canPostMessages: granted && rights.post_messages === true,
+          rights: granted ? adminRightsFromTl(rights) : undefined,
+          promotedBy: { kind: 'user', id: me.id },
+        },
         me.id,
       );
     } catch (e) {
@@ -1428,7 +1447,10 @@ export class RpcService {
     const me = this.requireUser(key);
     const { invite, channel } = this.usableInvite(req);
     if (channel.members.has(`user:${me.id}`)) throw new RpcError(400, 'USER_ALREADY_PARTICIPANT');
+    this.requireNotBanned(channel, me);
     this.requireRoomForChannel(me);
+    // Such a link asks the administrators first; the sandbox keeps no pending requests, so none is ever approved.
+    if (invite.createsJoinRequest) throw new RpcError(400, 'INVITE_REQUEST_SENT');
     invite.usage += 1;
     return this.joined(channel, me);
   }
@@ -1439,6 +1461,7 @@ export class RpcService {
     const channel = this.resolveChannel(req.channel);
     if (channel.members.has(`user:${me.id}`)) throw new RpcError(400, 'USER_ALREADY_PARTICIPANT');
     if (channel.username === undefined) throw new RpcError(406, 'CHANNEL_PRIVATE');
+    this.requireNotBanned(channel, me);
     this.requireRoomForChannel(me);
     return this.joined(channel, me);
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MessageCounters } from '../channel-counters';
+import { adminRightsOf, type AdminRights } from '../channel-administration';
 import {
   BasicGroupMessage,
   ChannelMessage,
@@ -183,6 +184,19 @@ export function botToTl(bot: SandboxBot): TlObject {
 
 export function channelToTl(channel: SandboxChannel, viewerId: number | undefined): TlObject {
   const member = viewerId === undefined ? undefined : channel.members.get(`user:${viewerId}`);
+  const ban = member || viewerId === undefined ? undefined : channel.banned?.[`user:${viewerId}`];
+  if (ban && (ban.untilDate === 0 || ban.untilDate > unixNow())) {
+    // A user banned from it no longer sees the channel, only that it is closed to them.
+    return {
+      _: 'channelForbidden',
+      broadcast: !channel.megagroup || undefined,
+      megagroup: channel.megagroup || undefined,
+      id: BigInt(channel.id),
+      access_hash: channel.accessHash,
+      title: channel.title,
+      until_date: ban.untilDate || undefined,
+    };
+  }
   return {
     _: 'channel',
     creator: member?.creator ?? false,
@@ -195,23 +209,57 @@ export function channelToTl(channel: SandboxChannel, viewerId: number | undefine
     username: channel.username,
     photo: { _: 'chatPhotoEmpty' },
     date: toUnix(member?.joinedAt ?? channel.createdAt),
-    admin_rights: member?.admin
-      ? {
-          _: 'chatAdminRights',
-          change_info: true,
-          post_messages: member.canPostMessages,
-          edit_messages: member.canPostMessages,
-          delete_messages: true,
-          ban_users: true,
-          invite_users: true,
-          pin_messages: true,
-          add_admins: member.creator,
-          manage_call: true,
-          other: true,
-        }
-      : undefined,
+    admin_rights: member?.admin ? adminRightsToTl(adminRightsOf(member)) : undefined,
     participants_count: subscriberCount(channel),
     noforwards: channel.noForwards,
+  };
+}
+
+/** An administrator's rights as MTProto's `chatAdminRights` flags. */
+export function adminRightsToTl(r: AdminRights): TlObject {
+  return {
+    _: 'chatAdminRights',
+    change_info: r.can_change_info,
+    post_messages: r.can_post_messages,
+    edit_messages: r.can_edit_messages,
+    delete_messages: r.can_delete_messages,
+    ban_users: r.can_restrict_members,
+    invite_users: r.can_invite_users,
+    pin_messages: r.can_pin_messages,
+    add_admins: r.can_promote_members,
+    anonymous: r.is_anonymous,
+    manage_call: r.can_manage_video_chats,
+    other: r.can_manage_chat,
+    manage_topics: r.can_manage_topics,
+    post_stories: r.can_post_stories,
+    edit_stories: r.can_edit_stories,
+    delete_stories: r.can_delete_stories,
+  };
+}
+
+/**
+ * `chatAdminRights` flags as the Bot API's rights (a right it does not name is not given); any right implies managing
+ * the chat (`other`), as Telegram sets it for every administrator.
+ */
+export function adminRightsFromTl(tl: Record<string, unknown>): AdminRights {
+  const on = (flag: string): boolean => tl[flag] === true;
+  const any = Object.entries(tl).some(([k, v]) => k !== '_' && k !== 'flags' && v === true);
+  return {
+    is_anonymous: on('anonymous'),
+    can_manage_chat: any,
+    can_delete_messages: on('delete_messages'),
+    can_manage_video_chats: on('manage_call'),
+    can_restrict_members: on('ban_users'),
+    can_promote_members: on('add_admins'),
+    can_change_info: on('change_info'),
+    can_invite_users: on('invite_users'),
+    can_post_stories: on('post_stories'),
+    can_edit_stories: on('edit_stories'),
+    can_delete_stories: on('delete_stories'),
+    can_post_messages: on('post_messages'),
+    can_edit_messages: on('edit_messages'),
+    can_pin_messages: on('pin_messages'),
+    can_manage_topics: on('manage_topics'),
   };
 }
 

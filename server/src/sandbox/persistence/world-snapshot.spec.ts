@@ -9,6 +9,7 @@ import type { AuthKeyRecord } from '../mtproto/rpc';
 import { mediaJson } from '../bot-api/serializers';
 import { documentAttributesToTl, mediaOfFile } from '../media-kinds';
 import { PRIVACY_KEY_FORWARDS, type SandboxFile, SandboxWorld } from '../world';
+import { activeBan, adminRightsOf, banMember, setChannelInfo } from '../channel-administration';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -211,6 +212,52 @@ describe('world snapshot', () => {
     expect(restored.countersOf(again, message)).toEqual(before);
     expect(before.views).toBeGreaterThan(901);
     expect(message.viewedBy).toEqual([100000002]);
+  });
+
+  it("keeps administrators' rights one by one, bans with their end, a chat's description and its invite links", () => {
+    const world = populatedWorld();
+    const channel = world.findChannel('@shopnews');
+    const bot = world.findBotByUsername('shop_news_bot');
+    const bob = world.findUserByPhone('15550002222');
+    if (!channel || !bot || !bob) throw new Error('no channel, bot or user');
+    const carl = world.createUser({ phone: '15550003333', firstName: 'Carl' });
+    world.setMember(
+      channel.id,
+      {
+        kind: 'user',
+        id: bob.id,
+        admin: true,
+        rights: { can_manage_chat: true, can_invite_users: true, can_restrict_members: true },
+        promotedBy: { kind: 'bot', id: bot.id },
+      },
+      undefined,
+      bot.id,
+    );
+    const until = world.unixNow() + 3600;
+    banMember(world, channel.id, { kind: 'user', id: carl.id }, until, { botId: bot.id });
+    setChannelInfo(world, channel.id, { title: 'Shop news, daily', about: 'Deals every morning' });
+    const link = world.createInvite(channel.id, bot.id, { primary: true, createsJoinRequest: true });
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const again = restored.findChannel('@shopnews');
+    if (!again) throw new Error('the channel did not come back');
+    const bobThere = restored.getMember(again.id, 'user', bob.id);
+    expect(bobThere?.promotedBy).toEqual({ kind: 'bot', id: bot.id });
+    expect(adminRightsOf(bobThere)).toMatchObject({
+      can_invite_users: true,
+      can_restrict_members: true,
+      can_promote_members: false,
+      can_post_messages: false,
+    });
+    expect(activeBan(restored, again, 'user', carl.id)).toMatchObject({ untilDate: until });
+    expect(again.members.has(`user:${carl.id}`)).toBe(false);
+    expect(again).toMatchObject({ title: 'Shop news, daily', about: 'Deals every morning' });
+    expect(restored.findInvite(link.hash)).toMatchObject({
+      primary: true,
+      createsJoinRequest: true,
+      adminUserId: bot.id,
+    });
   });
 
   it('stores a field the world gains later without any change here (plain data found by walking the world)', () => {

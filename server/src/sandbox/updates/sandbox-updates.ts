@@ -118,6 +118,9 @@ export class SandboxUpdates {
       this.onChannel(channel, { kind: 'deleteChannelMessages', messageIds: [message.id] }),
     );
     this.listen(WorldEvent.MemberChanged, (e: MemberChangedEvent) => this.onMemberChanged(e));
+    this.listen(WorldEvent.ChannelEdited, (channel: SandboxChannel) => {
+      for (const member of channel.members.values()) this.onMemberChanged({ channel, member, left: false });
+    });
     this.listen(WorldEvent.ContactAdded, (e: ContactAddedEvent) => this.onContactAdded(e));
     this.listen(WorldEvent.BasicGroupMessage, (e: BasicGroupMessageEvent) => this.onBasicGroupMessage(e));
     this.listen(WorldEvent.BasicGroupMessageEdited, (e: BasicGroupMessageEvent) => this.onBasicGroupMessage(e, true));
@@ -432,7 +435,7 @@ export class SandboxUpdates {
   }
 
   private onMemberChanged({ channel, member }: MemberChangedEvent): void {
-    // Joining, leaving and a change of rights all change the channel as the user sees it.
+    // Joining, leaving, a change of rights and a new title all change the channel as the user sees it.
     if (member.kind !== 'user') return;
     const entry = recordUserSeq(
       this.box(member.id),
