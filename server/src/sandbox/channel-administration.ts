@@ -76,6 +76,18 @@ export function activeBan(
   return ban;
 }
 
+/** Someone who is not (or no longer) in the chat, as a member change names them. */
+function outsider(target: { kind: 'user' | 'bot'; id: number }): ChannelMember {
+  return {
+    kind: target.kind,
+    id: target.id,
+    admin: false,
+    canPostMessages: false,
+    creator: false,
+    joinedAt: new Date(),
+  };
+}
+
 /**
  * Bans a user or bot from the channel: a member is removed from it (every door told, the change shown as `kicked`),
  * and none may come back, by joining or by an invite link, until the ban ends. `untilDate` 0 is forever.
@@ -97,16 +109,7 @@ export function banMember(
   channel.members.delete(key);
   const event: MemberChangedEvent = {
     channel,
-    member: old
-      ? { ...old, admin: false, canPostMessages: false, rights: undefined }
-      : {
-          kind: target.kind,
-          id: target.id,
-          admin: false,
-          canPostMessages: false,
-          creator: false,
-          joinedAt: new Date(),
-        },
+    member: old ? { ...old, admin: false, canPostMessages: false, rights: undefined } : outsider(target),
     old: old ? { ...old } : undefined,
     actorUserId: actor.userId ?? (actor.botId === undefined ? channel.creatorUserId : undefined),
     ...(actor.botId !== undefined ? { actorBotId: actor.botId } : {}),
@@ -135,14 +138,7 @@ export function unbanMember(
   if (!oldBan) return false;
   const event: MemberChangedEvent = {
     channel,
-    member: {
-      kind: target.kind,
-      id: target.id,
-      admin: false,
-      canPostMessages: false,
-      creator: false,
-      joinedAt: new Date(),
-    },
+    member: outsider(target),
     actorUserId: actor.userId ?? (actor.botId === undefined ? channel.creatorUserId : undefined),
     ...(actor.botId !== undefined ? { actorBotId: actor.botId } : {}),
     left: true,

@@ -8,7 +8,15 @@ import type { Message } from 'telegraf/types';
 import { startSandbox } from '../../src/sandbox';
 import { eventually } from '../helpers/eventually';
 import { addBotToChannel, control, newBot, newChannel, nextPhone, rawBotCall, telegramFor } from './bot-helpers';
-import { type MtprotoKit, newUser, pushedMessage, type WatchingApp, watchingApp, startMtprotoKit } from './mtproto-kit';
+import {
+  channelPeer,
+  type MtprotoKit,
+  newUser,
+  pushedMessage,
+  startMtprotoKit,
+  type WatchingApp,
+  watchingApp,
+} from './mtproto-kit';
 
 /** A 1×1 PNG: a real image, so the sandbox takes it as a photo. */
 const PNG = Buffer.from(
@@ -20,9 +28,6 @@ type Bot = { id: number; token: string; username: string };
 
 /** What telegraf's TelegramError carries of Telegram's answer. */
 const refusal = (error_code: number, description: string) => ({ response: { ok: false, error_code, description } });
-
-const channelPeer = (c: { channel_id: number; access_hash: string }): Api.InputPeerChannel =>
-  new Api.InputPeerChannel({ channelId: returnBigInt(c.channel_id), accessHash: returnBigInt(c.access_hash) });
 
 type App = WatchingApp;
 

@@ -6,14 +6,16 @@ import { present } from '../helpers/present';
 import { mtcuteClient } from './mtcute-kit';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
 import {
+  channelPeer,
   errorOf,
   latestCode,
   type MtprotoKit,
+  namedUser,
   newUser,
   pushedMessage,
+  startMtprotoKit,
   type WatchingApp,
   watchingApp,
-  startMtprotoKit,
 } from './mtproto-kit';
 
 jest.setTimeout(120000);
@@ -25,9 +27,6 @@ const PNG = Buffer.from(
 );
 
 type Channel = { id: number; channel_id: number; access_hash: string };
-
-const channelPeer = (c: Channel): Api.InputPeerChannel =>
-  new Api.InputPeerChannel({ channelId: returnBigInt(c.channel_id), accessHash: returnBigInt(c.access_hash) });
 
 type App = WatchingApp;
 
@@ -61,7 +60,6 @@ async function forward(
 
 describe("sandbox: members' apps forward messages over MTProto (messages.forwardMessages, real gramjs and mtcute)", () => {
   let kit: MtprotoKit;
-  let seq = 0;
 
   beforeAll(async () => {
     // Several sends to one chat per test: Telegram's pace limits are not what these tests are about.
@@ -97,17 +95,10 @@ describe("sandbox: members' apps forward messages over MTProto (messages.forward
     return (res.messages.find((m) => m.id === id) as Api.Message | undefined)?.forwards;
   }
 
-  /** A user with a name others can find them by, a username (a known one, as contacts.resolveUsername finds it). */
-  async function named(firstName: string) {
-    const username = `${firstName.toLowerCase()}_fw${++seq}_${Date.now() % 100000}`;
-    const user = await newUser(kit, { firstName, username });
-    return { ...user, username };
-  }
-
   it("forwards a private message to another person: the answer and the receiver's app name its first author", async () => {
-    const alice = await named('Alice');
-    const bob = await named('Bob');
-    const carol = await named('Carol');
+    const alice = await namedUser(kit, 'Alice');
+    const bob = await namedUser(kit, 'Bob');
+    const carol = await namedUser(kit, 'Carol');
     const aliceApp = await appOf(alice);
     const said = await aliceApp.client.sendMessage(bob.username, { message: 'meet at **noon**', parseMode: 'md' });
     const bobApp = await appOf(bob);
@@ -130,9 +121,9 @@ describe("sandbox: members' apps forward messages over MTProto (messages.forward
   });
 
   it("keeps a person's account out of forwards of their messages when their forwards privacy says so, except for the people they allow", async () => {
-    const alice = await named('Alice');
-    const bob = await named('Bob');
-    const carol = await named('Carol');
+    const alice = await namedUser(kit, 'Alice');
+    const bob = await namedUser(kit, 'Bob');
+    const carol = await namedUser(kit, 'Carol');
     const aliceApp = await appOf(alice);
     const said = await aliceApp.client.sendMessage(bob.username, { message: 'not for sharing' });
     const bobApp = await appOf(bob);
@@ -230,7 +221,7 @@ describe("sandbox: members' apps forward messages over MTProto (messages.forward
   it('forwards a channel post into a supergroup whose members and bots get it with the channel as origin; a forward of that forward keeps it', async () => {
     const owner = await newUser(kit, { firstName: 'Olga' });
     const reader = await newUser(kit, { firstName: 'Rita' });
-    const friend = await named('Fred');
+    const friend = await namedUser(kit, 'Fred');
     const channel = await newChannel(kit.sandbox, owner.phone);
     const group = await newChannel(kit.sandbox, owner.phone, { megagroup: true });
     await join(channel, reader);
@@ -328,8 +319,8 @@ describe("sandbox: members' apps forward messages over MTProto (messages.forward
   });
 
   it("forwards a basic group member's message with mtcute (layer 227) to a person and back into the group, naming its author", async () => {
-    const alice = await named('Alice');
-    const bob = await named('Bob');
+    const alice = await namedUser(kit, 'Alice');
+    const bob = await namedUser(kit, 'Bob');
     const created = await control(kit.sandbox, 'POST', '/sandbox/groups', {
       title: 'Book club',
       owner_phone: alice.phone,
@@ -374,8 +365,8 @@ describe("sandbox: members' apps forward messages over MTProto (messages.forward
   });
 
   it('with drop_author sends copies without fwd_from, and with drop_media_captions leaves the photo without its caption', async () => {
-    const alice = await named('Alice');
-    const bob = await named('Bob');
+    const alice = await namedUser(kit, 'Alice');
+    const bob = await namedUser(kit, 'Bob');
     const aliceApp = await appOf(alice);
     const text = await aliceApp.client.sendMessage(bob.username, { message: 'plain words' });
     const photo = await aliceApp.client.sendFile(bob.username, {
@@ -383,7 +374,7 @@ describe("sandbox: members' apps forward messages over MTProto (messages.forward
       caption: 'a dot',
     });
     const bobApp = await appOf(bob);
-    const carol = await named('Carol');
+    const carol = await namedUser(kit, 'Carol');
 
     const forwarded = await forward(bobApp.client, carol.username, {
       messages: [photo.id],

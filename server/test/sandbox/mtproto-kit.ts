@@ -1,6 +1,7 @@
 import { Api, TelegramClient } from 'telegram';
 import { NewMessage, type NewMessageEvent } from 'telegram/events';
 import { computeCheck } from 'telegram/Password';
+import { returnBigInt } from 'telegram/Helpers';
 import { loadConfig, TelegramMode } from '../../src/config/app-config';
 import { MtprotoClientFactory } from '../../src/modules/user-mtproto/mtproto-client.factory';
 import { SandboxHandle, SandboxOptions, startSandbox } from '../../src/sandbox';
@@ -79,6 +80,21 @@ export async function newUser(
   if (res.status !== 201) throw new Error(`user not created: ${JSON.stringify(res.body)}`);
   return res.body;
 }
+
+let namedSeq = 0;
+
+/** A user others can find by a username of their own (as contacts.resolveUsername finds it), named `firstName`. */
+export async function namedUser(
+  kit: MtprotoKit,
+  firstName: string,
+): Promise<{ id: number; phone: string; username: string }> {
+  const username = `${firstName.toLowerCase()}_${++namedSeq}_${Date.now() % 100000}`;
+  return { ...(await newUser(kit, { firstName, username })), username };
+}
+
+/** A channel or supergroup of the control API (`channel_id`, `access_hash`) as gramjs's input peer. */
+export const channelPeer = (c: { channel_id: number; access_hash: string }): Api.InputPeerChannel =>
+  new Api.InputPeerChannel({ channelId: returnBigInt(c.channel_id), accessHash: returnBigInt(c.access_hash) });
 
 /** The newest login code "delivered to the Telegram app", read through the control API. */
 export async function latestCode(kit: MtprotoKit, phone: string): Promise<string> {

@@ -1,18 +1,21 @@
 import { Api } from 'telegram';
-import { returnBigInt } from 'telegram/Helpers';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall } from './bot-helpers';
-import { errorOf, type MtprotoKit, newUser, pushedMessage, startMtprotoKit, watchingApp } from './mtproto-kit';
+import {
+  channelPeer,
+  errorOf,
+  type MtprotoKit,
+  namedUser,
+  pushedMessage,
+  startMtprotoKit,
+  watchingApp,
+} from './mtproto-kit';
 
 jest.setTimeout(120000);
 
 type Channel = { id: number; channel_id: number; access_hash: string };
 
-const channelPeer = (c: Channel): Api.InputPeerChannel =>
-  new Api.InputPeerChannel({ channelId: returnBigInt(c.channel_id), accessHash: returnBigInt(c.access_hash) });
-
 describe('sandbox: protected content (protect_content, "Restrict saving content")', () => {
   let kit: MtprotoKit;
-  let seq = 0;
 
   beforeAll(async () => {
     kit = await startMtprotoKit({ limitsEnabled: false });
@@ -26,15 +29,10 @@ describe('sandbox: protected content (protect_content, "Restrict saving content"
     if (res.status !== 200) throw new Error(`not joined: ${JSON.stringify(res.body)}`);
   }
 
-  async function named(firstName: string) {
-    const username = `${firstName.toLowerCase()}_pc${++seq}_${Date.now() % 100000}`;
-    return { ...(await newUser(kit, { firstName, username })), username };
-  }
-
   /** A channel with its owner, a member, an admin bot, and the member's app. */
   async function setting() {
-    const owner = await named('Olga');
-    const member = await named('Mia');
+    const owner = await namedUser(kit, 'Olga');
+    const member = await namedUser(kit, 'Mia');
     const channel = await newChannel(kit.sandbox, owner.phone);
     await join(channel, member);
     const bot = await newBot(kit.sandbox);
@@ -78,7 +76,7 @@ describe('sandbox: protected content (protect_content, "Restrict saving content"
     const only = await call('forwardMessages', { ...from, message_ids: [protectedId] });
     expect(only.body.description).toBe('Bad Request: there are no messages to forward');
 
-    const mine = await named('Max');
+    const mine = await namedUser(kit, 'Max');
     const error = await errorOf(
       memberApp.client.forwardMessages(mine.username, { messages: [protectedId], fromPeer: channelPeer(channel) }),
     );
@@ -119,8 +117,8 @@ describe('sandbox: protected content (protect_content, "Restrict saving content"
   });
 
   it("protects a bot's private message from the user's own forwards", async () => {
-    const user = await named('Ula');
-    const friend = await named('Fay');
+    const user = await namedUser(kit, 'Ula');
+    const friend = await namedUser(kit, 'Fay');
     const bot = await newBot(kit.sandbox);
     await control(kit.sandbox, 'POST', `/sandbox/bots/${bot.id}/messages`, { from_phone: user.phone, text: '/start' });
     const sent = await rawBotCall(kit.sandbox, bot.token, 'sendMessage', {
