@@ -3,7 +3,7 @@ import { returnBigInt } from 'telegram/Helpers';
 import type { Message } from 'telegraf/types';
 import { eventually } from '../helpers/eventually';
 import { botChatOf, sandboxForSuite } from './bot-chats';
-import { addBotToChannel, newBot, rawBotCall } from './bot-helpers';
+import { addBotToChannel, control, newBot, rawBotCall } from './bot-helpers';
 
 /** A 1×1 PNG: a real image, so the sandbox takes it as a photo. */
 const PNG = Buffer.from(
@@ -57,6 +57,16 @@ describe('sandbox: bots send albums with sendMediaGroup (real telegraf, raw HTTP
     expect(album.map((m) => m.groupedId?.toString())).toEqual([first.media_group_id, first.media_group_id]);
     expect(album.every((m) => m.media instanceof Api.MessageMediaPhoto)).toBe(true);
     expect(album.map((m) => m.message).sort()).toEqual(['Evening', 'Morning']);
+
+    // The control API lists both with the album's id.
+    const listed = (await control(kit.sandbox, 'GET', `/sandbox/channels/${chat.chatId}/messages`)).body as {
+      message_id: number;
+      media_group_id?: string;
+    }[];
+    expect(listed.filter((m) => m.media_group_id === first.media_group_id).map((m) => m.message_id)).toEqual([
+      first.message_id,
+      second.message_id,
+    ]);
   });
 
   it('sends two documents to a private chat as one album; the user reads them grouped in their app', async () => {

@@ -60,6 +60,14 @@ describe('sandbox: protected content (protect_content, "Restrict saving content"
 
     const seen = await pushedMessage(memberApp, (m) => m.id === protectedId, 'the protected post');
     expect(seen.noforwards).toBe(true);
+    const listed = (await control(kit.sandbox, 'GET', `/sandbox/channels/${channel.id}/messages`)).body as {
+      message_id: number;
+      protected?: boolean;
+    }[];
+    expect(listed.map((m) => [m.message_id, m.protected])).toEqual([
+      [protectedId, true],
+      [freeId, undefined],
+    ]);
 
     const from = { chat_id: other.id, from_chat_id: channel.id };
     const forward = await call('forwardMessage', { ...from, message_id: protectedId });

@@ -199,6 +199,19 @@ function forwardOriginInfoJson(o: SandboxForwardOrigin): Body {
   }
 }
 
+/** Where a message was forwarded from, the album it is one of, and whether it is protected from forwarding. */
+function sharingInfoJson(m: {
+  forwardOrigin?: SandboxForwardOrigin;
+  mediaGroupId?: string;
+  noForwards?: boolean;
+}): Body {
+  return {
+    ...(m.forwardOrigin ? { forward_origin: forwardOriginInfoJson(m.forwardOrigin) } : {}),
+    ...(m.mediaGroupId ? { media_group_id: m.mediaGroupId } : {}),
+    ...(m.noForwards ? { protected: true } : {}),
+  };
+}
+
 function memberJson(m: ChannelMember): Body {
   const status = m.creator ? 'creator' : m.admin ? 'administrator' : 'member';
   return {
@@ -416,7 +429,7 @@ export class ControlApi {
           ...(m.entities?.length ? { entities: m.entities } : {}),
           ...(m.replyToId !== undefined ? { reply_to_message_id: m.replyToId } : {}),
           ...(m.media ? { media: mediaInfoJson(m.media) } : {}),
-          ...(m.forwardOrigin ? { forward_origin: forwardOriginInfoJson(m.forwardOrigin) } : {}),
+          ...sharingInfoJson(m),
           ...(m.editDate ? { edit_date: m.editDate } : {}),
         })),
       };
@@ -676,7 +689,7 @@ export class ControlApi {
           ...(m.entities?.length ? { entities: m.entities } : {}),
           ...(m.replyToId !== undefined ? { reply_to_message_id: m.replyToId } : {}),
           ...(m.replyMarkup ? { reply_markup: m.replyMarkup } : {}),
-          ...(m.forwardOrigin ? { forward_origin: forwardOriginInfoJson(m.forwardOrigin) } : {}),
+          ...sharingInfoJson(m),
         }));
       return { body };
     });
