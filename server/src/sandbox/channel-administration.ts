@@ -1,5 +1,5 @@
-import type { ChannelMember, MemberChangedEvent, SandboxChannel, SandboxWorld } from './world';
-import { SandboxInvalidError, SandboxNotFoundError, WorldEvent } from './world';
+import type { AdminRights, ChannelBan, ChannelMember, MemberChangedEvent, SandboxChannel, SandboxWorld } from './world';
+import { ADMIN_RIGHTS, SandboxInvalidError, SandboxNotFoundError, WorldEvent } from './world';
 
 /**
  * A chat's administration as both doors see it: an administrator's rights one by one, bans, and the chat's title
@@ -7,36 +7,7 @@ import { SandboxInvalidError, SandboxNotFoundError, WorldEvent } from './world';
  * `chatAdminRights` flags.
  */
 
-export const ADMIN_RIGHTS = [
-  'is_anonymous',
-  'can_manage_chat',
-  'can_delete_messages',
-  'can_manage_video_chats',
-  'can_restrict_members',
-  'can_promote_members',
-  'can_change_info',
-  'can_invite_users',
-  'can_post_stories',
-  'can_edit_stories',
-  'can_delete_stories',
-  // Channels only.
-  'can_post_messages',
-  'can_edit_messages',
-  // Supergroups only.
-  'can_pin_messages',
-  'can_manage_topics',
-] as const;
-
-export type AdminRight = (typeof ADMIN_RIGHTS)[number];
-export type AdminRights = Record<AdminRight, boolean>;
-
-/** A ban of a member from a channel or supergroup: they are out of it and cannot come back until it ends. */
-export interface ChannelBan {
-  /** Unix seconds; 0 is forever. */
-  untilDate: number;
-  /** Unix seconds. */
-  date: number;
-}
+export { ADMIN_RIGHTS, type AdminRight, type AdminRights, type ChannelBan } from './world';
 
 const memberKey = (kind: 'user' | 'bot', id: number): string => `${kind}:${id}`;
 

@@ -1,4 +1,4 @@
-import type { SandboxFile, SandboxMessageMedia } from './world';
+import type { MediaAttributes, MediaKind, SandboxFile, SandboxMessageMedia } from './world';
 
 /**
  * The kinds of file a message may carry, as Telegram tells them apart: a photo, a plain document, and the
@@ -7,21 +7,7 @@ import type { SandboxFile, SandboxMessageMedia } from './world';
  * of the message, MTProto as `messageMediaPhoto` or a `messageMediaDocument` whose document's attributes name
  * the kind.
  */
-export type MediaKind = 'photo' | 'document' | 'video' | 'audio' | 'voice' | 'animation';
-
-/** What a video, audio, voice note or animation says about itself, beside its name and MIME type. */
-export interface MediaAttributes {
-  /** Seconds; 0 when the sender gave none. */
-  duration?: number;
-  /** Pixels, for photos, videos and animations. */
-  width?: number;
-  height?: number;
-  /** Audio tags. */
-  performer?: string;
-  title?: string;
-  /** A video that may be played while it downloads. */
-  supportsStreaming?: boolean;
-}
+export type { MediaAttributes, MediaKind } from './world';
 
 interface KindTraits {
   /** The name Telegram's servers give the file type in "can't use file of type X as Y". */

@@ -2,8 +2,6 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { emptyUpdateState, UpdateState } from './updates/update-log';
 import { type CounterAnchor, countersAt, type MessageCounters, reachOf } from './channel-counters';
-import type { MediaAttributes, MediaKind } from './media-kinds';
-import type { AdminRights, ChannelBan } from './channel-administration';
 
 /**
  * The sandbox's one shared world: users, bots, channels, messages, login codes, faults.
@@ -38,6 +36,54 @@ export interface SandboxBot {
    */
   groupPrivacy?: boolean;
   createdAt: Date;
+}
+
+/** An administrator's rights, by their Bot API names (`ChatAdministratorRights`); see channel-administration.ts. */
+export const ADMIN_RIGHTS = [
+  'is_anonymous',
+  'can_manage_chat',
+  'can_delete_messages',
+  'can_manage_video_chats',
+  'can_restrict_members',
+  'can_promote_members',
+  'can_change_info',
+  'can_invite_users',
+  'can_post_stories',
+  'can_edit_stories',
+  'can_delete_stories',
+  // Channels only.
+  'can_post_messages',
+  'can_edit_messages',
+  // Supergroups only.
+  'can_pin_messages',
+  'can_manage_topics',
+] as const;
+
+export type AdminRight = (typeof ADMIN_RIGHTS)[number];
+export type AdminRights = Record<AdminRight, boolean>;
+
+/** A ban of a member from a channel or supergroup: they are out of it and cannot come back until it ends. */
+export interface ChannelBan {
+  /** Unix seconds; 0 is forever. */
+  untilDate: number;
+  /** Unix seconds. */
+  date: number;
+}
+
+export type MediaKind = 'photo' | 'document' | 'video' | 'audio' | 'voice' | 'animation';
+
+/** What a video, audio, voice note or animation says about itself, beside its name and MIME type. */
+export interface MediaAttributes {
+  /** Seconds; 0 when the sender gave none. */
+  duration?: number;
+  /** Pixels, for photos, videos and animations. */
+  width?: number;
+  height?: number;
+  /** Audio tags. */
+  performer?: string;
+  title?: string;
+  /** A video that may be played while it downloads. */
+  supportsStreaming?: boolean;
 }
 
 export interface ChannelMember {
