@@ -93,6 +93,24 @@ describe('sandbox Bot API: parameters read and refusals worded as the official s
     });
   });
 
+  describe('a parameter given twice', () => {
+    it('takes the first value: the query string before the body, the first of a repeated name', async () => {
+      const { user, bot } = await botWithUpdates(1);
+      const res = await fetch(`${sandbox.httpUrl}/bot${bot.token}/sendMessage?text=from%20the%20query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ chat_id: user.id, text: 'from the body' }),
+      });
+      expect(((await res.json()) as any).result.text).toBe('from the query');
+      const form = await fetch(`${sandbox.httpUrl}/bot${bot.token}/sendMessage`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `chat_id=${user.id}&text=first&text=second`,
+      });
+      expect(((await form.json()) as any).result.text).toBe('first');
+    });
+  });
+
   describe('booleans', () => {
     it('reads "yes" as true and "on" as false, as the official server does', async () => {
       const { bot } = await botWithUpdates(2);
@@ -144,6 +162,14 @@ describe('sandbox Bot API: parameters read and refusals worded as the official s
       expect(
         await rawBotCall(sandbox, bot.token, 'sendMessage', { chat_id: user.id, text: 'x'.repeat(33_000) }),
       ).toEqual(refused(400, 'Bad Request: text is too long'));
+    });
+
+    it('takes parse_mode "None" as no parse mode', async () => {
+      const { user, bot } = await botWithUpdates(1);
+      const res = await telegramFor(sandbox, bot.token).sendMessage(user.id, '<b>as is</b>', {
+        parse_mode: 'None' as 'HTML',
+      });
+      expect(res.text).toBe('<b>as is</b>');
     });
 
     it('refuses an empty text before it looks at the chat', async () => {
