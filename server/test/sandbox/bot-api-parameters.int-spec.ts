@@ -85,6 +85,18 @@ describe('sandbox Bot API: parameters read and refusals worded as the official s
       });
     });
 
+    it('reads a URL without a scheme as an HTTPS one', async () => {
+      const bot = await newBot(sandbox);
+      expect(await rawBotCall(sandbox, bot.token, 'setWebhook', { url: 'example.com/hook' })).toEqual({
+        status: 200,
+        body: { ok: true, result: true, description: 'Webhook was set' },
+      });
+      expect((await telegramFor(sandbox, bot.token).getWebhookInfo()).url).toBe('example.com/hook');
+      expect(await rawBotCall(sandbox, bot.token, 'setWebhook', { url: 'nowhere' })).toEqual(
+        refused(400, 'Bad Request: bad webhook: Failed to resolve host: Name or service not known'),
+      );
+    });
+
     it('refuses a URL of another scheme as an invalid webhook URL', async () => {
       const bot = await newBot(sandbox);
       expect(await rawBotCall(sandbox, bot.token, 'setWebhook', { url: 'ftp://127.0.0.1/hook' })).toEqual(
@@ -108,6 +120,25 @@ describe('sandbox Bot API: parameters read and refusals worded as the official s
         body: `chat_id=${user.id}&text=first&text=second`,
       });
       expect(((await form.json()) as any).result.text).toBe('first');
+    });
+  });
+
+  describe('allowed_updates', () => {
+    it('ignores a value that is no JSON array of names, and reads names in any case', async () => {
+      const bot = await newBot(sandbox);
+      expect(await rawBotCall(sandbox, bot.token, 'getUpdates', { allowed_updates: 'not json' })).toEqual({
+        status: 200,
+        body: { ok: true, result: [] },
+      });
+      await rawBotCall(sandbox, bot.token, 'setWebhook', {
+        url: 'http://127.0.0.1:9/hook',
+        allowed_updates: ['CHAT_MEMBER', 'Message'],
+      });
+      const tg = telegramFor(sandbox, bot.token);
+      expect((await tg.getWebhookInfo()).allowed_updates).toEqual(['chat_member', 'message']);
+      // A list with an item that is not a name is ignored: the list given before stays.
+      await rawBotCall(sandbox, bot.token, 'setWebhook', { url: 'http://127.0.0.1:9/hook', allowed_updates: [1] });
+      expect((await tg.getWebhookInfo()).allowed_updates).toEqual(['chat_member', 'message']);
     });
   });
 

@@ -757,8 +757,7 @@ export const CORE_METHODS: Record<string, Method> = {
         "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
       );
     }
-    const allowed = params.json('allowed_updates');
-    if (allowed !== undefined) session.setAllowedUpdates(readAllowedUpdates(allowed));
+    session.setAllowedUpdates(allowedUpdatesParam(ctx));
     // Read as the official server reads them: junk is 0, and a value out of bounds is clamped, never refused.
     const offset = params.clampedInteger('offset', 0);
     const limit = params.clampedInteger('limit', 100, 1, 100);
@@ -787,20 +786,30 @@ export const CORE_METHODS: Record<string, Method> = {
     const secret = params.text('secret_token');
     if (secret.length > MAX_SECRET_TOKEN) throw BotApiError.badRequest('secret token is too long');
     if (!/^[A-Za-z0-9_-]*$/.test(secret)) throw BotApiError.badRequest('secret token contains unallowed characters');
-    const allowed = params.json('allowed_updates');
     let parsed: URL;
+    const schemeless = !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url);
     try {
       // A URL without a scheme is an HTTPS one, as the official server reads it.
-      parsed = new URL(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) ? url : `https://${url}`);
+      parsed = new URL(schemeless ? `https://${url}` : url);
     } catch {
       throw BotApiError.badRequest('invalid webhook URL specified');
+    }
+    // The sandbox looks up no names. A bare word with no scheme (not localhost nor an address) names no host Telegram
+    // could resolve, and is refused as it refuses one; a URL with a scheme may name a local receiver's host.
+    if (
+      schemeless &&
+      !parsed.hostname.includes('.') &&
+      !parsed.hostname.includes(':') &&
+      parsed.hostname !== 'localhost'
+    ) {
+      throw BotApiError.badRequest('bad webhook: Failed to resolve host: Name or service not known');
     }
     // Telegram insists on HTTPS; the sandbox also takes plain HTTP so local receivers can listen. Any other scheme is
     // no webhook URL at all.
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
       throw BotApiError.badRequest('invalid webhook URL specified');
     }
-    if (allowed !== undefined) session.setAllowedUpdates(readAllowedUpdates(allowed));
+    session.setAllowedUpdates(allowedUpdatesParam(ctx));
     const current = session.webhook;
     // As the official server: "already set" only when nothing changes and no pending updates are dropped.
     const same =
@@ -1042,9 +1051,21 @@ function readBotCommand(value: unknown): { command: string; description: string 
   return { command: field('command'), description: field('description') };
 }
 
-function readAllowedUpdates(value: unknown): string[] {
-  if (!Array.isArray(value)) throw BotApiError.badRequest("can't parse allowed updates JSON object");
-  return value.filter((v): v is string => typeof v === 'string' && ALL_UPDATE_TYPES.has(v));
+/**
+ * allowed_updates as the official server reads it: a JSON array of update type names in any case; names it does not
+ * know are skipped, and none known is the default set (an empty list). Anything else (no JSON array, or an item that is
+ * not a string) is ignored: undefined, and the list given before stays.
+ */
+function allowedUpdatesParam(ctx: MethodContext): string[] | undefined {
+  let value: unknown;
+  try {
+    value = ctx.params.json('allowed_updates');
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) return undefined;
+  const names = (value as string[]).map((v) => v.toLowerCase());
+  return [...new Set(names.filter((v) => ALL_UPDATE_TYPES.has(v)))];
 }
 
 function commandsKey(ctx: MethodContext): string {
