@@ -203,6 +203,16 @@ describe('sandbox Bot API: parameters read and refusals worded as the official s
       expect(res.text).toBe('<b>as is</b>');
     });
 
+    it('reads the media of an album before it looks at the chat', async () => {
+      const bot = await newBot(sandbox);
+      expect(await rawBotCall(sandbox, bot.token, 'sendMediaGroup', {})).toEqual(
+        refused(400, 'Bad Request: parameter "media" is required'),
+      );
+      expect(await rawBotCall(sandbox, bot.token, 'sendMediaGroup', { media: '[1,' })).toEqual(
+        refused(400, "Bad Request: can't parse media JSON object"),
+      );
+    });
+
     it('refuses an empty text before it looks at the chat', async () => {
       const bot = await newBot(sandbox);
       expect(await rawBotCall(sandbox, bot.token, 'sendMessage', { chat_id: 777 })).toEqual(
