@@ -436,6 +436,25 @@ describe('sandbox: bots administer their chats (real telegraf and gramjs)', () =
       expect(await chat.tg.getChatMember(chat.chatId, user.id)).toMatchObject({ status: 'member' });
     });
 
+    it('reads member_limit, expire_date and user_id as the official server does: clamped, 0 for none, or refused by its words', async () => {
+      const chat = await adminChat();
+      const create = async (params: Record<string, unknown>) =>
+        (
+          await rawBotCall(suite.kit.sandbox, chat.bot.token, 'createChatInviteLink', {
+            chat_id: chat.chatId,
+            ...params,
+          })
+        ).body.result as Record<string, unknown>;
+      const unlimited = await create({ member_limit: 0, expire_date: -5 });
+      expect(unlimited.member_limit).toBeUndefined();
+      expect(unlimited.expire_date).toBeUndefined();
+      expect((await create({ member_limit: 500_000 })).member_limit).toBe(100_000);
+      expect(await refusal(chat.bot.token, 'banChatMember', { chat_id: chat.chatId, user_id: 'someone' })).toEqual({
+        status: 400,
+        description: 'Bad Request: invalid user_id specified',
+      });
+    });
+
     it("refuses a bot that may not invite users, in Telegram's words", async () => {
       const chat = await adminChat({ rights: { postMessages: true, other: true } });
       expect(await refusal(chat.bot.token, 'exportChatInviteLink', { chat_id: chat.chatId })).toEqual({

@@ -401,7 +401,7 @@ describe('sandbox Bot API door (real telegraf)', () => {
     });
     expect(await rawBotCall(sandbox, bot.token, 'noSuchMethod')).toEqual({
       status: 404,
-      body: { ok: false, error_code: 404, description: 'Not Found' },
+      body: { ok: false, error_code: 404, description: 'Not Found: method not found' },
     });
 
     const tg = telegramFor(sandbox, bot.token);

@@ -19,7 +19,7 @@ import {
   WorldEvent,
 } from '../world';
 import type { ChannelBan } from '../channel-administration';
-import { BotApiError, faultToError } from './bot-api-error';
+import { BotApiError, faultToError, malformedTokenError } from './bot-api-error';
 import {
   channelMessageJson,
   groupMessageJson,
@@ -135,10 +135,11 @@ export class BotApiDoor {
       sendError(res, BotApiError.notFound());
       return;
     }
-    const bot = this.world.findBotByToken(decodeURIComponent(group(call, 1)));
+    const token = decodeURIComponent(group(call, 1));
+    const bot = this.world.findBotByToken(token);
     const calls = bot ? this.takeCall(bot.id, res) : undefined;
     try {
-      if (!bot) throw BotApiError.unauthorized();
+      if (!bot) throw malformedTokenError(token) ?? BotApiError.unauthorized();
       const fault = this.world.takeFault('bot', group(call, 2));
       if (fault === TIMEOUT_FAULT) {
         // A Telegram that took the request and never answers: hold it until the client gives up.
@@ -150,7 +151,7 @@ export class BotApiDoor {
       if (delay) await sleep(Number(group(delay, 1)));
       else if (fault !== undefined) throw faultToError(fault);
       const method = findMethod(group(call, 2));
-      if (!method) throw BotApiError.notFound();
+      if (!method) throw BotApiError.methodNotFound();
       const params = new Params(await readParams(req, url));
       const ctx: MethodContext = {
         world: this.world,

@@ -97,6 +97,33 @@ const ALL_UPDATE_TYPES = new Set([
   'removed_chat_boost',
 ]);
 
+/** The longest a getUpdates call waits, in seconds. */
+const MAX_LONG_POLL_SECONDS = 50;
+/** setWebhook's max_connections: 40 when not given, clamped to 1-100. */
+const DEFAULT_WEBHOOK_CONNECTIONS = 40;
+const MAX_WEBHOOK_CONNECTIONS = 100;
+const MAX_SECRET_TOKEN = 256;
+/** answerCallbackQuery's cache_time is clamped to 30 days. */
+const MAX_CALLBACK_CACHE_SECONDS = 30 * 24 * 60 * 60;
+/** The chat actions sendChatAction takes (any case); record_audio and upload_audio are older names. */
+const CHAT_ACTIONS = new Set([
+  'cancel',
+  'typing',
+  'record_video',
+  'upload_video',
+  'record_audio',
+  'record_voice',
+  'upload_audio',
+  'upload_voice',
+  'upload_photo',
+  'upload_document',
+  'choose_sticker',
+  'pick_up_location',
+  'find_location',
+  'record_video_note',
+  'upload_video_note',
+]);
+
 const now = (): number => Math.floor(Date.now() / 1000);
 export const ok = (result: unknown, description?: string): MethodAnswer => ({ result, description });
 
@@ -384,8 +411,9 @@ interface ReplyRequest {
 function readReplyRequest(ctx: MethodContext): ReplyRequest | undefined {
   const { params } = ctx;
   if (!params.has('reply_parameters')) {
-    const messageId = params.integer('reply_to_message_id');
-    if (messageId === undefined || messageId <= 0) return undefined;
+    // Junk, 0 or a negative id is no reply, as the official server reads it.
+    const messageId = params.messageId('reply_to_message_id');
+    if (messageId === 0) return undefined;
     return { messageId, allowWithoutReply: params.boolean('allow_sending_without_reply') };
   }
   const cantParse = BotApiError.badRequest("can't parse reply parameters JSON object");
@@ -546,13 +574,19 @@ export function formatCaption(
   return caption.text ? caption : undefined;
 }
 
+/**
+ * The text of sendMessage or editMessageText. As the official server does before it looks at the chat, an empty
+ * parameter is refused and the formatting read; what Telegram itself refuses (text that is empty once formatted and
+ * trimmed, or too long) is left to `checkText`, after the chat.
+ */
 function readText(ctx: MethodContext): FormattedText {
-  const formatted = formatText(
-    ctx.params.string('text') ?? '',
-    ctx.params.string('parse_mode'),
-    ctx.params.json('entities'),
-  );
-  if (!formatted.text) throw BotApiError.badRequest('message text is empty');
+  const raw = ctx.params.text('text');
+  if (raw === '') throw BotApiError.badRequest('Message text is empty');
+  return formatText(raw, ctx.params.string('parse_mode'), ctx.params.json('entities'));
+}
+
+function checkText(formatted: FormattedText): FormattedText {
+  if (!formatted.text.trim()) throw BotApiError.badRequest('message text is empty');
   if (formatted.text.length > MAX_TEXT) throw BotApiError.badRequest('message is too long');
   return formatted;
 }
@@ -667,10 +701,25 @@ export async function inputFileRef(
   return existing;
 }
 
+/**
+ * Refuses a send whose file parameter names no file, as the official server does before it looks at the chat: no
+ * upload under that name, no text, or an attach:// naming no part of the request.
+ */
+export function requireInputFile(ctx: MethodContext, field: string): void {
+  if (ctx.params.file(field)) return;
+  const ref = ctx.params.text(field);
+  const attached = ref.startsWith('attach://') ? ctx.params.file(ref.slice('attach://'.length)) : undefined;
+  if (ref === '' || (ref.startsWith('attach://') && !attached)) {
+    throw BotApiError.badRequest(`There is no ${field} in the request`);
+  }
+}
+
 function sendFileMethod(kind: 'photo' | 'document', method: string): Method {
   return async (ctx) => {
-    const target = resolveSendTarget(ctx);
+    // The file and the caption are read before the chat, as the official server reads them.
+    requireInputFile(ctx, kind);
     const caption = readCaption(ctx);
+    const target = resolveSendTarget(ctx);
     const file = await inputFile(ctx, kind, kind);
     return ok(deliver(ctx, target, { method, caption: caption?.text, entities: caption?.entities, file }));
   };
@@ -678,10 +727,27 @@ function sendFileMethod(kind: 'photo' | 'document', method: string): Method {
 
 // ---- editing and deleting ----
 
+/** message_id where a method cannot do without it: refused when absent (or 0, junk or negative, which read as absent). */
 export function messageIdParam(ctx: MethodContext): number {
-  const id = ctx.params.integer('message_id');
-  if (id === undefined) throw BotApiError.badRequest('message identifier is not specified');
+  const id = ctx.params.messageId();
+  if (id === 0) throw BotApiError.badRequest('Message identifier is not specified');
   return id;
+}
+
+/**
+ * The chat and message an edit names, read as the official server reads them: with neither chat_id nor message_id
+ * the edit is of an inline message, and its inline_message_id is required; a message_id of 0 (absent, junk or
+ * negative) in a chat is a message not found there. The sandbox has no inline messages: an inline_message_id given
+ * is answered as Telegram answers one it does not know.
+ */
+export function editedMessage(ctx: MethodContext): { chatId: number | string; messageId: number } {
+  const { params } = ctx;
+  const messageId = params.messageId();
+  if (!params.has('chat_id') && messageId === 0) {
+    if (!params.has('inline_message_id')) throw BotApiError.badRequest('Message identifier is not specified');
+    throw BotApiError.badRequest('MESSAGE_ID_INVALID');
+  }
+  return { chatId: params.chatId(), messageId };
 }
 
 export const NOT_MODIFIED =
@@ -701,43 +767,67 @@ export const CORE_METHODS: Record<string, Method> = {
         "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
       );
     }
-    const allowed = params.json('allowed_updates');
-    if (allowed !== undefined) session.setAllowedUpdates(readAllowedUpdates(allowed));
-    const limit = Math.min(100, Math.max(1, params.integer('limit') ?? 100));
-    const timeout = Math.min(50, Math.max(0, params.integer('timeout') ?? 0));
-    const updates = await session.getUpdates(params.integer('offset'), limit, timeout, ctx.signal);
+    session.setAllowedUpdates(allowedUpdatesParam(ctx));
+    // Read as the official server reads them: junk is 0, and a value out of bounds is clamped, never refused.
+    const offset = params.clampedInteger('offset', 0);
+    const limit = params.clampedInteger('limit', 100, 1, 100);
+    const timeout = params.clampedInteger('timeout', 0, 0, MAX_LONG_POLL_SECONDS);
+    const updates = await session.getUpdates(offset, limit, timeout, ctx.signal);
     return ok(updates.map(toUpdateJson));
   },
 
   setWebhook: (ctx) => {
     const { session, params } = ctx;
     const url = params.string('url')?.trim() ?? '';
-    const secret = params.string('secret_token');
-    if (secret !== undefined && secret !== '' && !/^[A-Za-z0-9_-]{1,256}$/.test(secret)) {
-      throw BotApiError.badRequest('secret token contains unallowed characters');
-    }
-    const maxConnections = params.integer('max_connections') ?? 40;
-    if (maxConnections < 1 || maxConnections > 100)
-      throw BotApiError.badRequest('bad webhook: max_connections must be between 1 and 100');
-    const allowed = params.json('allowed_updates');
-    if (params.boolean('drop_pending_updates')) session.dropPending();
+    const dropPending = params.boolean('drop_pending_updates');
     if (url === '') {
+      if (dropPending) session.dropPending();
       const had = session.webhook !== undefined;
       session.setWebhook(undefined);
       return ok(true, had ? 'Webhook was deleted' : 'Webhook is already deleted');
     }
+    // The official server reads these only for a webhook being set, and clamps max_connections rather than refuse it.
+    const maxConnections = params.clampedInteger(
+      'max_connections',
+      DEFAULT_WEBHOOK_CONNECTIONS,
+      1,
+      MAX_WEBHOOK_CONNECTIONS,
+    );
+    const secret = params.text('secret_token');
+    if (secret.length > MAX_SECRET_TOKEN) throw BotApiError.badRequest('secret token is too long');
+    if (!/^[A-Za-z0-9_-]*$/.test(secret)) throw BotApiError.badRequest('secret token contains unallowed characters');
     let parsed: URL;
+    const schemeless = !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url);
     try {
-      parsed = new URL(url);
+      // A URL without a scheme is an HTTPS one, as the official server reads it.
+      parsed = new URL(schemeless ? `https://${url}` : url);
     } catch {
+      throw BotApiError.badRequest('invalid webhook URL specified');
+    }
+    // The sandbox looks up no names. A bare word with no scheme (not localhost nor an address) names no host Telegram
+    // could resolve, and is refused as it refuses one; a URL with a scheme may name a local receiver's host.
+    if (
+      schemeless &&
+      !parsed.hostname.includes('.') &&
+      !parsed.hostname.includes(':') &&
+      parsed.hostname !== 'localhost'
+    ) {
       throw BotApiError.badRequest('bad webhook: Failed to resolve host: Name or service not known');
     }
-    // Telegram insists on HTTPS; the sandbox also takes plain HTTP so local receivers can listen.
+    // Telegram insists on HTTPS; the sandbox also takes plain HTTP so local receivers can listen. Any other scheme is
+    // no webhook URL at all.
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      throw BotApiError.badRequest('bad webhook: An HTTPS URL must be provided for webhook');
+      throw BotApiError.badRequest('invalid webhook URL specified');
     }
-    if (allowed !== undefined) session.setAllowedUpdates(readAllowedUpdates(allowed));
-    const same = session.webhook?.url === url && session.webhook.secretToken === (secret || undefined);
+    session.setAllowedUpdates(allowedUpdatesParam(ctx));
+    const current = session.webhook;
+    // As the official server: "already set" only when nothing changes and no pending updates are dropped.
+    const same =
+      !dropPending &&
+      current?.url === url &&
+      current.secretToken === (secret || undefined) &&
+      current.maxConnections === maxConnections;
+    if (dropPending) session.dropPending();
     session.setWebhook({ url, secretToken: secret || undefined, maxConnections, setAt: Date.now() });
     return ok(true, same ? 'Webhook is already set' : 'Webhook was set');
   },
@@ -753,8 +843,10 @@ export const CORE_METHODS: Record<string, Method> = {
   getWebhookInfo: (ctx) => ok(ctx.session.webhookInfo()),
 
   sendMessage: (ctx) => {
+    // The official server reads the text before it looks at the chat.
+    const formatted = readText(ctx);
     const target = resolveSendTarget(ctx);
-    const { text, entities } = readText(ctx);
+    const { text, entities } = checkText(formatted);
     return ok(deliver(ctx, target, { method: 'sendMessage', text, entities }));
   },
 
@@ -771,11 +863,13 @@ export const CORE_METHODS: Record<string, Method> = {
   },
 
   editMessageText: (ctx) => {
-    const { world, params } = ctx;
-    if (params.has('inline_message_id')) throw BotApiError.badRequest('MESSAGE_ID_INVALID');
-    const target = resolveChat(ctx, params.chatId());
-    const messageId = messageIdParam(ctx);
-    const { text, entities } = readText(ctx);
+    const { world } = ctx;
+    // The new text is read first, as the official server does.
+    const formatted = readText(ctx);
+    const named = editedMessage(ctx);
+    const target = resolveChat(ctx, named.chatId);
+    const { messageId } = named;
+    const { text, entities } = checkText(formatted);
     const replyMarkup = replyMarkupJson(ctx);
     const sameMarkup = (current: Json | undefined): boolean =>
       replyMarkup === undefined || JSON.stringify(replyMarkup) === JSON.stringify(current);
@@ -810,11 +904,11 @@ export const CORE_METHODS: Record<string, Method> = {
   },
 
   editMessageReplyMarkup: (ctx) => {
-    const { world, params, session } = ctx;
-    if (params.has('inline_message_id')) throw BotApiError.badRequest('MESSAGE_ID_INVALID');
-    const target = resolveChat(ctx, params.chatId());
-    const messageId = messageIdParam(ctx);
+    const { world, session } = ctx;
     const given = replyMarkupJson(ctx);
+    const named = editedMessage(ctx);
+    const target = resolveChat(ctx, named.chatId);
+    const { messageId } = named;
     // No markup, or an empty keyboard, takes the keyboard away.
     const markup = given && (given.inline_keyboard as unknown[]).length > 0 ? given : undefined;
     const same = (current: Json | undefined): boolean => JSON.stringify(markup) === JSON.stringify(current);
@@ -843,8 +937,10 @@ export const CORE_METHODS: Record<string, Method> = {
 
   deleteMessage: (ctx) => {
     const { world, params, session } = ctx;
-    const target = resolveChat(ctx, params.chatId());
+    // Both are checked before the chat, in the official server's words.
+    if (!params.has('chat_id')) throw BotApiError.badRequest('Chat identifier is not specified');
     const messageId = messageIdParam(ctx);
+    const target = resolveChat(ctx, params.chatId());
     if (target.kind === 'channel') {
       const member = botMember(ctx, target.channel);
       if (!member) throw notMember(target.channel);
@@ -866,9 +962,9 @@ export const CORE_METHODS: Record<string, Method> = {
 
   getChatMember: (ctx) => {
     const { world, params } = ctx;
+    // user_id is read before the chat: absent, junk or not positive is refused.
+    const userId = params.userId();
     const target = resolveChat(ctx, params.chatId());
-    const userId = params.integer('user_id');
-    if (userId === undefined) throw BotApiError.badRequest('user_id is empty');
     const kind = world.findBotById(userId) ? 'bot' : world.findUserById(userId) ? 'user' : undefined;
     if (!kind) throw BotApiError.badRequest('user not found');
     if (target.kind === 'private') {
@@ -901,27 +997,29 @@ export const CORE_METHODS: Record<string, Method> = {
   },
 
   sendChatAction: (ctx) => {
+    // The action is read before the chat; one the Bot API does not know is refused.
+    if (!CHAT_ACTIONS.has(ctx.params.text('action').toLowerCase())) {
+      throw BotApiError.badRequest('Wrong parameter action in request');
+    }
     resolveSendTarget(ctx);
-    if (!ctx.params.string('action')) throw BotApiError.badRequest('action is empty');
     return ok(true);
   },
 
   setMyCommands: (ctx) => {
-    const commands = ctx.params.json('commands');
-    if (!Array.isArray(commands)) throw BotApiError.badRequest("can't parse commands JSON object");
-    if (commands.length > 100) throw BotApiError.badRequest('BOT_COMMANDS_TOO_MUCH');
-    const parsed = commands.map((c: unknown) => {
-      const command = typeof c === 'object' && c !== null ? (c as Json).command : undefined;
-      const description = typeof c === 'object' && c !== null ? (c as Json).description : undefined;
-      if (typeof command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(command.replace(/^\//, ''))) {
-        throw BotApiError.badRequest('BOT_COMMAND_INVALID');
-      }
-      if (typeof description !== 'string' || description.trim().length < 1 || description.length > 256) {
+    const commands = ctx.params.has('commands') ? ctx.params.json('commands') : [];
+    // No commands at all is an empty list, which takes the commands away.
+    if (!Array.isArray(commands)) throw BotApiError.badRequest('Expected an Array of BotCommand');
+    const parsed = commands.map((c: unknown) => readBotCommand(c));
+    if (parsed.length > 100) throw BotApiError.badRequest('BOT_COMMANDS_TOO_MUCH');
+    for (const { command, description } of parsed) {
+      if (!/^[a-z0-9_]{1,32}$/.test(command.replace(/^\//, ''))) throw BotApiError.badRequest('BOT_COMMAND_INVALID');
+      if (description.trim().length < 1 || description.length > 256) {
         throw BotApiError.badRequest('BOT_COMMAND_DESCRIPTION_INVALID');
       }
-      return { command: command.replace(/^\//, ''), description };
-    });
-    ctx.session.commands.set(commandsKey(ctx), parsed);
+    }
+    const list = parsed.map(({ command, description }) => ({ command: command.replace(/^\//, ''), description }));
+    if (list.length === 0) ctx.session.commands.delete(commandsKey(ctx));
+    else ctx.session.commands.set(commandsKey(ctx), list);
     return ok(true);
   },
 
@@ -934,8 +1032,7 @@ export const CORE_METHODS: Record<string, Method> = {
 
   answerCallbackQuery: (ctx) => {
     const { params, session } = ctx;
-    const id = params.string('callback_query_id');
-    if (!id) throw BotApiError.badRequest('QUERY_ID_INVALID');
+    const id = params.text('callback_query_id');
     const query = session.callbackQueries.get(id);
     // Telegram takes one answer per press; an unknown or answered id gets the same refusal.
     if (!query || query.answer) {
@@ -945,16 +1042,42 @@ export const CORE_METHODS: Record<string, Method> = {
     if (text !== undefined && text.length > MAX_CALLBACK_ANSWER) throw BotApiError.badRequest('MESSAGE_TOO_LONG');
     const url = params.string('url') || undefined;
     if (url !== undefined && !/^(https?|tg):\/\/\S+$/i.test(url)) throw BotApiError.badRequest('URL_INVALID');
-    const cacheTime = params.integer('cache_time') ?? 0;
-    if (cacheTime < 0) throw BotApiError.badRequest('CACHE_TIME_INVALID');
+    // Clamped to 0-30 days, as the official server reads it; junk is 0.
+    const cacheTime = params.clampedInteger('cache_time', 0, 0, MAX_CALLBACK_CACHE_SECONDS);
     query.answer = { text: text || undefined, showAlert: params.boolean('show_alert'), url, cacheTime, date: now() };
     return ok(true);
   },
 };
 
-function readAllowedUpdates(value: unknown): string[] {
-  if (!Array.isArray(value)) throw BotApiError.badRequest("can't parse allowed updates JSON object");
-  return value.filter((v): v is string => typeof v === 'string' && ALL_UPDATE_TYPES.has(v));
+/** One BotCommand of setMyCommands, refused as the official server words it when it is not one. */
+function readBotCommand(value: unknown): { command: string; description: string } {
+  const cantParse = (why: string): BotApiError => BotApiError.badRequest(`Can't parse BotCommand: ${why}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw cantParse('expected an Object');
+  const field = (name: string): string => {
+    const v = (value as Json)[name];
+    if (v === undefined) throw cantParse(`Can't find field "${name}"`);
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number') return String(v);
+    throw cantParse(`Field "${name}" must be of type String`);
+  };
+  return { command: field('command'), description: field('description') };
+}
+
+/**
+ * allowed_updates as the official server reads it: a JSON array of update type names in any case; names it does not
+ * know are skipped, and none known is the default set (an empty list). Anything else (no JSON array, or an item that is
+ * not a string) is ignored: undefined, and the list given before stays.
+ */
+function allowedUpdatesParam(ctx: MethodContext): string[] | undefined {
+  let value: unknown;
+  try {
+    value = ctx.params.json('allowed_updates');
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) return undefined;
+  const names = (value as string[]).map((v) => v.toLowerCase());
+  return [...new Set(names.filter((v) => ALL_UPDATE_TYPES.has(v)))];
 }
 
 function commandsKey(ctx: MethodContext): string {

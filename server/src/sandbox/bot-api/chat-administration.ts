@@ -34,7 +34,7 @@ import { botUserJson, type Json, userJson } from './serializers';
 const MAX_TITLE = 128;
 const MAX_DESCRIPTION = 255;
 const MAX_LINK_NAME = 32;
-const MAX_MEMBER_LIMIT = 99999;
+const MAX_MEMBER_LIMIT = 100_000;
 /** A ban of under 30 seconds or over 366 days from now is forever (banChatMember's until_date). */
 const MIN_BAN_SECONDS = 30;
 const MAX_BAN_SECONDS = 366 * 24 * 60 * 60;
@@ -70,8 +70,8 @@ const botRights = (ctx: MethodContext, channel: SandboxChannel): AdminRights => 
 
 /** `user_id`: a user's or a bot's id. */
 function memberParam(ctx: MethodContext): { kind: 'user' | 'bot'; id: number } {
-  const id = ctx.params.integer('user_id');
-  if (id === undefined) throw BotApiError.badRequest('user_id is empty');
+  // Read as the official server reads it: one that is not a positive number is "invalid user_id specified".
+  const id = ctx.params.userId();
   if (ctx.world.findUserById(id)) return { kind: 'user', id };
   if (ctx.world.findBotById(id)) return { kind: 'bot', id };
   throw BotApiError.badRequest('user not found');
@@ -143,7 +143,7 @@ const banChatMember: Method = (ctx) => {
   const { world, params, session } = ctx;
   const channel = channelOnly(ctx, "can't ban members in private chats");
   const target = restrictable(ctx, channel);
-  const until = params.integer('until_date') ?? 0;
+  const until = params.clampedInteger('until_date', 0);
   const ahead = until - world.unixNow();
   const untilDate = ahead < MIN_BAN_SECONDS || ahead > MAX_BAN_SECONDS ? 0 : until;
   // revoke_messages: in channels and supergroups a removed user sees none of the chat's messages anyway.
@@ -266,15 +266,11 @@ const createChatInviteLink: Method = (ctx) => {
   const name = params.string('name');
   if (name !== undefined && [...name].length > MAX_LINK_NAME)
     throw BotApiError.badRequest('invite link name is too long');
-  const expireDate = params.integer('expire_date');
-  // MTProto's errors, as the Bot API passes them on (not checked).
-  if (expireDate !== undefined && expireDate !== 0 && expireDate <= world.unixNow()) {
-    throw BotApiError.badRequest('EXPIRE_DATE_INVALID');
-  }
-  const memberLimit = params.integer('member_limit');
-  if (memberLimit !== undefined && (memberLimit < 1 || memberLimit > MAX_MEMBER_LIMIT)) {
-    throw BotApiError.badRequest('USAGE_LIMIT_INVALID');
-  }
+  // The official server clamps both (expire_date from 0, member_limit to 0-100,000), 0 meaning none.
+  const expireDate = params.clampedInteger('expire_date', 0, 0);
+  // MTProto's error for a date already past, as the Bot API passes it on (not checked).
+  if (expireDate !== 0 && expireDate <= world.unixNow()) throw BotApiError.badRequest('EXPIRE_DATE_INVALID');
+  const memberLimit = params.clampedInteger('member_limit', 0, 0, MAX_MEMBER_LIMIT) || undefined;
   const createsJoinRequest = params.boolean('creates_join_request');
   if (createsJoinRequest && memberLimit !== undefined) {
     throw BotApiError.badRequest("member limit can't be specified for links requiring administrator approval");

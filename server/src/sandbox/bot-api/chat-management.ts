@@ -8,7 +8,7 @@ import {
   inGroup,
   type Method,
   type MethodContext,
-  messageIdParam,
+  editedMessage,
   messageInChat,
   NOT_MODIFIED,
   notMember,
@@ -40,8 +40,7 @@ const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON
 const sameEntities = (a: SandboxEntity[] | undefined, b: SandboxEntity[]): boolean => sameJson(a ?? [], b);
 
 /** A chat a bot acts in: a private chat, a channel or supergroup, or a basic group (which must have the bot in it). */
-function chatTarget(ctx: MethodContext, notIn: () => BotApiError): SendTarget {
-  const chatId = ctx.params.chatId();
+function chatTarget(ctx: MethodContext, notIn: () => BotApiError, chatId = ctx.params.chatId()): SendTarget {
   const group = findGroup(ctx, chatId);
   if (group) {
     if (!inGroup(ctx, group)) throw notIn();
@@ -59,15 +58,16 @@ function pinChatOf(ctx: MethodContext, target: SendTarget): PinChat {
 // ---- editMessageCaption ----
 
 const editMessageCaption: Method = (ctx) => {
-  const { world, params, session } = ctx;
-  if (params.has('inline_message_id')) throw BotApiError.badRequest('MESSAGE_ID_INVALID');
-  const target = chatTarget(ctx, () => BotApiError.forbidden('bot is not a member of the group chat'));
-  const messageId = messageIdParam(ctx);
+  const { world, session } = ctx;
+  // Read in the official server's order: the keyboard and the caption, then the chat and message.
+  const replyMarkup = replyMarkupJson(ctx);
   // No caption takes the caption away.
   const caption = readCaption(ctx);
   const text = caption?.text ?? '';
   const entities = entitiesFromJson(caption?.entities ?? []);
-  const replyMarkup = replyMarkupJson(ctx);
+  const named = editedMessage(ctx);
+  const target = chatTarget(ctx, () => BotApiError.forbidden('bot is not a member of the group chat'), named.chatId);
+  const { messageId } = named;
   const sameMarkup = (current: Json | undefined): boolean =>
     replyMarkup === undefined || sameJson(replyMarkup, current);
   const notFound = (): BotApiError => BotApiError.badRequest('message to edit not found');
@@ -145,8 +145,10 @@ function pinTarget(ctx: MethodContext): SendTarget {
 
 const pinChatMessage: Method = (ctx) => {
   const target = pinTarget(ctx);
-  const messageId = messageIdParam(ctx);
-  if (!messageInChat(ctx, target, messageId)) throw BotApiError.badRequest('message to pin not found');
+  // A message_id that is absent, junk or not positive is a message not found, as the official server reads it.
+  const messageId = ctx.params.messageId();
+  if (messageId === 0 || !messageInChat(ctx, target, messageId))
+    throw BotApiError.badRequest('message to pin not found');
   ctx.world.pinMessages(pinChatOf(ctx, target), [messageId], true);
   return ok(true);
 };
@@ -155,7 +157,8 @@ const unpinChatMessage: Method = (ctx) => {
   const target = pinTarget(ctx);
   const chat = pinChatOf(ctx, target);
   // Without a message_id, the most recent pinned message (by sending date) goes.
-  const messageId = ctx.params.has('message_id') ? messageIdParam(ctx) : pinnedIds(ctx, chat)[0];
+  const given = ctx.params.messageId();
+  const messageId = given > 0 ? given : pinnedIds(ctx, chat)[0];
   if (messageId === undefined || !messageInChat(ctx, target, messageId)) {
     throw BotApiError.badRequest('message to unpin not found');
   }

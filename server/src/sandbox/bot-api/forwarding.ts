@@ -8,7 +8,6 @@ import {
   inGroup,
   type Method,
   type MethodContext,
-  messageIdParam,
   ok,
   type Outgoing,
   readCaption,
@@ -76,6 +75,7 @@ type SourceReader = (messageId: number) => SourceMessage | undefined;
  * who never wrote to it, a private channel or a group it is not in).
  */
 function sourceChat(ctx: MethodContext): SourceReader {
+  ctx.params.required('from_chat_id');
   const fromChatId = ctx.params.chatId('from_chat_id');
   const group = findGroup(ctx, fromChatId);
   if (group) {
@@ -168,22 +168,30 @@ const NOT_PLURAL_PARAMS = [...NOT_FORWARD_PARAMS, 'caption', 'parse_mode', 'capt
 // protect_content protects the new messages (deliver reads it); disable_notification is taken and has no effect (the
 // sandbox has no notifications). message_thread_id is taken and ignored: the sandbox has no forum topics.
 
+/**
+ * The message a forward or copy takes, found as the official server finds it before it looks at the target chat:
+ * from_chat_id is required, and a message_id that is absent, junk or not positive is a message not found.
+ */
+function sourceMessage(ctx: MethodContext, notFound: string): SourceMessage {
+  const read = sourceChat(ctx);
+  const messageId = ctx.params.messageId();
+  const source = messageId > 0 ? read(messageId) : undefined;
+  if (!source) throw BotApiError.badRequest(notFound);
+  return source;
+}
+
 const forwardMessage: Method = (given) => {
   const ctx = withoutParams(given, NOT_FORWARD_PARAMS);
+  const source = sourceMessage(ctx, 'message to forward not found');
   const target = resolveSendTarget(ctx);
-  const read = sourceChat(ctx);
-  const source = read(messageIdParam(ctx));
-  if (!source) throw BotApiError.badRequest('message to forward not found');
   return ok(resend(ctx, target, source, { method: 'forwardMessage', copy: false }));
 };
 
 const copyMessage: Method = (ctx) => {
-  const target = resolveSendTarget(ctx);
-  const read = sourceChat(ctx);
-  const source = read(messageIdParam(ctx));
-  if (!source) throw BotApiError.badRequest('message to copy not found');
   // A new caption (with its parse_mode or caption_entities) replaces the media's; an empty one takes it away.
   const caption = ctx.params.string('caption') !== undefined ? (readCaption(ctx) ?? null) : undefined;
+  const source = sourceMessage(ctx, 'message to copy not found');
+  const target = resolveSendTarget(ctx);
   const sent = resend(ctx, target, source, { method: 'copyMessage', copy: true, caption });
   return ok({ message_id: sent.message_id });
 };
@@ -224,6 +232,8 @@ function messageIdsParam(ctx: MethodContext): number[] {
 function resendMany(method: 'forwardMessages' | 'copyMessages'): Method {
   return (given) => {
     const ctx = withoutParams(given, NOT_PLURAL_PARAMS);
+    // In the official server's order: from_chat_id, message_ids, the target chat, then the source chat.
+    ctx.params.required('from_chat_id');
     const ids = messageIdsParam(ctx);
     const target = resolveSendTarget(ctx);
     const read = sourceChat(ctx);

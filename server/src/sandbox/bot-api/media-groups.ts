@@ -69,12 +69,19 @@ function readItem(ctx: MethodContext, value: unknown): AlbumItem {
   };
 }
 
-/** The album's items, checked as a whole: their number, and documents or audio files only among their own kind. */
+/** The album's items as the request gives them, read as the official server reads them before it looks at the chat. */
 function readAlbum(ctx: MethodContext): AlbumItem[] {
   if (!ctx.params.has('media')) throw BotApiError.badRequest('parameter "media" is required');
   const value = ctx.params.json('media');
   if (!Array.isArray(value)) throw BotApiError.badRequest('expected an Array of InputMedia');
-  const items = value.map((v) => readItem(ctx, v));
+  return value.map((v) => readItem(ctx, v));
+}
+
+/**
+ * The album checked as a whole, after the chat: its number of items, and documents or audio files only with their
+ * own kind.
+ */
+function checkAlbum(items: AlbumItem[]): AlbumItem[] {
   if (items.length < MIN_ITEMS) throw BotApiError.badRequest('an album must have at least 2 media');
   if (items.length > MAX_ITEMS) throw BotApiError.badRequest('too many messages to send as an album');
   const kinds = new Set(items.map((i) => i.kind));
@@ -94,8 +101,9 @@ export const MEDIA_GROUP_METHODS: Record<string, Method> = {
   sendMediaGroup: async (call) => {
     // An album takes no keyboard: Telegram drops a reply_markup sent with it.
     const ctx: MethodContext = { ...call, params: call.params.without('reply_markup') };
+    const parsed = readAlbum(ctx);
     const target = resolveSendTarget(ctx);
-    const items = readAlbum(ctx);
+    const items = checkAlbum(parsed);
     const files: SandboxFile[] = [];
     for (const item of items) {
       files.push(await inputFileRef(ctx, item.ref, item.kind, `${INPUT_MEDIA}media not found`, item.attributes));

@@ -10,14 +10,19 @@ export interface FormattedText {
 const byteOffset = (source: string, index: number): number => Buffer.byteLength(source.slice(0, index), 'utf8');
 const cantParse = (what: string): BotApiError => BotApiError.badRequest(`can't parse entities: ${what}`);
 
+/** The longest text the official server parses: 32 KB of UTF-8. */
+const MAX_RAW_TEXT_BYTES = 1 << 15;
+
 /**
  * Applies `parse_mode` as Telegram does: markup becomes entities, the text loses it, and outer
  * whitespace is trimmed. Without a parse mode, explicit `entities` (if any) pass through.
  */
 export function formatText(raw: string, parseMode: string | undefined, explicit: unknown): FormattedText {
+  if (Buffer.byteLength(raw) > MAX_RAW_TEXT_BYTES) throw BotApiError.badRequest('Text is too long');
   let formatted: FormattedText;
   const mode = parseMode?.trim().toLowerCase() ?? '';
-  if (mode === '') {
+  // "None", like no parse_mode, takes the text as it is; an empty text has nothing to parse.
+  if (mode === '' || mode === 'none' || raw === '') {
     formatted = { text: raw, entities: Array.isArray(explicit) ? (explicit as Json[]) : [] };
   } else if (mode === 'html') {
     formatted = parseHtml(raw);

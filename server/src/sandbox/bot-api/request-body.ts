@@ -71,16 +71,24 @@ async function parseMultipart(req: IncomingMessage, into: RawParams): Promise<vo
       ? new BotApiError(413, 'Request Entity Too Large')
       : BotApiError.badRequest(`invalid multipart/form-data body: ${err.message}`);
   }
-  Object.assign(into.fields, body.fields);
+  for (const [k, v] of Object.entries(body.fields)) addField(into, k, v);
   for (const file of body.files) {
     into.files.set(file.field, { fileName: file.fileName, mimeType: file.mimeType, data: file.data });
   }
 }
 
+/**
+ * Adds a parameter unless the call already has one of that name: as the official Bot API server reads a call, the
+ * first value given counts (the query string's before the body's, the first of a repeated name).
+ */
+function addField(into: RawParams, name: string, value: unknown): void {
+  if (!Object.hasOwn(into.fields, name)) into.fields[name] = value;
+}
+
 /** Reads query string and body (JSON, urlencoded or multipart) into one parameter set, as the Bot API does. */
 export async function readParams(req: IncomingMessage, url: URL): Promise<RawParams> {
   const params: RawParams = { fields: {}, files: new Map() };
-  if (url.search) for (const [k, v] of url.searchParams) params.fields[k] = v;
+  if (url.search) for (const [k, v] of url.searchParams) addField(params, k, v);
   if (req.method !== 'POST' && req.method !== 'PUT') {
     req.resume();
     return params;
@@ -93,7 +101,7 @@ export async function readParams(req: IncomingMessage, url: URL): Promise<RawPar
   const body = await readAll(req, MAX_JSON_BYTES);
   if (body.length === 0) return params;
   if (type === 'application/x-www-form-urlencoded') {
-    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.fields[k] = v;
+    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) addField(params, k, v);
     return params;
   }
   if (type === 'application/json' || type === '') {
@@ -106,7 +114,7 @@ export async function readParams(req: IncomingMessage, url: URL): Promise<RawPar
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw BotApiError.badRequest("can't parse JSON object");
     }
-    Object.assign(params.fields, parsed);
+    for (const [k, v] of Object.entries(parsed)) addField(params, k, v);
     return params;
   }
   throw BotApiError.badRequest(`unsupported Content-Type ${type}`);

@@ -22,7 +22,8 @@ export function postUpdate(
   return new Promise((resolve) => {
     let target: URL;
     try {
-      target = new URL(url);
+      // A webhook URL set without a scheme is an HTTPS one, as Telegram reads it.
+      target = new URL(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) ? url : `https://${url}`);
     } catch {
       resolve({ ok: false, error: 'Invalid webhook URL' });
       return;
