@@ -1,5 +1,6 @@
 import type { MediaAttributes, MediaKind } from '../media-kinds';
 import { BotApiError } from './bot-api-error';
+import { leadingInteger, paramText } from './params';
 import { deliver, inputFile, type Method, ok, readCaption, resolveSendTarget } from './bot-api-methods';
 
 /**
@@ -41,7 +42,7 @@ function attributeInteger(value: unknown, name: string, max: number, source: Att
   // The official server's JSON reader words this refusal; sendMediaGroup puts it after "can't parse InputMedia: ".
   else if (source === 'input-media') {
     throw BotApiError.badRequest(`can't parse InputMedia: Field "${name}" must be of type Number`);
-  } else n = typeof value === 'string' ? Number(/^-?\d+/.exec(value)?.[0] ?? 0) : 0;
+  } else n = leadingInteger(paramText(value), 32);
   return Math.min(Math.max(n, 0), max);
 }
 
