@@ -1,4 +1,4 @@
-import type { MediaAttributes, MediaKind, SandboxFile, SandboxMessageMedia } from './world';
+import type { MediaAttributes, MediaKind, SandboxFile, SandboxFileMedia } from './world';
 
 /**
  * The kinds of file a message may carry, as Telegram tells them apart: a photo, a plain document, and the
@@ -77,7 +77,7 @@ export function definedAttributes(a: MediaAttributes): MediaAttributes {
 }
 
 /** What a message keeps of the file it carries. */
-export function mediaOfFile(file: SandboxFile): SandboxMessageMedia {
+export function mediaOfFile(file: SandboxFile): SandboxFileMedia {
   return {
     kind: file.kind,
     fileId: file.fileId,
@@ -146,7 +146,7 @@ type TlObject = { _: string } & Record<string, unknown>;
  * animation), then `documentAttributeFilename` where the file has a name. Older layers write the video's duration
  * as an int, newer ones as a double; the codec writes the number as its layer wants.
  */
-export function documentAttributesToTl(media: SandboxMessageMedia): TlObject[] {
+export function documentAttributesToTl(media: SandboxFileMedia): TlObject[] {
   const duration = media.duration ?? 0;
   const video = (): TlObject => ({
     _: 'documentAttributeVideo',

@@ -100,7 +100,7 @@ export interface ChannelMember {
 }
 
 /** A message's file; a video, audio, voice note or animation also keeps its attributes (see media-kinds.ts). */
-export interface SandboxMessageMedia extends MediaAttributes {
+export interface SandboxFileMedia extends MediaAttributes {
   kind: MediaKind;
   /** Bot API file_id, resolvable through `world.files`. */
   fileId: string;
@@ -108,6 +108,32 @@ export interface SandboxMessageMedia extends MediaAttributes {
   mimeType?: string;
   size: number;
 }
+
+/**
+ * What a message carries that is not a file (see bot-api/locations-contacts-dice.ts): a point on the map (with its
+ * accuracy in meters), a venue at a point, a contact (the sandbox user with that phone, when there is one) or a dice
+ * roll with its emoji and value.
+ */
+export type SandboxPlainMedia =
+  | { kind: 'location'; latitude: number; longitude: number; horizontalAccuracy?: number }
+  | {
+      kind: 'venue';
+      latitude: number;
+      longitude: number;
+      title: string;
+      address: string;
+      foursquareId?: string;
+      foursquareType?: string;
+      googlePlaceId?: string;
+      googlePlaceType?: string;
+    }
+  | { kind: 'contact'; phoneNumber: string; firstName: string; lastName?: string; vcard?: string; userId?: number }
+  | { kind: 'dice'; emoji: string; value: number };
+
+export type SandboxMessageMedia = SandboxFileMedia | SandboxPlainMedia;
+
+/** Whether a message's media is a file (it has a file_id). */
+export const isFileMedia = (media: SandboxMessageMedia): media is SandboxFileMedia => 'fileId' in media;
 
 /**
  * Where a forwarded message was first written (Bot API `MessageOrigin`, MTProto `messageFwdHeader`): a person's or

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isFileMedia } from '../world';
 import type {
   BasicGroupMessage,
   ChannelMessage,
@@ -8,6 +9,7 @@ import type {
   SandboxFile,
   SandboxForwardOrigin,
   SandboxMessageMedia,
+  SandboxPlainMedia,
   SandboxUser,
   SandboxWorld,
 } from '../world';
@@ -40,6 +42,7 @@ import {
   groupChatJson,
   type Json,
   mediaJson,
+  plainMediaJson,
   privateChatJson,
   userJson,
 } from './serializers';
@@ -336,7 +339,9 @@ export function privateMessageJson(
   if (stored?.forwardOrigin) json.forward_origin = forwardOriginJson(world, stored.forwardOrigin);
   if (stored?.mediaGroupId) json.media_group_id = stored.mediaGroupId;
   if (stored?.noForwards) json.has_protected_content = true;
-  if (m.fileId) {
+  if (stored?.media && !isFileMedia(stored.media)) {
+    Object.assign(json, plainMediaJson(stored.media));
+  } else if (m.fileId) {
     Object.assign(json, attachmentJson(world, m.fileId));
     if (m.caption) json.caption = m.caption;
   } else {
@@ -392,6 +397,8 @@ export interface Outgoing {
   /** Entities of the text, or of the caption. */
   entities?: Json[];
   file?: SandboxFile;
+  /** A location, venue, contact or dice roll (locations-contacts-dice.ts). */
+  plain?: SandboxPlainMedia;
   /** Where a forwarded message was first written. */
   forwardOrigin?: SandboxForwardOrigin;
   /** The album (sendMediaGroup) the message is one of. */
@@ -479,7 +486,7 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
   // protect_content: the message can be neither forwarded nor saved.
   const noForwards = ctx.params.has('protect_content') && ctx.params.boolean('protect_content') ? true : undefined;
   let json: Json;
-  const media: SandboxMessageMedia | undefined = out.file ? mediaOfFile(out.file) : undefined;
+  const media: SandboxMessageMedia | undefined = out.plain ?? (out.file ? mediaOfFile(out.file) : undefined);
   if (target.kind === 'channel') {
     const message = world.postToChannel(target.channel.id, {
       text: out.text ?? out.caption ?? '',

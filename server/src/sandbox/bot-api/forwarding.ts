@@ -1,5 +1,11 @@
 import { channelMessageOrigin, type Forwarder, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
-import type { SandboxEntity, SandboxForwardOrigin, SandboxMessageMedia, SandboxUser } from '../world';
+import {
+  isFileMedia,
+  type SandboxEntity,
+  type SandboxForwardOrigin,
+  type SandboxMessageMedia,
+  type SandboxUser,
+} from '../world';
 import { BotApiError } from './bot-api-error';
 import {
   botMember,
@@ -133,7 +139,9 @@ function resend(ctx: MethodContext, target: SendTarget, source: SourceMessage, h
     throw BotApiError.badRequest(how.copy ? "message can't be copied" : "message can't be forwarded");
   const entities = source.entities?.length ? entitiesJson(ctx.world, source.entities) : undefined;
   let out: Outgoing = { method: how.method, text: source.text, entities };
-  if (source.media) {
+  if (source.media && !isFileMedia(source.media)) {
+    out = { method: how.method, plain: source.media };
+  } else if (source.media) {
     const file = ctx.world.files.get(source.media.fileId);
     if (!file) throw BotApiError.badRequest(how.copy ? "message can't be copied" : "message can't be forwarded");
     out = { method: how.method, caption: source.text || undefined, entities, file };

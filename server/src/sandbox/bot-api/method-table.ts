@@ -3,6 +3,7 @@ import { CORE_METHODS } from './bot-api-methods';
 import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { FORWARDING_METHODS } from './forwarding';
+import { LOCATION_CONTACT_DICE_METHODS } from './locations-contacts-dice';
 import { MEDIA_GROUP_METHODS } from './media-groups';
 import { MEDIA_KIND_METHODS } from './media-kinds';
 
@@ -18,6 +19,7 @@ const TABLES = [
   CHAT_MANAGEMENT_METHODS,
   MEDIA_KIND_METHODS,
   CHAT_ADMINISTRATION_METHODS,
+  LOCATION_CONTACT_DICE_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

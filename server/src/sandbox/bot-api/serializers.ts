@@ -6,9 +6,12 @@ import type {
   SandboxEntity,
   SandboxFile,
   SandboxForwardOrigin,
+  SandboxMessageMedia,
+  SandboxPlainMedia,
   SandboxUser,
   SandboxWorld,
 } from '../world';
+import { isFileMedia } from '../world';
 import { isPlayable, playableMediaJson } from '../media-kinds';
 import { adminRightsOf, type ChannelBan } from '../channel-administration';
 
@@ -230,7 +233,7 @@ export function contentJson(
   world: SandboxWorld,
   m: {
     text: string;
-    media?: { fileId: string };
+    media?: SandboxMessageMedia;
     entities?: SandboxEntity[];
     forwardOrigin?: SandboxForwardOrigin;
     mediaGroupId?: string;
@@ -245,6 +248,7 @@ export function contentJson(
     ...(m.noForwards || chatNoForwards ? { has_protected_content: true } : {}),
   };
   const album = m.mediaGroupId ? { media_group_id: m.mediaGroupId } : {};
+  if (m.media && !isFileMedia(m.media)) return { ...origin, ...plainMediaJson(m.media) };
   const file = m.media ? world.files.get(m.media.fileId) : undefined;
   if (!file) {
     const own = m.entities?.length ? entitiesJson(world, m.entities) : undefined;
@@ -259,6 +263,46 @@ export function contentJson(
   if (m.text) json.caption = m.text;
   if (m.entities?.length) json.caption_entities = entitiesJson(world, m.entities);
   return json;
+}
+
+/**
+ * The message part of a location, venue (with its `location`), contact or dice roll, with the official Bot API
+ * server's fields: horizontal_accuracy only when known, a contact's user_id only when the phone has an account.
+ */
+export function plainMediaJson(media: SandboxPlainMedia): Json {
+  switch (media.kind) {
+    case 'location':
+      return { location: locationJson(media.latitude, media.longitude, media.horizontalAccuracy) };
+    case 'venue': {
+      const location = locationJson(media.latitude, media.longitude);
+      const venue = compact({
+        location,
+        title: media.title,
+        address: media.address,
+        foursquare_id: media.foursquareId,
+        foursquare_type: media.foursquareType,
+        google_place_id: media.googlePlaceId,
+        google_place_type: media.googlePlaceType,
+      });
+      return { location, venue };
+    }
+    case 'contact':
+      return {
+        contact: compact({
+          phone_number: media.phoneNumber,
+          first_name: media.firstName,
+          last_name: media.lastName,
+          vcard: media.vcard,
+          user_id: media.userId,
+        }),
+      };
+    case 'dice':
+      return { dice: { emoji: media.emoji, value: media.value } };
+  }
+}
+
+function locationJson(latitude: number, longitude: number, accuracy?: number): Json {
+  return { latitude, longitude, ...(accuracy ? { horizontal_accuracy: accuracy } : {}) };
 }
 
 /** The message part describing an attachment: `photo` (sizes), `document`, or a player kind's (media-kinds.ts). */

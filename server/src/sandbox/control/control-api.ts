@@ -8,6 +8,7 @@ import {
   type MessagePrivacy,
   PRIVACY_KEY_FORWARDS,
   type PrivacyRule,
+  isFileMedia,
   normalizePhone,
   type SandboxMessageMedia,
   type SandboxChannel,
@@ -165,6 +166,12 @@ function privacyLevel(rules: PrivacyRule[]): MessagePrivacy | 'custom' {
 }
 
 function mediaInfoJson(m: SandboxMessageMedia): Body {
+  // A location, venue, contact or dice roll: its fields, named as the control API names fields.
+  if (!isFileMedia(m)) {
+    return Object.fromEntries(
+      Object.entries(m).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
+    );
+  }
   return {
     kind: m.kind,
     file_id: m.fileId,

@@ -12,7 +12,9 @@ import {
   SandboxEntity,
   SandboxForwardOrigin,
   SandboxMessageMedia,
+  SandboxPlainMedia,
   SandboxUser,
+  isFileMedia,
   subscriberCount,
 } from '../world';
 import { documentAttributesToTl } from '../media-kinds';
@@ -388,7 +390,45 @@ function fileNumericId(fileId: string): bigint {
   return createHash('sha256').update(fileId).digest().readBigInt64LE(0);
 }
 
+/**
+ * A location, venue, contact or dice roll as members' apps read it. A point's access_hash is 0 (Telegram's own is
+ * an opaque number apps only send back); a contact with no Telegram account has user_id 0.
+ */
+function plainMediaToTl(media: SandboxPlainMedia): TlObject {
+  switch (media.kind) {
+    case 'location':
+      return { _: 'messageMediaGeo', geo: geoPointToTl(media.latitude, media.longitude, media.horizontalAccuracy) };
+    case 'venue':
+      return {
+        _: 'messageMediaVenue',
+        geo: geoPointToTl(media.latitude, media.longitude),
+        title: media.title,
+        address: media.address,
+        // The Bot API's foursquare_id / google_place_id go to `venue_id` with their provider.
+        provider: media.googlePlaceId !== undefined ? 'gplaces' : 'foursquare',
+        venue_id: media.googlePlaceId ?? media.foursquareId ?? '',
+        venue_type: (media.googlePlaceId !== undefined ? media.googlePlaceType : media.foursquareType) ?? '',
+      };
+    case 'contact':
+      return {
+        _: 'messageMediaContact',
+        phone_number: media.phoneNumber,
+        first_name: media.firstName,
+        last_name: media.lastName ?? '',
+        vcard: media.vcard ?? '',
+        user_id: BigInt(media.userId ?? 0),
+      };
+    case 'dice':
+      return { _: 'messageMediaDice', value: media.value, emoticon: media.emoji };
+  }
+}
+
+function geoPointToTl(latitude: number, longitude: number, accuracy?: number): TlObject {
+  return { _: 'geoPoint', long: longitude, lat: latitude, access_hash: 0n, accuracy_radius: accuracy };
+}
+
 export function mediaToTl(media: SandboxMessageMedia, date: number): TlObject {
+  if (!isFileMedia(media)) return plainMediaToTl(media);
   const id = fileNumericId(media.fileId);
   if (media.kind === 'photo') {
     return {

@@ -8,7 +8,13 @@ import { MtprotoServer } from '../mtproto/mtproto-server';
 import type { AuthKeyRecord } from '../mtproto/rpc';
 import { mediaJson } from '../bot-api/serializers';
 import { documentAttributesToTl, mediaOfFile } from '../media-kinds';
-import { PRIVACY_KEY_FORWARDS, type SandboxFile, SandboxWorld } from '../world';
+import {
+  PRIVACY_KEY_FORWARDS,
+  type SandboxFile,
+  type SandboxFileMedia,
+  type SandboxMessageMedia,
+  SandboxWorld,
+} from '../world';
 import { activeBan, adminRightsOf, banMember, setChannelInfo } from '../channel-administration';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
@@ -438,12 +444,43 @@ describe('world snapshot', () => {
 
     const postBack = restored.findChannel('@shopnews')!.messages.find((m) => m.id === post.id)!;
     expect(postBack.media).toEqual(mediaOfFile(video));
-    expect(documentAttributesToTl(postBack.media!)).toEqual([
+    expect(documentAttributesToTl(postBack.media as SandboxFileMedia)).toEqual([
       { _: 'documentAttributeVideo', supports_streaming: true, duration: 42, w: 1280, h: 720 },
       { _: 'documentAttributeFilename', file_name: 'clip.mp4' },
     ]);
     const dmBack = restored.findPrivateMessage(dm.id)!;
-    expect(documentAttributesToTl(dmBack.media!)).toEqual([{ _: 'documentAttributeAudio', voice: true, duration: 7 }]);
+    expect(documentAttributesToTl(dmBack.media as SandboxFileMedia)).toEqual([
+      { _: 'documentAttributeAudio', voice: true, duration: 7 },
+    ]);
+  });
+
+  it('keeps a location, a venue, a contact and a dice roll across a restart', () => {
+    const world = populatedWorld();
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const channel = world.findChannel('@shopnews')!;
+    const kept: SandboxMessageMedia[] = [
+      { kind: 'location', latitude: 59.9386, longitude: 30.3141, horizontalAccuracy: 25.5 },
+      { kind: 'venue', latitude: 48.8584, longitude: 2.2945, title: 'Tower', address: 'Champ de Mars' },
+      { kind: 'contact', phoneNumber: '15550002222', firstName: 'Bob', vcard: 'BEGIN:VCARD', userId: bob.id },
+    ];
+    const posts = kept.map((media) => world.postToChannel(channel.id, { text: '', viaBotId: bot.id, media }));
+    const dice: SandboxMessageMedia = { kind: 'dice', emoji: '🎯', value: 6 };
+    const dm = world.sendPrivateMessage({
+      fromKind: 'bot',
+      fromId: bot.id,
+      toKind: 'user',
+      toId: bob.id,
+      text: '',
+      media: dice,
+    });
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+
+    const channelBack = restored.findChannel('@shopnews')!;
+    expect(posts.map((p) => channelBack.messages.find((m) => m.id === p.id)?.media)).toEqual(kept);
+    expect(restored.findPrivateMessage(dm.id)?.media).toEqual(dice);
   });
 
   it('keeps QR login tokens as bytes', () => {
