@@ -109,6 +109,35 @@ describe('sandbox: bots send locations, venues, contacts and dice (real telegraf
     });
   });
 
+  it.each<ChatKind>(['channel', 'private', 'group'])(
+    'in a %s, a location has neither text nor caption to edit',
+    async (kind) => {
+      const chat = await botChatOf(suite.kit, kind);
+      const sent = await chat.tg.sendLocation(chat.chatId, 10, 20);
+      const call = async (method: string, params: Json) =>
+        (
+          await rawBotCall(suite.kit.sandbox, chat.bot.token, method, {
+            chat_id: chat.chatId,
+            message_id: sent.message_id,
+            ...params,
+          })
+        ).body;
+      if (kind !== 'group') {
+        expect(await call('editMessageText', { text: 'moved' })).toMatchObject({
+          ok: false,
+          description: 'Bad Request: there is no text in the message to edit',
+        });
+      }
+      expect(await call('editMessageCaption', { caption: 'here' })).toMatchObject({
+        ok: false,
+        description: 'Bad Request: there is no caption in the message to edit',
+      });
+      const seen = (await chat.history()).find((m) => m.id === sent.message_id) as Api.Message;
+      expect(seen.message).toBe('');
+      expect(seen.media).toBeInstanceOf(Api.MessageMediaGeo);
+    },
+  );
+
   it('answers a reply with the replied message, and gives other bots the same fields in their updates', async () => {
     const { kit } = suite;
     const chat = await botChatOf(kit, 'channel');

@@ -899,7 +899,10 @@ export const CORE_METHODS: Record<string, Method> = {
     if (!record || record.userId !== target.user.id || ctx.session.deletedPrivateIds.has(messageId)) {
       throw BotApiError.badRequest('message to edit not found');
     }
-    if (record.fileId) throw BotApiError.badRequest('there is no text in the message to edit');
+    // A file, or a location, venue, contact or dice roll: the message has no text.
+    if (record.fileId || world.findPrivateMessage(messageId)?.media) {
+      throw BotApiError.badRequest('there is no text in the message to edit');
+    }
     if (record.text === text && sameMarkup(record.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
     // The world's message is what the user's apps show (they are pushed the edit); the record is what the bot reads.
     const edited = world.editPrivateMessageContent(messageId, text, entitiesFromJson(entities));

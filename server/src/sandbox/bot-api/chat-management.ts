@@ -1,4 +1,4 @@
-import type { PinChat, SandboxEntity } from '../world';
+import { isFileMedia, type PinChat, type SandboxEntity, type SandboxMessageMedia } from '../world';
 import { BotApiError } from './bot-api-error';
 import {
   botMember,
@@ -57,6 +57,9 @@ function pinChatOf(ctx: MethodContext, target: SendTarget): PinChat {
 
 // ---- editMessageCaption ----
 
+/** Only a file has a caption: a message of text, or a location, venue, contact or dice roll, has none. */
+const captioned = (media: SandboxMessageMedia | undefined): boolean => media !== undefined && isFileMedia(media);
+
 const editMessageCaption: Method = (ctx) => {
   const { world, session } = ctx;
   // Read in the official server's order: the keyboard and the caption, then the chat and message.
@@ -80,7 +83,7 @@ const editMessageCaption: Method = (ctx) => {
     const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
     if (!message) throw notFound();
     if (message.viaBotId !== session.bot.id) throw cantEdit();
-    if (!message.media) throw noCaption();
+    if (!captioned(message.media)) throw noCaption();
     if (message.text === text && sameEntities(message.entities, entities) && sameMarkup(message.replyMarkup)) {
       throw notModified();
     }
@@ -96,7 +99,7 @@ const editMessageCaption: Method = (ctx) => {
     const message = target.group.messages.find((m) => m.id === messageId);
     if (!message) throw notFound();
     if (message.fromBotId !== session.bot.id) throw cantEdit();
-    if (!message.media) throw noCaption();
+    if (!captioned(message.media)) throw noCaption();
     // A basic group's messages carry no keyboard: only the caption can change.
     if (message.text === text && sameEntities(message.entities, entities)) throw notModified();
     const edited = world.editBasicGroupMessage(target.group.id, messageId, text, entities);
