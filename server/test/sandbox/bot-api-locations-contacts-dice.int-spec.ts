@@ -151,6 +151,8 @@ describe('sandbox: bots send locations, venues, contacts and dice (real telegraf
     });
     expect((venue as Json).reply_to_message?.location).toEqual(location.location);
     expect(venue.venue).toMatchObject({ google_place_id: 'ChIJ', google_place_type: 'cafe' });
+    const seenVenue = (await chat.history()).find((m) => m.id === venue.message_id) as Api.Message;
+    expect(seenVenue.media).toMatchObject({ provider: 'gplaces', venueId: 'ChIJ', venueType: 'cafe' });
     const contact = await chat.tg.sendContact(chat.chatId, '+44 20 7946 0000', 'Desk');
     const dice = await chat.tg.sendDice(chat.chatId, { emoji: '🎰' });
 
@@ -197,5 +199,22 @@ describe('sandbox: bots send locations, venues, contacts and dice (real telegraf
     const clamped = await call('sendLocation', { latitude: '10.5abc', longitude: -20, horizontal_accuracy: 5000 });
     expect(clamped.result.location).toEqual({ latitude: 10.5, longitude: -20, horizontal_accuracy: 1500 });
     expect((await call('sendDice', { emoji: '⚽️' })).result.dice.emoji).toBe('⚽');
+    // A venue keeps one provider: Foursquare's when its id or type is given, as the official server reads them.
+    const both = await call('sendVenue', {
+      latitude: 1,
+      longitude: 2,
+      title: 'Cafe',
+      address: 'Main st',
+      google_place_id: 'ChIJ',
+      foursquare_type: 'food/cafe',
+    });
+    expect(both.result.venue).toEqual({
+      location: { latitude: 1, longitude: 2 },
+      title: 'Cafe',
+      address: 'Main st',
+      foursquare_type: 'food/cafe',
+    });
+    const seen = (await chat.history()).find((m) => m.id === both.result.message_id) as Api.Message;
+    expect(seen.media).toMatchObject({ provider: 'foursquare', venueId: '', venueType: 'food/cafe' });
   });
 });

@@ -57,26 +57,26 @@ export const LOCATION_CONTACT_DICE_METHODS: Record<string, Method> = {
   // and no live location is updated or stopped.
   sendLocation: (ctx) => sendPlain(ctx, 'sendLocation', () => ({ kind: 'location', ...readPoint(ctx) })),
 
-  // A venue keeps a Google Places id and type when either is given, otherwise a Foursquare one, as Telegram keeps
-  // one provider per venue.
+  // A venue keeps one provider's id and type, as Telegram does: Foursquare's when either foursquare_id or
+  // foursquare_type is given, otherwise Google Places' (the official server reads them in that order, the
+  // Foursquare pair last). An empty id or type is left out of the answer.
   sendVenue: (ctx) =>
     sendPlain(ctx, 'sendVenue', () => {
       const { latitude, longitude } = readPoint(ctx);
-      const googlePlaceId = optional(ctx, 'google_place_id');
-      const googlePlaceType = optional(ctx, 'google_place_type');
-      const google = googlePlaceId !== undefined || googlePlaceType !== undefined;
-      const foursquareId = google ? undefined : optional(ctx, 'foursquare_id');
-      const foursquareType = google ? undefined : optional(ctx, 'foursquare_type');
-      return {
-        kind: 'venue',
-        latitude,
-        longitude,
-        title: ctx.params.text('title'),
-        address: ctx.params.text('address'),
-        ...(google ? { googlePlaceId: googlePlaceId ?? '', googlePlaceType: googlePlaceType ?? '' } : {}),
-        ...(foursquareId !== undefined ? { foursquareId } : {}),
-        ...(foursquareType !== undefined ? { foursquareType } : {}),
+      const title = ctx.params.text('title');
+      const address = ctx.params.text('address');
+      const foursquare = {
+        foursquareId: optional(ctx, 'foursquare_id'),
+        foursquareType: optional(ctx, 'foursquare_type'),
       };
+      const google = {
+        googlePlaceId: optional(ctx, 'google_place_id'),
+        googlePlaceType: optional(ctx, 'google_place_type'),
+      };
+      const given = (pair: Record<string, string | undefined>) =>
+        Object.fromEntries(Object.entries(pair).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      const provider = Object.keys(given(foursquare)).length > 0 ? given(foursquare) : given(google);
+      return { kind: 'venue', latitude, longitude, title, address, ...provider };
     }),
 
   // The card names the sandbox user who has that phone number, as Telegram links a contact to its account.

@@ -404,10 +404,8 @@ function plainMediaToTl(media: SandboxPlainMedia): TlObject {
         geo: geoPointToTl(media.latitude, media.longitude),
         title: media.title,
         address: media.address,
-        // The Bot API's foursquare_id / google_place_id go to `venue_id` with their provider.
-        provider: media.googlePlaceId !== undefined ? 'gplaces' : 'foursquare',
-        venue_id: media.googlePlaceId ?? media.foursquareId ?? '',
-        venue_type: (media.googlePlaceId !== undefined ? media.googlePlaceType : media.foursquareType) ?? '',
+        // A venue has one provider: its id and type go to `venue_id` and `venue_type`; none is an empty provider.
+        ...venueProviderToTl(media),
       };
     case 'contact':
       return {
@@ -421,6 +419,16 @@ function plainMediaToTl(media: SandboxPlainMedia): TlObject {
     case 'dice':
       return { _: 'messageMediaDice', value: media.value, emoticon: media.emoji };
   }
+}
+
+function venueProviderToTl(media: Extract<SandboxPlainMedia, { kind: 'venue' }>): Record<string, string> {
+  if (media.foursquareId !== undefined || media.foursquareType !== undefined) {
+    return { provider: 'foursquare', venue_id: media.foursquareId ?? '', venue_type: media.foursquareType ?? '' };
+  }
+  if (media.googlePlaceId !== undefined || media.googlePlaceType !== undefined) {
+    return { provider: 'gplaces', venue_id: media.googlePlaceId ?? '', venue_type: media.googlePlaceType ?? '' };
+  }
+  return { provider: '', venue_id: '', venue_type: '' };
 }
 
 function geoPointToTl(latitude: number, longitude: number, accuracy?: number): TlObject {
