@@ -1,7 +1,6 @@
 import { Api } from 'telegram';
-import { eventually } from '../helpers/eventually';
 import { botChatOf, type ChatKind, sandboxForSuite } from './bot-chats';
-import { addBotToChannel, newBot, newUser, rawBotCall } from './bot-helpers';
+import { addBotToChannel, channelPostsHeard, newBot, newUser, rawBotCall } from './bot-helpers';
 
 type Json = Record<string, any>;
 
@@ -156,15 +155,7 @@ describe('sandbox: bots send locations, venues, contacts and dice (real telegraf
     const contact = await chat.tg.sendContact(chat.chatId, '+44 20 7946 0000', 'Desk');
     const dice = await chat.tg.sendDice(chat.chatId, { emoji: '🎰' });
 
-    const posts = await eventually(
-      async () => {
-        const updates = (await rawBotCall(kit.sandbox, listener.token, 'getUpdates', { timeout: 0 })).body
-          .result as Json[];
-        const found = updates.map((u) => u.channel_post as Json).filter(Boolean);
-        return found.length >= 4 ? found : undefined;
-      },
-      { what: "the four posts reaching the channel's other bot" },
-    );
+    const posts = await channelPostsHeard(kit.sandbox, listener.token, 4);
     const byId = (id: number) => posts.find((p) => p.message_id === id);
     expect(byId(location.message_id)?.location).toEqual(location.location);
     expect(byId(venue.message_id)?.venue).toEqual(venue.venue);

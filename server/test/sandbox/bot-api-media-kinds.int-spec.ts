@@ -3,7 +3,7 @@ import { CustomFile } from 'telegram/client/uploads';
 import { Input } from 'telegraf';
 import { eventually } from '../helpers/eventually';
 import { botChatOf, type ChatKind, sandboxForSuite } from './bot-chats';
-import { addBotToChannel, control, newBot, rawBotCall, telegramFor } from './bot-helpers';
+import { addBotToChannel, channelPostsHeard, control, newBot, rawBotCall, telegramFor } from './bot-helpers';
 import { mtcuteClient } from './mtcute-kit';
 import { latestCode, newUser } from './mtproto-kit';
 
@@ -170,15 +170,7 @@ describe('sandbox: bots send videos, audio, voice notes and animations (real tel
     const audio = await chat.tg.sendAudio(chat.chatId, Input.fromBuffer(SONG, 'song.mp3'), { title: 'Song' });
     const animation = await chat.tg.sendAnimation(chat.chatId, Input.fromBuffer(CLIP, 'loop.mp4'));
 
-    const posts = await eventually(
-      async () => {
-        const updates = (await rawBotCall(kit.sandbox, listener.token, 'getUpdates', { timeout: 0 })).body
-          .result as Json[];
-        const found = updates.map((u) => u.channel_post as Json).filter(Boolean);
-        return found.length >= 4 ? found : undefined;
-      },
-      { what: "the four posts reaching the channel's other bot" },
-    );
+    const posts = await channelPostsHeard(kit.sandbox, listener.token, 4);
     const byId = (id: number) => posts.find((p) => p.message_id === id);
     expect(byId(video.message_id)?.video).toEqual(video.video);
     expect(byId(voice.message_id)?.voice).toEqual(voice.voice);

@@ -1,5 +1,6 @@
 import { Telegram } from 'telegraf';
 import type { SandboxHandle } from '../../src/sandbox';
+import { eventually } from '../helpers/eventually';
 
 export interface ControlResponse<T = any> {
   status: number;
@@ -84,4 +85,23 @@ export async function addBotToChannel(
 ): Promise<void> {
   const res = await control(sandbox, 'POST', `/sandbox/channels/${channelId}/members`, { bot_id: botId, ...rights });
   if (res.status !== 200) throw new Error(`member not set: ${JSON.stringify(res.body)}`);
+}
+
+/** The channel posts a bot has been given by getUpdates, once there are at least `count` of them. */
+export async function channelPostsHeard(
+  sandbox: Pick<SandboxHandle, 'httpUrl'>,
+  token: string,
+  count: number,
+): Promise<Record<string, any>[]> {
+  return eventually(
+    async () => {
+      const updates = (await rawBotCall(sandbox, token, 'getUpdates', { timeout: 0 })).body.result as Record<
+        string,
+        any
+      >[];
+      const found = updates.map((u) => u.channel_post as Record<string, any>).filter(Boolean);
+      return found.length >= count ? found : undefined;
+    },
+    { what: `${count} channel posts reaching the bot` },
+  );
 }
