@@ -65,15 +65,6 @@ export class Params {
     return text;
   }
 
-  /** A strict integer parameter; `undefined` when absent, refused when it is not an integer. */
-  integer(name: string): number | undefined {
-    const v = this.raw.fields[name];
-    if (v === undefined || v === null || v === '') return undefined;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isSafeInteger(n)) throw BotApiError.badRequest(`field "${name}" must be of type Integer`);
-    return n;
-  }
-
   /**
    * An Integer parameter read the official server's way (`get_integer_arg`): `fallback` when absent or empty,
    * otherwise its leading integer (junk is 0), clamped to [min, max]. Nothing is refused.

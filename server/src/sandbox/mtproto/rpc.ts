@@ -31,6 +31,7 @@ import {
   channelToTl,
   configToTl,
   forwardAuthorIds,
+  forwardOriginChannelIds,
   forwardOriginChatsToTl,
   groupMessageAuthorIds,
   emptyNotifySettings,
@@ -939,9 +940,8 @@ export class RpcService {
       const channel = this.world.findChannel(id);
       if (channel && !chats.has(`channel:${id}`)) chats.set(`channel:${id}`, channelToTl(channel, me.id));
     };
-    const addOrigin = (origin: SandboxForwardOrigin | undefined): void => {
-      if (origin?.kind === 'channel' || origin?.kind === 'chat') addChannel(origin.channelId);
-    };
+    const addOrigin = (message: { forwardOrigin?: SandboxForwardOrigin }): void =>
+      forwardOriginChannelIds([message]).forEach(addChannel);
     let date = unixNow();
     for (const { randomId, sent, ptsCount, pts } of items) {
       const duplicate = (): RpcError => new RpcError(500, 'RANDOM_ID_DUPLICATE');
@@ -958,7 +958,7 @@ export class RpcService {
         };
         groupMessageAuthorIds(message).forEach((id) => userIds.add(id));
         chats.set(`chat:${group.id}`, basicGroupToTl(group, me.id));
-        addOrigin(message.forwardOrigin);
+        addOrigin(message);
         date = message.date;
       } else if (sent.channelId !== undefined) {
         const channel = this.world.findChannel(sent.channelId);
@@ -972,7 +972,7 @@ export class RpcService {
         };
         channelMessageUserIds(message).forEach((id) => userIds.add(id));
         addChannel(channel.id);
-        addOrigin(message.forwardOrigin);
+        addOrigin(message);
         date = message.date;
       } else {
         const message = this.world.findPrivateMessage(sent.messageId);
@@ -984,7 +984,7 @@ export class RpcService {
           pts_count: ptsCount,
         };
         [message.fromId, message.toId, ...forwardAuthorIds(message)].forEach((id) => userIds.add(id));
-        addOrigin(message.forwardOrigin);
+        addOrigin(message);
         date = message.date;
       }
       ids.push({ _: 'updateMessageID', id: sent.messageId, random_id: randomId });
