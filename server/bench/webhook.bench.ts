@@ -8,6 +8,9 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getQueueToken } from '@nestjs/bullmq';
+import { Body, Controller, Headers, HttpCode, type INestApplication, Module, Param, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Queue } from 'bullmq';
 import { Telegraf } from 'telegraf';
 import { DataSource } from 'typeorm';
@@ -176,30 +179,106 @@ async function product(): Promise<Side> {
   };
 }
 
+/**
+ * The ceiling of any webhook route through Nest's router: a controller that answers `{ok: true}` and does
+ * nothing else (no secret check, no duplicate check, no queue, no global pipes, guards, filters or
+ * middleware), on each platform Nest offers. Whatever the product adds to it can only lower the figure.
+ */
+@Controller('telegram')
+class EmptyWebhookController {
+  @Post('webhook/:bot_id')
+  @HttpCode(200)
+  hook(
+    @Param('bot_id') _botId: string,
+    @Headers('x-telegram-bot-api-secret-token') _secret: string | undefined,
+    @Body() _update: unknown,
+  ): { ok: true } {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [EmptyWebhookController] })
+class EmptyWebhookModule {}
+
+async function emptyNestRoute(platform: 'express' | 'fastify'): Promise<Side> {
+  const app: INestApplication =
+    platform === 'express'
+      ? await NestFactory.create(EmptyWebhookModule, { logger: false })
+      : await NestFactory.create(EmptyWebhookModule, new FastifyAdapter(), { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const { port } = (app.getHttpServer() as http.Server).address() as AddressInfo;
+  return {
+    measure: async (round) => {
+      const result = await load(
+        `http://127.0.0.1:${port}`,
+        (i) => `/telegram/webhook/${10_000 + (i % BOTS)}`,
+        (round + 20) * 10_000_000,
+        REQUESTS,
+      );
+      if (result.failed > 0) throw new Error(`empty Nest route on ${platform}: ${result.failed} failed requests`);
+      return result;
+    },
+    close: () => app.close(),
+  };
+}
+
 const median = (xs: number[]): number =>
   present([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], 'a value to take the median of');
 
-/** Both servers up at once, measured in alternating rounds so both see the same machine; medians reported. */
-async function measureBoth(): Promise<{ baseline: number; ours: { perSecond: number; p99: number } }> {
+interface Measured {
+  baseline: number;
+  ours: { perSecond: number; p99: number };
+  ceilings: { express: number; fastify: number };
+}
+
+/**
+ * Every server up at once, measured in alternating rounds so all see the same machine; medians reported.
+ * The empty Nest routes only bound what a routed webhook could reach; they are not the product.
+ */
+async function measureAll(): Promise<Measured> {
   const bare = await bareTelegraf();
   const ours = await product();
+  const express = await emptyNestRoute('express');
+  const fastify = await emptyNestRoute('fastify');
   try {
     const b: number[] = [];
     const o: { perSecond: number; p99ms: number }[] = [];
+    const e: number[] = [];
+    const f: number[] = [];
+    await express.measure(-1);
+    await fastify.measure(-1);
     for (let round = 0; round < ROUNDS; round++) {
       b.push((await bare.measure(round)).perSecond);
       o.push(await ours.measure(round));
+      e.push((await express.measure(round)).perSecond);
+      f.push((await fastify.measure(round)).perSecond);
     }
     const mid = median(o.map((r) => r.perSecond));
-    return { baseline: median(b), ours: { perSecond: mid, p99: o.find((r) => r.perSecond === mid)?.p99ms ?? 0 } };
+    return {
+      baseline: median(b),
+      ours: { perSecond: mid, p99: o.find((r) => r.perSecond === mid)?.p99ms ?? 0 },
+      ceilings: { express: median(e), fastify: median(f) },
+    };
   } finally {
     await bare.close();
     await ours.close();
+    await express.close();
+    await fastify.close();
   }
 }
 
 export default async function webhookBench(): Promise<BenchRow[]> {
-  const { baseline, ours } = await measureBoth();
+  const { baseline, ours, ceilings } = await measureAll();
+  const ceiling = (platform: string, perSecond: number): BenchRow => ({
+    name: `ceiling: an empty Nest controller route on ${platform} vs bare telegraf`,
+    value: perSecond,
+    baseline,
+    ratio: perSecond / baseline,
+    unit: 'updates/s',
+    notes:
+      'reference, no goal: answers {ok: true} and does nothing else (no checks, no queue, no pipes, guards, ' +
+      "filters or middleware); what any webhook route through Nest's router can reach at most, same load",
+  });
   return [
     ratioRow(
       'webhook ingestion: 1,000 tenant bots vs bare telegraf webhookCallback (1 bot)',
@@ -209,5 +288,7 @@ export default async function webhookBench(): Promise<BenchRow[]> {
       { min: 0.8, text: '≥ 0.8×' },
       `product p99 ${ours.p99.toFixed(1)} ms; ${CONCURRENCY} keep-alive connections, loopback, same process`,
     ),
+    ceiling("Express (the app's platform)", ceilings.express),
+    ceiling('Fastify (@nestjs/platform-fastify)', ceilings.fastify),
   ];
 }
