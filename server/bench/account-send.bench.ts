@@ -116,6 +116,37 @@ async function floorRow(app: BenchApp, plain: Timed): Promise<BenchRow> {
   }
 }
 
+/**
+ * The same POST through a keep-alive node:http agent, the cheapest client Node has: a floor measured with it
+ * cannot be blamed on the client.
+ */
+function keepAlivePost(port: number, path: string): { call: Timed; close: () => void } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const body = JSON.stringify({ peer: '@someone', text: 'floor', idempotency_key: 'floor' });
+  const call: Timed = () =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = performance.now();
+      const req = http.request(
+        {
+          agent,
+          host: '127.0.0.1',
+          port,
+          path,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.on('error', reject);
+          res.resume();
+          res.on('end', () => resolve(performance.now() - t0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { call, close: () => agent.destroy() };
+}
+
 /** A Nest route that answers at once: the app's platform (Express) with nothing of the app's pipeline. */
 @Controller('api/user-mtproto')
 class EmptySendController {
@@ -131,7 +162,7 @@ class EmptySendModule {}
 
 /**
  * The floor on the app's own stack, without durability: an empty Nest route (no guard, pipe, rate limit or
- * audit) and one query round trip (`SELECT 1`, nothing written) added to plain gramjs. The send's contract
+ * audit) called through the cheapest client, and one query round trip (`SELECT 1`, nothing written) added to plain gramjs. The send's contract
  * needs more than this (a JWT check, the tenant's rate limit, the idempotency row, the answer recorded), so
  * a figure above the goal here puts the goal out of reach of any implementation on this stack and machine.
  */
@@ -139,6 +170,7 @@ async function nestFloorRow(app: BenchApp, plain: Timed): Promise<BenchRow> {
   const empty = await NestFactory.create(EmptySendModule, { logger: false });
   await empty.listen(0, '127.0.0.1');
   const { port } = (empty.getHttpServer() as http.Server).address() as AddressInfo;
+  const client = keepAlivePost(port, '/api/user-mtproto/messages');
   const ds = app.app.get(DataSource);
   const query: Timed = async () => {
     const t0 = performance.now();
@@ -146,11 +178,7 @@ async function nestFloorRow(app: BenchApp, plain: Timed): Promise<BenchRow> {
     return performance.now() - t0;
   };
   try {
-    const [h = NaN, q = NaN, g = NaN] = await medians([
-      post(`http://127.0.0.1:${port}/api/user-mtproto/messages`),
-      query,
-      plain,
-    ]);
+    const [h = NaN, q = NaN, g = NaN] = await medians([client.call, query, plain]);
     return {
       name: 'floor on Nest: empty Nest route + one query round trip + plain gramjs (medians)',
       value: h + q + g,
@@ -159,9 +187,10 @@ async function nestFloorRow(app: BenchApp, plain: Timed): Promise<BenchRow> {
       unit: 'ms',
       notes:
         `reference, no goal: empty Nest route ${h.toFixed(2)} ms + SELECT 1 ${q.toFixed(2)} ms + ` +
-        `plain gramjs ${g.toFixed(2)} ms; nothing durable, no auth, no rate limit`,
+        `plain gramjs ${g.toFixed(2)} ms; nothing durable, no auth, no rate limit; keep-alive node:http client`,
     };
   } finally {
+    client.close();
     await empty.close();
   }
 }
