@@ -221,6 +221,15 @@ describe('sandbox: polls through both doors (real telegraf, raw HTTP, gramjs and
     });
     const state = await heard(chat.bot.token, 'poll', (p) => p.total_voter_count === 1);
     expect(state.options.map((o: Json) => o.voter_count)).toEqual([1, 0, 1]);
+    // The control API lists who chose what.
+    const listed = (await control(suite.kit.sandbox, 'GET', `/sandbox/channels/${chat.chatId}/messages`))
+      .body as Json[];
+    expect(listed.find((m) => m.message_id === sent.message_id)?.media).toMatchObject({
+      kind: 'poll',
+      poll_id: sent.poll.id,
+      question: 'Where?',
+      votes: [{ user_id: Number(me.id), options: [0, 2] }],
+    });
 
     // The other member's app is told, with nothing of theirs chosen.
     const told = await eventually(() => pushed.find((u) => u.pollId.toString() === sent.poll.id), {

@@ -301,7 +301,7 @@ export function plainMediaJson(media: SandboxPlainMedia, world?: SandboxWorld): 
       return { dice: { emoji: media.emoji, value: media.value } };
     case 'poll': {
       const explanationEntities = world && entitiesJson(world, media.explanationEntities);
-      return { poll: pollJson(media, Math.floor(Date.now() / 1000), explanationEntities) };
+      return { poll: pollJson(media, world?.unixNow() ?? Math.floor(Date.now() / 1000), explanationEntities) };
     }
   }
 }
