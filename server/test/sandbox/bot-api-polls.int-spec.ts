@@ -82,9 +82,19 @@ describe('sandbox: polls through both doors (real telegraf, raw HTTP, gramjs and
     it('stopPoll: answers the closed Poll, and a second stop is refused', async () => {
       const chat = await botChatOf(suite.kit, kind);
       const sent = await chat.tg.sendPoll(chat.chatId, 'Ready?', ['Yes', 'No']);
-      const stopped = await chat.tg.stopPoll(chat.chatId, sent.message_id);
+      const stopped = await chat.tg.stopPoll(chat.chatId, sent.message_id, {
+        reply_markup: { inline_keyboard: [[{ text: 'Results', callback_data: 'results' }]] },
+      });
       expect(stopped).toMatchObject({ id: sent.poll.id, is_closed: true, total_voter_count: 0 });
       expect((await seenPoll(chat, sent.message_id)).poll.closed).toBe(true);
+      if (kind === 'channel' || kind === 'supergroup') {
+        // The keyboard given to stopPoll stays on the message.
+        const listed = (await control(suite.kit.sandbox, 'GET', `/sandbox/channels/${chat.chatId}/messages`))
+          .body as Json[];
+        expect(listed.find((m) => m.message_id === sent.message_id)?.reply_markup).toEqual({
+          inline_keyboard: [[{ text: 'Results', callback_data: 'results' }]],
+        });
+      }
       const again = await rawBotCall(suite.kit.sandbox, chat.bot.token, 'stopPoll', {
         chat_id: chat.chatId,
         message_id: sent.message_id,
@@ -241,6 +251,20 @@ describe('sandbox: polls through both doors (real telegraf, raw HTTP, gramjs and
       [false, 1],
     ]);
 
+    // messages.getPollResults answers the same results, with the asker's own choice.
+    const asked = (await otherApp.invoke(
+      new Api.messages.GetPollResults({ peer: chat.peer, msgId: sent.message_id }),
+    )) as Api.Updates;
+    expect((asked.updates[0] as Api.UpdateMessagePoll).results.results?.map((r) => r.voters)).toEqual([1, 0, 1]);
+    const mine = (await chat.app.invoke(
+      new Api.messages.GetPollResults({ peer: chat.peer, msgId: sent.message_id }),
+    )) as Api.Updates;
+    expect((mine.updates[0] as Api.UpdateMessagePoll).results.results?.map((r) => r.chosen)).toEqual([
+      true,
+      false,
+      true,
+    ]);
+
     // Taking the vote back: option_ids is empty.
     await vote(chat.app, chat.peer, sent.message_id, []);
     const retracted = await heard(chat.bot.token, 'poll_answer', (a) => a.option_ids.length === 0);
@@ -254,6 +278,53 @@ describe('sandbox: polls through both doors (real telegraf, raw HTTP, gramjs and
     const closed = await heard(chat.bot.token, 'poll', (p) => p.is_closed === true);
     expect(closed.options.map((o: Json) => o.voter_count)).toEqual([0, 1, 0]);
     expect(await errorOf(vote(chat.app, chat.peer, sent.message_id, ['0']))).toBe('MESSAGE_POLL_CLOSED');
+  });
+
+  it("refuses a member's poll Telegram would not take from an app (messages.sendMedia with inputMediaPoll)", async () => {
+    const chat = await botChatOf(suite.kit, 'channel');
+    const send = (poll: Partial<ConstructorParameters<typeof Api.Poll>[0]>, correctAnswers?: Buffer[]) =>
+      chat.app.invoke(
+        new Api.messages.SendMedia({
+          peer: chat.peer,
+          message: '',
+          randomId: returnBigInt(Date.now() + Math.floor(Math.random() * 1e6)),
+          media: new Api.InputMediaPoll({
+            poll: new Api.Poll({
+              id: returnBigInt(0),
+              question: new Api.TextWithEntities({ text: 'Q?', entities: [] }),
+              answers: ['a', 'b'].map(
+                (t, i) =>
+                  new Api.PollAnswer({
+                    text: new Api.TextWithEntities({ text: t, entities: [] }),
+                    option: Buffer.from([i]),
+                  }),
+              ),
+              ...poll,
+            }),
+            correctAnswers,
+          }),
+        }),
+      );
+    const one = [
+      new Api.PollAnswer({ text: new Api.TextWithEntities({ text: 'a', entities: [] }), option: Buffer.from([0]) }),
+    ];
+    expect(await errorOf(send({ answers: one }))).toBe('POLL_ANSWERS_INVALID');
+    const twins = [0, 0].map(
+      (b) =>
+        new Api.PollAnswer({ text: new Api.TextWithEntities({ text: 'x', entities: [] }), option: Buffer.from([b]) }),
+    );
+    expect(await errorOf(send({ answers: twins }))).toBe('POLL_OPTION_DUPLICATE');
+    expect(await errorOf(send({ question: new Api.TextWithEntities({ text: ' ', entities: [] }) }))).toBe(
+      'POLL_QUESTION_INVALID',
+    );
+    expect(await errorOf(send({ quiz: true }))).toBe('QUIZ_CORRECT_ANSWERS_EMPTY');
+    expect(await errorOf(send({ quiz: true }, [Buffer.from([7])]))).toBe('QUIZ_CORRECT_ANSWER_INVALID');
+    expect(await errorOf(send({ publicVoters: true }))).toBe('BROADCAST_PUBLIC_VOTERS_FORBIDDEN');
+    // A quiz the owner posts is taken; the bot, not its sender, does not learn the answer from the message.
+    await send({ quiz: true }, [Buffer.from([1])]);
+    const post = await heard(chat.bot.token, 'channel_post', (m) => m.poll?.type === 'quiz');
+    expect(post.poll).toMatchObject({ question: 'Q?', type: 'quiz', is_anonymous: true });
+    expect(post.poll.correct_option_id).toBeUndefined();
   });
 
   it('refuses a vote Telegram refuses: unknown or several options, a quiz answered twice, a message that is no poll', async () => {
