@@ -174,3 +174,77 @@ export function pollAudience(world: SandboxWorld, chat: PollChat): number[] {
     ...(message.toKind === 'user' && message.toId !== message.fromId ? [message.toId] : []),
   ].filter((id) => world.findUserById(id) !== undefined);
 }
+
+/** The longest a Node timer waits (about 24.8 days); a later close waits in several steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Closes polls when their time is up (open_period or close_date), as Telegram does: from then on the poll takes no
+ * votes, its chat's members are pushed the final results and the bot that sent it hears its closed state. Started
+ * once the world is loaded: polls already there are timed too (a poll whose time passed while the sandbox was
+ * stopped closes at once).
+ */
+export class PollClosings {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly listeners: [WorldEvent, (...args: unknown[]) => void][] = [];
+
+  constructor(private readonly world: SandboxWorld) {}
+
+  start(): void {
+    const onChannel = ({ channel, message }: { channel: SandboxChannel; message: ChannelMessage }): void =>
+      this.schedule({ kind: 'channel', channel, message });
+    const onGroup = ({ group, message }: { group: SandboxBasicGroup; message: BasicGroupMessage }): void =>
+      this.schedule({ kind: 'group', group, message });
+    const onPrivate = (message: PrivateMessage): void => this.schedule({ kind: 'private', message });
+    const onReset = (): void => this.clearTimers();
+    this.listen(WorldEvent.ChannelMessage, onChannel);
+    this.listen(WorldEvent.BasicGroupMessage, onGroup);
+    this.listen(WorldEvent.PrivateMessage, onPrivate);
+    this.listen(WorldEvent.Reset, onReset);
+    for (const channel of this.world.listChannels()) {
+      for (const message of channel.messages) if (!message.deleted) onChannel({ channel, message });
+    }
+    for (const group of Object.values(this.world.basicGroups)) {
+      for (const message of group.messages) onGroup({ group, message });
+    }
+    for (const user of this.world.listUsers()) {
+      for (const message of this.world.privateMessagesOf('user', user.id)) onPrivate(message);
+    }
+  }
+
+  close(): void {
+    for (const [event, fn] of this.listeners) this.world.off(event, fn);
+    this.listeners.length = 0;
+    this.clearTimers();
+  }
+
+  private listen<T>(event: WorldEvent, fn: (payload: T) => void): void {
+    const listener = (...args: unknown[]): void => fn(args[0] as T);
+    this.world.on(event, listener);
+    this.listeners.push([event, listener]);
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private schedule(chat: PollChat): void {
+    const poll = chat.message.media;
+    if (!isPoll(poll) || poll.closed || poll.closeDate === undefined || this.timers.has(poll.pollId)) return;
+    const wait = Math.min(Math.max(0, (poll.closeDate - this.world.unixNow()) * 1000), MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      this.timers.delete(poll.pollId);
+      if (poll.closed) return;
+      if (!pollClosed(poll, this.world.unixNow())) {
+        this.schedule(chat);
+        return;
+      }
+      poll.closed = true;
+      const event: PollUpdatedEvent = { chat, poll };
+      this.world.emit(WorldEvent.PollUpdated, event);
+    }, wait);
+    timer.unref();
+    this.timers.set(poll.pollId, timer);
+  }
+}

@@ -395,6 +395,21 @@ describe('sandbox: polls through both doors (real telegraf, raw HTTP, gramjs and
     expect(seen.filter((u) => u.poll_answer)).toEqual([]);
   });
 
+  it('a poll closes by itself when its open_period is over: the bot hears it closed, the member app is told', async () => {
+    const chat = await botChatOf(suite.kit, 'private');
+    const pushed: Api.UpdateMessagePoll[] = [];
+    chat.app.addEventHandler((u: Api.UpdateMessagePoll) => pushed.push(u), new Raw({ types: [Api.UpdateMessagePoll] }));
+    const sent = await chat.tg.sendPoll(chat.chatId, 'Quick?', ['Yes', 'No'], { open_period: 1 });
+    expect(sent.poll).toMatchObject({ open_period: 1, close_date: expect.any(Number), is_closed: false });
+    const closed = await heard(chat.bot.token, 'poll', (p) => p.id === sent.poll.id && p.is_closed === true);
+    expect(closed.total_voter_count).toBe(0);
+    const told = await eventually(() => pushed.find((u) => u.pollId.toString() === sent.poll.id), {
+      what: 'the closed poll pushed to the member',
+    });
+    expect((told.poll as Api.Poll).closed).toBe(true);
+    expect(await errorOf(vote(chat.app, chat.peer, sent.message_id, ['0']))).toBe('MESSAGE_POLL_CLOSED');
+  });
+
   it('forwarding a poll sends a new poll of the same question, with no votes', async () => {
     const chat = await botChatOf(suite.kit, 'private');
     const sent = await chat.tg.sendPoll(chat.chatId, 'Again?', ['Yes', 'No']);
