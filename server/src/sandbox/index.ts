@@ -4,6 +4,7 @@ import { BotApiDoor } from './bot-api/bot-api-door';
 import { ControlApi } from './control/control-api';
 import { createSandboxHttpServer } from './http-server';
 import { MtprotoServer } from './mtproto/mtproto-server';
+import { PollClosings } from './polls';
 import type { UpdateLimits } from './updates/sandbox-updates';
 import { loadOrCreateServerRsaKey } from './persistence/rsa-key-store';
 import { type LoadResult, WorldStore } from './persistence/world-store';
@@ -110,6 +111,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   }
   const httpPort = (server.address() as AddressInfo).port;
   started = true;
+  // Polls close when their time is up, those of a loaded world too.
+  const pollClosings = new PollClosings(world);
+  pollClosings.start();
   if (store) {
     world.on(WorldEvent.Reset, changed);
     if (opts.resetOnStart) world.reset();
@@ -123,6 +127,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       // per-bot sessions).
       await store?.close();
       // Ending the door first answers waiting long polls, so no request holds the server open.
+      pollClosings.close();
       door.close();
       await Promise.all([
         new Promise<void>((resolve) => {

@@ -128,7 +128,39 @@ export type SandboxPlainMedia =
       googlePlaceType?: string;
     }
   | { kind: 'contact'; phoneNumber: string; firstName: string; lastName?: string; vcard?: string; userId?: number }
-  | { kind: 'dice'; emoji: string; value: number };
+  | { kind: 'dice'; emoji: string; value: number }
+  | SandboxPoll;
+
+/**
+ * A poll (see polls.ts): its question and options, how people answer it, and who chose what. Option `i` is the
+ * option whose MTProto `option` bytes are the digits of `i`, as Telegram numbers a new poll's options.
+ */
+export interface SandboxPoll {
+  kind: 'poll';
+  /** Telegram's poll id, a positive long in decimal (the Bot API's `id`, MTProto's `poll.id`). */
+  pollId: string;
+  question: string;
+  options: string[];
+  /** The options' MTProto `option` bytes (hex) where the app that sent the poll chose them; else see polls.ts. */
+  optionIds?: string[];
+  /** Voters are not shown (MTProto `public_voters` unset); a bot hears no poll_answer for it. */
+  anonymous: boolean;
+  quiz: boolean;
+  multipleAnswers: boolean;
+  /** A quiz's right option. */
+  correctOption?: number;
+  /** A quiz's explanation, shown once someone has answered. */
+  explanation?: string;
+  explanationEntities?: SandboxEntity[];
+  /** Seconds the poll stays open from `date`, and when it closes (either, or neither). */
+  openPeriod?: number;
+  closeDate?: number;
+  closed: boolean;
+  /** The bot that sent it: the one that hears its new states and answers. */
+  senderBotId?: number;
+  /** Each voter's choice (option indexes), in the order they first voted. */
+  votes: { userId: number; options: number[] }[];
+}
 
 export type SandboxMessageMedia = SandboxFileMedia | SandboxPlainMedia;
 
@@ -480,6 +512,8 @@ export enum WorldEvent {
   PrivateMessageEdited = 'privateMessageEdited',
   /** Payload {@link MemberChangedEvent}. */
   MemberChanged = 'memberChanged',
+  /** Payload `PollUpdatedEvent` (polls.ts): a poll's votes changed, or it closed. */
+  PollUpdated = 'pollUpdated',
   /** Payload `{ userId: number }`. */
   SessionsRevoked = 'sessionsRevoked',
   /** Payload `{ token: LoginToken; userId: number }`. */

@@ -19,6 +19,8 @@ import {
   WorldEvent,
 } from '../world';
 import type { ChannelBan } from '../channel-administration';
+import type { PollUpdatedEvent } from '../polls';
+import { pollAnswerJson, pollJson } from './poll-json';
 import { BotApiError, faultToError, malformedTokenError } from './bot-api-error';
 import {
   channelMessageJson,
@@ -37,6 +39,7 @@ import {
   chatMemberJson,
   commandEntities,
   contentJson,
+  entitiesJson,
   groupChatJson,
   type Json,
   privateChatJson,
@@ -103,6 +106,7 @@ export class BotApiDoor {
   private readonly onBasicGroupMessage = (e: BasicGroupMessageEvent): void => this.basicGroupMessage(e);
   private readonly onBasicGroupCreated = (g: SandboxBasicGroup): void => this.basicGroupCreated(g);
   private readonly onBasicGroupBotLeft = (e: BasicGroupBotLeftEvent): void => this.basicGroupBotLeft(e);
+  private readonly onPoll = (e: PollUpdatedEvent): void => this.pollUpdated(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -114,6 +118,7 @@ export class BotApiDoor {
     world.on(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
     world.on(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
     world.on(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
+    world.on(WorldEvent.PollUpdated, this.onPoll);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -237,6 +242,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
     this.world.off(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
     this.world.off(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
+    this.world.off(WorldEvent.PollUpdated, this.onPoll);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -253,6 +259,19 @@ export class BotApiDoor {
       this.sessions.set(bot.id, s);
     }
     return s;
+  }
+
+  /**
+   * A poll's new state goes to the bot that sent it (`poll`), and a vote in a non-anonymous one as `poll_answer`
+   * (an empty option_ids for a vote taken back). Other bots hear nothing of it, as Telegram tells only the sender.
+   */
+  private pollUpdated({ poll, vote }: PollUpdatedEvent): void {
+    const bot = poll.senderBotId === undefined ? undefined : this.world.findBotById(poll.senderBotId);
+    if (!bot) return;
+    const session = this.session(bot);
+    session.enqueue('poll', pollJson(poll, this.world.unixNow(), entitiesJson(this.world, poll.explanationEntities)));
+    const voter = vote && !poll.anonymous ? this.world.findUserById(vote.userId) : undefined;
+    if (vote && voter) session.enqueue('poll_answer', pollAnswerJson(poll, userJson(voter), vote.options));
   }
 
   /** A user's message to a bot, as the bot sees it; a reply carries the message it answers. */

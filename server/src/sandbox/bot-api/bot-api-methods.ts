@@ -340,7 +340,7 @@ export function privateMessageJson(
   if (stored?.mediaGroupId) json.media_group_id = stored.mediaGroupId;
   if (stored?.noForwards) json.has_protected_content = true;
   if (stored?.media && !isFileMedia(stored.media)) {
-    Object.assign(json, plainMediaJson(stored.media));
+    Object.assign(json, plainMediaJson(stored.media, world));
   } else if (m.fileId) {
     Object.assign(json, attachmentJson(world, m.fileId));
     if (m.caption) json.caption = m.caption;

@@ -1,4 +1,5 @@
 import { channelMessageOrigin, type Forwarder, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
+import { isPoll, pollSentAgain } from '../polls';
 import {
   isFileMedia,
   type SandboxEntity,
@@ -140,7 +141,11 @@ function resend(ctx: MethodContext, target: SendTarget, source: SourceMessage, h
   const entities = source.entities?.length ? entitiesJson(ctx.world, source.entities) : undefined;
   let out: Outgoing = { method: how.method, text: source.text, entities };
   if (source.media && !isFileMedia(source.media)) {
-    out = { method: how.method, plain: source.media };
+    // A poll goes on as a new poll of the same question, the forwarding bot's (polls.ts).
+    const plain = isPoll(source.media)
+      ? pollSentAgain(source.media, ctx.session.bot.id, ctx.world.unixNow())
+      : source.media;
+    out = { method: how.method, plain };
   } else if (source.media) {
     const file = ctx.world.files.get(source.media.fileId);
     if (!file) throw BotApiError.badRequest(how.copy ? "message can't be copied" : "message can't be forwarded");

@@ -13,6 +13,7 @@ import type {
 } from '../world';
 import { isFileMedia } from '../world';
 import { isPlayable, playableMediaJson } from '../media-kinds';
+import { pollJson } from './poll-json';
 import { adminRightsOf, type ChannelBan } from '../channel-administration';
 
 /** Bot API object shapes (core.telegram.org/bots/api), built from world entities. */
@@ -248,7 +249,7 @@ export function contentJson(
     ...(m.noForwards || chatNoForwards ? { has_protected_content: true } : {}),
   };
   const album = m.mediaGroupId ? { media_group_id: m.mediaGroupId } : {};
-  if (m.media && !isFileMedia(m.media)) return { ...origin, ...plainMediaJson(m.media) };
+  if (m.media && !isFileMedia(m.media)) return { ...origin, ...plainMediaJson(m.media, world) };
   const file = m.media ? world.files.get(m.media.fileId) : undefined;
   if (!file) {
     const own = m.entities?.length ? entitiesJson(world, m.entities) : undefined;
@@ -269,7 +270,7 @@ export function contentJson(
  * The message part of a location, venue (with its `location`), contact or dice roll, with the official Bot API
  * server's fields: horizontal_accuracy only when known, a contact's user_id only when the phone has an account.
  */
-export function plainMediaJson(media: SandboxPlainMedia): Json {
+export function plainMediaJson(media: SandboxPlainMedia, world?: SandboxWorld): Json {
   switch (media.kind) {
     case 'location':
       return { location: locationJson(media.latitude, media.longitude, media.horizontalAccuracy) };
@@ -298,6 +299,10 @@ export function plainMediaJson(media: SandboxPlainMedia): Json {
       };
     case 'dice':
       return { dice: { emoji: media.emoji, value: media.value } };
+    case 'poll': {
+      const explanationEntities = world && entitiesJson(world, media.explanationEntities);
+      return { poll: pollJson(media, world?.unixNow() ?? Math.floor(Date.now() / 1000), explanationEntities) };
+    }
   }
 }
 

@@ -165,13 +165,19 @@ function privacyLevel(rules: PrivacyRule[]): MessagePrivacy | 'custom' {
   return level ?? 'custom';
 }
 
+/** A value with the keys of its objects, at any depth, in snake_case. */
+const snakeCased = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(snakeCased)
+    : typeof v === 'object' && v !== null
+      ? Object.fromEntries(
+          Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeCased(x)]),
+        )
+      : v;
+
 function mediaInfoJson(m: SandboxMessageMedia): Body {
-  // A location, venue, contact or dice roll: its fields, named as the control API names fields.
-  if (!isFileMedia(m)) {
-    return Object.fromEntries(
-      Object.entries(m).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
-    );
-  }
+  // A location, venue, contact, dice roll or poll (with its votes): its fields, named as the control API names fields.
+  if (!isFileMedia(m)) return snakeCased(m) as Body;
   return {
     kind: m.kind,
     file_id: m.fileId,

@@ -19,6 +19,8 @@ import {
 } from '../world';
 import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
 import { activeBan } from '../channel-administration';
+import { castVote, isPoll, type PollChat, PollError, pollSentAgain } from '../polls';
+import { pollFromInputMedia, updateMessagePollToTl } from './poll-tl';
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
@@ -268,6 +270,8 @@ export class RpcService {
     h('channels.inviteToChannel', (k, r) => this.inviteToChannel(k, r));
     h('channels.editAdmin', (k, r) => this.editAdmin(k, r));
     h('messages.toggleNoForwards', (k, r) => this.toggleNoForwards(k, r));
+    h('messages.sendVote', (k, r) => this.sendVote(k, r));
+    h('messages.getPollResults', (k, r) => this.pollResults(k, r));
   }
 
   /**
@@ -792,6 +796,14 @@ export class RpcService {
     const caption = typeof req.message === 'string' ? req.message : '';
     if (caption.length > 1024) throw new RpcError(400, 'MEDIA_CAPTION_TOO_LONG');
     const input = obj(req.media, 'MEDIA');
+    if (input._ === 'inputMediaPoll') {
+      const poll = pollFromInputMedia(input, this.world.unixNow());
+      if (req.peer && isTlObject(req.peer) && req.peer._ === 'inputPeerChannel' && !poll.anonymous) {
+        const channel = this.resolveChannel(req.peer);
+        if (!channel.megagroup) throw new RpcError(400, 'BROADCAST_PUBLIC_VOTERS_FORBIDDEN');
+      }
+      return this.send(me, req, '', () => poll);
+    }
     if (input._ !== 'inputMediaUploadedDocument' && input._ !== 'inputMediaUploadedPhoto') {
       throw new RpcError(400, 'MEDIA_INVALID');
     }
@@ -1047,7 +1059,8 @@ export class RpcService {
       const dropCaption = copy && req.drop_media_captions === true && message.media !== undefined;
       const { sent, pts } = this.deliver(me, target, {
         text: dropCaption ? '' : message.text,
-        media: message.media,
+        // A poll goes on as a new poll of the same question (polls.ts).
+        media: isPoll(message.media) ? pollSentAgain(message.media, undefined, this.world.unixNow()) : message.media,
         entities: dropCaption ? undefined : message.entities,
         forwardOrigin: copy ? undefined : message.origin,
       });
@@ -1642,6 +1655,88 @@ export class RpcService {
     const me = this.requireUser(key);
     const deleted = this.world.deletePrivateMessages(me.id, this.messageIds(req), req.revoke === true);
     return { _: 'messages.affectedMessages', pts: this.updates.userPts(me.id), pts_count: deleted.length };
+  }
+
+  /**
+   * The poll message a member names (peer and msg_id): in a channel they can read, a basic group they are in, or
+   * their private chat. An unknown message, or one that is no poll, is MSG_ID_INVALID.
+   */
+  private pollChat(me: SandboxUser, req: TlObject): PollChat {
+    const peer = obj(req.peer, 'PEER_ID');
+    const id = num(req.msg_id);
+    const invalid = new RpcError(400, 'MSG_ID_INVALID');
+    let chat: PollChat | undefined;
+    if (peer._ === 'inputPeerChannel') {
+      const channel = this.resolveChannel(peer);
+      if (!this.canRead(channel, me.id)) throw new RpcError(400, 'CHANNEL_PRIVATE');
+      const message = channel.messages.find((m) => m.id === id && !m.deleted);
+      chat = message && { kind: 'channel', channel, message };
+    } else if (peer._ === 'inputPeerChat') {
+      const group = this.memberGroup(me, peer);
+      const message = group.messages.find((m) => m.id === id);
+      chat = message && { kind: 'group', group, message };
+    } else {
+      const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+      const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
+      const message = this.world
+        .privateMessagesOf('user', me.id)
+        .find((m) => m.id === id && (m.fromKind === 'user' && m.fromId === me.id ? m.toId : m.fromId) === otherId);
+      chat = message && { kind: 'private', message };
+    }
+    if (!chat || !isPoll(chat.message.media)) throw invalid;
+    return chat;
+  }
+
+  /** The poll's state as the member sees it, in the chat's `updates` (what sendVote and getPollResults answer). */
+  private pollUpdates(me: SandboxUser, chat: PollChat): TlObject {
+    const poll = chat.message.media;
+    const update = updateMessagePollToTl(
+      chat,
+      me.id,
+      unixNow(),
+      entitiesToTl(isPoll(poll) ? poll.explanationEntities : undefined),
+    );
+    const userIds =
+      chat.kind === 'private'
+        ? [chat.message.fromId, chat.message.toId]
+        : chat.kind === 'group'
+          ? groupMessageAuthorIds(chat.message)
+          : channelMessageUserIds(chat.message);
+    const chats =
+      chat.kind === 'channel'
+        ? [channelToTl(chat.channel, me.id)]
+        : chat.kind === 'group'
+          ? [basicGroupToTl(chat.group, me.id)]
+          : [];
+    return {
+      _: 'updates',
+      updates: update ? [update] : [],
+      users: this.usersToTl([me.id, ...userIds], me.id),
+      chats,
+      date: unixNow(),
+      seq: 0,
+    };
+  }
+
+  /** A member votes in a poll, changes the vote, or takes it back (no options); see polls.ts for the refusals. */
+  private sendVote(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const chat = this.pollChat(me, req);
+    const options = (Array.isArray(req.options) ? req.options : []).map((o) =>
+      Buffer.isBuffer(o) ? o : Buffer.from(typeof o === 'string' ? o : ''),
+    );
+    try {
+      castVote(this.world, chat, me.id, options);
+    } catch (e) {
+      if (e instanceof PollError) throw new RpcError(400, e.code);
+      throw e;
+    }
+    return this.pollUpdates(me, chat);
+  }
+
+  private pollResults(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    return this.pollUpdates(me, this.pollChat(me, req));
   }
 
   private deleteChannelMessages(key: AuthKeyRecord, req: TlObject): TlObject {

@@ -18,6 +18,7 @@ import {
   subscriberCount,
 } from '../world';
 import { documentAttributesToTl } from '../media-kinds';
+import { messageMediaPollToTl } from './poll-tl';
 import { TlObject } from './tl-codec';
 
 /** The one data centre the sandbox pretends to be. */
@@ -345,7 +346,7 @@ export function basicGroupMessageToTl(
     id: message.id,
     from_id: authorId === undefined ? undefined : peerUser(authorId),
     peer_id: peerChat(group.id),
-    ...messageContentToTl(message),
+    ...messageContentToTl(message, viewerId),
   };
 }
 
@@ -365,12 +366,12 @@ type MessageContent = Pick<
 >;
 
 /** The fields of a `message` that come from its content, the same in channels, basic groups and private chats. */
-function messageContentToTl(message: MessageContent): Record<string, unknown> {
+function messageContentToTl(message: MessageContent, viewerId?: number): Record<string, unknown> {
   return {
     fwd_from: fwdHeaderToTl(message.forwardOrigin),
     date: message.date,
     message: message.text,
-    media: message.media ? mediaToTl(message.media, message.date) : undefined,
+    media: message.media ? mediaToTl(message.media, message.date, viewerId) : undefined,
     grouped_id: groupedIdToTl(message.mediaGroupId),
     entities: entitiesToTl(message.entities),
     reply_to: replyHeader(message.replyToId),
@@ -394,7 +395,7 @@ function fileNumericId(fileId: string): bigint {
  * A location, venue, contact or dice roll as members' apps read it. A point's access_hash is 0 (Telegram's own is
  * an opaque number apps only send back); a contact with no Telegram account has user_id 0.
  */
-function plainMediaToTl(media: SandboxPlainMedia): TlObject {
+function plainMediaToTl(media: SandboxPlainMedia, viewerId: number | undefined): TlObject {
   switch (media.kind) {
     case 'location':
       return { _: 'messageMediaGeo', geo: geoPointToTl(media.latitude, media.longitude, media.horizontalAccuracy) };
@@ -418,6 +419,8 @@ function plainMediaToTl(media: SandboxPlainMedia): TlObject {
       };
     case 'dice':
       return { _: 'messageMediaDice', value: media.value, emoticon: media.emoji };
+    case 'poll':
+      return messageMediaPollToTl(media, viewerId, unixNow(), entitiesToTl(media.explanationEntities));
   }
 }
 
@@ -435,8 +438,9 @@ function geoPointToTl(latitude: number, longitude: number, accuracy?: number): T
   return { _: 'geoPoint', long: longitude, lat: latitude, access_hash: 0n, accuracy_radius: accuracy };
 }
 
-export function mediaToTl(media: SandboxMessageMedia, date: number): TlObject {
-  if (!isFileMedia(media)) return plainMediaToTl(media);
+/** A message's media; a poll's results are as `viewerId` sees them (without a viewer, the same for everyone). */
+export function mediaToTl(media: SandboxMessageMedia, date: number, viewerId?: number): TlObject {
+  if (!isFileMedia(media)) return plainMediaToTl(media, viewerId);
   const id = fileNumericId(media.fileId);
   if (media.kind === 'photo') {
     return {
@@ -520,7 +524,7 @@ export function privateMessageToTl(message: PrivateMessage, viewerId: number): T
     id: message.id,
     from_id: peerUser(message.fromId),
     peer_id: peerUser(otherId),
-    ...messageContentToTl(message),
+    ...messageContentToTl(message, viewerId),
   };
 }
 

@@ -300,6 +300,9 @@ export class TlCodec {
         // A reaction is `reactionEmoji` from layer 145 on and its plain emoji string before.
         else if (isTlObject(value) && value._ === 'reactionEmoji' && typeof value.emoticon === 'string')
           w.bytes(value.emoticon);
+        // A poll's question and options are `textWithEntities` from layer 179 on and plain strings before.
+        else if (isTlObject(value) && value._ === 'textWithEntities' && typeof value.text === 'string')
+          w.bytes(value.text);
         else if (typeof value === 'string' || Buffer.isBuffer(value)) w.bytes(value);
         else throw new TlError(`${where}: expected ${type}`);
         return;

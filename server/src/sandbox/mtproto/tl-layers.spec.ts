@@ -1,5 +1,7 @@
 import { deflateSync, gzipSync } from 'node:zlib';
+import { newPoll, newPollId, type PollChat } from '../polls';
 import { SandboxWorld } from '../world';
+import { updateMessagePollToTl } from './poll-tl';
 import { botToTl, channelMessageToTl, channelToTl, configToTl, privateMessageToTl, userToTl } from './tl-builders';
 import { GZIP_PACKED_ID, MAX_INFLATED_BYTES, TlCodec, TlObject, TlUnknownConstructorError, TlWriter } from './tl-codec';
 import { loadLayerSchema, LOWEST_LAYER, namedLayer, newestLayer, publishedLayers, resolveLayer } from './tl-schema';
@@ -244,6 +246,96 @@ describe('world objects written in each layer', () => {
       expect(mediaOf(3)).toMatchObject({ _: 'messageMediaDice', value: 64, emoticon: '🎰' });
     },
   );
+
+  const quiz = newPoll(
+    {
+      question: 'Capital of Peru?',
+      options: ['Lima', 'Cusco', 'Quito'],
+      anonymous: false,
+      quiz: true,
+      multipleAnswers: false,
+      correctOption: 0,
+      explanation: 'Lima since 1535',
+      openPeriod: 60,
+    },
+    w.unixNow(),
+  );
+  quiz.votes.push({ userId: friend.id, options: [0] }, { userId: owner.id, options: [2] });
+  const pollMessage = w.sendPrivateMessage({
+    fromKind: 'user',
+    fromId: owner.id,
+    toKind: 'user',
+    toId: friend.id,
+    text: '',
+    media: quiz,
+  });
+  const pollChat: PollChat = { kind: 'private', message: pollMessage };
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i writes a poll with its results as each member sees them, and updateMessagePoll',
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const media = codec.decode(codec.encodeAs('Message', privateMessageToTl(pollMessage, friend.id)))
+        .media as TlObject;
+      // The question and options are textWithEntities from layer 179 on, plain strings before.
+      const text = (t: string): unknown => (layer >= 179 ? { _: 'textWithEntities', text: t, entities: [] } : t);
+      expect(media).toMatchObject({
+        _: 'messageMediaPoll',
+        poll: {
+          _: 'poll',
+          id: BigInt(quiz.pollId),
+          closed: false,
+          public_voters: true,
+          multiple_choice: false,
+          quiz: true,
+          question: text('Capital of Peru?'),
+          answers: [
+            { _: 'pollAnswer', text: text('Lima'), option: Buffer.from('0') },
+            { _: 'pollAnswer', text: text('Cusco'), option: Buffer.from('1') },
+            { _: 'pollAnswer', text: text('Quito'), option: Buffer.from('2') },
+          ],
+          close_period: 60,
+          close_date: quiz.closeDate,
+        },
+        results: {
+          _: 'pollResults',
+          min: false,
+          total_voters: 2,
+          solution: 'Lima since 1535',
+          results: [
+            { _: 'pollAnswerVoters', chosen: true, correct: true, option: Buffer.from('0'), voters: 1 },
+            { _: 'pollAnswerVoters', chosen: false, correct: false, option: Buffer.from('1'), voters: 0 },
+            { _: 'pollAnswerVoters', chosen: false, correct: false, option: Buffer.from('2'), voters: 1 },
+          ],
+        },
+      });
+      const update = updateMessagePollToTl(pollChat, owner.id, w.unixNow());
+      if (!update) throw new Error('no update');
+      const read = codec.decode(codec.encodeAs('Update', update));
+      expect(read).toMatchObject({ _: 'updateMessagePoll', poll_id: BigInt(quiz.pollId) });
+      expect((read.results as TlObject).results).toMatchObject([
+        { chosen: false },
+        { chosen: false },
+        { chosen: true },
+      ]);
+      // Layer 227 names the poll's chat and message; older layers only the poll.
+      if (layer >= 227) expect(read).toMatchObject({ peer: { _: 'peerUser', user_id: BigInt(friend.id) } });
+      else expect(read.peer).toBeUndefined();
+    },
+  );
+
+  it("writes min results, with no one's choice, where no viewer is known (a channel post)", () => {
+    const post = w.postToChannel(channel.id, { text: '', media: { ...quiz, pollId: newPollId() } });
+    const results = (channelMessageToTl(channel, post).media as TlObject).results as TlObject;
+    expect(results).toMatchObject({ min: true, total_voters: 2 });
+    // A quiz's answer shows only to those who answered, or once it is closed.
+    expect(results.solution).toBeUndefined();
+    expect((results.results as TlObject[]).map((r) => [r.chosen, r.correct, r.voters])).toEqual([
+      [false, false, 1],
+      [false, false, 0],
+      [false, false, 1],
+    ]);
+  });
 
   it('leaves out fields a layer lacks and defaults the ones it requires', () => {
     const old = new TlCodec(loadLayerSchema(144));

@@ -16,6 +16,7 @@ import {
   SandboxWorld,
 } from '../world';
 import { activeBan, adminRightsOf, banMember, setChannelInfo } from '../channel-administration';
+import { castVote, closePoll, newPoll } from '../polls';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -481,6 +482,64 @@ describe('world snapshot', () => {
     const channelBack = restored.findChannel('@shopnews')!;
     expect(posts.map((p) => channelBack.messages.find((m) => m.id === p.id)?.media)).toEqual(kept);
     expect(restored.findPrivateMessage(dm.id)?.media).toEqual(dice);
+  });
+
+  it('keeps polls, their votes and whether they are closed across a restart', () => {
+    const world = populatedWorld();
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const channel = world.findChannel('@shopnews')!;
+    const poll = newPoll(
+      {
+        question: 'Lunch?',
+        options: ['Soup', 'Salad', 'Both'],
+        anonymous: false,
+        quiz: false,
+        multipleAnswers: true,
+        senderBotId: bot.id,
+      },
+      world.unixNow(),
+    );
+    const post = world.postToChannel(channel.id, { text: '', viaBotId: bot.id, media: poll });
+    castVote(world, { kind: 'channel', channel, message: post }, bob.id, [Buffer.from('0'), Buffer.from('2')]);
+    const quiz = newPoll(
+      {
+        question: '2+2?',
+        options: ['4', '5'],
+        optionIds: ['00', '01'],
+        anonymous: true,
+        quiz: true,
+        multipleAnswers: false,
+        correctOption: 0,
+        explanation: 'Arithmetic',
+        closeDate: world.unixNow() + 3600,
+      },
+      world.unixNow(),
+    );
+    const dm = world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: bob.id,
+      toKind: 'bot',
+      toId: bot.id,
+      text: '',
+      media: quiz,
+    });
+    closePoll(world, { kind: 'private', message: dm });
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+
+    const postBack = restored.findChannel('@shopnews')!.messages.find((m) => m.id === post.id)!;
+    expect(postBack.media).toEqual(poll);
+    expect(postBack.media).toMatchObject({ votes: [{ userId: bob.id, options: [0, 2] }], closed: false });
+    const dmBack = restored.findPrivateMessage(dm.id)!;
+    expect(dmBack.media).toEqual(quiz);
+    expect(dmBack.media).toMatchObject({ closed: true, optionIds: ['00', '01'] });
+    // The restored poll takes votes as before: the voter changes their mind.
+    castVote(restored, { kind: 'channel', channel: restored.findChannel('@shopnews')!, message: postBack }, bob.id, [
+      Buffer.from('1'),
+    ]);
+    expect(postBack.media).toMatchObject({ votes: [{ userId: bob.id, options: [1] }] });
   });
 
   it('keeps QR login tokens as bytes', () => {

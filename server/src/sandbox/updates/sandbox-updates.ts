@@ -37,6 +37,8 @@ import {
   userToTl,
 } from '../mtproto/tl-builders';
 import type { TlObject } from '../mtproto/tl-codec';
+import { updateMessagePollToTl } from '../mtproto/poll-tl';
+import { pollAudience, type PollUpdatedEvent } from '../polls';
 import { present } from '../../common/present';
 import {
   ChannelUpdate,
@@ -125,6 +127,7 @@ export class SandboxUpdates {
     this.listen(WorldEvent.BasicGroupMessage, (e: BasicGroupMessageEvent) => this.onBasicGroupMessage(e));
     this.listen(WorldEvent.BasicGroupMessageEdited, (e: BasicGroupMessageEvent) => this.onBasicGroupMessage(e, true));
     this.listen(WorldEvent.MessagesPinned, (e: MessagesPinnedEvent) => this.onPinned(e));
+    this.listen(WorldEvent.PollUpdated, (e: PollUpdatedEvent) => this.onPoll(e));
   }
 
   close(): void {
@@ -398,6 +401,19 @@ export class SandboxUpdates {
       if (!this.world.findUserById(uid)) continue;
       const entry = recordUserPts(this.box(uid), update, 1, unixNow(), this.limits.userLogSize);
       this.push(uid, () => this.shortTl(this.userUpdateTl(entry, uid), entry.date));
+    }
+  }
+
+  /**
+   * New results of a poll (a vote, or the poll closed) go to every member of its chat as `updateMessagePoll`, each
+   * with their own choice marked. Telegram sends it outside any pts box: nothing to catch up on, since the message
+   * itself shows the results when it is next read.
+   */
+  private onPoll({ chat, poll }: PollUpdatedEvent): void {
+    for (const userId of pollAudience(this.world, chat)) {
+      this.push(userId, () =>
+        this.shortTl(updateMessagePollToTl(chat, userId, unixNow(), entitiesToTl(poll.explanationEntities)), unixNow()),
+      );
     }
   }
 
