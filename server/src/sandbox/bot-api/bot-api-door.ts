@@ -8,6 +8,7 @@ import {
   type ChannelMessage,
   type ChannelMessageEvent,
   type MemberChangedEvent,
+  type MessageReactionsEvent,
   type PrivateMessage,
   type SandboxBasicGroup,
   type SandboxBot,
@@ -28,6 +29,7 @@ import {
   privateRepliedJson,
 } from './bot-api-methods';
 import { findMethod } from './method-table';
+import { reactionUpdates } from './reactions';
 import { BotSession, type CallbackQueryRecord, type RefusalRecord, type SentRecord } from './bot-session';
 import { Params } from './params';
 import { readParams } from './request-body';
@@ -103,6 +105,7 @@ export class BotApiDoor {
   private readonly onBasicGroupMessage = (e: BasicGroupMessageEvent): void => this.basicGroupMessage(e);
   private readonly onBasicGroupCreated = (g: SandboxBasicGroup): void => this.basicGroupCreated(g);
   private readonly onBasicGroupBotLeft = (e: BasicGroupBotLeftEvent): void => this.basicGroupBotLeft(e);
+  private readonly onMessageReactions = (e: MessageReactionsEvent): void => this.messageReactions(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -114,6 +117,7 @@ export class BotApiDoor {
     world.on(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
     world.on(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
     world.on(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
+    world.on(WorldEvent.MessageReactions, this.onMessageReactions);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -237,6 +241,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
     this.world.off(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
     this.world.off(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
+    this.world.off(WorldEvent.MessageReactions, this.onMessageReactions);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -352,6 +357,15 @@ export class BotApiDoor {
       if (member.admin || this.hearsInGroup(bot, message.text, replied?.fromBotId)) {
         this.session(bot).enqueue('message', json);
       }
+    }
+  }
+
+  /** Reactions changed on a message: the bots that hear of it get `message_reaction` or `message_reaction_count`. */
+  private messageReactions(e: MessageReactionsEvent): void {
+    if (this.closed) return;
+    for (const { botId, type, payload } of reactionUpdates(this.world, e)) {
+      const bot = this.world.findBotById(botId);
+      if (bot) this.session(bot).enqueue(type, payload);
     }
   }
 

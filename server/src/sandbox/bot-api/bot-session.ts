@@ -11,7 +11,9 @@ export type UpdateType =
   | 'edited_channel_post'
   | 'callback_query'
   | 'my_chat_member'
-  | 'chat_member';
+  | 'chat_member'
+  | 'message_reaction'
+  | 'message_reaction_count';
 
 export interface PendingUpdate {
   updateId: number;

@@ -6,6 +6,7 @@ import { FORWARDING_METHODS } from './forwarding';
 import { LOCATION_CONTACT_DICE_METHODS } from './locations-contacts-dice';
 import { MEDIA_GROUP_METHODS } from './media-groups';
 import { MEDIA_KIND_METHODS } from './media-kinds';
+import { REACTION_METHODS } from './reactions';
 
 /**
  * Every Bot API method the sandbox serves, by name. The methods live in files by subject and share the
@@ -20,6 +21,7 @@ const TABLES = [
   MEDIA_KIND_METHODS,
   CHAT_ADMINISTRATION_METHODS,
   LOCATION_CONTACT_DICE_METHODS,
+  REACTION_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {
