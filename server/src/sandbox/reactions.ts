@@ -92,7 +92,12 @@ export function reactionCounts(world: SandboxWorld, target: ReactedMessage): Rea
   if (target.kind === 'channel' && !target.channel.megagroup) {
     return world.countersOf(target.channel, target.message).reactions;
   }
-  return withReactions({ views: 0, forwards: 0, reactions: [] }, target.message.reactions ?? []).reactions;
+  return countReactions(target.message.reactions ?? []);
+}
+
+/** Reactions counted by emoji, most first (ties in the order of the first reaction of each). */
+export function countReactions(reactions: readonly { emoticon: string }[]): ReactionCount[] {
+  return withReactions({ views: 0, forwards: 0, reactions: [] }, reactions).reactions;
 }
 
 /** The users of the chat who are told of a change of reactions on one of its messages. */

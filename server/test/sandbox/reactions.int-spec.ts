@@ -185,6 +185,12 @@ describe('sandbox: message reactions by members (gramjs, mtcute) and bots (teleg
       ['🔥', 1, undefined],
       ['👍', 1, 0],
     ]);
+    // The control API lists them too.
+    const listed = (await control(kit.sandbox, 'GET', `/sandbox/channels/${group.id}/messages`)).body as {
+      message_id: number;
+      reactions?: Record<string, number>;
+    }[];
+    expect(listed.find((m) => m.message_id === id)?.reactions).toEqual({ '🔥': 1, '👍': 1 });
     await kit.destroy(annApp);
   });
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type MessageCounters, withReactions } from '../channel-counters';
+import type { MessageCounters } from '../channel-counters';
+import { countReactions } from '../reactions';
 import { adminRightsOf, type AdminRights } from '../channel-administration';
 import {
   BasicGroupMessage,
@@ -522,8 +523,7 @@ function ownReactionsToTl(
 ): TlObject | undefined {
   const reactions = message.reactions ?? [];
   if (!reactions.length) return undefined;
-  const { reactions: counts } = withReactions({ views: 0, forwards: 0, reactions: [] }, reactions);
-  return messageReactionsToTl(counts, reactions, viewerId, true);
+  return messageReactionsToTl(countReactions(reactions), reactions, viewerId, true);
 }
 
 /**
@@ -565,7 +565,7 @@ function channelReactionsToTl(
 ): TlObject | undefined {
   const reactions = message.reactions ?? [];
   if (channel.megagroup) return ownReactionsToTl(message, viewerId);
-  const counts = (counters ?? withReactions({ views: 0, forwards: 0, reactions: [] }, reactions)).reactions;
+  const counts = counters?.reactions ?? countReactions(reactions);
   return counts.length ? messageReactionsToTl(counts, reactions, viewerId, false) : undefined;
 }
 
