@@ -64,7 +64,7 @@ describe('sandbox: message reactions by members (gramjs, mtcute) and bots (teleg
       ]);
 
       const message = (await chat.history()).find((m) => m.id === id);
-      expect(countsOf(message)).toEqual([['👍', 1, 0]]);
+      expect(countsOf(message)).toEqual([['👍', 1, 1]]);
       const recent = message?.reactions?.recentReactions ?? [];
       if (kind === 'channel') {
         // A channel's reactions are anonymous.
@@ -172,18 +172,18 @@ describe('sandbox: message reactions by members (gramjs, mtcute) and bots (teleg
 
     await annApp.invoke(new Api.messages.SendReaction({ peer, msgId: id, reaction: [emoji('🔥')] }));
     const [message] = (await annApp.getMessages(peer, { ids: [id] })) as Api.Message[];
-    expect(countsOf(message)).toEqual([['🔥', 2, 0]]);
+    expect(countsOf(message)).toEqual([['🔥', 2, 1]]);
 
     // Bob's mtcute reads both, his own marked as chosen.
     const [inMtcute] = await bobApp.getMessages(`@${username}`, [id]);
-    expect(inMtcute?.reactions?.reactions.map((r) => [r.emoji, r.count, r.order])).toEqual([['🔥', 2, 0]]);
+    expect(inMtcute?.reactions?.reactions.map((r) => [r.emoji, r.count, r.order])).toEqual([['🔥', 2, 1]]);
 
     // Ann changes her mind: one reaction each, the newest last.
     await annApp.invoke(new Api.messages.SendReaction({ peer, msgId: id, reaction: [emoji('👍')] }));
     const [changed] = (await annApp.getMessages(peer, { ids: [id] })) as Api.Message[];
     expect(countsOf(changed)).toEqual([
       ['🔥', 1, undefined],
-      ['👍', 1, 0],
+      ['👍', 1, 1],
     ]);
     // The control API lists them too.
     const listed = (await control(kit.sandbox, 'GET', `/sandbox/channels/${group.id}/messages`)).body as {
@@ -214,7 +214,7 @@ describe('sandbox: message reactions by members (gramjs, mtcute) and bots (teleg
     const [post] = (await app.getMessages(peer, { ids: [id] })) as Api.Message[];
     expect(countsOf(post)).toEqual([
       ['👍', 40, undefined],
-      ['🔥', 4, 0],
+      ['🔥', 4, 1],
     ]);
     const listed = (await control(kit.sandbox, 'GET', `/sandbox/channels/${channel.id}/messages`)).body as {
       message_id: number;
@@ -232,7 +232,7 @@ describe('sandbox: message reactions by members (gramjs, mtcute) and bots (teleg
     const [again] = (await app.getMessages(peer, { ids: [id] })) as Api.Message[];
     expect(countsOf(again)).toEqual([
       ['👍', 40, undefined],
-      ['🔥', 4, 0],
+      ['🔥', 4, 1],
     ]);
     await kit.destroy(app);
   });

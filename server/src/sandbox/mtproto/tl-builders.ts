@@ -495,7 +495,8 @@ export function messageReactionsToTl(
       const order = mine.indexOf(r.emoticon);
       return {
         _: 'reactionCount',
-        ...(order >= 0 ? { chosen: true, chosen_order: order } : {}),
+        // From 1: older TDLib versions read a `chosen_order` of 0 as not chosen.
+        ...(order >= 0 ? { chosen: true, chosen_order: order + 1 } : {}),
         reaction: { _: 'reactionEmoji', emoticon: r.emoticon },
         count: r.count,
       };

@@ -297,7 +297,7 @@ describe('world objects written in each layer', () => {
       ]);
       // The viewer's own: `chosen` before layer 145, `chosen_order` from it.
       expect(results.map((r) => (layer < 145 ? r.chosen : r.chosen_order))).toEqual(
-        layer < 145 ? [true, false] : [0, undefined],
+        layer < 145 ? [true, false] : [1, undefined],
       );
       if (layer >= 138) {
         const recent = (back.reactions as TlObject).recent_reactions as TlObject[];
