@@ -7,7 +7,7 @@ import { present } from '../helpers/present';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
 import { botChatOf, CHAT_KINDS, sandboxForSuite } from './bot-chats';
 import { mtcuteClient } from './mtcute-kit';
-import { errorOf, latestCode, newUser, signedInClient } from './mtproto-kit';
+import { errorOf, latestCode, namedUser, newUser, signedInClient } from './mtproto-kit';
 
 jest.setTimeout(60_000);
 
@@ -192,6 +192,38 @@ describe('sandbox: message reactions by members (gramjs, mtcute) and bots (teleg
     }[];
     expect(listed.find((m) => m.message_id === id)?.reactions).toEqual({ '🔥': 1, '👍': 1 });
     await kit.destroy(annApp);
+  });
+
+  it('tells the other side of a private chat between two people, and lists the reaction in the control API', async () => {
+    const { kit } = suite;
+    const ann = await namedUser(kit, 'Ann');
+    const bob = await namedUser(kit, 'Bob');
+    const id = (
+      await control(kit.sandbox, 'POST', `/sandbox/users/${ann.phone}/messages`, { from_phone: bob.phone, text: 'hi' })
+    ).body.message_id as number;
+    const annApp = await signedInClient(kit, ann);
+    const bobApp = await signedInClient(kit, bob);
+    const pushed: Api.UpdateMessageReactions[] = [];
+    bobApp.addEventHandler(
+      (u: Api.UpdateMessageReactions) => pushed.push(u),
+      new Raw({ types: [Api.UpdateMessageReactions] }),
+    );
+    await bobApp.getDialogs({ limit: 5 });
+    const bobUser = (await annApp.invoke(new Api.contacts.ResolveUsername({ username: bob.username })))
+      .users[0] as Api.User;
+    const peer = new Api.InputPeerUser({ userId: bobUser.id, accessHash: returnBigInt(bobUser.accessHash ?? 0) });
+    await annApp.invoke(new Api.messages.SendReaction({ peer, msgId: id, reaction: [emoji('😁')] }));
+
+    const told = await eventually(() => pushed.find((u) => u.msgId === id), { what: "Ann's reaction pushed to Bob" });
+    expect(Number((told.peer as Api.PeerUser).userId)).toBe(ann.id);
+    expect(countsIn(told.reactions)).toEqual([['😁', 1, undefined]]);
+    const listed = (await control(kit.sandbox, 'GET', `/sandbox/users/${bob.phone}/messages`)).body as {
+      message_id: number;
+      reactions?: Record<string, number>;
+    }[];
+    expect(listed.find((m) => m.message_id === id)?.reactions).toEqual({ '😁': 1 });
+    await kit.destroy(annApp);
+    await kit.destroy(bobApp);
   });
 
   it('adds members’ reactions to a channel post’s audience counts, in history and getMessagesReactions', async () => {
