@@ -191,3 +191,21 @@ export function splitReactions(channelId: number, messageId: number, total: numb
   for (const p of parts) if (p.count > 0) out[p.emoticon] = p.count;
   return out;
 }
+
+/**
+ * A post's counters with the reactions of members and bots (each `{emoticon}` one reaction) added to the
+ * audience's: one count per emoticon, most first (a tie keeps the audience's order, then the order of the first
+ * reaction), zero counts left out.
+ */
+export function withReactions(counters: MessageCounters, added: readonly { emoticon: string }[]): MessageCounters {
+  if (!added.length) return counters;
+  const counts = new Map(counters.reactions.map((r) => [r.emoticon, r.count]));
+  for (const { emoticon } of added) counts.set(emoticon, (counts.get(emoticon) ?? 0) + 1);
+  return {
+    ...counters,
+    reactions: [...counts]
+      .filter(([, count]) => count > 0)
+      .map(([emoticon, count]) => ({ emoticon, count }))
+      .sort((x, y) => y.count - x.count),
+  };
+}

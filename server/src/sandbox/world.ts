@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { emptyUpdateState, UpdateState } from './updates/update-log';
-import { type CounterAnchor, countersAt, type MessageCounters, reachOf } from './channel-counters';
+import { type CounterAnchor, countersAt, type MessageCounters, reachOf, withReactions } from './channel-counters';
 
 /**
  * The sandbox's one shared world: users, bots, channels, messages, login codes, faults.
@@ -180,6 +180,19 @@ export type SandboxForwardOrigin =
   /** A person whose forwards privacy forbids a link to their account: only the name they had then. */
   | { kind: 'hidden'; senderName: string; date: number };
 
+/**
+ * One reaction a user or bot put on a message (see reactions.ts): its emoji, when, and whether it was sent "big"
+ * (with the full-screen animation). A user's reactions on one message are kept in the order they were added.
+ */
+export interface SandboxReaction {
+  kind: 'user' | 'bot';
+  id: number;
+  emoticon: string;
+  /** Unix seconds, in the world's time. */
+  date: number;
+  big?: boolean;
+}
+
 export interface ChannelMessage {
   /** Per channel, from 1. */
   id: number;
@@ -216,6 +229,8 @@ export interface ChannelMessage {
   deleted?: boolean;
   /** Pinned in the channel. */
   pinned?: boolean;
+  /** Reactions of members and bots (a broadcast post's counts add the simulated audience's to them). */
+  reactions?: SandboxReaction[];
 }
 
 export interface SandboxChannel {
@@ -270,6 +285,8 @@ export interface PrivateMessage {
   noForwards?: boolean;
   /** Pinned in the chat (for both sides). */
   pinned?: boolean;
+  /** Reactions of the two sides. */
+  reactions?: SandboxReaction[];
 }
 
 /**
@@ -403,6 +420,8 @@ export interface BasicGroupMessage {
   editDate?: number;
   /** Pinned in the group. */
   pinned?: boolean;
+  /** Reactions of the group's members and bots. */
+  reactions?: SandboxReaction[];
 }
 
 /** What a basic group's message carries beyond its text. */
@@ -539,6 +558,25 @@ export enum WorldEvent {
   MessagesPinned = 'messagesPinned',
   /** Payload {@link SandboxChannel}: its title or description changed. */
   ChannelEdited = 'channelEdited',
+  /** Payload {@link MessageReactionsEvent}. */
+  MessageReactions = 'messageReactions',
+}
+
+/** A message that can carry reactions, with the chat it is in. */
+export type ReactedMessage =
+  | { kind: 'channel'; channel: SandboxChannel; message: ChannelMessage }
+  | { kind: 'group'; group: SandboxBasicGroup; message: BasicGroupMessage }
+  | { kind: 'private'; message: PrivateMessage };
+
+/** Payload of {@link WorldEvent.MessageReactions}: a user or bot changed their reactions on a message. */
+export interface MessageReactionsEvent {
+  target: ReactedMessage;
+  reactor: { kind: 'user' | 'bot'; id: number };
+  /** The reactor's emoji before and after, in the order they were added. */
+  old: string[];
+  now: string[];
+  /** Unix seconds, in the world's time. */
+  date: number;
 }
 
 export interface ChannelMessageEvent {
@@ -1076,7 +1114,8 @@ export class SandboxWorld extends EventEmitter {
   /** A broadcast post's views, forwards and reactions now (group messages carry none). */
   countersOf(channel: SandboxChannel, message: ChannelMessage): MessageCounters {
     if (channel.megagroup) return { views: 0, forwards: 0, reactions: [] };
-    return countersAt(channel.id, message.id, message, this.unixNow());
+    // The simulated audience's reactions, and on top of them those of members and bots (reactions.ts).
+    return withReactions(countersAt(channel.id, message.id, message, this.unixNow()), message.reactions ?? []);
   }
 
   /** Sets a post's current counters (each left out keeps its value); the curve goes on from them. */
@@ -1088,7 +1127,8 @@ export class SandboxWorld extends EventEmitter {
     const channel = this.requireChannel(channelId);
     if (channel.megagroup) throw new SandboxInvalidError("a supergroup's messages have no views or forwards");
     const message = this.requireMessage(channel, messageId);
-    const now = this.countersOf(channel, message);
+    // The anchor holds the audience's counts only: real reactions are added to them when read.
+    const now = countersAt(channel.id, message.id, message, this.unixNow());
     message.counters = {
       at: this.unixNow(),
       views: values.views ?? now.views,

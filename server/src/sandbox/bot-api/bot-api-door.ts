@@ -8,6 +8,7 @@ import {
   type ChannelMessage,
   type ChannelMessageEvent,
   type MemberChangedEvent,
+  type MessageReactionsEvent,
   type PrivateMessage,
   type SandboxBasicGroup,
   type SandboxBot,
@@ -30,6 +31,7 @@ import {
   privateRepliedJson,
 } from './bot-api-methods';
 import { findMethod } from './method-table';
+import { reactionUpdates } from './reactions';
 import { BotSession, type CallbackQueryRecord, type RefusalRecord, type SentRecord } from './bot-session';
 import { Params } from './params';
 import { readParams } from './request-body';
@@ -107,6 +109,7 @@ export class BotApiDoor {
   private readonly onBasicGroupCreated = (g: SandboxBasicGroup): void => this.basicGroupCreated(g);
   private readonly onBasicGroupBotLeft = (e: BasicGroupBotLeftEvent): void => this.basicGroupBotLeft(e);
   private readonly onPoll = (e: PollUpdatedEvent): void => this.pollUpdated(e);
+  private readonly onMessageReactions = (e: MessageReactionsEvent): void => this.messageReactions(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -119,6 +122,7 @@ export class BotApiDoor {
     world.on(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
     world.on(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
     world.on(WorldEvent.PollUpdated, this.onPoll);
+    world.on(WorldEvent.MessageReactions, this.onMessageReactions);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -243,6 +247,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
     this.world.off(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
     this.world.off(WorldEvent.PollUpdated, this.onPoll);
+    this.world.off(WorldEvent.MessageReactions, this.onMessageReactions);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -371,6 +376,15 @@ export class BotApiDoor {
       if (member.admin || this.hearsInGroup(bot, message.text, replied?.fromBotId)) {
         this.session(bot).enqueue('message', json);
       }
+    }
+  }
+
+  /** Reactions changed on a message: the bots that hear of it get `message_reaction` or `message_reaction_count`. */
+  private messageReactions(e: MessageReactionsEvent): void {
+    if (this.closed) return;
+    for (const { botId, type, payload } of reactionUpdates(this.world, e)) {
+      const bot = this.world.findBotById(botId);
+      if (bot) this.session(bot).enqueue(type, payload);
     }
   }
 

@@ -13,7 +13,9 @@ export type UpdateType =
   | 'my_chat_member'
   | 'chat_member'
   | 'poll'
-  | 'poll_answer';
+  | 'poll_answer'
+  | 'message_reaction'
+  | 'message_reaction_count';
 
 export interface PendingUpdate {
   updateId: number;

@@ -7,6 +7,7 @@ import { LOCATION_CONTACT_DICE_METHODS } from './locations-contacts-dice';
 import { MEDIA_GROUP_METHODS } from './media-groups';
 import { MEDIA_KIND_METHODS } from './media-kinds';
 import { POLL_METHODS } from './polls';
+import { REACTION_METHODS } from './reactions';
 
 /**
  * Every Bot API method the sandbox serves, by name. The methods live in files by subject and share the
@@ -22,6 +23,7 @@ const TABLES = [
   CHAT_ADMINISTRATION_METHODS,
   LOCATION_CONTACT_DICE_METHODS,
   POLL_METHODS,
+  REACTION_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

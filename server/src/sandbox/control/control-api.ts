@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BotApiDoor } from '../bot-api/bot-api-door';
 import { type MessageCounters, splitReactions } from '../channel-counters';
+import { countReactions } from '../reactions';
 import {
   type ChannelMember,
   type FaultSpec,
@@ -13,6 +14,7 @@ import {
   type SandboxMessageMedia,
   type SandboxChannel,
   type SandboxForwardOrigin,
+  type SandboxReaction,
   SandboxConflictError,
   SandboxInvalidError,
   SandboxNotFoundError,
@@ -120,6 +122,12 @@ function countersJson(c: MessageCounters): Body {
     forwards: c.forwards,
     reactions: Object.fromEntries(c.reactions.map((r) => [r.emoticon, r.count])),
   };
+}
+
+/** The reactions of members and bots on a message that has no audience (a private, group or supergroup message). */
+function ownReactionsJson(m: { reactions?: SandboxReaction[] }): Body {
+  const counts = countReactions(m.reactions ?? []);
+  return counts.length ? { reactions: Object.fromEntries(counts.map((r) => [r.emoticon, r.count])) } : {};
 }
 
 function phoneParam(raw: string, name = 'phone'): string {
@@ -444,6 +452,7 @@ export class ControlApi {
           ...(m.media ? { media: mediaInfoJson(m.media) } : {}),
           ...sharingInfoJson(m),
           ...(m.editDate ? { edit_date: m.editDate } : {}),
+          ...ownReactionsJson(m),
         })),
       };
     });
@@ -694,7 +703,7 @@ export class ControlApi {
           message_id: m.id,
           date: m.date,
           text: m.text,
-          ...(channel.megagroup ? { views: 0 } : countersJson(w.countersOf(channel, m))),
+          ...(channel.megagroup ? { views: 0, ...ownReactionsJson(m) } : countersJson(w.countersOf(channel, m))),
           ...(m.editDate ? { edit_date: m.editDate } : {}),
           ...(m.viaBotId ? { via_bot_id: m.viaBotId } : {}),
           ...(m.fromUserId ? { from_user_id: m.fromUserId } : {}),

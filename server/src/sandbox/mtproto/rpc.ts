@@ -10,6 +10,7 @@ import {
   type SandboxEntity,
   type SandboxForwardOrigin,
   type SandboxMessageMedia,
+  type ReactedMessage,
   SandboxInvalidError,
   SandboxNotFoundError,
   SandboxUser,
@@ -21,6 +22,7 @@ import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '
 import { activeBan } from '../channel-administration';
 import { castVote, isPoll, type PollChat, PollError, pollSentAgain } from '../polls';
 import { pollFromInputMedia, updateMessagePollToTl } from './poll-tl';
+import { reactionCounts, ReactionRefusedError, setReactions } from '../reactions';
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
@@ -43,7 +45,7 @@ import {
   peerChat,
   peerUser,
   privateMessageToTl,
-  reactionsToTl,
+  reactionsUpdateToTl,
   SANDBOX_DC_ID,
   unixNow,
   userToTl,
@@ -180,6 +182,22 @@ const obj = (v: unknown, what: string): TlObject => {
   return v;
 };
 
+/**
+ * The emoji of a `messages.sendReaction`: `reactionEmoji`s (`reactionEmpty` and an absent field are none), or a
+ * plain emoji string in layers before 145 (empty: none). A custom emoji or paid reaction is one the sandbox's
+ * accounts cannot send (no Premium, no Stars): REACTION_INVALID, as for a non-Premium account on Telegram.
+ */
+function reactionsFromTl(raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
+  if (typeof raw === 'string') return raw === '' ? [] : [raw];
+  if (!Array.isArray(raw)) throw new RpcError(400, 'REACTION_INVALID');
+  return raw.flatMap((r): string[] => {
+    if (isTlObject(r) && r._ === 'reactionEmpty') return [];
+    if (isTlObject(r) && r._ === 'reactionEmoji' && typeof r.emoticon === 'string') return [r.emoticon];
+    throw new RpcError(400, 'REACTION_INVALID');
+  });
+}
+
 /** The MTProto door's API methods, answered from the shared world. */
 export class RpcService {
   /** The auth key whose request is being answered, so pushes caused by it skip its own sessions. */
@@ -261,6 +279,7 @@ export class RpcService {
     h('messages.readHistory', (k, r) => this.readHistory(k, r));
     h('messages.getMessagesViews', (k, r) => this.getMessagesViews(k, r));
     h('messages.getMessagesReactions', (k, r) => this.getMessagesReactions(k, r));
+    h('messages.sendReaction', (k, r) => this.sendReaction(k, r));
     h('channels.deleteMessages', (k, r) => this.deleteChannelMessages(k, r));
     h('channels.getChannels', (k, r) => this.getChannels(k, r));
     h('messages.getChats', (k, r) => this.getChats(k, r));
@@ -646,7 +665,7 @@ export class RpcService {
           notify_settings: emptyNotifySettings(),
           pts: channel.pts,
         },
-        message: top ? channelMessageToTl(channel, top, this.world.countersOf(channel, top)) : undefined,
+        message: top ? channelMessageToTl(channel, top, this.world.countersOf(channel, top), me.id) : undefined,
         date: top?.date ?? Math.floor(channel.createdAt.getTime() / 1000),
       });
     }
@@ -748,7 +767,7 @@ export class RpcService {
         _: 'messages.channelMessages',
         pts: channel.pts,
         count: visible.length,
-        messages: messages.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
+        messages: messages.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m), me.id)),
         topics: [],
         chats: [channelToTl(channel, me.id), ...this.originChats(messages, me, [channel.id])],
         users: this.usersToTl(messages.flatMap(channelMessageUserIds), me.id),
@@ -978,7 +997,7 @@ export class RpcService {
         if (!channel || !message) throw duplicate();
         update = {
           _: 'updateNewChannelMessage',
-          message: channelMessageToTl(channel, message, this.world.countersOf(channel, message)),
+          message: channelMessageToTl(channel, message, this.world.countersOf(channel, message), me.id),
           pts: pts ?? channel.pts,
           pts_count: ptsCount,
         };
@@ -1205,30 +1224,76 @@ export class RpcService {
     };
   }
 
-  /** The reactions of each post asked for, as `updateMessageReactions` (what Telegram answers). */
+  /** The reactions of each message asked for, as `updateMessageReactions` (what Telegram answers). */
   private getMessagesReactions(key: AuthKeyRecord, req: TlObject): TlObject {
     const me = this.requireUser(key);
     const ids = this.counterIds(req);
-    const channel = this.counterPeer(req, me);
-    const updates = channel
-      ? ids.flatMap((id) => {
-          const message = channel.messages.find((m) => m.id === id && !m.deleted);
-          if (!message) return [];
-          const reactions = reactionsToTl(this.world.countersOf(channel, message)) ?? {
-            _: 'messageReactions',
-            results: [],
-          };
-          return [{ _: 'updateMessageReactions', peer: peerChannel(channel.id), msg_id: id, reactions }];
-        })
-      : [];
+    const found = ids.flatMap((id) => this.reactedMessage(me, req.peer, id) ?? []);
+    return this.reactionUpdates(me, found);
+  }
+
+  /**
+   * The user sets their reactions on a message (`reaction`: a list of `reactionEmoji`, empty or absent to take
+   * theirs back; a plain emoji string before layer 145), refused as Telegram refuses: a message not in the chat
+   * MSG_ID_INVALID, an emoji outside the standard set (custom emoji and paid stars too: the sandbox has no Premium)
+   * REACTION_INVALID, more than one REACTIONS_TOO_MANY. `big` is kept; `add_to_recent` changes nothing here.
+   */
+  private sendReaction(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const id = num(req.msg_id);
+    const target = Number.isInteger(id) && id > 0 ? this.reactedMessage(me, req.peer, id) : undefined;
+    if (!target) throw new RpcError(400, 'MSG_ID_INVALID');
+    try {
+      setReactions(this.world, target, { kind: 'user', id: me.id }, reactionsFromTl(req.reaction), req.big === true);
+    } catch (e) {
+      if (e instanceof ReactionRefusedError) throw new RpcError(400, e.code);
+      throw e;
+    }
+    return this.reactionUpdates(me, [target]);
+  }
+
+  /** `updates` telling the user the reactions of messages now, with the chats and the people they name. */
+  private reactionUpdates(me: SandboxUser, targets: ReactedMessage[]): TlObject {
+    const chats = new Map<string, TlObject>();
+    const userIds: number[] = [];
+    for (const t of targets) {
+      if (t.kind === 'channel') chats.set(`channel:${t.channel.id}`, channelToTl(t.channel, me.id));
+      else if (t.kind === 'group') chats.set(`group:${t.group.id}`, basicGroupToTl(t.group, me.id));
+      else userIds.push(t.message.fromId, t.message.toId);
+      if (t.kind !== 'channel' || t.channel.megagroup) userIds.push(...(t.message.reactions ?? []).map((r) => r.id));
+    }
     return {
       _: 'updates',
-      updates,
-      users: [],
-      chats: channel ? [channelToTl(channel, me.id)] : [],
+      updates: targets.map((t) => reactionsUpdateToTl(t, reactionCounts(this.world, t), me.id)),
+      users: this.usersToTl(userIds, me.id),
+      chats: [...chats.values()],
       date: unixNow(),
       seq: 0,
     };
+  }
+
+  /**
+   * The message of that id in a chat the user reads (a channel or supergroup they are in or that is public, a basic
+   * group of theirs, their private chat with a peer); undefined when the chat has no such message.
+   */
+  private reactedMessage(me: SandboxUser, input: unknown, id: number): ReactedMessage | undefined {
+    const peer = obj(input, 'PEER_ID');
+    if (peer._ === 'inputPeerChannel') {
+      const channel = this.readableChannel(peer, me);
+      const message = channel.messages.find((m) => m.id === id && !m.deleted);
+      return message && { kind: 'channel', channel, message };
+    }
+    if (peer._ === 'inputPeerChat') {
+      const group = this.memberGroup(me, peer);
+      const message = group.messages.find((m) => m.id === id);
+      return message && { kind: 'group', group, message };
+    }
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
+    const message = this.world
+      .privateMessagesOf('user', me.id)
+      .find((m) => m.id === id && (m.fromKind === 'user' && m.fromId === me.id ? m.toId : m.fromId) === otherId);
+    return message && { kind: 'private', message };
   }
 
   private getChannelMessages(key: AuthKeyRecord, req: TlObject): TlObject {
@@ -1239,7 +1304,7 @@ export class RpcService {
       const id = isTlObject(input) && input._ === 'inputMessageID' ? num(input.id) : 0;
       const found = channel.messages.find((m) => m.id === id && !m.deleted);
       return found
-        ? channelMessageToTl(channel, found, this.world.countersOf(channel, found))
+        ? channelMessageToTl(channel, found, this.world.countersOf(channel, found), me.id)
         : { _: 'messageEmpty', id };
     });
     const found = wanted.length ? channel.messages.filter((m) => messages.some((t) => t.id === m.id)) : [];
@@ -1610,7 +1675,7 @@ export class RpcService {
       const edited = this.world.editChannelMessage(channel.id, id, text);
       const update = {
         _: 'updateEditChannelMessage',
-        message: channelMessageToTl(channel, edited, this.world.countersOf(channel, edited)),
+        message: channelMessageToTl(channel, edited, this.world.countersOf(channel, edited), me.id),
         pts: channel.pts,
         pts_count: 1,
       };

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { MessageCounters } from '../channel-counters';
+import { countReactions } from '../reactions';
 import { adminRightsOf, type AdminRights } from '../channel-administration';
 import {
   BasicGroupMessage,
   ChannelMessage,
   PrivateMessage,
+  type ReactedMessage,
   SandboxBasicGroup,
   SandboxBot,
   SandboxChannel,
@@ -13,6 +15,7 @@ import {
   SandboxForwardOrigin,
   SandboxMessageMedia,
   SandboxPlainMedia,
+  type SandboxReaction,
   SandboxUser,
   isFileMedia,
   subscriberCount,
@@ -347,6 +350,7 @@ export function basicGroupMessageToTl(
     from_id: authorId === undefined ? undefined : peerUser(authorId),
     peer_id: peerChat(group.id),
     ...messageContentToTl(message, viewerId),
+    reactions: ownReactionsToTl(message, viewerId),
   };
 }
 
@@ -472,28 +476,71 @@ export function mediaToTl(media: SandboxMessageMedia, date: number, viewerId?: n
   };
 }
 
-/** A post's reactions (`messageReactions`, in layers that have them); undefined when it has none. */
-export function reactionsToTl(counters: MessageCounters): TlObject | undefined {
-  if (!counters.reactions.length) return undefined;
+/** How many of a message's newest reactions are named one by one (`recent_reactions`): the sandbox's reading. */
+const RECENT_REACTIONS = 3;
+
+/**
+ * A message's reactions (`messageReactions`) as `viewerId` sees them: the count of each emoji, most first, those the
+ * viewer chose with their `chosen_order` (`chosen` in layers before 145), and, where the chat shows who reacted
+ * (`showReactors`), the newest reactions one by one with the viewer's own marked `my`. Layers 137-144 name a
+ * reaction by its emoji string; the codec writes `reactionEmoji` as that there.
+ */
+export function messageReactionsToTl(
+  counts: readonly { emoticon: string; count: number }[],
+  reactions: readonly SandboxReaction[],
+  viewerId: number | undefined,
+  showReactors: boolean,
+): TlObject {
+  const mine = reactions.filter((r) => r.kind === 'user' && r.id === viewerId).map((r) => r.emoticon);
   return {
     _: 'messageReactions',
-    // Layers 137-144 name the reaction by its emoji string; the codec writes `reactionEmoji` as that there.
-    results: counters.reactions.map((r) => ({
-      _: 'reactionCount',
-      reaction: { _: 'reactionEmoji', emoticon: r.emoticon },
-      count: r.count,
-    })),
+    can_see_list: showReactors || undefined,
+    results: counts.map((r) => {
+      const order = mine.indexOf(r.emoticon);
+      return {
+        _: 'reactionCount',
+        // From 1: older TDLib versions read a `chosen_order` of 0 as not chosen.
+        ...(order >= 0 ? { chosen: true, chosen_order: order + 1 } : {}),
+        reaction: { _: 'reactionEmoji', emoticon: r.emoticon },
+        count: r.count,
+      };
+    }),
+    recent_reactions: showReactors
+      ? [...reactions]
+          .reverse()
+          .slice(0, RECENT_REACTIONS)
+          .map((r) => ({
+            _: 'messagePeerReaction',
+            big: r.big,
+            my: (r.kind === 'user' && r.id === viewerId) || undefined,
+            peer_id: peerUser(r.id),
+            date: r.date,
+            reaction: { _: 'reactionEmoji', emoticon: r.emoticon },
+          }))
+      : undefined,
   };
+}
+
+/** The reactions of a message of a group or private chat, where each has a face; undefined when it has none. */
+function ownReactionsToTl(
+  message: { reactions?: SandboxReaction[] },
+  viewerId: number | undefined,
+): TlObject | undefined {
+  const reactions = message.reactions ?? [];
+  if (!reactions.length) return undefined;
+  return messageReactionsToTl(countReactions(reactions), reactions, viewerId, true);
 }
 
 /**
  * A channel message as clients see it. `counters`: a broadcast post's views, forwards and reactions now (the
- * world's `countersOf`); without them the post shows the counters it was posted with.
+ * world's `countersOf`, real reactions included); without them the post shows the counters it was posted with and
+ * its real reactions. `viewerId`: the user it is written for, whose own reactions are marked chosen.
  */
 export function channelMessageToTl(
   channel: SandboxChannel,
   message: ChannelMessage,
   counters?: MessageCounters,
+  viewerId?: number,
 ): TlObject {
   if (message.deleted) return { _: 'messageEmpty', id: message.id, peer_id: peerChannel(channel.id) };
   const broadcast = !channel.megagroup;
@@ -508,10 +555,23 @@ export function channelMessageToTl(
     // views and forwards share one flag: both are present on broadcast posts.
     views: broadcast ? (counters?.views ?? message.views) : undefined,
     forwards: broadcast ? (counters?.forwards ?? message.forwards) : undefined,
-    reactions: broadcast && counters ? reactionsToTl(counters) : undefined,
+    reactions: channelReactionsToTl(channel, message, counters, viewerId),
     replies:
       message.replies > 0 ? { _: 'messageReplies', replies: message.replies, replies_pts: channel.pts } : undefined,
   };
+}
+
+/** A channel message's reactions: a broadcast post's counts (audience and real) without faces, a supergroup's own. */
+function channelReactionsToTl(
+  channel: SandboxChannel,
+  message: ChannelMessage,
+  counters: MessageCounters | undefined,
+  viewerId: number | undefined,
+): TlObject | undefined {
+  const reactions = message.reactions ?? [];
+  if (channel.megagroup) return ownReactionsToTl(message, viewerId);
+  const counts = counters?.reactions ?? countReactions(reactions);
+  return counts.length ? messageReactionsToTl(counts, reactions, viewerId, false) : undefined;
 }
 
 /** A private message as seen by one user (`viewerId`), who is its sender or recipient. */
@@ -525,6 +585,7 @@ export function privateMessageToTl(message: PrivateMessage, viewerId: number): T
     from_id: peerUser(message.fromId),
     peer_id: peerUser(otherId),
     ...messageContentToTl(message, viewerId),
+    reactions: ownReactionsToTl(message, viewerId),
   };
 }
 
@@ -570,5 +631,31 @@ export function configToTl(host: string, port: number): TlObject {
     caption_length_max: 1024,
     message_length_max: 4096,
     webfile_dc_id: SANDBOX_DC_ID,
+  };
+}
+
+/** Where a message with reactions is, as `viewerId` names the chat. */
+function reactedPeerToTl(target: ReactedMessage, viewerId: number): TlObject {
+  if (target.kind === 'channel') return peerChannel(target.channel.id);
+  if (target.kind === 'group') return peerChat(target.group.id);
+  const { message } = target;
+  return peerUser(message.fromKind === 'user' && message.fromId === viewerId ? message.toId : message.fromId);
+}
+
+/**
+ * `updateMessageReactions`: a message's reactions now, as `viewerId` sees them (`counts` from reactions.ts's
+ * `reactionCounts`; none left is an empty `messageReactions`).
+ */
+export function reactionsUpdateToTl(
+  target: ReactedMessage,
+  counts: readonly { emoticon: string; count: number }[],
+  viewerId: number,
+): TlObject {
+  const showReactors = target.kind !== 'channel' || target.channel.megagroup;
+  return {
+    _: 'updateMessageReactions',
+    peer: reactedPeerToTl(target, viewerId),
+    msg_id: target.message.id,
+    reactions: messageReactionsToTl(counts, target.message.reactions ?? [], viewerId, showReactors),
   };
 }

@@ -1,8 +1,17 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import { newPoll, newPollId, type PollChat } from '../polls';
 import { SandboxWorld } from '../world';
+import { setReactions } from '../reactions';
 import { updateMessagePollToTl } from './poll-tl';
-import { botToTl, channelMessageToTl, channelToTl, configToTl, privateMessageToTl, userToTl } from './tl-builders';
+import {
+  botToTl,
+  channelMessageToTl,
+  channelToTl,
+  configToTl,
+  privateMessageToTl,
+  reactionsUpdateToTl,
+  userToTl,
+} from './tl-builders';
 import { GZIP_PACKED_ID, MAX_INFLATED_BYTES, TlCodec, TlObject, TlUnknownConstructorError, TlWriter } from './tl-codec';
 import { loadLayerSchema, LOWEST_LAYER, namedLayer, newestLayer, publishedLayers, resolveLayer } from './tl-schema';
 
@@ -336,6 +345,72 @@ describe('world objects written in each layer', () => {
       [false, false, 1],
     ]);
   });
+
+  const reacted = w.sendPrivateMessage({
+    fromKind: 'user',
+    fromId: owner.id,
+    toKind: 'user',
+    toId: friend.id,
+    text: 'ok?',
+  });
+  setReactions(w, { kind: 'private', message: reacted }, { kind: 'user', id: friend.id }, ['👍'], true);
+  setReactions(w, { kind: 'private', message: reacted }, { kind: 'user', id: owner.id }, ['🔥']);
+  const reactedPost = w.postToChannel(channel.id, { text: 'vote' });
+  setReactions(w, { kind: 'channel', channel, message: reactedPost }, { kind: 'user', id: owner.id }, ['🎉']);
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    "layer %i writes a message's reactions, the viewer's own chosen, and updateMessageReactions, that read back",
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const back = codec.decode(codec.encodeAs('Message', privateMessageToTl(reacted, friend.id)));
+      const post = codec.decode(
+        codec.encodeAs(
+          'Message',
+          channelMessageToTl(channel, reactedPost, w.countersOf(channel, reactedPost), owner.id),
+        ),
+      );
+      const update = codec.decode(
+        codec.encodeAs(
+          'Update',
+          reactionsUpdateToTl({ kind: 'private', message: reacted }, [{ emoticon: '🔥', count: 1 }], owner.id),
+        ),
+      );
+      // Reactions came with layer 137.
+      if (layer < 137) {
+        expect(back.reactions).toBeUndefined();
+        expect(update._).not.toBe('updateMessageReactions');
+        return;
+      }
+      const emoji = (r: unknown): unknown => (layer < 145 ? r : (r as TlObject).emoticon);
+      const results = (back.reactions as TlObject).results as TlObject[];
+      expect(results.map((r) => [emoji(r.reaction), r.count])).toEqual([
+        ['👍', 1],
+        ['🔥', 1],
+      ]);
+      // The viewer's own: `chosen` before layer 145, `chosen_order` from it.
+      expect(results.map((r) => (layer < 145 ? r.chosen : r.chosen_order))).toEqual(
+        layer < 145 ? [true, false] : [1, undefined],
+      );
+      if (layer >= 138) {
+        const recent = (back.reactions as TlObject).recent_reactions as TlObject[];
+        expect(recent.map((r) => [emoji(r.reaction), (r.peer_id as TlObject).user_id])).toEqual([
+          ['🔥', BigInt(owner.id)],
+          ['👍', BigInt(friend.id)],
+        ]);
+        expect(recent[1]?.big).toBe(true);
+        if (layer >= 160) expect(recent[1]?.my).toBe(true);
+        if (layer >= 158) expect(recent[0]?.date).toBe(reacted.date);
+      }
+      const postResults = (post.reactions as TlObject).results as TlObject[];
+      expect(postResults.map((r) => [emoji(r.reaction), r.count])).toEqual([['🎉', 1]]);
+      expect((post.reactions as TlObject).recent_reactions).toBeUndefined();
+      expect(update).toMatchObject({
+        _: 'updateMessageReactions',
+        msg_id: reacted.id,
+        peer: { user_id: BigInt(friend.id) },
+      });
+    },
+  );
 
   it('leaves out fields a layer lacks and defaults the ones it requires', () => {
     const old = new TlCodec(loadLayerSchema(144));

@@ -17,6 +17,7 @@ import {
 } from '../world';
 import { activeBan, adminRightsOf, banMember, setChannelInfo } from '../channel-administration';
 import { castVote, closePoll, newPoll } from '../polls';
+import { reactionsBy, setReactions } from '../reactions';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -366,6 +367,41 @@ describe('world snapshot', () => {
       editDate: expect.any(Number),
       entities: [{ type: 'bold', offset: 0, length: 3 }],
     });
+  });
+
+  it('keeps reactions on channel posts, group messages and private messages, as members then read them', () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111')!;
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const channel = world.findChannel('@shopnews')!;
+    const group = world.createBasicGroup({ title: 'Club', ownerPhone: ann.phone, userPhones: [bob.phone] });
+    const said = world.sendBasicGroupMessage(group.id, ann.id, 'tea?');
+    const [start] = world.privateMessagesOf('bot', bot.id);
+    const post = channel.messages[0]!;
+    setReactions(world, { kind: 'channel', channel, message: post }, { kind: 'user', id: bob.id }, ['🔥'], true);
+    setReactions(world, { kind: 'group', group, message: said }, { kind: 'user', id: bob.id }, ['👍']);
+    setReactions(world, { kind: 'private', message: start! }, { kind: 'bot', id: bot.id }, ['❤']);
+    const before = world.countersOf(channel, post).reactions;
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+
+    const channelBack = restored.findChannel('@shopnews')!;
+    const postBack = channelBack.messages[0]!;
+    expect(postBack.reactions).toEqual([
+      { kind: 'user', id: bob.id, emoticon: '🔥', date: expect.any(Number), big: true },
+    ]);
+    expect(restored.countersOf(channelBack, postBack).reactions).toEqual(before);
+    const groupBack = restored.findBasicGroup(group.id)!;
+    expect(
+      reactionsBy(
+        groupBack.messages.find((m) => m.id === said.id)!,
+        'user',
+        bob.id,
+      ),
+    ).toEqual(['👍']);
+    expect(reactionsBy(restored.findPrivateMessage(start!.id)!, 'bot', bot.id)).toEqual(['❤']);
   });
 
   it("keeps an album's grouping in channels, basic groups and private chats", () => {

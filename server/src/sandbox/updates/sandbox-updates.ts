@@ -5,6 +5,7 @@ import {
   ChannelMessageEvent,
   ContactAddedEvent,
   MemberChangedEvent,
+  type MessageReactionsEvent,
   MessagesPinnedEvent,
   PrivateMessage,
   PrivateHistoryReadEvent,
@@ -33,12 +34,14 @@ import {
   entitiesToTl,
   fwdHeaderToTl,
   privateMessageToTl,
+  reactionsUpdateToTl,
   unixNow,
   userToTl,
 } from '../mtproto/tl-builders';
 import type { TlObject } from '../mtproto/tl-codec';
 import { updateMessagePollToTl } from '../mtproto/poll-tl';
 import { pollAudience, type PollUpdatedEvent } from '../polls';
+import { reactionAudience, reactionCounts } from '../reactions';
 import { present } from '../../common/present';
 import {
   ChannelUpdate,
@@ -128,6 +131,7 @@ export class SandboxUpdates {
     this.listen(WorldEvent.BasicGroupMessageEdited, (e: BasicGroupMessageEvent) => this.onBasicGroupMessage(e, true));
     this.listen(WorldEvent.MessagesPinned, (e: MessagesPinnedEvent) => this.onPinned(e));
     this.listen(WorldEvent.PollUpdated, (e: PollUpdatedEvent) => this.onPoll(e));
+    this.listen(WorldEvent.MessageReactions, (e: MessageReactionsEvent) => this.onReactions(e));
   }
 
   close(): void {
@@ -300,7 +304,7 @@ export class SandboxUpdates {
       final,
       pts: final ? channel.pts : present(last, 'the last update of a partial difference').pts,
       timeout: final ? CHANNEL_POLL_TIMEOUT : undefined,
-      new_messages: newMessages.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
+      new_messages: newMessages.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m), userId)),
       other_updates: otherUpdates,
       chats: [channelToTl(channel, userId), ...this.originChats(newMessages, userId, [channel.id])],
       users: this.usersTl(newMessages.flatMap(channelMessageUserIds), userId),
@@ -414,6 +418,30 @@ export class SandboxUpdates {
       this.push(userId, () =>
         this.shortTl(updateMessagePollToTl(chat, userId, unixNow(), entitiesToTl(poll.explanationEntities)), unixNow()),
       );
+    }
+  }
+
+  /**
+   * Reactions changed on a message: each user of its chat is told with `updateMessageReactions`, which Telegram sends
+   * outside any pts box (a difference carries the messages with their reactions as they are then).
+   */
+  private onReactions({ target, date }: MessageReactionsEvent): void {
+    const counts = reactionCounts(this.world, target);
+    const chatTl = (viewerId: number): TlObject[] => {
+      if (target.kind === 'channel') return [channelToTl(target.channel, viewerId)];
+      return target.kind === 'group' ? [basicGroupToTl(target.group, viewerId)] : [];
+    };
+    const named = target.kind === 'channel' && !target.channel.megagroup ? [] : (target.message.reactions ?? []);
+    const peers = target.kind === 'private' ? [target.message.fromId, target.message.toId] : [];
+    for (const userId of reactionAudience(target)) {
+      this.push(userId, () => ({
+        _: 'updates',
+        updates: [reactionsUpdateToTl(target, counts, userId)],
+        users: this.usersTl([...peers, ...named.map((r) => r.id)], userId),
+        chats: chatTl(userId),
+        date,
+        seq: 0,
+      }));
     }
   }
 
@@ -668,7 +696,7 @@ export class SandboxUpdates {
         notify_settings: emptyNotifySettings(),
         pts: channel.pts,
       },
-      messages: latest.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m))),
+      messages: latest.map((m) => channelMessageToTl(channel, m, this.world.countersOf(channel, m), userId)),
       chats: [channelToTl(channel, userId)],
       users: this.usersTl(latest.flatMap(channelMessageUserIds), userId),
     };
