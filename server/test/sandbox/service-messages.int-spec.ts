@@ -192,13 +192,9 @@ describe('sandbox service messages (real telegraf, gramjs)', () => {
     const created = made.chats[0] as Api.Channel;
     const input = new Api.InputChannel({ channelId: created.id, accessHash: created.accessHash! });
     const bot = await newBot(suite.kit.sandbox);
-    const botUser = (await app.invoke(
-      new Api.contacts.ResolveUsername({ username: bot.username }),
-    )) as Api.contacts.ResolvedPeer;
-    const botInput = new Api.InputUser({
-      userId: botUser.users[0]!.id,
-      accessHash: (botUser.users[0] as Api.User).accessHash!,
-    });
+    const resolved = await app.invoke(new Api.contacts.ResolveUsername({ username: bot.username }));
+    const botUser = resolved.users[0] as Api.User;
+    const botInput = new Api.InputUser({ userId: botUser.id, accessHash: botUser.accessHash! });
     await app.invoke(new Api.channels.InviteToChannel({ channel: input, users: [botInput] }));
 
     const peer = new Api.InputPeerChannel({ channelId: created.id, accessHash: created.accessHash! });
