@@ -183,6 +183,48 @@ describe('sandbox service messages (real telegraf, gramjs)', () => {
     expect(updates.filter((u: any) => u.channel_post || u.message)).toHaveLength(1);
   });
 
+  it("writes the owner's new title and pin made in the app (channels.editTitle, messages.updatePinnedMessage)", async () => {
+    const chat = await chatWithBots(true);
+    const posted = await control(suite.kit.sandbox, 'POST', `/sandbox/channels/${chat.channel.channel_id}/messages`, {
+      text: 'Rules',
+      from_phone: chat.owner.phone,
+    });
+    const renamed = (await chat.ownerApp.invoke(
+      new Api.channels.EditTitle({ channel: chat.input, title: 'Climbers' }),
+    )) as Api.Updates;
+    expect(renamed.updates.map((u) => u.className)).toEqual(['UpdateChannel', 'UpdateNewChannelMessage']);
+    expect(
+      await errorOf(chat.ownerApp.invoke(new Api.channels.EditTitle({ channel: chat.input, title: 'Climbers' }))),
+    ).toBe('CHAT_NOT_MODIFIED');
+    const pinnedAnswer = (await chat.ownerApp.invoke(
+      new Api.messages.UpdatePinnedMessage({ peer: chat.peer, id: posted.body.message_id }),
+    )) as Api.Updates;
+    expect(pinnedAnswer.updates.map((u) => u.className)).toEqual([
+      'UpdatePinnedChannelMessages',
+      'UpdateChannel',
+      'UpdateNewChannelMessage',
+    ]);
+
+    const [title] = await heard(chat.plain.token, 1, (m) => m.new_chat_title);
+    expect(title).toMatchObject({ from: { id: chat.owner.id }, new_chat_title: 'Climbers' });
+    const [pin] = await heard(chat.plain.token, 1, (m) => m.pinned_message);
+    expect(pin.pinned_message).toMatchObject({ message_id: posted.body.message_id, text: 'Rules' });
+
+    const member = await newUser(suite.kit, { firstName: 'Nia' });
+    const memberApp = await signedInClient(suite.kit, member);
+    expect(
+      await errorOf(
+        memberApp.invoke(new Api.messages.UpdatePinnedMessage({ peer: chat.peer, id: posted.body.message_id })),
+      ),
+    ).toBe('CHAT_ADMIN_REQUIRED');
+    // Unpinning writes nothing.
+    await chat.ownerApp.invoke(
+      new Api.messages.UpdatePinnedMessage({ peer: chat.peer, id: posted.body.message_id, unpin: true }),
+    );
+    const kinds = services(await history(chat.ownerApp, chat.peer)).map((m) => m.action.className);
+    expect(kinds).toEqual(['MessageActionPinMessage', 'MessageActionChatEditTitle']);
+  });
+
   it('writes the creation of a supergroup made in the app, and its first members added', async () => {
     const owner = await newUser(suite.kit, { firstName: 'Ugo' });
     const app = await signedInClient(suite.kit, owner);

@@ -19,8 +19,15 @@ import {
   subscriberCount,
 } from '../world';
 import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
-import { activeBan } from '../channel-administration';
-import { writeAdded, writeJoined, writeLeft, writeServiceMessage } from '../service-messages';
+import { activeBan, adminRightsOf, setChannelInfo } from '../channel-administration';
+import {
+  writeAdded,
+  writeJoined,
+  writeLeft,
+  writePinned,
+  writeServiceMessage,
+  writeTitleChanged,
+} from '../service-messages';
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
@@ -270,6 +277,8 @@ export class RpcService {
     h('channels.inviteToChannel', (k, r) => this.inviteToChannel(k, r));
     h('channels.editAdmin', (k, r) => this.editAdmin(k, r));
     h('messages.toggleNoForwards', (k, r) => this.toggleNoForwards(k, r));
+    h('channels.editTitle', (k, r) => this.editChannelTitle(k, r));
+    h('messages.updatePinnedMessage', (k, r) => this.updatePinnedMessage(k, r));
   }
 
   /**
@@ -1338,6 +1347,61 @@ export class RpcService {
       },
     );
     return this.channelUpdates(channel, me, [], this.written(channel, created));
+  }
+
+  /** channels.editTitle: an administrator who may change the chat's info renames it, and the chat says so. */
+  private editChannelTitle(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    if (!adminRightsOf(channel.members.get(`user:${me.id}`)).can_change_info) {
+      throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+    }
+    // Telegram keeps 128 characters of a title.
+    const title = [...str(req.title).trim()].slice(0, 128).join('');
+    if (!title) throw new RpcError(400, 'CHAT_TITLE_EMPTY');
+    if (title === channel.title) throw new RpcError(400, 'CHAT_NOT_MODIFIED');
+    setChannelInfo(this.world, channel.id, { title });
+    const service = writeTitleChanged(this.world, { kind: 'channel', channel }, { kind: 'user', id: me.id }, title);
+    return this.channelUpdates(channel, me, [], this.written(channel, service));
+  }
+
+  /**
+   * messages.updatePinnedMessage in a channel or supergroup: an administrator who may pin (in a channel, one who may
+   * edit messages) pins or (`unpin`) unpins one message; a pin writes "… pinned a message". The sandbox answers it for
+   * channels and supergroups only (`silent` and `pm_oneside` change nothing there).
+   */
+  private updatePinnedMessage(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const peer = obj(req.peer, 'PEER_ID');
+    if (peer._ !== 'inputPeerChannel') throw new RpcError(400, 'METHOD_NOT_SUPPORTED');
+    const channel = this.resolveChannel(peer);
+    const rights = adminRightsOf(channel.members.get(`user:${me.id}`));
+    if (!(channel.megagroup ? rights.can_pin_messages : rights.can_edit_messages)) {
+      throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+    }
+    const id = num(req.id);
+    if (!channel.messages.some((m) => m.id === id && !m.deleted && !m.service)) {
+      throw new RpcError(400, 'MESSAGE_ID_INVALID');
+    }
+    const pin = req.unpin !== true;
+    const updates: TlObject[] = [];
+    const changed = this.world.pinMessages({ kind: 'channel', channel }, [id], pin).length > 0;
+    if (changed) {
+      updates.push({
+        _: 'updatePinnedChannelMessages',
+        pinned: pin,
+        channel_id: BigInt(channel.id),
+        messages: [id],
+        pts: channel.pts,
+        pts_count: 1,
+      });
+    }
+    const service =
+      pin && changed
+        ? writePinned(this.world, { kind: 'channel', channel }, { kind: 'user', id: me.id }, id)
+        : undefined;
+    const answer = this.channelUpdates(channel, me, [], this.written(channel, service));
+    return { ...answer, updates: [...updates, ...(answer.updates as TlObject[])] };
   }
 
   private requireAdmin(channel: SandboxChannel, me: SandboxUser): void {
