@@ -3,7 +3,8 @@ import { Raw } from 'telegram/events';
 import { eventually } from '../helpers/eventually';
 import { sandboxForSuite } from './bot-chats';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
-import { channelPeer, errorOf, newUser, signedInClient } from './mtproto-kit';
+import { mtcuteClient } from './mtcute-kit';
+import { channelPeer, errorOf, latestCode, newUser, signedInClient } from './mtproto-kit';
 
 /** Service messages ("Ann joined the group", "Bob pinned a message") through both doors. */
 describe('sandbox service messages (real telegraf, gramjs)', () => {
@@ -251,5 +252,31 @@ describe('sandbox service messages (real telegraf, gramjs)', () => {
       new_chat_member: { id: bot.id, is_bot: true },
       new_chat_members: [{ id: bot.id, is_bot: true }],
     });
+  });
+
+  it("shows mtcute (layer 227) a member's own join of a public supergroup in its history", async () => {
+    const username = `svc_club_${Date.now() % 100000}`;
+    const chat = await chatWithBots(true, username);
+    const member = await newUser(suite.kit, { firstName: 'Kai' });
+    const app = mtcuteClient(suite.kit.sandbox);
+    try {
+      const sent = await app.sendCode({ phone: member.phone });
+      if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
+      await app.signIn({
+        phone: member.phone,
+        phoneCodeHash: sent.phoneCodeHash,
+        phoneCode: await latestCode(suite.kit, member.phone),
+      });
+      await app.joinChat(`@${username}`);
+      const [joined] = await app.getHistory(`@${username}`, { limit: 10 });
+      expect(joined?.isService).toBe(true);
+      expect(joined?.sender.id).toBe(member.id);
+      expect(joined?.chat.id).toBe(chat.chatId);
+      expect(joined?.action).toEqual({ type: 'users_added', users: [member.id] });
+      const [message] = await heard(chat.plain.token, 1, (m) => m.new_chat_members);
+      expect(message.new_chat_members).toEqual([expect.objectContaining({ id: member.id, first_name: 'Kai' })]);
+    } finally {
+      await app.destroy();
+    }
   });
 });

@@ -307,7 +307,12 @@ export class RpcService {
     if (!UNAUTHENTICATED.has(call._)) this.requireUser(key);
     this.originKeyId = key.idHex;
     try {
-      return { type: fn.type, value: await handler(key, call), withoutUpdates };
+      const value = await handler(key, call);
+      // Layers from 227 answer a join with a result that wraps its updates (a bot's web view being the other kind).
+      if (fn.type === 'messages.ChatInviteJoinResult' && isTlObject(value) && value._ === 'updates') {
+        return { type: fn.type, value: { _: 'messages.chatInviteJoinResultOk', updates: value }, withoutUpdates };
+      }
+      return { type: fn.type, value, withoutUpdates };
     } finally {
       this.originKeyId = undefined;
     }
