@@ -1,5 +1,6 @@
 import { Api, type TelegramClient } from 'telegram';
 import { Raw } from 'telegram/events';
+import { returnBigInt } from 'telegram/Helpers';
 import { eventually } from '../helpers/eventually';
 import { sandboxForSuite } from './bot-chats';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
@@ -252,6 +253,43 @@ describe('sandbox service messages (real telegraf, gramjs)', () => {
       new_chat_member: { id: bot.id, is_bot: true },
       new_chat_members: [{ id: bot.id, is_bot: true }],
     });
+  });
+
+  it('tells of a member banned by a bot, and of a bot leaving or renaming a basic group', async () => {
+    const chat = await chatWithBots(true);
+    const member = await newUser(suite.kit, { firstName: 'Vik' });
+    await control(suite.kit.sandbox, 'POST', `/sandbox/channels/${chat.channel.channel_id}/members`, {
+      phone: member.phone,
+    });
+    await telegramFor(suite.kit.sandbox, chat.admin.token).banChatMember(chat.chatId, member.id);
+    const [banned] = await heard(chat.plain.token, 1, (m) => m.left_chat_member);
+    expect(banned).toMatchObject({ from: { id: chat.admin.id, is_bot: true }, left_chat_member: { id: member.id } });
+
+    // A basic group: an administrator bot renames it and leaves; the other bot and the members read both.
+    const friend = await newUser(suite.kit, { firstName: 'Fay' });
+    const group = await control(suite.kit.sandbox, 'POST', '/sandbox/groups', {
+      title: 'Friends',
+      owner_phone: chat.owner.phone,
+      member_phones: [friend.phone],
+      bots: [{ id: chat.admin.id, admin: true }, { id: chat.plain.id }],
+    });
+    const groupId = -group.body.id;
+    const tg = telegramFor(suite.kit.sandbox, chat.admin.token);
+    await tg.setChatTitle(groupId, 'Old friends');
+    await tg.leaveChat(groupId);
+    const [titled] = await heard(chat.plain.token, 1, (m) => m.chat.id === groupId && m.new_chat_title);
+    expect(titled).toMatchObject({ chat: { type: 'group', title: 'Old friends' }, new_chat_title: 'Old friends' });
+    const [left] = await heard(chat.plain.token, 1, (m) => m.chat.id === groupId && m.left_chat_member);
+    expect(left).toMatchObject({ from: { id: chat.admin.id }, left_chat_member: { id: chat.admin.id, is_bot: true } });
+    // The bot that left hears its own leaving too.
+    await heard(chat.admin.token, 1, (m) => m.chat.id === groupId && m.left_chat_member?.id === chat.admin.id);
+
+    const friendApp = await signedInClient(suite.kit, friend);
+    const groupPeer = new Api.InputPeerChat({ chatId: returnBigInt(group.body.id) });
+    const kinds = services(await history(friendApp, groupPeer)).map((m) => m.action.className);
+    expect(kinds).toEqual(['MessageActionChatDeleteUser', 'MessageActionChatEditTitle', 'MessageActionChatCreate']);
+    const listed = await control(suite.kit.sandbox, 'GET', `/sandbox/groups/${group.body.id}/messages`);
+    expect(listed.body.map((m: any) => m.service.type)).toEqual(['chat_create', 'chat_edit_title', 'chat_delete_user']);
   });
 
   it("shows mtcute (layer 227) a member's own join of a public supergroup in its history", async () => {
