@@ -196,15 +196,20 @@ describe('events', () => {
     expect(group).toMatchObject({ status: 201, body: { type: 'group', bot_api_id: -group.body.id } });
     const say = (from: string, text: string) =>
       control(sandbox, 'POST', `/sandbox/groups/${group.body.id}/messages`, { from_phone: from, text });
-    // Put in the group, the bot hears of it first.
-    await eventsWhen(headers, (es) => es.length === 1);
+    // Put in the group, the bot hears of it first, then the group's first message: Alice made it.
+    await eventsWhen(headers, (es) => es.length === 2);
     // In privacy mode the bot hears commands meant for it, not the chatter.
     expect((await say(alice.phone, 'hello everyone')).status).toBe(200);
     const command = await say(bob.phone, `/price@${bot.username} tomorrow`);
-    await eventsWhen(headers, (es) => es.length === 2);
+    await eventsWhen(headers, (es) => es.length === 3);
     await say(alice.phone, '/price');
-    const events = await eventsWhen(headers, (es) => es.length === 3);
-    expect(events.map((e) => e.type)).toEqual([EventType.BotMemberChanged, EventType.BotMessage, EventType.BotMessage]);
+    const events = await eventsWhen(headers, (es) => es.length === 4);
+    expect(events.map((e) => e.type)).toEqual([
+      EventType.BotMemberChanged,
+      EventType.BotMessage,
+      EventType.BotMessage,
+      EventType.BotMessage,
+    ]);
     expect(events[0]?.data).toMatchObject({
       bot_id: String(bot.id),
       update: {
@@ -216,7 +221,10 @@ describe('events', () => {
         },
       },
     });
-    const update = events[1]?.data.update as Record<string, any>;
+    expect(events[1]?.data).toMatchObject({
+      update: { message: { from: { id: alice.id }, group_chat_created: true } },
+    });
+    const update = events[2]?.data.update as Record<string, any>;
     expect(update).toEqual({
       update_id: expect.any(Number),
       message: {
@@ -228,7 +236,7 @@ describe('events', () => {
         entities: [{ offset: 0, length: `/price@${bot.username}`.length, type: 'bot_command' }],
       },
     });
-    expect(events[2]?.data).toMatchObject({
+    expect(events[3]?.data).toMatchObject({
       bot_id: String(bot.id),
       update: { message: { text: '/price', chat: { id: -group.body.id, type: 'group' } } },
     });

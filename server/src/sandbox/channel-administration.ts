@@ -121,8 +121,8 @@ export function unbanMember(
 
 /**
  * Changes the channel's title or description for everyone: members' apps are told the channel changed (they read
- * its new title from the `channel` object, its description from the full channel). The sandbox keeps no service
- * messages, so no `messageActionChatEditTitle` goes with a new title.
+ * its new title from the `channel` object, its description from the full channel). The service message of a new
+ * title is the caller's to write (service-messages.ts), who knows who changed it.
  */
 export function setChannelInfo(world: SandboxWorld, channelId: number, info: { title?: string; about?: string }): void {
   const channel = requireChannel(world, channelId);

@@ -193,6 +193,24 @@ export interface SandboxReaction {
   big?: boolean;
 }
 
+/**
+ * What a service message says happened in its chat (MTProto `messageAction*`, the Bot API's `new_chat_members`,
+ * `new_chat_title`...); written by service-messages.ts. A pin's message keeps the pinned id as its `replyToId`.
+ */
+export type SandboxServiceAction =
+  /** A basic group was made with these members. */
+  | { type: 'chat_create'; title: string; userIds: number[] }
+  /** A channel or supergroup was made. */
+  | { type: 'channel_create'; title: string }
+  /** Users or bots were added (or a user joined a public group: then they are its sender and only member named). */
+  | { type: 'chat_add_user'; userIds: number[] }
+  /** The sender joined through an invite link made by `inviterId`. */
+  | { type: 'chat_joined_by_link'; inviterId: number }
+  /** The user or bot left, or was removed by the sender. */
+  | { type: 'chat_delete_user'; userId: number }
+  | { type: 'chat_edit_title'; title: string }
+  | { type: 'pin_message' };
+
 export interface ChannelMessage {
   /** Per channel, from 1. */
   id: number;
@@ -231,6 +249,8 @@ export interface ChannelMessage {
   pinned?: boolean;
   /** Reactions of members and bots (a broadcast post's counts add the simulated audience's to them). */
   reactions?: SandboxReaction[];
+  /** Set on a service message (it then has no text): what happened. */
+  service?: SandboxServiceAction;
 }
 
 export interface SandboxChannel {
@@ -422,10 +442,13 @@ export interface BasicGroupMessage {
   pinned?: boolean;
   /** Reactions of the group's members and bots. */
   reactions?: SandboxReaction[];
+  /** Set on a service message (it then has no text): what happened. */
+  service?: SandboxServiceAction;
 }
 
 /** What a basic group's message carries beyond its text. */
 export interface BasicGroupMessageExtras {
+  service?: SandboxServiceAction;
   media?: SandboxMessageMedia;
   entities?: SandboxEntity[];
   replyToId?: number;
@@ -1036,6 +1059,7 @@ export class SandboxWorld extends EventEmitter {
       forwardOrigin?: SandboxForwardOrigin;
       mediaGroupId?: string;
       noForwards?: boolean;
+      service?: SandboxServiceAction;
     },
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
@@ -1058,6 +1082,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.forwardOrigin ? { forwardOrigin: input.forwardOrigin } : {}),
       ...(input.mediaGroupId ? { mediaGroupId: input.mediaGroupId } : {}),
       ...(input.noForwards ? { noForwards: true } : {}),
+      ...(input.service ? { service: input.service } : {}),
     };
     channel.messages.push(message);
     channel.pts += 1;
@@ -1494,7 +1519,7 @@ export class SandboxWorld extends EventEmitter {
     extras: BasicGroupMessageExtras,
   ): BasicGroupMessage {
     // A photo or document may go without a caption; a message of text only may not be blank.
-    if (!extras.media && !input.text.trim()) throw new SandboxInvalidError('text must not be empty');
+    if (!extras.media && !extras.service && !input.text.trim()) throw new SandboxInvalidError('text must not be empty');
     if (extras.replyToId !== undefined && !group.messages.some((m) => m.id === extras.replyToId)) {
       throw new SandboxNotFoundError('the message replied to is not in the group');
     }
@@ -1508,11 +1533,24 @@ export class SandboxWorld extends EventEmitter {
       ...(extras.forwardOrigin ? { forwardOrigin: extras.forwardOrigin } : {}),
       ...(extras.mediaGroupId ? { mediaGroupId: extras.mediaGroupId } : {}),
       ...(extras.noForwards ? { noForwards: true } : {}),
+      ...(extras.service ? { service: extras.service } : {}),
     };
     group.messages.push(message);
     const event: BasicGroupMessageEvent = { group, message };
     this.emit(WorldEvent.BasicGroupMessage, event);
     return message;
+  }
+
+  /** A service message (see service-messages.ts) in the group, from a member, a bot in it, or no one. */
+  writeBasicGroupService(
+    groupId: number,
+    from: { fromUserId?: number; fromBotId?: number },
+    service: SandboxServiceAction,
+    replyToId?: number,
+  ): BasicGroupMessage {
+    const group = this.findBasicGroup(groupId);
+    if (!group) throw new SandboxNotFoundError('group not found');
+    return this.addBasicGroupMessage(group, { ...from, text: '' }, { service, replyToId });
   }
 
   /** The author changes a group message's text (a media message's caption); `entities` replace its formatting. */

@@ -49,7 +49,9 @@ describe('sandbox basic groups through the Bot API (real telegraf)', () => {
 
     const changeOf = async (token: string): Promise<any> => {
       const updates = (await telegramFor(sandbox, token).getUpdates(0, 100, 0, undefined)) as any[];
-      expect(updates).toHaveLength(1);
+      // Then the group's first message: the owner made it.
+      expect(updates).toHaveLength(2);
+      expect(updates[1].message).toMatchObject({ chat: { id: group.bot_api_id }, group_chat_created: true });
       return updates[0].my_chat_member;
     };
     const [plainChange, adminChange] = [await changeOf(plain.token), await changeOf(admin.token)];
@@ -82,7 +84,7 @@ describe('sandbox basic groups through the Bot API (real telegraf)', () => {
       date: expect.any(Number),
       text: 'Chapter 3 tonight',
     });
-    expect(sandbox.world.findBasicGroup(group.id)?.messages).toEqual([
+    expect(sandbox.world.findBasicGroup(group.id)?.messages.filter((m) => !m.service)).toEqual([
       expect.objectContaining({ id: sent.message_id, fromBotId: sender.id, text: 'Chapter 3 tonight' }),
     ]);
     const record = await control(sandbox, 'GET', `/sandbox/bots/${sender.id}/sent`);
@@ -100,8 +102,11 @@ describe('sandbox basic groups through the Bot API (real telegraf)', () => {
     expect(heard.map((u) => Object.keys(u).filter((k) => k !== 'update_id'))).toEqual([
       ['my_chat_member'],
       ['message'],
+      ['message'],
     ]);
-    expect(heard[1].message).toMatchObject({
+    // First the group's creation, then the member; never the bot before them.
+    expect(heard[1].message).toMatchObject({ group_chat_created: true });
+    expect(heard[2].message).toMatchObject({
       message_id: posted.body.message_id,
       from: { id: member.id, is_bot: false },
       text: 'see you',
@@ -123,7 +128,7 @@ describe('sandbox basic groups through the Bot API (real telegraf)', () => {
     await expect(tg.sendMessage(group.bot_api_id, 'let me in')).rejects.toMatchObject(
       refusal(403, 'Forbidden: bot is not a member of the group chat'),
     );
-    expect(sandbox.world.findBasicGroup(group.id)?.messages).toEqual([]);
+    expect(sandbox.world.findBasicGroup(group.id)?.messages.filter((m) => !m.service)).toEqual([]);
     const chatNotFound = refusal(400, 'Bad Request: chat not found');
     await expect(tg.getChat(group.bot_api_id)).rejects.toMatchObject(chatNotFound);
 
@@ -195,8 +200,9 @@ describe("sandbox basic groups in members' MTProto sessions (real gramjs)", () =
       };
     };
     const expected = (out: boolean) => [
-      { pts: 1, id: posted.body.message_id, out, chat: groupId, from: ann.id, text: 'Chapter 3 tonight' },
-      { pts: 2, id: fromBot.message_id, out: false, chat: groupId, from: bot.id, text: 'reminder set' },
+      // pts 1 is the group's creation, written before anyone listened.
+      { pts: 2, id: posted.body.message_id, out, chat: groupId, from: ann.id, text: 'Chapter 3 tonight' },
+      { pts: 3, id: fromBot.message_id, out: false, chat: groupId, from: bot.id, text: 'reminder set' },
     ];
     expect(await eventually(() => beaSeen.length >= 2 && beaSeen.map(view))).toEqual(expected(false));
     expect(await eventually(() => annSeen.length >= 2 && annSeen.map(view))).toEqual(expected(true));
@@ -219,6 +225,8 @@ describe("sandbox basic groups in members' MTProto sessions (real gramjs)", () =
     const difference = await beaClient.invoke(new Api.updates.GetDifference({ pts: 0, date: state.date - 60, qts: 0 }));
     expect(difference).toBeInstanceOf(Api.updates.Difference);
     expect((difference as Api.updates.Difference).newMessages.map((m) => (m as Api.Message).message)).toEqual([
+      // The group's creation, a service message with no text.
+      undefined,
       'Chapter 3 tonight',
       'reminder set',
     ]);
@@ -243,7 +251,8 @@ describe("sandbox basic groups in members' MTProto sessions (real gramjs)", () =
     const history = (await client.invoke(
       new Api.messages.GetHistory({ peer: chatPeer(groupId), limit: 10 }),
     )) as Api.messages.Messages;
-    return history.messages as Api.Message[];
+    // Leaves out the group's service messages (its creation).
+    return history.messages.filter((m): m is Api.Message => m instanceof Api.Message);
   }
 
   it("puts a bot's photo and document, with their captions, in its group's history and pushes them to members", async () => {
@@ -332,7 +341,12 @@ describe("sandbox basic groups in members' MTProto sessions (real gramjs)", () =
     const state = await annClient.invoke(new Api.updates.GetState());
     expect(newMessage).toMatchObject({ pts: state.pts, ptsCount: 1 });
     expect(sentId(again)).toBe(sentId(first));
-    expect(kit.sandbox.world.findBasicGroup(groupId)?.messages.map((m) => m.text)).toEqual(['Chapter 3 tonight']);
+    expect(
+      kit.sandbox.world
+        .findBasicGroup(groupId)
+        ?.messages.filter((m) => !m.service)
+        .map((m) => m.text),
+    ).toEqual(['Chapter 3 tonight']);
 
     const file = await annClient.sendFile(chatPeer(groupId), {
       file: new CustomFile('minutes.txt', 7, '', Buffer.from('minutes')),
@@ -383,11 +397,12 @@ describe("sandbox basic groups in members' MTProto sessions (real gramjs)", () =
         ),
       ),
     ).toBe('PEER_ID_INVALID');
-    expect(kit.sandbox.world.findBasicGroup(groupId)?.messages.map((m) => m.text)).toEqual([
-      'Chapter 3 tonight',
-      'the minutes',
-      'see you',
-    ]);
+    expect(
+      kit.sandbox.world
+        .findBasicGroup(groupId)
+        ?.messages.filter((m) => !m.service)
+        .map((m) => m.text),
+    ).toEqual(['Chapter 3 tonight', 'the minutes', 'see you']);
   });
 
   it('gives a bot in privacy mode only commands, mentions and replies to it; an administrator or a bot with privacy off hears all', async () => {
@@ -436,7 +451,8 @@ describe("sandbox basic groups in members' MTProto sessions (real gramjs)", () =
 
     const heard = async (token: string): Promise<string[]> => {
       const updates = (await telegramFor(kit.sandbox, token).getUpdates(0, 100, 0, undefined)) as any[];
-      return updates.filter((u) => u.message).map((u) => u.message.text as string);
+      // Every bot hears the group's creation; what privacy mode filters are members' messages.
+      return updates.filter((u) => u.message && !u.message.group_chat_created).map((u) => u.message.text as string);
     };
     const everything = [
       'just chatting',

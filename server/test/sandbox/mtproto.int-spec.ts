@@ -394,10 +394,13 @@ describe('sandbox MTProto door (real gramjs through MtprotoClientFactory)', () =
     const posts = await client.invoke(
       new Api.channels.GetMessages({
         channel: input,
-        id: [new Api.InputMessageID({ id: 1 }), new Api.InputMessageID({ id: 2 })],
+        id: [1, 2, 3].map((id) => new Api.InputMessageID({ id })),
       }),
     );
-    const [first, second] = (posts as Api.messages.ChannelMessages).messages;
+    // The channel's first message says it was made; inviting to a broadcast channel writes nothing.
+    const [made, first, second] = (posts as Api.messages.ChannelMessages).messages;
+    expect(made).toBeInstanceOf(Api.MessageService);
+    expect((made as Api.MessageService).action).toBeInstanceOf(Api.MessageActionChannelCreate);
     expect((first as Api.Message).message).toBe('exactly once');
     expect(second).toBeInstanceOf(Api.MessageEmpty);
     await kit.destroy(client);

@@ -32,7 +32,14 @@ import {
 } from './bot-api-methods';
 import { findMethod } from './method-table';
 import { reactionUpdates } from './reactions';
-import { BotSession, type CallbackQueryRecord, type RefusalRecord, type SentRecord } from './bot-session';
+import { botHearsService } from './service-message-json';
+import {
+  BotSession,
+  type CallbackQueryRecord,
+  type RefusalRecord,
+  type SentRecord,
+  type UpdateType,
+} from './bot-session';
 import { Params } from './params';
 import { readParams } from './request-body';
 import {
@@ -331,12 +338,28 @@ export class BotApiDoor {
       : edited
         ? 'edited_channel_post'
         : 'channel_post';
+    if (message.service) {
+      this.channelServiceMessage(channel, message, type);
+      return;
+    }
     if (channel.megagroup && message.viaBotId !== undefined) return;
     for (const member of channel.members.values()) {
       if (member.kind !== 'bot' || member.id === message.viaBotId || member.id === e.editorBotId) continue;
       const bot = this.world.findBotById(member.id);
       if (!bot || !this.hearsInChannel(bot, member, channel, message)) continue;
       this.session(bot).enqueue(type, channelMessageJson(this.world, channel, message));
+    }
+  }
+
+  /** A service message: to every bot of a supergroup, to the administrator bots of a channel (see botHearsService). */
+  private channelServiceMessage(channel: SandboxChannel, message: ChannelMessage, type: UpdateType): void {
+    const { service } = message;
+    if (!service) return;
+    for (const member of channel.members.values()) {
+      if (member.kind !== 'bot' || (!channel.megagroup && !member.admin)) continue;
+      const bot = this.world.findBotById(member.id);
+      if (!bot || !botHearsService(service, bot.id, message.fromUserId ?? message.viaBotId)) continue;
+      this.session(bot).enqueue(type, channelMessageJson(this.world, channel, message, false, bot.id));
     }
   }
 
@@ -364,7 +387,17 @@ export class BotApiDoor {
    * bots.
    */
   private basicGroupMessage({ group, message }: BasicGroupMessageEvent): void {
-    if (this.closed || message.fromUserId === undefined) return;
+    if (this.closed) return;
+    const { service } = message;
+    if (service) {
+      for (const member of group.bots) {
+        const bot = this.world.findBotById(member.id);
+        if (!bot || !botHearsService(service, bot.id, message.fromUserId ?? message.fromBotId)) continue;
+        this.session(bot).enqueue('message', groupMessageJson(this.world, group, message, false, bot.id));
+      }
+      return;
+    }
+    if (message.fromUserId === undefined) return;
     const user = this.world.findUserById(message.fromUserId);
     if (!user) return;
     const json = groupMessageJson(this.world, group, message);

@@ -46,6 +46,7 @@ import {
   privateChatJson,
   userJson,
 } from './serializers';
+import { serviceFieldsJson } from './service-message-json';
 
 export interface MethodContext {
   world: SandboxWorld;
@@ -265,6 +266,8 @@ export function channelMessageJson(
   channel: SandboxChannel,
   message: ChannelMessage,
   nested = false,
+  /** The bot that reads it (a service message adding members names it first). */
+  viewerBotId?: number,
 ): Json {
   const chat = channelChatJson(channel);
   const json: Json = { message_id: message.id, date: message.date, chat };
@@ -276,6 +279,21 @@ export function channelMessageJson(
     else json.sender_chat = chat;
   } else {
     json.sender_chat = chat;
+  }
+  if (message.service) {
+    const pinnedId = message.replyToId;
+    const pinned = channel.messages.find((m) => m.id === pinnedId && !m.deleted);
+    return Object.assign(
+      json,
+      serviceFieldsJson(world, message.service, {
+        megagroup: channel.megagroup,
+        senderId: message.fromUserId ?? message.viaBotId,
+        viewerBotId,
+        chat,
+        pinnedId,
+        pinned: () => (pinned ? channelMessageJson(world, channel, pinned, true) : undefined),
+      }),
+    );
   }
   // A member's text in a supergroup has its commands marked; a channel post or a bot's text is as it was sent.
   Object.assign(
@@ -301,6 +319,7 @@ export function groupMessageJson(
   group: SandboxBasicGroup,
   message: BasicGroupMessage,
   nested = false,
+  viewerBotId?: number,
 ): Json {
   const bot = message.fromBotId === undefined ? undefined : world.findBotById(message.fromBotId);
   const user = message.fromUserId === undefined ? undefined : world.findUserById(message.fromUserId);
@@ -310,6 +329,21 @@ export function groupMessageJson(
     chat: groupChatJson(group),
     date: message.date,
   };
+  if (message.service) {
+    const pinnedId = message.replyToId;
+    const pinned = group.messages.find((m) => m.id === pinnedId);
+    return Object.assign(
+      json,
+      serviceFieldsJson(world, message.service, {
+        megagroup: false,
+        senderId: message.fromUserId ?? message.fromBotId,
+        viewerBotId,
+        chat: json.chat as Json,
+        pinnedId,
+        pinned: () => (pinned ? groupMessageJson(world, group, pinned, true) : undefined),
+      }),
+    );
+  }
   Object.assign(json, contentJson(world, message, user !== undefined, group.noForwards));
   const replied =
     nested || message.replyToId === undefined ? undefined : group.messages.find((m) => m.id === message.replyToId);
@@ -884,7 +918,9 @@ export const CORE_METHODS: Record<string, Method> = {
       requirePostRight(ctx, target.channel);
       const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
       if (!message) throw BotApiError.badRequest('message to edit not found');
-      if (message.viaBotId !== ctx.session.bot.id) throw BotApiError.badRequest("message can't be edited");
+      if (message.viaBotId !== ctx.session.bot.id || message.service) {
+        throw BotApiError.badRequest("message can't be edited");
+      }
       if (message.media) throw BotApiError.badRequest('there is no text in the message to edit');
       if (message.text === text && sameMarkup(message.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
       const edited = world.editChannelMessage(target.channel.id, messageId, text, {
@@ -926,7 +962,9 @@ export const CORE_METHODS: Record<string, Method> = {
       requirePostRight(ctx, target.channel);
       const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
       if (!message) throw BotApiError.badRequest('message to edit not found');
-      if (message.viaBotId !== session.bot.id) throw BotApiError.badRequest("message can't be edited");
+      if (message.viaBotId !== session.bot.id || message.service) {
+        throw BotApiError.badRequest("message can't be edited");
+      }
       if (same(message.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
       const edited = world.editChannelMessage(target.channel.id, messageId, message.text, {
         editorBotId: session.bot.id,

@@ -7,6 +7,7 @@ import {
   setChannelInfo,
   unbanMember,
 } from '../channel-administration';
+import { writeLeft, writeTitleChanged } from '../service-messages';
 import type { ChannelInvite, ChannelMember, SandboxBasicGroup, SandboxChannel } from '../world';
 import { BotApiError } from './bot-api-error';
 import {
@@ -148,6 +149,10 @@ const banChatMember: Method = (ctx) => {
   const untilDate = ahead < MIN_BAN_SECONDS || ahead > MAX_BAN_SECONDS ? 0 : until;
   // revoke_messages: in channels and supergroups a removed user sees none of the chat's messages anyway.
   params.boolean('revoke_messages');
+  // A member removed: the chat says so (while they are still in it); banning someone who is not in it says nothing.
+  if (channel.members.has(`${target.kind}:${target.id}`)) {
+    writeLeft(world, { kind: 'channel', channel }, { kind: 'bot', id: session.bot.id }, target.id);
+  }
   banMember(world, channel.id, target, untilDate, { botId: session.bot.id });
   return ok(true);
 };
@@ -159,7 +164,10 @@ const unbanChatMember: Method = (ctx) => {
   const member = channel.members.get(`${target.kind}:${target.id}`);
   if (member) {
     // Without only_if_banned the user is out of the chat after the call, free to join again: a member is removed.
-    if (!params.boolean('only_if_banned')) world.removeMember(channel.id, target.kind, target.id);
+    if (!params.boolean('only_if_banned')) {
+      writeLeft(world, { kind: 'channel', channel }, { kind: 'bot', id: session.bot.id }, target.id);
+      world.removeMember(channel.id, target.kind, target.id);
+    }
     return ok(true);
   }
   unbanMember(world, channel.id, target, { botId: session.bot.id });
@@ -199,8 +207,12 @@ const setChatTitle: Method = (ctx) => {
   if (!title) throw BotApiError.badRequest('chat title is empty');
   // Telegram takes 1-128 characters and cuts a longer title to them (as TDLib cleans a chat's name).
   const kept = [...title].slice(0, MAX_TITLE).join('');
+  const before = target.kind === 'group' ? target.group.title : target.channel.title;
   if (target.kind === 'group') target.group.title = kept;
   else setChannelInfo(ctx.world, target.channel.id, { title: kept });
+  // The same title again changes nothing, and the chat says nothing (the sandbox's best reading of the official
+  // server, which answers true either way).
+  if (kept !== before) writeTitleChanged(ctx.world, target, { kind: 'bot', id: ctx.session.bot.id }, kept);
   return ok(true);
 };
 

@@ -1,4 +1,5 @@
 import { isFileMedia, type PinChat, type SandboxEntity, type SandboxMessageMedia } from '../world';
+import { writeLeft, writePinned } from '../service-messages';
 import { BotApiError } from './bot-api-error';
 import {
   botMember,
@@ -55,6 +56,9 @@ function pinChatOf(ctx: MethodContext, target: SendTarget): PinChat {
   return { kind: 'private', userId: target.user.id, peerKind: 'bot', peerId: ctx.session.bot.id };
 }
 
+/** The bot as the sender of a service message. */
+const bot = (ctx: MethodContext): { kind: 'bot'; id: number } => ({ kind: 'bot', id: ctx.session.bot.id });
+
 // ---- editMessageCaption ----
 
 /** Only a file has a caption: a message of text, or a location, venue, contact or dice roll, has none. */
@@ -82,7 +86,7 @@ const editMessageCaption: Method = (ctx) => {
     requirePostRight(ctx, target.channel);
     const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
     if (!message) throw notFound();
-    if (message.viaBotId !== session.bot.id) throw cantEdit();
+    if (message.viaBotId !== session.bot.id || message.service) throw cantEdit();
     if (!captioned(message.media)) throw noCaption();
     if (message.text === text && sameEntities(message.entities, entities) && sameMarkup(message.replyMarkup)) {
       throw notModified();
@@ -98,7 +102,7 @@ const editMessageCaption: Method = (ctx) => {
   if (target.kind === 'group') {
     const message = target.group.messages.find((m) => m.id === messageId);
     if (!message) throw notFound();
-    if (message.fromBotId !== session.bot.id) throw cantEdit();
+    if (message.fromBotId !== session.bot.id || message.service) throw cantEdit();
     if (!captioned(message.media)) throw noCaption();
     // A basic group's messages carry no keyboard: only the caption can change.
     if (message.text === text && sameEntities(message.entities, entities)) throw notModified();
@@ -152,7 +156,9 @@ const pinChatMessage: Method = (ctx) => {
   const messageId = ctx.params.messageId();
   if (messageId === 0 || !messageInChat(ctx, target, messageId))
     throw BotApiError.badRequest('message to pin not found');
-  ctx.world.pinMessages(pinChatOf(ctx, target), [messageId], true);
+  const changed = ctx.world.pinMessages(pinChatOf(ctx, target), [messageId], true);
+  // A private chat keeps no service messages in the sandbox; a group, supergroup or channel says who pinned what.
+  if (changed.length && target.kind !== 'private') writePinned(ctx.world, target, bot(ctx), messageId);
   return ok(true);
 };
 
@@ -210,11 +216,13 @@ const leaveChat: Method = (ctx) => {
     throw BotApiError.badRequest("chat member status can't be changed in private chats");
   }
   if (target.kind === 'group') {
+    writeLeft(world, target, bot(ctx), session.bot.id);
     world.removeBasicGroupBot(target.group.id, session.bot.id);
     return ok(true);
   }
   requireVisible(ctx, target.channel);
   if (!botMember(ctx, target.channel)) throw notMember(target.channel);
+  writeLeft(world, target, bot(ctx), session.bot.id);
   world.removeMember(target.channel.id, 'bot', session.bot.id, true);
   return ok(true);
 };

@@ -95,7 +95,8 @@ function sourceChat(ctx: MethodContext): SourceReader {
           media: m.media,
           entities: m.entities,
           origin: groupMessageOrigin(forwarder(ctx), m),
-          noForwards: m.noForwards === true || group.noForwards === true,
+          // A service message ("… joined the group") can be neither forwarded nor copied.
+          noForwards: m.noForwards === true || group.noForwards === true || m.service !== undefined,
         }
       );
     };
@@ -116,7 +117,7 @@ function sourceChat(ctx: MethodContext): SourceReader {
       media: m.media,
       entities: m.entities,
       origin: channelMessageOrigin(forwarder(ctx), channel, m),
-      noForwards: m.noForwards === true || channel.noForwards === true,
+      noForwards: m.noForwards === true || channel.noForwards === true || m.service !== undefined,
       post: channel.megagroup ? undefined : { channelId: channel.id, messageId: m.id },
     };
   };

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BotApiDoor } from '../bot-api/bot-api-door';
 import { type MessageCounters, splitReactions } from '../channel-counters';
 import { countReactions } from '../reactions';
+import { serviceInfoJson, writeServiceMessage } from '../service-messages';
 import {
   type ChannelMember,
   type FaultSpec,
@@ -585,10 +586,36 @@ export class ControlApi {
           return { id: bot.id, admin: bool(b as Body, 'admin') ?? false };
         }),
       });
+      // "… created the group", naming everyone it was made with.
+      writeServiceMessage(
+        w,
+        { kind: 'group', group },
+        { kind: 'user', id: group.creatorUserId },
+        {
+          type: 'chat_create',
+          title: group.title,
+          userIds: [...group.userIds, ...group.bots.map((b) => b.id)],
+        },
+      );
       return {
         status: 201,
         body: { id: group.id, bot_api_id: -group.id, title: group.title, type: 'group' },
       };
+    });
+
+    this.on('GET', '/sandbox/groups/:id/messages', ({ params }) => {
+      const group = w.findBasicGroup(idParam(param(params, 0), 'id'));
+      if (!group) throw notFound('group not found');
+      const body = group.messages.map((m) => ({
+        message_id: m.id,
+        date: m.date,
+        text: m.text,
+        ...(m.fromUserId !== undefined ? { from_user_id: m.fromUserId } : {}),
+        ...(m.fromBotId !== undefined ? { from_bot_id: m.fromBotId } : {}),
+        ...(m.replyToId !== undefined && !m.service ? { reply_to_message_id: m.replyToId } : {}),
+        ...(m.service ? { service: serviceInfoJson(m.service, m.replyToId) } : {}),
+      }));
+      return { body };
     });
 
     this.on('POST', '/sandbox/groups/:id/messages', ({ body, params }) => {
@@ -709,8 +736,9 @@ export class ControlApi {
           ...(m.fromUserId ? { from_user_id: m.fromUserId } : {}),
           ...(m.media ? { media: mediaInfoJson(m.media) } : {}),
           ...(m.entities?.length ? { entities: m.entities } : {}),
-          ...(m.replyToId !== undefined ? { reply_to_message_id: m.replyToId } : {}),
+          ...(m.replyToId !== undefined && !m.service ? { reply_to_message_id: m.replyToId } : {}),
           ...(m.replyMarkup ? { reply_markup: m.replyMarkup } : {}),
+          ...(m.service ? { service: serviceInfoJson(m.service, m.replyToId) } : {}),
           ...sharingInfoJson(m),
         }));
       return { body };

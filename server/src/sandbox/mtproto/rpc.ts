@@ -4,6 +4,7 @@ import {
   normalizePhone,
   SandboxBot,
   type ChannelInvite,
+  type ChannelMessage,
   SandboxBasicGroup,
   SandboxChannel,
   type SandboxContact,
@@ -19,10 +20,18 @@ import {
   subscriberCount,
 } from '../world';
 import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
-import { activeBan } from '../channel-administration';
 import { castVote, isPoll, type PollChat, PollError, pollSentAgain } from '../polls';
 import { pollFromInputMedia, updateMessagePollToTl } from './poll-tl';
 import { reactionCounts, ReactionRefusedError, setReactions } from '../reactions';
+import { activeBan, adminRightsOf, setChannelInfo } from '../channel-administration';
+import {
+  writeAdded,
+  writeJoined,
+  writeLeft,
+  writePinned,
+  writeServiceMessage,
+  writeTitleChanged,
+} from '../service-messages';
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
@@ -291,6 +300,8 @@ export class RpcService {
     h('messages.toggleNoForwards', (k, r) => this.toggleNoForwards(k, r));
     h('messages.sendVote', (k, r) => this.sendVote(k, r));
     h('messages.getPollResults', (k, r) => this.pollResults(k, r));
+    h('channels.editTitle', (k, r) => this.editChannelTitle(k, r));
+    h('messages.updatePinnedMessage', (k, r) => this.updatePinnedMessage(k, r));
   }
 
   /**
@@ -319,7 +330,12 @@ export class RpcService {
     if (!UNAUTHENTICATED.has(call._)) this.requireUser(key);
     this.originKeyId = key.idHex;
     try {
-      return { type: fn.type, value: await handler(key, call), withoutUpdates };
+      const value = await handler(key, call);
+      // Layers from 227 answer a join with a result that wraps its updates (a bot's web view being the other kind).
+      if (fn.type === 'messages.ChatInviteJoinResult' && isTlObject(value) && value._ === 'updates') {
+        return { type: fn.type, value: { _: 'messages.chatInviteJoinResultOk', updates: value }, withoutUpdates };
+      }
+      return { type: fn.type, value, withoutUpdates };
     } finally {
       this.originKeyId = undefined;
     }
@@ -1100,7 +1116,8 @@ export class RpcService {
     if (peer._ === 'inputPeerChannel') {
       const channel = this.readableChannel(peer, me);
       return (id) => {
-        const m = channel.messages.find((x) => x.id === id && !x.deleted);
+        // A service message is no message to forward: passed over like one not there.
+        const m = channel.messages.find((x) => x.id === id && !x.deleted && !x.service);
         if (!m) return undefined;
         const post = channel.megagroup ? undefined : { channelId: channel.id, messageId: m.id };
         const noForwards = m.noForwards === true || channel.noForwards === true;
@@ -1110,7 +1127,7 @@ export class RpcService {
     if (peer._ === 'inputPeerChat') {
       const group = this.memberGroup(me, peer);
       return (id) => {
-        const m = group.messages.find((x) => x.id === id);
+        const m = group.messages.find((x) => x.id === id && !x.service);
         return (
           m && {
             ...m,
@@ -1363,15 +1380,37 @@ export class RpcService {
     };
   }
 
-  private channelUpdates(channel: SandboxChannel, me: SandboxUser, users: TlObject[] = []): TlObject {
-    return {
-      _: 'updates',
-      updates: [{ _: 'updateChannel', channel_id: BigInt(channel.id) }],
-      users,
-      chats: [channelToTl(channel, me.id)],
-      date: unixNow(),
-      seq: 0,
-    };
+  /**
+   * The answer to a change of a channel: `updateChannel`, and the service message the change wrote (Telegram answers
+   * a join or a leave with it), at the channel's pts of just after it.
+   */
+  private channelUpdates(
+    channel: SandboxChannel,
+    me: SandboxUser,
+    users: TlObject[] = [],
+    service?: { message: ChannelMessage; pts: number },
+  ): TlObject {
+    const updates: TlObject[] = [{ _: 'updateChannel', channel_id: BigInt(channel.id) }];
+    const named = new Set(users.map((u) => u.id));
+    if (service) {
+      updates.push({
+        _: 'updateNewChannelMessage',
+        message: channelMessageToTl(channel, service.message),
+        pts: service.pts,
+        pts_count: 1,
+      });
+      const more = channelMessageUserIds(service.message).filter((id) => !named.has(BigInt(id)));
+      users = [...users, ...this.usersToTl(new Set(more), me.id)];
+    }
+    return { _: 'updates', updates, users, chats: [channelToTl(channel, me.id)], date: unixNow(), seq: 0 };
+  }
+
+  /** The service message just written in the channel, with the pts it was written at. */
+  private written(
+    channel: SandboxChannel,
+    message: ChannelMessage | undefined,
+  ): { message: ChannelMessage; pts: number } | undefined {
+    return message && { message, pts: channel.pts };
   }
 
   private createChannel(key: AuthKeyRecord, req: TlObject): TlObject {
@@ -1381,7 +1420,71 @@ export class RpcService {
     if (req.broadcast !== true && req.megagroup !== true) throw new RpcError(400, 'CHANNEL_INVALID');
     this.requireRoomForChannel(me);
     const channel = this.world.createChannel({ title, ownerPhone: me.phone, megagroup: req.megagroup === true });
-    return this.channelUpdates(channel, me);
+    const created = writeServiceMessage(
+      this.world,
+      { kind: 'channel', channel },
+      { kind: 'user', id: me.id },
+      {
+        type: 'channel_create',
+        title,
+      },
+    );
+    return this.channelUpdates(channel, me, [], this.written(channel, created));
+  }
+
+  /** channels.editTitle: an administrator who may change the chat's info renames it, and the chat says so. */
+  private editChannelTitle(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    if (!adminRightsOf(channel.members.get(`user:${me.id}`)).can_change_info) {
+      throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+    }
+    // Telegram keeps 128 characters of a title.
+    const title = [...str(req.title).trim()].slice(0, 128).join('');
+    if (!title) throw new RpcError(400, 'CHAT_TITLE_EMPTY');
+    if (title === channel.title) throw new RpcError(400, 'CHAT_NOT_MODIFIED');
+    setChannelInfo(this.world, channel.id, { title });
+    const service = writeTitleChanged(this.world, { kind: 'channel', channel }, { kind: 'user', id: me.id }, title);
+    return this.channelUpdates(channel, me, [], this.written(channel, service));
+  }
+
+  /**
+   * messages.updatePinnedMessage in a channel or supergroup: an administrator who may pin (in a channel, one who may
+   * edit messages) pins or (`unpin`) unpins one message; a pin writes "… pinned a message". The sandbox answers it for
+   * channels and supergroups only (`silent` and `pm_oneside` change nothing there).
+   */
+  private updatePinnedMessage(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const peer = obj(req.peer, 'PEER_ID');
+    if (peer._ !== 'inputPeerChannel') throw new RpcError(400, 'METHOD_NOT_SUPPORTED');
+    const channel = this.resolveChannel(peer);
+    const rights = adminRightsOf(channel.members.get(`user:${me.id}`));
+    if (!(channel.megagroup ? rights.can_pin_messages : rights.can_edit_messages)) {
+      throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+    }
+    const id = num(req.id);
+    if (!channel.messages.some((m) => m.id === id && !m.deleted && !m.service)) {
+      throw new RpcError(400, 'MESSAGE_ID_INVALID');
+    }
+    const pin = req.unpin !== true;
+    const updates: TlObject[] = [];
+    const changed = this.world.pinMessages({ kind: 'channel', channel }, [id], pin).length > 0;
+    if (changed) {
+      updates.push({
+        _: 'updatePinnedChannelMessages',
+        pinned: pin,
+        channel_id: BigInt(channel.id),
+        messages: [id],
+        pts: channel.pts,
+        pts_count: 1,
+      });
+    }
+    const service =
+      pin && changed
+        ? writePinned(this.world, { kind: 'channel', channel }, { kind: 'user', id: me.id }, id)
+        : undefined;
+    const answer = this.channelUpdates(channel, me, [], this.written(channel, service));
+    return { ...answer, updates: [...updates, ...(answer.updates as TlObject[])] };
   }
 
   private requireAdmin(channel: SandboxChannel, me: SandboxUser): void {
@@ -1396,16 +1499,22 @@ export class RpcService {
     const inputs = Array.isArray(req.users) ? req.users : [];
     if (!inputs.length) throw new RpcError(400, 'USERS_TOO_FEW');
     const invited = inputs.map((input) => this.resolveUser(me, obj(input, 'USER_ID'), 'USER_ID_INVALID'));
+    const added: number[] = [];
     for (const e of invited) {
       const id = e.kind === 'user' ? e.user.id : e.bot.id;
-      if (!channel.members.has(`${e.kind}:${id}`)) this.world.setMember(channel.id, { kind: e.kind, id }, me.id);
+      if (channel.members.has(`${e.kind}:${id}`)) continue;
+      this.world.setMember(channel.id, { kind: e.kind, id }, me.id);
+      added.push(id);
     }
+    // One "… added …" naming everyone the call brought in.
+    const service = writeAdded(this.world, { kind: 'channel', channel }, { kind: 'user', id: me.id }, added);
     return {
       _: 'messages.invitedUsers',
       updates: this.channelUpdates(
         channel,
         me,
         invited.map((e) => this.entityToTl(e, me.id)),
+        this.written(channel, service),
       ),
       missing_invitees: [],
     };
@@ -1516,9 +1625,16 @@ export class RpcService {
     };
   }
 
-  private joined(channel: SandboxChannel, me: SandboxUser): TlObject {
+  /** `invite`: the link the user joined by; none for a public group or channel. */
+  private joined(channel: SandboxChannel, me: SandboxUser, invite?: ChannelInvite): TlObject {
     this.world.setMember(channel.id, { kind: 'user', id: me.id }, me.id);
-    return this.channelUpdates(channel, me, [userToTl(me, me.id)]);
+    const service = writeJoined(
+      this.world,
+      { kind: 'channel', channel },
+      { kind: 'user', id: me.id },
+      invite?.adminUserId,
+    );
+    return this.channelUpdates(channel, me, [userToTl(me, me.id)], this.written(channel, service));
   }
 
   private importChatInvite(key: AuthKeyRecord, req: TlObject): TlObject {
@@ -1530,7 +1646,7 @@ export class RpcService {
     // Such a link asks the administrators first; the sandbox keeps no pending requests, so none is ever approved.
     if (invite.createsJoinRequest) throw new RpcError(400, 'INVITE_REQUEST_SENT');
     invite.usage += 1;
-    return this.joined(channel, me);
+    return this.joined(channel, me, invite);
   }
 
   /** Joins a public channel; a private one is joined through its invite link only. */
@@ -1550,8 +1666,11 @@ export class RpcService {
     const member = channel.members.get(`user:${me.id}`);
     if (!member) throw new RpcError(400, 'USER_NOT_PARTICIPANT');
     if (member.creator) throw new RpcError(400, 'USER_CREATOR');
-    this.world.removeMember(channel.id, 'user', me.id);
-    return this.channelUpdates(channel, me);
+    // Written while they are still in, so the one leaving has it too.
+    const service = writeLeft(this.world, { kind: 'channel', channel }, { kind: 'user', id: me.id }, me.id);
+    const written = this.written(channel, service);
+    this.world.removeMember(channel.id, 'user', me.id, true);
+    return this.channelUpdates(channel, me, [], written);
   }
 
   /** Only the creator deletes a channel; the answer tells the channel is now out of reach. */
@@ -1668,6 +1787,8 @@ export class RpcService {
       const member = channel.members.get(`user:${me.id}`);
       const message = channel.messages.find((m) => m.id === id && !m.deleted);
       if (!message) throw new RpcError(400, 'MESSAGE_ID_INVALID');
+      // A service message has no text to edit (the sandbox's best reading of Telegram's answer).
+      if (message.service) throw new RpcError(400, 'MESSAGE_ID_INVALID');
       // A supergroup member edits their own messages; a channel's posts are edited by admins who may post.
       const allowed = channel.megagroup ? message.fromUserId === me.id : member?.admin && member.canPostMessages;
       if (!allowed) throw new RpcError(403, 'MESSAGE_AUTHOR_REQUIRED');

@@ -16,12 +16,14 @@ import {
   SandboxMessageMedia,
   SandboxPlainMedia,
   type SandboxReaction,
+  type SandboxServiceAction,
   SandboxUser,
   isFileMedia,
   subscriberCount,
 } from '../world';
 import { documentAttributesToTl } from '../media-kinds';
 import { messageMediaPollToTl } from './poll-tl';
+import { serviceUserIds } from '../service-messages';
 import { TlObject } from './tl-codec';
 
 /** The one data centre the sandbox pretends to be. */
@@ -322,18 +324,67 @@ export function forwardOriginChatsToTl(
   });
 }
 
-/** The user or bot who wrote a basic group's message, and a forward's first author. */
+/** The user or bot who wrote a basic group's message, a forward's first author, and those a service message names. */
 export function groupMessageAuthorIds(message: BasicGroupMessage): number[] {
-  return [message.fromUserId, message.fromBotId, ...forwardAuthorIds(message)].filter(
-    (x): x is number => x !== undefined,
-  );
+  return [
+    message.fromUserId,
+    message.fromBotId,
+    ...forwardAuthorIds(message),
+    ...serviceUserIds(message.service),
+  ].filter((x): x is number => x !== undefined);
 }
 
-/** The user who wrote a channel's or supergroup's message, the bot that posted it, and a forward's first author. */
+/**
+ * The user who wrote a channel's or supergroup's message, the bot that posted it, a forward's first author, and
+ * those a service message names.
+ */
 export function channelMessageUserIds(message: ChannelMessage): number[] {
-  return [message.fromUserId, message.viaBotId, ...forwardAuthorIds(message)].filter(
-    (x): x is number => x !== undefined,
-  );
+  return [
+    message.fromUserId,
+    message.viaBotId,
+    ...forwardAuthorIds(message),
+    ...serviceUserIds(message.service),
+  ].filter((x): x is number => x !== undefined);
+}
+
+/** A service message's `messageAction*`. */
+export function serviceActionToTl(action: SandboxServiceAction): TlObject {
+  switch (action.type) {
+    case 'chat_create':
+      return { _: 'messageActionChatCreate', title: action.title, users: action.userIds.map(BigInt) };
+    case 'channel_create':
+      return { _: 'messageActionChannelCreate', title: action.title };
+    case 'chat_add_user':
+      return { _: 'messageActionChatAddUser', users: action.userIds.map(BigInt) };
+    case 'chat_joined_by_link':
+      return { _: 'messageActionChatJoinedByLink', inviter_id: BigInt(action.inviterId) };
+    case 'chat_delete_user':
+      return { _: 'messageActionChatDeleteUser', user_id: BigInt(action.userId) };
+    case 'chat_edit_title':
+      return { _: 'messageActionChatEditTitle', title: action.title };
+    case 'pin_message':
+      return { _: 'messageActionPinMessage' };
+  }
+}
+
+/** A service message (`messageService`): who did it, where, and what; a pin answers the pinned message. */
+function serviceMessageToTl(
+  message: { id: number; date: number; replyToId?: number },
+  action: SandboxServiceAction,
+  peer: TlObject,
+  from: { out?: boolean; post?: boolean; fromId?: number },
+): TlObject {
+  return {
+    _: 'messageService',
+    out: from.out,
+    post: from.post,
+    id: message.id,
+    from_id: from.fromId === undefined ? undefined : peerUser(from.fromId),
+    peer_id: peer,
+    reply_to: replyHeader(message.replyToId),
+    date: message.date,
+    action: serviceActionToTl(action),
+  };
 }
 
 /** A message of a basic group as one of its members (`viewerId`) sees it. */
@@ -343,6 +394,10 @@ export function basicGroupMessageToTl(
   viewerId: number,
 ): TlObject {
   const authorId = message.fromUserId ?? message.fromBotId;
+  if (message.service) {
+    const out = message.fromUserId === viewerId;
+    return serviceMessageToTl(message, message.service, peerChat(group.id), { out, fromId: authorId });
+  }
   return {
     _: 'message',
     out: message.fromUserId === viewerId,
@@ -544,6 +599,10 @@ export function channelMessageToTl(
 ): TlObject {
   if (message.deleted) return { _: 'messageEmpty', id: message.id, peer_id: peerChannel(channel.id) };
   const broadcast = !channel.megagroup;
+  if (message.service) {
+    const fromId = broadcast ? undefined : (message.fromUserId ?? message.viaBotId);
+    return serviceMessageToTl(message, message.service, peerChannel(channel.id), { post: broadcast, fromId });
+  }
   return {
     _: 'message',
     post: broadcast,

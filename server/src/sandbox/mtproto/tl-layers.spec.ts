@@ -1,9 +1,10 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import { newPoll, newPollId, type PollChat } from '../polls';
-import { SandboxWorld } from '../world';
+import { type SandboxServiceAction, SandboxWorld } from '../world';
 import { setReactions } from '../reactions';
 import { updateMessagePollToTl } from './poll-tl';
 import {
+  basicGroupMessageToTl,
   botToTl,
   channelMessageToTl,
   channelToTl,
@@ -408,6 +409,62 @@ describe('world objects written in each layer', () => {
         _: 'updateMessageReactions',
         msg_id: reacted.id,
         peer: { user_id: BigInt(friend.id) },
+      });
+    },
+  );
+
+  const supergroup = w.createChannel({ title: 'Club', ownerPhone: owner.phone, megagroup: true });
+  const said = w.postToChannel(supergroup.id, { text: 'read this', fromUserId: owner.id });
+  const groupServices: [SandboxServiceAction, number | undefined][] = [
+    [{ type: 'channel_create', title: 'Club' }, undefined],
+    [{ type: 'chat_add_user', userIds: [friend.id, bot.id] }, undefined],
+    [{ type: 'chat_joined_by_link', inviterId: owner.id }, undefined],
+    [{ type: 'chat_delete_user', userId: friend.id }, undefined],
+    [{ type: 'chat_edit_title', title: 'Club, autumn' }, undefined],
+    [{ type: 'pin_message' }, said.id],
+  ];
+  const serviceMessages = groupServices.map(([service, replyToId]) =>
+    w.postToChannel(supergroup.id, { text: '', fromUserId: owner.id, service, replyToId }),
+  );
+  const basicGroup = w.createBasicGroup({ title: 'Friends', ownerPhone: owner.phone, userPhones: [friend.phone] });
+  const groupCreated = w.writeBasicGroupService(
+    basicGroup.id,
+    { fromUserId: owner.id },
+    { type: 'chat_create', title: 'Friends', userIds: [owner.id, friend.id] },
+  );
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i writes service messages (joins, leaves, titles, pins, creations) that read back',
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const back = serviceMessages.map((m) =>
+        codec.decode(codec.encodeAs('Message', channelMessageToTl(supergroup, m))),
+      );
+      for (const [i, m] of back.entries()) {
+        expect(m).toMatchObject({
+          _: 'messageService',
+          id: serviceMessages[i]?.id,
+          from_id: { _: 'peerUser', user_id: BigInt(owner.id) },
+          peer_id: { _: 'peerChannel', channel_id: BigInt(supergroup.id) },
+        });
+      }
+      expect(back.map((m) => m.action)).toEqual([
+        { _: 'messageActionChannelCreate', title: 'Club' },
+        { _: 'messageActionChatAddUser', users: [BigInt(friend.id), BigInt(bot.id)] },
+        { _: 'messageActionChatJoinedByLink', inviter_id: BigInt(owner.id) },
+        { _: 'messageActionChatDeleteUser', user_id: BigInt(friend.id) },
+        { _: 'messageActionChatEditTitle', title: 'Club, autumn' },
+        { _: 'messageActionPinMessage' },
+      ]);
+      expect(back[5]?.reply_to).toMatchObject({ _: 'messageReplyHeader', reply_to_msg_id: said.id });
+      const created = codec.decode(
+        codec.encodeAs('Message', basicGroupMessageToTl(basicGroup, groupCreated, owner.id)),
+      );
+      expect(created).toMatchObject({
+        _: 'messageService',
+        out: true,
+        peer_id: { _: 'peerChat', chat_id: BigInt(basicGroup.id) },
+        action: { _: 'messageActionChatCreate', title: 'Friends', users: [BigInt(owner.id), BigInt(friend.id)] },
       });
     },
   );

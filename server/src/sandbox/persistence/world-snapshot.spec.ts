@@ -18,6 +18,7 @@ import {
 import { activeBan, adminRightsOf, banMember, setChannelInfo } from '../channel-administration';
 import { castVote, closePoll, newPoll } from '../polls';
 import { reactionsBy, setReactions } from '../reactions';
+import { writeJoined, writePinned, writeServiceMessage } from '../service-messages';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -266,6 +267,44 @@ describe('world snapshot', () => {
       createsJoinRequest: true,
       adminUserId: bot.id,
     });
+  });
+
+  it("keeps service messages with their action: a supergroup's joins, leaves and pins, a basic group's creation", () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111');
+    const bob = world.findUserByPhone('15550002222');
+    if (!ann || !bob) throw new Error('no users');
+    const club = world.createChannel({ title: 'Club', ownerPhone: ann.phone, megagroup: true });
+    const said = world.postToChannel(club.id, { text: 'welcome', fromUserId: ann.id });
+    world.setMember(club.id, { kind: 'user', id: bob.id });
+    const joined = writeJoined(world, { kind: 'channel', channel: club }, { kind: 'user', id: bob.id }, ann.id);
+    const pinned = writePinned(world, { kind: 'channel', channel: club }, { kind: 'user', id: ann.id }, said.id);
+    const group = world.createBasicGroup({ title: 'Friends', ownerPhone: ann.phone, userPhones: [bob.phone] });
+    writeServiceMessage(
+      world,
+      { kind: 'group', group },
+      { kind: 'user', id: ann.id },
+      {
+        type: 'chat_create',
+        title: 'Friends',
+        userIds: [ann.id, bob.id],
+      },
+    );
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const again = restored.findChannel(club.id);
+    expect(again?.messages.find((m) => m.id === joined?.id)).toMatchObject({
+      fromUserId: bob.id,
+      service: { type: 'chat_joined_by_link', inviterId: ann.id },
+    });
+    expect(again?.messages.find((m) => m.id === pinned?.id)).toMatchObject({
+      replyToId: said.id,
+      service: { type: 'pin_message' },
+    });
+    expect(restored.findBasicGroup(group.id)?.messages).toEqual([
+      expect.objectContaining({ service: { type: 'chat_create', title: 'Friends', userIds: [ann.id, bob.id] } }),
+    ]);
   });
 
   it('stores a field the world gains later without any change here (plain data found by walking the world)', () => {
