@@ -791,6 +791,30 @@ export function editedMessage(ctx: MethodContext): { chatId: number | string; me
   return { chatId: params.chatId(), messageId };
 }
 
+/**
+ * How the bot deletes one message of a chat, for deleteMessage and deleteMessages: undefined when the message is
+ * not there (or already deleted), refused when the bot may not delete it. A channel's message goes for everyone;
+ * in a private chat the bot's copy goes, as deleteMessage has always done here.
+ */
+export function messageDeletion(ctx: MethodContext, target: Target, messageId: number): (() => void) | undefined {
+  const { world, session } = ctx;
+  if (target.kind === 'channel') {
+    const member = botMember(ctx, target.channel);
+    if (!member) throw notMember(target.channel);
+    const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
+    if (!message) return undefined;
+    if (!member.admin && message.viaBotId !== session.bot.id) throw BotApiError.badRequest("message can't be deleted");
+    return () => world.deleteChannelMessage(target.channel.id, messageId);
+  }
+  const inChat = world
+    .privateMessagesOf('bot', session.bot.id)
+    .some((m) => m.id === messageId && (m.fromId === target.user.id || m.toId === target.user.id));
+  if (!inChat || session.deletedPrivateIds.has(messageId)) return undefined;
+  return () => {
+    session.deletedPrivateIds.add(messageId);
+  };
+}
+
 export const NOT_MODIFIED =
   'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
 
@@ -984,27 +1008,14 @@ export const CORE_METHODS: Record<string, Method> = {
   },
 
   deleteMessage: (ctx) => {
-    const { world, params, session } = ctx;
+    const { params } = ctx;
     // Both are checked before the chat, in the official server's words.
     if (!params.has('chat_id')) throw BotApiError.badRequest('Chat identifier is not specified');
     const messageId = messageIdParam(ctx);
     const target = resolveChat(ctx, params.chatId());
-    if (target.kind === 'channel') {
-      const member = botMember(ctx, target.channel);
-      if (!member) throw notMember(target.channel);
-      const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
-      if (!message) throw BotApiError.badRequest('message to delete not found');
-      if (!member.admin && message.viaBotId !== session.bot.id)
-        throw BotApiError.badRequest("message can't be deleted");
-      world.deleteChannelMessage(target.channel.id, messageId);
-      return ok(true);
-    }
-    const inChat = world
-      .privateMessagesOf('bot', session.bot.id)
-      .some((m) => m.id === messageId && (m.fromId === target.user.id || m.toId === target.user.id));
-    if (!inChat || session.deletedPrivateIds.has(messageId))
-      throw BotApiError.badRequest('message to delete not found');
-    session.deletedPrivateIds.add(messageId);
+    const deletion = messageDeletion(ctx, target, messageId);
+    if (!deletion) throw BotApiError.badRequest('message to delete not found');
+    deletion();
     return ok(true);
   },
 

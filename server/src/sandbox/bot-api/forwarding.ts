@@ -210,14 +210,14 @@ const copyMessage: Method = (ctx) => {
   return ok({ message_id: sent.message_id });
 };
 
-/** forwardMessages and copyMessages take at most 100 messages at a time. */
+/** forwardMessages, copyMessages and deleteMessages take at most 100 messages at a time. */
 const MAX_MESSAGE_IDS = 100;
 
 /**
  * message_ids as the Bot API reads it: a JSON array of 1 to 100 positive ids, each a number or its digits. The
  * refusals are worded as the Bot API server words them (tdlib/telegram-bot-api, `Client::get_message_ids`).
  */
-function messageIdsParam(ctx: MethodContext): number[] {
+export function messageIdsParam(ctx: MethodContext): number[] {
   const notSpecified = BotApiError.badRequest('message identifiers are not specified');
   if (!ctx.params.has('message_ids')) throw notSpecified;
   const value = ctx.params.json('message_ids');

@@ -6,6 +6,7 @@ import { FORWARDING_METHODS } from './forwarding';
 import { LOCATION_CONTACT_DICE_METHODS } from './locations-contacts-dice';
 import { MEDIA_GROUP_METHODS } from './media-groups';
 import { MEDIA_KIND_METHODS } from './media-kinds';
+import { MESSAGE_DELETION_METHODS } from './message-deletions';
 import { POLL_METHODS } from './polls';
 import { REACTION_METHODS } from './reactions';
 
@@ -24,6 +25,7 @@ const TABLES = [
   LOCATION_CONTACT_DICE_METHODS,
   POLL_METHODS,
   REACTION_METHODS,
+  MESSAGE_DELETION_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {
