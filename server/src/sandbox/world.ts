@@ -1095,12 +1095,21 @@ export class SandboxWorld extends EventEmitter {
     channelId: number,
     messageId: number,
     text: string,
-    /** `replyMarkup`: undefined keeps the keyboard, null removes it; `entities`, when given, replace the formatting. */
-    opts: { editorBotId?: number; replyMarkup?: Record<string, unknown> | null; entities?: SandboxEntity[] } = {},
+    /**
+     * `replyMarkup`: undefined keeps the keyboard, null removes it; `entities`, when given, replace the formatting;
+     * `media`, when given, replaces the message's file (editMessageMedia).
+     */
+    opts: {
+      editorBotId?: number;
+      replyMarkup?: Record<string, unknown> | null;
+      entities?: SandboxEntity[];
+      media?: SandboxMessageMedia;
+    } = {},
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
     const message = this.requireMessage(channel, messageId);
     message.text = text;
+    if (opts.media) message.media = opts.media;
     message.editDate = this.unixNow();
     if (opts.replyMarkup !== undefined) message.replyMarkup = opts.replyMarkup ?? undefined;
     if (opts.entities !== undefined) message.entities = opts.entities.length ? opts.entities : undefined;
@@ -1230,11 +1239,20 @@ export class SandboxWorld extends EventEmitter {
     return message;
   }
 
-  /** The author changes a private message's text (a media message's caption) and its formatting. */
-  editPrivateMessageContent(messageId: number, text: string, entities: SandboxEntity[]): PrivateMessage {
+  /**
+   * The author changes a private message's text (a media message's caption) and its formatting; `media`, when
+   * given, replaces its file (editMessageMedia).
+   */
+  editPrivateMessageContent(
+    messageId: number,
+    text: string,
+    entities: SandboxEntity[],
+    media?: SandboxMessageMedia,
+  ): PrivateMessage {
     const message = this.privateMessages.find((m) => m.id === messageId);
     if (!message) throw new SandboxNotFoundError('message not found');
     message.text = text;
+    if (media) message.media = media;
     message.entities = entities.length ? entities : undefined;
     message.editDate = this.unixNow();
     this.emit(WorldEvent.PrivateMessageEdited, message);
@@ -1559,12 +1577,15 @@ export class SandboxWorld extends EventEmitter {
     messageId: number,
     text: string,
     entities: SandboxEntity[],
+    /** When given, replaces the message's file (editMessageMedia). */
+    media?: SandboxMessageMedia,
   ): BasicGroupMessage {
     const group = this.findBasicGroup(groupId);
     if (!group) throw new SandboxNotFoundError('group not found');
     const message = group.messages.find((m) => m.id === messageId);
     if (!message) throw new SandboxNotFoundError('message not found');
     message.text = text;
+    if (media) message.media = media;
     message.entities = entities.length ? entities : undefined;
     message.editDate = this.unixNow();
     const event: BasicGroupMessageEvent = { group, message };

@@ -2,10 +2,16 @@ import { Api } from 'telegram';
 import { Raw } from 'telegram/events/Raw';
 import { TelegramError } from 'telegraf';
 import { eventually } from '../helpers/eventually';
-import { rawBotCall } from './bot-helpers';
-import { botChatOf, sandboxForSuite } from './bot-chats';
+import { addBotToChannel, newBot, rawBotCall } from './bot-helpers';
+import { botChatOf, CHAT_KINDS, sandboxForSuite } from './bot-chats';
 
 jest.setTimeout(60000);
+
+/** A 1×1 PNG: a real image, so the sandbox takes it as a photo. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 async function telegramError(p: Promise<unknown>): Promise<TelegramError> {
   try {
@@ -100,5 +106,167 @@ describe('sandbox Bot API: deleteMessages (telegraf, and the member sees it with
     expect(
       (await rawBotCall(sandbox, chat.bot.token, 'deleteMessages', { chat_id: chat.chatId, message_ids: ['5'] })).body,
     ).toEqual({ ok: true, result: true });
+  });
+});
+
+describe('sandbox Bot API: editMessageMedia (telegraf, and the member sees it with gramjs)', () => {
+  const suite = sandboxForSuite();
+
+  it.each(CHAT_KINDS)('replaces a photo with a document in a %s, and the member is pushed the edit', async (kind) => {
+    const chat = await botChatOf(suite.kit, kind);
+    const edits: Api.Message[] = [];
+    chat.app.addEventHandler((u: object) => {
+      const edited =
+        u instanceof Api.UpdateEditChannelMessage || u instanceof Api.UpdateEditMessage ? u.message : undefined;
+      if (edited instanceof Api.Message) edits.push(edited);
+    }, new Raw({}));
+    const sent = await chat.tg.sendPhoto(chat.chatId, { source: PNG, filename: 'view.png' }, { caption: 'a view' });
+
+    const edited = (await chat.tg.editMessageMedia(chat.chatId, sent.message_id, undefined, {
+      type: 'document',
+      media: { source: Buffer.from('quarterly numbers'), filename: 'q3.txt' },
+      caption: '<b>Q3</b> report',
+      parse_mode: 'HTML',
+    })) as any;
+    expect(edited).toMatchObject({
+      message_id: sent.message_id,
+      document: { file_name: 'q3.txt' },
+      caption: 'Q3 report',
+      caption_entities: [{ type: 'bold', offset: 0, length: 2 }],
+      edit_date: expect.any(Number),
+    });
+    expect(edited.photo).toBeUndefined();
+
+    const pushed = await eventually(() => edits.find((m) => m.id === sent.message_id), { what: 'the edit pushed' });
+    expect(pushed.media).toBeInstanceOf(Api.MessageMediaDocument);
+    expect(pushed.message).toBe('Q3 report');
+    expect(pushed.editDate).toBe(edited.edit_date);
+    const inHistory = (await chat.history()).find((m) => m.id === sent.message_id);
+    expect(inHistory?.media).toBeInstanceOf(Api.MessageMediaDocument);
+    const attributes = ((inHistory?.media as Api.MessageMediaDocument).document as Api.Document).attributes;
+    expect(attributes.find((a) => a instanceof Api.DocumentAttributeFilename)).toMatchObject({ fileName: 'q3.txt' });
+  });
+
+  it('takes a file_id, refuses the same media again, and keeps or changes the keyboard', async () => {
+    const chat = await botChatOf(suite.kit, 'channel');
+    const { sandbox } = suite.kit;
+    // Another bot of the channel reads the edit as an edited_channel_post.
+    const listener = await newBot(sandbox);
+    await addBotToChannel(sandbox, chat.chatId, listener.id);
+    const keyboard = { inline_keyboard: [[{ text: 'Open', callback_data: 'open' }]] };
+    const first = await chat.tg.sendPhoto(chat.chatId, { source: PNG, filename: 'a.png' }, { reply_markup: keyboard });
+    const other = await chat.tg.sendDocument(chat.chatId, { source: Buffer.from('notes'), filename: 'notes.txt' });
+    const fileId = other.document.file_id;
+
+    const edited = (await chat.tg.editMessageMedia(chat.chatId, first.message_id, undefined, {
+      type: 'document',
+      media: fileId,
+    })) as any;
+    expect(edited).toMatchObject({ document: { file_id: fileId }, reply_markup: keyboard });
+    expect(edited.caption).toBeUndefined();
+    const heard = await eventually(
+      async () =>
+        ((await rawBotCall(sandbox, listener.token, 'getUpdates', { timeout: 0 })).body.result as any[])
+          .map((u) => u.edited_channel_post)
+          .find((p) => p?.message_id === first.message_id),
+      { what: 'the edit reaching the other bot' },
+    );
+    expect(heard).toMatchObject({ document: { file_id: fileId }, edit_date: edited.edit_date });
+    expect(heard.photo).toBeUndefined();
+    const same = await telegramError(
+      chat.tg.editMessageMedia(chat.chatId, first.message_id, undefined, { type: 'document', media: fileId }),
+    );
+    expect(same.description).toMatch(/^Bad Request: message is not modified/);
+    // The same file with a new keyboard is a change.
+    const rekeyed = (await chat.tg.editMessageMedia(
+      chat.chatId,
+      first.message_id,
+      undefined,
+      { type: 'document', media: fileId },
+      { reply_markup: { inline_keyboard: [[{ text: 'Close', callback_data: 'close' }]] } },
+    )) as any;
+    expect(rekeyed.reply_markup.inline_keyboard[0][0].text).toBe('Close');
+    // A file_id of another kind is refused as the other send methods refuse it.
+    const wrongKind = await telegramError(
+      chat.tg.editMessageMedia(chat.chatId, first.message_id, undefined, { type: 'photo', media: fileId }),
+    );
+    expect(wrongKind.description).toBe("Bad Request: can't use file of type Document as Photo");
+  });
+
+  it("refuses a message without media, someone else's message, and an inline message", async () => {
+    const chat = await botChatOf(suite.kit, 'supergroup');
+    const text = await chat.tg.sendMessage(chat.chatId, 'just words');
+    const theirs = await chat.write('mine');
+    const photo = { type: 'photo' as const, media: { source: PNG, filename: 'p.png' } };
+    const noMedia = await telegramError(chat.tg.editMessageMedia(chat.chatId, text.message_id, undefined, photo));
+    expect(noMedia.description).toBe('Bad Request: there is no media in the message to edit');
+    const notOurs = await telegramError(chat.tg.editMessageMedia(chat.chatId, theirs, undefined, photo));
+    expect(notOurs.description).toBe("Bad Request: message can't be edited");
+    const missing = await telegramError(chat.tg.editMessageMedia(chat.chatId, 999999, undefined, photo));
+    expect(missing.description).toBe('Bad Request: message to edit not found');
+
+    const { sandbox } = suite.kit;
+    const call = async (params: Record<string, unknown>) =>
+      (await rawBotCall(sandbox, chat.bot.token, 'editMessageMedia', params)).body.description;
+    const named = { chat_id: chat.chatId, message_id: text.message_id };
+    expect(await call({ inline_message_id: 'AAAA', media: { type: 'photo', media: 'x' } })).toBe(
+      'Bad Request: MESSAGE_ID_INVALID',
+    );
+    expect(await call(named)).toBe('Bad Request: parameter "media" is required');
+    expect(await call({ ...named, media: '{oops' })).toBe("Bad Request: can't parse input media JSON object");
+    expect(await call({ ...named, media: [] })).toBe("Bad Request: can't parse InputMedia: expected an Object");
+    expect(await call({ ...named, media: { type: 'sticker', media: 'x' } })).toBe(
+      'Bad Request: can\'t parse InputMedia: type "sticker" is unsupported',
+    );
+    expect(await call({ ...named, media: { type: 'photo', media: 'attach://nothing' } })).toBe(
+      "Bad Request: can't parse InputMedia: media not found",
+    );
+  });
+
+  it('keeps an album an album: no animation in it, and documents stay documents', async () => {
+    const chat = await botChatOf(suite.kit, 'channel');
+    const pictures = await chat.tg.sendMediaGroup(chat.chatId, [
+      { type: 'photo', media: { source: PNG, filename: 'a.png' } },
+      { type: 'photo', media: { source: PNG, filename: 'b.png' } },
+    ]);
+    const papers = await chat.tg.sendMediaGroup(chat.chatId, [
+      { type: 'document', media: { source: Buffer.from('one'), filename: '1.txt' } },
+      { type: 'document', media: { source: Buffer.from('two'), filename: '2.txt' } },
+    ]);
+    const picture = pictures[0]!.message_id;
+    const animation = await telegramError(
+      chat.tg.editMessageMedia(chat.chatId, picture, undefined, {
+        type: 'animation',
+        media: { source: Buffer.from('GIF89a'), filename: 'a.gif' },
+      }),
+    );
+    expect(animation.description).toBe("Bad Request: message content type can't be used in an album");
+    const toDocument = await telegramError(
+      chat.tg.editMessageMedia(chat.chatId, picture, undefined, {
+        type: 'document',
+        media: { source: Buffer.from('x'), filename: 'x.txt' },
+      }),
+    );
+    expect(toDocument.description).toBe("Bad Request: can't change media type in the album");
+    const toPhoto = await telegramError(
+      chat.tg.editMessageMedia(chat.chatId, papers[0]!.message_id, undefined, {
+        type: 'photo',
+        media: { source: PNG, filename: 'c.png' },
+      }),
+    );
+    expect(toPhoto.description).toBe("Bad Request: can't change media type in the album");
+
+    // A video may take a photo's place, and a document another document's.
+    const video = (await chat.tg.editMessageMedia(chat.chatId, picture, undefined, {
+      type: 'video',
+      media: { source: Buffer.from('not really a video'), filename: 'v.mp4' },
+      duration: 3,
+    })) as any;
+    expect(video).toMatchObject({ video: { duration: 3 }, media_group_id: (pictures[0] as any).media_group_id });
+    const paper = (await chat.tg.editMessageMedia(chat.chatId, papers[1]!.message_id, undefined, {
+      type: 'document',
+      media: { source: Buffer.from('three'), filename: '3.txt' },
+    })) as any;
+    expect(paper.document.file_name).toBe('3.txt');
   });
 });

@@ -29,29 +29,30 @@ import type { Json } from './serializers';
 
 const MIN_ITEMS = 2;
 const MAX_ITEMS = 10;
-const INPUT_MEDIA = "can't parse InputMedia: ";
+export const INPUT_MEDIA = "can't parse InputMedia: ";
 
 /** The InputMedia types an album takes. */
 type AlbumKind = 'photo' | 'video' | 'document' | 'audio';
 const ALBUM_KINDS: readonly string[] = ['photo', 'video', 'document', 'audio'];
 
-/** One InputMediaPhoto, InputMediaVideo, InputMediaDocument or InputMediaAudio as the request names it. */
-interface AlbumItem {
-  kind: AlbumKind;
+/** One InputMedia (photo, video, animation, document or audio) as the request names it. */
+export interface InputMediaItem {
+  kind: AlbumKind | 'animation';
   ref: string;
   caption?: FormattedText;
   /** A video's or an audio file's duration, size and tags. */
   attributes: MediaAttributes;
 }
 
-function readItem(ctx: MethodContext, value: unknown): AlbumItem {
+/** One InputMedia of the request, of one of `kinds` (an album's by default; editMessageMedia also takes an animation). */
+export function readInputMedia(ctx: MethodContext, value: unknown, kinds = ALBUM_KINDS): InputMediaItem {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw BotApiError.badRequest(`${INPUT_MEDIA}expected an Object`);
   }
   const { type, media, caption, parse_mode: parseMode, caption_entities: entities } = value as Json;
   if (typeof type !== 'string') throw BotApiError.badRequest(`${INPUT_MEDIA}Can't find field "type"`);
-  if (!ALBUM_KINDS.includes(type)) throw BotApiError.badRequest(`${INPUT_MEDIA}type "${type}" is unsupported`);
-  const kind = type as AlbumKind;
+  if (!kinds.includes(type)) throw BotApiError.badRequest(`${INPUT_MEDIA}type "${type}" is unsupported`);
+  const kind = type as InputMediaItem['kind'];
   const ref = typeof media === 'string' ? media.trim() : '';
   // An attach:// naming no part of the request is refused before any file of the album is stored.
   if (!ref || (ref.startsWith('attach://') && !ctx.params.file(ref.slice('attach://'.length)))) {
@@ -70,18 +71,18 @@ function readItem(ctx: MethodContext, value: unknown): AlbumItem {
 }
 
 /** The album's items as the request gives them, read as the official server reads them before it looks at the chat. */
-function readAlbum(ctx: MethodContext): AlbumItem[] {
+function readAlbum(ctx: MethodContext): InputMediaItem[] {
   if (!ctx.params.has('media')) throw BotApiError.badRequest('parameter "media" is required');
   const value = ctx.params.json('media');
   if (!Array.isArray(value)) throw BotApiError.badRequest('expected an Array of InputMedia');
-  return value.map((v) => readItem(ctx, v));
+  return value.map((v) => readInputMedia(ctx, v));
 }
 
 /**
  * The album checked as a whole, after the chat: its number of items, and documents or audio files only with their
  * own kind.
  */
-function checkAlbum(items: AlbumItem[]): AlbumItem[] {
+function checkAlbum(items: InputMediaItem[]): InputMediaItem[] {
   if (items.length < MIN_ITEMS) throw BotApiError.badRequest('an album must have at least 2 media');
   if (items.length > MAX_ITEMS) throw BotApiError.badRequest('too many messages to send as an album');
   const kinds = new Set(items.map((i) => i.kind));

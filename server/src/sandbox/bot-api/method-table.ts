@@ -4,6 +4,7 @@ import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { FORWARDING_METHODS } from './forwarding';
 import { LOCATION_CONTACT_DICE_METHODS } from './locations-contacts-dice';
+import { MEDIA_EDIT_METHODS } from './media-edits';
 import { MEDIA_GROUP_METHODS } from './media-groups';
 import { MEDIA_KIND_METHODS } from './media-kinds';
 import { MESSAGE_DELETION_METHODS } from './message-deletions';
@@ -26,6 +27,7 @@ const TABLES = [
   POLL_METHODS,
   REACTION_METHODS,
   MESSAGE_DELETION_METHODS,
+  MEDIA_EDIT_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {
