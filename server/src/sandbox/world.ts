@@ -115,7 +115,21 @@ export interface SandboxFileMedia extends MediaAttributes {
  * roll with its emoji and value.
  */
 export type SandboxPlainMedia =
-  | { kind: 'location'; latitude: number; longitude: number; horizontalAccuracy?: number }
+  | {
+      kind: 'location';
+      latitude: number;
+      longitude: number;
+      horizontalAccuracy?: number;
+      /**
+       * A live location (bot-api/live-locations.ts): the seconds from the message's date it may be updated for
+       * (MTProto `period`; 0x7FFFFFFF: indefinitely), when that ends (unix; a stop ends it now), the direction of
+       * travel (1-360) and the proximity alert distance in meters.
+       */
+      livePeriod?: number;
+      liveUntil?: number;
+      heading?: number;
+      proximityAlertRadius?: number;
+    }
   | {
       kind: 'venue';
       latitude: number;

@@ -15,12 +15,19 @@ describe('sandbox: bots send locations, venues, contacts and dice (real telegraf
         live_period: 600,
         reply_markup: { inline_keyboard: [[{ text: 'Route', callback_data: 'route' }]] },
       });
-      expect(sent.location).toEqual({ latitude: 59.9386, longitude: 30.3141, horizontal_accuracy: 25 });
+      // With live_period it is a live location (see bot-api-message-edits.int-spec.ts for its updates).
+      expect(sent.location).toEqual({
+        latitude: 59.9386,
+        longitude: 30.3141,
+        horizontal_accuracy: 25,
+        live_period: 600,
+      });
       expect((sent as Json).text).toBeUndefined();
 
       const seen = (await chat.history()).find((m) => m.id === sent.message_id) as Api.Message;
-      expect(seen.media).toBeInstanceOf(Api.MessageMediaGeo);
-      const geo = (seen.media as Api.MessageMediaGeo).geo as Api.GeoPoint;
+      expect(seen.media).toBeInstanceOf(Api.MessageMediaGeoLive);
+      expect((seen.media as Api.MessageMediaGeoLive).period).toBe(600);
+      const geo = (seen.media as Api.MessageMediaGeoLive).geo as Api.GeoPoint;
       expect(geo).toBeInstanceOf(Api.GeoPoint);
       expect({ lat: geo.lat, long: geo.long, accuracyRadius: geo.accuracyRadius }).toEqual({
         lat: 59.9386,

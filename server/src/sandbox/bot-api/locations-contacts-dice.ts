@@ -4,7 +4,7 @@ import { BotApiError } from './bot-api-error';
 import { deliver, type Method, type MethodContext, ok, resolveSendTarget } from './bot-api-methods';
 
 /**
- * sendLocation, sendVenue, sendContact and sendDice: a bot sends a point on the map, a place, a contact card or a
+ * sendVenue, sendContact and sendDice (sendLocation, with live locations, is in live-locations.ts): a bot sends a point on the map, a place, a contact card or a
  * dice roll to any chat it may send to, with a reply and a keyboard as the other send methods take them. Parameters
  * are read as the official Bot API server reads them: a coordinate is the number its text starts with (junk is 0),
  * an empty one is refused, and Telegram refuses a point off the globe.
@@ -29,7 +29,7 @@ function leadingFloat(text: string): number {
  * outside ±90° latitude or ±180° longitude is refused by Telegram; the wording follows TDLib's "Wrong location
  * specified" (TDLib's source is not at hand to confirm it).
  */
-function readPoint(ctx: MethodContext): { latitude: number; longitude: number; horizontalAccuracy?: number } {
+export function readPoint(ctx: MethodContext): { latitude: number; longitude: number; horizontalAccuracy?: number } {
   const latitude = ctx.params.text('latitude').trim();
   if (latitude === '') throw BotApiError.badRequest('latitude is empty');
   const longitude = ctx.params.text('longitude').trim();
@@ -42,7 +42,7 @@ function readPoint(ctx: MethodContext): { latitude: number; longitude: number; h
   return accuracy > 0 ? { ...point, horizontalAccuracy: accuracy } : point;
 }
 
-function sendPlain(ctx: MethodContext, method: string, read: () => SandboxPlainMedia) {
+export function sendPlain(ctx: MethodContext, method: string, read: () => SandboxPlainMedia) {
   // The official server reads the content's parameters before it looks at the chat.
   const plain = read();
   const target = resolveSendTarget(ctx);
@@ -53,10 +53,6 @@ function sendPlain(ctx: MethodContext, method: string, read: () => SandboxPlainM
 const optional = (ctx: MethodContext, name: string): string | undefined => ctx.params.text(name) || undefined;
 
 export const LOCATION_CONTACT_DICE_METHODS: Record<string, Method> = {
-  // live_period, heading and proximity_alert_radius are taken and not kept: the sandbox sends a still location,
-  // and no live location is updated or stopped.
-  sendLocation: (ctx) => sendPlain(ctx, 'sendLocation', () => ({ kind: 'location', ...readPoint(ctx) })),
-
   // A venue keeps one provider's id and type, as Telegram does: Foursquare's when either foursquare_id or
   // foursquare_type is given, otherwise Google Places' (the official server reads them in that order, the
   // Foursquare pair last). An empty id or type is left out of the answer.

@@ -49,14 +49,15 @@ function readMedia(ctx: MethodContext): InputMediaItem {
   return readInputMedia(ctx, value, EDITABLE_KINDS);
 }
 
-interface Caption {
+export interface Caption {
   text: string;
   entities: SandboxEntity[];
   entitiesJson: Json[];
 }
 
 /** The message's current state, wherever it is, and how to write the new one. */
-interface Edited {
+export interface Edited {
+  date: number;
   media?: SandboxMessageMedia;
   text: string;
   entities?: SandboxEntity[];
@@ -133,6 +134,23 @@ function privateMessage(ctx: MethodContext, target: Extract<SendTarget, { kind: 
 }
 
 /**
+ * The message an edit names (chat_id and message_id; an inline_message_id is refused), checked as Telegram checks
+ * an edit: there, the bot's own, and not a service message. Also used by the live location edits.
+ */
+export function editableMessage(ctx: MethodContext): Edited {
+  const named = editedMessage(ctx);
+  const group = findGroup(ctx, named.chatId);
+  if (group) {
+    if (!inGroup(ctx, group)) throw BotApiError.forbidden('bot is not a member of the group chat');
+    return groupMessage(ctx, { kind: 'group', group }, named.messageId);
+  }
+  const target = resolveChat(ctx, named.chatId);
+  return target.kind === 'channel'
+    ? channelMessage(ctx, target, named.messageId)
+    : privateMessage(ctx, target, named.messageId);
+}
+
+/**
  * TDLib's rules for a message of an album: its media may change type only to one an album holds, and neither the
  * old nor the new one may be a document or an audio file, which make albums of their own.
  */
@@ -150,19 +168,7 @@ const editMessageMedia: Method = async (ctx) => {
   // In the official server's order: the keyboard and the media, then the chat and the message.
   const replyMarkup = replyMarkupJson(ctx);
   const item = readMedia(ctx);
-  const named = editedMessage(ctx);
-  const group = findGroup(ctx, named.chatId);
-  let message: Edited;
-  if (group) {
-    if (!inGroup(ctx, group)) throw BotApiError.forbidden('bot is not a member of the group chat');
-    message = groupMessage(ctx, { kind: 'group', group }, named.messageId);
-  } else {
-    const target = resolveChat(ctx, named.chatId);
-    message =
-      target.kind === 'channel'
-        ? channelMessage(ctx, target, named.messageId)
-        : privateMessage(ctx, target, named.messageId);
-  }
+  const message = editableMessage(ctx);
   const old = message.media;
   if (!old || !isFileMedia(old) || !EDITABLE_KINDS.includes(old.kind)) {
     throw BotApiError.badRequest('there is no media in the message to edit');

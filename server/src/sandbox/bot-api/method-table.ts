@@ -3,6 +3,7 @@ import { CORE_METHODS } from './bot-api-methods';
 import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { FORWARDING_METHODS } from './forwarding';
+import { LIVE_LOCATION_METHODS } from './live-locations';
 import { LOCATION_CONTACT_DICE_METHODS } from './locations-contacts-dice';
 import { MEDIA_EDIT_METHODS } from './media-edits';
 import { MEDIA_GROUP_METHODS } from './media-groups';
@@ -28,6 +29,7 @@ const TABLES = [
   REACTION_METHODS,
   MESSAGE_DELETION_METHODS,
   MEDIA_EDIT_METHODS,
+  LIVE_LOCATION_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

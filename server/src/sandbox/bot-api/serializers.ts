@@ -272,8 +272,16 @@ export function contentJson(
  */
 export function plainMediaJson(media: SandboxPlainMedia, world?: SandboxWorld): Json {
   switch (media.kind) {
-    case 'location':
-      return { location: locationJson(media.latitude, media.longitude, media.horizontalAccuracy) };
+    case 'location': {
+      const location = locationJson(media.latitude, media.longitude, media.horizontalAccuracy);
+      // As the official server: a live location's period, heading and alert radius only while it may be updated.
+      const now = world?.unixNow() ?? Math.floor(Date.now() / 1000);
+      if (media.livePeriod !== undefined && (media.liveUntil ?? 0) > now) {
+        Object.assign(location, compact({ live_period: media.livePeriod, heading: media.heading }));
+        if (media.proximityAlertRadius) location.proximity_alert_radius = media.proximityAlertRadius;
+      }
+      return { location };
+    }
     case 'venue': {
       const location = locationJson(media.latitude, media.longitude);
       const venue = compact({

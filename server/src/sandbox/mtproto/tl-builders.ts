@@ -456,8 +456,17 @@ function fileNumericId(fileId: string): bigint {
  */
 function plainMediaToTl(media: SandboxPlainMedia, viewerId: number | undefined): TlObject {
   switch (media.kind) {
-    case 'location':
-      return { _: 'messageMediaGeo', geo: geoPointToTl(media.latitude, media.longitude, media.horizontalAccuracy) };
+    case 'location': {
+      const geo = geoPointToTl(media.latitude, media.longitude, media.horizontalAccuracy);
+      if (media.livePeriod === undefined) return { _: 'messageMediaGeo', geo };
+      return {
+        _: 'messageMediaGeoLive',
+        geo,
+        heading: media.heading,
+        period: media.livePeriod,
+        proximity_notification_radius: media.proximityAlertRadius,
+      };
+    }
     case 'venue':
       return {
         _: 'messageMediaVenue',

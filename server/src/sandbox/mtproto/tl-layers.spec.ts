@@ -218,13 +218,22 @@ describe('world objects written in each layer', () => {
       },
       { kind: 'contact', phoneNumber: '15550003333', firstName: 'Petr', userId: friend.id },
       { kind: 'dice', emoji: '🎰', value: 64 },
+      {
+        kind: 'location',
+        latitude: 1.5,
+        longitude: 2.5,
+        livePeriod: 900,
+        liveUntil: 2_000_000_000,
+        heading: 45,
+        proximityAlertRadius: 300,
+      },
     ] as const
   ).map((media) =>
     w.sendPrivateMessage({ fromKind: 'user', fromId: owner.id, toKind: 'user', toId: friend.id, text: '', media }),
   );
 
   it.each(publishedLayers().map((l) => l.layer))(
-    'layer %i writes a location, a venue, a contact and a dice roll that read back',
+    'layer %i writes a location, a live location, a venue, a contact and a dice roll that read back',
     (layer) => {
       const codec = new TlCodec(loadLayerSchema(layer));
       const mediaOf = (index: number): TlObject => {
@@ -254,6 +263,13 @@ describe('world objects written in each layer', () => {
         user_id: BigInt(friend.id),
       });
       expect(mediaOf(3)).toMatchObject({ _: 'messageMediaDice', value: 64, emoticon: '🎰' });
+      expect(mediaOf(4)).toMatchObject({
+        _: 'messageMediaGeoLive',
+        geo: { _: 'geoPoint', lat: 1.5, long: 2.5 },
+        heading: 45,
+        period: 900,
+        proximity_notification_radius: 300,
+      });
     },
   );
 

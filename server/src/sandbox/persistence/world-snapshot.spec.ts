@@ -537,6 +537,16 @@ describe('world snapshot', () => {
     const channel = world.findChannel('@shopnews')!;
     const kept: SandboxMessageMedia[] = [
       { kind: 'location', latitude: 59.9386, longitude: 30.3141, horizontalAccuracy: 25.5 },
+      // A live location keeps its period, its end, its heading and its alert radius.
+      {
+        kind: 'location',
+        latitude: 1.5,
+        longitude: 2.5,
+        livePeriod: 0x7fffffff,
+        liveUntil: 1_700_000_000 + 0x7fffffff,
+        heading: 270,
+        proximityAlertRadius: 150,
+      },
       { kind: 'venue', latitude: 48.8584, longitude: 2.2945, title: 'Tower', address: 'Champ de Mars' },
       { kind: 'contact', phoneNumber: '15550002222', firstName: 'Bob', vcard: 'BEGIN:VCARD', userId: bob.id },
     ];
