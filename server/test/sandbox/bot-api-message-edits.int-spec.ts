@@ -1,4 +1,4 @@
-import { Api } from 'telegram';
+import { Api, type TelegramClient } from 'telegram';
 import { Raw } from 'telegram/events/Raw';
 import { TelegramError } from 'telegraf';
 import { eventually } from '../helpers/eventually';
@@ -21,6 +21,17 @@ async function telegramError(p: Promise<unknown>): Promise<TelegramError> {
     throw e;
   }
   throw new Error('expected a Telegram error');
+}
+
+/** The edited messages a member's app is pushed (updateEditMessage, updateEditChannelMessage), as they come. */
+function editsPushedTo(app: TelegramClient): Api.Message[] {
+  const edits: Api.Message[] = [];
+  app.addEventHandler((u: object) => {
+    const edited =
+      u instanceof Api.UpdateEditChannelMessage || u instanceof Api.UpdateEditMessage ? u.message : undefined;
+    if (edited instanceof Api.Message) edits.push(edited);
+  }, new Raw({}));
+  return edits;
 }
 
 describe('sandbox Bot API: deleteMessages (telegraf, and the member sees it with gramjs)', () => {
@@ -114,12 +125,7 @@ describe('sandbox Bot API: editMessageMedia (telegraf, and the member sees it wi
 
   it.each(CHAT_KINDS)('replaces a photo with a document in a %s, and the member is pushed the edit', async (kind) => {
     const chat = await botChatOf(suite.kit, kind);
-    const edits: Api.Message[] = [];
-    chat.app.addEventHandler((u: object) => {
-      const edited =
-        u instanceof Api.UpdateEditChannelMessage || u instanceof Api.UpdateEditMessage ? u.message : undefined;
-      if (edited instanceof Api.Message) edits.push(edited);
-    }, new Raw({}));
+    const edits = editsPushedTo(chat.app);
     const sent = await chat.tg.sendPhoto(chat.chatId, { source: PNG, filename: 'view.png' }, { caption: 'a view' });
 
     const edited = (await chat.tg.editMessageMedia(chat.chatId, sent.message_id, undefined, {
@@ -278,12 +284,7 @@ describe('sandbox Bot API: live locations (telegraf, and the member sees them wi
     'sends, moves and stops a live location in a %s, each step pushed to the member',
     async (kind) => {
       const chat = await botChatOf(suite.kit, kind);
-      const edits: Api.Message[] = [];
-      chat.app.addEventHandler((u: object) => {
-        const edited =
-          u instanceof Api.UpdateEditChannelMessage || u instanceof Api.UpdateEditMessage ? u.message : undefined;
-        if (edited instanceof Api.Message) edits.push(edited);
-      }, new Raw({}));
+      const edits = editsPushedTo(chat.app);
       const sent = await chat.tg.sendLocation(chat.chatId, 59.9386, 30.3141, {
         live_period: 60,
         heading: 90,
