@@ -4,10 +4,11 @@ import { BotApiError } from './bot-api-error';
 import { deliver, type Method, type MethodContext, ok, resolveSendTarget } from './bot-api-methods';
 
 /**
- * sendVenue, sendContact and sendDice (sendLocation, with live locations, is in live-locations.ts): a bot sends a point on the map, a place, a contact card or a
- * dice roll to any chat it may send to, with a reply and a keyboard as the other send methods take them. Parameters
- * are read as the official Bot API server reads them: a coordinate is the number its text starts with (junk is 0),
- * an empty one is refused, and Telegram refuses a point off the globe.
+ * sendVenue, sendContact and sendDice: a bot sends a place, a contact card or a dice roll to any chat it may send
+ * to, with a reply and a keyboard as the other send methods take them (sendLocation, with live locations, is in
+ * live-locations.ts and reads its point here). Parameters are read as the official Bot API server reads them: a
+ * coordinate is the number its text starts with (junk is 0), an empty one is refused, and Telegram refuses a point
+ * off the globe.
  */
 
 /** Telegram keeps a location's accuracy between 0 and 1500 meters; a value outside is clamped. */
