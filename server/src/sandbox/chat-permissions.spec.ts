@@ -3,6 +3,7 @@ import {
   allPermissions,
   effectivePermissions,
   restrictMember,
+  sendKindOfMedia,
   sendRefusal,
   setDefaultPermissions,
   untilOrForever,
@@ -41,6 +42,10 @@ describe('chat permissions (chat-permissions.ts)', () => {
     restrictMember(world, channelId, { kind: 'user', id: bob }, noMedia, 0, { userId: ann });
     expect(sendRefusal(world, channel, bob, 'document')).toBe('CHAT_SEND_MEDIA_FORBIDDEN');
     expect(sendRefusal(world, channel, ann, 'document')).toBeUndefined();
+    const kept = { kind: 'voice' as const, fileId: 'f', size: 1 };
+    expect(sendRefusal(world, channel, bob, sendKindOfMedia(kept))).toBe('CHAT_SEND_MEDIA_FORBIDDEN');
+    expect(sendKindOfMedia(undefined)).toBe('text');
+    expect(sendKindOfMedia({ kind: 'location', latitude: 1, longitude: 2 })).toBe('text');
     expect(() => restrictMember(world, channelId, { kind: 'user', id: ann }, noMedia, 0, { userId: ann })).toThrow(
       SandboxInvalidError,
     );

@@ -5,9 +5,10 @@ import type {
   MemberChangedEvent,
   MemberRestriction,
   SandboxChannel,
+  SandboxMessageMedia,
   SandboxWorld,
 } from './world';
-import { CHAT_PERMISSIONS, SandboxInvalidError, SandboxNotFoundError, WorldEvent } from './world';
+import { CHAT_PERMISSIONS, isFileMedia, SandboxInvalidError, SandboxNotFoundError, WorldEvent } from './world';
 
 /**
  * What a supergroup's members may do, as both doors see it: the chat's default permissions (Bot API
@@ -141,6 +142,16 @@ const NEEDS: Record<SendKind, { right: ChatPermission; error: string; media: boo
   animation: { right: 'can_send_other_messages', error: 'CHAT_SEND_GIFS_FORBIDDEN', media: false },
   poll: { right: 'can_send_polls', error: 'CHAT_SEND_POLL_FORBIDDEN', media: false },
 };
+
+/**
+ * The kind of a message already written (one forwarded): its file's kind, a poll, else text. A location, venue,
+ * contact or dice goes as text: the sandbox's best reading (Telegram's rule for those is not certain here).
+ */
+export function sendKindOfMedia(media: SandboxMessageMedia | undefined): SendKind {
+  if (!media) return 'text';
+  if (isFileMedia(media)) return media.kind;
+  return media.kind === 'poll' ? 'poll' : 'text';
+}
 
 /** Whether the permissions let one send nothing at all (MTProto's `send_messages` flag of `chatBannedRights`). */
 export function sendsNothing(p: ChatPermissions): boolean {

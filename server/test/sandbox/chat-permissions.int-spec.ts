@@ -144,7 +144,12 @@ describe('sandbox: member restrictions and chat permissions (real telegraf and g
       expect((await say(c.member.app, c, 'words are fine')).message).toBe('words are fine');
       expect(await errorOf(photo(c.member.app, c))).toBe('CHAT_SEND_MEDIA_FORBIDDEN');
       // The owner is never restricted.
-      expect((await photo(c.ownerApp, c)).media).toBeInstanceOf(Api.MessageMediaPhoto);
+      const ownersPhoto = await photo(c.ownerApp, c);
+      expect(ownersPhoto.media).toBeInstanceOf(Api.MessageMediaPhoto);
+      // Nor may the member forward a photo in.
+      expect(
+        await errorOf(c.member.app.forwardMessages(c.peer, { messages: [ownersPhoto.id], fromPeer: c.peer })),
+      ).toBe('CHAT_SEND_MEDIA_FORBIDDEN');
 
       // Everything granted: a member again.
       await c.tg.restrictChatMember(c.chatId, c.member.id, { permissions: ALL });

@@ -28,6 +28,7 @@ import {
   CHAT_PERMISSIONS,
   defaultPermissionsOf,
   restrictMember,
+  sendKindOfMedia,
   sendRefusal,
   type SendKind,
   setDefaultPermissions,
@@ -1106,6 +1107,14 @@ export class RpcService {
     }
     // A protected message (sent with protect_content, or in a chat that restricts saving content) goes nowhere.
     if (found.some((m) => m?.noForwards)) throw new RpcError(400, 'CHAT_FORWARDS_RESTRICTED');
+    // A member restricted in the supergroup forwards only what they may send (chat-permissions.ts).
+    if (target.kind === 'channel') {
+      for (const message of found) {
+        if (!message) continue;
+        const refusal = sendRefusal(this.world, target.channel, me.id, sendKindOfMedia(message.media));
+        if (refusal) throw new RpcError(403, refusal);
+      }
+    }
     this.takeSend(me);
     const items: SentItem[] = [];
     found.forEach((message, i) => {
