@@ -72,7 +72,8 @@ const isAll = (p: ChatPermissions): boolean => CHAT_PERMISSIONS.every((name) => 
 /**
  * Restricts a user or bot in a supergroup to `permissions` until `untilDate` (0: forever), whether they are in it
  * or not yet. Permissions granting everything lift the restriction: the member is a plain member again. Bot doors
- * are told (`chat_member`), members' apps read the restriction from the channel object. Answers the restriction now.
+ * are told (`chat_member`), the member's apps read the restriction from the channel object. Answers the restriction
+ * now.
  */
 export function restrictMember(
   world: SandboxWorld,
@@ -104,9 +105,9 @@ export function restrictMember(
       left: false,
       restriction: { old, now },
     };
+    // The member's own apps are told the channel changed (its banned_rights); no one else sees a difference.
     world.emit(WorldEvent.MemberChanged, event);
   }
-  world.emit(WorldEvent.ChannelEdited, channel);
   return now;
 }
 
