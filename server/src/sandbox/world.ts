@@ -62,6 +62,39 @@ export const ADMIN_RIGHTS = [
 export type AdminRight = (typeof ADMIN_RIGHTS)[number];
 export type AdminRights = Record<AdminRight, boolean>;
 
+/**
+ * What a supergroup's members may do, with the Bot API's names (`ChatPermissions`); the MTProto door maps them to
+ * `chatBannedRights` flags (set where a right is missing). See `chat-permissions.ts`.
+ */
+export const CHAT_PERMISSIONS = [
+  'can_send_messages',
+  'can_send_audios',
+  'can_send_documents',
+  'can_send_photos',
+  'can_send_videos',
+  'can_send_video_notes',
+  'can_send_voice_notes',
+  'can_send_polls',
+  'can_send_other_messages',
+  'can_add_web_page_previews',
+  'can_change_info',
+  'can_invite_users',
+  'can_pin_messages',
+  'can_manage_topics',
+] as const;
+
+export type ChatPermission = (typeof CHAT_PERMISSIONS)[number];
+export type ChatPermissions = Record<ChatPermission, boolean>;
+
+/** A member's own restriction in a supergroup: what they may do (within the chat's defaults), until when. */
+export interface MemberRestriction {
+  permissions: ChatPermissions;
+  /** Unix seconds, by the world's clock; 0 is forever. */
+  untilDate: number;
+  /** Unix seconds, when it was set. */
+  date: number;
+}
+
 /** A ban of a member from a channel or supergroup: they are out of it and cannot come back until it ends. */
 export interface ChannelBan {
   /** Unix seconds; 0 is forever. */
@@ -292,6 +325,10 @@ export interface SandboxChannel {
   banned?: Record<string, ChannelBan>;
   /** "Restrict saving content": no message of it can be forwarded or saved (MTProto `noforwards`). */
   noForwards?: boolean;
+  /** What members may do by default (MTProto `default_banned_rights`); undefined is everything. */
+  defaultPermissions?: ChatPermissions;
+  /** Members (or people not in it yet) under a restriction of their own, keyed `${kind}:${id}`. */
+  restricted?: Record<string, MemberRestriction>;
 }
 
 export interface PrivateMessage {
@@ -637,6 +674,8 @@ export interface MemberChangedEvent {
   ban?: ChannelBan;
   /** The ban the member was under before the change (a ban lifted, or replaced). */
   oldBan?: ChannelBan;
+  /** A restriction changed (chat-permissions.ts): the one before and the one now (undefined when none). */
+  restriction?: { old?: MemberRestriction; now?: MemberRestriction };
 }
 
 export class SandboxConflictError extends Error {

@@ -8,6 +8,7 @@ import {
   type ChannelMessage,
   type ChannelMessageEvent,
   type MemberChangedEvent,
+  type MemberRestriction,
   type MessageReactionsEvent,
   type PrivateMessage,
   type SandboxBasicGroup,
@@ -435,6 +436,8 @@ export class BotApiDoor {
       now: e.left ? undefined : e.member,
       oldBan: e.oldBan,
       nowBan: e.ban,
+      oldRestriction: e.restriction?.old,
+      nowRestriction: e.restriction?.now,
       adminBotIds: [...e.channel.members.values()].filter((m) => m.kind === 'bot' && m.admin).map((m) => m.id),
     });
   }
@@ -499,11 +502,14 @@ export class BotApiDoor {
     /** A ban the member was, or is now, under (shown as `kicked`). */
     oldBan?: ChannelBan;
     nowBan?: ChannelBan;
+    /** A restriction the member was, or is now, under (shown as `restricted`). */
+    oldRestriction?: MemberRestriction;
+    nowRestriction?: MemberRestriction;
     adminBotIds: number[];
   }): void {
     const { kind, id } = c.member;
-    const oldMember = chatMemberJson(this.world, c.chatKind, kind, id, c.old, c.oldBan);
-    const newMember = chatMemberJson(this.world, c.chatKind, kind, id, c.now, c.nowBan);
+    const oldMember = chatMemberJson(this.world, c.chatKind, kind, id, c.old, c.oldBan, c.oldRestriction);
+    const newMember = chatMemberJson(this.world, c.chatKind, kind, id, c.now, c.nowBan, c.nowRestriction);
     if (JSON.stringify(oldMember) === JSON.stringify(newMember)) return;
     const actor = c.actorUserId !== undefined ? this.world.findUserById(c.actorUserId) : undefined;
     const actorBot = c.actorBotId !== undefined ? this.world.findBotById(c.actorBotId) : undefined;

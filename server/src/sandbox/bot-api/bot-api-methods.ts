@@ -14,6 +14,7 @@ import type {
   SandboxWorld,
 } from '../world';
 import { activeBan } from '../channel-administration';
+import { activeRestriction } from '../chat-permissions';
 import { BotApiError } from './bot-api-error';
 import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
@@ -1034,7 +1035,8 @@ export const CORE_METHODS: Record<string, Method> = {
     requireVisible(ctx, target.channel);
     const member = target.channel.members.get(`${kind}:${userId}`);
     const ban = member ? undefined : activeBan(world, target.channel, kind, userId);
-    return ok(chatMemberJson(world, target.channel, kind, userId, member, ban));
+    const restriction = activeRestriction(world, target.channel, kind, userId);
+    return ok(chatMemberJson(world, target.channel, kind, userId, member, ban, restriction));
   },
 
   getChatAdministrators: (ctx) => {

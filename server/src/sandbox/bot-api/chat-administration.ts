@@ -7,6 +7,7 @@ import {
   setChannelInfo,
   unbanMember,
 } from '../channel-administration';
+import { untilOrForever } from '../chat-permissions';
 import { writeLeft, writeTitleChanged } from '../service-messages';
 import type { ChannelInvite, ChannelMember, SandboxBasicGroup, SandboxChannel } from '../world';
 import { BotApiError } from './bot-api-error';
@@ -36,9 +37,6 @@ const MAX_TITLE = 128;
 const MAX_DESCRIPTION = 255;
 const MAX_LINK_NAME = 32;
 const MAX_MEMBER_LIMIT = 100_000;
-/** A ban of under 30 seconds or over 366 days from now is forever (banChatMember's until_date). */
-const MIN_BAN_SECONDS = 30;
-const MAX_BAN_SECONDS = 366 * 24 * 60 * 60;
 
 /** The rights a promotion may give in each kind of chat: the others belong to the other kind. */
 const CHANNEL_ONLY: readonly AdminRight[] = ['can_post_messages', 'can_edit_messages'];
@@ -70,7 +68,7 @@ function channelOnly(ctx: MethodContext, privateRefusal: string): SandboxChannel
 const botRights = (ctx: MethodContext, channel: SandboxChannel): AdminRights => adminRightsOf(botMember(ctx, channel));
 
 /** `user_id`: a user's or a bot's id. */
-function memberParam(ctx: MethodContext): { kind: 'user' | 'bot'; id: number } {
+export function memberParam(ctx: MethodContext): { kind: 'user' | 'bot'; id: number } {
   // Read as the official server reads it: one that is not a positive number is "invalid user_id specified".
   const id = ctx.params.userId();
   if (ctx.world.findUserById(id)) return { kind: 'user', id };
@@ -81,7 +79,7 @@ function memberParam(ctx: MethodContext): { kind: 'user' | 'bot'; id: number } {
 const CHAT_OWNER = "can't remove chat owner";
 
 /** An administrator this bot did not promote is out of its reach (Telegram: only who promoted an admin edits them). */
-const promotedByBot = (ctx: MethodContext, member: ChannelMember): boolean =>
+export const promotedByBot = (ctx: MethodContext, member: ChannelMember): boolean =>
   member.promotedBy?.kind === 'bot' && member.promotedBy.id === ctx.session.bot.id;
 
 // ---- promoting ----
@@ -126,7 +124,12 @@ const promoteChatMember: Method = (ctx) => {
 
 // ---- banning ----
 
-const NO_RESTRICT_RIGHTS = 'not enough rights to restrict/unrestrict chat member';
+/** A ban's or restriction's `until_date`: one under 30 seconds or over 366 days from now is forever (0). */
+export function untilDateParam(ctx: MethodContext): number {
+  return untilOrForever(ctx.world, ctx.params.clampedInteger('until_date', 0));
+}
+
+export const NO_RESTRICT_RIGHTS = 'not enough rights to restrict/unrestrict chat member';
 
 /** The member the bot may ban or unban: not the owner, not an administrator someone else promoted. */
 function restrictable(ctx: MethodContext, channel: SandboxChannel): { kind: 'user' | 'bot'; id: number } {
@@ -144,9 +147,7 @@ const banChatMember: Method = (ctx) => {
   const { world, params, session } = ctx;
   const channel = channelOnly(ctx, "can't ban members in private chats");
   const target = restrictable(ctx, channel);
-  const until = params.clampedInteger('until_date', 0);
-  const ahead = until - world.unixNow();
-  const untilDate = ahead < MIN_BAN_SECONDS || ahead > MAX_BAN_SECONDS ? 0 : until;
+  const untilDate = untilDateParam(ctx);
   // revoke_messages: in channels and supergroups a removed user sees none of the chat's messages anyway.
   params.boolean('revoke_messages');
   // A member removed: the chat says so (while they are still in it); banning someone who is not in it says nothing.

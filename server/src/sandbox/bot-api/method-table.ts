@@ -1,6 +1,7 @@
 import type { Method } from './bot-api-methods';
 import { CORE_METHODS } from './bot-api-methods';
 import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
+import { CHAT_PERMISSIONS_METHODS } from './chat-permissions';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { FORWARDING_METHODS } from './forwarding';
 import { LIVE_LOCATION_METHODS } from './live-locations';
@@ -24,6 +25,7 @@ const TABLES = [
   CHAT_MANAGEMENT_METHODS,
   MEDIA_KIND_METHODS,
   CHAT_ADMINISTRATION_METHODS,
+  CHAT_PERMISSIONS_METHODS,
   LOCATION_CONTACT_DICE_METHODS,
   POLL_METHODS,
   REACTION_METHODS,

@@ -1,5 +1,6 @@
 import type {
   ChannelMember,
+  MemberRestriction,
   SandboxBasicGroup,
   SandboxBot,
   SandboxChannel,
@@ -14,6 +15,8 @@ import type {
 import { isFileMedia } from '../world';
 import { isPlayable, playableMediaJson } from '../media-kinds';
 import { pollJson } from './poll-json';
+import { permissionsJson, restrictedJson } from './permissions-json';
+import { defaultPermissionsOf } from '../chat-permissions';
 import { adminRightsOf, type ChannelBan } from '../channel-administration';
 
 /** Bot API object shapes (core.telegram.org/bots/api), built from world entities. */
@@ -93,6 +96,7 @@ export function channelFullInfoJson(channel: SandboxChannel): Json {
     description: channel.about || undefined,
     has_visible_history: channel.megagroup ? true : undefined,
     has_protected_content: channel.noForwards ? true : undefined,
+    permissions: channel.megagroup ? permissionsJson(defaultPermissionsOf(channel)) : undefined,
   });
 }
 
@@ -121,9 +125,13 @@ export function chatMemberJson(
   member: ChannelMember | undefined,
   /** The ban a user who is not a member is under: ChatMemberBanned. */
   ban?: ChannelBan,
+  /** The restriction the user is under (chat-permissions.ts), member or not: ChatMemberRestricted. */
+  restriction?: MemberRestriction,
 ): Json {
   const user = memberUserJson(world, kind, id);
-  if (!member) return ban ? { user, status: 'kicked', until_date: ban.untilDate } : { user, status: 'left' };
+  if (!member && ban) return { user, status: 'kicked', until_date: ban.untilDate };
+  if (restriction && !member?.admin && !member?.creator) return { user, ...restrictedJson(restriction, !!member) };
+  if (!member) return { user, status: 'left' };
   if (member.creator) return { user, status: 'creator', is_anonymous: false };
   if (!member.admin) return { user, status: 'member' };
   const r = adminRightsOf(member);

@@ -23,7 +23,18 @@ import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '
 import { castVote, isPoll, type PollChat, PollError, pollSentAgain } from '../polls';
 import { pollFromInputMedia, updateMessagePollToTl } from './poll-tl';
 import { reactionCounts, ReactionRefusedError, setReactions } from '../reactions';
-import { activeBan, adminRightsOf, setChannelInfo } from '../channel-administration';
+import { activeBan, adminRightsOf, banMember, setChannelInfo, unbanMember } from '../channel-administration';
+import {
+  CHAT_PERMISSIONS,
+  defaultPermissionsOf,
+  restrictMember,
+  sendKindOfMedia,
+  sendRefusal,
+  type SendKind,
+  setDefaultPermissions,
+  untilOrForever,
+} from '../chat-permissions';
+import { permissionsFromTl, sendKindOfInputMedia } from './banned-rights';
 import {
   writeAdded,
   writeJoined,
@@ -132,7 +143,11 @@ export function faultToRpcError(fault: string | number): RpcError {
   ) {
     return new RpcError(401, fault);
   }
-  if (/^(CHAT_WRITE_FORBIDDEN|USER_PRIVACY_RESTRICTED|CHAT_ADMIN_INVITE_REQUIRED|RIGHT_FORBIDDEN)$/.test(fault)) {
+  if (
+    /^(CHAT_WRITE_FORBIDDEN|CHAT_SEND_\w+_FORBIDDEN|USER_PRIVACY_RESTRICTED|CHAT_ADMIN_INVITE_REQUIRED|RIGHT_FORBIDDEN)$/.test(
+      fault,
+    )
+  ) {
     return new RpcError(403, fault);
   }
   if (/^(INTERNAL|.*_TIMEOUT|RPC_CALL_FAIL)$/.test(fault)) return new RpcError(500, fault);
@@ -297,6 +312,8 @@ export class RpcService {
     h('channels.createChannel', (k, r) => this.createChannel(k, r));
     h('channels.inviteToChannel', (k, r) => this.inviteToChannel(k, r));
     h('channels.editAdmin', (k, r) => this.editAdmin(k, r));
+    h('channels.editBanned', (k, r) => this.editBanned(k, r));
+    h('messages.editChatDefaultBannedRights', (k, r) => this.editDefaultBannedRights(k, r));
     h('messages.toggleNoForwards', (k, r) => this.toggleNoForwards(k, r));
     h('messages.sendVote', (k, r) => this.sendVote(k, r));
     h('messages.getPollResults', (k, r) => this.pollResults(k, r));
@@ -823,7 +840,7 @@ export class RpcService {
     const text = typeof req.message === 'string' ? req.message : '';
     if (!text.trim()) throw new RpcError(400, 'MESSAGE_EMPTY');
     if (text.length > 4096) throw new RpcError(400, 'MESSAGE_TOO_LONG');
-    return this.send(me, req, text, () => undefined);
+    return this.send(me, req, text, 'text', () => undefined);
   }
 
   private sendMedia(key: AuthKeyRecord, req: TlObject): TlObject {
@@ -837,12 +854,12 @@ export class RpcService {
         const channel = this.resolveChannel(req.peer);
         if (!channel.megagroup) throw new RpcError(400, 'BROADCAST_PUBLIC_VOTERS_FORBIDDEN');
       }
-      return this.send(me, req, '', () => poll);
+      return this.send(me, req, '', 'poll', () => poll);
     }
     if (input._ !== 'inputMediaUploadedDocument' && input._ !== 'inputMediaUploadedPhoto') {
       throw new RpcError(400, 'MEDIA_INVALID');
     }
-    return this.send(me, req, caption, () => this.uploads.mediaOf(me.id, input));
+    return this.send(me, req, caption, sendKindOfInputMedia(input), () => this.uploads.mediaOf(me.id, input));
   }
 
   /**
@@ -850,13 +867,22 @@ export class RpcService {
    * answers with the message it made (`updateMessageID` and the message, pts_count 0) and sends nothing, as
    * Telegram does. `media` is read only once the send is allowed, so a refused send leaves the upload in place.
    */
-  private send(me: SandboxUser, req: TlObject, text: string, media: () => SandboxMessageMedia | undefined): TlObject {
+  private send(
+    me: SandboxUser,
+    req: TlObject,
+    text: string,
+    kind: SendKind,
+    media: () => SandboxMessageMedia | undefined,
+  ): TlObject {
     const randomId = typeof req.random_id === 'bigint' ? req.random_id : 0n;
     if (randomId === 0n) throw new RpcError(400, 'RANDOM_ID_EMPTY');
     const previous = this.world.findSentByRandomId(me.id, randomId);
     if (previous) return this.sentUpdates(me, [{ randomId, sent: previous, ptsCount: 0 }]);
     this.takeSend(me);
     const target = this.sendTarget(me, req.peer);
+    // A member restricted in a supergroup (chat-permissions.ts), until the restriction's date passes.
+    const refusal = target.kind === 'channel' ? sendRefusal(this.world, target.channel, me.id, kind) : undefined;
+    if (refusal) throw new RpcError(403, refusal);
     const replyRef = isTlObject(req.reply_to) ? num(req.reply_to.reply_to_msg_id) : num(req.reply_to_msg_id);
     const replyToId = Number.isInteger(replyRef) && replyRef > 0 ? replyRef : undefined;
     if (replyToId !== undefined && !this.hasMessage(me, target, replyToId)) {
@@ -1081,6 +1107,14 @@ export class RpcService {
     }
     // A protected message (sent with protect_content, or in a chat that restricts saving content) goes nowhere.
     if (found.some((m) => m?.noForwards)) throw new RpcError(400, 'CHAT_FORWARDS_RESTRICTED');
+    // A member restricted in the supergroup forwards only what they may send (chat-permissions.ts).
+    if (target.kind === 'channel') {
+      for (const message of found) {
+        if (!message) continue;
+        const refusal = sendRefusal(this.world, target.channel, me.id, sendKindOfMedia(message.media));
+        if (refusal) throw new RpcError(403, refusal);
+      }
+    }
     this.takeSend(me);
     const items: SentItem[] = [];
     found.forEach((message, i) => {
@@ -1548,6 +1582,57 @@ export class RpcService {
       throw e;
     }
     return this.channelUpdates(channel, me, [this.entityToTl(target, me.id)]);
+  }
+
+  /**
+   * channels.editBanned: an administrator who may ban users bans one (`view_messages`), restricts a supergroup's
+   * member to what the other flags leave (chat-permissions.ts), or, with no flag, lifts both. The creator and
+   * administrators are out of reach (USER_ADMIN_INVALID).
+   */
+  private editBanned(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    if (!adminRightsOf(channel.members.get(`user:${me.id}`)).can_restrict_members) {
+      throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+    }
+    const target = this.resolveUser(me, obj(req.participant, 'PARTICIPANT_ID'), 'PARTICIPANT_ID_INVALID');
+    const who = { kind: target.kind, id: target.kind === 'user' ? target.user.id : target.bot.id };
+    const member = channel.members.get(`${who.kind}:${who.id}`);
+    if (member?.admin || member?.creator) throw new RpcError(400, 'USER_ADMIN_INVALID');
+    const rights = obj(req.banned_rights, 'BANNED_RIGHTS');
+    const until = untilOrForever(this.world, num(rights.until_date) || 0);
+    let service: { message: ChannelMessage; pts: number } | undefined;
+    if (rights.view_messages === true) {
+      const left = member
+        ? writeLeft(this.world, { kind: 'channel', channel }, { kind: 'user', id: me.id }, who.id)
+        : undefined;
+      if (left) service = { message: left, pts: channel.pts };
+      banMember(this.world, channel.id, who, until, { userId: me.id });
+    } else {
+      unbanMember(this.world, channel.id, who, { userId: me.id });
+      // A broadcast channel has no restrictions to keep: only its bans.
+      if (channel.megagroup)
+        restrictMember(this.world, channel.id, who, permissionsFromTl(rights), until, { userId: me.id });
+    }
+    return this.channelUpdates(channel, me, [this.entityToTl(target, me.id)], service);
+  }
+
+  /** messages.editChatDefaultBannedRights: what a supergroup's members may do by default. */
+  private editDefaultBannedRights(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const peer = obj(req.peer, 'PEER_ID');
+    // The sandbox keeps no permissions for basic groups (Telegram's app migrates one to a supergroup to restrict).
+    if (peer._ !== 'inputPeerChannel') throw new RpcError(400, 'PEER_ID_INVALID');
+    const channel = this.resolveChannel(peer);
+    if (!adminRightsOf(channel.members.get(`user:${me.id}`)).can_restrict_members) {
+      throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+    }
+    if (!channel.megagroup) throw new RpcError(400, 'CHAT_INVALID');
+    const permissions = permissionsFromTl(obj(req.banned_rights, 'BANNED_RIGHTS'));
+    const before = defaultPermissionsOf(channel);
+    if (CHAT_PERMISSIONS.every((p) => before[p] === permissions[p])) throw new RpcError(400, 'CHAT_NOT_MODIFIED');
+    setDefaultPermissions(this.world, channel.id, permissions);
+    return this.channelUpdates(channel, me);
   }
 
   /** Telegram refuses to let an account be in more channels and supergroups than its limit. */

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { MessageCounters } from '../channel-counters';
 import { countReactions } from '../reactions';
 import { adminRightsOf, type AdminRights } from '../channel-administration';
+import { defaultPermissionsOf } from '../chat-permissions';
+import { bannedRightsToTl } from './banned-rights';
 import {
   BasicGroupMessage,
   ChannelMessage,
@@ -220,6 +222,24 @@ export function channelToTl(channel: SandboxChannel, viewerId: number | undefine
     admin_rights: member?.admin ? adminRightsToTl(adminRightsOf(member)) : undefined,
     participants_count: subscriberCount(channel),
     noforwards: channel.noForwards,
+    ...channelRightsToTl(channel, viewerId),
+  };
+}
+
+/**
+ * A supergroup's default rights (`default_banned_rights`), and the viewer's own restriction (`banned_rights`) while
+ * it lasts: what members' apps read to grey out what they may not send.
+ */
+function channelRightsToTl(
+  channel: SandboxChannel,
+  viewerId: number | undefined,
+): { default_banned_rights?: TlObject; banned_rights?: TlObject } {
+  if (!channel.megagroup) return {};
+  const own = viewerId === undefined ? undefined : channel.restricted?.[`user:${viewerId}`];
+  const lasting = own && (own.untilDate === 0 || own.untilDate > unixNow()) ? own : undefined;
+  return {
+    default_banned_rights: bannedRightsToTl(defaultPermissionsOf(channel), 0),
+    ...(lasting ? { banned_rights: bannedRightsToTl(lasting.permissions, lasting.untilDate) } : {}),
   };
 }
 

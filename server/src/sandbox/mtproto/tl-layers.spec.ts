@@ -2,6 +2,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { newPoll, newPollId, type PollChat } from '../polls';
 import { type SandboxServiceAction, SandboxWorld } from '../world';
 import { setReactions } from '../reactions';
+import { allPermissions, restrictMember, setDefaultPermissions } from '../chat-permissions';
 import { updateMessagePollToTl } from './poll-tl';
 import {
   basicGroupMessageToTl,
@@ -151,6 +152,31 @@ describe('world objects written in each layer', () => {
           });
         }
       }
+    },
+  );
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    "layer %i writes a supergroup's default rights and a restricted member's own as chatBannedRights",
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const group = w.createChannel({ title: 'Layered club', ownerPhone: owner.phone, megagroup: true });
+      w.setMember(group.id, { kind: 'user', id: friend.id });
+      setDefaultPermissions(w, group.id, { ...allPermissions(true), can_pin_messages: false });
+      const until = w.unixNow() + 3600;
+      const noText = { ...allPermissions(true), can_send_messages: false, can_send_photos: false };
+      restrictMember(w, group.id, { kind: 'user', id: friend.id }, noText, until, { userId: owner.id });
+      const back = codec.decode(codec.encodeAs('Chat', channelToTl(group, friend.id)));
+      expect(back.default_banned_rights).toMatchObject({ _: 'chatBannedRights', pin_messages: true, until_date: 0 });
+      expect(back.banned_rights).toMatchObject({ _: 'chatBannedRights', until_date: until });
+      // The per-kind flags came with layer 150 (send_plain, send_photos...); older layers have only send_media.
+      const own = back.banned_rights as TlObject;
+      if (codec.schema.constructors.get('chatBannedRights')?.params.some((p) => p.name === 'send_plain')) {
+        expect(own).toMatchObject({ send_plain: true, send_photos: true });
+      } else {
+        expect(own.send_plain).toBeUndefined();
+      }
+      // The owner sees the defaults, and no restriction of their own.
+      expect(codec.decode(codec.encodeAs('Chat', channelToTl(group, owner.id))).banned_rights).toBeUndefined();
     },
   );
 

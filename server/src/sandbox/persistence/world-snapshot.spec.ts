@@ -16,6 +16,13 @@ import {
   SandboxWorld,
 } from '../world';
 import { activeBan, adminRightsOf, banMember, setChannelInfo } from '../channel-administration';
+import {
+  activeRestriction,
+  allPermissions,
+  restrictMember,
+  sendRefusal,
+  setDefaultPermissions,
+} from '../chat-permissions';
 import { castVote, closePoll, newPoll } from '../polls';
 import { reactionsBy, setReactions } from '../reactions';
 import { writeJoined, writePinned, writeServiceMessage } from '../service-messages';
@@ -221,6 +228,31 @@ describe('world snapshot', () => {
     expect(restored.countersOf(again, message)).toEqual(before);
     expect(before.views).toBeGreaterThan(901);
     expect(message.viewedBy).toEqual([100000002]);
+  });
+
+  it("keeps a supergroup's default permissions and a member's restriction with its end", () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111');
+    const bob = world.findUserByPhone('15550002222');
+    if (!ann || !bob) throw new Error('no users');
+    const club = world.createChannel({ title: 'Kept club', ownerPhone: ann.phone, megagroup: true });
+    world.setMember(club.id, { kind: 'user', id: bob.id });
+    const defaults = { ...allPermissions(true), can_send_polls: false };
+    setDefaultPermissions(world, club.id, defaults);
+    const until = world.unixNow() + 7200;
+    const textOnly = { ...allPermissions(false), can_send_messages: true };
+    restrictMember(world, club.id, { kind: 'user', id: bob.id }, textOnly, until, { userId: ann.id });
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const again = restored.findChannel(club.id);
+    if (!again) throw new Error('the supergroup did not come back');
+    expect(again.defaultPermissions).toEqual(defaults);
+    expect(activeRestriction(restored, again, 'user', bob.id)).toMatchObject({
+      permissions: textOnly,
+      untilDate: until,
+    });
+    expect(sendRefusal(restored, again, bob.id, 'photo')).toBe('CHAT_SEND_MEDIA_FORBIDDEN');
   });
 
   it("keeps administrators' rights one by one, bans with their end, a chat's description and its invite links", () => {
