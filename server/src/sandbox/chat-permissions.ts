@@ -8,7 +8,14 @@ import type {
   SandboxMessageMedia,
   SandboxWorld,
 } from './world';
-import { CHAT_PERMISSIONS, isFileMedia, SandboxInvalidError, SandboxNotFoundError, WorldEvent } from './world';
+import {
+  CHAT_PERMISSIONS,
+  isFileMedia,
+  MEDIA_PERMISSIONS,
+  SandboxInvalidError,
+  SandboxNotFoundError,
+  WorldEvent,
+} from './world';
 
 /**
  * What a supergroup's members may do, as both doors see it: the chat's default permissions (Bot API
@@ -122,15 +129,6 @@ export function setDefaultPermissions(world: SandboxWorld, channelId: number, pe
 export type SendKind =
   'text' | 'photo' | 'video' | 'document' | 'audio' | 'voice' | 'video_note' | 'animation' | 'poll';
 
-const MEDIA: readonly ChatPermission[] = [
-  'can_send_audios',
-  'can_send_documents',
-  'can_send_photos',
-  'can_send_videos',
-  'can_send_video_notes',
-  'can_send_voice_notes',
-];
-
 /** Each kind of content, the right it needs and MTProto's error when it is missing. */
 const NEEDS: Record<SendKind, { right: ChatPermission; error: string; media: boolean }> = {
   text: { right: 'can_send_messages', error: 'CHAT_SEND_PLAIN_FORBIDDEN', media: false },
@@ -156,11 +154,13 @@ export function sendKindOfMedia(media: SandboxMessageMedia | undefined): SendKin
 
 /** Whether the permissions let one send nothing at all (MTProto's `send_messages` flag of `chatBannedRights`). */
 export function sendsNothing(p: ChatPermissions): boolean {
-  return !p.can_send_messages && !p.can_send_polls && !p.can_send_other_messages && MEDIA.every((m) => !p[m]);
+  return (
+    !p.can_send_messages && !p.can_send_polls && !p.can_send_other_messages && MEDIA_PERMISSIONS.every((m) => !p[m])
+  );
 }
 
 /** Whether the permissions let one send no media (the `send_media` flag). */
-export const sendsNoMedia = (p: ChatPermissions): boolean => MEDIA.every((m) => !p[m]);
+export const sendsNoMedia = (p: ChatPermissions): boolean => MEDIA_PERMISSIONS.every((m) => !p[m]);
 
 /**
  * MTProto's error for a member who may not send this in the supergroup, undefined when they may:

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   type BasicGroupMessage,
   type ChannelMessage,
+  type MessageInChat,
   type PrivateMessage,
   type SandboxBasicGroup,
   type SandboxChannel,
@@ -29,10 +30,7 @@ export const POLL_LIMITS = {
 } as const;
 
 /** The chat a poll's message is in. */
-export type PollChat =
-  | { kind: 'channel'; channel: SandboxChannel; message: ChannelMessage }
-  | { kind: 'group'; group: SandboxBasicGroup; message: BasicGroupMessage }
-  | { kind: 'private'; message: PrivateMessage };
+export type PollChat = MessageInChat;
 
 /** Payload of {@link WorldEvent.PollUpdated}. */
 export interface PollUpdatedEvent {

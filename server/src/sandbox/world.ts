@@ -86,6 +86,16 @@ export const CHAT_PERMISSIONS = [
 export type ChatPermission = (typeof CHAT_PERMISSIONS)[number];
 export type ChatPermissions = Record<ChatPermission, boolean>;
 
+/** The rights to send each kind of media (the Bot API's split of MTProto's `send_media`). */
+export const MEDIA_PERMISSIONS: readonly ChatPermission[] = [
+  'can_send_audios',
+  'can_send_documents',
+  'can_send_photos',
+  'can_send_videos',
+  'can_send_video_notes',
+  'can_send_voice_notes',
+];
+
 /** A member's own restriction in a supergroup: what they may do (within the chat's defaults), until when. */
 export interface MemberRestriction {
   permissions: ChatPermissions;
@@ -636,11 +646,14 @@ export enum WorldEvent {
   MessageReactions = 'messageReactions',
 }
 
-/** A message that can carry reactions, with the chat it is in. */
-export type ReactedMessage =
+/** A message with the chat it is in: what a poll's or a reaction's changes are told to. */
+export type MessageInChat =
   | { kind: 'channel'; channel: SandboxChannel; message: ChannelMessage }
   | { kind: 'group'; group: SandboxBasicGroup; message: BasicGroupMessage }
   | { kind: 'private'; message: PrivateMessage };
+
+/** A message that can carry reactions, with the chat it is in. */
+export type ReactedMessage = MessageInChat;
 
 /** Payload of {@link WorldEvent.MessageReactions}: a user or bot changed their reactions on a message. */
 export interface MessageReactionsEvent {

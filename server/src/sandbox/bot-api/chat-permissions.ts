@@ -7,7 +7,7 @@ import {
   setDefaultPermissions,
 } from '../chat-permissions';
 import { adminRightsOf } from '../channel-administration';
-import type { SandboxChannel } from '../world';
+import { MEDIA_PERMISSIONS, type SandboxChannel } from '../world';
 import { BotApiError } from './bot-api-error';
 import {
   botMember,
@@ -25,15 +25,6 @@ import { memberParam, NO_RESTRICT_RIGHTS, untilDateParam } from './chat-administ
  * restrictChatMember and setChatPermissions: what a supergroup's members may do, read as the official server reads
  * it (`get_chat_permissions`), refused as it and TDLib refuse. Gathered by `method-table.ts`.
  */
-
-const MEDIA: readonly ChatPermission[] = [
-  'can_send_audios',
-  'can_send_documents',
-  'can_send_photos',
-  'can_send_videos',
-  'can_send_video_notes',
-  'can_send_voice_notes',
-];
 
 /** `permissions` fields read one by one; the rest are the official server's own names. */
 const PLAIN_FIELDS: readonly [ChatPermission, string][] = [
@@ -74,15 +65,15 @@ function permissionsParam(ctx: MethodContext, allowLegacy: boolean): { permissio
     const object = value as Record<string, unknown>;
     for (const [right, field] of PLAIN_FIELDS) p[right] = boolField(object, field);
     p.can_manage_topics = 'can_manage_topics' in object ? boolField(object, 'can_manage_topics') : p.can_pin_messages;
-    if (MEDIA.some((m) => m in object)) {
-      for (const m of MEDIA) p[m] = boolField(object, m);
+    if (MEDIA_PERMISSIONS.some((m) => m in object)) {
+      for (const m of MEDIA_PERMISSIONS) p[m] = boolField(object, m);
     } else {
       const media = boolField(object, 'can_send_media_messages');
-      for (const m of MEDIA) p[m] = media;
+      for (const m of MEDIA_PERMISSIONS) p[m] = media;
       if (media && !independent) p.can_send_messages = true;
     }
     if ((p.can_send_other_messages || p.can_add_web_page_previews) && !independent) {
-      for (const m of MEDIA) p[m] = true;
+      for (const m of MEDIA_PERMISSIONS) p[m] = true;
       p.can_send_messages = true;
     }
     if (p.can_send_polls && !independent) p.can_send_messages = true;
@@ -95,7 +86,7 @@ function permissionsParam(ctx: MethodContext, allowLegacy: boolean): { permissio
   p.can_add_web_page_previews = params.boolean('can_add_web_page_previews');
   if ((p.can_send_other_messages || p.can_add_web_page_previews) && !independent) media = true;
   if (media && !independent) p.can_send_messages = true;
-  for (const m of MEDIA) p[m] = media;
+  for (const m of MEDIA_PERMISSIONS) p[m] = media;
   if (p.can_send_messages && media && p.can_send_other_messages && p.can_add_web_page_previews) {
     // The old way of lifting a restriction.
     return { permissions: allPermissions(true), legacy: false };

@@ -1,7 +1,7 @@
 import type { SendKind } from '../chat-permissions';
 import { kindFromTlAttributes } from '../media-kinds';
 import type { ChatPermission, ChatPermissions } from '../world';
-import { CHAT_PERMISSIONS } from '../world';
+import { CHAT_PERMISSIONS, MEDIA_PERMISSIONS } from '../world';
 import { isTlObject, type TlObject } from './tl-codec';
 
 /**
@@ -28,19 +28,10 @@ const FLAG_OF: Record<ChatPermission, string[]> = {
   can_manage_topics: ['manage_topics'],
 };
 
-const MEDIA: readonly ChatPermission[] = [
-  'can_send_audios',
-  'can_send_documents',
-  'can_send_photos',
-  'can_send_videos',
-  'can_send_video_notes',
-  'can_send_voice_notes',
-];
-
 export function bannedRightsToTl(p: ChatPermissions, untilDate: number): TlObject {
   const out: TlObject = { _: 'chatBannedRights', until_date: untilDate };
   for (const right of CHAT_PERMISSIONS) for (const flag of FLAG_OF[right]) if (!p[right]) out[flag] = true;
-  const noMedia = MEDIA.every((m) => !p[m]);
+  const noMedia = MEDIA_PERMISSIONS.every((m) => !p[m]);
   if (noMedia) out.send_media = true;
   if (noMedia && !p.can_send_messages && !p.can_send_polls && !p.can_send_other_messages) out.send_messages = true;
   return out;
@@ -55,9 +46,14 @@ export function permissionsFromTl(rights: TlObject): ChatPermissions {
   const p = Object.fromEntries(
     CHAT_PERMISSIONS.map((right) => [right, !FLAG_OF[right].some(banned)]),
   ) as ChatPermissions;
-  if (banned('send_media')) for (const m of MEDIA) p[m] = false;
+  if (banned('send_media')) for (const m of MEDIA_PERMISSIONS) p[m] = false;
   if (banned('send_messages')) {
-    for (const right of [...MEDIA, 'can_send_messages', 'can_send_polls', 'can_send_other_messages'] as const) {
+    for (const right of [
+      ...MEDIA_PERMISSIONS,
+      'can_send_messages',
+      'can_send_polls',
+      'can_send_other_messages',
+    ] as const) {
       p[right] = false;
     }
   }
