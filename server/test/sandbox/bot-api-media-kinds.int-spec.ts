@@ -4,8 +4,8 @@ import { Input } from 'telegraf';
 import { eventually } from '../helpers/eventually';
 import { botChatOf, type ChatKind, sandboxForSuite } from './bot-chats';
 import { addBotToChannel, channelPostsHeard, control, newBot, rawBotCall, telegramFor } from './bot-helpers';
-import { mtcuteClient } from './mtcute-kit';
-import { latestCode, newUser } from './mtproto-kit';
+import { mtcuteClient, signInMtcute } from './mtcute-kit';
+import { newUser } from './mtproto-kit';
 
 /** A 1×1 PNG: a real image, so the sandbox takes it as a photo. */
 const PNG = Buffer.from(
@@ -208,13 +208,7 @@ describe('sandbox: bots send videos, audio, voice notes and animations (real tel
 
     const app = mtcuteClient(kit.sandbox);
     try {
-      const sent = await app.sendCode({ phone: member.phone });
-      if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
-      await app.signIn({
-        phone: member.phone,
-        phoneCodeHash: sent.phoneCodeHash,
-        phoneCode: await latestCode(kit, member.phone),
-      });
+      await signInMtcute(kit, app, member.phone);
       const [animation, voice, audio, video] = (await app.getHistory(`@${bot.username}`, { limit: 4 })).map(
         (m) => m.media,
       );

@@ -5,8 +5,8 @@ import { returnBigInt } from 'telegram/Helpers';
 import { eventually } from '../helpers/eventually';
 import { type BotChat, botChatOf, type ChatKind, sandboxForSuite } from './bot-chats';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
-import { mtcuteClient } from './mtcute-kit';
-import { errorOf, latestCode, newUser, signedInClient } from './mtproto-kit';
+import { mtcuteClient, signInMtcute } from './mtcute-kit';
+import { errorOf, newUser, signedInClient } from './mtproto-kit';
 
 type Json = Record<string, any>;
 
@@ -432,13 +432,7 @@ describe('sandbox: polls through both doors (real telegraf, raw HTTP, gramjs and
 
     const app: MtcuteClient = mtcuteClient(sandbox);
     try {
-      const code = await app.sendCode({ phone: owner.phone });
-      if (!('phoneCodeHash' in code)) throw new Error('no code sent');
-      await app.signIn({
-        phone: owner.phone,
-        phoneCodeHash: code.phoneCodeHash,
-        phoneCode: await latestCode(suite.kit, owner.phone),
-      });
+      await signInMtcute(suite.kit, app, owner.phone);
       const [message] = await app.getHistory(`@${username}`, { limit: 1 });
       const media = message?.media;
       if (media?.type !== 'poll') throw new Error(`no poll: ${media?.type}`);

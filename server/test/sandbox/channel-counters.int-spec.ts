@@ -2,8 +2,8 @@ import type { TelegramClient as MtcuteClient } from '@mtcute/node';
 import { Api, type TelegramClient } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
-import { mtcuteClient } from './mtcute-kit';
-import { errorOf, latestCode, type MtprotoKit, newUser, signedInClient, startMtprotoKit } from './mtproto-kit';
+import { mtcuteClient, signInMtcute } from './mtcute-kit';
+import { errorOf, type MtprotoKit, newUser, signedInClient, startMtprotoKit } from './mtproto-kit';
 import { present } from '../helpers/present';
 
 jest.setTimeout(60_000);
@@ -276,13 +276,7 @@ describe('channel counters in the sandbox: subscribers, views, forwards and reac
 
     const c = mtcuteClient(kit.sandbox);
     mtcuteClients.push(c);
-    const sent = await c.sendCode({ phone: owner.phone });
-    if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
-    await c.signIn({
-      phone: owner.phone,
-      phoneCodeHash: sent.phoneCodeHash,
-      phoneCode: await latestCode(kit, owner.phone),
-    });
+    await signInMtcute(kit, c, owner.phone);
 
     const full = await c.getFullChat(`@${username}`);
     expect(full.membersCount).toBe(3000);

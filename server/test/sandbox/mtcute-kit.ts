@@ -11,7 +11,7 @@ import {
 } from '@mtcute/node';
 import { addPublicKey } from '@mtcute/node/utils.js';
 import { SandboxHandle } from '../../src/sandbox';
-import { API_HASH, API_ID } from './mtproto-kit';
+import { API_HASH, API_ID, latestCode, type MtprotoKit } from './mtproto-kit';
 
 /** Every framing mtcute ships, by name; the door tells them apart from the first bytes. */
 export const MTCUTE_TRANSPORTS: Record<string, () => IPacketCodec> = {
@@ -50,4 +50,11 @@ export function mtcuteClient(
     sandbox.publicKey.pem,
   );
   return client;
+}
+
+/** Signs an mtcute client in as the user with the code the sandbox sent them; answers the signed-in user. */
+export async function signInMtcute(kit: MtprotoKit, client: TelegramClient, phone: string) {
+  const sent = await client.sendCode({ phone });
+  if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
+  return client.signIn({ phone, phoneCodeHash: sent.phoneCodeHash, phoneCode: await latestCode(kit, phone) });
 }

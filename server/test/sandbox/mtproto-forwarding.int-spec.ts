@@ -3,12 +3,11 @@ import { CustomFile } from 'telegram/client/uploads';
 import { returnBigInt } from 'telegram/Helpers';
 import { eventually } from '../helpers/eventually';
 import { present } from '../helpers/present';
-import { mtcuteClient } from './mtcute-kit';
+import { mtcuteClient, signInMtcute } from './mtcute-kit';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
 import {
   channelPeer,
   errorOf,
-  latestCode,
   type MtprotoKit,
   namedUser,
   newUser,
@@ -336,13 +335,7 @@ describe("sandbox: members' apps forward messages over MTProto (messages.forward
     const aliceApp = await appOf(alice);
     const tg = mtcuteClient(kit.sandbox);
     try {
-      const sent = await tg.sendCode({ phone: bob.phone });
-      if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
-      await tg.signIn({
-        phone: bob.phone,
-        phoneCodeHash: sent.phoneCodeHash,
-        phoneCode: await latestCode(kit, bob.phone),
-      });
+      await signInMtcute(kit, tg, bob.phone);
 
       const [toAlice] = await tg.forwardMessagesById({
         fromChatId: -groupId,

@@ -1,7 +1,7 @@
 import { TelegramClient } from '@mtcute/node';
 import { control } from './bot-helpers';
-import { MTCUTE_TRANSPORTS, mtcuteClient } from './mtcute-kit';
-import { errorOf, latestCode, MtprotoKit, newUser, startMtprotoKit } from './mtproto-kit';
+import { MTCUTE_TRANSPORTS, mtcuteClient, signInMtcute } from './mtcute-kit';
+import { errorOf, MtprotoKit, newUser, startMtprotoKit } from './mtproto-kit';
 
 jest.setTimeout(30000);
 
@@ -20,15 +20,9 @@ describe.each(Object.keys(MTCUTE_TRANSPORTS))(
 
     const unique = (prefix: string): string => `${prefix}${Date.now() % 100000}${serial++}`;
 
-    async function codeSignIn(c: TelegramClient, phone: string) {
-      const sent = await c.sendCode({ phone });
-      if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
-      return c.signIn({ phone, phoneCodeHash: sent.phoneCodeHash, phoneCode: await latestCode(kit, phone) });
-    }
-
     async function signedIn(user: { phone: string }): Promise<TelegramClient> {
       const c = client();
-      await codeSignIn(c, user.phone);
+      await signInMtcute(kit, c, user.phone);
       return c;
     }
 
@@ -44,7 +38,7 @@ describe.each(Object.keys(MTCUTE_TRANSPORTS))(
     it('signs in with the login code shown in the control API', async () => {
       const user = await newUser(kit, { firstName: 'Mira' });
       const c = client();
-      const me = await codeSignIn(c, user.phone);
+      const me = await signInMtcute(kit, c, user.phone);
       expect(me.id).toBe(user.id);
       expect(me.firstName).toBe('Mira');
       expect(me.isSelf).toBe(true);
@@ -54,7 +48,7 @@ describe.each(Object.keys(MTCUTE_TRANSPORTS))(
     it('asks a 2FA account for its password (SRP), rejects a wrong one and accepts the right one', async () => {
       const user = await newUser(kit, { password: 'correct horse' });
       const c = client();
-      expect(await errorOf(codeSignIn(c, user.phone))).toBe('SESSION_PASSWORD_NEEDED');
+      expect(await errorOf(signInMtcute(kit, c, user.phone))).toBe('SESSION_PASSWORD_NEEDED');
       expect(await errorOf(c.checkPassword('wrong horse'))).toBe('PASSWORD_HASH_INVALID');
       const me = await c.checkPassword('correct horse');
       expect(me.id).toBe(user.id);

@@ -1,8 +1,8 @@
 import './mtcute-quiet';
 import { BaseTelegramClient, DeleteMessageUpdate, MemoryStorage, Message, TelegramClient } from '@mtcute/node';
 import { eventually } from '../helpers/eventually';
-import { mtcuteClient } from './mtcute-kit';
-import { latestCode, MtprotoKit, newUser, startMtprotoKit } from './mtproto-kit';
+import { mtcuteClient, signInMtcute } from './mtcute-kit';
+import { MtprotoKit, newUser, startMtprotoKit } from './mtproto-kit';
 
 jest.setTimeout(30000);
 
@@ -22,9 +22,7 @@ describe('sandbox MTProto updates with mtcute (its own update loop: pts gaps, ge
   async function signedIn(phone: string, storage = new MemoryStorage()): Promise<TelegramClient> {
     const c = mtcuteClient(kit.sandbox, storage);
     clients.push(c);
-    const sent = await c.sendCode({ phone });
-    if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
-    await c.signIn({ phone, phoneCodeHash: sent.phoneCodeHash, phoneCode: await latestCode(kit, phone) });
+    await signInMtcute(kit, c, phone);
     return c;
   }
 

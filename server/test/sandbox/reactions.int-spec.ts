@@ -6,8 +6,8 @@ import { eventually } from '../helpers/eventually';
 import { present } from '../helpers/present';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
 import { botChatOf, CHAT_KINDS, sandboxForSuite } from './bot-chats';
-import { mtcuteClient } from './mtcute-kit';
-import { errorOf, latestCode, namedUser, newUser, signedInClient } from './mtproto-kit';
+import { mtcuteClient, signInMtcute } from './mtcute-kit';
+import { errorOf, namedUser, newUser, signedInClient } from './mtproto-kit';
 
 jest.setTimeout(60_000);
 
@@ -150,13 +150,7 @@ describe('sandbox: message reactions by members (gramjs, mtcute) and bots (teleg
     // Bob reacts from mtcute (layer 227).
     const bobApp = mtcuteClient(kit.sandbox);
     mtcuteClients.push(bobApp);
-    const sent = await bobApp.sendCode({ phone: bob.phone });
-    if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
-    await bobApp.signIn({
-      phone: bob.phone,
-      phoneCodeHash: sent.phoneCodeHash,
-      phoneCode: await latestCode(kit, bob.phone),
-    });
+    await signInMtcute(kit, bobApp, bob.phone);
     await bobApp.call({
       _: 'messages.sendReaction',
       peer: await bobApp.resolvePeer(`@${username}`),

@@ -4,8 +4,8 @@ import { returnBigInt } from 'telegram/Helpers';
 import { eventually } from '../helpers/eventually';
 import { sandboxForSuite } from './bot-chats';
 import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
-import { mtcuteClient } from './mtcute-kit';
-import { channelPeer, errorOf, latestCode, newUser, signedInClient } from './mtproto-kit';
+import { mtcuteClient, signInMtcute } from './mtcute-kit';
+import { channelPeer, errorOf, newUser, signedInClient } from './mtproto-kit';
 
 /** Service messages ("Ann joined the group", "Bob pinned a message") through both doors. */
 describe('sandbox service messages (real telegraf, gramjs)', () => {
@@ -298,13 +298,7 @@ describe('sandbox service messages (real telegraf, gramjs)', () => {
     const member = await newUser(suite.kit, { firstName: 'Kai' });
     const app = mtcuteClient(suite.kit.sandbox);
     try {
-      const sent = await app.sendCode({ phone: member.phone });
-      if (!('phoneCodeHash' in sent)) throw new Error('no code sent');
-      await app.signIn({
-        phone: member.phone,
-        phoneCodeHash: sent.phoneCodeHash,
-        phoneCode: await latestCode(suite.kit, member.phone),
-      });
+      await signInMtcute(suite.kit, app, member.phone);
       await app.joinChat(`@${username}`);
       const [joined] = await app.getHistory(`@${username}`, { limit: 10 });
       expect(joined?.isService).toBe(true);

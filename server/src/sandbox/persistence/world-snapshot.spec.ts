@@ -109,6 +109,12 @@ describe('world snapshot', () => {
     doors.push(d);
     return d;
   };
+  /** The world as a restart gives it back: written through its snapshot's JSON and read into a new world. */
+  const restart = (world: SandboxWorld): SandboxWorld => {
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    return restored;
+  };
   afterEach(async () => {
     await Promise.all(doors.map((d) => d.close()));
     doors = [];
@@ -218,8 +224,7 @@ describe('world snapshot', () => {
     world.advanceClock(3600);
     const before = world.countersOf(channel, post);
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
     const again = restored.findChannel('@shopnews');
     const message = again?.messages.find((m) => m.id === post.id);
     if (!again || !message) throw new Error('the channel or post did not come back');
@@ -243,8 +248,7 @@ describe('world snapshot', () => {
     const textOnly = { ...allPermissions(false), can_send_messages: true };
     restrictMember(world, club.id, { kind: 'user', id: bob.id }, textOnly, until, { userId: ann.id });
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
     const again = restored.findChannel(club.id);
     if (!again) throw new Error('the supergroup did not come back');
     expect(again.defaultPermissions).toEqual(defaults);
@@ -279,8 +283,7 @@ describe('world snapshot', () => {
     setChannelInfo(world, channel.id, { title: 'Shop news, daily', about: 'Deals every morning' });
     const link = world.createInvite(channel.id, bot.id, { primary: true, createsJoinRequest: true });
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
     const again = restored.findChannel('@shopnews');
     if (!again) throw new Error('the channel did not come back');
     const bobThere = restored.getMember(again.id, 'user', bob.id);
@@ -323,8 +326,7 @@ describe('world snapshot', () => {
       },
     );
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
     const again = restored.findChannel(club.id);
     expect(again?.messages.find((m) => m.id === joined?.id)).toMatchObject({
       fromUserId: bob.id,
@@ -399,8 +401,7 @@ describe('world snapshot', () => {
       forwardOrigin: origin,
     });
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
     expect(restored.privacyRulesOf(ann.id, PRIVACY_KEY_FORWARDS)).toEqual(
       world.privacyRulesOf(ann.id, PRIVACY_KEY_FORWARDS),
     );
@@ -425,8 +426,7 @@ describe('world snapshot', () => {
     world.pinMessages({ kind: 'group', group }, [photo.id], true);
     world.pinMessages(privateChat, [start!.id], true);
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
 
     const channelBack = restored.findChannel('@shopnews')!;
     const groupBack = restored.findBasicGroup(group.id)!;
@@ -455,8 +455,7 @@ describe('world snapshot', () => {
     setReactions(world, { kind: 'private', message: start! }, { kind: 'bot', id: bot.id }, ['❤']);
     const before = world.countersOf(channel, post).reactions;
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
 
     const channelBack = restored.findChannel('@shopnews')!;
     const postBack = channelBack.messages[0]!;
@@ -495,8 +494,7 @@ describe('world snapshot', () => {
       mediaGroupId,
     });
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
 
     const postBack = restored.findChannel('@shopnews')!.messages.find((m) => m.id === post.id);
     expect(postBack?.mediaGroupId).toBe(mediaGroupId);
@@ -541,8 +539,7 @@ describe('world snapshot', () => {
       media: mediaOfFile(voice),
     });
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
 
     const json = (fileId: string) => mediaJson(restored.files.get(fileId)!);
     expect(json(video.fileId).video).toMatchObject({ duration: 42, width: 1280, height: 720, file_name: 'clip.mp4' });
@@ -593,8 +590,7 @@ describe('world snapshot', () => {
       media: dice,
     });
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
 
     const channelBack = restored.findChannel('@shopnews')!;
     expect(posts.map((p) => channelBack.messages.find((m) => m.id === p.id)?.media)).toEqual(kept);
@@ -643,8 +639,7 @@ describe('world snapshot', () => {
     });
     closePoll(world, { kind: 'private', message: dm });
 
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
 
     const postBack = restored.findChannel('@shopnews')!.messages.find((m) => m.id === post.id)!;
     expect(postBack.media).toEqual(poll);
@@ -662,15 +657,13 @@ describe('world snapshot', () => {
   it('keeps QR login tokens as bytes', () => {
     const world = new SandboxWorld();
     const token = world.createLoginToken('aa', 30);
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
     expect(restored.findLoginToken(Buffer.from(token.token))?.authKeyId).toBe('aa');
   });
 
   it('continues the id counters: new users, bots and channels get ids never issued, even after a reset', () => {
     const world = populatedWorld();
-    const restored = new SandboxWorld();
-    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const restored = restart(world);
     restored.reset();
     const user = restored.createUser({ phone: '15550003333', firstName: 'Cy' });
     const bot = restored.createBot({ username: 'another_bot', ownerPhone: user.phone });
