@@ -5,12 +5,13 @@
  * Two topologies, one after the other: one process running both roles (`ROLE=all`: the API holds the
  * session and sends directly), and the default deployment's split (`ROLE=api` and `ROLE=worker`: the
  * call crosses Redis to the worker holding the session). Both apps of the split run in this process.
- * Two reference rows show the floor under any such API: an empty HTTP round trip and one durable commit
- * added to plain gramjs, and on the app's own stack an empty Nest route and one query round trip.
+ * Reference rows show the floor under any such API: an empty HTTP round trip and one durable commit
+ * added to plain gramjs, and on Nest (Express, the app's platform, and Fastify) an empty route and one query round trip.
  */
 import * as http from 'node:http';
 import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { Api } from 'telegram';
 import { DataSource } from 'typeorm';
@@ -166,7 +167,7 @@ function keepAlivePost(port: number, path: string): { call: Timed; close: () => 
   return { call, close: () => agent.destroy() };
 }
 
-/** A Nest route that answers at once: the app's platform (Express) with nothing of the app's pipeline. */
+/** A Nest route that answers at once, with nothing of the app's pipeline. */
 @Controller('api/user-mtproto')
 class EmptySendController {
   @Post('messages')
@@ -180,21 +181,27 @@ class EmptySendController {
 class EmptySendModule {}
 
 /**
- * The floor on the app's own stack, without durability: an empty Nest route (no guard, pipe, rate limit or
- * audit) called through the cheapest client, and one query round trip (`SELECT 1`, nothing written) added to plain gramjs. The send's contract
- * needs more than this (a JWT check, the tenant's rate limit, the idempotency row, the answer recorded), so
- * a figure above the goal here puts the goal out of reach of any implementation on this stack and machine.
+ * The floor on Nest, without durability: an empty Nest route (no guard, pipe, rate limit or audit) called
+ * through the cheapest client, and one query round trip (`SELECT 1`, nothing written) added to plain gramjs; on
+ * the app's platform (Express) and on the other one Nest offers (Fastify). The send's contract needs more than
+ * this (a JWT check, the tenant's rate limit, the idempotency row, the answer recorded), so a figure above the
+ * goal on both puts the goal out of reach of any implementation on Nest on this machine.
  */
-async function nestFloorRow(app: BenchApp, plain: Timed): Promise<BenchRow> {
-  const empty = await NestFactory.create(EmptySendModule, { logger: false });
+async function nestFloorRow(app: BenchApp, plain: Timed, platform: 'express' | 'fastify'): Promise<BenchRow> {
+  const empty =
+    platform === 'express'
+      ? await NestFactory.create(EmptySendModule, { logger: false })
+      : await NestFactory.create(EmptySendModule, new FastifyAdapter(), { logger: false });
   await empty.listen(0, '127.0.0.1');
   const { port } = (empty.getHttpServer() as http.Server).address() as AddressInfo;
   const client = keepAlivePost(port, '/api/user-mtproto/messages');
   try {
     return await floorOf(
-      'floor on Nest: empty Nest route + one query round trip + plain gramjs (medians)',
+      platform === 'express'
+        ? 'floor on Nest: empty Nest route + one query round trip + plain gramjs (medians)'
+        : 'floor on Nest with Fastify: empty Nest route + one query round trip + plain gramjs (medians)',
       [
-        ['empty Nest route', client.call],
+        [`empty Nest route (${platform})`, client.call],
         ['SELECT 1', timedQuery(app.app.get(DataSource), 'SELECT 1')],
       ],
       plain,
@@ -291,7 +298,8 @@ export default async function accountSendBench(): Promise<BenchRow[]> {
         ),
       );
       rows.push(await floorRow(both, viaGram));
-      rows.push(await nestFloorRow(both, viaGram));
+      rows.push(await nestFloorRow(both, viaGram, 'express'));
+      rows.push(await nestFloorRow(both, viaGram, 'fastify'));
       // The split: the session moves to the worker app (the first call reaches it through the shared list).
       await stop(both);
       await start('worker');
