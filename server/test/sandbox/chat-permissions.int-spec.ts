@@ -258,6 +258,68 @@ describe('sandbox: member restrictions and chat permissions (real telegraf and g
     });
   });
 
+  describe("a restricted bot's own messages", () => {
+    /** A second bot, a plain member of the club's supergroup, and its telegraf client. */
+    async function plainBot(c: Club): Promise<{ id: number; token: string; tg: Telegram }> {
+      const bot = await newBot(suite.kit.sandbox);
+      const res = await control(suite.kit.sandbox, 'POST', `/sandbox/channels/${c.chatId}/members`, { bot_id: bot.id });
+      if (res.status !== 200) throw new Error(`bot not added: ${JSON.stringify(res.body)}`);
+      return { id: bot.id, token: bot.token, tg: telegramFor(suite.kit.sandbox, bot.token) };
+    }
+
+    it("refuses what the chat's default permissions forbid, in the words of each kind, and sends the rest", async () => {
+      const c = await club();
+      const other = await plainBot(c);
+      await c.tg.setChatPermissions(c.chatId, { can_send_messages: true, can_send_polls: true });
+      expect((await other.tg.sendMessage(c.chatId, 'words are fine')).text).toBe('words are fine');
+      // A contact needs only can_send_messages: it goes; the photo (files are read first) and the dice do not.
+      const contact = { chat_id: c.chatId, phone_number: '15550001111', first_name: 'Ann' };
+      expect(await call(other.token, 'sendContact', contact)).toMatchObject({ status: 200, ok: true });
+      expect(await call(other.token, 'sendDice', { chat_id: c.chatId })).toMatchObject({
+        status: 400,
+        description: 'Bad Request: not enough rights to send dice to the chat',
+      });
+      const upload = await other.tg.sendPhoto(c.chatId, { source: PNG, filename: 'dot.png' }).then(
+        () => 'sent',
+        (err: { description?: string }) => err.description,
+      );
+      expect(upload).toBe('Bad Request: not enough rights to send photos to the chat');
+      expect((await other.tg.sendPoll(c.chatId, 'Lunch?', ['yes', 'no'])).poll?.question).toBe('Lunch?');
+      // The administrator bot is not held by the defaults.
+      expect((await c.tg.sendPhoto(c.chatId, { source: PNG, filename: 'dot.png' })).photo?.length).toBeGreaterThan(0);
+    });
+
+    it('refuses every message of a bot restricted from sending anything, and a whole album it may not send', async () => {
+      const c = await club();
+      const other = await plainBot(c);
+      await c.tg.restrictChatMember(c.chatId, other.id, { permissions: { ...NONE, can_send_photos: true } });
+      const album = await other.tg
+        .sendMediaGroup(c.chatId, [
+          { type: 'photo', media: { source: PNG, filename: 'a.png' } },
+          { type: 'video', media: { source: PNG, filename: 'b.mp4' } },
+        ])
+        .then(
+          () => 'sent',
+          (err: { description?: string }) => err.description,
+        );
+      expect(album).toBe('Bad Request: not enough rights to send videos to the chat');
+      await c.tg.restrictChatMember(c.chatId, other.id, { permissions: NONE });
+      const text = await other.tg.sendMessage(c.chatId, 'hello?').then(
+        () => 'sent',
+        (err: { description?: string }) => err.description,
+      );
+      expect(text).toBe('Bad Request: have no rights to send a message');
+      // Nothing of either reached the chat: the members' history holds no message of that bot.
+      const history = (await c.ownerApp.invoke(
+        new Api.messages.GetHistory({ peer: c.peer, limit: 50 }),
+      )) as Api.messages.ChannelMessages;
+      const fromOther = history.messages.filter(
+        (m) => m instanceof Api.Message && m.fromId instanceof Api.PeerUser && Number(m.fromId.userId) === other.id,
+      );
+      expect(fromOther).toEqual([]);
+    });
+  });
+
   describe('setChatPermissions', () => {
     it("sets the chat's defaults: getChat shows them, members' apps read and obey them, admins are not bound", async () => {
       const c = await club();

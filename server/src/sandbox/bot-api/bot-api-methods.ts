@@ -48,6 +48,7 @@ import {
   userJson,
 } from './serializers';
 import { serviceFieldsJson } from './service-message-json';
+import { requireSendRight } from './send-rights';
 
 export interface MethodContext {
   world: SandboxWorld;
@@ -517,11 +518,12 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
   const replyMarkup = replyMarkupJson(ctx);
   const replyTo = replyToId(ctx, target);
   const entities = out.entities?.length ? entitiesFromJson(out.entities) : undefined;
+  const media: SandboxMessageMedia | undefined = out.plain ?? (out.file ? mediaOfFile(out.file) : undefined);
+  if (target.kind === 'channel') requireSendRight(world, session.bot.id, target.channel, media);
   throttle(ctx, out.method, target);
   // protect_content: the message can be neither forwarded nor saved.
   const noForwards = ctx.params.has('protect_content') && ctx.params.boolean('protect_content') ? true : undefined;
   let json: Json;
-  const media: SandboxMessageMedia | undefined = out.plain ?? (out.file ? mediaOfFile(out.file) : undefined);
   if (target.kind === 'channel') {
     const message = world.postToChannel(target.channel.id, {
       text: out.text ?? out.caption ?? '',

@@ -23,6 +23,7 @@ import {
   type SendTarget,
 } from './bot-api-methods';
 import type { FormattedText } from './parse-mode';
+import { requireSendRight } from './send-rights';
 import { entitiesJson, type Json } from './serializers';
 
 /**
@@ -258,6 +259,10 @@ function resendMany(method: 'forwardMessages' | 'copyMessages'): Method {
     if (found.length === 0) throw BotApiError.badRequest('there are no messages to forward');
     if (found.some((f, i) => i > 0 && f.id <= (found[i - 1]?.id ?? 0))) {
       throw BotApiError.badRequest('message identifiers must be in a strictly increasing order');
+    }
+    // None is sent when the bot may not send one of them.
+    if (target.kind === 'channel') {
+      for (const f of found) requireSendRight(ctx.world, ctx.session.bot.id, target.channel, f.source.media);
     }
     const copy = method === 'copyMessages';
     // remove_caption drops the media's captions; otherwise each copy keeps its own.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { MediaAttributes } from '../media-kinds';
+import { type MediaAttributes, mediaOfFile } from '../media-kinds';
 import type { SandboxFile } from '../world';
 import { BotApiError } from './bot-api-error';
 import {
@@ -12,6 +12,7 @@ import {
   resolveSendTarget,
 } from './bot-api-methods';
 import { readMediaAttributes } from './media-kinds';
+import { requireSendRight } from './send-rights';
 import type { FormattedText } from './parse-mode';
 import type { Json } from './serializers';
 
@@ -108,6 +109,10 @@ export const MEDIA_GROUP_METHODS: Record<string, Method> = {
     const files: SandboxFile[] = [];
     for (const item of items) {
       files.push(await inputFileRef(ctx, item.ref, item.kind, `${INPUT_MEDIA}media not found`, item.attributes));
+    }
+    // The whole album is refused when the bot may not send one of its kinds: nothing of it is sent.
+    if (target.kind === 'channel') {
+      for (const file of files) requireSendRight(ctx.world, ctx.session.bot.id, target.channel, mediaOfFile(file));
     }
     const mediaGroupId = newMediaGroupId();
     const sent = items.map((item, i) =>
