@@ -87,12 +87,54 @@ export function newPoll(input: NewPoll, now: number): SandboxPoll {
 }
 
 /**
- * The same poll sent again (a forward or copy): Telegram's reading is a poll of the same question and options; the
- * sandbox makes it a new poll, open and with no votes, sent by whoever sends it again.
+ * The same poll sent again as a copy (copyMessage, or a forward that drops its author): a new poll of the same
+ * question and options, open and with no votes, sent by whoever sends it again. A forward keeps the poll itself
+ * (see {@link messagesWithPoll}).
  */
 export function pollSentAgain(poll: SandboxPoll, senderBotId: number | undefined, now: number): SandboxPoll {
   const { votes: _votes, pollId: _id, closeDate: _close, closed: _closed, senderBotId: _bot, ...rest } = poll;
   return newPoll({ ...rest, ...(senderBotId !== undefined ? { senderBotId } : {}) }, now);
+}
+
+const showsPoll =
+  (pollId: string) =>
+  (m: { media?: SandboxMessageMedia }): boolean =>
+    isPoll(m.media) && m.media.pollId === pollId;
+
+/**
+ * Every message that shows the poll: the one it was sent in and its forwards. Telegram shows a forwarded poll as the
+ * poll itself wherever it goes (one id, one count of votes, one vote per person, closed everywhere at once), so a
+ * forward's message holds the very same poll object.
+ */
+export function messagesWithPoll(world: SandboxWorld, pollId: string): PollChat[] {
+  const has = showsPoll(pollId);
+  const found: PollChat[] = [];
+  for (const channel of world.listChannels()) {
+    for (const message of channel.messages)
+      if (!message.deleted && has(message)) found.push({ kind: 'channel', channel, message });
+  }
+  for (const group of Object.values(world.basicGroups)) {
+    for (const message of group.messages) if (has(message)) found.push({ kind: 'group', group, message });
+  }
+  for (const message of world.privateMessagesWhere(has)) found.push({ kind: 'private', message });
+  return found;
+}
+
+/**
+ * After a world is restored, the forwards of a poll share its one object again: a snapshot holds a copy of the poll
+ * in each message, which would otherwise count votes apart.
+ */
+export function rejoinForwardedPolls(world: SandboxWorld): void {
+  const first = new Map<string, SandboxPoll>();
+  const rejoin = (m: { media?: SandboxMessageMedia }): void => {
+    if (!isPoll(m.media)) return;
+    const poll = first.get(m.media.pollId);
+    if (poll) m.media = poll;
+    else first.set(m.media.pollId, m.media);
+  };
+  for (const channel of world.listChannels()) channel.messages.forEach(rejoin);
+  for (const group of Object.values(world.basicGroups)) group.messages.forEach(rejoin);
+  world.privateMessagesWhere((m) => isPoll(m.media)).forEach(rejoin);
 }
 
 /** Whether the poll takes no more votes: closed by its sender, or past its close date. */
@@ -161,7 +203,7 @@ export function closePoll(world: SandboxWorld, chat: PollChat): SandboxPoll {
 }
 
 /** The users a poll's chat shows it to: the people of a private chat, a group's members, a channel's user members. */
-export function pollAudience(world: SandboxWorld, chat: PollChat): number[] {
+function chatAudience(world: SandboxWorld, chat: PollChat): number[] {
   if (chat.kind === 'group') return [...chat.group.userIds];
   if (chat.kind === 'channel') {
     return [...chat.channel.members.values()].filter((m) => m.kind === 'user').map((m) => m.id);
@@ -171,6 +213,11 @@ export function pollAudience(world: SandboxWorld, chat: PollChat): number[] {
     ...(message.fromKind === 'user' ? [message.fromId] : []),
     ...(message.toKind === 'user' && message.toId !== message.fromId ? [message.toId] : []),
   ].filter((id) => world.findUserById(id) !== undefined);
+}
+
+/** The users shown the poll anywhere: the audiences of its message and of every forward of it, each user once. */
+export function pollAudience(world: SandboxWorld, poll: SandboxPoll): number[] {
+  return [...new Set(messagesWithPoll(world, poll.pollId).flatMap((chat) => chatAudience(world, chat)))];
 }
 
 /** The longest a Node timer waits (about 24.8 days); a later close waits in several steps. */

@@ -1329,6 +1329,11 @@ export class SandboxWorld extends EventEmitter {
     return this.privateMessages.find((m) => m.id === messageId);
   }
 
+  /** Every private message, of anyone, that `test` picks. */
+  privateMessagesWhere(test: (m: PrivateMessage) => boolean): PrivateMessage[] {
+    return this.privateMessages.filter(test);
+  }
+
   /** A user's view leaves out what they deleted. */
   privateMessagesOf(kind: 'user' | 'bot', id: number): PrivateMessage[] {
     return this.privateMessages.filter(

@@ -410,13 +410,54 @@ describe('sandbox: polls through both doors (real telegraf, raw HTTP, gramjs and
     expect(await errorOf(vote(chat.app, chat.peer, sent.message_id, ['0']))).toBe('MESSAGE_POLL_CLOSED');
   });
 
-  it('forwarding a poll sends a new poll of the same question, with no votes', async () => {
-    const chat = await botChatOf(suite.kit, 'private');
-    const sent = await chat.tg.sendPoll(chat.chatId, 'Again?', ['Yes', 'No']);
-    await vote(chat.app, chat.peer, sent.message_id, ['0']);
-    const copy = (await chat.tg.forwardMessage(chat.chatId, chat.chatId, sent.message_id)) as Json;
-    expect(copy.poll).toMatchObject({ question: 'Again?', total_voter_count: 0, is_closed: false });
-    expect(copy.poll.id).not.toBe(sent.poll.id);
+  it('a forwarded poll is the poll itself: one id, votes counted together, closed everywhere; a copy is a new poll', async () => {
+    const club = await botChatOf(suite.kit, 'supergroup');
+    const sent = await club.tg.sendPoll(club.chatId, 'Pizza or pasta?', ['Pizza', 'Pasta'], { is_anonymous: false });
+    await vote(club.app, club.peer, sent.message_id, ['0']);
+    // Bea, who has written to the bot, is sent the poll as a forward in her private chat.
+    const bea = await newUser(suite.kit, { firstName: 'Bea' });
+    await control(suite.kit.sandbox, 'POST', `/sandbox/bots/${club.bot.id}/messages`, {
+      from_phone: bea.phone,
+      text: '/start',
+    });
+    const beaApp = await signedInClient(suite.kit, bea);
+    const botUser = (await beaApp.invoke(new Api.contacts.ResolveUsername({ username: club.bot.username })))
+      .users[0] as Api.User;
+    const beaPeer = new Api.InputPeerUser({ userId: botUser.id, accessHash: returnBigInt(botUser.accessHash ?? 0) });
+    const forward = (await club.tg.forwardMessage(bea.id, club.chatId, sent.message_id)) as Json;
+    expect(forward.poll).toMatchObject({ id: sent.poll.id, total_voter_count: 1 });
+
+    const pushed: Api.UpdateMessagePoll[] = [];
+    club.app.addEventHandler((u: Api.UpdateMessagePoll) => pushed.push(u), new Raw({ types: [Api.UpdateMessagePoll] }));
+    const results = (await vote(beaApp, beaPeer, forward.message_id, ['1'])) as Api.Updates;
+    const mine = results.updates.find((u): u is Api.UpdateMessagePoll => u instanceof Api.UpdateMessagePoll);
+    expect(mine?.results.totalVoters).toBe(2);
+    // The supergroup's member is told of Bea's vote, and the bot hears it as an answer to its own poll.
+    const told = await eventually(() => pushed.find((u) => u.results.totalVoters === 2), {
+      what: "Bea's vote pushed to the supergroup's member",
+    });
+    expect(told.pollId.toString()).toBe(sent.poll.id);
+    const answer = await heard(club.bot.token, 'poll_answer', (a) => a.user?.id === bea.id);
+    expect(answer).toMatchObject({ poll_id: sent.poll.id, option_ids: [1] });
+    expect((await seenPoll(club, sent.message_id)).results.totalVoters).toBe(2);
+
+    // Stopped where it was sent, it is closed in the forward too.
+    expect(await club.tg.stopPoll(club.chatId, sent.message_id)).toMatchObject({
+      is_closed: true,
+      total_voter_count: 2,
+    });
+    expect(await errorOf(vote(beaApp, beaPeer, forward.message_id, ['0']))).toBe('MESSAGE_POLL_CLOSED');
+
+    // A copy is the copying bot's new poll: another id, open, no votes.
+    const copy = await club.tg.copyMessage(bea.id, club.chatId, sent.message_id);
+    const history = (await beaApp.invoke(
+      new Api.messages.GetHistory({ peer: beaPeer, limit: 5 }),
+    )) as Api.messages.Messages;
+    const copied = history.messages.find((m) => m.id === copy.message_id) as Api.Message;
+    const copiedPoll = copied.media as Api.MessageMediaPoll;
+    expect(copiedPoll.poll.id.toString()).not.toBe(sent.poll.id);
+    expect(copiedPoll.poll.closed).toBeFalsy();
+    expect(copiedPoll.results.totalVoters ?? 0).toBe(0);
   });
 
   it('a member using mtcute reads the poll, votes, and reads the results', async () => {

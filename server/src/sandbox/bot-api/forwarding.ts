@@ -143,10 +143,11 @@ function resend(ctx: MethodContext, target: SendTarget, source: SourceMessage, h
   const entities = source.entities?.length ? entitiesJson(ctx.world, source.entities) : undefined;
   let out: Outgoing = { method: how.method, text: source.text, entities };
   if (source.media && !isFileMedia(source.media)) {
-    // A poll goes on as a new poll of the same question, the forwarding bot's (polls.ts).
-    const plain = isPoll(source.media)
-      ? pollSentAgain(source.media, ctx.session.bot.id, ctx.world.unixNow())
-      : source.media;
+    // A forward shows the poll itself; a copy is a new poll of the same question, the copying bot's (polls.ts).
+    const plain =
+      isPoll(source.media) && how.copy
+        ? pollSentAgain(source.media, ctx.session.bot.id, ctx.world.unixNow())
+        : source.media;
     out = { method: how.method, plain };
   } else if (source.media) {
     const file = ctx.world.files.get(source.media.fileId);

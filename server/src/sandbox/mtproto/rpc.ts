@@ -1128,8 +1128,10 @@ export class RpcService {
       const dropCaption = copy && req.drop_media_captions === true && message.media !== undefined;
       const { sent, pts } = this.deliver(me, target, {
         text: dropCaption ? '' : message.text,
-        // A poll goes on as a new poll of the same question (polls.ts).
-        media: isPoll(message.media) ? pollSentAgain(message.media, undefined, this.world.unixNow()) : message.media,
+        // A forward shows the poll itself; one without its author is sent as a new poll of the same question, the
+        // sandbox's reading of drop_author (polls.ts).
+        media:
+          isPoll(message.media) && copy ? pollSentAgain(message.media, undefined, this.world.unixNow()) : message.media,
         entities: dropCaption ? undefined : message.entities,
         forwardOrigin: copy ? undefined : message.origin,
       });

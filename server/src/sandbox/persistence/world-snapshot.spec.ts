@@ -654,6 +654,38 @@ describe('world snapshot', () => {
     expect(postBack.media).toMatchObject({ votes: [{ userId: bob.id, options: [1] }] });
   });
 
+  it('keeps a forwarded poll one poll with its original across a restart: a vote in either counts in both', () => {
+    const world = populatedWorld();
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const channel = world.findChannel('@shopnews')!;
+    const poll = newPoll(
+      { question: 'Tea?', options: ['Yes', 'No'], anonymous: true, quiz: false, multipleAnswers: false },
+      world.unixNow(),
+    );
+    const post = world.postToChannel(channel.id, { text: '', viaBotId: bot.id, media: poll });
+    // A forward's message holds the poll itself.
+    const dm = world.sendPrivateMessage({
+      fromKind: 'bot',
+      fromId: bot.id,
+      toKind: 'user',
+      toId: bob.id,
+      text: '',
+      media: poll,
+    });
+
+    const restored = restart(world);
+
+    const channelBack = restored.findChannel('@shopnews')!;
+    const postBack = channelBack.messages.find((m) => m.id === post.id)!;
+    const dmBack = restored.findPrivateMessage(dm.id)!;
+    castVote(restored, { kind: 'private', message: dmBack }, bob.id, [Buffer.from('1')]);
+    expect(postBack.media).toMatchObject({ votes: [{ userId: bob.id, options: [1] }] });
+    expect(dmBack.media).toBe(postBack.media);
+    closePoll(restored, { kind: 'channel', channel: channelBack, message: postBack });
+    expect(dmBack.media).toMatchObject({ closed: true });
+  });
+
   it('keeps QR login tokens as bytes', () => {
     const world = new SandboxWorld();
     const token = world.createLoginToken('aa', 30);

@@ -1,5 +1,6 @@
 import type { SandboxWorld } from '../world';
 import { decodeValue, encodeValue, type JsonValue, SnapshotFormatError } from './snapshot-codec';
+import { rejoinForwardedPolls } from '../polls';
 
 export { SnapshotFormatError } from './snapshot-codec';
 
@@ -226,6 +227,7 @@ export function restoreSnapshot(snapshot: WorldSnapshot, world: SandboxWorld, pa
   // The door checks every record before taking any; after it nothing can fail.
   parts.mtproto.importAuthKeys(authKeys);
   assignFields(world, decoded);
+  rejoinForwardedPolls(world);
   if (!parts.botApi) return;
   for (const [botId, fields] of sessions) {
     const session = parts.botApi.botSessionFor(botId);

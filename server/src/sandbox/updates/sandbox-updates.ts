@@ -409,12 +409,13 @@ export class SandboxUpdates {
   }
 
   /**
-   * New results of a poll (a vote, or the poll closed) go to every member of its chat as `updateMessagePoll`, each
-   * with their own choice marked. Telegram sends it outside any pts box: nothing to catch up on, since the message
-   * itself shows the results when it is next read.
+   * New results of a poll (a vote, or the poll closed) go to every member of its chat, and of the chats it was
+   * forwarded to, as `updateMessagePoll` (once each: the update names the poll, not a message), each with their own
+   * choice marked. Telegram sends it outside any pts box: nothing to catch up on, since the message itself shows the
+   * results when it is next read.
    */
   private onPoll({ chat, poll }: PollUpdatedEvent): void {
-    for (const userId of pollAudience(this.world, chat)) {
+    for (const userId of pollAudience(this.world, poll)) {
       this.push(userId, () =>
         this.shortTl(updateMessagePollToTl(chat, userId, unixNow(), entitiesToTl(poll.explanationEntities)), unixNow()),
       );
