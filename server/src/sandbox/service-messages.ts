@@ -34,6 +34,7 @@ export type ServiceSender = { kind: 'user' | 'bot'; id: number };
 const MEMBERSHIP: ReadonlySet<SandboxServiceAction['type']> = new Set([
   'chat_add_user',
   'chat_joined_by_link',
+  'chat_joined_by_request',
   'chat_delete_user',
 ]);
 
@@ -144,6 +145,7 @@ export function serviceUserIds(action: SandboxServiceAction | undefined): number
     case 'chat_delete_user':
       return [action.userId];
     case undefined:
+    case 'chat_joined_by_request':
     case 'channel_create':
     case 'chat_edit_title':
     case 'pin_message':
@@ -153,7 +155,7 @@ export function serviceUserIds(action: SandboxServiceAction | undefined): number
 
 /**
  * A service message's action as the control API lists it, in its snake_case: `{type: 'chat_add_user', user_ids}`,
- * `{type: 'chat_joined_by_link', inviter_id}`, `{type: 'chat_delete_user', user_id}`, `{type: 'chat_edit_title',
+ * `{type: 'chat_joined_by_link', inviter_id}`, `{type: 'chat_joined_by_request'}`, `{type: 'chat_delete_user', user_id}`, `{type: 'chat_edit_title',
  * title}`, `{type: 'pin_message', message_id}`, `{type: 'chat_create', title, user_ids}`, `{type: 'channel_create',
  * title}`.
  */
@@ -168,6 +170,8 @@ export function serviceInfoJson(action: SandboxServiceAction, replyToId: number 
       return { type: action.type, user_ids: action.userIds };
     case 'chat_joined_by_link':
       return { type: action.type, inviter_id: action.inviterId };
+    case 'chat_joined_by_request':
+      return { type: action.type };
     case 'chat_delete_user':
       return { type: action.type, user_id: action.userId };
     case 'pin_message':

@@ -263,6 +263,8 @@ export type SandboxServiceAction =
   | { type: 'chat_add_user'; userIds: number[] }
   /** The sender joined through an invite link made by `inviterId`. */
   | { type: 'chat_joined_by_link'; inviterId: number }
+  /** The sender joined once an administrator approved their request to join (join-requests.ts). */
+  | { type: 'chat_joined_by_request' }
   /** The user or bot left, or was removed by the sender. */
   | { type: 'chat_delete_user'; userId: number }
   | { type: 'chat_edit_title'; title: string }
@@ -436,6 +438,22 @@ export interface ChannelInvite {
   primary?: boolean;
   /** Joining through it asks the chat's administrators first. */
   createsJoinRequest?: boolean;
+}
+
+/**
+ * A user who came to a channel through one of its invite links (join-requests.ts): one who joined by it, or, with
+ * `requested`, one whose request to join waits for an administrator.
+ */
+export interface InviteImporter {
+  inviteHash: string;
+  channelId: number;
+  userId: number;
+  /** Unix seconds: when they joined, or asked to. */
+  date: number;
+  /** The request waits for an administrator's answer. */
+  requested?: boolean;
+  /** The administrator (user or bot id) who let them in on their request. */
+  approvedBy?: number;
 }
 
 /** What a user's send with one `random_id` produced: the message a repeat of it answers with. */
@@ -644,6 +662,10 @@ export enum WorldEvent {
   ChannelEdited = 'channelEdited',
   /** Payload {@link MessageReactionsEvent}. */
   MessageReactions = 'messageReactions',
+  /** Payload `JoinRequestedEvent` (join-requests.ts): a user asked to join a chat through a link. */
+  JoinRequested = 'joinRequested',
+  /** Payload {@link SandboxChannel}: its requests to join waiting for an administrator changed. */
+  PendingJoinRequests = 'pendingJoinRequests',
 }
 
 /** A message with the chat it is in: what a poll's or a reaction's changes are told to. */
@@ -779,6 +801,8 @@ export class SandboxWorld extends EventEmitter {
   sendLimits: Record<string, number> = {};
   /** Invite links by hash. */
   invites: Record<string, ChannelInvite> = {};
+  /** Who came by the invite links, and the requests to join waiting for an administrator (join-requests.ts). */
+  inviteImporters: InviteImporter[] = [];
   /** What each user's sends produced, by `${userId}:${random_id}`: a repeated send answers with the first. */
   sentByRandomId: Record<string, SentRandomId> = {};
   /**
@@ -1095,6 +1119,7 @@ export class SandboxWorld extends EventEmitter {
     for (const [hash, invite] of Object.entries(this.invites)) {
       if (invite.channelId === channel.id) delete this.invites[hash];
     }
+    this.inviteImporters = this.inviteImporters.filter((i) => i.channelId !== channel.id);
     for (const old of members) {
       const event: MemberChangedEvent = {
         channel,
@@ -1934,6 +1959,7 @@ export class SandboxWorld extends EventEmitter {
     this.channelLimits = {};
     this.sendLimits = {};
     this.invites = {};
+    this.inviteImporters = [];
     this.sentByRandomId = {};
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);

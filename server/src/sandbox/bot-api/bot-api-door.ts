@@ -22,6 +22,8 @@ import {
 } from '../world';
 import type { ChannelBan } from '../channel-administration';
 import type { PollUpdatedEvent } from '../polls';
+import type { JoinRequestedEvent } from '../join-requests';
+import { joinRequestUpdates } from './join-requests';
 import { pollAnswerJson, pollJson } from './poll-json';
 import { BotApiError, faultToError, malformedTokenError } from './bot-api-error';
 import {
@@ -118,6 +120,7 @@ export class BotApiDoor {
   private readonly onBasicGroupBotLeft = (e: BasicGroupBotLeftEvent): void => this.basicGroupBotLeft(e);
   private readonly onPoll = (e: PollUpdatedEvent): void => this.pollUpdated(e);
   private readonly onMessageReactions = (e: MessageReactionsEvent): void => this.messageReactions(e);
+  private readonly onJoinRequested = (e: JoinRequestedEvent): void => this.joinRequested(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -131,6 +134,7 @@ export class BotApiDoor {
     world.on(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
     world.on(WorldEvent.PollUpdated, this.onPoll);
     world.on(WorldEvent.MessageReactions, this.onMessageReactions);
+    world.on(WorldEvent.JoinRequested, this.onJoinRequested);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -256,6 +260,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
     this.world.off(WorldEvent.PollUpdated, this.onPoll);
     this.world.off(WorldEvent.MessageReactions, this.onMessageReactions);
+    this.world.off(WorldEvent.JoinRequested, this.onJoinRequested);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -419,6 +424,15 @@ export class BotApiDoor {
     for (const { botId, type, payload } of reactionUpdates(this.world, e)) {
       const bot = this.world.findBotById(botId);
       if (bot) this.session(bot).enqueue(type, payload);
+    }
+  }
+
+  /** A user asks to join a chat: its administrator bots that may invite users get `chat_join_request`. */
+  private joinRequested(e: JoinRequestedEvent): void {
+    if (this.closed) return;
+    for (const { botId, payload } of joinRequestUpdates(this.world, e)) {
+      const bot = this.world.findBotById(botId);
+      if (bot) this.session(bot).enqueue('chat_join_request', payload);
     }
   }
 

@@ -12,6 +12,7 @@ export type UpdateType =
   | 'callback_query'
   | 'my_chat_member'
   | 'chat_member'
+  | 'chat_join_request'
   | 'poll'
   | 'poll_answer'
   | 'message_reaction'

@@ -8,8 +8,9 @@ import {
   unbanMember,
 } from '../channel-administration';
 import { untilOrForever } from '../chat-permissions';
+import { pendingCountOf } from '../join-requests';
 import { writeLeft, writeTitleChanged } from '../service-messages';
-import type { ChannelInvite, ChannelMember, SandboxBasicGroup, SandboxChannel } from '../world';
+import type { ChannelInvite, ChannelMember, SandboxBasicGroup, SandboxChannel, SandboxWorld } from '../world';
 import { BotApiError } from './bot-api-error';
 import {
   botMember,
@@ -35,8 +36,8 @@ import { botUserJson, type Json, userJson } from './serializers';
 /** Telegram's limits (core.telegram.org/bots/api: setChatTitle, setChatDescription, createChatInviteLink). */
 const MAX_TITLE = 128;
 const MAX_DESCRIPTION = 255;
-const MAX_LINK_NAME = 32;
-const MAX_MEMBER_LIMIT = 100_000;
+export const MAX_LINK_NAME = 32;
+export const MAX_MEMBER_LIMIT = 100_000;
 
 /** The rights a promotion may give in each kind of chat: the others belong to the other kind. */
 const CHANNEL_ONLY: readonly AdminRight[] = ['can_post_messages', 'can_edit_messages'];
@@ -241,9 +242,10 @@ function hashOf(link: string): string | undefined {
 }
 
 /** A ChatInviteLink object. */
-function inviteLinkJson(ctx: MethodContext, invite: ChannelInvite): Json {
-  const bot = ctx.world.findBotById(invite.adminUserId);
-  const user = bot ? undefined : ctx.world.findUserById(invite.adminUserId);
+export function inviteLinkJson(world: SandboxWorld, invite: ChannelInvite): Json {
+  const bot = world.findBotById(invite.adminUserId);
+  const user = bot ? undefined : world.findUserById(invite.adminUserId);
+  const pending = invite.createsJoinRequest ? pendingCountOf(world, invite) : 0;
   return {
     invite_link: linkOf(invite),
     creator: bot ? botUserJson(bot) : user ? userJson(user) : { id: invite.adminUserId, is_bot: false, first_name: '' },
@@ -253,12 +255,13 @@ function inviteLinkJson(ctx: MethodContext, invite: ChannelInvite): Json {
     ...(invite.title !== undefined ? { name: invite.title } : {}),
     ...(invite.expireDate !== undefined ? { expire_date: invite.expireDate } : {}),
     ...(invite.usageLimit !== undefined ? { member_limit: invite.usageLimit } : {}),
-    ...(invite.createsJoinRequest ? { pending_join_request_count: 0 } : {}),
+    // Written only when some wait, as the official server writes it.
+    ...(pending ? { pending_join_request_count: pending } : {}),
   };
 }
 
 /** A channel or supergroup where the bot may invite users. */
-function inviteTarget(ctx: MethodContext): SandboxChannel {
+export function inviteTarget(ctx: MethodContext): SandboxChannel {
   const channel = channelOnly(ctx, "can't invite members to a private chat");
   if (!botMember(ctx, channel)) throw notMember(channel);
   // TDLib's wording for a chat's links (older servers said "not enough rights to export chat invite link").
@@ -273,9 +276,14 @@ const exportChatInviteLink: Method = (ctx) => {
   return ok(linkOf(invite));
 };
 
-const createChatInviteLink: Method = (ctx) => {
+/** A link's settings as createChatInviteLink and editChatInviteLink read them (checked the same way). */
+export function linkOptions(ctx: MethodContext): {
+  title?: string;
+  expireDate?: number;
+  usageLimit?: number;
+  createsJoinRequest: boolean;
+} {
   const { world, params } = ctx;
-  const channel = inviteTarget(ctx);
   const name = params.string('name');
   if (name !== undefined && [...name].length > MAX_LINK_NAME)
     throw BotApiError.badRequest('invite link name is too long');
@@ -288,29 +296,35 @@ const createChatInviteLink: Method = (ctx) => {
   if (createsJoinRequest && memberLimit !== undefined) {
     throw BotApiError.badRequest("member limit can't be specified for links requiring administrator approval");
   }
-  const invite = world.createInvite(channel.id, ctx.session.bot.id, {
-    title: name || undefined,
-    expireDate: expireDate || undefined,
-    usageLimit: memberLimit,
-    createsJoinRequest,
-  });
-  return ok(inviteLinkJson(ctx, invite));
+  return { title: name || undefined, expireDate: expireDate || undefined, usageLimit: memberLimit, createsJoinRequest };
+}
+
+const createChatInviteLink: Method = (ctx) => {
+  const channel = inviteTarget(ctx);
+  const invite = ctx.world.createInvite(channel.id, ctx.session.bot.id, linkOptions(ctx));
+  return ok(inviteLinkJson(ctx.world, invite));
 };
+
+/** The chat's link that `invite_link` names. */
+export function linkParam(ctx: MethodContext, channel: SandboxChannel): ChannelInvite {
+  const link = ctx.params.string('invite_link');
+  if (!link) throw BotApiError.badRequest('invite_link is empty');
+  const hash = hashOf(link);
+  const invite = hash === undefined ? undefined : ctx.world.findInvite(hash);
+  // Wording not checked: MTProto answers INVITE_HASH_EXPIRED for a link of no use.
+  if (!invite || invite.channelId !== channel.id) throw BotApiError.badRequest('INVITE_HASH_EXPIRED');
+  return invite;
+}
 
 const revokeChatInviteLink: Method = (ctx) => {
   const { world, session } = ctx;
   const channel = inviteTarget(ctx);
-  const link = ctx.params.string('invite_link');
-  if (!link) throw BotApiError.badRequest('invite_link is empty');
-  const hash = hashOf(link);
-  const invite = hash === undefined ? undefined : world.findInvite(hash);
-  // Wording not checked: MTProto answers INVITE_HASH_EXPIRED for a link of no use.
-  if (!invite || invite.channelId !== channel.id) throw BotApiError.badRequest('INVITE_HASH_EXPIRED');
+  const invite = linkParam(ctx, channel);
   const wasPrimary = !invite.revoked && invite.primary;
   invite.revoked = true;
   // A chat always has a primary link: revoking it makes a new one.
   if (wasPrimary) world.createInvite(channel.id, session.bot.id, { primary: true });
-  return ok(inviteLinkJson(ctx, invite));
+  return ok(inviteLinkJson(ctx.world, invite));
 };
 
 export const CHAT_ADMINISTRATION_METHODS: Record<string, Method> = {

@@ -4,6 +4,7 @@ import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
 import { CHAT_PERMISSIONS_METHODS } from './chat-permissions';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { FORWARDING_METHODS } from './forwarding';
+import { JOIN_REQUEST_METHODS } from './join-requests';
 import { LIVE_LOCATION_METHODS } from './live-locations';
 import { LOCATION_CONTACT_DICE_METHODS } from './locations-contacts-dice';
 import { MEDIA_EDIT_METHODS } from './media-edits';
@@ -32,6 +33,7 @@ const TABLES = [
   MESSAGE_DELETION_METHODS,
   MEDIA_EDIT_METHODS,
   LIVE_LOCATION_METHODS,
+  JOIN_REQUEST_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

@@ -47,6 +47,7 @@ export function serviceFieldsJson(
     case 'chat_add_user':
       return joined(action.userIds);
     case 'chat_joined_by_link':
+    case 'chat_joined_by_request':
       return joined(context.senderId === undefined ? [] : [context.senderId]);
     case 'chat_delete_user':
       return { left_chat_participant: person(action.userId), left_chat_member: person(action.userId) };

@@ -75,6 +75,13 @@ import { DH_G, DH_PRIME } from './crypto';
 
 import { getPrivacy, setPrivacy } from './privacy';
 import { RpcError } from './rpc-error';
+import { pendingCountOf, recordJoinedByLink, requestToJoin } from '../join-requests';
+import {
+  getChatInviteImporters,
+  hideAllChatJoinRequests,
+  hideChatJoinRequest,
+  type JoinRequestCall,
+} from './join-requests';
 import { UploadStore } from './uploads';
 
 export { RpcError } from './rpc-error';
@@ -290,6 +297,14 @@ export class RpcService {
     h('messages.exportChatInvite', (k, r) => this.exportChatInvite(k, r));
     h('messages.checkChatInvite', (k, r) => this.checkChatInvite(k, r));
     h('messages.importChatInvite', (k, r) => this.importChatInvite(k, r));
+    h('messages.getChatInviteImporters', (k, r) => getChatInviteImporters(this.joinRequestCall(k, r)));
+    h('messages.hideChatJoinRequest', (k, r) => {
+      const call = this.joinRequestCall(k, r);
+      const e = this.resolveUser(call.me, obj(r.user_id, 'USER_ID'), 'USER_ID_INVALID');
+      if (e.kind !== 'user') throw new RpcError(400, 'HIDE_REQUESTER_MISSING');
+      return hideChatJoinRequest(call, e.user.id);
+    });
+    h('messages.hideAllChatJoinRequests', (k, r) => hideAllChatJoinRequests(this.joinRequestCall(k, r)));
     h('channels.joinChannel', (k, r) => this.joinChannel(k, r));
     h('channels.leaveChannel', (k, r) => this.leaveChannel(k, r));
     h('channels.deleteChannel', (k, r) => this.deleteChannel(k, r));
@@ -1654,8 +1669,19 @@ export class RpcService {
       expire_date: invite.expireDate,
       usage_limit: invite.usageLimit,
       usage: invite.usage || undefined,
+      request_needed: invite.createsJoinRequest || undefined,
+      requested: (invite.createsJoinRequest && pendingCountOf(this.world, invite)) || undefined,
       title: invite.title,
     };
+  }
+
+  /** A request about a channel's requests to join: the caller and the channel of `peer`. */
+  private joinRequestCall(key: AuthKeyRecord, req: TlObject): JoinRequestCall {
+    const me = this.requireUser(key);
+    const peer = obj(req.peer, 'PEER_ID');
+    if (peer._ !== 'inputPeerChannel') throw new RpcError(400, 'PEER_ID_INVALID');
+    const channel = this.resolveChannel(peer);
+    return { world: this.world, me, channel, req, usersToTl: (ids) => this.usersToTl(ids, me.id) };
   }
 
   /** A new invite link of a channel, made by an admin who may invite. */
@@ -1674,10 +1700,14 @@ export class RpcService {
       throw new RpcError(400, 'USAGE_LIMIT_INVALID');
     }
     const title = typeof req.title === 'string' && req.title ? req.title.slice(0, 32) : undefined;
+    const requestNeeded = req.request_needed === true;
+    // A link that needs approval takes no member limit (Telegram's refusal, wording not checked).
+    if (requestNeeded && usageLimit > 0) throw new RpcError(400, 'USAGE_LIMIT_INVALID');
     const invite = this.world.createInvite(channel.id, me.id, {
       expireDate: expireDate > 0 ? expireDate : undefined,
       usageLimit: usageLimit > 0 ? usageLimit : undefined,
       title,
+      createsJoinRequest: requestNeeded,
     });
     return this.inviteToTl(invite);
   }
@@ -1697,7 +1727,7 @@ export class RpcService {
 
   private checkChatInvite(key: AuthKeyRecord, req: TlObject): TlObject {
     const me = this.requireUser(key);
-    const { channel } = this.usableInvite(req);
+    const { invite, channel } = this.usableInvite(req);
     if (channel.members.has(`user:${me.id}`)) return { _: 'chatInviteAlready', chat: channelToTl(channel, me.id) };
     return {
       _: 'chatInvite',
@@ -1705,6 +1735,7 @@ export class RpcService {
       broadcast: !channel.megagroup || undefined,
       megagroup: channel.megagroup || undefined,
       public: channel.username !== undefined || undefined,
+      request_needed: invite.createsJoinRequest || undefined,
       title: channel.title,
       photo: { _: 'photoEmpty', id: 0n },
       participants_count: subscriberCount(channel),
@@ -1730,9 +1761,13 @@ export class RpcService {
     if (channel.members.has(`user:${me.id}`)) throw new RpcError(400, 'USER_ALREADY_PARTICIPANT');
     this.requireNotBanned(channel, me);
     this.requireRoomForChannel(me);
-    // Such a link asks the administrators first; the sandbox keeps no pending requests, so none is ever approved.
-    if (invite.createsJoinRequest) throw new RpcError(400, 'INVITE_REQUEST_SENT');
+    // Such a link asks the administrators first: the request waits for them (join-requests.ts).
+    if (invite.createsJoinRequest) {
+      requestToJoin(this.world, channel, invite, me.id);
+      throw new RpcError(400, 'INVITE_REQUEST_SENT');
+    }
     invite.usage += 1;
+    recordJoinedByLink(this.world, invite, me.id);
     return this.joined(channel, me, invite);
   }
 

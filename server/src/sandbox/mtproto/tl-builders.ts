@@ -378,6 +378,8 @@ export function serviceActionToTl(action: SandboxServiceAction): TlObject {
       return { _: 'messageActionChatAddUser', users: action.userIds.map(BigInt) };
     case 'chat_joined_by_link':
       return { _: 'messageActionChatJoinedByLink', inviter_id: BigInt(action.inviterId) };
+    case 'chat_joined_by_request':
+      return { _: 'messageActionChatJoinedByRequest' };
     case 'chat_delete_user':
       return { _: 'messageActionChatDeleteUser', user_id: BigInt(action.userId) };
     case 'chat_edit_title':

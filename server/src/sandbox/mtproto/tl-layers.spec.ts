@@ -4,6 +4,8 @@ import { type SandboxServiceAction, SandboxWorld } from '../world';
 import { setReactions } from '../reactions';
 import { allPermissions, restrictMember, setDefaultPermissions } from '../chat-permissions';
 import { updateMessagePollToTl } from './poll-tl';
+import { approveJoinRequest, requestToJoin } from '../join-requests';
+import { getChatInviteImporters, pendingJoinRequestsToTl } from './join-requests';
 import {
   basicGroupMessageToTl,
   botToTl,
@@ -461,6 +463,7 @@ describe('world objects written in each layer', () => {
     [{ type: 'channel_create', title: 'Club' }, undefined],
     [{ type: 'chat_add_user', userIds: [friend.id, bot.id] }, undefined],
     [{ type: 'chat_joined_by_link', inviterId: owner.id }, undefined],
+    [{ type: 'chat_joined_by_request' }, undefined],
     [{ type: 'chat_delete_user', userId: friend.id }, undefined],
     [{ type: 'chat_edit_title', title: 'Club, autumn' }, undefined],
     [{ type: 'pin_message' }, said.id],
@@ -494,11 +497,12 @@ describe('world objects written in each layer', () => {
         { _: 'messageActionChannelCreate', title: 'Club' },
         { _: 'messageActionChatAddUser', users: [BigInt(friend.id), BigInt(bot.id)] },
         { _: 'messageActionChatJoinedByLink', inviter_id: BigInt(owner.id) },
+        { _: 'messageActionChatJoinedByRequest' },
         { _: 'messageActionChatDeleteUser', user_id: BigInt(friend.id) },
         { _: 'messageActionChatEditTitle', title: 'Club, autumn' },
         { _: 'messageActionPinMessage' },
       ]);
-      expect(back[5]?.reply_to).toMatchObject({ _: 'messageReplyHeader', reply_to_msg_id: said.id });
+      expect(back[6]?.reply_to).toMatchObject({ _: 'messageReplyHeader', reply_to_msg_id: said.id });
       const created = codec.decode(
         codec.encodeAs('Message', basicGroupMessageToTl(basicGroup, groupCreated, owner.id)),
       );
@@ -507,6 +511,51 @@ describe('world objects written in each layer', () => {
         out: true,
         peer_id: { _: 'peerChat', chat_id: BigInt(basicGroup.id) },
         action: { _: 'messageActionChatCreate', title: 'Friends', users: [BigInt(owner.id), BigInt(friend.id)] },
+      });
+    },
+  );
+
+  const doorLink = w.createInvite(supergroup.id, owner.id, { createsJoinRequest: true, title: 'Door' });
+  const asker = w.createUser({ phone: '15550004444', firstName: 'Vera' });
+  requestToJoin(w, supergroup, doorLink, asker.id);
+  requestToJoin(w, supergroup, doorLink, friend.id);
+  approveJoinRequest(w, supergroup, friend.id, { kind: 'user', id: owner.id });
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i writes the requests to join: updatePendingJoinRequests and messages.chatInviteImporters',
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const update = codec.decode(codec.encodeAs('Update', pendingJoinRequestsToTl(w, supergroup)));
+      expect(update).toEqual({
+        _: 'updatePendingJoinRequests',
+        peer: { _: 'peerChannel', channel_id: BigInt(supergroup.id) },
+        requests_pending: 1,
+        recent_requesters: [BigInt(asker.id)],
+      });
+      const list = (requested: boolean): TlObject =>
+        codec.decode(
+          codec.encodeAs(
+            'messages.ChatInviteImporters',
+            getChatInviteImporters({
+              world: w,
+              me: owner,
+              channel: supergroup,
+              req: { _: 'messages.getChatInviteImporters', requested, link: `https://t.me/+${doorLink.hash}` },
+              usersToTl: (ids) => [...ids].flatMap((id) => w.findUserById(id) ?? []).map((u) => userToTl(u, owner.id)),
+            }),
+          ),
+        );
+      expect(list(true)).toMatchObject({
+        _: 'messages.chatInviteImporters',
+        count: 1,
+        importers: [{ _: 'chatInviteImporter', requested: true, user_id: BigInt(asker.id) }],
+        users: [{ _: 'user', id: BigInt(asker.id) }],
+      });
+      expect(list(false)).toMatchObject({
+        count: 1,
+        importers: [
+          { _: 'chatInviteImporter', requested: false, user_id: BigInt(friend.id), approved_by: BigInt(owner.id) },
+        ],
       });
     },
   );

@@ -24,6 +24,7 @@ import {
   setDefaultPermissions,
 } from '../chat-permissions';
 import { castVote, closePoll, newPoll } from '../polls';
+import { approveJoinRequest, joinedByLink, pendingCountOf, pendingRequests, requestToJoin } from '../join-requests';
 import { reactionsBy, setReactions } from '../reactions';
 import { writeJoined, writePinned, writeServiceMessage } from '../service-messages';
 import { decodeValue, encodeValue } from './snapshot-codec';
@@ -302,6 +303,38 @@ describe('world snapshot', () => {
       createsJoinRequest: true,
       adminUserId: bot.id,
     });
+  });
+
+  it('keeps requests to join waiting for an answer, who joined by each link, and the joins by request', () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111');
+    if (!ann) throw new Error('no owner');
+    const club = world.createChannel({ title: 'Club', ownerPhone: ann.phone, megagroup: true });
+    const link = world.createInvite(club.id, ann.id, { createsJoinRequest: true, title: 'Door' });
+    const cleo = world.createUser({ phone: '15550004444', firstName: 'Cleo' });
+    const dino = world.createUser({ phone: '15550005555', firstName: 'Dino' });
+    requestToJoin(world, club, link, cleo.id);
+    requestToJoin(world, club, link, dino.id);
+    const joined = approveJoinRequest(world, club, dino.id, { kind: 'user', id: ann.id });
+
+    const restored = restart(world);
+    const again = restored.findChannel(club.id);
+    const linkAgain = restored.findInvite(link.hash);
+    if (!again || !linkAgain) throw new Error('the chat or its link did not come back');
+    expect(pendingRequests(restored, again.id).map((r) => r.userId)).toEqual([cleo.id]);
+    expect(pendingCountOf(restored, linkAgain)).toBe(1);
+    expect(joinedByLink(restored, linkAgain)).toEqual([
+      expect.objectContaining({ userId: dino.id, approvedBy: ann.id }),
+    ]);
+    expect(linkAgain).toMatchObject({ createsJoinRequest: true, title: 'Door', usage: 1 });
+    expect(again.members.has(`user:${dino.id}`)).toBe(true);
+    expect(again.messages.find((m) => m.id === joined?.id)).toMatchObject({
+      fromUserId: dino.id,
+      service: { type: 'chat_joined_by_request' },
+    });
+    // The request that came back can still be answered.
+    approveJoinRequest(restored, again, cleo.id, { kind: 'user', id: ann.id });
+    expect(again.members.has(`user:${cleo.id}`)).toBe(true);
   });
 
   it("keeps service messages with their action: a supergroup's joins, leaves and pins, a basic group's creation", () => {

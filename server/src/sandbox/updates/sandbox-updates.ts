@@ -42,6 +42,8 @@ import type { TlObject } from '../mtproto/tl-codec';
 import { updateMessagePollToTl } from '../mtproto/poll-tl';
 import { pollAudience, type PollUpdatedEvent } from '../polls';
 import { reactionAudience, reactionCounts } from '../reactions';
+import { pendingSummary, requestDeciders } from '../join-requests';
+import { pendingJoinRequestsToTl } from '../mtproto/join-requests';
 import { present } from '../../common/present';
 import {
   ChannelUpdate,
@@ -132,6 +134,7 @@ export class SandboxUpdates {
     this.listen(WorldEvent.MessagesPinned, (e: MessagesPinnedEvent) => this.onPinned(e));
     this.listen(WorldEvent.PollUpdated, (e: PollUpdatedEvent) => this.onPoll(e));
     this.listen(WorldEvent.MessageReactions, (e: MessageReactionsEvent) => this.onReactions(e));
+    this.listen(WorldEvent.PendingJoinRequests, (channel: SandboxChannel) => this.onPendingJoinRequests(channel));
   }
 
   close(): void {
@@ -441,6 +444,26 @@ export class SandboxUpdates {
         users: this.usersTl([...peers, ...named.map((r) => r.id)], userId),
         chats: chatTl(userId),
         date,
+        seq: 0,
+      }));
+    }
+  }
+
+  /**
+   * The requests to join a chat changed: its administrators who may invite users are told how many wait and who
+   * asked last (`updatePendingJoinRequests`, outside any pts box, as Telegram sends it).
+   */
+  private onPendingJoinRequests(channel: SandboxChannel): void {
+    const { recent } = pendingSummary(this.world, channel.id);
+    for (const decider of requestDeciders(channel)) {
+      if (decider.kind !== 'user') continue;
+      const userId = decider.id;
+      this.push(userId, () => ({
+        _: 'updates',
+        updates: [pendingJoinRequestsToTl(this.world, channel)],
+        users: this.usersTl(recent, userId),
+        chats: [channelToTl(channel, userId)],
+        date: unixNow(),
         seq: 0,
       }));
     }
