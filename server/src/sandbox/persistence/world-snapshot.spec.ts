@@ -10,6 +10,7 @@ import { mediaJson } from '../bot-api/serializers';
 import { documentAttributesToTl, mediaOfFile } from '../media-kinds';
 import {
   PRIVACY_KEY_FORWARDS,
+  type PrivateMessage,
   type SandboxFile,
   type SandboxFileMedia,
   type SandboxMessageMedia,
@@ -37,6 +38,12 @@ import {
   takeSnapshot,
 } from './world-snapshot';
 import { WorldStore } from './world-store';
+
+/** A message of the bot `botId` to Bob, in their private chat, carrying `media`. */
+function botToBob(world: SandboxWorld, botId: number, media: SandboxMessageMedia): PrivateMessage {
+  const bob = world.findUserByPhone('15550002222')!;
+  return world.sendPrivateMessage({ fromKind: 'bot', fromId: botId, toKind: 'user', toId: bob.id, text: '', media });
+}
 
 /** A world with one of every kind of state the sandbox keeps. */
 function populatedWorld(): SandboxWorld {
@@ -614,14 +621,7 @@ describe('world snapshot', () => {
     ];
     const posts = kept.map((media) => world.postToChannel(channel.id, { text: '', viaBotId: bot.id, media }));
     const dice: SandboxMessageMedia = { kind: 'dice', emoji: '🎯', value: 6 };
-    const dm = world.sendPrivateMessage({
-      fromKind: 'bot',
-      fromId: bot.id,
-      toKind: 'user',
-      toId: bob.id,
-      text: '',
-      media: dice,
-    });
+    const dm = botToBob(world, bot.id, dice);
 
     const restored = restart(world);
 
@@ -698,14 +698,7 @@ describe('world snapshot', () => {
     );
     const post = world.postToChannel(channel.id, { text: '', viaBotId: bot.id, media: poll });
     // A forward's message holds the poll itself.
-    const dm = world.sendPrivateMessage({
-      fromKind: 'bot',
-      fromId: bot.id,
-      toKind: 'user',
-      toId: bob.id,
-      text: '',
-      media: poll,
-    });
+    const dm = botToBob(world, bot.id, poll);
 
     const restored = restart(world);
 
