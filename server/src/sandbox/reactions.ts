@@ -1,7 +1,11 @@
 import { withReactions } from './channel-counters';
+import { adminRightsOf } from './channel-administration';
 import {
+  type ChatReactionChoice,
   type MessageReactionsEvent,
   type ReactedMessage,
+  type SandboxBasicGroup,
+  type SandboxChannel,
   type SandboxReaction,
   type SandboxWorld,
   WorldEvent,
@@ -14,8 +18,8 @@ import {
  */
 
 /**
- * Telegram's standard reactions, free for everyone (the Bot API's `ReactionTypeEmoji` list). The sandbox has no
- * per-chat choice of reactions: every chat allows all of these, as a new chat does on Telegram.
+ * Telegram's standard reactions, free for everyone (the Bot API's `ReactionTypeEmoji` list). A new chat allows all of
+ * them, as on Telegram, until its admins choose some or none ({@link setAvailableReactions}).
  */
 export const STANDARD_REACTIONS: readonly string[] = [
   '👍', '👎', '❤', '🔥', '🥰', '👏', '😁', '🤔', '🤯', '😱', '🤬', '😢', '🎉', '🤩', '🤮', '💩', '🙏', '👌', '🕊',
@@ -30,7 +34,7 @@ const STANDARD = new Set(STANDARD_REACTIONS);
 export const MAX_REACTIONS_PER_SENDER = 1;
 
 /** Why a reaction is refused, in Telegram's error names (both doors answer with them). */
-export type ReactionRefusal = 'REACTION_INVALID' | 'REACTIONS_TOO_MANY';
+export type ReactionRefusal = 'REACTION_INVALID' | 'REACTIONS_TOO_MANY' | 'CHAT_ADMIN_REQUIRED';
 
 export class ReactionRefusedError extends Error {
   constructor(readonly code: ReactionRefusal) {
@@ -52,7 +56,7 @@ export function reactionsBy(message: { reactions?: SandboxReaction[] }, kind: 'u
 
 /**
  * A user or bot sets its reactions on a message (an empty list takes them all back), checked as Telegram checks
- * them: each one a standard emoji (REACTION_INVALID), at most {@link MAX_REACTIONS_PER_SENDER} (REACTIONS_TOO_MANY).
+ * them: each one a standard emoji the chat allows (REACTION_INVALID), at most {@link MAX_REACTIONS_PER_SENDER} (REACTIONS_TOO_MANY).
  * A repeated emoji counts once. Returns the change told to the chat, or undefined when nothing changed.
  */
 export function setReactions(
@@ -63,7 +67,10 @@ export function setReactions(
   big = false,
 ): MessageReactionsEvent | undefined {
   const wanted = [...new Set(emoticons)];
-  if (wanted.some((e) => !STANDARD.has(e))) throw new ReactionRefusedError('REACTION_INVALID');
+  const allowed = target.kind === 'private' ? undefined : allowedReactions(reactionChat(target));
+  if (wanted.some((e) => !STANDARD.has(e) || (allowed !== undefined && !allowed.includes(e)))) {
+    throw new ReactionRefusedError('REACTION_INVALID');
+  }
   if (wanted.length > MAX_REACTIONS_PER_SENDER) throw new ReactionRefusedError('REACTIONS_TOO_MANY');
   const { message } = target;
   const old = reactionsBy(message, reactor.kind, reactor.id);
@@ -113,4 +120,55 @@ export function reactionAudience(target: ReactedMessage): number[] {
       return [...new Set(sides.filter((id) => id > 0 && !message.deletedFor?.includes(id)))];
     }
   }
+}
+
+/** A chat whose admins choose its reactions. */
+export type ReactionChat = { kind: 'channel'; channel: SandboxChannel } | { kind: 'group'; group: SandboxBasicGroup };
+
+const reactionChat = (target: Exclude<ReactedMessage, { kind: 'private' }>): ReactionChat =>
+  target.kind === 'channel' ? { kind: 'channel', channel: target.channel } : { kind: 'group', group: target.group };
+
+const choiceOf = (chat: ReactionChat): ChatReactionChoice | undefined =>
+  chat.kind === 'channel' ? chat.channel.availableReactions : chat.group.availableReactions;
+
+/** The emoji the chat allows, in its admins' order; undefined when it allows every standard one. */
+export function allowedReactions(chat: ReactionChat): readonly string[] | undefined {
+  const choice = choiceOf(chat);
+  if (!choice) return undefined;
+  return choice.kind === 'none' ? [] : choice.emoticons;
+}
+
+/**
+ * The chat's admins choose its reactions: every standard one (`undefined`), none, or some. Refused as Telegram
+ * refuses it: someone who may not change the chat's info (a channel's creator or an admin with that right, a basic
+ * group's creator) CHAT_ADMIN_REQUIRED, an emoji outside the standard set REACTION_INVALID. Reactions already on
+ * messages stay, as on Telegram; the members' apps are told the chat changed. A choice of every standard emoji is
+ * every one.
+ */
+export function setAvailableReactions(
+  world: SandboxWorld,
+  chat: ReactionChat,
+  byUserId: number,
+  choice: ChatReactionChoice | undefined,
+): void {
+  const mayChange =
+    chat.kind === 'channel'
+      ? adminRightsOf(chat.channel.members.get(`user:${byUserId}`)).can_change_info
+      : chat.group.creatorUserId === byUserId;
+  if (!mayChange) throw new ReactionRefusedError('CHAT_ADMIN_REQUIRED');
+  let value = choice;
+  if (value?.kind === 'some') {
+    const emoticons = [...new Set(value.emoticons)];
+    if (emoticons.some((e) => !STANDARD.has(e))) throw new ReactionRefusedError('REACTION_INVALID');
+    value =
+      emoticons.length === 0
+        ? { kind: 'none' }
+        : emoticons.length === STANDARD.size
+          ? undefined
+          : { kind: 'some', emoticons };
+  }
+  if (chat.kind === 'channel') {
+    chat.channel.availableReactions = value;
+    world.emit(WorldEvent.ChannelEdited, chat.channel);
+  } else chat.group.availableReactions = value;
 }

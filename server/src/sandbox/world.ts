@@ -337,6 +337,8 @@ export interface SandboxChannel {
   banned?: Record<string, ChannelBan>;
   /** "Restrict saving content": no message of it can be forwarded or saved (MTProto `noforwards`). */
   noForwards?: boolean;
+  /** The reactions its admins allow (reactions.ts); undefined is every standard one. */
+  availableReactions?: ChatReactionChoice;
   /** What members may do by default (MTProto `default_banned_rights`); undefined is everything. */
   defaultPermissions?: ChatPermissions;
   /** Members (or people not in it yet) under a restriction of their own, keyed `${kind}:${id}`. */
@@ -494,7 +496,12 @@ export interface SandboxBasicGroup {
   about?: string;
   /** "Restrict saving content": no message of it can be forwarded or saved (MTProto `noforwards`). */
   noForwards?: boolean;
+  /** The reactions its creator allows (reactions.ts); undefined is every standard one. */
+  availableReactions?: ChatReactionChoice;
 }
+
+/** Which reactions a chat allows, when not every standard one: none, or some emoji. */
+export type ChatReactionChoice = { kind: 'none' } | { kind: 'some'; emoticons: string[] };
 
 export interface BasicGroupMessage {
   id: number;

@@ -276,6 +276,65 @@ describe('sandbox: message reactions by members (gramjs, mtcute) and bots (teleg
     expect(countsOf((await chat.history()).find((m) => m.id === id))).toEqual([]);
   });
 
+  it('keeps to the reactions a chat’s admin allows: some, none, then all again, for members and bots', async () => {
+    const chat = await botChatOf(suite.kit, 'supergroup');
+    const choose = (app: typeof chat.app, availableReactions: Api.TypeChatReactions) =>
+      app.invoke(new Api.messages.SetChatAvailableReactions({ peer: chat.peer, availableReactions }));
+    const getChat = async () =>
+      (await rawBotCall(suite.kit.sandbox, chat.bot.token, 'getChat', { chat_id: chat.chatId })).body.result as Update;
+    const react = (e: string, msgId: number) =>
+      chat.app.invoke(new Api.messages.SendReaction({ peer: chat.peer, msgId, reaction: [emoji(e)] }));
+    const botReact = async (e: string, messageId: number) =>
+      (
+        await rawBotCall(suite.kit.sandbox, chat.bot.token, 'setMessageReaction', {
+          chat_id: chat.chatId,
+          message_id: messageId,
+          reaction: JSON.stringify([{ type: 'emoji', emoji: e }]),
+        })
+      ).body;
+    const id = await chat.write('what do you think?');
+    expect((await getChat()).available_reactions).toBeUndefined();
+
+    await choose(chat.app, new Api.ChatReactionsSome({ reactions: [emoji('👍'), emoji('❤')] }));
+    const full = await chat.app.invoke(new Api.channels.GetFullChannel({ channel: chat.peer }));
+    const chosen = full.fullChat.availableReactions as Api.ChatReactionsSome;
+    expect(chosen.reactions.map((r) => (r as Api.ReactionEmoji).emoticon)).toEqual(['👍', '❤']);
+    expect((await getChat()).available_reactions).toEqual([
+      { type: 'emoji', emoji: '👍' },
+      { type: 'emoji', emoji: '❤' },
+    ]);
+    expect(await errorOf(react('🔥', id))).toBe('REACTION_INVALID');
+    await react('👍', id);
+    expect(await botReact('🔥', id)).toMatchObject({ ok: false, description: 'Bad Request: REACTION_INVALID' });
+    expect(await botReact('❤', id)).toMatchObject({ ok: true });
+
+    // Only an admin who may change the chat's info chooses (the sandbox gives every app the chat's one access hash).
+    const other = await newUser(suite.kit, { firstName: 'Otto' });
+    await control(suite.kit.sandbox, 'POST', `/sandbox/channels/${chat.chatId}/members`, { phone: other.phone });
+    const otherApp = await signedInClient(suite.kit, other);
+    expect(
+      await errorOf(
+        otherApp.invoke(
+          new Api.messages.SetChatAvailableReactions({
+            peer: chat.peer,
+            availableReactions: new Api.ChatReactionsNone(),
+          }),
+        ),
+      ),
+    ).toBe('CHAT_ADMIN_REQUIRED');
+    expect(await errorOf(choose(chat.app, new Api.ChatReactionsSome({ reactions: [emoji('🦖')] })))).toBe(
+      'REACTION_INVALID',
+    );
+
+    await choose(chat.app, new Api.ChatReactionsNone());
+    expect((await getChat()).available_reactions).toEqual([]);
+    expect(await errorOf(react('👍', id))).toBe('REACTION_INVALID');
+
+    await choose(chat.app, new Api.ChatReactionsAll({}));
+    expect((await getChat()).available_reactions).toBeUndefined();
+    await react('🔥', id);
+  });
+
   it('lets a bot react with setMessageReaction: members see it, refusals are the official server’s', async () => {
     const chat = await botChatOf(suite.kit, 'supergroup');
     const id = await chat.write('bot, react');

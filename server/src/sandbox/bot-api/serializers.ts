@@ -13,6 +13,7 @@ import type {
   SandboxWorld,
 } from '../world';
 import { isFileMedia } from '../world';
+import { allowedReactions, type ReactionChat } from '../reactions';
 import { isPlayable, playableMediaJson } from '../media-kinds';
 import { pollJson } from './poll-json';
 import { permissionsJson, restrictedJson } from './permissions-json';
@@ -76,12 +77,18 @@ export function groupChatJson(group: SandboxBasicGroup): Json {
   return { id: -group.id, title: group.title, type: 'group' };
 }
 
+/** The reactions a chat allows, as ReactionTypeEmoji; absent when it allows every standard one (Client.cpp). */
+function availableReactionsJson(chat: ReactionChat): Json[] | undefined {
+  return allowedReactions(chat)?.map((emoji) => ({ type: 'emoji', emoji }));
+}
+
 /** getChat's ChatFullInfo of a basic group. */
 export function groupFullInfoJson(group: SandboxBasicGroup): Json {
   return compact({
     ...groupChatJson(group),
     accent_color_id: 0,
     max_reaction_count: 11,
+    available_reactions: availableReactionsJson({ kind: 'group', group }),
     description: group.about || undefined,
     has_protected_content: group.noForwards ? true : undefined,
   });
@@ -93,6 +100,7 @@ export function channelFullInfoJson(channel: SandboxChannel): Json {
     ...channelChatJson(channel),
     accent_color_id: 0,
     max_reaction_count: 11,
+    available_reactions: availableReactionsJson({ kind: 'channel', channel }),
     description: channel.about || undefined,
     has_visible_history: channel.megagroup ? true : undefined,
     has_protected_content: channel.noForwards ? true : undefined,

@@ -22,7 +22,8 @@ import {
 import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
 import { castVote, isPoll, type PollChat, PollError, pollSentAgain } from '../polls';
 import { pollFromInputMedia, updateMessagePollToTl } from './poll-tl';
-import { reactionCounts, ReactionRefusedError, setReactions } from '../reactions';
+import { reactionCounts, ReactionRefusedError, setAvailableReactions, setReactions } from '../reactions';
+import { chatReactionChoiceFromTl, chatReactionsToTl } from './chat-reactions-tl';
 import { activeBan, adminRightsOf, banMember, setChannelInfo, unbanMember } from '../channel-administration';
 import {
   CHAT_PERMISSIONS,
@@ -319,6 +320,7 @@ export class RpcService {
     h('messages.getMessagesViews', (k, r) => this.getMessagesViews(k, r));
     h('messages.getMessagesReactions', (k, r) => this.getMessagesReactions(k, r));
     h('messages.sendReaction', (k, r) => this.sendReaction(k, r));
+    h('messages.setChatAvailableReactions', (k, r) => this.setChatAvailableReactions(k, r));
     h('channels.deleteMessages', (k, r) => this.deleteChannelMessages(k, r));
     h('channels.getChannels', (k, r) => this.getChannels(k, r));
     h('messages.getChats', (k, r) => this.getChats(k, r));
@@ -1239,6 +1241,7 @@ export class RpcService {
         bot_info: [],
         pinned_msg_id: this.world.pinnedMessageIds({ kind: 'channel', channel })[0],
         pts: channel.pts,
+        available_reactions: chatReactionsToTl(channel.availableReactions),
       },
       chats: [channelToTl(channel, me.id)],
       users: this.usersToTl(
@@ -1318,6 +1321,32 @@ export class RpcService {
       throw e;
     }
     return this.reactionUpdates(me, [target]);
+  }
+
+  /**
+   * A chat's admin chooses its reactions (reactions.ts): a channel or supergroup the user is in, or a basic group.
+   * Answers `updates` with the chat; the members' apps read the choice in the chat's full info.
+   */
+  private setChatAvailableReactions(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const peer = obj(req.peer, 'PEER_ID');
+    const choice = chatReactionChoiceFromTl(req.available_reactions);
+    let chat: TlObject;
+    try {
+      if (peer._ === 'inputPeerChannel') {
+        const channel = this.readableChannel(peer, me);
+        setAvailableReactions(this.world, { kind: 'channel', channel }, me.id, choice);
+        chat = channelToTl(channel, me.id);
+      } else if (peer._ === 'inputPeerChat') {
+        const group = this.memberGroup(me, peer);
+        setAvailableReactions(this.world, { kind: 'group', group }, me.id, choice);
+        chat = basicGroupToTl(group, me.id);
+      } else throw new RpcError(400, 'PEER_ID_INVALID');
+    } catch (e) {
+      if (e instanceof ReactionRefusedError) throw new RpcError(400, e.code);
+      throw e;
+    }
+    return { _: 'updates', updates: [], users: [], chats: [chat], date: this.world.unixNow(), seq: 0 };
   }
 
   /** `updates` telling the user the reactions of messages now, with the chats and the people they name. */

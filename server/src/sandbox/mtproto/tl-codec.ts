@@ -317,7 +317,10 @@ export class TlCodec {
     const vector = /^([Vv])ector<(.+)>$/.exec(type);
     if (vector) {
       const elementType = present(vector[2], 'the vector element type');
-      const items = value === undefined || value === null ? [] : value;
+      // A chat's allowed reactions are `ChatReactions` from layer 145 on and the list of allowed emoji before: the
+      // object's `reactions` (chat-reactions-tl.ts).
+      const list = isTlObject(value) && value._.startsWith('chatReactions') ? (value.reactions ?? []) : value;
+      const items = list === undefined || list === null ? [] : list;
       if (!Array.isArray(items)) throw new TlError(`${where}: expected an array`);
       if (vector[1] === 'V') w.uint(VECTOR_ID);
       w.int(items.length);

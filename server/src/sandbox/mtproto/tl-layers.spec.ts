@@ -1,7 +1,8 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import { newPoll, newPollId, type PollChat } from '../polls';
-import { type SandboxServiceAction, SandboxWorld } from '../world';
-import { setReactions } from '../reactions';
+import { type ChatReactionChoice, type SandboxServiceAction, SandboxWorld } from '../world';
+import { setReactions, STANDARD_REACTIONS } from '../reactions';
+import { chatReactionsToTl } from './chat-reactions-tl';
 import { allPermissions, restrictMember, setDefaultPermissions } from '../chat-permissions';
 import { updateMessagePollToTl } from './poll-tl';
 import { approveJoinRequest, requestToJoin } from '../join-requests';
@@ -557,6 +558,50 @@ describe('world objects written in each layer', () => {
           { _: 'chatInviteImporter', requested: false, user_id: BigInt(friend.id), approved_by: BigInt(owner.id) },
         ],
       });
+    },
+  );
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    "layer %i writes a chat's allowed reactions: ChatReactions from layer 145, the list of emoji before",
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const written = (choice: ChatReactionChoice | undefined): unknown =>
+        codec.decode(
+          codec.encodeAs('ChatFull', {
+            _: 'channelFull',
+            id: 1n,
+            about: '',
+            read_inbox_max_id: 0,
+            read_outbox_max_id: 0,
+            unread_count: 0,
+            bot_info: [],
+            pts: 1,
+            available_reactions: chatReactionsToTl(choice),
+          }),
+        ).available_reactions;
+      const some = written({ kind: 'some', emoticons: ['👍', '❤'] });
+      const hasField = codec.schema.constructors
+        .get('channelFull')
+        ?.params.some((p) => p.name === 'available_reactions');
+      if (!hasField) {
+        // Reactions came with layer 137: an older layer's apps are not told of any.
+        expect(layer).toBeLessThan(137);
+        expect(some).toBeUndefined();
+      } else if (layer >= 145) {
+        expect(some).toMatchObject({
+          _: 'chatReactionsSome',
+          reactions: [
+            { _: 'reactionEmoji', emoticon: '👍' },
+            { _: 'reactionEmoji', emoticon: '❤' },
+          ],
+        });
+        expect(written({ kind: 'none' })).toMatchObject({ _: 'chatReactionsNone' });
+        expect(written(undefined)).toMatchObject({ _: 'chatReactionsAll' });
+      } else {
+        expect(some).toEqual(['👍', '❤']);
+        expect(written({ kind: 'none' })).toEqual([]);
+        expect(written(undefined)).toEqual(STANDARD_REACTIONS);
+      }
     },
   );
 

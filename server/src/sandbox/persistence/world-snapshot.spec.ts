@@ -26,7 +26,7 @@ import {
 } from '../chat-permissions';
 import { castVote, closePoll, newPoll } from '../polls';
 import { approveJoinRequest, joinedByLink, pendingCountOf, pendingRequests, requestToJoin } from '../join-requests';
-import { reactionsBy, setReactions } from '../reactions';
+import { allowedReactions, reactionsBy, setAvailableReactions, setReactions } from '../reactions';
 import { writeJoined, writePinned, writeServiceMessage } from '../service-messages';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
@@ -710,6 +710,24 @@ describe('world snapshot', () => {
     expect(dmBack.media).toBe(postBack.media);
     closePoll(restored, { kind: 'channel', channel: channelBack, message: postBack });
     expect(dmBack.media).toMatchObject({ closed: true });
+  });
+
+  it("keeps the reactions each chat's admins allow across a restart", () => {
+    const world = populatedWorld();
+    const bob = world.findUserByPhone('15550002222')!;
+    const channel = world.findChannel('@shopnews')!;
+    const group = world.createBasicGroup({ title: 'Quiet', ownerPhone: bob.phone, bots: [] });
+    setAvailableReactions(world, { kind: 'channel', channel }, channel.creatorUserId, {
+      kind: 'some',
+      emoticons: ['👍', '❤'],
+    });
+    setAvailableReactions(world, { kind: 'group', group }, bob.id, { kind: 'none' });
+
+    const restored = restart(world);
+
+    const channelBack = restored.findChannel('@shopnews')!;
+    expect(allowedReactions({ kind: 'channel', channel: channelBack })).toEqual(['👍', '❤']);
+    expect(allowedReactions({ kind: 'group', group: restored.findBasicGroup(group.id)! })).toEqual([]);
   });
 
   it('keeps QR login tokens as bytes', () => {
