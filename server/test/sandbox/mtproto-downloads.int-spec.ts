@@ -315,6 +315,19 @@ describe('sandbox: downloading files over MTProto (upload.getFile) and chat phot
       expect(group.photo).toBeInstanceOf(Api.ChatPhoto);
       const downloaded = (await chat.app.downloadProfilePhoto(group, { isBig: false })) as Buffer;
       expect(Buffer.compare(downloaded, photo)).toBe(0);
+      expect(((await chat.tg.getChat(chat.chatId)) as { photo?: unknown }).photo).toBeDefined();
+
+      // A member takes it away with messages.editChatPhoto: the group says so, and the bot sees no photo.
+      const chatId = (chat.peer as Api.InputPeerChat).chatId;
+      await chat.app.invoke(new Api.messages.EditChatPhoto({ chatId, photo: new Api.InputChatPhotoEmpty() }));
+      const [deleted] = await chat.history();
+      expect((deleted as unknown as Api.MessageService).action).toBeInstanceOf(Api.MessageActionChatDeletePhoto);
+      expect(((await chat.tg.getChat(chat.chatId)) as { photo?: unknown }).photo).toBeUndefined();
+      expect(
+        await errorOf(
+          chat.app.invoke(new Api.messages.EditChatPhoto({ chatId, photo: new Api.InputChatPhotoEmpty() })),
+        ),
+      ).toBe('CHAT_NOT_MODIFIED');
     });
 
     it("an admin account sets a channel's photo with channels.editPhoto; members download it", async () => {
