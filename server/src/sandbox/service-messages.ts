@@ -148,6 +148,8 @@ export function serviceUserIds(action: SandboxServiceAction | undefined): number
     case 'chat_joined_by_request':
     case 'channel_create':
     case 'chat_edit_title':
+    case 'chat_edit_photo':
+    case 'chat_delete_photo':
     case 'pin_message':
       return [];
   }
@@ -157,7 +159,7 @@ export function serviceUserIds(action: SandboxServiceAction | undefined): number
  * A service message's action as the control API lists it, in its snake_case: `{type: 'chat_add_user', user_ids}`,
  * `{type: 'chat_joined_by_link', inviter_id}`, `{type: 'chat_joined_by_request'}`, `{type: 'chat_delete_user', user_id}`, `{type: 'chat_edit_title',
  * title}`, `{type: 'pin_message', message_id}`, `{type: 'chat_create', title, user_ids}`, `{type: 'channel_create',
- * title}`.
+ * title}`, `{type: 'chat_edit_photo', file_id}`, `{type: 'chat_delete_photo'}`.
  */
 export function serviceInfoJson(action: SandboxServiceAction, replyToId: number | undefined): Record<string, unknown> {
   switch (action.type) {
@@ -174,6 +176,10 @@ export function serviceInfoJson(action: SandboxServiceAction, replyToId: number 
       return { type: action.type };
     case 'chat_delete_user':
       return { type: action.type, user_id: action.userId };
+    case 'chat_edit_photo':
+      return { type: action.type, file_id: action.fileId };
+    case 'chat_delete_photo':
+      return { type: action.type };
     case 'pin_message':
       return { type: action.type, message_id: replyToId };
   }

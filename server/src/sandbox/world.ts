@@ -268,7 +268,17 @@ export type SandboxServiceAction =
   /** The user or bot left, or was removed by the sender. */
   | { type: 'chat_delete_user'; userId: number }
   | { type: 'chat_edit_title'; title: string }
+  /** The chat's photo was set to the photo file `fileId` (see chat-photos.ts), or taken away. */
+  | { type: 'chat_edit_photo'; fileId: string; size: number; date: number }
+  | { type: 'chat_delete_photo' }
   | { type: 'pin_message' };
+
+/** A chat's photo (chat-photos.ts): a photo file of `world.files`, and when it was set (unix seconds). */
+export interface SandboxChatPhoto {
+  fileId: string;
+  size: number;
+  date: number;
+}
 
 export interface ChannelMessage {
   /** Per channel, from 1. */
@@ -343,6 +353,8 @@ export interface SandboxChannel {
   defaultPermissions?: ChatPermissions;
   /** Members (or people not in it yet) under a restriction of their own, keyed `${kind}:${id}`. */
   restricted?: Record<string, MemberRestriction>;
+  /** The chat's photo, when it has one. */
+  photo?: SandboxChatPhoto;
 }
 
 export interface PrivateMessage {
@@ -498,6 +510,8 @@ export interface SandboxBasicGroup {
   noForwards?: boolean;
   /** The reactions its creator allows (reactions.ts); undefined is every standard one. */
   availableReactions?: ChatReactionChoice;
+  /** The group's photo, when it has one. */
+  photo?: SandboxChatPhoto;
 }
 
 /** Which reactions a chat allows, when not every standard one: none, or some emoji. */

@@ -179,7 +179,7 @@ const unbanChatMember: Method = (ctx) => {
 // ---- title and description ----
 
 /** The chat whose info the bot changes: a channel or supergroup where it may change info, or a group it administers. */
-function infoTarget(
+export function infoTarget(
   ctx: MethodContext,
   noRights: string,
 ): { kind: 'channel'; channel: SandboxChannel } | { kind: 'group'; group: SandboxBasicGroup } {

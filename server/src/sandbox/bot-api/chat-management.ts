@@ -1,5 +1,6 @@
 import { isFileMedia, type PinChat, type SandboxEntity, type SandboxMessageMedia } from '../world';
 import { writeLeft, writePinned } from '../service-messages';
+import { chatPhotoJson } from './chat-photos';
 import { BotApiError } from './bot-api-error';
 import {
   botMember,
@@ -237,7 +238,16 @@ const getChat: Method = (ctx) => {
   if (group) {
     // A group the bot is not in does not exist for it.
     if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
-    return ok(withPinnedMessage(ctx, { kind: 'group', group }, groupFullInfoJson(group)));
+    return ok(
+      withPinnedMessage(
+        ctx,
+        { kind: 'group', group },
+        {
+          ...groupFullInfoJson(group),
+          ...chatPhotoJson(ctx.world, group.photo),
+        },
+      ),
+    );
   }
   const target = resolveChat(ctx, chatId);
   if (target.kind === 'private') {
@@ -245,7 +255,12 @@ const getChat: Method = (ctx) => {
     return ok(withPinnedMessage(ctx, target, privateFullInfoJson(target.user)));
   }
   requireVisible(ctx, target.channel);
-  return ok(withPinnedMessage(ctx, target, channelFullInfoJson(target.channel)));
+  return ok(
+    withPinnedMessage(ctx, target, {
+      ...channelFullInfoJson(target.channel),
+      ...chatPhotoJson(ctx.world, target.channel.photo),
+    }),
+  );
 };
 
 export const CHAT_MANAGEMENT_METHODS: Record<string, Method> = {

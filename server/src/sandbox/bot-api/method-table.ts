@@ -3,6 +3,7 @@ import { CORE_METHODS } from './bot-api-methods';
 import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
 import { CHAT_PERMISSIONS_METHODS } from './chat-permissions';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
+import { CHAT_PHOTO_METHODS } from './chat-photos';
 import { FORWARDING_METHODS } from './forwarding';
 import { JOIN_REQUEST_METHODS } from './join-requests';
 import { LIVE_LOCATION_METHODS } from './live-locations';
@@ -34,6 +35,7 @@ const TABLES = [
   MEDIA_EDIT_METHODS,
   LIVE_LOCATION_METHODS,
   JOIN_REQUEST_METHODS,
+  CHAT_PHOTO_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

@@ -1,11 +1,11 @@
 import type { SandboxServiceAction, SandboxWorld } from '../world';
-import { botUserJson, type Json, userJson } from './serializers';
+import { botUserJson, type Json, mediaJson, userJson } from './serializers';
 
 /**
  * The fields a service message has in the Bot API (see service-messages.ts), as the official server writes them in
  * a Message: the legacy `new_chat_participant` and `new_chat_member` beside `new_chat_members` (the member named is
  * the bot reading it when it is among them, else the first), `left_chat_participant` beside `left_chat_member`,
- * `new_chat_title`, `pinned_message` (the pinned message without the one it answers; an inaccessible message when it
+ * `new_chat_title`, `new_chat_photo`, `delete_chat_photo`, `pinned_message` (the pinned message without the one it answers; an inaccessible message when it
  * is gone), `group_chat_created`, `supergroup_chat_created`, `channel_chat_created`.
  */
 export function serviceFieldsJson(
@@ -53,6 +53,13 @@ export function serviceFieldsJson(
       return { left_chat_participant: person(action.userId), left_chat_member: person(action.userId) };
     case 'chat_edit_title':
       return { new_chat_title: action.title };
+    case 'chat_edit_photo': {
+      const file = world.files.get(action.fileId);
+      const dims = file?.width !== undefined ? { width: file.width, height: file.height ?? 0 } : undefined;
+      return { new_chat_photo: file ? mediaJson(file, dims).photo : [] };
+    }
+    case 'chat_delete_photo':
+      return { delete_chat_photo: true };
     case 'pin_message': {
       const pinned = context.pinned?.();
       // InaccessibleMessage: a message the bot can no longer read, its date 0.
@@ -61,13 +68,21 @@ export function serviceFieldsJson(
   }
 }
 
+const OWN_SERVICE_HEARD: ReadonlySet<SandboxServiceAction['type']> = new Set([
+  'chat_edit_title',
+  'chat_edit_photo',
+  'chat_delete_photo',
+  'chat_delete_user',
+  'pin_message',
+]);
+
 /**
  * Whether a bot hears a service message of a chat it is in. Every bot does, privacy mode or not, whoever made the
- * change; of its own doings only a new title, a removal (its leaving too) and a pin, as the official server passes
+ * change; of its own doings only a new title or photo, a removal (its leaving too) and a pin, as the official server passes
  * on the bot's outgoing service messages. A channel's creation reaches no bot.
  */
 export function botHearsService(action: SandboxServiceAction, botId: number, senderId: number | undefined): boolean {
   if (action.type === 'channel_create') return false;
   if (senderId !== botId) return true;
-  return action.type === 'chat_edit_title' || action.type === 'chat_delete_user' || action.type === 'pin_message';
+  return OWN_SERVICE_HEARD.has(action.type);
 }

@@ -84,6 +84,9 @@ import {
   type JoinRequestCall,
 } from './join-requests';
 import { UploadStore } from './uploads';
+import { getFile } from './downloads';
+import { editChatPhotoFromTl } from './chat-photo-tl';
+import { chatFullPhotoToTl } from './file-tl';
 
 export { RpcError } from './rpc-error';
 
@@ -294,6 +297,7 @@ export class RpcService {
     h('contacts.importContacts', (k, r) => this.importContacts(k, r));
     h('upload.saveFilePart', (k, r) => this.uploads.savePart(this.requireUser(k).id, r, false));
     h('upload.saveBigFilePart', (k, r) => this.uploads.savePart(this.requireUser(k).id, r, true));
+    h('upload.getFile', (k, r) => getFile(this.world, this.requireUser(k).id, r));
     h('messages.sendMedia', (k, r) => this.sendMedia(k, r));
     h('messages.exportChatInvite', (k, r) => this.exportChatInvite(k, r));
     h('messages.checkChatInvite', (k, r) => this.checkChatInvite(k, r));
@@ -335,6 +339,8 @@ export class RpcService {
     h('messages.sendVote', (k, r) => this.sendVote(k, r));
     h('messages.getPollResults', (k, r) => this.pollResults(k, r));
     h('channels.editTitle', (k, r) => this.editChannelTitle(k, r));
+    h('channels.editPhoto', (k, r) => this.editChannelPhoto(k, r));
+    h('messages.editChatPhoto', (k, r) => this.editGroupPhoto(k, r));
     h('messages.updatePinnedMessage', (k, r) => this.updatePinnedMessage(k, r));
   }
 
@@ -1236,7 +1242,7 @@ export class RpcService {
         read_inbox_max_id: member ? this.world.channelReadMark(me.id, channel.id) : top,
         read_outbox_max_id: top,
         unread_count: member ? this.world.channelUnreadCount(me.id, channel) : 0,
-        chat_photo: { _: 'photoEmpty', id: 0n },
+        chat_photo: chatFullPhotoToTl(channel.photo),
         notify_settings: emptyNotifySettings(),
         bot_info: [],
         pinned_msg_id: this.world.pinnedMessageIds({ kind: 'channel', channel })[0],
@@ -1528,6 +1534,38 @@ export class RpcService {
     return this.channelUpdates(channel, me, [], this.written(channel, service));
   }
 
+  /** channels.editPhoto: an administrator who may change the chat's info sets or takes away its photo (chat-photos.ts). */
+  private editChannelPhoto(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    if (!adminRightsOf(channel.members.get(`user:${me.id}`)).can_change_info) {
+      throw new RpcError(400, 'CHAT_ADMIN_REQUIRED');
+    }
+    const uploaded = (input: TlObject): SandboxMessageMedia => this.uploads.mediaOf(me.id, input);
+    const service = editChatPhotoFromTl(this.world, { kind: 'channel', channel }, me.id, req.photo, uploaded);
+    return this.channelUpdates(channel, me, [], this.written(channel, service));
+  }
+
+  /**
+   * messages.editChatPhoto in a basic group, by any member (a basic group's members may change its info unless an
+   * admin-only group, which the sandbox does not model). The service message reaches the members as other messages
+   * of the group do; the answer tells the caller's app of the changed chat (`updateChat`).
+   */
+  private editGroupPhoto(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const group = this.memberGroup(me, { _: 'inputPeerChat', chat_id: req.chat_id });
+    const uploaded = (input: TlObject): SandboxMessageMedia => this.uploads.mediaOf(me.id, input);
+    editChatPhotoFromTl(this.world, { kind: 'group', group }, me.id, req.photo, uploaded);
+    return {
+      _: 'updates',
+      updates: [{ _: 'updateChat', chat_id: BigInt(group.id) }],
+      users: [],
+      chats: [basicGroupToTl(group, me.id)],
+      date: unixNow(),
+      seq: 0,
+    };
+  }
+
   /**
    * messages.updatePinnedMessage in a channel or supergroup: an administrator who may pin (in a channel, one who may
    * edit messages) pins or (`unpin`) unpins one message; a pin writes "… pinned a message". The sandbox answers it for
@@ -1766,7 +1804,7 @@ export class RpcService {
       public: channel.username !== undefined || undefined,
       request_needed: invite.createsJoinRequest || undefined,
       title: channel.title,
-      photo: { _: 'photoEmpty', id: 0n },
+      photo: chatFullPhotoToTl(channel.photo),
       participants_count: subscriberCount(channel),
       color: 0,
     };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { MessageCounters } from '../channel-counters';
 import { countReactions } from '../reactions';
 import { adminRightsOf, type AdminRights } from '../channel-administration';
@@ -28,8 +27,9 @@ import { messageMediaPollToTl } from './poll-tl';
 import { serviceUserIds } from '../service-messages';
 import { TlObject } from './tl-codec';
 
-/** The one data centre the sandbox pretends to be. */
-export const SANDBOX_DC_ID = 2;
+import { chatPhotoToTl, fileAccessHash, fileNumericId, fileReference, photoToTl, SANDBOX_DC_ID } from './file-tl';
+
+export { SANDBOX_DC_ID } from './file-tl';
 
 export const unixNow = (): number => Math.floor(Date.now() / 1000);
 const toUnix = (d: Date): number => Math.floor(d.getTime() / 1000);
@@ -217,7 +217,7 @@ export function channelToTl(channel: SandboxChannel, viewerId: number | undefine
     access_hash: channel.accessHash,
     title: channel.title,
     username: channel.username,
-    photo: { _: 'chatPhotoEmpty' },
+    photo: chatPhotoToTl(channel.photo),
     date: toUnix(member?.joinedAt ?? channel.createdAt),
     admin_rights: member?.admin ? adminRightsToTl(adminRightsOf(member)) : undefined,
     participants_count: subscriberCount(channel),
@@ -299,7 +299,7 @@ export function basicGroupToTl(group: SandboxBasicGroup, viewerId: number): TlOb
     creator: group.creatorUserId === viewerId,
     id: BigInt(group.id),
     title: group.title,
-    photo: { _: 'chatPhotoEmpty' },
+    photo: chatPhotoToTl(group.photo),
     participants_count: group.userIds.length + group.bots.length,
     date: toUnix(group.createdAt),
     version: 1,
@@ -384,6 +384,10 @@ export function serviceActionToTl(action: SandboxServiceAction): TlObject {
       return { _: 'messageActionChatDeleteUser', user_id: BigInt(action.userId) };
     case 'chat_edit_title':
       return { _: 'messageActionChatEditTitle', title: action.title };
+    case 'chat_edit_photo':
+      return { _: 'messageActionChatEditPhoto', photo: photoToTl(action.fileId, action.size, action.date) };
+    case 'chat_delete_photo':
+      return { _: 'messageActionChatDeletePhoto' };
     case 'pin_message':
       return { _: 'messageActionPinMessage' };
   }
@@ -467,11 +471,6 @@ export function groupedIdToTl(mediaGroupId: string | undefined): bigint | undefi
   return mediaGroupId === undefined ? undefined : BigInt(mediaGroupId);
 }
 
-/** A stable 64-bit id for a file, derived from its Bot API file_id. */
-function fileNumericId(fileId: string): bigint {
-  return createHash('sha256').update(fileId).digest().readBigInt64LE(0);
-}
-
 /**
  * A location, venue, contact or dice roll as members' apps read it. A point's access_hash is 0 (Telegram's own is
  * an opaque number apps only send back); a contact with no Telegram account has user_id 0.
@@ -532,27 +531,14 @@ function geoPointToTl(latitude: number, longitude: number, accuracy?: number): T
 export function mediaToTl(media: SandboxMessageMedia, date: number, viewerId?: number): TlObject {
   if (!isFileMedia(media)) return plainMediaToTl(media, viewerId);
   const id = fileNumericId(media.fileId);
-  if (media.kind === 'photo') {
-    return {
-      _: 'messageMediaPhoto',
-      photo: {
-        _: 'photo',
-        id,
-        access_hash: id ^ 0x5a5a5a5an,
-        file_reference: Buffer.alloc(0),
-        date,
-        sizes: [{ _: 'photoSize', type: 'x', w: 0, h: 0, size: media.size }],
-        dc_id: SANDBOX_DC_ID,
-      },
-    };
-  }
+  if (media.kind === 'photo') return { _: 'messageMediaPhoto', photo: photoToTl(media.fileId, media.size, date) };
   return {
     _: 'messageMediaDocument',
     document: {
       _: 'document',
       id,
-      access_hash: id ^ 0x5a5a5a5an,
-      file_reference: Buffer.alloc(0),
+      access_hash: fileAccessHash(id),
+      file_reference: fileReference(media.fileId),
       date,
       mime_type: media.mimeType ?? 'application/octet-stream',
       size: BigInt(media.size),

@@ -7,8 +7,10 @@ import { allPermissions, restrictMember, setDefaultPermissions } from '../chat-p
 import { updateMessagePollToTl } from './poll-tl';
 import { approveJoinRequest, requestToJoin } from '../join-requests';
 import { getChatInviteImporters, pendingJoinRequestsToTl } from './join-requests';
+import { fileNumericId, fileReference } from './file-tl';
 import {
   basicGroupMessageToTl,
+  basicGroupToTl,
   botToTl,
   channelMessageToTl,
   channelToTl,
@@ -601,6 +603,51 @@ describe('world objects written in each layer', () => {
         expect(some).toEqual(['👍', '❤']);
         expect(written({ kind: 'none' })).toEqual([]);
         expect(written(undefined)).toEqual(STANDARD_REACTIONS);
+      }
+    },
+  );
+
+  const pictured = w.createChannel({ title: 'Gallery', ownerPhone: owner.phone, megagroup: true });
+  const picture = { fileId: 'f-photo', size: 2048, date: 1_700_000_100 };
+  pictured.photo = picture;
+  const picturedGroup = w.createBasicGroup({ title: 'Pics', ownerPhone: owner.phone, userPhones: [friend.phone] });
+  picturedGroup.photo = picture;
+  const photoSet = w.postToChannel(pictured.id, {
+    text: '',
+    fromUserId: owner.id,
+    service: { type: 'chat_edit_photo', ...picture },
+  });
+  const photoTaken = w.postToChannel(pictured.id, {
+    text: '',
+    fromUserId: owner.id,
+    service: { type: 'chat_delete_photo' },
+  });
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    "layer %i writes a chat's photo, photo service messages and upload.file parts that read back",
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const chatPhoto = { _: 'chatPhoto', photo_id: fileNumericId('f-photo'), dc_id: 2 };
+      expect(codec.decode(codec.encodeAs('Chat', channelToTl(pictured, owner.id))).photo).toMatchObject(chatPhoto);
+      expect(codec.decode(codec.encodeAs('Chat', basicGroupToTl(picturedGroup, owner.id))).photo).toMatchObject(
+        chatPhoto,
+      );
+      const set = codec.decode(codec.encodeAs('Message', channelMessageToTl(pictured, photoSet)));
+      expect(set.action).toMatchObject({
+        _: 'messageActionChatEditPhoto',
+        photo: {
+          _: 'photo',
+          id: fileNumericId('f-photo'),
+          file_reference: fileReference('f-photo'),
+          date: 1_700_000_100,
+          sizes: [{ _: 'photoSize', type: 'x', size: 2048 }],
+        },
+      });
+      const taken = codec.decode(codec.encodeAs('Message', channelMessageToTl(pictured, photoTaken)));
+      expect(taken.action).toEqual({ _: 'messageActionChatDeletePhoto' });
+      for (const type of ['storage.fileJpeg', 'storage.filePartial', 'storage.fileUnknown']) {
+        const part = { _: 'upload.file', type: { _: type }, mtime: 1_700_000_000, bytes: Buffer.from('abc') };
+        expect(codec.decode(codec.encodeAs('upload.File', part))).toEqual(part);
       }
     },
   );

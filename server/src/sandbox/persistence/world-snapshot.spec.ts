@@ -28,6 +28,9 @@ import { castVote, closePoll, newPoll } from '../polls';
 import { approveJoinRequest, joinedByLink, pendingCountOf, pendingRequests, requestToJoin } from '../join-requests';
 import { allowedReactions, reactionsBy, setAvailableReactions, setReactions } from '../reactions';
 import { writeJoined, writePinned, writeServiceMessage } from '../service-messages';
+import { deleteChatPhoto, setChatPhoto } from '../chat-photos';
+import { getFile } from '../mtproto/downloads';
+import { fileNumericId } from '../mtproto/file-tl';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -379,6 +382,56 @@ describe('world snapshot', () => {
     expect(restored.findBasicGroup(group.id)?.messages).toEqual([
       expect.objectContaining({ service: { type: 'chat_create', title: 'Friends', userIds: [ann.id, bob.id] } }),
     ]);
+  });
+
+  it('keeps chat photos with their bytes and the service messages that set and took them, as getFile serves them', () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111');
+    const bob = world.findUserByPhone('15550002222');
+    if (!ann || !bob) throw new Error('no users');
+    const picture = (name: string): SandboxFile => {
+      const file: SandboxFile = {
+        fileId: `AgAC-${name}`,
+        fileUniqueId: `AQAD-${name}`,
+        kind: 'photo',
+        data: randomBytes(3000),
+        size: 3000,
+        filePath: `photos/${name}.jpg`,
+        width: 1,
+        height: 1,
+        createdAt: new Date(),
+      };
+      world.files.set(file.fileId, file);
+      return file;
+    };
+    const club = world.createChannel({ title: 'Club', ownerPhone: ann.phone, megagroup: true });
+    const clubPhoto = picture('club');
+    const set = setChatPhoto(world, { kind: 'channel', channel: club }, { kind: 'user', id: ann.id }, clubPhoto);
+    const group = world.createBasicGroup({ title: 'Friends', ownerPhone: ann.phone, userPhones: [bob.phone] });
+    setChatPhoto(world, { kind: 'group', group }, { kind: 'user', id: ann.id }, picture('old'));
+    const taken = deleteChatPhoto(world, { kind: 'group', group }, { kind: 'user', id: bob.id }).message;
+
+    const restored = restart(world);
+    const again = restored.findChannel(club.id);
+    expect(again?.photo).toEqual({ fileId: clubPhoto.fileId, size: 3000, date: set?.date });
+    expect(again?.messages.find((m) => m.id === set?.id)?.service).toEqual({
+      type: 'chat_edit_photo',
+      fileId: clubPhoto.fileId,
+      size: 3000,
+      date: set?.date,
+    });
+    expect(restored.findBasicGroup(group.id)?.photo).toBeUndefined();
+    expect(restored.findBasicGroup(group.id)?.messages.find((m) => m.id === taken?.id)?.service).toEqual({
+      type: 'chat_delete_photo',
+    });
+    // A member downloads the channel's photo from the restored world: the same bytes.
+    const location = {
+      _: 'inputPeerPhotoFileLocation',
+      peer: { _: 'inputPeerChannel', channel_id: BigInt(club.id), access_hash: club.accessHash },
+      photo_id: fileNumericId(clubPhoto.fileId),
+    };
+    const part = getFile(restored, ann.id, { _: 'upload.getFile', location, offset: 0n, limit: 4096 });
+    expect(Buffer.compare(part.bytes as Buffer, clubPhoto.data)).toBe(0);
   });
 
   it('stores a field the world gains later without any change here (plain data found by walking the world)', () => {
