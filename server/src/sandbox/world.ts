@@ -476,6 +476,8 @@ export interface SandboxBasicGroup {
   about?: string;
   /** "Restrict saving content": no message of it can be forwarded or saved (MTProto `noforwards`). */
   noForwards?: boolean;
+  /** By member id: who added them after the group was made, and when (unix seconds). */
+  invitedBy?: Record<string, { inviterId: number; date: number }>;
 }
 
 export interface BasicGroupMessage {
@@ -505,6 +507,8 @@ export interface BasicGroupMessage {
   reactions?: SandboxReaction[];
   /** Set on a service message (it then has no text): what happened. */
   service?: SandboxServiceAction;
+  /** Members who deleted it for themselves only (see basic-group-management.ts). */
+  deletedFor?: number[];
 }
 
 /** What a basic group's message carries beyond its text. */
@@ -542,6 +546,22 @@ export interface BasicGroupBotLeftEvent {
   group: SandboxBasicGroup;
   /** The bot as it was in the group. */
   bot: { id: number; admin: boolean };
+  /** The member who removed it; undefined when it left by itself. */
+  byUserId?: number;
+}
+
+/** Payload of {@link WorldEvent.BasicGroupMemberAdded}: a member added a user or a bot to the group. */
+export interface BasicGroupMemberAddedEvent {
+  group: SandboxBasicGroup;
+  member: { kind: 'user' | 'bot'; id: number };
+  byUserId: number;
+}
+
+/** Payload of {@link WorldEvent.BasicGroupMessagesDeleted}: messages of the group gone for these members. */
+export interface BasicGroupMessagesDeletedEvent {
+  group: SandboxBasicGroup;
+  messageIds: number[];
+  userIds: number[];
 }
 
 /** Payload of {@link WorldEvent.ContactAdded}: `userId` is now in `ownerId`'s contacts (added, or renamed there). */
@@ -638,6 +658,10 @@ export enum WorldEvent {
   BasicGroupMessageEdited = 'basicGroupMessageEdited',
   /** Payload {@link BasicGroupBotLeftEvent}. */
   BasicGroupBotLeft = 'basicGroupBotLeft',
+  /** Payload {@link BasicGroupMemberAddedEvent}. */
+  BasicGroupMemberAdded = 'basicGroupMemberAdded',
+  /** Payload {@link BasicGroupMessagesDeletedEvent}. */
+  BasicGroupMessagesDeleted = 'basicGroupMessagesDeleted',
   /** Payload {@link MessagesPinnedEvent}. */
   MessagesPinned = 'messagesPinned',
   /** Payload {@link SandboxChannel}: its title or description changed. */
