@@ -134,7 +134,11 @@ export function renameGroup(
 }
 
 /** Whether `by` may delete the message for everyone: their own, or any as the creator or an administrator bot. */
-export function mayDeleteForEveryone(group: SandboxBasicGroup, message: BasicGroupMessage, by: GroupMemberRef): boolean {
+export function mayDeleteForEveryone(
+  group: SandboxBasicGroup,
+  message: BasicGroupMessage,
+  by: GroupMemberRef,
+): boolean {
   if (by.kind === 'bot') return message.fromBotId === by.id || group.bots.some((b) => b.id === by.id && b.admin);
   return message.fromUserId === by.id || group.creatorUserId === by.id;
 }
@@ -188,7 +192,13 @@ export function deleteGroupMessagesAsUser(
       (m) => revoke && visibleTo(m, userId) && mayDeleteForEveryone(group, m, { kind: 'user', id: userId }),
     );
     const onlyMine = mine.filter((m) => !everyone.includes(m));
-    deleted.push(...deleteGroupMessages(world, group, everyone.map((m) => m.id)));
+    deleted.push(
+      ...deleteGroupMessages(
+        world,
+        group,
+        everyone.map((m) => m.id),
+      ),
+    );
     deleted.push(
       ...deleteGroupMessages(
         world,

@@ -12,7 +12,13 @@ import {
 import type { BasicGroupMessage, SandboxBasicGroup, SandboxUser, SandboxWorld } from '../world';
 import type { SandboxUpdates } from '../updates/sandbox-updates';
 import { RpcError } from './rpc-error';
-import { basicGroupMessageToTl, basicGroupToTl, emptyNotifySettings, groupMessageAuthorIds, unixNow } from './tl-builders';
+import {
+  basicGroupMessageToTl,
+  basicGroupToTl,
+  emptyNotifySettings,
+  groupMessageAuthorIds,
+  unixNow,
+} from './tl-builders';
 import type { TlObject } from './tl-codec';
 
 /** What the basic group methods need of the door: who an InputUser names, and users as TL. */
@@ -96,9 +102,12 @@ export class BasicGroupRpc {
     if (req.revoke_history === true) {
       if (self) {
         // Already out of the group: their box says so, as the deletion is not pushed to a former member.
-        for (const m of group.messages) if (!m.deletedFor?.includes(me.id)) m.deletedFor = [...(m.deletedFor ?? []), me.id];
+        for (const m of group.messages)
+          if (!m.deletedFor?.includes(me.id)) m.deletedFor = [...(m.deletedFor ?? []), me.id];
       } else {
-        const theirs = group.messages.filter((m) => (member.kind === 'user' ? m.fromUserId : m.fromBotId) === member.id);
+        const theirs = group.messages.filter(
+          (m) => (member.kind === 'user' ? m.fromUserId : m.fromBotId) === member.id,
+        );
         deleteGroupMessages(
           world,
           group,
