@@ -512,6 +512,8 @@ export interface SandboxBasicGroup {
   availableReactions?: ChatReactionChoice;
   /** The group's photo, when it has one. */
   photo?: SandboxChatPhoto;
+  /** By member id: who added them after the group was made, and when (unix seconds). */
+  invitedBy?: Record<string, { inviterId: number; date: number }>;
 }
 
 /** Which reactions a chat allows, when not every standard one: none, or some emoji. */
@@ -544,6 +546,8 @@ export interface BasicGroupMessage {
   reactions?: SandboxReaction[];
   /** Set on a service message (it then has no text): what happened. */
   service?: SandboxServiceAction;
+  /** Members who deleted it for themselves only (see basic-group-management.ts). */
+  deletedFor?: number[];
 }
 
 /** What a basic group's message carries beyond its text. */
@@ -581,6 +585,22 @@ export interface BasicGroupBotLeftEvent {
   group: SandboxBasicGroup;
   /** The bot as it was in the group. */
   bot: { id: number; admin: boolean };
+  /** The member who removed it; undefined when it left by itself. */
+  byUserId?: number;
+}
+
+/** Payload of {@link WorldEvent.BasicGroupMemberAdded}: a member added a user or a bot to the group. */
+export interface BasicGroupMemberAddedEvent {
+  group: SandboxBasicGroup;
+  member: { kind: 'user' | 'bot'; id: number };
+  byUserId: number;
+}
+
+/** Payload of {@link WorldEvent.BasicGroupMessagesDeleted}: messages of the group gone for these members. */
+export interface BasicGroupMessagesDeletedEvent {
+  group: SandboxBasicGroup;
+  messageIds: number[];
+  userIds: number[];
 }
 
 /** Payload of {@link WorldEvent.ContactAdded}: `userId` is now in `ownerId`'s contacts (added, or renamed there). */
@@ -677,6 +697,10 @@ export enum WorldEvent {
   BasicGroupMessageEdited = 'basicGroupMessageEdited',
   /** Payload {@link BasicGroupBotLeftEvent}. */
   BasicGroupBotLeft = 'basicGroupBotLeft',
+  /** Payload {@link BasicGroupMemberAddedEvent}. */
+  BasicGroupMemberAdded = 'basicGroupMemberAdded',
+  /** Payload {@link BasicGroupMessagesDeletedEvent}. */
+  BasicGroupMessagesDeleted = 'basicGroupMessagesDeleted',
   /** Payload {@link MessagesPinnedEvent}. */
   MessagesPinned = 'messagesPinned',
   /** Payload {@link SandboxChannel}: its title or description changed. */

@@ -3,6 +3,7 @@ import { present } from '../../common/present';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import {
   type BasicGroupBotLeftEvent,
+  type BasicGroupMemberAddedEvent,
   type BasicGroupMessageEvent,
   type ChannelMember,
   type ChannelMessage,
@@ -118,6 +119,7 @@ export class BotApiDoor {
   private readonly onBasicGroupMessage = (e: BasicGroupMessageEvent): void => this.basicGroupMessage(e);
   private readonly onBasicGroupCreated = (g: SandboxBasicGroup): void => this.basicGroupCreated(g);
   private readonly onBasicGroupBotLeft = (e: BasicGroupBotLeftEvent): void => this.basicGroupBotLeft(e);
+  private readonly onBasicGroupMemberAdded = (e: BasicGroupMemberAddedEvent): void => this.basicGroupBotAdded(e);
   private readonly onPoll = (e: PollUpdatedEvent): void => this.pollUpdated(e);
   private readonly onMessageReactions = (e: MessageReactionsEvent): void => this.messageReactions(e);
   private readonly onJoinRequested = (e: JoinRequestedEvent): void => this.joinRequested(e);
@@ -132,6 +134,7 @@ export class BotApiDoor {
     world.on(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
     world.on(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
     world.on(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
+    world.on(WorldEvent.BasicGroupMemberAdded, this.onBasicGroupMemberAdded);
     world.on(WorldEvent.PollUpdated, this.onPoll);
     world.on(WorldEvent.MessageReactions, this.onMessageReactions);
     world.on(WorldEvent.JoinRequested, this.onJoinRequested);
@@ -258,6 +261,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.BasicGroupMessage, this.onBasicGroupMessage);
     this.world.off(WorldEvent.BasicGroupCreated, this.onBasicGroupCreated);
     this.world.off(WorldEvent.BasicGroupBotLeft, this.onBasicGroupBotLeft);
+    this.world.off(WorldEvent.BasicGroupMemberAdded, this.onBasicGroupMemberAdded);
     this.world.off(WorldEvent.PollUpdated, this.onPoll);
     this.world.off(WorldEvent.MessageReactions, this.onMessageReactions);
     this.world.off(WorldEvent.JoinRequested, this.onJoinRequested);
@@ -476,15 +480,42 @@ export class BotApiDoor {
     }
   }
 
-  /** A bot that left a basic group hears it (my_chat_member), from itself; the group's other admin bots do not ask. */
-  private basicGroupBotLeft({ group, bot }: BasicGroupBotLeftEvent): void {
+  /** A bot a member added to a basic group hears it (my_chat_member), from that member. */
+  private basicGroupBotAdded({ group, member, byUserId }: BasicGroupMemberAddedEvent): void {
+    if (this.closed || member.kind !== 'bot') return;
+    const bot = group.bots.find((b) => b.id === member.id);
+    if (!bot) return;
+    this.tellMemberChange({
+      chat: groupChatJson(group),
+      chatKind: { megagroup: true },
+      creatorUserId: group.creatorUserId,
+      actorUserId: byUserId,
+      member,
+      old: undefined,
+      now: {
+        kind: 'bot',
+        id: bot.id,
+        admin: bot.admin,
+        canPostMessages: false,
+        creator: false,
+        joinedAt: new Date(this.world.now()),
+      },
+      adminBotIds: [],
+    });
+  }
+
+  /**
+   * A bot that left a basic group, or was removed from it, hears it (my_chat_member), from itself or the member who
+   * removed it; the group's other admin bots do not ask.
+   */
+  private basicGroupBotLeft({ group, bot, byUserId }: BasicGroupBotLeftEvent): void {
     if (this.closed) return;
     this.tellMemberChange({
       chat: groupChatJson(group),
       chatKind: { megagroup: true },
       creatorUserId: group.creatorUserId,
-      actorUserId: undefined,
-      actorBotId: bot.id,
+      actorUserId: byUserId,
+      actorBotId: byUserId === undefined ? bot.id : undefined,
       member: { kind: 'bot', id: bot.id },
       old: {
         kind: 'bot',

@@ -1010,18 +1010,6 @@ export const CORE_METHODS: Record<string, Method> = {
     return ok(privateMessageJson(world, session.bot, target.user, record, session.privateMessages));
   },
 
-  deleteMessage: (ctx) => {
-    const { params } = ctx;
-    // Both are checked before the chat, in the official server's words.
-    if (!params.has('chat_id')) throw BotApiError.badRequest('Chat identifier is not specified');
-    const messageId = messageIdParam(ctx);
-    const target = resolveChat(ctx, params.chatId());
-    const deletion = messageDeletion(ctx, target, messageId);
-    if (!deletion) throw BotApiError.badRequest('message to delete not found');
-    deletion();
-    return ok(true);
-  },
-
   getChatMember: (ctx) => {
     const { world, params } = ctx;
     // user_id is read before the chat: absent, junk or not positive is refused.

@@ -45,6 +45,8 @@ import {
   writeTitleChanged,
 } from '../service-messages';
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
+import { deleteGroupMessagesAsUser, groupMessagesFor } from '../basic-group-management';
+import { BasicGroupRpc } from './basic-group-rpc';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
   adminRightsFromTl,
@@ -342,6 +344,20 @@ export class RpcService {
     h('channels.editPhoto', (k, r) => this.editChannelPhoto(k, r));
     h('messages.editChatPhoto', (k, r) => this.editGroupPhoto(k, r));
     h('messages.updatePinnedMessage', (k, r) => this.updatePinnedMessage(k, r));
+    const groups = new BasicGroupRpc({
+      world,
+      updates,
+      resolveMember: (me, input, error) => {
+        const e = this.resolveUser(me, obj(input, 'USER_ID'), error);
+        return e.kind === 'user' ? { kind: 'user', id: e.user.id } : { kind: 'bot', id: e.bot.id };
+      },
+      usersToTl: (ids, viewerId) => this.usersToTl(ids, viewerId),
+    });
+    h('messages.createChat', (k, r) => groups.createChat(this.requireUser(k), r));
+    h('messages.addChatUser', (k, r) => groups.addChatUser(this.requireUser(k), r));
+    h('messages.deleteChatUser', (k, r) => groups.deleteChatUser(this.requireUser(k), r));
+    h('messages.editChatTitle', (k, r) => groups.editChatTitle(this.requireUser(k), r));
+    h('messages.getFullChat', (k, r) => groups.getFullChat(this.requireUser(k), r));
   }
 
   /**
@@ -374,6 +390,10 @@ export class RpcService {
       // Layers from 227 answer a join with a result that wraps its updates (a bot's web view being the other kind).
       if (fn.type === 'messages.ChatInviteJoinResult' && isTlObject(value) && value._ === 'updates') {
         return { type: fn.type, value: { _: 'messages.chatInviteJoinResultOk', updates: value }, withoutUpdates };
+      }
+      // Layers before 177 answer an invitation with its updates alone.
+      if (fn.type === 'Updates' && isTlObject(value) && value._ === 'messages.invitedUsers') {
+        return { type: fn.type, value: value.updates, withoutUpdates };
       }
       return { type: fn.type, value, withoutUpdates };
     } finally {
@@ -726,7 +746,7 @@ export class RpcService {
       });
     }
     for (const group of this.world.basicGroupsOfUser(me.id)) {
-      const top = group.messages.at(-1);
+      const top = groupMessagesFor(group, me.id).at(-1);
       chats.push(basicGroupToTl(group, me.id));
       if (top) userIds.push(...groupMessageAuthorIds(top));
       rows.push({
@@ -832,14 +852,15 @@ export class RpcService {
     if (peer._ === 'inputPeerChat') {
       const group = this.world.findBasicGroup(num(peer.chat_id));
       if (!group || !group.userIds.includes(me.id)) throw new RpcError(400, 'CHAT_ID_INVALID');
-      const messages = this.page(group.messages, req);
+      const mine = groupMessagesFor(group, me.id);
+      const messages = this.page(mine, req);
       const body = {
         messages: messages.map((m) => basicGroupMessageToTl(group, m, me.id)),
         chats: [basicGroupToTl(group, me.id), ...this.originChats(messages, me)],
         users: this.usersToTl([me.id, ...messages.flatMap(groupMessageAuthorIds)], me.id),
       };
-      return messages.length < group.messages.length
-        ? { _: 'messages.messagesSlice', count: group.messages.length, ...body }
+      return messages.length < mine.length
+        ? { _: 'messages.messagesSlice', count: mine.length, ...body }
         : { _: 'messages.messages', ...body };
     }
     const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
@@ -2026,10 +2047,14 @@ export class RpcService {
     return ids;
   }
 
+  /** Messages of the common box: of basic groups (see basic-group-management.ts) and of private chats. */
   private deleteMessages(key: AuthKeyRecord, req: TlObject): TlObject {
     const me = this.requireUser(key);
-    const deleted = this.world.deletePrivateMessages(me.id, this.messageIds(req), req.revoke === true);
-    return { _: 'messages.affectedMessages', pts: this.updates.userPts(me.id), pts_count: deleted.length };
+    const revoke = req.revoke === true;
+    const inGroups = deleteGroupMessagesAsUser(this.world, me.id, this.messageIds(req), revoke);
+    const deleted = this.world.deletePrivateMessages(me.id, inGroups.rest, revoke);
+    const count = inGroups.deleted.length + deleted.length;
+    return { _: 'messages.affectedMessages', pts: this.updates.userPts(me.id), pts_count: count };
   }
 
   /**

@@ -8,6 +8,8 @@ import { updateMessagePollToTl } from './poll-tl';
 import { approveJoinRequest, requestToJoin } from '../join-requests';
 import { getChatInviteImporters, pendingJoinRequestsToTl } from './join-requests';
 import { fileNumericId, fileReference } from './file-tl';
+import { DEFAULT_UPDATE_LIMITS, SandboxUpdates } from '../updates/sandbox-updates';
+import { type AuthKeyRecord, RpcService } from './rpc';
 import {
   basicGroupMessageToTl,
   basicGroupToTl,
@@ -697,4 +699,83 @@ describe('gzip_packed requests', () => {
     const bomb = deflateSync(Buffer.alloc(MAX_INFLATED_BYTES + 1));
     expect(() => codec.decode(packed(bomb))).toThrow(/larger than/);
   });
+});
+
+describe('basic group methods answered in each layer', () => {
+  /** One signed-in user's calls, answered and written in the layer, then read back as its clients read them. */
+  function door(layer: number) {
+    const world = new SandboxWorld();
+    const codec = new TlCodec(loadLayerSchema(layer));
+    const updates = new SandboxUpdates(world, DEFAULT_UPDATE_LIMITS, () => undefined);
+    const rpc = new RpcService(world, codec, () => ({ host: '127.0.0.1', port: 1 }), updates);
+    const ann = world.createUser({ phone: '15550007001', firstName: 'Ann' });
+    const key: AuthKeyRecord = {
+      id: Buffer.alloc(8),
+      idHex: '00',
+      key: Buffer.alloc(256),
+      salt: 0n,
+      userId: ann.id,
+      revoked: false,
+      sessions: new Set(),
+      attempts: 0,
+      createdAt: new Date(),
+    };
+    const call = async (request: TlObject): Promise<TlObject> => {
+      const answer = await rpc.invoke(key, request, codec);
+      return codec.decode(codec.encodeAs(answer.type, answer.value));
+    };
+    return { world, codec, ann, call, close: () => updates.close() };
+  }
+
+  const inputUser = (u: { id: number; accessHash: bigint }): TlObject => ({
+    _: 'inputUser',
+    user_id: BigInt(u.id),
+    access_hash: u.accessHash,
+  });
+  const serviceActions = (updates: TlObject): string[] =>
+    (updates.updates as TlObject[]).flatMap((u) => {
+      const message = u.message as TlObject | undefined;
+      return message?._ === 'messageService' ? [(message.action as TlObject)._] : [];
+    });
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i writes createChat and addChatUser (invitedUsers from 177, Updates before), getFullChat and the rest',
+    async (layer) => {
+      const { world, ann, call, close } = door(layer);
+      const bea = world.createUser({ phone: '15550007002', firstName: 'Bea' });
+      const bot = world.createBot({ username: 'layered_group_bot' });
+      const invited = layer >= 177 ? 'messages.invitedUsers' : 'updates';
+      const unwrap = (answer: TlObject): TlObject => (layer >= 177 ? (answer.updates as TlObject) : answer);
+
+      const created = await call({ _: 'messages.createChat', users: [inputUser(bea)], title: 'Layered' });
+      expect(created._).toBe(invited);
+      expect(serviceActions(unwrap(created))).toEqual(['messageActionChatCreate']);
+      const chat = (unwrap(created).chats as TlObject[])[0]!;
+      expect(chat).toMatchObject({ _: 'chat', title: 'Layered', participants_count: 2 });
+      const chatId = chat.id as bigint;
+
+      const added = await call({ _: 'messages.addChatUser', chat_id: chatId, user_id: inputUser(bot), fwd_limit: 0 });
+      expect(added._).toBe(invited);
+      expect(serviceActions(unwrap(added))).toEqual(['messageActionChatAddUser']);
+      const renamed = await call({ _: 'messages.editChatTitle', chat_id: chatId, title: 'Renamed' });
+      expect(serviceActions(renamed)).toEqual(['messageActionChatEditTitle']);
+
+      const full = await call({ _: 'messages.getFullChat', chat_id: chatId });
+      expect(full._).toBe('messages.chatFull');
+      const participants = (full.full_chat as TlObject).participants as TlObject;
+      expect((participants.participants as TlObject[]).map((p) => p._)).toEqual([
+        'chatParticipantCreator',
+        'chatParticipant',
+        'chatParticipant',
+      ]);
+
+      const removed = await call({ _: 'messages.deleteChatUser', chat_id: chatId, user_id: inputUser(bea) });
+      expect(serviceActions(removed)).toEqual(['messageActionChatDeleteUser']);
+      const group = world.findBasicGroup(Number(chatId))!;
+      const gone = await call({ _: 'messages.deleteMessages', id: [group.messages[0]!.id], revoke: true });
+      expect(gone).toMatchObject({ _: 'messages.affectedMessages', pts_count: 1 });
+      expect(ann.id).toBe(group.creatorUserId);
+      close();
+    },
+  );
 });

@@ -31,6 +31,15 @@ import { writeJoined, writePinned, writeServiceMessage } from '../service-messag
 import { deleteChatPhoto, setChatPhoto } from '../chat-photos';
 import { getFile } from '../mtproto/downloads';
 import { fileNumericId } from '../mtproto/file-tl';
+import {
+  addGroupMember,
+  createGroupAsUser,
+  deleteGroupMessages,
+  groupMessagesFor,
+  inviterOf,
+  removeGroupMember,
+  renameGroup,
+} from '../basic-group-management';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -501,6 +510,39 @@ describe('world snapshot', () => {
     expect(restored.linksForwardTo(ann.id, bob.id)).toBe(true);
     expect(restored.linksForwardTo(ann.id, 12345)).toBe(false);
     expect(restored.findPrivateMessage(forward.id)?.forwardOrigin).toEqual(origin);
+  });
+
+  it('keeps a basic group its members manage: title, who added whom, who left, and messages deleted', () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111')!;
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const cid = world.createUser({ phone: '15550003333', firstName: 'Cid' });
+    const group = createGroupAsUser(world, ann.id, 'Trip', [{ kind: 'user', id: bob.id }]);
+    addGroupMember(world, group, bob.id, { kind: 'user', id: cid.id });
+    addGroupMember(world, group, bob.id, { kind: 'bot', id: bot.id });
+    renameGroup(world, group, cid.id, 'Trip 2');
+    const gone = world.sendBasicGroupMessage(group.id, bob.id, 'oops');
+    const hidden = world.sendBasicGroupMessage(group.id, cid.id, 'seen by some');
+    deleteGroupMessages(world, group, [gone.id]);
+    deleteGroupMessages(world, group, [hidden.id], ann.id);
+    removeGroupMember(world, group, ann.id, { kind: 'user', id: cid.id });
+
+    const restored = restart(world);
+
+    const back = restored.findBasicGroup(group.id)!;
+    expect(back).toMatchObject({ title: 'Trip 2', userIds: [ann.id, bob.id], bots: [{ id: bot.id, admin: false }] });
+    expect(inviterOf(back, bot.id)).toEqual({ inviterId: bob.id, date: expect.any(Number) });
+    expect(back.messages.some((m) => m.id === gone.id)).toBe(false);
+    expect(groupMessagesFor(back, ann.id).some((m) => m.id === hidden.id)).toBe(false);
+    expect(groupMessagesFor(back, bob.id).some((m) => m.id === hidden.id)).toBe(true);
+    expect(back.messages.map((m) => m.service?.type).filter(Boolean)).toEqual([
+      'chat_create',
+      'chat_add_user',
+      'chat_add_user',
+      'chat_edit_title',
+      'chat_delete_user',
+    ]);
   });
 
   it('keeps pinned messages of channels, basic groups and private chats, and edited group captions', () => {

@@ -1,6 +1,7 @@
 import {
   type BasicGroupMessage,
   BasicGroupMessageEvent,
+  type BasicGroupMessagesDeletedEvent,
   ChannelMessage,
   ChannelMessageEvent,
   ContactAddedEvent,
@@ -45,6 +46,7 @@ import { reactionAudience, reactionCounts } from '../reactions';
 import { pendingSummary, requestDeciders } from '../join-requests';
 import { pendingJoinRequestsToTl } from '../mtproto/join-requests';
 import { present } from '../../common/present';
+import { visibleTo } from '../basic-group-management';
 import {
   ChannelUpdate,
   channelLog,
@@ -131,6 +133,9 @@ export class SandboxUpdates {
     this.listen(WorldEvent.ContactAdded, (e: ContactAddedEvent) => this.onContactAdded(e));
     this.listen(WorldEvent.BasicGroupMessage, (e: BasicGroupMessageEvent) => this.onBasicGroupMessage(e));
     this.listen(WorldEvent.BasicGroupMessageEdited, (e: BasicGroupMessageEvent) => this.onBasicGroupMessage(e, true));
+    this.listen(WorldEvent.BasicGroupMessagesDeleted, (e: BasicGroupMessagesDeletedEvent) =>
+      this.onPrivateDeleted({ deletions: e.userIds.map((userId) => ({ userId, messageIds: e.messageIds })) }),
+    );
     this.listen(WorldEvent.MessagesPinned, (e: MessagesPinnedEvent) => this.onPinned(e));
     this.listen(WorldEvent.PollUpdated, (e: PollUpdatedEvent) => this.onPoll(e));
     this.listen(WorldEvent.MessageReactions, (e: MessageReactionsEvent) => this.onReactions(e));
@@ -201,7 +206,7 @@ export class SandboxUpdates {
     for (const entry of entries) {
       const { update } = entry;
       if (update.kind === 'newGroupMessage') {
-        const found = this.groupMessage(update.groupId, update.messageId);
+        const found = this.groupMessage(update.groupId, update.messageId, userId);
         if (!found) continue;
         userIds.push(...groupMessageAuthorIds(found.message));
         groups.set(found.group.id, basicGroupToTl(found.group, userId));
@@ -210,7 +215,7 @@ export class SandboxUpdates {
         continue;
       }
       if (update.kind === 'editGroupMessage') {
-        const found = this.groupMessage(update.groupId, update.messageId);
+        const found = this.groupMessage(update.groupId, update.messageId, userId);
         if (!found) continue;
         userIds.push(...groupMessageAuthorIds(found.message));
         groups.set(found.group.id, basicGroupToTl(found.group, userId));
@@ -726,12 +731,16 @@ export class SandboxUpdates {
     };
   }
 
+  /** A message of a basic group as `viewerId` sees it: none once deleted, for everyone or for them. */
   private groupMessage(
     groupId: number,
     messageId: number,
+    viewerId?: number,
   ): { group: SandboxBasicGroup; message: BasicGroupMessage } | undefined {
     const group = this.world.findBasicGroup(groupId);
-    const message = group?.messages.find((m) => m.id === messageId);
+    const message = group?.messages.find(
+      (m) => m.id === messageId && (viewerId === undefined || visibleTo(m, viewerId)),
+    );
     return group && message ? { group, message } : undefined;
   }
 
