@@ -1,5 +1,6 @@
 import type { Method } from './bot-api-methods';
 import { CORE_METHODS } from './bot-api-methods';
+import { BOT_PROFILE_METHODS } from './bot-profile';
 import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
 import { CHAT_PERMISSIONS_METHODS } from './chat-permissions';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
@@ -32,6 +33,7 @@ const TABLES = [
   MESSAGE_DELETION_METHODS,
   MEDIA_EDIT_METHODS,
   LIVE_LOCATION_METHODS,
+  BOT_PROFILE_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

@@ -22,6 +22,7 @@ import {
 import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
 import { castVote, isPoll, type PollChat, PollError, pollSentAgain } from '../polls';
 import { pollFromInputMedia, updateMessagePollToTl } from './poll-tl';
+import { botAboutOf, botInfoToTl } from './bot-info-tl';
 import { reactionCounts, ReactionRefusedError, setReactions } from '../reactions';
 import { activeBan, adminRightsOf, banMember, setChannelInfo, unbanMember } from '../channel-administration';
 import {
@@ -632,7 +633,8 @@ export class RpcService {
         settings: { _: 'peerSettings' },
         notify_settings: emptyNotifySettings(),
         common_chats_count: id === me.id ? 0 : commonChats,
-        bot_info: e.kind === 'bot' ? { _: 'botInfo', user_id: BigInt(id), description: '', commands: [] } : undefined,
+        about: e.kind === 'bot' ? botAboutOf(this.world, e.bot) : undefined,
+        bot_info: e.kind === 'bot' ? botInfoToTl(this.world, e.bot, me.id) : undefined,
         // The pinned bar of the private chat with them: its most recent pinned message.
         pinned_msg_id: this.world.pinnedMessageIds({ kind: 'private', userId: me.id, peerKind: e.kind, peerId: id })[0],
       },
