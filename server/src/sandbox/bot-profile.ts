@@ -69,9 +69,14 @@ export function commandsKey(
   languageCode: string,
 ): string {
   const parts = [scope.type];
-  if (scope.chat_id !== undefined) parts.push(String(scope.chat_id));
-  if (scope.user_id !== undefined) parts.push(String(scope.user_id));
+  if (scope.chat_id !== undefined) parts.push(idKey(scope.chat_id));
+  if (scope.user_id !== undefined) parts.push(idKey(scope.user_id));
   return `${parts.join(':')}|${languageCode}`;
+}
+
+/** An id as a key: a number and its digits as text (a chat may also be '@username') are the same id. */
+function idKey(id: unknown): string {
+  return JSON.stringify(id).replace(/^"(-?\d+)"$/, '$1');
 }
 
 export function botCommands(world: SandboxWorld, botId: number, key: string): BotCommandEntry[] | undefined {
