@@ -1,8 +1,9 @@
 import { Api } from 'telegram';
+import { returnBigInt } from 'telegram/Helpers';
 import { TelegramError } from 'telegraf';
 import { type BotChat, botChatOf, sandboxForSuite } from './bot-chats';
 import { control, newBot, rawBotCall, telegramFor } from './bot-helpers';
-import { newUser, signedInClient } from './mtproto-kit';
+import { errorOf, newUser, signedInClient } from './mtproto-kit';
 
 jest.setTimeout(60000);
 
@@ -128,6 +129,35 @@ describe("sandbox: a bot's own profile and settings (real telegraf and gramjs)",
       expect((await call('getMyDescription', {})).body.result).toEqual({ description: 'd'.repeat(512) });
       expect((await call('getMyShortDescription', {})).body.result).toEqual({ short_description: 's'.repeat(120) });
     });
+  });
+
+  it("bots.getBotInfo: the bot's owner reads its name, about and description for a language; no one else may", async () => {
+    const owner = await newUser(suite.kit, { firstName: 'Owner' });
+    const bot = await newBot(suite.kit.sandbox, owner.phone);
+    const tg = telegramFor(suite.kit.sandbox, bot.token);
+    await tg.setMyName('Shop');
+    await tg.setMyName('Магазин', 'ru');
+    await tg.setMyDescription('Buy things');
+    await tg.setMyShortDescription('A shop');
+    await tg.setMyShortDescription('Магазин вещей', 'ru');
+
+    const app = await signedInClient(suite.kit, owner);
+    const botUser = (await app.invoke(new Api.contacts.ResolveUsername({ username: bot.username })))
+      .users[0] as Api.User;
+    const input = new Api.InputUser({ userId: botUser.id, accessHash: botUser.accessHash ?? returnBigInt(0) });
+    const info = (lang: string) => app.invoke(new Api.bots.GetBotInfo({ bot: input, langCode: lang }));
+    expect(await info('ru')).toMatchObject({ name: 'Магазин', about: 'Магазин вещей', description: 'Buy things' });
+    expect(await info('')).toMatchObject({ name: 'Shop', about: 'A shop', description: 'Buy things' });
+
+    const stranger = await signedInClient(suite.kit, await newUser(suite.kit));
+    const seen = (await stranger.invoke(new Api.contacts.ResolveUsername({ username: bot.username })))
+      .users[0] as Api.User;
+    const theirs = new Api.InputUser({ userId: seen.id, accessHash: seen.accessHash ?? returnBigInt(0) });
+    expect(await errorOf(stranger.invoke(new Api.bots.GetBotInfo({ bot: theirs, langCode: '' })))).toBe('BOT_INVALID');
+    expect(await errorOf(app.invoke(new Api.bots.GetBotInfo({ bot: new Api.InputUserSelf(), langCode: '' })))).toBe(
+      'BOT_INVALID',
+    );
+    expect(await errorOf(app.invoke(new Api.bots.GetBotInfo({ langCode: '' })))).toBe('USER_BOT_REQUIRED');
   });
 
   it("shows the app the commands of its private chat in bot_info, by Telegram's order of scopes", async () => {

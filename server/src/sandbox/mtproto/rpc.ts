@@ -22,7 +22,7 @@ import {
 import { channelMessageOrigin, groupMessageOrigin, privateMessageOrigin } from '../forward-origin';
 import { castVote, isPoll, type PollChat, PollError, pollSentAgain } from '../polls';
 import { pollFromInputMedia, updateMessagePollToTl } from './poll-tl';
-import { botAboutOf, botInfoToTl } from './bot-info-tl';
+import { botAboutOf, botInfoToTl, ownedBotInfoToTl } from './bot-info-tl';
 import { reactionCounts, ReactionRefusedError, setReactions } from '../reactions';
 import { activeBan, adminRightsOf, banMember, setChannelInfo, unbanMember } from '../channel-administration';
 import {
@@ -265,6 +265,7 @@ export class RpcService {
       this.revokeOtherKeys?.(this.requireUser(k).id, k.idHex);
       return true;
     });
+    h('bots.getBotInfo', (k, r) => this.getBotInfo(k, r));
     h('account.getPassword', (k) => this.getPassword(k));
     h('auth.checkPassword', (k, r) => this.checkPassword(k, r));
     h('auth.exportLoginToken', (k, r) => this.exportLoginToken(k, r));
@@ -641,6 +642,13 @@ export class RpcService {
       chats: [],
       users: [this.entityToTl(e, me.id)],
     };
+  }
+
+  private getBotInfo(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const e = isTlObject(req.bot) ? this.resolveUser(me, req.bot, 'BOT_INVALID') : undefined;
+    const bot = e === undefined ? 'none' : e.kind === 'bot' ? e.bot : 'not a bot';
+    return ownedBotInfoToTl(this.world, me.id, bot, str(req.lang_code));
   }
 
   private difference(key: AuthKeyRecord, req: TlObject, channel: boolean): TlObject {

@@ -5,7 +5,7 @@ import { setReactions } from '../reactions';
 import { allPermissions, restrictMember, setDefaultPermissions } from '../chat-permissions';
 import { updateMessagePollToTl } from './poll-tl';
 import { commandsKey, menuButtonOf, setBotCommands, setMenuButton, setProfileText } from '../bot-profile';
-import { botInfoToTl, menuButtonToTl } from './bot-info-tl';
+import { botInfoToTl, menuButtonToTl, ownedBotInfoToTl } from './bot-info-tl';
 import {
   basicGroupMessageToTl,
   botToTl,
@@ -183,6 +183,26 @@ describe('world objects written in each layer', () => {
         expect(info.menu_button).toBeUndefined();
       }
       expect(codec.decode(codec.encodeAs('User', botToTl(profiled))).bot_info_version).toBe(profiled.infoVersion);
+    },
+  );
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    "layer %i writes bots.getBotInfo's answer to the bot's owner where the layer has it",
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const owned = w.createBot({ username: `owned_${layer}_bot`, ownerPhone: owner.phone });
+      setProfileText(w, owned, 'shortDescription', '', 'About it');
+      const answer = ownedBotInfoToTl(w, owner.id, owned, 'en');
+      // The published schemas have bots.getBotInfo and its answer from layer 158 on; a client of an older one can't ask.
+      const hasMethod = codec.schema.functions.has('bots.getBotInfo');
+      expect(codec.schema.constructors.has('bots.botInfo')).toBe(hasMethod);
+      if (!hasMethod) return;
+      expect(codec.decode(codec.encodeAs('bots.BotInfo', answer))).toMatchObject({
+        _: 'bots.botInfo',
+        name: owned.firstName,
+        about: 'About it',
+        description: '',
+      });
     },
   );
 
