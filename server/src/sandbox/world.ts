@@ -35,7 +35,39 @@ export interface SandboxBot {
    * Undefined is privacy mode on, Telegram's default (and what bots stored before the setting existed have).
    */
   groupPrivacy?: boolean;
+  /**
+   * Raised each time the bot's profile (name, descriptions, commands, menu button) changes, so apps know to fetch it
+   * again (`user.bot_info_version`); undefined is 1. See bot-profile.ts.
+   */
+  infoVersion?: number;
   createdAt: Date;
+}
+
+/** A bot's menu button in a private chat (`MenuButton`): Telegram's default, the command list, or a Web App. */
+export type BotMenuButton = { type: 'default' } | { type: 'commands' } | { type: 'web_app'; text: string; url: string };
+
+/** One command of a bot's command list. */
+export interface BotCommandEntry {
+  command: string;
+  description: string;
+}
+
+/** A bot's own profile and settings beyond its name (the default name is `SandboxBot.firstName`); see bot-profile.ts. */
+export interface BotProfile {
+  /** Names for a language, by language code (never ''). */
+  names: Record<string, string>;
+  /** Descriptions (shown in an empty chat with the bot) by language code, '' for everyone else. */
+  descriptions: Record<string, string>;
+  /** Short descriptions (the bot's "about" on its profile) by language code, '' for everyone else. */
+  shortDescriptions: Record<string, string>;
+  /** Command lists by scope and language (see `commandsKey` in bot-profile.ts). */
+  commands: Record<string, BotCommandEntry[]>;
+  /** Menu buttons by user id of the private chat; '0' is the bot's default for every chat. */
+  menuButtons: Record<string, BotMenuButton>;
+  /** The rights the bot asks for when added as an administrator: to groups and supergroups, and to channels. */
+  defaultRights: { groups?: Record<string, boolean>; channels?: Record<string, boolean> };
+  /** After logOut: the world's time (ms) until which its Bot API calls are refused. */
+  loggedOutUntilMs?: number;
 }
 
 /** An administrator's rights, by their Bot API names (`ChatAdministratorRights`); see channel-administration.ts. */
@@ -850,6 +882,8 @@ export class SandboxWorld extends EventEmitter {
   inviteImporters: InviteImporter[] = [];
   /** What each user's sends produced, by `${userId}:${random_id}`: a repeated send answers with the first. */
   sentByRandomId: Record<string, SentRandomId> = {};
+  /** Each bot's own profile and settings by bot id (names, descriptions, commands, menu buttons): bot-profile.ts. */
+  botProfiles: Record<string, BotProfile> = {};
   /**
    * How far the world's clock is ahead of the machine's, moved by `advanceClock` (the control API's
    * `POST /sandbox/clock`). Message dates and the age of posts (their counters) follow the world's clock.
@@ -2006,6 +2040,7 @@ export class SandboxWorld extends EventEmitter {
     this.invites = {};
     this.inviteImporters = [];
     this.sentByRandomId = {};
+    this.botProfiles = {};
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);
   }

@@ -35,6 +35,7 @@ import {
   privateRepliedJson,
 } from './bot-api-methods';
 import { findMethod } from './method-table';
+import { beginBotCall } from './bot-profile';
 import { reactionUpdates } from './reactions';
 import { botHearsService } from './service-message-json';
 import {
@@ -111,6 +112,8 @@ export class BotApiDoor {
   /** Kept apart from the sessions: a reset drops those while calls are still being answered. */
   private readonly calls = new Map<number, BotCalls>();
   private closed = false;
+  /** When the door was made, on the machine's clock. */
+  private readonly createdAtMs = Date.now();
   private readonly onPrivateMessage = (m: PrivateMessage): void => this.privateMessageArrived(m);
   private readonly onPrivateMessageEdited = (m: PrivateMessage): void => this.privateMessageEdited(m);
   private readonly onChannelMessage = (e: ChannelMessageEvent): void => this.channelMessage(e, false);
@@ -174,6 +177,7 @@ export class BotApiDoor {
       const delay = typeof fault === 'string' ? DELAY_FAULT.exec(fault) : null;
       if (delay) await sleep(Number(group(delay, 1)));
       else if (fault !== undefined) throw faultToError(fault);
+      beginBotCall(this.world, this.session(bot));
       const method = findMethod(group(call, 2));
       if (!method) throw BotApiError.methodNotFound();
       const params = new Params(await readParams(req, url));
@@ -278,6 +282,8 @@ export class BotApiDoor {
     let s = this.sessions.get(bot.id);
     if (!s) {
       s = new BotSession(bot);
+      // The door's start on the world's clock as it reads now (a stored world may bring its clock ahead).
+      s.serverStartedAt = this.world.now() - (Date.now() - this.createdAtMs);
       this.sessions.set(bot.id, s);
     }
     return s;

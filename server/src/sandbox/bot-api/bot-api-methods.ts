@@ -15,6 +15,7 @@ import type {
 } from '../world';
 import { activeBan } from '../channel-administration';
 import { activeRestriction } from '../chat-permissions';
+import { botCommands, commandsKey, setBotCommands } from '../bot-profile';
 import { BotApiError } from './bot-api-error';
 import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
@@ -1069,15 +1070,14 @@ export const CORE_METHODS: Record<string, Method> = {
       }
     }
     const list = parsed.map(({ command, description }) => ({ command: command.replace(/^\//, ''), description }));
-    if (list.length === 0) ctx.session.commands.delete(commandsKey(ctx));
-    else ctx.session.commands.set(commandsKey(ctx), list);
+    setBotCommands(ctx.world, ctx.session.bot, commandsKeyOf(ctx), list);
     return ok(true);
   },
 
-  getMyCommands: (ctx) => ok(ctx.session.commands.get(commandsKey(ctx)) ?? []),
+  getMyCommands: (ctx) => ok(botCommands(ctx.world, ctx.session.bot.id, commandsKeyOf(ctx)) ?? []),
 
   deleteMyCommands: (ctx) => {
-    ctx.session.commands.delete(commandsKey(ctx));
+    setBotCommands(ctx.world, ctx.session.bot, commandsKeyOf(ctx), []);
     return ok(true);
   },
 
@@ -1131,8 +1131,13 @@ function allowedUpdatesParam(ctx: MethodContext): string[] | undefined {
   return [...new Set(names.filter((v) => ALL_UPDATE_TYPES.has(v)))];
 }
 
-function commandsKey(ctx: MethodContext): string {
-  const scope = ctx.params.json('scope') ?? { type: 'default' };
-  const lang = ctx.params.string('language_code') ?? '';
-  return `${JSON.stringify(scope)}|${lang}`;
+/** The command list a call names: its scope (the default scope when absent) and language. */
+function commandsKeyOf(ctx: MethodContext): string {
+  const scope = ctx.params.json('scope');
+  const fields = typeof scope === 'object' && scope !== null && !Array.isArray(scope) ? (scope as Json) : {};
+  const type = typeof fields.type === 'string' ? fields.type : 'default';
+  return commandsKey(
+    { type, chat_id: fields.chat_id, user_id: fields.user_id },
+    ctx.params.string('language_code') ?? '',
+  );
 }

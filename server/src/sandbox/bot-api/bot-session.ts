@@ -107,7 +107,13 @@ export class BotSession {
   readonly sent: SentRecord[] = [];
   readonly refusals: RefusalRecord[] = [];
   readonly limiter = new BotRateLimiter();
-  readonly commands = new Map<string, Json[]>();
+  /**
+   * The world's time (ms) the door started serving this bot: its first call, which starts the bot's instance on the
+   * Bot API server (0 until then; `close` ends the instance and the next call starts another). And the world's time the
+   * door itself started. Runtime, not state: a restarted sandbox serves the bot anew.
+   */
+  servedSince = 0;
+  serverStartedAt = 0;
   /** Users who wrote to the bot: only they can be messaged (bots can't start conversations). */
   readonly knownUsers = new Set<number>();
   readonly privateMessages = new Map<number, BotPrivateMessage>();

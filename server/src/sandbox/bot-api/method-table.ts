@@ -1,5 +1,6 @@
 import type { Method } from './bot-api-methods';
 import { CORE_METHODS } from './bot-api-methods';
+import { BOT_PROFILE_METHODS } from './bot-profile';
 import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
 import { CHAT_PERMISSIONS_METHODS } from './chat-permissions';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
@@ -36,6 +37,7 @@ const TABLES = [
   LIVE_LOCATION_METHODS,
   JOIN_REQUEST_METHODS,
   CHAT_PHOTO_METHODS,
+  BOT_PROFILE_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

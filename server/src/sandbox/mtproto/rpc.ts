@@ -24,6 +24,7 @@ import { castVote, isPoll, type PollChat, PollError, pollSentAgain } from '../po
 import { pollFromInputMedia, updateMessagePollToTl } from './poll-tl';
 import { reactionCounts, ReactionRefusedError, setAvailableReactions, setReactions } from '../reactions';
 import { chatReactionChoiceFromTl, chatReactionsToTl } from './chat-reactions-tl';
+import { botAboutOf, botInfoToTl, ownedBotInfoToTl } from './bot-info-tl';
 import { activeBan, adminRightsOf, banMember, setChannelInfo, unbanMember } from '../channel-administration';
 import {
   CHAT_PERMISSIONS,
@@ -277,6 +278,7 @@ export class RpcService {
       this.revokeOtherKeys?.(this.requireUser(k).id, k.idHex);
       return true;
     });
+    h('bots.getBotInfo', (k, r) => this.getBotInfo(k, r));
     h('account.getPassword', (k) => this.getPassword(k));
     h('auth.checkPassword', (k, r) => this.checkPassword(k, r));
     h('auth.exportLoginToken', (k, r) => this.exportLoginToken(k, r));
@@ -675,13 +677,21 @@ export class RpcService {
         settings: { _: 'peerSettings' },
         notify_settings: emptyNotifySettings(),
         common_chats_count: id === me.id ? 0 : commonChats,
-        bot_info: e.kind === 'bot' ? { _: 'botInfo', user_id: BigInt(id), description: '', commands: [] } : undefined,
+        about: e.kind === 'bot' ? botAboutOf(this.world, e.bot) : undefined,
+        bot_info: e.kind === 'bot' ? botInfoToTl(this.world, e.bot, me.id) : undefined,
         // The pinned bar of the private chat with them: its most recent pinned message.
         pinned_msg_id: this.world.pinnedMessageIds({ kind: 'private', userId: me.id, peerKind: e.kind, peerId: id })[0],
       },
       chats: [],
       users: [this.entityToTl(e, me.id)],
     };
+  }
+
+  private getBotInfo(key: AuthKeyRecord, req: TlObject): TlObject {
+    const me = this.requireUser(key);
+    const e = isTlObject(req.bot) ? this.resolveUser(me, req.bot, 'BOT_INVALID') : undefined;
+    const bot = e === undefined ? 'none' : e.kind === 'bot' ? e.bot : 'not a bot';
+    return ownedBotInfoToTl(this.world, me.id, bot, str(req.lang_code));
   }
 
   private difference(key: AuthKeyRecord, req: TlObject, channel: boolean): TlObject {

@@ -188,7 +188,7 @@ export function botToTl(bot: SandboxBot): TlObject {
     access_hash: bot.accessHash,
     first_name: bot.firstName,
     username: bot.username,
-    bot_info_version: 1,
+    bot_info_version: bot.infoVersion ?? 1,
   };
 }
 

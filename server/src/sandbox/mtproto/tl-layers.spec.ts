@@ -10,6 +10,8 @@ import { getChatInviteImporters, pendingJoinRequestsToTl } from './join-requests
 import { fileNumericId, fileReference } from './file-tl';
 import { DEFAULT_UPDATE_LIMITS, SandboxUpdates } from '../updates/sandbox-updates';
 import { type AuthKeyRecord, RpcService } from './rpc';
+import { commandsKey, menuButtonOf, setBotCommands, setMenuButton, setProfileText } from '../bot-profile';
+import { botInfoToTl, menuButtonToTl, ownedBotInfoToTl } from './bot-info-tl';
 import {
   basicGroupMessageToTl,
   basicGroupToTl,
@@ -159,6 +161,55 @@ describe('world objects written in each layer', () => {
           });
         }
       }
+    },
+  );
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    "layer %i writes a bot's profile: bot_info with description, commands and menu button, and its info version",
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const profiled = w.createBot({ username: `profiled_${layer}_bot` });
+      setProfileText(w, profiled, 'description', '', 'What it does');
+      setBotCommands(w, profiled, commandsKey({ type: 'default' }, ''), [{ command: 'start', description: 'Start' }]);
+      setMenuButton(w, profiled, undefined, { type: 'web_app', text: 'Shop', url: 'https://shop.example' });
+      const info = codec.decode(codec.encodeAs('BotInfo', botInfoToTl(w, profiled, owner.id)));
+      expect(info).toMatchObject({ _: 'botInfo', user_id: BigInt(profiled.id), description: 'What it does' });
+      expect(info.commands).toEqual([{ _: 'botCommand', command: 'start', description: 'Start' }]);
+      // The menu button came with layer 140; older layers have none.
+      if (codec.schema.constructors.get('botInfo')?.params.some((p) => p.name === 'menu_button')) {
+        expect(info.menu_button).toEqual({ _: 'botMenuButton', text: 'Shop', url: 'https://shop.example' });
+        // The chat's own button, then none of its own: the bot's Web App button again.
+        for (const button of [{ type: 'commands' }, { type: 'default' }] as const) {
+          setMenuButton(w, profiled, owner.id, button);
+          const written = menuButtonToTl(menuButtonOf(w, profiled.id, owner.id));
+          expect(codec.decode(codec.encodeAs('BotMenuButton', written))._).toBe(
+            button.type === 'commands' ? 'botMenuButtonCommands' : 'botMenuButton',
+          );
+        }
+      } else {
+        expect(info.menu_button).toBeUndefined();
+      }
+      expect(codec.decode(codec.encodeAs('User', botToTl(profiled))).bot_info_version).toBe(profiled.infoVersion);
+    },
+  );
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    "layer %i writes bots.getBotInfo's answer to the bot's owner where the layer has it",
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const owned = w.createBot({ username: `owned_${layer}_bot`, ownerPhone: owner.phone });
+      setProfileText(w, owned, 'shortDescription', '', 'About it');
+      const answer = ownedBotInfoToTl(w, owner.id, owned, 'en');
+      // The published schemas have bots.getBotInfo and its answer from layer 158 on; a client of an older one can't ask.
+      const hasMethod = codec.schema.functions.has('bots.getBotInfo');
+      expect(codec.schema.constructors.has('bots.botInfo')).toBe(hasMethod);
+      if (!hasMethod) return;
+      expect(codec.decode(codec.encodeAs('bots.BotInfo', answer))).toMatchObject({
+        _: 'bots.botInfo',
+        name: owned.firstName,
+        about: 'About it',
+        description: '',
+      });
     },
   );
 

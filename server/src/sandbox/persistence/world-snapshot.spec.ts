@@ -27,6 +27,19 @@ import {
 import { castVote, closePoll, newPoll } from '../polls';
 import { approveJoinRequest, joinedByLink, pendingCountOf, pendingRequests, requestToJoin } from '../join-requests';
 import { allowedReactions, reactionsBy, setAvailableReactions, setReactions } from '../reactions';
+import {
+  commandsKey,
+  defaultAdminRights,
+  isLoggedOut,
+  logOutBot,
+  menuButtonOf,
+  privateChatCommands,
+  profileText,
+  setBotCommands,
+  setDefaultAdminRights,
+  setMenuButton,
+  setProfileText,
+} from '../bot-profile';
 import { writeJoined, writePinned, writeServiceMessage } from '../service-messages';
 import { deleteChatPhoto, setChatPhoto } from '../chat-photos';
 import { getFile } from '../mtproto/downloads';
@@ -209,6 +222,9 @@ describe('world snapshot', () => {
     const snapshot = JSON.stringify(stored);
     expect(snapshot).not.toContain('deliveryAbort');
     expect(snapshot).not.toContain('limiter');
+    // When the door started serving the bot belongs to the running process: a restart serves it anew.
+    expect(snapshot).not.toContain('servedSince');
+    expect(snapshot).not.toContain('serverStartedAt');
 
     const restored = new SandboxWorld();
     const restoredDoor = new BotApiDoor(restored);
@@ -823,6 +839,43 @@ describe('world snapshot', () => {
     const channelBack = restored.findChannel('@shopnews')!;
     expect(allowedReactions({ kind: 'channel', channel: channelBack })).toEqual(['👍', '❤']);
     expect(allowedReactions({ kind: 'group', group: restored.findBasicGroup(group.id)! })).toEqual([]);
+  });
+
+  it("keeps a bot's profile: names and descriptions per language, commands, menu buttons, rights and a log out", () => {
+    const world = new SandboxWorld();
+    const user = world.createUser({ phone: '15550005555', firstName: 'Ann' });
+    const bot = world.createBot({ username: 'profile_bot' });
+    setProfileText(world, bot, 'name', '', 'Helper');
+    setProfileText(world, bot, 'name', 'ru', 'Помощник');
+    setProfileText(world, bot, 'description', '', 'What it does');
+    setProfileText(world, bot, 'shortDescription', 'de', 'Hilft');
+    setBotCommands(world, bot, commandsKey({ type: 'all_private_chats' }, ''), [
+      { command: 'help', description: 'Help' },
+    ]);
+    setMenuButton(world, bot, undefined, { type: 'web_app', text: 'Shop', url: 'https://shop.example' });
+    setMenuButton(world, bot, user.id, { type: 'commands' });
+    setDefaultAdminRights(world, bot.id, true, { can_post_messages: true });
+    logOutBot(world, bot.id);
+    const version = bot.infoVersion;
+
+    const restored = restart(world);
+    const back = restored.findBotById(bot.id);
+    if (!back) throw new Error('bot not restored');
+    expect(back.firstName).toBe('Helper');
+    expect(back.infoVersion).toBe(version);
+    expect(profileText(restored, back, 'name', 'ru')).toBe('Помощник');
+    expect(profileText(restored, back, 'description', 'fr')).toBe('What it does');
+    expect(profileText(restored, back, 'shortDescription', 'de')).toBe('Hilft');
+    expect(privateChatCommands(restored, bot.id, user.id)).toEqual([{ command: 'help', description: 'Help' }]);
+    expect(menuButtonOf(restored, bot.id, user.id)).toEqual({ type: 'commands' });
+    expect(menuButtonOf(restored, bot.id, 12345)).toEqual({
+      type: 'web_app',
+      text: 'Shop',
+      url: 'https://shop.example',
+    });
+    expect(defaultAdminRights(restored, bot.id, true)).toEqual({ can_post_messages: true });
+    expect(defaultAdminRights(restored, bot.id, false)).toBeUndefined();
+    expect(isLoggedOut(restored, bot.id)).toBe(true);
   });
 
   it('keeps QR login tokens as bytes', () => {

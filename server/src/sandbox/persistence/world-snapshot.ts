@@ -19,9 +19,17 @@ export const SNAPSHOT_VERSION = 1;
 const WORLD_RUNTIME_FIELDS = new Set(['limitsEnabled', 'codeTtlSeconds', 'defaultLimitsEnabled', 'faults']);
 /**
  * A bot session's fields that belong to the running process: its bot (the world's own object), a waiting long poll,
- * the webhook delivery loop's flags. Rate limiter buckets are class instances and left out by the codec's rule.
+ * the webhook delivery loop's flags, when the door started serving it. Rate limiter buckets are class instances and left out by the codec's rule.
  */
-const BOT_SESSION_RUNTIME_FIELDS = new Set(['bot', 'poller', 'deliveryAbort', 'delivering', 'closed']);
+const BOT_SESSION_RUNTIME_FIELDS = new Set([
+  'bot',
+  'poller',
+  'deliveryAbort',
+  'delivering',
+  'closed',
+  'servedSince',
+  'serverStartedAt',
+]);
 
 /** What the MTProto door keeps beyond the world: its auth keys (ids, keys, salts, sessions, signed-in users). */
 export interface AuthKeyStore {
