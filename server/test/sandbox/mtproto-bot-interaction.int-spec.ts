@@ -285,6 +285,26 @@ describe('an app talking to a bot over MTProto', () => {
     expect(Number(typing.userId)).toBe(ann.id);
     expect(typing.action).toBeInstanceOf(Api.SendMessageTypingAction);
 
+    // A basic group's other members see it as the group's typing.
+    const created = await control(kit.sandbox, 'POST', '/sandbox/groups', {
+      title: 'Typing club',
+      owner_phone: ann.phone,
+      member_phones: [ben.phone],
+    });
+    await annApp.invoke(
+      new Api.messages.SetTyping({
+        peer: new Api.InputPeerChat({ chatId: returnBigInt(created.body.id) }),
+        action: new Api.SendMessageRecordAudioAction(),
+      }),
+    );
+    const inBasicGroup = await eventually(
+      () => seenByBen.find((u): u is Api.UpdateChatUserTyping => u instanceof Api.UpdateChatUserTyping),
+      { what: "Ben's app to see Ann recording in the basic group" },
+    );
+    expect(Number(inBasicGroup.chatId)).toBe(created.body.id);
+    expect(inBasicGroup.fromId).toEqual(new Api.PeerUser({ userId: returnBigInt(ann.id) }));
+    expect(inBasicGroup.action).toBeInstanceOf(Api.SendMessageRecordAudioAction);
+
     const group = await newChannel(kit.sandbox, ann.phone, {
       megagroup: true,
       username: `typing_${Date.now() % 100000}`,
@@ -309,8 +329,8 @@ describe('an app talking to a bot over MTProto', () => {
     expect(seenByBen.some((u) => u instanceof Api.UpdateChannelUserTyping)).toBe(false);
   });
 
-  it('tells contacts when a user comes online', async () => {
-    const ann = await newUser(kit, { firstName: 'Ann' });
+  it('tells contacts when a user comes online or goes offline, and shows the status in the user others get', async () => {
+    const ann = await namedUser(kit, 'Ann');
     const ben = await newUser(kit, { firstName: 'Ben' });
     const [annApp, benApp] = [await signedInClient(kit, ann), await signedInClient(kit, ben)];
     await benApp.invoke(
@@ -343,6 +363,25 @@ describe('an app talking to a bot over MTProto', () => {
       { what: "Ben's app to see Ann go offline" },
     );
     expect(Number(offline.userId)).toBe(ann.id);
+
+    // Someone without Ann in their contacts reads her status in the user object...
+    const cy = await newUser(kit, { firstName: 'Cy' });
+    const cyApp = await signedInClient(kit, cy);
+    const annSeenByCy = async () => {
+      const [user] = await cyApp.invoke(new Api.users.GetUsers({ id: [await cyApp.getInputEntity(ann.username)] }));
+      return (user as Api.User).status;
+    };
+    const status = await annSeenByCy();
+    expect(status).toBeInstanceOf(Api.UserStatusOffline);
+    expect((status as Api.UserStatusOffline).wasOnline).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    // ...until her last-seen privacy hides it: "recently".
+    await annApp.invoke(
+      new Api.account.SetPrivacy({
+        key: new Api.InputPrivacyKeyStatusTimestamp(),
+        rules: [new Api.InputPrivacyValueAllowContacts(), new Api.InputPrivacyValueDisallowAll()],
+      }),
+    );
+    expect(await annSeenByCy()).toBeInstanceOf(Api.UserStatusRecently);
   });
 
   it('presses a button from mtcute (layer 227) too', async () => {

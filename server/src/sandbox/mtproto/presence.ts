@@ -1,4 +1,4 @@
-import type { SandboxBasicGroup, SandboxChannel, SandboxUser, SandboxWorld } from '../world';
+import type { SandboxBasicGroup, SandboxChannel, SandboxUser, SandboxWorld, UserPresence } from '../world';
 import { isTlObject, type TlObject } from './tl-codec';
 import { peerUser, unixNow } from './tl-builders';
 
@@ -95,23 +95,40 @@ const ONLINE_SECONDS = 300;
 
 /**
  * account.updateStatus: the user comes online (until five minutes from now, unless renewed) or goes offline (seen
- * now). Those who have the user in their contacts are pushed `updateUserStatus`.
+ * now). Those who have the user in their contacts are pushed `updateUserStatus`; anyone sees it in the user objects
+ * they are given (`user.status`), as the user's last-seen privacy lets them.
  */
 export function updateStatus(world: SandboxWorld, me: SandboxUser, offline: unknown, push: PushToUser): boolean {
   const now = unixNow();
-  const status =
-    offline === true
-      ? userStatusToTl({ online: false, at: now })
-      : userStatusToTl({ online: true, at: now + ONLINE_SECONDS });
+  const presence: UserPresence =
+    offline === true ? { online: false, at: now } : { online: true, at: now + ONLINE_SECONDS };
+  world.presence[String(me.id)] = presence;
+  const status = userStatusToTl(presence);
   const update = { _: 'updateShort', update: { _: 'updateUserStatus', user_id: BigInt(me.id), status }, date: now };
   for (const other of world.listUsers()) {
-    if (other.id !== me.id && world.isContact(other.id, me.id)) push(other.id, () => update);
+    if (other.id === me.id || !world.isContact(other.id, me.id)) continue;
+    // Those the user's last-seen privacy hides it from see "recently" and are told nothing.
+    if (world.privacyAllows(me.id, PRIVACY_KEY_STATUS, other.id)) push(other.id, () => update);
   }
   return true;
 }
 
+/**
+ * The status a viewer sees of a user: what the user's apps last said (online past its end is offline since then),
+ * "recently" when they never said or their last-seen privacy (status_timestamp) hides it from the viewer.
+ */
+export function statusFor(world: SandboxWorld, userId: number, viewerId: number): TlObject {
+  const presence = world.presence[String(userId)];
+  if (!presence || !world.privacyAllows(userId, PRIVACY_KEY_STATUS, viewerId)) return { _: 'userStatusRecently' };
+  if (presence.online && presence.at <= unixNow()) return userStatusToTl({ online: false, at: presence.at });
+  return userStatusToTl(presence);
+}
+
+/** The privacy key of "last seen and online". */
+const PRIVACY_KEY_STATUS = 'status_timestamp';
+
 /** Online until `at`, or offline since `at` (unix seconds). */
-export function userStatusToTl(status: { online: boolean; at: number }): TlObject {
+export function userStatusToTl(status: UserPresence): TlObject {
   return status.online
     ? { _: 'userStatusOnline', expires: status.at }
     : { _: 'userStatusOffline', was_online: status.at };

@@ -91,7 +91,7 @@ import {
   startBotMessage,
 } from './bot-interaction';
 import { getMessagesById } from './user-messages';
-import { type PushToUser, setTyping, updateStatus } from './presence';
+import { type PushToUser, setTyping, statusFor, updateStatus } from './presence';
 
 export { RpcError } from './rpc-error';
 
@@ -640,7 +640,9 @@ export class RpcService {
   }
 
   private entityToTl(e: Entity, viewerId: number): TlObject {
-    return e.kind === 'user' ? userToTl(e.user, viewerId) : botToTl(e.bot);
+    return e.kind === 'user'
+      ? { ...userToTl(e.user, viewerId), status: statusFor(this.world, e.user.id, viewerId) }
+      : botToTl(e.bot);
   }
 
   private usersToTl(ids: Iterable<number>, viewerId: number): TlObject[] {
@@ -1905,7 +1907,10 @@ export class RpcService {
   private contactTl(ownerId: number, entry: SandboxContact): TlObject | undefined {
     const user = this.world.findUserById(entry.userId);
     if (!user) return undefined;
-    return userToTl(user, ownerId, { entry, mutual: this.world.isContact(entry.userId, ownerId) });
+    return {
+      ...userToTl(user, ownerId, { entry, mutual: this.world.isContact(entry.userId, ownerId) }),
+      status: statusFor(this.world, user.id, ownerId),
+    };
   }
 
   private getContacts(key: AuthKeyRecord): TlObject {
