@@ -3,7 +3,7 @@ import { Api, type TelegramClient } from 'telegram';
 import { Raw } from 'telegram/events';
 import { returnBigInt } from 'telegram/Helpers';
 import { eventually } from '../helpers/eventually';
-import { control, newBot, newChannel } from './bot-helpers';
+import { addBotToChannel, control, newBot, newChannel, telegramFor } from './bot-helpers';
 import { mtcuteClient, signInMtcute } from './mtcute-kit';
 import {
   channelPeer,
@@ -152,6 +152,34 @@ describe('an app talking to a bot over MTProto', () => {
       expect(await errorOf(press(client, peer, mine?.id ?? 0, 'yes'))).toBe('MESSAGE_ID_INVALID');
       // Refused presses never reached the bot.
       expect(running.presses.map((p) => p.data)).toEqual(['silent']);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it("presses a button under a bot's post in a channel the user reads", async () => {
+    const running = await runBot();
+    try {
+      const owner = await newUser(kit, { firstName: 'Owen' });
+      const reader = await newUser(kit, { firstName: 'Rae' });
+      const channel = await newChannel(kit.sandbox, owner.phone, { username: `presses_${Date.now() % 100000}` });
+      await addBotToChannel(kit.sandbox, channel.id, running.bot.id);
+      const post = await telegramFor(kit.sandbox, running.bot.token).sendMessage(
+        channel.id,
+        'Vote',
+        Markup.inlineKeyboard([Markup.button.callback('Yes', 'yes')]),
+      );
+      const app = await signedInClient(kit, reader);
+      await app.invoke(new Api.channels.JoinChannel({ channel: channelPeer(channel) }));
+      const answer = await press(app, channelPeer(channel), post.message_id, 'yes');
+      expect(answer).toMatchObject({ message: 'You said yes', alert: true });
+      expect(running.presses).toEqual([
+        expect.objectContaining({ data: 'yes', from: reader.id, messageId: post.message_id }),
+      ]);
+      // A post of no bot has no buttons to press.
+      const plain = await control(kit.sandbox, 'POST', `/sandbox/channels/${channel.id}/messages`, { text: 'plain' });
+      expect(plain.status).toBe(200);
+      expect(await errorOf(press(app, channelPeer(channel), plain.body.message_id, 'yes'))).toBe('MESSAGE_ID_INVALID');
     } finally {
       await running.stop();
     }
