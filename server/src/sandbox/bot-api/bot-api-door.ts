@@ -619,6 +619,8 @@ export class BotApiDoor {
         query.onAnswer = undefined;
         resolve(undefined);
       }, timeoutMs);
+      // A wait never keeps a closing sandbox's process alive.
+      timer.unref();
       query.onAnswer = (): void => {
         clearTimeout(timer);
         query.onAnswer = undefined;
