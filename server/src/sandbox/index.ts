@@ -32,6 +32,11 @@ export interface SandboxOptions {
   log?: (message: string) => void;
   /** Update log sizes and difference/push limits (Telegram-like defaults). */
   updateLimits?: Partial<UpdateLimits>;
+  /**
+   * How long an app's press of an inline button (messages.getBotCallbackAnswer) waits for the bot's
+   * answerCallbackQuery before BOT_RESPONSE_TIMEOUT; a few seconds, as on Telegram, unless told.
+   */
+  callbackAnswerTimeoutMs?: number;
 }
 
 export interface SandboxHandle {
@@ -63,10 +68,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     port: opts.mtprotoPort ?? 0,
     onChange: changed,
     updateLimits: opts.updateLimits,
+    callbackAnswerTimeoutMs: opts.callbackAnswerTimeoutMs,
     rsaKey:
       opts.dataDir !== undefined ? await loadOrCreateServerRsaKey(opts.dataDir, opts.log ?? (() => {})) : undefined,
   });
   const door = new BotApiDoor(world);
+  mtproto.linkBotDoor(door);
   let loaded: LoadResult | undefined;
   if (opts.dataDir !== undefined) {
     store = new WorldStore(

@@ -23,6 +23,13 @@ export interface SandboxUser {
   createdAt: Date;
 }
 
+/** What a user's apps last said of their presence (account.updateStatus). */
+export interface UserPresence {
+  online: boolean;
+  /** Online: until when (unix seconds); offline: since when. */
+  at: number;
+}
+
 export interface SandboxBot {
   id: number;
   accessHash: bigint;
@@ -870,6 +877,11 @@ export class SandboxWorld extends EventEmitter {
   privacyRules: Record<string, Record<string, PrivacyRule[]>> = {};
   /** Each user's contact list by user id. */
   contactLists: Record<string, SandboxContact[]> = {};
+  /**
+   * Each user's last account.updateStatus by user id (missing: never told, shown as "recently"): online until `at`,
+   * or offline since `at` (unix seconds).
+   */
+  presence: Record<string, UserPresence> = {};
   /** Basic groups by id. */
   basicGroups: Record<string, SandboxBasicGroup> = {};
   /** Per user id, how many channels and supergroups they may be in (missing: {@link DEFAULT_CHANNEL_LIMIT}). */
@@ -2034,6 +2046,7 @@ export class SandboxWorld extends EventEmitter {
     this.messagePrivacy = {};
     this.privacyRules = {};
     this.contactLists = {};
+    this.presence = {};
     this.basicGroups = {};
     this.channelLimits = {};
     this.sendLimits = {};

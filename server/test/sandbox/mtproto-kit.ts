@@ -28,7 +28,7 @@ export interface MtprotoKit {
  * the app would be (sandbox mode, ports from config), so every client goes through the adapter.
  */
 export async function startMtprotoKit(
-  opts: Pick<SandboxOptions, 'codeTtlSeconds' | 'updateLimits' | 'limitsEnabled'> = {},
+  opts: Pick<SandboxOptions, 'codeTtlSeconds' | 'updateLimits' | 'limitsEnabled' | 'callbackAnswerTimeoutMs'> = {},
 ): Promise<MtprotoKit> {
   const sandbox = await startSandbox({
     httpPort: 0,
@@ -36,6 +36,7 @@ export async function startMtprotoKit(
     codeTtlSeconds: opts.codeTtlSeconds,
     updateLimits: opts.updateLimits,
     limitsEnabled: opts.limitsEnabled,
+    callbackAnswerTimeoutMs: opts.callbackAnswerTimeoutMs,
   });
   const config = loadConfig({
     NODE_ENV: 'test',

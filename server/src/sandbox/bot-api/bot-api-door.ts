@@ -40,6 +40,7 @@ import { reactionUpdates } from './reactions';
 import { botHearsService } from './service-message-json';
 import {
   BotSession,
+  type CallbackAnswer,
   type CallbackQueryRecord,
   type RefusalRecord,
   type SentRecord,
@@ -641,6 +642,28 @@ export class BotApiDoor {
   /** A press and the bot's answer to it, if any. */
   callbackQuery(botId: number, queryId: string): CallbackQueryRecord | undefined {
     return this.sessions.get(botId)?.callbackQueries.get(queryId);
+  }
+
+  /**
+   * The bot's answer to a press, once it gives it (at once if it already did); undefined when it gives none within
+   * `timeoutMs` (or the press is forgotten). What an app's messages.getBotCallbackAnswer waits on.
+   */
+  waitForCallbackAnswer(botId: number, queryId: string, timeoutMs: number): Promise<CallbackAnswer | undefined> {
+    const query = this.callbackQuery(botId, queryId);
+    if (!query || query.answer) return Promise.resolve(query?.answer);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        query.onAnswer = undefined;
+        resolve(undefined);
+      }, timeoutMs);
+      // A wait never keeps a closing sandbox's process alive.
+      timer.unref();
+      query.onAnswer = (): void => {
+        clearTimeout(timer);
+        query.onAnswer = undefined;
+        resolve(query.answer);
+      };
+    });
   }
 
   private serveFile(res: ServerResponse, token: string, filePath: string): void {

@@ -1096,6 +1096,7 @@ export const CORE_METHODS: Record<string, Method> = {
     // Clamped to 0-30 days, as the official server reads it; junk is 0.
     const cacheTime = params.clampedInteger('cache_time', 0, 0, MAX_CALLBACK_CACHE_SECONDS);
     query.answer = { text: text || undefined, showAlert: params.boolean('show_alert'), url, cacheTime, date: now() };
+    query.onAnswer?.();
     return ok(true);
   },
 };

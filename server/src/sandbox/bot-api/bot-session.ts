@@ -76,7 +76,18 @@ export interface CallbackQueryRecord {
   messageId: number;
   data: string;
   createdAt: number;
-  answer?: { text?: string; showAlert: boolean; url?: string; cacheTime: number; date: number };
+  answer?: CallbackAnswer;
+  /** Set while an app's call (messages.getBotCallbackAnswer) waits for the answer; called once it is given. */
+  onAnswer?: () => void;
+}
+
+/** A bot's answerCallbackQuery to one press. */
+export interface CallbackAnswer {
+  text?: string;
+  showAlert: boolean;
+  url?: string;
+  cacheTime: number;
+  date: number;
 }
 
 /** Presses kept per bot; older ones are forgotten, as Telegram forgets unanswered queries. */

@@ -34,6 +34,8 @@ export interface ConnectionHost {
   /** Called once per connection when it first presents an auth key, and on every API request. */
   countAttempt(key: AuthKeyRecord): void;
   invoke(key: AuthKeyRecord, request: TlObject, codec: TlCodec): Promise<RpcAnswer>;
+  /** Calls whose answer waits on someone else (a bot's answer to a button): the connection goes on meanwhile. */
+  answersLater?(request: TlObject): boolean;
   /** Files the connection under the key its pushes are for (a bound temporary key's permanent key). */
   bindConnection(conn: MtprotoConnection, key: AuthKeyRecord): void;
   onClosed(conn: MtprotoConnection): void;
@@ -558,13 +560,27 @@ export class MtprotoConnection {
       out.push(this.rpcResultError(msgId, new RpcError(401, 'AUTH_KEY_PERM_EMPTY')));
       return;
     }
-    try {
-      const { type, value, withoutUpdates } = await this.host.invoke(actingKey, request, codec);
-      if (withoutUpdates) this.updatesEnabled = false;
-      out.push(this.rpcResult(msgId, codec.encodeAs(type, value)));
-    } catch (e) {
-      out.push(this.rpcResultError(msgId, e instanceof RpcError ? e : new RpcError(500, 'INTERNAL')));
+    const result = this.host
+      .invoke(actingKey, request, codec)
+      .then(({ type, value, withoutUpdates }): Outgoing => {
+        if (withoutUpdates) this.updatesEnabled = false;
+        return this.rpcResult(msgId, codec.encodeAs(type, value));
+      })
+      .catch((e: unknown) => this.rpcResultError(msgId, e instanceof RpcError ? e : new RpcError(500, 'INTERNAL')));
+    if (this.host.answersLater?.(request) && this.sessionId !== undefined) {
+      // Answered on its own once ready, as Telegram answers a slow call while the connection's other calls go on.
+      const sessionId = this.sessionId;
+      void result.then((answer) => {
+        this.queue = this.queue
+          .then(() => {
+            if (entry) entry.answered = true;
+            this.flush(key, sessionId, [answer], 1);
+          })
+          .catch(() => this.close());
+      });
+      return;
     }
+    out.push(await result);
   }
 
   /** msgs_state_info status byte of one msg_id (core.telegram.org/mtproto/service_messages_about_messages). */

@@ -5,6 +5,7 @@ import { MtprotoConnection } from './connection';
 import { generateServerRsaKey, ServerRsaKey } from './crypto';
 import { Handshake, NewAuthKey } from './handshake';
 import { AuthKeyRecord, RpcService } from './rpc';
+import { answersLater, type ButtonPressDoor } from './bot-interaction';
 import { unixNow } from './tl-builders';
 import { TlCodec, TlObject } from './tl-codec';
 import { DEFAULT_LAYER, loadLayerSchema } from './tl-schema';
@@ -71,6 +72,8 @@ export class MtprotoServer {
       updateLimits?: Partial<UpdateLimits>;
       /** The handshake's RSA key (a stored one, for a world that persists); a new one otherwise. */
       rsaKey?: ServerRsaKey;
+      /** How long an app's press of an inline button waits for the bot's answer (default: a few seconds). */
+      callbackAnswerTimeoutMs?: number;
     },
   ) {
     this.rsa = opts.rsaKey ?? generateServerRsaKey();
@@ -85,8 +88,15 @@ export class MtprotoServer {
       this.updates,
     );
     this.rpc.revokeOtherKeys = (userId, keepKeyHex): void => this.revokeKeys(userId, keepKeyHex);
+    this.rpc.pushToUser = (userId, build): void => this.pushToUser(userId, build);
+    if (opts.callbackAnswerTimeoutMs !== undefined) this.rpc.callbackAnswerTimeoutMs = opts.callbackAnswerTimeoutMs;
     this.server = createServer((socket) => this.accept(socket));
     this.subscribe();
+  }
+
+  /** Links the Bot API door: its bots hear the inline buttons apps press (messages.getBotCallbackAnswer). */
+  linkBotDoor(door: ButtonPressDoor): void {
+    this.rpc.buttonPresses = door;
   }
 
   listen(): Promise<number> {
@@ -171,6 +181,7 @@ export class MtprotoServer {
           this.opts.onChange?.();
         }
       },
+      answersLater: (request: TlObject): boolean => answersLater(request),
       bindConnection: (conn: MtprotoConnection, k: AuthKeyRecord): void => {
         for (const set of this.connectionsByKey.values()) set.delete(conn);
         let set = this.connectionsByKey.get(k.idHex);

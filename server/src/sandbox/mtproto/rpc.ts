@@ -90,6 +90,15 @@ import { UploadStore } from './uploads';
 import { getFile } from './downloads';
 import { editChatPhotoFromTl } from './chat-photo-tl';
 import { chatFullPhotoToTl } from './file-tl';
+import {
+  type ButtonChat,
+  type ButtonPressDoor,
+  DEFAULT_CALLBACK_ANSWER_TIMEOUT_MS,
+  getBotCallbackAnswer,
+  startBotMessage,
+} from './bot-interaction';
+import { getMessagesById } from './user-messages';
+import { type PushToUser, setTyping, statusFor, updateStatus } from './presence';
 
 export { RpcError } from './rpc-error';
 
@@ -242,6 +251,12 @@ export class RpcService {
   originKeyId?: string;
   /** Revokes every auth key signed in as the user except one (auth.resetAuthorizations); set by the server. */
   revokeOtherKeys?: (userId: number, keepKeyHex: string) => void;
+  /** Pushes an update that is no change of a box (typing, a status) to a user's sessions; set by the server. */
+  pushToUser?: PushToUser;
+  /** The Bot API door, whose bots hear the inline buttons an app presses; linked once both doors exist. */
+  buttonPresses?: ButtonPressDoor;
+  /** How long messages.getBotCallbackAnswer waits for the bot's answer. */
+  callbackAnswerTimeoutMs = DEFAULT_CALLBACK_ANSWER_TIMEOUT_MS;
 
   private readonly handlers = new Map<string, Handler>();
   /** API calls answered or refused so far, by method (`messages.getHistory`...), wrappers left out. */
@@ -360,6 +375,59 @@ export class RpcService {
     h('messages.deleteChatUser', (k, r) => groups.deleteChatUser(this.requireUser(k), r));
     h('messages.editChatTitle', (k, r) => groups.editChatTitle(this.requireUser(k), r));
     h('messages.getFullChat', (k, r) => groups.getFullChat(this.requireUser(k), r));
+    this.appCallsToBots(h);
+  }
+
+  /** Calls an app makes talking to bots and people: pressing a button, a deep-link start, typing, presence. */
+  private appCallsToBots(h: (name: string, fn: Handler) => void): void {
+    const push: PushToUser = (userId, build) => this.pushToUser?.(userId, build);
+    h('messages.getBotCallbackAnswer', (k, r) => {
+      const me = this.requireUser(k);
+      const chat = this.buttonChat(me, r.peer);
+      return getBotCallbackAnswer({
+        door: this.buttonPresses,
+        me,
+        chat,
+        req: r,
+        timeoutMs: this.callbackAnswerTimeoutMs,
+      });
+    });
+    h('messages.startBot', (k, r) => {
+      const me = this.requireUser(k);
+      const bot = this.resolveUser(me, obj(r.bot, 'BOT'), 'BOT_INVALID');
+      if (bot.kind !== 'bot') throw new RpcError(400, 'BOT_INVALID');
+      // The start of a private chat with the bot (a group's start, t.me/bot?startgroup=, is not served).
+      const peer = this.resolveUser(me, obj(r.peer, 'PEER_ID'), 'PEER_ID_INVALID');
+      if (peer.kind !== 'bot' || peer.bot.id !== bot.bot.id) throw new RpcError(400, 'PEER_ID_INVALID');
+      const { text, entities } = startBotMessage(r.start_param);
+      return this.send(me, { ...r, peer: r.peer, entities }, text, 'text', () => undefined);
+    });
+    h('messages.getMessages', (k, r) => {
+      const me = this.requireUser(k);
+      return getMessagesById({
+        world: this.world,
+        me,
+        req: r,
+        usersToTl: (ids) => this.usersToTl(ids, me.id),
+        originChatsToTl: (messages) => this.originChats(messages, me),
+      });
+    });
+    h('messages.setTyping', (k, r) => {
+      const me = this.requireUser(k);
+      return setTyping(me, this.sendTarget(me, r.peer), r.action, push);
+    });
+    h('account.updateStatus', (k, r) => updateStatus(this.world, this.requireUser(k), r.offline, push));
+  }
+
+  /** The chat of a message whose inline button an app presses: its private chat with a bot, or a channel. */
+  private buttonChat(me: SandboxUser, input: unknown): ButtonChat {
+    const peer = obj(input, 'PEER_ID');
+    if (peer._ === 'inputPeerChannel') return { kind: 'channel', channel: this.readableChannel(peer, me) };
+    // A basic group's messages carry no inline keyboard in the sandbox.
+    if (peer._ === 'inputPeerChat') throw new RpcError(400, 'MESSAGE_ID_INVALID');
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    if (other.kind !== 'bot') throw new RpcError(400, 'MESSAGE_ID_INVALID');
+    return { kind: 'bot', botId: other.bot.id };
   }
 
   /**
@@ -387,20 +455,24 @@ export class RpcService {
     if (!handler) throw new RpcError(400, 'METHOD_NOT_SUPPORTED');
     if (!UNAUTHENTICATED.has(call._)) this.requireUser(key);
     this.originKeyId = key.idHex;
+    let answer: unknown;
     try {
-      const value = await handler(key, call);
-      // Layers from 227 answer a join with a result that wraps its updates (a bot's web view being the other kind).
-      if (fn.type === 'messages.ChatInviteJoinResult' && isTlObject(value) && value._ === 'updates') {
-        return { type: fn.type, value: { _: 'messages.chatInviteJoinResultOk', updates: value }, withoutUpdates };
-      }
-      // Layers before 177 answer an invitation with its updates alone.
-      if (fn.type === 'Updates' && isTlObject(value) && value._ === 'messages.invitedUsers') {
-        return { type: fn.type, value: value.updates, withoutUpdates };
-      }
-      return { type: fn.type, value, withoutUpdates };
+      answer = handler(key, call);
     } finally {
+      // Only what the call itself changes skips its own sessions: a call that waits (for a bot's answer to a button)
+      // gets what others change meanwhile, as any session does.
       this.originKeyId = undefined;
     }
+    const value = await answer;
+    // Layers from 227 answer a join with a result that wraps its updates (a bot's web view being the other kind).
+    if (fn.type === 'messages.ChatInviteJoinResult' && isTlObject(value) && value._ === 'updates') {
+      return { type: fn.type, value: { _: 'messages.chatInviteJoinResultOk', updates: value }, withoutUpdates };
+    }
+    // Layers before 177 answer an invitation with its updates alone.
+    if (fn.type === 'Updates' && isTlObject(value) && value._ === 'messages.invitedUsers') {
+      return { type: fn.type, value: value.updates, withoutUpdates };
+    }
+    return { type: fn.type, value, withoutUpdates };
   }
 
   /** Forgets what this door derived from the world (after a world reset). */
@@ -598,7 +670,9 @@ export class RpcService {
   }
 
   private entityToTl(e: Entity, viewerId: number): TlObject {
-    return e.kind === 'user' ? userToTl(e.user, viewerId) : botToTl(e.bot);
+    return e.kind === 'user'
+      ? { ...userToTl(e.user, viewerId), status: statusFor(this.world, e.user.id, viewerId) }
+      : botToTl(e.bot);
   }
 
   private usersToTl(ids: Iterable<number>, viewerId: number): TlObject[] {
@@ -1931,7 +2005,10 @@ export class RpcService {
   private contactTl(ownerId: number, entry: SandboxContact): TlObject | undefined {
     const user = this.world.findUserById(entry.userId);
     if (!user) return undefined;
-    return userToTl(user, ownerId, { entry, mutual: this.world.isContact(entry.userId, ownerId) });
+    return {
+      ...userToTl(user, ownerId, { entry, mutual: this.world.isContact(entry.userId, ownerId) }),
+      status: statusFor(this.world, user.id, ownerId),
+    };
   }
 
   private getContacts(key: AuthKeyRecord): TlObject {

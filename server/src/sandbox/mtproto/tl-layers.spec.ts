@@ -12,6 +12,9 @@ import { DEFAULT_UPDATE_LIMITS, SandboxUpdates } from '../updates/sandbox-update
 import { type AuthKeyRecord, RpcService } from './rpc';
 import { commandsKey, menuButtonOf, setBotCommands, setMenuButton, setProfileText } from '../bot-profile';
 import { botInfoToTl, menuButtonToTl, ownedBotInfoToTl } from './bot-info-tl';
+import { callbackAnswerToTl } from './bot-interaction';
+import { type Typing, typingUpdateToTl, userStatusToTl } from './presence';
+import { getMessagesById } from './user-messages';
 import {
   basicGroupMessageToTl,
   basicGroupToTl,
@@ -734,6 +737,84 @@ describe('world objects written in each layer', () => {
     expect(caught(wrapped(unknownMethod))).toMatchObject({ constructorId: 0x0badf00d, method: true });
     expect(caught(wrapped(unknownInner))).toMatchObject({ constructorId: 0x0badc0de, method: false });
   });
+});
+
+describe('what apps talking to bots get, in each layer', () => {
+  const w = new SandboxWorld();
+  const ann = w.createUser({ phone: '15550006666', firstName: 'Ann' });
+  const ben = w.createUser({ phone: '15550007777', firstName: 'Ben' });
+  const group = w.createBasicGroup({ title: 'Readers', ownerPhone: ann.phone, userPhones: [ben.phone] });
+  const dm = w.sendPrivateMessage({ fromKind: 'user', fromId: ann.id, toKind: 'user', toId: ben.id, text: 'hi' });
+  const inGroup = w.sendBasicGroupMessage(group.id, ben.id, 'hello all');
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    "layer %i writes a bot's callback answer, typing, a user's status and messages read by id",
+    (layer) => {
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const roundTrip = (type: string, obj: TlObject): TlObject => codec.decode(codec.encodeAs(type, obj));
+      expect(
+        roundTrip(
+          'messages.BotCallbackAnswer',
+          callbackAnswerToTl({ text: 'Done', showAlert: true, url: 'https://t.me/x', cacheTime: 30, date: 1 }),
+        ),
+      ).toMatchObject({
+        _: 'messages.botCallbackAnswer',
+        alert: true,
+        native_ui: false,
+        has_url: true,
+        message: 'Done',
+        url: 'https://t.me/x',
+        cache_time: 30,
+      });
+      const action = { _: 'sendMessageUploadPhotoAction', progress: 40 };
+      const typing: Typing[] = [
+        { kind: 'private', userId: ann.id, action },
+        { kind: 'group', chatId: group.id, userId: ann.id, action },
+        { kind: 'channel', channelId: 77, userId: ann.id, action },
+      ];
+      expect(typing.map((t) => (roundTrip('Updates', typingUpdateToTl(t, 5)).update as TlObject)._)).toEqual([
+        'updateUserTyping',
+        'updateChatUserTyping',
+        'updateChannelUserTyping',
+      ]);
+      expect(roundTrip('Updates', typingUpdateToTl(typing[2] as Typing, 5))).toMatchObject({
+        update: { channel_id: 77n, from_id: { _: 'peerUser', user_id: BigInt(ann.id) }, action },
+      });
+      for (const presence of [
+        { online: true, at: 2_000_000_000 },
+        { online: false, at: 1_700_000_000 },
+      ]) {
+        const status = userStatusToTl(presence);
+        expect(roundTrip('Update', { _: 'updateUserStatus', user_id: BigInt(ann.id), status })).toMatchObject({
+          _: 'updateUserStatus',
+          user_id: BigInt(ann.id),
+          status,
+        });
+        expect(roundTrip('User', { ...userToTl(ann, ben.id), status }).status).toEqual(status);
+      }
+      const read = getMessagesById({
+        world: w,
+        me: ben,
+        req: {
+          _: 'messages.getMessages',
+          id: [
+            { _: 'inputMessageID', id: dm.id },
+            { _: 'inputMessageID', id: inGroup.id },
+            { _: 'inputMessageID', id: 999 },
+          ],
+        },
+        usersToTl: (ids) => [...ids].flatMap((id) => w.findUserById(id) ?? []).map((u) => userToTl(u, ben.id)),
+        originChatsToTl: () => [],
+      });
+      const back = roundTrip('messages.Messages', read);
+      expect((back.messages as TlObject[]).map((m) => [m._, m.id])).toEqual([
+        ['message', dm.id],
+        ['message', inGroup.id],
+        ['messageEmpty', 999],
+      ]);
+      expect((back.chats as TlObject[]).map((c) => c.id)).toEqual([BigInt(group.id)]);
+    },
+  );
 });
 
 describe('gzip_packed requests', () => {

@@ -6,6 +6,7 @@ import { BotApiDoor } from '../bot-api/bot-api-door';
 import type { BotSession } from '../bot-api/bot-session';
 import { MtprotoServer } from '../mtproto/mtproto-server';
 import type { AuthKeyRecord } from '../mtproto/rpc';
+import { statusFor, updateStatus } from '../mtproto/presence';
 import { mediaJson } from '../bot-api/serializers';
 import { documentAttributesToTl, mediaOfFile } from '../media-kinds';
 import {
@@ -559,6 +560,23 @@ describe('world snapshot', () => {
       'chat_edit_title',
       'chat_delete_user',
     ]);
+  });
+
+  it("keeps each user's last status (online until, offline since) as others then see it", () => {
+    const world = new SandboxWorld();
+    const ann = world.createUser({ phone: '15550004444', firstName: 'Ann' });
+    const bob = world.createUser({ phone: '15550005555', firstName: 'Bob' });
+    const cid = world.createUser({ phone: '15550006666', firstName: 'Cid' });
+    const push = (): void => {};
+    updateStatus(world, ann, true, push);
+    updateStatus(world, bob, false, push);
+    const annWasOnline = world.presence[String(ann.id)]?.at;
+
+    const restored = restart(world);
+    expect(restored.presence).toEqual(world.presence);
+    expect(statusFor(restored, ann.id, cid.id)).toEqual({ _: 'userStatusOffline', was_online: annWasOnline });
+    expect(statusFor(restored, bob.id, cid.id)).toMatchObject({ _: 'userStatusOnline' });
+    expect(statusFor(restored, cid.id, ann.id)).toEqual({ _: 'userStatusRecently' });
   });
 
   it('keeps pinned messages of channels, basic groups and private chats, and edited group captions', () => {
