@@ -1,8 +1,7 @@
 import { Api, type TelegramClient } from 'telegram';
 import { Raw } from 'telegram/events/Raw';
-import { TelegramError } from 'telegraf';
 import { eventually } from '../helpers/eventually';
-import { addBotToChannel, newBot, rawBotCall } from './bot-helpers';
+import { addBotToChannel, newBot, rawBotCall, telegramError } from './bot-helpers';
 import { botChatOf, CHAT_KINDS, sandboxForSuite } from './bot-chats';
 
 jest.setTimeout(60000);
@@ -12,16 +11,6 @@ const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
   'base64',
 );
-
-async function telegramError(p: Promise<unknown>): Promise<TelegramError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TelegramError) return e;
-    throw e;
-  }
-  throw new Error('expected a Telegram error');
-}
 
 /** The edited messages a member's app is pushed (updateEditMessage, updateEditChannelMessage), as they come. */
 function editsPushedTo(app: TelegramClient): Api.Message[] {

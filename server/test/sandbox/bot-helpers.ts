@@ -1,4 +1,4 @@
-import { Telegram } from 'telegraf';
+import { Telegram, TelegramError } from 'telegraf';
 import type { SandboxHandle } from '../../src/sandbox';
 import { eventually } from '../helpers/eventually';
 
@@ -104,4 +104,15 @@ export async function channelPostsHeard(
     },
     { what: `${count} channel posts reaching the bot` },
   );
+}
+
+/** The Telegram error telegraf throws for `p` (it fails the test when `p` succeeds or fails otherwise). */
+export async function telegramError(p: Promise<unknown>): Promise<TelegramError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TelegramError) return e;
+    throw e;
+  }
+  throw new Error('expected a Telegram error');
 }

@@ -1,23 +1,12 @@
 import { Api } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers';
-import { TelegramError } from 'telegraf';
 import { type BotChat, botChatOf, sandboxForSuite } from './bot-chats';
-import { control, newBot, rawBotCall, telegramFor } from './bot-helpers';
+import { control, newBot, rawBotCall, telegramError, telegramFor } from './bot-helpers';
 import { errorOf, newUser, signedInClient } from './mtproto-kit';
 
 jest.setTimeout(60000);
 
 type Json = Record<string, any>;
-
-async function telegramError(p: Promise<unknown>): Promise<TelegramError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TelegramError) return e;
-    throw e;
-  }
-  throw new Error('expected a Telegram error');
-}
 
 const refused = (description: string): Json => ({
   status: 400,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Api } from 'telegram';
+import { Api, type TelegramClient } from 'telegram';
 import { CustomFile } from 'telegram/client/uploads';
 import { returnBigInt } from 'telegram/Helpers';
 import { botChatOf, type BotChat, sandboxForSuite } from './bot-chats';
@@ -22,6 +22,17 @@ function photoBytes(extra: number): Buffer {
 }
 
 const MIB = 1024 * 1024;
+
+/** The first `limit` bytes of a photo's one size, as an app asks for them with upload.getFile. */
+async function photoPart(app: TelegramClient, p: Api.Photo, limit: number): Promise<Api.upload.File> {
+  const location = new Api.InputPhotoFileLocation({
+    id: p.id,
+    accessHash: p.accessHash,
+    fileReference: p.fileReference,
+    thumbSize: 'x',
+  });
+  return (await app.invoke(new Api.upload.GetFile({ location, offset: returnBigInt(0), limit }))) as Api.upload.File;
+}
 
 describe('sandbox: downloading files over MTProto (upload.getFile) and chat photos (telegraf, gramjs, mtcute)', () => {
   const suite = sandboxForSuite();
@@ -82,18 +93,7 @@ describe('sandbox: downloading files over MTProto (upload.getFile) and chat phot
       expect(Buffer.compare(downloaded, photo)).toBe(0);
       const p = (photoMessage.media as Api.MessageMediaPhoto).photo as Api.Photo;
       expect(p.sizes.map((s) => (s as Api.PhotoSize).type)).toEqual(['x']);
-      const part = (await chat.app.invoke(
-        new Api.upload.GetFile({
-          location: new Api.InputPhotoFileLocation({
-            id: p.id,
-            accessHash: p.accessHash,
-            fileReference: p.fileReference,
-            thumbSize: 'x',
-          }),
-          offset: returnBigInt(0),
-          limit: 4096,
-        }),
-      )) as Api.upload.File;
+      const part = await photoPart(chat.app, p, 4096);
       expect(part.type).toBeInstanceOf(Api.storage.FileJpeg);
       expect(Buffer.compare(part.bytes, photo.subarray(0, 4096))).toBe(0);
     });
@@ -252,18 +252,7 @@ describe('sandbox: downloading files over MTProto (upload.getFile) and chat phot
       // The photo of the service message downloads too.
       const edited = (service as unknown as Api.MessageService).action as Api.MessageActionChatEditPhoto;
       const p = edited.photo as Api.Photo;
-      const part = (await chat.app.invoke(
-        new Api.upload.GetFile({
-          location: new Api.InputPhotoFileLocation({
-            id: p.id,
-            accessHash: p.accessHash,
-            fileReference: p.fileReference,
-            thumbSize: 'x',
-          }),
-          offset: returnBigInt(0),
-          limit: 64 * 1024,
-        }),
-      )) as Api.upload.File;
+      const part = await photoPart(chat.app, p, 64 * 1024);
       expect(Buffer.compare(part.bytes, photo)).toBe(0);
 
       const updates = (await rawBotCall(suite.kit.sandbox, chat.bot.token, 'getUpdates', { timeout: 0 })).body

@@ -1311,6 +1311,18 @@ export class RpcService {
     };
   }
 
+  /** `updates` telling a basic group's member that the group changed (`updateChat`), with the group. */
+  private groupChanged(group: SandboxBasicGroup, me: SandboxUser): TlObject {
+    return {
+      _: 'updates',
+      updates: [{ _: 'updateChat', chat_id: BigInt(group.id) }],
+      users: [],
+      chats: [basicGroupToTl(group, me.id)],
+      date: unixNow(),
+      seq: 0,
+    };
+  }
+
   /** Basic groups by id: one the user is not in is `chatForbidden`, an unknown id CHAT_ID_INVALID. */
   private getChats(key: AuthKeyRecord, req: TlObject): TlObject {
     const me = this.requireUser(key);
@@ -1561,14 +1573,7 @@ export class RpcService {
     if (!changed) throw new RpcError(400, 'CHAT_NOT_MODIFIED');
     if (chat.kind === 'channel') return this.channelUpdates(this.readableChannel(peer, me), me);
     const group = this.memberGroup(me, peer);
-    return {
-      _: 'updates',
-      updates: [{ _: 'updateChat', chat_id: BigInt(group.id) }],
-      users: [],
-      chats: [basicGroupToTl(group, me.id)],
-      date: unixNow(),
-      seq: 0,
-    };
+    return this.groupChanged(group, me);
   }
 
   /**
@@ -1661,14 +1666,7 @@ export class RpcService {
     const group = this.memberGroup(me, { _: 'inputPeerChat', chat_id: req.chat_id });
     const uploaded = (input: TlObject): SandboxMessageMedia => this.uploads.mediaOf(me.id, input);
     editChatPhotoFromTl(this.world, { kind: 'group', group }, me.id, req.photo, uploaded);
-    return {
-      _: 'updates',
-      updates: [{ _: 'updateChat', chat_id: BigInt(group.id) }],
-      users: [],
-      chats: [basicGroupToTl(group, me.id)],
-      date: unixNow(),
-      seq: 0,
-    };
+    return this.groupChanged(group, me);
   }
 
   /**
