@@ -22,22 +22,27 @@ export interface PeerBlockedEvent {
 export const isBlocked = (world: SandboxWorld, userId: number, peerKind: 'user' | 'bot', peerId: number): boolean =>
   world.blockedPeers.some((b) => b.userId === userId && b.peerKind === peerKind && b.peerId === peerId);
 
-/** The user blocks the peer; blocking one already blocked changes nothing (Telegram answers true either way). */
-export function blockPeer(world: SandboxWorld, userId: number, peerKind: 'user' | 'bot', peerId: number): void {
-  if (isBlocked(world, userId, peerKind, peerId)) return;
+/**
+ * The user blocks the peer; blocking one already blocked changes nothing (Telegram answers true either way).
+ * Answers whether the list changed.
+ */
+export function blockPeer(world: SandboxWorld, userId: number, peerKind: 'user' | 'bot', peerId: number): boolean {
+  if (isBlocked(world, userId, peerKind, peerId)) return false;
   const date = world.unixNow();
   world.blockedPeers.push({ userId, peerKind, peerId, date });
   world.emit(WorldEvent.PeerBlocked, { userId, peerKind, peerId, blocked: true, date } satisfies PeerBlockedEvent);
+  return true;
 }
 
-/** The user unblocks the peer; unblocking one not blocked changes nothing. */
-export function unblockPeer(world: SandboxWorld, userId: number, peerKind: 'user' | 'bot', peerId: number): void {
-  if (!isBlocked(world, userId, peerKind, peerId)) return;
+/** The user unblocks the peer; unblocking one not blocked changes nothing. Answers whether the list changed. */
+export function unblockPeer(world: SandboxWorld, userId: number, peerKind: 'user' | 'bot', peerId: number): boolean {
+  if (!isBlocked(world, userId, peerKind, peerId)) return false;
   world.blockedPeers = world.blockedPeers.filter(
     (b) => !(b.userId === userId && b.peerKind === peerKind && b.peerId === peerId),
   );
   const date = world.unixNow();
   world.emit(WorldEvent.PeerBlocked, { userId, peerKind, peerId, blocked: false, date } satisfies PeerBlockedEvent);
+  return true;
 }
 
 /** Whom the user blocked, the most recently blocked first (as contacts.getBlocked lists them). */

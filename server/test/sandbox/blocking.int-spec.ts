@@ -1,6 +1,7 @@
 import { Telegraf } from 'telegraf';
 import type { ChatMemberUpdated } from 'telegraf/types';
 import { Api, type TelegramClient } from 'telegram';
+import { Raw } from 'telegram/events';
 import { eventually } from '../helpers/eventually';
 import { newBot, rawBotCall } from './bot-helpers';
 import {
@@ -145,16 +146,28 @@ describe('blocking bots and people', () => {
     }
   });
 
-  it('contacts.getBlocked lists the blocked, newest first, with their users, a page at a time', async () => {
+  it("contacts.getBlocked lists the blocked, newest first, a page at a time; the user's other app hears updatePeerBlocked", async () => {
     const running = await runBot();
     try {
       const me = await namedUser(kit, 'Lister');
       const other = await namedUser(kit, 'Noisy');
       const client = await signedInClient(kit, me);
+      // The user's other app is told of each change of the list.
+      const otherApp = await signedInClient(kit, me);
+      const told: Api.UpdatePeerBlocked[] = [];
+      otherApp.addEventHandler((u: Api.TypeUpdate) => {
+        if (u instanceof Api.UpdatePeerBlocked) told.push(u);
+      }, new Raw({}));
+      await otherApp.getMe();
       const botPeer = await client.getInputEntity(running.bot.username);
       const otherPeer = await client.getInputEntity(other.username);
       await client.invoke(new Api.contacts.Block({ id: botPeer }));
       await client.invoke(new Api.contacts.Block({ id: otherPeer }));
+      await eventually(() => told.length === 2, { what: 'updatePeerBlocked on the other app' });
+      expect(told.map((u) => [(u.peerId as Api.PeerUser).userId.toJSNumber(), u.blocked])).toEqual([
+        [running.bot.id, true],
+        [other.id, true],
+      ]);
 
       const all = await client.invoke(new Api.contacts.GetBlocked({ offset: 0, limit: 10 }));
       expect(all).toBeInstanceOf(Api.contacts.Blocked);
@@ -167,6 +180,8 @@ describe('blocking bots and people', () => {
       expect(page.blocked.map((b) => (b.peerId as Api.PeerUser).userId.toJSNumber())).toEqual([other.id]);
 
       await client.invoke(new Api.contacts.Unblock({ id: otherPeer }));
+      await eventually(() => told.length === 3, { what: 'updatePeerBlocked for the unblock' });
+      expect(told[2]?.blocked).toBeFalsy();
       const left = await client.invoke(new Api.contacts.GetBlocked({ offset: 0, limit: 10 }));
       expect(left.blocked.map((b) => (b.peerId as Api.PeerUser).userId.toJSNumber())).toEqual([running.bot.id]);
       expect(await errorOf(client.invoke(new Api.contacts.Block({ id: new Api.InputPeerSelf() })))).toBe(

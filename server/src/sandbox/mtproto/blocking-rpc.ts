@@ -1,5 +1,6 @@
 import { blockedBy, blockPeer, unblockPeer } from '../blocking';
 import type { SandboxUser } from '../world';
+import type { PushToUser } from './presence';
 import { RpcError } from './rpc-error';
 import { peerUser } from './tl-builders';
 import type { TlObject } from './tl-codec';
@@ -14,7 +15,16 @@ export interface BlockTarget {
 export interface BlockingDeps {
   world: Parameters<typeof blockPeer>[0];
   usersToTl: (ids: number[], viewerId: number) => TlObject[];
+  /** Tells the user's other sessions (updatePeerBlocked). */
+  push: PushToUser;
 }
+
+/** What the user's other apps are told of a change of their block list. */
+export const peerBlockedUpdateToTl = (peerId: number, blocked: boolean, date: number): TlObject => ({
+  _: 'updateShort',
+  update: { _: 'updatePeerBlocked', blocked, peer_id: peerUser(peerId) },
+  date,
+});
 
 /** The most entries one contacts.getBlocked answers (Telegram's clients ask for at most 100). */
 const MAX_BLOCKED_PAGE = 100;
@@ -27,14 +37,20 @@ function requireOther(me: SandboxUser, target: BlockTarget): void {
 /** contacts.block: true, also for one already blocked. `my_stories_from` (hiding one's stories) is not kept. */
 export function blockRpc(deps: BlockingDeps, me: SandboxUser, target: BlockTarget): boolean {
   requireOther(me, target);
-  blockPeer(deps.world, me.id, target.kind, target.id);
+  if (blockPeer(deps.world, me.id, target.kind, target.id)) {
+    const date = deps.world.unixNow();
+    deps.push(me.id, () => peerBlockedUpdateToTl(target.id, true, date));
+  }
   return true;
 }
 
 /** contacts.unblock: true, also for one not blocked. */
 export function unblockRpc(deps: BlockingDeps, me: SandboxUser, target: BlockTarget): boolean {
   requireOther(me, target);
-  unblockPeer(deps.world, me.id, target.kind, target.id);
+  if (unblockPeer(deps.world, me.id, target.kind, target.id)) {
+    const date = deps.world.unixNow();
+    deps.push(me.id, () => peerBlockedUpdateToTl(target.id, false, date));
+  }
   return true;
 }
 

@@ -383,7 +383,11 @@ export class RpcService {
 
   /** A user's block list: contacts.block, contacts.unblock, contacts.getBlocked (blocking-rpc.ts). */
   private blocking(h: (name: string, fn: Handler) => void): void {
-    const deps = { world: this.world, usersToTl: (ids: number[], viewerId: number) => this.usersToTl(ids, viewerId) };
+    const deps = {
+      world: this.world,
+      usersToTl: (ids: number[], viewerId: number) => this.usersToTl(ids, viewerId),
+      push: ((userId, build) => this.pushToUser?.(userId, build)) satisfies PushToUser,
+    };
     const target = (me: SandboxUser, input: unknown): { kind: 'user' | 'bot'; id: number } => {
       const e = this.resolveUser(me, obj(input, 'CONTACT_ID'), 'CONTACT_ID_INVALID');
       return e.kind === 'user' ? { kind: 'user', id: e.user.id } : { kind: 'bot', id: e.bot.id };

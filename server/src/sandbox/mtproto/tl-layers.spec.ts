@@ -15,6 +15,7 @@ import { botInfoToTl, menuButtonToTl, ownedBotInfoToTl } from './bot-info-tl';
 import { callbackAnswerToTl } from './bot-interaction';
 import { type Typing, typingUpdateToTl, userStatusToTl } from './presence';
 import { getMessagesById } from './user-messages';
+import { peerBlockedUpdateToTl } from './blocking-rpc';
 import {
   basicGroupMessageToTl,
   basicGroupToTl,
@@ -976,6 +977,12 @@ describe('block lists answered in each layer', () => {
         id: { _: 'inputUser', user_id: BigInt(bea.id), access_hash: bea.accessHash },
       });
       expect((after.full_user as TlObject).blocked).toBeFalsy();
+      // What the user's other apps are pushed, as the layer writes it (Bool before 160, a flag since).
+      for (const blocked of [true, false]) {
+        const pushed = codec.decode(codec.encode(peerBlockedUpdateToTl(bea.id, blocked, 1_700_000_000)));
+        expect(pushed.update).toMatchObject({ _: 'updatePeerBlocked', peer_id: { user_id: BigInt(bea.id) } });
+        expect(Boolean((pushed.update as TlObject).blocked)).toBe(blocked);
+      }
       updates.close();
     },
   );
