@@ -99,6 +99,7 @@ import {
 } from './bot-interaction';
 import { getMessagesById } from './user-messages';
 import { blockRpc, getBlockedRpc, unblockRpc } from './blocking-rpc';
+import { searchMatcher, type TextMatcher } from './message-search';
 import { isBlocked } from '../blocking';
 import { type PushToUser, setTyping, statusFor, updateStatus } from './presence';
 
@@ -337,6 +338,7 @@ export class RpcService {
     h('channels.readHistory', (k, r) => this.readChannelHistory(k, r));
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
     h('messages.getHistory', (k, r) => this.getHistory(k, r));
+    h('messages.search', (k, r) => this.getHistory(k, r, searchMatcher(r)));
     h('messages.sendMessage', (k, r) => this.sendMessage(k, r));
     h('messages.forwardMessages', (k, r) => this.forwardMessages(k, r));
     h('messages.editMessage', (k, r) => this.editMessage(k, r));
@@ -942,12 +944,13 @@ export class RpcService {
       .filter((m) => (maxId <= 0 || m.id < maxId) && (minId <= 0 || m.id > minId));
   }
 
-  private getHistory(key: AuthKeyRecord, req: TlObject): TlObject {
+  /** A chat's messages, newest first a page at a time; `matches` keeps those a search finds (messages.search). */
+  private getHistory(key: AuthKeyRecord, req: TlObject, matches: TextMatcher = () => true): TlObject {
     const me = this.requireUser(key);
     const peer = obj(req.peer, 'PEER_ID');
     if (peer._ === 'inputPeerChannel') {
       const channel = this.readableChannel(peer, me);
-      const visible = channel.messages.filter((m) => !m.deleted);
+      const visible = channel.messages.filter((m) => !m.deleted && matches(m.text));
       const messages = this.page(visible, req);
       return {
         _: 'messages.channelMessages',
@@ -962,7 +965,7 @@ export class RpcService {
     if (peer._ === 'inputPeerChat') {
       const group = this.world.findBasicGroup(num(peer.chat_id));
       if (!group || !group.userIds.includes(me.id)) throw new RpcError(400, 'CHAT_ID_INVALID');
-      const mine = groupMessagesFor(group, me.id);
+      const mine = groupMessagesFor(group, me.id).filter((m) => matches(m.text));
       const messages = this.page(mine, req);
       const body = {
         messages: messages.map((m) => basicGroupMessageToTl(group, m, me.id)),
@@ -977,7 +980,8 @@ export class RpcService {
     const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
     const conversation = this.world
       .privateMessagesOf('user', me.id)
-      .filter((m) => (m.fromKind === 'user' && m.fromId === me.id ? m.toId : m.fromId) === otherId);
+      .filter((m) => (m.fromKind === 'user' && m.fromId === me.id ? m.toId : m.fromId) === otherId)
+      .filter((m) => matches(m.text));
     const messages = this.page(conversation, req);
     const body = {
       messages: messages.map((m) => privateMessageToTl(m, me.id)),
