@@ -493,6 +493,15 @@ export interface ChannelInvite {
   createsJoinRequest?: boolean;
 }
 
+/** A person or bot a user blocked (contacts.block), kept in `world.blockedPeers` (blocking.ts). */
+export interface BlockedPeer {
+  userId: number;
+  peerKind: 'user' | 'bot';
+  peerId: number;
+  /** When it was blocked (unix seconds). */
+  date: number;
+}
+
 /**
  * A user who came to a channel through one of its invite links (join-requests.ts): one who joined by it, or, with
  * `requested`, one whose request to join waits for an administrator.
@@ -750,6 +759,8 @@ export enum WorldEvent {
   JoinRequested = 'joinRequested',
   /** Payload {@link SandboxChannel}: its requests to join waiting for an administrator changed. */
   PendingJoinRequests = 'pendingJoinRequests',
+  /** Payload `PeerBlockedEvent` (blocking.ts): a user blocked or unblocked a person or a bot. */
+  PeerBlocked = 'peerBlocked',
 }
 
 /** A message with the chat it is in: what a poll's or a reaction's changes are told to. */
@@ -892,6 +903,8 @@ export class SandboxWorld extends EventEmitter {
   invites: Record<string, ChannelInvite> = {};
   /** Who came by the invite links, and the requests to join waiting for an administrator (join-requests.ts). */
   inviteImporters: InviteImporter[] = [];
+  /** Whom each user blocked, oldest first (blocking.ts). */
+  blockedPeers: BlockedPeer[] = [];
   /** What each user's sends produced, by `${userId}:${random_id}`: a repeated send answers with the first. */
   sentByRandomId: Record<string, SentRandomId> = {};
   /** Each bot's own profile and settings by bot id (names, descriptions, commands, menu buttons): bot-profile.ts. */
@@ -1386,6 +1399,8 @@ export class SandboxWorld extends EventEmitter {
     forwardOrigin?: SandboxForwardOrigin;
     mediaGroupId?: string;
     noForwards?: boolean;
+    /** Users who never see it (one who blocked its sender: blocking.ts). */
+    hiddenFrom?: number[];
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -1404,6 +1419,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.forwardOrigin ? { forwardOrigin: input.forwardOrigin } : {}),
       ...(input.mediaGroupId ? { mediaGroupId: input.mediaGroupId } : {}),
       ...(input.noForwards ? { noForwards: true } : {}),
+      ...(input.hiddenFrom?.length ? { deletedFor: [...input.hiddenFrom] } : {}),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
@@ -2052,6 +2068,7 @@ export class SandboxWorld extends EventEmitter {
     this.sendLimits = {};
     this.invites = {};
     this.inviteImporters = [];
+    this.blockedPeers = [];
     this.sentByRandomId = {};
     this.botProfiles = {};
     this.limitsEnabled = this.defaultLimitsEnabled;

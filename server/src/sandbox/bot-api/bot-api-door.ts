@@ -61,6 +61,8 @@ import {
   userJson,
 } from './serializers';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PeerBlockedEvent } from '../blocking';
+import { blockChangeUpdate } from './blocking';
 
 /** The fault that makes a Bot API call hang instead of answering (`POST /sandbox/faults {"error": "timeout"}`). */
 export const TIMEOUT_FAULT = 'timeout';
@@ -127,6 +129,7 @@ export class BotApiDoor {
   private readonly onPoll = (e: PollUpdatedEvent): void => this.pollUpdated(e);
   private readonly onMessageReactions = (e: MessageReactionsEvent): void => this.messageReactions(e);
   private readonly onJoinRequested = (e: JoinRequestedEvent): void => this.joinRequested(e);
+  private readonly onPeerBlocked = (e: PeerBlockedEvent): void => this.peerBlocked(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -142,6 +145,7 @@ export class BotApiDoor {
     world.on(WorldEvent.PollUpdated, this.onPoll);
     world.on(WorldEvent.MessageReactions, this.onMessageReactions);
     world.on(WorldEvent.JoinRequested, this.onJoinRequested);
+    world.on(WorldEvent.PeerBlocked, this.onPeerBlocked);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -270,6 +274,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.PollUpdated, this.onPoll);
     this.world.off(WorldEvent.MessageReactions, this.onMessageReactions);
     this.world.off(WorldEvent.JoinRequested, this.onJoinRequested);
+    this.world.off(WorldEvent.PeerBlocked, this.onPeerBlocked);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -445,6 +450,13 @@ export class BotApiDoor {
       const bot = this.world.findBotById(botId);
       if (bot) this.session(bot).enqueue('chat_join_request', payload);
     }
+  }
+
+  /** A user blocked or unblocked a bot: it hears my_chat_member (kicked, or member again). */
+  private peerBlocked(e: PeerBlockedEvent): void {
+    if (this.closed) return;
+    const told = blockChangeUpdate(this.world, e);
+    if (told) this.session(told.bot).enqueue('my_chat_member', told.myChatMember);
   }
 
   private memberChanged(e: MemberChangedEvent): void {

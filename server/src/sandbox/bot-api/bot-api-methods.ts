@@ -16,6 +16,7 @@ import type {
 import { activeBan } from '../channel-administration';
 import { activeRestriction } from '../chat-permissions';
 import { botCommands, commandsKey, setBotCommands } from '../bot-profile';
+import { isBlocked } from '../blocking';
 import { BotApiError } from './bot-api-error';
 import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
@@ -183,6 +184,8 @@ export const inGroup = (ctx: MethodContext, group: SandboxBasicGroup): boolean =
   group.bots.some((b) => b.id === ctx.session.bot.id);
 
 export function requireConversation(ctx: MethodContext, user: SandboxUser): void {
+  if (isBlocked(ctx.world, user.id, 'bot', ctx.session.bot.id))
+    throw BotApiError.forbidden('bot was blocked by the user');
   if (!ctx.session.knownUsers.has(user.id)) throw BotApiError.forbidden("bot can't initiate conversation with a user");
 }
 

@@ -98,6 +98,9 @@ import {
   startBotMessage,
 } from './bot-interaction';
 import { getMessagesById } from './user-messages';
+import { blockRpc, getBlockedRpc, unblockRpc } from './blocking-rpc';
+import { searchMatcher, type TextMatcher } from './message-search';
+import { isBlocked } from '../blocking';
 import { type PushToUser, setTyping, statusFor, updateStatus } from './presence';
 
 export { RpcError } from './rpc-error';
@@ -335,6 +338,7 @@ export class RpcService {
     h('channels.readHistory', (k, r) => this.readChannelHistory(k, r));
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
     h('messages.getHistory', (k, r) => this.getHistory(k, r));
+    h('messages.search', (k, r) => this.getHistory(k, r, searchMatcher(r)));
     h('messages.sendMessage', (k, r) => this.sendMessage(k, r));
     h('messages.forwardMessages', (k, r) => this.forwardMessages(k, r));
     h('messages.editMessage', (k, r) => this.editMessage(k, r));
@@ -376,6 +380,29 @@ export class RpcService {
     h('messages.editChatTitle', (k, r) => groups.editChatTitle(this.requireUser(k), r));
     h('messages.getFullChat', (k, r) => groups.getFullChat(this.requireUser(k), r));
     this.appCallsToBots(h);
+    this.blocking(h);
+  }
+
+  /** A user's block list: contacts.block, contacts.unblock, contacts.getBlocked (blocking-rpc.ts). */
+  private blocking(h: (name: string, fn: Handler) => void): void {
+    const deps = {
+      world: this.world,
+      usersToTl: (ids: number[], viewerId: number) => this.usersToTl(ids, viewerId),
+      push: ((userId, build) => this.pushToUser?.(userId, build)) satisfies PushToUser,
+    };
+    const target = (me: SandboxUser, input: unknown): { kind: 'user' | 'bot'; id: number } => {
+      const e = this.resolveUser(me, obj(input, 'CONTACT_ID'), 'CONTACT_ID_INVALID');
+      return e.kind === 'user' ? { kind: 'user', id: e.user.id } : { kind: 'bot', id: e.bot.id };
+    };
+    h('contacts.block', (k, r) => {
+      const me = this.requireUser(k);
+      return blockRpc(deps, me, target(me, r.id));
+    });
+    h('contacts.unblock', (k, r) => {
+      const me = this.requireUser(k);
+      return unblockRpc(deps, me, target(me, r.id));
+    });
+    h('contacts.getBlocked', (k, r) => getBlockedRpc(deps, this.requireUser(k), r));
   }
 
   /** Calls an app makes talking to bots and people: pressing a button, a deep-link start, typing, presence. */
@@ -755,6 +782,7 @@ export class RpcService {
         bot_info: e.kind === 'bot' ? botInfoToTl(this.world, e.bot, me.id) : undefined,
         // The pinned bar of the private chat with them: its most recent pinned message.
         pinned_msg_id: this.world.pinnedMessageIds({ kind: 'private', userId: me.id, peerKind: e.kind, peerId: id })[0],
+        blocked: isBlocked(this.world, me.id, e.kind, id) || undefined,
       },
       chats: [],
       users: [this.entityToTl(e, me.id)],
@@ -916,12 +944,13 @@ export class RpcService {
       .filter((m) => (maxId <= 0 || m.id < maxId) && (minId <= 0 || m.id > minId));
   }
 
-  private getHistory(key: AuthKeyRecord, req: TlObject): TlObject {
+  /** A chat's messages, newest first a page at a time; `matches` keeps those a search finds (messages.search). */
+  private getHistory(key: AuthKeyRecord, req: TlObject, matches: TextMatcher = () => true): TlObject {
     const me = this.requireUser(key);
     const peer = obj(req.peer, 'PEER_ID');
     if (peer._ === 'inputPeerChannel') {
       const channel = this.readableChannel(peer, me);
-      const visible = channel.messages.filter((m) => !m.deleted);
+      const visible = channel.messages.filter((m) => !m.deleted && matches(m.text));
       const messages = this.page(visible, req);
       return {
         _: 'messages.channelMessages',
@@ -936,7 +965,7 @@ export class RpcService {
     if (peer._ === 'inputPeerChat') {
       const group = this.world.findBasicGroup(num(peer.chat_id));
       if (!group || !group.userIds.includes(me.id)) throw new RpcError(400, 'CHAT_ID_INVALID');
-      const mine = groupMessagesFor(group, me.id);
+      const mine = groupMessagesFor(group, me.id).filter((m) => matches(m.text));
       const messages = this.page(mine, req);
       const body = {
         messages: messages.map((m) => basicGroupMessageToTl(group, m, me.id)),
@@ -951,7 +980,8 @@ export class RpcService {
     const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
     const conversation = this.world
       .privateMessagesOf('user', me.id)
-      .filter((m) => (m.fromKind === 'user' && m.fromId === me.id ? m.toId : m.fromId) === otherId);
+      .filter((m) => (m.fromKind === 'user' && m.fromId === me.id ? m.toId : m.fromId) === otherId)
+      .filter((m) => matches(m.text));
     const messages = this.page(conversation, req);
     const body = {
       messages: messages.map((m) => privateMessageToTl(m, me.id)),
@@ -1056,6 +1086,8 @@ export class RpcService {
     if (peer._ === 'inputPeerChat') return { kind: 'group', group: this.memberGroup(me, peer) };
     const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
     const toId = other.kind === 'user' ? other.user.id : other.bot.id;
+    // Whom one blocked one may not write to until unblocking them (blocking.ts).
+    if (isBlocked(this.world, me.id, other.kind, toId)) throw new RpcError(400, 'YOU_BLOCKED_USER');
     if (other.kind === 'user' && !this.world.mayWritePrivately(me.id, toId)) {
       throw new RpcError(403, 'USER_PRIVACY_RESTRICTED');
     }
@@ -1099,12 +1131,15 @@ export class RpcService {
       // The group's messages live in the common box: its pts, as for private messages.
       return { sent: { groupId: target.group.id, messageId: message.id }, pts: this.updates.userPts(me.id) };
     }
+    // One who blocked the sender never receives it; the sender sees it sent (blocking.ts).
+    const blockedByThem = target.toKind === 'user' && isBlocked(this.world, target.toId, 'user', me.id);
     const message = this.world.sendPrivateMessage({
       fromKind: 'user',
       fromId: me.id,
       toKind: target.toKind,
       toId: target.toId,
       ...out,
+      ...(blockedByThem ? { hiddenFrom: [target.toId] } : {}),
     });
     return { sent: { messageId: message.id }, pts: this.updates.userPts(me.id) };
   }

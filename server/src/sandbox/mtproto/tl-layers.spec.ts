@@ -15,6 +15,7 @@ import { botInfoToTl, menuButtonToTl, ownedBotInfoToTl } from './bot-info-tl';
 import { callbackAnswerToTl } from './bot-interaction';
 import { type Typing, typingUpdateToTl, userStatusToTl } from './presence';
 import { getMessagesById } from './user-messages';
+import { peerBlockedUpdateToTl } from './blocking-rpc';
 import {
   basicGroupMessageToTl,
   basicGroupToTl,
@@ -908,6 +909,81 @@ describe('basic group methods answered in each layer', () => {
       expect(gone).toMatchObject({ _: 'messages.affectedMessages', pts_count: 1 });
       expect(ann.id).toBe(group.creatorUserId);
       close();
+    },
+  );
+});
+
+describe('block lists answered in each layer', () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i reads contacts.block and unblock, and writes contacts.blocked, blockedSlice and userFull.blocked',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const updates = new SandboxUpdates(world, DEFAULT_UPDATE_LIMITS, () => undefined);
+      const rpc = new RpcService(world, codec, () => ({ host: '127.0.0.1', port: 1 }), updates);
+      const ann = world.createUser({ phone: '15550008001', firstName: 'Ann' });
+      const bea = world.createUser({ phone: '15550008002', firstName: 'Bea' });
+      const bot = world.createBot({ username: 'layered_blocked_bot' });
+      const key: AuthKeyRecord = {
+        id: Buffer.alloc(8),
+        idHex: '00',
+        key: Buffer.alloc(256),
+        salt: 0n,
+        userId: ann.id,
+        revoked: false,
+        sessions: new Set(),
+        attempts: 0,
+        createdAt: new Date(),
+      };
+      // The request goes through the layer's encoding too, as its clients write it.
+      const call = async (request: TlObject): Promise<TlObject> => {
+        const answer = await rpc.invoke(key, codec.decode(codec.encode(request)), codec);
+        return codec.decode(codec.encodeAs(answer.type, answer.value));
+      };
+      /** A call answering a Bool, written as the layer writes it. */
+      const callBool = async (request: TlObject): Promise<boolean> => {
+        const answer = await rpc.invoke(key, codec.decode(codec.encode(request)), codec);
+        expect(answer.type).toBe('Bool');
+        return codec.encodeAs('Bool', answer.value).equals(codec.encodeAs('Bool', true));
+      };
+      const peer = (u: { id: number; accessHash: bigint }): TlObject => ({
+        _: 'inputPeerUser',
+        user_id: BigInt(u.id),
+        access_hash: u.accessHash,
+      });
+
+      expect(await callBool({ _: 'contacts.block', id: peer(bot) })).toBe(true);
+      expect(await callBool({ _: 'contacts.block', id: peer(bea) })).toBe(true);
+      expect(await callBool({ _: 'contacts.block', id: peer(bea) })).toBe(true);
+      const all = await call({ _: 'contacts.getBlocked', offset: 0, limit: 10 });
+      expect(all._).toBe('contacts.blocked');
+      expect(all.blocked).toEqual([
+        expect.objectContaining({ _: 'peerBlocked', peer_id: { _: 'peerUser', user_id: BigInt(bea.id) } }),
+        expect.objectContaining({ _: 'peerBlocked', peer_id: { _: 'peerUser', user_id: BigInt(bot.id) } }),
+      ]);
+      expect((all.users as TlObject[]).map((u) => u.id)).toEqual([BigInt(bea.id), BigInt(bot.id)]);
+      const slice = await call({ _: 'contacts.getBlocked', offset: 1, limit: 1 });
+      expect(slice).toMatchObject({ _: 'contacts.blockedSlice', count: 2 });
+      expect((slice.blocked as TlObject[]).map((b) => (b.peer_id as TlObject).user_id)).toEqual([BigInt(bot.id)]);
+
+      const full = await call({
+        _: 'users.getFullUser',
+        id: { _: 'inputUser', user_id: BigInt(bea.id), access_hash: bea.accessHash },
+      });
+      expect((full.full_user as TlObject).blocked).toBe(true);
+      expect(await callBool({ _: 'contacts.unblock', id: peer(bea) })).toBe(true);
+      const after = await call({
+        _: 'users.getFullUser',
+        id: { _: 'inputUser', user_id: BigInt(bea.id), access_hash: bea.accessHash },
+      });
+      expect((after.full_user as TlObject).blocked).toBeFalsy();
+      // What the user's other apps are pushed, as the layer writes it (Bool before 160, a flag since).
+      for (const blocked of [true, false]) {
+        const pushed = codec.decode(codec.encode(peerBlockedUpdateToTl(bea.id, blocked, 1_700_000_000)));
+        expect(pushed.update).toMatchObject({ _: 'updatePeerBlocked', peer_id: { user_id: BigInt(bea.id) } });
+        expect(Boolean((pushed.update as TlObject).blocked)).toBe(blocked);
+      }
+      updates.close();
     },
   );
 });

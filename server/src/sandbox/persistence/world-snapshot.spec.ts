@@ -54,6 +54,7 @@ import {
   removeGroupMember,
   renameGroup,
 } from '../basic-group-management';
+import { blockedBy, blockPeer, isBlocked, unblockPeer } from '../blocking';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -371,6 +372,36 @@ describe('world snapshot', () => {
     // The request that came back can still be answered.
     approveJoinRequest(restored, again, cleo.id, { kind: 'user', id: ann.id });
     expect(again.members.has(`user:${cleo.id}`)).toBe(true);
+  });
+
+  it("keeps each user's block list, bots and people, and a message hidden from one who blocked its sender", () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111');
+    const bob = world.findUserByPhone('15550002222');
+    const bot = world.findBotByUsername('shop_news_bot');
+    if (!ann || !bob || !bot) throw new Error('no users');
+    blockPeer(world, bob.id, 'bot', bot.id);
+    blockPeer(world, bob.id, 'user', ann.id);
+    const hidden = world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: ann.id,
+      toKind: 'user',
+      toId: bob.id,
+      text: 'are you there?',
+      hiddenFrom: [bob.id],
+    });
+
+    const restored = restart(world);
+    expect(blockedBy(restored, bob.id).map((b) => [b.peerKind, b.peerId])).toEqual([
+      ['user', ann.id],
+      ['bot', bot.id],
+    ]);
+    expect(isBlocked(restored, ann.id, 'user', bob.id)).toBe(false);
+    expect(restored.privateMessagesOf('user', bob.id).some((m) => m.id === hidden.id)).toBe(false);
+    expect(restored.privateMessagesOf('user', ann.id).some((m) => m.id === hidden.id)).toBe(true);
+    // The list that came back can still be changed.
+    unblockPeer(restored, bob.id, 'bot', bot.id);
+    expect(isBlocked(restored, bob.id, 'bot', bot.id)).toBe(false);
   });
 
   it("keeps service messages with their action: a supergroup's joins, leaves and pins, a basic group's creation", () => {

@@ -354,7 +354,8 @@ export class SandboxUpdates {
     if (message.fromKind === 'user') userIds.add(message.fromId);
     if (message.toKind === 'user') userIds.add(message.toId);
     for (const userId of userIds) {
-      if (!this.world.findUserById(userId)) continue;
+      // One who blocked the sender never hears of it (blocking.ts).
+      if (!this.world.findUserById(userId) || message.deletedFor?.includes(userId)) continue;
       const entry = recordUserPts(this.box(userId), { kind, messageId: message.id }, 1, date, this.limits.userLogSize);
       this.push(userId, () => this.userPushTl(entry, message, userId));
     }
