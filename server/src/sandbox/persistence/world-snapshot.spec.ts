@@ -7,7 +7,7 @@ import type { BotSession } from '../bot-api/bot-session';
 import { MtprotoServer } from '../mtproto/mtproto-server';
 import type { AuthKeyRecord } from '../mtproto/rpc';
 import { statusFor, updateStatus } from '../mtproto/presence';
-import { mediaJson } from '../bot-api/serializers';
+import { chatMemberJson, mediaJson } from '../bot-api/serializers';
 import { documentAttributesToTl, mediaOfFile } from '../media-kinds';
 import {
   PRIVACY_KEY_FORWARDS,
@@ -17,7 +17,8 @@ import {
   type SandboxMessageMedia,
   SandboxWorld,
 } from '../world';
-import { activeBan, adminRightsOf, banMember, setChannelInfo } from '../channel-administration';
+import { activeBan, adminRightsOf, banMember, setAdminRank, setChannelInfo } from '../channel-administration';
+import { participantToTl } from '../mtproto/channel-participants';
 import {
   activeRestriction,
   allPermissions,
@@ -339,6 +340,21 @@ describe('world snapshot', () => {
       createsJoinRequest: true,
       adminUserId: bot.id,
     });
+  });
+
+  it("keeps an administrator's custom title, as getChatMember and the app's participant then show it", () => {
+    const world = populatedWorld();
+    const channel = world.createChannel({ title: 'Titled', megagroup: true, ownerPhone: '15550002222' });
+    const dana = world.createUser({ phone: '15550004444', firstName: 'Dana' });
+    world.setMember(channel.id, { kind: 'user', id: dana.id, admin: true, rights: { can_invite_users: true } });
+    setAdminRank(world, channel.id, { kind: 'user', id: dana.id }, 'Greeter', {});
+
+    const restored = restart(world);
+    const again = restored.findChannel(channel.id);
+    const danaThere = again && restored.getMember(again.id, 'user', dana.id);
+    if (!again || !danaThere) throw new Error('the chat or its administrator did not come back');
+    expect(chatMemberJson(restored, again, 'user', dana.id, danaThere)).toMatchObject({ custom_title: 'Greeter' });
+    expect(participantToTl(danaThere, dana.id, again)).toMatchObject({ _: 'channelParticipantAdmin', rank: 'Greeter' });
   });
 
   it('keeps requests to join waiting for an answer, who joined by each link, and the joins by request', () => {
