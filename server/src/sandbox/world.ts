@@ -152,7 +152,7 @@ export interface ChannelBan {
   date: number;
 }
 
-export type MediaKind = 'photo' | 'document' | 'video' | 'audio' | 'voice' | 'animation';
+export type MediaKind = 'photo' | 'document' | 'video' | 'audio' | 'voice' | 'animation' | 'video_note';
 
 /** What a video, audio, voice note or animation says about itself, beside its name and MIME type. */
 export interface MediaAttributes {

@@ -247,6 +247,7 @@ describe('world objects written in each layer', () => {
       { kind: 'audio', fileName: 'song.mp3', duration: 185, performer: 'Band', title: 'Hit' },
       { kind: 'voice', duration: 7 },
       { kind: 'animation', fileName: 'loop.mp4', duration: 2, width: 320, height: 240 },
+      { kind: 'video_note', duration: 9, width: 360, height: 360 },
     ] as const
   ).map((media, i) =>
     w.sendPrivateMessage({
@@ -260,7 +261,7 @@ describe('world objects written in each layer', () => {
   );
 
   it.each(publishedLayers().map((l) => l.layer))(
-    'layer %i writes a video, an audio file, a voice note and an animation as documents whose attributes read back',
+    'layer %i writes a video, an audio file, a voice note, an animation and a video note as documents whose attributes read back',
     (layer) => {
       const codec = new TlCodec(loadLayerSchema(layer));
       const attributesOf = (index: number): Record<string, TlObject> => {
@@ -288,6 +289,9 @@ describe('world objects written in each layer', () => {
         'documentAttributeFilename',
       ]);
       expect(animation.documentAttributeVideo).toMatchObject({ duration: 2, w: 320, h: 240 });
+      const round = attributesOf(4);
+      expect(Object.keys(round)).toEqual(['documentAttributeVideo']);
+      expect(round.documentAttributeVideo).toMatchObject({ round_message: true, duration: 9, w: 360, h: 360 });
     },
   );
 

@@ -688,7 +688,7 @@ describe('world snapshot', () => {
     expect(restored.findPrivateMessage(dm.id)?.mediaGroupId).toBe(mediaGroupId);
   });
 
-  it('keeps videos, audio, voice notes and animations with their attributes, as both doors show them after a restart', () => {
+  it('keeps videos, audio, voice notes, animations and video notes with their attributes, as both doors show them after a restart', () => {
     const world = populatedWorld();
     const bob = world.findUserByPhone('15550002222')!;
     const bot = world.findBotByUsername('shop_news_bot')!;
@@ -698,6 +698,7 @@ describe('world snapshot', () => {
       { kind: 'audio', fileName: 'song.mp3', mimeType: 'audio/mpeg', duration: 185, performer: 'Band', title: 'Hit' },
       { kind: 'voice', mimeType: 'audio/ogg', duration: 7 },
       { kind: 'animation', fileName: 'loop.mp4', mimeType: 'video/mp4', duration: 2, width: 320, height: 240 },
+      { kind: 'video_note', mimeType: 'video/mp4', duration: 9, width: 360, height: 360 },
     ].map((f, i) => {
       const data = randomBytes(10 + i);
       const file = {
@@ -713,7 +714,13 @@ describe('world snapshot', () => {
       world.files.set(file.fileId, file);
       return file;
     });
-    const [video, audio, voice, animation] = played as [SandboxFile, SandboxFile, SandboxFile, SandboxFile];
+    const [video, audio, voice, animation, round] = played as [
+      SandboxFile,
+      SandboxFile,
+      SandboxFile,
+      SandboxFile,
+      SandboxFile,
+    ];
     const post = world.postToChannel(channel.id, { text: 'clip', viaBotId: bot.id, media: mediaOfFile(video) });
     const dm = world.sendPrivateMessage({
       fromKind: 'user',
@@ -731,6 +738,7 @@ describe('world snapshot', () => {
     expect(json(audio.fileId).audio).toMatchObject({ duration: 185, performer: 'Band', title: 'Hit' });
     expect(json(voice.fileId).voice).toMatchObject({ duration: 7, mime_type: 'audio/ogg' });
     expect(json(animation.fileId)).toMatchObject({ animation: { width: 320 }, document: { file_name: 'loop.mp4' } });
+    expect(json(round.fileId).video_note).toMatchObject({ length: 360, duration: 9 });
 
     const postBack = restored.findChannel('@shopnews')!.messages.find((m) => m.id === post.id)!;
     expect(postBack.media).toEqual(mediaOfFile(video));
