@@ -119,6 +119,38 @@ export function unbanMember(
   return true;
 }
 
+/** Telegram's longest administrator title (Bot API: "0-16 characters, emoji are not allowed"). */
+export const MAX_ADMIN_RANK = 16;
+
+/**
+ * Gives an administrator a custom title ('' removes it): members' apps read it as the participant's `rank`, bots as
+ * `custom_title`. Every door is told the member changed. The caller checks who may do it.
+ */
+export function setAdminRank(
+  world: SandboxWorld,
+  channelId: number,
+  target: { kind: 'user' | 'bot'; id: number },
+  rank: string,
+  actor: { userId?: number; botId?: number },
+): ChannelMember {
+  const channel = requireChannel(world, channelId);
+  const member = channel.members.get(memberKey(target.kind, target.id));
+  if (!member?.admin && !member?.creator) throw new SandboxInvalidError('only an administrator has a custom title');
+  const old = { ...member };
+  if (rank) member.rank = rank;
+  else delete member.rank;
+  const event: MemberChangedEvent = {
+    channel,
+    member,
+    old,
+    actorUserId: actor.userId ?? (actor.botId === undefined ? channel.creatorUserId : undefined),
+    ...(actor.botId !== undefined ? { actorBotId: actor.botId } : {}),
+    left: false,
+  };
+  world.emit(WorldEvent.MemberChanged, event);
+  return member;
+}
+
 /**
  * Changes the channel's title or description for everyone: members' apps are told the channel changed (they read
  * its new title from the `channel` object, its description from the full channel). The service message of a new

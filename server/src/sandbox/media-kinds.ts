@@ -46,6 +46,13 @@ const KINDS: Record<MediaKind, KindTraits> = {
     defaultMime: 'audio/ogg',
     extension: 'oga',
   },
+  video_note: {
+    typeName: 'VideoNote',
+    fileIdPrefix: 'DQACAgIAAxkBAA',
+    folder: 'video_notes',
+    defaultMime: 'video/mp4',
+    extension: 'mp4',
+  },
   animation: {
     typeName: 'Animation',
     fileIdPrefix: 'CgACAgIAAxkBAA',
@@ -126,6 +133,11 @@ export function playableMediaJson(file: SandboxFile): Json {
       };
     case 'voice':
       return { voice: compact({ ...base, duration, mime_type: file.mimeType, file_size: file.size }) };
+    case 'video_note':
+      // A round video's diameter is its `length` (kept as its width and height).
+      return {
+        video_note: compact({ ...base, length: file.width ?? 0, duration, file_size: file.size }),
+      };
     case 'animation': {
       const named = { file_name: file.fileName, mime_type: file.mimeType, file_size: file.size };
       return {
@@ -158,6 +170,7 @@ export function documentAttributesToTl(media: SandboxFileMedia): TlObject[] {
   const attributes: TlObject[] = [];
   if (media.kind === 'video') attributes.push(video());
   if (media.kind === 'animation') attributes.push({ _: 'documentAttributeAnimated' }, video());
+  if (media.kind === 'video_note') attributes.push({ ...video(), round_message: true });
   if (media.kind === 'audio') {
     attributes.push({ _: 'documentAttributeAudio', duration, title: media.title, performer: media.performer });
   }
@@ -174,8 +187,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v.
 
 /**
  * The kind of a document a member's app uploads (`inputMediaUploadedDocument`), from its attributes as Telegram
- * reads them: animated → animation; a video attribute → video; an audio attribute → voice note when it says
- * `voice`, else audio; otherwise a plain document. Round videos are kept as videos.
+ * reads them: animated → animation; a round video → video note; a video attribute → video; an audio attribute → voice note when it says
+ * `voice`, else audio; otherwise a plain document.
  */
 export function kindFromTlAttributes(attributes: unknown[]): { kind: MediaKind; attributes: MediaAttributes } {
   const found = (name: string): TlObject | undefined =>
@@ -190,6 +203,7 @@ export function kindFromTlAttributes(attributes: unknown[]): { kind: MediaKind; 
       supportsStreaming: video?.supports_streaming === true,
     });
   if (found('documentAttributeAnimated')) return { kind: 'animation', attributes: videoAttributes() };
+  if (video?.round_message === true) return { kind: 'video_note', attributes: videoAttributes() };
   if (video) return { kind: 'video', attributes: videoAttributes() };
   if (audio?.voice === true) return { kind: 'voice', attributes: { duration: num(audio.duration) ?? 0 } };
   if (audio) {

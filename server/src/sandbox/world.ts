@@ -152,7 +152,7 @@ export interface ChannelBan {
   date: number;
 }
 
-export type MediaKind = 'photo' | 'document' | 'video' | 'audio' | 'voice' | 'animation';
+export type MediaKind = 'photo' | 'document' | 'video' | 'audio' | 'voice' | 'animation' | 'video_note';
 
 /** What a video, audio, voice note or animation says about itself, beside its name and MIME type. */
 export interface MediaAttributes {
@@ -179,6 +179,8 @@ export interface ChannelMember {
   rights?: Partial<AdminRights>;
   /** Who made the member an administrator with `rights` (only they, and the creator, may change them). */
   promotedBy?: { kind: 'user' | 'bot'; id: number };
+  /** An administrator's custom title (Bot API `custom_title`, MTProto `rank`); lost with the rights. */
+  rank?: string;
 }
 
 /** A message's file; a video, audio, voice note or animation also keeps its attributes (see media-kinds.ts). */
@@ -1138,6 +1140,8 @@ export class SandboxWorld extends EventEmitter {
       /** With `promotedBy`: the administrator's rights one by one; undefined keeps those it had. */
       rights?: Partial<AdminRights>;
       promotedBy?: { kind: 'user' | 'bot'; id: number };
+      /** The administrator's custom title; undefined keeps the one it had, '' removes it. */
+      rank?: string;
     },
     actorUserId?: number,
     /** A bot that made the change (promoteChatMember). */
@@ -1173,6 +1177,8 @@ export class SandboxWorld extends EventEmitter {
         member.rights = rights.rights;
         if (rights.promotedBy) member.promotedBy = rights.promotedBy;
       }
+      const rank = m.rank ?? (existing?.admin ? existing.rank : undefined);
+      if (admin && rank) member.rank = rank;
       channel.members.set(key, member);
       // A newcomer starts with everything posted before they came counted as read.
       if (!existing && m.kind === 'user') this.channelReadMarks[`${m.id}:${channel.id}`] = this.topMessageId(channel);

@@ -660,7 +660,7 @@ function storeFile(
     if (!dims || dims.width === 0 || dims.height === 0) throw BotApiError.badRequest('IMAGE_PROCESS_FAILED');
   }
   const traits = mediaKindTraits(kind);
-  const named = kind !== 'photo' && kind !== 'voice';
+  const named = kind !== 'photo' && kind !== 'voice' && kind !== 'video_note';
   const file: SandboxFile = {
     fileId: randomId(traits.fileIdPrefix, 36),
     fileUniqueId: randomId('AQAD', 9),

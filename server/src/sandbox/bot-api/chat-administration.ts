@@ -4,6 +4,8 @@ import {
   type AdminRights,
   adminRightsOf,
   banMember,
+  MAX_ADMIN_RANK,
+  setAdminRank,
   setChannelInfo,
   unbanMember,
 } from '../channel-administration';
@@ -120,6 +122,43 @@ const promoteChatMember: Method = (ctx) => {
     undefined,
     session.bot.id,
   );
+  return ok(true);
+};
+
+// ---- custom titles ----
+
+/** Emoji, which an administrator's title may not hold (Bot API: "emoji are not allowed"). */
+const EMOJI = /\p{Extended_Pictographic}/u;
+
+const setChatAdministratorCustomTitle: Method = (ctx) => {
+  const { world, params, session } = ctx;
+  const chatId = params.chatId();
+  const group = findGroup(ctx, chatId);
+  if (group) {
+    if (!inGroup(ctx, group)) throw BotApiError.chatNotFound();
+    // A basic group keeps no titles; Telegram gives them in supergroups (the older server's wording, not checked).
+    throw BotApiError.badRequest('method is available only for supergroups');
+  }
+  const target = resolveChat(ctx, chatId);
+  if (target.kind === 'private' && !session.knownUsers.has(target.user.id)) throw BotApiError.chatNotFound();
+  if (target.kind === 'channel') requireVisible(ctx, target.channel);
+  if (target.kind === 'private' || !target.channel.megagroup) {
+    throw BotApiError.badRequest('method is available only for groups and supergroups');
+  }
+  const channel = target.channel;
+  const who = memberParam(ctx);
+  const member = channel.members.get(`${who.kind}:${who.id}`);
+  if (member?.creator) throw BotApiError.badRequest('only the owner can edit their custom title');
+  if (!member?.admin) throw BotApiError.badRequest('user is not an administrator');
+  // The bot edits only an administrator it promoted, and only while it may promote members.
+  if (!promotedByBot(ctx, member) || !botRights(ctx, channel).can_promote_members) {
+    throw BotApiError.badRequest('not enough rights to change custom title of the user');
+  }
+  const title = (params.string('custom_title') ?? '').trim();
+  // MTProto's errors for a title with emoji or one too long, as the Bot API passes them on (not checked).
+  if (EMOJI.test(title)) throw BotApiError.badRequest('ADMIN_RANK_EMOJI_NOT_ALLOWED');
+  if ([...title].length > MAX_ADMIN_RANK) throw BotApiError.badRequest('ADMIN_RANK_INVALID');
+  setAdminRank(world, channel.id, who, title, { botId: session.bot.id });
   return ok(true);
 };
 
@@ -329,6 +368,7 @@ const revokeChatInviteLink: Method = (ctx) => {
 
 export const CHAT_ADMINISTRATION_METHODS: Record<string, Method> = {
   promoteChatMember,
+  setChatAdministratorCustomTitle,
   banChatMember,
   unbanChatMember,
   setChatTitle,

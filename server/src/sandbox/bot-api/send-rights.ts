@@ -11,6 +11,7 @@ type BotSendKind =
   | 'document'
   | 'audio'
   | 'voice'
+  | 'video_note'
   | 'animation'
   | 'poll'
   | 'location'
@@ -31,6 +32,7 @@ const NEEDS: Record<BotSendKind, { right: ChatPermission; noun: string }> = {
   document: { right: 'can_send_documents', noun: 'documents' },
   audio: { right: 'can_send_audios', noun: 'music' },
   voice: { right: 'can_send_voice_notes', noun: 'voice notes' },
+  video_note: { right: 'can_send_video_notes', noun: 'video notes' },
   animation: { right: 'can_send_other_messages', noun: 'animations' },
   poll: { right: 'can_send_polls', noun: 'polls' },
   location: { right: 'can_send_messages', noun: 'locations' },

@@ -140,7 +140,9 @@ export function chatMemberJson(
   if (!member && ban) return { user, status: 'kicked', until_date: ban.untilDate };
   if (restriction && !member?.admin && !member?.creator) return { user, ...restrictedJson(restriction, !!member) };
   if (!member) return { user, status: 'left' };
-  if (member.creator) return { user, status: 'creator', is_anonymous: false };
+  // An administrator's custom title, written only when there is one (as the official server writes it).
+  const title = member.rank ? { custom_title: member.rank } : {};
+  if (member.creator) return { user, status: 'creator', ...title, is_anonymous: false };
   if (!member.admin) return { user, status: 'member' };
   const r = adminRightsOf(member);
   const common = {
@@ -160,8 +162,8 @@ export function chatMemberJson(
     can_delete_stories: r.can_delete_stories,
   };
   return channel.megagroup
-    ? { ...common, can_pin_messages: r.can_pin_messages, can_manage_topics: r.can_manage_topics }
-    : { ...common, can_post_messages: r.can_post_messages, can_edit_messages: r.can_edit_messages };
+    ? { ...common, can_pin_messages: r.can_pin_messages, can_manage_topics: r.can_manage_topics, ...title }
+    : { ...common, can_post_messages: r.can_post_messages, can_edit_messages: r.can_edit_messages, ...title };
 }
 
 export function fileJson(file: SandboxFile): Json {

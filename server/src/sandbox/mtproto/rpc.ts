@@ -86,6 +86,7 @@ import {
   hideChatJoinRequest,
   type JoinRequestCall,
 } from './join-requests';
+import { getParticipant, type ParticipantCall, rankFromTl } from './channel-participants';
 import { UploadStore } from './uploads';
 import { getFile } from './downloads';
 import { editChatPhotoFromTl } from './chat-photo-tl';
@@ -356,6 +357,7 @@ export class RpcService {
     h('channels.createChannel', (k, r) => this.createChannel(k, r));
     h('channels.inviteToChannel', (k, r) => this.inviteToChannel(k, r));
     h('channels.editAdmin', (k, r) => this.editAdmin(k, r));
+    h('channels.getParticipant', (k, r) => getParticipant(this.participantCall(k, r)));
     h('channels.editBanned', (k, r) => this.editBanned(k, r));
     h('messages.editChatDefaultBannedRights', (k, r) => this.editDefaultBannedRights(k, r));
     h('messages.toggleNoForwards', (k, r) => this.toggleNoForwards(k, r));
@@ -1796,6 +1798,7 @@ export class RpcService {
           canPostMessages: granted && rights.post_messages === true,
           rights: granted ? adminRightsFromTl(rights) : undefined,
           promotedBy: { kind: 'user', id: me.id },
+          rank: rankFromTl(req.rank),
         },
         me.id,
       );
@@ -1881,6 +1884,14 @@ export class RpcService {
   }
 
   /** A request about a channel's requests to join: the caller and the channel of `peer`. */
+  private participantCall(key: AuthKeyRecord, req: TlObject): ParticipantCall {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel);
+    const target = this.resolveUser(me, obj(req.participant, 'PARTICIPANT'), 'PARTICIPANT_ID_INVALID');
+    const who = { kind: target.kind, id: target.kind === 'user' ? target.user.id : target.bot.id };
+    return { world: this.world, me, channel, who, usersToTl: (ids) => this.usersToTl(ids, me.id) };
+  }
+
   private joinRequestCall(key: AuthKeyRecord, req: TlObject): JoinRequestCall {
     const me = this.requireUser(key);
     const peer = obj(req.peer, 'PEER_ID');

@@ -248,6 +248,7 @@ describe('world objects written in each layer', () => {
       { kind: 'audio', fileName: 'song.mp3', duration: 185, performer: 'Band', title: 'Hit' },
       { kind: 'voice', duration: 7 },
       { kind: 'animation', fileName: 'loop.mp4', duration: 2, width: 320, height: 240 },
+      { kind: 'video_note', duration: 9, width: 360, height: 360 },
     ] as const
   ).map((media, i) =>
     w.sendPrivateMessage({
@@ -261,7 +262,7 @@ describe('world objects written in each layer', () => {
   );
 
   it.each(publishedLayers().map((l) => l.layer))(
-    'layer %i writes a video, an audio file, a voice note and an animation as documents whose attributes read back',
+    'layer %i writes a video, an audio file, a voice note, an animation and a video note as documents whose attributes read back',
     (layer) => {
       const codec = new TlCodec(loadLayerSchema(layer));
       const attributesOf = (index: number): Record<string, TlObject> => {
@@ -289,6 +290,9 @@ describe('world objects written in each layer', () => {
         'documentAttributeFilename',
       ]);
       expect(animation.documentAttributeVideo).toMatchObject({ duration: 2, w: 320, h: 240 });
+      const round = attributesOf(4);
+      expect(Object.keys(round)).toEqual(['documentAttributeVideo']);
+      expect(round.documentAttributeVideo).toMatchObject({ round_message: true, duration: 9, w: 360, h: 360 });
     },
   );
 
@@ -983,6 +987,67 @@ describe('block lists answered in each layer', () => {
         expect(pushed.update).toMatchObject({ _: 'updatePeerBlocked', peer_id: { user_id: BigInt(bea.id) } });
         expect(Boolean((pushed.update as TlObject).blocked)).toBe(blocked);
       }
+      updates.close();
+    },
+  );
+});
+
+describe("administrators' custom titles in each layer", () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i takes a rank in channels.editAdmin and writes it in channels.getParticipant',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const codec = new TlCodec(loadLayerSchema(layer));
+      const updates = new SandboxUpdates(world, DEFAULT_UPDATE_LIMITS, () => undefined);
+      const rpc = new RpcService(world, codec, () => ({ host: '127.0.0.1', port: 1 }), updates);
+      const olga = world.createUser({ phone: '15550007101', firstName: 'Olga' });
+      const mona = world.createUser({ phone: '15550007102', firstName: 'Mona' });
+      const group = world.createChannel({ title: 'Titled', megagroup: true, ownerPhone: olga.phone });
+      world.setMember(group.id, { kind: 'user', id: mona.id });
+      const key: AuthKeyRecord = {
+        id: Buffer.alloc(8),
+        idHex: '00',
+        key: Buffer.alloc(256),
+        salt: 0n,
+        userId: olga.id,
+        revoked: false,
+        sessions: new Set(),
+        attempts: 0,
+        createdAt: new Date(),
+      };
+      const call = async (request: TlObject): Promise<TlObject> => {
+        // Written by the app in the layer and read as the door reads it, answered, then read back as the app does.
+        const asked = codec.decode(codec.encode(request));
+        const answer = await rpc.invoke(key, asked, codec);
+        return codec.decode(codec.encodeAs(answer.type, answer.value));
+      };
+      const channel = { _: 'inputChannel', channel_id: BigInt(group.id), access_hash: group.accessHash };
+      const monaUser = { _: 'inputUser', user_id: BigInt(mona.id), access_hash: mona.accessHash };
+
+      await call({
+        _: 'channels.editAdmin',
+        channel,
+        user_id: monaUser,
+        admin_rights: { _: 'chatAdminRights', pin_messages: true },
+        rank: 'Archivist',
+      });
+      const read = await call({
+        _: 'channels.getParticipant',
+        channel,
+        participant: { _: 'inputPeerUser', user_id: BigInt(mona.id), access_hash: mona.accessHash },
+      });
+      expect(read._).toBe('channels.channelParticipant');
+      expect(read.participant).toMatchObject({
+        _: 'channelParticipantAdmin',
+        can_edit: true,
+        user_id: BigInt(mona.id),
+        promoted_by: BigInt(olga.id),
+        rank: 'Archivist',
+      });
+      expect(((read.participant as TlObject).admin_rights as TlObject).pin_messages).toBe(true);
+      expect((read.users as TlObject[]).map((u) => u.id)).toEqual(expect.arrayContaining([BigInt(mona.id)]));
+      const owner = await call({ _: 'channels.getParticipant', channel, participant: { _: 'inputPeerSelf' } });
+      expect(owner.participant).toMatchObject({ _: 'channelParticipantCreator', user_id: BigInt(olga.id) });
       updates.close();
     },
   );

@@ -7,7 +7,7 @@ import type { BotSession } from '../bot-api/bot-session';
 import { MtprotoServer } from '../mtproto/mtproto-server';
 import type { AuthKeyRecord } from '../mtproto/rpc';
 import { statusFor, updateStatus } from '../mtproto/presence';
-import { mediaJson } from '../bot-api/serializers';
+import { chatMemberJson, mediaJson } from '../bot-api/serializers';
 import { documentAttributesToTl, mediaOfFile } from '../media-kinds';
 import {
   PRIVACY_KEY_FORWARDS,
@@ -17,7 +17,8 @@ import {
   type SandboxMessageMedia,
   SandboxWorld,
 } from '../world';
-import { activeBan, adminRightsOf, banMember, setChannelInfo } from '../channel-administration';
+import { activeBan, adminRightsOf, banMember, setAdminRank, setChannelInfo } from '../channel-administration';
+import { participantToTl } from '../mtproto/channel-participants';
 import {
   activeRestriction,
   allPermissions,
@@ -340,6 +341,21 @@ describe('world snapshot', () => {
       createsJoinRequest: true,
       adminUserId: bot.id,
     });
+  });
+
+  it("keeps an administrator's custom title, as getChatMember and the app's participant then show it", () => {
+    const world = populatedWorld();
+    const channel = world.createChannel({ title: 'Titled', megagroup: true, ownerPhone: '15550002222' });
+    const dana = world.createUser({ phone: '15550004444', firstName: 'Dana' });
+    world.setMember(channel.id, { kind: 'user', id: dana.id, admin: true, rights: { can_invite_users: true } });
+    setAdminRank(world, channel.id, { kind: 'user', id: dana.id }, 'Greeter', {});
+
+    const restored = restart(world);
+    const again = restored.findChannel(channel.id);
+    const danaThere = again && restored.getMember(again.id, 'user', dana.id);
+    if (!again || !danaThere) throw new Error('the chat or its administrator did not come back');
+    expect(chatMemberJson(restored, again, 'user', dana.id, danaThere)).toMatchObject({ custom_title: 'Greeter' });
+    expect(participantToTl(danaThere, dana.id, again)).toMatchObject({ _: 'channelParticipantAdmin', rank: 'Greeter' });
   });
 
   it('keeps requests to join waiting for an answer, who joined by each link, and the joins by request', () => {
@@ -703,7 +719,7 @@ describe('world snapshot', () => {
     expect(restored.findPrivateMessage(dm.id)?.mediaGroupId).toBe(mediaGroupId);
   });
 
-  it('keeps videos, audio, voice notes and animations with their attributes, as both doors show them after a restart', () => {
+  it('keeps videos, audio, voice notes, animations and video notes with their attributes, as both doors show them after a restart', () => {
     const world = populatedWorld();
     const bob = world.findUserByPhone('15550002222')!;
     const bot = world.findBotByUsername('shop_news_bot')!;
@@ -713,6 +729,7 @@ describe('world snapshot', () => {
       { kind: 'audio', fileName: 'song.mp3', mimeType: 'audio/mpeg', duration: 185, performer: 'Band', title: 'Hit' },
       { kind: 'voice', mimeType: 'audio/ogg', duration: 7 },
       { kind: 'animation', fileName: 'loop.mp4', mimeType: 'video/mp4', duration: 2, width: 320, height: 240 },
+      { kind: 'video_note', mimeType: 'video/mp4', duration: 9, width: 360, height: 360 },
     ].map((f, i) => {
       const data = randomBytes(10 + i);
       const file = {
@@ -728,7 +745,13 @@ describe('world snapshot', () => {
       world.files.set(file.fileId, file);
       return file;
     });
-    const [video, audio, voice, animation] = played as [SandboxFile, SandboxFile, SandboxFile, SandboxFile];
+    const [video, audio, voice, animation, round] = played as [
+      SandboxFile,
+      SandboxFile,
+      SandboxFile,
+      SandboxFile,
+      SandboxFile,
+    ];
     const post = world.postToChannel(channel.id, { text: 'clip', viaBotId: bot.id, media: mediaOfFile(video) });
     const dm = world.sendPrivateMessage({
       fromKind: 'user',
@@ -746,6 +769,7 @@ describe('world snapshot', () => {
     expect(json(audio.fileId).audio).toMatchObject({ duration: 185, performer: 'Band', title: 'Hit' });
     expect(json(voice.fileId).voice).toMatchObject({ duration: 7, mime_type: 'audio/ogg' });
     expect(json(animation.fileId)).toMatchObject({ animation: { width: 320 }, document: { file_name: 'loop.mp4' } });
+    expect(json(round.fileId).video_note).toMatchObject({ length: 360, duration: 9 });
 
     const postBack = restored.findChannel('@shopnews')!.messages.find((m) => m.id === post.id)!;
     expect(postBack.media).toEqual(mediaOfFile(video));
