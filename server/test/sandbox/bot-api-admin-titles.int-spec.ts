@@ -1,9 +1,8 @@
 import { Api, type TelegramClient } from 'telegram';
-import { returnBigInt } from 'telegram/Helpers';
-import type { Telegram } from 'telegraf';
 import { sandboxForSuite } from './bot-chats';
-import { control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
+import { control, rawBotCall } from './bot-helpers';
 import { errorOf, newUser, signedInClient } from './mtproto-kit';
+import { inputUserOf, type OwnedChat, ownedChat, promotedByOwner } from './owned-chats';
 
 /** Every right an owner can give in a supergroup, as the app's `chatAdminRights`. */
 const ALL_RIGHTS = {
@@ -17,42 +16,16 @@ const ALL_RIGHTS = {
   other: true,
 };
 
-interface TitleChat {
-  chatId: number;
-  ownerApp: TelegramClient;
-  channel: Api.InputChannel;
-  bot: { id: number; token: string; username: string };
-  tg: Telegram;
-}
+type TitleChat = OwnedChat;
 
 describe("sandbox: administrators' custom titles (real telegraf and gramjs)", () => {
   const suite = sandboxForSuite();
 
   /** A new supergroup (or channel) whose owner makes a new bot an administrator with `rights`. */
   async function titleChat(opts: { megagroup?: boolean; rights?: Record<string, boolean> } = {}): Promise<TitleChat> {
-    const { kit } = suite;
-    const owner = await newUser(kit, { firstName: 'Olga' });
-    const ownerApp = await signedInClient(kit, owner);
-    const created = await newChannel(kit.sandbox, owner.phone, { megagroup: opts.megagroup ?? true });
-    const bot = await newBot(kit.sandbox);
-    const channel = new Api.InputChannel({
-      channelId: returnBigInt(created.channel_id),
-      accessHash: returnBigInt(created.access_hash),
-    });
-    await ownerApp.invoke(
-      new Api.channels.EditAdmin({
-        channel,
-        userId: await inputUserOf(ownerApp, bot.username),
-        adminRights: new Api.ChatAdminRights(opts.rights ?? ALL_RIGHTS),
-        rank: '',
-      }),
-    );
-    return { chatId: created.id, ownerApp, channel, bot, tg: telegramFor(kit.sandbox, bot.token) };
-  }
-
-  async function inputUserOf(app: TelegramClient, username: string): Promise<Api.InputUser> {
-    const user = (await app.invoke(new Api.contacts.ResolveUsername({ username }))).users[0] as Api.User;
-    return new Api.InputUser({ userId: user.id, accessHash: returnBigInt(user.accessHash ?? 0) });
+    const chat = await ownedChat(suite.kit, { megagroup: opts.megagroup ?? true });
+    await promotedByOwner(chat, chat.bot.username, opts.rights ?? ALL_RIGHTS);
+    return chat;
   }
 
   /** A new user in the chat (added by its owner), with their signed-in app. */

@@ -4,8 +4,9 @@ import type { Telegram } from 'telegraf';
 import { Raw } from 'telegram/events';
 import { eventually } from '../helpers/eventually';
 import { botChatOf, sandboxForSuite } from './bot-chats';
-import { addBotToChannel, control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
+import { addBotToChannel, control, rawBotCall } from './bot-helpers';
 import { errorOf, newUser, signedInClient } from './mtproto-kit';
+import { type OwnedChat, ownedChat, promotedByOwner } from './owned-chats';
 
 /** Every right an owner can give, as the app's `chatAdminRights`. */
 const ALL_RIGHTS = {
@@ -22,15 +23,7 @@ const ALL_RIGHTS = {
 };
 
 /** A channel or supergroup with its owner's app and a bot in it. */
-interface AdminChat {
-  chatId: number;
-  owner: { id: number; phone: string };
-  ownerApp: TelegramClient;
-  channel: Api.InputChannel;
-  peer: Api.InputPeerChannel;
-  bot: { id: number; token: string; username: string };
-  tg: Telegram;
-}
+type AdminChat = OwnedChat;
 
 describe('sandbox: bots administer their chats (real telegraf and gramjs)', () => {
   const suite = sandboxForSuite();
@@ -42,29 +35,9 @@ describe('sandbox: bots administer their chats (real telegraf and gramjs)', () =
   async function adminChat(
     opts: { megagroup?: boolean; rights?: Partial<typeof ALL_RIGHTS> | null } = {},
   ): Promise<AdminChat> {
-    const { kit } = suite;
-    const owner = await newUser(kit, { firstName: 'Olga' });
-    const ownerApp = await signedInClient(kit, owner);
-    const created = await newChannel(kit.sandbox, owner.phone, { megagroup: opts.megagroup ?? false });
-    const bot = await newBot(kit.sandbox);
-    const channel = new Api.InputChannel({
-      channelId: returnBigInt(created.channel_id),
-      accessHash: returnBigInt(created.access_hash),
-    });
-    const peer = new Api.InputPeerChannel({ channelId: channel.channelId, accessHash: channel.accessHash });
-    if (opts.rights !== null) {
-      const botUser = (await ownerApp.invoke(new Api.contacts.ResolveUsername({ username: bot.username })))
-        .users[0] as Api.User;
-      await ownerApp.invoke(
-        new Api.channels.EditAdmin({
-          channel,
-          userId: new Api.InputUser({ userId: botUser.id, accessHash: returnBigInt(botUser.accessHash ?? 0) }),
-          adminRights: new Api.ChatAdminRights(opts.rights ?? ALL_RIGHTS),
-          rank: '',
-        }),
-      );
-    }
-    return { chatId: created.id, owner, ownerApp, channel, peer, bot, tg: telegramFor(kit.sandbox, bot.token) };
+    const chat = await ownedChat(suite.kit, { megagroup: opts.megagroup ?? false });
+    if (opts.rights !== null) await promotedByOwner(chat, chat.bot.username, opts.rights ?? ALL_RIGHTS);
+    return chat;
   }
 
   /** A new user in the chat (added by its owner), with their signed-in app. */

@@ -3,8 +3,9 @@ import { returnBigInt } from 'telegram/Helpers';
 import { CustomFile } from 'telegram/client/uploads';
 import type { Telegram } from 'telegraf';
 import { sandboxForSuite } from './bot-chats';
-import { control, newBot, newChannel, rawBotCall, telegramFor } from './bot-helpers';
+import { control, newBot, rawBotCall, telegramFor } from './bot-helpers';
 import { errorOf, newUser, signedInClient } from './mtproto-kit';
+import { type OwnedChat, ownedChat, promotedByOwner } from './owned-chats';
 
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
@@ -31,14 +32,7 @@ const ALL = {
 const NONE = Object.fromEntries(Object.keys(ALL).map((k) => [k, false])) as Record<keyof typeof ALL, boolean>;
 
 /** A supergroup (or channel) with its owner's app, an administrator bot and a member with their app. */
-interface Club {
-  chatId: number;
-  owner: { id: number; phone: string };
-  ownerApp: TelegramClient;
-  channel: Api.InputChannel;
-  peer: Api.InputPeerChannel;
-  bot: { id: number; token: string; username: string };
-  tg: Telegram;
+interface Club extends OwnedChat {
   member: { id: number; app: TelegramClient; input: Api.InputPeerUser };
 }
 
@@ -47,42 +41,16 @@ describe('sandbox: member restrictions and chat permissions (real telegraf and g
 
   async function club(opts: { megagroup?: boolean; banUsers?: boolean } = {}): Promise<Club> {
     const { kit } = suite;
-    const owner = await newUser(kit, { firstName: 'Olga' });
-    const ownerApp = await signedInClient(kit, owner);
-    const created = await newChannel(kit.sandbox, owner.phone, { megagroup: opts.megagroup ?? true });
-    const bot = await newBot(kit.sandbox);
-    const channel = new Api.InputChannel({
-      channelId: returnBigInt(created.channel_id),
-      accessHash: returnBigInt(created.access_hash),
-    });
-    const peer = new Api.InputPeerChannel({ channelId: channel.channelId, accessHash: channel.accessHash });
-    const botUser = (await ownerApp.invoke(new Api.contacts.ResolveUsername({ username: bot.username })))
-      .users[0] as Api.User;
-    await ownerApp.invoke(
-      new Api.channels.EditAdmin({
-        channel,
-        userId: new Api.InputUser({ userId: botUser.id, accessHash: returnBigInt(botUser.accessHash ?? 0) }),
-        adminRights: new Api.ChatAdminRights({ banUsers: opts.banUsers ?? true, inviteUsers: true, other: true }),
-        rank: '',
-      }),
-    );
+    const chat = await ownedChat(kit, { megagroup: opts.megagroup ?? true });
+    await promotedByOwner(chat, chat.bot.username, { banUsers: opts.banUsers ?? true, inviteUsers: true, other: true });
     const user = await newUser(kit, { firstName: 'Mona' });
-    const res = await control(kit.sandbox, 'POST', `/sandbox/channels/${created.id}/members`, { phone: user.phone });
+    const res = await control(kit.sandbox, 'POST', `/sandbox/channels/${chat.chatId}/members`, { phone: user.phone });
     if (res.status !== 200) throw new Error(`member not added: ${JSON.stringify(res.body)}`);
     const app = await signedInClient(kit, user);
     // The sandbox gives a user one access hash, the same to every app.
     const me = await app.getMe();
     const input = new Api.InputPeerUser({ userId: me.id, accessHash: returnBigInt(me.accessHash ?? 0) });
-    return {
-      chatId: created.id,
-      owner,
-      ownerApp,
-      channel,
-      peer,
-      bot,
-      tg: telegramFor(kit.sandbox, bot.token),
-      member: { id: user.id, app, input },
-    };
+    return { ...chat, member: { id: user.id, app, input } };
   }
 
   const say = (app: TelegramClient, c: Club, text: string) => app.sendMessage(c.peer, { message: text });
