@@ -838,30 +838,40 @@ describe('gzip_packed requests', () => {
   });
 });
 
+/**
+ * The MTProto door as one signed-in user's app meets it in a layer: each request written by the app in the layer and
+ * read as the door reads it, answered by the real RpcService, then read back as the app reads it.
+ */
+function layerDoor(world: SandboxWorld, layer: number, userId: number) {
+  const codec = new TlCodec(loadLayerSchema(layer));
+  const updates = new SandboxUpdates(world, DEFAULT_UPDATE_LIMITS, () => undefined);
+  const rpc = new RpcService(world, codec, () => ({ host: '127.0.0.1', port: 1 }), updates);
+  const key: AuthKeyRecord = {
+    id: Buffer.alloc(8),
+    idHex: '00',
+    key: Buffer.alloc(256),
+    salt: 0n,
+    userId,
+    revoked: false,
+    sessions: new Set(),
+    attempts: 0,
+    createdAt: new Date(),
+  };
+  const answer = (request: TlObject) => rpc.invoke(key, codec.decode(codec.encode(request)), codec);
+  const call = async (request: TlObject): Promise<TlObject> => {
+    const { type, value } = await answer(request);
+    return codec.decode(codec.encodeAs(type, value));
+  };
+  return { codec, answer, call, close: () => updates.close() };
+}
+
 describe('basic group methods answered in each layer', () => {
   /** One signed-in user's calls, answered and written in the layer, then read back as its clients read them. */
   function door(layer: number) {
     const world = new SandboxWorld();
-    const codec = new TlCodec(loadLayerSchema(layer));
-    const updates = new SandboxUpdates(world, DEFAULT_UPDATE_LIMITS, () => undefined);
-    const rpc = new RpcService(world, codec, () => ({ host: '127.0.0.1', port: 1 }), updates);
     const ann = world.createUser({ phone: '15550007001', firstName: 'Ann' });
-    const key: AuthKeyRecord = {
-      id: Buffer.alloc(8),
-      idHex: '00',
-      key: Buffer.alloc(256),
-      salt: 0n,
-      userId: ann.id,
-      revoked: false,
-      sessions: new Set(),
-      attempts: 0,
-      createdAt: new Date(),
-    };
-    const call = async (request: TlObject): Promise<TlObject> => {
-      const answer = await rpc.invoke(key, request, codec);
-      return codec.decode(codec.encodeAs(answer.type, answer.value));
-    };
-    return { world, codec, ann, call, close: () => updates.close() };
+    const { codec, call, close } = layerDoor(world, layer, ann.id);
+    return { world, codec, ann, call, close };
   }
 
   const inputUser = (u: { id: number; accessHash: bigint }): TlObject => ({
@@ -922,33 +932,15 @@ describe('block lists answered in each layer', () => {
     'layer %i reads contacts.block and unblock, and writes contacts.blocked, blockedSlice and userFull.blocked',
     async (layer) => {
       const world = new SandboxWorld();
-      const codec = new TlCodec(loadLayerSchema(layer));
-      const updates = new SandboxUpdates(world, DEFAULT_UPDATE_LIMITS, () => undefined);
-      const rpc = new RpcService(world, codec, () => ({ host: '127.0.0.1', port: 1 }), updates);
       const ann = world.createUser({ phone: '15550008001', firstName: 'Ann' });
       const bea = world.createUser({ phone: '15550008002', firstName: 'Bea' });
       const bot = world.createBot({ username: 'layered_blocked_bot' });
-      const key: AuthKeyRecord = {
-        id: Buffer.alloc(8),
-        idHex: '00',
-        key: Buffer.alloc(256),
-        salt: 0n,
-        userId: ann.id,
-        revoked: false,
-        sessions: new Set(),
-        attempts: 0,
-        createdAt: new Date(),
-      };
-      // The request goes through the layer's encoding too, as its clients write it.
-      const call = async (request: TlObject): Promise<TlObject> => {
-        const answer = await rpc.invoke(key, codec.decode(codec.encode(request)), codec);
-        return codec.decode(codec.encodeAs(answer.type, answer.value));
-      };
+      const { codec, answer, call, close } = layerDoor(world, layer, ann.id);
       /** A call answering a Bool, written as the layer writes it. */
       const callBool = async (request: TlObject): Promise<boolean> => {
-        const answer = await rpc.invoke(key, codec.decode(codec.encode(request)), codec);
-        expect(answer.type).toBe('Bool');
-        return codec.encodeAs('Bool', answer.value).equals(codec.encodeAs('Bool', true));
+        const { type, value } = await answer(request);
+        expect(type).toBe('Bool');
+        return codec.encodeAs('Bool', value).equals(codec.encodeAs('Bool', true));
       };
       const peer = (u: { id: number; accessHash: bigint }): TlObject => ({
         _: 'inputPeerUser',
@@ -987,7 +979,7 @@ describe('block lists answered in each layer', () => {
         expect(pushed.update).toMatchObject({ _: 'updatePeerBlocked', peer_id: { user_id: BigInt(bea.id) } });
         expect(Boolean((pushed.update as TlObject).blocked)).toBe(blocked);
       }
-      updates.close();
+      close();
     },
   );
 });
@@ -997,30 +989,11 @@ describe("administrators' custom titles in each layer", () => {
     'layer %i takes a rank in channels.editAdmin and writes it in channels.getParticipant',
     async (layer) => {
       const world = new SandboxWorld();
-      const codec = new TlCodec(loadLayerSchema(layer));
-      const updates = new SandboxUpdates(world, DEFAULT_UPDATE_LIMITS, () => undefined);
-      const rpc = new RpcService(world, codec, () => ({ host: '127.0.0.1', port: 1 }), updates);
       const olga = world.createUser({ phone: '15550007101', firstName: 'Olga' });
       const mona = world.createUser({ phone: '15550007102', firstName: 'Mona' });
       const group = world.createChannel({ title: 'Titled', megagroup: true, ownerPhone: olga.phone });
       world.setMember(group.id, { kind: 'user', id: mona.id });
-      const key: AuthKeyRecord = {
-        id: Buffer.alloc(8),
-        idHex: '00',
-        key: Buffer.alloc(256),
-        salt: 0n,
-        userId: olga.id,
-        revoked: false,
-        sessions: new Set(),
-        attempts: 0,
-        createdAt: new Date(),
-      };
-      const call = async (request: TlObject): Promise<TlObject> => {
-        // Written by the app in the layer and read as the door reads it, answered, then read back as the app does.
-        const asked = codec.decode(codec.encode(request));
-        const answer = await rpc.invoke(key, asked, codec);
-        return codec.decode(codec.encodeAs(answer.type, answer.value));
-      };
+      const { call, close } = layerDoor(world, layer, olga.id);
       const channel = { _: 'inputChannel', channel_id: BigInt(group.id), access_hash: group.accessHash };
       const monaUser = { _: 'inputUser', user_id: BigInt(mona.id), access_hash: mona.accessHash };
 
@@ -1048,7 +1021,7 @@ describe("administrators' custom titles in each layer", () => {
       expect((read.users as TlObject[]).map((u) => u.id)).toEqual(expect.arrayContaining([BigInt(mona.id)]));
       const owner = await call({ _: 'channels.getParticipant', channel, participant: { _: 'inputPeerSelf' } });
       expect(owner.participant).toMatchObject({ _: 'channelParticipantCreator', user_id: BigInt(olga.id) });
-      updates.close();
+      close();
     },
   );
 });
