@@ -2,19 +2,7 @@ import { Api, type TelegramClient } from 'telegram';
 import { sandboxForSuite } from './bot-chats';
 import { control, rawBotCall } from './bot-helpers';
 import { errorOf, newUser, signedInClient } from './mtproto-kit';
-import { inputUserOf, type OwnedChat, ownedChat, promotedByOwner } from './owned-chats';
-
-/** Every right an owner can give in a supergroup, as the app's `chatAdminRights`. */
-const ALL_RIGHTS = {
-  changeInfo: true,
-  deleteMessages: true,
-  banUsers: true,
-  inviteUsers: true,
-  pinMessages: true,
-  addAdmins: true,
-  manageCall: true,
-  other: true,
-};
+import { inputUserOf, type OwnedChat, ownedChat, promotedByOwner, SUPERGROUP_ADMIN_RIGHTS } from './owned-chats';
 
 type TitleChat = OwnedChat;
 
@@ -24,7 +12,7 @@ describe("sandbox: administrators' custom titles (real telegraf and gramjs)", ()
   /** A new supergroup (or channel) whose owner makes a new bot an administrator with `rights`. */
   async function titleChat(opts: { megagroup?: boolean; rights?: Record<string, boolean> } = {}): Promise<TitleChat> {
     const chat = await ownedChat(suite.kit, { megagroup: opts.megagroup ?? true });
-    await promotedByOwner(chat, chat.bot.username, opts.rights ?? ALL_RIGHTS);
+    await promotedByOwner(chat, chat.bot.username, opts.rights ?? SUPERGROUP_ADMIN_RIGHTS);
     return chat;
   }
 

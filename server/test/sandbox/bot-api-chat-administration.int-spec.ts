@@ -6,21 +6,7 @@ import { eventually } from '../helpers/eventually';
 import { botChatOf, sandboxForSuite } from './bot-chats';
 import { addBotToChannel, control, rawBotCall } from './bot-helpers';
 import { errorOf, newUser, signedInClient } from './mtproto-kit';
-import { type OwnedChat, ownedChat, promotedByOwner } from './owned-chats';
-
-/** Every right an owner can give, as the app's `chatAdminRights`. */
-const ALL_RIGHTS = {
-  changeInfo: true,
-  postMessages: true,
-  editMessages: true,
-  deleteMessages: true,
-  banUsers: true,
-  inviteUsers: true,
-  pinMessages: true,
-  addAdmins: true,
-  manageCall: true,
-  other: true,
-};
+import { ALL_ADMIN_RIGHTS, type OwnedChat, ownedChat, promotedByOwner } from './owned-chats';
 
 /** A channel or supergroup with its owner's app and a bot in it. */
 type AdminChat = OwnedChat;
@@ -33,10 +19,10 @@ describe('sandbox: bots administer their chats (real telegraf and gramjs)', () =
    * told); `rights` null leaves the bot out of the chat for the caller to add.
    */
   async function adminChat(
-    opts: { megagroup?: boolean; rights?: Partial<typeof ALL_RIGHTS> | null } = {},
+    opts: { megagroup?: boolean; rights?: Partial<typeof ALL_ADMIN_RIGHTS> | null } = {},
   ): Promise<AdminChat> {
     const chat = await ownedChat(suite.kit, { megagroup: opts.megagroup ?? false });
-    if (opts.rights !== null) await promotedByOwner(chat, chat.bot.username, opts.rights ?? ALL_RIGHTS);
+    if (opts.rights !== null) await promotedByOwner(chat, chat.bot.username, opts.rights ?? ALL_ADMIN_RIGHTS);
     return chat;
   }
 

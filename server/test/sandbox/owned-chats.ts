@@ -4,6 +4,21 @@ import type { Telegram } from 'telegraf';
 import { newBot, newChannel, telegramFor } from './bot-helpers';
 import { type MtprotoKit, newUser, signedInClient } from './mtproto-kit';
 
+/** Every right an owner can give in a supergroup, as the app's `chatAdminRights`. */
+export const SUPERGROUP_ADMIN_RIGHTS = {
+  changeInfo: true,
+  deleteMessages: true,
+  banUsers: true,
+  inviteUsers: true,
+  pinMessages: true,
+  addAdmins: true,
+  manageCall: true,
+  other: true,
+};
+
+/** Every right an owner can give, a channel's too. */
+export const ALL_ADMIN_RIGHTS = { ...SUPERGROUP_ADMIN_RIGHTS, postMessages: true, editMessages: true };
+
 /** A new channel or supergroup with its owner's signed-in app, and a new bot (not yet in it). */
 export interface OwnedChat {
   chatId: number;
