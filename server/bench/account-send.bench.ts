@@ -6,7 +6,8 @@
  * session and sends directly), and the default deployment's split (`ROLE=api` and `ROLE=worker`: the
  * call crosses Redis to the worker holding the session). Both apps of the split run in this process.
  * Reference rows show the floor under any such API: an empty HTTP round trip and one durable commit
- * added to plain gramjs, and on Nest (Express, the app's platform, and Fastify) an empty route and one query round trip.
+ * added to plain gramjs; on Nest (Express, the app's platform, and Fastify) an empty route and one query round trip;
+ * and, under any implementation at all, a node:http round trip with no framework and one query round trip.
  */
 import * as http from 'node:http';
 import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
@@ -105,12 +106,8 @@ const post =
     return performance.now() - t0;
   };
 
-/**
- * What any HTTP API that keeps its answer durably adds to the call, whatever its code: the same fetch to a
- * node:http handler that answers at once, and one durable commit (a transaction id taken and committed, which
- * waits for the WAL flush) on the app's pool. Measured alternating with plain gramjs; reported against it.
- */
-async function floorRow(app: BenchApp, plain: Timed): Promise<BenchRow> {
+/** A node:http server that answers every request at once: an HTTP round trip with no framework and no work. */
+async function emptyServer(): Promise<{ port: number; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     req.on('error', () => res.destroy());
     req.resume();
@@ -118,21 +115,62 @@ async function floorRow(app: BenchApp, plain: Timed): Promise<BenchRow> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * What any HTTP API that keeps its answer durably adds to the call, whatever its code: the same fetch to a
+ * node:http handler that answers at once, and one durable commit (a transaction id taken and committed, which
+ * waits for the WAL flush) on the app's pool. Measured alternating with plain gramjs; reported against it.
+ */
+async function floorRow(app: BenchApp, plain: Timed): Promise<BenchRow> {
+  const server = await emptyServer();
   // A transaction id taken and committed waits for the WAL flush.
   const durableCommit = timedQuery(app.app.get(DataSource), 'SELECT txid_current()');
   try {
     return await floorOf(
       'floor: empty HTTP round trip + one durable commit + plain gramjs (medians)',
       [
-        ['HTTP', post(`http://127.0.0.1:${port}/`)],
+        ['HTTP', post(`http://127.0.0.1:${server.port}/`)],
         ['durable commit', durableCommit],
       ],
       plain,
       "what the send's goal leaves for everything else",
     );
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
+  }
+}
+
+/**
+ * The least any HTTP API with the send's contract can cost, framework or not: a round trip to a node:http
+ * handler that answers at once, through the cheapest client, and one round trip to a store (`SELECT 1`, nothing
+ * written). The contract needs at least one store round trip before the send (the idempotency key looked up so a
+ * repeated key returns the stored answer; the tenant's rate limit; the audit), so no implementation, on any
+ * framework or none, can come under this row's figure on this machine.
+ */
+async function leastRow(app: BenchApp, plain: Timed): Promise<BenchRow> {
+  const server = await emptyServer();
+  const client = keepAlivePost(server.port, '/');
+  try {
+    return await floorOf(
+      'floor of any implementation: node:http round trip, no framework + one query round trip + plain gramjs (medians)',
+      [
+        ['empty node:http round trip', client.call],
+        ['SELECT 1', timedQuery(app.app.get(DataSource), 'SELECT 1')],
+      ],
+      plain,
+      'no framework, nothing durable, no auth, no rate limit; keep-alive node:http client',
+    );
+  } finally {
+    client.close();
+    await server.close();
   }
 }
 
@@ -298,6 +336,7 @@ export default async function accountSendBench(): Promise<BenchRow[]> {
         ),
       );
       rows.push(await floorRow(both, viaGram));
+      rows.push(await leastRow(both, viaGram));
       rows.push(await nestFloorRow(both, viaGram, 'express'));
       rows.push(await nestFloorRow(both, viaGram, 'fastify'));
       // The split: the session moves to the worker app (the first call reaches it through the shared list).

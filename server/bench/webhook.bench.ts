@@ -222,13 +222,37 @@ async function emptyNestRoute(platform: 'express' | 'fastify'): Promise<Side> {
   };
 }
 
+/**
+ * Under Nest's router on Fastify lies Fastify's own: a route registered on the Fastify instance itself (no Nest),
+ * answering `{ok: true}` after Fastify has parsed the body. What the router alone costs, with nothing of Nest.
+ */
+async function plainFastifyRoute(): Promise<Side> {
+  const fastify = new FastifyAdapter().getInstance();
+  fastify.post('/telegram/webhook/:bot_id', (_request, reply) => reply.send({ ok: true }));
+  await fastify.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = fastify.server.address() as AddressInfo;
+  return {
+    measure: async (round) => {
+      const result = await load(
+        `http://127.0.0.1:${port}`,
+        (i) => `/telegram/webhook/${10_000 + (i % BOTS)}`,
+        (round + 40) * 10_000_000,
+        REQUESTS,
+      );
+      if (result.failed > 0) throw new Error(`plain Fastify route: ${result.failed} failed requests`);
+      return result;
+    },
+    close: () => fastify.close(),
+  };
+}
+
 const median = (xs: number[]): number =>
   present([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], 'a value to take the median of');
 
 interface Measured {
   baseline: number;
   ours: { perSecond: number; p99: number };
-  ceilings: { express: number; fastify: number };
+  ceilings: { express: number; fastify: number; plainFastify: number };
 }
 
 /**
@@ -240,45 +264,51 @@ async function measureAll(): Promise<Measured> {
   const ours = await product();
   const express = await emptyNestRoute('express');
   const fastify = await emptyNestRoute('fastify');
+  const plain = await plainFastifyRoute();
   try {
     const b: number[] = [];
     const o: { perSecond: number; p99ms: number }[] = [];
     const e: number[] = [];
     const f: number[] = [];
+    const p: number[] = [];
     await express.measure(-1);
     await fastify.measure(-1);
+    await plain.measure(-1);
     for (let round = 0; round < ROUNDS; round++) {
       b.push((await bare.measure(round)).perSecond);
       o.push(await ours.measure(round));
       e.push((await express.measure(round)).perSecond);
       f.push((await fastify.measure(round)).perSecond);
+      p.push((await plain.measure(round)).perSecond);
     }
     const mid = median(o.map((r) => r.perSecond));
     return {
       baseline: median(b),
       ours: { perSecond: mid, p99: o.find((r) => r.perSecond === mid)?.p99ms ?? 0 },
-      ceilings: { express: median(e), fastify: median(f) },
+      ceilings: { express: median(e), fastify: median(f), plainFastify: median(p) },
     };
   } finally {
     await bare.close();
     await ours.close();
     await express.close();
     await fastify.close();
+    await plain.close();
   }
 }
 
 export default async function webhookBench(): Promise<BenchRow[]> {
   const { baseline, ours, ceilings } = await measureAll();
-  const ceiling = (platform: string, perSecond: number): BenchRow => ({
-    name: `ceiling: an empty Nest controller route on ${platform} vs bare telegraf`,
+  const ceiling = (name: string, perSecond: number, what: string): BenchRow => ({
+    name: `ceiling: ${name} vs bare telegraf`,
     value: perSecond,
     baseline,
     ratio: perSecond / baseline,
     unit: 'updates/s',
-    notes:
-      'reference, no goal: answers {ok: true} and does nothing else (no checks, no queue, no pipes, guards, ' +
-      "filters or middleware); what any webhook route through Nest's router can reach at most, same load",
+    notes: `reference, no goal: ${what}, same load`,
   });
+  const emptyRoute =
+    'answers {ok: true} and does nothing else (no checks, no queue, no pipes, guards, filters or middleware); ' +
+    "what any webhook route through Nest's router can reach at most";
   return [
     ratioRow(
       'webhook ingestion: 1,000 tenant bots vs bare telegraf webhookCallback (1 bot)',
@@ -288,7 +318,13 @@ export default async function webhookBench(): Promise<BenchRow[]> {
       { min: 0.8, text: '≥ 0.8×' },
       `product p99 ${ours.p99.toFixed(1)} ms; ${CONCURRENCY} keep-alive connections, loopback, same process`,
     ),
-    ceiling("Express (the app's platform)", ceilings.express),
-    ceiling('Fastify (@nestjs/platform-fastify)', ceilings.fastify),
+    ceiling("an empty Nest controller route on Express (the app's platform)", ceilings.express, emptyRoute),
+    ceiling('an empty Nest controller route on Fastify (@nestjs/platform-fastify)', ceilings.fastify, emptyRoute),
+    ceiling(
+      "a plain Fastify route (Fastify's router, no Nest)",
+      ceilings.plainFastify,
+      "a route on the Fastify instance itself, answering {ok: true} after Fastify's body parsing; what Nest's " +
+        'router on Fastify stands on',
+    ),
   ];
 }
