@@ -1,0 +1,114 @@
+import { gzipSync } from 'node:zlib';
+import { Input } from 'telegraf';
+import { botChatOf, sandboxForSuite } from './bot-chats';
+import { telegramError } from './bot-helpers';
+
+/**
+ * A valid lossless WebP picture of the given size, one colour: the VP8L header (after its 0x2f signature, 14 bits of
+ * width - 1, 14 of height - 1, the alpha bit, 3 of version) followed by the image data of the 1×1 picture it was
+ * taken from, whose single-symbol prefix codes spend no bits per pixel, so any size reads the same.
+ */
+function webp(width: number, height: number): Buffer {
+  const base = Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64');
+  base.writeUInt32LE(((width - 1) | ((height - 1) << 14) | (1 << 28)) >>> 0, 21);
+  return base;
+}
+
+/** A .TGS: gzipped Lottie JSON. */
+const TGS = gzipSync(Buffer.from(JSON.stringify({ v: '5.5.2', fr: 60, ip: 0, op: 60, w: 512, h: 512, layers: [] })));
+
+describe('sandbox: stickers (real telegraf and gramjs)', () => {
+  const suite = sandboxForSuite();
+
+  it('sendSticker: an uploaded WebP is a static sticker of its size, sent again by file_id; a .TGS is animated', async () => {
+    const chat = await botChatOf(suite.kit, 'private');
+    const sent = await chat.tg.sendSticker(chat.chatId, Input.fromBuffer(webp(512, 384), 'wave.webp'), {
+      emoji: '👋',
+    });
+    expect(sent.sticker).toEqual({
+      file_id: expect.stringMatching(/^CAAC/),
+      file_unique_id: expect.any(String),
+      type: 'regular',
+      width: 512,
+      height: 384,
+      is_animated: false,
+      is_video: false,
+      emoji: '👋',
+      file_size: webp(512, 384).length,
+    });
+    const again = await chat.tg.sendSticker(chat.chatId, sent.sticker.file_id);
+    expect(again.sticker).toEqual(sent.sticker);
+
+    const animated = await chat.tg.sendSticker(chat.chatId, Input.fromBuffer(TGS, 'dance.tgs'));
+    expect(animated.sticker).toMatchObject({ width: 512, height: 512, is_animated: true, is_video: false });
+    expect((await chat.tg.getFile(animated.sticker.file_id)).file_path).toMatch(/^stickers\/file_\w+\.tgs$/);
+  });
+
+  it('sendSticker refuses a file that is no sticker, and a file_id of another kind', async () => {
+    const chat = await botChatOf(suite.kit, 'private');
+    const junk = await telegramError(chat.tg.sendSticker(chat.chatId, Input.fromBuffer(Buffer.from('hello'), 'a.txt')));
+    expect(junk.description).toBe('Bad Request: STICKER_FILE_INVALID');
+    const doc = await chat.tg.sendDocument(chat.chatId, Input.fromBuffer(Buffer.from('hello'), 'a.txt'));
+    const wrong = await telegramError(chat.tg.sendSticker(chat.chatId, doc.document.file_id));
+    expect(wrong.description).toBe("Bad Request: can't use file of type Document as Sticker");
+    const none = await telegramError(chat.tg.sendSticker(chat.chatId, ''));
+    expect(none.description).toBe('Bad Request: there is no sticker in the request');
+  });
+
+  it('sticker sets: uploadStickerFile, createNewStickerSet, getStickerSet, add, move, retitle, re-emoji, delete', async () => {
+    const chat = await botChatOf(suite.kit, 'private');
+    const { tg, bot } = chat;
+    const uploaded = await tg.uploadStickerFile(chat.chatId, Input.fromBuffer(webp(512, 512), 'a.webp'), 'static');
+    expect(uploaded).toEqual({ file_id: expect.any(String), file_unique_id: expect.any(String), file_size: 34 });
+    const notWebm = await telegramError(
+      tg.uploadStickerFile(chat.chatId, Input.fromBuffer(webp(512, 512), 'a.webm'), 'video'),
+    );
+    expect(notWebm.description).toBe('Bad Request: STICKER_VIDEO_NOWEBM');
+
+    const name = `cats_by_${bot.username}`;
+    const stickers = [{ sticker: uploaded.file_id, format: 'static', emoji_list: ['😺', '😸'] }];
+    const badName = await telegramError(
+      tg.createNewStickerSet(chat.chatId, 'cats', 'Cats', { stickers, sticker_format: 'static' } as never),
+    );
+    expect(badName.description).toBe('Bad Request: invalid sticker set name is specified');
+    expect(await tg.createNewStickerSet(chat.chatId, name, 'Cats', { stickers } as never)).toBe(true);
+    const taken = await telegramError(tg.createNewStickerSet(chat.chatId, name, 'Cats', { stickers } as never));
+    expect(taken.description).toBe('Bad Request: sticker set name is already occupied');
+
+    const second = await tg.uploadStickerFile(chat.chatId, Input.fromBuffer(TGS, 'b.tgs'), 'animated');
+    expect(
+      await tg.addStickerToSet(chat.chatId, name, {
+        sticker: { sticker: second.file_id, format: 'animated', emoji_list: ['🐈'] },
+      } as never),
+    ).toBe(true);
+
+    let set = await tg.getStickerSet(name);
+    expect(set).toMatchObject({ name, title: 'Cats', sticker_type: 'regular', contains_masks: false });
+    expect(set.stickers).toEqual([
+      expect.objectContaining({ emoji: '😺', set_name: name, is_animated: false, width: 512, height: 512 }),
+      expect.objectContaining({ emoji: '🐈', set_name: name, is_animated: true }),
+    ]);
+    // A sticker of the set is a file of its own, not the uploaded one.
+    expect(set.stickers[0]?.file_id).not.toBe(uploaded.file_id);
+
+    const [first, cat] = set.stickers.map((s) => s.file_id);
+    await tg.setStickerPositionInSet(cat!, 0);
+    await tg.setStickerSetTitle(name, 'Cats & co');
+    await tg.setStickerEmojiList(first!, ['😻']);
+    set = await tg.getStickerSet(name);
+    expect(set.title).toBe('Cats & co');
+    expect(set.stickers.map((s) => [s.file_id, s.emoji])).toEqual([
+      [cat, '🐈'],
+      [first, '😻'],
+    ]);
+
+    // A sticker of the set sent to a chat names its set.
+    const sent = await tg.sendSticker(chat.chatId, cat!);
+    expect(sent.sticker).toMatchObject({ set_name: name, emoji: '🐈', is_animated: true });
+
+    await tg.deleteStickerFromSet(cat!);
+    expect((await tg.getStickerSet(name)).stickers.map((s) => s.file_id)).toEqual([first]);
+    await tg.deleteStickerSet(name);
+    expect((await telegramError(tg.getStickerSet(name))).description).toBe('Bad Request: STICKERSET_INVALID');
+  });
+});
