@@ -239,8 +239,8 @@ export function documentAttributesToTl(media: SandboxFileMedia): TlObject[] {
 
 /**
  * A sticker's attributes as Telegram writes them: its size (`documentAttributeImageSize`; a video sticker's
- * `documentAttributeVideo` instead), then `documentAttributeSticker` with its emoji and its set by short name
- * (`inputStickerSetEmpty` for a sticker in no set).
+ * `documentAttributeVideo` instead), then `documentAttributeSticker` with its emoji and its set by id and access
+ * hash (`inputStickerSetEmpty` for a sticker in no set).
  */
 function stickerAttributesToTl(media: SandboxFileMedia): TlObject[] {
   const w = media.width ?? STICKER_SIDE;
@@ -249,13 +249,16 @@ function stickerAttributesToTl(media: SandboxFileMedia): TlObject[] {
     media.sticker?.format === 'video'
       ? { _: 'documentAttributeVideo', duration: media.duration ?? 0, w, h }
       : { _: 'documentAttributeImageSize', w, h };
-  const setName = media.sticker?.setName;
+  const { setId, setAccessHash } = media.sticker ?? {};
   return [
     size,
     {
       _: 'documentAttributeSticker',
       alt: media.sticker?.emoji ?? '',
-      stickerset: setName ? { _: 'inputStickerSetShortName', short_name: setName } : { _: 'inputStickerSetEmpty' },
+      stickerset:
+        setId !== undefined && setAccessHash !== undefined
+          ? { _: 'inputStickerSetID', id: setId, access_hash: setAccessHash }
+          : { _: 'inputStickerSetEmpty' },
     },
   ];
 }

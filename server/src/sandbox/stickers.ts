@@ -94,7 +94,13 @@ function stickerOfSet(world: SandboxWorld, source: SandboxFile, set: SandboxStic
   const copy = storeSticker(
     world,
     source.data,
-    { format: source.sticker.format, emoji: emojis[0], setName: set.name },
+    {
+      format: source.sticker.format,
+      emoji: emojis[0],
+      setName: set.name,
+      setId: set.id,
+      setAccessHash: set.accessHash,
+    },
     { width: source.width ?? STICKER_SIDE, height: source.height ?? STICKER_SIDE },
     set.botId,
   );
@@ -218,6 +224,11 @@ export function setStickerEmojis(world: SandboxWorld, fileId: string, emojis: st
   set.emojis[fileId] = [...emojis];
   const file = world.files.get(fileId);
   if (file?.sticker) file.sticker = { ...file.sticker, emoji: emojis[0] };
+}
+
+/** Whether the file is a sticker of a set (sets are public: anyone may see and send their stickers). */
+export function isStickerOfSet(world: SandboxWorld, fileId: string): boolean {
+  return Object.values(world.stickerSets).some((s) => s.stickers.includes(fileId));
 }
 
 /** A set's stickers as files, in order (those whose files are gone left out). */

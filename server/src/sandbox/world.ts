@@ -160,8 +160,10 @@ export interface StickerInfo {
   format: 'static' | 'animated' | 'video';
   /** The emoji it stands for, first of its list. */
   emoji?: string;
-  /** Its set's short name, once it is in one (a sticker in a set is a file of its own). */
+  /** Its set's short name, id and access hash, once it is in one (a sticker in a set is a file of its own). */
   setName?: string;
+  setId?: bigint;
+  setAccessHash?: bigint;
 }
 
 /** What a video, audio, voice note or animation says about itself, beside its name and MIME type. */

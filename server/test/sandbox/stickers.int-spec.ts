@@ -1,7 +1,10 @@
 import { gzipSync } from 'node:zlib';
+import { Api } from 'telegram';
 import { Input } from 'telegraf';
+import { eventually } from '../helpers/eventually';
 import { botChatOf, sandboxForSuite } from './bot-chats';
-import { telegramError } from './bot-helpers';
+import { control, newBot, telegramError, telegramFor } from './bot-helpers';
+import { errorOf } from './mtproto-kit';
 
 /**
  * A valid lossless WebP picture of the given size, one colour: the VP8L header (after its 0x2f signature, 14 bits of
@@ -53,6 +56,22 @@ describe('sandbox: stickers (real telegraf and gramjs)', () => {
     expect(wrong.description).toBe("Bad Request: can't use file of type Document as Sticker");
     const none = await telegramError(chat.tg.sendSticker(chat.chatId, ''));
     expect(none.description).toBe('Bad Request: there is no sticker in the request');
+  });
+
+  it("refuses a sticker to a supergroup whose permissions forbid other messages, in TDLib's words", async () => {
+    const chat = await botChatOf(suite.kit, 'supergroup');
+    const other = await newBot(suite.kit.sandbox);
+    const added = await control(suite.kit.sandbox, 'POST', `/sandbox/channels/${chat.chatId}/members`, {
+      bot_id: other.id,
+    });
+    expect(added.status).toBe(200);
+    await chat.tg.setChatPermissions(chat.chatId, { can_send_messages: true, can_send_photos: true });
+    const tg = telegramFor(suite.kit.sandbox, other.token);
+    const refused = await telegramError(tg.sendSticker(chat.chatId, Input.fromBuffer(webp(512, 512), 's.webp')));
+    expect(refused.description).toBe('Bad Request: not enough rights to send stickers to the chat');
+    await chat.tg.setChatPermissions(chat.chatId, { can_send_messages: true, can_send_other_messages: true });
+    const sent = await tg.sendSticker(chat.chatId, Input.fromBuffer(webp(512, 512), 's.webp'));
+    expect(sent.sticker.width).toBe(512);
   });
 
   it('sticker sets: uploadStickerFile, createNewStickerSet, getStickerSet, add, move, retitle, re-emoji, delete', async () => {
@@ -110,5 +129,69 @@ describe('sandbox: stickers (real telegraf and gramjs)', () => {
     expect((await tg.getStickerSet(name)).stickers.map((s) => s.file_id)).toEqual([first]);
     await tg.deleteStickerSet(name);
     expect((await telegramError(tg.getStickerSet(name))).description).toBe('Bad Request: STICKERSET_INVALID');
+  });
+
+  it("a member's app sees a set's sticker with its attributes, reads the set and sends a sticker of it back", async () => {
+    const chat = await botChatOf(suite.kit, 'private');
+    const { tg, bot, app } = chat;
+    const uploaded = await tg.uploadStickerFile(chat.chatId, Input.fromBuffer(webp(512, 512), 'a.webp'), 'static');
+    const name = `dogs_by_${bot.username}`;
+    await tg.createNewStickerSet(chat.chatId, name, 'Dogs', {
+      stickers: [{ sticker: uploaded.file_id, format: 'static', emoji_list: ['🐶'] }],
+    } as never);
+    const [sticker] = (await tg.getStickerSet(name)).stickers;
+    const sent = await tg.sendSticker(chat.chatId, sticker!.file_id);
+
+    const seen = (await chat.history()).find((m) => m.id === sent.message_id)!;
+    expect(seen.sticker).toBeDefined();
+    const document = (seen.media as Api.MessageMediaDocument).document as Api.Document;
+    expect(document.mimeType).toBe('image/webp');
+    const attributes = Object.fromEntries(document.attributes.map((a) => [a.className, a]));
+    expect(attributes.DocumentAttributeImageSize).toMatchObject({ w: 512, h: 512 });
+    const attribute = attributes.DocumentAttributeSticker as Api.DocumentAttributeSticker;
+    expect(attribute.alt).toBe('🐶');
+    expect(attribute.stickerset).toBeInstanceOf(Api.InputStickerSetID);
+    expect(Buffer.from((await app.downloadMedia(seen)) as Buffer).equals(webp(512, 512))).toBe(true);
+
+    const read = (await app.invoke(
+      new Api.messages.GetStickerSet({ stickerset: attribute.stickerset, hash: 0 }),
+    )) as Api.messages.StickerSet;
+    expect(read.set).toMatchObject({ title: 'Dogs', shortName: name, count: 1, creator: true });
+    expect(read.packs.map((p) => p.emoticon)).toEqual(['🐶']);
+    expect(read.documents.map((d) => String(d.id))).toEqual([String(document.id)]);
+    expect(
+      await errorOf(
+        app.invoke(
+          new Api.messages.GetStickerSet({
+            stickerset: new Api.InputStickerSetShortName({ shortName: `cows_by_${bot.username}` }),
+            hash: 0,
+          }),
+        ),
+      ),
+    ).toContain('STICKERSET_INVALID');
+
+    // The member sends the set's sticker back; the bot hears it as a sticker of the set.
+    const setDocument = read.documents[0] as Api.Document;
+    await app.invoke(
+      new Api.messages.SendMedia({
+        peer: chat.peer,
+        media: new Api.InputMediaDocument({
+          id: new Api.InputDocument({
+            id: setDocument.id,
+            accessHash: setDocument.accessHash,
+            fileReference: setDocument.fileReference,
+          }),
+        }),
+        message: '',
+      }),
+    );
+    const heard = await eventually(
+      async () => {
+        const updates = (await tg.getUpdates(0, 100, 0, ['message'])) as any[];
+        return updates.map((u) => u.message).find((m) => m?.sticker);
+      },
+      { what: 'the sticker reaching the bot' },
+    );
+    expect(heard.sticker).toMatchObject({ file_id: sticker!.file_id, set_name: name, emoji: '🐶', type: 'regular' });
   });
 });

@@ -837,7 +837,7 @@ describe('world snapshot', () => {
       {
         _: 'documentAttributeSticker',
         alt: '🐈',
-        stickerset: { _: 'inputStickerSetShortName', short_name: 'cats_by_shop_news_bot' },
+        stickerset: { _: 'inputStickerSetID', id: set.id, access_hash: set.accessHash },
       },
     ]);
   });
