@@ -271,8 +271,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v.
 
 /**
  * The kind of a document a member's app uploads (`inputMediaUploadedDocument`), from its attributes as Telegram
- * reads them: animated → animation; a round video → video note; a video attribute → video; an audio attribute → voice note when it says
- * `voice`, else audio; otherwise a plain document.
+ * reads them: a sticker attribute → sticker; animated → animation; a round video → video note; a video attribute →
+ * video; an audio attribute → voice note when it says `voice`, else audio; otherwise a plain document.
  */
 export function kindFromTlAttributes(attributes: unknown[]): { kind: MediaKind; attributes: MediaAttributes } {
   const found = (name: string): TlObject | undefined =>
@@ -286,6 +286,19 @@ export function kindFromTlAttributes(attributes: unknown[]): { kind: MediaKind; 
       height: num(video?.h) ?? 0,
       supportsStreaming: video?.supports_streaming === true,
     });
+  const sticker = found('documentAttributeSticker');
+  if (sticker) {
+    // Its format is told from its bytes once they are assembled (uploads.ts); its size from the attributes.
+    const size = found('documentAttributeImageSize') ?? video;
+    return {
+      kind: 'sticker',
+      attributes: {
+        width: num(size?.w) ?? STICKER_SIDE,
+        height: num(size?.h) ?? STICKER_SIDE,
+        sticker: { format: video ? 'video' : 'static', ...(str(sticker.alt) ? { emoji: str(sticker.alt) } : {}) },
+      },
+    };
+  }
   if (found('documentAttributeAnimated')) return { kind: 'animation', attributes: videoAttributes() };
   if (video?.round_message === true) return { kind: 'video_note', attributes: videoAttributes() };
   if (video) return { kind: 'video', attributes: videoAttributes() };

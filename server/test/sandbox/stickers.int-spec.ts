@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { Api } from 'telegram';
+import { CustomFile } from 'telegram/client/uploads';
 import { Input } from 'telegraf';
 import { eventually } from '../helpers/eventually';
 import { botChatOf, sandboxForSuite } from './bot-chats';
@@ -193,5 +194,28 @@ describe('sandbox: stickers (real telegraf and gramjs)', () => {
       { what: 'the sticker reaching the bot' },
     );
     expect(heard.sticker).toMatchObject({ file_id: sticker!.file_id, set_name: name, emoji: '🐶', type: 'regular' });
+  });
+
+  it("a sticker a member's app uploads (documentAttributeSticker) reaches the bot as a sticker, its format from its bytes", async () => {
+    const chat = await botChatOf(suite.kit, 'private');
+    const picture = webp(512, 320);
+    await chat.app.sendFile(chat.peer, {
+      file: new CustomFile('sticker.webp', picture.length, '', picture),
+      forceDocument: true,
+      attributes: [
+        new Api.DocumentAttributeImageSize({ w: 512, h: 320 }),
+        new Api.DocumentAttributeSticker({ alt: '🐱', stickerset: new Api.InputStickerSetEmpty() }),
+      ],
+    });
+    const heard = await eventually(
+      async () => {
+        const updates = (await chat.tg.getUpdates(0, 100, 0, ['message'])) as any[];
+        return updates.map((u) => u.message).find((m) => m?.sticker);
+      },
+      { what: 'the sticker reaching the bot' },
+    );
+    expect(heard.sticker).toMatchObject({ width: 512, height: 320, emoji: '🐱', is_animated: false, is_video: false });
+    expect(heard.sticker.set_name).toBeUndefined();
+    expect(heard.document).toBeUndefined();
   });
 });
