@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Api } from 'telegram';
 import { CustomFile } from 'telegram/client/uploads';
@@ -46,6 +48,23 @@ describe('sandbox: stickers (real telegraf and gramjs)', () => {
     const animated = await chat.tg.sendSticker(chat.chatId, Input.fromBuffer(TGS, 'dance.tgs'));
     expect(animated.sticker).toMatchObject({ width: 512, height: 512, is_animated: true, is_video: false });
     expect((await chat.tg.getFile(animated.sticker.file_id)).file_path).toMatch(/^stickers\/file_\w+\.tgs$/);
+  });
+
+  it('sendSticker fetches a WebP from an HTTP URL, as Telegram does', async () => {
+    const picture = webp(200, 100);
+    const server = createServer((_req, res) => res.end(picture));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const chat = await botChatOf(suite.kit, 'private');
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/smile.webp`;
+      const sent = await chat.tg.sendSticker(chat.chatId, url);
+      expect(sent.sticker).toMatchObject({ width: 200, height: 100, is_animated: false, file_size: picture.length });
+    } finally {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    }
   });
 
   it('sendSticker refuses a file that is no sticker, and a file_id of another kind', async () => {
@@ -130,6 +149,26 @@ describe('sandbox: stickers (real telegraf and gramjs)', () => {
     expect((await tg.getStickerSet(name)).stickers.map((s) => s.file_id)).toEqual([first]);
     await tg.deleteStickerSet(name);
     expect((await telegramError(tg.getStickerSet(name))).description).toBe('Bad Request: STICKERSET_INVALID');
+  });
+
+  it("sticker sets refuse an unknown user, a bad emoji list, and another bot's changes, in TDLib's words", async () => {
+    const chat = await botChatOf(suite.kit, 'private');
+    const { tg, bot } = chat;
+    const uploaded = await tg.uploadStickerFile(chat.chatId, Input.fromBuffer(webp(512, 512), 'a.webp'), 'static');
+    const name = `owls_by_${bot.username}`;
+    const sticker = (emoji_list: string[]) => ({
+      stickers: [{ sticker: uploaded.file_id, format: 'static', emoji_list }],
+    });
+    const nobody = await telegramError(tg.createNewStickerSet(999_999_999, name, 'Owls', sticker(['🦉']) as never));
+    expect(nobody.description).toBe('Bad Request: user not found');
+    const notEmoji = await telegramError(tg.createNewStickerSet(chat.chatId, name, 'Owls', sticker(['owl']) as never));
+    expect(notEmoji.description).toBe("Bad Request: can't parse InputSticker: expected a Unicode emoji");
+    await tg.createNewStickerSet(chat.chatId, name, 'Owls', sticker(['🦉']) as never);
+
+    const other = telegramFor(suite.kit.sandbox, (await newBot(suite.kit.sandbox)).token);
+    expect((await telegramError(other.deleteStickerSet(name))).description).toBe('Bad Request: STICKERSET_INVALID');
+    // Any bot reads a set.
+    expect((await other.getStickerSet(name)).title).toBe('Owls');
   });
 
   it("a member's app sees a set's sticker with its attributes, reads the set and sends a sticker of it back", async () => {
