@@ -127,7 +127,7 @@ export function setDefaultPermissions(world: SandboxWorld, channelId: number, pe
 
 /** What a member sends, as the rights that govern it see it. */
 export type SendKind =
-  'text' | 'photo' | 'video' | 'document' | 'audio' | 'voice' | 'video_note' | 'animation' | 'poll';
+  'text' | 'photo' | 'video' | 'document' | 'audio' | 'voice' | 'video_note' | 'animation' | 'sticker' | 'poll';
 
 /** Each kind of content, the right it needs and MTProto's error when it is missing. */
 const NEEDS: Record<SendKind, { right: ChatPermission; error: string; media: boolean }> = {
@@ -139,6 +139,7 @@ const NEEDS: Record<SendKind, { right: ChatPermission; error: string; media: boo
   voice: { right: 'can_send_voice_notes', error: 'CHAT_SEND_VOICES_FORBIDDEN', media: true },
   video_note: { right: 'can_send_video_notes', error: 'CHAT_SEND_ROUNDVIDEOS_FORBIDDEN', media: true },
   animation: { right: 'can_send_other_messages', error: 'CHAT_SEND_GIFS_FORBIDDEN', media: false },
+  sticker: { right: 'can_send_other_messages', error: 'CHAT_SEND_STICKERS_FORBIDDEN', media: false },
   poll: { right: 'can_send_polls', error: 'CHAT_SEND_POLL_FORBIDDEN', media: false },
 };
 

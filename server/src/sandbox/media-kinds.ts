@@ -1,4 +1,4 @@
-import type { MediaAttributes, MediaKind, SandboxFile, SandboxFileMedia } from './world';
+import type { MediaAttributes, MediaKind, SandboxFile, SandboxFileMedia, StickerInfo } from './world';
 
 /**
  * The kinds of file a message may carry, as Telegram tells them apart: a photo, a plain document, and the
@@ -60,12 +60,47 @@ const KINDS: Record<MediaKind, KindTraits> = {
     defaultMime: 'video/mp4',
     extension: 'mp4',
   },
+  sticker: {
+    typeName: 'Sticker',
+    fileIdPrefix: 'CAACAgIAAxkBAA',
+    folder: 'stickers',
+    defaultMime: 'image/webp',
+    extension: 'webp',
+  },
 };
 
 export const mediaKindTraits = (kind: MediaKind): KindTraits => KINDS[kind];
 
 /** The kinds that are documents Telegram plays: they carry a duration. */
-export const isPlayable = (kind: MediaKind): boolean => kind !== 'photo' && kind !== 'document';
+export const isPlayable = (kind: MediaKind): boolean => kind !== 'photo' && kind !== 'document' && kind !== 'sticker';
+
+/** The side Telegram gives a sticker whose picture it does not measure (.TGS and .WEBM stickers are 512×512). */
+export const STICKER_SIDE = 512;
+
+const STICKER_MIME: Record<StickerInfo['format'], string> = {
+  static: 'image/webp',
+  animated: 'application/x-tgsticker',
+  video: 'video/webm',
+};
+const STICKER_EXTENSION: Record<StickerInfo['format'], string> = { static: 'webp', animated: 'tgs', video: 'webm' };
+
+/**
+ * A sticker's format told from its bytes, as Telegram tells it: a WebP image (RIFF....WEBP) is static, a gzip
+ * stream (a .TGS, gzipped Lottie) animated, a Matroska/WebM stream (EBML header) a video sticker; anything else is
+ * no sticker (undefined).
+ */
+export function stickerFormatOf(data: Buffer): StickerInfo['format'] | undefined {
+  if (data.length >= 12 && data.toString('ascii', 0, 4) === 'RIFF' && data.toString('ascii', 8, 12) === 'WEBP') {
+    return 'static';
+  }
+  if (data.length >= 3 && data[0] === 0x1f && data[1] === 0x8b && data[2] === 0x08) return 'animated';
+  if (data.length >= 4 && data.readUInt32BE(0) === 0x1a45dfa3) return 'video';
+  return undefined;
+}
+
+/** A sticker format's MIME type and file extension. */
+export const stickerMime = (format: StickerInfo['format']): string => STICKER_MIME[format];
+export const stickerExtension = (format: StickerInfo['format']): string => STICKER_EXTENSION[format];
 
 /** The refusal for a file_id of one kind sent as another, as Telegram words it. */
 export const wrongKindMessage = (actual: MediaKind, wanted: MediaKind): string =>
@@ -92,6 +127,28 @@ export function mediaOfFile(file: SandboxFile): SandboxFileMedia {
     mimeType: file.mimeType,
     size: file.size,
     ...(isPlayable(file.kind) ? definedAttributes(file) : {}),
+    ...(file.kind === 'sticker' && file.sticker
+      ? { width: file.width, height: file.height, sticker: { ...file.sticker } }
+      : {}),
+  };
+}
+
+/** The Bot API `sticker` field of a message (a `Sticker` object): a regular sticker, its format and its set. */
+export function stickerMediaJson(file: SandboxFile): Record<string, unknown> {
+  const info = file.sticker ?? { format: 'static' };
+  return {
+    sticker: compact({
+      file_id: file.fileId,
+      file_unique_id: file.fileUniqueId,
+      type: 'regular',
+      width: file.width ?? STICKER_SIDE,
+      height: file.height ?? STICKER_SIDE,
+      is_animated: info.format === 'animated',
+      is_video: info.format === 'video',
+      emoji: info.emoji,
+      set_name: info.setName,
+      file_size: file.size,
+    }),
   };
 }
 
@@ -175,8 +232,35 @@ export function documentAttributesToTl(media: SandboxFileMedia): TlObject[] {
     attributes.push({ _: 'documentAttributeAudio', duration, title: media.title, performer: media.performer });
   }
   if (media.kind === 'voice') attributes.push({ _: 'documentAttributeAudio', voice: true, duration });
+  if (media.kind === 'sticker') attributes.push(...stickerAttributesToTl(media));
   if (media.fileName) attributes.push({ _: 'documentAttributeFilename', file_name: media.fileName });
   return attributes;
+}
+
+/**
+ * A sticker's attributes as Telegram writes them: its size (`documentAttributeImageSize`; a video sticker's
+ * `documentAttributeVideo` instead), then `documentAttributeSticker` with its emoji and its set by id and access
+ * hash (`inputStickerSetEmpty` for a sticker in no set).
+ */
+function stickerAttributesToTl(media: SandboxFileMedia): TlObject[] {
+  const w = media.width ?? STICKER_SIDE;
+  const h = media.height ?? STICKER_SIDE;
+  const size: TlObject =
+    media.sticker?.format === 'video'
+      ? { _: 'documentAttributeVideo', duration: media.duration ?? 0, w, h }
+      : { _: 'documentAttributeImageSize', w, h };
+  const { setId, setAccessHash } = media.sticker ?? {};
+  return [
+    size,
+    {
+      _: 'documentAttributeSticker',
+      alt: media.sticker?.emoji ?? '',
+      stickerset:
+        setId !== undefined && setAccessHash !== undefined
+          ? { _: 'inputStickerSetID', id: setId, access_hash: setAccessHash }
+          : { _: 'inputStickerSetEmpty' },
+    },
+  ];
 }
 
 const isObject = (v: unknown): v is TlObject =>
@@ -187,8 +271,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v.
 
 /**
  * The kind of a document a member's app uploads (`inputMediaUploadedDocument`), from its attributes as Telegram
- * reads them: animated → animation; a round video → video note; a video attribute → video; an audio attribute → voice note when it says
- * `voice`, else audio; otherwise a plain document.
+ * reads them: a sticker attribute → sticker; animated → animation; a round video → video note; a video attribute →
+ * video; an audio attribute → voice note when it says `voice`, else audio; otherwise a plain document.
  */
 export function kindFromTlAttributes(attributes: unknown[]): { kind: MediaKind; attributes: MediaAttributes } {
   const found = (name: string): TlObject | undefined =>
@@ -202,6 +286,19 @@ export function kindFromTlAttributes(attributes: unknown[]): { kind: MediaKind; 
       height: num(video?.h) ?? 0,
       supportsStreaming: video?.supports_streaming === true,
     });
+  const sticker = found('documentAttributeSticker');
+  if (sticker) {
+    // Its format is told from its bytes once they are assembled (uploads.ts); its size from the attributes.
+    const size = found('documentAttributeImageSize') ?? video;
+    return {
+      kind: 'sticker',
+      attributes: {
+        width: num(size?.w) ?? STICKER_SIDE,
+        height: num(size?.h) ?? STICKER_SIDE,
+        sticker: { format: video ? 'video' : 'static', ...(str(sticker.alt) ? { emoji: str(sticker.alt) } : {}) },
+      },
+    };
+  }
   if (found('documentAttributeAnimated')) return { kind: 'animation', attributes: videoAttributes() };
   if (video?.round_message === true) return { kind: 'video_note', attributes: videoAttributes() };
   if (video) return { kind: 'video', attributes: videoAttributes() };

@@ -152,7 +152,19 @@ export interface ChannelBan {
   date: number;
 }
 
-export type MediaKind = 'photo' | 'document' | 'video' | 'audio' | 'voice' | 'animation' | 'video_note';
+export type MediaKind = 'photo' | 'document' | 'video' | 'audio' | 'voice' | 'animation' | 'video_note' | 'sticker';
+
+/** What a sticker says about itself (stickers.ts): its format, its emoji and the set it belongs to. */
+export interface StickerInfo {
+  /** WebP (`static`), Lottie in gzip, .TGS (`animated`), or WebM (`video`). */
+  format: 'static' | 'animated' | 'video';
+  /** The emoji it stands for, first of its list. */
+  emoji?: string;
+  /** Its set's short name, id and access hash, once it is in one (a sticker in a set is a file of its own). */
+  setName?: string;
+  setId?: bigint;
+  setAccessHash?: bigint;
+}
 
 /** What a video, audio, voice note or animation says about itself, beside its name and MIME type. */
 export interface MediaAttributes {
@@ -166,6 +178,8 @@ export interface MediaAttributes {
   title?: string;
   /** A video that may be played while it downloads. */
   supportsStreaming?: boolean;
+  /** A sticker's format, emoji and set. */
+  sticker?: StickerInfo;
 }
 
 export interface ChannelMember {
@@ -711,6 +725,23 @@ export interface SandboxFile extends MediaAttributes {
   createdAt: Date;
 }
 
+/** A sticker set a bot made for a user (stickers.ts). */
+export interface SandboxStickerSet {
+  /** Its MTProto id and access hash. */
+  id: bigint;
+  accessHash: bigint;
+  /** Its short name as given (`..._by_<bot username>`), and its title. */
+  name: string;
+  title: string;
+  /** The user it was made for (its owner) and the bot that made it. */
+  ownerUserId: number;
+  botId: number;
+  /** Its stickers' file_ids, in order. */
+  stickers: string[];
+  /** Each sticker's emoji, by file_id. */
+  emojis: Record<string, string[]>;
+}
+
 export type FaultSpec = { door: 'bot' | 'mtproto'; method: string; error: string | number; times: number };
 
 export enum WorldEvent {
@@ -911,6 +942,8 @@ export class SandboxWorld extends EventEmitter {
   sentByRandomId: Record<string, SentRandomId> = {};
   /** Each bot's own profile and settings by bot id (names, descriptions, commands, menu buttons): bot-profile.ts. */
   botProfiles: Record<string, BotProfile> = {};
+  /** Sticker sets by their short name in lower case (stickers.ts). */
+  stickerSets: Record<string, SandboxStickerSet> = {};
   /**
    * How far the world's clock is ahead of the machine's, moved by `advanceClock` (the control API's
    * `POST /sandbox/clock`). Message dates and the age of posts (their counters) follow the world's clock.
@@ -2077,6 +2110,7 @@ export class SandboxWorld extends EventEmitter {
     this.blockedPeers = [];
     this.sentByRandomId = {};
     this.botProfiles = {};
+    this.stickerSets = {};
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);
   }

@@ -51,6 +51,7 @@ import {
 } from './serializers';
 import { serviceFieldsJson } from './service-message-json';
 import { requireSendRight } from './send-rights';
+import { storeStickerFile } from './sticker-files';
 
 export interface MethodContext {
   world: SandboxWorld;
@@ -659,6 +660,7 @@ function storeFile(
     dims = imageSize(data);
     if (!dims || dims.width === 0 || dims.height === 0) throw BotApiError.badRequest('IMAGE_PROCESS_FAILED');
   }
+  if (kind === 'sticker') return storeStickerFile(ctx.world, data, ctx.session.bot.id);
   const traits = mediaKindTraits(kind);
   const named = kind !== 'photo' && kind !== 'voice' && kind !== 'video_note';
   const file: SandboxFile = {

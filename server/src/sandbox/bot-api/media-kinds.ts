@@ -13,7 +13,7 @@ import { deliver, inputFile, type Method, ok, readCaption, resolveSendTarget } f
  */
 
 /** The attributes each method takes, by their Bot API parameter names. */
-const FIELDS: Record<Exclude<MediaKind, 'photo' | 'document'>, readonly string[]> = {
+const FIELDS: Record<Exclude<MediaKind, 'photo' | 'document' | 'sticker'>, readonly string[]> = {
   video: ['duration', 'width', 'height', 'supports_streaming'],
   audio: ['duration', 'performer', 'title'],
   voice: ['duration'],
@@ -68,7 +68,7 @@ export function readMediaAttributes(
   get: (name: string) => unknown,
   source: AttributeSource,
 ): MediaAttributes {
-  if (kind === 'photo' || kind === 'document') return {};
+  if (kind === 'photo' || kind === 'document' || kind === 'sticker') return {};
   const fields = FIELDS[kind];
   const int = (name: string, max: number) => attributeInteger(get(name), name, max, source) ?? 0;
   const attributes: MediaAttributes = { duration: int('duration', MAX_DURATION) };
@@ -91,7 +91,7 @@ export function readMediaAttributes(
   return attributes;
 }
 
-function sendPlayableMethod(kind: Exclude<MediaKind, 'photo' | 'document'>, method: string): Method {
+function sendPlayableMethod(kind: Exclude<MediaKind, 'photo' | 'document' | 'sticker'>, method: string): Method {
   return async (ctx) => {
     const target = resolveSendTarget(ctx);
     const caption = readCaption(ctx);

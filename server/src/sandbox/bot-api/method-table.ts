@@ -15,6 +15,7 @@ import { MEDIA_KIND_METHODS } from './media-kinds';
 import { MESSAGE_DELETION_METHODS } from './message-deletions';
 import { POLL_METHODS } from './polls';
 import { REACTION_METHODS } from './reactions';
+import { STICKER_METHODS } from './stickers';
 
 /**
  * Every Bot API method the sandbox serves, by name. The methods live in files by subject and share the
@@ -38,6 +39,7 @@ const TABLES = [
   JOIN_REQUEST_METHODS,
   CHAT_PHOTO_METHODS,
   BOT_PROFILE_METHODS,
+  STICKER_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

@@ -13,6 +13,7 @@ type BotSendKind =
   | 'voice'
   | 'video_note'
   | 'animation'
+  | 'sticker'
   | 'poll'
   | 'location'
   | 'live_location'
@@ -34,6 +35,7 @@ const NEEDS: Record<BotSendKind, { right: ChatPermission; noun: string }> = {
   voice: { right: 'can_send_voice_notes', noun: 'voice notes' },
   video_note: { right: 'can_send_video_notes', noun: 'video notes' },
   animation: { right: 'can_send_other_messages', noun: 'animations' },
+  sticker: { right: 'can_send_other_messages', noun: 'stickers' },
   poll: { right: 'can_send_polls', noun: 'polls' },
   location: { right: 'can_send_messages', noun: 'locations' },
   live_location: { right: 'can_send_messages', noun: 'live locations' },

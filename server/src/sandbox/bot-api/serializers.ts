@@ -14,7 +14,7 @@ import type {
 } from '../world';
 import { isFileMedia } from '../world';
 import { allowedReactions, type ReactionChat } from '../reactions';
-import { isPlayable, playableMediaJson } from '../media-kinds';
+import { isPlayable, playableMediaJson, stickerMediaJson } from '../media-kinds';
 import { pollJson } from './poll-json';
 import { permissionsJson, restrictedJson } from './permissions-json';
 import { defaultPermissionsOf } from '../chat-permissions';
@@ -339,6 +339,7 @@ function locationJson(latitude: number, longitude: number, accuracy?: number): J
 /** The message part describing an attachment: `photo` (sizes), `document`, or a player kind's (media-kinds.ts). */
 export function mediaJson(file: SandboxFile, dims?: { width: number; height: number }): Json {
   if (isPlayable(file.kind)) return playableMediaJson(file);
+  if (file.kind === 'sticker') return stickerMediaJson(file);
   if (file.kind === 'photo') {
     return {
       photo: [

@@ -8,6 +8,7 @@ import {
   type SandboxWorld,
 } from '../world';
 import { chatPhotoFileOfPeer } from './chat-photo-tl';
+import { isStickerOfSet } from '../stickers';
 import { RpcError } from './rpc-error';
 import { fileAccessHash, fileNumericId, fileReference, PHOTO_SIZE_TYPE } from './file-tl';
 import { isTlObject, type TlObject } from './tl-codec';
@@ -52,9 +53,11 @@ function readableChannel(world: SandboxWorld, channel: SandboxChannel, userId: n
 
 /**
  * Whether the account sees a message that carries the file: in a private chat of theirs, a basic group they are
- * in, or a channel or supergroup they can read (a member, or a public one they are not banned from).
+ * in, or a channel or supergroup they can read (a member, or a public one they are not banned from); a sticker of a
+ * set is seen by anyone (messages.getStickerSet).
  */
 export function fileVisibleTo(world: SandboxWorld, userId: number, fileId: string): boolean {
+  if (isStickerOfSet(world, fileId)) return true;
   if (world.privateMessagesOf('user', userId).some((m) => carries(m, fileId))) return true;
   for (const group of world.basicGroupsOfUser(userId)) {
     if (group.messages.some((m) => carries(m, fileId))) return true;

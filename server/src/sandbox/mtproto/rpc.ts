@@ -89,6 +89,7 @@ import {
 import { getParticipant, type ParticipantCall, rankFromTl } from './channel-participants';
 import { UploadStore } from './uploads';
 import { getFile } from './downloads';
+import { documentMedia, getStickerSet } from './stickers';
 import { editChatPhotoFromTl } from './chat-photo-tl';
 import { chatFullPhotoToTl } from './file-tl';
 import {
@@ -322,6 +323,7 @@ export class RpcService {
     h('upload.saveBigFilePart', (k, r) => this.uploads.savePart(this.requireUser(k).id, r, true));
     h('upload.getFile', (k, r) => getFile(this.world, this.requireUser(k).id, r));
     h('messages.sendMedia', (k, r) => this.sendMedia(k, r));
+    h('messages.getStickerSet', (k, r) => getStickerSet(this.world, this.requireUser(k).id, r));
     h('messages.exportChatInvite', (k, r) => this.exportChatInvite(k, r));
     h('messages.checkChatInvite', (k, r) => this.checkChatInvite(k, r));
     h('messages.importChatInvite', (k, r) => this.importChatInvite(k, r));
@@ -1015,6 +1017,11 @@ export class RpcService {
         if (!channel.megagroup) throw new RpcError(400, 'BROADCAST_PUBLIC_VOTERS_FORBIDDEN');
       }
       return this.send(me, req, '', 'poll', () => poll);
+    }
+    if (input._ === 'inputMediaDocument') {
+      // A document sent again (a sticker of a set): its kind is the file's own.
+      const media = documentMedia(this.world, me.id, input);
+      return this.send(me, req, caption, media.kind, () => media);
     }
     if (input._ !== 'inputMediaUploadedDocument' && input._ !== 'inputMediaUploadedPhoto') {
       throw new RpcError(400, 'MEDIA_INVALID');

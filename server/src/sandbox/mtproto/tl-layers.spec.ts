@@ -15,6 +15,7 @@ import { botInfoToTl, menuButtonToTl, ownedBotInfoToTl } from './bot-info-tl';
 import { callbackAnswerToTl } from './bot-interaction';
 import { type Typing, typingUpdateToTl, userStatusToTl } from './presence';
 import { getMessagesById } from './user-messages';
+import { createStickerSet, storeSticker } from '../stickers';
 import { peerBlockedUpdateToTl } from './blocking-rpc';
 import {
   basicGroupMessageToTl,
@@ -1021,6 +1022,81 @@ describe("administrators' custom titles in each layer", () => {
       expect((read.users as TlObject[]).map((u) => u.id)).toEqual(expect.arrayContaining([BigInt(mona.id)]));
       const owner = await call({ _: 'channels.getParticipant', channel, participant: { _: 'inputPeerSelf' } });
       expect(owner.participant).toMatchObject({ _: 'channelParticipantCreator', user_id: BigInt(olga.id) });
+      close();
+    },
+  );
+});
+
+describe('stickers in each layer', () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i writes messages.getStickerSet and takes a sticker of the set in messages.sendMedia',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const ann = world.createUser({ phone: '15550007201', firstName: 'Ann' });
+      const bot = world.createBot({ username: 'stickers_bot' });
+      const webp = Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64');
+      const still = storeSticker(world, webp, { format: 'static' }, { width: 1, height: 1 }, bot.id);
+      const clip = storeSticker(world, Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0]), { format: 'video' }, undefined);
+      const set = createStickerSet(world, {
+        botId: bot.id,
+        botUsername: bot.username,
+        ownerUserId: ann.id,
+        name: 'cats_by_stickers_bot',
+        title: 'Cats',
+        stickers: [
+          { file: still, emojis: ['😺', '😸'] },
+          { file: clip, emojis: ['😺'] },
+        ],
+      });
+      const { call, close } = layerDoor(world, layer, ann.id);
+
+      const read = await call({
+        _: 'messages.getStickerSet',
+        stickerset: { _: 'inputStickerSetShortName', short_name: 'Cats_by_stickers_bot' },
+        hash: 0,
+      });
+      expect(read._).toBe('messages.stickerSet');
+      expect(read.set).toMatchObject({ _: 'stickerSet', id: set.id, title: 'Cats', short_name: set.name, count: 2 });
+      const [first, second] = set.stickers.map((id) => fileNumericId(id));
+      expect(read.packs).toEqual([
+        { _: 'stickerPack', emoticon: '😺', documents: [first, second] },
+        { _: 'stickerPack', emoticon: '😸', documents: [first] },
+      ]);
+      const documents = read.documents as TlObject[];
+      expect(documents.map((d) => [d.id, d.mime_type])).toEqual([
+        [first, 'image/webp'],
+        [second, 'video/webm'],
+      ]);
+      expect(documents[0]!.attributes).toMatchObject([
+        { _: 'documentAttributeImageSize', w: 1, h: 1 },
+        {
+          _: 'documentAttributeSticker',
+          alt: '😺',
+          stickerset: { _: 'inputStickerSetID', id: set.id, access_hash: set.accessHash },
+        },
+      ]);
+      expect((documents[1]!.attributes as TlObject[]).map((a) => a._)).toEqual([
+        'documentAttributeVideo',
+        'documentAttributeSticker',
+      ]);
+      const unknown = { _: 'inputStickerSetShortName', short_name: 'dogs_by_stickers_bot' };
+      await expect(call({ _: 'messages.getStickerSet', stickerset: unknown, hash: 0 })).rejects.toMatchObject({
+        errorMessage: 'STICKERSET_INVALID',
+      });
+
+      const doc = documents[0]!;
+      const sent = await call({
+        _: 'messages.sendMedia',
+        peer: { _: 'inputPeerUser', user_id: BigInt(bot.id), access_hash: bot.accessHash },
+        media: {
+          _: 'inputMediaDocument',
+          id: { _: 'inputDocument', id: doc.id, access_hash: doc.access_hash, file_reference: doc.file_reference },
+        },
+        message: '',
+        random_id: 7n,
+      });
+      const message = (sent.updates as TlObject[]).map((u) => u.message as TlObject | undefined).find(Boolean)!;
+      expect((message.media as TlObject).document).toMatchObject({ id: first, mime_type: 'image/webp' });
       close();
     },
   );

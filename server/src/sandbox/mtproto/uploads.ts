@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { extensionOf, imageSize, mimeTypeFor } from '../bot-api/media';
-import { kindFromTlAttributes, mediaKindTraits, mediaOfFile } from '../media-kinds';
-import type { SandboxFile, SandboxMessageMedia, SandboxWorld } from '../world';
+import { kindFromTlAttributes, mediaKindTraits, mediaOfFile, stickerFormatOf } from '../media-kinds';
+import { storeSticker } from '../stickers';
+import type { MediaAttributes, SandboxFile, SandboxMessageMedia, SandboxWorld } from '../world';
 import { isTlObject, type TlObject } from './tl-codec';
 import { RpcError } from './rpc-error';
 
@@ -139,6 +140,7 @@ export class UploadStore {
     const declared = typeof input.mime_type === 'string' && input.mime_type ? input.mime_type : undefined;
     // A video, audio, voice note or animation is told by its attributes, as Telegram tells it.
     const { kind, attributes: played } = kindFromTlAttributes(attributes);
+    if (kind === 'sticker') return this.storeSticker(data, played);
     const traits = mediaKindTraits(kind);
     const mime = mimeTypeFor(fileName, declared);
     return this.store({
@@ -150,6 +152,14 @@ export class UploadStore {
       filePath: `${traits.folder}/file_${randomBytes(8).toString('hex')}.${extensionOf(fileName, traits.extension)}`,
       ...played,
     });
+  }
+
+  /** A sticker an app uploads: its format told from its bytes (a static one when they are no sticker format). */
+  private storeSticker(data: Buffer, attributes: MediaAttributes): SandboxFile {
+    const format = stickerFormatOf(data) ?? 'static';
+    const dims =
+      attributes.width && attributes.height ? { width: attributes.width, height: attributes.height } : undefined;
+    return storeSticker(this.world, data, { ...attributes.sticker, format }, dims);
   }
 
   private store(f: Omit<SandboxFile, 'fileId' | 'fileUniqueId' | 'size' | 'createdAt'>): SandboxFile {

@@ -56,6 +56,14 @@ import {
   renameGroup,
 } from '../basic-group-management';
 import { blockedBy, blockPeer, isBlocked, unblockPeer } from '../blocking';
+import {
+  addStickerToSet,
+  createStickerSet,
+  moveStickerInSet,
+  requireStickerSet,
+  stickersOfSet,
+  storeSticker,
+} from '../stickers';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -780,6 +788,57 @@ describe('world snapshot', () => {
     const dmBack = restored.findPrivateMessage(dm.id)!;
     expect(documentAttributesToTl(dmBack.media as SandboxFileMedia)).toEqual([
       { _: 'documentAttributeAudio', voice: true, duration: 7 },
+    ]);
+  });
+
+  it('keeps sticker sets, their stickers in order with their emoji, and a sticker sent to a chat', () => {
+    const world = populatedWorld();
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const channel = world.findChannel('@shopnews')!;
+    const webp = Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64');
+    const upload = storeSticker(world, webp, { format: 'static' }, { width: 1, height: 1 }, bot.id);
+    const set = createStickerSet(world, {
+      botId: bot.id,
+      botUsername: bot.username,
+      ownerUserId: bob.id,
+      name: 'cats_by_shop_news_bot',
+      title: 'Cats',
+      stickers: [{ file: upload, emojis: ['😺', '😸'] }],
+    });
+    const second = addStickerToSet(world, set, { file: upload, emojis: ['🐈'] });
+    moveStickerInSet(world, second, 0, bot.id);
+    const post = world.postToChannel(channel.id, {
+      text: '',
+      viaBotId: bot.id,
+      media: mediaOfFile(world.files.get(second)!),
+    });
+
+    const restored = restart(world);
+
+    const back = requireStickerSet(restored, 'Cats_By_Shop_News_Bot');
+    expect(back).toMatchObject({
+      name: 'cats_by_shop_news_bot',
+      title: 'Cats',
+      id: set.id,
+      accessHash: set.accessHash,
+    });
+    expect(stickersOfSet(restored, back).map((f) => f.sticker?.emoji)).toEqual(['🐈', '😺']);
+    expect(back.emojis[set.stickers[1]!]).toEqual(['😺', '😸']);
+    expect(mediaJson(restored.files.get(second)!).sticker).toMatchObject({
+      set_name: 'cats_by_shop_news_bot',
+      emoji: '🐈',
+      width: 1,
+      height: 1,
+    });
+    const postBack = restored.findChannel('@shopnews')!.messages.find((m) => m.id === post.id)!;
+    expect(documentAttributesToTl(postBack.media as SandboxFileMedia)).toEqual([
+      { _: 'documentAttributeImageSize', w: 1, h: 1 },
+      {
+        _: 'documentAttributeSticker',
+        alt: '🐈',
+        stickerset: { _: 'inputStickerSetID', id: set.id, access_hash: set.accessHash },
+      },
     ]);
   });
 
