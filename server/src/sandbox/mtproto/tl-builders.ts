@@ -510,6 +510,21 @@ function plainMediaToTl(media: SandboxPlainMedia, viewerId: number | undefined):
       return { _: 'messageMediaDice', value: media.value, emoticon: media.emoji };
     case 'poll':
       return messageMediaPollToTl(media, viewerId, unixNow(), entitiesToTl(media.explanationEntities));
+    case 'invoice':
+      return {
+        _: 'messageMediaInvoice',
+        title: media.title,
+        description: media.description,
+        // The photo is a web document of the bot's URL (Telegram's own proxies it; size and type are not known).
+        photo:
+          media.photoUrl === undefined
+            ? undefined
+            : { _: 'webDocumentNoProxy', url: media.photoUrl, size: 0, mime_type: 'image/jpeg', attributes: [] },
+        receipt_msg_id: media.receiptMessageId,
+        currency: media.currency,
+        total_amount: BigInt(media.amount),
+        start_param: media.startParameter,
+      };
   }
 }
 
