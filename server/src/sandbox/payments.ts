@@ -182,7 +182,7 @@ export async function payInStars(
     toId: botId,
     text: '',
     replyToId: target.message?.id,
-    payment: { chargeId },
+    payment: { chargeId, currency: invoice.currency, amount: invoice.amount },
   });
   payment.serviceMessageId = service.id;
   if (target.message?.media?.kind === 'invoice') target.message.media.receiptMessageId = service.id;
@@ -217,13 +217,13 @@ export function findPayment(world: SandboxWorld, chargeId: string): StarPayment 
 }
 
 /**
- * The bot gives a payment's Stars back to the user who paid (refundStarPayment). Refusals: CHARGE_NOT_FOUND for a
+ * The bot gives a payment's Stars back to the user who paid (refundStarPayment). Refusals: CHARGE_ID_INVALID for a
  * charge that is not the bot's payment from that user (wording guessed), CHARGE_ALREADY_REFUNDED.
  */
 export function refundStarPayment(world: SandboxWorld, botId: number, userId: number, chargeId: string): StarPayment {
   const payment = findPayment(world, chargeId);
   // wording guessed
-  if (!payment || payment.botId !== botId || payment.userId !== userId) throw new PaymentError('CHARGE_NOT_FOUND');
+  if (!payment || payment.botId !== botId || payment.userId !== userId) throw new PaymentError('CHARGE_ID_INVALID');
   if (payment.refundedAt !== undefined) throw new PaymentError('CHARGE_ALREADY_REFUNDED');
   payment.refundedAt = world.unixNow();
   world.starBalances[String(userId)] = starBalanceOf(world, userId) + payment.amount;

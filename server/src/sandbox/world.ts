@@ -267,6 +267,13 @@ export interface StarPayment {
   refundedAt?: number;
 }
 
+/** What a payment's service message says: its charge, and what was paid. */
+export interface SandboxPaymentNotice {
+  chargeId: string;
+  currency: string;
+  amount: number;
+}
+
 /** An invoice made by createInvoiceLink, opened by its slug (`https://t.me/$<slug>`). */
 export interface InvoiceLink {
   slug: string;
@@ -470,8 +477,8 @@ export interface PrivateMessage {
   pinned?: boolean;
   /** Reactions of the two sides. */
   reactions?: SandboxReaction[];
-  /** A payment's service message (the user paid an invoice in Stars: payments.ts), naming the payment's charge. */
-  payment?: { chargeId: string };
+  /** A payment's service message (the user paid an invoice in Stars: payments.ts): the charge, what was paid. */
+  payment?: SandboxPaymentNotice;
 }
 
 /**
@@ -1463,7 +1470,7 @@ export class SandboxWorld extends EventEmitter {
     /** Users who never see it (one who blocked its sender: blocking.ts). */
     hiddenFrom?: number[];
     /** A payment's service message (payments.ts). */
-    payment?: { chargeId: string };
+    payment?: SandboxPaymentNotice;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);

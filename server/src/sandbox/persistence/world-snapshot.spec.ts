@@ -994,7 +994,11 @@ describe('world snapshot', () => {
     expect(starBalanceOf(restored, bob.id)).toBe(70);
     expect(botStarBalance(restored, bot.id)).toBe(30);
     expect(restored.findPrivateMessage(sent.id)?.media).toEqual({ ...invoice, receiptMessageId: first.service.id });
-    expect(restored.findPrivateMessage(first.service.id)?.payment).toEqual({ chargeId: first.payment.chargeId });
+    expect(restored.findPrivateMessage(first.service.id)?.payment).toEqual({
+      chargeId: first.payment.chargeId,
+      currency: 'XTR',
+      amount: 30,
+    });
     expect(starTransactionsOf(restored, bot.id).map((t) => [t.payment.chargeId, t.incoming])).toEqual([
       [first.payment.chargeId, true],
       [second.payment.chargeId, true],
