@@ -37,6 +37,11 @@ export interface SandboxOptions {
    * answerCallbackQuery before BOT_RESPONSE_TIMEOUT; a few seconds, as on Telegram, unless told.
    */
   callbackAnswerTimeoutMs?: number;
+  /**
+   * How long an app's payment in Stars (payments.sendStarsForm) waits for the bot's answerPreCheckoutQuery before
+   * BOT_PRECHECKOUT_TIMEOUT; Telegram's 10 seconds unless told.
+   */
+  preCheckoutTimeoutMs?: number;
 }
 
 export interface SandboxHandle {
@@ -69,6 +74,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     onChange: changed,
     updateLimits: opts.updateLimits,
     callbackAnswerTimeoutMs: opts.callbackAnswerTimeoutMs,
+    preCheckoutTimeoutMs: opts.preCheckoutTimeoutMs,
     rsaKey:
       opts.dataDir !== undefined ? await loadOrCreateServerRsaKey(opts.dataDir, opts.log ?? (() => {})) : undefined,
   });

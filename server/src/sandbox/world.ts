@@ -241,7 +241,59 @@ export type SandboxPlainMedia =
     }
   | { kind: 'contact'; phoneNumber: string; firstName: string; lastName?: string; vcard?: string; userId?: number }
   | { kind: 'dice'; emoji: string; value: number }
-  | SandboxPoll;
+  | SandboxPoll
+  | SandboxInvoice;
+
+/**
+ * An invoice a bot sent (payments.ts): what is sold, for how many Telegram Stars (currency `XTR`, one price), the
+ * bot's own `payload` (never shown to the user) and the start parameter of its deep link.
+ */
+export interface SandboxInvoice {
+  kind: 'invoice';
+  title: string;
+  description: string;
+  payload: string;
+  currency: string;
+  /** The one price's label and amount (Stars). */
+  label: string;
+  amount: number;
+  startParameter: string;
+  photoUrl?: string;
+  /** Once paid: the service message of the payment (MTProto `receipt_msg_id`). */
+  receiptMessageId?: number;
+}
+
+/** A payment in Stars of a user to a bot (payments.ts), as the bot's Star transactions list it. */
+export interface StarPayment {
+  /** `telegram_payment_charge_id`. */
+  chargeId: string;
+  botId: number;
+  userId: number;
+  currency: string;
+  amount: number;
+  payload: string;
+  /** Unix seconds. */
+  date: number;
+  /** The invoice message paid (none for an invoice link) and the payment's service message. */
+  invoiceMessageId?: number;
+  serviceMessageId: number;
+  /** Unix seconds: when the bot gave the Stars back. */
+  refundedAt?: number;
+}
+
+/** What a payment's service message says: its charge, and what was paid. */
+export interface SandboxPaymentNotice {
+  chargeId: string;
+  currency: string;
+  amount: number;
+}
+
+/** An invoice made by createInvoiceLink, opened by its slug (`https://t.me/$<slug>`). */
+export interface InvoiceLink {
+  slug: string;
+  botId: number;
+  invoice: SandboxInvoice;
+}
 
 /**
  * A poll (see polls.ts): its question and options, how people answer it, and who chose what. Option `i` is the
@@ -439,6 +491,8 @@ export interface PrivateMessage {
   pinned?: boolean;
   /** Reactions of the two sides. */
   reactions?: SandboxReaction[];
+  /** A payment's service message (the user paid an invoice in Stars: payments.ts): the charge, what was paid. */
+  payment?: SandboxPaymentNotice;
 }
 
 /**
@@ -794,6 +848,8 @@ export enum WorldEvent {
   PendingJoinRequests = 'pendingJoinRequests',
   /** Payload `PeerBlockedEvent` (blocking.ts): a user blocked or unblocked a person or a bot. */
   PeerBlocked = 'peerBlocked',
+  /** Payload `PreCheckoutEvent` (payments.ts): a user confirmed a payment; the bot must say yes or no. */
+  PreCheckoutQuery = 'preCheckoutQuery',
 }
 
 /** A message with the chat it is in: what a poll's or a reaction's changes are told to. */
@@ -944,6 +1000,12 @@ export class SandboxWorld extends EventEmitter {
   botProfiles: Record<string, BotProfile> = {};
   /** Sticker sets by their short name in lower case (stickers.ts). */
   stickerSets: Record<string, SandboxStickerSet> = {};
+  /** Each user's Telegram Stars by user id (missing: none); a bot's are its payments' (payments.ts). */
+  starBalances: Record<string, number> = {};
+  /** Every payment in Stars, oldest first (payments.ts). */
+  starPayments: StarPayment[] = [];
+  /** Invoices made by createInvoiceLink, by slug. */
+  invoiceLinks: Record<string, InvoiceLink> = {};
   /**
    * How far the world's clock is ahead of the machine's, moved by `advanceClock` (the control API's
    * `POST /sandbox/clock`). Message dates and the age of posts (their counters) follow the world's clock.
@@ -1440,6 +1502,8 @@ export class SandboxWorld extends EventEmitter {
     noForwards?: boolean;
     /** Users who never see it (one who blocked its sender: blocking.ts). */
     hiddenFrom?: number[];
+    /** A payment's service message (payments.ts). */
+    payment?: SandboxPaymentNotice;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -1459,6 +1523,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.mediaGroupId ? { mediaGroupId: input.mediaGroupId } : {}),
       ...(input.noForwards ? { noForwards: true } : {}),
       ...(input.hiddenFrom?.length ? { deletedFor: [...input.hiddenFrom] } : {}),
+      ...(input.payment ? { payment: input.payment } : {}),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
@@ -2111,6 +2176,9 @@ export class SandboxWorld extends EventEmitter {
     this.sentByRandomId = {};
     this.botProfiles = {};
     this.stickerSets = {};
+    this.starBalances = {};
+    this.starPayments = [];
+    this.invoiceLinks = {};
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);
   }

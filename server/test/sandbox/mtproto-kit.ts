@@ -28,7 +28,10 @@ export interface MtprotoKit {
  * the app would be (sandbox mode, ports from config), so every client goes through the adapter.
  */
 export async function startMtprotoKit(
-  opts: Pick<SandboxOptions, 'codeTtlSeconds' | 'updateLimits' | 'limitsEnabled' | 'callbackAnswerTimeoutMs'> = {},
+  opts: Pick<
+    SandboxOptions,
+    'codeTtlSeconds' | 'updateLimits' | 'limitsEnabled' | 'callbackAnswerTimeoutMs' | 'preCheckoutTimeoutMs'
+  > = {},
 ): Promise<MtprotoKit> {
   const sandbox = await startSandbox({
     httpPort: 0,
@@ -37,6 +40,7 @@ export async function startMtprotoKit(
     updateLimits: opts.updateLimits,
     limitsEnabled: opts.limitsEnabled,
     callbackAnswerTimeoutMs: opts.callbackAnswerTimeoutMs,
+    preCheckoutTimeoutMs: opts.preCheckoutTimeoutMs,
   });
   const config = loadConfig({
     NODE_ENV: 'test',

@@ -25,6 +25,8 @@ import type { ChannelBan } from '../channel-administration';
 import type { PollUpdatedEvent } from '../polls';
 import type { JoinRequestedEvent } from '../join-requests';
 import { joinRequestUpdates } from './join-requests';
+import { paymentMessageJson, preCheckoutQueryJson } from './payments';
+import type { PreCheckoutEvent } from '../payments';
 import { pollAnswerJson, pollJson } from './poll-json';
 import { BotApiError, faultToError, malformedTokenError } from './bot-api-error';
 import {
@@ -130,6 +132,7 @@ export class BotApiDoor {
   private readonly onMessageReactions = (e: MessageReactionsEvent): void => this.messageReactions(e);
   private readonly onJoinRequested = (e: JoinRequestedEvent): void => this.joinRequested(e);
   private readonly onPeerBlocked = (e: PeerBlockedEvent): void => this.peerBlocked(e);
+  private readonly onPreCheckoutQuery = (e: PreCheckoutEvent): void => this.preCheckoutQuery(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -146,6 +149,7 @@ export class BotApiDoor {
     world.on(WorldEvent.MessageReactions, this.onMessageReactions);
     world.on(WorldEvent.JoinRequested, this.onJoinRequested);
     world.on(WorldEvent.PeerBlocked, this.onPeerBlocked);
+    world.on(WorldEvent.PreCheckoutQuery, this.onPreCheckoutQuery);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -275,6 +279,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.MessageReactions, this.onMessageReactions);
     this.world.off(WorldEvent.JoinRequested, this.onJoinRequested);
     this.world.off(WorldEvent.PeerBlocked, this.onPeerBlocked);
+    this.world.off(WorldEvent.PreCheckoutQuery, this.onPreCheckoutQuery);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -316,6 +321,9 @@ export class BotApiDoor {
       chat: privateChatJson(user),
       date: m.date,
     };
+    // A payment's service message is `successful_payment` alone (no reply to the invoice, as the official server).
+    const payment = paymentMessageJson(this.world, m);
+    if (payment) return Object.assign(message, payment);
     Object.assign(message, contentJson(this.world, m));
     const replied =
       m.replyToId === undefined
@@ -450,6 +458,12 @@ export class BotApiDoor {
       const bot = this.world.findBotById(botId);
       if (bot) this.session(bot).enqueue('chat_join_request', payload);
     }
+  }
+
+  /** A user confirmed a payment in Stars: the bot that sold hears `pre_checkout_query` (payments.ts). */
+  private preCheckoutQuery(e: PreCheckoutEvent): void {
+    const bot = this.closed ? undefined : this.world.findBotById(e.botId);
+    if (bot) this.session(bot).enqueue('pre_checkout_query', preCheckoutQueryJson(e));
   }
 
   /** A user blocked or unblocked a bot: it hears my_chat_member (kicked, or member again). */

@@ -13,6 +13,7 @@ export type UpdateType =
   | 'my_chat_member'
   | 'chat_member'
   | 'chat_join_request'
+  | 'pre_checkout_query'
   | 'poll'
   | 'poll_answer'
   | 'message_reaction'

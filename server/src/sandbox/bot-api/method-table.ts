@@ -13,6 +13,7 @@ import { MEDIA_EDIT_METHODS } from './media-edits';
 import { MEDIA_GROUP_METHODS } from './media-groups';
 import { MEDIA_KIND_METHODS } from './media-kinds';
 import { MESSAGE_DELETION_METHODS } from './message-deletions';
+import { PAYMENT_METHODS } from './payments';
 import { POLL_METHODS } from './polls';
 import { REACTION_METHODS } from './reactions';
 import { STICKER_METHODS } from './stickers';
@@ -40,6 +41,7 @@ const TABLES = [
   CHAT_PHOTO_METHODS,
   BOT_PROFILE_METHODS,
   STICKER_METHODS,
+  PAYMENT_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

@@ -19,7 +19,8 @@ type BotSendKind =
   | 'live_location'
   | 'venue'
   | 'contact'
-  | 'dice';
+  | 'dice'
+  | 'invoice';
 
 /**
  * Each kind, the permission it needs and the noun of Telegram's refusal ("not enough rights to send <noun> to the
@@ -42,6 +43,8 @@ const NEEDS: Record<BotSendKind, { right: ChatPermission; noun: string }> = {
   venue: { right: 'can_send_messages', noun: 'venues' },
   contact: { right: 'can_send_messages', noun: 'contacts' },
   dice: { right: 'can_send_other_messages', noun: 'dice' },
+  // The right and noun of an invoice are guessed (as a text's).
+  invoice: { right: 'can_send_messages', noun: 'invoices' },
 };
 
 function kindOf(media: SandboxMessageMedia | undefined): BotSendKind {

@@ -325,6 +325,17 @@ export function plainMediaJson(media: SandboxPlainMedia, world?: SandboxWorld): 
       };
     case 'dice':
       return { dice: { emoji: media.emoji, value: media.value } };
+    case 'invoice':
+      // As the official server (JsonInvoice): the photo, test flag and receipt are left out.
+      return {
+        invoice: {
+          title: media.title,
+          description: media.description,
+          start_parameter: media.startParameter,
+          currency: media.currency,
+          total_amount: media.amount,
+        },
+      };
     case 'poll': {
       const explanationEntities = world && entitiesJson(world, media.explanationEntities);
       return { poll: pollJson(media, world?.unixNow() ?? Math.floor(Date.now() / 1000), explanationEntities) };

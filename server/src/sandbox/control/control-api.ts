@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BotApiDoor } from '../bot-api/bot-api-door';
 import { type MessageCounters, splitReactions } from '../channel-counters';
 import { countReactions } from '../reactions';
+import { setStarBalance, starBalanceOf } from '../payments';
 import { serviceInfoJson, writeServiceMessage } from '../service-messages';
 import {
   type ChannelMember,
@@ -403,6 +404,19 @@ export class ControlApi {
         },
       };
     });
+
+    // A user's Telegram Stars, which they pay bots' invoices with (payments.ts).
+    this.on('POST', '/sandbox/users/:phone/stars', ({ body, params }) => {
+      const user = this.user(param(params, 0));
+      const balance = int(body, 'balance', 0);
+      if (balance === undefined) throw invalid('balance is required');
+      setStarBalance(w, user.id, balance);
+      return { body: { balance: starBalanceOf(w, user.id) } };
+    });
+
+    this.on('GET', '/sandbox/users/:phone/stars', ({ params }) => ({
+      body: { balance: starBalanceOf(w, this.user(param(params, 0)).id) },
+    }));
 
     this.on('GET', '/sandbox/users/:phone/contacts', ({ params }) => {
       const user = this.user(param(params, 0));

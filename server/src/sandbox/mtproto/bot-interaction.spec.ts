@@ -33,6 +33,8 @@ describe('an app talking to a bot', () => {
     expect(answersLater(press)).toBe(true);
     expect(answersLater({ _: 'invokeWithLayer', layer: 198, query: { _: 'initConnection', query: press } })).toBe(true);
     expect(answersLater({ _: 'invokeWithLayer', layer: 198, query: { _: 'messages.getHistory' } })).toBe(false);
+    // A payment in Stars waits for the bot's answer to its pre-checkout query.
+    expect(answersLater({ _: 'invokeWithLayer', layer: 198, query: { _: 'payments.sendStarsForm' } })).toBe(true);
   });
 
   it('marks an answer with a URL as has_url, and leaves out what the bot did not say', () => {

@@ -17,7 +17,8 @@ export const DEFAULT_CALLBACK_ANSWER_TIMEOUT_MS = 5_000;
 export function answersLater(request: TlObject): boolean {
   let call: unknown = request;
   for (let depth = 0; isTlObject(call) && depth < 8; depth++) {
-    if (call._ === 'messages.getBotCallbackAnswer') return true;
+    // A press waits for the bot's answer, a payment in Stars for its answer to the pre-checkout query.
+    if (call._ === 'messages.getBotCallbackAnswer' || call._ === 'payments.sendStarsForm') return true;
     call = call.query;
   }
   return false;

@@ -74,6 +74,8 @@ export class MtprotoServer {
       rsaKey?: ServerRsaKey;
       /** How long an app's press of an inline button waits for the bot's answer (default: a few seconds). */
       callbackAnswerTimeoutMs?: number;
+      /** How long an app's payment waits for the bot's answer to its pre-checkout query (default: 10 seconds). */
+      preCheckoutTimeoutMs?: number;
     },
   ) {
     this.rsa = opts.rsaKey ?? generateServerRsaKey();
@@ -90,6 +92,7 @@ export class MtprotoServer {
     this.rpc.revokeOtherKeys = (userId, keepKeyHex): void => this.revokeKeys(userId, keepKeyHex);
     this.rpc.pushToUser = (userId, build): void => this.pushToUser(userId, build);
     if (opts.callbackAnswerTimeoutMs !== undefined) this.rpc.callbackAnswerTimeoutMs = opts.callbackAnswerTimeoutMs;
+    if (opts.preCheckoutTimeoutMs !== undefined) this.rpc.preCheckoutTimeoutMs = opts.preCheckoutTimeoutMs;
     this.server = createServer((socket) => this.accept(socket));
     this.subscribe();
   }

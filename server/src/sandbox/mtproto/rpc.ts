@@ -103,6 +103,13 @@ import { getMessagesById } from './user-messages';
 import { blockRpc, getBlockedRpc, unblockRpc } from './blocking-rpc';
 import { searchMatcher, type TextMatcher } from './message-search';
 import { isBlocked } from '../blocking';
+import {
+  DEFAULT_PRECHECKOUT_TIMEOUT_MS,
+  getPaymentForm,
+  getStarsStatus,
+  type PaymentsRpcDeps,
+  sendStarsForm,
+} from './payments';
 import { type PushToUser, setTyping, statusFor, updateStatus } from './presence';
 
 export { RpcError } from './rpc-error';
@@ -191,7 +198,8 @@ export interface RpcAnswer {
 }
 
 type Entity = { kind: 'user'; user: SandboxUser } | { kind: 'bot'; bot: SandboxBot };
-type Handler = (key: AuthKeyRecord, req: TlObject) => unknown;
+/** A method's answer; `codec` is the caller's layer (for the few methods whose answer depends on it). */
+type Handler = (key: AuthKeyRecord, req: TlObject, codec: TlCodec) => unknown;
 
 /** Where a send or forward goes: a channel or supergroup, a basic group, or a private chat. */
 type SendTarget =
@@ -262,6 +270,8 @@ export class RpcService {
   buttonPresses?: ButtonPressDoor;
   /** How long messages.getBotCallbackAnswer waits for the bot's answer. */
   callbackAnswerTimeoutMs = DEFAULT_CALLBACK_ANSWER_TIMEOUT_MS;
+  /** How long payments.sendStarsForm waits for the bot's answer to its pre-checkout query. */
+  preCheckoutTimeoutMs = DEFAULT_PRECHECKOUT_TIMEOUT_MS;
 
   private readonly handlers = new Map<string, Handler>();
   /** API calls answered or refused so far, by method (`messages.getHistory`...), wrappers left out. */
@@ -385,6 +395,25 @@ export class RpcService {
     h('messages.getFullChat', (k, r) => groups.getFullChat(this.requireUser(k), r));
     this.appCallsToBots(h);
     this.blocking(h);
+    this.payments(h);
+  }
+
+  /** Paying bots' invoices in Telegram Stars (payments.ts). */
+  private payments(h: (name: string, fn: Handler) => void): void {
+    const deps: PaymentsRpcDeps = {
+      world: this.world,
+      botOfPeer: (me, peer) => {
+        const e = this.resolveUser(me, obj(peer, 'PEER_ID'), 'PEER_ID_INVALID');
+        if (e.kind !== 'bot') throw new RpcError(400, 'PEER_ID_INVALID');
+        return e.bot.id;
+      },
+      usersToTl: (ids, viewerId) => this.usersToTl(ids, viewerId),
+      userPts: (userId) => this.updates.userPts(userId),
+      preCheckoutTimeoutMs: () => this.preCheckoutTimeoutMs,
+    };
+    h('payments.getPaymentForm', (k, r, codec) => getPaymentForm(deps, this.requireUser(k), r, codec.schema));
+    h('payments.sendStarsForm', (k, r) => sendStarsForm(deps, this.requireUser(k), r));
+    h('payments.getStarsStatus', (k, r) => getStarsStatus(deps, this.requireUser(k), r));
   }
 
   /** A user's block list: contacts.block, contacts.unblock, contacts.getBlocked (blocking-rpc.ts). */
@@ -488,7 +517,7 @@ export class RpcService {
     this.originKeyId = key.idHex;
     let answer: unknown;
     try {
-      answer = handler(key, call);
+      answer = handler(key, call, codec);
     } finally {
       // Only what the call itself changes skips its own sessions: a call that waits (for a bot's answer to a button)
       // gets what others change meanwhile, as any session does.

@@ -510,7 +510,24 @@ function plainMediaToTl(media: SandboxPlainMedia, viewerId: number | undefined):
       return { _: 'messageMediaDice', value: media.value, emoticon: media.emoji };
     case 'poll':
       return messageMediaPollToTl(media, viewerId, unixNow(), entitiesToTl(media.explanationEntities));
+    case 'invoice':
+      return {
+        _: 'messageMediaInvoice',
+        title: media.title,
+        description: media.description,
+        photo: invoicePhotoToTl(media),
+        receipt_msg_id: media.receiptMessageId,
+        currency: media.currency,
+        total_amount: BigInt(media.amount),
+        start_param: media.startParameter,
+      };
   }
+}
+
+/** An invoice's photo: the bot's URL as a web document (Telegram's own proxies it; size and type are not known). */
+export function invoicePhotoToTl(invoice: { photoUrl?: string }): TlObject | undefined {
+  if (invoice.photoUrl === undefined) return undefined;
+  return { _: 'webDocumentNoProxy', url: invoice.photoUrl, size: 0, mime_type: 'image/jpeg', attributes: [] };
 }
 
 function venueProviderToTl(media: Extract<SandboxPlainMedia, { kind: 'venue' }>): Record<string, string> {
@@ -654,6 +671,23 @@ function channelReactionsToTl(
 export function privateMessageToTl(message: PrivateMessage, viewerId: number): TlObject {
   const out = message.fromKind === 'user' && message.fromId === viewerId;
   const otherId = out ? message.toId : message.fromId;
+  if (message.payment) {
+    // The payer's side of a payment in Stars (payments.ts); a bot's side (messageActionPaymentSentMe) is the Bot API's.
+    return {
+      _: 'messageService',
+      out,
+      id: message.id,
+      from_id: peerUser(message.fromId),
+      peer_id: peerUser(otherId),
+      reply_to: replyHeader(message.replyToId),
+      date: message.date,
+      action: {
+        _: 'messageActionPaymentSent',
+        currency: message.payment.currency,
+        total_amount: BigInt(message.payment.amount),
+      },
+    };
+  }
   return {
     _: 'message',
     out,

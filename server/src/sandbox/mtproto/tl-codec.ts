@@ -280,6 +280,8 @@ export class TlCodec {
         w.int(typeof value === 'number' ? value : typeof value === 'bigint' ? Number(BigInt.asIntN(32, value)) : 0);
         return;
       case 'long':
+        // A Stars balance is `starsAmount` from layer 198 on and a plain count of Stars before.
+        if (isTlObject(value) && value._ === 'starsAmount') value = value.amount;
         w.long(typeof value === 'bigint' || typeof value === 'number' ? value : 0n);
         return;
       case 'double':

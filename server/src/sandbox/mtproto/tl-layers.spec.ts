@@ -1,6 +1,7 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import { newPoll, newPollId, type PollChat } from '../polls';
-import { type ChatReactionChoice, type SandboxServiceAction, SandboxWorld } from '../world';
+import { type ChatReactionChoice, type SandboxServiceAction, SandboxWorld, WorldEvent } from '../world';
+import { answerPreCheckout, type PreCheckoutEvent, setStarBalance } from '../payments';
 import { setReactions, STANDARD_REACTIONS } from '../reactions';
 import { chatReactionsToTl } from './chat-reactions-tl';
 import { allPermissions, restrictMember, setDefaultPermissions } from '../chat-permissions';
@@ -1097,6 +1098,79 @@ describe('stickers in each layer', () => {
       });
       const message = (sent.updates as TlObject[]).map((u) => u.message as TlObject | undefined).find(Boolean)!;
       expect((message.media as TlObject).document).toMatchObject({ id: first, mime_type: 'image/webp' });
+      close();
+    },
+  );
+});
+
+describe('payments in Telegram Stars in each layer', () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i shows the invoice, and from 181 gives the Stars form, pays it and tells the balance',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const ann = world.createUser({ phone: '15550009001', firstName: 'Ann' });
+      const bot = world.createBot({ username: 'layered_shop_bot' });
+      setStarBalance(world, ann.id, 100);
+      world.on(WorldEvent.PreCheckoutQuery, (e: PreCheckoutEvent) =>
+        answerPreCheckout(world, bot.id, e.id, { ok: true }),
+      );
+      const sent = world.sendPrivateMessage({
+        fromKind: 'bot',
+        fromId: bot.id,
+        toKind: 'user',
+        toId: ann.id,
+        text: '',
+        media: {
+          kind: 'invoice',
+          title: 'Coins',
+          description: '50 coins',
+          payload: 'order-1',
+          currency: 'XTR',
+          label: 'Coins',
+          amount: 30,
+          startParameter: 'coins',
+        },
+      });
+      const { codec, call, close } = layerDoor(world, layer, ann.id);
+      const shown = codec.decode(codec.encodeAs('Message', privateMessageToTl(sent, ann.id)));
+      expect(shown.media).toMatchObject({
+        _: 'messageMediaInvoice',
+        title: 'Coins',
+        currency: 'XTR',
+        total_amount: 30n,
+      });
+      const peer = { _: 'inputPeerUser', user_id: BigInt(bot.id), access_hash: bot.accessHash };
+      const invoice = { _: 'inputInvoiceMessage', peer, msg_id: sent.id };
+      // Layers before 143 name the invoice by the call's own peer and message.
+      const formCall =
+        layer >= 143
+          ? { _: 'payments.getPaymentForm', invoice }
+          : { _: 'payments.getPaymentForm', peer, msg_id: sent.id };
+      if (layer < 181) {
+        // No Stars form exists in the layer: the form is refused, and sendStarsForm is a method the layer lacks
+        // (the door answers INPUT_METHOD_INVALID for what it cannot read).
+        await expect(call(formCall)).rejects.toMatchObject({ errorMessage: 'STARS_INVOICE_INVALID' });
+        const newest = new TlCodec(loadLayerSchema(newestLayer()));
+        const body = newest.encode({ _: 'payments.sendStarsForm', form_id: 1n, invoice });
+        expect(() => codec.decode(body)).toThrow(TlUnknownConstructorError);
+        expect(codec.schema.functions.has('payments.getStarsStatus')).toBe(false);
+        close();
+        return;
+      }
+      const form = await call(formCall);
+      expect(form).toMatchObject({ _: 'payments.paymentFormStars', title: 'Coins', bot_id: BigInt(bot.id) });
+      expect(form.invoice).toMatchObject({ _: 'invoice', currency: 'XTR', prices: [{ label: 'Coins', amount: 30n }] });
+      const paid = await call({ _: 'payments.sendStarsForm', form_id: form.form_id, invoice });
+      expect(paid._).toBe('payments.paymentResult');
+      const update = ((paid.updates as TlObject).updates as TlObject[])[0]!;
+      expect((update.message as TlObject).action).toMatchObject({
+        _: 'messageActionPaymentSent',
+        currency: 'XTR',
+        total_amount: 30n,
+      });
+      const status = await call({ _: 'payments.getStarsStatus', peer: { _: 'inputPeerSelf' } });
+      // A plain count of Stars before layer 198, `starsAmount` from it.
+      expect(status.balance).toEqual(layer >= 198 ? { _: 'starsAmount', amount: 70n, nanos: 0 } : 70n);
       close();
     },
   );

@@ -14,8 +14,10 @@ import {
   type PrivateMessage,
   type SandboxFile,
   type SandboxFileMedia,
+  type SandboxInvoice,
   type SandboxMessageMedia,
   SandboxWorld,
+  WorldEvent,
 } from '../world';
 import { activeBan, adminRightsOf, banMember, setAdminRank, setChannelInfo } from '../channel-administration';
 import { participantToTl } from '../mtproto/channel-participants';
@@ -64,6 +66,17 @@ import {
   stickersOfSet,
   storeSticker,
 } from '../stickers';
+import {
+  answerPreCheckout,
+  botStarBalance,
+  createInvoiceLink,
+  payInStars,
+  type PreCheckoutEvent,
+  refundStarPayment,
+  setStarBalance,
+  starBalanceOf,
+  starTransactionsOf,
+} from '../payments';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -1008,6 +1021,49 @@ describe('world snapshot', () => {
     expect(defaultAdminRights(restored, bot.id, true)).toEqual({ can_post_messages: true });
     expect(defaultAdminRights(restored, bot.id, false)).toBeUndefined();
     expect(isLoggedOut(restored, bot.id)).toBe(true);
+  });
+
+  it('keeps Stars balances, invoices, payments with their refunds and service messages, and invoice links', async () => {
+    const world = populatedWorld();
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    setStarBalance(world, bob.id, 100);
+    const invoice: SandboxInvoice = {
+      kind: 'invoice',
+      title: 'Coins',
+      description: '50 coins',
+      payload: 'order-1',
+      currency: 'XTR',
+      label: 'Coins',
+      amount: 30,
+      startParameter: 'coins',
+      photoUrl: 'https://example.com/coins.png',
+    };
+    const sent = botToBob(world, bot.id, invoice);
+    const link = createInvoiceLink(world, bot.id, { ...invoice, payload: 'link-1', amount: 5 });
+    world.on(WorldEvent.PreCheckoutQuery, (e: PreCheckoutEvent) =>
+      answerPreCheckout(world, bot.id, e.id, { ok: true }),
+    );
+    const first = await payInStars(world, bob, { botId: bot.id, invoice, message: sent }, 1000);
+    const second = await payInStars(world, bob, { botId: bot.id, invoice: link.invoice }, 1000);
+    refundStarPayment(world, bot.id, bob.id, second.payment.chargeId);
+
+    const restored = restart(world);
+
+    expect(starBalanceOf(restored, bob.id)).toBe(70);
+    expect(botStarBalance(restored, bot.id)).toBe(30);
+    expect(restored.findPrivateMessage(sent.id)?.media).toEqual({ ...invoice, receiptMessageId: first.service.id });
+    expect(restored.findPrivateMessage(first.service.id)?.payment).toEqual({
+      chargeId: first.payment.chargeId,
+      currency: 'XTR',
+      amount: 30,
+    });
+    expect(starTransactionsOf(restored, bot.id).map((t) => [t.payment.chargeId, t.incoming])).toEqual([
+      [first.payment.chargeId, true],
+      [second.payment.chargeId, true],
+      [second.payment.chargeId, false],
+    ]);
+    expect(restored.invoiceLinks[link.slug]).toEqual(link);
   });
 
   it('keeps QR login tokens as bytes', () => {
