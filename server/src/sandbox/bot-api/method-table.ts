@@ -5,6 +5,7 @@ import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
 import { CHAT_PERMISSIONS_METHODS } from './chat-permissions';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { CHAT_PHOTO_METHODS } from './chat-photos';
+import { FORUM_TOPIC_METHODS } from './forum-topics';
 import { FORWARDING_METHODS } from './forwarding';
 import { JOIN_REQUEST_METHODS } from './join-requests';
 import { LIVE_LOCATION_METHODS } from './live-locations';
@@ -38,6 +39,7 @@ const TABLES = [
   JOIN_REQUEST_METHODS,
   CHAT_PHOTO_METHODS,
   BOT_PROFILE_METHODS,
+  FORUM_TOPIC_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

@@ -390,6 +390,21 @@ export function serviceActionToTl(action: SandboxServiceAction): TlObject {
       return { _: 'messageActionChatDeletePhoto' };
     case 'pin_message':
       return { _: 'messageActionPinMessage' };
+    case 'topic_create':
+      return {
+        _: 'messageActionTopicCreate',
+        title: action.title,
+        icon_color: action.iconColor,
+        icon_emoji_id: action.iconEmojiId ? BigInt(action.iconEmojiId) : undefined,
+      };
+    case 'topic_edit':
+      return {
+        _: 'messageActionTopicEdit',
+        title: action.title,
+        icon_emoji_id: action.iconEmojiId === undefined ? undefined : BigInt(action.iconEmojiId || '0'),
+        closed: action.closed,
+        hidden: action.hidden,
+      };
   }
 }
 

@@ -1,0 +1,208 @@
+import type { Telegram } from 'telegraf';
+import { eventually } from '../helpers/eventually';
+import { sandboxForSuite } from './bot-chats';
+import { addBotToChannel, control, newBot, rawBotCall, telegramError, telegramFor } from './bot-helpers';
+import { newUser, signedInClient } from './mtproto-kit';
+import { type OwnedChat, promotedByOwner, SUPERGROUP_ADMIN_RIGHTS } from './owned-chats';
+import { Api } from 'telegram';
+import { returnBigInt } from 'telegram/Helpers';
+
+type Json = Record<string, any>;
+
+/** A bot's account in a chat: its token, id and telegraf client. */
+interface ChatBot {
+  id: number;
+  token: string;
+  username: string;
+  tg: Telegram;
+}
+
+describe('sandbox: forum topics (real telegraf and gramjs)', () => {
+  const suite = sandboxForSuite();
+
+  /**
+   * A forum supergroup made by its owner (Olga, signed in), with a bot she made an administrator that may manage
+   * topics (unless `manageTopics` is false) and a second bot that is a plain member and hears the chat.
+   */
+  async function forumChat(
+    opts: { forum?: boolean; manageTopics?: boolean } = {},
+  ): Promise<OwnedChat & { admin: ChatBot; member: ChatBot }> {
+    const { kit } = suite;
+    const owner = await newUser(kit, { firstName: 'Olga' });
+    const ownerApp = await signedInClient(kit, owner);
+    const created = await control(kit.sandbox, 'POST', '/sandbox/channels', {
+      title: 'Help desk',
+      owner_phone: owner.phone,
+      megagroup: true,
+      forum: opts.forum ?? true,
+    });
+    expect(created.status).toBe(201);
+    const channel = new Api.InputChannel({
+      channelId: returnBigInt(created.body.channel_id),
+      accessHash: returnBigInt(created.body.access_hash),
+    });
+    const peer = new Api.InputPeerChannel({ channelId: channel.channelId, accessHash: channel.accessHash });
+    const adminBot = await newBot(kit.sandbox);
+    const memberBot = await newBot(kit.sandbox);
+    const chat = {
+      chatId: created.body.id as number,
+      owner,
+      ownerApp,
+      channel,
+      peer,
+      bot: adminBot,
+      tg: telegramFor(kit.sandbox, adminBot.token),
+    };
+    await addBotToChannel(kit.sandbox, created.body.channel_id, adminBot.id, { admin: false });
+    await promotedByOwner(chat, adminBot.username, {
+      ...SUPERGROUP_ADMIN_RIGHTS,
+      manageTopics: opts.manageTopics ?? true,
+    });
+    await addBotToChannel(kit.sandbox, created.body.channel_id, memberBot.id, { admin: false });
+    return {
+      ...chat,
+      admin: { ...adminBot, tg: chat.tg },
+      member: { ...memberBot, tg: telegramFor(kit.sandbox, memberBot.token) },
+    };
+  }
+
+  /** The messages a bot has been given by getUpdates so far, once `until` holds for them. */
+  async function messagesHeard(bot: ChatBot, until: (messages: Json[]) => boolean): Promise<Json[]> {
+    return eventually(
+      async () => {
+        const updates = (await rawBotCall(suite.kit.sandbox, bot.token, 'getUpdates', { timeout: 0 })).body
+          .result as Json[];
+        const messages = updates.map((u) => u.message as Json).filter(Boolean);
+        return until(messages) ? messages : undefined;
+      },
+      { what: 'messages reaching the bot' },
+    );
+  }
+
+  it('a bot that may manage topics creates one, posts into it, and every bot in the chat hears it in the topic', async () => {
+    const chat = await forumChat();
+    const topic = await chat.tg.createForumTopic(chat.chatId, '  Orders  ', { icon_color: 0xffd67e });
+    expect(topic).toEqual({ message_thread_id: expect.any(Number), name: 'Orders', icon_color: 0xffd67e });
+    expect(await chat.tg.getChat(chat.chatId)).toMatchObject({ type: 'supergroup', is_forum: true });
+
+    const sent = (await chat.tg.sendMessage(chat.chatId, 'Where is my parcel?', {
+      message_thread_id: topic.message_thread_id,
+    })) as Json;
+    expect(sent).toMatchObject({
+      message_thread_id: topic.message_thread_id,
+      is_topic_message: true,
+      chat: { id: chat.chatId, is_forum: true },
+      // A topic's message answers its "topic created" message, as the official server shows it.
+      reply_to_message: {
+        message_id: topic.message_thread_id,
+        forum_topic_created: { name: 'Orders', icon_color: 0xffd67e },
+      },
+    });
+    // A message of no topic is in General: no thread id.
+    const general = (await chat.tg.sendMessage(chat.chatId, 'Hello all')) as Json;
+    expect(general.message_thread_id).toBeUndefined();
+    expect(general.is_topic_message).toBeUndefined();
+
+    // Every bot of the chat hears the topic's creation (bots do not hear each other's messages in groups).
+    const heard = await messagesHeard(chat.member, (ms) => ms.some((m) => m.forum_topic_created));
+    expect(heard.find((m) => m.forum_topic_created)).toMatchObject({
+      message_id: topic.message_thread_id,
+      message_thread_id: topic.message_thread_id,
+      is_topic_message: true,
+      from: { id: chat.admin.id, is_bot: true },
+      forum_topic_created: { name: 'Orders', icon_color: 0xffd67e },
+    });
+  });
+
+  it('a closed topic takes messages only from those who manage topics, until it is reopened; bots hear both', async () => {
+    const chat = await forumChat();
+    const { message_thread_id: thread } = await chat.tg.createForumTopic(chat.chatId, 'Returns');
+    expect(await chat.tg.closeForumTopic(chat.chatId, thread)).toBe(true);
+    const closedTwice = await telegramError(chat.tg.closeForumTopic(chat.chatId, thread));
+    expect(closedTwice.response).toMatchObject({ error_code: 400, description: 'Bad Request: TOPIC_NOT_MODIFIED' });
+
+    const refused = await telegramError(
+      chat.member.tg.sendMessage(chat.chatId, 'hello?', { message_thread_id: thread }),
+    );
+    expect(refused.response).toMatchObject({ error_code: 400, description: 'Bad Request: TOPIC_CLOSED' });
+    // The administrator that may manage topics still writes in it.
+    const byAdmin = (await chat.tg.sendMessage(chat.chatId, 'Closed for now', { message_thread_id: thread })) as Json;
+    expect(byAdmin.message_thread_id).toBe(thread);
+
+    expect(await chat.tg.reopenForumTopic(chat.chatId, thread)).toBe(true);
+    const afterReopen = (await chat.member.tg.sendMessage(chat.chatId, 'hello again', {
+      message_thread_id: thread,
+    })) as Json;
+    expect(afterReopen).toMatchObject({ message_thread_id: thread, is_topic_message: true });
+
+    const heard = await messagesHeard(chat.member, (ms) => ms.some((m) => m.forum_topic_reopened));
+    expect(heard.find((m) => m.forum_topic_closed)).toMatchObject({
+      message_thread_id: thread,
+      forum_topic_closed: {},
+    });
+    expect(heard.find((m) => m.forum_topic_reopened)).toMatchObject({ message_thread_id: thread });
+  });
+
+  it('renames a topic, hides and shows the General topic, and tells the bots', async () => {
+    const chat = await forumChat();
+    const { message_thread_id: thread } = await chat.tg.createForumTopic(chat.chatId, 'Billing');
+    expect(await chat.tg.editForumTopic(chat.chatId, thread, { name: 'Invoices' })).toBe(true);
+    expect(await chat.tg.hideGeneralForumTopic(chat.chatId)).toBe(true);
+    // Hidden, the General topic is closed too: a plain member cannot write in it.
+    const refused = await telegramError(chat.member.tg.sendMessage(chat.chatId, 'anyone?'));
+    expect(refused.response?.description).toBe('Bad Request: TOPIC_CLOSED');
+    expect(await chat.tg.unhideGeneralForumTopic(chat.chatId)).toBe(true);
+    expect(await chat.tg.reopenGeneralForumTopic(chat.chatId)).toBe(true);
+    expect(await chat.member.tg.sendMessage(chat.chatId, 'anyone?')).toMatchObject({ text: 'anyone?' });
+
+    const heard = await messagesHeard(chat.member, (ms) => ms.some((m) => m.forum_topic_reopened));
+    expect(heard.find((m) => m.forum_topic_edited)).toMatchObject({
+      message_thread_id: thread,
+      forum_topic_edited: { name: 'Invoices' },
+    });
+    const hidden = heard.find((m) => m.general_forum_topic_hidden);
+    expect(hidden).toMatchObject({ general_forum_topic_hidden: {} });
+    expect(hidden?.message_thread_id).toBeUndefined();
+    expect(heard.some((m) => m.general_forum_topic_unhidden)).toBe(true);
+    expect(heard.find((m) => m.forum_topic_reopened)?.message_thread_id).toBeUndefined();
+  });
+
+  it('deletes a topic with its messages: the thread is gone for later sends', async () => {
+    const chat = await forumChat();
+    const { message_thread_id: thread } = await chat.tg.createForumTopic(chat.chatId, 'Temporary');
+    const inTopic = (await chat.tg.sendMessage(chat.chatId, 'soon gone', { message_thread_id: thread })) as Json;
+    const kept = (await chat.tg.sendMessage(chat.chatId, 'stays in General')) as Json;
+    expect(await chat.tg.deleteForumTopic(chat.chatId, thread)).toBe(true);
+
+    const listed = await control(suite.kit.sandbox, 'GET', `/sandbox/channels/${chat.chatId}/messages`);
+    const ids = (listed.body as Json[]).map((m) => m.message_id as number);
+    expect(ids).toContain(kept.message_id);
+    expect(ids).not.toContain(inTopic.message_id);
+    expect(ids).not.toContain(thread);
+    const gone = await telegramError(chat.tg.sendMessage(chat.chatId, 'late', { message_thread_id: thread }));
+    expect(gone.response?.description).toBe('Bad Request: message thread not found');
+  });
+
+  it("refuses as the official server does: a chat that is no forum, a bot without the right, the General topic's id, an unknown thread", async () => {
+    const plain = await forumChat({ forum: false });
+    const notForum = await telegramError(plain.tg.createForumTopic(plain.chatId, 'Orders'));
+    expect(notForum.response).toMatchObject({ error_code: 400, description: 'Bad Request: the chat is not a forum' });
+    // In a chat that is no forum the thread id is ignored.
+    const ignored = (await plain.tg.sendMessage(plain.chatId, 'plain', { message_thread_id: 77 })) as Json;
+    expect(ignored.message_thread_id).toBeUndefined();
+
+    const noRight = await forumChat({ manageTopics: false });
+    const refused = await telegramError(noRight.tg.createForumTopic(noRight.chatId, 'Orders'));
+    expect(refused.response?.description).toBe('Bad Request: not enough rights to create a topic');
+    const general = await telegramError(noRight.tg.sendMessage(noRight.chatId, 'x', { message_thread_id: 1 }));
+    expect(general.response?.description).toBe('Bad Request: message thread not found');
+    const unknown = await telegramError(noRight.tg.sendMessage(noRight.chatId, 'x', { message_thread_id: 9999 }));
+    expect(unknown.response?.description).toBe('Bad Request: message thread not found');
+    const invalid = await rawBotCall(suite.kit.sandbox, noRight.admin.token, 'closeForumTopic', {
+      chat_id: noRight.chatId,
+      message_thread_id: 0,
+    });
+    expect(invalid.body).toMatchObject({ description: 'Bad Request: invalid message thread identifier specified' });
+    expect(await noRight.tg.getForumTopicIconStickers()).toEqual([]);
+  });
+});
