@@ -2,7 +2,7 @@ import type { Telegram } from 'telegraf';
 import { eventually } from '../helpers/eventually';
 import { sandboxForSuite } from './bot-chats';
 import { addBotToChannel, control, newBot, rawBotCall, telegramError, telegramFor } from './bot-helpers';
-import { newUser, signedInClient } from './mtproto-kit';
+import { errorOf, newUser, signedInClient } from './mtproto-kit';
 import { type OwnedChat, promotedByOwner, SUPERGROUP_ADMIN_RIGHTS } from './owned-chats';
 import { Api } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers';
@@ -204,5 +204,105 @@ describe('sandbox: forum topics (real telegraf and gramjs)', () => {
     });
     expect(invalid.body).toMatchObject({ description: 'Bad Request: invalid message thread identifier specified' });
     expect(await noRight.tg.getForumTopicIconStickers()).toEqual([]);
+  });
+
+  it('an app makes the chat a forum and a topic the bot then sees, sends into it, and lists it with getForumTopics', async () => {
+    const chat = await forumChat({ forum: false });
+    const toggled = (await chat.ownerApp.invoke(
+      new Api.channels.ToggleForum({ channel: chat.channel, enabled: true }),
+    )) as Api.Updates;
+    expect((toggled.chats[0] as Api.Channel).forum).toBe(true);
+    expect(await chat.tg.getChat(chat.chatId)).toMatchObject({ is_forum: true });
+
+    const created = (await chat.ownerApp.invoke(
+      new Api.channels.CreateForumTopic({
+        channel: chat.channel,
+        title: 'Deliveries',
+        iconColor: 0x8eee98,
+        randomId: returnBigInt(7),
+      }),
+    )) as Api.Updates;
+    const idUpdate = created.updates.find((u) => u instanceof Api.UpdateMessageID) as Api.UpdateMessageID;
+    expect(idUpdate.randomId?.toString()).toBe('7');
+    const service = (
+      created.updates.find((u) => u instanceof Api.UpdateNewChannelMessage) as Api.UpdateNewChannelMessage
+    ).message as Api.MessageService;
+    expect(service.action).toMatchObject({
+      className: 'MessageActionTopicCreate',
+      title: 'Deliveries',
+      iconColor: 0x8eee98,
+    });
+    const topicId = service.id;
+    expect(idUpdate.id).toBe(topicId);
+
+    await chat.ownerApp.invoke(
+      new Api.messages.SendMessage({
+        peer: chat.peer,
+        message: 'Is the van late?',
+        randomId: returnBigInt(8),
+        replyTo: new Api.InputReplyToMessage({ replyToMsgId: topicId, topMsgId: topicId }),
+      }),
+    );
+    // The administrator bot hears both in the topic: the topic made by the owner, and her message in it.
+    const heard = await messagesHeard(chat.admin, (ms) => ms.some((m) => m.text === 'Is the van late?'));
+    expect(heard.find((m) => m.forum_topic_created)).toMatchObject({
+      message_thread_id: topicId,
+      from: { id: chat.owner.id },
+      forum_topic_created: { name: 'Deliveries', icon_color: 0x8eee98 },
+    });
+    expect(heard.find((m) => m.text === 'Is the van late?')).toMatchObject({
+      message_thread_id: topicId,
+      is_topic_message: true,
+      reply_to_message: { message_id: topicId },
+    });
+
+    // The bot answers in the topic; the app reads it there.
+    const answer = (await chat.tg.sendMessage(chat.chatId, 'On its way', { message_thread_id: topicId })) as Json;
+    const history = (await chat.ownerApp.invoke(
+      new Api.messages.GetHistory({ peer: chat.peer, limit: 10 }),
+    )) as Api.messages.ChannelMessages;
+    const read = history.messages.find((m) => m.id === answer.message_id) as Api.Message;
+    expect(read.replyTo).toMatchObject({ forumTopic: true, replyToMsgId: topicId });
+
+    const listed = await chat.ownerApp.invoke(
+      new Api.channels.GetForumTopics({ channel: chat.channel, offsetDate: 0, offsetId: 0, offsetTopic: 0, limit: 20 }),
+    );
+    const titles = listed.topics.map((t) => (t as Api.ForumTopic).title);
+    expect(titles).toEqual(['Deliveries', 'General']);
+    expect(listed.topics[0]).toMatchObject({
+      id: topicId,
+      iconColor: 0x8eee98,
+      my: true,
+      topMessage: answer.message_id,
+    });
+  });
+
+  it('an app closes a topic, deletes it with its history, and a topic that is gone reads as deleted', async () => {
+    const chat = await forumChat();
+    const { message_thread_id: topicId } = await chat.tg.createForumTopic(chat.chatId, 'Old');
+    await chat.ownerApp.invoke(new Api.channels.EditForumTopic({ channel: chat.channel, topicId, closed: true }));
+    const byId = await chat.ownerApp.invoke(
+      new Api.channels.GetForumTopicsByID({ channel: chat.channel, topics: [topicId] }),
+    );
+    expect(byId.topics[0]).toMatchObject({ className: 'ForumTopic', closed: true, title: 'Old', my: false });
+    const again = await errorOf(
+      chat.ownerApp.invoke(new Api.channels.EditForumTopic({ channel: chat.channel, topicId, closed: true })),
+    );
+    expect(again).toBe('TOPIC_NOT_MODIFIED');
+
+    const affected = await chat.ownerApp.invoke(
+      new Api.channels.DeleteTopicHistory({ channel: chat.channel, topMsgId: topicId }),
+    );
+    expect(affected.ptsCount).toBe(2);
+    const gone = await chat.ownerApp.invoke(
+      new Api.channels.GetForumTopicsByID({ channel: chat.channel, topics: [topicId] }),
+    );
+    expect(gone.topics[0]).toMatchObject({ className: 'ForumTopicDeleted', id: topicId });
+    const noForum = await forumChat({ forum: false });
+    expect(
+      await errorOf(
+        noForum.ownerApp.invoke(new Api.channels.CreateForumTopic({ channel: noForum.channel, title: 'x' })),
+      ),
+    ).toBe('CHANNEL_FORUM_MISSING');
   });
 });

@@ -86,6 +86,16 @@ import {
   hideChatJoinRequest,
   type JoinRequestCall,
 } from './join-requests';
+import {
+  createForumTopic,
+  deleteTopicHistory,
+  editForumTopic,
+  type ForumTopicCall,
+  getForumTopics,
+  getForumTopicsById,
+  toggleForum,
+  topicOfAppMessage,
+} from './forum-topics';
 import { getParticipant, type ParticipantCall, rankFromTl } from './channel-participants';
 import { UploadStore } from './uploads';
 import { getFile } from './downloads';
@@ -205,6 +215,8 @@ interface OutgoingMessage {
   entities?: SandboxEntity[];
   replyToId?: number;
   forwardOrigin?: SandboxForwardOrigin;
+  /** The forum topic it goes to (forum-topics.ts). */
+  topicId?: number;
 }
 
 /** A message a forward takes: its content, where it was first written, and the broadcast post it is, if one. */
@@ -333,6 +345,15 @@ export class RpcService {
       return hideChatJoinRequest(call, e.user.id);
     });
     h('messages.hideAllChatJoinRequests', (k, r) => hideAllChatJoinRequests(this.joinRequestCall(k, r)));
+    // Forum topics (forum-topics.ts); layer 216 on names them messages.* with a peer.
+    h('channels.toggleForum', (k, r) => toggleForum(this.forumCall(k, r)));
+    for (const prefix of ['channels', 'messages']) {
+      h(`${prefix}.createForumTopic`, (k, r) => createForumTopic(this.forumCall(k, r)));
+      h(`${prefix}.getForumTopics`, (k, r) => getForumTopics(this.forumCall(k, r)));
+      h(`${prefix}.getForumTopicsByID`, (k, r) => getForumTopicsById(this.forumCall(k, r)));
+      h(`${prefix}.editForumTopic`, (k, r) => editForumTopic(this.forumCall(k, r)));
+      h(`${prefix}.deleteTopicHistory`, (k, r) => deleteTopicHistory(this.forumCall(k, r)));
+    }
     h('channels.joinChannel', (k, r) => this.joinChannel(k, r));
     h('channels.leaveChannel', (k, r) => this.leaveChannel(k, r));
     h('channels.deleteChannel', (k, r) => this.deleteChannel(k, r));
@@ -1048,12 +1069,15 @@ export class RpcService {
     if (replyToId !== undefined && !this.hasMessage(me, target, replyToId)) {
       throw new RpcError(400, 'REPLY_MESSAGE_ID_INVALID');
     }
+    // A forum's message goes to a topic (forum-topics.ts).
+    const topicId = target.kind === 'channel' ? topicOfAppMessage(target.channel, me.id, req, replyToId) : undefined;
     const attached = media();
     const { sent, pts } = this.deliver(me, target, {
       text,
       media: attached,
       entities: entitiesFromTl(req.entities, text),
       replyToId,
+      ...(topicId !== undefined ? { topicId } : {}),
     });
     this.world.recordRandomId(me.id, randomId, sent);
     if (target.kind !== 'private' || attached) return this.sentUpdates(me, [{ randomId, sent, ptsCount: 1, pts }]);
@@ -1890,6 +1914,20 @@ export class RpcService {
     const target = this.resolveUser(me, obj(req.participant, 'PARTICIPANT'), 'PARTICIPANT_ID_INVALID');
     const who = { kind: target.kind, id: target.kind === 'user' ? target.user.id : target.bot.id };
     return { world: this.world, me, channel, who, usersToTl: (ids) => this.usersToTl(ids, me.id) };
+  }
+
+  /** The caller and the forum a topic call names (`channel`, or from layer 216 `peer`). */
+  private forumCall(key: AuthKeyRecord, req: TlObject): ForumTopicCall {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel ?? req.peer);
+    return {
+      world: this.world,
+      me,
+      channel,
+      req,
+      changed: (service) => this.channelUpdates(channel, me, [], this.written(channel, service)),
+      usersToTl: (ids) => this.usersToTl(ids, me.id),
+    };
   }
 
   private joinRequestCall(key: AuthKeyRecord, req: TlObject): JoinRequestCall {
