@@ -261,11 +261,13 @@ export function setGeneralHidden(
   return writeTopicService(world, channel, by, { type: 'topic_edit', hidden }, GENERAL_TOPIC_ID);
 }
 
+/** Whether the message is in the topic (a message of no topic is in General). */
+export const inTopic = (message: ChannelMessage, id: number): boolean =>
+  id === GENERAL_TOPIC_ID ? message.topicId === undefined : message.topicId === id;
+
 /** The messages of the topic still there, oldest first (its "topic created" message among them). */
 export function topicMessages(channel: SandboxChannel, id: number): ChannelMessage[] {
-  return channel.messages.filter(
-    (m) => !m.deleted && (id === GENERAL_TOPIC_ID ? m.topicId === undefined : m.topicId === id),
-  );
+  return channel.messages.filter((m) => !m.deleted && inTopic(m, id));
 }
 
 /**

@@ -263,6 +263,11 @@ describe('sandbox: forum topics (real telegraf and gramjs)', () => {
     )) as Api.messages.ChannelMessages;
     const read = history.messages.find((m) => m.id === answer.message_id) as Api.Message;
     expect(read.replyTo).toMatchObject({ forumTopic: true, replyToMsgId: topicId });
+    // The app reads the topic alone: its messages, newest first, down to the "topic created" message.
+    const inTopic = (await chat.ownerApp.invoke(
+      new Api.messages.GetReplies({ peer: chat.peer, msgId: topicId, limit: 10 }),
+    )) as Api.messages.ChannelMessages;
+    expect(inTopic.messages.map((m) => m.id)).toEqual([answer.message_id, topicId + 1, topicId]);
 
     const listed = await chat.ownerApp.invoke(
       new Api.channels.GetForumTopics({ channel: chat.channel, offsetDate: 0, offsetId: 0, offsetTopic: 0, limit: 20 }),

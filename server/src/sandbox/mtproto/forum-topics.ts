@@ -230,3 +230,9 @@ export function topicOfAppMessage(
     ),
   );
 }
+
+/** The topic a read names (`messages.getReplies`'s `msg_id`, `messages.search`'s `top_msg_id`), if any. */
+export function topicOfRead(id: unknown): number | undefined {
+  const n = num(id);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}

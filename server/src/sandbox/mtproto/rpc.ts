@@ -95,7 +95,9 @@ import {
   getForumTopicsById,
   toggleForum,
   topicOfAppMessage,
+  topicOfRead,
 } from './forum-topics';
+import { findTopic, inTopic } from '../forum-topics';
 import { getParticipant, type ParticipantCall, rankFromTl } from './channel-participants';
 import { UploadStore } from './uploads';
 import { getFile } from './downloads';
@@ -360,7 +362,11 @@ export class RpcService {
     h('channels.readHistory', (k, r) => this.readChannelHistory(k, r));
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
     h('messages.getHistory', (k, r) => this.getHistory(k, r));
-    h('messages.search', (k, r) => this.getHistory(k, r, searchMatcher(r)));
+    h('messages.search', (k, r) => this.getHistory(k, r, searchMatcher(r), { id: topicOfRead(r.top_msg_id) }));
+    // A forum topic's messages (forum-topics.ts); the sandbox has no other threads.
+    h('messages.getReplies', (k, r) =>
+      this.getHistory(k, r, () => true, { id: topicOfRead(r.msg_id) ?? 0, only: true }),
+    );
     h('messages.sendMessage', (k, r) => this.sendMessage(k, r));
     h('messages.forwardMessages', (k, r) => this.forwardMessages(k, r));
     h('messages.editMessage', (k, r) => this.editMessage(k, r));
@@ -968,12 +974,25 @@ export class RpcService {
   }
 
   /** A chat's messages, newest first a page at a time; `matches` keeps those a search finds (messages.search). */
-  private getHistory(key: AuthKeyRecord, req: TlObject, matches: TextMatcher = () => true): TlObject {
+  private getHistory(
+    key: AuthKeyRecord,
+    req: TlObject,
+    matches: TextMatcher = () => true,
+    /**
+     * A forum topic's messages only (forum-topics.ts), in a forum; `only`: a read of a topic's messages alone
+     * (getReplies), which a chat that is no forum has none of.
+     */
+    topic: { id?: number; only?: boolean } = {},
+  ): TlObject {
     const me = this.requireUser(key);
     const peer = obj(req.peer, 'PEER_ID');
     if (peer._ === 'inputPeerChannel') {
       const channel = this.readableChannel(peer, me);
-      const visible = channel.messages.filter((m) => !m.deleted && matches(m.text));
+      const topicId = channel.forum || topic.only ? topic.id : undefined;
+      if (topicId !== undefined && !findTopic(channel, topicId)) throw new RpcError(400, 'MSG_ID_INVALID');
+      const visible = channel.messages.filter(
+        (m) => !m.deleted && matches(m.text) && (topicId === undefined || inTopic(m, topicId)),
+      );
       const messages = this.page(visible, req);
       return {
         _: 'messages.channelMessages',
