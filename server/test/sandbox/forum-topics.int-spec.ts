@@ -167,11 +167,16 @@ describe('sandbox: forum topics (real telegraf and gramjs)', () => {
     expect(heard.find((m) => m.forum_topic_reopened)?.message_thread_id).toBeUndefined();
   });
 
-  it('deletes a topic with its messages: the thread is gone for later sends', async () => {
+  it("unpins a topic's messages, deletes a topic with its messages: the thread is gone for later sends", async () => {
     const chat = await forumChat();
     const { message_thread_id: thread } = await chat.tg.createForumTopic(chat.chatId, 'Temporary');
     const inTopic = (await chat.tg.sendMessage(chat.chatId, 'soon gone', { message_thread_id: thread })) as Json;
     const kept = (await chat.tg.sendMessage(chat.chatId, 'stays in General')) as Json;
+    // Unpinning all of a topic's messages unpins those of that topic.
+    await chat.tg.pinChatMessage(chat.chatId, inTopic.message_id);
+    expect(((await chat.tg.getChat(chat.chatId)) as Json).pinned_message?.message_id).toBe(inTopic.message_id);
+    expect(await chat.tg.unpinAllForumTopicMessages(chat.chatId, thread)).toBe(true);
+    expect(((await chat.tg.getChat(chat.chatId)) as Json).pinned_message).toBeUndefined();
     expect(await chat.tg.deleteForumTopic(chat.chatId, thread)).toBe(true);
 
     const listed = await control(suite.kit.sandbox, 'GET', `/sandbox/channels/${chat.chatId}/messages`);
@@ -204,6 +209,13 @@ describe('sandbox: forum topics (real telegraf and gramjs)', () => {
     });
     expect(invalid.body).toMatchObject({ description: 'Bad Request: invalid message thread identifier specified' });
     expect(await noRight.tg.getForumTopicIconStickers()).toEqual([]);
+    // Only a supergroup can be made a forum.
+    const broadcast = await control(suite.kit.sandbox, 'POST', '/sandbox/channels', {
+      title: 'News',
+      owner_phone: noRight.owner.phone,
+      forum: true,
+    });
+    expect(broadcast.status).toBe(400);
   });
 
   it('an app makes the chat a forum and a topic the bot then sees, sends into it, and lists it with getForumTopics', async () => {
