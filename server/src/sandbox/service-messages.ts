@@ -151,6 +151,8 @@ export function serviceUserIds(action: SandboxServiceAction | undefined): number
     case 'chat_edit_photo':
     case 'chat_delete_photo':
     case 'pin_message':
+    case 'topic_create':
+    case 'topic_edit':
       return [];
   }
 }
@@ -159,7 +161,8 @@ export function serviceUserIds(action: SandboxServiceAction | undefined): number
  * A service message's action as the control API lists it, in its snake_case: `{type: 'chat_add_user', user_ids}`,
  * `{type: 'chat_joined_by_link', inviter_id}`, `{type: 'chat_joined_by_request'}`, `{type: 'chat_delete_user', user_id}`, `{type: 'chat_edit_title',
  * title}`, `{type: 'pin_message', message_id}`, `{type: 'chat_create', title, user_ids}`, `{type: 'channel_create',
- * title}`, `{type: 'chat_edit_photo', file_id}`, `{type: 'chat_delete_photo'}`.
+ * title}`, `{type: 'chat_edit_photo', file_id}`, `{type: 'chat_delete_photo'}`, `{type: 'topic_create', title, icon_color,
+ * icon_custom_emoji_id?}`, `{type: 'topic_edit', title?, icon_custom_emoji_id?, closed?, hidden?}`.
  */
 export function serviceInfoJson(action: SandboxServiceAction, replyToId: number | undefined): Record<string, unknown> {
   switch (action.type) {
@@ -182,5 +185,20 @@ export function serviceInfoJson(action: SandboxServiceAction, replyToId: number 
       return { type: action.type };
     case 'pin_message':
       return { type: action.type, message_id: replyToId };
+    case 'topic_create':
+      return {
+        type: action.type,
+        title: action.title,
+        icon_color: action.iconColor,
+        ...(action.iconEmojiId ? { icon_custom_emoji_id: action.iconEmojiId } : {}),
+      };
+    case 'topic_edit':
+      return {
+        type: action.type,
+        ...(action.title !== undefined ? { title: action.title } : {}),
+        ...(action.iconEmojiId !== undefined ? { icon_custom_emoji_id: action.iconEmojiId } : {}),
+        ...(action.closed !== undefined ? { closed: action.closed } : {}),
+        ...(action.hidden !== undefined ? { hidden: action.hidden } : {}),
+      };
   }
 }

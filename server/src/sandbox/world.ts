@@ -378,7 +378,34 @@ export type SandboxServiceAction =
   /** The chat's photo was set to the photo file `fileId` (see chat-photos.ts), or taken away. */
   | { type: 'chat_edit_photo'; fileId: string; size: number; date: number }
   | { type: 'chat_delete_photo' }
-  | { type: 'pin_message' };
+  | { type: 'pin_message' }
+  /** A forum topic was made (forum-topics.ts); the service message's id is the topic's. */
+  | { type: 'topic_create'; title: string; iconColor: number; iconEmojiId?: string }
+  /**
+   * A forum topic's name or icon changed (`iconEmojiId` '' is the icon taken away), or it was closed or reopened, or
+   * the General topic was hidden or shown again.
+   */
+  | { type: 'topic_edit'; title?: string; iconEmojiId?: string; closed?: boolean; hidden?: boolean };
+
+/**
+ * A topic of a forum supergroup (forum-topics.ts): its id is that of its "topic created" service message; the
+ * General topic (id 1) is kept here only once something of it changed.
+ */
+export interface SandboxForumTopic {
+  id: number;
+  name: string;
+  /** RGB, one of Telegram's six topic colors. */
+  iconColor: number;
+  /** A custom emoji shown as its icon, by id (decimal). */
+  iconEmojiId?: string;
+  closed?: boolean;
+  /** The General topic only: hidden from the topic list. */
+  hidden?: boolean;
+  /** Who made it (a topic's maker may edit, close and delete it without the right to manage topics). */
+  creator?: { kind: 'user' | 'bot'; id: number };
+  /** Unix seconds. */
+  date: number;
+}
 
 /** A chat's photo (chat-photos.ts): a photo file of `world.files`, and when it was set (unix seconds). */
 export interface SandboxChatPhoto {
@@ -427,6 +454,8 @@ export interface ChannelMessage {
   reactions?: SandboxReaction[];
   /** Set on a service message (it then has no text): what happened. */
   service?: SandboxServiceAction;
+  /** The forum topic it is in (forum-topics.ts); undefined is the General topic, or a chat that is no forum. */
+  topicId?: number;
 }
 
 export interface SandboxChannel {
@@ -462,6 +491,10 @@ export interface SandboxChannel {
   restricted?: Record<string, MemberRestriction>;
   /** The chat's photo, when it has one. */
   photo?: SandboxChatPhoto;
+  /** A supergroup whose messages are split into topics (forum-topics.ts). */
+  forum?: boolean;
+  /** Its forum topics, oldest first (the General topic among them once changed). */
+  topics?: SandboxForumTopic[];
 }
 
 export interface PrivateMessage {
@@ -1356,6 +1389,8 @@ export class SandboxWorld extends EventEmitter {
       mediaGroupId?: string;
       noForwards?: boolean;
       service?: SandboxServiceAction;
+      /** The forum topic it goes to (forum-topics.ts). */
+      topicId?: number;
     },
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
@@ -1379,6 +1414,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.mediaGroupId ? { mediaGroupId: input.mediaGroupId } : {}),
       ...(input.noForwards ? { noForwards: true } : {}),
       ...(input.service ? { service: input.service } : {}),
+      ...(input.topicId !== undefined ? { topicId: input.topicId } : {}),
     };
     channel.messages.push(message);
     channel.pts += 1;

@@ -17,6 +17,7 @@ import { activeBan } from '../channel-administration';
 import { activeRestriction } from '../chat-permissions';
 import { botCommands, commandsKey, setBotCommands } from '../bot-profile';
 import { isBlocked } from '../blocking';
+import { ForumTopicError, GENERAL_TOPIC_ID, topicOfNewMessage } from '../forum-topics';
 import { BotApiError } from './bot-api-error';
 import type { BotPrivateMessage, BotSession } from './bot-session';
 import { toUpdateJson } from './bot-session';
@@ -278,6 +279,9 @@ export function channelMessageJson(
 ): Json {
   const chat = channelChatJson(channel);
   const json: Json = { message_id: message.id, date: message.date, chat };
+  // A forum topic's message (not the General topic's) names its topic.
+  if (message.topicId !== undefined)
+    Object.assign(json, { message_thread_id: message.topicId, is_topic_message: true });
   if (channel.megagroup) {
     const bot = message.viaBotId ? world.findBotById(message.viaBotId) : undefined;
     const user = message.fromUserId ? world.findUserById(message.fromUserId) : undefined;
@@ -307,10 +311,11 @@ export function channelMessageJson(
     json,
     contentJson(world, message, channel.megagroup && message.fromUserId !== undefined, channel.noForwards),
   );
+  // A topic's message that answers no other answers the topic's "topic created" message, as the official server shows.
+  const replyToId =
+    message.replyToId ?? (message.topicId !== undefined && message.topicId < message.id ? message.topicId : undefined);
   const replied =
-    nested || message.replyToId === undefined
-      ? undefined
-      : channel.messages.find((m) => m.id === message.replyToId && !m.deleted);
+    nested || replyToId === undefined ? undefined : channel.messages.find((m) => m.id === replyToId && !m.deleted);
   if (replied) json.reply_to_message = channelMessageJson(world, channel, replied, true);
   if (message.editDate) json.edit_date = message.editDate;
   if (message.replyMarkup) json.reply_markup = message.replyMarkup;
@@ -518,10 +523,28 @@ function replyToId(ctx: MethodContext, target: SendTarget): number | undefined {
   throw BotApiError.badRequest('message to be replied not found');
 }
 
+/**
+ * The forum topic a bot's message goes to: message_thread_id, else that of the message it answers, else General
+ * (undefined). Checked as the official server checks it: the General topic's id or a topic not there is "message
+ * thread not found", a closed topic is TOPIC_CLOSED for a bot that may not manage topics. A chat that is no forum has
+ * no topics: the parameter is ignored.
+ */
+function topicOfSend(ctx: MethodContext, channel: SandboxChannel, replyTo: number | undefined): number | undefined {
+  const threadId = ctx.params.messageId('message_thread_id');
+  if (channel.forum && threadId === GENERAL_TOPIC_ID) throw BotApiError.badRequest('message thread not found');
+  try {
+    return topicOfNewMessage(channel, { kind: 'bot', id: ctx.session.bot.id }, threadId || undefined, replyTo);
+  } catch (err) {
+    if (!(err instanceof ForumTopicError)) throw err;
+    throw BotApiError.badRequest(err.code === 'TOPIC_ID_INVALID' ? 'message thread not found' : err.code);
+  }
+}
+
 export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): Json {
   const { world, session } = ctx;
   const replyMarkup = replyMarkupJson(ctx);
   const replyTo = replyToId(ctx, target);
+  const topicId = target.kind === 'channel' ? topicOfSend(ctx, target.channel, replyTo) : undefined;
   const entities = out.entities?.length ? entitiesFromJson(out.entities) : undefined;
   const media: SandboxMessageMedia | undefined = out.plain ?? (out.file ? mediaOfFile(out.file) : undefined);
   if (target.kind === 'channel') requireSendRight(world, session.bot.id, target.channel, media);
@@ -540,6 +563,7 @@ export function deliver(ctx: MethodContext, target: SendTarget, out: Outgoing): 
       forwardOrigin: out.forwardOrigin,
       mediaGroupId: out.mediaGroupId,
       noForwards,
+      topicId,
     });
     json = channelMessageJson(world, target.channel, message);
   } else if (target.kind === 'group') {

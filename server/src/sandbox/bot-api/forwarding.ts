@@ -182,7 +182,7 @@ const NOT_FORWARD_PARAMS = ['reply_parameters', 'reply_to_message_id', 'reply_ma
 const NOT_PLURAL_PARAMS = [...NOT_FORWARD_PARAMS, 'caption', 'parse_mode', 'caption_entities'];
 
 // protect_content protects the new messages (deliver reads it); disable_notification is taken and has no effect (the
-// sandbox has no notifications). message_thread_id is taken and ignored: the sandbox has no forum topics.
+// sandbox has no notifications). message_thread_id puts the message into a forum topic (deliver reads it).
 
 /**
  * The message a forward or copy takes, found as the official server finds it before it looks at the target chat:

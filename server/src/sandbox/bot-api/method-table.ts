@@ -5,6 +5,7 @@ import { CHAT_ADMINISTRATION_METHODS } from './chat-administration';
 import { CHAT_PERMISSIONS_METHODS } from './chat-permissions';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { CHAT_PHOTO_METHODS } from './chat-photos';
+import { FORUM_TOPIC_METHODS } from './forum-topics';
 import { FORWARDING_METHODS } from './forwarding';
 import { JOIN_REQUEST_METHODS } from './join-requests';
 import { LIVE_LOCATION_METHODS } from './live-locations';
@@ -42,6 +43,7 @@ const TABLES = [
   BOT_PROFILE_METHODS,
   STICKER_METHODS,
   PAYMENT_METHODS,
+  FORUM_TOPIC_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

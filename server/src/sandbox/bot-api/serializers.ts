@@ -69,6 +69,8 @@ export function channelChatJson(channel: SandboxChannel): Json {
     title: channel.title,
     username: channel.username,
     type: channel.megagroup ? 'supergroup' : 'channel',
+    // A forum supergroup says so wherever the chat is shown (forum-topics.ts).
+    is_forum: channel.forum ? true : undefined,
   });
 }
 

@@ -6,7 +6,8 @@ import { botUserJson, type Json, mediaJson, userJson } from './serializers';
  * a Message: the legacy `new_chat_participant` and `new_chat_member` beside `new_chat_members` (the member named is
  * the bot reading it when it is among them, else the first), `left_chat_participant` beside `left_chat_member`,
  * `new_chat_title`, `new_chat_photo`, `delete_chat_photo`, `pinned_message` (the pinned message without the one it answers; an inaccessible message when it
- * is gone), `group_chat_created`, `supergroup_chat_created`, `channel_chat_created`.
+ * is gone), `group_chat_created`, `supergroup_chat_created`, `channel_chat_created`, `forum_topic_created`, `forum_topic_edited`,
+ * `forum_topic_closed`, `forum_topic_reopened`, `general_forum_topic_hidden`, `general_forum_topic_unhidden`.
  */
 export function serviceFieldsJson(
   world: SandboxWorld,
@@ -65,6 +66,26 @@ export function serviceFieldsJson(
       // InaccessibleMessage: a message the bot can no longer read, its date 0.
       return { pinned_message: pinned ?? { chat: context.chat, message_id: context.pinnedId ?? 0, date: 0 } };
     }
+    case 'topic_create':
+      return {
+        forum_topic_created: {
+          name: action.title,
+          icon_color: action.iconColor,
+          ...(action.iconEmojiId ? { icon_custom_emoji_id: action.iconEmojiId } : {}),
+        },
+      };
+    case 'topic_edit':
+      if (action.closed !== undefined) return action.closed ? { forum_topic_closed: {} } : { forum_topic_reopened: {} };
+      if (action.hidden !== undefined) {
+        return action.hidden ? { general_forum_topic_hidden: {} } : { general_forum_topic_unhidden: {} };
+      }
+      // A name only when it changed; an icon taken away is an empty custom emoji id.
+      return {
+        forum_topic_edited: {
+          ...(action.title ? { name: action.title } : {}),
+          ...(action.iconEmojiId !== undefined ? { icon_custom_emoji_id: action.iconEmojiId } : {}),
+        },
+      };
   }
 }
 
@@ -74,11 +95,13 @@ const OWN_SERVICE_HEARD: ReadonlySet<SandboxServiceAction['type']> = new Set([
   'chat_delete_photo',
   'chat_delete_user',
   'pin_message',
+  'topic_create',
+  'topic_edit',
 ]);
 
 /**
  * Whether a bot hears a service message of a chat it is in. Every bot does, privacy mode or not, whoever made the
- * change; of its own doings only a new title or photo, a removal (its leaving too) and a pin, as the official server passes
+ * change; of its own doings only a new title or photo, a removal (its leaving too), a pin and a topic's changes, as the official server passes
  * on the bot's outgoing service messages. A channel's creation reaches no bot.
  */
 export function botHearsService(action: SandboxServiceAction, botId: number, senderId: number | undefined): boolean {

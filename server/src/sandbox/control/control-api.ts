@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BotApiDoor } from '../bot-api/bot-api-door';
 import { type MessageCounters, splitReactions } from '../channel-counters';
+import { setForum } from '../forum-topics';
 import { countReactions } from '../reactions';
 import { setStarBalance, starBalanceOf } from '../payments';
 import { serviceInfoJson, writeServiceMessage } from '../service-messages';
@@ -256,6 +257,7 @@ function channelJson(c: SandboxChannel): Body {
     title: c.title,
     ...(c.username ? { username: c.username } : {}),
     megagroup: c.megagroup,
+    ...(c.forum ? { is_forum: true } : {}),
   };
 }
 
@@ -641,12 +643,16 @@ export class ControlApi {
     });
 
     this.on('POST', '/sandbox/channels', ({ body }) => {
+      // A supergroup may be made a forum from the start (forum-topics.ts).
+      const forum = bool(body, 'forum');
+      if (forum && !bool(body, 'megagroup')) throw invalid('only a supergroup can be a forum');
       const channel = w.createChannel({
         title: str(body, 'title', { max: 128 }),
         username: str(body, 'username', { optional: true, max: 33 }),
         ownerPhone: phoneParam(str(body, 'owner_phone', { max: 32 }), 'owner_phone'),
         megagroup: bool(body, 'megagroup'),
       });
+      if (forum) setForum(w, channel, true);
       return { status: 201, body: channelJson(channel) };
     });
 
@@ -751,6 +757,7 @@ export class ControlApi {
           ...(m.media ? { media: mediaInfoJson(m.media) } : {}),
           ...(m.entities?.length ? { entities: m.entities } : {}),
           ...(m.replyToId !== undefined && !m.service ? { reply_to_message_id: m.replyToId } : {}),
+          ...(m.topicId !== undefined ? { message_thread_id: m.topicId } : {}),
           ...(m.replyMarkup ? { reply_markup: m.replyMarkup } : {}),
           ...(m.service ? { service: serviceInfoJson(m.service, m.replyToId) } : {}),
           ...sharingInfoJson(m),

@@ -86,6 +86,18 @@ import {
   hideChatJoinRequest,
   type JoinRequestCall,
 } from './join-requests';
+import {
+  createForumTopic,
+  deleteTopicHistory,
+  editForumTopic,
+  type ForumTopicCall,
+  getForumTopics,
+  getForumTopicsById,
+  toggleForum,
+  topicOfAppMessage,
+  topicOfRead,
+} from './forum-topics';
+import { findTopic, inTopic } from '../forum-topics';
 import { getParticipant, type ParticipantCall, rankFromTl } from './channel-participants';
 import { UploadStore } from './uploads';
 import { getFile } from './downloads';
@@ -214,6 +226,8 @@ interface OutgoingMessage {
   entities?: SandboxEntity[];
   replyToId?: number;
   forwardOrigin?: SandboxForwardOrigin;
+  /** The forum topic it goes to (forum-topics.ts). */
+  topicId?: number;
 }
 
 /** A message a forward takes: its content, where it was first written, and the broadcast post it is, if one. */
@@ -345,13 +359,26 @@ export class RpcService {
       return hideChatJoinRequest(call, e.user.id);
     });
     h('messages.hideAllChatJoinRequests', (k, r) => hideAllChatJoinRequests(this.joinRequestCall(k, r)));
+    // Forum topics (forum-topics.ts); layer 216 on names them messages.* with a peer.
+    h('channels.toggleForum', (k, r) => toggleForum(this.forumCall(k, r)));
+    for (const prefix of ['channels', 'messages']) {
+      h(`${prefix}.createForumTopic`, (k, r) => createForumTopic(this.forumCall(k, r)));
+      h(`${prefix}.getForumTopics`, (k, r) => getForumTopics(this.forumCall(k, r)));
+      h(`${prefix}.getForumTopicsByID`, (k, r) => getForumTopicsById(this.forumCall(k, r)));
+      h(`${prefix}.editForumTopic`, (k, r) => editForumTopic(this.forumCall(k, r)));
+      h(`${prefix}.deleteTopicHistory`, (k, r) => deleteTopicHistory(this.forumCall(k, r)));
+    }
     h('channels.joinChannel', (k, r) => this.joinChannel(k, r));
     h('channels.leaveChannel', (k, r) => this.leaveChannel(k, r));
     h('channels.deleteChannel', (k, r) => this.deleteChannel(k, r));
     h('channels.readHistory', (k, r) => this.readChannelHistory(k, r));
     h('messages.getDialogs', (k, r) => this.getDialogs(k, r));
     h('messages.getHistory', (k, r) => this.getHistory(k, r));
-    h('messages.search', (k, r) => this.getHistory(k, r, searchMatcher(r)));
+    h('messages.search', (k, r) => this.getHistory(k, r, searchMatcher(r), { id: topicOfRead(r.top_msg_id) }));
+    // A forum topic's messages (forum-topics.ts); the sandbox has no other threads.
+    h('messages.getReplies', (k, r) =>
+      this.getHistory(k, r, () => true, { id: topicOfRead(r.msg_id) ?? 0, only: true }),
+    );
     h('messages.sendMessage', (k, r) => this.sendMessage(k, r));
     h('messages.forwardMessages', (k, r) => this.forwardMessages(k, r));
     h('messages.editMessage', (k, r) => this.editMessage(k, r));
@@ -978,12 +1005,25 @@ export class RpcService {
   }
 
   /** A chat's messages, newest first a page at a time; `matches` keeps those a search finds (messages.search). */
-  private getHistory(key: AuthKeyRecord, req: TlObject, matches: TextMatcher = () => true): TlObject {
+  private getHistory(
+    key: AuthKeyRecord,
+    req: TlObject,
+    matches: TextMatcher = () => true,
+    /**
+     * A forum topic's messages only (forum-topics.ts), in a forum; `only`: a read of a topic's messages alone
+     * (getReplies), which a chat that is no forum has none of.
+     */
+    topic: { id?: number; only?: boolean } = {},
+  ): TlObject {
     const me = this.requireUser(key);
     const peer = obj(req.peer, 'PEER_ID');
     if (peer._ === 'inputPeerChannel') {
       const channel = this.readableChannel(peer, me);
-      const visible = channel.messages.filter((m) => !m.deleted && matches(m.text));
+      const topicId = channel.forum || topic.only ? topic.id : undefined;
+      if (topicId !== undefined && !findTopic(channel, topicId)) throw new RpcError(400, 'MSG_ID_INVALID');
+      const visible = channel.messages.filter(
+        (m) => !m.deleted && matches(m.text) && (topicId === undefined || inTopic(m, topicId)),
+      );
       const messages = this.page(visible, req);
       return {
         _: 'messages.channelMessages',
@@ -1084,12 +1124,15 @@ export class RpcService {
     if (replyToId !== undefined && !this.hasMessage(me, target, replyToId)) {
       throw new RpcError(400, 'REPLY_MESSAGE_ID_INVALID');
     }
+    // A forum's message goes to a topic (forum-topics.ts).
+    const topicId = target.kind === 'channel' ? topicOfAppMessage(target.channel, me.id, req, replyToId) : undefined;
     const attached = media();
     const { sent, pts } = this.deliver(me, target, {
       text,
       media: attached,
       entities: entitiesFromTl(req.entities, text),
       replyToId,
+      ...(topicId !== undefined ? { topicId } : {}),
     });
     this.world.recordRandomId(me.id, randomId, sent);
     if (target.kind !== 'private' || attached) return this.sentUpdates(me, [{ randomId, sent, ptsCount: 1, pts }]);
@@ -1926,6 +1969,20 @@ export class RpcService {
     const target = this.resolveUser(me, obj(req.participant, 'PARTICIPANT'), 'PARTICIPANT_ID_INVALID');
     const who = { kind: target.kind, id: target.kind === 'user' ? target.user.id : target.bot.id };
     return { world: this.world, me, channel, who, usersToTl: (ids) => this.usersToTl(ids, me.id) };
+  }
+
+  /** The caller and the forum a topic call names (`channel`, or from layer 216 `peer`). */
+  private forumCall(key: AuthKeyRecord, req: TlObject): ForumTopicCall {
+    const me = this.requireUser(key);
+    const channel = this.resolveChannel(req.channel ?? req.peer);
+    return {
+      world: this.world,
+      me,
+      channel,
+      req,
+      changed: (service) => this.channelUpdates(channel, me, [], this.written(channel, service)),
+      usersToTl: (ids) => this.usersToTl(ids, me.id),
+    };
   }
 
   private joinRequestCall(key: AuthKeyRecord, req: TlObject): JoinRequestCall {

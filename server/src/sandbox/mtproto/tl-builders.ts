@@ -152,8 +152,23 @@ export function entitiesFromTl(raw: unknown, text: string): SandboxEntity[] {
   return out;
 }
 
-const replyHeader = (replyToId: number | undefined): TlObject | undefined =>
-  replyToId === undefined ? undefined : { _: 'messageReplyHeader', reply_to_msg_id: replyToId };
+/**
+ * A message's `reply_to`: the message it answers; in a forum topic (`topicId`, forum-topics.ts) it carries
+ * `forum_topic` and answers the topic's first message unless it answers another (then `reply_to_top_id` names the
+ * topic). The topic's own "created" message answers nothing.
+ */
+function replyHeader(replyToId: number | undefined, topicId?: number, id?: number): TlObject | undefined {
+  if (topicId === undefined || topicId === id) {
+    return replyToId === undefined ? undefined : { _: 'messageReplyHeader', reply_to_msg_id: replyToId };
+  }
+  const top = replyToId !== undefined && replyToId !== topicId ? topicId : undefined;
+  return {
+    _: 'messageReplyHeader',
+    forum_topic: true,
+    reply_to_msg_id: replyToId ?? topicId,
+    reply_to_top_id: top,
+  };
+}
 
 /**
  * A forwarded message's `messageFwdHeader`: the person or bot who wrote it, or the channel (with the post's id)
@@ -209,6 +224,8 @@ export function channelToTl(channel: SandboxChannel, viewerId: number | undefine
   }
   return {
     _: 'channel',
+    // A forum supergroup (forum-topics.ts); layers below 148 have no such flag.
+    forum: channel.forum,
     creator: member?.creator ?? false,
     left: !member,
     broadcast: !channel.megagroup,
@@ -390,12 +407,27 @@ export function serviceActionToTl(action: SandboxServiceAction): TlObject {
       return { _: 'messageActionChatDeletePhoto' };
     case 'pin_message':
       return { _: 'messageActionPinMessage' };
+    case 'topic_create':
+      return {
+        _: 'messageActionTopicCreate',
+        title: action.title,
+        icon_color: action.iconColor,
+        icon_emoji_id: action.iconEmojiId ? BigInt(action.iconEmojiId) : undefined,
+      };
+    case 'topic_edit':
+      return {
+        _: 'messageActionTopicEdit',
+        title: action.title,
+        icon_emoji_id: action.iconEmojiId === undefined ? undefined : BigInt(action.iconEmojiId || '0'),
+        closed: action.closed,
+        hidden: action.hidden,
+      };
   }
 }
 
 /** A service message (`messageService`): who did it, where, and what; a pin answers the pinned message. */
 function serviceMessageToTl(
-  message: { id: number; date: number; replyToId?: number },
+  message: { id: number; date: number; replyToId?: number; topicId?: number },
   action: SandboxServiceAction,
   peer: TlObject,
   from: { out?: boolean; post?: boolean; fromId?: number },
@@ -407,7 +439,7 @@ function serviceMessageToTl(
     id: message.id,
     from_id: from.fromId === undefined ? undefined : peerUser(from.fromId),
     peer_id: peer,
-    reply_to: replyHeader(message.replyToId),
+    reply_to: replyHeader(message.replyToId, message.topicId, message.id),
     date: message.date,
     action: serviceActionToTl(action),
   };
@@ -644,6 +676,8 @@ export function channelMessageToTl(
     from_id: !broadcast && message.fromUserId !== undefined ? peerUser(message.fromUserId) : undefined,
     peer_id: peerChannel(channel.id),
     ...messageContentToTl(message),
+    // A forum topic's message answers the topic (see replyHeader).
+    reply_to: replyHeader(message.replyToId, message.topicId, message.id),
     via_bot_id: message.viaBotId === undefined ? undefined : BigInt(message.viaBotId),
     // views and forwards share one flag: both are present on broadcast posts.
     views: broadcast ? (counters?.views ?? message.views) : undefined,

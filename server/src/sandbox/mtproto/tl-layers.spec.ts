@@ -18,6 +18,7 @@ import { type Typing, typingUpdateToTl, userStatusToTl } from './presence';
 import { getMessagesById } from './user-messages';
 import { createStickerSet, storeSticker } from '../stickers';
 import { peerBlockedUpdateToTl } from './blocking-rpc';
+import { createTopic, setForum } from '../forum-topics';
 import {
   basicGroupMessageToTl,
   basicGroupToTl,
@@ -1171,6 +1172,85 @@ describe('payments in Telegram Stars in each layer', () => {
       const status = await call({ _: 'payments.getStarsStatus', peer: { _: 'inputPeerSelf' } });
       // A plain count of Stars before layer 198, `starsAmount` from it.
       expect(status.balance).toEqual(layer >= 198 ? { _: 'starsAmount', amount: 70n, nanos: 0 } : 70n);
+      close();
+    },
+  );
+});
+
+describe('forum topics in each layer', () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i writes a forum, its topics and their messages (from 148; messageActionEmpty and no forum flag before)',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const olga = world.createUser({ phone: '15550007201', firstName: 'Olga' });
+      const group = world.createChannel({ title: 'Help desk', megagroup: true, ownerPhone: olga.phone });
+      const { codec, call, close } = layerDoor(world, layer, olga.id);
+      const channel = { _: 'inputChannel', channel_id: BigInt(group.id), access_hash: group.accessHash };
+      const peer = { _: 'inputPeerChannel', channel_id: BigInt(group.id), access_hash: group.accessHash };
+      if (layer < 148) {
+        // No topics in the layer: the world's forum is a plain supergroup to its apps, a topic's messages empty actions.
+        setForum(world, group, true);
+        const { message } = createTopic(world, group, { kind: 'user', id: olga.id }, { title: 'Orders' });
+        const chat = codec.decode(codec.encodeAs('Chat', channelToTl(group, olga.id)));
+        expect(chat.forum).toBeUndefined();
+        const read = codec.decode(codec.encodeAs('Message', channelMessageToTl(group, message)));
+        expect(read.action).toEqual({ _: 'messageActionEmpty' });
+        close();
+        return;
+      }
+      const toggled = await call({ _: 'channels.toggleForum', channel, enabled: true, tabs: false });
+      expect((toggled.chats as TlObject[])[0]).toMatchObject({ _: 'channel', forum: true });
+
+      const created = await call({
+        _: 'channels.createForumTopic',
+        channel,
+        title: 'Orders',
+        icon_color: 0xff93b2,
+        random_id: 11n,
+      });
+      const updates = created.updates as TlObject[];
+      expect(updates[0]).toMatchObject({ _: 'updateMessageID', random_id: 11n });
+      const service = updates.find((u) => u._ === 'updateNewChannelMessage')?.message as TlObject;
+      expect(service.action).toMatchObject({ _: 'messageActionTopicCreate', title: 'Orders', icon_color: 0xff93b2 });
+      const topicId = service.id as number;
+
+      const sent = await call(
+        layer < 160
+          ? { _: 'messages.sendMessage', peer, message: 'in the topic', random_id: 12n, top_msg_id: topicId }
+          : {
+              _: 'messages.sendMessage',
+              peer,
+              message: 'in the topic',
+              random_id: 12n,
+              reply_to: { _: 'inputReplyToMessage', reply_to_msg_id: topicId, top_msg_id: topicId },
+            },
+      );
+      const message = (sent.updates as TlObject[]).find((u) => u._ === 'updateNewChannelMessage')?.message as TlObject;
+      expect(message.reply_to).toMatchObject({ _: 'messageReplyHeader', forum_topic: true, reply_to_msg_id: topicId });
+
+      const closed = await call({ _: 'channels.editForumTopic', channel, topic_id: topicId, closed: true });
+      const edit = (closed.updates as TlObject[]).find((u) => u._ === 'updateNewChannelMessage')?.message as TlObject;
+      expect(edit.action).toMatchObject({ _: 'messageActionTopicEdit', closed: true });
+
+      const listed = await call({
+        _: 'channels.getForumTopics',
+        channel,
+        offset_date: 0,
+        offset_id: 0,
+        offset_topic: 0,
+        limit: 10,
+      });
+      expect(listed._).toBe('messages.forumTopics');
+      expect((listed.topics as TlObject[]).map((t) => [t._, t.title, t.closed])).toEqual([
+        ['forumTopic', 'Orders', true],
+        ['forumTopic', 'General', false],
+      ]);
+      if (layer >= 216) {
+        const byPeer = await call({ _: 'messages.getForumTopicsByID', peer, topics: [topicId, 999] });
+        expect((byPeer.topics as TlObject[]).map((t) => t._)).toEqual(['forumTopic', 'forumTopicDeleted']);
+      }
+      const deleted = await call({ _: 'channels.deleteTopicHistory', channel, top_msg_id: topicId });
+      expect(deleted).toMatchObject({ _: 'messages.affectedHistory', pts_count: 3 });
       close();
     },
   );

@@ -77,6 +77,15 @@ import {
   starBalanceOf,
   starTransactionsOf,
 } from '../payments';
+import {
+  createTopic,
+  findTopic,
+  listTopics,
+  setForum,
+  setGeneralHidden,
+  setTopicClosed,
+  topicOfNewMessage,
+} from '../forum-topics';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -476,6 +485,43 @@ describe('world snapshot', () => {
     expect(restored.findBasicGroup(group.id)?.messages).toEqual([
       expect.objectContaining({ service: { type: 'chat_create', title: 'Friends', userIds: [ann.id, bob.id] } }),
     ]);
+  });
+
+  it("keeps a forum's topics: their names, colors, closed and hidden states, and which topic each message is in", () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111');
+    if (!ann) throw new Error('no user');
+    const forum = world.createChannel({ title: 'Help desk', ownerPhone: ann.phone, megagroup: true });
+    setForum(world, forum, true);
+    const by = { kind: 'user' as const, id: ann.id };
+    const { topic } = createTopic(world, forum, by, {
+      title: 'Orders',
+      iconColor: 0xcb86db,
+      iconEmojiId: '5312536423851630001',
+    });
+    const inTopic = world.postToChannel(forum.id, { text: 'where is it?', fromUserId: ann.id, topicId: topic.id });
+    setTopicClosed(world, forum, by, topic.id, true);
+    setGeneralHidden(world, forum, by, true);
+
+    const restored = restart(world);
+    const again = restored.findChannel(forum.id);
+    if (!again) throw new Error('the forum did not come back');
+    expect(again.forum).toBe(true);
+    expect(listTopics(again).map((t) => [t.id, t.name, t.closed ?? false, t.hidden ?? false])).toEqual([
+      [1, 'General', true, true],
+      [topic.id, 'Orders', true, false],
+    ]);
+    expect(findTopic(again, topic.id)).toMatchObject({ iconColor: 0xcb86db, iconEmojiId: '5312536423851630001' });
+    expect(again.messages.find((m) => m.id === inTopic.id)?.topicId).toBe(topic.id);
+    expect(again.messages.find((m) => m.id === topic.id)?.service).toMatchObject({
+      type: 'topic_create',
+      title: 'Orders',
+    });
+    // The restored topic is still closed to those who do not manage topics.
+    const bob = restored.findUserByPhone('15550002222');
+    if (!bob) throw new Error('no user');
+    restored.setMember(forum.id, { kind: 'user', id: bob.id });
+    expect(() => topicOfNewMessage(again, { kind: 'user', id: bob.id }, topic.id, undefined)).toThrow('TOPIC_CLOSED');
   });
 
   it('keeps chat photos with their bytes and the service messages that set and took them, as getFile serves them', () => {
