@@ -87,6 +87,7 @@ import {
   type JoinRequestCall,
 } from './join-requests';
 import { getParticipant, type ParticipantCall, rankFromTl } from './channel-participants';
+import { getParticipants } from './participants-list';
 import { UploadStore } from './uploads';
 import { getFile } from './downloads';
 import { editChatPhotoFromTl } from './chat-photo-tl';
@@ -358,6 +359,11 @@ export class RpcService {
     h('channels.inviteToChannel', (k, r) => this.inviteToChannel(k, r));
     h('channels.editAdmin', (k, r) => this.editAdmin(k, r));
     h('channels.getParticipant', (k, r) => getParticipant(this.participantCall(k, r)));
+    h('channels.getParticipants', (k, r) => {
+      const me = this.requireUser(k);
+      const channel = this.resolveChannel(r.channel);
+      return getParticipants({ world, me, channel, req: r, usersToTl: (ids) => this.usersToTl(ids, me.id) });
+    });
     h('channels.editBanned', (k, r) => this.editBanned(k, r));
     h('messages.editChatDefaultBannedRights', (k, r) => this.editDefaultBannedRights(k, r));
     h('messages.toggleNoForwards', (k, r) => this.toggleNoForwards(k, r));
@@ -1388,7 +1394,8 @@ export class RpcService {
       _: 'messages.chatFull',
       full_chat: {
         _: 'channelFull',
-        can_view_participants: member?.admin ?? false,
+        // A supergroup's members may list its members; a channel's subscribers only its administrators see.
+        can_view_participants: (channel.megagroup ? member !== undefined : member?.admin) ?? false,
         id: BigInt(channel.id),
         about: channel.about ?? '',
         participants_count: subscriberCount(channel),

@@ -15,6 +15,7 @@ import { botInfoToTl, menuButtonToTl, ownedBotInfoToTl } from './bot-info-tl';
 import { callbackAnswerToTl } from './bot-interaction';
 import { type Typing, typingUpdateToTl, userStatusToTl } from './presence';
 import { getMessagesById } from './user-messages';
+import { idsHash } from './participants-list';
 import { peerBlockedUpdateToTl } from './blocking-rpc';
 import {
   basicGroupMessageToTl,
@@ -1021,6 +1022,56 @@ describe("administrators' custom titles in each layer", () => {
       expect((read.users as TlObject[]).map((u) => u.id)).toEqual(expect.arrayContaining([BigInt(mona.id)]));
       const owner = await call({ _: 'channels.getParticipant', channel, participant: { _: 'inputPeerSelf' } });
       expect(owner.participant).toMatchObject({ _: 'channelParticipantCreator', user_id: BigInt(olga.id) });
+      close();
+    },
+  );
+});
+
+describe('member lists in each layer', () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i reads channels.getParticipants with each filter and writes channelParticipants and notModified',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const olga = world.createUser({ phone: '15550007201', firstName: 'Olga' });
+      const mona = world.createUser({ phone: '15550007202', firstName: 'Mona' });
+      const rex = world.createUser({ phone: '15550007203', firstName: 'Rex' });
+      const bot = world.createBot({ username: 'layered_members_bot' });
+      const group = world.createChannel({ title: 'Listed', megagroup: true, ownerPhone: olga.phone });
+      world.setMember(group.id, { kind: 'user', id: mona.id });
+      world.setMember(group.id, { kind: 'user', id: rex.id });
+      world.setMember(group.id, { kind: 'bot', id: bot.id });
+      restrictMember(world, group.id, { kind: 'user', id: rex.id }, allPermissions(false), 0, { userId: olga.id });
+      const { call, close } = layerDoor(world, layer, olga.id);
+      const channel = { _: 'inputChannel', channel_id: BigInt(group.id), access_hash: group.accessHash };
+      const list = (filter: TlObject, hash = 0n) =>
+        call({ _: 'channels.getParticipants', channel, filter, offset: 0, limit: 10, hash });
+
+      const recent = await list({ _: 'channelParticipantsRecent' });
+      expect(recent).toMatchObject({ _: 'channels.channelParticipants', count: 4, chats: [] });
+      expect((recent.participants as TlObject[]).map((p) => p._)).toEqual([
+        'channelParticipant',
+        'channelParticipantBanned',
+        'channelParticipant',
+        'channelParticipantCreator',
+      ]);
+      expect((recent.users as TlObject[]).map((u) => u.id)).toEqual(
+        [bot.id, rex.id, mona.id, olga.id].map((id) => BigInt(id)),
+      );
+      for (const filter of [
+        { _: 'channelParticipantsAdmins' },
+        { _: 'channelParticipantsBots' },
+        { _: 'channelParticipantsSearch', q: 'mo' },
+        { _: 'channelParticipantsMentions', q: 'mo' },
+        { _: 'channelParticipantsContacts', q: '' },
+        { _: 'channelParticipantsKicked', q: '' },
+        { _: 'channelParticipantsBanned', q: '' },
+      ]) {
+        expect((await list(filter))._).toBe('channels.channelParticipants');
+      }
+      const admins = await list({ _: 'channelParticipantsAdmins' });
+      expect(admins.participants).toEqual([expect.objectContaining({ _: 'channelParticipantCreator' })]);
+      const hash = idsHash([bot.id, rex.id, mona.id, olga.id]);
+      expect((await list({ _: 'channelParticipantsRecent' }, hash))._).toBe('channels.channelParticipantsNotModified');
       close();
     },
   );
