@@ -250,7 +250,7 @@ const setChatTitle: Method = (ctx) => {
   const kept = [...title].slice(0, MAX_TITLE).join('');
   const before = target.kind === 'group' ? target.group.title : target.channel.title;
   if (target.kind === 'group') target.group.title = kept;
-  else setChannelInfo(ctx.world, target.channel.id, { title: kept });
+  else setChannelInfo(ctx.world, target.channel.id, { title: kept }, { kind: 'bot', id: ctx.session.bot.id });
   // The same title again changes nothing, and the chat says nothing (the sandbox's best reading of the official
   // server, which answers true either way).
   if (kept !== before) writeTitleChanged(ctx.world, target, { kind: 'bot', id: ctx.session.bot.id }, kept);
@@ -266,7 +266,7 @@ const setChatDescription: Method = (ctx) => {
   const current = target.kind === 'group' ? target.group.about : target.channel.about;
   if ((current ?? '') === description) throw BotApiError.badRequest('chat description is not modified');
   if (target.kind === 'group') target.group.about = description || undefined;
-  else setChannelInfo(ctx.world, target.channel.id, { about: description });
+  else setChannelInfo(ctx.world, target.channel.id, { about: description }, { kind: 'bot', id: ctx.session.bot.id });
   return ok(true);
 };
 
