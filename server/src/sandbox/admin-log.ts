@@ -44,7 +44,8 @@ export type AdminLogKind =
   | 'settings'
   | 'pinned'
   | 'edit'
-  | 'delete';
+  | 'delete'
+  | 'invites';
 
 /**
  * A message as an event keeps it: as it was then (a deleted one as it was before), without what keeps changing
@@ -112,6 +113,9 @@ export function adminLogKindOf(action: AdminLogAction): AdminLogKind {
     case 'leave':
     case 'invite':
       return action.type;
+    case 'invite_revoke':
+    case 'invite_edit':
+      return 'invites';
     case 'admin':
       return action.now.member?.admin ? 'promote' : 'demote';
     case 'ban':

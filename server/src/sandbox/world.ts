@@ -843,7 +843,10 @@ export type AdminLogAction =
   | { type: 'invite'; participant: AdminLogParticipant }
   | { type: 'admin'; prev: AdminLogParticipant; now: AdminLogParticipant }
   | { type: 'ban'; prev: AdminLogParticipant; now: AdminLogParticipant }
-  | { type: 'default_rights'; prev: ChatPermissions; now: ChatPermissions };
+  | { type: 'default_rights'; prev: ChatPermissions; now: ChatPermissions }
+  /** An invite link revoked, or its settings changed (the link as it was, and is). */
+  | { type: 'invite_revoke'; invite: ChannelInvite }
+  | { type: 'invite_edit'; prev: ChannelInvite; now: ChannelInvite };
 
 /** One event of a channel's or supergroup's admin log (admin-log.ts): who did what, when. */
 export interface AdminLogEvent {

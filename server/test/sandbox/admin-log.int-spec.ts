@@ -208,6 +208,30 @@ describe("sandbox: a chat's admin log, written by both doors and read by apps (r
     expect(Number(openLog.events[0]?.userId)).toBe(ann.id);
   });
 
+  it("a bot administrator's invite link edits and revocations, filtered as `invites`", async () => {
+    const chat = await ownedChat(suite.kit, { megagroup: true });
+    await promotedByOwner(chat, chat.bot.username, SUPERGROUP_ADMIN_RIGHTS);
+    const link = await chat.tg.createChatInviteLink(chat.chatId, { name: 'Spring fair' });
+    await chat.tg.editChatInviteLink(chat.chatId, link.invite_link, { name: 'Summer fair' });
+    await chat.tg.revokeChatInviteLink(chat.chatId, link.invite_link);
+
+    const log = await adminLog(chat.ownerApp, chat.channel, {
+      eventsFilter: new Api.ChannelAdminLogEventsFilter({ invites: true }),
+    });
+    expect(names(log)).toEqual([
+      'ChannelAdminLogEventActionExportedInviteRevoke',
+      'ChannelAdminLogEventActionExportedInviteEdit',
+    ]);
+    expect(log.events.every((e) => Number(e.userId) === chat.bot.id)).toBe(true);
+    const revoked = actionOf(log, Api.ChannelAdminLogEventActionExportedInviteRevoke).invite as Api.ChatInviteExported;
+    expect([revoked.link, revoked.revoked, revoked.title]).toEqual([link.invite_link, true, 'Summer fair']);
+    const edited = actionOf(log, Api.ChannelAdminLogEventActionExportedInviteEdit);
+    expect([
+      (edited.prevInvite as Api.ChatInviteExported).title,
+      (edited.newInvite as Api.ChatInviteExported).title,
+    ]).toEqual(['Spring fair', 'Summer fair']);
+  });
+
   it('keeps events 48 hours by the world clock', async () => {
     const chat = await ownedChat(suite.kit, { megagroup: true });
     await promotedByOwner(chat, chat.bot.username, SUPERGROUP_ADMIN_RIGHTS);

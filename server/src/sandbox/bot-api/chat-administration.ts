@@ -9,6 +9,7 @@ import {
   setChannelInfo,
   unbanMember,
 } from '../channel-administration';
+import { logAdminAction } from '../admin-log';
 import { untilOrForever } from '../chat-permissions';
 import { pendingCountOf } from '../join-requests';
 import { writeLeft, writeTitleChanged } from '../service-messages';
@@ -361,6 +362,7 @@ const revokeChatInviteLink: Method = (ctx) => {
   const invite = linkParam(ctx, channel);
   const wasPrimary = !invite.revoked && invite.primary;
   invite.revoked = true;
+  logAdminAction(world, channel, session.bot.id, { type: 'invite_revoke', invite: { ...invite } });
   // A chat always has a primary link: revoking it makes a new one.
   if (wasPrimary) world.createInvite(channel.id, session.bot.id, { primary: true });
   return ok(inviteLinkJson(ctx.world, invite));

@@ -53,6 +53,7 @@ const FILTER_FLAGS: AdminLogKind[] = [
   'pinned',
   'edit',
   'delete',
+  'invites',
 ];
 
 /** The kinds a filter asks for; undefined (no filter, or no flag set) is every kind. */
@@ -84,6 +85,12 @@ function namedIds(event: AdminLogEvent): number[] {
       break;
     case 'join':
       if (action.approvedBy !== undefined) ids.push(action.approvedBy);
+      break;
+    case 'invite_revoke':
+      ids.push(action.invite.adminUserId);
+      break;
+    case 'invite_edit':
+      ids.push(action.now.adminUserId);
       break;
     case 'invite':
       ids.push(...ofParticipant(action.participant));
@@ -189,6 +196,14 @@ function actionToTl(call: AdminLogCall, action: AdminLogAction): TlObject {
         _: 'channelAdminLogEventActionParticipantToggleBan',
         prev_participant: participant(action.prev),
         new_participant: participant(action.now),
+      };
+    case 'invite_revoke':
+      return { _: 'channelAdminLogEventActionExportedInviteRevoke', invite: call.inviteToTl(action.invite) };
+    case 'invite_edit':
+      return {
+        _: 'channelAdminLogEventActionExportedInviteEdit',
+        prev_invite: call.inviteToTl(action.prev),
+        new_invite: call.inviteToTl(action.now),
       };
     case 'default_rights':
       return {

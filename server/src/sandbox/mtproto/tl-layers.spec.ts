@@ -1117,6 +1117,12 @@ describe('admin logs in each layer', () => {
       const asking = world.createInvite(news.id, olga.id, { createsJoinRequest: true });
       requestToJoin(world, news, asking, rex.id);
       approveJoinRequest(world, news, rex.id, by);
+      logAdminAction(world, news, olga.id, {
+        type: 'invite_edit',
+        prev: { ...invite },
+        now: { ...invite, title: 'Fair' },
+      });
+      logAdminAction(world, news, olga.id, { type: 'invite_revoke', invite: { ...invite, revoked: true } });
 
       const { call, close } = layerDoor(world, layer, olga.id);
       const log = async (channel: { id: number; accessHash: bigint }): Promise<TlObject> =>
@@ -1148,11 +1154,13 @@ describe('admin logs in each layer', () => {
       expect((groupLog.events as TlObject[])[0]).toMatchObject({ _: 'channelAdminLogEvent', user_id: BigInt(mona.id) });
       const newsLog = await log(news);
       expect((newsLog.events as TlObject[]).map((e) => (e.action as TlObject)._)).toEqual([
+        'channelAdminLogEventActionExportedInviteRevoke',
+        'channelAdminLogEventActionExportedInviteEdit',
         'channelAdminLogEventActionParticipantJoinByRequest',
         'channelAdminLogEventActionParticipantJoinByInvite',
         'channelAdminLogEventActionEditMessage',
       ]);
-      expect((newsLog.events as TlObject[])[0]).toMatchObject({
+      expect((newsLog.events as TlObject[])[2]).toMatchObject({
         user_id: BigInt(rex.id),
         action: { approved_by: BigInt(olga.id) },
       });
