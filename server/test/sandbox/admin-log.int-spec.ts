@@ -232,6 +232,29 @@ describe("sandbox: a chat's admin log, written by both doors and read by apps (r
     ]).toEqual(['Spring fair', 'Summer fair']);
   });
 
+  it("a bot administrator's photo change and removal, filtered as `info`", async () => {
+    const chat = await ownedChat(suite.kit, { megagroup: true });
+    await promotedByOwner(chat, chat.bot.username, SUPERGROUP_ADMIN_RIGHTS);
+    // A real 1×1 PNG.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    await chat.tg.setChatPhoto(chat.chatId, { source: png, filename: 'logo.png' });
+    await chat.tg.deleteChatPhoto(chat.chatId);
+
+    const log = await adminLog(chat.ownerApp, chat.channel, {
+      eventsFilter: new Api.ChannelAdminLogEventsFilter({ info: true }),
+    });
+    expect(names(log)).toEqual(['ChannelAdminLogEventActionChangePhoto', 'ChannelAdminLogEventActionChangePhoto']);
+    const [removed, set] = log.events.map((e) => e.action as Api.ChannelAdminLogEventActionChangePhoto);
+    expect(set?.prevPhoto).toBeInstanceOf(Api.PhotoEmpty);
+    expect(set?.newPhoto).toBeInstanceOf(Api.Photo);
+    expect(removed?.prevPhoto).toBeInstanceOf(Api.Photo);
+    expect(removed?.newPhoto).toBeInstanceOf(Api.PhotoEmpty);
+    expect(log.events.every((e) => Number(e.userId) === chat.bot.id)).toBe(true);
+  });
+
   it('keeps events 48 hours by the world clock', async () => {
     const chat = await ownedChat(suite.kit, { megagroup: true });
     await promotedByOwner(chat, chat.bot.username, SUPERGROUP_ADMIN_RIGHTS);
