@@ -1,5 +1,6 @@
 import type { AdminRights, ChannelBan, ChannelMember, MemberChangedEvent, SandboxChannel, SandboxWorld } from './world';
 import { ADMIN_RIGHTS, SandboxInvalidError, SandboxNotFoundError, WorldEvent } from './world';
+import { logInfoChange } from './admin-log';
 
 /**
  * A chat's administration as both doors see it: an administrator's rights one by one, bans, and the chat's title
@@ -156,13 +157,21 @@ export function setAdminRank(
  * its new title from the `channel` object, its description from the full channel). The service message of a new
  * title is the caller's to write (service-messages.ts), who knows who changed it.
  */
-export function setChannelInfo(world: SandboxWorld, channelId: number, info: { title?: string; about?: string }): void {
+export function setChannelInfo(
+  world: SandboxWorld,
+  channelId: number,
+  info: { title?: string; about?: string },
+  /** Who changed it: the channel's admin log names them. */
+  by?: { kind: 'user' | 'bot'; id: number },
+): void {
   const channel = requireChannel(world, channelId);
+  const before = { title: channel.title, about: channel.about ?? '' };
   if (info.title !== undefined) {
     if (!info.title.trim()) throw new SandboxInvalidError('title must not be empty');
     channel.title = info.title;
   }
   if (info.about !== undefined) channel.about = info.about || undefined;
+  logInfoChange(world, channel, by?.id ?? channel.creatorUserId, before);
   world.emit(WorldEvent.ChannelEdited, channel);
 }
 

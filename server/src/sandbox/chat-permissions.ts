@@ -1,4 +1,5 @@
 import { adminRightsOf } from './channel-administration';
+import { logAdminAction } from './admin-log';
 import type {
   ChatPermission,
   ChatPermissions,
@@ -119,9 +120,20 @@ export function restrictMember(
 }
 
 /** Sets what members may do by default; members' apps are told the chat changed. */
-export function setDefaultPermissions(world: SandboxWorld, channelId: number, permissions: ChatPermissions): void {
+export function setDefaultPermissions(
+  world: SandboxWorld,
+  channelId: number,
+  permissions: ChatPermissions,
+  /** Who set them: the chat's admin log names them. */
+  by?: { kind: 'user' | 'bot'; id: number },
+): void {
   const channel = requireSupergroup(world, channelId);
+  const prev = defaultPermissionsOf(channel);
   channel.defaultPermissions = isAll(permissions) ? undefined : { ...permissions };
+  const now = defaultPermissionsOf(channel);
+  if (CHAT_PERMISSIONS.some((p) => prev[p] !== now[p])) {
+    logAdminAction(world, channel, by?.id ?? channel.creatorUserId, { type: 'default_rights', prev, now });
+  }
   world.emit(WorldEvent.ChannelEdited, channel);
 }
 

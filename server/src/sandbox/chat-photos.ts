@@ -1,4 +1,5 @@
 import { type ServiceChat, type ServiceMessageOf, type ServiceSender, writeServiceMessage } from './service-messages';
+import { logAdminAction } from './admin-log';
 import { type SandboxChatPhoto, type SandboxFile, WorldEvent, type SandboxWorld } from './world';
 
 /**
@@ -29,7 +30,10 @@ export function setChatPhoto<C extends ServiceChat>(
   file: SandboxFile,
 ): ServiceMessageOf<C> | undefined {
   const date = world.unixNow();
+  const prev = chatPhotoOf(chat);
   store(world, chat, { fileId: file.fileId, size: file.size, date });
+  if (chat.kind === 'channel')
+    logAdminAction(world, chat.channel, by.id, { type: 'photo', prev, now: chat.channel.photo });
   return writeServiceMessage(world, chat, by, { type: 'chat_edit_photo', fileId: file.fileId, size: file.size, date });
 }
 
@@ -42,7 +46,9 @@ export function deleteChatPhoto<C extends ServiceChat>(
   chat: C,
   by: ServiceSender,
 ): { changed: boolean; message?: ServiceMessageOf<C> } {
-  if (!chatPhotoOf(chat)) return { changed: false };
+  const prev = chatPhotoOf(chat);
+  if (!prev) return { changed: false };
   store(world, chat, undefined);
+  if (chat.kind === 'channel') logAdminAction(world, chat.channel, by.id, { type: 'photo', prev });
   return { changed: true, message: writeServiceMessage(world, chat, by, { type: 'chat_delete_photo' }) };
 }

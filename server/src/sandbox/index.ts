@@ -9,6 +9,7 @@ import type { UpdateLimits } from './updates/sandbox-updates';
 import { loadOrCreateServerRsaKey } from './persistence/rsa-key-store';
 import { type LoadResult, WorldStore } from './persistence/world-store';
 import { ID_BLOCKS, SandboxWorld, WorldEvent } from './world';
+import { followAdminLog } from './admin-log';
 
 export interface SandboxOptions {
   /** Both doors bind here; 127.0.0.1 unless told otherwise. */
@@ -62,6 +63,7 @@ export interface SandboxHandle {
 export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
   const host = opts.host ?? '127.0.0.1';
   const world = new SandboxWorld({ codeTtlSeconds: opts.codeTtlSeconds, limitsEnabled: opts.limitsEnabled });
+  followAdminLog(world);
   let store: WorldStore | undefined;
   // Changes count once both doors listen (a start that fails writes nothing).
   let started = false;

@@ -729,6 +729,8 @@ export interface MessagesPinnedEvent {
   chat: PinChat;
   messageIds: number[];
   pinned: boolean;
+  /** Who pinned or unpinned them, when told (admin-log.ts). */
+  by?: { kind: 'user' | 'bot'; id: number };
 }
 
 /** Payload of {@link WorldEvent.BasicGroupBotLeft}: the bot is no longer in the group. */
@@ -910,6 +912,11 @@ export interface ChannelMessageEvent {
   message: ChannelMessage;
   /** On an edit, the bot that made it (a bot hears nothing of its own edits). */
   editorBotId?: number;
+  /** On an edit, the user who made it, when told, and the message as it was before (admin-log.ts). */
+  editorUserId?: number;
+  prev?: ChannelMessage;
+  /** On a deletion, who deleted it, when told. */
+  by?: { kind: 'user' | 'bot'; id: number };
 }
 
 export interface MemberChangedEvent {
@@ -928,6 +935,48 @@ export interface MemberChangedEvent {
   oldBan?: ChannelBan;
   /** A restriction changed (chat-permissions.ts): the one before and the one now (undefined when none). */
   restriction?: { old?: MemberRestriction; now?: MemberRestriction };
+}
+
+/**
+ * A member's standing before or after a change, as a channel's admin log shows it (admin-log.ts): in the chat (a
+ * member, administrator or creator, maybe under a restriction of their own), or out of it (left, or banned).
+ */
+export interface AdminLogParticipant {
+  kind: 'user' | 'bot';
+  id: number;
+  member?: ChannelMember;
+  ban?: ChannelBan;
+  restriction?: MemberRestriction;
+}
+
+/** What an admin log event says happened (MTProto's `channelAdminLogEventAction*`). */
+export type AdminLogAction =
+  | { type: 'title'; prev: string; now: string }
+  | { type: 'about'; prev: string; now: string }
+  | { type: 'photo'; prev?: SandboxChatPhoto; now?: SandboxChatPhoto }
+  | { type: 'edit'; prev: ChannelMessage; now: ChannelMessage }
+  | { type: 'delete'; message: ChannelMessage }
+  | { type: 'pin'; message: ChannelMessage; pinned: boolean }
+  /** The actor joined: by themselves, through an invite link, or let in on their request by `approvedBy`. */
+  | { type: 'join'; inviteHash?: string; approvedBy?: number }
+  | { type: 'leave' }
+  | { type: 'invite'; participant: AdminLogParticipant }
+  | { type: 'admin'; prev: AdminLogParticipant; now: AdminLogParticipant }
+  | { type: 'ban'; prev: AdminLogParticipant; now: AdminLogParticipant }
+  | { type: 'default_rights'; prev: ChatPermissions; now: ChatPermissions }
+  /** An invite link revoked, or its settings changed (the link as it was, and is). */
+  | { type: 'invite_revoke'; invite: ChannelInvite }
+  | { type: 'invite_edit'; prev: ChannelInvite; now: ChannelInvite };
+
+/** One event of a channel's or supergroup's admin log (admin-log.ts): who did what, when. */
+export interface AdminLogEvent {
+  id: number;
+  channelId: number;
+  /** Unix seconds, by the world's clock. */
+  date: number;
+  /** The user or bot who did it. */
+  actorId: number;
+  action: AdminLogAction;
 }
 
 export class SandboxConflictError extends Error {
@@ -1027,6 +1076,10 @@ export class SandboxWorld extends EventEmitter {
   inviteImporters: InviteImporter[] = [];
   /** Whom each user blocked, oldest first (blocking.ts). */
   blockedPeers: BlockedPeer[] = [];
+  /** Channels' and supergroups' admin logs, oldest first, each event kept 48 hours (admin-log.ts). */
+  adminLog: AdminLogEvent[] = [];
+  /** The next admin log event's id (ids keep increasing, across resets too). */
+  nextAdminLogEventId = 1;
   /** What each user's sends produced, by `${userId}:${random_id}`: a repeated send answers with the first. */
   sentByRandomId: Record<string, SentRandomId> = {};
   /** Each bot's own profile and settings by bot id (names, descriptions, commands, menu buttons): bot-profile.ts. */
@@ -1358,6 +1411,7 @@ export class SandboxWorld extends EventEmitter {
       if (invite.channelId === channel.id) delete this.invites[hash];
     }
     this.inviteImporters = this.inviteImporters.filter((i) => i.channelId !== channel.id);
+    this.adminLog = this.adminLog.filter((e) => e.channelId !== channel.id);
     for (const old of members) {
       const event: MemberChangedEvent = {
         channel,
@@ -1433,6 +1487,7 @@ export class SandboxWorld extends EventEmitter {
      */
     opts: {
       editorBotId?: number;
+      editorUserId?: number;
       replyMarkup?: Record<string, unknown> | null;
       entities?: SandboxEntity[];
       media?: SandboxMessageMedia;
@@ -1440,23 +1495,31 @@ export class SandboxWorld extends EventEmitter {
   ): ChannelMessage {
     const channel = this.requireChannel(channelId);
     const message = this.requireMessage(channel, messageId);
+    const prev = { ...message };
     message.text = text;
     if (opts.media) message.media = opts.media;
     message.editDate = this.unixNow();
     if (opts.replyMarkup !== undefined) message.replyMarkup = opts.replyMarkup ?? undefined;
     if (opts.entities !== undefined) message.entities = opts.entities.length ? opts.entities : undefined;
     channel.pts += 1;
-    const event: ChannelMessageEvent = { channel, message, editorBotId: opts.editorBotId };
+    const event: ChannelMessageEvent = {
+      channel,
+      message,
+      editorBotId: opts.editorBotId,
+      ...(opts.editorUserId !== undefined ? { editorUserId: opts.editorUserId } : {}),
+      prev,
+    };
     this.emit(WorldEvent.ChannelMessageEdited, event);
     return message;
   }
 
-  deleteChannelMessage(channelId: number, messageId: number): void {
+  /** `by`: who deleted it, when known (an admin log names them). */
+  deleteChannelMessage(channelId: number, messageId: number, by?: { kind: 'user' | 'bot'; id: number }): void {
     const channel = this.requireChannel(channelId);
     const message = this.requireMessage(channel, messageId);
     message.deleted = true;
     channel.pts += 1;
-    const event: ChannelMessageEvent = { channel, message };
+    const event: ChannelMessageEvent = { channel, message, ...(by ? { by } : {}) };
     this.emit(WorldEvent.ChannelMessageDeleted, event);
   }
 
@@ -1953,7 +2016,13 @@ export class SandboxWorld extends EventEmitter {
    * Pins (or unpins) messages of a chat: ids that are not there, or already so, are skipped. Returns the ids that
    * changed; when some did, a channel's pts moves on and the change is told as one event.
    */
-  pinMessages(chat: PinChat, messageIds: number[], pinned: boolean): number[] {
+  pinMessages(
+    chat: PinChat,
+    messageIds: number[],
+    pinned: boolean,
+    /** Who pins, when known (an admin log names them). */
+    by?: { kind: 'user' | 'bot'; id: number },
+  ): number[] {
     const changed: number[] = [];
     for (const message of this.pinnableMessages(chat, messageIds)) {
       if ((message.pinned ?? false) === pinned) continue;
@@ -1962,7 +2031,7 @@ export class SandboxWorld extends EventEmitter {
     }
     if (!changed.length) return changed;
     if (chat.kind === 'channel') chat.channel.pts += 1;
-    const event: MessagesPinnedEvent = { chat, messageIds: changed, pinned };
+    const event: MessagesPinnedEvent = { chat, messageIds: changed, pinned, ...(by ? { by } : {}) };
     this.emit(WorldEvent.MessagesPinned, event);
     return changed;
   }
@@ -2209,6 +2278,7 @@ export class SandboxWorld extends EventEmitter {
     this.invites = {};
     this.inviteImporters = [];
     this.blockedPeers = [];
+    this.adminLog = [];
     this.sentByRandomId = {};
     this.botProfiles = {};
     this.stickerSets = {};

@@ -837,7 +837,7 @@ export function messageDeletion(ctx: MethodContext, target: Target, messageId: n
     const message = target.channel.messages.find((m) => m.id === messageId && !m.deleted);
     if (!message) return undefined;
     if (!member.admin && message.viaBotId !== session.bot.id) throw BotApiError.badRequest("message can't be deleted");
-    return () => world.deleteChannelMessage(target.channel.id, messageId);
+    return () => world.deleteChannelMessage(target.channel.id, messageId, { kind: 'bot', id: session.bot.id });
   }
   const inChat = world
     .privateMessagesOf('bot', session.bot.id)

@@ -9,6 +9,7 @@ import {
   setChannelInfo,
   unbanMember,
 } from '../channel-administration';
+import { logAdminAction } from '../admin-log';
 import { untilOrForever } from '../chat-permissions';
 import { pendingCountOf } from '../join-requests';
 import { writeLeft, writeTitleChanged } from '../service-messages';
@@ -250,7 +251,7 @@ const setChatTitle: Method = (ctx) => {
   const kept = [...title].slice(0, MAX_TITLE).join('');
   const before = target.kind === 'group' ? target.group.title : target.channel.title;
   if (target.kind === 'group') target.group.title = kept;
-  else setChannelInfo(ctx.world, target.channel.id, { title: kept });
+  else setChannelInfo(ctx.world, target.channel.id, { title: kept }, { kind: 'bot', id: ctx.session.bot.id });
   // The same title again changes nothing, and the chat says nothing (the sandbox's best reading of the official
   // server, which answers true either way).
   if (kept !== before) writeTitleChanged(ctx.world, target, { kind: 'bot', id: ctx.session.bot.id }, kept);
@@ -266,7 +267,7 @@ const setChatDescription: Method = (ctx) => {
   const current = target.kind === 'group' ? target.group.about : target.channel.about;
   if ((current ?? '') === description) throw BotApiError.badRequest('chat description is not modified');
   if (target.kind === 'group') target.group.about = description || undefined;
-  else setChannelInfo(ctx.world, target.channel.id, { about: description });
+  else setChannelInfo(ctx.world, target.channel.id, { about: description }, { kind: 'bot', id: ctx.session.bot.id });
   return ok(true);
 };
 
@@ -361,6 +362,7 @@ const revokeChatInviteLink: Method = (ctx) => {
   const invite = linkParam(ctx, channel);
   const wasPrimary = !invite.revoked && invite.primary;
   invite.revoked = true;
+  logAdminAction(world, channel, session.bot.id, { type: 'invite_revoke', invite: { ...invite } });
   // A chat always has a primary link: revoking it makes a new one.
   if (wasPrimary) world.createInvite(channel.id, session.bot.id, { primary: true });
   return ok(inviteLinkJson(ctx.world, invite));

@@ -157,7 +157,7 @@ const pinChatMessage: Method = (ctx) => {
   const messageId = ctx.params.messageId();
   if (messageId === 0 || !messageInChat(ctx, target, messageId))
     throw BotApiError.badRequest('message to pin not found');
-  const changed = ctx.world.pinMessages(pinChatOf(ctx, target), [messageId], true);
+  const changed = ctx.world.pinMessages(pinChatOf(ctx, target), [messageId], true, bot(ctx));
   // A private chat keeps no service messages in the sandbox; a group, supergroup or channel says who pinned what.
   if (changed.length && target.kind !== 'private') writePinned(ctx.world, target, bot(ctx), messageId);
   return ok(true);
@@ -172,14 +172,14 @@ const unpinChatMessage: Method = (ctx) => {
   if (messageId === undefined || !messageInChat(ctx, target, messageId)) {
     throw BotApiError.badRequest('message to unpin not found');
   }
-  ctx.world.pinMessages(chat, [messageId], false);
+  ctx.world.pinMessages(chat, [messageId], false, bot(ctx));
   return ok(true);
 };
 
 const unpinAllChatMessages: Method = (ctx) => {
   const target = pinTarget(ctx);
   const chat = pinChatOf(ctx, target);
-  ctx.world.pinMessages(chat, pinnedIds(ctx, chat), false);
+  ctx.world.pinMessages(chat, pinnedIds(ctx, chat), false, bot(ctx));
   return ok(true);
 };
 

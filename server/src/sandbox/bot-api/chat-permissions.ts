@@ -143,7 +143,7 @@ const setChatPermissions: Method = (ctx) => {
   if (!adminRightsOf(botMember(ctx, channel)).can_restrict_members) {
     throw BotApiError.badRequest('not enough rights to change chat permissions');
   }
-  setDefaultPermissions(ctx.world, channel.id, permissions);
+  setDefaultPermissions(ctx.world, channel.id, permissions, { kind: 'bot', id: ctx.session.bot.id });
   return ok(true);
 };
 

@@ -5,6 +5,7 @@ import {
   type JoinRequestedEvent,
   requestDeciders,
 } from '../join-requests';
+import { logAdminAction } from '../admin-log';
 import type { SandboxWorld } from '../world';
 import { BotApiError } from './bot-api-error';
 import { type Method, type MethodContext, ok } from './bot-api-methods';
@@ -82,11 +83,13 @@ const editChatInviteLink: Method = (ctx) => {
   const options = linkOptions(ctx);
   // The primary link has no settings (MTProto's CHAT_INVITE_PERMANENT, as the Bot API passes it on).
   if (invite.primary) throw BotApiError.badRequest('CHAT_INVITE_PERMANENT');
+  const prev = { ...invite };
   invite.title = options.title;
   invite.expireDate = options.expireDate;
   invite.usageLimit = options.usageLimit;
   if (options.createsJoinRequest) invite.createsJoinRequest = true;
   else delete invite.createsJoinRequest;
+  logAdminAction(ctx.world, channel, ctx.session.bot.id, { type: 'invite_edit', prev, now: { ...invite } });
   return ok(inviteLinkJson(ctx.world, invite));
 };
 

@@ -1,5 +1,5 @@
 import { activeBan, adminRightsOf, MAX_ADMIN_RANK } from '../channel-administration';
-import type { ChannelMember, SandboxChannel, SandboxUser, SandboxWorld } from '../world';
+import type { ChannelBan, ChannelMember, SandboxChannel, SandboxUser, SandboxWorld } from '../world';
 import { RpcError } from './rpc-error';
 import { adminRightsToTl, channelToTl } from './tl-builders';
 import type { TlObject } from './tl-codec';
@@ -55,6 +55,18 @@ export function participantToTl(member: ChannelMember, viewerId: number, channel
   return { _: 'channelParticipant', user_id: userId, date };
 }
 
+/** Someone banned from the channel (out of it until the ban ends) as a `channelParticipantBanned`. */
+export function bannedToTl(channel: SandboxChannel, id: number, ban: ChannelBan): TlObject {
+  return {
+    _: 'channelParticipantBanned',
+    left: true,
+    peer: { _: 'peerUser', user_id: BigInt(id) },
+    kicked_by: BigInt(channel.creatorUserId),
+    date: ban.date,
+    banned_rights: { _: 'chatBannedRights', view_messages: true, until_date: ban.untilDate },
+  };
+}
+
 /** channels.getParticipant: one member of a channel the caller is in (a channel's subscribers only its admins see). */
 export function getParticipant({ world, me, channel, who, usersToTl }: ParticipantCall): TlObject {
   const mine = channel.members.get(`user:${me.id}`);
@@ -66,16 +78,8 @@ export function getParticipant({ world, me, channel, who, usersToTl }: Participa
   const ban = member ? undefined : activeBan(world, channel, who.kind, who.id);
   let participant: TlObject;
   if (member) participant = participantToTl(member, me.id, channel);
-  else if (ban) {
-    participant = {
-      _: 'channelParticipantBanned',
-      left: true,
-      peer: { _: 'peerUser', user_id: BigInt(who.id) },
-      kicked_by: BigInt(channel.creatorUserId),
-      date: ban.date,
-      banned_rights: { _: 'chatBannedRights', view_messages: true, until_date: ban.untilDate },
-    };
-  } else throw new RpcError(400, 'USER_NOT_PARTICIPANT');
+  else if (ban) participant = bannedToTl(channel, who.id, ban);
+  else throw new RpcError(400, 'USER_NOT_PARTICIPANT');
   const ids = [who.id, me.id, ...(member?.promotedBy ? [member.promotedBy.id] : []), channel.creatorUserId];
   return {
     _: 'channels.channelParticipant',

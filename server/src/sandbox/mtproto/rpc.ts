@@ -99,6 +99,8 @@ import {
 } from './forum-topics';
 import { findTopic, inTopic } from '../forum-topics';
 import { getParticipant, type ParticipantCall, rankFromTl } from './channel-participants';
+import { getParticipants } from './participants-list';
+import { getAdminLog } from './admin-log';
 import { UploadStore } from './uploads';
 import { getFile } from './downloads';
 import { documentMedia, getStickerSet } from './stickers';
@@ -397,6 +399,22 @@ export class RpcService {
     h('channels.inviteToChannel', (k, r) => this.inviteToChannel(k, r));
     h('channels.editAdmin', (k, r) => this.editAdmin(k, r));
     h('channels.getParticipant', (k, r) => getParticipant(this.participantCall(k, r)));
+    h('channels.getParticipants', (k, r) => {
+      const me = this.requireUser(k);
+      const channel = this.resolveChannel(r.channel);
+      return getParticipants({ world, me, channel, req: r, usersToTl: (ids) => this.usersToTl(ids, me.id) });
+    });
+    h('channels.getAdminLog', (k, r) => {
+      const me = this.requireUser(k);
+      const channel = this.resolveChannel(r.channel);
+      const adminIds = (inputs: unknown[]): number[] =>
+        inputs.map((input) => {
+          const e = this.resolveUser(me, obj(input, 'USER_ID'), 'USER_ID_INVALID');
+          return e.kind === 'user' ? e.user.id : e.bot.id;
+        });
+      const usersToTl = (ids: Iterable<number>): TlObject[] => this.usersToTl(ids, me.id);
+      return getAdminLog({ world, me, channel, req: r, adminIds, usersToTl, inviteToTl: (i) => this.inviteToTl(i) });
+    });
     h('channels.editBanned', (k, r) => this.editBanned(k, r));
     h('messages.editChatDefaultBannedRights', (k, r) => this.editDefaultBannedRights(k, r));
     h('messages.toggleNoForwards', (k, r) => this.toggleNoForwards(k, r));
@@ -1467,7 +1485,8 @@ export class RpcService {
       _: 'messages.chatFull',
       full_chat: {
         _: 'channelFull',
-        can_view_participants: member?.admin ?? false,
+        // A supergroup's members may list its members; a channel's subscribers only its administrators see.
+        can_view_participants: (channel.megagroup ? member !== undefined : member?.admin) ?? false,
         id: BigInt(channel.id),
         about: channel.about ?? '',
         participants_count: subscriberCount(channel),
@@ -1755,7 +1774,7 @@ export class RpcService {
     const title = [...str(req.title).trim()].slice(0, 128).join('');
     if (!title) throw new RpcError(400, 'CHAT_TITLE_EMPTY');
     if (title === channel.title) throw new RpcError(400, 'CHAT_NOT_MODIFIED');
-    setChannelInfo(this.world, channel.id, { title });
+    setChannelInfo(this.world, channel.id, { title }, { kind: 'user', id: me.id });
     const service = writeTitleChanged(this.world, { kind: 'channel', channel }, { kind: 'user', id: me.id }, title);
     return this.channelUpdates(channel, me, [], this.written(channel, service));
   }
@@ -1805,7 +1824,8 @@ export class RpcService {
     }
     const pin = req.unpin !== true;
     const updates: TlObject[] = [];
-    const changed = this.world.pinMessages({ kind: 'channel', channel }, [id], pin).length > 0;
+    const changed =
+      this.world.pinMessages({ kind: 'channel', channel }, [id], pin, { kind: 'user', id: me.id }).length > 0;
     if (changed) {
       updates.push({
         _: 'updatePinnedChannelMessages',
@@ -1935,7 +1955,7 @@ export class RpcService {
     const permissions = permissionsFromTl(obj(req.banned_rights, 'BANNED_RIGHTS'));
     const before = defaultPermissionsOf(channel);
     if (CHAT_PERMISSIONS.every((p) => before[p] === permissions[p])) throw new RpcError(400, 'CHAT_NOT_MODIFIED');
-    setDefaultPermissions(this.world, channel.id, permissions);
+    setDefaultPermissions(this.world, channel.id, permissions, { kind: 'user', id: me.id });
     return this.channelUpdates(channel, me);
   }
 
@@ -2227,7 +2247,7 @@ export class RpcService {
       const allowed = channel.megagroup ? message.fromUserId === me.id : member?.admin && member.canPostMessages;
       if (!allowed) throw new RpcError(403, 'MESSAGE_AUTHOR_REQUIRED');
       if (message.text === text) throw new RpcError(400, 'MESSAGE_NOT_MODIFIED');
-      const edited = this.world.editChannelMessage(channel.id, id, text);
+      const edited = this.world.editChannelMessage(channel.id, id, text, { editorUserId: me.id });
       const update = {
         _: 'updateEditChannelMessage',
         message: channelMessageToTl(channel, edited, this.world.countersOf(channel, edited), me.id),
@@ -2376,7 +2396,7 @@ export class RpcService {
       throw new RpcError(403, 'MESSAGE_DELETE_FORBIDDEN');
     }
     const start = channel.pts;
-    for (const m of found) this.world.deleteChannelMessage(channel.id, m.id);
+    for (const m of found) this.world.deleteChannelMessage(channel.id, m.id, { kind: 'user', id: me.id });
     return { _: 'messages.affectedMessages', pts: channel.pts, pts_count: channel.pts - start };
   }
 }

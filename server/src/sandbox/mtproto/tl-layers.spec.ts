@@ -17,6 +17,9 @@ import { callbackAnswerToTl } from './bot-interaction';
 import { type Typing, typingUpdateToTl, userStatusToTl } from './presence';
 import { getMessagesById } from './user-messages';
 import { createStickerSet, storeSticker } from '../stickers';
+import { idsHash } from './participants-list';
+import { followAdminLog, logAdminAction } from '../admin-log';
+import { banMember, setChannelInfo } from '../channel-administration';
 import { peerBlockedUpdateToTl } from './blocking-rpc';
 import { createTopic, setForum } from '../forum-topics';
 import {
@@ -1251,6 +1254,160 @@ describe('forum topics in each layer', () => {
       }
       const deleted = await call({ _: 'channels.deleteTopicHistory', channel, top_msg_id: topicId });
       expect(deleted).toMatchObject({ _: 'messages.affectedHistory', pts_count: 3 });
+      close();
+    },
+  );
+});
+
+describe('member lists in each layer', () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i reads channels.getParticipants with each filter and writes channelParticipants and notModified',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const olga = world.createUser({ phone: '15550007201', firstName: 'Olga' });
+      const mona = world.createUser({ phone: '15550007202', firstName: 'Mona' });
+      const rex = world.createUser({ phone: '15550007203', firstName: 'Rex' });
+      const bot = world.createBot({ username: 'layered_members_bot' });
+      const group = world.createChannel({ title: 'Listed', megagroup: true, ownerPhone: olga.phone });
+      world.setMember(group.id, { kind: 'user', id: mona.id });
+      world.setMember(group.id, { kind: 'user', id: rex.id });
+      world.setMember(group.id, { kind: 'bot', id: bot.id });
+      restrictMember(world, group.id, { kind: 'user', id: rex.id }, allPermissions(false), 0, { userId: olga.id });
+      const { call, close } = layerDoor(world, layer, olga.id);
+      const channel = { _: 'inputChannel', channel_id: BigInt(group.id), access_hash: group.accessHash };
+      const list = (filter: TlObject, hash = 0n) =>
+        call({ _: 'channels.getParticipants', channel, filter, offset: 0, limit: 10, hash });
+
+      const recent = await list({ _: 'channelParticipantsRecent' });
+      expect(recent).toMatchObject({ _: 'channels.channelParticipants', count: 4, chats: [] });
+      expect((recent.participants as TlObject[]).map((p) => p._)).toEqual([
+        'channelParticipant',
+        'channelParticipantBanned',
+        'channelParticipant',
+        'channelParticipantCreator',
+      ]);
+      expect((recent.users as TlObject[]).map((u) => u.id)).toEqual(
+        [bot.id, rex.id, mona.id, olga.id].map((id) => BigInt(id)),
+      );
+      for (const filter of [
+        { _: 'channelParticipantsAdmins' },
+        { _: 'channelParticipantsBots' },
+        { _: 'channelParticipantsSearch', q: 'mo' },
+        { _: 'channelParticipantsMentions', q: 'mo' },
+        { _: 'channelParticipantsContacts', q: '' },
+        { _: 'channelParticipantsKicked', q: '' },
+        { _: 'channelParticipantsBanned', q: '' },
+      ]) {
+        expect((await list(filter))._).toBe('channels.channelParticipants');
+      }
+      const admins = await list({ _: 'channelParticipantsAdmins' });
+      expect(admins.participants).toEqual([expect.objectContaining({ _: 'channelParticipantCreator' })]);
+      const hash = idsHash([bot.id, rex.id, mona.id, olga.id]);
+      expect((await list({ _: 'channelParticipantsRecent' }, hash))._).toBe('channels.channelParticipantsNotModified');
+      close();
+    },
+  );
+});
+
+describe('admin logs in each layer', () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i reads channels.getAdminLog and writes every kind of event the sandbox keeps',
+    async (layer) => {
+      const world = new SandboxWorld();
+      followAdminLog(world);
+      const olga = world.createUser({ phone: '15550007301', firstName: 'Olga' });
+      const mona = world.createUser({ phone: '15550007302', firstName: 'Mona' });
+      const rex = world.createUser({ phone: '15550007303', firstName: 'Rex' });
+      const bot = world.createBot({ username: 'layered_log_bot' });
+      const group = world.createChannel({ title: 'Logged', megagroup: true, ownerPhone: olga.phone });
+      const by = { kind: 'user' as const, id: olga.id };
+      setChannelInfo(world, group.id, { title: 'Logged too', about: 'Rules' }, by);
+      logAdminAction(world, group, olga.id, { type: 'photo', now: { fileId: 'photo-1', size: 10, date: 1 } });
+      setDefaultPermissions(world, group.id, { ...allPermissions(true), can_send_polls: false }, by);
+      world.setMember(group.id, { kind: 'user', id: mona.id }, mona.id);
+      world.setMember(group.id, { kind: 'user', id: rex.id }, olga.id);
+      world.setMember(group.id, { kind: 'bot', id: bot.id, admin: true, rights: { can_pin_messages: true } }, olga.id);
+      restrictMember(world, group.id, { kind: 'user', id: rex.id }, allPermissions(false), 0, { userId: olga.id });
+      const message = world.postToChannel(group.id, { text: 'hello', fromUserId: mona.id });
+      world.pinMessages({ kind: 'channel', channel: group }, [message.id], true, by);
+      world.deleteChannelMessage(group.id, message.id, by);
+      banMember(world, group.id, { kind: 'user', id: rex.id }, 0, { userId: olga.id });
+      world.removeMember(group.id, 'user', mona.id, true);
+      const news = world.createChannel({ title: 'Logged news', ownerPhone: olga.phone });
+      const post = world.postToChannel(news.id, { text: 'draft' });
+      world.editChannelMessage(news.id, post.id, 'final', { editorUserId: olga.id });
+      const invite = world.createInvite(news.id, olga.id);
+      world.inviteImporters.push({
+        inviteHash: invite.hash,
+        channelId: news.id,
+        userId: mona.id,
+        date: world.unixNow(),
+      });
+      world.setMember(news.id, { kind: 'user', id: mona.id }, mona.id);
+      const asking = world.createInvite(news.id, olga.id, { createsJoinRequest: true });
+      requestToJoin(world, news, asking, rex.id);
+      approveJoinRequest(world, news, rex.id, by);
+      logAdminAction(world, news, olga.id, {
+        type: 'invite_edit',
+        prev: { ...invite },
+        now: { ...invite, title: 'Fair' },
+      });
+      logAdminAction(world, news, olga.id, { type: 'invite_revoke', invite: { ...invite, revoked: true } });
+
+      const { call, close } = layerDoor(world, layer, olga.id);
+      const log = async (channel: { id: number; accessHash: bigint }): Promise<TlObject> =>
+        call({
+          _: 'channels.getAdminLog',
+          channel: { _: 'inputChannel', channel_id: BigInt(channel.id), access_hash: channel.accessHash },
+          q: '',
+          max_id: 0n,
+          min_id: 0n,
+          limit: 100,
+        });
+      const groupLog = await log(group);
+      expect(groupLog._).toBe('channels.adminLogResults');
+      expect((groupLog.events as TlObject[]).map((e) => (e.action as TlObject)._)).toEqual([
+        'channelAdminLogEventActionParticipantLeave',
+        'channelAdminLogEventActionParticipantToggleBan',
+        'channelAdminLogEventActionDeleteMessage',
+        'channelAdminLogEventActionUpdatePinned',
+        'channelAdminLogEventActionParticipantToggleBan',
+        'channelAdminLogEventActionParticipantToggleAdmin',
+        'channelAdminLogEventActionParticipantInvite',
+        'channelAdminLogEventActionParticipantInvite',
+        'channelAdminLogEventActionParticipantJoin',
+        'channelAdminLogEventActionDefaultBannedRights',
+        'channelAdminLogEventActionChangePhoto',
+        'channelAdminLogEventActionChangeAbout',
+        'channelAdminLogEventActionChangeTitle',
+      ]);
+      expect((groupLog.events as TlObject[])[0]).toMatchObject({ _: 'channelAdminLogEvent', user_id: BigInt(mona.id) });
+      const newsLog = await log(news);
+      expect((newsLog.events as TlObject[]).map((e) => (e.action as TlObject)._)).toEqual([
+        'channelAdminLogEventActionExportedInviteRevoke',
+        'channelAdminLogEventActionExportedInviteEdit',
+        'channelAdminLogEventActionParticipantJoinByRequest',
+        'channelAdminLogEventActionParticipantJoinByInvite',
+        'channelAdminLogEventActionEditMessage',
+      ]);
+      expect((newsLog.events as TlObject[])[2]).toMatchObject({
+        user_id: BigInt(rex.id),
+        action: { approved_by: BigInt(olga.id) },
+      });
+      const filtered = await call({
+        _: 'channels.getAdminLog',
+        channel: { _: 'inputChannel', channel_id: BigInt(group.id), access_hash: group.accessHash },
+        q: '',
+        events_filter: { _: 'channelAdminLogEventsFilter', info: true },
+        admins: [{ _: 'inputUserSelf' }],
+        max_id: 0n,
+        min_id: 0n,
+        limit: 2,
+      });
+      expect((filtered.events as TlObject[]).map((e) => (e.action as TlObject)._)).toEqual([
+        'channelAdminLogEventActionChangePhoto',
+        'channelAdminLogEventActionChangeAbout',
+      ]);
       close();
     },
   );

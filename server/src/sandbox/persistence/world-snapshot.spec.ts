@@ -86,6 +86,7 @@ import {
   setTopicClosed,
   topicOfNewMessage,
 } from '../forum-topics';
+import { adminLogOf, followAdminLog } from '../admin-log';
 import { decodeValue, encodeValue } from './snapshot-codec';
 import {
   type AuthKeyStore,
@@ -448,6 +449,38 @@ describe('world snapshot', () => {
     // The list that came back can still be changed.
     unblockPeer(restored, bob.id, 'bot', bot.id);
     expect(isBlocked(restored, bob.id, 'bot', bot.id)).toBe(false);
+  });
+
+  it("keeps channels' admin logs: who changed the title, banned, edited, deleted and pinned, and the next event id", () => {
+    const world = populatedWorld();
+    followAdminLog(world);
+    const ann = world.findUserByPhone('15550001111');
+    const bob = world.findUserByPhone('15550002222');
+    const bot = world.findBotByUsername('shop_news_bot');
+    const channel = world.findChannel('shopnews');
+    if (!ann || !bob || !bot || !channel) throw new Error('no world');
+    setChannelInfo(world, channel.id, { title: 'Shop news daily' }, { kind: 'bot', id: bot.id });
+    const post = world.postToChannel(channel.id, { text: 'draft' });
+    world.editChannelMessage(channel.id, post.id, 'final', { editorUserId: ann.id });
+    world.pinMessages({ kind: 'channel', channel }, [post.id], true, { kind: 'user', id: ann.id });
+    world.deleteChannelMessage(channel.id, post.id, { kind: 'bot', id: bot.id });
+    banMember(world, channel.id, { kind: 'user', id: bob.id }, 0, { botId: bot.id });
+    const before = adminLogOf(world, channel);
+
+    const restored = restart(world);
+    const again = restored.findChannel(channel.id)!;
+    const after = adminLogOf(restored, again);
+    expect(after).toEqual(before);
+    expect(after.map((e) => e.action.type)).toEqual(['ban', 'delete', 'pin', 'edit', 'title']);
+    expect(after[0]?.action).toMatchObject({ prev: { member: { id: bob.id } }, now: { ban: { untilDate: 0 } } });
+    expect(after[1]?.action).toMatchObject({ type: 'delete', message: { id: post.id, text: 'final' } });
+    expect(after[3]?.action).toMatchObject({ prev: { text: 'draft' }, now: { text: 'final' } });
+    // The log that came back goes on, with ids after those it had.
+    followAdminLog(restored);
+    setChannelInfo(restored, again.id, { about: 'Daily deals' }, { kind: 'user', id: ann.id });
+    const [newest] = adminLogOf(restored, again);
+    expect(newest).toMatchObject({ actorId: ann.id, action: { type: 'about', prev: '', now: 'Daily deals' } });
+    expect(newest!.id).toBeGreaterThan(before[0]!.id);
   });
 
   it("keeps service messages with their action: a supergroup's joins, leaves and pins, a basic group's creation", () => {
