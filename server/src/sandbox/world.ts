@@ -47,6 +47,13 @@ export interface SandboxBot {
    * again (`user.bot_info_version`); undefined is 1. See bot-profile.ts.
    */
   infoVersion?: number;
+  /**
+   * BotFather's /setinline: the bot answers inline queries (`@bot query` in any chat), with this placeholder shown in
+   * the message field; undefined is inline mode off. See inline-queries.ts.
+   */
+  inlinePlaceholder?: string;
+  /** BotFather's /setinlinefeedback: false stops chosen_inline_result updates; undefined is on (the sandbox's default). */
+  inlineFeedback?: boolean;
   createdAt: Date;
 }
 
@@ -341,6 +348,8 @@ export interface ChannelMessage {
   fromUserId?: number;
   /** The bot that posted it, if any. */
   viaBotId?: number;
+  /** Sent through this bot's inline mode (`via_bot`); see inline-queries.ts. */
+  inlineBotId?: number;
   media?: SandboxMessageMedia;
   /** The inline keyboard a bot attached (Bot API `InlineKeyboardMarkup`), shown with the message. */
   replyMarkup?: Record<string, unknown>;
@@ -425,6 +434,8 @@ export interface PrivateMessage {
   pinned?: boolean;
   /** Reactions of the two sides. */
   reactions?: SandboxReaction[];
+  /** Sent through this bot's inline mode (`via_bot`); see inline-queries.ts. */
+  inlineBotId?: number;
 }
 
 /**
@@ -598,6 +609,8 @@ export interface BasicGroupMessage {
   service?: SandboxServiceAction;
   /** Members who deleted it for themselves only (see basic-group-management.ts). */
   deletedFor?: number[];
+  /** Sent through this bot's inline mode (`via_bot`); see inline-queries.ts. */
+  inlineBotId?: number;
 }
 
 /** What a basic group's message carries beyond its text. */
@@ -609,6 +622,7 @@ export interface BasicGroupMessageExtras {
   forwardOrigin?: SandboxForwardOrigin;
   mediaGroupId?: string;
   noForwards?: boolean;
+  inlineBotId?: number;
 }
 
 /** Payload of {@link WorldEvent.BasicGroupMessage}. */
@@ -763,6 +777,8 @@ export enum WorldEvent {
   PendingJoinRequests = 'pendingJoinRequests',
   /** Payload `PeerBlockedEvent` (blocking.ts): a user blocked or unblocked a person or a bot. */
   PeerBlocked = 'peerBlocked',
+  /** Payload `InlineQueryEvent` (inline-queries.ts): a user typed `@bot query`, or chose one of its results. */
+  InlineQuery = 'inlineQuery',
 }
 
 /** A message with the chat it is in: what a poll's or a reaction's changes are told to. */
@@ -1253,6 +1269,7 @@ export class SandboxWorld extends EventEmitter {
       views?: number;
       fromUserId?: number;
       viaBotId?: number;
+      inlineBotId?: number;
       media?: SandboxMessageMedia;
       replyMarkup?: Record<string, unknown>;
       entities?: SandboxEntity[];
@@ -1284,6 +1301,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.mediaGroupId ? { mediaGroupId: input.mediaGroupId } : {}),
       ...(input.noForwards ? { noForwards: true } : {}),
       ...(input.service ? { service: input.service } : {}),
+      ...(input.inlineBotId !== undefined ? { inlineBotId: input.inlineBotId } : {}),
     };
     channel.messages.push(message);
     channel.pts += 1;
@@ -1407,6 +1425,7 @@ export class SandboxWorld extends EventEmitter {
     noForwards?: boolean;
     /** Users who never see it (one who blocked its sender: blocking.ts). */
     hiddenFrom?: number[];
+    inlineBotId?: number;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -1426,6 +1445,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.mediaGroupId ? { mediaGroupId: input.mediaGroupId } : {}),
       ...(input.noForwards ? { noForwards: true } : {}),
       ...(input.hiddenFrom?.length ? { deletedFor: [...input.hiddenFrom] } : {}),
+      ...(input.inlineBotId !== undefined ? { inlineBotId: input.inlineBotId } : {}),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
@@ -1761,6 +1781,7 @@ export class SandboxWorld extends EventEmitter {
       ...(extras.mediaGroupId ? { mediaGroupId: extras.mediaGroupId } : {}),
       ...(extras.noForwards ? { noForwards: true } : {}),
       ...(extras.service ? { service: extras.service } : {}),
+      ...(extras.inlineBotId !== undefined ? { inlineBotId: extras.inlineBotId } : {}),
     };
     group.messages.push(message);
     const event: BasicGroupMessageEvent = { group, message };

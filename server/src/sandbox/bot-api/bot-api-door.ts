@@ -63,6 +63,8 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PeerBlockedEvent } from '../blocking';
 import { blockChangeUpdate } from './blocking';
+import type { InlineQueryEvent } from '../inline-queries';
+import { inlineQueryUpdate } from './inline-queries';
 
 /** The fault that makes a Bot API call hang instead of answering (`POST /sandbox/faults {"error": "timeout"}`). */
 export const TIMEOUT_FAULT = 'timeout';
@@ -130,6 +132,7 @@ export class BotApiDoor {
   private readonly onMessageReactions = (e: MessageReactionsEvent): void => this.messageReactions(e);
   private readonly onJoinRequested = (e: JoinRequestedEvent): void => this.joinRequested(e);
   private readonly onPeerBlocked = (e: PeerBlockedEvent): void => this.peerBlocked(e);
+  private readonly onInlineQuery = (e: InlineQueryEvent): void => this.inlineQuery(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -146,6 +149,7 @@ export class BotApiDoor {
     world.on(WorldEvent.MessageReactions, this.onMessageReactions);
     world.on(WorldEvent.JoinRequested, this.onJoinRequested);
     world.on(WorldEvent.PeerBlocked, this.onPeerBlocked);
+    world.on(WorldEvent.InlineQuery, this.onInlineQuery);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -275,6 +279,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.MessageReactions, this.onMessageReactions);
     this.world.off(WorldEvent.JoinRequested, this.onJoinRequested);
     this.world.off(WorldEvent.PeerBlocked, this.onPeerBlocked);
+    this.world.off(WorldEvent.InlineQuery, this.onInlineQuery);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -450,6 +455,13 @@ export class BotApiDoor {
       const bot = this.world.findBotById(botId);
       if (bot) this.session(bot).enqueue('chat_join_request', payload);
     }
+  }
+
+  /** A user typed `@bot query` (the bot hears inline_query), or sent one of its results (chosen_inline_result). */
+  private inlineQuery(e: InlineQueryEvent): void {
+    if (this.closed) return;
+    const { type, payload } = inlineQueryUpdate(e);
+    this.session(e.bot).enqueue(type, payload);
   }
 
   /** A user blocked or unblocked a bot: it hears my_chat_member (kicked, or member again). */

@@ -6,6 +6,7 @@ import { CHAT_PERMISSIONS_METHODS } from './chat-permissions';
 import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { CHAT_PHOTO_METHODS } from './chat-photos';
 import { FORWARDING_METHODS } from './forwarding';
+import { INLINE_QUERY_METHODS } from './inline-queries';
 import { JOIN_REQUEST_METHODS } from './join-requests';
 import { LIVE_LOCATION_METHODS } from './live-locations';
 import { LOCATION_CONTACT_DICE_METHODS } from './locations-contacts-dice';
@@ -38,6 +39,7 @@ const TABLES = [
   JOIN_REQUEST_METHODS,
   CHAT_PHOTO_METHODS,
   BOT_PROFILE_METHODS,
+  INLINE_QUERY_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

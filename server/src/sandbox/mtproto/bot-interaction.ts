@@ -11,13 +11,13 @@ import { isTlObject, type TlObject } from './tl-codec';
 export const DEFAULT_CALLBACK_ANSWER_TIMEOUT_MS = 5_000;
 
 /**
- * Whether a request (under any wrappers: invokeWithLayer, initConnection...) waits for a bot's answer, so its
- * connection answers its other calls meanwhile.
+ * Whether a request (under any wrappers: invokeWithLayer, initConnection...) waits for a bot's answer (a button
+ * press, an inline query), so its connection answers its other calls meanwhile.
  */
 export function answersLater(request: TlObject): boolean {
   let call: unknown = request;
   for (let depth = 0; isTlObject(call) && depth < 8; depth++) {
-    if (call._ === 'messages.getBotCallbackAnswer') return true;
+    if (call._ === 'messages.getBotCallbackAnswer' || call._ === 'messages.getInlineBotResults') return true;
     call = call.query;
   }
   return false;

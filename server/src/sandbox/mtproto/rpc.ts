@@ -99,6 +99,13 @@ import {
   startBotMessage,
 } from './bot-interaction';
 import { getMessagesById } from './user-messages';
+import {
+  getInlineBotResults,
+  type InlineCall,
+  inlineChatType,
+  isEmptyPeer,
+  sendInlineBotResult,
+} from './inline-queries';
 import { blockRpc, getBlockedRpc, unblockRpc } from './blocking-rpc';
 import { searchMatcher, type TextMatcher } from './message-search';
 import { isBlocked } from '../blocking';
@@ -205,6 +212,8 @@ interface OutgoingMessage {
   entities?: SandboxEntity[];
   replyToId?: number;
   forwardOrigin?: SandboxForwardOrigin;
+  /** Sent through a bot's inline mode (inline-queries.ts). */
+  inlineBotId?: number;
 }
 
 /** A message a forward takes: its content, where it was first written, and the broadcast post it is, if one. */
@@ -421,6 +430,21 @@ export class RpcService {
         timeoutMs: this.callbackAnswerTimeoutMs,
       });
     });
+    h('messages.getInlineBotResults', (k, r) => {
+      const me = this.requireUser(k);
+      const bot = this.resolveUser(me, obj(r.bot, 'BOT'), 'BOT_INVALID');
+      if (bot.kind !== 'bot') throw new RpcError(400, 'BOT_INVALID');
+      const chatType = isEmptyPeer(r.peer) ? undefined : inlineChatType(this.inlinePeer(me, r.peer), bot.bot.id);
+      return getInlineBotResults(this.inlineCall(me, r), bot.bot, chatType);
+    });
+    h('messages.sendInlineBotResult', (k, r) => {
+      const me = this.requireUser(k);
+      const repeated = typeof r.random_id === 'bigint' && !!this.world.findSentByRandomId(me.id, r.random_id);
+      return sendInlineBotResult(this.inlineCall(me, r), (content) => ({
+        repeated,
+        answer: this.send(me, r, content.text, sendKindOfMedia(content.media), () => content.media, content),
+      }));
+    });
     h('messages.startBot', (k, r) => {
       const me = this.requireUser(k);
       const bot = this.resolveUser(me, obj(r.bot, 'BOT'), 'BOT_INVALID');
@@ -446,6 +470,21 @@ export class RpcService {
       return setTyping(me, this.sendTarget(me, r.peer), r.action, push);
     });
     h('account.updateStatus', (k, r) => updateStatus(this.world, this.requireUser(k), r.offline, push));
+  }
+
+  /** What an inline query's call needs of the door (inline-queries.ts); it waits as long as a button press. */
+  private inlineCall(me: SandboxUser, req: TlObject): InlineCall {
+    return { world: this.world, me, req, timeoutMs: this.callbackAnswerTimeoutMs };
+  }
+
+  /** The chat an app types an inline query in. */
+  private inlinePeer(me: SandboxUser, input: unknown): Parameters<typeof inlineChatType>[0] {
+    const peer = obj(input, 'PEER_ID');
+    if (peer._ === 'inputPeerSelf') return { kind: 'self' };
+    if (peer._ === 'inputPeerChat') return { kind: 'group' };
+    if (peer._ === 'inputPeerChannel') return { kind: 'channel', megagroup: this.resolveChannel(peer).megagroup };
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    return other.kind === 'user' ? { kind: 'user', id: other.user.id } : { kind: 'bot', id: other.bot.id };
   }
 
   /** The chat of a message whose inline button an app presses: its private chat with a bot, or a channel. */
@@ -1033,6 +1072,8 @@ export class RpcService {
     text: string,
     kind: SendKind,
     media: () => SandboxMessageMedia | undefined,
+    /** Content not read from the request: an inline result's entities and its bot. */
+    content?: { entities: SandboxEntity[]; inlineBotId: number },
   ): TlObject {
     const randomId = typeof req.random_id === 'bigint' ? req.random_id : 0n;
     if (randomId === 0n) throw new RpcError(400, 'RANDOM_ID_EMPTY');
@@ -1052,11 +1093,14 @@ export class RpcService {
     const { sent, pts } = this.deliver(me, target, {
       text,
       media: attached,
-      entities: entitiesFromTl(req.entities, text),
+      entities: content?.entities ?? entitiesFromTl(req.entities, text),
       replyToId,
+      ...(content ? { inlineBotId: content.inlineBotId } : {}),
     });
     this.world.recordRandomId(me.id, randomId, sent);
-    if (target.kind !== 'private' || attached) return this.sentUpdates(me, [{ randomId, sent, ptsCount: 1, pts }]);
+    // The app knows what it wrote, not what an inline result writes: that comes back whole.
+    if (target.kind !== 'private' || attached || content)
+      return this.sentUpdates(me, [{ randomId, sent, ptsCount: 1, pts }]);
     const message = this.world.findPrivateMessage(sent.messageId);
     return {
       _: 'updateShortSentMessage',
