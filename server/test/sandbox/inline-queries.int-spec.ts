@@ -133,6 +133,7 @@ describe('inline mode', () => {
     const doc = await telegram.sendDocument(owner.id, { source: Buffer.from('hello'), filename: 'notes.txt' });
     const photoId = photo.photo.at(-1)?.file_id ?? '';
     const docId = doc.document.file_id;
+    const docUrl = (await telegram.getFileLink(docId)).href;
 
     const running = runBot(bot, (query) => [
       {
@@ -144,6 +145,8 @@ describe('inline mode', () => {
       },
       { type: 'photo', id: 'pic-1', photo_file_id: photoId, caption: 'a cat' },
       { type: 'document', id: 'doc-1', title: 'Notes', document_file_id: docId },
+      // A file by URL: the sandbox fetches it (here, from its own file server) when the bot answers.
+      { type: 'document', id: 'doc-url', title: 'By URL', document_url: docUrl, mime_type: 'application/zip' },
     ]);
     try {
       const friend = await namedUser(kit, 'Fay');
@@ -164,6 +167,9 @@ describe('inline mode', () => {
       expect((pic as Api.BotInlineMediaResult).sendMessage).toBeInstanceOf(Api.BotInlineMessageMediaAuto);
       expect(file).toMatchObject({ id: 'doc-1', type: 'file', title: 'Notes' });
       expect((file as Api.BotInlineMediaResult).document).toBeInstanceOf(Api.Document);
+      const byUrl = results.results[3] as Api.BotInlineMediaResult;
+      expect(byUrl).toMatchObject({ id: 'doc-url', type: 'file', title: 'By URL' });
+      expect(Number((byUrl.document as Api.Document).size)).toBe('hello'.length);
       expect(running.queries).toEqual([
         { id: results.queryId.toString(), from: owner.id, query: 'cats', offset: '', chatType: 'private' },
       ]);
