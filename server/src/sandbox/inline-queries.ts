@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   type SandboxBot,
   type SandboxEntity,
+  type SentRandomId,
   SandboxNotFoundError,
   type SandboxUser,
   type SandboxWorld,
@@ -71,7 +72,15 @@ export interface InlineQueryRecord {
 /** Payload of {@link WorldEvent.InlineQuery}: a new query for the bot, or a result of one that a user sent. */
 export type InlineQueryEvent =
   | { kind: 'query'; bot: SandboxBot; user: SandboxUser; query: InlineQueryRecord }
-  | { kind: 'chosen'; bot: SandboxBot; user: SandboxUser; query: InlineQueryRecord; resultId: string };
+  | {
+      kind: 'chosen';
+      bot: SandboxBot;
+      user: SandboxUser;
+      query: InlineQueryRecord;
+      resultId: string;
+      /** The sent message's id for the bot, when the result had an inline keyboard. */
+      inlineMessageId?: string;
+    };
 
 /** A refusal worded as Telegram's servers word it (an MTProto error; the Bot API words its own). */
 export class InlineQueryError extends Error {
@@ -219,13 +228,38 @@ export function chosenResult(
   return { query, bot, result };
 }
 
-/** The user sent a result: the bot hears it (`chosen_inline_result`) unless its inline feedback is off. */
+/**
+ * The user sent a result: a result with an inline keyboard keeps it on the message, under a new inline_message_id
+ * (its presses go to the bot), and the bot hears `chosen_inline_result` unless its inline feedback is off.
+ */
 export function tellChosen(
   world: SandboxWorld,
-  sent: { bot: SandboxBot; user: SandboxUser; query: InlineQueryRecord; result: InlineResult },
+  sent: { bot: SandboxBot; user: SandboxUser; query: InlineQueryRecord; result: InlineResult; at?: SentRandomId },
 ): void {
-  if (!inlineFeedbackOf(sent.bot)) return;
-  const { bot, user, query, result } = sent;
-  const event: InlineQueryEvent = { kind: 'chosen', bot, user, query, resultId: result.id };
+  const { bot, user, query, result, at } = sent;
+  let inlineMessageId: string | undefined;
+  if (result.replyMarkup && at) {
+    inlineMessageId = randomBytes(18).toString('base64url');
+    world.inlineMessages[inlineMessageId] = { botId: bot.id, sent: { ...at }, replyMarkup: result.replyMarkup };
+  }
+  if (!inlineFeedbackOf(bot)) return;
+  const event: InlineQueryEvent = {
+    kind: 'chosen',
+    bot,
+    user,
+    query,
+    resultId: result.id,
+    ...(inlineMessageId ? { inlineMessageId } : {}),
+  };
   world.emit(WorldEvent.InlineQuery, event);
+}
+
+/** The inline_message_id of a message sent via a bot with an inline keyboard, found by where the message is. */
+export function inlineMessageAt(world: SandboxWorld, at: SentRandomId): { id: string; botId: number } | undefined {
+  for (const [id, m] of Object.entries(world.inlineMessages)) {
+    if (m.sent.messageId === at.messageId && m.sent.channelId === at.channelId && m.sent.groupId === at.groupId) {
+      return { id, botId: m.botId };
+    }
+  }
+  return undefined;
 }

@@ -540,6 +540,17 @@ export interface SentRandomId {
   messageId: number;
 }
 
+/**
+ * A message a user sent through a bot's inline mode with the result's inline keyboard: its buttons' presses go to
+ * that bot with the message's `inline_message_id` (see inline-queries.ts).
+ */
+export interface InlineKeyboardMessage {
+  botId: number;
+  /** Where the message is, as a send records it (a private message by its id; a group's or channel's with theirs). */
+  sent: SentRandomId;
+  replyMarkup: Record<string, unknown>;
+}
+
 /** Telegram's limit on the channels and supergroups one account is in (created or joined). */
 export const DEFAULT_CHANNEL_LIMIT = 500;
 /**
@@ -927,6 +938,8 @@ export class SandboxWorld extends EventEmitter {
   sentByRandomId: Record<string, SentRandomId> = {};
   /** Each bot's own profile and settings by bot id (names, descriptions, commands, menu buttons): bot-profile.ts. */
   botProfiles: Record<string, BotProfile> = {};
+  /** Messages sent via a bot's inline mode with an inline keyboard, by inline_message_id (inline-queries.ts). */
+  inlineMessages: Record<string, InlineKeyboardMessage> = {};
   /**
    * How far the world's clock is ahead of the machine's, moved by `advanceClock` (the control API's
    * `POST /sandbox/clock`). Message dates and the age of posts (their counters) follow the world's clock.
@@ -2098,6 +2111,7 @@ export class SandboxWorld extends EventEmitter {
     this.blockedPeers = [];
     this.sentByRandomId = {};
     this.botProfiles = {};
+    this.inlineMessages = {};
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);
   }

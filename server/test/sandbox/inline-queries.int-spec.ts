@@ -269,6 +269,64 @@ describe('inline mode', () => {
     }
   });
 
+  it("gives a result's inline keyboard an inline_message_id whose presses reach the bot", async () => {
+    const bot = await inlineBot();
+    const app = new Telegraf(bot.token, { telegram: { apiRoot: kit.sandbox.httpUrl, webhookReply: false } });
+    const chosen: (string | undefined)[] = [];
+    const presses: { inlineMessageId: string | undefined; data: string | undefined; from: number }[] = [];
+    app.on('inline_query', (ctx) =>
+      ctx.answerInlineQuery(
+        [
+          {
+            type: 'article',
+            id: 'vote',
+            title: 'Vote',
+            input_message_content: { message_text: 'Do you like it?' },
+            reply_markup: { inline_keyboard: [[{ text: 'Like', callback_data: 'like' }]] },
+          },
+        ],
+        { cache_time: 0 },
+      ),
+    );
+    app.on('chosen_inline_result', (ctx) => {
+      chosen.push(ctx.chosenInlineResult.inline_message_id);
+    });
+    app.on('callback_query', async (ctx) => {
+      const q = ctx.callbackQuery;
+      presses.push({ inlineMessageId: q.inline_message_id, data: 'data' in q ? q.data : undefined, from: q.from.id });
+      await ctx.answerCbQuery('Thanks!');
+    });
+    const launched = app.launch();
+    try {
+      const ann = await namedUser(kit, 'Ann');
+      const ben = await namedUser(kit, 'Ben');
+      const annApp = await signedInClient(kit, ann);
+      const botPeer = await annApp.getInputEntity(bot.username);
+      const benPeer = await annApp.getInputEntity(ben.username);
+      const results = await ask(annApp, botPeer, benPeer, 'poll');
+      const sent = (await sendResult(annApp, benPeer, results.queryId, 'vote')) as Api.Updates;
+      const message = sent.updates
+        .map((u) => (u instanceof Api.UpdateNewMessage ? u.message : undefined))
+        .find((m): m is Api.Message => m instanceof Api.Message);
+      const inlineMessageId = await eventually(() => chosen[0], { what: 'chosen_inline_result' });
+      expect(inlineMessageId).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+
+      // Ben presses the button on the message he received from Ann: the bot, in no chat with him, hears it.
+      const benApp = await signedInClient(kit, ben);
+      const annPeer = await benApp.getInputEntity(ann.username);
+      const press = (data: string) =>
+        benApp.invoke(
+          new Api.messages.GetBotCallbackAnswer({ peer: annPeer, msgId: message?.id ?? 0, data: Buffer.from(data) }),
+        );
+      expect(await press('like')).toMatchObject({ message: 'Thanks!' });
+      expect(presses).toEqual([{ inlineMessageId, data: 'like', from: ben.id }]);
+      expect(await errorOf(press('other'))).toBe('DATA_INVALID');
+    } finally {
+      app.stop('test done');
+      await launched;
+    }
+  });
+
   it("checks answerInlineQuery's parameters in the official server's words", async () => {
     const bot = await inlineBot();
     const user = await namedUser(kit, 'Val');

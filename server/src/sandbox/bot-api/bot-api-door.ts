@@ -89,6 +89,14 @@ export interface ButtonPress {
   buttonText?: string;
 }
 
+/** A press of a button on a message sent via the bot's inline mode (`world.inlineMessages`). */
+export interface InlineButtonPress {
+  botId: number;
+  userId: number;
+  inlineMessageId: string;
+  callbackData: string;
+}
+
 export interface BotStats {
   sent: number;
   throttled: number;
@@ -663,6 +671,39 @@ export class BotApiDoor {
     return { callbackQueryId: query.id, updateId };
   }
 
+  /**
+   * A user presses a button of a message sent via the bot's inline mode: the bot gets a callback_query naming the
+   * message by its inline_message_id (no `message`: the bot is not in that chat).
+   */
+  pressInlineButton(press: InlineButtonPress): { callbackQueryId: string; updateId: number | undefined } {
+    const bot = this.world.findBotById(press.botId);
+    const user = this.world.findUserById(press.userId);
+    const sent = this.world.inlineMessages[press.inlineMessageId];
+    if (!bot || !user) throw new SandboxNotFoundError('bot or user not found');
+    if (sent?.botId !== bot.id)
+      throw new SandboxNotFoundError('no message of this bot with this id (MESSAGE_ID_INVALID)');
+    const data = findCallbackData(sent.replyMarkup, { ...press, messageId: sent.sent.messageId });
+    const session = this.session(bot);
+    const query: CallbackQueryRecord = {
+      id: (randomBytes(8).readBigUInt64BE() >> 1n).toString(),
+      fromUserId: user.id,
+      chatId: 0,
+      messageId: sent.sent.messageId,
+      data,
+      createdAt: Date.now(),
+    };
+    session.rememberCallbackQuery(query);
+    const chat = sent.sent.channelId ?? sent.sent.groupId ?? `message:${sent.sent.messageId}`;
+    const updateId = session.enqueue('callback_query', {
+      id: query.id,
+      from: userJson(user),
+      inline_message_id: press.inlineMessageId,
+      chat_instance: chatInstance(bot.id, chat),
+      data,
+    });
+    return { callbackQueryId: query.id, updateId };
+  }
+
   /** A press and the bot's answer to it, if any. */
   callbackQuery(botId: number, queryId: string): CallbackQueryRecord | undefined {
     return this.sessions.get(botId)?.callbackQueries.get(queryId);
@@ -749,7 +790,7 @@ function findCallbackData(markup: Json | undefined, press: ButtonPress): string 
 }
 
 /** Stable per bot and chat, as Telegram's chat_instance is, without revealing either id. */
-function chatInstance(botId: number, chatId: number): string {
+function chatInstance(botId: number, chatId: number | string): string {
   const digest = createHash('sha256').update(`${botId}:${chatId}`).digest();
   return digest.readBigInt64BE().toString();
 }

@@ -26,7 +26,12 @@ export function inlineQueryUpdate(e: InlineQueryEvent): { type: UpdateType; payl
   if (e.kind === 'chosen') {
     return {
       type: 'chosen_inline_result',
-      payload: { from: userJson(user), query: query.query, result_id: e.resultId },
+      payload: {
+        from: userJson(user),
+        ...(e.inlineMessageId ? { inline_message_id: e.inlineMessageId } : {}),
+        query: query.query,
+        result_id: e.resultId,
+      },
     };
   }
   return {

@@ -177,7 +177,10 @@ export function sendInlineBotResult(
   const { bot, query, result } = chosen;
   const media = result.type === 'article' || result.sendsText ? undefined : resultMedia(world, result);
   const sent = send({ text: result.text, entities: result.entities ?? [], media, inlineBotId: bot.id });
-  if (!sent.repeated) tellChosen(world, { bot, user: me, query, result });
+  if (!sent.repeated) {
+    const at = typeof req.random_id === 'bigint' ? world.findSentByRandomId(me.id, req.random_id) : undefined;
+    tellChosen(world, { bot, user: me, query, result, at });
+  }
   return sent.answer;
 }
 

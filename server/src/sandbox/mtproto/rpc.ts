@@ -106,6 +106,7 @@ import {
   isEmptyPeer,
   sendInlineBotResult,
 } from './inline-queries';
+import { inlineMessageAt } from '../inline-queries';
 import { blockRpc, getBlockedRpc, unblockRpc } from './blocking-rpc';
 import { searchMatcher, type TextMatcher } from './message-search';
 import { isBlocked } from '../blocking';
@@ -421,7 +422,7 @@ export class RpcService {
     const push: PushToUser = (userId, build) => this.pushToUser?.(userId, build);
     h('messages.getBotCallbackAnswer', (k, r) => {
       const me = this.requireUser(k);
-      const chat = this.buttonChat(me, r.peer);
+      const chat = this.inlineButtonChat(me, r.peer, num(r.msg_id)) ?? this.buttonChat(me, r.peer);
       return getBotCallbackAnswer({
         door: this.buttonPresses,
         me,
@@ -485,6 +486,21 @@ export class RpcService {
     if (peer._ === 'inputPeerChannel') return { kind: 'channel', megagroup: this.resolveChannel(peer).megagroup };
     const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
     return other.kind === 'user' ? { kind: 'user', id: other.user.id } : { kind: 'bot', id: other.bot.id };
+  }
+
+  /** A message sent via a bot's inline mode with a keyboard, in a chat the user sees (inline-queries.ts). */
+  private inlineButtonChat(me: SandboxUser, input: unknown, messageId: number): ButtonChat | undefined {
+    const peer = obj(input, 'PEER_ID');
+    let at: SentRandomId;
+    if (peer._ === 'inputPeerChannel') at = { channelId: this.readableChannel(peer, me).id, messageId };
+    else if (peer._ === 'inputPeerChat') at = { groupId: this.memberGroup(me, peer).id, messageId };
+    else {
+      const message = this.world.findPrivateMessage(messageId);
+      if (!message || (message.fromId !== me.id && message.toId !== me.id)) return undefined;
+      at = { messageId };
+    }
+    const found = inlineMessageAt(this.world, at);
+    return found && { kind: 'inline', botId: found.botId, inlineMessageId: found.id };
   }
 
   /** The chat of a message whose inline button an app presses: its private chat with a bot, or a channel. */

@@ -550,7 +550,7 @@ describe('world snapshot', () => {
     expect(restored.findBasicGroup(group.id)?.messages).toEqual([expect.objectContaining({ text: 'notes', media })]);
   });
 
-  it("keeps a bot's inline mode and feedback setting, and who a message was sent via", () => {
+  it("keeps a bot's inline mode and feedback setting, who a message was sent via, and its inline keyboard", () => {
     const world = new SandboxWorld();
     const ann = world.createUser({ phone: '15550004444', firstName: 'Ann' });
     const bob = world.createUser({ phone: '15550005555', firstName: 'Bob' });
@@ -568,6 +568,9 @@ describe('world snapshot', () => {
       text: 'found it',
       inlineBotId: gif.id,
     });
+    // A result sent with an inline keyboard: its presses go to the bot by inline_message_id.
+    const keyboard = { inline_keyboard: [[{ text: 'Like', callback_data: 'like' }]] };
+    world.inlineMessages['AAEC-inline-id'] = { botId: gif.id, sent: { messageId: sent.id }, replyMarkup: keyboard };
 
     const restored = new SandboxWorld();
     restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
@@ -581,6 +584,9 @@ describe('world snapshot', () => {
     expect([supportsInline(bot(quiet.id)), inlineFeedbackOf(bot(quiet.id))]).toEqual([true, false]);
     expect(supportsInline(bot(plain.id))).toBe(false);
     expect(restored.findPrivateMessage(sent.id)).toMatchObject({ text: 'found it', inlineBotId: gif.id });
+    expect(restored.inlineMessages).toEqual({
+      'AAEC-inline-id': { botId: gif.id, sent: { messageId: sent.id }, replyMarkup: keyboard },
+    });
   });
 
   it("keeps each user's privacy rules and the hidden origin of a forward", () => {
