@@ -62,6 +62,8 @@ export interface InlineQueryRecord {
   query: string;
   offset: string;
   chatType?: InlineChatType;
+  /** Other users given its answer from the cache (not personal): they may send its results too. */
+  sharedWith?: number[];
   answer?: InlineAnswer;
   /** The world's time (ms) of the answer: a cached answer lasts `cacheTime` from then. */
   answeredAt?: number;
@@ -157,7 +159,9 @@ export function askInline(
   for (const q of [...book.queries.values()].reverse()) {
     if (q.botId !== bot.id || q.query !== ask.query || q.offset !== ask.offset || !q.answer) continue;
     if (q.answer.isPersonal && q.userId !== user.id) continue;
-    if ((q.answeredAt ?? 0) + q.answer.cacheTime * 1000 > now) return q;
+    if ((q.answeredAt ?? 0) + q.answer.cacheTime * 1000 <= now) continue;
+    if (q.userId !== user.id && !q.sharedWith?.includes(user.id)) q.sharedWith = [...(q.sharedWith ?? []), user.id];
+    return q;
   }
   const query: InlineQueryRecord = {
     id: (randomBytes(8).readBigUInt64BE() >> 1n).toString(),
@@ -179,10 +183,10 @@ export function findInlineQuery(world: SandboxWorld, botId: number, queryId: str
   return query?.botId === botId ? query : undefined;
 }
 
-/** A query a user asked, by id (whichever bot it went to). */
+/** A query a user asked (or was given the cached answer of), by id, whichever bot it went to. */
 export function userInlineQuery(world: SandboxWorld, userId: number, queryId: string): InlineQueryRecord | undefined {
   const query = bookOf(world).queries.get(queryId);
-  return query?.userId === userId ? query : undefined;
+  return query && (query.userId === userId || query.sharedWith?.includes(userId)) ? query : undefined;
 }
 
 /** The bot answers its query (once); the app waiting for it gets it. */

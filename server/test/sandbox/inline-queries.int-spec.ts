@@ -235,7 +235,7 @@ describe('inline mode', () => {
     }
   });
 
-  it('keeps a cached answer for the same query, and tells no choice when feedback is off', async () => {
+  it('keeps a cached answer for the same query (for anyone: not personal), and tells no choice when feedback is off', async () => {
     const bot = await inlineBot();
     await control(kit.sandbox, 'POST', `/sandbox/bots/${bot.id}/inline`, { feedback: false });
     const running = runBot(
@@ -264,6 +264,16 @@ describe('inline mode', () => {
       ]);
       // Updates come in order: with feedback off, none told of the choice before the next message.
       expect(running.chosen).toEqual([]);
+
+      // Not personal: another user asking the same gets the same answer, and may send its results.
+      const other = await signedInClient(kit, await namedUser(kit, 'Di'));
+      const otherBotPeer = await other.getInputEntity(bot.username);
+      const shared = await ask(other, otherBotPeer, otherBotPeer, 'dogs');
+      expect(shared.queryId.toString()).toBe(first.queryId.toString());
+      expect(running.queries.map((q) => q.query)).toEqual(['dogs', 'birds']);
+      await sendResult(other, otherBotPeer, shared.queryId, 'r');
+      await eventually(() => running.messages.length === 3, { what: "the other user's result reaching the bot" });
+      expect(running.messages[2]).toEqual({ text: 'dogs', viaBot: bot.id, photo: false });
     } finally {
       await running.stop();
     }

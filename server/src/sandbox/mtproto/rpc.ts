@@ -495,8 +495,11 @@ export class RpcService {
     if (peer._ === 'inputPeerChannel') at = { channelId: this.readableChannel(peer, me).id, messageId };
     else if (peer._ === 'inputPeerChat') at = { groupId: this.memberGroup(me, peer).id, messageId };
     else {
+      const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+      const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
       const message = this.world.findPrivateMessage(messageId);
-      if (!message || (message.fromId !== me.id && message.toId !== me.id)) return undefined;
+      const pair = [message?.fromId, message?.toId];
+      if (!message || !pair.includes(me.id) || !pair.includes(otherId)) return undefined;
       at = { messageId };
     }
     const found = inlineMessageAt(this.world, at);
