@@ -279,7 +279,7 @@ describe('inline mode', () => {
     }
   });
 
-  it("gives a result's inline keyboard an inline_message_id whose presses reach the bot", async () => {
+  it("gives a result's inline keyboard an inline_message_id whose presses reach the bot, which edits the message", async () => {
     const bot = await inlineBot();
     const app = new Telegraf(bot.token, { telegram: { apiRoot: kit.sandbox.httpUrl, webhookReply: false } });
     const chosen: (string | undefined)[] = [];
@@ -305,6 +305,8 @@ describe('inline mode', () => {
       const q = ctx.callbackQuery;
       presses.push({ inlineMessageId: q.inline_message_id, data: 'data' in q ? q.data : undefined, from: q.from.id });
       await ctx.answerCbQuery('Thanks!');
+      // telegraf edits the pressed message by its inline_message_id.
+      await ctx.editMessageText(`Liked by ${q.from.first_name}`);
     });
     const launched = app.launch();
     try {
@@ -331,6 +333,24 @@ describe('inline mode', () => {
       expect(await press('like')).toMatchObject({ message: 'Thanks!' });
       expect(presses).toEqual([{ inlineMessageId, data: 'like', from: ben.id }]);
       expect(await errorOf(press('other'))).toBe('DATA_INVALID');
+      // The bot's edit reaches both sides of the chat.
+      await eventually(
+        async () => (await benApp.getMessages(annPeer, { ids: [message?.id ?? 0] }))[0]?.message === 'Liked by Ben',
+        { what: "the bot's edit in Ben's chat" },
+      );
+      const [annSees] = await annApp.getMessages(benPeer, { ids: [message?.id ?? 0] });
+      expect(annSees?.message).toBe('Liked by Ben');
+      expect(annSees?.editDate).toBeTruthy();
+      const telegram = telegramFor(kit.sandbox, bot.token);
+      const notModified = await rawBotCall(kit.sandbox, bot.token, 'editMessageText', {
+        inline_message_id: inlineMessageId,
+        text: 'Liked by Ben',
+      });
+      expect(notModified.body.description).toMatch(/^Bad Request: message is not modified/);
+      expect(
+        (await rawBotCall(kit.sandbox, bot.token, 'editMessageText', { inline_message_id: 'nope', text: 'x' })).body,
+      ).toMatchObject({ ok: false, description: 'Bad Request: MESSAGE_ID_INVALID' });
+      expect(await telegram.editMessageText(undefined, undefined, inlineMessageId, 'Closed')).toBe(true);
     } finally {
       app.stop('test done');
       await launched;
