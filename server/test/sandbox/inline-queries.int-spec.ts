@@ -351,6 +351,12 @@ describe('inline mode', () => {
         (await rawBotCall(kit.sandbox, bot.token, 'editMessageText', { inline_message_id: 'nope', text: 'x' })).body,
       ).toMatchObject({ ok: false, description: 'Bad Request: MESSAGE_ID_INVALID' });
       expect(await telegram.editMessageText(undefined, undefined, inlineMessageId, 'Closed')).toBe(true);
+      // A new keyboard: its buttons are the ones that can be pressed now.
+      const keyboard = { inline_keyboard: [[{ text: 'Reopen', callback_data: 'reopen' }]] };
+      expect(await telegram.editMessageReplyMarkup(undefined, undefined, inlineMessageId, keyboard)).toBe(true);
+      expect(await errorOf(press('like'))).toBe('DATA_INVALID');
+      expect(await press('reopen')).toMatchObject({ message: 'Thanks!' });
+      expect(presses.map((p) => p.data)).toEqual(['like', 'reopen']);
     } finally {
       app.stop('test done');
       await launched;

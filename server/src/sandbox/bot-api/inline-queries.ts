@@ -311,7 +311,23 @@ const editInlineMessageText: Method = (ctx) => {
 };
 
 /**
+ * editMessageReplyMarkup with `inline_message_id`: the keyboard of a message sent via the bot is replaced (its
+ * presses then read the new one); no markup, or an empty keyboard, leaves no button to press. Answers `true`.
+ */
+const editInlineMessageReplyMarkup: Method = (ctx) => {
+  const given = replyMarkupJson(ctx);
+  const { record } = inlineMessage(ctx);
+  const markup = given && (given.inline_keyboard as unknown[]).length > 0 ? given : { inline_keyboard: [] };
+  if (JSON.stringify(markup) === JSON.stringify(record.replyMarkup)) throw BotApiError.badRequest(NOT_MODIFIED);
+  record.replyMarkup = markup;
+  return ok(true);
+};
+
+/**
  * Methods that also take `inline_message_id` instead of chat_id and message_id: `method-table.ts` sends a call
  * naming a message that way here, and any other to the method's own file.
  */
-export const INLINE_MESSAGE_METHODS: Record<string, Method> = { editMessageText: editInlineMessageText };
+export const INLINE_MESSAGE_METHODS: Record<string, Method> = {
+  editMessageText: editInlineMessageText,
+  editMessageReplyMarkup: editInlineMessageReplyMarkup,
+};
