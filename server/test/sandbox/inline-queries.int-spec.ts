@@ -51,7 +51,11 @@ describe('inline mode', () => {
       const q = ctx.inlineQuery;
       running.queries.push({ id: q.id, from: q.from.id, query: q.query, offset: q.offset, chatType: q.chat_type });
       if (q.query === 'silent') return;
-      await ctx.answerInlineQuery(results(q.query), { cache_time: cacheTime, next_offset: q.offset ? '' : 'page2' });
+      await ctx.answerInlineQuery(results(q.query), {
+        cache_time: cacheTime,
+        next_offset: q.offset ? '' : 'page2',
+        button: { text: 'Open the bot', start_parameter: 'from_inline' },
+      });
     });
     app.on('chosen_inline_result', (ctx) => {
       const c = ctx.chosenInlineResult;
@@ -154,6 +158,7 @@ describe('inline mode', () => {
       const results = await ask(ownerApp, botPeer, friendPeer, 'cats');
       expect(results).toBeInstanceOf(Api.messages.BotResults);
       expect(results.nextOffset).toBe('page2');
+      expect(results.switchPm).toMatchObject({ text: 'Open the bot', startParam: 'from_inline' });
       expect(results.cacheTime).toBe(0);
       expect(results.users.map((u) => Number(u.id))).toEqual([bot.id]);
       const [article, pic, file] = results.results;
