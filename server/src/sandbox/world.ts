@@ -47,6 +47,13 @@ export interface SandboxBot {
    * again (`user.bot_info_version`); undefined is 1. See bot-profile.ts.
    */
   infoVersion?: number;
+  /**
+   * BotFather's /setinline: the bot answers inline queries (`@bot query` in any chat), with this placeholder shown in
+   * the message field; undefined is inline mode off. See inline-queries.ts.
+   */
+  inlinePlaceholder?: string;
+  /** BotFather's /setinlinefeedback: false stops chosen_inline_result updates; undefined is on (the sandbox's default). */
+  inlineFeedback?: boolean;
   createdAt: Date;
 }
 
@@ -434,6 +441,8 @@ export interface ChannelMessage {
   fromUserId?: number;
   /** The bot that posted it, if any. */
   viaBotId?: number;
+  /** Sent through this bot's inline mode (`via_bot`); see inline-queries.ts. */
+  inlineBotId?: number;
   media?: SandboxMessageMedia;
   /** The inline keyboard a bot attached (Bot API `InlineKeyboardMarkup`), shown with the message. */
   replyMarkup?: Record<string, unknown>;
@@ -526,6 +535,8 @@ export interface PrivateMessage {
   reactions?: SandboxReaction[];
   /** A payment's service message (the user paid an invoice in Stars: payments.ts): the charge, what was paid. */
   payment?: SandboxPaymentNotice;
+  /** Sent through this bot's inline mode (`via_bot`); see inline-queries.ts. */
+  inlineBotId?: number;
 }
 
 /**
@@ -630,6 +641,17 @@ export interface SentRandomId {
   messageId: number;
 }
 
+/**
+ * A message a user sent through a bot's inline mode with the result's inline keyboard: its buttons' presses go to
+ * that bot with the message's `inline_message_id` (see inline-queries.ts).
+ */
+export interface InlineKeyboardMessage {
+  botId: number;
+  /** Where the message is, as a send records it (a private message by its id; a group's or channel's with theirs). */
+  sent: SentRandomId;
+  replyMarkup: Record<string, unknown>;
+}
+
 /** Telegram's limit on the channels and supergroups one account is in (created or joined). */
 export const DEFAULT_CHANNEL_LIMIT = 500;
 /**
@@ -699,6 +721,8 @@ export interface BasicGroupMessage {
   service?: SandboxServiceAction;
   /** Members who deleted it for themselves only (see basic-group-management.ts). */
   deletedFor?: number[];
+  /** Sent through this bot's inline mode (`via_bot`); see inline-queries.ts. */
+  inlineBotId?: number;
 }
 
 /** What a basic group's message carries beyond its text. */
@@ -710,6 +734,7 @@ export interface BasicGroupMessageExtras {
   forwardOrigin?: SandboxForwardOrigin;
   mediaGroupId?: string;
   noForwards?: boolean;
+  inlineBotId?: number;
 }
 
 /** Payload of {@link WorldEvent.BasicGroupMessage}. */
@@ -885,6 +910,8 @@ export enum WorldEvent {
   PeerBlocked = 'peerBlocked',
   /** Payload `PreCheckoutEvent` (payments.ts): a user confirmed a payment; the bot must say yes or no. */
   PreCheckoutQuery = 'preCheckoutQuery',
+  /** Payload `InlineQueryEvent` (inline-queries.ts): a user typed `@bot query`, or chose one of its results. */
+  InlineQuery = 'inlineQuery',
 }
 
 /** A message with the chat it is in: what a poll's or a reaction's changes are told to. */
@@ -1092,6 +1119,8 @@ export class SandboxWorld extends EventEmitter {
   starPayments: StarPayment[] = [];
   /** Invoices made by createInvoiceLink, by slug. */
   invoiceLinks: Record<string, InvoiceLink> = {};
+  /** Messages sent via a bot's inline mode with an inline keyboard, by inline_message_id (inline-queries.ts). */
+  inlineMessages: Record<string, InlineKeyboardMessage> = {};
   /**
    * How far the world's clock is ahead of the machine's, moved by `advanceClock` (the control API's
    * `POST /sandbox/clock`). Message dates and the age of posts (their counters) follow the world's clock.
@@ -1435,6 +1464,7 @@ export class SandboxWorld extends EventEmitter {
       views?: number;
       fromUserId?: number;
       viaBotId?: number;
+      inlineBotId?: number;
       media?: SandboxMessageMedia;
       replyMarkup?: Record<string, unknown>;
       entities?: SandboxEntity[];
@@ -1469,6 +1499,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.noForwards ? { noForwards: true } : {}),
       ...(input.service ? { service: input.service } : {}),
       ...(input.topicId !== undefined ? { topicId: input.topicId } : {}),
+      ...(input.inlineBotId !== undefined ? { inlineBotId: input.inlineBotId } : {}),
     };
     channel.messages.push(message);
     channel.pts += 1;
@@ -1603,6 +1634,7 @@ export class SandboxWorld extends EventEmitter {
     hiddenFrom?: number[];
     /** A payment's service message (payments.ts). */
     payment?: SandboxPaymentNotice;
+    inlineBotId?: number;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -1623,6 +1655,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.noForwards ? { noForwards: true } : {}),
       ...(input.hiddenFrom?.length ? { deletedFor: [...input.hiddenFrom] } : {}),
       ...(input.payment ? { payment: input.payment } : {}),
+      ...(input.inlineBotId !== undefined ? { inlineBotId: input.inlineBotId } : {}),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
@@ -1958,6 +1991,7 @@ export class SandboxWorld extends EventEmitter {
       ...(extras.mediaGroupId ? { mediaGroupId: extras.mediaGroupId } : {}),
       ...(extras.noForwards ? { noForwards: true } : {}),
       ...(extras.service ? { service: extras.service } : {}),
+      ...(extras.inlineBotId !== undefined ? { inlineBotId: extras.inlineBotId } : {}),
     };
     group.messages.push(message);
     const event: BasicGroupMessageEvent = { group, message };
@@ -2285,6 +2319,7 @@ export class SandboxWorld extends EventEmitter {
     this.starBalances = {};
     this.starPayments = [];
     this.invoiceLinks = {};
+    this.inlineMessages = {};
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);
   }

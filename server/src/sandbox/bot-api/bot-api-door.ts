@@ -65,6 +65,8 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PeerBlockedEvent } from '../blocking';
 import { blockChangeUpdate } from './blocking';
+import type { InlineQueryEvent } from '../inline-queries';
+import { inlineQueryUpdate } from './inline-queries';
 
 /** The fault that makes a Bot API call hang instead of answering (`POST /sandbox/faults {"error": "timeout"}`). */
 export const TIMEOUT_FAULT = 'timeout';
@@ -87,6 +89,14 @@ export interface ButtonPress {
   messageId: number;
   callbackData?: string;
   buttonText?: string;
+}
+
+/** A press of a button on a message sent via the bot's inline mode (`world.inlineMessages`). */
+export interface InlineButtonPress {
+  botId: number;
+  userId: number;
+  inlineMessageId: string;
+  callbackData: string;
 }
 
 export interface BotStats {
@@ -133,6 +143,7 @@ export class BotApiDoor {
   private readonly onJoinRequested = (e: JoinRequestedEvent): void => this.joinRequested(e);
   private readonly onPeerBlocked = (e: PeerBlockedEvent): void => this.peerBlocked(e);
   private readonly onPreCheckoutQuery = (e: PreCheckoutEvent): void => this.preCheckoutQuery(e);
+  private readonly onInlineQuery = (e: InlineQueryEvent): void => this.inlineQuery(e);
   private readonly onReset = (): void => this.closeSessions();
 
   constructor(private readonly world: SandboxWorld) {
@@ -150,6 +161,7 @@ export class BotApiDoor {
     world.on(WorldEvent.JoinRequested, this.onJoinRequested);
     world.on(WorldEvent.PeerBlocked, this.onPeerBlocked);
     world.on(WorldEvent.PreCheckoutQuery, this.onPreCheckoutQuery);
+    world.on(WorldEvent.InlineQuery, this.onInlineQuery);
     world.on(WorldEvent.Reset, this.onReset);
   }
 
@@ -280,6 +292,7 @@ export class BotApiDoor {
     this.world.off(WorldEvent.JoinRequested, this.onJoinRequested);
     this.world.off(WorldEvent.PeerBlocked, this.onPeerBlocked);
     this.world.off(WorldEvent.PreCheckoutQuery, this.onPreCheckoutQuery);
+    this.world.off(WorldEvent.InlineQuery, this.onInlineQuery);
     this.world.off(WorldEvent.Reset, this.onReset);
     this.closeSessions();
   }
@@ -464,6 +477,13 @@ export class BotApiDoor {
   private preCheckoutQuery(e: PreCheckoutEvent): void {
     const bot = this.closed ? undefined : this.world.findBotById(e.botId);
     if (bot) this.session(bot).enqueue('pre_checkout_query', preCheckoutQueryJson(e));
+  }
+
+  /** A user typed `@bot query` (the bot hears inline_query), or sent one of its results (chosen_inline_result). */
+  private inlineQuery(e: InlineQueryEvent): void {
+    if (this.closed) return;
+    const { type, payload } = inlineQueryUpdate(e);
+    this.session(e.bot).enqueue(type, payload);
   }
 
   /** A user blocked or unblocked a bot: it hears my_chat_member (kicked, or member again). */
@@ -665,6 +685,39 @@ export class BotApiDoor {
     return { callbackQueryId: query.id, updateId };
   }
 
+  /**
+   * A user presses a button of a message sent via the bot's inline mode: the bot gets a callback_query naming the
+   * message by its inline_message_id (no `message`: the bot is not in that chat).
+   */
+  pressInlineButton(press: InlineButtonPress): { callbackQueryId: string; updateId: number | undefined } {
+    const bot = this.world.findBotById(press.botId);
+    const user = this.world.findUserById(press.userId);
+    const sent = this.world.inlineMessages[press.inlineMessageId];
+    if (!bot || !user) throw new SandboxNotFoundError('bot or user not found');
+    if (sent?.botId !== bot.id)
+      throw new SandboxNotFoundError('no message of this bot with this id (MESSAGE_ID_INVALID)');
+    const data = findCallbackData(sent.replyMarkup, { ...press, messageId: sent.sent.messageId });
+    const session = this.session(bot);
+    const query: CallbackQueryRecord = {
+      id: (randomBytes(8).readBigUInt64BE() >> 1n).toString(),
+      fromUserId: user.id,
+      chatId: 0,
+      messageId: sent.sent.messageId,
+      data,
+      createdAt: Date.now(),
+    };
+    session.rememberCallbackQuery(query);
+    const chat = sent.sent.channelId ?? sent.sent.groupId ?? `message:${sent.sent.messageId}`;
+    const updateId = session.enqueue('callback_query', {
+      id: query.id,
+      from: userJson(user),
+      inline_message_id: press.inlineMessageId,
+      chat_instance: chatInstance(bot.id, chat),
+      data,
+    });
+    return { callbackQueryId: query.id, updateId };
+  }
+
   /** A press and the bot's answer to it, if any. */
   callbackQuery(botId: number, queryId: string): CallbackQueryRecord | undefined {
     return this.sessions.get(botId)?.callbackQueries.get(queryId);
@@ -751,7 +804,7 @@ function findCallbackData(markup: Json | undefined, press: ButtonPress): string 
 }
 
 /** Stable per bot and chat, as Telegram's chat_instance is, without revealing either id. */
-function chatInstance(botId: number, chatId: number): string {
+function chatInstance(botId: number, chatId: number | string): string {
   const digest = createHash('sha256').update(`${botId}:${chatId}`).digest();
   return digest.readBigInt64BE().toString();
 }

@@ -17,7 +17,9 @@ export type UpdateType =
   | 'poll'
   | 'poll_answer'
   | 'message_reaction'
-  | 'message_reaction_count';
+  | 'message_reaction_count'
+  | 'inline_query'
+  | 'chosen_inline_result';
 
 export interface PendingUpdate {
   updateId: number;

@@ -7,6 +7,7 @@ import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { CHAT_PHOTO_METHODS } from './chat-photos';
 import { FORUM_TOPIC_METHODS } from './forum-topics';
 import { FORWARDING_METHODS } from './forwarding';
+import { INLINE_MESSAGE_METHODS, INLINE_QUERY_METHODS, namesInlineMessage } from './inline-queries';
 import { JOIN_REQUEST_METHODS } from './join-requests';
 import { LIVE_LOCATION_METHODS } from './live-locations';
 import { LOCATION_CONTACT_DICE_METHODS } from './locations-contacts-dice';
@@ -44,6 +45,7 @@ const TABLES = [
   STICKER_METHODS,
   PAYMENT_METHODS,
   FORUM_TOPIC_METHODS,
+  INLINE_QUERY_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {
@@ -52,6 +54,13 @@ for (const table of TABLES) {
     if (name in METHODS) throw new Error(`the Bot API method ${name} is defined twice`);
     METHODS[name] = fn;
   }
+}
+
+// A message sent via the bot's inline mode, named by inline_message_id, is edited in inline-queries.ts.
+for (const [name, inline] of Object.entries(INLINE_MESSAGE_METHODS)) {
+  const own = METHODS[name];
+  if (!own) throw new Error(`the Bot API method ${name} is not defined`);
+  METHODS[name] = (ctx) => (namesInlineMessage(ctx) ? inline(ctx) : own(ctx));
 }
 
 /** Names Telegram renamed and still answers to (Bot API 5.3: getChatMembersCount, kickChatMember). */

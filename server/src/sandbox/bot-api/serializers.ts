@@ -47,7 +47,8 @@ export function getMeJson(bot: SandboxBot): Json {
     can_join_groups: true,
     // True once privacy mode is off (BotFather's /setprivacy).
     can_read_all_group_messages: bot.groupPrivacy === false,
-    supports_inline_queries: false,
+    // True once inline mode is on (BotFather's /setinline).
+    supports_inline_queries: bot.inlinePlaceholder !== undefined,
     can_connect_to_business: false,
     has_main_web_app: false,
   };
@@ -259,6 +260,7 @@ export function contentJson(
     forwardOrigin?: SandboxForwardOrigin;
     mediaGroupId?: string;
     noForwards?: boolean;
+    inlineBotId?: number;
   },
   markCommands = true,
   /** The chat restricts saving content: every message of it is protected. */
@@ -267,6 +269,7 @@ export function contentJson(
   const origin = {
     ...(m.forwardOrigin ? { forward_origin: forwardOriginJson(world, m.forwardOrigin) } : {}),
     ...(m.noForwards || chatNoForwards ? { has_protected_content: true } : {}),
+    ...viaBotJson(world, m.inlineBotId),
   };
   const album = m.mediaGroupId ? { media_group_id: m.mediaGroupId } : {};
   if (m.media && !isFileMedia(m.media)) return { ...origin, ...plainMediaJson(m.media, world) };
@@ -284,6 +287,12 @@ export function contentJson(
   if (m.text) json.caption = m.text;
   if (m.entities?.length) json.caption_entities = entitiesJson(world, m.entities);
   return json;
+}
+
+/** `via_bot`: the bot a message was sent through (inline mode), when it still exists. */
+function viaBotJson(world: SandboxWorld, botId: number | undefined): Json {
+  const bot = botId === undefined ? undefined : world.findBotById(botId);
+  return bot ? { via_bot: botUserJson(bot) } : {};
 }
 
 /**

@@ -4,6 +4,7 @@ import { type MessageCounters, splitReactions } from '../channel-counters';
 import { setForum } from '../forum-topics';
 import { countReactions } from '../reactions';
 import { setStarBalance, starBalanceOf } from '../payments';
+import { inlineFeedbackOf, setInlineMode, supportsInline } from '../inline-queries';
 import { serviceInfoJson, writeServiceMessage } from '../service-messages';
 import {
   type ChannelMember,
@@ -49,6 +50,9 @@ const notFound = (message: string): ControlError => new ControlError(404, 'NOT_F
 const MAX_BODY_BYTES = 1024 * 1024;
 
 // ---- input readers: each names the field it refuses ----
+
+/** The longest inline placeholder taken (BotFather does not publish its own limit). */
+const MAX_INLINE_PLACEHOLDER = 64;
 
 function str(body: Body, name: string, opts: { optional: true; max?: number }): string | undefined;
 function str(body: Body, name: string, opts?: { optional?: false; max?: number }): string;
@@ -484,12 +488,30 @@ export class ControlApi {
 
     this.on('POST', '/sandbox/bots', ({ body }) => {
       const ownerPhone = str(body, 'owner_phone', { optional: true, max: 32 });
+      const placeholder = str(body, 'inline_placeholder', { optional: true, max: MAX_INLINE_PLACEHOLDER });
+      const feedback = bool(body, 'inline_feedback');
       const bot = w.createBot({
         username: str(body, 'username', { max: 33 }),
         ownerPhone: ownerPhone === undefined ? undefined : phoneParam(ownerPhone, 'owner_phone'),
         firstName: str(body, 'first_name', { optional: true, max: 64 }),
       });
+      if (placeholder !== undefined || feedback !== undefined) setInlineMode(w, bot.id, { placeholder, feedback });
       return { status: 201, body: { id: bot.id, token: bot.token, username: bot.username } };
+    });
+
+    // BotFather's /setinline (a placeholder turns inline mode on, null turns it off) and /setinlinefeedback.
+    this.on('POST', '/sandbox/bots/:id/inline', ({ body, params }) => {
+      const bot = this.bot(param(params, 0));
+      const placeholder =
+        body.placeholder === null ? null : str(body, 'placeholder', { optional: true, max: MAX_INLINE_PLACEHOLDER });
+      setInlineMode(w, bot.id, { placeholder, feedback: bool(body, 'feedback') });
+      return {
+        body: {
+          enabled: supportsInline(bot),
+          placeholder: bot.inlinePlaceholder ?? null,
+          feedback: inlineFeedbackOf(bot),
+        },
+      };
     });
 
     // BotFather's /setprivacy: with privacy mode off the bot hears every message of its groups.

@@ -1,4 +1,4 @@
-import type { ButtonPress } from '../bot-api/bot-api-door';
+import type { ButtonPress, InlineButtonPress } from '../bot-api/bot-api-door';
 import type { CallbackAnswer } from '../bot-api/bot-session';
 import { type SandboxChannel, SandboxInvalidError, SandboxNotFoundError, type SandboxUser } from '../world';
 import { RpcError } from './rpc-error';
@@ -11,14 +11,20 @@ import { isTlObject, type TlObject } from './tl-codec';
 export const DEFAULT_CALLBACK_ANSWER_TIMEOUT_MS = 5_000;
 
 /**
- * Whether a request (under any wrappers: invokeWithLayer, initConnection...) waits for a bot's answer, so its
- * connection answers its other calls meanwhile.
+ * Whether a request (under any wrappers: invokeWithLayer, initConnection...) waits for a bot's answer (a button
+ * press, an inline query), so its connection answers its other calls meanwhile.
  */
 export function answersLater(request: TlObject): boolean {
   let call: unknown = request;
   for (let depth = 0; isTlObject(call) && depth < 8; depth++) {
-    // A press waits for the bot's answer, a payment in Stars for its answer to the pre-checkout query.
-    if (call._ === 'messages.getBotCallbackAnswer' || call._ === 'payments.sendStarsForm') return true;
+    // A press waits for the bot's answer, an inline query for its results, a payment in Stars for its answer to the
+    // pre-checkout query.
+    if (
+      call._ === 'messages.getBotCallbackAnswer' ||
+      call._ === 'messages.getInlineBotResults' ||
+      call._ === 'payments.sendStarsForm'
+    )
+      return true;
     call = call.query;
   }
   return false;
@@ -27,11 +33,16 @@ export function answersLater(request: TlObject): boolean {
 /** What the MTProto door asks of the Bot API door when an app presses an inline button. */
 export interface ButtonPressDoor {
   pressButton(press: ButtonPress): { callbackQueryId: string };
+  /** A press on a message sent via a bot's inline mode: the bot hears it with the message's inline_message_id. */
+  pressInlineButton(press: InlineButtonPress): { callbackQueryId: string };
   waitForCallbackAnswer(botId: number, queryId: string, timeoutMs: number): Promise<CallbackAnswer | undefined>;
 }
 
-/** The chat of the pressed message, as the call's peer names it. */
-export type ButtonChat = { kind: 'bot'; botId: number } | { kind: 'channel'; channel: SandboxChannel };
+/** The chat of the pressed message, as the call's peer names it; or a message sent via a bot (inline-queries.ts). */
+export type ButtonChat =
+  | { kind: 'bot'; botId: number }
+  | { kind: 'channel'; channel: SandboxChannel }
+  | { kind: 'inline'; botId: number; inlineMessageId: string };
 
 export interface CallbackPressCall {
   door: ButtonPressDoor | undefined;
@@ -55,6 +66,20 @@ export async function getBotCallbackAnswer(call: CallbackPressCall): Promise<TlO
   if (!door) throw new RpcError(400, 'BOT_RESPONSE_TIMEOUT');
   let botId: number;
   let channelId: number | undefined;
+  if (chat.kind === 'inline') {
+    let pressed: { callbackQueryId: string };
+    try {
+      pressed = door.pressInlineButton({
+        botId: chat.botId,
+        userId: me.id,
+        inlineMessageId: chat.inlineMessageId,
+        callbackData: data ?? '',
+      });
+    } catch (err) {
+      throw pressRefusal(err);
+    }
+    return answerOf(door, chat.botId, pressed.callbackQueryId, call.timeoutMs);
+  }
   if (chat.kind === 'bot') {
     botId = chat.botId;
   } else {
@@ -75,7 +100,12 @@ export async function getBotCallbackAnswer(call: CallbackPressCall): Promise<TlO
   } catch (err) {
     throw pressRefusal(err);
   }
-  const answer = await door.waitForCallbackAnswer(botId, queryId, call.timeoutMs);
+  return answerOf(door, botId, queryId, call.timeoutMs);
+}
+
+/** The bot's answer to a press once it gives it, as the app gets it. */
+async function answerOf(door: ButtonPressDoor, botId: number, queryId: string, timeoutMs: number): Promise<TlObject> {
+  const answer = await door.waitForCallbackAnswer(botId, queryId, timeoutMs);
   // Documented among the method's errors with code 400 (not the 5xx of a server-side timeout).
   if (!answer) throw new RpcError(400, 'BOT_RESPONSE_TIMEOUT');
   return callbackAnswerToTl(answer);

@@ -114,6 +114,14 @@ import {
   startBotMessage,
 } from './bot-interaction';
 import { getMessagesById } from './user-messages';
+import {
+  getInlineBotResults,
+  type InlineCall,
+  inlineChatType,
+  isEmptyPeer,
+  sendInlineBotResult,
+} from './inline-queries';
+import { inlineMessageAt } from '../inline-queries';
 import { blockRpc, getBlockedRpc, unblockRpc } from './blocking-rpc';
 import { searchMatcher, type TextMatcher } from './message-search';
 import { isBlocked } from '../blocking';
@@ -230,6 +238,8 @@ interface OutgoingMessage {
   forwardOrigin?: SandboxForwardOrigin;
   /** The forum topic it goes to (forum-topics.ts). */
   topicId?: number;
+  /** Sent through a bot's inline mode (inline-queries.ts). */
+  inlineBotId?: number;
 }
 
 /** A message a forward takes: its content, where it was first written, and the broadcast post it is, if one. */
@@ -488,7 +498,7 @@ export class RpcService {
     const push: PushToUser = (userId, build) => this.pushToUser?.(userId, build);
     h('messages.getBotCallbackAnswer', (k, r) => {
       const me = this.requireUser(k);
-      const chat = this.buttonChat(me, r.peer);
+      const chat = this.inlineButtonChat(me, r.peer, num(r.msg_id)) ?? this.buttonChat(me, r.peer);
       return getBotCallbackAnswer({
         door: this.buttonPresses,
         me,
@@ -496,6 +506,21 @@ export class RpcService {
         req: r,
         timeoutMs: this.callbackAnswerTimeoutMs,
       });
+    });
+    h('messages.getInlineBotResults', (k, r) => {
+      const me = this.requireUser(k);
+      const bot = this.resolveUser(me, obj(r.bot, 'BOT'), 'BOT_INVALID');
+      if (bot.kind !== 'bot') throw new RpcError(400, 'BOT_INVALID');
+      const chatType = isEmptyPeer(r.peer) ? undefined : inlineChatType(this.inlinePeer(me, r.peer), bot.bot.id);
+      return getInlineBotResults(this.inlineCall(me, r), bot.bot, chatType);
+    });
+    h('messages.sendInlineBotResult', (k, r) => {
+      const me = this.requireUser(k);
+      const repeated = typeof r.random_id === 'bigint' && !!this.world.findSentByRandomId(me.id, r.random_id);
+      return sendInlineBotResult(this.inlineCall(me, r), (content) => ({
+        repeated,
+        answer: this.send(me, r, content.text, sendKindOfMedia(content.media), () => content.media, content),
+      }));
     });
     h('messages.startBot', (k, r) => {
       const me = this.requireUser(k);
@@ -522,6 +547,39 @@ export class RpcService {
       return setTyping(me, this.sendTarget(me, r.peer), r.action, push);
     });
     h('account.updateStatus', (k, r) => updateStatus(this.world, this.requireUser(k), r.offline, push));
+  }
+
+  /** What an inline query's call needs of the door (inline-queries.ts); it waits as long as a button press. */
+  private inlineCall(me: SandboxUser, req: TlObject): InlineCall {
+    return { world: this.world, me, req, timeoutMs: this.callbackAnswerTimeoutMs };
+  }
+
+  /** The chat an app types an inline query in. */
+  private inlinePeer(me: SandboxUser, input: unknown): Parameters<typeof inlineChatType>[0] {
+    const peer = obj(input, 'PEER_ID');
+    if (peer._ === 'inputPeerSelf') return { kind: 'self' };
+    if (peer._ === 'inputPeerChat') return { kind: 'group' };
+    if (peer._ === 'inputPeerChannel') return { kind: 'channel', megagroup: this.resolveChannel(peer).megagroup };
+    const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+    return other.kind === 'user' ? { kind: 'user', id: other.user.id } : { kind: 'bot', id: other.bot.id };
+  }
+
+  /** A message sent via a bot's inline mode with a keyboard, in a chat the user sees (inline-queries.ts). */
+  private inlineButtonChat(me: SandboxUser, input: unknown, messageId: number): ButtonChat | undefined {
+    const peer = obj(input, 'PEER_ID');
+    let at: SentRandomId;
+    if (peer._ === 'inputPeerChannel') at = { channelId: this.readableChannel(peer, me).id, messageId };
+    else if (peer._ === 'inputPeerChat') at = { groupId: this.memberGroup(me, peer).id, messageId };
+    else {
+      const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+      const otherId = other.kind === 'user' ? other.user.id : other.bot.id;
+      const message = this.world.findPrivateMessage(messageId);
+      const pair = [message?.fromId, message?.toId];
+      if (!message || !pair.includes(me.id) || !pair.includes(otherId)) return undefined;
+      at = { messageId };
+    }
+    const found = inlineMessageAt(this.world, at);
+    return found && { kind: 'inline', botId: found.botId, inlineMessageId: found.id };
   }
 
   /** The chat of a message whose inline button an app presses: its private chat with a bot, or a channel. */
@@ -1127,6 +1185,8 @@ export class RpcService {
     text: string,
     kind: SendKind,
     media: () => SandboxMessageMedia | undefined,
+    /** Content not read from the request: an inline result's entities and its bot. */
+    content?: { entities: SandboxEntity[]; inlineBotId: number },
   ): TlObject {
     const randomId = typeof req.random_id === 'bigint' ? req.random_id : 0n;
     if (randomId === 0n) throw new RpcError(400, 'RANDOM_ID_EMPTY');
@@ -1148,12 +1208,15 @@ export class RpcService {
     const { sent, pts } = this.deliver(me, target, {
       text,
       media: attached,
-      entities: entitiesFromTl(req.entities, text),
+      entities: content?.entities ?? entitiesFromTl(req.entities, text),
       replyToId,
       ...(topicId !== undefined ? { topicId } : {}),
+      ...(content ? { inlineBotId: content.inlineBotId } : {}),
     });
     this.world.recordRandomId(me.id, randomId, sent);
-    if (target.kind !== 'private' || attached) return this.sentUpdates(me, [{ randomId, sent, ptsCount: 1, pts }]);
+    // The app knows what it wrote, not what an inline result writes: that comes back whole.
+    if (target.kind !== 'private' || attached || content)
+      return this.sentUpdates(me, [{ randomId, sent, ptsCount: 1, pts }]);
     const message = this.world.findPrivateMessage(sent.messageId);
     return {
       _: 'updateShortSentMessage',

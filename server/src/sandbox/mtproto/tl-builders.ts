@@ -204,6 +204,8 @@ export function botToTl(bot: SandboxBot): TlObject {
     first_name: bot.firstName,
     username: bot.username,
     bot_info_version: bot.infoVersion ?? 1,
+    // Inline mode on (BotFather's /setinline): apps show the placeholder after `@bot `.
+    bot_inline_placeholder: bot.inlinePlaceholder,
   };
 }
 
@@ -325,14 +327,16 @@ export function basicGroupToTl(group: SandboxBasicGroup, viewerId: number): TlOb
 }
 
 /**
- * The person or bot a forward names as its first author, to go in the `users` beside the message (a channel or
- * supergroup origin names none).
+ * The person or bot a forward names as its first author, and the bot it was sent via (inline mode), to go in the
+ * `users` beside the message (a channel or supergroup origin names none).
  */
-export function forwardAuthorIds(message: { forwardOrigin?: SandboxForwardOrigin }): number[] {
+export function forwardAuthorIds(message: { forwardOrigin?: SandboxForwardOrigin; inlineBotId?: number }): number[] {
   const origin = message.forwardOrigin;
-  if (origin?.kind === 'user') return [origin.userId];
-  if (origin?.kind === 'bot') return [origin.botId];
-  return [];
+  // The bot a message was sent via is named beside it too.
+  const via = message.inlineBotId === undefined ? [] : [message.inlineBotId];
+  if (origin?.kind === 'user') return [origin.userId, ...via];
+  if (origin?.kind === 'bot') return [origin.botId, ...via];
+  return via;
 }
 
 /** The channels and supergroups the given messages' forwards name as their origin, each once. */
@@ -480,6 +484,7 @@ type MessageContent = Pick<
   | 'editDate'
   | 'pinned'
   | 'noForwards'
+  | 'inlineBotId'
 >;
 
 /** The fields of a `message` that come from its content, the same in channels, basic groups and private chats. */
@@ -495,6 +500,8 @@ function messageContentToTl(message: MessageContent, viewerId?: number): Record<
     edit_date: message.editDate,
     pinned: message.pinned,
     noforwards: message.noForwards,
+    // Sent through a bot's inline mode: "via @bot".
+    via_bot_id: message.inlineBotId === undefined ? undefined : BigInt(message.inlineBotId),
   };
 }
 
@@ -665,6 +672,7 @@ export function channelMessageToTl(
 ): TlObject {
   if (message.deleted) return { _: 'messageEmpty', id: message.id, peer_id: peerChannel(channel.id) };
   const broadcast = !channel.megagroup;
+  const viaBotId = message.viaBotId ?? message.inlineBotId;
   if (message.service) {
     const fromId = broadcast ? undefined : (message.fromUserId ?? message.viaBotId);
     return serviceMessageToTl(message, message.service, peerChannel(channel.id), { post: broadcast, fromId });
@@ -678,7 +686,7 @@ export function channelMessageToTl(
     ...messageContentToTl(message),
     // A forum topic's message answers the topic (see replyHeader).
     reply_to: replyHeader(message.replyToId, message.topicId, message.id),
-    via_bot_id: message.viaBotId === undefined ? undefined : BigInt(message.viaBotId),
+    via_bot_id: viaBotId === undefined ? undefined : BigInt(viaBotId),
     // views and forwards share one flag: both are present on broadcast posts.
     views: broadcast ? (counters?.views ?? message.views) : undefined,
     forwards: broadcast ? (counters?.forwards ?? message.forwards) : undefined,

@@ -2,6 +2,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { newPoll, newPollId, type PollChat } from '../polls';
 import { type ChatReactionChoice, type SandboxServiceAction, SandboxWorld, WorldEvent } from '../world';
 import { answerPreCheckout, type PreCheckoutEvent, setStarBalance } from '../payments';
+import { answerInline, type InlineQueryEvent, setInlineMode } from '../inline-queries';
 import { setReactions, STANDARD_REACTIONS } from '../reactions';
 import { chatReactionsToTl } from './chat-reactions-tl';
 import { allPermissions, restrictMember, setDefaultPermissions } from '../chat-permissions';
@@ -1408,6 +1409,88 @@ describe('admin logs in each layer', () => {
         'channelAdminLogEventActionChangePhoto',
         'channelAdminLogEventActionChangeAbout',
       ]);
+      close();
+    },
+  );
+});
+
+describe('inline mode in each layer', () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i writes messages.botResults (botInlineResult, botInlineMediaResult, the switch_pm button) and sends a result via the bot',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const ann = world.createUser({ phone: '15550009001', firstName: 'Ann' });
+      const bea = world.createUser({ phone: '15550009002', firstName: 'Bea' });
+      const bot = setInlineMode(world, world.createBot({ username: 'layered_inline_bot' }).id, { placeholder: 'Find' });
+      world.files.set('AgAC-inline', {
+        fileId: 'AgAC-inline',
+        fileUniqueId: 'AQAD-inline',
+        kind: 'photo',
+        data: Buffer.alloc(10),
+        size: 10,
+        filePath: 'photos/inline.jpg',
+        width: 1,
+        height: 1,
+        createdAt: new Date(),
+      });
+      // The bot answers at once, as its Bot API door would.
+      world.on(WorldEvent.InlineQuery, (e: InlineQueryEvent) => {
+        if (e.kind !== 'query') return;
+        answerInline(world, e.query, {
+          results: [
+            { id: 'a', type: 'article', title: 'Hello', text: 'hello there', entities: [] },
+            { id: 'p', type: 'photo', fileId: 'AgAC-inline', text: 'a photo' },
+          ],
+          cacheTime: 0,
+          isPersonal: false,
+          nextOffset: 'next',
+          button: { text: 'Open the bot', startParameter: 'inline' },
+        });
+      });
+      const { call, close } = layerDoor(world, layer, ann.id);
+      const botUser = { _: 'inputUser', user_id: BigInt(bot.id), access_hash: bot.accessHash };
+      const beaPeer = { _: 'inputPeerUser', user_id: BigInt(bea.id), access_hash: bea.accessHash };
+
+      const results = await call({
+        _: 'messages.getInlineBotResults',
+        bot: botUser,
+        peer: beaPeer,
+        query: 'hi',
+        offset: '',
+      });
+      expect(results).toMatchObject({
+        _: 'messages.botResults',
+        next_offset: 'next',
+        switch_pm: { _: 'inlineBotSwitchPM', text: 'Open the bot', start_param: 'inline' },
+        cache_time: 0,
+      });
+      const [article, photo] = results.results as TlObject[];
+      expect(article).toMatchObject({
+        _: 'botInlineResult',
+        id: 'a',
+        type: 'article',
+        title: 'Hello',
+        send_message: { _: 'botInlineMessageText', message: 'hello there' },
+      });
+      expect(photo).toMatchObject({
+        _: 'botInlineMediaResult',
+        id: 'p',
+        type: 'photo',
+        photo: { _: 'photo' },
+        send_message: { _: 'botInlineMessageMediaAuto', message: 'a photo' },
+      });
+      expect((results.users as TlObject[])[0]).toMatchObject({ bot: true, bot_inline_placeholder: 'Find' });
+
+      const sent = await call({
+        _: 'messages.sendInlineBotResult',
+        peer: beaPeer,
+        random_id: 77n,
+        query_id: results.query_id,
+        id: 'a',
+      });
+      const message = (sent.updates as TlObject[]).find((u) => u._ === 'updateNewMessage')?.message as TlObject;
+      expect(message).toMatchObject({ _: 'message', message: 'hello there', via_bot_id: BigInt(bot.id) });
+      expect((sent.users as TlObject[]).map((u) => u.id)).toContain(BigInt(bot.id));
       close();
     },
   );

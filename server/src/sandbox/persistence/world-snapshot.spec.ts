@@ -29,6 +29,7 @@ import {
   setDefaultPermissions,
 } from '../chat-permissions';
 import { castVote, closePoll, newPoll } from '../polls';
+import { inlineFeedbackOf, setInlineMode, supportsInline } from '../inline-queries';
 import { approveJoinRequest, joinedByLink, pendingCountOf, pendingRequests, requestToJoin } from '../join-requests';
 import { allowedReactions, reactionsBy, setAvailableReactions, setReactions } from '../reactions';
 import {
@@ -647,6 +648,45 @@ describe('world snapshot', () => {
     expect(restored.groupPrivacyOf(bot(open.id))).toBe(false);
     expect(restored.groupPrivacyOf(bot(older.id))).toBe(true);
     expect(restored.findBasicGroup(group.id)?.messages).toEqual([expect.objectContaining({ text: 'notes', media })]);
+  });
+
+  it("keeps a bot's inline mode and feedback setting, who a message was sent via, and its inline keyboard", () => {
+    const world = new SandboxWorld();
+    const ann = world.createUser({ phone: '15550004444', firstName: 'Ann' });
+    const bob = world.createUser({ phone: '15550005555', firstName: 'Bob' });
+    const gif = setInlineMode(world, world.createBot({ username: 'gif_bot' }).id, { placeholder: 'Search GIFs...' });
+    const quiet = setInlineMode(world, world.createBot({ username: 'quiet_bot' }).id, {
+      placeholder: 'Ask',
+      feedback: false,
+    });
+    const plain = world.createBot({ username: 'plain_bot' });
+    const sent = world.sendPrivateMessage({
+      fromKind: 'user',
+      fromId: ann.id,
+      toKind: 'user',
+      toId: bob.id,
+      text: 'found it',
+      inlineBotId: gif.id,
+    });
+    // A result sent with an inline keyboard: its presses go to the bot by inline_message_id.
+    const keyboard = { inline_keyboard: [[{ text: 'Like', callback_data: 'like' }]] };
+    world.inlineMessages['AAEC-inline-id'] = { botId: gif.id, sent: { messageId: sent.id }, replyMarkup: keyboard };
+
+    const restored = new SandboxWorld();
+    restoreSnapshot(parseSnapshot(throughFile(world, door(world))), restored, { mtproto: door(restored) });
+    const bot = (id: number) => {
+      const found = restored.findBotById(id);
+      if (!found) throw new Error(`bot ${id} not restored`);
+      return found;
+    };
+    expect(bot(gif.id).inlinePlaceholder).toBe('Search GIFs...');
+    expect([supportsInline(bot(gif.id)), inlineFeedbackOf(bot(gif.id))]).toEqual([true, true]);
+    expect([supportsInline(bot(quiet.id)), inlineFeedbackOf(bot(quiet.id))]).toEqual([true, false]);
+    expect(supportsInline(bot(plain.id))).toBe(false);
+    expect(restored.findPrivateMessage(sent.id)).toMatchObject({ text: 'found it', inlineBotId: gif.id });
+    expect(restored.inlineMessages).toEqual({
+      'AAEC-inline-id': { botId: gif.id, sent: { messageId: sent.id }, replyMarkup: keyboard },
+    });
   });
 
   it("keeps each user's privacy rules and the hidden origin of a forward", () => {
