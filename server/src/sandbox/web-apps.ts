@@ -128,6 +128,9 @@ export function menuWebAppUrl(world: SandboxWorld, bot: SandboxBot, user: Sandbo
   return button.type === 'web_app' ? button.url : undefined;
 }
 
+/** The Mini App version the sandbox's web views announce (`tgWebAppVersion`): Bot API 8.0's. */
+export const WEB_APP_VERSION = '8.0';
+
 /** What a client adds after `#` of the web app's address: the initData, the Mini App version, the platform. */
 export interface WebAppFragment {
   initData: string;

@@ -125,6 +125,7 @@ import {
   sendStarsForm,
 } from './payments';
 import { type PushToUser, setTyping, statusFor, updateStatus } from './presence';
+import { requestMainWebView, requestSimpleWebView, requestWebView, type WebAppRpcDeps } from './web-apps';
 
 export { RpcError } from './rpc-error';
 
@@ -441,6 +442,28 @@ export class RpcService {
     this.appCallsToBots(h);
     this.blocking(h);
     this.payments(h);
+    this.webApps(h);
+  }
+
+  /** Mini Apps' web views (web-apps.ts). */
+  private webApps(h: (name: string, fn: Handler) => void): void {
+    const deps: WebAppRpcDeps = {
+      world: this.world,
+      botOf: (me, input) => {
+        const e = this.resolveUser(me, obj(input, 'BOT'), 'BOT_INVALID');
+        if (e.kind !== 'bot') throw new RpcError(400, 'BOT_INVALID');
+        return e.bot;
+      },
+      isChatWith: (me, peer, bot) => {
+        const e = this.resolveUser(me, obj(peer, 'PEER_ID'), 'PEER_ID_INVALID');
+        return e.kind === 'bot' && e.bot.id === bot.id;
+      },
+    };
+    h('messages.requestWebView', (k, r) => requestWebView(deps, this.requireUser(k), r));
+    h('messages.requestSimpleWebView', (k, r, codec) =>
+      requestSimpleWebView(deps, this.requireUser(k), r, codec.schema),
+    );
+    h('messages.requestMainWebView', (k, r) => requestMainWebView(deps, this.requireUser(k), r));
   }
 
   /** Paying bots' invoices in Telegram Stars (payments.ts). */
