@@ -1,6 +1,6 @@
 import { createHmac, createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { menuButtonOf } from './bot-profile';
-import type { SandboxBot, SandboxUser, SandboxWorld } from './world';
+import type { PrivateMessage, SandboxBot, SandboxUser, SandboxWorld } from './world';
 
 /**
  * Mini Apps (web apps): the signed `initData` Telegram hands a bot's Mini App when a user opens it, as
@@ -161,4 +161,31 @@ export function launchUrl(world: SandboxWorld, bot: SandboxBot, user: SandboxUse
   const chosen = url ?? menuWebAppUrl(world, bot, user);
   if (chosen === undefined || !validWebAppUrl(chosen)) throw new WebAppError('URL_INVALID'); // wording guessed
   return chosen;
+}
+
+/** The most a Mini App may send its bot at once (Telegram.WebApp.sendData: 4096 bytes). */
+export const MAX_WEB_APP_DATA_BYTES = 4096;
+
+/**
+ * A keyboard button's Mini App sends its bot data (Telegram.WebApp.sendData, `messages.sendWebViewData`): the user
+ * writes the bot a service message the bot reads as `web_app_data`. Refusals: DATA_INVALID for no data or more than
+ * 4096 bytes, BUTTON_TEXT_INVALID for no button text (both wordings guessed).
+ */
+export function sendWebAppData(
+  world: SandboxWorld,
+  user: SandboxUser,
+  bot: SandboxBot,
+  buttonText: string,
+  data: string,
+): PrivateMessage {
+  if (!data || Buffer.byteLength(data, 'utf8') > MAX_WEB_APP_DATA_BYTES) throw new WebAppError('DATA_INVALID'); // wording guessed
+  if (!buttonText.trim()) throw new WebAppError('BUTTON_TEXT_INVALID'); // wording guessed
+  return world.sendPrivateMessage({
+    fromKind: 'user',
+    fromId: user.id,
+    toKind: 'bot',
+    toId: bot.id,
+    text: '',
+    webAppData: { data, buttonText },
+  });
 }

@@ -526,6 +526,14 @@ export interface PrivateMessage {
   reactions?: SandboxReaction[];
   /** A payment's service message (the user paid an invoice in Stars: payments.ts): the charge, what was paid. */
   payment?: SandboxPaymentNotice;
+  /** A service message of data a keyboard button's Mini App sent the bot (web-apps.ts). */
+  webAppData?: SandboxWebAppData;
+}
+
+/** What a keyboard button's Mini App sent its bot (Telegram.WebApp.sendData): the data and the button's text. */
+export interface SandboxWebAppData {
+  data: string;
+  buttonText: string;
 }
 
 /**
@@ -1603,6 +1611,8 @@ export class SandboxWorld extends EventEmitter {
     hiddenFrom?: number[];
     /** A payment's service message (payments.ts). */
     payment?: SandboxPaymentNotice;
+    /** Data a keyboard button's Mini App sent the bot (web-apps.ts). */
+    webAppData?: SandboxWebAppData;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -1623,6 +1633,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.noForwards ? { noForwards: true } : {}),
       ...(input.hiddenFrom?.length ? { deletedFor: [...input.hiddenFrom] } : {}),
       ...(input.payment ? { payment: input.payment } : {}),
+      ...(input.webAppData ? { webAppData: input.webAppData } : {}),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);

@@ -1,4 +1,8 @@
+import { Telegraf } from 'telegraf';
+import { message } from 'telegraf/filters';
 import { Api } from 'telegram';
+import { returnBigInt } from 'telegram/Helpers';
+import { eventually } from '../helpers/eventually';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { type BotChat, botChatOf, sandboxForSuite } from './bot-chats';
@@ -145,5 +149,67 @@ describe('sandbox: Mini Apps and their signed initData (real telegraf, gramjs an
         ),
       ),
     ).toBe('BOT_INVALID');
+  });
+  it("sends a keyboard button's Mini App data to the bot: a telegraf bot hears web_app_data", async () => {
+    const chat = await botChatOf(suite.kit, 'private');
+    const heard: { from: number; web_app_data: { data: string; button_text: string } }[] = [];
+    const bot = new Telegraf(chat.bot.token, { telegram: { apiRoot: suite.kit.sandbox.httpUrl, webhookReply: false } });
+    bot.on(message('web_app_data'), (ctx) => {
+      heard.push({ from: ctx.from.id, web_app_data: { ...ctx.message.web_app_data } });
+    });
+    const running = bot.launch();
+    try {
+      await chat.tg.sendMessage(chat.chatId, 'Pick your pizza', {
+        reply_markup: { keyboard: [[{ text: 'Order', web_app: { url: 'https://pizza.example/menu' } }]] },
+      });
+      const view = await chat.app.invoke(
+        new Api.messages.RequestSimpleWebView({
+          bot: inputBot(chat),
+          url: 'https://pizza.example/menu',
+          platform: 'web',
+        }),
+      );
+      expect(fragmentOf(view.url).get('tgWebAppData')).toContain('hash=');
+
+      const answer = await chat.app.invoke(
+        new Api.messages.SendWebViewData({
+          bot: inputBot(chat),
+          randomId: returnBigInt(424242),
+          buttonText: 'Order',
+          data: '{"pizza":"margherita","count":2}',
+        }),
+      );
+      expect(answer).toBeInstanceOf(Api.Updates);
+      const updates = (answer as Api.Updates).updates;
+      expect(updates.find((u) => u instanceof Api.UpdateMessageID)).toMatchObject({ randomId: returnBigInt(424242) });
+      const sent = updates.find((u): u is Api.UpdateNewMessage => u instanceof Api.UpdateNewMessage)?.message;
+      expect(sent).toBeInstanceOf(Api.MessageService);
+      expect((sent as Api.MessageService).action).toEqual(new Api.MessageActionWebViewDataSent({ text: 'Order' }));
+
+      await eventually(() => heard.length === 1, { what: 'the bot hears web_app_data' });
+      expect(heard[0]).toEqual({
+        from: chat.chatId,
+        web_app_data: { data: '{"pizza":"margherita","count":2}', button_text: 'Order' },
+      });
+      // The user's app reads it back in the chat's history.
+      const history = await chat.history();
+      expect(history[0]).toBeInstanceOf(Api.MessageService);
+
+      expect(
+        await errorOf(
+          chat.app.invoke(
+            new Api.messages.SendWebViewData({
+              bot: inputBot(chat),
+              randomId: returnBigInt(424243),
+              buttonText: 'Order',
+              data: 'x'.repeat(4097),
+            }),
+          ),
+        ),
+      ).toBe('DATA_INVALID');
+    } finally {
+      bot.stop('test done');
+      await running;
+    }
   });
 });

@@ -125,7 +125,13 @@ import {
   sendStarsForm,
 } from './payments';
 import { type PushToUser, setTyping, statusFor, updateStatus } from './presence';
-import { requestMainWebView, requestSimpleWebView, requestWebView, type WebAppRpcDeps } from './web-apps';
+import {
+  requestMainWebView,
+  requestSimpleWebView,
+  requestWebView,
+  sendWebViewData,
+  type WebAppRpcDeps,
+} from './web-apps';
 
 export { RpcError } from './rpc-error';
 
@@ -458,12 +464,15 @@ export class RpcService {
         const e = this.resolveUser(me, obj(peer, 'PEER_ID'), 'PEER_ID_INVALID');
         return e.kind === 'bot' && e.bot.id === bot.id;
       },
+      sentUpdates: (me, randomId, message) =>
+        this.sentUpdates(me, [{ randomId, sent: { messageId: message.id }, ptsCount: 1 }]),
     };
     h('messages.requestWebView', (k, r) => requestWebView(deps, this.requireUser(k), r));
     h('messages.requestSimpleWebView', (k, r, codec) =>
       requestSimpleWebView(deps, this.requireUser(k), r, codec.schema),
     );
     h('messages.requestMainWebView', (k, r) => requestMainWebView(deps, this.requireUser(k), r));
+    h('messages.sendWebViewData', (k, r) => sendWebViewData(deps, this.requireUser(k), r));
   }
 
   /** Paying bots' invoices in Telegram Stars (payments.ts). */

@@ -1420,7 +1420,7 @@ describe('Mini App web views answered in each layer', () => {
   };
 
   it.each(publishedLayers().map((l) => l.layer))(
-    'layer %i answers requestWebView with webViewResultUrl, requestSimpleWebView (simpleWebViewResultUrl before 184)',
+    'layer %i answers requestWebView, requestSimpleWebView (simpleWebViewResultUrl before 184) and sendWebViewData',
     async (layer) => {
       const world = new SandboxWorld();
       const ann = world.createUser({ phone: '15550007101', firstName: 'Ann' });
@@ -1469,6 +1469,19 @@ describe('Mini App web views answered in each layer', () => {
         expect(main._).toBe('webViewResultUrl');
         expect(initDataOf(main.url).get('start_param')).toBe('from_profile');
       }
+
+      const sent = await call({
+        _: 'messages.sendWebViewData',
+        bot: inputBot,
+        random_id: 7n,
+        button_text: 'Order',
+        data: '{"pizza":2}',
+      });
+      const message = (sent.updates as TlObject[]).find((u) => u._ === 'updateNewMessage')?.message as TlObject;
+      expect(message).toMatchObject({
+        _: 'messageService',
+        action: { _: 'messageActionWebViewDataSent', text: 'Order' },
+      });
       close();
     },
   );

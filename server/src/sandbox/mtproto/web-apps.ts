@@ -1,5 +1,6 @@
 import {
   buildInitData,
+  sendWebAppData,
   launchUrl,
   newWebViewQueryId,
   validStartParam,
@@ -8,7 +9,7 @@ import {
   type WebAppLaunch,
   webAppUrl,
 } from '../web-apps';
-import type { SandboxBot, SandboxUser, SandboxWorld } from '../world';
+import type { PrivateMessage, SandboxBot, SandboxUser, SandboxWorld } from '../world';
 import { RpcError } from './rpc-error';
 import { isTlObject, type TlObject } from './tl-codec';
 import type { TlSchema } from './tl-schema';
@@ -28,6 +29,8 @@ export interface WebAppRpcDeps {
   botOf(me: SandboxUser, input: unknown): SandboxBot;
   /** Whether `peer` is the caller's private chat with `bot`. */
   isChatWith(me: SandboxUser, peer: unknown, bot: SandboxBot): boolean;
+  /** The Updates answering a send of one private message (updateMessageID, then updateNewMessage). */
+  sentUpdates(me: SandboxUser, randomId: bigint, message: PrivateMessage): TlObject;
 }
 
 const optionalString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -93,4 +96,27 @@ export function requestMainWebView(deps: WebAppRpcDeps, me: SandboxUser, req: Tl
   if (deps.isChatWith(me, req.peer, bot)) launch.chat = { type: 'sender', id: me.id };
   const url = openUrl(deps, me, bot, { ...req, url: undefined }, launch);
   return { _: 'webViewResultUrl', fullsize: true, url };
+}
+
+/**
+ * `messages.sendWebViewData`: a keyboard button's Mini App sends its bot data (Telegram.WebApp.sendData); the user
+ * writes the bot a service message (`messageActionWebViewDataSent` with the button's text on the user's side, the
+ * bot reads `web_app_data`). Answers the send's Updates.
+ */
+export function sendWebViewData(deps: WebAppRpcDeps, me: SandboxUser, req: TlObject): TlObject {
+  const bot = deps.botOf(me, req.bot);
+  let message: PrivateMessage;
+  try {
+    message = sendWebAppData(
+      deps.world,
+      me,
+      bot,
+      typeof req.button_text === 'string' ? req.button_text : '',
+      typeof req.data === 'string' ? req.data : '',
+    );
+  } catch (err) {
+    throw err instanceof WebAppError ? new RpcError(400, err.code) : err;
+  }
+  const randomId = typeof req.random_id === 'bigint' ? req.random_id : BigInt(Number(req.random_id) || 0);
+  return deps.sentUpdates(me, randomId, message);
 }
