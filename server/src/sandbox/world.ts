@@ -537,6 +537,14 @@ export interface PrivateMessage {
   payment?: SandboxPaymentNotice;
   /** Sent through this bot's inline mode (`via_bot`); see inline-queries.ts. */
   inlineBotId?: number;
+  /** A service message of data a keyboard button's Mini App sent the bot (web-apps.ts). */
+  webAppData?: SandboxWebAppData;
+}
+
+/** What a keyboard button's Mini App sent its bot (Telegram.WebApp.sendData): the data and the button's text. */
+export interface SandboxWebAppData {
+  data: string;
+  buttonText: string;
 }
 
 /**
@@ -1635,6 +1643,8 @@ export class SandboxWorld extends EventEmitter {
     /** A payment's service message (payments.ts). */
     payment?: SandboxPaymentNotice;
     inlineBotId?: number;
+    /** Data a keyboard button's Mini App sent the bot (web-apps.ts). */
+    webAppData?: SandboxWebAppData;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -1656,6 +1666,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.hiddenFrom?.length ? { deletedFor: [...input.hiddenFrom] } : {}),
       ...(input.payment ? { payment: input.payment } : {}),
       ...(input.inlineBotId !== undefined ? { inlineBotId: input.inlineBotId } : {}),
+      ...(input.webAppData ? { webAppData: input.webAppData } : {}),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);

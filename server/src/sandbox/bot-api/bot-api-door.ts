@@ -337,6 +337,12 @@ export class BotApiDoor {
     // A payment's service message is `successful_payment` alone (no reply to the invoice, as the official server).
     const payment = paymentMessageJson(this.world, m);
     if (payment) return Object.assign(message, payment);
+    // Data a keyboard button's Mini App sent (web-apps.ts): `web_app_data` alone.
+    if (m.webAppData) {
+      return Object.assign(message, {
+        web_app_data: { data: m.webAppData.data, button_text: m.webAppData.buttonText },
+      });
+    }
     Object.assign(message, contentJson(this.world, m));
     const replied =
       m.replyToId === undefined

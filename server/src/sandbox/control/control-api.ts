@@ -7,6 +7,16 @@ import { setStarBalance, starBalanceOf } from '../payments';
 import { inlineFeedbackOf, setInlineMode, supportsInline } from '../inline-queries';
 import { serviceInfoJson, writeServiceMessage } from '../service-messages';
 import {
+  buildInitData,
+  menuWebAppUrl,
+  newWebViewQueryId,
+  validStartParam,
+  validWebAppUrl,
+  WEB_APP_PUBLIC_KEY_HEX,
+  WEB_APP_VERSION,
+  webAppUrl,
+} from '../web-apps';
+import {
   type ChannelMember,
   type FaultSpec,
   MESSAGE_PRIVACY_VALUES,
@@ -602,6 +612,29 @@ export class ControlApi {
     this.on('GET', '/sandbox/bots/:id/stats', ({ params }) => ({
       body: this.door.statsOf(this.bot(param(params, 0)).id),
     }));
+
+    // Mini Apps (web-apps.ts): the signed initData a user's app would hand the bot's Mini App, and the key to check it.
+    this.on('GET', '/sandbox/web-apps/public-key', () => ({ body: { public_key: WEB_APP_PUBLIC_KEY_HEX } }));
+    this.on('POST', '/sandbox/bots/:id/web-app', ({ body, params }) => {
+      const bot = this.bot(param(params, 0));
+      const user = this.user(str(body, 'phone', { max: 32 }));
+      const startParam = str(body, 'start_param', { optional: true, max: 512 });
+      if (startParam !== undefined && !validStartParam(startParam)) {
+        throw invalid('start_param must be up to 512 of A-Z, a-z, 0-9, _ and -');
+      }
+      const url = str(body, 'url', { optional: true, max: 4096 });
+      if (url !== undefined && !validWebAppUrl(url)) throw invalid('url must be an http(s) URL');
+      const base = url ?? menuWebAppUrl(w, bot, user);
+      if (base === undefined) throw invalid("url is required: the bot's menu button opens no web app for this user");
+      // As the bot's menu button opens it in the user's private chat with the bot.
+      const initData = buildInitData(w, bot, user, { queryId: newWebViewQueryId(), startParam });
+      return {
+        body: {
+          url: webAppUrl(base, { initData, version: WEB_APP_VERSION, platform: 'unknown' }),
+          init_data: initData,
+        },
+      };
+    });
 
     // A basic group (not a supergroup) the owner creates with users and bots in it.
     this.on('POST', '/sandbox/groups', ({ body }) => {

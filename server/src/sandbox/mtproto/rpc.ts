@@ -133,6 +133,13 @@ import {
   sendStarsForm,
 } from './payments';
 import { type PushToUser, setTyping, statusFor, updateStatus } from './presence';
+import {
+  requestMainWebView,
+  requestSimpleWebView,
+  requestWebView,
+  sendWebViewData,
+  type WebAppRpcDeps,
+} from './web-apps';
 
 export { RpcError } from './rpc-error';
 
@@ -451,6 +458,31 @@ export class RpcService {
     this.appCallsToBots(h);
     this.blocking(h);
     this.payments(h);
+    this.webApps(h);
+  }
+
+  /** Mini Apps' web views (web-apps.ts). */
+  private webApps(h: (name: string, fn: Handler) => void): void {
+    const deps: WebAppRpcDeps = {
+      world: this.world,
+      botOf: (me, input) => {
+        const e = this.resolveUser(me, obj(input, 'BOT'), 'BOT_INVALID');
+        if (e.kind !== 'bot') throw new RpcError(400, 'BOT_INVALID');
+        return e.bot;
+      },
+      isChatWith: (me, peer, bot) => {
+        const e = this.resolveUser(me, obj(peer, 'PEER_ID'), 'PEER_ID_INVALID');
+        return e.kind === 'bot' && e.bot.id === bot.id;
+      },
+      sentUpdates: (me, randomId, message) =>
+        this.sentUpdates(me, [{ randomId, sent: { messageId: message.id }, ptsCount: 1 }]),
+    };
+    h('messages.requestWebView', (k, r) => requestWebView(deps, this.requireUser(k), r));
+    h('messages.requestSimpleWebView', (k, r, codec) =>
+      requestSimpleWebView(deps, this.requireUser(k), r, codec.schema),
+    );
+    h('messages.requestMainWebView', (k, r) => requestMainWebView(deps, this.requireUser(k), r));
+    h('messages.sendWebViewData', (k, r) => sendWebViewData(deps, this.requireUser(k), r));
   }
 
   /** Paying bots' invoices in Telegram Stars (payments.ts). */

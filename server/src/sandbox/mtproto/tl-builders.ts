@@ -730,6 +730,21 @@ export function privateMessageToTl(message: PrivateMessage, viewerId: number): T
       },
     };
   }
+  if (message.webAppData) {
+    // Data a keyboard button's Mini App sent the bot (web-apps.ts): the sender sees the button's text, the bot the data.
+    const { data, buttonText } = message.webAppData;
+    return {
+      _: 'messageService',
+      out,
+      id: message.id,
+      from_id: peerUser(message.fromId),
+      peer_id: peerUser(otherId),
+      date: message.date,
+      action: out
+        ? { _: 'messageActionWebViewDataSent', text: buttonText }
+        : { _: 'messageActionWebViewDataSentMe', text: buttonText, data },
+    };
+  }
   return {
     _: 'message',
     out,

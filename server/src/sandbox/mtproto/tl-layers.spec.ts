@@ -1495,3 +1495,77 @@ describe('inline mode in each layer', () => {
     },
   );
 });
+
+describe('Mini App web views answered in each layer', () => {
+  const initDataOf = (url: unknown): URLSearchParams => {
+    const fragment = new URLSearchParams(new URL(String(url)).hash.slice(1));
+    return new URLSearchParams(fragment.get('tgWebAppData') ?? '');
+  };
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i answers requestWebView, requestSimpleWebView (simpleWebViewResultUrl before 184) and sendWebViewData',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const ann = world.createUser({ phone: '15550007101', firstName: 'Ann' });
+      const bot = world.createBot({ username: 'layered_app_bot' });
+      setMenuButton(world, bot, undefined, { type: 'web_app', text: 'Open', url: 'https://app.example/menu' });
+      const { codec, call, close } = layerDoor(world, layer, ann.id);
+      if (!codec.schema.functions.has('messages.requestWebView')) {
+        // Mini Apps came with layer 140.
+        expect(layer).toBeLessThan(140);
+        close();
+        return;
+      }
+      const inputBot = { _: 'inputUser', user_id: BigInt(bot.id), access_hash: bot.accessHash };
+      const menu = await call({
+        _: 'messages.requestWebView',
+        from_bot_menu: true,
+        peer: { _: 'inputPeerUser', user_id: BigInt(bot.id), access_hash: bot.accessHash },
+        bot: inputBot,
+        platform: 'android',
+      });
+      expect(menu).toMatchObject({ _: 'webViewResultUrl', query_id: expect.any(BigInt) });
+      expect(String(menu.url)).toMatch(/^https:\/\/app\.example\/menu#tgWebAppData=/);
+      const menuData = initDataOf(menu.url);
+      expect(menuData.get('query_id')).toBeTruthy();
+      expect(JSON.parse(menuData.get('user') ?? '{}')).toMatchObject({ id: ann.id, first_name: 'Ann' });
+
+      const simple = await call({
+        _: 'messages.requestSimpleWebView',
+        bot: inputBot,
+        url: 'https://app.example/keyboard',
+        platform: 'android',
+      });
+      expect(simple._).toBe(layer < 184 ? 'simpleWebViewResultUrl' : 'webViewResultUrl');
+      expect(String(simple.url)).toMatch(/^https:\/\/app\.example\/keyboard#/);
+      expect(initDataOf(simple.url).get('query_id')).toBeNull();
+
+      if (codec.schema.functions.has('messages.requestMainWebView')) {
+        expect(layer).toBeGreaterThanOrEqual(185);
+        const main = await call({
+          _: 'messages.requestMainWebView',
+          peer: { _: 'inputPeerUser', user_id: BigInt(bot.id), access_hash: bot.accessHash },
+          bot: inputBot,
+          start_param: 'from_profile',
+          platform: 'ios',
+        });
+        expect(main._).toBe('webViewResultUrl');
+        expect(initDataOf(main.url).get('start_param')).toBe('from_profile');
+      }
+
+      const sent = await call({
+        _: 'messages.sendWebViewData',
+        bot: inputBot,
+        random_id: 7n,
+        button_text: 'Order',
+        data: '{"pizza":2}',
+      });
+      const message = (sent.updates as TlObject[]).find((u) => u._ === 'updateNewMessage')?.message as TlObject;
+      expect(message).toMatchObject({
+        _: 'messageService',
+        action: { _: 'messageActionWebViewDataSent', text: 'Order' },
+      });
+      close();
+    },
+  );
+});

@@ -78,6 +78,7 @@ import {
   starBalanceOf,
   starTransactionsOf,
 } from '../payments';
+import { sendWebAppData } from '../web-apps';
 import {
   createTopic,
   findTopic,
@@ -1183,6 +1184,17 @@ describe('world snapshot', () => {
       [second.payment.chargeId, false],
     ]);
     expect(restored.invoiceLinks[link.slug]).toEqual(link);
+  });
+
+  it("keeps the data a keyboard button's Mini App sent its bot", () => {
+    const world = populatedWorld();
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const sent = sendWebAppData(world, bob, bot, 'Order', '{"pizza":2}');
+
+    const restored = restart(world);
+
+    expect(restored.findPrivateMessage(sent.id)?.webAppData).toEqual({ data: '{"pizza":2}', buttonText: 'Order' });
   });
 
   it('keeps QR login tokens as bytes', () => {
