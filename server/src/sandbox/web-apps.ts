@@ -57,7 +57,7 @@ export function newWebViewQueryId(): bigint {
  * The initData `query_id` of a web view session: Telegram's are base64url strings such as
  * "AAHdF6IQAAAAAN0XohDhrOrc"; the sandbox's are shaped alike (two bytes, the user id, the session's long).
  */
-function queryIdString(userId: number, queryId: bigint): string {
+export function queryIdString(userId: number, queryId: bigint): string {
   const bytes = Buffer.alloc(18);
   bytes.writeUInt16BE(1, 0);
   bytes.writeBigInt64LE(BigInt(userId), 2);

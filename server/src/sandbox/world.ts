@@ -920,6 +920,8 @@ export enum WorldEvent {
   PreCheckoutQuery = 'preCheckoutQuery',
   /** Payload `InlineQueryEvent` (inline-queries.ts): a user typed `@bot query`, or chose one of its results. */
   InlineQuery = 'inlineQuery',
+  /** Payload `WebViewResultSentEvent` (web-app-queries.ts): a bot answered a Mini App's web view query. */
+  WebViewResultSent = 'webViewResultSent',
 }
 
 /** A message with the chat it is in: what a poll's or a reaction's changes are told to. */

@@ -108,8 +108,11 @@ function resultMarkup(ctx: MethodContext, markup: unknown): Record<string, unkno
   return replyMarkupJson({ ...ctx, params });
 }
 
-/** One result of `results`, read as the official server reads it; a URL's file is fetched and kept. */
-async function readResult(ctx: MethodContext, value: unknown): Promise<InlineResult> {
+/**
+ * One result of `results` (or answerWebAppQuery's `result`), read as the official server reads it; a URL's file is
+ * fetched and kept.
+ */
+export async function readResult(ctx: MethodContext, value: unknown): Promise<InlineResult> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw cantParseResult('Inline query result must be an object');
   }

@@ -19,6 +19,7 @@ import { PAYMENT_METHODS } from './payments';
 import { POLL_METHODS } from './polls';
 import { REACTION_METHODS } from './reactions';
 import { STICKER_METHODS } from './stickers';
+import { WEB_APP_QUERY_METHODS } from './web-app-queries';
 
 /**
  * Every Bot API method the sandbox serves, by name. The methods live in files by subject and share the
@@ -46,6 +47,7 @@ const TABLES = [
   PAYMENT_METHODS,
   FORUM_TOPIC_METHODS,
   INLINE_QUERY_METHODS,
+  WEB_APP_QUERY_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

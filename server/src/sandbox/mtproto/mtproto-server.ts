@@ -1,6 +1,7 @@
 import { createServer, Server, Socket } from 'node:net';
 import { DEFAULT_UPDATE_LIMITS, SandboxUpdates, UpdateLimits } from '../updates/sandbox-updates';
 import { LoginToken, SandboxWorld, WorldEvent } from '../world';
+import type { WebViewResultSentEvent } from '../web-app-queries';
 import { MtprotoConnection } from './connection';
 import { generateServerRsaKey, ServerRsaKey } from './crypto';
 import { Handshake, NewAuthKey } from './handshake';
@@ -8,6 +9,7 @@ import { AuthKeyRecord, RpcService } from './rpc';
 import { answersLater, type ButtonPressDoor } from './bot-interaction';
 import { unixNow } from './tl-builders';
 import { TlCodec, TlObject } from './tl-codec';
+import { webViewResultSentToTl } from './web-apps';
 import { DEFAULT_LAYER, loadLayerSchema } from './tl-schema';
 
 export interface MtprotoServerStats {
@@ -279,6 +281,10 @@ export class MtprotoServer {
     });
     this.on<{ userId: number }>(WorldEvent.SessionsRevoked, ({ userId }) => this.revokeKeys(userId));
     this.on<void>(WorldEvent.Reset, () => this.rpc.clear());
+    // A bot answered a web view (web-app-queries.ts): the user's apps close it.
+    this.on<WebViewResultSentEvent>(WorldEvent.WebViewResultSent, ({ userId, queryId }) =>
+      this.pushToUser(userId, () => webViewResultSentToTl(queryId, unixNow())),
+    );
   }
 
   /** Signs out every auth key of the user (but `keepKeyHex`), telling their live sessions. */

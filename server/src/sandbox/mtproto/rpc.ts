@@ -136,6 +136,7 @@ import { type PushToUser, setTyping, statusFor, updateStatus } from './presence'
 import {
   requestMainWebView,
   requestSimpleWebView,
+  prolongWebView,
   requestWebView,
   sendWebViewData,
   type WebAppRpcDeps,
@@ -483,6 +484,7 @@ export class RpcService {
     );
     h('messages.requestMainWebView', (k, r) => requestMainWebView(deps, this.requireUser(k), r));
     h('messages.sendWebViewData', (k, r) => sendWebViewData(deps, this.requireUser(k), r));
+    h('messages.prolongWebView', (k, r) => prolongWebView(deps, this.requireUser(k), r));
   }
 
   /** Paying bots' invoices in Telegram Stars (payments.ts). */

@@ -23,6 +23,8 @@ import { followAdminLog, logAdminAction } from '../admin-log';
 import { banMember, setChannelInfo } from '../channel-administration';
 import { peerBlockedUpdateToTl } from './blocking-rpc';
 import { createTopic, setForum } from '../forum-topics';
+import { answerWebViewQuery } from '../web-app-queries';
+import { webViewResultSentToTl } from './web-apps';
 import {
   basicGroupMessageToTl,
   basicGroupToTl,
@@ -1564,6 +1566,73 @@ describe('Mini App web views answered in each layer', () => {
       expect(message).toMatchObject({
         _: 'messageService',
         action: { _: 'messageActionWebViewDataSent', text: 'Order' },
+      });
+      close();
+    },
+  );
+});
+
+describe('Mini App web views answered by their bot in each layer', () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i answers prolongWebView with Bool and writes updateWebViewResultSent and the message via the bot',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const ann = world.createUser({ phone: '15550007201', firstName: 'Ann' });
+      const bot = world.createBot({ username: 'layered_answer_bot' });
+      setMenuButton(world, bot, undefined, { type: 'web_app', text: 'Open', url: 'https://app.example/menu' });
+      const { codec, answer, call, close } = layerDoor(world, layer, ann.id);
+      if (!codec.schema.functions.has('messages.prolongWebView')) {
+        // Mini Apps came with layer 140.
+        expect(layer).toBeLessThan(140);
+        close();
+        return;
+      }
+      const peer = { _: 'inputPeerUser', user_id: BigInt(bot.id), access_hash: bot.accessHash };
+      const inputBot = { _: 'inputUser', user_id: BigInt(bot.id), access_hash: bot.accessHash };
+      const view = await call({
+        _: 'messages.requestWebView',
+        from_bot_menu: true,
+        peer,
+        bot: inputBot,
+        platform: 'web',
+      });
+      const queryId = view.query_id as bigint;
+      const prolonged = await answer({ _: 'messages.prolongWebView', peer, bot: inputBot, query_id: queryId });
+      expect(prolonged.type).toBe('Bool');
+      expect(codec.encodeAs('Bool', prolonged.value).equals(codec.encodeAs('Bool', true))).toBe(true);
+
+      const webAppQueryId = new URLSearchParams(
+        new URLSearchParams(new URL(String(view.url)).hash.slice(1)).get('tgWebAppData') ?? '',
+      ).get('query_id');
+      const { message } = answerWebViewQuery(world, bot, webAppQueryId ?? '', {
+        id: '1',
+        type: 'article',
+        text: 'Done',
+      });
+      const pushed = codec.decode(codec.encode(webViewResultSentToTl(queryId, 1_700_000_000)));
+      expect(pushed.update).toEqual({ _: 'updateWebViewResultSent', query_id: queryId });
+      const history = await call({
+        _: 'messages.getHistory',
+        peer,
+        offset_id: 0,
+        offset_date: 0,
+        add_offset: 0,
+        limit: 5,
+        max_id: 0,
+        min_id: 0,
+        hash: 0n,
+      });
+      expect((history.messages as TlObject[])[0]).toMatchObject({
+        _: 'message',
+        id: message.id,
+        out: true,
+        message: 'Done',
+        via_bot_id: BigInt(bot.id),
+      });
+      await expect(
+        call({ _: 'messages.prolongWebView', peer, bot: inputBot, query_id: queryId }),
+      ).rejects.toMatchObject({
+        errorMessage: 'QUERY_ID_INVALID',
       });
       close();
     },

@@ -9,6 +9,7 @@ import {
   type WebAppLaunch,
   webAppUrl,
 } from '../web-apps';
+import { openWebViewQuery, prolongWebViewQuery } from '../web-app-queries';
 import type { PrivateMessage, SandboxBot, SandboxUser, SandboxWorld } from '../world';
 import { RpcError } from './rpc-error';
 import { isTlObject, type TlObject } from './tl-codec';
@@ -70,7 +71,30 @@ export function requestWebView(deps: WebAppRpcDeps, me: SandboxUser, req: TlObje
   if (!deps.isChatWith(me, req.peer, bot)) throw new RpcError(400, 'PEER_ID_INVALID'); // wording guessed
   const queryId = newWebViewQueryId();
   const url = openUrl(deps, me, bot, req, { queryId, startParam: startParamOf(req) });
+  // The bot may now answer it (answerWebAppQuery, ../web-app-queries.ts).
+  openWebViewQuery(deps.world, bot, me, queryId);
   return { _: 'webViewResultUrl', query_id: queryId, url };
+}
+
+/** What the user's apps are pushed once the bot answered the web view of `queryId`: they close it. */
+export function webViewResultSentToTl(queryId: bigint, date: number): TlObject {
+  return { _: 'updateShort', update: { _: 'updateWebViewResultSent', query_id: queryId }, date };
+}
+
+/**
+ * `messages.prolongWebView`: the app says the web view of `query_id` is still open (Telegram's apps call it every
+ * minute); the query lives on and the answer is `true`. QUERY_ID_INVALID (the app closes the web view) for a query
+ * that is not the user's with this bot, already answered or expired.
+ */
+export function prolongWebView(deps: WebAppRpcDeps, me: SandboxUser, req: TlObject): boolean {
+  const bot = deps.botOf(me, req.bot);
+  const queryId = typeof req.query_id === 'bigint' ? req.query_id : 0n;
+  try {
+    prolongWebViewQuery(deps.world, bot, me, queryId);
+  } catch (err) {
+    throw err instanceof WebAppError ? new RpcError(400, err.code) : err;
+  }
+  return true;
 }
 
 /**

@@ -623,8 +623,11 @@ export class SandboxUpdates {
     const known = this.world
       .privateMessagesOf('user', viewerId)
       .some((m) => m.id < message.id && (m.fromId === otherId || m.toId === otherId));
-    // updateShortMessage has no room for media, nor for the author a forward names: those go out in full.
-    if (entry.update.kind === 'newMessage' && known && !message.media && !message.forwardOrigin) {
+    // updateShortMessage has no room for media, nor for the author a forward names, nor for a via bot other than
+    // the chat's: those go out in full.
+    const via = message.inlineBotId;
+    const short = !message.media && !message.forwardOrigin && (via === undefined || via === otherId);
+    if (entry.update.kind === 'newMessage' && known && short) {
       return {
         _: 'updateShortMessage',
         out,
@@ -635,6 +638,7 @@ export class SandboxUpdates {
         pts_count: entry.ptsCount,
         date: message.date,
         fwd_from: fwdHeaderToTl(message.forwardOrigin),
+        via_bot_id: via === undefined ? undefined : BigInt(via),
         entities: entitiesToTl(message.entities),
         reply_to:
           message.replyToId === undefined ? undefined : { _: 'messageReplyHeader', reply_to_msg_id: message.replyToId },
