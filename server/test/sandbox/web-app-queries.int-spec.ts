@@ -6,7 +6,7 @@ import { Raw } from 'telegram/events';
 import { returnBigInt } from 'telegram/Helpers';
 import { eventually } from '../helpers/eventually';
 import { type BotChat, botChatOf, sandboxForSuite } from './bot-chats';
-import { newBot, telegramFor } from './bot-helpers';
+import { control, newBot, telegramFor } from './bot-helpers';
 import { errorOf } from './mtproto-kit';
 
 jest.setTimeout(60000);
@@ -153,5 +153,25 @@ describe('sandbox: a bot answers its Mini App with answerWebAppQuery (real teleg
     await eventually(async () => (await chat.history())[0]?.message === 'Order shipped', {
       what: 'the edited message in the chat',
     });
+  });
+
+  it('forgets a web view left without prolongWebView for 5 minutes of the world clock; a prolonged one lives on', async () => {
+    const { chat } = await chatWithMenuApp();
+    const left = await openWebView(chat);
+    const kept = await openWebView(chat);
+    const prolong = (queryId: bigint) =>
+      chat.app.invoke(
+        new Api.messages.ProlongWebView({
+          peer: chat.peer,
+          bot: inputBot(chat),
+          queryId: returnBigInt(String(queryId)),
+        }),
+      );
+    await control(suite.kit.sandbox, 'POST', '/sandbox/clock', { advance_seconds: 4 * 60 });
+    expect(await prolong(kept.queryId)).toBe(true);
+    await control(suite.kit.sandbox, 'POST', '/sandbox/clock', { advance_seconds: 2 * 60 });
+    expect(await refusal(chat.tg.answerWebAppQuery(left.webAppQueryId, order))).toBe('Bad Request: QUERY_ID_INVALID');
+    expect(await errorOf(prolong(left.queryId))).toBe('QUERY_ID_INVALID');
+    expect(await chat.tg.answerWebAppQuery(kept.webAppQueryId, order)).toEqual({});
   });
 });
