@@ -385,7 +385,11 @@ export type SandboxServiceAction =
    * A forum topic's name or icon changed (`iconEmojiId` '' is the icon taken away), or it was closed or reopened, or
    * the General topic was hidden or shown again.
    */
-  | { type: 'topic_edit'; title?: string; iconEmojiId?: string; closed?: boolean; hidden?: boolean };
+  | { type: 'topic_edit'; title?: string; iconEmojiId?: string; closed?: boolean; hidden?: boolean }
+  /** The basic group was upgraded to the supergroup `channelId` (group-migration.ts); the group's last message. */
+  | { type: 'chat_migrate_to'; channelId: number }
+  /** The supergroup was made from the basic group `chatId`, titled `title` (group-migration.ts); its first message. */
+  | { type: 'channel_migrate_from'; title: string; chatId: number };
 
 /**
  * A topic of a forum supergroup (forum-topics.ts): its id is that of its "topic created" service message; the
@@ -665,6 +669,8 @@ export interface SandboxBasicGroup {
   photo?: SandboxChatPhoto;
   /** By member id: who added them after the group was made, and when (unix seconds). */
   invitedBy?: Record<string, { inviterId: number; date: number }>;
+  /** Set once the group was upgraded to a supergroup (group-migration.ts): it is deactivated, and names that one. */
+  migratedTo?: { channelId: number; accessHash: bigint };
 }
 
 /** Which reactions a chat allows, when not every standard one: none, or some emoji. */

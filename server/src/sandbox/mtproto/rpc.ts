@@ -48,6 +48,7 @@ import {
 import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { deleteGroupMessagesAsUser, groupMessagesFor } from '../basic-group-management';
 import { BasicGroupRpc } from './basic-group-rpc';
+import { migrateChat } from './group-migration';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
   adminRightsFromTl,
@@ -438,6 +439,9 @@ export class RpcService {
     h('messages.deleteChatUser', (k, r) => groups.deleteChatUser(this.requireUser(k), r));
     h('messages.editChatTitle', (k, r) => groups.editChatTitle(this.requireUser(k), r));
     h('messages.getFullChat', (k, r) => groups.getFullChat(this.requireUser(k), r));
+    h('messages.migrateChat', (k, r) =>
+      migrateChat({ world, updates, usersToTl: (ids, v) => this.usersToTl(ids, v) }, this.requireUser(k), r),
+    );
     this.appCallsToBots(h);
     this.blocking(h);
     this.payments(h);
