@@ -891,6 +891,8 @@ export enum WorldEvent {
   PeerBlocked = 'peerBlocked',
   /** Payload `PreCheckoutEvent` (payments.ts): a user confirmed a payment; the bot must say yes or no. */
   PreCheckoutQuery = 'preCheckoutQuery',
+  /** No payload: the world's clock was moved forward, stopped or let run again (what waits on it looks again). */
+  ClockMoved = 'clockMoved',
 }
 
 /** A message with the chat it is in: what a poll's or a reaction's changes are told to. */
@@ -2247,6 +2249,7 @@ export class SandboxWorld extends EventEmitter {
     const step = Math.round(seconds * 1000);
     this.clockOffsetMs += step;
     if (this.clockFrozenAtMs !== undefined) this.clockFrozenAtMs += step;
+    this.emit(WorldEvent.ClockMoved);
     return this.now();
   }
 
@@ -2257,6 +2260,7 @@ export class SandboxWorld extends EventEmitter {
   freezeClock(frozen: boolean): number {
     if (frozen) this.clockFrozenAtMs ??= this.now();
     else this.clockFrozenAtMs = undefined;
+    this.emit(WorldEvent.ClockMoved);
     return this.now();
   }
 
