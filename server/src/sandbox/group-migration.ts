@@ -32,6 +32,22 @@ export function migratedChannelOf(world: SandboxWorld, group: SandboxBasicGroup)
   return group.migratedTo ? world.findChannel(group.migratedTo.channelId) : undefined;
 }
 
+/**
+ * The basic group a supergroup was made from, and the id of that group's last message (its "upgraded" message): what
+ * `channelFull.migrated_from_chat_id` and `migrated_from_max_id` name. Read from the supergroup's first message.
+ */
+export function migratedFromOf(
+  world: SandboxWorld,
+  channel: SandboxChannel,
+): { group: SandboxBasicGroup; maxId: number } | undefined {
+  const first = channel.messages[0]?.service;
+  if (first?.type !== 'channel_migrate_from') return undefined;
+  const group = world.findBasicGroup(first.chatId);
+  if (!group) return undefined;
+  const last = [...group.messages].reverse().find((m) => m.service?.type === 'chat_migrate_to');
+  return { group, maxId: last?.id ?? group.messages.at(-1)?.id ?? 0 };
+}
+
 /** The creator `byUserId` upgrades the group to a supergroup; see above. */
 export function migrateGroupToSupergroup(
   world: SandboxWorld,

@@ -103,6 +103,16 @@ describe('sandbox basic groups upgraded to supergroups (real gramjs and telegraf
       channel.id.toJSNumber(),
     );
 
+    // The supergroup names the group it was made from, and that group's last message.
+    const full = await bea.client.invoke(
+      new Api.channels.GetFullChannel({
+        channel: new Api.InputChannel({ channelId: channel.id, accessHash: channel.accessHash! }),
+      }),
+    );
+    const fullChat = full.fullChat as Api.ChannelFull;
+    expect(fullChat.migratedFromChatId?.toJSNumber()).toBe(chatId.toJSNumber());
+    expect(fullChat.migratedFromMaxId).toBe(to.message.id);
+
     // Bea's app hears the group's last message and the supergroup's first.
     await eventually(() =>
       bea.pushed.find((u) => actionOf((u as any).message) instanceof Api.MessageActionChatMigrateTo),

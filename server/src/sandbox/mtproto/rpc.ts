@@ -49,6 +49,7 @@ import { SandboxUpdates, UpdateStateError } from '../updates/sandbox-updates';
 import { deleteGroupMessagesAsUser, groupMessagesFor } from '../basic-group-management';
 import { BasicGroupRpc } from './basic-group-rpc';
 import { migrateChat } from './group-migration';
+import { migratedFromOf } from '../group-migration';
 import { createVerifier, SrpSession, SrpVerifier } from './srp';
 import {
   adminRightsFromTl,
@@ -1485,6 +1486,7 @@ export class RpcService {
     const top = [...channel.messages].reverse().find((m) => !m.deleted)?.id ?? 0;
     const members = [...channel.members.values()];
     const member = channel.members.get(`user:${me.id}`);
+    const migrated = migratedFromOf(this.world, channel);
     return {
       _: 'messages.chatFull',
       full_chat: {
@@ -1504,8 +1506,11 @@ export class RpcService {
         pinned_msg_id: this.world.pinnedMessageIds({ kind: 'channel', channel })[0],
         pts: channel.pts,
         available_reactions: chatReactionsToTl(channel.availableReactions),
+        // A supergroup upgraded from a basic group (group-migration.ts) names it, and its last message there.
+        migrated_from_chat_id: migrated && BigInt(migrated.group.id),
+        migrated_from_max_id: migrated?.maxId,
       },
-      chats: [channelToTl(channel, me.id)],
+      chats: [channelToTl(channel, me.id), ...(migrated ? [basicGroupToTl(migrated.group, me.id)] : [])],
       users: this.usersToTl(
         members.map((m) => m.id),
         me.id,
