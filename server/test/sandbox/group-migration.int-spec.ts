@@ -137,6 +137,11 @@ describe('sandbox basic groups upgraded to supergroups (real gramjs and telegraf
     // Reading the old chat still works (the official server asks only for read access there).
     expect(await tg.getChat(botApiId)).toMatchObject({ id: botApiId, type: 'group' });
 
+    // Nor does it take a member's message from an app.
+    expect(await errorOf(bea.client.sendMessage(new Api.InputPeerChat({ chatId }), { message: 'hello?' }))).toBe(
+      'PEER_ID_INVALID',
+    );
+
     // The supergroup has everyone: the creator its creator, the group's administrator bot its administrator.
     const sent = await tg.sendMessage(newId, 'moved in');
     expect(sent.chat).toMatchObject({ id: newId, type: 'supergroup', title: 'Book club' });

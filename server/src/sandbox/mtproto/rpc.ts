@@ -1187,7 +1187,12 @@ export class RpcService {
       }
       return { kind: 'channel', channel };
     }
-    if (peer._ === 'inputPeerChat') return { kind: 'group', group: this.memberGroup(me, peer) };
+    if (peer._ === 'inputPeerChat') {
+      const group = this.memberGroup(me, peer);
+      // A group upgraded to a supergroup takes no more messages (group-migration.ts); wording guessed (a 2016 report).
+      if (group.migratedTo) throw new RpcError(400, 'PEER_ID_INVALID');
+      return { kind: 'group', group };
+    }
     const other = this.resolveUser(me, peer, 'PEER_ID_INVALID');
     const toId = other.kind === 'user' ? other.user.id : other.bot.id;
     // Whom one blocked one may not write to until unblocking them (blocking.ts).
