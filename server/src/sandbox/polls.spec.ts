@@ -106,5 +106,39 @@ describe('polls', () => {
       expect(updates).toHaveLength(1);
       expect(left.closed).toBe(false);
     });
+
+    it("closes on the world's clock: advanced past the close date, at once; short of it, when the rest has passed", () => {
+      const closings = new PollClosings(world);
+      closings.start();
+      const soon = poll({ openPeriod: 60 });
+      chat(soon);
+      const later = poll({ openPeriod: 600 });
+      chat(later);
+
+      world.advanceClock(61);
+      // No timer has run: moving the clock closed the one now due, and only it.
+      expect(updates.map((u) => u.poll)).toEqual([soon]);
+      expect(later.closed).toBe(false);
+
+      // The other waits for the time it has left on the world's clock (539 s), not its whole period.
+      now += 538_000;
+      jest.advanceTimersByTime(538_000);
+      expect(later.closed).toBe(false);
+      now += 1_000;
+      jest.advanceTimersByTime(1_000);
+      expect(later.closed).toBe(true);
+
+      // A stopped clock holds a poll open however long the machine waits; moving it on closes the poll.
+      const frozen = poll({ openPeriod: 10 });
+      chat(frozen);
+      world.freezeClock(true);
+      now += 60_000;
+      jest.advanceTimersByTime(60_000);
+      expect(frozen.closed).toBe(false);
+      world.advanceClock(10);
+      expect(frozen.closed).toBe(true);
+      expect(updates.map((u) => u.poll)).toEqual([soon, later, frozen]);
+      closings.close();
+    });
   });
 });

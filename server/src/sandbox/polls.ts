@@ -227,10 +227,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Closes polls when their time is up (open_period or close_date), as Telegram does: from then on the poll takes no
  * votes, its chat's members are pushed the final results and the bot that sent it hears its closed state. Started
  * once the world is loaded: polls already there are timed too (a poll whose time passed while the sandbox was
- * stopped closes at once).
+ * stopped closes at once). Time is the world's: moving its clock past a poll's close date (the control API's
+ * `POST /sandbox/clock`) closes the poll right then, and a timer waits only for the machine's clock to get there.
  */
 export class PollClosings {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; chat: PollChat }>();
   private readonly listeners: [WorldEvent, (...args: unknown[]) => void][] = [];
 
   constructor(private readonly world: SandboxWorld) {}
@@ -243,6 +244,7 @@ export class PollClosings {
     const onPrivate = (message: PrivateMessage): void => this.schedule({ kind: 'private', message });
     const onReset = (): void => this.clearTimers();
     this.listen(WorldEvent.ChannelMessage, onChannel);
+    this.listen(WorldEvent.ClockMoved, () => this.reschedule());
     this.listen(WorldEvent.BasicGroupMessage, onGroup);
     this.listen(WorldEvent.PrivateMessage, onPrivate);
     this.listen(WorldEvent.Reset, onReset);
@@ -270,26 +272,46 @@ export class PollClosings {
   }
 
   private clearTimers(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 
+  /**
+   * The world's clock moved: the timed polls now past their close date close at once (before the clock's mover is
+   * answered), the others wait anew for the time left.
+   */
+  private reschedule(): void {
+    const waiting = [...this.timers.values()].map((t) => t.chat);
+    this.clearTimers();
+    for (const chat of waiting) {
+      const poll = chat.message.media;
+      if (isPoll(poll) && !poll.closed && pollClosed(poll, this.world.unixNow())) this.closeNow(chat, poll);
+      else this.schedule(chat);
+    }
+  }
+
+  /** Waits for the poll's close date (a poll just sent, or found at start, is closed by a timer, never in passing). */
   private schedule(chat: PollChat): void {
     const poll = chat.message.media;
     if (!isPoll(poll) || poll.closed || poll.closeDate === undefined || this.timers.has(poll.pollId)) return;
-    const wait = Math.min(Math.max(0, (poll.closeDate - this.world.unixNow()) * 1000), MAX_TIMER_MS);
-    const timer = setTimeout(() => {
-      this.timers.delete(poll.pollId);
-      if (poll.closed) return;
-      if (!pollClosed(poll, this.world.unixNow())) {
-        this.schedule(chat);
-        return;
-      }
-      poll.closed = true;
-      const event: PollUpdatedEvent = { chat, poll };
-      this.world.emit(WorldEvent.PollUpdated, event);
-    }, wait);
+    // The machine's clock runs at the world's pace, so the world reaches the close date after this long.
+    const wait = Math.min((poll.closeDate - this.world.now() / 1000) * 1000, MAX_TIMER_MS);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(poll.pollId);
+        if (poll.closed) return;
+        if (pollClosed(poll, this.world.unixNow())) this.closeNow(chat, poll);
+        else this.schedule(chat);
+      },
+      Math.max(0, Math.ceil(wait)),
+    );
     timer.unref();
-    this.timers.set(poll.pollId, timer);
+    this.timers.set(poll.pollId, { timer, chat });
+  }
+
+  private closeNow(chat: PollChat, poll: SandboxPoll): void {
+    poll.closed = true;
+    const event: PollUpdatedEvent = { chat, poll };
+    this.world.emit(WorldEvent.PollUpdated, event);
   }
 }

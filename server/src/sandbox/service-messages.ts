@@ -153,6 +153,8 @@ export function serviceUserIds(action: SandboxServiceAction | undefined): number
     case 'pin_message':
     case 'topic_create':
     case 'topic_edit':
+    case 'chat_migrate_to':
+    case 'channel_migrate_from':
       return [];
   }
 }
@@ -162,7 +164,8 @@ export function serviceUserIds(action: SandboxServiceAction | undefined): number
  * `{type: 'chat_joined_by_link', inviter_id}`, `{type: 'chat_joined_by_request'}`, `{type: 'chat_delete_user', user_id}`, `{type: 'chat_edit_title',
  * title}`, `{type: 'pin_message', message_id}`, `{type: 'chat_create', title, user_ids}`, `{type: 'channel_create',
  * title}`, `{type: 'chat_edit_photo', file_id}`, `{type: 'chat_delete_photo'}`, `{type: 'topic_create', title, icon_color,
- * icon_custom_emoji_id?}`, `{type: 'topic_edit', title?, icon_custom_emoji_id?, closed?, hidden?}`.
+ * icon_custom_emoji_id?}`, `{type: 'topic_edit', title?, icon_custom_emoji_id?, closed?, hidden?}`,
+ * `{type: 'chat_migrate_to', channel_id}`, `{type: 'channel_migrate_from', title, chat_id}`.
  */
 export function serviceInfoJson(action: SandboxServiceAction, replyToId: number | undefined): Record<string, unknown> {
   switch (action.type) {
@@ -200,5 +203,9 @@ export function serviceInfoJson(action: SandboxServiceAction, replyToId: number 
         ...(action.closed !== undefined ? { closed: action.closed } : {}),
         ...(action.hidden !== undefined ? { hidden: action.hidden } : {}),
       };
+    case 'chat_migrate_to':
+      return { type: action.type, channel_id: action.channelId };
+    case 'channel_migrate_from':
+      return { type: action.type, title: action.title, chat_id: action.chatId };
   }
 }

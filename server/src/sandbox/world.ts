@@ -392,7 +392,11 @@ export type SandboxServiceAction =
    * A forum topic's name or icon changed (`iconEmojiId` '' is the icon taken away), or it was closed or reopened, or
    * the General topic was hidden or shown again.
    */
-  | { type: 'topic_edit'; title?: string; iconEmojiId?: string; closed?: boolean; hidden?: boolean };
+  | { type: 'topic_edit'; title?: string; iconEmojiId?: string; closed?: boolean; hidden?: boolean }
+  /** The basic group was upgraded to the supergroup `channelId` (group-migration.ts); the group's last message. */
+  | { type: 'chat_migrate_to'; channelId: number }
+  /** The supergroup was made from the basic group `chatId`, titled `title` (group-migration.ts); its first message. */
+  | { type: 'channel_migrate_from'; title: string; chatId: number };
 
 /**
  * A topic of a forum supergroup (forum-topics.ts): its id is that of its "topic created" service message; the
@@ -695,6 +699,8 @@ export interface SandboxBasicGroup {
   photo?: SandboxChatPhoto;
   /** By member id: who added them after the group was made, and when (unix seconds). */
   invitedBy?: Record<string, { inviterId: number; date: number }>;
+  /** Set once the group was upgraded to a supergroup (group-migration.ts): it is deactivated, and names that one. */
+  migratedTo?: { channelId: number; accessHash: bigint };
 }
 
 /** Which reactions a chat allows, when not every standard one: none, or some emoji. */
@@ -922,6 +928,8 @@ export enum WorldEvent {
   InlineQuery = 'inlineQuery',
   /** Payload `WebViewResultSentEvent` (web-app-queries.ts): a bot answered a Mini App's web view query. */
   WebViewResultSent = 'webViewResultSent',
+  /** No payload: the world's clock was moved forward, stopped or let run again (what waits on it looks again). */
+  ClockMoved = 'clockMoved',
 }
 
 /** A message with the chat it is in: what a poll's or a reaction's changes are told to. */
@@ -2288,6 +2296,7 @@ export class SandboxWorld extends EventEmitter {
     const step = Math.round(seconds * 1000);
     this.clockOffsetMs += step;
     if (this.clockFrozenAtMs !== undefined) this.clockFrozenAtMs += step;
+    this.emit(WorldEvent.ClockMoved);
     return this.now();
   }
 
@@ -2298,6 +2307,7 @@ export class SandboxWorld extends EventEmitter {
   freezeClock(frozen: boolean): number {
     if (frozen) this.clockFrozenAtMs ??= this.now();
     else this.clockFrozenAtMs = undefined;
+    this.emit(WorldEvent.ClockMoved);
     return this.now();
   }
 

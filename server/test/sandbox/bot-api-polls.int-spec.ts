@@ -410,6 +410,30 @@ describe('sandbox: polls through both doors (real telegraf, raw HTTP, gramjs and
     expect(await errorOf(vote(chat.app, chat.peer, sent.message_id, ['0']))).toBe('MESSAGE_POLL_CLOSED');
   });
 
+  it("a timed poll closes on the world's clock: moving it through the control API closes the poll right then", async () => {
+    const chat = await botChatOf(suite.kit, 'group');
+    const pushed: Api.UpdateMessagePoll[] = [];
+    chat.app.addEventHandler((u: Api.UpdateMessagePoll) => pushed.push(u), new Raw({ types: [Api.UpdateMessagePoll] }));
+    const sent = await chat.tg.sendPoll(chat.chatId, 'Ten minutes?', ['Yes', 'No'], { open_period: 600 });
+    const clock = (seconds: number) =>
+      control(suite.kit.sandbox, 'POST', '/sandbox/clock', { advance_seconds: seconds });
+
+    // Halfway there the poll still takes votes.
+    expect((await clock(300)).status).toBe(200);
+    await vote(chat.app, chat.peer, sent.message_id, ['0']);
+    expect((await seenPoll(chat, sent.message_id)).poll.closed).toBeFalsy();
+
+    // Past its close date in the world's time, it closes without waiting for the machine's clock.
+    expect((await clock(301)).status).toBe(200);
+    const closed = await heard(chat.bot.token, 'poll', (p) => p.id === sent.poll.id && p.is_closed === true);
+    expect(closed).toMatchObject({ total_voter_count: 1, open_period: 600, close_date: sent.poll.close_date });
+    const told = await eventually(() => pushed.find((u) => u.pollId.toString() === sent.poll.id && u.poll?.closed), {
+      what: 'the closed poll pushed to the member',
+    });
+    expect(told.results.totalVoters).toBe(1);
+    expect(await errorOf(vote(chat.app, chat.peer, sent.message_id, ['1']))).toBe('MESSAGE_POLL_CLOSED');
+  });
+
   it('a forwarded poll is the poll itself: one id, votes counted together, closed everywhere; a copy is a new poll', async () => {
     const club = await botChatOf(suite.kit, 'supergroup');
     const sent = await club.tg.sendPoll(club.chatId, 'Pizza or pasta?', ['Pizza', 'Pasta'], { is_anonymous: false });

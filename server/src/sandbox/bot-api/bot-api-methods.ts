@@ -621,6 +621,13 @@ export function resolveSendTarget(ctx: MethodContext): SendTarget {
   const chatId = ctx.params.chatId();
   const group = findGroup(ctx, chatId);
   if (group) {
+    // A group upgraded to a supergroup takes no more messages: the official server names the supergroup.
+    if (group.migratedTo) {
+      const migrateTo = -(1000000000000 + group.migratedTo.channelId);
+      throw new BotApiError(400, 'Bad Request: group chat was upgraded to a supergroup chat', {
+        migrate_to_chat_id: migrateTo,
+      });
+    }
     if (!inGroup(ctx, group)) throw BotApiError.forbidden('bot is not a member of the group chat');
     return { kind: 'group', group };
   }

@@ -7,7 +7,8 @@ import { botUserJson, type Json, mediaJson, userJson } from './serializers';
  * the bot reading it when it is among them, else the first), `left_chat_participant` beside `left_chat_member`,
  * `new_chat_title`, `new_chat_photo`, `delete_chat_photo`, `pinned_message` (the pinned message without the one it answers; an inaccessible message when it
  * is gone), `group_chat_created`, `supergroup_chat_created`, `channel_chat_created`, `forum_topic_created`, `forum_topic_edited`,
- * `forum_topic_closed`, `forum_topic_reopened`, `general_forum_topic_hidden`, `general_forum_topic_unhidden`.
+ * `forum_topic_closed`, `forum_topic_reopened`, `general_forum_topic_hidden`, `general_forum_topic_unhidden`,
+ * `migrate_to_chat_id`, `migrate_from_chat_id`.
  */
 export function serviceFieldsJson(
   world: SandboxWorld,
@@ -86,6 +87,11 @@ export function serviceFieldsJson(
           ...(action.iconEmojiId !== undefined ? { icon_custom_emoji_id: action.iconEmojiId } : {}),
         },
       };
+    // An upgrade to a supergroup (group-migration.ts): the Bot API ids of the chat on the other side.
+    case 'chat_migrate_to':
+      return { migrate_to_chat_id: -(1000000000000 + action.channelId) };
+    case 'channel_migrate_from':
+      return { migrate_from_chat_id: -action.chatId };
   }
 }
 

@@ -323,6 +323,15 @@ export function basicGroupToTl(group: SandboxBasicGroup, viewerId: number): TlOb
     date: toUnix(group.createdAt),
     version: 1,
     noforwards: group.noForwards,
+    // Upgraded to a supergroup (group-migration.ts): deactivated, naming the supergroup.
+    deactivated: group.migratedTo ? true : undefined,
+    migrated_to: group.migratedTo
+      ? {
+          _: 'inputChannel',
+          channel_id: BigInt(group.migratedTo.channelId),
+          access_hash: group.migratedTo.accessHash,
+        }
+      : undefined,
   };
 }
 
@@ -426,6 +435,10 @@ export function serviceActionToTl(action: SandboxServiceAction): TlObject {
         closed: action.closed,
         hidden: action.hidden,
       };
+    case 'chat_migrate_to':
+      return { _: 'messageActionChatMigrateTo', channel_id: BigInt(action.channelId) };
+    case 'channel_migrate_from':
+      return { _: 'messageActionChannelMigrateFrom', title: action.title, chat_id: BigInt(action.chatId) };
   }
 }
 

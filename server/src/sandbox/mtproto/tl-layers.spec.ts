@@ -934,6 +934,36 @@ describe('basic group methods answered in each layer', () => {
       close();
     },
   );
+
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i writes migrateChat: the deactivated chat naming the supergroup, and both migration actions',
+    async (layer) => {
+      const { world, ann, call, close } = door(layer);
+      const bea = world.createUser({ phone: '15550007002', firstName: 'Bea' });
+      const created = await call({ _: 'messages.createChat', users: [inputUser(bea)], title: 'Upgraded' });
+      const chatId = (((layer >= 177 ? created.updates : created) as TlObject).chats as TlObject[])[0]!.id as bigint;
+
+      const migrated = await call({ _: 'messages.migrateChat', chat_id: chatId });
+      const actions = (migrated.updates as TlObject[]).flatMap((u) => {
+        const message = u.message as TlObject | undefined;
+        return message?._ === 'messageService' ? [message.action] : [];
+      });
+      const channel = world.findChannel(world.findBasicGroup(Number(chatId))!.migratedTo!.channelId)!;
+      expect(actions).toEqual([
+        { _: 'messageActionChannelMigrateFrom', title: 'Upgraded', chat_id: chatId },
+        { _: 'messageActionChatMigrateTo', channel_id: BigInt(channel.id) },
+      ]);
+      const chats = migrated.chats as TlObject[];
+      expect(chats[0]).toMatchObject({
+        _: 'chat',
+        deactivated: true,
+        migrated_to: { _: 'inputChannel', channel_id: BigInt(channel.id), access_hash: channel.accessHash },
+      });
+      expect(chats[1]).toMatchObject({ _: 'channel', megagroup: true, creator: true, title: 'Upgraded' });
+      expect(ann.id).toBe(channel.creatorUserId);
+      close();
+    },
+  );
 });
 
 describe('block lists answered in each layer', () => {

@@ -21,6 +21,7 @@ import {
 } from '../world';
 import { activeBan, adminRightsOf, banMember, setAdminRank, setChannelInfo } from '../channel-administration';
 import { participantToTl } from '../mtproto/channel-participants';
+import { migratedChannelOf, migrateGroupToSupergroup } from '../group-migration';
 import {
   activeRestriction,
   allPermissions,
@@ -748,6 +749,25 @@ describe('world snapshot', () => {
       'chat_edit_title',
       'chat_delete_user',
     ]);
+  });
+
+  it('keeps a basic group upgraded to a supergroup: the link both ways, and the service messages that say so', () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111')!;
+    const bob = world.findUserByPhone('15550002222')!;
+    const group = createGroupAsUser(world, ann.id, 'Club', [{ kind: 'user', id: bob.id }]);
+    const { channel } = migrateGroupToSupergroup(world, group, ann.id);
+
+    const restored = restart(world);
+
+    const back = restored.findBasicGroup(group.id)!;
+    expect(back.migratedTo).toEqual({ channelId: channel.id, accessHash: channel.accessHash });
+    expect(migratedChannelOf(restored, back)?.id).toBe(channel.id);
+    expect(back.messages.at(-1)?.service).toEqual({ type: 'chat_migrate_to', channelId: channel.id });
+    const supergroup = restored.findChannel(channel.id)!;
+    expect(supergroup.megagroup).toBe(true);
+    expect(supergroup.messages[0]?.service).toEqual({ type: 'channel_migrate_from', title: 'Club', chatId: group.id });
+    expect(restored.getMember(channel.id, 'user', bob.id)).toMatchObject({ admin: false, creator: false });
   });
 
   it("keeps each user's last status (online until, offline since) as others then see it", () => {
