@@ -153,7 +153,7 @@ async function bareTelegraf(): Promise<Side> {
   };
 }
 
-async function product(): Promise<Side & { ingest: WebhookIngestService }> {
+async function product(): Promise<Side & { ingest: WebhookIngestService; routed: () => Promise<Side> }> {
   const t = await startTestApp({ env: { ROLE: 'api', TELEGRAM_MODE: 'real', SYSTEM_BOT_TOKEN: '' } });
   const ds = t.app.get(DataSource);
   const credentials = t.app.get(CredentialsService);
@@ -179,6 +179,7 @@ async function product(): Promise<Side & { ingest: WebhookIngestService }> {
   await perBot(0, BOTS);
   return {
     ingest: t.app.get(WebhookIngestService),
+    routed: () => throughTheAppsRouter(t.app.getHttpAdapter().getInstance() as http.RequestListener),
     measure: async (round) => {
       const result = await perBot((round + 1) * 10_000_000, REQUESTS);
       if (result.failed > 0) throw new Error(`product: ${result.failed} failed requests`);
@@ -231,6 +232,34 @@ async function emptyNestRoute(platform: 'express' | 'fastify'): Promise<Side> {
       return result;
     },
     close: () => app.close(),
+  };
+}
+
+/**
+ * The same app with its webhook through its own router: a second server handing every request to the app's Express
+ * instance, so `WebhookController` answers behind the app's request log, metrics middleware, global guards, pipes and
+ * exception filter (the fast path sits on the first server only). What item 5's routed webhook measures on Express.
+ */
+async function throughTheAppsRouter(express: http.RequestListener): Promise<Side> {
+  const server = http.createServer(express);
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    measure: async (round) => {
+      const result = await load(
+        `http://127.0.0.1:${port}`,
+        (i) => `/telegram/webhook/${10_000 + (i % BOTS)}`,
+        (round + 80) * 10_000_000,
+        REQUESTS,
+      );
+      if (result.failed > 0) throw new Error(`the app's router: ${result.failed} failed requests`);
+      return result;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
 
@@ -309,7 +338,7 @@ const median = (xs: number[]): number =>
 interface Measured {
   baseline: number;
   ours: { perSecond: number; p99: number };
-  ceilings: { express: number; fastify: number; plainFastify: number; ingestOnFastify: number };
+  references: { express: number; fastify: number; plainFastify: number; ingestOnFastify: number; appRouter: number };
 }
 
 /**
@@ -323,6 +352,7 @@ async function measureAll(): Promise<Measured> {
   const fastify = await emptyNestRoute('fastify');
   const plain = await plainFastifyRoute();
   const routed = await ingestOnFastify(ours.ingest);
+  const appRouter = await ours.routed();
   try {
     const b: number[] = [];
     const o: { perSecond: number; p99ms: number }[] = [];
@@ -330,10 +360,12 @@ async function measureAll(): Promise<Measured> {
     const f: number[] = [];
     const p: number[] = [];
     const r: number[] = [];
+    const a: number[] = [];
     await express.measure(-1);
     await fastify.measure(-1);
     await plain.measure(-1);
     await routed.measure(-1);
+    await appRouter.measure(-1);
     for (let round = 0; round < ROUNDS; round++) {
       b.push((await bare.measure(round)).perSecond);
       o.push(await ours.measure(round));
@@ -341,12 +373,19 @@ async function measureAll(): Promise<Measured> {
       f.push((await fastify.measure(round)).perSecond);
       p.push((await plain.measure(round)).perSecond);
       r.push((await routed.measure(round)).perSecond);
+      a.push((await appRouter.measure(round)).perSecond);
     }
     const mid = median(o.map((r) => r.perSecond));
     return {
       baseline: median(b),
       ours: { perSecond: mid, p99: o.find((r) => r.perSecond === mid)?.p99ms ?? 0 },
-      ceilings: { express: median(e), fastify: median(f), plainFastify: median(p), ingestOnFastify: median(r) },
+      references: {
+        express: median(e),
+        fastify: median(f),
+        plainFastify: median(p),
+        ingestOnFastify: median(r),
+        appRouter: median(a),
+      },
     };
   } finally {
     await bare.close();
@@ -355,13 +394,14 @@ async function measureAll(): Promise<Measured> {
     await fastify.close();
     await plain.close();
     await routed.close();
+    await appRouter.close();
   }
 }
 
 export default async function webhookBench(): Promise<BenchRow[]> {
-  const { baseline, ours, ceilings } = await measureAll();
-  const ceiling = (name: string, perSecond: number, what: string): BenchRow => ({
-    name: `ceiling: ${name} vs bare telegraf`,
+  const { baseline, ours, references } = await measureAll();
+  const reference = (name: string, perSecond: number, what: string): BenchRow => ({
+    name: `${name} vs bare telegraf`,
     value: perSecond,
     baseline,
     ratio: perSecond / baseline,
@@ -380,17 +420,31 @@ export default async function webhookBench(): Promise<BenchRow[]> {
       { min: 0.8, text: '≥ 0.8×' },
       `product p99 ${ours.p99.toFixed(1)} ms; ${CONCURRENCY} keep-alive connections, loopback, same process`,
     ),
-    ceiling("an empty Nest controller route on Express (the app's platform)", ceilings.express, emptyRoute),
-    ceiling('an empty Nest controller route on Fastify (@nestjs/platform-fastify)', ceilings.fastify, emptyRoute),
-    ceiling(
-      "a plain Fastify route (Fastify's router, no Nest)",
-      ceilings.plainFastify,
+    reference(
+      "routed: the product's route through the app's own router (WebhookController on Express)",
+      references.appRouter,
+      "the same app and data, the request handed to the app's Express instance instead of the fast path: the " +
+        'request log, metrics middleware, global guards, pipes and filter, then WebhookController',
+    ),
+    reference(
+      "ceiling: an empty Nest controller route on Express (the app's platform)",
+      references.express,
+      emptyRoute,
+    ),
+    reference(
+      'ceiling: an empty Nest controller route on Fastify (@nestjs/platform-fastify)',
+      references.fastify,
+      emptyRoute,
+    ),
+    reference(
+      "ceiling: a plain Fastify route (Fastify's router, no Nest)",
+      references.plainFastify,
       "a route on the Fastify instance itself, answering {ok: true} after Fastify's body parsing; what Nest's " +
         'router on Fastify stands on',
     ),
-    ceiling(
-      "the product's ingestion behind a Nest controller route on Fastify",
-      ceilings.ingestOnFastify,
+    reference(
+      "ceiling: the product's ingestion behind a Nest controller route on Fastify",
+      references.ingestOnFastify,
       "the product's WebhookIngestService (secret, shape, once per update_id, queued) behind a Nest route on " +
         "Fastify with no global filter, guards, pipes, request log or metrics; a routed webhook's best on Fastify",
     ),
