@@ -93,13 +93,22 @@ export function setBotCommands(world: SandboxWorld, bot: SandboxBot, key: string
 
 /**
  * The commands a user sees in their private chat with the bot, by Telegram's order of scopes: that chat, all private
- * chats, then the default scope (the first that has a list wins).
+ * chats, then the default scope; within each, the list for the user's language before the one for everybody (the
+ * first that has a list wins).
  */
-export function privateChatCommands(world: SandboxWorld, botId: number, userId: number): BotCommandEntry[] {
+export function privateChatCommands(
+  world: SandboxWorld,
+  botId: number,
+  userId: number,
+  languageCode = '',
+): BotCommandEntry[] {
   const scopes = [{ type: 'chat', chat_id: userId }, { type: 'all_private_chats' }, { type: 'default' }];
+  const languages = languageCode === '' ? [''] : [languageCode, ''];
   for (const scope of scopes) {
-    const list = botCommands(world, botId, commandsKey(scope, ''));
-    if (list) return list;
+    for (const language of languages) {
+      const list = botCommands(world, botId, commandsKey(scope, language));
+      if (list) return list;
+    }
   }
   return [];
 }

@@ -78,7 +78,7 @@ function userField(user: SandboxUser): string {
     first_name: user.firstName,
     ...(user.lastName ? { last_name: user.lastName } : {}),
     ...(user.username ? { username: user.username } : {}),
-    language_code: 'en',
+    ...(user.languageCode ? { language_code: user.languageCode } : {}),
     allows_write_to_pm: true,
   });
 }

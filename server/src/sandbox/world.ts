@@ -20,6 +20,11 @@ export interface SandboxUser {
   username?: string;
   /** 2FA password in clear (sandbox only); the MTProto door derives SRP from it. */
   password?: string;
+  /**
+   * The language of the user's app (an IETF tag such as `en` or `pt-br`): the `lang_code` their latest MTProto
+   * connection named in initConnection, or the one the control API gave. Undefined when unknown.
+   */
+  languageCode?: string;
   createdAt: Date;
 }
 
@@ -1066,6 +1071,9 @@ const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 const USERNAME_RE = /^[A-Za-z](?!.*__)[A-Za-z0-9_]{3,30}[A-Za-z0-9]$/;
 
 export const normalizePhone = (phone: string): string => phone.replace(/\D+/g, '');
+
+/** A language tag as apps name theirs: a 2-3 letter language, then subtags (`en`, `pt-br`, `zh-hans`). */
+export const isLanguageTag = (code: string): boolean => /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(code);
 const normalizeUsername = (username: string): string => username.replace(/^@/, '').toLowerCase();
 const memberKey = (kind: 'user' | 'bot', id: number): string => `${kind}:${id}`;
 
@@ -1200,8 +1208,12 @@ export class SandboxWorld extends EventEmitter {
     lastName?: string;
     username?: string;
     password?: string;
+    languageCode?: string;
   }): SandboxUser {
     const phone = normalizePhone(input.phone);
+    if (input.languageCode !== undefined && !isLanguageTag(input.languageCode)) {
+      throw new SandboxInvalidError('language_code must be an IETF language tag such as en or pt-br');
+    }
     if (phone.length < 5 || phone.length > 15) throw new SandboxInvalidError('phone must have 5 to 15 digits');
     if (!input.firstName.trim()) throw new SandboxInvalidError('first name must not be empty');
     if (this.findUserByPhone(phone)) throw new SandboxConflictError('a user with this phone already exists');
@@ -1214,6 +1226,7 @@ export class SandboxWorld extends EventEmitter {
       lastName: input.lastName ?? '',
       username,
       password: input.password === '' ? undefined : input.password,
+      languageCode: input.languageCode?.toLowerCase(),
       createdAt: new Date(),
     };
     this.users.set(user.id, user);

@@ -11,7 +11,12 @@ import { control, nextPhone } from './bot-helpers';
 export const API_ID = 94575;
 export const API_HASH = 'a3406de8d171bb422bb6ddf3bbd800e2';
 
-export type ClientOptions = { session?: string; floodSleepThreshold?: number; receiveUpdates?: boolean };
+export type ClientOptions = {
+  session?: string;
+  floodSleepThreshold?: number;
+  receiveUpdates?: boolean;
+  langCode?: string;
+};
 
 export interface MtprotoKit {
   sandbox: SandboxHandle;

@@ -5,7 +5,13 @@ import { SandboxWorld } from '../../src/sandbox/world';
 /** The sandbox's initData, checked by the product's own checker (as a tenant's backend checks Telegram's). */
 describe('Mini App initData issued by the sandbox', () => {
   const world = new SandboxWorld();
-  const user = world.createUser({ phone: '15550001111', firstName: 'Ada', lastName: 'Lovelace', username: 'ada_l' });
+  const user = world.createUser({
+    phone: '15550001111',
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    username: 'ada_l',
+    languageCode: 'en',
+  });
   const bot = world.createBot({ username: 'mini_app_bot' });
   const keys = { botToken: bot.token, botId: String(bot.id), publicKeyHex: WEB_APP_PUBLIC_KEY_HEX };
 
@@ -56,6 +62,15 @@ describe('Mini App initData issued by the sandbox', () => {
       checkInitData(data, { botToken: other.token, publicKeyHex: WEB_APP_PUBLIC_KEY_HEX }, 3600, world.unixNow()),
     ).toEqual({ ok: false, reason: 'bad_signature' });
     expect(hasValidSignature(params, String(other.id), WEB_APP_PUBLIC_KEY_HEX)).toBe(false);
+  });
+
+  it("writes the user's language as language_code, and leaves the field out when the language is unknown", () => {
+    const german = world.createUser({ phone: '15550003333', firstName: 'Greta', languageCode: 'de' });
+    const unknown = world.createUser({ phone: '15550004444', firstName: 'Nora' });
+    const userOf = (u: typeof user): Record<string, unknown> =>
+      JSON.parse(new URLSearchParams(buildInitData(world, bot, u, {})).get('user') ?? '') as Record<string, unknown>;
+    expect(userOf(german).language_code).toBe('de');
+    expect(userOf(unknown)).toEqual({ id: unknown.id, first_name: 'Nora', allows_write_to_pm: true });
   });
 
   it('puts the initData after # of the web app address, with the version and platform', () => {

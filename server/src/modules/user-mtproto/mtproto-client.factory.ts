@@ -41,6 +41,8 @@ export interface CreateMtprotoClientOptions {
    * invokeWithoutUpdates, so Telegram pushes no updates to it. Defaults to true.
    */
   receiveUpdates?: boolean;
+  /** The app's language (initConnection's lang_code): what bots see as the user's language_code. gramjs's 'en' if absent. */
+  langCode?: string;
 }
 
 /** Telegram's DC 2, where new sessions start (the sandbox answers for every DC). */
@@ -119,6 +121,7 @@ export class MtprotoClientFactory {
       appVersion: '1.0',
       systemVersion: 'server',
       baseLogger: this.gramLogger(),
+      ...(opts.langCode ? { langCode: opts.langCode } : {}),
     };
     if (this.sandboxMode) {
       const endpoint = this.sandboxEndpoint();

@@ -33,7 +33,8 @@ export function userJson(user: SandboxUser): Json {
     first_name: user.firstName,
     last_name: user.lastName || undefined,
     username: user.username,
-    language_code: 'en',
+    // The language of the user's app; Telegram leaves the field out when it does not know it.
+    language_code: user.languageCode,
   });
 }
 

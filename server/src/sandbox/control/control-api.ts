@@ -345,6 +345,7 @@ export class ControlApi {
         lastName: str(body, 'last_name', { optional: true, max: 64 }),
         username: str(body, 'username', { optional: true, max: 33 }),
         password: str(body, 'password', { optional: true, max: 256 }),
+        languageCode: str(body, 'language_code', { optional: true, max: 35 }),
       });
       return { status: 201, body: { id: user.id, phone: user.phone } };
     });

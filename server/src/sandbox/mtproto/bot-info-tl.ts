@@ -5,15 +5,15 @@ import type { TlObject } from './tl-codec';
 
 /**
  * A bot's profile as a user's app reads it (`userFull.bot_info`): its description, the commands of the user's
- * private chat with it and the menu button of that chat. The sandbox knows no user's language, so the texts are those
- * the bot set for everybody. A layer without a field leaves it out.
+ * private chat with it and the menu button of that chat. The texts are those the bot set for the user's language
+ * (`languageCode`, see user-language's botLanguageOf), else those for everybody. A layer without a field leaves it out.
  */
-export function botInfoToTl(world: SandboxWorld, bot: SandboxBot, viewerId: number): TlObject {
+export function botInfoToTl(world: SandboxWorld, bot: SandboxBot, viewerId: number, languageCode = ''): TlObject {
   return {
     _: 'botInfo',
     user_id: BigInt(bot.id),
-    description: profileText(world, bot, 'description'),
-    commands: privateChatCommands(world, bot.id, viewerId).map((c) => ({
+    description: profileText(world, bot, 'description', languageCode),
+    commands: privateChatCommands(world, bot.id, viewerId, languageCode).map((c) => ({
       _: 'botCommand',
       command: c.command,
       description: c.description,
@@ -27,9 +27,12 @@ export function menuButtonToTl(button: BotMenuButton): TlObject {
   return { _: button.type === 'commands' ? 'botMenuButtonCommands' : 'botMenuButtonDefault' };
 }
 
-/** The bot's short description, which its profile shows as its "about" text (undefined when it has none). */
-export function botAboutOf(world: SandboxWorld, bot: SandboxBot): string | undefined {
-  return profileText(world, bot, 'shortDescription') || undefined;
+/**
+ * The bot's short description for a language (else for everybody), which its profile shows as its "about" text
+ * (undefined when it has none).
+ */
+export function botAboutOf(world: SandboxWorld, bot: SandboxBot, languageCode = ''): string | undefined {
+  return profileText(world, bot, 'shortDescription', languageCode) || undefined;
 }
 
 /**

@@ -25,6 +25,7 @@ import { pollFromInputMedia, updateMessagePollToTl } from './poll-tl';
 import { reactionCounts, ReactionRefusedError, setAvailableReactions, setReactions } from '../reactions';
 import { chatReactionChoiceFromTl, chatReactionsToTl } from './chat-reactions-tl';
 import { botAboutOf, botInfoToTl, ownedBotInfoToTl } from './bot-info-tl';
+import { appLanguageCode, botLanguageOf } from '../user-language';
 import { activeBan, adminRightsOf, banMember, setChannelInfo, unbanMember } from '../channel-administration';
 import {
   CHAT_PERMISSIONS,
@@ -168,6 +169,8 @@ export interface AuthKeyRecord {
   boundToHex?: string;
   /** The API layer the key's sessions last named with invokeWithLayer. */
   layer?: number;
+  /** The language (`lang_code`) the key's app last named in initConnection. */
+  langCode?: string;
 }
 
 /** Methods that work without a signed-in user (everything else answers AUTH_KEY_UNREGISTERED). */
@@ -646,6 +649,7 @@ export class RpcService {
       if (call._ === 'initConnection' && (typeof call.api_id !== 'number' || call.api_id <= 0)) {
         throw new RpcError(400, 'API_ID_INVALID');
       }
+      if (call._ === 'initConnection') this.noteAppLanguage(key, call.lang_code);
       call = obj(call.query, 'QUERY');
       fn = codec.schema.functions.get(call._);
     }
@@ -693,7 +697,17 @@ export class RpcService {
     return user;
   }
 
+  /** The app's language (initConnection's lang_code) becomes its user's: the latest connection's wins. */
+  private noteAppLanguage(key: AuthKeyRecord, langCode: unknown): void {
+    const language = appLanguageCode(langCode);
+    if (language === undefined) return;
+    key.langCode = language;
+    const user = key.userId === undefined || key.revoked ? undefined : this.world.findUserById(key.userId);
+    if (user) user.languageCode = language;
+  }
+
   private authorize(key: AuthKeyRecord, user: SandboxUser): TlObject {
+    if (key.langCode !== undefined) user.languageCode = key.langCode;
     key.userId = user.id;
     key.revoked = false;
     key.passwordUserId = undefined;
@@ -953,8 +967,8 @@ export class RpcService {
         settings: { _: 'peerSettings' },
         notify_settings: emptyNotifySettings(),
         common_chats_count: id === me.id ? 0 : commonChats,
-        about: e.kind === 'bot' ? botAboutOf(this.world, e.bot) : undefined,
-        bot_info: e.kind === 'bot' ? botInfoToTl(this.world, e.bot, me.id) : undefined,
+        about: e.kind === 'bot' ? botAboutOf(this.world, e.bot, botLanguageOf(me)) : undefined,
+        bot_info: e.kind === 'bot' ? botInfoToTl(this.world, e.bot, me.id, botLanguageOf(me)) : undefined,
         // The pinned bar of the private chat with them: its most recent pinned message.
         pinned_msg_id: this.world.pinnedMessageIds({ kind: 'private', userId: me.id, peerKind: e.kind, peerId: id })[0],
         blocked: isBlocked(this.world, me.id, e.kind, id) || undefined,

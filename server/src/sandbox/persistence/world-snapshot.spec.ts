@@ -454,6 +454,14 @@ describe('world snapshot', () => {
     expect(isBlocked(restored, bob.id, 'bot', bot.id)).toBe(false);
   });
 
+  it("keeps each user's language (the one their app named), and a user with none still has none", () => {
+    const world = populatedWorld();
+    const carl = world.createUser({ phone: '15550003333', firstName: 'Carl', languageCode: 'pt-BR' });
+    const restored = restart(world);
+    expect(restored.findUserById(carl.id)?.languageCode).toBe('pt-br');
+    expect(restored.findUserByPhone('15550002222')?.languageCode).toBeUndefined();
+  });
+
   it("keeps channels' admin logs: who changed the title, banned, edited, deleted and pinned, and the next event id", () => {
     const world = populatedWorld();
     followAdminLog(world);
