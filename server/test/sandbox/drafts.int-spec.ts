@@ -2,6 +2,7 @@ import { Api, type TelegramClient } from 'telegram';
 import { Raw } from 'telegram/events';
 import { generateRandomLong } from 'telegram/Helpers';
 import { eventually } from '../helpers/eventually';
+import { mtcuteClient, signInMtcute } from './mtcute-kit';
 import { type MtprotoKit, namedUser, signedInClient, startMtprotoKit } from './mtproto-kit';
 
 /**
@@ -164,5 +165,37 @@ describe('message drafts', () => {
     expect(cleared.draft).toBeInstanceOf(Api.DraftMessageEmpty);
     expect(await dialogDraft(b, friendId)).toBeUndefined();
     expect(await allDrafts(b)).toEqual([]);
+  });
+
+  it("mtcute (the newest layer) saves a draft and sends with clearDraft; the user's gramjs app follows both", async () => {
+    const me = await namedUser(kit, 'Mixed');
+    const friend = await namedUser(kit, 'Pal');
+    const gram = await signedInClient(kit, me);
+    const pushed: Api.UpdateDraftMessage[] = [];
+    gram.addEventHandler((u: Api.UpdateDraftMessage) => pushed.push(u), new Raw({ types: [Api.UpdateDraftMessage] }));
+    await gram.getMe();
+    const mt = mtcuteClient(kit.sandbox);
+    try {
+      await signInMtcute(kit, mt, me.phone);
+      const first = await mt.sendText(`@${friend.username}`, 'hello');
+      await mt.saveDraft(`@${friend.username}`, {
+        message: 'a reply',
+        replyTo: { _: 'inputReplyToMessage', replyToMsgId: first.id },
+      });
+      const update = await eventually(() => pushed[0], { what: "mtcute's draft pushed to the gramjs app" });
+      expect(update.draft).toBeInstanceOf(Api.DraftMessage);
+      expect((update.draft as Api.DraftMessage).message).toBe('a reply');
+      expect(((update.draft as Api.DraftMessage).replyTo as Api.InputReplyToMessage).replyToMsgId).toBe(first.id);
+      let draftText: string | undefined;
+      for await (const d of mt.iterDialogs()) if (d.peer.id === friend.id) draftText = d.draftMessage?.text;
+      expect(draftText).toBe('a reply');
+
+      await mt.sendText(`@${friend.username}`, 'a reply, sent', { clearDraft: true });
+      const cleared = await eventually(() => pushed[1], { what: 'the cleared draft pushed to the gramjs app' });
+      expect(cleared.draft).toBeInstanceOf(Api.DraftMessageEmpty);
+      expect(await dialogDraft(gram, friend.id)).toBeUndefined();
+    } finally {
+      await mt.destroy();
+    }
   });
 });
