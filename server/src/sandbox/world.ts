@@ -624,6 +624,22 @@ export interface ChannelInvite {
   createsJoinRequest?: boolean;
 }
 
+/** A user's unsent message for one chat (messages.saveDraft), kept in `world.drafts` (drafts.ts). */
+export interface SandboxDraft {
+  userId: number;
+  /** The chat as Telegram's peers name it: a person or bot (`user`), a basic group (`chat`), a channel. */
+  peerKind: 'user' | 'chat' | 'channel';
+  peerId: number;
+  text: string;
+  entities?: SandboxEntity[];
+  /** The message it answers, if one. */
+  replyToId?: number;
+  /** Link previews turned off. */
+  noWebpage?: boolean;
+  /** When it was saved (unix seconds). */
+  date: number;
+}
+
 /** A person or bot a user blocked (contacts.block), kept in `world.blockedPeers` (blocking.ts). */
 export interface BlockedPeer {
   userId: number;
@@ -1129,6 +1145,8 @@ export class SandboxWorld extends EventEmitter {
   inviteImporters: InviteImporter[] = [];
   /** Whom each user blocked, oldest first (blocking.ts). */
   blockedPeers: BlockedPeer[] = [];
+  /** Each user's drafts by `${userId}:${peerKind}:${peerId}` (drafts.ts). */
+  drafts: Record<string, SandboxDraft> = {};
   /** Channels' and supergroups' admin logs, oldest first, each event kept 48 hours (admin-log.ts). */
   adminLog: AdminLogEvent[] = [];
   /** The next admin log event's id (ids keep increasing, across resets too). */
@@ -2348,6 +2366,7 @@ export class SandboxWorld extends EventEmitter {
     this.invites = {};
     this.inviteImporters = [];
     this.blockedPeers = [];
+    this.drafts = {};
     this.adminLog = [];
     this.sentByRandomId = {};
     this.botProfiles = {};

@@ -126,6 +126,15 @@ import {
 } from './inline-queries';
 import { inlineMessageAt } from '../inline-queries';
 import { blockRpc, getBlockedRpc, unblockRpc } from './blocking-rpc';
+import {
+  clearAllDraftsRpc,
+  clearDraftOnSend,
+  dialogDraftToTl,
+  type DraftDeps,
+  getAllDraftsRpc,
+  saveDraftRpc,
+} from './drafts';
+import type { DraftPeer } from '../drafts';
 import { searchMatcher, type TextMatcher } from './message-search';
 import { isBlocked } from '../blocking';
 import {
@@ -297,6 +306,14 @@ function reactionsFromTl(raw: unknown): string[] {
   });
 }
 
+/** The chat of a send, as a draft names it (drafts.ts). */
+const draftPeerOf = (target: SendTarget): DraftPeer =>
+  target.kind === 'channel'
+    ? { kind: 'channel', id: target.channel.id }
+    : target.kind === 'group'
+      ? { kind: 'chat', id: target.group.id }
+      : { kind: 'user', id: target.toId };
+
 /** The MTProto door's API methods, answered from the shared world. */
 export class RpcService {
   /** The auth key whose request is being answered, so pushes caused by it skip its own sessions. */
@@ -466,6 +483,7 @@ export class RpcService {
     );
     this.appCallsToBots(h);
     this.blocking(h);
+    this.drafts(h);
     this.payments(h);
     this.webApps(h);
   }
@@ -511,6 +529,40 @@ export class RpcService {
     h('payments.getPaymentForm', (k, r, codec) => getPaymentForm(deps, this.requireUser(k), r, codec.schema));
     h('payments.sendStarsForm', (k, r) => sendStarsForm(deps, this.requireUser(k), r));
     h('payments.getStarsStatus', (k, r) => getStarsStatus(deps, this.requireUser(k), r));
+  }
+
+  /** Message drafts: messages.saveDraft, getAllDrafts, clearAllDrafts (drafts.ts). */
+  private drafts(h: (name: string, fn: Handler) => void): void {
+    const deps = this.draftDeps();
+    h('messages.saveDraft', (k, r) => saveDraftRpc(deps, this.requireUser(k), r));
+    h('messages.getAllDrafts', (k) => getAllDraftsRpc(deps, this.requireUser(k)));
+    h('messages.clearAllDrafts', (k) => clearAllDraftsRpc(deps, this.requireUser(k)));
+  }
+
+  private draftDeps(): DraftDeps {
+    return {
+      world: this.world,
+      peerOf: (me, input) => {
+        const peer = obj(input, 'PEER_ID');
+        if (peer._ === 'inputPeerChannel') return { kind: 'channel', id: this.readableChannel(peer, me).id };
+        if (peer._ === 'inputPeerChat') return { kind: 'chat', id: this.memberGroup(me, peer).id };
+        const e = this.resolveUser(me, peer, 'PEER_ID_INVALID');
+        return { kind: 'user', id: e.kind === 'user' ? e.user.id : e.bot.id };
+      },
+      peersToTl: (peers, viewerId) => ({
+        users: this.usersToTl(
+          peers.filter((p) => p.kind === 'user').map((p) => p.id),
+          viewerId,
+        ),
+        chats: peers.flatMap((p) => {
+          const channel = p.kind === 'channel' ? this.world.findChannel(p.id) : undefined;
+          const group = p.kind === 'chat' ? this.world.findBasicGroup(p.id) : undefined;
+          if (channel) return [channelToTl(channel, viewerId)];
+          return group ? [basicGroupToTl(group, viewerId)] : [];
+        }),
+      }),
+      push: (userId, build) => this.pushToUser?.(userId, build),
+    };
   }
 
   /** A user's block list: contacts.block, contacts.unblock, contacts.getBlocked (blocking-rpc.ts). */
@@ -1041,6 +1093,7 @@ export class RpcService {
           unread_reactions_count: 0,
           notify_settings: emptyNotifySettings(),
           pts: channel.pts,
+          draft: dialogDraftToTl(this.world, me.id, { kind: 'channel', id: channel.id }),
         },
         message: top ? channelMessageToTl(channel, top, this.world.countersOf(channel, top), me.id) : undefined,
         date: top?.date ?? Math.floor(channel.createdAt.getTime() / 1000),
@@ -1061,6 +1114,7 @@ export class RpcService {
           unread_mentions_count: 0,
           unread_reactions_count: 0,
           notify_settings: emptyNotifySettings(),
+          draft: dialogDraftToTl(this.world, me.id, { kind: 'chat', id: group.id }),
         },
         message: top ? basicGroupMessageToTl(group, top, me.id) : undefined,
         date: top?.date ?? Math.floor(group.createdAt.getTime() / 1000),
@@ -1089,6 +1143,7 @@ export class RpcService {
           unread_mentions_count: 0,
           unread_reactions_count: 0,
           notify_settings: emptyNotifySettings(),
+          draft: dialogDraftToTl(this.world, me.id, { kind: 'user', id: peerId }),
         },
         message: privateMessageToTl(m, me.id),
         date: m.date,
@@ -1267,6 +1322,8 @@ export class RpcService {
       ...(content ? { inlineBotId: content.inlineBotId } : {}),
     });
     this.world.recordRandomId(me.id, randomId, sent);
+    // A send with clear_draft clears the chat's draft (drafts.ts).
+    if (req.clear_draft === true) clearDraftOnSend(this.draftDeps(), me, draftPeerOf(target));
     // The app knows what it wrote, not what an inline result writes: that comes back whole.
     if (target.kind !== 'private' || attached || content)
       return this.sentUpdates(me, [{ randomId, sent, ptsCount: 1, pts }]);

@@ -22,6 +22,7 @@ import { idsHash } from './participants-list';
 import { followAdminLog, logAdminAction } from '../admin-log';
 import { banMember, setChannelInfo } from '../channel-administration';
 import { peerBlockedUpdateToTl } from './blocking-rpc';
+import { draftPushToTl } from './drafts';
 import { createTopic, setForum } from '../forum-topics';
 import { answerWebViewQuery } from '../web-app-queries';
 import { webViewResultSentToTl } from './web-apps';
@@ -1664,6 +1665,77 @@ describe('Mini App web views answered by their bot in each layer', () => {
       ).rejects.toMatchObject({
         errorMessage: 'QUERY_ID_INVALID',
       });
+      close();
+    },
+  );
+});
+
+describe('message drafts in each layer', () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    'layer %i reads saveDraft (reply_to_msg_id before 166, inputReplyToMessage since) and writes draftMessage back',
+    async (layer) => {
+      const world = new SandboxWorld();
+      const ann = world.createUser({ phone: '15550009101', firstName: 'Ann' });
+      const bea = world.createUser({ phone: '15550009102', firstName: 'Bea' });
+      const hello = world.sendPrivateMessage({
+        fromKind: 'user',
+        fromId: bea.id,
+        toKind: 'user',
+        toId: ann.id,
+        text: 'hi',
+      });
+      const { codec, answer, call, close } = layerDoor(world, layer, ann.id);
+      const callBool = async (request: TlObject): Promise<boolean> => {
+        const { type, value } = await answer(request);
+        expect(type).toBe('Bool');
+        return codec.encodeAs('Bool', value).equals(codec.encodeAs('Bool', true));
+      };
+      const peer = { _: 'inputPeerUser', user_id: BigInt(bea.id), access_hash: bea.accessHash };
+      const reply =
+        layer >= 166
+          ? { reply_to: { _: 'inputReplyToMessage', reply_to_msg_id: hello.id } }
+          : { reply_to_msg_id: hello.id };
+      const replyOf = (draft: TlObject): unknown =>
+        layer >= 166 ? (draft.reply_to as TlObject | undefined)?.reply_to_msg_id : draft.reply_to_msg_id;
+
+      expect(
+        await callBool({
+          _: 'messages.saveDraft',
+          peer,
+          message: 'soon',
+          entities: [{ _: 'messageEntityBold', offset: 0, length: 4 }],
+          no_webpage: true,
+          ...reply,
+        }),
+      ).toBe(true);
+
+      const all = await call({ _: 'messages.getAllDrafts' });
+      expect(all._).toBe('updates');
+      const [update] = all.updates as TlObject[];
+      expect(update).toMatchObject({ _: 'updateDraftMessage', peer: { _: 'peerUser', user_id: BigInt(bea.id) } });
+      const draft = update!.draft as TlObject;
+      expect(draft).toMatchObject({ _: 'draftMessage', message: 'soon', no_webpage: true });
+      expect(draft.entities).toEqual([{ _: 'messageEntityBold', offset: 0, length: 4 }]);
+      expect(replyOf(draft)).toBe(hello.id);
+
+      const dialogs = await call({
+        _: 'messages.getDialogs',
+        offset_date: 0,
+        offset_id: 0,
+        offset_peer: { _: 'inputPeerEmpty' },
+        limit: 10,
+        hash: 0n,
+      });
+      const dialog = (dialogs.dialogs as TlObject[])[0]!;
+      expect((dialog.draft as TlObject).message).toBe('soon');
+      expect(replyOf(dialog.draft as TlObject)).toBe(hello.id);
+
+      // What the user's other apps are pushed, as the layer writes it.
+      const pushed = codec.decode(codec.encode(draftPushToTl({ kind: 'user', id: bea.id }, undefined, 1_700_000_000)));
+      expect(pushed.update).toMatchObject({ _: 'updateDraftMessage', draft: { _: 'draftMessageEmpty' } });
+
+      expect(await callBool({ _: 'messages.clearAllDrafts' })).toBe(true);
+      expect((await call({ _: 'messages.getAllDrafts' })).updates).toEqual([]);
       close();
     },
   );

@@ -60,6 +60,7 @@ import {
   renameGroup,
 } from '../basic-group-management';
 import { blockedBy, blockPeer, isBlocked, unblockPeer } from '../blocking';
+import { clearAllDrafts, draftOf, draftsOf, saveDraft } from '../drafts';
 import {
   addStickerToSet,
   createStickerSet,
@@ -460,6 +461,44 @@ describe('world snapshot', () => {
     const restored = restart(world);
     expect(restored.findUserById(carl.id)?.languageCode).toBe('pt-br');
     expect(restored.findUserByPhone('15550002222')?.languageCode).toBeUndefined();
+  });
+
+  it("keeps each user's drafts per chat: text, entities, the message answered, link previews off", () => {
+    const world = populatedWorld();
+    const ann = world.findUserByPhone('15550001111');
+    const bob = world.findUserByPhone('15550002222');
+    const bot = world.findBotByUsername('shop_news_bot');
+    if (!ann || !bob || !bot) throw new Error('no users');
+    saveDraft(
+      world,
+      ann.id,
+      { kind: 'user', id: bob.id },
+      {
+        text: 'see you at noon',
+        entities: [{ type: 'bold', offset: 11, length: 4 }],
+        replyToId: 7,
+        noWebpage: true,
+      },
+    );
+    saveDraft(world, ann.id, { kind: 'user', id: bot.id }, { text: '/start' });
+    saveDraft(world, bob.id, { kind: 'user', id: ann.id }, { text: 'hi' });
+
+    const restored = restart(world);
+    expect(draftOf(restored, ann.id, { kind: 'user', id: bob.id })).toEqual(
+      draftOf(world, ann.id, { kind: 'user', id: bob.id }),
+    );
+    expect(draftOf(restored, ann.id, { kind: 'user', id: bob.id })).toMatchObject({
+      text: 'see you at noon',
+      entities: [{ type: 'bold', offset: 11, length: 4 }],
+      replyToId: 7,
+      noWebpage: true,
+    });
+    expect(draftsOf(restored, ann.id).map((d) => d.text)).toEqual(['see you at noon', '/start']);
+    expect(draftsOf(restored, bob.id).map((d) => d.text)).toEqual(['hi']);
+    // The drafts that came back can still be cleared.
+    expect(clearAllDrafts(restored, ann.id)).toHaveLength(2);
+    expect(draftsOf(restored, ann.id)).toEqual([]);
+    expect(draftsOf(restored, bob.id)).toHaveLength(1);
   });
 
   it("keeps channels' admin logs: who changed the title, banned, edited, deleted and pinned, and the next event id", () => {
