@@ -254,7 +254,39 @@ export type SandboxPlainMedia =
   | { kind: 'contact'; phoneNumber: string; firstName: string; lastName?: string; vcard?: string; userId?: number }
   | { kind: 'dice'; emoji: string; value: number }
   | SandboxPoll
-  | SandboxInvoice;
+  | SandboxInvoice
+  | SandboxGameMedia;
+
+/**
+ * A bot's HTML5 game (games.ts), as BotFather's /newgame registers it: its short name (what sendGame names), title
+ * and description. The URL the game opens at is the bot's to give (answerCallbackQuery's `url`).
+ */
+export interface SandboxGame {
+  shortName: string;
+  title: string;
+  description: string;
+  /** Unix seconds. */
+  createdAt: number;
+}
+
+/** A game a bot sent (sendGame), as the message shows it. */
+export interface SandboxGameMedia {
+  kind: 'game';
+  /** The game's id in MTProto terms (a positive long, decimal). */
+  gameId: string;
+  botId: number;
+  shortName: string;
+  title: string;
+  description: string;
+}
+
+/** A player's score in the chat of one game message (games.ts). */
+export interface SandboxGameScore {
+  userId: number;
+  score: number;
+  /** Unix seconds: when it was last set. */
+  date: number;
+}
 
 /**
  * An invoice a bot sent (payments.ts): what is sold, for how many Telegram Stars (currency `XTR`, one price), the
@@ -548,6 +580,17 @@ export interface PrivateMessage {
   inlineBotId?: number;
   /** A service message of data a keyboard button's Mini App sent the bot (web-apps.ts). */
   webAppData?: SandboxWebAppData;
+  /** A service message of a player's new high score in a game of the chat (games.ts). */
+  gameScore?: SandboxGameScoreNotice;
+}
+
+/** What a game score's service message says: who scored, how much, in which game message. */
+export interface SandboxGameScoreNotice {
+  userId: number;
+  score: number;
+  gameMessageId: number;
+  /** The game's id (its media's `gameId`). */
+  gameId: string;
 }
 
 /** What a keyboard button's Mini App sent its bot (Telegram.WebApp.sendData): the data and the button's text. */
@@ -1165,6 +1208,10 @@ export class SandboxWorld extends EventEmitter {
   invoiceLinks: Record<string, InvoiceLink> = {};
   /** Messages sent via a bot's inline mode with an inline keyboard, by inline_message_id (inline-queries.ts). */
   inlineMessages: Record<string, InlineKeyboardMessage> = {};
+  /** Each bot's games by bot id, in the order registered (games.ts). */
+  botGames: Record<string, SandboxGame[]> = {};
+  /** Scores of each game message by `private:<id>`, `group:<groupId>:<id>` or `channel:<channelId>:<id>`. */
+  gameScores: Record<string, SandboxGameScore[]> = {};
   /**
    * How far the world's clock is ahead of the machine's, moved by `advanceClock` (the control API's
    * `POST /sandbox/clock`). Message dates and the age of posts (their counters) follow the world's clock.
@@ -1686,6 +1733,8 @@ export class SandboxWorld extends EventEmitter {
     inlineBotId?: number;
     /** Data a keyboard button's Mini App sent the bot (web-apps.ts). */
     webAppData?: SandboxWebAppData;
+    /** A player's new high score in a game (games.ts). */
+    gameScore?: SandboxGameScoreNotice;
   }): PrivateMessage {
     if (!this.exists(input.fromKind, input.fromId))
       throw new SandboxNotFoundError(`sender ${input.fromKind} not found`);
@@ -1708,6 +1757,7 @@ export class SandboxWorld extends EventEmitter {
       ...(input.payment ? { payment: input.payment } : {}),
       ...(input.inlineBotId !== undefined ? { inlineBotId: input.inlineBotId } : {}),
       ...(input.webAppData ? { webAppData: input.webAppData } : {}),
+      ...(input.gameScore ? { gameScore: input.gameScore } : {}),
     };
     this.privateMessages.push(message);
     this.emit(WorldEvent.PrivateMessage, message);
@@ -2375,6 +2425,8 @@ export class SandboxWorld extends EventEmitter {
     this.starPayments = [];
     this.invoiceLinks = {};
     this.inlineMessages = {};
+    this.botGames = {};
+    this.gameScores = {};
     this.limitsEnabled = this.defaultLimitsEnabled;
     this.emit(WorldEvent.Reset);
   }

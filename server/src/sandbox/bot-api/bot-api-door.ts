@@ -89,6 +89,8 @@ export interface ButtonPress {
   messageId: number;
   callbackData?: string;
   buttonText?: string;
+  /** A press on a game's Play button (`callback_game`): the bot hears the game's short name, no data. */
+  game?: boolean;
 }
 
 /** A press of a button on a message sent via the bot's inline mode (`world.inlineMessages`). */
@@ -671,7 +673,8 @@ export class BotApiDoor {
       message = channelMessageJson(this.world, channel, post);
       chatId = channel.botApiId;
     }
-    const data = findCallbackData(markup, press);
+    const gameShortName = press.game ? pressedGame(this.world, bot.id, press) : undefined;
+    const data = gameShortName === undefined ? findCallbackData(markup, press) : '';
     const query: CallbackQueryRecord = {
       id: (randomBytes(8).readBigUInt64BE() >> 1n).toString(),
       fromUserId: user.id,
@@ -686,7 +689,7 @@ export class BotApiDoor {
       from: userJson(user),
       message,
       chat_instance: chatInstance(bot.id, chatId),
-      data,
+      ...(gameShortName === undefined ? { data } : { game_short_name: gameShortName }),
     });
     return { callbackQueryId: query.id, updateId };
   }
@@ -807,6 +810,18 @@ function findCallbackData(markup: Json | undefined, press: ButtonPress): string 
   if (!button) throw new SandboxInvalidError("no button with this text on the message's inline keyboard");
   if (typeof button.callback_data !== 'string') throw new SandboxInvalidError('this button carries no callback_data');
   return button.callback_data;
+}
+
+/** The short name of the game a pressed Play button's message carries (games.ts); refused when it carries none. */
+function pressedGame(world: SandboxWorld, botId: number, press: ButtonPress): string {
+  const media =
+    press.channelId === undefined
+      ? world.findPrivateMessage(press.messageId)?.media
+      : world.findChannel(press.channelId)?.messages.find((m) => m.id === press.messageId)?.media;
+  if (media?.kind !== 'game' || media.botId !== botId) {
+    throw new SandboxInvalidError('the message carries no game of this bot (DATA_INVALID)');
+  }
+  return media.shortName;
 }
 
 /** Stable per bot and chat, as Telegram's chat_instance is, without revealing either id. */

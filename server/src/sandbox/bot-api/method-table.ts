@@ -7,6 +7,7 @@ import { CHAT_MANAGEMENT_METHODS } from './chat-management';
 import { CHAT_PHOTO_METHODS } from './chat-photos';
 import { FORUM_TOPIC_METHODS } from './forum-topics';
 import { FORWARDING_METHODS } from './forwarding';
+import { GAME_METHODS } from './games';
 import { INLINE_MESSAGE_METHODS, INLINE_QUERY_METHODS, namesInlineMessage } from './inline-queries';
 import { JOIN_REQUEST_METHODS } from './join-requests';
 import { LIVE_LOCATION_METHODS } from './live-locations';
@@ -48,6 +49,7 @@ const TABLES = [
   FORUM_TOPIC_METHODS,
   INLINE_QUERY_METHODS,
   WEB_APP_QUERY_METHODS,
+  GAME_METHODS,
 ];
 const METHODS: Record<string, Method> = {};
 for (const table of TABLES) {

@@ -20,7 +20,8 @@ type BotSendKind =
   | 'venue'
   | 'contact'
   | 'dice'
-  | 'invoice';
+  | 'invoice'
+  | 'game';
 
 /**
  * Each kind, the permission it needs and the noun of Telegram's refusal ("not enough rights to send <noun> to the
@@ -45,6 +46,8 @@ const NEEDS: Record<BotSendKind, { right: ChatPermission; noun: string }> = {
   dice: { right: 'can_send_other_messages', noun: 'dice' },
   // The right and noun of an invoice are guessed (as a text's).
   invoice: { right: 'can_send_messages', noun: 'invoices' },
+  // A game needs what stickers and inline results need (TDLib: can_send_other_messages, "games").
+  game: { right: 'can_send_other_messages', noun: 'games' },
 };
 
 function kindOf(media: SandboxMessageMedia | undefined): BotSendKind {

@@ -352,6 +352,9 @@ export function plainMediaJson(media: SandboxPlainMedia, world?: SandboxWorld): 
       const explanationEntities = world && entitiesJson(world, media.explanationEntities);
       return { poll: pollJson(media, world?.unixNow() ?? Math.floor(Date.now() / 1000), explanationEntities) };
     }
+    case 'game':
+      // The sandbox keeps no game photo (BotFather's 640x360 one): its PhotoSize list is empty.
+      return { game: { title: media.title, description: media.description, photo: [] } };
   }
 }
 

@@ -1,3 +1,4 @@
+import { gamesOf, registerGame } from '../games';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BotApiDoor } from '../bot-api/bot-api-door';
 import { type MessageCounters, splitReactions } from '../channel-counters';
@@ -28,6 +29,7 @@ import {
   type SandboxMessageMedia,
   type SandboxChannel,
   type SandboxForwardOrigin,
+  type SandboxGame,
   type SandboxReaction,
   SandboxConflictError,
   SandboxInvalidError,
@@ -75,6 +77,11 @@ function str(body: Body, name: string, opts: { optional?: boolean; max?: number 
   if (typeof v !== 'string' || v.trim() === '') throw invalid(`${name} must be a non-empty string`);
   if (v.length > (opts.max ?? 4096)) throw invalid(`${name} must be at most ${opts.max ?? 4096} characters`);
   return v;
+}
+
+/** A game as the control API shows it. */
+function gameBody(game: SandboxGame): Record<string, unknown> {
+  return { short_name: game.shortName, title: game.title, description: game.description };
 }
 
 function bool(body: Body, name: string): boolean | undefined {
@@ -524,6 +531,20 @@ export class ControlApi {
         },
       };
     });
+
+    // BotFather's /newgame (games.ts): a game the bot may send by its short name; GET lists the bot's games.
+    this.on('POST', '/sandbox/bots/:id/games', ({ body, params }) => {
+      const bot = this.bot(param(params, 0));
+      const game = registerGame(w, bot.id, {
+        shortName: str(body, 'short_name', { max: 64 }),
+        title: str(body, 'title', { max: 64 }),
+        description: str(body, 'description', { optional: true, max: 512 }) ?? '',
+      });
+      return { status: 201, body: gameBody(game) };
+    });
+    this.on('GET', '/sandbox/bots/:id/games', ({ params }) => ({
+      body: gamesOf(w, this.bot(param(params, 0)).id).map(gameBody),
+    }));
 
     // BotFather's /setprivacy: with privacy mode off the bot hears every message of its groups.
     this.on('POST', '/sandbox/bots/:id/privacy', ({ body, params }) => {

@@ -61,8 +61,9 @@ export interface CallbackPressCall {
 export async function getBotCallbackAnswer(call: CallbackPressCall): Promise<TlObject> {
   const { door, me, chat, req } = call;
   const messageId = typeof req.msg_id === 'number' ? req.msg_id : 0;
-  // Games are not kept in the sandbox: no message carries a callback_game button.
-  const data = req.game === true ? undefined : callbackData(req.data);
+  // A game's Play button (games.ts) carries no data: the bot hears the game's short name.
+  const game = req.game === true;
+  const data = game ? undefined : callbackData(req.data);
   if (!door) throw new RpcError(400, 'BOT_RESPONSE_TIMEOUT');
   let botId: number;
   let channelId: number | undefined;
@@ -95,7 +96,7 @@ export async function getBotCallbackAnswer(call: CallbackPressCall): Promise<TlO
       userId: me.id,
       channelId,
       messageId,
-      callbackData: data ?? '',
+      ...(game ? { game: true } : { callbackData: data ?? '' }),
     }).callbackQueryId;
   } catch (err) {
     throw pressRefusal(err);

@@ -1,3 +1,4 @@
+import { BOT_ONLY_GAME_METHODS, refuseUserGameCall } from './games';
 import { randomBytes, randomInt } from 'node:crypto';
 import {
   LoginCode,
@@ -486,6 +487,8 @@ export class RpcService {
     this.drafts(h);
     this.payments(h);
     this.webApps(h);
+    // Game scores are set and read by bots (games.ts).
+    for (const name of BOT_ONLY_GAME_METHODS) h(name, (k) => (this.requireUser(k), refuseUserGameCall()));
   }
 
   /** Mini Apps' web views (web-apps.ts). */

@@ -23,6 +23,7 @@ import {
   subscriberCount,
 } from '../world';
 import { documentAttributesToTl } from '../media-kinds';
+import { gameScoreActionToTl } from './games';
 import { messageMediaPollToTl } from './poll-tl';
 import { serviceUserIds } from '../service-messages';
 import { TlObject } from './tl-codec';
@@ -573,6 +574,20 @@ function plainMediaToTl(media: SandboxPlainMedia, viewerId: number | undefined):
         total_amount: BigInt(media.amount),
         start_param: media.startParameter,
       };
+    case 'game':
+      // The sandbox keeps no game photo: `photoEmpty` stands for BotFather's one.
+      return {
+        _: 'messageMediaGame',
+        game: {
+          _: 'game',
+          id: BigInt(media.gameId),
+          access_hash: 0n,
+          short_name: media.shortName,
+          title: media.title,
+          description: media.description,
+          photo: { _: 'photoEmpty', id: 0n },
+        },
+      };
   }
 }
 
@@ -741,6 +756,19 @@ export function privateMessageToTl(message: PrivateMessage, viewerId: number): T
         currency: message.payment.currency,
         total_amount: BigInt(message.payment.amount),
       },
+    };
+  }
+  if (message.gameScore) {
+    // A player's new score in a game of the chat (games.ts): from the player, answering the game message.
+    return {
+      _: 'messageService',
+      out: message.gameScore.userId === viewerId,
+      id: message.id,
+      from_id: peerUser(message.gameScore.userId),
+      peer_id: peerUser(otherId),
+      reply_to: replyHeader(message.gameScore.gameMessageId),
+      date: message.date,
+      action: gameScoreActionToTl(message.gameScore),
     };
   }
   if (message.webAppData) {

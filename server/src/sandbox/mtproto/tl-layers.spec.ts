@@ -1,3 +1,4 @@
+import { gameMedia, registerGame } from '../games';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { newPoll, newPollId, type PollChat } from '../polls';
 import { type ChatReactionChoice, type SandboxServiceAction, SandboxWorld, WorldEvent } from '../world';
@@ -1736,6 +1737,42 @@ describe('message drafts in each layer', () => {
 
       expect(await callBool({ _: 'messages.clearAllDrafts' })).toBe(true);
       expect((await call({ _: 'messages.getAllDrafts' })).updates).toEqual([]);
+      close();
+    },
+  );
+});
+
+describe("bots' games in each layer", () => {
+  it.each(publishedLayers().map((l) => l.layer))(
+    "layer %i shows a game and a score's service message, and refuses a user the bot's score calls",
+    async (layer) => {
+      const world = new SandboxWorld();
+      const ann = world.createUser({ phone: '15550009002', firstName: 'Ann' });
+      const bot = world.createBot({ username: 'layered_games_bot' });
+      const game = registerGame(world, bot.id, { shortName: 'lumberjack', title: 'Lumber Jack', description: 'Chop.' });
+      const media = gameMedia(bot.id, game);
+      const base = { fromKind: 'bot', fromId: bot.id, toKind: 'user', toId: ann.id, text: '' } as const;
+      const sent = world.sendPrivateMessage({ ...base, media });
+      const scored = world.sendPrivateMessage({
+        ...base,
+        gameScore: { userId: ann.id, score: 120, gameMessageId: sent.id, gameId: media.gameId },
+      });
+      const { codec, call, close } = layerDoor(world, layer, ann.id);
+      const shown = codec.decode(codec.encodeAs('Message', privateMessageToTl(sent, ann.id)));
+      expect(shown.media).toMatchObject({
+        _: 'messageMediaGame',
+        game: { _: 'game', id: BigInt(media.gameId), short_name: 'lumberjack', title: 'Lumber Jack' },
+      });
+      const service = codec.decode(codec.encodeAs('Message', privateMessageToTl(scored, ann.id)));
+      expect(service).toMatchObject({
+        _: 'messageService',
+        from_id: { _: 'peerUser', user_id: BigInt(ann.id) },
+        action: { _: 'messageActionGameScore', game_id: BigInt(media.gameId), score: 120 },
+      });
+      const peer = { _: 'inputPeerUser', user_id: BigInt(bot.id), access_hash: bot.accessHash };
+      await expect(
+        call({ _: 'messages.getGameHighScores', peer, id: sent.id, user_id: { _: 'inputUserSelf' } }),
+      ).rejects.toMatchObject({ errorMessage: 'BOT_METHOD_INVALID' });
       close();
     },
   );

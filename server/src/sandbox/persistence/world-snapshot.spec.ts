@@ -30,6 +30,7 @@ import {
   setDefaultPermissions,
 } from '../chat-permissions';
 import { castVote, closePoll, newPoll } from '../polls';
+import { findGame, gameMedia, highScores, registerGame, setGameScore } from '../games';
 import { inlineFeedbackOf, setInlineMode, supportsInline } from '../inline-queries';
 import { approveJoinRequest, joinedByLink, pendingCountOf, pendingRequests, requestToJoin } from '../join-requests';
 import { allowedReactions, reactionsBy, setAvailableReactions, setReactions } from '../reactions';
@@ -1262,6 +1263,33 @@ describe('world snapshot', () => {
     const restored = restart(world);
 
     expect(restored.findPrivateMessage(sent.id)?.webAppData).toEqual({ data: '{"pizza":2}', buttonText: 'Order' });
+  });
+
+  it("keeps bots' games, the game messages, their scores and the score's service message", () => {
+    const world = populatedWorld();
+    const bob = world.findUserByPhone('15550002222')!;
+    const bot = world.findBotByUsername('shop_news_bot')!;
+    const game = registerGame(world, bot.id, { shortName: 'lumberjack', title: 'Lumber Jack', description: 'Chop.' });
+    const media = gameMedia(bot.id, game);
+    const sent = botToBob(world, bot.id, media);
+    const ref = { kind: 'private', messageId: sent.id } as const;
+    setGameScore(world, ref, bob.id, 120, false);
+    const notice = { userId: bob.id, score: 120, gameMessageId: sent.id, gameId: media.gameId };
+    const service = world.sendPrivateMessage({
+      fromKind: 'bot',
+      fromId: bot.id,
+      toKind: 'user',
+      toId: bob.id,
+      text: '',
+      gameScore: notice,
+    });
+
+    const restored = restart(world);
+
+    expect(findGame(restored, bot.id, 'lumberjack')).toEqual(game);
+    expect(restored.findPrivateMessage(sent.id)?.media).toEqual(media);
+    expect(highScores(restored, ref)).toEqual([expect.objectContaining({ userId: bob.id, score: 120, position: 1 })]);
+    expect(restored.findPrivateMessage(service.id)?.gameScore).toEqual(notice);
   });
 
   it('keeps QR login tokens as bytes', () => {
