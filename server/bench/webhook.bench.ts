@@ -193,6 +193,26 @@ async function product(): Promise<Side & { ingest: WebhookIngestService; routed:
 }
 
 /**
+ * A server under the product's load: requests spread over the 1,000 bots' paths, with update ids of their own
+ * (`block` keeps each server's ids apart from the others').
+ */
+function spreadOverBots(port: number, block: number, label: string, close: () => Promise<void>): Side {
+  return {
+    measure: async (round) => {
+      const result = await load(
+        `http://127.0.0.1:${port}`,
+        (i) => `/telegram/webhook/${10_000 + (i % BOTS)}`,
+        (round + block) * 10_000_000,
+        REQUESTS,
+      );
+      if (result.failed > 0) throw new Error(`${label}: ${result.failed} failed requests`);
+      return result;
+    },
+    close,
+  };
+}
+
+/**
  * The ceiling of any webhook route through Nest's router: a controller that answers `{ok: true}` and does
  * nothing else (no secret check, no duplicate check, no queue, no global pipes, guards, filters or
  * middleware), on each platform Nest offers. Whatever the product adds to it can only lower the figure.
@@ -220,19 +240,7 @@ async function emptyNestRoute(platform: 'express' | 'fastify'): Promise<Side> {
       : await NestFactory.create(EmptyWebhookModule, new FastifyAdapter(), { logger: false });
   await app.listen(0, '127.0.0.1');
   const { port } = (app.getHttpServer() as http.Server).address() as AddressInfo;
-  return {
-    measure: async (round) => {
-      const result = await load(
-        `http://127.0.0.1:${port}`,
-        (i) => `/telegram/webhook/${10_000 + (i % BOTS)}`,
-        (round + 20) * 10_000_000,
-        REQUESTS,
-      );
-      if (result.failed > 0) throw new Error(`empty Nest route on ${platform}: ${result.failed} failed requests`);
-      return result;
-    },
-    close: () => app.close(),
-  };
+  return spreadOverBots(port, 20, `empty Nest route on ${platform}`, () => app.close());
 }
 
 /**
@@ -245,22 +253,10 @@ async function throughTheAppsRouter(express: http.RequestListener): Promise<Side
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as AddressInfo;
-  return {
-    measure: async (round) => {
-      const result = await load(
-        `http://127.0.0.1:${port}`,
-        (i) => `/telegram/webhook/${10_000 + (i % BOTS)}`,
-        (round + 80) * 10_000_000,
-        REQUESTS,
-      );
-      if (result.failed > 0) throw new Error(`the app's router: ${result.failed} failed requests`);
-      return result;
-    },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  return spreadOverBots(port, 80, `the app's router`, async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
 }
 
 const INGEST = Symbol("the product's webhook ingestion");
@@ -293,19 +289,7 @@ async function ingestOnFastify(ingest: WebhookIngestService): Promise<Side> {
   const app = await NestFactory.create(IngestingWebhookModule, new FastifyAdapter(), { logger: false });
   await app.listen(0, '127.0.0.1');
   const { port } = (app.getHttpServer() as http.Server).address() as AddressInfo;
-  return {
-    measure: async (round) => {
-      const result = await load(
-        `http://127.0.0.1:${port}`,
-        (i) => `/telegram/webhook/${10_000 + (i % BOTS)}`,
-        (round + 60) * 10_000_000,
-        REQUESTS,
-      );
-      if (result.failed > 0) throw new Error(`ingestion on a Fastify route: ${result.failed} failed requests`);
-      return result;
-    },
-    close: () => app.close(),
-  };
+  return spreadOverBots(port, 60, `ingestion on a Fastify route`, () => app.close());
 }
 
 /**
@@ -317,19 +301,7 @@ async function plainFastifyRoute(): Promise<Side> {
   fastify.post('/telegram/webhook/:bot_id', (_request, reply) => reply.send({ ok: true }));
   await fastify.listen({ port: 0, host: '127.0.0.1' });
   const { port } = fastify.server.address() as AddressInfo;
-  return {
-    measure: async (round) => {
-      const result = await load(
-        `http://127.0.0.1:${port}`,
-        (i) => `/telegram/webhook/${10_000 + (i % BOTS)}`,
-        (round + 40) * 10_000_000,
-        REQUESTS,
-      );
-      if (result.failed > 0) throw new Error(`plain Fastify route: ${result.failed} failed requests`);
-      return result;
-    },
-    close: () => fastify.close(),
-  };
+  return spreadOverBots(port, 40, `plain Fastify route`, () => fastify.close());
 }
 
 const median = (xs: number[]): number =>

@@ -1,3 +1,4 @@
+import { waitForAnswer } from './runtime-state';
 import { randomBytes } from 'node:crypto';
 import {
   type SandboxBot,
@@ -198,20 +199,7 @@ export function answerInline(world: SandboxWorld, query: InlineQueryRecord, answ
 
 /** The bot's answer to the query once it gives it (at once if it did); undefined when none comes in `timeoutMs`. */
 export function waitForInlineAnswer(query: InlineQueryRecord, timeoutMs: number): Promise<InlineAnswer | undefined> {
-  if (query.answer) return Promise.resolve(query.answer);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      query.onAnswer = undefined;
-      resolve(undefined);
-    }, timeoutMs);
-    // A wait never keeps a closing sandbox's process alive.
-    timer.unref();
-    query.onAnswer = (): void => {
-      clearTimeout(timer);
-      query.onAnswer = undefined;
-      resolve(query.answer);
-    };
-  });
+  return waitForAnswer(query, timeoutMs);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { runtimeMap } from './runtime-state';
 import { randomBytes } from 'node:crypto';
 import {
   type InvoiceLink,
@@ -53,16 +54,7 @@ interface PendingCheckout {
 }
 
 /** Queries waiting for the bot, per world (they live as long as the app's call waits, so are never stored). */
-const pendingByWorld = new WeakMap<SandboxWorld, Map<string, PendingCheckout>>();
-
-function pendingOf(world: SandboxWorld): Map<string, PendingCheckout> {
-  let pending = pendingByWorld.get(world);
-  if (!pending) {
-    pending = new Map();
-    pendingByWorld.set(world, pending);
-  }
-  return pending;
-}
+const pendingOf = runtimeMap<PendingCheckout>();
 
 /** A user's Stars. */
 export const starBalanceOf = (world: SandboxWorld, userId: number): number => world.starBalances[String(userId)] ?? 0;

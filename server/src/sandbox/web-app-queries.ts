@@ -1,3 +1,4 @@
+import { runtimeMap } from './runtime-state';
 import { randomBytes } from 'node:crypto';
 import type { InlineResult } from './inline-queries';
 import { mediaOfFile } from './media-kinds';
@@ -41,16 +42,7 @@ export const WEB_VIEW_QUERY_LIFETIME_MS = 5 * 60_000;
 const MAX_QUERIES = 2000;
 
 /** The open web views of each world (runtime: not stored with it). */
-const books = new WeakMap<SandboxWorld, Map<string, WebViewQuery>>();
-
-function bookOf(world: SandboxWorld): Map<string, WebViewQuery> {
-  let book = books.get(world);
-  if (!book) {
-    book = new Map();
-    books.set(world, book);
-  }
-  return book;
-}
+const bookOf = runtimeMap<WebViewQuery>();
 
 /** A web view opened by `user` for `bot` under MTProto `queryId`: the bot may now answer it. */
 export function openWebViewQuery(world: SandboxWorld, bot: SandboxBot, user: SandboxUser, queryId: bigint): void {

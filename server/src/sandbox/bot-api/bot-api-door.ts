@@ -1,3 +1,4 @@
+import { waitForAnswer } from '../runtime-state';
 import { createHash, randomBytes } from 'node:crypto';
 import { present } from '../../common/present';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
@@ -738,20 +739,7 @@ export class BotApiDoor {
    */
   waitForCallbackAnswer(botId: number, queryId: string, timeoutMs: number): Promise<CallbackAnswer | undefined> {
     const query = this.callbackQuery(botId, queryId);
-    if (!query || query.answer) return Promise.resolve(query?.answer);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        query.onAnswer = undefined;
-        resolve(undefined);
-      }, timeoutMs);
-      // A wait never keeps a closing sandbox's process alive.
-      timer.unref();
-      query.onAnswer = (): void => {
-        clearTimeout(timer);
-        query.onAnswer = undefined;
-        resolve(query.answer);
-      };
-    });
+    return query ? waitForAnswer(query, timeoutMs) : Promise.resolve(undefined);
   }
 
   private serveFile(res: ServerResponse, token: string, filePath: string): void {

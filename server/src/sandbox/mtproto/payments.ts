@@ -1,3 +1,4 @@
+import { runtimeMap } from '../runtime-state';
 import {
   invoiceMessageOf,
   PaymentError,
@@ -44,16 +45,7 @@ interface Form {
 }
 
 /** Forms given out, per world (never stored: an app asks again after a restart, as after FORM_EXPIRED). */
-const formsByWorld = new WeakMap<SandboxWorld, Map<string, Form>>();
-
-function formsOf(world: SandboxWorld): Map<string, Form> {
-  let forms = formsByWorld.get(world);
-  if (!forms) {
-    forms = new Map();
-    formsByWorld.set(world, forms);
-  }
-  return forms;
-}
+const formsOf = runtimeMap<Form>();
 
 /**
  * What an InputInvoice names: `inputInvoiceMessage` (an invoice the bot sent the user) or `inputInvoiceSlug` (an
