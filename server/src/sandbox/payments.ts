@@ -194,6 +194,8 @@ function askBot(
       pending.delete(event.id);
       resolve(undefined);
     }, timeoutMs);
+    // A wait never keeps a closing sandbox's process alive.
+    timer.unref();
     entry.onAnswer = (answer) => {
       clearTimeout(timer);
       pending.delete(event.id);
