@@ -741,50 +741,41 @@ function channelReactionsToTl(
 export function privateMessageToTl(message: PrivateMessage, viewerId: number): TlObject {
   const out = message.fromKind === 'user' && message.fromId === viewerId;
   const otherId = out ? message.toId : message.fromId;
+  // The chat's service messages: who wrote it, what it answers, what it says.
+  const service = (isOut: boolean, fromId: number, replyToId: number | undefined, action: TlObject): TlObject => ({
+    _: 'messageService',
+    out: isOut,
+    id: message.id,
+    from_id: peerUser(fromId),
+    peer_id: peerUser(otherId),
+    reply_to: replyHeader(replyToId),
+    date: message.date,
+    action,
+  });
   if (message.payment) {
     // The payer's side of a payment in Stars (payments.ts); a bot's side (messageActionPaymentSentMe) is the Bot API's.
-    return {
-      _: 'messageService',
-      out,
-      id: message.id,
-      from_id: peerUser(message.fromId),
-      peer_id: peerUser(otherId),
-      reply_to: replyHeader(message.replyToId),
-      date: message.date,
-      action: {
-        _: 'messageActionPaymentSent',
-        currency: message.payment.currency,
-        total_amount: BigInt(message.payment.amount),
-      },
-    };
+    return service(out, message.fromId, message.replyToId, {
+      _: 'messageActionPaymentSent',
+      currency: message.payment.currency,
+      total_amount: BigInt(message.payment.amount),
+    });
   }
   if (message.gameScore) {
     // A player's new score in a game of the chat (games.ts): from the player, answering the game message.
-    return {
-      _: 'messageService',
-      out: message.gameScore.userId === viewerId,
-      id: message.id,
-      from_id: peerUser(message.gameScore.userId),
-      peer_id: peerUser(otherId),
-      reply_to: replyHeader(message.gameScore.gameMessageId),
-      date: message.date,
-      action: gameScoreActionToTl(message.gameScore),
-    };
+    const { userId, gameMessageId } = message.gameScore;
+    return service(userId === viewerId, userId, gameMessageId, gameScoreActionToTl(message.gameScore));
   }
   if (message.webAppData) {
     // Data a keyboard button's Mini App sent the bot (web-apps.ts): the sender sees the button's text, the bot the data.
     const { data, buttonText } = message.webAppData;
-    return {
-      _: 'messageService',
+    return service(
       out,
-      id: message.id,
-      from_id: peerUser(message.fromId),
-      peer_id: peerUser(otherId),
-      date: message.date,
-      action: out
+      message.fromId,
+      undefined,
+      out
         ? { _: 'messageActionWebViewDataSent', text: buttonText }
         : { _: 'messageActionWebViewDataSentMe', text: buttonText, data },
-    };
+    );
   }
   return {
     _: 'message',
