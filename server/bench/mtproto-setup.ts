@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { Api } from 'telegram';
 import { DataSource } from 'typeorm';
@@ -53,7 +53,7 @@ export async function startBenchWorld(): Promise<BenchWorld> {
 }
 
 export interface BenchApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   url: string;
 }

@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import type { Type } from '@nestjs/common';
@@ -9,7 +9,7 @@ import { createMigratedDatabase, TEST_REDIS_URL, TestDatabase, uniqueRedisPrefix
 import { TEST_SAFE_PORTS } from './test-ports';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   db: TestDatabase;
   /** Base URL of the listening server, e.g. http://127.0.0.1:43121 */
@@ -23,6 +23,8 @@ export interface TestAppOptions {
   extraModules?: Type<unknown>[];
   /** Reuse a database (e.g. a second app instance on the same data). */
   db?: TestDatabase;
+  /** Runs on the built app before it listens (the HTTP server takes routes and hooks only until then). */
+  beforeListen?: (app: NestFastifyApplication) => void | Promise<void>;
   /** Point the app's Telegram adapters at this sandbox (sandbox mode, its ports). */
   sandbox?: Pick<SandboxHandle, 'httpPort' | 'mtprotoPort'>;
 }
@@ -54,6 +56,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     : {};
   const config = testConfig({ DATABASE_URL: db.url, ...sandboxEnv, ...options.env });
   const app = await createApp(config, { logStream: options.logStream, extraModules: options.extraModules });
+  await options.beforeListen?.(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   // Port 0 is known only now: webhooks registered from here on point at the real address.

@@ -1,5 +1,6 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import express, { NextFunction, Request, Response } from 'express';
+import fastifyStatic from '@fastify/static';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -15,17 +16,24 @@ export function findAdminConsoleDir(): string | undefined {
 }
 
 /**
- * Serves the admin console at /admin: static files, and index.html for the
- * console's own deep links (/admin/tenants/…) so a reload works.
+ * Serves the admin console at /admin/: its files (one route each, found at start: the build does
+ * not change under a running app), and index.html for the console's own deep links
+ * (/admin/tenants/…) so a reload works. /admin itself moves to /admin/, where the page's relative
+ * asset URLs resolve.
  */
-export function mountAdminConsole(app: NestExpressApplication, dir: string): void {
-  const index = path.join(dir, 'index.html');
-  app.use('/admin', express.static(dir, { index: false, maxAge: '1h', fallthrough: true }));
-  app.use('/admin', (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+export async function mountAdminConsole(app: NestFastifyApplication, dir: string): Promise<void> {
+  await app.register(fastifyStatic, { root: dir, prefix: '/admin/', wildcard: false, index: false, maxAge: '1h' });
+  const page = (request: FastifyRequest<{ Params: { '*'?: string } }>, reply: FastifyReply) => {
+    const rest = request.params['*'] ?? '';
+    if (!request.url.startsWith('/admin/')) {
+      const query = request.url.indexOf('?');
+      return reply.redirect(`/admin/${query >= 0 ? request.url.slice(query) : ''}`, 301);
+    }
     // A missing asset is a 404, not the page.
-    if (path.extname(req.path)) return next();
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(index);
-  });
+    if (path.extname(rest)) return reply.callNotFound();
+    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+  };
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.get('/admin', page);
+  fastify.get('/admin/*', page);
 }

@@ -1,32 +1,110 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { json, urlencoded } from 'express';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import * as querystring from 'node:querystring';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { CommonError, CommonErrorCode } from '../errors/common-errors';
 import { inspectInput, validationFailed } from './input-shape';
 
-interface ParserError extends Error {
-  type?: string;
+/** The JSON media types built on `application/json` (`application/merge-patch+json`, …). */
+const JSON_SUFFIX_TYPE = /^application\/[a-z0-9!#$&^_.-]+\+json$/i;
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+/** What `application/x-www-form-urlencoded` bodies may hold at most, as for query strings. */
+const MAX_FORM_KEYS = 1000;
+
+const tooLarge = (limitBytes: number): Error =>
+  new CommonError(
+    CommonErrorCode.PayloadTooLarge,
+    `The request body is larger than the limit of ${Math.round(limitBytes / 1024)} KB; files go through their upload routes.`,
+  );
+
+/** The body decoded from its Content-Encoding, or a 415 for one no client of this API sends. */
+function decoded(payload: Readable, headers: IncomingHttpHeaders): Readable {
+  const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const inflate =
+    encoding === 'gzip'
+      ? createGunzip
+      : encoding === 'deflate'
+        ? createInflate
+        : encoding === 'br'
+          ? createBrotliDecompress
+          : undefined;
+  if (encoding === 'identity') return payload;
+  if (!inflate) throw new CommonError(CommonErrorCode.UnsupportedMediaType, `unsupported content encoding "${encoding}"`);
+  const inflating = inflate();
+  payload.on('error', (err) => inflating.destroy(err));
+  return payload.pipe(inflating);
 }
 
-/** Body-parser failures as domain errors, so the one filter answers them with their own codes. */
-export function toDomainError(err: ParserError, limitBytes: number): Error {
-  switch (err.type) {
-    case 'entity.parse.failed':
-      return new CommonError(
-        CommonErrorCode.MalformedJson,
-        `The request body is not valid JSON: ${err.message.replace(/\s+/g, ' ').slice(0, 200)}`,
-      );
-    case 'entity.too.large':
-      return new CommonError(
-        CommonErrorCode.PayloadTooLarge,
-        `The request body is larger than the limit of ${Math.round(limitBytes / 1024)} KB; files go through their upload routes.`,
-      );
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new CommonError(CommonErrorCode.UnsupportedMediaType, err.message);
-    case 'request.aborted':
-      return new CommonError(CommonErrorCode.ValidationFailed, 'The request body was cut short.');
-    default:
-      return err;
+/**
+ * The whole body as UTF-8 text, refused past `limitBytes` (counted after decoding, so a small
+ * compressed body cannot expand past the limit). A client that goes away midway gets the
+ * "cut short" answer, as far as it can still be sent.
+ */
+function readText(payload: Readable, headers: IncomingHttpHeaders, limitBytes: number): Promise<string> {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    return Promise.reject(
+      new CommonError(CommonErrorCode.UnsupportedMediaType, `unsupported charset "${charset.toUpperCase()}"`),
+    );
+  }
+  const declared = Number(headers['content-length']);
+  if (!headers['content-encoding'] && Number.isFinite(declared) && declared > limitBytes) {
+    return Promise.reject(tooLarge(limitBytes));
+  }
+  return new Promise((resolve, reject) => {
+    let stream: Readable;
+    try {
+      stream = decoded(payload, headers);
+    } catch (err) {
+      reject(err as Error);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      reject(err);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit the rest is read and dropped, so the connection stays usable for the answer.
+      if (size > limitBytes) fail(tooLarge(limitBytes));
+      else chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks, size).toString('utf8'));
+    });
+    stream.on('error', (err: NodeJS.ErrnoException) =>
+      fail(
+        err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.message === 'aborted'
+          ? new CommonError(CommonErrorCode.ValidationFailed, 'The request body was cut short.')
+          : new CommonError(CommonErrorCode.ValidationFailed, `The request body could not be decoded: ${err.message}`),
+      ),
+    );
+    payload.on('aborted', () => fail(new CommonError(CommonErrorCode.ValidationFailed, 'The request body was cut short.')));
+  });
+}
+
+const malformedJson = (detail: string): Error =>
+  new CommonError(
+    CommonErrorCode.MalformedJson,
+    `The request body is not valid JSON: ${detail.replace(/\s+/g, ' ').slice(0, 200)}`,
+  );
+
+/** JSON as the API takes it: an object or an array at the top (an empty body is an empty object). */
+function parseJson(text: string): unknown {
+  const start = /\S/.exec(text);
+  if (!start) return {};
+  if (start[0] !== '{' && start[0] !== '[') {
+    throw malformedJson(`a JSON body is an object or an array; it starts with ${JSON.stringify(start[0])}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw malformedJson((err as Error).message);
   }
 }
 
@@ -35,31 +113,29 @@ export function toDomainError(err: ParserError, limitBytes: number): Error {
  * route, guard or validator sees it, so even the unauthenticated routes refuse
  * a hostile shape with a 400 instead of recursing on it.
  */
-const inspected = new WeakSet<Request>();
-
-function wrap(parser: RequestHandler, limitBytes: number): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    void parser(req, res, (err?: unknown) => {
-      if (err) {
-        next(toDomainError(err as ParserError, limitBytes));
-        return;
-      }
-      // One look per body: no body yet, or one the previous parser read (and looked at), passes through.
-      const body = req.body as unknown;
-      if (body === undefined || inspected.has(req)) {
-        next();
-        return;
-      }
-      inspected.add(req);
-      const problems = inspectInput(body);
-      next(problems.length > 0 ? validationFailed(problems) : undefined);
-    });
-  };
+function inspected(body: unknown): unknown {
+  const problems = inspectInput(body);
+  if (problems.length > 0) throw validationFailed(problems);
+  return body;
 }
 
-export function bodyParsers(limitBytes: number): RequestHandler[] {
-  return [
-    wrap(json({ limit: limitBytes, type: ['application/json', 'application/*+json'] }), limitBytes),
-    wrap(urlencoded({ limit: limitBytes, extended: false }), limitBytes),
-  ];
+/**
+ * The API's body parsers, in place of the framework's: JSON and urlencoded forms within
+ * `limitBytes`, each answered with the API's own error codes (MALFORMED_JSON, PAYLOAD_TOO_LARGE,
+ * UNSUPPORTED_MEDIA_TYPE) by the global filter, and every other type left unread. A route that
+ * reads its own stream (multipart uploads) finds the request untouched, and a JSON route sent
+ * anything else sees no body and says what it expected.
+ */
+export function installBodyParsers(fastify: FastifyInstance, limitBytes: number): void {
+  fastify.removeAllContentTypeParsers();
+  const json = async (request: FastifyRequest, payload: Readable): Promise<unknown> =>
+    inspected(parseJson(await readText(payload, request.headers, limitBytes)));
+  fastify.addContentTypeParser('application/json', json);
+  fastify.addContentTypeParser(JSON_SUFFIX_TYPE, json);
+  fastify.addContentTypeParser(FORM_TYPE, async (request: FastifyRequest, payload: Readable) =>
+    inspected({
+      ...querystring.parse(await readText(payload, request.headers, limitBytes), '&', '=', { maxKeys: MAX_FORM_KEYS }),
+    }),
+  );
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 }

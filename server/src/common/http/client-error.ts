@@ -32,19 +32,22 @@ function answerFor(err: NodeJS.ErrnoException): { status: number; reason: string
  * Requests Node's HTTP parser refuses before any route sees them (a URL and headers over the
  * header size limit, a malformed request line or header) get the API's error body too: Node's
  * own answer is a bare status line without one. Written on the socket by hand because no request
- * or response object exists yet for Express to answer with.
+ * or response object exists yet for the framework to answer with.
  */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const { status, reason, code, message } = answerFor(err);
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** `answerClientError` for every client error of a plain node:http server. */
 export function answerClientErrorsAsJson(server: Server): void {
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const { status, reason, code, message } = answerFor(err);
-    const body = JSON.stringify({ error: { code, message } });
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  });
+  server.on('clientError', answerClientError);
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { HttpReply } from './http-types';
 import { DomainError } from '../errors/domain-error';
 import { CommonErrorCode } from '../errors/common-errors';
 import { outageOf } from '../errors/outage';
@@ -20,7 +21,7 @@ const STATUS_CODES: Record<number, CommonErrorCode> = {
   429: CommonErrorCode.TooManyRequests,
 };
 
-/** What the filter reads of the request that failed (an Express request is one). */
+/** What the filter reads of the request that failed. */
 export interface FailedRequest {
   method?: string;
   /** The URL's path, without the query string (which may carry secrets). */
@@ -44,19 +45,27 @@ export class GlobalExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const ctx = host.switchToHttp();
-    this.answer(exception, ctx.getRequest<IncomingMessage & FailedRequest>(), ctx.getResponse<ServerResponse>());
+    const req = ctx.getRequest<{ method?: string; url?: string; id?: unknown }>();
+    const failed = { method: req.method, path: (req.url ?? '').split('?')[0] ?? '', id: req.id };
+    this.answer(exception, failed, ctx.getResponse<HttpReply | ServerResponse>());
   }
 
-  /** Answers `exception` on `res`: what catch() does for a routed request, for a request served outside the router too. */
-  answer(exception: unknown, req: FailedRequest, res: ServerResponse): void {
+  /** Answers `exception` on the route's reply, or on a bare response for a request answered outside the router. */
+  answer(exception: unknown, req: FailedRequest, res: HttpReply | ServerResponse): void {
     const { status, body } = this.toResponse(exception, req);
-    if (res.headersSent) return;
+    const raw = 'raw' in res ? res.raw : res;
+    if (raw.headersSent || raw.writableEnded) return;
     const payload = JSON.stringify(body);
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
     const retryAfter = body.error.retry_after;
-    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
+    if (typeof retryAfter === 'number') headers['retry-after'] = String(Math.ceil(retryAfter));
+    if ('raw' in res) {
+      void res.code(status).headers(headers).send(payload);
+      return;
+    }
     res.statusCode = status;
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', Buffer.byteLength(payload));
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res.setHeader('content-length', Buffer.byteLength(payload));
     res.end(payload);
   }
 

@@ -1,8 +1,10 @@
-import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
-import { createRequestLog, REQUEST_LOG, requestLogMiddleware, type RequestLog } from './request-log';
+import { createRequestLog, installRequestLog } from './request-log';
 import type { AppConfig } from '../../config/app-config';
 import { isSecretKey, REDACTED, redactDeep, scrubText } from './redaction';
 
@@ -76,30 +78,32 @@ function rootLogger(config: AppConfig, stream?: DestinationStream): PinoLogger {
 }
 
 @Module({})
-export class AppLoggerModule implements NestModule {
+export class AppLoggerModule implements OnModuleInit {
   constructor(
     @Inject(ROOT_LOGGER) private readonly root: PinoLogger,
-    @Inject(REQUEST_LOG) private readonly requestLog: RequestLog,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   /** Structured JSON logs with request ids and redaction; `stream` lets tests capture them. */
   static forRoot(config: AppConfig, stream?: DestinationStream): DynamicModule {
     const root = rootLogger(config, stream);
-    const requestLog = createRequestLog(root, (req) => (req.url ?? '').startsWith('/health/live'));
     return {
       module: AppLoggerModule,
       global: true,
       // nestjs-pino gives Nest's logger the root logger, or the request's while one is handled (set by requestLog).
       imports: [LoggerModule.forRoot({ pinoHttp: { logger: root }, useExisting: true, forRoutes: [] })],
-      providers: [
-        { provide: ROOT_LOGGER, useValue: root },
-        { provide: REQUEST_LOG, useValue: requestLog },
-      ],
-      exports: [REQUEST_LOG],
+      providers: [{ provide: ROOT_LOGGER, useValue: root }],
     };
   }
 
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(requestLogMiddleware(this.root, this.requestLog)).forRoutes('*path');
+  /** Every route's request log, from the app's HTTP server (none in a CLI's context without one). */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return;
+    installRequestLog(
+      fastify,
+      this.root,
+      createRequestLog(this.root, (req) => (req.url ?? '').startsWith('/health/live')),
+    );
   }
 }

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Store, storage } from 'nestjs-pino/storage';
 import type { Logger } from 'pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
-/** Gives the request its id and logs it once the response is done; answers the id. */
-export type RequestLog = (req: IncomingMessage, res: ServerResponse) => string;
+/** Tags the request with its id (`requestIdOf`) and logs it once the response is done. */
+export type RequestLog = (req: IncomingMessage, res: ServerResponse, id: string) => void;
 
-/** Where the app's request log is injected (the HTTP middleware and the webhook fast path share it). */
-export const REQUEST_LOG = Symbol('REQUEST_LOG');
+/** A request's id: a sane `X-Request-Id` the client sent, or a fresh one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
 
 /**
  * The request log of every route: an id per request (a sane `X-Request-Id`
@@ -20,15 +24,13 @@ export const REQUEST_LOG = Symbol('REQUEST_LOG');
  * Written here rather than taken from pino-http (which nestjs-pino still uses for Nest's logger):
  * pino-http makes a child logger with the request serialized into it on every request, before
  * anything is logged, a cost that showed in the webhook benchmark; this serializes only when the
- * line is written, and the webhook fast path can call it without Express.
+ * line is written.
  */
 export function createRequestLog(root: Logger, ignore: (req: IncomingMessage) => boolean): RequestLog {
-  return (req, res) => {
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  return (req, res, id) => {
     (req as { id?: string }).id = id;
     res.setHeader('x-request-id', id);
-    if (!root.isLevelEnabled('info') || ignore(req)) return id;
+    if (!root.isLevelEnabled('info') || ignore(req)) return;
     const started = Date.now();
     let done = false;
     const finish = (err?: Error) => {
@@ -42,14 +44,20 @@ export function createRequestLog(root: Logger, ignore: (req: IncomingMessage) =>
     res.once('finish', () => finish());
     res.once('close', () => finish());
     res.once('error', finish);
-    return id;
   };
 }
 
-/** The request log as middleware: what is logged while the request is handled carries its `req_id`. */
-export function requestLogMiddleware(root: Logger, requestLog: RequestLog) {
-  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
-    const id = requestLog(req, res);
-    storage.run(new Store(root.child({ req_id: id })), next);
-  };
+/**
+ * The request log on every route of the app's HTTP server: the line of each request from its
+ * start (so a body refused by its parser is logged too), and what the handler logs carries the
+ * request's `req_id` (nestjs-pino's logger reads it from the store the handler runs in).
+ */
+export function installRequestLog(fastify: FastifyInstance, root: Logger, requestLog: RequestLog): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    requestLog(request.raw, reply.raw, request.id);
+    done();
+  });
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    storage.run(new Store(root.child({ req_id: request.id })), done);
+  });
 }

@@ -8,7 +8,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { HttpReply } from '../../common/http/http-types';
 import { AuditAction, AuditActor } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { CallerActor } from '../auth/auth-user';
@@ -57,7 +57,7 @@ export class AnalyticsAdminController {
     @Param('tenantId') tenantId: string,
     @Param('channelId') channelId: string,
     @Query() q: StatsQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<StatsDto | string> {
     const query = parseStatsQuery(q, new Date());
     await this.admit(actor, tenantId, channelId, 'channel stats');
@@ -73,7 +73,7 @@ export class AnalyticsAdminController {
     @Param('tenantId') tenantId: string,
     @Param('channelId') channelId: string,
     @Query() q: TopPostsQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<TopPostsDto | string> {
     const query = parseTopPostsQuery(q, new Date());
     await this.admit(actor, tenantId, channelId, 'channel top posts');

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { HttpReply } from '../../common/http/http-types';
 
 type Cell = string | number | boolean | Date | null;
 
@@ -19,14 +19,13 @@ export function toCsv<R, C extends keyof R & string>(
 
 /** Answers `body` as JSON, or as a CSV download named `name` when `format` is csv. */
 export function answer<T>(
-  res: Response,
+  res: HttpReply,
   format: string | undefined,
   body: T,
   csv: (body: T) => string,
   name: string,
 ): T | string {
   if (format !== 'csv') return body;
-  res.type('text/csv; charset=utf-8');
-  res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
+  res.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`);
   return csv(body);
 }

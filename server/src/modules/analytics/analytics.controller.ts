@@ -7,7 +7,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { HttpReply } from '../../common/http/http-types';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
 import { ChannelOwnershipGuard } from '../channels/channel-ownership.guard';
 import { answer, toCsv } from './analytics-csv';
@@ -51,7 +51,7 @@ export class AnalyticsController {
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
     @Query() q: StatsQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<StatsDto | string> {
     const stats = await this.analytics.stats(user.id, id, parseStatsQuery(q, new Date()));
     return answer(res, q.format, stats, statsCsv, 'channel-stats');
@@ -69,7 +69,7 @@ export class AnalyticsController {
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
     @Query() q: TopPostsQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<TopPostsDto | string> {
     const posts = await this.analytics.topPosts(user.id, id, parseTopPostsQuery(q, new Date()));
     return answer(res, q.format, posts, topPostsCsv, 'channel-top-posts');
@@ -88,7 +88,7 @@ export class AnalyticsController {
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
     @Query() q: StatsRangeQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<HoursDto | string> {
     const hours = await this.analytics.hours(user.id, id, parseRange(q, new Date()));
     return answer(res, q.format, hours, hoursCsv, 'channel-hours');
@@ -104,7 +104,7 @@ export class AnalyticsController {
     @Param('id') id: string,
     @Param('message_id') messageId: string,
     @Query() q: StatsFormatQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<CurveDto | string> {
     const curve = await this.analytics.messageCurve(user.id, id, parseMessageId(messageId));
     return answer(res, q.format, curve, curveCsv, 'message-stats');
@@ -121,7 +121,7 @@ export class AnalyticsController {
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
     @Query() q: StatsFormatQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<CurveDto | string> {
     const curve = await this.analytics.postCurve(user.id, id);
     return answer(res, q.format, curve, curveCsv, 'post-stats');

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { HttpRequest } from '../../common/http/http-types';
 import type { AuditActor } from '../audit/audit-actions';
 import type { UserRole } from '../tenants/user.entity';
 
@@ -11,14 +11,14 @@ export interface AuthUser {
 }
 
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthUser => {
-  const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+  const req = ctx.switchToHttp().getRequest<HttpRequest & { user?: AuthUser }>();
   if (!req.user) throw new Error('CurrentUser used on a route without an authenticated caller');
   return req.user;
 });
 
-/** The caller's address as Express resolved it (trust proxy is configured in createApp). */
+/** The caller's address as the HTTP server resolved it (trust proxy is configured in createApp). */
 export const ClientIp = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
-  const req = ctx.switchToHttp().getRequest<Request>();
+  const req = ctx.switchToHttp().getRequest<HttpRequest>();
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 });
 
@@ -27,7 +27,7 @@ export const actorOf = (user: AuthUser, ip: string): AuditActor => ({ id: user.i
 
 /** `actorOf` the authenticated caller, for routes that need nothing else of them. */
 export const CallerActor = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuditActor => {
-  const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+  const req = ctx.switchToHttp().getRequest<HttpRequest & { user?: AuthUser }>();
   if (!req.user) throw new Error('CallerActor used on a route without an authenticated caller');
   return actorOf(req.user, req.ip ?? req.socket.remoteAddress ?? 'unknown');
 });

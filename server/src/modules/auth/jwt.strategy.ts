@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { createSecretKey } from 'node:crypto';
 import passport from 'passport';
-import type { Request } from 'express';
+import type { HttpRequest } from '../../common/http/http-types';
 import { Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
@@ -28,7 +28,7 @@ let instances = 0;
  * `Bearer a b` and any characters, turning those into TOKEN_INVALID.
  */
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i;
-const bearerToken = (req: Request): string | null => BEARER.exec(req.headers.authorization?.trim() ?? '')?.[1] ?? null;
+const bearerToken = (req: HttpRequest): string | null => BEARER.exec(req.headers.authorization?.trim() ?? '')?.[1] ?? null;
 
 /**
  * Access tokens through passport-jwt: HS256 only (`none` and every other

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { HttpRequest } from '../../common/http/http-types';
 import { IS_PUBLIC } from '../../common/http/public.decorator';
 import { UserRole } from '../tenants/user.entity';
 import { AuthError, AuthErrorCode } from './auth.errors';
@@ -17,7 +17,7 @@ export class RolesGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const allowed = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES, targets) ?? DEFAULT_ROLES;
-    const user = context.switchToHttp().getRequest<Request & { user?: AuthUser }>().user;
+    const user = context.switchToHttp().getRequest<HttpRequest & { user?: AuthUser }>().user;
     if (!user) throw new AuthError(AuthErrorCode.Unauthorized, 'This route needs an access token.');
     if (allowed.includes(user.role)) return true;
     throw new AuthError(

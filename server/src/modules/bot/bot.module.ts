@@ -11,7 +11,6 @@ import { UserBotController } from './user-bot.controller';
 import { UserBotService } from './user-bot.service';
 import { WebhookController } from './webhook.controller';
 import { WebhookIngestService } from './webhook-ingest.service';
-import { WebhookFastPath } from './webhook.fast-path';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { QueueModule } from '../queue/queue.module';
 import { EventsModule } from '../events/events.module';
@@ -55,7 +54,6 @@ export class BotModule {}
 @Module({
   imports: [BotModule, MetricsModule],
   controllers: [UserBotController, WebhookController],
-  providers: [WebhookFastPath],
 })
 export class BotHttpModule {}
 

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { HttpRequest } from '../../common/http/http-types';
 import type { AuthUser } from '../auth/auth-user';
 import { channelNotFound } from './channels.errors';
 import { ChannelsService } from './channels.service';
@@ -17,7 +17,7 @@ export class ChannelOwnershipGuard implements CanActivate {
   constructor(private readonly channels: ChannelsService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const req = context.switchToHttp().getRequest<HttpRequest & { user?: AuthUser }>();
     const name = CHANNEL_ID_PARAMS.find((p) => typeof req.params[p] === 'string');
     if (!name) throw new Error('ChannelOwnershipGuard is on a route without a channel id parameter');
     const id = req.params[name] as string;

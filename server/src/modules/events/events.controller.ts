@@ -8,7 +8,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { HttpReply } from '../../common/http/http-types';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
@@ -43,8 +43,9 @@ export class EventsController {
   async list(
     @CurrentUser() user: AuthUser,
     @Query() q: ListEventsQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) reply: HttpReply,
   ): Promise<EventPageDto> {
+    const res = reply.raw;
     const { query, waitMs } = parseListQuery(q, this.config.events.waitMaxSeconds);
     const closed = new AbortController();
     // The response's close, not the request's: a request closes once it is read, a response when it is
@@ -76,10 +77,13 @@ export class EventsController {
     @CurrentUser() user: AuthUser,
     @Query() q: StreamEventsQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Res() res: Response,
+    @Res() reply: HttpReply,
   ): Promise<void> {
     const query = parseStreamQuery(q, lastEventId);
     const release = this.events.openStream(user.id);
+    // From here the response is this handler's own stream, written without the framework.
+    reply.hijack();
+    const res = reply.raw;
     const shutdown = this.events.shutdownSignal();
     const closed = new AbortController();
     const end = (): void => closed.abort();
@@ -88,8 +92,7 @@ export class EventsController {
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     try {
-      res.status(200);
-      res.set({
+      res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
         connection: 'keep-alive',

@@ -9,7 +9,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../../common/http/http-types';
 import { PageQueryDto } from '../../common/http/pagination';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
 import { ChannelOwnershipGuard } from '../channels/channel-ownership.guard';
@@ -31,7 +31,7 @@ export class FilesController {
   })
   @ApiCreatedResponse({ type: FileDto })
   @ApiNotFoundResponse({ description: "NOT_FOUND (also for another tenant's channel)" })
-  async upload(@CurrentUser() user: AuthUser, @Param('id') channelId: string, @Req() req: Request): Promise<FileDto> {
+  async upload(@CurrentUser() user: AuthUser, @Param('id') channelId: string, @Req() req: HttpRequest): Promise<FileDto> {
     const form = await readMultipart(req, ['file']);
     return this.files.upload(user.id, channelId, form.file);
   }
@@ -49,12 +49,14 @@ export class FilesController {
   async download(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<StreamableFile> {
     const { file, stream } = await this.files.download(user.id, id);
-    res.setHeader('content-type', file.mime);
-    res.setHeader('content-length', String(file.size));
-    res.setHeader('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`);
+    res.headers({
+      'content-type': file.mime,
+      'content-length': String(file.size),
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+    });
     return new StreamableFile(stream);
   }
 }

@@ -7,7 +7,7 @@ import {
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Response } from 'express';
+import type { HttpReply } from '../../common/http/http-types';
 import { DataSource } from 'typeorm';
 import { Public } from '../../common/http/public.decorator';
 import { CHECK_TIMEOUT_MS, RedisHealthIndicator } from './redis.health';
@@ -85,7 +85,7 @@ export class HealthController {
   @Get('ready')
   @ApiOkResponse({ description: 'Postgres and Redis are reachable.' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body names it.' })
-  async ready(@Res({ passthrough: true }) res: Response): Promise<Readiness | NotReady> {
+  async ready(@Res({ passthrough: true }) res: HttpReply): Promise<Readiness | NotReady> {
     let result: HealthCheckResult;
     try {
       result = await this.health.check([
@@ -97,7 +97,7 @@ export class HealthController {
       // terminus answers a failed check (or a shutdown in progress) with a 503 carrying its result.
       if (!(err instanceof ServiceUnavailableException)) throw err;
       result = err.getResponse() as HealthCheckResult;
-      res.status(503);
+      res.code(503);
       const checks = checksOf(result);
       const down = (Object.keys(LABELS) as Dependency[])
         .filter((n) => checks[n].status === 'down')

@@ -1,9 +1,11 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import type { FastifyInstance } from 'fastify';
 import { HealthController } from './health.controller';
-import { HttpMetricsMiddleware } from './metrics.middleware';
 import { MetricsController } from './metrics.controller';
 import { MetricsModule } from './metrics.module';
+import { MetricsService } from './metrics.service';
 import { RedisHealthIndicator } from './redis.health';
 import { RedisModule } from '../redis/redis.module';
 
@@ -14,8 +16,19 @@ import { RedisModule } from '../redis/redis.module';
   providers: [RedisHealthIndicator],
   exports: [MetricsModule],
 })
-export class HealthModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+export class HealthModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Every request of the app's HTTP server counted and timed under its route's pattern ("unmatched" for none). */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return;
+    fastify.addHook('onRequest', (request, reply, done) => {
+      this.metrics.trackRequest(request.raw, reply.raw, () => request.routeOptions.url ?? 'unmatched');
+      done();
+    });
   }
 }

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { HttpRequest } from '../../common/http/http-types';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
 import { MultipartBodyError, MultipartFailure, readMultipartBody } from '../../common/http/multipart-body';
 
@@ -39,9 +39,9 @@ const STATUS_OF: Record<MultipartFailure, CommonErrorCode> = {
  * a part too large, too many parts) rejects with a CommonError the global
  * filter answers as a 4xx.
  */
-export async function readMultipart(req: Request, fileFields: readonly string[]): Promise<MultipartForm> {
+export async function readMultipart(req: HttpRequest, fileFields: readonly string[]): Promise<MultipartForm> {
   try {
-    const body = await readMultipartBody(req, {
+    const body = await readMultipartBody(req.raw, {
       maxFileBytes: MAX_UPLOAD_BYTES,
       maxFiles: 1,
       maxFields: MAX_FIELDS,
@@ -63,3 +63,7 @@ export async function readMultipart(req: Request, fileFields: readonly string[])
     throw new CommonError(STATUS_OF[err.reason], message);
   }
 }
+
+/** Whether the request's body is multipart/form-data (left unread for `readMultipart`). */
+export const isMultipart = (req: HttpRequest): boolean =>
+  /^multipart\/form-data\s*(;|$)/i.test(req.headers['content-type'] ?? '');

@@ -11,12 +11,12 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../../common/http/http-types';
 import { PageQueryDto } from '../../common/http/pagination';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
 import { ChannelOwnershipGuard } from '../channels/channel-ownership.guard';
 import { CreatePostDto, PostDto, PostPageDto } from './dtos/post.dto';
-import { readMultipart } from './multipart';
+import { isMultipart, readMultipart } from './multipart';
 import { parseCreatePost, PostsService } from './posts.service';
 
 @ApiTags('posts')
@@ -46,16 +46,15 @@ export class PostsController {
   async create(
     @CurrentUser() user: AuthUser,
     @Param('id') channelId: string,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<PostDto> {
-    const multipart = typeof req.is('multipart/form-data') === 'string';
-    const form = multipart
+    const form = isMultipart(req)
       ? await readMultipart(req, ['photo', 'document'])
       : { fields: (req.body ?? {}) as Record<string, unknown> };
     const dto = await parseCreatePost(form.fields);
     const { post, created } = await this.posts.create(user.id, channelId, dto, 'file' in form ? form.file : undefined);
-    res.status(created ? 201 : 200);
+    res.code(created ? 201 : 200);
     return post;
   }
 

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { HttpRequest } from '../../common/http/http-types';
 import type { AuthUser } from '../auth/auth-user';
 import { MtprotoLoginsRepository } from './mtproto-logins.repository';
 import { loginNotFound } from './user-mtproto.errors';
@@ -13,7 +13,7 @@ export class MtprotoLoginOwnershipGuard implements CanActivate {
   constructor(private readonly logins: MtprotoLoginsRepository) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const req = context.switchToHttp().getRequest<HttpRequest & { user?: AuthUser }>();
     const id = req.params.login_id;
     if (typeof id !== 'string') throw new Error('MtprotoLoginOwnershipGuard is on a route without :login_id');
     const tenantId = req.user?.id;

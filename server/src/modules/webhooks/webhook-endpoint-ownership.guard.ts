@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { HttpRequest } from '../../common/http/http-types';
 import type { AuthUser } from '../auth/auth-user';
 import { endpointNotFound } from './webhooks.errors';
 import { WebhooksService } from './webhooks.service';
@@ -13,7 +13,7 @@ export class WebhookEndpointOwnershipGuard implements CanActivate {
   constructor(private readonly webhooks: WebhooksService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const req = context.switchToHttp().getRequest<HttpRequest & { user?: AuthUser }>();
     const id = req.params.id;
     if (typeof id !== 'string') throw new Error('WebhookEndpointOwnershipGuard is on a route without :id');
     if (!req.user || !(await this.webhooks.owns(req.user.id, id))) throw endpointNotFound(id);

@@ -16,11 +16,11 @@ import {
   ApiTooManyRequestsResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { HttpRequest } from '../../../common/http/http-types';
 import { validateInput } from '../../../common/http/validation';
 import { actorOf, AuthUser, ClientIp, CurrentUser } from '../../auth/auth-user';
 import { ChannelOwnershipGuard } from '../../channels/channel-ownership.guard';
-import { readMultipart } from '../../posts/multipart';
+import { isMultipart, readMultipart } from '../../posts/multipart';
 import {
   AccountChannelDto,
   AccountMessageDto,
@@ -71,8 +71,8 @@ export class AccountActionsController {
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE (a file over 50 MB)' })
   @ApiTooManyRequestsResponse({ description: LIMITS })
   @ApiServiceUnavailableResponse({ description: UNAVAILABLE })
-  async send(@CurrentUser() user: AuthUser, @ClientIp() ip: string, @Req() req: Request): Promise<AccountMessageDto> {
-    const multipart = typeof req.is('multipart/form-data') === 'string';
+  async send(@CurrentUser() user: AuthUser, @ClientIp() ip: string, @Req() req: HttpRequest): Promise<AccountMessageDto> {
+    const multipart = isMultipart(req);
     const form = multipart
       ? await readMultipart(req, ['file'])
       : { fields: (req.body ?? {}) as Record<string, unknown> };
