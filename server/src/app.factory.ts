@@ -34,6 +34,8 @@ function routerRefusal(err: Error & { code?: string }): Error {
 function httpPlatform(errors: GlobalExceptionFilter): FastifyAdapter {
   return new FastifyAdapter({
     logger: false,
+    // No Nest middleware: the request log and metrics are Fastify hooks, so no Express-style layer runs per request.
+    skipMiddie: true,
     genReqId: requestIdOf,
     trustProxy: 'loopback, linklocal, uniquelocal',
     routerOptions: {
@@ -52,11 +54,15 @@ function httpPlatform(errors: GlobalExceptionFilter): FastifyAdapter {
 /** Builds a configured (not yet listening) app; main.ts and the tests share it. */
 export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
   const errors = new GlobalExceptionFilter();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), httpPlatform(errors), {
-    bodyParser: false,
-    bufferLogs: true,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options),
+    httpPlatform(errors),
+    {
+      bodyParser: false,
+      bufferLogs: true,
+      abortOnError: false,
+    },
+  );
   app.useLogger(app.get(Logger));
   installBodyParsers(app.getHttpAdapter().getInstance(), config.http.bodyLimitBytes);
   app.useGlobalFilters(errors);

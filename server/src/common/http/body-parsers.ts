@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import * as querystring from 'node:querystring';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { CommonError, CommonErrorCode } from '../errors/common-errors';
 import { inspectInput, validationFailed } from './input-shape';
@@ -18,23 +18,13 @@ const tooLarge = (limitBytes: number): Error =>
     `The request body is larger than the limit of ${Math.round(limitBytes / 1024)} KB; files go through their upload routes.`,
   );
 
-/** The body decoded from its Content-Encoding, or a 415 for one no client of this API sends. */
-function decoded(payload: Readable, headers: IncomingHttpHeaders): Readable {
-  const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  const inflate =
-    encoding === 'gzip'
-      ? createGunzip
-      : encoding === 'deflate'
-        ? createInflate
-        : encoding === 'br'
-          ? createBrotliDecompress
-          : undefined;
-  if (encoding === 'identity') return payload;
-  if (!inflate) throw new CommonError(CommonErrorCode.UnsupportedMediaType, `unsupported content encoding "${encoding}"`);
-  const inflating = inflate();
-  payload.on('error', (err) => inflating.destroy(err));
-  return payload.pipe(inflating);
-}
+/** How each Content-Encoding a client may send is undone (none for identity). */
+const DECODERS = new Map<string, (() => Transform) | null>([
+  ['identity', null],
+  ['gzip', createGunzip],
+  ['deflate', createInflate],
+  ['br', createBrotliDecompress],
+]);
 
 /**
  * The whole body as UTF-8 text, refused past `limitBytes` (counted after decoding, so a small
@@ -52,14 +42,20 @@ function readText(payload: Readable, headers: IncomingHttpHeaders, limitBytes: n
   if (!headers['content-encoding'] && Number.isFinite(declared) && declared > limitBytes) {
     return Promise.reject(tooLarge(limitBytes));
   }
+  const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const decoder = DECODERS.get(encoding);
+  if (decoder === undefined) {
+    return Promise.reject(
+      new CommonError(CommonErrorCode.UnsupportedMediaType, `unsupported content encoding "${encoding}"`),
+    );
+  }
+  let stream: Readable = payload;
+  if (decoder) {
+    const decoding = decoder();
+    payload.on('error', (err) => decoding.destroy(err));
+    stream = payload.pipe(decoding);
+  }
   return new Promise((resolve, reject) => {
-    let stream: Readable;
-    try {
-      stream = decoded(payload, headers);
-    } catch (err) {
-      reject(err as Error);
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
@@ -84,7 +80,9 @@ function readText(payload: Readable, headers: IncomingHttpHeaders, limitBytes: n
           : new CommonError(CommonErrorCode.ValidationFailed, `The request body could not be decoded: ${err.message}`),
       ),
     );
-    payload.on('aborted', () => fail(new CommonError(CommonErrorCode.ValidationFailed, 'The request body was cut short.')));
+    payload.on('aborted', () =>
+      fail(new CommonError(CommonErrorCode.ValidationFailed, 'The request body was cut short.')),
+    );
   });
 }
 

@@ -29,16 +29,16 @@ export function createValidationPipe(): ValidationPipe {
 }
 
 /**
- * Runs before the validation pipe on every body, query and path parameter:
+ * Runs before the validation pipe on every query, path parameter and header:
  * refuses nesting past the limit, prototype keys, and text Postgres cannot
- * store (NUL, unpaired surrogates), naming the field. Bodies were already
- * checked by the body parsers; the second look is cheap and covers routes
- * mounted without them.
+ * store (NUL, unpaired surrogates), naming the field. A whole body was checked
+ * the same way by the body parser that made it (installBodyParsers), the only
+ * way a body reaches a route, so it is not walked twice.
  */
 @Injectable()
 export class InputShapePipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type === 'custom') return value;
+    if (metadata.type === 'custom' || (metadata.type === 'body' && metadata.data === undefined)) return value;
     assertInputShape(value, metadata.data ?? '');
     return value;
   }

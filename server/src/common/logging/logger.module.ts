@@ -90,7 +90,7 @@ export class AppLoggerModule implements OnModuleInit {
     return {
       module: AppLoggerModule,
       global: true,
-      // nestjs-pino gives Nest's logger the root logger, or the request's while one is handled (set by requestLog).
+      // nestjs-pino gives Nest's logger the root logger.
       imports: [LoggerModule.forRoot({ pinoHttp: { logger: root }, useExisting: true, forRoutes: [] })],
       providers: [{ provide: ROOT_LOGGER, useValue: root }],
     };
@@ -102,7 +102,6 @@ export class AppLoggerModule implements OnModuleInit {
     if (!fastify) return;
     installRequestLog(
       fastify,
-      this.root,
       createRequestLog(this.root, (req) => (req.url ?? '').startsWith('/health/live')),
     );
   }

@@ -28,7 +28,8 @@ let instances = 0;
  * `Bearer a b` and any characters, turning those into TOKEN_INVALID.
  */
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i;
-const bearerToken = (req: HttpRequest): string | null => BEARER.exec(req.headers.authorization?.trim() ?? '')?.[1] ?? null;
+const bearerToken = (req: HttpRequest): string | null =>
+  BEARER.exec(req.headers.authorization?.trim() ?? '')?.[1] ?? null;
 
 /**
  * Access tokens through passport-jwt: HS256 only (`none` and every other

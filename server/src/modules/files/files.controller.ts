@@ -31,7 +31,11 @@ export class FilesController {
   })
   @ApiCreatedResponse({ type: FileDto })
   @ApiNotFoundResponse({ description: "NOT_FOUND (also for another tenant's channel)" })
-  async upload(@CurrentUser() user: AuthUser, @Param('id') channelId: string, @Req() req: HttpRequest): Promise<FileDto> {
+  async upload(
+    @CurrentUser() user: AuthUser,
+    @Param('id') channelId: string,
+    @Req() req: HttpRequest,
+  ): Promise<FileDto> {
     const form = await readMultipart(req, ['file']);
     return this.files.upload(user.id, channelId, form.file);
   }

@@ -71,7 +71,11 @@ export class AccountActionsController {
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE (a file over 50 MB)' })
   @ApiTooManyRequestsResponse({ description: LIMITS })
   @ApiServiceUnavailableResponse({ description: UNAVAILABLE })
-  async send(@CurrentUser() user: AuthUser, @ClientIp() ip: string, @Req() req: HttpRequest): Promise<AccountMessageDto> {
+  async send(
+    @CurrentUser() user: AuthUser,
+    @ClientIp() ip: string,
+    @Req() req: HttpRequest,
+  ): Promise<AccountMessageDto> {
     const multipart = isMultipart(req);
     const form = multipart
       ? await readMultipart(req, ['file'])
