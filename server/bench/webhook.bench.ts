@@ -31,7 +31,7 @@ const BOTS = 1000;
 const REQUESTS = 20_000;
 const SECONDS = 10;
 const CONCURRENCY = 32;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const SECRET = 'bench-webhook-secret-0123456789';
 
 const update = (i: number): string =>
