@@ -38,6 +38,8 @@ function httpPlatform(errors: GlobalExceptionFilter): FastifyAdapter {
     skipMiddie: true,
     genReqId: requestIdOf,
     trustProxy: 'loopback, linklocal, uniquelocal',
+    // Node's own bound on a whole request (Fastify turns it off by default): a client trickling a request in is cut off.
+    requestTimeout: 300_000,
     routerOptions: {
       ignoreTrailingSlash: true,
       maxParamLength: MAX_PARAM_LENGTH,
