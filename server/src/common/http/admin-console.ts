@@ -22,7 +22,15 @@ export function findAdminConsoleDir(): string | undefined {
  * asset URLs resolve.
  */
 export async function mountAdminConsole(app: NestFastifyApplication, dir: string): Promise<void> {
-  await app.register(fastifyStatic, { root: dir, prefix: '/admin/', wildcard: false, index: false, maxAge: '1h' });
+  // Assets are cached for an hour (their names change with each build); the page is not, so a new build shows at once.
+  await app.register(fastifyStatic, {
+    root: dir,
+    prefix: '/admin/',
+    wildcard: false,
+    index: false,
+    globIgnore: ['index.html'],
+    maxAge: '1h',
+  });
   const page = (request: FastifyRequest<{ Params: { '*'?: string } }>, reply: FastifyReply) => {
     const rest = request.params['*'] ?? '';
     if (!request.url.startsWith('/admin/')) {
@@ -30,8 +38,8 @@ export async function mountAdminConsole(app: NestFastifyApplication, dir: string
       return reply.redirect(`/admin/${query >= 0 ? request.url.slice(query) : ''}`, 301);
     }
     // A missing asset is a 404, not the page.
-    if (path.extname(rest)) return reply.callNotFound();
-    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    if (rest !== 'index.html' && path.extname(rest)) return reply.callNotFound();
+    return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
   };
   const fastify = app.getHttpAdapter().getInstance();
   fastify.get('/admin', page);
