@@ -1,6 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import type { HttpReply } from './http-types';
 import { DomainError } from '../errors/domain-error';
 import { CommonErrorCode } from '../errors/common-errors';
@@ -47,26 +46,21 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<{ method?: string; url?: string; id?: unknown }>();
     const failed = { method: req.method, path: (req.url ?? '').split('?')[0] ?? '', id: req.id };
-    this.answer(exception, failed, ctx.getResponse<HttpReply | ServerResponse>());
+    this.answer(exception, failed, ctx.getResponse<HttpReply>());
   }
 
-  /** Answers `exception` on the route's reply, or on a bare response for a request answered outside the router. */
-  answer(exception: unknown, req: FailedRequest, res: HttpReply | ServerResponse): void {
+  /**
+   * Answers `exception` on `reply`: what catch() does for a route, for the requests the router
+   * refuses before any route too (app.factory's frameworkErrors). Nothing is written once a
+   * response has started (a stream the handler took over).
+   */
+  answer(exception: unknown, req: FailedRequest, reply: HttpReply): void {
     const { status, body } = this.toResponse(exception, req);
-    const raw = 'raw' in res ? res.raw : res;
-    if (raw.headersSent || raw.writableEnded) return;
-    const payload = JSON.stringify(body);
+    if (reply.raw.headersSent || reply.raw.writableEnded) return;
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
     const retryAfter = body.error.retry_after;
     if (typeof retryAfter === 'number') headers['retry-after'] = String(Math.ceil(retryAfter));
-    if ('raw' in res) {
-      void res.code(status).headers(headers).send(payload);
-      return;
-    }
-    res.statusCode = status;
-    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-    res.setHeader('content-length', Buffer.byteLength(payload));
-    res.end(payload);
+    void reply.code(status).headers(headers).send(JSON.stringify(body));
   }
 
   toResponse(exception: unknown, req: FailedRequest): { status: number; body: ErrorBody } {

@@ -52,7 +52,7 @@ export class BotModule {}
 
 /** The tenant bot routes: /api/user-bot and the webhook (api role). */
 @Module({
-  imports: [BotModule, MetricsModule],
+  imports: [BotModule],
   controllers: [UserBotController, WebhookController],
 })
 export class BotHttpModule {}
