@@ -137,6 +137,15 @@ const CHAT_ACTIONS = new Set([
 const now = (): number => Math.floor(Date.now() / 1000);
 export const ok = (result: unknown, description?: string): MethodAnswer => ({ result, description });
 
+/** A JSON-serialized parameter's value, or the official server's refusal naming what it is ("Can't parse <what> JSON object"). */
+export function parseJsonParam(raw: string, what: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw BotApiError.badRequest(`Can't parse ${what} JSON object`);
+  }
+}
+
 // ---- chats and rights ----
 
 /** Resolves chat_id as Telegram does for a bot: user ids, -100… channel ids (number or string), '@username'. */

@@ -13,7 +13,7 @@ import {
 import type { BotMenuButton, SandboxWorld } from '../world';
 import type { BotSession } from './bot-session';
 import { BotApiError } from './bot-api-error';
-import { type Method, type MethodContext, ok } from './bot-api-methods';
+import { type Method, type MethodContext, ok, parseJsonParam } from './bot-api-methods';
 import type { Json } from './serializers';
 
 /**
@@ -80,12 +80,7 @@ function webAppUrl(raw: string): string {
 function readMenuButton(ctx: MethodContext): BotMenuButton {
   const raw = ctx.params.text('menu_button');
   if (raw === '') return { type: 'default' };
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw BotApiError.badRequest("Can't parse menu button JSON object");
-  }
+  const value = parseJsonParam(raw, 'menu button');
   const cantParse = (why: string): BotApiError => BotApiError.badRequest(`Can't parse menu button: ${why}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw cantParse('MenuButton must be an Object');
@@ -155,12 +150,7 @@ const GROUP_ONLY = new Set(['can_pin_messages', 'can_manage_topics', 'can_manage
 function readRights(ctx: MethodContext): Record<string, boolean> | undefined {
   const raw = ctx.params.text('rights');
   if (raw === '') return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw BotApiError.badRequest("Can't parse ChatAdministratorRights JSON object");
-  }
+  const value = parseJsonParam(raw, 'ChatAdministratorRights');
   const cantParse = (why: string): BotApiError => BotApiError.badRequest(`Can't parse ChatAdministratorRights: ${why}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw cantParse('ChatAdministratorRights must be an Object');

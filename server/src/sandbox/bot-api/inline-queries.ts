@@ -15,6 +15,7 @@ import {
   NOT_MODIFIED,
   ok,
   replyMarkupJson,
+  parseJsonParam,
 } from './bot-api-methods';
 import { formatText } from './parse-mode';
 import { Params } from './params';
@@ -207,12 +208,7 @@ function readButton(ctx: MethodContext): InlineAnswer['button'] {
   }
   const cantParse = (why: string): BotApiError =>
     BotApiError.badRequest(`Can't parse inline query results button: ${why}`);
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw BotApiError.badRequest("Can't parse inline query results button JSON object");
-  }
+  const value = parseJsonParam(raw, 'inline query results button');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw cantParse('InlineQueryResultsButton must be an Object');
   }

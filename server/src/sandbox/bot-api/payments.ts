@@ -11,7 +11,7 @@ import {
 } from '../payments';
 import type { PrivateMessage, SandboxInvoice, SandboxWorld } from '../world';
 import { BotApiError } from './bot-api-error';
-import { deliver, type Method, type MethodContext, ok, resolveSendTarget } from './bot-api-methods';
+import { deliver, type Method, type MethodContext, ok, resolveSendTarget, parseJsonParam } from './bot-api-methods';
 import { type Json, userJson } from './serializers';
 
 /**
@@ -57,12 +57,7 @@ function readInvoice(ctx: MethodContext): SandboxInvoice {
   const startParameter = params.text('start_parameter');
   const currency = params.required('currency');
   const pricesText = params.required('prices');
-  let pricesJson: unknown;
-  try {
-    pricesJson = JSON.parse(pricesText) as unknown;
-  } catch {
-    throw BotApiError.badRequest("Can't parse prices JSON object");
-  }
+  const pricesJson = parseJsonParam(pricesText, 'prices');
   if (!Array.isArray(pricesJson)) throw BotApiError.badRequest('Expected an Array of labeled prices');
   const prices = pricesJson.map(labeledPrice);
   if (prices.length === 0) throw BotApiError.badRequest('There must be at least one price');

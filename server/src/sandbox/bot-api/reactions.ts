@@ -11,6 +11,7 @@ import {
   requireVisible,
   resolveChat,
   type SendTarget,
+  parseJsonParam,
 } from './bot-api-methods';
 import type { UpdateType } from './bot-session';
 import { channelChatJson, groupChatJson, type Json, privateChatJson, userJson } from './serializers';
@@ -26,12 +27,7 @@ import { channelChatJson, groupChatJson, type Json, privateChatJson, userJson } 
 function readReactionTypes(ctx: MethodContext): string[] {
   const raw = ctx.params.text('reaction');
   if (raw === '') return [];
-  let value: unknown;
-  try {
-    value = JSON.parse(raw) as unknown;
-  } catch {
-    throw BotApiError.badRequest("Can't parse reaction types JSON object");
-  }
+  const value = parseJsonParam(raw, 'reaction types');
   if (!Array.isArray(value)) throw BotApiError.badRequest('Expected an Array of ReactionType');
   return value.map((item: unknown) => {
     const cantParse = (why: string): BotApiError => BotApiError.badRequest(`Can't parse ReactionType: ${why}`);

@@ -25,6 +25,7 @@ import {
   ok,
   requireInputFile,
   resolveSendTarget,
+  parseJsonParam,
 } from './bot-api-methods';
 import { storeStickerFile } from './sticker-files';
 
@@ -189,12 +190,7 @@ const createNewStickerSet: Method = async (ctx) => {
   const title = ctx.params.text('title');
   const raw = ctx.params.text('stickers');
   if (!raw) throw BotApiError.badRequest('there is no sticker file in the request');
-  let list: unknown;
-  try {
-    list = JSON.parse(raw);
-  } catch {
-    throw BotApiError.badRequest("Can't parse stickers JSON object");
-  }
+  const list = parseJsonParam(raw, 'stickers');
   if (!Array.isArray(list)) throw BotApiError.badRequest('Expected an Array of InputSticker');
   if (list.length > 50) throw BotApiError.badRequest('Too many stickers specified');
   const type = ctx.params.text('sticker_type');
@@ -230,12 +226,7 @@ const addStickerToSetMethod: Method = async (ctx) => {
   const name = ctx.params.text('name');
   const raw = ctx.params.text('sticker');
   if (!raw) throw BotApiError.badRequest('there is no sticker file in the request');
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw BotApiError.badRequest("Can't parse sticker JSON object");
-  }
+  const value = parseJsonParam(raw, 'sticker');
   const set = run(() => requireOwnSet(requireStickerSet(ctx.world, name), ctx.session.bot.id));
   const sticker = await readInputSticker(ctx, value, 'auto', "Can't parse sticker: ");
   run(() => addStickerToSet(ctx.world, set, sticker));

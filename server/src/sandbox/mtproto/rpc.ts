@@ -495,11 +495,7 @@ export class RpcService {
   private webApps(h: (name: string, fn: Handler) => void): void {
     const deps: WebAppRpcDeps = {
       world: this.world,
-      botOf: (me, input) => {
-        const e = this.resolveUser(me, obj(input, 'BOT'), 'BOT_INVALID');
-        if (e.kind !== 'bot') throw new RpcError(400, 'BOT_INVALID');
-        return e.bot;
-      },
+      botOf: (me, input) => this.resolveBot(me, input, 'BOT', 'BOT_INVALID'),
       isChatWith: (me, peer, bot) => {
         const e = this.resolveUser(me, obj(peer, 'PEER_ID'), 'PEER_ID_INVALID');
         return e.kind === 'bot' && e.bot.id === bot.id;
@@ -520,11 +516,7 @@ export class RpcService {
   private payments(h: (name: string, fn: Handler) => void): void {
     const deps: PaymentsRpcDeps = {
       world: this.world,
-      botOfPeer: (me, peer) => {
-        const e = this.resolveUser(me, obj(peer, 'PEER_ID'), 'PEER_ID_INVALID');
-        if (e.kind !== 'bot') throw new RpcError(400, 'PEER_ID_INVALID');
-        return e.bot.id;
-      },
+      botOfPeer: (me, peer) => this.resolveBot(me, peer, 'PEER_ID', 'PEER_ID_INVALID').id,
       usersToTl: (ids, viewerId) => this.usersToTl(ids, viewerId),
       userPts: (userId) => this.updates.userPts(userId),
       preCheckoutTimeoutMs: () => this.preCheckoutTimeoutMs,
@@ -606,10 +598,9 @@ export class RpcService {
     });
     h('messages.getInlineBotResults', (k, r) => {
       const me = this.requireUser(k);
-      const bot = this.resolveUser(me, obj(r.bot, 'BOT'), 'BOT_INVALID');
-      if (bot.kind !== 'bot') throw new RpcError(400, 'BOT_INVALID');
-      const chatType = isEmptyPeer(r.peer) ? undefined : inlineChatType(this.inlinePeer(me, r.peer), bot.bot.id);
-      return getInlineBotResults(this.inlineCall(me, r), bot.bot, chatType);
+      const bot = this.resolveBot(me, r.bot, 'BOT', 'BOT_INVALID');
+      const chatType = isEmptyPeer(r.peer) ? undefined : inlineChatType(this.inlinePeer(me, r.peer), bot.id);
+      return getInlineBotResults(this.inlineCall(me, r), bot, chatType);
     });
     h('messages.sendInlineBotResult', (k, r) => {
       const me = this.requireUser(k);
@@ -621,11 +612,11 @@ export class RpcService {
     });
     h('messages.startBot', (k, r) => {
       const me = this.requireUser(k);
-      const bot = this.resolveUser(me, obj(r.bot, 'BOT'), 'BOT_INVALID');
-      if (bot.kind !== 'bot') throw new RpcError(400, 'BOT_INVALID');
+      const bot = this.resolveBot(me, r.bot, 'BOT', 'BOT_INVALID');
       // The start of a private chat with the bot (a group's start, t.me/bot?startgroup=, is not served).
-      const peer = this.resolveUser(me, obj(r.peer, 'PEER_ID'), 'PEER_ID_INVALID');
-      if (peer.kind !== 'bot' || peer.bot.id !== bot.bot.id) throw new RpcError(400, 'PEER_ID_INVALID');
+      if (this.resolveBot(me, r.peer, 'PEER_ID', 'PEER_ID_INVALID').id !== bot.id) {
+        throw new RpcError(400, 'PEER_ID_INVALID');
+      }
       const { text, entities } = startBotMessage(r.start_param);
       return this.send(me, { ...r, peer: r.peer, entities }, text, 'text', () => undefined);
     });
@@ -964,6 +955,13 @@ export class RpcService {
       if (e && hash === input.access_hash) return e;
     }
     throw new RpcError(400, error);
+  }
+
+  /** Resolves a reference that must be a bot's (`field` names it in errors), refused with `error` otherwise. */
+  private resolveBot(me: SandboxUser, input: unknown, field: string, error: string): SandboxBot {
+    const e = this.resolveUser(me, obj(input, field), error);
+    if (e.kind !== 'bot') throw new RpcError(400, error);
+    return e.bot;
   }
 
   private resolveChannel(input: unknown): SandboxChannel {
