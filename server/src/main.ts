@@ -81,7 +81,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.http.port, config.http.host);
   const base = `http://127.0.0.1:${config.http.port}`;
   const urls = roleServesHttpApi(config.role)
-    ? [`API ${base}/api`, `API docs ${base}/api/docs`, `admin console ${base}/admin`]
+    ? [`API ${base}/api/… (every route listed at ${base}/api/docs)`, `admin console ${base}/admin`]
     : [];
   urls.push(`health ${base}/health/ready`, `metrics ${base}/metrics`);
   logger.log(
