@@ -1,3 +1,5 @@
+import { type CallHandler, type ExecutionContext, Injectable, Module, type NestInterceptor } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { systemActor } from '../src/modules/audit/audit-actions';
@@ -22,6 +24,20 @@ const ROUTE = '/telegram/webhook/:bot_id';
 const PATH = `/telegram/webhook/${BOT_ID}`;
 const update = (id: number) => ({ update_id: id, message: { message_id: id, date: 1_700_000_000, text: 'hi' } });
 
+/** Handlers reached through the app's router, as a global interceptor of the app sees them. */
+const routed: string[] = [];
+
+@Injectable()
+class SeenByTheRouter implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler) {
+    routed.push(`${context.getClass().name}.${context.getHandler().name}`);
+    return next.handle();
+  }
+}
+
+@Module({ providers: [{ provide: APP_INTERCEPTOR, useClass: SeenByTheRouter }] })
+class SeenByTheRouterModule {}
+
 describe('the webhook route, like every route', () => {
   let t: TestApp;
   const capture = new LogCapture();
@@ -34,6 +50,7 @@ describe('the webhook route, like every route', () => {
   beforeAll(async () => {
     t = await startTestApp({
       logStream: capture,
+      extraModules: [SeenByTheRouterModule],
       env: { ROLE: 'api', TELEGRAM_MODE: 'real', SYSTEM_BOT_TOKEN: '', LOG_LEVEL: 'info' },
     });
     const user = await t.app
@@ -71,6 +88,12 @@ describe('the webhook route, like every route', () => {
     expect(metrics.value('http_requests_total', { method: 'POST', route: ROUTE, status: '200' })).toBe(1);
     expect(metrics.value('http_requests_total', { method: 'POST', route: ROUTE, status: '401' })).toBe(1);
     expect(metrics.has('http_request_duration_seconds_bucket', { route: ROUTE, status: '200' })).toBe(true);
+  });
+
+  it("reaches WebhookController through the app's router, past its global interceptors, not beside it", async () => {
+    routed.length = 0;
+    await request(t.url).post(PATH).set('X-Telegram-Bot-Api-Secret-Token', SECRET).send(update(10)).expect(200);
+    expect(routed).toEqual(['WebhookController.receive']);
   });
 
   it('answers refusals and failures in the global error shape', async () => {
