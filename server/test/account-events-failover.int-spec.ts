@@ -100,16 +100,18 @@ describe('account events across a worker killed mid-stream (real gramjs, real wo
     ]);
     child = started;
 
-    // The child worker connects every account and stores where its updates stand.
-    await eventually(
+    // The child worker connects every account and stores where its updates stand. Its 2-second leases are
+    // renewed every 0.67 s; on a loaded machine a renewal can come late, the lease lapse and the same worker
+    // claim it again a moment later, so the one owner is waited for rather than sampled.
+    const childOwner = await eventually(
       async () => {
-        const owners = await Promise.all(tenants.map((t) => owner(t.tenant.user.id)));
-        return owners.every((o) => o !== null) ? owners : undefined;
+        const owners = new Set(await Promise.all(tenants.map((t) => owner(t.tenant.user.id))));
+        const [only] = owners;
+        return owners.size === 1 && only ? only : undefined;
       },
       { timeoutMs: 30000, what: 'the child worker to hold every account' },
     );
-    const childOwner = await owner(present(tenants[0], 'a tenant').tenant.user.id);
-    for (const t of tenants) expect(await owner(t.tenant.user.id)).toBe(childOwner);
+    expect(childOwner).not.toBe(api.app.get(MtprotoRedis).instanceId);
     // Settled: each account's first catch-up recorded its state (messages sent now are live updates).
     await eventually(
       async () => {
@@ -199,8 +201,15 @@ describe('account events across a worker killed mid-stream (real gramjs, real wo
       const contacts = got.filter((e) => e.type === 'account.new_contact').map((e) => e.data.user.id);
       expect(contacts.sort()).toEqual(t.strangers.map((s) => String(s.id)).sort());
       expect(got).toHaveLength(PER_TENANT + STRANGERS_PER_TENANT);
-      expect(await owner(t.tenant.user.id)).toBe(survivorId);
     }
+    // Still the survivor's (waited for, as a late renewal on a loaded machine can lapse a lease for a moment).
+    await eventually(
+      async () => {
+        const owners = await Promise.all(tenants.map((t) => owner(t.tenant.user.id)));
+        return owners.every((o) => o === survivorId) ? true : undefined;
+      },
+      { timeoutMs: 20000, what: 'the survivor to still hold every account' },
+    );
     expect(survivor.app.get(AccountUpdatesReceiver).receivingTenants()).toHaveLength(TENANTS);
   });
 });
