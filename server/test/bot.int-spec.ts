@@ -168,6 +168,16 @@ describe('tenant bots', () => {
         return mine.length >= 2 ? mine : undefined;
       });
       expect(replies).toHaveLength(2);
+      // Queued again on each redelivery, it is still one event: the first delivery, the redeliveries and the next
+      // update give two, in order.
+      const events = await request(t.url).get('/api/events?limit=500').set(headers).expect(200);
+      const ids = (events.body.events as { type: string; data: { update?: { update_id?: number } } }[])
+        .filter((e) => e.type === 'bot.message')
+        .map((e) => e.data.update?.update_id);
+      expect(ids.filter((id) => id === again.update_id || id === next.update_id)).toEqual([
+        again.update_id,
+        next.update_id,
+      ]);
     });
   });
 

@@ -1,14 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
 import { CommonError, CommonErrorCode } from '../../common/errors/common-errors';
 import { CredentialsService } from '../credentials/credentials.service';
 import { QueueName } from '../queue/queue-names';
-import { InjectRedis, RedisClientName } from '../redis/redis-client-name';
-import type { RedisClient } from '../redis/redis-connection';
 import { UserStatus } from '../tenants/user.entity';
 import { BotError, BotErrorCode } from './bot.errors';
 import { BotOwnerLookup } from './bot-owner.lookup';
@@ -25,17 +21,6 @@ export interface BotUpdatesBatch {
   updates: BotUpdateJob[];
 }
 
-/** SET NX for every key at once; answers 1 for a key first seen now, 0 for one seen before. */
-const MARK_SEEN = `
-local out = {}
-for i, key in ipairs(KEYS) do
-  out[i] = redis.call('SET', key, '1', 'EX', ARGV[1], 'NX') and 1 or 0
-end
-return out
-`;
-
-/** Telegram keeps an unconfirmed update about a day; a redelivery inside that is the same update. */
-const SEEN_TTL_SECONDS = 24 * 3600;
 const SECRET_TTL_MS = 30_000;
 const MAX_BATCH = 200;
 
@@ -48,32 +33,30 @@ interface Pending {
 }
 
 /**
- * Webhook ingestion: authenticate the request by the bot's secret, drop an
- * update_id seen before, queue the rest. Updates arriving in the same tick
- * share one Redis call for the duplicate check and one queued job; a request
- * is answered only once its update is queued.
+ * Webhook ingestion: authenticate the request by the bot's secret, check the
+ * update's shape, queue it. Updates arriving in the same event-loop turn share
+ * one queued job, so a turn costs one Redis round trip; a request is answered
+ * only once its update is queued.
+ *
+ * An update Telegram delivers again (its 200 was lost, or came late) is queued
+ * again: the worker is where an update counts once, as it must be there anyway
+ * for a job that runs twice (its event's dedupe key is the bot and the update_id,
+ * and a handled mark per update runs the bot's handlers once). A duplicate check
+ * here as well would put a second Redis round trip before every 200.
  */
 @Injectable()
 export class WebhookIngestService {
   private readonly secrets = new Map<string, { digest: Buffer; expires: number }>();
-  private readonly redis: RedisClient & { markSeen(n: number, ...args: (string | number)[]): Promise<number[]> };
-  private readonly seenPrefix: string;
   private batch: Pending[] = [];
   private scheduled = false;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
     @InjectQueue(QueueName.BotUpdates) private readonly queue: Queue<BotUpdatesBatch>,
     private readonly owners: BotOwnerLookup,
     private readonly credentials: CredentialsService,
-    @InjectRedis(RedisClientName.Commands) redis: RedisClient,
-  ) {
-    redis.defineCommand('markSeen', { lua: MARK_SEEN });
-    this.redis = redis as typeof this.redis;
-    this.seenPrefix = `${config.redis.prefix}:seen-update`;
-  }
+  ) {}
 
-  /** Resolves once the update is queued (or known as a duplicate); rejects 401 for a wrong or missing secret. */
+  /** Resolves once the update is queued; rejects 401 for a wrong or missing secret. */
   async ingest(botId: string, secret: string | undefined, body: unknown): Promise<void> {
     const unauthorized = (): Error =>
       new BotError(BotErrorCode.WebhookUnauthorized, 'Wrong or missing webhook secret.');
@@ -120,19 +103,8 @@ export class WebhookIngestService {
     const batch = this.batch;
     this.batch = [];
     if (batch.length === 0) return;
-    const keys = batch.map((p) => `${this.seenPrefix}:${p.job.botId}:${p.job.update.update_id}`);
     try {
-      const seen = await this.redis.markSeen(keys.length, ...keys, SEEN_TTL_SECONDS);
-      const fresh = batch.filter((_, i) => seen[i] === 1);
-      if (fresh.length > 0) {
-        try {
-          await this.queue.add('updates', { updates: fresh.map((p) => p.job) }, { attempts: 3 });
-        } catch (err) {
-          // Not queued: forget we saw them so Telegram's redelivery gets through.
-          await this.redis.del(...keys.filter((_, i) => seen[i] === 1)).catch(() => undefined);
-          throw err;
-        }
-      }
+      await this.queue.add('updates', { updates: batch.map((p) => p.job) }, { attempts: 3 });
       for (const p of batch) p.resolve();
     } catch (err) {
       for (const p of batch) p.reject(err);
