@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { answerClientErrorsAsJson } from './client-error';
+import { answerClientError } from './client-error';
 
 /** Writes `raw` on a fresh connection and answers the status and parsed body of the reply. */
 function exchange(port: number, raw: string): Promise<{ status: number; type: string; body: unknown }> {
@@ -23,13 +23,13 @@ function exchange(port: number, raw: string): Promise<{ status: number; type: st
   });
 }
 
-describe('answerClientErrorsAsJson', () => {
+describe('answerClientError', () => {
   let server: Server;
   let port: number;
 
   beforeAll(async () => {
     server = createServer((_req, res) => res.end('ok'));
-    answerClientErrorsAsJson(server);
+    server.on('clientError', answerClientError);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
   });

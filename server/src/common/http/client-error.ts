@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CommonErrorCode } from '../errors/common-errors';
 
@@ -45,9 +44,4 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
-}
-
-/** `answerClientError` for every client error of a plain node:http server. */
-export function answerClientErrorsAsJson(server: Server): void {
-  server.on('clientError', answerClientError);
 }
