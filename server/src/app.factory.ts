@@ -5,7 +5,7 @@ import * as querystring from 'node:querystring';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, roleServesHttpApi } from './config/app-config';
 import { AppModule, AppModuleOptions } from './app.module';
-import { GlobalExceptionFilter } from './common/http/global-exception.filter';
+import { failedRequestOf, GlobalExceptionFilter } from './common/http/global-exception.filter';
 import { createValidationPipe, InputShapePipe } from './common/http/validation';
 import { installBodyParsers } from './common/http/body-parsers';
 import { answerClientError } from './common/http/client-error';
@@ -49,7 +49,7 @@ function httpPlatform(errors: GlobalExceptionFilter): FastifyAdapter {
     clientErrorHandler: answerClientError,
     // Answered by the global exception filter, like every error of a route.
     frameworkErrors: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
-      errors.answer(routerRefusal(err), { method: request.method, path: request.url.split('?')[0] ?? '' }, reply),
+      errors.answer(routerRefusal(err), failedRequestOf(request), reply),
   });
 }
 

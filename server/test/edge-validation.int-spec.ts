@@ -127,6 +127,16 @@ describe('edge validation', () => {
     it('refuses NUL in a path parameter', async () => {
       expectFieldRefused(await request(t.url).get('/api/admin/tenants/%00').set(admin.headers), 'id', /NUL/);
     });
+
+    it('answers a path that is not valid percent-encoded UTF-8 with 400 VALIDATION_FAILED saying how to encode it', async () => {
+      const res = await request(t.url).get('/api/admin/tenants/%E0%A4%A').set(admin.headers);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringContaining('encodeURIComponent'),
+      });
+    });
   });
 
   describe('prototype keys', () => {

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { HttpReply } from './http-types';
+import type { HttpReply, HttpRequest } from './http-types';
 import { DomainError } from '../errors/domain-error';
 import { CommonErrorCode } from '../errors/common-errors';
 import { outageOf } from '../errors/outage';
@@ -28,6 +28,11 @@ export interface FailedRequest {
   id?: unknown;
 }
 
+/** What the filter reads of a request: its method, its path without the query string, its id. */
+export function failedRequestOf(req: { method?: string; url?: string; id?: unknown }): FailedRequest {
+  return { method: req.method, path: (req.url ?? '').split('?')[0] ?? '', id: req.id };
+}
+
 /** How long a client is told to wait before retrying during an outage of Postgres or Redis. */
 const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
@@ -44,9 +49,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const ctx = host.switchToHttp();
-    const req = ctx.getRequest<{ method?: string; url?: string; id?: unknown }>();
-    const failed = { method: req.method, path: (req.url ?? '').split('?')[0] ?? '', id: req.id };
-    this.answer(exception, failed, ctx.getResponse<HttpReply>());
+    this.answer(exception, failedRequestOf(ctx.getRequest<HttpRequest>()), ctx.getResponse<HttpReply>());
   }
 
   /**
