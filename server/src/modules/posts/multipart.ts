@@ -65,5 +65,17 @@ export async function readMultipart(req: HttpRequest, fileFields: readonly strin
 }
 
 /** Whether the request's body is multipart/form-data (left unread for `readMultipart`). */
-export const isMultipart = (req: HttpRequest): boolean =>
+const isMultipart = (req: HttpRequest): boolean =>
   /^multipart\/form-data\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+
+/**
+ * The fields of a route that takes JSON or, with a file, multipart/form-data: the form read by
+ * `readMultipart`, or the parsed JSON body's fields (none for no body).
+ */
+export async function readJsonOrMultipart(
+  req: HttpRequest,
+  fileFields: readonly string[],
+): Promise<{ fields: Record<string, unknown>; file?: UploadedFile; multipart: boolean }> {
+  if (isMultipart(req)) return { ...(await readMultipart(req, fileFields)), multipart: true };
+  return { fields: (req.body ?? {}) as Record<string, unknown>, multipart: false };
+}

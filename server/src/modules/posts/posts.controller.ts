@@ -16,7 +16,7 @@ import { PageQueryDto } from '../../common/http/pagination';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
 import { ChannelOwnershipGuard } from '../channels/channel-ownership.guard';
 import { CreatePostDto, PostDto, PostPageDto } from './dtos/post.dto';
-import { isMultipart, readMultipart } from './multipart';
+import { readJsonOrMultipart } from './multipart';
 import { parseCreatePost, PostsService } from './posts.service';
 
 @ApiTags('posts')
@@ -49,11 +49,9 @@ export class PostsController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpReply,
   ): Promise<PostDto> {
-    const form = isMultipart(req)
-      ? await readMultipart(req, ['photo', 'document'])
-      : { fields: (req.body ?? {}) as Record<string, unknown> };
+    const form = await readJsonOrMultipart(req, ['photo', 'document']);
     const dto = await parseCreatePost(form.fields);
-    const { post, created } = await this.posts.create(user.id, channelId, dto, 'file' in form ? form.file : undefined);
+    const { post, created } = await this.posts.create(user.id, channelId, dto, form.file);
     res.code(created ? 201 : 200);
     return post;
   }

@@ -20,7 +20,7 @@ import type { HttpRequest } from '../../../common/http/http-types';
 import { validateInput } from '../../../common/http/validation';
 import { actorOf, AuthUser, ClientIp, CurrentUser } from '../../auth/auth-user';
 import { ChannelOwnershipGuard } from '../../channels/channel-ownership.guard';
-import { isMultipart, readMultipart } from '../../posts/multipart';
+import { readJsonOrMultipart } from '../../posts/multipart';
 import {
   AccountChannelDto,
   AccountMessageDto,
@@ -76,13 +76,10 @@ export class AccountActionsController {
     @ClientIp() ip: string,
     @Req() req: HttpRequest,
   ): Promise<AccountMessageDto> {
-    const multipart = isMultipart(req);
-    const form = multipart
-      ? await readMultipart(req, ['file'])
-      : { fields: (req.body ?? {}) as Record<string, unknown> };
-    const fields = multipart && form.fields.text === undefined ? { ...form.fields, text: '' } : form.fields;
+    const form = await readJsonOrMultipart(req, ['file']);
+    const fields = form.multipart && form.fields.text === undefined ? { ...form.fields, text: '' } : form.fields;
     const dto = await validateInput(SendAccountMessageDto, fields);
-    return this.actions.send(user.id, actorOf(user, ip), dto, 'file' in form ? form.file : undefined);
+    return this.actions.send(user.id, actorOf(user, ip), dto, form.file);
   }
 
   @Get('user-mtproto/dialogs')
