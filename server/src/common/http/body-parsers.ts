@@ -123,6 +123,11 @@ function inspected(body: unknown): unknown {
  * UNSUPPORTED_MEDIA_TYPE) by the global filter, and every other type left unread. A route that
  * reads its own stream (multipart uploads) finds the request untouched, and a JSON route sent
  * anything else sees no body and says what it expected.
+ *
+ * Written here because Fastify's own parsers take neither a compressed body nor a charset
+ * parameter to refuse (the API took gzip, deflate and br bodies, and refused other charsets with
+ * 415, before it moved to Fastify), and @fastify/compress, which decodes request bodies, does it
+ * from hooks that run on every request of every route, the webhook's included.
  */
 export function installBodyParsers(fastify: FastifyInstance, limitBytes: number): void {
   fastify.removeAllContentTypeParsers();
